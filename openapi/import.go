@@ -1,0 +1,182 @@
+// Package openapi imports API definitions written for Amazon API Gateway (Swagger 2.0 or OpenAPI 3.0.x, in YAML
+// or JSON, with the x-amazon-apigateway-* extensions) into Tollgate's model.
+//
+// It reports what cannot be read and where; whether what was read makes a working API is for the validator to
+// decide, on the model, so that both import formats share one set of rules.
+package openapi
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi3"
+	"go.yaml.in/yaml/v4"
+
+	"github.com/tollgate-gw/tollgate/diag"
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+)
+
+// Import parses one definition file's bytes. file is the name used in problems (as the user wrote it).
+// On any problem it returns (nil, diag.Problems) listing all problems found.
+//
+// The result has Name, SourceFile, Resources, BinaryMediaTypes and ApiKeySource set; Id and Stages are left for
+// the configuration to fill. basePath and servers are ignored, as API Gateway's import ignores them by default.
+func Import(file string, data []byte) (*tollgatev1.RestApi, error) {
+	im := &importer{file: file}
+	def := im.definition(data)
+	if def == nil {
+		return nil, im.problems
+	}
+	api := im.restAPI(def)
+	if len(im.problems) != 0 {
+		return nil, im.problems
+	}
+	return api, nil
+}
+
+type format int
+
+const (
+	unknownFormat format = iota
+	swagger2
+	openAPI3
+)
+
+// versionField describes one of the two fields that say which format a definition is in.
+type versionField struct {
+	key         string
+	example     string
+	accepts     func(string) bool
+	unsupported string // the reason when the version is a string but not accepted, given that string
+}
+
+var (
+	swaggerVersion = versionField{
+		key:         "swagger",
+		example:     "2.0",
+		accepts:     func(v string) bool { return v == "2.0" },
+		unsupported: `unsupported Swagger version %q: Tollgate imports Swagger "2.0" and OpenAPI 3.0.x`,
+	}
+	openAPIVersion = versionField{
+		key:     "openapi",
+		example: "3.0.1",
+		// "3.0" is accepted too: nothing Tollgate reads differs between 3.0 patch releases.
+		accepts:     regexp.MustCompile(`^3\.0(\.[0-9]+)?$`).MatchString,
+		unsupported: `unsupported OpenAPI version %q: Tollgate imports OpenAPI 3.0.x and Swagger "2.0"`,
+	}
+)
+
+// definition decodes data with kin-openapi, or returns nil after recording why it cannot.
+func (im *importer) definition(data []byte) *definition {
+	switch im.detectFormat(data) {
+	case swagger2:
+		doc, err := parseSwagger2(data)
+		if err != nil {
+			im.addf("", "%v", err)
+			return nil
+		}
+		return im.fromSwagger2(doc)
+	case openAPI3:
+		doc, err := parseOpenAPI3(data)
+		if err != nil {
+			im.addf("", "%v", err)
+			return nil
+		}
+		return im.fromOpenAPI3(doc)
+	}
+	return nil
+}
+
+// detectFormat reads only the version fields, so that a definition of an unsupported version is reported as such
+// rather than as whatever a decoder for another version trips over first. It parses with the YAML parser
+// kin-openapi uses (JSON being YAML), so a malformed file is reported with that parser's line numbers.
+func (im *importer) detectFormat(data []byte) format {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		im.addf("", "not valid YAML or JSON: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return unknownFormat
+	}
+	if len(doc.Content) == 0 {
+		im.addf("", "the definition is empty")
+		return unknownFormat
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		im.addf("", "the definition must be an object (a YAML mapping or JSON object)")
+		return unknownFormat
+	}
+	swagger, openapi := member(root, swaggerVersion.key), member(root, openAPIVersion.key)
+	switch {
+	case swagger != nil && openapi != nil:
+		im.addf("", `both swagger and openapi are set: a definition is either Swagger "2.0" or OpenAPI 3.0.x`)
+	case swagger != nil:
+		if im.version(swagger, swaggerVersion) {
+			return swagger2
+		}
+	case openapi != nil:
+		if im.version(openapi, openAPIVersion) {
+			return openAPI3
+		}
+	default:
+		im.addf("", `neither swagger nor openapi is set: a definition declares swagger: "2.0" or openapi: 3.0.x`)
+	}
+	return unknownFormat
+}
+
+// version checks a version field. Unquoted in YAML, 2.0 and 3.0 are numbers: the reason says so, as the value
+// looks right to whoever wrote it.
+func (im *importer) version(n *yaml.Node, field versionField) bool {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	ptr := diag.Pointer(field.key)
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
+		im.addf(ptr, "must be a string such as %q (in YAML, quote it)", field.example)
+		return false
+	}
+	if !field.accepts(n.Value) {
+		im.addf(ptr, field.unsupported, n.Value)
+		return false
+	}
+	return true
+}
+
+// member returns the value of a mapping's key, or nil.
+func member(mapping *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(mapping.Content); i += 2 {
+		if k := mapping.Content[i]; k.Kind == yaml.ScalarNode && k.Value == key {
+			return mapping.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// parseOpenAPI3 resolves the document's own $refs; the loader refuses external ones, which keeps an import from
+// reading files or the network.
+func parseOpenAPI3(data []byte) (doc *openapi3.T, err error) {
+	defer recoverInto(&err)
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = false
+	return loader.LoadFromData(data)
+}
+
+// parseSwagger2 only decodes: kin-openapi resolves no Swagger 2.0 $refs, so the few that matter (parameters) are
+// resolved while converting.
+func parseSwagger2(data []byte) (doc *openapi2.T, err error) {
+	defer recoverInto(&err)
+	doc = &openapi2.T{}
+	if err := openapi2.UnmarshalFromData(data, doc); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// recoverInto turns a panic in kin-openapi into an error: a bug in a third-party parser must not take down the
+// control plane on a hot reload.
+func recoverInto(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("kin-openapi failed to parse the definition: %v", r)
+	}
+}

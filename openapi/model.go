@@ -1,0 +1,81 @@
+package openapi
+
+import (
+	"slices"
+
+	"github.com/tollgate-gw/tollgate/diag"
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+)
+
+const (
+	integrationKey      = "x-amazon-apigateway-integration"
+	binaryMediaTypesKey = "x-amazon-apigateway-binary-media-types"
+	apiKeySourceKey     = "x-amazon-apigateway-api-key-source"
+)
+
+// parameterSources maps an OpenAPI parameter location to API Gateway's name for it; other locations (cookie,
+// body, formData) have no method request parameter.
+var parameterSources = map[string]string{
+	"path":   "method.request.path.",
+	"query":  "method.request.querystring.",
+	"header": "method.request.header.",
+}
+
+func (im *importer) restAPI(def *definition) *tollgatev1.RestApi {
+	top := value{def.extensions, ""}
+	api := &tollgatev1.RestApi{
+		Name:             def.title,
+		SourceFile:       im.file,
+		BinaryMediaTypes: im.stringList(top.field(binaryMediaTypesKey)),
+		ApiKeySource: tollgatev1.ApiKeySource(
+			im.enum(top.field(apiKeySourceKey), "API_KEY_SOURCE_", tollgatev1.ApiKeySource_value)),
+	}
+	for _, item := range def.paths {
+		api.Resources = append(api.Resources, im.resource(def, item))
+	}
+	return api
+}
+
+func (im *importer) resource(def *definition, item pathItem) *tollgatev1.Resource {
+	res := &tollgatev1.Resource{Path: item.path}
+	for _, method := range methodOrder {
+		if op := item.operations[method]; op != nil {
+			res.Methods = append(res.Methods, im.method(def, method, op))
+		}
+	}
+	return res
+}
+
+func (im *importer) method(def *definition, httpMethod string, op *operation) *tollgatev1.Method {
+	m := &tollgatev1.Method{
+		HttpMethod:        httpMethod,
+		OperationId:       op.id,
+		SourcePointer:     op.pointer,
+		RequestParameters: requestParameters(op.params),
+		ApiKeyRequired:    def.apiKeyRequired(op),
+	}
+	if raw, ok := op.extensions[integrationKey]; ok {
+		m.Integration = im.integration(value{raw, op.pointer + diag.Pointer(integrationKey)})
+	}
+	return m
+}
+
+// requestParameters lets a later parameter override an earlier one of the same name and location, as an
+// operation's parameters override its path item's.
+func requestParameters(params []parameter) map[string]bool {
+	out := make(map[string]bool)
+	for _, p := range params {
+		if source, ok := parameterSources[p.in]; ok {
+			out[source+p.name] = p.required
+		}
+	}
+	return out
+}
+
+func (def *definition) apiKeyRequired(op *operation) bool {
+	schemes := def.security
+	if op.setsSecurity {
+		schemes = op.security
+	}
+	return slices.ContainsFunc(schemes, func(name string) bool { return def.apiKeySchemes[name] })
+}
