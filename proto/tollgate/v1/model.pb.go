@@ -346,7 +346,7 @@ type RestApi struct {
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	// The file the definition was read from, for error messages.
 	SourceFile string `protobuf:"bytes,3,opt,name=source_file,json=sourceFile,proto3" json:"source_file,omitempty"`
-	// Every resource (path) of the API, in the order the definition lists them.
+	// Every resource (path) of the API, sorted by path so translation is deterministic.
 	Resources []*Resource `protobuf:"bytes,4,rep,name=resources,proto3" json:"resources,omitempty"`
 	// x-amazon-apigateway-binary-media-types.
 	BinaryMediaTypes []string `protobuf:"bytes,5,rep,name=binary_media_types,json=binaryMediaTypes,proto3" json:"binary_media_types,omitempty"`

@@ -1,0 +1,184 @@
+// Package config loads tollgate.yaml (or .json): the listen addresses and the APIs to serve, each an OpenAPI
+// definition file deployed to stages. Scalar settings go through viper so TOLLGATE_* environment variables override
+// them; the apis section is decoded from the file itself because viper folds map keys to lower case, and stage
+// variable names are case-sensitive.
+package config
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/tollgate-gw/tollgate/diag"
+)
+
+// Config is the whole file after defaults and environment overrides.
+type Config struct {
+	File       string // the config file as named by the user
+	Listen     string // Envoy's public listener
+	Admin      string // Tollgate's admin HTTP server
+	XDS        string // Tollgate's ADS gRPC server
+	EnvoyAdmin string // the supervised Envoy's admin listener
+	Domain     string // invocation hosts are {apiId}.{domain}
+	APIs       []API
+}
+
+// API is one entry of apis: an API id, its definition file and its stages.
+type API struct {
+	ID         string  `yaml:"id"`
+	Definition string  `yaml:"definition"`
+	Stages     []Stage `yaml:"stages"`
+}
+
+// DefinitionPath resolves the definition relative to the config file, as the config contract promises.
+func (a API) DefinitionPath(configFile string) string {
+	if filepath.IsAbs(a.Definition) {
+		return a.Definition
+	}
+	return filepath.Join(filepath.Dir(configFile), a.Definition)
+}
+
+// Stage is one deployment of an API.
+type Stage struct {
+	StageName string            `yaml:"stageName"`
+	Variables map[string]string `yaml:"variables"`
+}
+
+// Defaults of the optional settings.
+const (
+	DefaultListen     = "127.0.0.1:8080"
+	DefaultAdmin      = "127.0.0.1:9080"
+	DefaultXDS        = "127.0.0.1:18000"
+	DefaultEnvoyAdmin = "127.0.0.1:9901"
+	DefaultDomain     = "execute-api.localhost"
+)
+
+var (
+	apiIDPattern     = regexp.MustCompile(`^[a-z0-9]{1,63}$`)
+	stageNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	// AWS: "Variable names can have alphanumeric and underscore characters, and the values must match
+	// [A-Za-z0-9-._~:/?#&=,]+."
+	stageVarNamePattern  = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
+	stageVarValuePattern = regexp.MustCompile(`^[A-Za-z0-9\-._~:/?#&=,]{1,512}$`)
+	domainPattern        = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+)
+
+// Load reads, defaults and validates a config file. Every problem found is reported, each with its pointer.
+func Load(file string) (*Config, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, diag.Problems{{File: file, Reason: err.Error()}}
+	}
+	return Parse(file, data)
+}
+
+// Parse is Load for bytes already read; file names them in problems and anchors relative definition paths.
+func Parse(file string, data []byte) (*Config, error) {
+	var probs diag.Problems
+	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(file)), ".")
+	if format != "json" {
+		format = "yaml"
+	}
+	v := viper.New()
+	v.SetConfigType(format)
+	v.SetEnvPrefix("TOLLGATE")
+	v.SetDefault("listen", DefaultListen)
+	v.SetDefault("admin", DefaultAdmin)
+	v.SetDefault("xds", DefaultXDS)
+	v.SetDefault("envoyAdmin", DefaultEnvoyAdmin)
+	v.SetDefault("domain", DefaultDomain)
+	for _, key := range []string{"listen", "admin", "xds", "envoyAdmin", "domain"} {
+		// BindEnv with an explicit name: viper would otherwise look for TOLLGATE_ENVOYADMIN only by accident.
+		_ = v.BindEnv(key, "TOLLGATE_"+strings.ToUpper(key))
+	}
+	if err := v.ReadConfig(strings.NewReader(string(data))); err != nil {
+		return nil, diag.Problems{{File: file, Reason: "cannot parse: " + err.Error()}}
+	}
+	var doc struct {
+		APIs []API `yaml:"apis"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, diag.Problems{{File: file, Reason: "cannot parse: " + err.Error()}}
+	}
+	c := &Config{
+		File:       file,
+		Listen:     v.GetString("listen"),
+		Admin:      v.GetString("admin"),
+		XDS:        v.GetString("xds"),
+		EnvoyAdmin: v.GetString("envoyAdmin"),
+		Domain:     strings.ToLower(v.GetString("domain")),
+		APIs:       doc.APIs,
+	}
+	for key, addr := range map[string]string{"listen": c.Listen, "admin": c.Admin, "xds": c.XDS, "envoyAdmin": c.EnvoyAdmin} {
+		if err := checkHostPort(addr); err != nil {
+			probs.Addf(file, diag.Pointer(key), "%v", err)
+		}
+	}
+	if !domainPattern.MatchString(c.Domain) {
+		probs.Addf(file, "/domain", "invalid domain %q: want a DNS name such as execute-api.localhost", c.Domain)
+	}
+	c.validateAPIs(&probs)
+	if err := probs.Err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Config) validateAPIs(probs *diag.Problems) {
+	seen := map[string]int{}
+	for i, api := range c.APIs {
+		at := func(tokens ...any) string { return diag.Pointer(append([]any{"apis", i}, tokens...)...) }
+		if !apiIDPattern.MatchString(api.ID) {
+			probs.Addf(c.File, at("id"), "invalid API id %q: must match [a-z0-9]{1,63}", api.ID)
+		} else if j, dup := seen[api.ID]; dup {
+			probs.Addf(c.File, at("id"), "API id %q is already used by /apis/%d", api.ID, j)
+		} else {
+			seen[api.ID] = i
+		}
+		if api.Definition == "" {
+			probs.Addf(c.File, at("definition"), "missing definition: the path of an OpenAPI 3 or Swagger 2 file")
+		}
+		if len(api.Stages) == 0 {
+			probs.Addf(c.File, at("stages"), "API %q has no stages: deploy it to at least one", api.ID)
+		}
+		stages := map[string]int{}
+		for j, st := range api.Stages {
+			if !stageNamePattern.MatchString(st.StageName) {
+				probs.Addf(c.File, at("stages", j, "stageName"), "invalid stage name %q: must match [A-Za-z0-9_-]{1,128}", st.StageName)
+			} else if k, dup := stages[st.StageName]; dup {
+				probs.Addf(c.File, at("stages", j, "stageName"), "stage %q is already defined at /apis/%d/stages/%d", st.StageName, i, k)
+			} else {
+				stages[st.StageName] = j
+			}
+			for name, value := range st.Variables {
+				if !stageVarNamePattern.MatchString(name) {
+					probs.Addf(c.File, at("stages", j, "variables", name), "invalid stage variable name %q: use letters, digits and underscores", name)
+				}
+				if !stageVarValuePattern.MatchString(value) {
+					probs.Addf(c.File, at("stages", j, "variables", name), "invalid value %q for stage variable %q: must match [A-Za-z0-9-._~:/?#&=,]{1,512}", value, name)
+				}
+			}
+		}
+	}
+}
+
+func checkHostPort(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("invalid address %q: want host:port", addr)
+	}
+	if host == "" {
+		return fmt.Errorf("invalid address %q: the host is empty (use 0.0.0.0 to listen on every interface)", addr)
+	}
+	var n int
+	if _, err := fmt.Sscanf(port, "%d", &n); err != nil || n < 1 || n > 65535 || fmt.Sprint(n) != port {
+		return fmt.Errorf("invalid address %q: port must be 1-65535", addr)
+	}
+	return nil
+}

@@ -1,0 +1,54 @@
+// Package gatewayresponse holds API Gateway's default gateway responses: the status, body and error type a client
+// gets when the gateway itself answers. Envoy's direct responses, local-reply mappers and (later) the ext services
+// all render errors from this one table so every error looks the same as on AWS.
+package gatewayresponse
+
+import "encoding/json"
+
+// Type names a gateway response as AWS does (the GatewayResponseType enum).
+type Type string
+
+// The gateway response types Tollgate produces.
+const (
+	MissingAuthenticationToken Type = "MISSING_AUTHENTICATION_TOKEN"
+	IntegrationTimeout         Type = "INTEGRATION_TIMEOUT"
+	IntegrationFailure         Type = "INTEGRATION_FAILURE"
+	APIConfigurationError      Type = "API_CONFIGURATION_ERROR"
+)
+
+// Response is one default gateway response.
+type Response struct {
+	Status  uint32
+	Message string
+	// ErrorType is the x-amzn-ErrorType header; empty where AWS does not document one.
+	ErrorType string
+}
+
+var defaults = map[Type]Response{
+	MissingAuthenticationToken: {Status: 403, Message: "Missing Authentication Token", ErrorType: "MissingAuthenticationTokenException"},
+	IntegrationTimeout:         {Status: 504, Message: "Endpoint request timed out"},
+	// AWS documents INTEGRATION_FAILURE as a 504; the message is the DEFAULT_5XX one.
+	IntegrationFailure:    {Status: 504, Message: "Internal server error"},
+	APIConfigurationError: {Status: 500, Message: "Internal server error", ErrorType: "InternalServerErrorException"},
+}
+
+// Default returns the default response of a type. Every Type constant has one.
+func Default(t Type) Response { return defaults[t] }
+
+// Body is the JSON body AWS sends by default: {"message":"..."}.
+func (r Response) Body() string {
+	b, _ := json.Marshal(struct {
+		Message string `json:"message"`
+	}{r.Message})
+	return string(b)
+}
+
+// Headers are the response headers that go with the body, request id aside (the route configuration adds that to
+// every response).
+func (r Response) Headers() map[string]string {
+	h := map[string]string{"content-type": "application/json"}
+	if r.ErrorType != "" {
+		h["x-amzn-ErrorType"] = r.ErrorType
+	}
+	return h
+}
