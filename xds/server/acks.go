@@ -1,0 +1,152 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+)
+
+// readinessTypes are the resource types an Envoy must have accepted before it serves the gateway.
+var readinessTypes = []string{resourcev3.ListenerType, resourcev3.RouteType, resourcev3.ClusterType}
+
+// ackTracker follows every xDS stream: which version of each type was sent under which nonce, and which the
+// Envoy accepted (ACK) or rejected (NACK). NACKs arrive only here, so this is also where they are logged.
+type ackTracker struct {
+	log    *slog.Logger
+	onNode func(*core.Node)
+
+	mu      sync.Mutex
+	streams map[int64]*streamState
+	wanted  map[string]map[string]string // group -> type URL -> version
+}
+
+type sent struct{ typeURL, version string }
+
+type streamState struct {
+	node    *core.Node
+	pending map[string]sent   // nonce -> what it carried
+	acked   map[string]string // type URL -> version
+	nacked  map[string]string // type URL -> version last rejected
+}
+
+func newAckTracker(log *slog.Logger, onNode func(*core.Node)) *ackTracker {
+	return &ackTracker{log: log, onNode: onNode, streams: map[int64]*streamState{}, wanted: map[string]map[string]string{}}
+}
+
+func (a *ackTracker) setWanted(group string, versions map[string]string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.wanted[group] = versions
+}
+
+func (a *ackTracker) stream(id int64) *streamState {
+	st, ok := a.streams[id]
+	if !ok {
+		st = &streamState{pending: map[string]sent{}, acked: map[string]string{}, nacked: map[string]string{}}
+		a.streams[id] = st
+	}
+	return st
+}
+
+// request records what a request says about an earlier response: an ACK, or a NACK with Envoy's reason.
+func (a *ackTracker) request(id int64, node *core.Node, nonce string, errDetail interface{ GetMessage() string }, hasErr bool) {
+	a.mu.Lock()
+	st := a.stream(id)
+	first := st.node == nil && node != nil
+	if first {
+		st.node = node
+	}
+	if s, ok := st.pending[nonce]; ok && nonce != "" {
+		delete(st.pending, nonce)
+		if hasErr {
+			if st.nacked[s.typeURL] != s.version {
+				a.log.Error("Envoy rejected configuration (NACK); it keeps serving its previous version",
+					"node", st.node.GetId(), "type", shortType(s.typeURL), "version", s.version, "reason", errDetail.GetMessage())
+			}
+			st.nacked[s.typeURL] = s.version
+		} else {
+			st.acked[s.typeURL] = s.version
+			delete(st.nacked, s.typeURL)
+		}
+	}
+	a.mu.Unlock()
+	if first {
+		a.log.Info("Envoy connected", "node", node.GetId(), "stream", id)
+		a.onNode(node)
+	}
+}
+
+func (a *ackTracker) response(id int64, nonce, typeURL, version string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.stream(id).pending[nonce] = sent{typeURL: typeURL, version: version}
+}
+
+func (a *ackTracker) closed(id int64, node *core.Node) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.streams, id)
+	a.log.Info("Envoy disconnected", "node", node.GetId(), "stream", id)
+}
+
+func (a *ackTracker) ready() (bool, string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.wanted) == 0 {
+		return false, "no configuration loaded yet"
+	}
+	connected := 0
+	var missing []string
+	for _, st := range a.streams {
+		if st.node == nil {
+			continue
+		}
+		connected++
+		want := a.wanted[groupOf(st.node)]
+		for _, typeURL := range readinessTypes {
+			if v, ok := want[typeURL]; ok && st.acked[typeURL] != v {
+				missing = append(missing, fmt.Sprintf("%s has not accepted %s version %s", st.node.GetId(), shortType(typeURL), v))
+			}
+		}
+	}
+	if connected == 0 {
+		return false, "no Envoy connected"
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return false, strings.Join(missing, "; ")
+	}
+	return true, fmt.Sprintf("%d Envoy(s) serving the newest configuration", connected)
+}
+
+func shortType(typeURL string) string { return typeURL[strings.LastIndex(typeURL, ".")+1:] }
+
+// The xds.Callbacks interface, state of the world and delta.
+
+func (a *ackTracker) OnStreamOpen(context.Context, int64, string) error { return nil }
+func (a *ackTracker) OnStreamClosed(id int64, node *core.Node)          { a.closed(id, node) }
+func (a *ackTracker) OnStreamRequest(id int64, r *discovery.DiscoveryRequest) error {
+	a.request(id, r.GetNode(), r.GetResponseNonce(), r.GetErrorDetail(), r.GetErrorDetail() != nil)
+	return nil
+}
+func (a *ackTracker) OnStreamResponse(_ context.Context, id int64, _ *discovery.DiscoveryRequest, r *discovery.DiscoveryResponse) {
+	a.response(id, r.GetNonce(), r.GetTypeUrl(), r.GetVersionInfo())
+}
+func (a *ackTracker) OnDeltaStreamOpen(context.Context, int64, string) error { return nil }
+func (a *ackTracker) OnDeltaStreamClosed(id int64, node *core.Node)          { a.closed(id, node) }
+func (a *ackTracker) OnStreamDeltaRequest(id int64, r *discovery.DeltaDiscoveryRequest) error {
+	a.request(id, r.GetNode(), r.GetResponseNonce(), r.GetErrorDetail(), r.GetErrorDetail() != nil)
+	return nil
+}
+func (a *ackTracker) OnStreamDeltaResponse(id int64, _ *discovery.DeltaDiscoveryRequest, r *discovery.DeltaDiscoveryResponse) {
+	a.response(id, r.GetNonce(), r.GetTypeUrl(), r.GetSystemVersionInfo())
+}
+func (a *ackTracker) OnFetchRequest(context.Context, *discovery.DiscoveryRequest) error         { return nil }
+func (a *ackTracker) OnFetchResponse(*discovery.DiscoveryRequest, *discovery.DiscoveryResponse) {}

@@ -1,0 +1,194 @@
+// Package server is Tollgate's xDS control plane: one ADS gRPC server (state of the world and delta) that hands
+// every connected Envoy the translated gateway, and tracks which version each Envoy has accepted so /readyz can
+// tell when a change is being served.
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	clusterservice "github.com/envoyproxy/go-control-plane/envoy/service/cluster/v3"
+	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	listenerservice "github.com/envoyproxy/go-control-plane/envoy/service/listener/v3"
+	routeservice "github.com/envoyproxy/go-control-plane/envoy/service/route/v3"
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
+	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
+	xds "github.com/envoyproxy/go-control-plane/pkg/server/v3"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tollgate-gw/tollgate/envoy"
+	"github.com/tollgate-gw/tollgate/xds/translate"
+)
+
+// defaultGroup is the snapshot key of Envoys that take the configured listen address.
+const defaultGroup = ""
+
+// Server serves the current translation to every Envoy over ADS.
+type Server struct {
+	log   *slog.Logger
+	cache cachev3.SnapshotCache
+	acks  *ackTracker
+
+	mu            sync.Mutex
+	output        *translate.Output
+	defaultListen string
+	groups        map[string]bool              // snapshot keys with at least one Envoy seen
+	versions      map[string]map[string]string // group -> type URL -> version being served
+}
+
+// New returns a server with nothing to serve yet: Envoys that connect wait until the first Update.
+func New(log *slog.Logger) *Server {
+	s := &Server{
+		log:      log,
+		groups:   map[string]bool{defaultGroup: true},
+		versions: map[string]map[string]string{},
+	}
+	s.cache = cachev3.NewSnapshotCache(true, cachev3.NodeHash(nodeGroup{}), cacheLogger{log})
+	s.acks = newAckTracker(log, s.onNode)
+	return s
+}
+
+// nodeGroup keys snapshots by the listener address a node asked for, if any.
+type nodeGroup struct{}
+
+func (nodeGroup) ID(node *core.Node) string { return groupOf(node) }
+
+func groupOf(node *core.Node) string {
+	if v := node.GetMetadata().GetFields()[envoy.ListenMetadataKey]; v != nil {
+		return v.GetStringValue()
+	}
+	return defaultGroup
+}
+
+// Update makes out (with the listener on defaultListen) the configuration every Envoy should run. Resource types
+// whose content did not change keep their version, so Envoy is not sent them again.
+func (s *Server) Update(ctx context.Context, out *translate.Output, defaultListen string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.output, s.defaultListen = out, defaultListen
+	for group := range s.groups {
+		if err := s.publishLocked(ctx, group); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// onNode is called for every node seen on a stream; the first node of a new group gets its snapshot built.
+func (s *Server) onNode(node *core.Node) {
+	group := groupOf(node)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.groups[group] {
+		return
+	}
+	s.groups[group] = true
+	if s.output != nil {
+		if err := s.publishLocked(context.Background(), group); err != nil {
+			s.log.Error("cannot build configuration for Envoy", "node", node.GetId(), "listen", group, "err", err)
+		}
+	}
+}
+
+func (s *Server) publishLocked(ctx context.Context, group string) error {
+	listen := group
+	if group == defaultGroup {
+		listen = s.defaultListen
+	}
+	lis, err := translate.Listener(listen)
+	if err != nil {
+		return err
+	}
+	byType := map[types.ResponseType][]types.Resource{
+		types.Listener: {lis},
+		types.Route:    {s.output.Routes},
+	}
+	for _, c := range s.output.Clusters {
+		byType[types.Cluster] = append(byType[types.Cluster], c)
+	}
+	snap := &cachev3.Snapshot{}
+	versions := map[string]string{}
+	for typ, items := range byType {
+		v, err := contentVersion(items)
+		if err != nil {
+			return err
+		}
+		snap.Resources[typ] = cachev3.NewResources(v, items)
+		url, _ := cachev3.GetResponseTypeURL(typ)
+		versions[url] = v
+	}
+	// A gateway with no HTTP integrations has no clusters; the type still needs a version for readiness.
+	if _, ok := byType[types.Cluster]; !ok {
+		v, _ := contentVersion(nil)
+		snap.Resources[types.Cluster] = cachev3.NewResources(v, nil)
+		url, _ := cachev3.GetResponseTypeURL(types.Cluster)
+		versions[url] = v
+	}
+	if err := snap.Consistent(); err != nil {
+		return fmt.Errorf("inconsistent snapshot: %w", err)
+	}
+	if err := s.cache.SetSnapshot(ctx, group, snap); err != nil {
+		return err
+	}
+	s.versions[group] = versions
+	s.acks.setWanted(group, versions)
+	return nil
+}
+
+// contentVersion is a hash of the resources, so an unchanged set keeps its version across updates.
+func contentVersion(items []types.Resource) (string, error) {
+	h := sha256.New()
+	for _, r := range items {
+		b, err := proto.MarshalOptions{Deterministic: true}.Marshal(r)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%d:", len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// Ready reports whether at least one Envoy is connected and every connected Envoy has accepted the newest
+// version of every resource type; the reason says what is missing when not.
+func (s *Server) Ready() (bool, string) { return s.acks.ready() }
+
+// Serve runs the ADS server on lis until ctx is done.
+func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
+	srv := xds.NewServer(ctx, s.cache, s.acks)
+	g := grpc.NewServer(
+		grpc.MaxConcurrentStreams(1<<20),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 5 * time.Second}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 15 * time.Second, PermitWithoutStream: true}),
+	)
+	discovery.RegisterAggregatedDiscoveryServiceServer(g, srv)
+	listenerservice.RegisterListenerDiscoveryServiceServer(g, srv)
+	routeservice.RegisterRouteDiscoveryServiceServer(g, srv)
+	clusterservice.RegisterClusterDiscoveryServiceServer(g, srv)
+	go func() {
+		<-ctx.Done()
+		g.Stop()
+	}()
+	if err := g.Serve(lis); err != nil && ctx.Err() == nil {
+		return err
+	}
+	return nil
+}
+
+// cacheLogger sends go-control-plane's logging to slog at debug level: it is chatty and only useful when
+// debugging the control plane itself.
+type cacheLogger struct{ log *slog.Logger }
+
+func (l cacheLogger) Debugf(format string, args ...any) { l.log.Debug(fmt.Sprintf(format, args...)) }
+func (l cacheLogger) Infof(format string, args ...any)  { l.log.Debug(fmt.Sprintf(format, args...)) }
+func (l cacheLogger) Warnf(format string, args ...any)  { l.log.Warn(fmt.Sprintf(format, args...)) }
+func (l cacheLogger) Errorf(format string, args ...any) { l.log.Error(fmt.Sprintf(format, args...)) }

@@ -1,0 +1,95 @@
+package translate
+
+import (
+	"net"
+	"strconv"
+	"time"
+
+	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	endpoint "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+// connectTimeout bounds the TCP (and TLS) handshake with a backend; the integration timeout bounds the rest.
+const connectTimeout = 5 * time.Second
+
+// A gateway in front of many clients must not be throttled by Envoy's default circuit breakers (1024 requests per
+// cluster): API Gateway's own account limit is 10,000 requests per second.
+const circuitBreakerLimit = 1 << 20
+
+// cluster returns the name of the cluster for a backend, creating it on first use: every route to the same
+// scheme, host and port shares one connection pool.
+func (t *translator) cluster(be backend) string {
+	name := be.scheme + "://" + net.JoinHostPort(be.host, strconv.Itoa(int(be.port)))
+	if _, ok := t.clusters[name]; ok {
+		return name
+	}
+	c := &cluster.Cluster{
+		Name:           name,
+		ConnectTimeout: durationpb.New(connectTimeout),
+		LoadAssignment: &endpoint.ClusterLoadAssignment{
+			ClusterName: name,
+			Endpoints: []*endpoint.LocalityLbEndpoints{{LbEndpoints: []*endpoint.LbEndpoint{{
+				HostIdentifier: &endpoint.LbEndpoint_Endpoint{Endpoint: &endpoint.Endpoint{
+					Address: socketAddress(be.host, be.port),
+				}},
+			}}}},
+		},
+		CircuitBreakers: &cluster.CircuitBreakers{Thresholds: []*cluster.CircuitBreakers_Thresholds{{
+			MaxConnections:     wrapperspb.UInt32(circuitBreakerLimit),
+			MaxPendingRequests: wrapperspb.UInt32(circuitBreakerLimit),
+			MaxRequests:        wrapperspb.UInt32(circuitBreakerLimit),
+		}}},
+	}
+	if net.ParseIP(be.host) != nil {
+		c.ClusterDiscoveryType = &cluster.Cluster_Type{Type: cluster.Cluster_STATIC}
+	} else {
+		// One logical host behind DNS, as API Gateway treats an integration endpoint; prefer IPv4 because
+		// "localhost" often resolves to ::1 first while backends listen on 127.0.0.1.
+		c.ClusterDiscoveryType = &cluster.Cluster_Type{Type: cluster.Cluster_LOGICAL_DNS}
+		c.DnsLookupFamily = cluster.Cluster_V4_PREFERRED
+	}
+	if be.scheme == "https" {
+		c.TransportSocket = upstreamTLS(be.host)
+	}
+	t.clusters[name] = c
+	return name
+}
+
+func socketAddress(host string, port uint32) *core.Address {
+	return &core.Address{Address: &core.Address_SocketAddress{SocketAddress: &core.SocketAddress{
+		Address:       host,
+		PortSpecifier: &core.SocketAddress_PortValue{PortValue: port},
+	}}}
+}
+
+// upstreamTLS verifies the backend's certificate against the system's roots, with SNI, as API Gateway does for
+// HTTPS integrations.
+func upstreamTLS(sni string) *core.TransportSocket {
+	ctx := &tlsv3.UpstreamTlsContext{
+		Sni: sni,
+		CommonTlsContext: &tlsv3.CommonTlsContext{
+			ValidationContextType: &tlsv3.CommonTlsContext_ValidationContext{ValidationContext: &tlsv3.CertificateValidationContext{
+				SystemRootCerts: &tlsv3.CertificateValidationContext_SystemRootCerts{},
+			}},
+		},
+	}
+	return &core.TransportSocket{
+		Name:       "envoy.transport_sockets.tls",
+		ConfigType: &core.TransportSocket_TypedConfig{TypedConfig: mustAny(ctx)},
+	}
+}
+
+func mustAny(m proto.Message) *anypb.Any {
+	// Deterministic, so unchanged config hashes to an unchanged version and Envoy is not sent it again.
+	a := &anypb.Any{}
+	if err := anypb.MarshalFrom(a, m, proto.MarshalOptions{Deterministic: true}); err != nil {
+		panic(err) // only for messages of our own making: a failure is a programming error
+	}
+	return a
+}

@@ -1,0 +1,93 @@
+package translate
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+
+	accesslog "github.com/envoyproxy/go-control-plane/envoy/config/accesslog/v3"
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	listener "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	router "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
+	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/tollgate-gw/tollgate/gatewayresponse"
+)
+
+// Listener builds the public HTTP listener on addr (host:port). Its routes come over ADS (RDS), so a change to the
+// APIs never touches the listener and never drains connections.
+func Listener(addr string) (*listener.Listener, error) {
+	host, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen address %q: %w", addr, err)
+	}
+	port, err := strconv.ParseUint(portText, 10, 16)
+	if err != nil {
+		return nil, fmt.Errorf("listen address %q: invalid port", addr)
+	}
+	manager := &hcm.HttpConnectionManager{
+		StatPrefix: "tollgate",
+		CodecType:  hcm.HttpConnectionManager_AUTO,
+		RouteSpecifier: &hcm.HttpConnectionManager_Rds{Rds: &hcm.Rds{
+			RouteConfigName: RouteConfigName,
+			ConfigSource: &core.ConfigSource{
+				ResourceApiVersion:    core.ApiVersion_V3,
+				ConfigSourceSpecifier: &core.ConfigSource_Ads{Ads: &core.AggregatedConfigSource{}},
+			},
+		}},
+		HttpFilters: []*hcm.HttpFilter{{
+			Name: "envoy.filters.http.router",
+			// Envoy's x-envoy-* response headers are not API Gateway's.
+			ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&router.Router{SuppressEnvoyHeaders: true})},
+		}},
+		// The request id Envoy generates is the one x-amzn-RequestId reports.
+		GenerateRequestId: wrapperspb.Bool(true),
+		// Edge hygiene: the client's address comes from the connection, and paths are normalised before matching.
+		UseRemoteAddress: wrapperspb.Bool(true),
+		NormalizePath:    wrapperspb.Bool(true),
+		// Hosts are matched without their port: {apiId}.{domain}:8080 is the API's host.
+		StripPortMode: &hcm.HttpConnectionManager_StripAnyHostPort{StripAnyHostPort: true},
+		// A backend's Server header reaches the client as it is; Envoy adds none of its own.
+		ServerHeaderTransformation: hcm.HttpConnectionManager_PASS_THROUGH,
+		LocalReplyConfig:           localReplies(),
+	}
+	return &listener.Listener{
+		Name:    ListenerName,
+		Address: socketAddress(host, uint32(port)),
+		FilterChains: []*listener.FilterChain{{Filters: []*listener.Filter{{
+			Name:       "envoy.filters.network.http_connection_manager",
+			ConfigType: &listener.Filter_TypedConfig{TypedConfig: mustAny(manager)},
+		}}}},
+	}, nil
+}
+
+// localReplies rewrites the replies Envoy makes up itself when a backend fails into API Gateway's responses.
+func localReplies() *hcm.LocalReplyConfig {
+	mapper := func(t gatewayresponse.Type, flags ...string) *hcm.ResponseMapper {
+		resp := gatewayresponse.Default(t)
+		m := &hcm.ResponseMapper{
+			Filter: &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_ResponseFlagFilter{
+				ResponseFlagFilter: &accesslog.ResponseFlagFilter{Flags: flags},
+			}},
+			StatusCode: wrapperspb.UInt32(resp.Status),
+			Body:       &core.DataSource{Specifier: &core.DataSource_InlineString{InlineString: resp.Body()}},
+			BodyFormatOverride: &core.SubstitutionFormatString{
+				Format: &core.SubstitutionFormatString_TextFormatSource{TextFormatSource: &core.DataSource{
+					Specifier: &core.DataSource_InlineString{InlineString: "%LOCAL_REPLY_BODY%"},
+				}},
+				ContentType: "application/json",
+			},
+		}
+		if resp.ErrorType != "" {
+			m.HeadersToAdd = append(m.HeadersToAdd, setHeader("x-amzn-ErrorType", resp.ErrorType))
+		}
+		return m
+	}
+	return &hcm.LocalReplyConfig{Mappers: []*hcm.ResponseMapper{
+		// UT: the route timeout (timeoutInMillis) fired.
+		mapper(gatewayresponse.IntegrationTimeout, "UT"),
+		// The backend could not be reached or reset the connection.
+		mapper(gatewayresponse.IntegrationFailure, "UF", "UH", "URX", "UO", "UC", "UR", "DF"),
+	}}
+}

@@ -1,0 +1,122 @@
+package translate
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	matcher "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/tollgate-gw/tollgate/gatewayresponse"
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+)
+
+// MetadataNamespace is the route metadata namespace through which Tollgate's ext services find the method a
+// request matched.
+const MetadataNamespace = "tollgate"
+
+// RequestIDHeader carries Envoy's request id back to the client under AWS's name.
+const RequestIDHeader = "x-amzn-RequestId"
+
+func routeConfiguration(vhosts []*route.VirtualHost) *route.RouteConfiguration {
+	return &route.RouteConfiguration{
+		Name:         RouteConfigName,
+		VirtualHosts: vhosts,
+		// Every answer, the backend's and the gateway's own, carries the request id as AWS does.
+		ResponseHeadersToAdd: []*core.HeaderValueOption{setHeader(RequestIDHeader, "%REQ(X-REQUEST-ID)%")},
+	}
+}
+
+func regexQuote(s string) string { return regexp.QuoteMeta(s) }
+
+// invocationPathPrefix matches the two host-independent invocation URL forms emulators accept.
+func invocationPathPrefix(apiID, stage string) string {
+	return "(?:/restapis/" + regexp.QuoteMeta(apiID) + "/" + regexp.QuoteMeta(stage) + "/_user_request_|/_aws/execute-api/" +
+		regexp.QuoteMeta(apiID) + "/" + regexp.QuoteMeta(stage) + ")"
+}
+
+func prefixMatch(prefix string) *route.RouteMatch {
+	return &route.RouteMatch{PathSpecifier: &route.RouteMatch_Prefix{Prefix: prefix}}
+}
+
+func regexMatch(regex string) *route.RouteMatch {
+	return &route.RouteMatch{PathSpecifier: &route.RouteMatch_SafeRegex{SafeRegex: &matcher.RegexMatcher{Regex: regex}}}
+}
+
+// methodMatch matches the path regex and, unless the method is ANY, the HTTP method.
+func methodMatch(regex, method string) *route.RouteMatch {
+	m := regexMatch(regex)
+	if method != "ANY" {
+		m.Headers = []*route.HeaderMatcher{{
+			Name: ":method",
+			HeaderMatchSpecifier: &route.HeaderMatcher_StringMatch{StringMatch: &matcher.StringMatcher{
+				MatchPattern: &matcher.StringMatcher_Exact{Exact: method},
+			}},
+		}}
+	}
+	return m
+}
+
+func routeName(s stageContext, path, method string) string {
+	return s.api.GetId() + "/" + s.stage.GetStageName() + "/" + method + path
+}
+
+// routeMetadata addresses the model from a route: the ext services (authorizers, mapping templates) look the
+// method up by these keys.
+func routeMetadata(s stageContext, res *tollgatev1.Resource, m *tollgatev1.Method) *core.Metadata {
+	fields := map[string]*structpb.Value{
+		"apiId":        structpb.NewStringValue(s.api.GetId()),
+		"stage":        structpb.NewStringValue(s.stage.GetStageName()),
+		"resourcePath": structpb.NewStringValue(res.GetPath()),
+		"httpMethod":   structpb.NewStringValue(m.GetHttpMethod()),
+	}
+	if id := m.GetOperationId(); id != "" {
+		fields["operationId"] = structpb.NewStringValue(id)
+	}
+	return &core.Metadata{FilterMetadata: map[string]*structpb.Struct{MetadataNamespace: {Fields: fields}}}
+}
+
+// missingTokenRoute answers API Gateway's 403 for a path or method the API does not define.
+func missingTokenRoute(name string, match *route.RouteMatch) *route.Route {
+	r := &route.Route{Name: name, Match: match}
+	setGatewayResponse(r, gatewayresponse.Default(gatewayresponse.MissingAuthenticationToken))
+	return r
+}
+
+func setGatewayResponse(r *route.Route, resp gatewayresponse.Response) {
+	setDirectResponse(r, resp.Status, resp.Body(), resp.Headers())
+}
+
+// setDirectResponse makes Envoy answer by itself with a fixed status, body and headers.
+func setDirectResponse(r *route.Route, status uint32, body string, headers map[string]string) {
+	action := &route.DirectResponseAction{Status: status}
+	if body != "" {
+		action.Body = &core.DataSource{Specifier: &core.DataSource_InlineString{InlineString: body}}
+	}
+	r.Action = &route.Route_DirectResponse{DirectResponse: action}
+	names := make([]string, 0, len(headers))
+	for name := range headers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		// Literal values: a '%' would otherwise start an Envoy formatter command.
+		r.ResponseHeadersToAdd = append(r.ResponseHeadersToAdd, setHeader(name, escapeFormatter(headers[name])))
+	}
+}
+
+func setHeader(name, value string) *core.HeaderValueOption {
+	return &core.HeaderValueOption{
+		Header:       &core.HeaderValue{Key: name, Value: value},
+		AppendAction: core.HeaderValueOption_OVERWRITE_IF_EXISTS_OR_ADD,
+	}
+}
+
+func escapeFormatter(s string) string { return strings.ReplaceAll(s, "%", "%%") }
+
+func typeName(t tollgatev1.IntegrationType) string {
+	return strings.TrimPrefix(t.String(), "INTEGRATION_TYPE_")
+}

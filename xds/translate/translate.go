@@ -1,0 +1,219 @@
+// Package translate turns Tollgate's model of API Gateway into Envoy resources: one listener, one route
+// configuration and the clusters of the integrations. It is a pure function of the model, so golden files pin its
+// output and the xDS server can diff snapshots cheaply.
+package translate
+
+import (
+	"sort"
+
+	"google.golang.org/protobuf/proto"
+
+	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+
+	"github.com/tollgate-gw/tollgate/diag"
+	"github.com/tollgate-gw/tollgate/pathtemplate"
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+)
+
+// Names of the resources every Envoy gets.
+const (
+	ListenerName    = "tollgate_http"
+	RouteConfigName = "tollgate"
+)
+
+// Output is the translated gateway, less the listener: the listener's address differs between Envoys that share a
+// control plane, so it is built per Envoy with Listener.
+type Output struct {
+	Routes   *route.RouteConfiguration
+	Clusters []*cluster.Cluster // sorted by name
+}
+
+// Resources returns every resource in the output, for callers that treat them uniformly.
+func (o *Output) Resources() []proto.Message {
+	out := []proto.Message{o.Routes}
+	for _, c := range o.Clusters {
+		out = append(out, c)
+	}
+	return out
+}
+
+// Gateway translates the whole gateway. Anything the model asks for that Tollgate cannot serve is reported as a
+// problem against the definition file, so an invalid change never reaches Envoy.
+func Gateway(gw *tollgatev1.Gateway) (*Output, error) {
+	t := &translator{domain: gw.GetDomain(), clusters: map[string]*cluster.Cluster{}}
+	apis := append([]*tollgatev1.RestApi(nil), gw.GetApis()...)
+	sort.Slice(apis, func(i, j int) bool { return apis[i].GetId() < apis[j].GetId() })
+
+	anyHost := &route.VirtualHost{Name: "invocation_paths", Domains: []string{"*"}}
+	var vhosts []*route.VirtualHost
+	for _, api := range apis {
+		resources := t.sortedResources(api)
+		hostVH := &route.VirtualHost{Name: "api_" + api.GetId(), Domains: []string{api.GetId() + "." + t.domain}}
+		for _, stage := range api.GetStages() {
+			s := stageContext{api: api, stage: stage}
+			// {apiId}.{domain}/{stage}/{path}
+			hostVH.Routes = append(hostVH.Routes, t.stageRoutes(s, resources, regexQuote("/"+stage.GetStageName()))...)
+			// Any host: /restapis/{apiId}/{stage}/_user_request_/{path} and /_aws/execute-api/{apiId}/{stage}/{path}.
+			anyHost.Routes = append(anyHost.Routes, t.stageRoutes(s, resources, invocationPathPrefix(api.GetId(), stage.GetStageName()))...)
+		}
+		hostVH.Routes = append(hostVH.Routes, missingTokenRoute("api_"+api.GetId()+"_unmatched", prefixMatch("/")))
+		vhosts = append(vhosts, hostVH)
+	}
+	anyHost.Routes = append(anyHost.Routes, missingTokenRoute("unmatched", prefixMatch("/")))
+	vhosts = append(vhosts, anyHost)
+
+	if err := t.probs.Err(); err != nil {
+		return nil, err
+	}
+	return &Output{Routes: routeConfiguration(vhosts), Clusters: t.sortedClusters()}, nil
+}
+
+// translator carries what translation accumulates across APIs: problems, and clusters shared by every route to
+// the same backend.
+type translator struct {
+	domain   string
+	probs    diag.Problems
+	clusters map[string]*cluster.Cluster
+}
+
+type stageContext struct {
+	api   *tollgatev1.RestApi
+	stage *tollgatev1.Stage
+}
+
+type parsedResource struct {
+	res *tollgatev1.Resource
+	tpl pathtemplate.Template
+	// shadows is true when a resource later in match order could match this one's paths; then a method this
+	// resource lacks must answer 403 here instead of falling through to the later resource.
+	shadows bool
+}
+
+func (t *translator) sortedResources(api *tollgatev1.RestApi) []parsedResource {
+	var out []parsedResource
+	for _, res := range api.GetResources() {
+		tpl, err := pathtemplate.Parse(res.GetPath())
+		if err != nil {
+			t.probs.Addf(api.GetSourceFile(), diag.Pointer("paths", res.GetPath()), "%v", err)
+			continue
+		}
+		out = append(out, parsedResource{res: res, tpl: tpl})
+	}
+	t.checkTree(api, out)
+	sort.SliceStable(out, func(i, j int) bool { return pathtemplate.Less(out[i].tpl, out[j].tpl) })
+	laterHasParams := false
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i].shadows = laterHasParams
+		if len(out[i].tpl.Params()) > 0 {
+			laterHasParams = true
+		}
+	}
+	return out
+}
+
+// stageRoutes lists one stage's routes in match order under a path prefix pattern.
+func (t *translator) stageRoutes(s stageContext, resources []parsedResource, prefixPattern string) []*route.Route {
+	var routes []*route.Route
+	for _, pr := range resources {
+		regex := pr.tpl.RegexUnder(prefixPattern)
+		hasAny := false
+		for _, m := range orderedMethods(pr.res.GetMethods()) {
+			if m.GetHttpMethod() == "ANY" {
+				hasAny = true
+			}
+			if r := t.methodRoute(s, pr, m, regex); r != nil {
+				routes = append(routes, r)
+			}
+		}
+		if !hasAny && pr.shadows {
+			routes = append(routes, missingTokenRoute(routeName(s, pr.res.GetPath(), "*"), regexMatch(regex)))
+		}
+	}
+	return routes
+}
+
+// orderedMethods puts ANY last: it matches only the methods the resource does not define explicitly.
+func orderedMethods(methods []*tollgatev1.Method) []*tollgatev1.Method {
+	out := append([]*tollgatev1.Method(nil), methods...)
+	sort.SliceStable(out, func(i, j int) bool {
+		ai, aj := out[i].GetHttpMethod() == "ANY", out[j].GetHttpMethod() == "ANY"
+		if ai != aj {
+			return aj
+		}
+		return out[i].GetHttpMethod() < out[j].GetHttpMethod()
+	})
+	return out
+}
+
+func (t *translator) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.Method, regex string) *route.Route {
+	integ := m.GetIntegration()
+	file := s.api.GetSourceFile()
+	if integ == nil {
+		t.probs.Addf(file, m.GetSourcePointer(), "method has no x-amazon-apigateway-integration")
+		return nil
+	}
+	r := &route.Route{
+		Name:     routeName(s, pr.res.GetPath(), m.GetHttpMethod()),
+		Match:    methodMatch(regex, m.GetHttpMethod()),
+		Metadata: routeMetadata(s, pr.res, m),
+	}
+	var ok bool
+	switch integ.GetType() {
+	case tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY:
+		ok = t.httpProxy(r, s, pr, m, regex)
+	case tollgatev1.IntegrationType_INTEGRATION_TYPE_MOCK:
+		ok = t.mock(r, s, m)
+	default:
+		t.probs.Addf(file, integ.GetSourcePointer()+"/type", "integration type %s is not supported yet (supported: HTTP_PROXY, MOCK)", typeName(integ.GetType()))
+	}
+	if !ok {
+		return nil
+	}
+	return r
+}
+
+func (t *translator) sortedClusters() []*cluster.Cluster {
+	out := make([]*cluster.Cluster, 0, len(t.clusters))
+	for _, c := range t.clusters {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].GetName() < out[j].GetName() })
+	return out
+}
+
+// checkTree rejects what API Gateway's resource tree cannot hold: two resources that match the same requests
+// (/pets/{id} and /pets/{petId}/), and sibling path parameters with different names (/pets/{id} beside
+// /pets/{petId}/toys), which AWS refuses because a parameter is one node of the tree.
+func (t *translator) checkTree(api *tollgatev1.RestApi, resources []parsedResource) {
+	shapes := map[string]string{}
+	params := map[string]string{} // parent shape -> "{name}" or "{name+}" of the parameter child
+	for _, pr := range resources {
+		at := diag.Pointer("paths", pr.res.GetPath())
+		shape := pr.tpl.Shape()
+		if other, dup := shapes[shape]; dup {
+			t.probs.Addf(api.GetSourceFile(), at, "duplicate route: %s matches the same requests as %s", pr.res.GetPath(), other)
+			continue
+		}
+		shapes[shape] = pr.res.GetPath()
+		parent := ""
+		for _, seg := range pr.tpl.Segments {
+			if seg.Kind != pathtemplate.Static {
+				name := "{" + seg.Text + "}"
+				if seg.Kind == pathtemplate.Greedy {
+					name = "{" + seg.Text + "+}"
+				}
+				if prev, ok := params[parent]; ok && prev != name {
+					t.probs.Addf(api.GetSourceFile(), at, "path parameter %s conflicts with sibling %s under %q: a resource can have only one parameter child", name, prev, parent+"/")
+					break
+				}
+				params[parent] = name
+			}
+			if seg.Kind == pathtemplate.Static {
+				parent += "/" + seg.Text
+			} else {
+				parent += "/{}"
+			}
+		}
+	}
+}

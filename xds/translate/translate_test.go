@@ -1,0 +1,119 @@
+package translate
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tollgate-gw/tollgate/diag"
+	"github.com/tollgate-gw/tollgate/openapi"
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+)
+
+// definition wraps path items into a minimal OpenAPI 3 document.
+func definition(paths string) string {
+	return "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n" + paths
+}
+
+func proxy(uri string, extra string) string {
+	return "      x-amazon-apigateway-integration:\n        type: http_proxy\n        httpMethod: ANY\n        uri: " + uri + "\n" + extra
+}
+
+func TestTranslationProblems(t *testing.T) {
+	tests := []struct {
+		name  string
+		paths string
+		vars  map[string]string
+		want  []string // "pointer: reason fragment"
+	}{
+		{
+			name:  "unsupported integration type",
+			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration: {type: aws_proxy, httpMethod: POST, uri: 'arn:aws:apigateway:us-east-1:lambda:path/x'}\n",
+			want:  []string{"/paths/~1a/get/x-amazon-apigateway-integration/type: integration type AWS_PROXY is not supported yet"},
+		},
+		{
+			name:  "missing integration",
+			paths: "  /a:\n    get:\n      responses: {}\n",
+			want:  []string{"/paths/~1a/get: method has no x-amazon-apigateway-integration"},
+		},
+		{
+			name:  "undefined stage variable",
+			paths: "  /a:\n    get:\n" + proxy("http://${stageVariables.backend}/a", ""),
+			want:  []string{"/paths/~1a/get/x-amazon-apigateway-integration/uri: stage \"prod\" does not define stage variable(s) backend"},
+		},
+		{
+			name:  "unmapped placeholder",
+			paths: "  /a/{id}:\n    get:\n" + proxy("http://h/a/{id}", ""),
+			want:  []string{"/paths/~1a~1{id}/get/x-amazon-apigateway-integration/uri: uri placeholder {id} has no mapping"},
+		},
+		{
+			name:  "placeholder from an unknown path parameter",
+			paths: "  /a/{id}:\n    get:\n" + proxy("http://h/a/{x}", "        requestParameters: {integration.request.path.x: method.request.path.nope}\n"),
+			want:  []string{"integration.request.path.x: \"method.request.path.nope\" names no path parameter of resource /a/{id}"},
+		},
+		{
+			name:  "relative uri",
+			paths: "  /a:\n    get:\n" + proxy("/a", ""),
+			want:  []string{"/uri: uri \"/a\" must be an absolute http:// or https:// URL"},
+		},
+		{
+			name:  "timeout out of range",
+			paths: "  /a:\n    get:\n" + proxy("http://h/a", "        timeoutInMillis: 30000\n"),
+			want:  []string{"/timeoutInMillis: timeoutInMillis 30000 is out of range"},
+		},
+		{
+			name:  "greedy segment not last",
+			paths: "  /{proxy+}/x:\n    get:\n" + proxy("http://h/", ""),
+			want:  []string{"/paths/~1{proxy+}~1x: resource path \"/{proxy+}/x\": greedy parameter {proxy+} must be the last path segment"},
+		},
+		{
+			name:  "duplicate routes",
+			paths: "  /a/{id}:\n    get:\n" + proxy("http://h/", "") + "  /a/{other}/:\n    get:\n" + proxy("http://h/", ""),
+			want:  []string{"duplicate route"},
+		},
+		{
+			name:  "sibling parameters with different names",
+			paths: "  /a/{id}:\n    get:\n" + proxy("http://h/", "") + "  /a/{petId}/toys:\n    get:\n" + proxy("http://h/", ""),
+			want:  []string{"conflicts with sibling {id}"},
+		},
+		{
+			name:  "method change",
+			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: POST, uri: 'http://h/'}\n",
+			want:  []string{"/httpMethod: httpMethod POST differs from the method (GET)"},
+		},
+		{
+			name:  "VTL in a mock",
+			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration:\n        type: mock\n        requestTemplates: {application/json: '{\"statusCode\": $input.params(\"code\")}'}\n",
+			want:  []string{"/requestTemplates/application~1json: request templates with VTL are not supported yet"},
+		},
+		{
+			name:  "unsupported header source",
+			paths: "  /a/{id}:\n    get:\n" + proxy("http://h/", "        requestParameters: {integration.request.header.x: method.request.path.id}\n"),
+			want:  []string{"mapping expression \"method.request.path.id\" is not supported yet for a header"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api, err := openapi.Import("api.yaml", []byte(definition(tt.paths)))
+			if err != nil {
+				t.Fatalf("import: %v", err)
+			}
+			api.Id = "abc"
+			api.Stages = []*tollgatev1.Stage{{StageName: "prod", Variables: tt.vars}}
+			_, err = Gateway(&tollgatev1.Gateway{Domain: "execute-api.localhost", Apis: []*tollgatev1.RestApi{api}})
+			probs, ok := err.(diag.Problems)
+			if !ok {
+				t.Fatalf("err = %v, want diag.Problems", err)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("problems:\n%v\nwant one containing %q", err, want)
+				}
+			}
+			for _, p := range probs {
+				if p.File != "api.yaml" {
+					t.Errorf("problem %v names file %q, want api.yaml", p, p.File)
+				}
+			}
+		})
+	}
+}
