@@ -1,0 +1,114 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tollgate-gw/tollgate/config"
+	"github.com/tollgate-gw/tollgate/controlplane"
+	"github.com/tollgate-gw/tollgate/envoy"
+)
+
+const defaultConfigFile = "tollgate.yaml"
+
+func serveCommand(newLogger func() *slog.Logger) *cobra.Command {
+	var configFile string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the control plane only; Envoys join it with a bootstrap from `tollgate bootstrap`",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cp, err := controlplane.Start(cmd.Context(), configFile, newLogger())
+			if err != nil {
+				return err
+			}
+			printInvocationURLs(cmd, cp.Config())
+			return cp.Wait()
+		},
+	}
+	cmd.Flags().StringVarP(&configFile, "config", "c", defaultConfigFile, "config file (YAML or JSON)")
+	return cmd
+}
+
+func runCommand(newLogger func() *slog.Logger) *cobra.Command {
+	var configFile, envoyBinary, envoyLogLevel string
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the control plane and an Envoy it supervises",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log := newLogger()
+			binary, err := envoy.Find(envoyBinary)
+			if err != nil {
+				return err
+			}
+			cp, err := controlplane.Start(cmd.Context(), configFile, log)
+			if err != nil {
+				return err
+			}
+			cfg := cp.Config()
+			bootstrapFile, cleanup, err := writeBootstrap(cfg)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			printInvocationURLs(cmd, cfg)
+			sup := &envoy.Supervisor{
+				Binary:     binary,
+				ConfigPath: bootstrapFile,
+				LogLevel:   envoyLogLevel,
+				Log:        log,
+			}
+			supErr := sup.Run(cmd.Context())
+			if err := cp.Wait(); err != nil {
+				return err
+			}
+			return supErr
+		},
+	}
+	cmd.Flags().StringVarP(&configFile, "config", "c", defaultConfigFile, "config file (YAML or JSON)")
+	cmd.Flags().StringVar(&envoyBinary, "envoy", "", "Envoy binary (default: $TOLLGATE_ENVOY, envoy on PATH, then .tools/)")
+	cmd.Flags().StringVar(&envoyLogLevel, "envoy-log-level", "warn", "Envoy's log level")
+	return cmd
+}
+
+// writeBootstrap puts the supervised Envoy's bootstrap in a private temporary directory.
+func writeBootstrap(cfg *config.Config) (string, func(), error) {
+	host, _ := os.Hostname()
+	data, err := envoy.Bootstrap(envoy.BootstrapOptions{
+		NodeID:       "tollgate-" + host,
+		XDSAddress:   cfg.XDS,
+		AdminAddress: cfg.EnvoyAdmin,
+		Delta:        true,
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	dir, err := os.MkdirTemp("", "tollgate-envoy-")
+	if err != nil {
+		return "", nil, err
+	}
+	file := filepath.Join(dir, "bootstrap.json")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, err
+	}
+	return file, func() { os.RemoveAll(dir) }, nil
+}
+
+// printInvocationURLs tells the user what to call, in both URL forms.
+func printInvocationURLs(cmd *cobra.Command, cfg *config.Config) {
+	_, port, _ := net.SplitHostPort(cfg.Listen)
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "Tollgate is serving %d API(s) on http://%s (admin http://%s/readyz)\n", len(cfg.APIs), cfg.Listen, cfg.Admin)
+	for _, api := range cfg.APIs {
+		for _, st := range api.Stages {
+			fmt.Fprintf(out, "  %s/%s:\n", api.ID, st.StageName)
+			fmt.Fprintf(out, "    curl http://%s.%s:%s/%s/\n", api.ID, cfg.Domain, port, st.StageName)
+			fmt.Fprintf(out, "    curl http://%s/restapis/%s/%s/_user_request_/\n", cfg.Listen, api.ID, st.StageName)
+		}
+	}
+}

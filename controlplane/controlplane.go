@@ -1,0 +1,130 @@
+// Package controlplane runs Tollgate's control plane: it loads the configuration, serves it over xDS, answers
+// the admin endpoints and reloads when a file changes. `tollgate serve` is this alone; `tollgate run` adds a
+// supervised Envoy.
+package controlplane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+
+	"github.com/tollgate-gw/tollgate/admin"
+	"github.com/tollgate-gw/tollgate/config"
+	"github.com/tollgate-gw/tollgate/diag"
+	"github.com/tollgate-gw/tollgate/loader"
+	"github.com/tollgate-gw/tollgate/reload"
+	"github.com/tollgate-gw/tollgate/xds/server"
+)
+
+// ControlPlane is a running control plane.
+type ControlPlane struct {
+	log        *slog.Logger
+	configFile string
+	xds        *server.Server
+	watcher    *reload.Watcher
+
+	mu      sync.Mutex
+	current *loader.Loaded
+
+	wg   sync.WaitGroup
+	errs chan error
+}
+
+// Start loads configFile and starts serving it; it fails if the configuration is invalid or an address is taken.
+// Everything stops when ctx is done; Wait returns then.
+func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPlane, error) {
+	loaded, err := loader.Load(configFile)
+	if err != nil {
+		return nil, err
+	}
+	c := &ControlPlane{log: log, configFile: configFile, xds: server.New(log), current: loaded, errs: make(chan error, 3)}
+	cfg := loaded.Config
+	if err := c.xds.Update(ctx, loaded.Output, cfg.Listen); err != nil {
+		return nil, err
+	}
+	xdsLis, err := net.Listen("tcp", cfg.XDS)
+	if err != nil {
+		return nil, fmt.Errorf("xDS server: %w", err)
+	}
+	adminLis, err := net.Listen("tcp", cfg.Admin)
+	if err != nil {
+		xdsLis.Close()
+		return nil, fmt.Errorf("admin server: %w", err)
+	}
+	if c.watcher, err = reload.New(log, c.Reload); err != nil {
+		xdsLis.Close()
+		adminLis.Close()
+		return nil, err
+	}
+	c.watcher.Watch(loaded.Files)
+	c.goRun(func() error { return c.xds.Serve(ctx, xdsLis) })
+	c.goRun(func() error { return admin.Serve(ctx, adminLis, admin.Handler(c.xds.Ready)) })
+	c.goRun(func() error { c.watcher.Run(ctx); return nil })
+	log.Info("control plane started", "xds", cfg.XDS, "admin", cfg.Admin, "apis", len(cfg.APIs))
+	return c, nil
+}
+
+func (c *ControlPlane) goRun(f func() error) {
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		if err := f(); err != nil {
+			c.errs <- err
+		}
+	}()
+}
+
+// Config is the configuration being served.
+func (c *ControlPlane) Config() *config.Config {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.current.Config
+}
+
+// Ready reports whether every Envoy serves the newest configuration.
+func (c *ControlPlane) Ready() (bool, string) { return c.xds.Ready() }
+
+// Wait blocks until every server has stopped and returns the first failure.
+func (c *ControlPlane) Wait() error {
+	c.wg.Wait()
+	close(c.errs)
+	var errs []error
+	for err := range c.errs {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Reload loads the files again. An invalid change is logged, problem by problem, and the running configuration
+// stays exactly as it was.
+func (c *ControlPlane) Reload() {
+	loaded, err := loader.Load(c.configFile)
+	if err != nil {
+		var probs diag.Problems
+		if errors.As(err, &probs) {
+			for _, p := range probs {
+				c.log.Error("invalid change rejected; still serving the previous configuration", "file", p.File, "pointer", p.Pointer, "reason", p.Reason)
+			}
+		} else {
+			c.log.Error("invalid change rejected; still serving the previous configuration", "err", err)
+		}
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.current.Config
+	if loaded.Config.Listen != old.Listen || loaded.Config.XDS != old.XDS || loaded.Config.Admin != old.Admin || loaded.Config.EnvoyAdmin != old.EnvoyAdmin {
+		c.log.Warn("listen, xds, admin and envoyAdmin changes take effect after a restart; APIs are reloaded now")
+		loaded.Config.Listen, loaded.Config.XDS, loaded.Config.Admin, loaded.Config.EnvoyAdmin = old.Listen, old.XDS, old.Admin, old.EnvoyAdmin
+	}
+	if err := c.xds.Update(context.Background(), loaded.Output, loaded.Config.Listen); err != nil {
+		c.log.Error("cannot publish the new configuration; still serving the previous one", "err", err)
+		return
+	}
+	c.current = loaded
+	c.watcher.Watch(loaded.Files)
+	c.log.Info("configuration reloaded", "apis", len(loaded.Config.APIs))
+}

@@ -1,0 +1,102 @@
+// Package loader turns a config file into what the control plane serves: it reads the config, imports every API
+// definition it names, attaches the stages and translates the result. Any problem in any file fails the whole
+// load, so a running gateway only ever moves from one valid configuration to another.
+package loader
+
+import (
+	"os"
+
+	"github.com/tollgate-gw/tollgate/config"
+	"github.com/tollgate-gw/tollgate/diag"
+	"github.com/tollgate-gw/tollgate/openapi"
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+	"github.com/tollgate-gw/tollgate/stagevars"
+	"github.com/tollgate-gw/tollgate/xds/translate"
+)
+
+// Loaded is one valid configuration.
+type Loaded struct {
+	Config  *config.Config
+	Gateway *tollgatev1.Gateway
+	Output  *translate.Output
+	// Files are the config file and every definition it names: a change to any of them is a reload.
+	Files []string
+}
+
+// Load reads and translates everything the config file names.
+func Load(configFile string) (*Loaded, error) {
+	cfg, err := config.Load(configFile)
+	if err != nil {
+		return nil, err
+	}
+	l := &Loaded{Config: cfg, Gateway: &tollgatev1.Gateway{Domain: cfg.Domain}, Files: []string{configFile}}
+	var probs diag.Problems
+	for i, a := range cfg.APIs {
+		path := a.DefinitionPath(configFile)
+		l.Files = append(l.Files, path)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			probs.Addf(configFile, diag.Pointer("apis", i, "definition"), "cannot read definition: %v", err)
+			continue
+		}
+		api, err := openapi.Import(path, data)
+		if err != nil {
+			probs = append(probs, asProblems(path, err)...)
+			continue
+		}
+		api.Id = a.ID
+		for _, st := range a.Stages {
+			api.Stages = append(api.Stages, &tollgatev1.Stage{StageName: st.StageName, Variables: st.Variables})
+		}
+		l.Gateway.Apis = append(l.Gateway.Apis, api)
+	}
+	if err := probs.Err(); err != nil {
+		return nil, err
+	}
+	out, err := translate.Gateway(l.Gateway)
+	if err != nil {
+		return nil, err
+	}
+	l.Output = out
+	return l, nil
+}
+
+// ValidateDefinition checks one definition file on its own, deployed to a stage with no variables, as
+// `tollgate validate` does for files that are not a config.
+func ValidateDefinition(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return diag.Problems{{File: path, Reason: err.Error()}}
+	}
+	api, err := openapi.Import(path, data)
+	if err != nil {
+		return err
+	}
+	api.Id = "validate"
+	api.Stages = []*tollgatev1.Stage{{StageName: "validate", Variables: placeholderVariables(api)}}
+	_, err = translate.Gateway(&tollgatev1.Gateway{Domain: config.DefaultDomain, Apis: []*tollgatev1.RestApi{api}})
+	return err
+}
+
+// placeholderVariables defines every stage variable the definition references, so that checking a definition
+// without its config does not report variables that only a stage can supply. "1" is a valid host, port and path
+// segment alike.
+func placeholderVariables(api *tollgatev1.RestApi) map[string]string {
+	vars := map[string]string{}
+	for _, res := range api.GetResources() {
+		for _, m := range res.GetMethods() {
+			_, missing := stagevars.Expand(m.GetIntegration().GetUri(), nil)
+			for _, name := range missing {
+				vars[name] = "1"
+			}
+		}
+	}
+	return vars
+}
+
+func asProblems(file string, err error) diag.Problems {
+	if ps, ok := err.(diag.Problems); ok {
+		return ps
+	}
+	return diag.Problems{{File: file, Reason: err.Error()}}
+}
