@@ -1,0 +1,444 @@
+// Command dataplane measures what Tollgate costs on the data plane: it drives the same load through a bare Envoy
+// with a hand-written static config and through Tollgate's Envoy route to the same backend, in one run, and
+// reports requests/s, p50 and p99 of each and their ratio. It also measures how long a definition change takes to
+// be served. `make bench` runs it.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/envoy"
+)
+
+func main() {
+	duration := flag.Duration("duration", 10*time.Second, "load per target per round")
+	rounds := flag.Int("rounds", 3, "rounds, alternating targets so drift hits both alike")
+	conns := flag.Int("connections", 32, "concurrent keep-alive connections")
+	tollgateBin := flag.String("tollgate", "bin/tollgate", "the tollgate binary")
+	reloads := flag.Int("reloads", 20, "definition changes timed for the reload-latency figure")
+	generator := flag.String("generator", os.Getenv("LOAD_GENERATOR"), "an external load generator printing fortio-format JSON "+
+		"(e.g. Nighthawk with --output-format fortio); run as `sh -c \"GENERATOR URL\"`; default: the built-in one")
+	flag.Parse()
+	if *generator != "" {
+		loadFunc = external(*generator)
+	}
+	if err := run(*duration, *rounds, *conns, *tollgateBin, *reloads); err != nil {
+		fmt.Fprintln(os.Stderr, "dataplane:", err)
+		os.Exit(1)
+	}
+}
+
+func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads int) error {
+	envoyBin, err := envoy.Find("")
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "tollgate-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	backendAddr, err := startBackend(ctx)
+	if err != nil {
+		return err
+	}
+	bare, err := startBareEnvoy(ctx, envoyBin, dir, backendAddr)
+	if err != nil {
+		return err
+	}
+	gw, err := startTollgate(ctx, tollgateBin, envoyBin, dir, backendAddr)
+	if err != nil {
+		return err
+	}
+	defer gw.stop()
+
+	targets := []target{
+		{name: "bare Envoy", url: "http://" + bare + "/bench"},
+		{name: "Tollgate", url: "http://" + gw.listen + "/restapis/bench/prod/_user_request_/bench"},
+	}
+	for _, t := range targets { // warm up connections and caches
+		if _, err := loadFunc(t.url, conns, time.Second); err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+	}
+	results := make([]result, len(targets))
+	for r := 0; r < rounds; r++ {
+		for i, t := range targets {
+			res, err := loadFunc(t.url, conns, duration)
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.name, err)
+			}
+			results[i].merge(res)
+		}
+	}
+	fmt.Printf("Data plane: %d connections, %d rounds of %s per target, GET through Envoy to a Go backend on loopback\n", conns, rounds, duration)
+	fmt.Printf("%-12s %12s %10s %10s %8s\n", "target", "requests/s", "p50", "p99", "errors")
+	for i, t := range targets {
+		r := results[i]
+		fmt.Printf("%-12s %12.0f %10s %10s %8d\n", t.name, r.rps(), r.percentile(50), r.percentile(99), r.errors)
+	}
+	b, g := results[0], results[1]
+	fmt.Printf("ratio Tollgate/bare: throughput %.3f, p50 %.3f, p99 %.3f\n",
+		g.rps()/b.rps(), float64(g.percentile(50))/float64(b.percentile(50)), float64(g.percentile(99))/float64(b.percentile(99)))
+	fmt.Println(gw.envoyTimeSplit())
+
+	lat, err := gw.reloadLatencies(reloads)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Reload: definition change to served, %d changes: p50 %s, p99 %s, max %s\n", len(lat), pct(lat, 50), pct(lat, 99), pct(lat, 100))
+	return nil
+}
+
+type target struct{ name, url string }
+
+// result accumulates what a load run measured: every latency with the built-in generator, or the percentiles an
+// external generator reported.
+type result struct {
+	latencies []time.Duration
+	elapsed   time.Duration
+	errors    int64
+	requests  int64
+	reported  map[float64][]time.Duration // percentile -> one value per external run
+}
+
+func (r *result) merge(o result) {
+	r.latencies = append(r.latencies, o.latencies...)
+	r.elapsed += o.elapsed
+	r.errors += o.errors
+	r.requests += o.requests
+	for p, v := range o.reported {
+		if r.reported == nil {
+			r.reported = map[float64][]time.Duration{}
+		}
+		r.reported[p] = append(r.reported[p], v...)
+	}
+}
+
+func (r *result) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+
+// percentile is exact for the built-in generator; for an external one it is the mean of the runs' reports.
+func (r *result) percentile(p float64) time.Duration {
+	if vals, ok := r.reported[p]; ok {
+		var sum time.Duration
+		for _, v := range vals {
+			sum += v
+		}
+		return (sum / time.Duration(len(vals))).Round(time.Microsecond)
+	}
+	return pct(r.latencies, p)
+}
+
+// loadFunc is the generator in use.
+var loadFunc = load
+
+// external runs a generator that prints fortio's JSON result format, which Nighthawk can produce too.
+func external(command string) func(string, int, time.Duration) (result, error) {
+	return func(url string, _ int, _ time.Duration) (result, error) {
+		out, err := exec.Command("sh", "-c", command+" "+url).Output()
+		if err != nil {
+			return result{}, fmt.Errorf("%s: %w", command, err)
+		}
+		var f struct {
+			ActualQPS         float64
+			ActualDuration    int64 // nanoseconds
+			DurationHistogram struct {
+				Count       int64
+				Percentiles []struct{ Percentile, Value float64 }
+			}
+			RetCodes map[string]int64
+		}
+		if err := json.Unmarshal(out, &f); err != nil {
+			return result{}, fmt.Errorf("%s: output is not fortio JSON: %w", command, err)
+		}
+		r := result{elapsed: time.Duration(f.ActualDuration), requests: f.RetCodes["200"], reported: map[float64][]time.Duration{}}
+		r.errors = f.DurationHistogram.Count - r.requests
+		for _, p := range f.DurationHistogram.Percentiles {
+			r.reported[p.Percentile] = []time.Duration{time.Duration(p.Value * float64(time.Second))}
+		}
+		return r, nil
+	}
+}
+
+func pct(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := int(float64(len(s)-1) * p / 100)
+	return s[i].Round(time.Microsecond)
+}
+
+// load is a closed-loop generator: conns workers, each on its own keep-alive connection, send requests back to
+// back for d.
+func load(url string, conns int, d time.Duration) (result, error) {
+	transport := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{Transport: transport, Timeout: 5 * time.Second}
+	var (
+		mu     sync.Mutex
+		all    []time.Duration
+		errs   atomic.Int64
+		wg     sync.WaitGroup
+		status atomic.Int64
+	)
+	start := time.Now()
+	deadline := start.Add(d)
+	for i := 0; i < conns; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]time.Duration, 0, 1<<14)
+			for time.Now().Before(deadline) {
+				t0 := time.Now()
+				resp, err := client.Get(url)
+				if err != nil {
+					errs.Add(1)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					errs.Add(1)
+					status.Store(int64(resp.StatusCode))
+					continue
+				}
+				local = append(local, time.Since(t0))
+			}
+			mu.Lock()
+			all = append(all, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	r := result{latencies: all, elapsed: time.Since(start), errors: errs.Load(), requests: int64(len(all))}
+	if len(all) == 0 {
+		return r, fmt.Errorf("no successful request (last status %d)", status.Load())
+	}
+	return r, nil
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+func startBackend(ctx context.Context) (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	body := []byte(`{"ok":true}`)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	})}
+	go func() { _ = srv.Serve(l) }()
+	go func() { <-ctx.Done(); srv.Close() }()
+	return l.Addr().String(), nil
+}
+
+const bareEnvoyConfig = `static_resources:
+  listeners:
+  - name: bare
+    address: {socket_address: {address: 127.0.0.1, port_value: %s}}
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: bare
+          route_config:
+            virtual_hosts:
+            - name: all
+              domains: ["*"]
+              routes:
+              - match: {prefix: "/"}
+                route: {cluster: backend}
+          http_filters:
+          - name: envoy.filters.http.router
+            typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
+  clusters:
+  - name: backend
+    type: STATIC
+    connect_timeout: 5s
+    load_assignment:
+      cluster_name: backend
+      endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: %s, port_value: %s}}}}]}]
+`
+
+// startBareEnvoy runs the baseline: the same Envoy binary with a static config and only the router filter.
+func startBareEnvoy(ctx context.Context, envoyBin, dir, backend string) (string, error) {
+	listen, err := freeAddr()
+	if err != nil {
+		return "", err
+	}
+	_, lport, _ := net.SplitHostPort(listen)
+	bhost, bport, _ := net.SplitHostPort(backend)
+	file := filepath.Join(dir, "bare.yaml")
+	if err := os.WriteFile(file, []byte(fmt.Sprintf(bareEnvoyConfig, lport, bhost, bport)), 0o600); err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, envoyBin, "-c", file, "--disable-hot-restart", "--log-level", "error")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	go func() { _ = cmd.Wait() }()
+	return listen, waitFor(func() bool {
+		resp, err := http.Get("http://" + listen + "/bench")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
+func waitFor(ok func() bool) error {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if ok() {
+			return nil
+		}
+	}
+	return fmt.Errorf("timed out waiting for readiness")
+}
+
+// tollgate is a `tollgate run` under measurement.
+type tollgate struct {
+	cmd                      *exec.Cmd
+	dir, listen, admin, eadm string
+	backend                  string
+}
+
+const benchDefinition = `openapi: 3.0.3
+info: {title: bench, version: "1"}
+paths:
+  /bench:
+    get:
+      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://${stageVariables.backend}/bench"}
+%s`
+
+func startTollgate(ctx context.Context, bin, envoyBin, dir, backend string) (*tollgate, error) {
+	var addrs [4]string
+	for i := range addrs {
+		a, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		addrs[i] = a
+	}
+	t := &tollgate{dir: dir, listen: addrs[0], admin: addrs[1], eadm: addrs[3], backend: backend}
+	config := fmt.Sprintf("listen: %s\nadmin: %s\nxds: %s\nenvoyAdmin: %s\napis:\n  - id: bench\n    definition: bench.yaml\n    stages:\n      - stageName: prod\n        variables: {backend: %q}\n",
+		addrs[0], addrs[1], addrs[2], addrs[3], backend)
+	if err := os.WriteFile(filepath.Join(dir, "tollgate.yaml"), []byte(config), 0o600); err != nil {
+		return nil, err
+	}
+	if err := t.writeDefinition(""); err != nil {
+		return nil, err
+	}
+	t.cmd = exec.CommandContext(ctx, bin, "run", "-c", filepath.Join(dir, "tollgate.yaml"), "--envoy", envoyBin, "--log-level", "warn")
+	t.cmd.Stderr = os.Stderr
+	t.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	if err := t.cmd.Start(); err != nil {
+		return nil, err
+	}
+	return t, waitFor(func() bool {
+		resp, err := http.Get("http://" + t.admin + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
+func (t *tollgate) writeDefinition(extra string) error {
+	// Write then rename, as editors do, so the watcher never reads half a file.
+	tmp := filepath.Join(t.dir, ".bench.yaml.tmp")
+	if err := os.WriteFile(tmp, []byte(fmt.Sprintf(benchDefinition, extra)), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(t.dir, "bench.yaml"))
+}
+
+func (t *tollgate) stop() {
+	_ = t.cmd.Process.Signal(syscall.SIGTERM)
+	_ = t.cmd.Wait()
+}
+
+// reloadLatencies adds a new path n times and times each from the file's rename to Envoy answering 200 on it.
+func (t *tollgate) reloadLatencies(n int) ([]time.Duration, error) {
+	var out []time.Duration
+	client := &http.Client{Timeout: time.Second}
+	for i := 0; i < n; i++ {
+		path := fmt.Sprintf("/new%d", i)
+		extra := fmt.Sprintf("  %s:\n    get:\n      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: \"http://${stageVariables.backend}/bench\"}\n", path)
+		start := time.Now()
+		if err := t.writeDefinition(extra); err != nil {
+			return nil, err
+		}
+		url := "http://" + t.listen + "/restapis/bench/prod/_user_request_" + path
+		err := waitFor(func() bool {
+			resp, err := client.Get(url)
+			if err != nil {
+				return false
+			}
+			resp.Body.Close()
+			return resp.StatusCode == http.StatusOK
+		})
+		if err != nil {
+			return nil, fmt.Errorf("change %d was not served: %w", i, err)
+		}
+		out = append(out, time.Since(start))
+	}
+	return out, nil
+}
+
+// envoyTimeSplit reads Tollgate's Envoy's histograms: time from request to response at the listener vs time the
+// backend took, so a user can tell the gateway's share from the upstream's.
+func (t *tollgate) envoyTimeSplit() string {
+	resp, err := http.Get("http://" + t.eadm + "/stats?filter=(downstream_rq_time|upstream_rq_time)$&histogram_buckets=none")
+	if err != nil {
+		return "Envoy stats unavailable: " + err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "http.tollgate.downstream_rq_time") || upstreamTotal(l) {
+			lines = append(lines, "  "+l)
+		}
+	}
+	return "Tollgate's Envoy, ms (downstream = whole request, upstream = backend):\n" + strings.Join(lines, "\n")
+}
+
+// upstreamTotal picks a backend cluster's overall upstream_rq_time, not its internal/external split.
+func upstreamTotal(line string) bool {
+	name, _, _ := strings.Cut(line, ":")
+	return strings.HasPrefix(name, "cluster.http") && strings.HasSuffix(name, ".upstream_rq_time") &&
+		!strings.HasSuffix(name, ".external.upstream_rq_time") && !strings.HasSuffix(name, ".internal.upstream_rq_time")
+}
