@@ -11,6 +11,7 @@ import (
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	"google.golang.org/genproto/googleapis/rpc/status"
 )
 
 // readinessTypes are the resource types an Envoy must have accepted before it serves the gateway.
@@ -56,7 +57,7 @@ func (a *ackTracker) stream(id int64) *streamState {
 }
 
 // request records what a request says about an earlier response: an ACK, or a NACK with Envoy's reason.
-func (a *ackTracker) request(id int64, node *core.Node, nonce string, errDetail interface{ GetMessage() string }, hasErr bool) {
+func (a *ackTracker) request(id int64, node *core.Node, nonce string, errDetail *status.Status) {
 	a.mu.Lock()
 	st := a.stream(id)
 	first := st.node == nil && node != nil
@@ -65,7 +66,7 @@ func (a *ackTracker) request(id int64, node *core.Node, nonce string, errDetail 
 	}
 	if s, ok := st.pending[nonce]; ok && nonce != "" {
 		delete(st.pending, nonce)
-		if hasErr {
+		if errDetail != nil {
 			if st.nacked[s.typeURL] != s.version {
 				a.log.Error("Envoy rejected configuration (NACK); it keeps serving its previous version",
 					"node", st.node.GetId(), "type", shortType(s.typeURL), "version", s.version, "reason", errDetail.GetMessage())
@@ -133,7 +134,7 @@ func shortType(typeURL string) string { return typeURL[strings.LastIndex(typeURL
 func (a *ackTracker) OnStreamOpen(context.Context, int64, string) error { return nil }
 func (a *ackTracker) OnStreamClosed(id int64, node *core.Node)          { a.closed(id, node) }
 func (a *ackTracker) OnStreamRequest(id int64, r *discovery.DiscoveryRequest) error {
-	a.request(id, r.GetNode(), r.GetResponseNonce(), r.GetErrorDetail(), r.GetErrorDetail() != nil)
+	a.request(id, r.GetNode(), r.GetResponseNonce(), r.GetErrorDetail())
 	return nil
 }
 func (a *ackTracker) OnStreamResponse(_ context.Context, id int64, _ *discovery.DiscoveryRequest, r *discovery.DiscoveryResponse) {
@@ -142,7 +143,7 @@ func (a *ackTracker) OnStreamResponse(_ context.Context, id int64, _ *discovery.
 func (a *ackTracker) OnDeltaStreamOpen(context.Context, int64, string) error { return nil }
 func (a *ackTracker) OnDeltaStreamClosed(id int64, node *core.Node)          { a.closed(id, node) }
 func (a *ackTracker) OnStreamDeltaRequest(id int64, r *discovery.DeltaDiscoveryRequest) error {
-	a.request(id, r.GetNode(), r.GetResponseNonce(), r.GetErrorDetail(), r.GetErrorDetail() != nil)
+	a.request(id, r.GetNode(), r.GetResponseNonce(), r.GetErrorDetail())
 	return nil
 }
 func (a *ackTracker) OnStreamDeltaResponse(id int64, _ *discovery.DeltaDiscoveryRequest, r *discovery.DeltaDiscoveryResponse) {

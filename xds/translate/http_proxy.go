@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -162,13 +161,8 @@ func (t *translator) pathSubstitution(file, at, path string, pr parsedResource, 
 // headerMappings turns integration.request.header.* mappings into headers Envoy adds on the way to the backend.
 // The backend's own request headers pass through as they are; a mapping replaces a header of the same name.
 func (t *translator) headerMappings(file, at string, s stageContext, params map[string]string) []*core.HeaderValueOption {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var out []*core.HeaderValueOption
-	for _, key := range keys {
+	for _, key := range sortedKeys(params) {
 		target, source := key, params[key]
 		ptr := at + diag.Pointer("requestParameters", key)
 		switch {

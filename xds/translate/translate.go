@@ -6,8 +6,6 @@ package translate
 import (
 	"sort"
 
-	"google.golang.org/protobuf/proto"
-
 	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 
@@ -27,15 +25,6 @@ const (
 type Output struct {
 	Routes   *route.RouteConfiguration
 	Clusters []*cluster.Cluster // sorted by name
-}
-
-// Resources returns every resource in the output, for callers that treat them uniformly.
-func (o *Output) Resources() []proto.Message {
-	out := []proto.Message{o.Routes}
-	for _, c := range o.Clusters {
-		out = append(out, c)
-	}
-	return out
 }
 
 // Gateway translates the whole gateway. Anything the model asks for that Tollgate cannot serve is reported as a
