@@ -30,21 +30,30 @@ func (ps *Problems) Addf(file, pointer, format string, args ...any) {
 	*ps = append(*ps, Problem{File: file, Pointer: pointer, Reason: fmt.Sprintf(format, args...)})
 }
 
-// Err returns the problems as an error, or nil when there are none.
+// Err returns the problems as an error, or nil when there are none. They come sorted, each once: a problem in a
+// definition deployed to several stages is found once per stage but is one thing to fix.
 func (ps Problems) Err() error {
 	if len(ps) == 0 {
 		return nil
 	}
-	return ps
+	out := append(Problems(nil), ps...)
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	n := 1
+	for _, p := range out[1:] {
+		if p != out[n-1] {
+			out[n] = p
+			n++
+		}
+	}
+	return out[:n]
 }
 
-// Error lists one problem a line, sorted so output is stable across runs.
+// Error lists one problem a line.
 func (ps Problems) Error() string {
 	lines := make([]string, len(ps))
 	for i, p := range ps {
 		lines[i] = p.String()
 	}
-	sort.Strings(lines)
 	return strings.Join(lines, "\n")
 }
 

@@ -24,11 +24,18 @@ type ackTracker struct {
 	onNode func(*core.Node)
 
 	mu      sync.Mutex
-	streams map[int64]*streamState
+	streams map[streamID]*streamState
 	wanted  map[string]map[string]string // group -> type URL -> version
 }
 
 type sent struct{ typeURL, version string }
+
+// streamID names a stream: go-control-plane numbers state-of-the-world and delta streams independently, so the
+// same number can name one stream of each kind.
+type streamID struct {
+	delta bool
+	id    int64
+}
 
 type streamState struct {
 	node    *core.Node
@@ -38,7 +45,7 @@ type streamState struct {
 }
 
 func newAckTracker(log *slog.Logger, onNode func(*core.Node)) *ackTracker {
-	return &ackTracker{log: log, onNode: onNode, streams: map[int64]*streamState{}, wanted: map[string]map[string]string{}}
+	return &ackTracker{log: log, onNode: onNode, streams: map[streamID]*streamState{}, wanted: map[string]map[string]string{}}
 }
 
 func (a *ackTracker) setWanted(group string, versions map[string]string) {
@@ -47,7 +54,7 @@ func (a *ackTracker) setWanted(group string, versions map[string]string) {
 	a.wanted[group] = versions
 }
 
-func (a *ackTracker) stream(id int64) *streamState {
+func (a *ackTracker) stream(id streamID) *streamState {
 	st, ok := a.streams[id]
 	if !ok {
 		st = &streamState{pending: map[string]sent{}, acked: map[string]string{}, nacked: map[string]string{}}
@@ -57,7 +64,7 @@ func (a *ackTracker) stream(id int64) *streamState {
 }
 
 // request records what a request says about an earlier response: an ACK, or a NACK with Envoy's reason.
-func (a *ackTracker) request(id int64, node *core.Node, nonce string, errDetail *status.Status) {
+func (a *ackTracker) request(id streamID, node *core.Node, nonce string, errDetail *status.Status) {
 	a.mu.Lock()
 	st := a.stream(id)
 	first := st.node == nil && node != nil
@@ -79,22 +86,22 @@ func (a *ackTracker) request(id int64, node *core.Node, nonce string, errDetail 
 	}
 	a.mu.Unlock()
 	if first {
-		a.log.Info("Envoy connected", "node", node.GetId(), "stream", id)
+		a.log.Info("Envoy connected", "node", node.GetId(), "stream", id.id, "delta", id.delta)
 		a.onNode(node)
 	}
 }
 
-func (a *ackTracker) response(id int64, nonce, typeURL, version string) {
+func (a *ackTracker) response(id streamID, nonce, typeURL, version string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.stream(id).pending[nonce] = sent{typeURL: typeURL, version: version}
 }
 
-func (a *ackTracker) closed(id int64, node *core.Node) {
+func (a *ackTracker) closed(id streamID, node *core.Node) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	delete(a.streams, id)
-	a.log.Info("Envoy disconnected", "node", node.GetId(), "stream", id)
+	a.log.Info("Envoy disconnected", "node", node.GetId(), "stream", id.id, "delta", id.delta)
 }
 
 func (a *ackTracker) ready() (bool, string) {
@@ -132,22 +139,24 @@ func shortType(typeURL string) string { return typeURL[strings.LastIndex(typeURL
 // The xds.Callbacks interface, state of the world and delta.
 
 func (a *ackTracker) OnStreamOpen(context.Context, int64, string) error { return nil }
-func (a *ackTracker) OnStreamClosed(id int64, node *core.Node)          { a.closed(id, node) }
+func (a *ackTracker) OnStreamClosed(id int64, node *core.Node)          { a.closed(streamID{id: id}, node) }
 func (a *ackTracker) OnStreamRequest(id int64, r *discovery.DiscoveryRequest) error {
-	a.request(id, r.GetNode(), r.GetResponseNonce(), r.GetErrorDetail())
+	a.request(streamID{id: id}, r.GetNode(), r.GetResponseNonce(), r.GetErrorDetail())
 	return nil
 }
 func (a *ackTracker) OnStreamResponse(_ context.Context, id int64, _ *discovery.DiscoveryRequest, r *discovery.DiscoveryResponse) {
-	a.response(id, r.GetNonce(), r.GetTypeUrl(), r.GetVersionInfo())
+	a.response(streamID{id: id}, r.GetNonce(), r.GetTypeUrl(), r.GetVersionInfo())
 }
 func (a *ackTracker) OnDeltaStreamOpen(context.Context, int64, string) error { return nil }
-func (a *ackTracker) OnDeltaStreamClosed(id int64, node *core.Node)          { a.closed(id, node) }
+func (a *ackTracker) OnDeltaStreamClosed(id int64, node *core.Node) {
+	a.closed(streamID{delta: true, id: id}, node)
+}
 func (a *ackTracker) OnStreamDeltaRequest(id int64, r *discovery.DeltaDiscoveryRequest) error {
-	a.request(id, r.GetNode(), r.GetResponseNonce(), r.GetErrorDetail())
+	a.request(streamID{delta: true, id: id}, r.GetNode(), r.GetResponseNonce(), r.GetErrorDetail())
 	return nil
 }
 func (a *ackTracker) OnStreamDeltaResponse(id int64, _ *discovery.DeltaDiscoveryRequest, r *discovery.DeltaDiscoveryResponse) {
-	a.response(id, r.GetNonce(), r.GetTypeUrl(), r.GetSystemVersionInfo())
+	a.response(streamID{delta: true, id: id}, r.GetNonce(), r.GetTypeUrl(), r.GetSystemVersionInfo())
 }
 func (a *ackTracker) OnFetchRequest(context.Context, *discovery.DiscoveryRequest) error         { return nil }
 func (a *ackTracker) OnFetchResponse(*discovery.DiscoveryRequest, *discovery.DiscoveryResponse) {}

@@ -4,6 +4,7 @@
 package translate
 
 import (
+	"regexp"
 	"sort"
 
 	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -41,10 +42,13 @@ func Gateway(gw *tollgatev1.Gateway) (*Output, error) {
 		hostVH := &route.VirtualHost{Name: "api_" + api.GetId(), Domains: []string{api.GetId() + "." + t.domain}}
 		for _, stage := range api.GetStages() {
 			s := stageContext{api: api, stage: stage}
-			// {apiId}.{domain}/{stage}/{path}
-			hostVH.Routes = append(hostVH.Routes, t.stageRoutes(s, resources, regexQuote("/"+stage.GetStageName()))...)
-			// Any host: /restapis/{apiId}/{stage}/_user_request_/{path} and /_aws/execute-api/{apiId}/{stage}/{path}.
-			anyHost.Routes = append(anyHost.Routes, t.stageRoutes(s, resources, invocationPathPrefix(api.GetId(), stage.GetStageName()))...)
+			// On the API's host, {apiId}.{domain}, all three URL forms work; on any other host the two path forms:
+			// /restapis/{apiId}/{stage}/_user_request_/{path} and /_aws/execute-api/{apiId}/{stage}/{path}.
+			pathForms := invocationPathPrefix(api.GetId(), stage.GetStageName())
+			hostForms := "(?:" + regexp.QuoteMeta("/"+stage.GetStageName()) + "|" + pathForms + ")"
+			routes := t.stageRoutes(s, resources, hostForms)
+			hostVH.Routes = append(hostVH.Routes, routes...)
+			anyHost.Routes = append(anyHost.Routes, withPrefixPattern(routes, hostForms, pathForms)...)
 		}
 		hostVH.Routes = append(hostVH.Routes, missingTokenRoute("api_"+api.GetId()+"_unmatched", prefixMatch("/")))
 		vhosts = append(vhosts, hostVH)
