@@ -1,0 +1,121 @@
+package e2e
+
+import (
+	"bytes"
+	"errors"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestValidate runs `tollgate validate` as a user or a CI pipeline does. Problems must name the file (as given on
+// the command line, or resolved from the config for a definition), the JSON pointer and the reason, once each.
+func TestValidate(t *testing.T) {
+	const dir = "testdata/validate/"
+	tests := []struct {
+		name       string
+		files      []string
+		wantExit   int
+		wantStdout []string // lines that must appear exactly once
+		wantStderr []string // lines that must appear exactly once, each a prefix of a line
+	}{
+		{
+			name:       "valid config",
+			files:      []string{dir + "tollgate.yaml"},
+			wantStdout: []string{dir + "tollgate.yaml: ok"},
+		},
+		{
+			name:       "valid definition",
+			files:      []string{dir + "petstore.yaml"},
+			wantStdout: []string{dir + "petstore.yaml: ok"},
+		},
+		{
+			name:     "bad stage name",
+			files:    []string{dir + "bad-stage.yaml"},
+			wantExit: 1,
+			wantStderr: []string{
+				dir + `bad-stage.yaml: /apis/0/stages/0/stageName: invalid stage name "pr od"`,
+				"tollgate: 1 file is invalid",
+			},
+		},
+		{
+			name:     "unknown integration type",
+			files:    []string{dir + "bad-type.yaml"},
+			wantExit: 1,
+			wantStderr: []string{
+				dir + `bad-type.yaml: /paths/~1pets/get/x-amazon-apigateway-integration/type: unknown value "bogus"`,
+			},
+		},
+		{
+			name:     "integration type not supported yet",
+			files:    []string{dir + "unsupported-type.yaml"},
+			wantExit: 1,
+			wantStderr: []string{
+				dir + `unsupported-type.yaml: /paths/~1pets/get/x-amazon-apigateway-integration/type: integration type AWS_PROXY is not supported yet`,
+			},
+		},
+		{
+			name:     "config naming an invalid definition",
+			files:    []string{dir + "config-bad-def.yaml"},
+			wantExit: 1,
+			wantStderr: []string{
+				dir + `bad-type.yaml: /paths/~1pets/get/x-amazon-apigateway-integration/type: unknown value "bogus"`,
+			},
+		},
+		{
+			name:       "valid and invalid files together",
+			files:      []string{dir + "tollgate.yaml", dir + "bad-stage.yaml", dir + "bad-type.yaml"},
+			wantExit:   1,
+			wantStdout: []string{dir + "tollgate.yaml: ok"},
+			wantStderr: []string{
+				dir + `bad-stage.yaml: /apis/0/stages/0/stageName: invalid stage name "pr od"`,
+				dir + `bad-type.yaml: /paths/~1pets/get/x-amazon-apigateway-integration/type: unknown value "bogus"`,
+				"tollgate: 2 files are invalid",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(tollgateBin, append([]string{"validate"}, tt.files...)...)
+			cmd.Env = childEnv(t.TempDir())
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			exit := 0
+			if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+				exit = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if exit != tt.wantExit {
+				t.Errorf("tollgate validate %s: exit %d, want %d", strings.Join(tt.files, " "), exit, tt.wantExit)
+			}
+			expectLines(t, "stdout", stdout.String(), tt.wantStdout)
+			expectLines(t, "stderr", stderr.String(), tt.wantStderr)
+			if tt.wantExit == 0 && stderr.Len() > 0 {
+				t.Errorf("stderr of a successful validate is not empty:\n%s", stderr.String())
+			}
+			if t.Failed() {
+				t.Logf("stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+			}
+		})
+	}
+}
+
+// expectLines checks that each wanted text starts exactly one line of out: a problem listed twice is noise a
+// user has to read through.
+func expectLines(t *testing.T, stream, out string, want []string) {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	for _, w := range want {
+		n := 0
+		for _, line := range lines {
+			if strings.HasPrefix(line, w) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s has %d lines starting with %q, want exactly 1", stream, n, w)
+		}
+	}
+}
