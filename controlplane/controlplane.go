@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/tollgate-gw/tollgate/admin"
 	"github.com/tollgate-gw/tollgate/config"
@@ -23,6 +24,7 @@ import (
 type ControlPlane struct {
 	log        *slog.Logger
 	configFile string
+	loader     *loader.Loader
 	xds        *server.Server
 	watcher    *reload.Watcher
 
@@ -36,11 +38,12 @@ type ControlPlane struct {
 // Start loads configFile and starts serving it; it fails if the configuration is invalid or an address is taken.
 // Everything stops when ctx is done; Wait returns then.
 func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPlane, error) {
-	loaded, err := loader.Load(configFile)
+	ld := loader.New()
+	loaded, err := ld.Load(configFile)
 	if err != nil {
 		return nil, err
 	}
-	c := &ControlPlane{log: log, configFile: configFile, xds: server.New(log), current: loaded, errs: make(chan error, 3)}
+	c := &ControlPlane{log: log, configFile: configFile, loader: ld, xds: server.New(log), current: loaded, errs: make(chan error, 3)}
 	cfg := loaded.Config
 	if err := c.xds.Update(ctx, loaded.Output, cfg.Listen); err != nil {
 		return nil, err
@@ -101,7 +104,9 @@ func (c *ControlPlane) Wait() error {
 // Reload loads the files again. An invalid change is logged, problem by problem, and the running configuration
 // stays exactly as it was.
 func (c *ControlPlane) Reload() {
-	loaded, err := loader.Load(c.configFile)
+	start := time.Now()
+	loaded, err := c.loader.Load(c.configFile)
+	loadTime := time.Since(start)
 	if err != nil {
 		var probs diag.Problems
 		if errors.As(err, &probs) {
@@ -126,5 +131,5 @@ func (c *ControlPlane) Reload() {
 	}
 	c.current = loaded
 	c.watcher.Watch(loaded.Files)
-	c.log.Info("configuration reloaded", "apis", len(loaded.Config.APIs))
+	c.log.Info("configuration reloaded", "apis", len(loaded.Config.APIs), "load", loadTime.Round(time.Millisecond), "publish", (time.Since(start) - loadTime).Round(time.Millisecond))
 }

@@ -4,7 +4,10 @@
 package loader
 
 import (
+	"crypto/sha256"
 	"os"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/tollgate-gw/tollgate/config"
 	"github.com/tollgate-gw/tollgate/diag"
@@ -23,8 +26,25 @@ type Loaded struct {
 	Files []string
 }
 
+// Loader loads configurations, remembering each definition it imported so that a reload re-imports only the
+// files that changed, and a definition deployed as many APIs is imported once.
+type Loader struct {
+	imported map[string]importedDefinition // by path
+}
+
+type importedDefinition struct {
+	sum [sha256.Size]byte
+	api *tollgatev1.RestApi // as imported: no id, no stages
+}
+
+// New returns a loader with nothing imported yet.
+func New() *Loader { return &Loader{imported: map[string]importedDefinition{}} }
+
+// Load reads and translates everything the config file names, without remembering anything.
+func Load(configFile string) (*Loaded, error) { return New().Load(configFile) }
+
 // Load reads and translates everything the config file names.
-func Load(configFile string) (*Loaded, error) {
+func (ld *Loader) Load(configFile string) (*Loaded, error) {
 	cfg, err := config.Load(configFile)
 	if err != nil {
 		return nil, err
@@ -39,7 +59,7 @@ func Load(configFile string) (*Loaded, error) {
 			probs.Addf(configFile, diag.Pointer("apis", i, "definition"), "cannot read definition: %v", err)
 			continue
 		}
-		api, err := openapi.Import(path, data)
+		api, err := ld.importDefinition(path, data)
 		if err != nil {
 			probs = append(probs, asProblems(path, err)...)
 			continue
@@ -59,6 +79,21 @@ func Load(configFile string) (*Loaded, error) {
 	}
 	l.Output = out
 	return l, nil
+}
+
+// importDefinition returns a fresh copy of the definition's model, importing it only if its bytes changed.
+func (ld *Loader) importDefinition(path string, data []byte) (*tollgatev1.RestApi, error) {
+	sum := sha256.Sum256(data)
+	if prev, ok := ld.imported[path]; ok && prev.sum == sum {
+		return proto.Clone(prev.api).(*tollgatev1.RestApi), nil
+	}
+	api, err := openapi.Import(path, data)
+	if err != nil {
+		delete(ld.imported, path)
+		return nil, err
+	}
+	ld.imported[path] = importedDefinition{sum: sum, api: api}
+	return proto.Clone(api).(*tollgatev1.RestApi), nil
 }
 
 // ValidateDefinition checks one definition file on its own, deployed to a stage with no variables, as

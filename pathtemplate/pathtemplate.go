@@ -134,6 +134,26 @@ func Less(a, b Template) bool {
 	return a.Raw < b.Raw
 }
 
+// Overlaps reports whether some request path matches both templates.
+func Overlaps(a, b Template) bool {
+	for i := 0; ; i++ {
+		switch {
+		case i == len(a.Segments) && i == len(b.Segments):
+			return true
+		case i == len(a.Segments) || i == len(b.Segments):
+			return false
+		}
+		sa, sb := a.Segments[i], b.Segments[i]
+		if sa.Kind == Greedy || sb.Kind == Greedy {
+			// A greedy parameter takes one or more segments: it meets whatever the other has from here on.
+			return true
+		}
+		if sa.Kind == Static && sb.Kind == Static && sa.Text != sb.Text {
+			return false
+		}
+	}
+}
+
 // Regex returns an RE2 pattern matching request paths of this template under prefix (which is matched literally),
 // with one capture group per parameter in path order. A trailing slash is accepted.
 func (t Template) Regex(prefix string) string {

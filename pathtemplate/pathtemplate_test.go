@@ -111,3 +111,30 @@ func TestRegexMatchesAndCaptures(t *testing.T) {
 		}
 	}
 }
+
+func TestOverlaps(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"/pets/{id}", "/pets/mine", true},
+		{"/pets/{id}", "/toys/{id}", false},
+		{"/pets/{id}", "/{proxy+}", true},
+		{"/pets", "/{proxy+}", true},
+		{"/", "/{proxy+}", false},
+		{"/pets/{id}", "/pets/{id}/toys", false},
+		{"/things0/{id}", "/things1/{id}", false},
+		{"/a/{x+}", "/a/b/c", true},
+		{"/{x}/b", "/a/{y}", true},
+	}
+	for _, tt := range tests {
+		a, _ := Parse(tt.a)
+		b, _ := Parse(tt.b)
+		if got := Overlaps(a, b); got != tt.want {
+			t.Errorf("Overlaps(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+		if got := Overlaps(b, a); got != tt.want {
+			t.Errorf("Overlaps(%s, %s) = %v, want %v", tt.b, tt.a, got, tt.want)
+		}
+	}
+}

@@ -31,8 +31,9 @@ func main() {
 	conns := flag.Int("connections", 32, "concurrent keep-alive connections")
 	tollgateBin := flag.String("tollgate", "bin/tollgate", "the tollgate binary")
 	reloads := flag.Int("reloads", 20, "definition changes timed for the reload-latency figure")
+	flag.IntVar(&extraAPIs, "apis", 0, "extra APIs of 10 methods each deployed beside the measured one, to time reloads at scale")
 	generator := flag.String("generator", os.Getenv("LOAD_GENERATOR"), "an external load generator printing fortio-format JSON "+
-		"(e.g. Nighthawk with --output-format fortio); run as `sh -c \"GENERATOR URL\"`; default: the built-in one")
+		"(e.g. Nighthawk with --output-format fortio); run as `sh -c \"GENERATOR [-H 'Host: H'] URL\"`; default: the built-in one")
 	flag.Parse()
 	if *generator != "" {
 		loadFunc = external(*generator)
@@ -72,17 +73,20 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 
 	targets := []target{
 		{name: "bare Envoy", url: "http://" + bare + "/bench"},
-		{name: "Tollgate", url: "http://" + gw.listen + "/restapis/bench/prod/_user_request_/bench"},
+		// API Gateway's own URL form: Host {apiId}.{domain}, path /{stage}/{path}.
+		{name: "Tollgate", url: "http://" + gw.listen + "/prod/bench", host: "bench.execute-api.localhost"},
+		// The emulator form, rewritten to the one above by Envoy's Lua filter before routing.
+		{name: "Tollgate /restapis", url: "http://" + gw.listen + "/restapis/bench/prod/_user_request_/bench"},
 	}
 	for _, t := range targets { // warm up connections and caches
-		if _, err := loadFunc(t.url, conns, time.Second); err != nil {
+		if _, err := loadFunc(t, conns, time.Second); err != nil {
 			return fmt.Errorf("%s: %w", t.name, err)
 		}
 	}
 	results := make([]result, len(targets))
 	for r := 0; r < rounds; r++ {
 		for i, t := range targets {
-			res, err := loadFunc(t.url, conns, duration)
+			res, err := loadFunc(t, conns, duration)
 			if err != nil {
 				return fmt.Errorf("%s: %w", t.name, err)
 			}
@@ -90,25 +94,28 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 		}
 	}
 	fmt.Printf("Data plane: %d connections, %d rounds of %s per target, GET through Envoy to a Go backend on loopback\n", conns, rounds, duration)
-	fmt.Printf("%-12s %12s %10s %10s %8s\n", "target", "requests/s", "p50", "p99", "errors")
+	fmt.Printf("%-20s %12s %10s %10s %8s\n", "target", "requests/s", "p50", "p99", "errors")
 	for i, t := range targets {
 		r := results[i]
-		fmt.Printf("%-12s %12.0f %10s %10s %8d\n", t.name, r.rps(), r.percentile(50), r.percentile(99), r.errors)
+		fmt.Printf("%-20s %12.0f %10s %10s %8d\n", t.name, r.rps(), r.percentile(50), r.percentile(99), r.errors)
 	}
-	b, g := results[0], results[1]
-	fmt.Printf("ratio Tollgate/bare: throughput %.3f, p50 %.3f, p99 %.3f\n",
-		g.rps()/b.rps(), float64(g.percentile(50))/float64(b.percentile(50)), float64(g.percentile(99))/float64(b.percentile(99)))
+	b := results[0]
+	for i, t := range targets[1:] {
+		g := results[i+1]
+		fmt.Printf("ratio %s/bare: throughput %.3f, p50 %.3f, p99 %.3f\n", t.name,
+			g.rps()/b.rps(), float64(g.percentile(50))/float64(b.percentile(50)), float64(g.percentile(99))/float64(b.percentile(99)))
+	}
 	fmt.Println(gw.envoyTimeSplit())
 
 	lat, err := gw.reloadLatencies(reloads)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("Reload: definition change to served, %d changes: p50 %s, p99 %s, max %s\n", len(lat), pct(lat, 50), pct(lat, 99), pct(lat, 100))
+	fmt.Printf("Reload with %d APIs: definition change to served, %d changes: p50 %s, p99 %s, max %s\n", 1+extraAPIs, len(lat), pct(lat, 50), pct(lat, 99), pct(lat, 100))
 	return nil
 }
 
-type target struct{ name, url string }
+type target struct{ name, url, host string }
 
 // result accumulates what a load run measured: every latency with the built-in generator, or the percentiles an
 // external generator reported.
@@ -151,9 +158,13 @@ func (r *result) percentile(p float64) time.Duration {
 var loadFunc = load
 
 // external runs a generator that prints fortio's JSON result format, which Nighthawk can produce too.
-func external(command string) func(string, int, time.Duration) (result, error) {
-	return func(url string, _ int, _ time.Duration) (result, error) {
-		out, err := exec.Command("sh", "-c", command+" "+url).Output()
+func external(command string) func(target, int, time.Duration) (result, error) {
+	return func(t target, _ int, _ time.Duration) (result, error) {
+		args := command + " " + t.url
+		if t.host != "" {
+			args = command + " -H 'Host: " + t.host + "' " + t.url
+		}
+		out, err := exec.Command("sh", "-c", args).Output()
 		if err != nil {
 			return result{}, fmt.Errorf("%s: %w", command, err)
 		}
@@ -190,7 +201,7 @@ func pct(d []time.Duration, p float64) time.Duration {
 
 // load is a closed-loop generator: conns workers, each on its own keep-alive connection, send requests back to
 // back for d.
-func load(url string, conns int, d time.Duration) (result, error) {
+func load(t target, conns int, d time.Duration) (result, error) {
 	transport := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
 	defer transport.CloseIdleConnections()
 	client := &http.Client{Transport: transport, Timeout: 5 * time.Second}
@@ -210,7 +221,13 @@ func load(url string, conns int, d time.Duration) (result, error) {
 			local := make([]time.Duration, 0, 1<<14)
 			for time.Now().Before(deadline) {
 				t0 := time.Now()
-				resp, err := client.Get(url)
+				req, err := http.NewRequest(http.MethodGet, t.url, nil)
+				if err != nil {
+					errs.Add(1)
+					continue
+				}
+				req.Host = t.host
+				resp, err := client.Do(req)
 				if err != nil {
 					errs.Add(1)
 					continue
@@ -327,6 +344,25 @@ func waitFor(ok func() bool) error {
 	return fmt.Errorf("timed out waiting for readiness")
 }
 
+// extraAPIs is how many more APIs the config deploys, all from one 10-method definition.
+var extraAPIs int
+
+const scaleDefinition = `openapi: 3.0.3
+info: {title: scale, version: "1"}
+paths:
+%s`
+
+func writeScaleDefinition(dir, backend string) error {
+	var paths strings.Builder
+	for i := 0; i < 5; i++ {
+		fmt.Fprintf(&paths, "  /things%d/{id}:\n", i)
+		for _, m := range []string{"get", "put"} {
+			fmt.Fprintf(&paths, "    %s:\n      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: %s, uri: \"http://%s/things/{id}\", requestParameters: {integration.request.path.id: method.request.path.id}}\n", m, strings.ToUpper(m), backend)
+		}
+	}
+	return os.WriteFile(filepath.Join(dir, "scale.yaml"), []byte(fmt.Sprintf(scaleDefinition, paths.String())), 0o600)
+}
+
 // tollgate is a `tollgate run` under measurement.
 type tollgate struct {
 	cmd                      *exec.Cmd
@@ -354,13 +390,19 @@ func startTollgate(ctx context.Context, bin, envoyBin, dir, backend string) (*to
 	t := &tollgate{dir: dir, listen: addrs[0], admin: addrs[1], eadm: addrs[3], backend: backend}
 	config := fmt.Sprintf("listen: %s\nadmin: %s\nxds: %s\nenvoyAdmin: %s\napis:\n  - id: bench\n    definition: bench.yaml\n    stages:\n      - stageName: prod\n        variables: {backend: %q}\n",
 		addrs[0], addrs[1], addrs[2], addrs[3], backend)
+	for i := 0; i < extraAPIs; i++ {
+		config += fmt.Sprintf("  - id: scale%06d\n    definition: scale.yaml\n    stages: [{stageName: prod}]\n", i)
+	}
+	if err := writeScaleDefinition(dir, backend); err != nil {
+		return nil, err
+	}
 	if err := os.WriteFile(filepath.Join(dir, "tollgate.yaml"), []byte(config), 0o600); err != nil {
 		return nil, err
 	}
 	if err := t.writeDefinition(""); err != nil {
 		return nil, err
 	}
-	t.cmd = exec.CommandContext(ctx, bin, "run", "-c", filepath.Join(dir, "tollgate.yaml"), "--envoy", envoyBin, "--log-level", "warn")
+	t.cmd = exec.CommandContext(ctx, bin, "run", "-c", filepath.Join(dir, "tollgate.yaml"), "--envoy", envoyBin, "--log-level", "info")
 	t.cmd.Stderr = os.Stderr
 	t.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := t.cmd.Start(); err != nil {

@@ -104,7 +104,7 @@ func (s *Server) publishLocked(ctx context.Context, group string) error {
 	if group == defaultGroup {
 		listen = s.defaultListen
 	}
-	lis, err := translate.Listener(listen)
+	lis, err := s.output.Listener(listen)
 	if err != nil {
 		return err
 	}

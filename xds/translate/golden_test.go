@@ -82,7 +82,7 @@ func renderGolden(t *testing.T, in string) []byte {
 	if err != nil {
 		t.Fatalf("translate: %v", err)
 	}
-	lis, err := Listener("127.0.0.1:8080")
+	lis, err := out.Listener("127.0.0.1:8080")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,8 +16,8 @@ import (
 )
 
 // Listener builds the public HTTP listener on addr (host:port). Its routes come over ADS (RDS), so a change to the
-// APIs never touches the listener and never drains connections.
-func Listener(addr string) (*listener.Listener, error) {
+// APIs never touches the listener and never drains connections; only a change of domain does.
+func (o *Output) Listener(addr string) (*listener.Listener, error) {
 	host, portText, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen address %q: %w", addr, err)
@@ -36,7 +36,7 @@ func Listener(addr string) (*listener.Listener, error) {
 				ConfigSourceSpecifier: &core.ConfigSource_Ads{Ads: &core.AggregatedConfigSource{}},
 			},
 		}},
-		HttpFilters: []*hcm.HttpFilter{{
+		HttpFilters: []*hcm.HttpFilter{luaFilter(o.domain), {
 			Name: "envoy.filters.http.router",
 			// Envoy's x-envoy-* response headers are not API Gateway's.
 			ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&router.Router{SuppressEnvoyHeaders: true})},

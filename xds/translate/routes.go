@@ -1,14 +1,12 @@
 package translate
 
 import (
-	"regexp"
 	"sort"
 	"strings"
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	matcher "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/tollgate-gw/tollgate/gatewayresponse"
@@ -29,30 +27,6 @@ func routeConfiguration(vhosts []*route.VirtualHost) *route.RouteConfiguration {
 		// Every answer, the backend's and the gateway's own, carries the request id as AWS does.
 		ResponseHeadersToAdd: []*core.HeaderValueOption{setHeader(RequestIDHeader, "%REQ(X-REQUEST-ID)%")},
 	}
-}
-
-// invocationPathPrefix matches the two host-independent invocation URL forms emulators accept.
-func invocationPathPrefix(apiID, stage string) string {
-	return "(?:/restapis/" + regexp.QuoteMeta(apiID) + "/" + regexp.QuoteMeta(stage) + "/_user_request_|/_aws/execute-api/" +
-		regexp.QuoteMeta(apiID) + "/" + regexp.QuoteMeta(stage) + ")"
-}
-
-// withPrefixPattern copies routes built under one prefix pattern for another: the routes of a stage are
-// translated once and served under each set of URL forms.
-func withPrefixPattern(routes []*route.Route, from, to string) []*route.Route {
-	out := make([]*route.Route, len(routes))
-	for i, r := range routes {
-		c := proto.Clone(r).(*route.Route)
-		swap := func(m *matcher.RegexMatcher) {
-			if m != nil {
-				m.Regex = "^" + to + strings.TrimPrefix(m.GetRegex(), "^"+from)
-			}
-		}
-		swap(c.GetMatch().GetSafeRegex())
-		swap(c.GetRoute().GetRegexRewrite().GetPattern())
-		out[i] = c
-	}
-	return out
 }
 
 func prefixMatch(prefix string) *route.RouteMatch {

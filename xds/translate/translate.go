@@ -26,6 +26,7 @@ const (
 type Output struct {
 	Routes   *route.RouteConfiguration
 	Clusters []*cluster.Cluster // sorted by name
+	domain   string
 }
 
 // Gateway translates the whole gateway. Anything the model asks for that Tollgate cannot serve is reported as a
@@ -35,31 +36,28 @@ func Gateway(gw *tollgatev1.Gateway) (*Output, error) {
 	apis := append([]*tollgatev1.RestApi(nil), gw.GetApis()...)
 	sort.Slice(apis, func(i, j int) bool { return apis[i].GetId() < apis[j].GetId() })
 
-	anyHost := &route.VirtualHost{Name: "invocation_paths", Domains: []string{"*"}}
+	// Shared by every virtual host: the same two routes, marshalled once.
+	pathForms := invocationPathRoutes()
 	var vhosts []*route.VirtualHost
 	for _, api := range apis {
 		resources := t.sortedResources(api)
-		hostVH := &route.VirtualHost{Name: "api_" + api.GetId(), Domains: []string{api.GetId() + "." + t.domain}}
+		vh := &route.VirtualHost{Name: "api_" + api.GetId(), Domains: []string{api.GetId() + "." + t.domain}}
 		for _, stage := range api.GetStages() {
-			s := stageContext{api: api, stage: stage}
-			// On the API's host, {apiId}.{domain}, all three URL forms work; on any other host the two path forms:
-			// /restapis/{apiId}/{stage}/_user_request_/{path} and /_aws/execute-api/{apiId}/{stage}/{path}.
-			pathForms := invocationPathPrefix(api.GetId(), stage.GetStageName())
-			hostForms := "(?:" + regexp.QuoteMeta("/"+stage.GetStageName()) + "|" + pathForms + ")"
-			routes := t.stageRoutes(s, resources, hostForms)
-			hostVH.Routes = append(hostVH.Routes, routes...)
-			anyHost.Routes = append(anyHost.Routes, withPrefixPattern(routes, hostForms, pathForms)...)
+			prefix := regexp.QuoteMeta("/" + stage.GetStageName())
+			vh.Routes = append(vh.Routes, t.stageRoutes(stageContext{api: api, stage: stage}, resources, prefix)...)
 		}
-		hostVH.Routes = append(hostVH.Routes, missingTokenRoute("api_"+api.GetId()+"_unmatched", prefixMatch("/")))
-		vhosts = append(vhosts, hostVH)
+		vh.Routes = append(vh.Routes, pathForms...)
+		vh.Routes = append(vh.Routes, missingTokenRoute("api_"+api.GetId()+"_unmatched", prefixMatch("/")))
+		vhosts = append(vhosts, vh)
 	}
+	anyHost := &route.VirtualHost{Name: "invocation_paths", Domains: []string{"*"}, Routes: append([]*route.Route(nil), pathForms...)}
 	anyHost.Routes = append(anyHost.Routes, missingTokenRoute("unmatched", prefixMatch("/")))
 	vhosts = append(vhosts, anyHost)
 
 	if err := t.probs.Err(); err != nil {
 		return nil, err
 	}
-	return &Output{Routes: routeConfiguration(vhosts), Clusters: t.sortedClusters()}, nil
+	return &Output{Routes: routeConfiguration(vhosts), Clusters: t.sortedClusters(), domain: t.domain}, nil
 }
 
 // translator carries what translation accumulates across APIs: problems, and clusters shared by every route to
@@ -95,11 +93,12 @@ func (t *translator) sortedResources(api *tollgatev1.RestApi) []parsedResource {
 	}
 	t.checkTree(api, out)
 	sort.SliceStable(out, func(i, j int) bool { return pathtemplate.Less(out[i].tpl, out[j].tpl) })
-	laterHasParams := false
-	for i := len(out) - 1; i >= 0; i-- {
-		out[i].shadows = laterHasParams
-		if len(out[i].tpl.Params()) > 0 {
-			laterHasParams = true
+	for i := range out {
+		for _, later := range out[i+1:] {
+			if pathtemplate.Overlaps(out[i].tpl, later.tpl) {
+				out[i].shadows = true
+				break
+			}
 		}
 	}
 	return out

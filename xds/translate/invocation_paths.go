@@ -1,0 +1,75 @@
+package translate
+
+import (
+	"strings"
+
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	lua "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/lua/v3"
+	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	"google.golang.org/protobuf/types/known/anypb"
+
+	"github.com/tollgate-gw/tollgate/gatewayresponse"
+)
+
+// The host-independent invocation URL forms, /restapis/{apiId}/{stage}/_user_request_/{path} and
+// /_aws/execute-api/{apiId}/{stage}/{path}, are turned into the API's own form ({apiId}.{domain} and
+// /{stage}/{path}) before routing, so each API's routes exist once, in its own virtual host: Envoy compiles and
+// matches half the routes it would with a copy per form. Envoy's Lua filter does the rewrite on just these two
+// routes and clears the route cache so the request is routed again under the API's host.
+
+const luaFilterName = "envoy.filters.http.lua"
+
+// invocationPathScript names the script in the Lua filter's source codes: one Lua VM per worker serves every
+// route that uses it.
+const invocationPathScript = "invocation_path"
+
+// invocationPathLua rewrites the request; DOMAIN is replaced by the configured domain, a validated DNS name.
+const invocationPathLua = `
+function envoy_on_request(handle)
+  local headers = handle:headers()
+  local path = headers:get(":path")
+  local api, stage, rest = string.match(path, "^/restapis/([^/?]+)/([^/?]+)/_user_request_(.*)$")
+  if api == nil then
+    api, stage, rest = string.match(path, "^/_aws/execute%-api/([^/?]+)/([^/?]+)(.*)$")
+  end
+  if api == nil then
+    return
+  end
+  if rest ~= "" and string.sub(rest, 1, 1) ~= "/" and string.sub(rest, 1, 1) ~= "?" then
+    return
+  end
+  headers:replace(":authority", api .. ".DOMAIN")
+  headers:replace(":path", "/" .. stage .. rest)
+  handle:clearRouteCache()
+end
+`
+
+// luaFilter is the listener's Lua filter: off unless a route turns it on.
+func luaFilter(domain string) *hcm.HttpFilter {
+	script := strings.ReplaceAll(invocationPathLua, "DOMAIN", domain)
+	return &hcm.HttpFilter{
+		Name:     luaFilterName,
+		Disabled: true,
+		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&lua.Lua{
+			SourceCodes: map[string]*core.DataSource{
+				invocationPathScript: {Specifier: &core.DataSource_InlineString{InlineString: script}},
+			},
+		})},
+	}
+}
+
+// invocationPathRoutes send the two path forms through the rewrite; after it the request is routed again and
+// never comes back here, so the 403 these routes carry is only what a request the script leaves alone gets.
+func invocationPathRoutes() []*route.Route {
+	perRoute := mustAny(&route.FilterConfig{Config: mustAny(&lua.LuaPerRoute{
+		Override: &lua.LuaPerRoute_Name{Name: invocationPathScript},
+	})})
+	var routes []*route.Route
+	for _, prefix := range []string{"/restapis/", "/_aws/execute-api/"} {
+		r := &route.Route{Name: prefix, Match: prefixMatch(prefix), TypedPerFilterConfig: map[string]*anypb.Any{luaFilterName: perRoute}}
+		setGatewayResponse(r, gatewayresponse.Default(gatewayresponse.MissingAuthenticationToken))
+		routes = append(routes, r)
+	}
+	return routes
+}
