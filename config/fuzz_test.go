@@ -1,0 +1,34 @@
+package config
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/tollgate-gw/tollgate/diag"
+)
+
+// FuzzParse: any bytes give either a config or problems that each say what is wrong, never a panic.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("listen: 127.0.0.1:8080\napis:\n  - id: a1\n    definition: a.yaml\n    stages: [{stageName: prod, variables: {b: c}}]\n"))
+	f.Add([]byte(`{"apis": [{"id": "x", "stages": [{"stageName": "!"}]}]}`))
+	f.Add([]byte("apis: [{stages: {a: b}}]"))
+	f.Add([]byte("domain: [1, 2]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse("fuzz.yaml", data)
+		if err == nil {
+			if c == nil {
+				t.Fatal("nil config without problems")
+			}
+			return
+		}
+		var probs diag.Problems
+		if !errors.As(err, &probs) || len(probs) == 0 {
+			t.Fatalf("error %v is not a list of problems", err)
+		}
+		for _, p := range probs {
+			if p.Reason == "" || p.File != "fuzz.yaml" {
+				t.Fatalf("problem without a reason or file: %+v", p)
+			}
+		}
+	})
+}
