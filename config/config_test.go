@@ -57,6 +57,9 @@ func TestParseProblems(t *testing.T) {
 		{"duplicate stage", "apis: [{id: a, definition: a.yaml, stages: [{stageName: p}, {stageName: p}]}]", []string{"/apis/0/stages/1/stageName: stage \"p\" is already defined"}},
 		{"bad variable name", "apis: [{id: a, definition: a.yaml, stages: [{stageName: p, variables: {'a-b': x}}]}]", []string{"/apis/0/stages/0/variables/a-b: invalid stage variable name"}},
 		{"bad variable value", "apis: [{id: a, definition: a.yaml, stages: [{stageName: p, variables: {a: 'x y'}}]}]", []string{"/apis/0/stages/0/variables/a: invalid value \"x y\""}},
+		{"bad lambda region", "lambda: {region: Mars}", []string{"/lambda/region: invalid region \"Mars\""}},
+		{"bad lambda endpoint", "lambda: {endpoint: 'localhost:4566'}", []string{"/lambda/endpoint: invalid URL \"localhost:4566\""}},
+		{"bad function url", "lambda: {functions: {echo: '/x'}}", []string{"/lambda/functions/echo: invalid URL \"/x\""}},
 		{"several at once", "listen: x\napis: [{id: A, definition: a.yaml, stages: [{stageName: '!'}]}]", []string{"/listen:", "/apis/0/id:", "/apis/0/stages/0/stageName:"}},
 	}
 	for _, tt := range tests {

@@ -51,7 +51,7 @@ func TestValidate(t *testing.T) {
 			files:    []string{dir + "unsupported-type.yaml"},
 			wantExit: 1,
 			wantStderr: []string{
-				dir + `unsupported-type.yaml: /paths/~1pets/get/x-amazon-apigateway-integration/type: integration type AWS_PROXY is not supported yet`,
+				dir + `unsupported-type.yaml: /paths/~1pets/get/x-amazon-apigateway-integration/type: integration type AWS is not supported yet`,
 			},
 		},
 		{

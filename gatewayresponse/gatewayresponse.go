@@ -14,6 +14,7 @@ const (
 	IntegrationTimeout         Type = "INTEGRATION_TIMEOUT"
 	IntegrationFailure         Type = "INTEGRATION_FAILURE"
 	APIConfigurationError      Type = "API_CONFIGURATION_ERROR"
+	RequestTooLarge            Type = "REQUEST_TOO_LARGE"
 )
 
 // Response is one default gateway response.
@@ -30,6 +31,8 @@ var defaults = map[Type]Response{
 	// AWS documents INTEGRATION_FAILURE as a 504; the message is the DEFAULT_5XX one.
 	IntegrationFailure:    {Status: 504, Message: "Internal server error"},
 	APIConfigurationError: {Status: 500, Message: "Internal server error", ErrorType: "InternalServerErrorException"},
+	// The message API Gateway answers a payload over its 10 MB limit with.
+	RequestTooLarge: {Status: 413, Message: "HTTP content length exceeded 10485760 bytes."},
 }
 
 // Default returns the default response of a type. Every Type constant has one.

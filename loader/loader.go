@@ -49,7 +49,10 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Loaded{Config: cfg, Gateway: &tollgatev1.Gateway{Domain: cfg.Domain}, Files: []string{configFile}}
+	l := &Loaded{Config: cfg, Files: []string{configFile}, Gateway: &tollgatev1.Gateway{
+		Domain: cfg.Domain,
+		Lambda: &tollgatev1.LambdaSettings{Endpoint: cfg.Lambda.Endpoint, Region: cfg.Lambda.Region, Functions: cfg.Lambda.Functions},
+	}}
 	var probs diag.Problems
 	for i, a := range cfg.APIs {
 		path := a.DefinitionPath(configFile)
@@ -109,7 +112,9 @@ func ValidateDefinition(path string) error {
 	}
 	api.Id = "validate"
 	api.Stages = []*tollgatev1.Stage{{StageName: "validate", Variables: placeholderVariables(api)}}
-	_, err = translate.Gateway(&tollgatev1.Gateway{Domain: config.DefaultDomain, Apis: []*tollgatev1.RestApi{api}})
+	// Without a config there is no lambda section: any function resolves against AWS's regional endpoint.
+	lambda := &tollgatev1.LambdaSettings{Region: config.DefaultLambdaRegion, Endpoint: "https://lambda." + config.DefaultLambdaRegion + ".amazonaws.com"}
+	_, err = translate.Gateway(&tollgatev1.Gateway{Domain: config.DefaultDomain, Lambda: lambda, Apis: []*tollgatev1.RestApi{api}})
 	return err
 }
 
@@ -121,6 +126,7 @@ func placeholderVariables(api *tollgatev1.RestApi) map[string]string {
 	for _, res := range api.GetResources() {
 		for _, m := range res.GetMethods() {
 			_, missing := stagevars.Expand(m.GetIntegration().GetUri(), nil)
+			// "1" is a fine function name too.
 			for _, name := range missing {
 				vars[name] = "1"
 			}

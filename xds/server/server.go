@@ -162,8 +162,9 @@ func contentVersion(items []types.Resource) (string, error) {
 // version of every resource type; the reason says what is missing when not.
 func (s *Server) Ready() (bool, string) { return s.acks.ready() }
 
-// Serve runs the ADS server on lis until ctx is done.
-func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
+// Serve runs the ADS server on lis until ctx is done. register adds more services to the same gRPC server: the
+// ext services Envoy reaches over the cluster it already uses for xDS.
+func (s *Server) Serve(ctx context.Context, lis net.Listener, register ...func(*grpc.Server)) error {
 	srv := xds.NewServer(ctx, s.cache, s.acks)
 	g := grpc.NewServer(
 		grpc.MaxConcurrentStreams(1<<20),
@@ -174,6 +175,9 @@ func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 	listenerservice.RegisterListenerDiscoveryServiceServer(g, srv)
 	routeservice.RegisterRouteDiscoveryServiceServer(g, srv)
 	clusterservice.RegisterClusterDiscoveryServiceServer(g, srv)
+	for _, r := range register {
+		r(g)
+	}
 	go func() {
 		<-ctx.Done()
 		g.Stop()

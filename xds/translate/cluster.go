@@ -25,10 +25,18 @@ const circuitBreakerLimit = 1 << 20
 // cluster returns the name of the cluster for a backend, creating it on first use: every route to the same
 // scheme, host and port shares one connection pool.
 func (t *translator) cluster(be backend) string {
-	name := be.scheme + "://" + net.JoinHostPort(be.host, strconv.Itoa(int(be.port)))
-	if _, ok := t.clusters[name]; ok {
-		return name
+	name := clusterName(be)
+	if _, ok := t.clusters[name]; !ok {
+		t.clusters[name] = newCluster(name, be)
 	}
+	return name
+}
+
+func clusterName(be backend) string {
+	return be.scheme + "://" + net.JoinHostPort(be.host, strconv.Itoa(int(be.port)))
+}
+
+func newCluster(name string, be backend) *cluster.Cluster {
 	c := &cluster.Cluster{
 		Name:           name,
 		ConnectTimeout: durationpb.New(connectTimeout),
@@ -57,8 +65,7 @@ func (t *translator) cluster(be backend) string {
 	if be.scheme == "https" {
 		c.TransportSocket = upstreamTLS(be.host)
 	}
-	t.clusters[name] = c
-	return name
+	return c
 }
 
 func socketAddress(host string, port uint32) *core.Address {

@@ -29,6 +29,11 @@ type deployment struct {
 			StageName string            `yaml:"stageName"`
 			Variables map[string]string `yaml:"variables"`
 		} `yaml:"stages"`
+		Lambda struct {
+			Endpoint  string            `yaml:"endpoint"`
+			Region    string            `yaml:"region"`
+			Functions map[string]string `yaml:"functions"`
+		} `yaml:"lambda"`
 	} `yaml:"x-tollgate-test"`
 }
 
@@ -78,7 +83,8 @@ func renderGolden(t *testing.T, in string) []byte {
 	for _, st := range dep.Test.Stages {
 		api.Stages = append(api.Stages, &tollgatev1.Stage{StageName: st.StageName, Variables: st.Variables})
 	}
-	out, err := Gateway(&tollgatev1.Gateway{Domain: dep.Test.Domain, Apis: []*tollgatev1.RestApi{api}})
+	lambda := &tollgatev1.LambdaSettings{Endpoint: dep.Test.Lambda.Endpoint, Region: dep.Test.Lambda.Region, Functions: dep.Test.Lambda.Functions}
+	out, err := Gateway(&tollgatev1.Gateway{Domain: dep.Test.Domain, Lambda: lambda, Apis: []*tollgatev1.RestApi{api}})
 	if err != nil {
 		t.Fatalf("translate: %v", err)
 	}

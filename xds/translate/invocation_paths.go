@@ -61,13 +61,21 @@ func luaFilter(domain string) *hcm.HttpFilter {
 
 // invocationPathRoutes send the two path forms through the rewrite; after it the request is routed again and
 // never comes back here, so the 403 these routes carry is only what a request the script leaves alone gets.
+//
+// Envoy decides which of the listener's switched-off filters a request's filter chain includes from the route it
+// first matches, here one of these two. So they also switch on every filter a rerouted request may need (ext_proc),
+// each told to stay idle unless the route it is rerouted to asks for it; API virtual hosts carry the same idle
+// setting (extProcIdle) for their routes that do not use the filter.
 func invocationPathRoutes() []*route.Route {
-	perRoute := mustAny(&route.FilterConfig{Config: mustAny(&lua.LuaPerRoute{
-		Override: &lua.LuaPerRoute_Name{Name: invocationPathScript},
-	})})
+	perFilter := map[string]*anypb.Any{
+		luaFilterName: mustAny(&route.FilterConfig{Config: mustAny(&lua.LuaPerRoute{
+			Override: &lua.LuaPerRoute_Name{Name: invocationPathScript},
+		})}),
+		extProcFilterName: mustAny(&route.FilterConfig{Config: extProcIdle}),
+	}
 	var routes []*route.Route
 	for _, prefix := range []string{"/restapis/", "/_aws/execute-api/"} {
-		r := &route.Route{Name: prefix, Match: prefixMatch(prefix), TypedPerFilterConfig: map[string]*anypb.Any{luaFilterName: perRoute}}
+		r := &route.Route{Name: prefix, Match: prefixMatch(prefix), TypedPerFilterConfig: perFilter}
 		setGatewayResponse(r, gatewayresponse.Default(gatewayresponse.MissingAuthenticationToken))
 		routes = append(routes, r)
 	}

@@ -12,6 +12,7 @@ import (
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/tollgate-gw/tollgate/envoy"
 	"github.com/tollgate-gw/tollgate/gatewayresponse"
 )
 
@@ -36,7 +37,7 @@ func (o *Output) Listener(addr string) (*listener.Listener, error) {
 				ConfigSourceSpecifier: &core.ConfigSource_Ads{Ads: &core.AggregatedConfigSource{}},
 			},
 		}},
-		HttpFilters: []*hcm.HttpFilter{luaFilter(o.domain), {
+		HttpFilters: []*hcm.HttpFilter{luaFilter(o.domain), extProcFilter(envoy.XDSCluster), {
 			Name: "envoy.filters.http.router",
 			// Envoy's x-envoy-* response headers are not API Gateway's.
 			ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&router.Router{SuppressEnvoyHeaders: true})},
@@ -64,12 +65,15 @@ func (o *Output) Listener(addr string) (*listener.Listener, error) {
 
 // localReplies rewrites the replies Envoy makes up itself when a backend fails into API Gateway's responses.
 func localReplies() *hcm.LocalReplyConfig {
-	mapper := func(t gatewayresponse.Type, flags ...string) *hcm.ResponseMapper {
+	byFlags := func(flags ...string) *accesslog.AccessLogFilter {
+		return &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_ResponseFlagFilter{
+			ResponseFlagFilter: &accesslog.ResponseFlagFilter{Flags: flags},
+		}}
+	}
+	mapper := func(t gatewayresponse.Type, filter *accesslog.AccessLogFilter) *hcm.ResponseMapper {
 		resp := gatewayresponse.Default(t)
 		m := &hcm.ResponseMapper{
-			Filter: &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_ResponseFlagFilter{
-				ResponseFlagFilter: &accesslog.ResponseFlagFilter{Flags: flags},
-			}},
+			Filter:     filter,
 			StatusCode: wrapperspb.UInt32(resp.Status),
 			Body:       &core.DataSource{Specifier: &core.DataSource_InlineString{InlineString: resp.Body()}},
 			BodyFormatOverride: &core.SubstitutionFormatString{
@@ -86,8 +90,15 @@ func localReplies() *hcm.LocalReplyConfig {
 	}
 	return &hcm.LocalReplyConfig{Mappers: []*hcm.ResponseMapper{
 		// UT: the route timeout (timeoutInMillis) fired.
-		mapper(gatewayresponse.IntegrationTimeout, "UT"),
+		mapper(gatewayresponse.IntegrationTimeout, byFlags("UT")),
 		// The backend could not be reached or reset the connection.
-		mapper(gatewayresponse.IntegrationFailure, "UF", "UH", "URX", "UO", "UC", "UR", "DF"),
+		mapper(gatewayresponse.IntegrationFailure, byFlags("UF", "UH", "URX", "UO", "UC", "UR", "DF")),
+		// A body over the route's buffer limit (API Gateway's 10 MB) while Envoy buffers it for a Lambda call.
+		mapper(gatewayresponse.RequestTooLarge, &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_StatusCodeFilter{
+			StatusCodeFilter: &accesslog.StatusCodeFilter{Comparison: &accesslog.ComparisonFilter{
+				Op:    accesslog.ComparisonFilter_EQ,
+				Value: &core.RuntimeUInt32{DefaultValue: 413, RuntimeKey: "tollgate.local_reply.request_too_large"},
+			}},
+		}}),
 	}}
 }

@@ -9,10 +9,12 @@ import (
 
 	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/tollgate-gw/tollgate/diag"
 	"github.com/tollgate-gw/tollgate/pathtemplate"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+	"github.com/tollgate-gw/tollgate/routetable"
 )
 
 // Names of the resources every Envoy gets.
@@ -26,13 +28,15 @@ const (
 type Output struct {
 	Routes   *route.RouteConfiguration
 	Clusters []*cluster.Cluster // sorted by name
-	domain   string
+	// Lambda lists the Lambda proxy routes, by route name, for the ext_proc service.
+	Lambda routetable.Table
+	domain string
 }
 
 // Gateway translates the whole gateway. Anything the model asks for that Tollgate cannot serve is reported as a
 // problem against the definition file, so an invalid change never reaches Envoy.
 func Gateway(gw *tollgatev1.Gateway) (*Output, error) {
-	t := &translator{domain: gw.GetDomain(), clusters: map[string]*cluster.Cluster{}}
+	t := &translator{domain: gw.GetDomain(), lambda: gw.GetLambda(), clusters: map[string]*cluster.Cluster{}, lambdaRoutes: routetable.Table{}}
 	apis := append([]*tollgatev1.RestApi(nil), gw.GetApis()...)
 	sort.Slice(apis, func(i, j int) bool { return apis[i].GetId() < apis[j].GetId() })
 
@@ -41,7 +45,11 @@ func Gateway(gw *tollgatev1.Gateway) (*Output, error) {
 	var vhosts []*route.VirtualHost
 	for _, api := range apis {
 		resources := t.sortedResources(api)
-		vh := &route.VirtualHost{Name: "api_" + api.GetId(), Domains: []string{api.GetId() + "." + t.domain}}
+		vh := &route.VirtualHost{
+			Name:                 "api_" + api.GetId(),
+			Domains:              []string{api.GetId() + "." + t.domain},
+			TypedPerFilterConfig: map[string]*anypb.Any{extProcFilterName: extProcIdle},
+		}
 		for _, stage := range api.GetStages() {
 			prefix := regexp.QuoteMeta("/" + stage.GetStageName())
 			vh.Routes = append(vh.Routes, t.stageRoutes(stageContext{api: api, stage: stage}, resources, prefix)...)
@@ -50,22 +58,29 @@ func Gateway(gw *tollgatev1.Gateway) (*Output, error) {
 		vh.Routes = append(vh.Routes, missingTokenRoute("api_"+api.GetId()+"_unmatched", prefixMatch("/")))
 		vhosts = append(vhosts, vh)
 	}
-	anyHost := &route.VirtualHost{Name: "invocation_paths", Domains: []string{"*"}, Routes: append([]*route.Route(nil), pathForms...)}
+	anyHost := &route.VirtualHost{
+		Name:                 "invocation_paths",
+		Domains:              []string{"*"},
+		Routes:               append([]*route.Route(nil), pathForms...),
+		TypedPerFilterConfig: map[string]*anypb.Any{extProcFilterName: extProcIdle},
+	}
 	anyHost.Routes = append(anyHost.Routes, missingTokenRoute("unmatched", prefixMatch("/")))
 	vhosts = append(vhosts, anyHost)
 
 	if err := t.probs.Err(); err != nil {
 		return nil, err
 	}
-	return &Output{Routes: routeConfiguration(vhosts), Clusters: t.sortedClusters(), domain: t.domain}, nil
+	return &Output{Routes: routeConfiguration(vhosts), Clusters: t.sortedClusters(), Lambda: t.lambdaRoutes, domain: t.domain}, nil
 }
 
 // translator carries what translation accumulates across APIs: problems, and clusters shared by every route to
 // the same backend.
 type translator struct {
-	domain   string
-	probs    diag.Problems
-	clusters map[string]*cluster.Cluster
+	domain       string
+	lambda       *tollgatev1.LambdaSettings
+	probs        diag.Problems
+	clusters     map[string]*cluster.Cluster
+	lambdaRoutes routetable.Table
 }
 
 type stageContext struct {
@@ -156,8 +171,10 @@ func (t *translator) methodRoute(s stageContext, pr parsedResource, m *tollgatev
 		ok = t.httpProxy(r, s, pr, m, regex)
 	case tollgatev1.IntegrationType_INTEGRATION_TYPE_MOCK:
 		ok = t.mock(r, s, m)
+	case tollgatev1.IntegrationType_INTEGRATION_TYPE_AWS_PROXY:
+		ok = t.awsProxy(r, s, pr, m)
 	default:
-		t.probs.Addf(file, integ.GetSourcePointer()+"/type", "integration type %s is not supported yet (supported: HTTP_PROXY, MOCK)", typeName(integ.GetType()))
+		t.probs.Addf(file, integ.GetSourcePointer()+"/type", "integration type %s is not supported yet (supported: HTTP_PROXY, AWS_PROXY, MOCK)", typeName(integ.GetType()))
 	}
 	if !ok {
 		return nil

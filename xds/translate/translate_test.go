@@ -27,8 +27,8 @@ func TestTranslationProblems(t *testing.T) {
 	}{
 		{
 			name:  "unsupported integration type",
-			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration: {type: aws_proxy, httpMethod: POST, uri: 'arn:aws:apigateway:us-east-1:lambda:path/x'}\n",
-			want:  []string{"/paths/~1a/get/x-amazon-apigateway-integration/type: integration type AWS_PROXY is not supported yet"},
+			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration: {type: aws, httpMethod: POST, uri: 'arn:aws:apigateway:us-east-1:lambda:path/x'}\n",
+			want:  []string{"/paths/~1a/get/x-amazon-apigateway-integration/type: integration type AWS is not supported yet"},
 		},
 		{
 			name:  "missing integration",
@@ -86,6 +86,21 @@ func TestTranslationProblems(t *testing.T) {
 			want:  []string{"/requestTemplates/application~1json: request templates with VTL are not supported yet"},
 		},
 		{
+			name:  "malformed Lambda ARN",
+			paths: "  /a:\n    post:\n      x-amazon-apigateway-integration: {type: aws_proxy, httpMethod: POST, uri: 'arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/echo/invocations'}\n",
+			want:  []string{"/paths/~1a/post/x-amazon-apigateway-integration/uri: uri \"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/echo/invocations\": \"echo\" is not a Lambda function ARN"},
+		},
+		{
+			name:  "unknown Lambda function",
+			paths: "  /a:\n    post:\n      x-amazon-apigateway-integration: {type: aws_proxy, httpMethod: POST, uri: 'arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:nope/invocations'}\n",
+			want:  []string{"/uri: unknown Lambda function \"nope\" (stage \"prod\"): add it under lambda.functions in the config, or set lambda.endpoint"},
+		},
+		{
+			name:  "bad payload format version",
+			paths: "  /a:\n    post:\n      x-amazon-apigateway-integration: {type: aws_proxy, httpMethod: POST, payloadFormatVersion: '3.0', uri: 'arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:f/invocations'}\n",
+			want:  []string{"/payloadFormatVersion: payloadFormatVersion \"3.0\": want 1.0 or 2.0"},
+		},
+		{
 			name:  "unsupported header source",
 			paths: "  /a/{id}:\n    get:\n" + proxy("http://h/", "        requestParameters: {integration.request.header.x: method.request.path.id}\n"),
 			want:  []string{"mapping expression \"method.request.path.id\" is not supported yet for a header"},
@@ -99,7 +114,8 @@ func TestTranslationProblems(t *testing.T) {
 			}
 			api.Id = "abc"
 			api.Stages = []*tollgatev1.Stage{{StageName: "prod", Variables: tt.vars}}
-			_, err = Gateway(&tollgatev1.Gateway{Domain: "execute-api.localhost", Apis: []*tollgatev1.RestApi{api}})
+			lambda := &tollgatev1.LambdaSettings{Region: "us-east-1", Functions: map[string]string{"f": "http://127.0.0.1:9001/"}}
+			_, err = Gateway(&tollgatev1.Gateway{Domain: "execute-api.localhost", Lambda: lambda, Apis: []*tollgatev1.RestApi{api}})
 			probs, ok := err.(diag.Problems)
 			if !ok {
 				t.Fatalf("err = %v, want diag.Problems", err)

@@ -287,8 +287,10 @@ func (ConnectionType) EnumDescriptor() ([]byte, []int) {
 type Gateway struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Invocation hosts are {api id}.{domain}.
-	Domain        string     `protobuf:"bytes,1,opt,name=domain,proto3" json:"domain,omitempty"`
-	Apis          []*RestApi `protobuf:"bytes,2,rep,name=apis,proto3" json:"apis,omitempty"`
+	Domain string     `protobuf:"bytes,1,opt,name=domain,proto3" json:"domain,omitempty"`
+	Apis   []*RestApi `protobuf:"bytes,2,rep,name=apis,proto3" json:"apis,omitempty"`
+	// Where Lambda functions of AWS_PROXY integrations are invoked.
+	Lambda        *LambdaSettings `protobuf:"bytes,3,opt,name=lambda,proto3" json:"lambda,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -337,6 +339,78 @@ func (x *Gateway) GetApis() []*RestApi {
 	return nil
 }
 
+func (x *Gateway) GetLambda() *LambdaSettings {
+	if x != nil {
+		return x.Lambda
+	}
+	return nil
+}
+
+// LambdaSettings says where to invoke Lambda functions: AWS itself, LocalStack, or local Runtime Interface
+// Emulators.
+type LambdaSettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Default Invoke API endpoint, e.g. https://lambda.us-east-1.amazonaws.com or http://localhost:4566.
+	Endpoint string `protobuf:"bytes,1,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	// Region used to sign requests to AWS endpoints.
+	Region string `protobuf:"bytes,2,opt,name=region,proto3" json:"region,omitempty"`
+	// Function name -> full invoke URL, overriding the endpoint for that function.
+	Functions     map[string]string `protobuf:"bytes,3,rep,name=functions,proto3" json:"functions,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LambdaSettings) Reset() {
+	*x = LambdaSettings{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LambdaSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LambdaSettings) ProtoMessage() {}
+
+func (x *LambdaSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LambdaSettings.ProtoReflect.Descriptor instead.
+func (*LambdaSettings) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *LambdaSettings) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+func (x *LambdaSettings) GetRegion() string {
+	if x != nil {
+		return x.Region
+	}
+	return ""
+}
+
+func (x *LambdaSettings) GetFunctions() map[string]string {
+	if x != nil {
+		return x.Functions
+	}
+	return nil
+}
+
 // RestApi is one imported API definition (an API Gateway REST API).
 type RestApi struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -360,7 +434,7 @@ type RestApi struct {
 
 func (x *RestApi) Reset() {
 	*x = RestApi{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[1]
+	mi := &file_tollgate_v1_model_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -372,7 +446,7 @@ func (x *RestApi) String() string {
 func (*RestApi) ProtoMessage() {}
 
 func (x *RestApi) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[1]
+	mi := &file_tollgate_v1_model_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -385,7 +459,7 @@ func (x *RestApi) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestApi.ProtoReflect.Descriptor instead.
 func (*RestApi) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{1}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *RestApi) GetId() string {
@@ -448,7 +522,7 @@ type Resource struct {
 
 func (x *Resource) Reset() {
 	*x = Resource{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[2]
+	mi := &file_tollgate_v1_model_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -460,7 +534,7 @@ func (x *Resource) String() string {
 func (*Resource) ProtoMessage() {}
 
 func (x *Resource) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[2]
+	mi := &file_tollgate_v1_model_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -473,7 +547,7 @@ func (x *Resource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Resource.ProtoReflect.Descriptor instead.
 func (*Resource) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{2}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Resource) GetPath() string {
@@ -507,7 +581,7 @@ type Method struct {
 
 func (x *Method) Reset() {
 	*x = Method{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[3]
+	mi := &file_tollgate_v1_model_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -519,7 +593,7 @@ func (x *Method) String() string {
 func (*Method) ProtoMessage() {}
 
 func (x *Method) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[3]
+	mi := &file_tollgate_v1_model_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -532,7 +606,7 @@ func (x *Method) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Method.ProtoReflect.Descriptor instead.
 func (*Method) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{3}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Method) GetHttpMethod() string {
@@ -611,7 +685,7 @@ type Integration struct {
 
 func (x *Integration) Reset() {
 	*x = Integration{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[4]
+	mi := &file_tollgate_v1_model_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -623,7 +697,7 @@ func (x *Integration) String() string {
 func (*Integration) ProtoMessage() {}
 
 func (x *Integration) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[4]
+	mi := &file_tollgate_v1_model_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -636,7 +710,7 @@ func (x *Integration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Integration.ProtoReflect.Descriptor instead.
 func (*Integration) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{4}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Integration) GetType() IntegrationType {
@@ -766,7 +840,7 @@ type IntegrationResponse struct {
 
 func (x *IntegrationResponse) Reset() {
 	*x = IntegrationResponse{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[5]
+	mi := &file_tollgate_v1_model_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -778,7 +852,7 @@ func (x *IntegrationResponse) String() string {
 func (*IntegrationResponse) ProtoMessage() {}
 
 func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[5]
+	mi := &file_tollgate_v1_model_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -791,7 +865,7 @@ func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntegrationResponse.ProtoReflect.Descriptor instead.
 func (*IntegrationResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{5}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *IntegrationResponse) GetStatusCode() string {
@@ -833,7 +907,7 @@ type Stage struct {
 
 func (x *Stage) Reset() {
 	*x = Stage{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[6]
+	mi := &file_tollgate_v1_model_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -845,7 +919,7 @@ func (x *Stage) String() string {
 func (*Stage) ProtoMessage() {}
 
 func (x *Stage) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[6]
+	mi := &file_tollgate_v1_model_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -858,7 +932,7 @@ func (x *Stage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stage.ProtoReflect.Descriptor instead.
 func (*Stage) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{6}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Stage) GetStageName() string {
@@ -879,10 +953,18 @@ var File_tollgate_v1_model_proto protoreflect.FileDescriptor
 
 const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\n" +
-	"\x17tollgate/v1/model.proto\x12\vtollgate.v1\"K\n" +
+	"\x17tollgate/v1/model.proto\x12\vtollgate.v1\"\x80\x01\n" +
 	"\aGateway\x12\x16\n" +
 	"\x06domain\x18\x01 \x01(\tR\x06domain\x12(\n" +
-	"\x04apis\x18\x02 \x03(\v2\x14.tollgate.v1.RestApiR\x04apis\"\x9e\x02\n" +
+	"\x04apis\x18\x02 \x03(\v2\x14.tollgate.v1.RestApiR\x04apis\x123\n" +
+	"\x06lambda\x18\x03 \x01(\v2\x1b.tollgate.v1.LambdaSettingsR\x06lambda\"\xcc\x01\n" +
+	"\x0eLambdaSettings\x12\x1a\n" +
+	"\bendpoint\x18\x01 \x01(\tR\bendpoint\x12\x16\n" +
+	"\x06region\x18\x02 \x01(\tR\x06region\x12H\n" +
+	"\tfunctions\x18\x03 \x03(\v2*.tollgate.v1.LambdaSettings.FunctionsEntryR\tfunctions\x1a<\n" +
+	"\x0eFunctionsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9e\x02\n" +
 	"\aRestApi\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1f\n" +
@@ -991,7 +1073,7 @@ func file_tollgate_v1_model_proto_rawDescGZIP() []byte {
 }
 
 var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_tollgate_v1_model_proto_goTypes = []any{
 	(ApiKeySource)(0),           // 0: tollgate.v1.ApiKeySource
 	(IntegrationType)(0),        // 1: tollgate.v1.IntegrationType
@@ -999,45 +1081,49 @@ var file_tollgate_v1_model_proto_goTypes = []any{
 	(ContentHandling)(0),        // 3: tollgate.v1.ContentHandling
 	(ConnectionType)(0),         // 4: tollgate.v1.ConnectionType
 	(*Gateway)(nil),             // 5: tollgate.v1.Gateway
-	(*RestApi)(nil),             // 6: tollgate.v1.RestApi
-	(*Resource)(nil),            // 7: tollgate.v1.Resource
-	(*Method)(nil),              // 8: tollgate.v1.Method
-	(*Integration)(nil),         // 9: tollgate.v1.Integration
-	(*IntegrationResponse)(nil), // 10: tollgate.v1.IntegrationResponse
-	(*Stage)(nil),               // 11: tollgate.v1.Stage
-	nil,                         // 12: tollgate.v1.Method.RequestParametersEntry
-	nil,                         // 13: tollgate.v1.Integration.RequestParametersEntry
-	nil,                         // 14: tollgate.v1.Integration.RequestTemplatesEntry
-	nil,                         // 15: tollgate.v1.Integration.ResponsesEntry
-	nil,                         // 16: tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	nil,                         // 17: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	nil,                         // 18: tollgate.v1.Stage.VariablesEntry
+	(*LambdaSettings)(nil),      // 6: tollgate.v1.LambdaSettings
+	(*RestApi)(nil),             // 7: tollgate.v1.RestApi
+	(*Resource)(nil),            // 8: tollgate.v1.Resource
+	(*Method)(nil),              // 9: tollgate.v1.Method
+	(*Integration)(nil),         // 10: tollgate.v1.Integration
+	(*IntegrationResponse)(nil), // 11: tollgate.v1.IntegrationResponse
+	(*Stage)(nil),               // 12: tollgate.v1.Stage
+	nil,                         // 13: tollgate.v1.LambdaSettings.FunctionsEntry
+	nil,                         // 14: tollgate.v1.Method.RequestParametersEntry
+	nil,                         // 15: tollgate.v1.Integration.RequestParametersEntry
+	nil,                         // 16: tollgate.v1.Integration.RequestTemplatesEntry
+	nil,                         // 17: tollgate.v1.Integration.ResponsesEntry
+	nil,                         // 18: tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	nil,                         // 19: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	nil,                         // 20: tollgate.v1.Stage.VariablesEntry
 }
 var file_tollgate_v1_model_proto_depIdxs = []int32{
-	6,  // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
-	7,  // 1: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
-	0,  // 2: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
-	11, // 3: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
-	8,  // 4: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
-	9,  // 5: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
-	12, // 6: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
-	1,  // 7: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
-	13, // 8: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
-	14, // 9: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
-	15, // 10: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
-	2,  // 11: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
-	3,  // 12: tollgate.v1.Integration.content_handling:type_name -> tollgate.v1.ContentHandling
-	4,  // 13: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
-	16, // 14: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	17, // 15: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	3,  // 16: tollgate.v1.IntegrationResponse.content_handling:type_name -> tollgate.v1.ContentHandling
-	18, // 17: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
-	10, // 18: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	7,  // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
+	6,  // 1: tollgate.v1.Gateway.lambda:type_name -> tollgate.v1.LambdaSettings
+	13, // 2: tollgate.v1.LambdaSettings.functions:type_name -> tollgate.v1.LambdaSettings.FunctionsEntry
+	8,  // 3: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
+	0,  // 4: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
+	12, // 5: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
+	9,  // 6: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
+	10, // 7: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
+	14, // 8: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
+	1,  // 9: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
+	15, // 10: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
+	16, // 11: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
+	17, // 12: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
+	2,  // 13: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
+	3,  // 14: tollgate.v1.Integration.content_handling:type_name -> tollgate.v1.ContentHandling
+	4,  // 15: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
+	18, // 16: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	19, // 17: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	3,  // 18: tollgate.v1.IntegrationResponse.content_handling:type_name -> tollgate.v1.ContentHandling
+	20, // 19: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
+	11, // 20: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_v1_model_proto_init() }
@@ -1051,7 +1137,7 @@ func file_tollgate_v1_model_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_v1_model_proto_rawDesc), len(file_tollgate_v1_model_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   14,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

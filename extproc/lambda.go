@@ -1,0 +1,246 @@
+package extproc
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
+
+	"github.com/tollgate-gw/tollgate/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/lambdaproxy"
+	"github.com/tollgate-gw/tollgate/routetable"
+)
+
+// lambdaExchange turns one client request into a Lambda Invoke call and the function's answer into the client's
+// response. Envoy buffers both bodies (the route asks for BUFFERED), so each phase arrives whole.
+type lambdaExchange struct {
+	route    *routetable.Lambda
+	received time.Time
+	request  *core.HeaderMap // the client's request headers, kept for the body phase
+	accept   string
+	// requestID is the id Envoy gave the request: the response carries it as x-amzn-RequestId, which Envoy's
+	// route-level response headers do not add to a response this filter rewrites.
+	requestID string
+	invoke    lambdaproxy.Invocation
+}
+
+func newLambdaExchange(route *routetable.Lambda, now time.Time) *lambdaExchange {
+	return &lambdaExchange{route: route, received: now}
+}
+
+func (e *lambdaExchange) handle(req *extprocv3.ProcessingRequest) (*extprocv3.ProcessingResponse, error) {
+	switch r := req.GetRequest().(type) {
+	case *extprocv3.ProcessingRequest_RequestHeaders:
+		e.request = r.RequestHeaders.GetHeaders()
+		if !r.RequestHeaders.GetEndOfStream() {
+			return requestHeadersContinue(), nil // the body comes next
+		}
+		common, err := e.invocation(nil)
+		if err != nil {
+			return nil, err
+		}
+		// No body to replace: CONTINUE_AND_REPLACE lets Envoy send the event as the body of a bodiless request.
+		common.Status = extprocv3.CommonResponse_CONTINUE_AND_REPLACE
+		return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestHeaders{
+			RequestHeaders: &extprocv3.HeadersResponse{Response: common}}}, nil
+	case *extprocv3.ProcessingRequest_RequestBody:
+		common, err := e.invocation(r.RequestBody.GetBody())
+		if err != nil {
+			return nil, err
+		}
+		return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestBody{
+			RequestBody: &extprocv3.BodyResponse{Response: common}}}, nil
+	case *extprocv3.ProcessingRequest_ResponseHeaders:
+		e.invoke.Header = http.Header{}
+		for _, h := range r.ResponseHeaders.GetHeaders().GetHeaders() {
+			if h.GetKey() == ":status" {
+				e.invoke.Status, _ = strconv.Atoi(headerValue(h))
+				continue
+			}
+			e.invoke.Header.Add(h.GetKey(), headerValue(h))
+		}
+		if !r.ResponseHeaders.GetEndOfStream() {
+			return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseHeaders{
+				ResponseHeaders: &extprocv3.HeadersResponse{}}}, nil
+		}
+		return e.response(nil, true), nil
+	case *extprocv3.ProcessingRequest_ResponseBody:
+		return e.response(r.ResponseBody.GetBody(), false), nil
+	}
+	return nil, nil
+}
+
+func requestHeadersContinue() *extprocv3.ProcessingResponse {
+	return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestHeaders{
+		RequestHeaders: &extprocv3.HeadersResponse{}}}
+}
+
+// invocation builds the proxy event from the client's request and rewrites the request into the Invoke call:
+// POST to the function's invocation path with the event as a JSON body and none of the client's headers.
+func (e *lambdaExchange) invocation(body []byte) (*extprocv3.CommonResponse, error) {
+	in := e.proxyRequest(body)
+	var event []byte
+	var err error
+	if e.route.PayloadFormatVersion == "2.0" {
+		event, err = lambdaproxy.BuildV2(in)
+	} else {
+		event, err = lambdaproxy.BuildV1(in)
+	}
+	if err != nil {
+		return nil, err
+	}
+	mutation := &extprocv3.HeaderMutation{SetHeaders: []*core.HeaderValueOption{
+		setHeader(":method", http.MethodPost),
+		setHeader(":path", e.route.InvokePath),
+		setHeader("content-type", "application/json"),
+		setHeader("content-length", strconv.Itoa(len(event))),
+	}}
+	for _, h := range e.request.GetHeaders() {
+		switch k := h.GetKey(); {
+		case strings.HasPrefix(k, ":"), k == "content-type", k == "content-length":
+		default:
+			mutation.RemoveHeaders = append(mutation.RemoveHeaders, k)
+		}
+	}
+	return &extprocv3.CommonResponse{
+		HeaderMutation: mutation,
+		BodyMutation:   &extprocv3.BodyMutation{Mutation: &extprocv3.BodyMutation_Body{Body: event}},
+	}, nil
+}
+
+// proxyRequest describes the client's request as the event builder needs it.
+func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
+	r := e.route
+	in := &lambdaproxy.Request{
+		Body: body, Protocol: "HTTP/1.1", Resource: r.Resource, Stage: r.Stage, StageVariables: r.StageVariables,
+		APIID: r.APIID, AccountID: r.AccountID, ResourceID: resourceID(r.APIID, r.Resource),
+		Time: e.received, BinaryMediaTypes: r.BinaryMediaTypes,
+	}
+	var path string
+	for _, h := range e.request.GetHeaders() {
+		k, v := h.GetKey(), headerValue(h)
+		switch k {
+		case ":method":
+			in.Method = v
+		case ":path":
+			path = v
+		case ":authority":
+			in.DomainName = v
+			in.Headers = append(in.Headers, [2]string{"host", v})
+		case "x-request-id":
+			in.RequestID = v
+		case "x-forwarded-for":
+			// Envoy appends the connection's peer address: the last hop is the client as Envoy saw it.
+			in.SourceIP = strings.TrimSpace(v[strings.LastIndexByte(v, ',')+1:])
+			in.Headers = append(in.Headers, [2]string{k, v})
+		case "accept":
+			e.accept = v
+			in.Headers = append(in.Headers, [2]string{k, v})
+		default:
+			if !strings.HasPrefix(k, ":") && !strings.HasPrefix(k, "x-envoy-") {
+				in.Headers = append(in.Headers, [2]string{k, v})
+			}
+		}
+	}
+	in.DomainName, _, _ = strings.Cut(in.DomainName, ":")
+	in.DomainPrefix, _, _ = strings.Cut(in.DomainName, ".")
+	rawPath, rawQuery, _ := strings.Cut(path, "?")
+	in.PathParameters, _ = r.PathParameters(rawPath)
+	in.RawPath = strings.TrimPrefix(rawPath, "/"+r.Stage)
+	if in.RawPath == "" {
+		in.RawPath = "/"
+	}
+	in.RawQuery = rawQuery
+	in.ExtendedRequestID = extendedRequestID(in.RequestID)
+	e.requestID = in.RequestID
+	in.RouteKey = r.HTTPMethod + " " + r.Resource
+	return in
+}
+
+// response turns the Invoke API's answer into the client's response, or a gateway error.
+func (e *lambdaExchange) response(payload []byte, headersPhase bool) *extprocv3.ProcessingResponse {
+	e.invoke.Payload = payload
+	var out *lambdaproxy.Response
+	var err error
+	if e.route.PayloadFormatVersion == "2.0" {
+		out, err = lambdaproxy.DecodeV2(e.invoke)
+	} else {
+		out, err = lambdaproxy.DecodeV1(e.invoke, e.accept, e.route.BinaryMediaTypes)
+	}
+	if err != nil {
+		resp := gatewayresponse.Default(gatewayresponse.APIConfigurationError)
+		if le, ok := err.(*lambdaproxy.Error); ok {
+			resp.Status = uint32(le.Status)
+		}
+		return gatewayError(resp, e.requestID)
+	}
+	mutation := &extprocv3.HeaderMutation{SetHeaders: []*core.HeaderValueOption{
+		setHeader(":status", strconv.Itoa(out.Status)),
+		setHeader("content-length", strconv.Itoa(len(out.Body))),
+		setHeader(requestIDHeader, e.requestID),
+	}}
+	for name := range e.invoke.Header {
+		// The Invoke API's own headers are not the function's; the request id Envoy added stays.
+		if k := strings.ToLower(name); k != strings.ToLower(requestIDHeader) {
+			mutation.RemoveHeaders = append(mutation.RemoveHeaders, k)
+		}
+	}
+	for _, h := range out.Headers {
+		if validHeader(h[0], h[1]) {
+			mutation.SetHeaders = append(mutation.SetHeaders, appendHeader(strings.ToLower(h[0]), h[1]))
+		}
+	}
+	common := &extprocv3.CommonResponse{
+		HeaderMutation: mutation,
+		BodyMutation:   &extprocv3.BodyMutation{Mutation: &extprocv3.BodyMutation_Body{Body: out.Body}},
+	}
+	if headersPhase {
+		common.Status = extprocv3.CommonResponse_CONTINUE_AND_REPLACE
+		return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseHeaders{
+			ResponseHeaders: &extprocv3.HeadersResponse{Response: common}}}
+	}
+	return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseBody{
+		ResponseBody: &extprocv3.BodyResponse{Response: common}}}
+}
+
+// validHeader keeps a function's header only if Envoy can send it: a token name that is not a pseudo-header or
+// a hop-by-hop header Envoy manages itself, and a value without control characters.
+func validHeader(name, value string) bool {
+	if name == "" || strings.HasPrefix(name, ":") {
+		return false
+	}
+	switch strings.ToLower(name) {
+	case "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "host":
+		return false
+	}
+	for _, c := range name {
+		if c <= ' ' || c >= 0x7f || strings.ContainsRune("()<>@,;:\\\"/[]?={}", c) {
+			return false
+		}
+	}
+	for _, c := range value {
+		if (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// resourceID stands in for API Gateway's id of a resource: stable for the API and path, 6 characters.
+func resourceID(apiID, resource string) string {
+	sum := sha256.Sum256([]byte(apiID + " " + resource))
+	return hex.EncodeToString(sum[:3])
+}
+
+// extendedRequestID has the shape of API Gateway's extended request id (16 base64 characters), derived from the
+// request id so both name the same request.
+func extendedRequestID(requestID string) string {
+	sum := sha256.Sum256([]byte(requestID))
+	return base64.StdEncoding.EncodeToString(sum[:11])
+}

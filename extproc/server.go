@@ -1,0 +1,147 @@
+// Package extproc is Tollgate's Envoy external processing (ext_proc) service: Envoy calls it only on the routes
+// that need Tollgate's own code, names the route in the stream's metadata, and the service looks the route up in
+// the table the translator built from the same model.
+package extproc
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
+	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/tollgate-gw/tollgate/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/routetable"
+)
+
+// Server is the ext_proc service.
+type Server struct {
+	extprocv3.UnimplementedExternalProcessorServer
+	log    *slog.Logger
+	lambda atomic.Pointer[routetable.Table]
+	now    func() time.Time
+}
+
+// New returns a service with no routes yet.
+func New(log *slog.Logger) *Server {
+	s := &Server{log: log, now: time.Now}
+	s.lambda.Store(&routetable.Table{})
+	return s
+}
+
+// SetLambdaRoutes replaces the Lambda routes; streams already open keep the route they started with.
+func (s *Server) SetLambdaRoutes(t routetable.Table) { s.lambda.Store(&t) }
+
+// Register adds the service to a gRPC server (Tollgate's xDS server, which every Envoy already reaches).
+func (s *Server) Register(g *grpc.Server) { extprocv3.RegisterExternalProcessorServer(g, s) }
+
+// exchange handles one HTTP request's messages, in order.
+type exchange interface {
+	handle(*extprocv3.ProcessingRequest) (*extprocv3.ProcessingResponse, error)
+}
+
+// Process serves one stream: one client request going through Envoy.
+func (s *Server) Process(stream extprocv3.ExternalProcessor_ProcessServer) error {
+	md, _ := metadata.FromIncomingContext(stream.Context())
+	var name string
+	if v := md.Get(routetable.RouteHeader); len(v) > 0 {
+		name = v[0]
+	}
+	var ex exchange
+	if route := (*s.lambda.Load())[name]; route != nil {
+		ex = newLambdaExchange(route, s.now())
+	} else {
+		// The route was removed by a reload between Envoy matching it and calling here, or Envoy runs a
+		// configuration this process did not build: either way the API is misconfigured from the client's view.
+		s.log.Warn("ext_proc called for a route Tollgate does not know", "route", name)
+		ex = failedExchange{}
+	}
+	for {
+		req, err := stream.Recv()
+		if errors.Is(err, io.EOF) || status.Code(err) == codes.Canceled {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		resp, err := ex.handle(req)
+		if err != nil {
+			s.log.Warn("ext_proc", "route", name, "err", err)
+			resp = gatewayError(gatewayresponse.Default(gatewayresponse.APIConfigurationError), requestID(req))
+		}
+		if resp == nil {
+			continue
+		}
+		if err := stream.Send(resp); err != nil {
+			return err
+		}
+	}
+}
+
+// failedExchange answers every request with API Gateway's configuration error.
+type failedExchange struct{}
+
+func (failedExchange) handle(req *extprocv3.ProcessingRequest) (*extprocv3.ProcessingResponse, error) {
+	return gatewayError(gatewayresponse.Default(gatewayresponse.APIConfigurationError), requestID(req)), nil
+}
+
+// requestIDHeader carries Envoy's request id to the client, as on every other response.
+const requestIDHeader = "x-amzn-RequestId"
+
+// requestID is Envoy's id of the request, when this message carries the request headers.
+func requestID(req *extprocv3.ProcessingRequest) string {
+	for _, h := range req.GetRequestHeaders().GetHeaders().GetHeaders() {
+		if h.GetKey() == "x-request-id" {
+			return headerValue(h)
+		}
+	}
+	return ""
+}
+
+// gatewayError makes Envoy answer the client with a gateway response instead of going on.
+func gatewayError(r gatewayresponse.Response, requestID string) *extprocv3.ProcessingResponse {
+	var headers []*core.HeaderValueOption
+	for name, value := range r.Headers() {
+		headers = append(headers, setHeader(name, value))
+	}
+	if requestID != "" {
+		headers = append(headers, setHeader(requestIDHeader, requestID))
+	}
+	return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ImmediateResponse{ImmediateResponse: &extprocv3.ImmediateResponse{
+		Status:  &typev3.HttpStatus{Code: typev3.StatusCode(r.Status)},
+		Headers: &extprocv3.HeaderMutation{SetHeaders: headers},
+		Body:    []byte(r.Body()),
+	}}}
+}
+
+func setHeader(name, value string) *core.HeaderValueOption {
+	return &core.HeaderValueOption{
+		Header:       &core.HeaderValue{Key: name, RawValue: []byte(value)},
+		AppendAction: core.HeaderValueOption_OVERWRITE_IF_EXISTS_OR_ADD,
+	}
+}
+
+func appendHeader(name, value string) *core.HeaderValueOption {
+	return &core.HeaderValueOption{
+		Header: &core.HeaderValue{Key: name, RawValue: []byte(value)},
+		// ext_proc reads the older append flag: without it a repeated header (Set-Cookie) keeps only its last value.
+		Append: wrapperspb.Bool(true),
+	}
+}
+
+// headerValue reads a header Envoy sent: in raw_value by default, in value by older Envoys.
+func headerValue(h *core.HeaderValue) string {
+	if len(h.GetRawValue()) > 0 {
+		return string(h.GetRawValue())
+	}
+	return h.GetValue()
+}
