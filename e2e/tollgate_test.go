@@ -17,12 +17,13 @@ const domain = "execute-api.e2e.test"
 
 // gatewayConfig is tollgate.yaml as the tests write it.
 type gatewayConfig struct {
-	Listen     string      `yaml:"listen"`
-	Admin      string      `yaml:"admin"`
-	XDS        string      `yaml:"xds"`
-	EnvoyAdmin string      `yaml:"envoyAdmin"`
-	Domain     string      `yaml:"domain"`
-	APIs       []apiConfig `yaml:"apis"`
+	Listen     string        `yaml:"listen"`
+	Admin      string        `yaml:"admin"`
+	XDS        string        `yaml:"xds"`
+	EnvoyAdmin string        `yaml:"envoyAdmin"`
+	Domain     string        `yaml:"domain"`
+	Lambda     *lambdaConfig `yaml:"lambda,omitempty"` // see lambda_helpers_test.go
+	APIs       []apiConfig   `yaml:"apis"`
 }
 
 type apiConfig struct {

@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"net"
 	"net/http"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +26,8 @@ type lambdaExchange struct {
 	received time.Time
 	request  *core.HeaderMap // the client's request headers, kept for the body phase
 	accept   string
+	sourceIP string
+	invoked  bool // the request was turned into an Invoke call
 	// requestID is the id Envoy gave the request: the response carries it as x-amzn-RequestId, which Envoy's
 	// route-level response headers do not add to a response this filter rewrites.
 	requestID string
@@ -38,6 +42,7 @@ func (e *lambdaExchange) handle(req *extprocv3.ProcessingRequest) (*extprocv3.Pr
 	switch r := req.GetRequest().(type) {
 	case *extprocv3.ProcessingRequest_RequestHeaders:
 		e.request = r.RequestHeaders.GetHeaders()
+		e.sourceIP = sourceIP(req)
 		if !r.RequestHeaders.GetEndOfStream() {
 			return requestHeadersContinue(), nil // the body comes next
 		}
@@ -57,6 +62,11 @@ func (e *lambdaExchange) handle(req *extprocv3.ProcessingRequest) (*extprocv3.Pr
 		return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestBody{
 			RequestBody: &extprocv3.BodyResponse{Response: common}}}, nil
 	case *extprocv3.ProcessingRequest_ResponseHeaders:
+		if !e.invoked {
+			// Envoy answered before any Invoke call (a 413 for a body over the limit): that answer stands.
+			return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseHeaders{
+				ResponseHeaders: &extprocv3.HeadersResponse{}}}, nil
+		}
 		e.invoke.Header = http.Header{}
 		for _, h := range r.ResponseHeaders.GetHeaders().GetHeaders() {
 			if h.GetKey() == ":status" {
@@ -71,6 +81,10 @@ func (e *lambdaExchange) handle(req *extprocv3.ProcessingRequest) (*extprocv3.Pr
 		}
 		return e.response(nil, true), nil
 	case *extprocv3.ProcessingRequest_ResponseBody:
+		if !e.invoked {
+			return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseBody{
+				ResponseBody: &extprocv3.BodyResponse{}}}, nil
+		}
 		return e.response(r.ResponseBody.GetBody(), false), nil
 	}
 	return nil, nil
@@ -95,6 +109,7 @@ func (e *lambdaExchange) invocation(body []byte) (*extprocv3.CommonResponse, err
 	if err != nil {
 		return nil, err
 	}
+	e.invoked = true
 	mutation := &extprocv3.HeaderMutation{SetHeaders: []*core.HeaderValueOption{
 		setHeader(":method", http.MethodPost),
 		setHeader(":path", e.route.InvokePath),
@@ -132,22 +147,21 @@ func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
 			path = v
 		case ":authority":
 			in.DomainName = v
-			in.Headers = append(in.Headers, [2]string{"host", v})
+			in.Headers = append(in.Headers, [2]string{"Host", v})
 		case "x-request-id":
 			in.RequestID = v
-		case "x-forwarded-for":
-			// Envoy appends the connection's peer address: the last hop is the client as Envoy saw it.
-			in.SourceIP = strings.TrimSpace(v[strings.LastIndexByte(v, ',')+1:])
-			in.Headers = append(in.Headers, [2]string{k, v})
 		case "accept":
 			e.accept = v
-			in.Headers = append(in.Headers, [2]string{k, v})
+			in.Headers = append(in.Headers, [2]string{"Accept", v})
 		default:
 			if !strings.HasPrefix(k, ":") && !strings.HasPrefix(k, "x-envoy-") {
-				in.Headers = append(in.Headers, [2]string{k, v})
+				// Envoy hands filters lower-cased names. API Gateway's default (edge-optimized) endpoints
+				// capitalize header names, which is also how clients spell them: User-Agent, X-Custom.
+				in.Headers = append(in.Headers, [2]string{textproto.CanonicalMIMEHeaderKey(k), v})
 			}
 		}
 	}
+	in.SourceIP = e.sourceIP
 	in.DomainName, _, _ = strings.Cut(in.DomainName, ":")
 	in.DomainPrefix, _, _ = strings.Cut(in.DomainName, ".")
 	rawPath, rawQuery, _ := strings.Cut(path, "?")
@@ -230,6 +244,19 @@ func validHeader(name, value string) bool {
 		}
 	}
 	return true
+}
+
+// sourceIP reads the client's address from the attributes Envoy sends with the request headers.
+func sourceIP(req *extprocv3.ProcessingRequest) string {
+	for _, attrs := range req.GetAttributes() {
+		if v := attrs.GetFields()[routetable.SourceAddressAttribute]; v != nil {
+			if host, _, err := net.SplitHostPort(v.GetStringValue()); err == nil {
+				return host
+			}
+			return v.GetStringValue()
+		}
+	}
+	return ""
 }
 
 // resourceID stands in for API Gateway's id of a resource: stable for the API and path, 6 characters.

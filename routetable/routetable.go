@@ -11,6 +11,9 @@ import (
 // RouteHeader is the gRPC metadata key under which Envoy sends the route's name to an ext service.
 const RouteHeader = "x-tollgate-route"
 
+// SourceAddressAttribute is the Envoy attribute with the client's ip:port, which ext_proc routes ask Envoy for.
+const SourceAddressAttribute = "source.address"
+
 // Lambda is a route whose integration is a Lambda proxy (AWS_PROXY).
 type Lambda struct {
 	APIID            string

@@ -402,7 +402,7 @@ func startTollgate(ctx context.Context, bin, envoyBin, dir, backend string) (*to
 	if err := t.writeDefinition(""); err != nil {
 		return nil, err
 	}
-	t.cmd = exec.CommandContext(ctx, bin, "run", "-c", filepath.Join(dir, "tollgate.yaml"), "--envoy", envoyBin, "--log-level", "info")
+	t.cmd = exec.CommandContext(ctx, bin, "run", "-c", filepath.Join(dir, "tollgate.yaml"), "--envoy", envoyBin, "--log-level", "warn")
 	t.cmd.Stderr = os.Stderr
 	t.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := t.cmd.Start(); err != nil {

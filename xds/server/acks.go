@@ -117,7 +117,11 @@ func (a *ackTracker) ready() (bool, string) {
 			continue
 		}
 		connected++
-		want := a.wanted[groupOf(st.node)]
+		want, ok := a.wanted[groupOf(st.node)]
+		if !ok {
+			missing = append(missing, fmt.Sprintf("%s has no configuration built yet", st.node.GetId()))
+			continue
+		}
 		for _, typeURL := range readinessTypes {
 			if v, ok := want[typeURL]; ok && st.acked[typeURL] != v {
 				missing = append(missing, fmt.Sprintf("%s has not accepted %s version %s", st.node.GetId(), shortType(typeURL), v))

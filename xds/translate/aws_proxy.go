@@ -100,11 +100,14 @@ func (t *translator) awsProxy(r *route.Route, s stageContext, pr parsedResource,
 		Timeout:              durationpb.New(timeout),
 		HostRewriteSpecifier: &route.RouteAction_HostRewriteLiteral{HostRewriteLiteral: be.authority()},
 	}}
+	// Envoy buffers the body for the event: room for the largest body API Gateway accepts.
 	r.RequestBodyBufferLimit = wrapperspb.UInt64(MaxRequestBody)
 	r.TypedPerFilterConfig = map[string]*anypb.Any{extProcFilterName: mustAny(&route.FilterConfig{Config: mustAny(&extproc.ExtProcPerRoute{
 		Override: &extproc.ExtProcPerRoute_Overrides{Overrides: &extproc.ExtProcOverrides{
 			ProcessingMode:      lambdaProcessing,
 			GrpcInitialMetadata: []*core.HeaderValue{{Key: routetable.RouteHeader, Value: r.GetName()}},
+			// The client's address as Envoy's connection sees it: identity.sourceIp.
+			RequestAttributes: []string{routetable.SourceAddressAttribute},
 		}},
 	})})}
 	return true
@@ -165,7 +168,8 @@ func extProcFilter(cluster string) *hcm.HttpFilter {
 				TargetSpecifier: &core.GrpcService_EnvoyGrpc_{EnvoyGrpc: &core.GrpcService_EnvoyGrpc{ClusterName: cluster}},
 				Timeout:         durationpb.New(5e9),
 			},
-			ProcessingMode: lambdaProcessing,
+			ProcessingMode:    lambdaProcessing,
+			RequestAttributes: []string{routetable.SourceAddressAttribute},
 			// Building an event or decoding a response takes microseconds; this bounds a stuck service.
 			MessageTimeout: durationpb.New(5e9),
 			// The Lambda call replaces the method and path of the client's request.

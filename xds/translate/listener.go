@@ -8,6 +8,7 @@ import (
 	accesslog "github.com/envoyproxy/go-control-plane/envoy/config/accesslog/v3"
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	listener "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	bodysizelimit "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/body_size_limit/v3"
 	router "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -37,7 +38,7 @@ func (o *Output) Listener(addr string) (*listener.Listener, error) {
 				ConfigSourceSpecifier: &core.ConfigSource_Ads{Ads: &core.AggregatedConfigSource{}},
 			},
 		}},
-		HttpFilters: []*hcm.HttpFilter{luaFilter(o.domain), extProcFilter(envoy.XDSCluster), {
+		HttpFilters: []*hcm.HttpFilter{bodySizeLimitFilter(), luaFilter(o.domain), extProcFilter(envoy.XDSCluster), {
 			Name: "envoy.filters.http.router",
 			// Envoy's x-envoy-* response headers are not API Gateway's.
 			ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&router.Router{SuppressEnvoyHeaders: true})},
@@ -61,6 +62,17 @@ func (o *Output) Listener(addr string) (*listener.Listener, error) {
 			ConfigType: &listener.Filter_TypedConfig{TypedConfig: mustAny(manager)},
 		}}}},
 	}, nil
+}
+
+// bodySizeLimitFilter enforces API Gateway's 10 MB request payload limit on every route, before anything
+// buffers a body: larger requests get a 413 (rewritten by localReplies into API Gateway's answer).
+func bodySizeLimitFilter() *hcm.HttpFilter {
+	return &hcm.HttpFilter{
+		Name: "envoy.filters.http.body_size_limit",
+		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&bodysizelimit.BodySizeLimit{
+			MaxRequestBytes: wrapperspb.UInt64(MaxRequestBody),
+		})},
+	}
 }
 
 // localReplies rewrites the replies Envoy makes up itself when a backend fails into API Gateway's responses.
@@ -93,7 +105,7 @@ func localReplies() *hcm.LocalReplyConfig {
 		mapper(gatewayresponse.IntegrationTimeout, byFlags("UT")),
 		// The backend could not be reached or reset the connection.
 		mapper(gatewayresponse.IntegrationFailure, byFlags("UF", "UH", "URX", "UO", "UC", "UR", "DF")),
-		// A body over the route's buffer limit (API Gateway's 10 MB) while Envoy buffers it for a Lambda call.
+		// A body over API Gateway's 10 MB limit.
 		mapper(gatewayresponse.RequestTooLarge, &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_StatusCodeFilter{
 			StatusCodeFilter: &accesslog.StatusCodeFilter{Comparison: &accesslog.ComparisonFilter{
 				Op:    accesslog.ComparisonFilter_EQ,
