@@ -65,7 +65,11 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 	if err != nil {
 		return err
 	}
-	gw, err := startTollgate(ctx, tollgateBin, envoyBin, dir, backendAddr)
+	fn, err := startLambda(ctx, dir)
+	if err != nil {
+		return err
+	}
+	gw, err := startTollgate(ctx, tollgateBin, envoyBin, dir, backendAddr, fn.invokeURL)
 	if err != nil {
 		return err
 	}
@@ -106,6 +110,14 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 			g.rps()/b.rps(), float64(g.percentile(50))/float64(b.percentile(50)), float64(g.percentile(99))/float64(b.percentile(99)))
 	}
 	fmt.Println(gw.envoyTimeSplit())
+
+	direct, viaGW, err := lambdaOverhead(fn, "http://"+gw.listen+"/prod/lambda", "bench.execute-api.localhost", 2000)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Lambda proxy, echo function under the RIE, %d sequential calls each:\n", len(direct))
+	fmt.Printf("  direct Invoke:    p50 %s, p99 %s\n", pct(direct, 50), pct(direct, 99))
+	fmt.Printf("  through Tollgate: p50 %s, p99 %s (added at p50: %s)\n", pct(viaGW, 50), pct(viaGW, 99), pct(viaGW, 50)-pct(direct, 50))
 
 	lat, err := gw.reloadLatencies(reloads)
 	if err != nil {
@@ -376,9 +388,12 @@ paths:
   /bench:
     get:
       x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://${stageVariables.backend}/bench"}
+  /lambda:
+    get:
+      x-amazon-apigateway-integration: {type: aws_proxy, httpMethod: POST, uri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:echo/invocations"}
 %s`
 
-func startTollgate(ctx context.Context, bin, envoyBin, dir, backend string) (*tollgate, error) {
+func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL string) (*tollgate, error) {
 	var addrs [4]string
 	for i := range addrs {
 		a, err := freeAddr()
@@ -388,8 +403,8 @@ func startTollgate(ctx context.Context, bin, envoyBin, dir, backend string) (*to
 		addrs[i] = a
 	}
 	t := &tollgate{dir: dir, listen: addrs[0], admin: addrs[1], eadm: addrs[3], backend: backend}
-	config := fmt.Sprintf("listen: %s\nadmin: %s\nxds: %s\nenvoyAdmin: %s\napis:\n  - id: bench\n    definition: bench.yaml\n    stages:\n      - stageName: prod\n        variables: {backend: %q}\n",
-		addrs[0], addrs[1], addrs[2], addrs[3], backend)
+	config := fmt.Sprintf("listen: %s\nadmin: %s\nxds: %s\nenvoyAdmin: %s\nlambda: {functions: {echo: %q}}\napis:\n  - id: bench\n    definition: bench.yaml\n    stages:\n      - stageName: prod\n        variables: {backend: %q}\n",
+		addrs[0], addrs[1], addrs[2], addrs[3], lambdaURL, backend)
 	for i := 0; i < extraAPIs; i++ {
 		config += fmt.Sprintf("  - id: scale%06d\n    definition: scale.yaml\n    stages: [{stageName: prod}]\n", i)
 	}

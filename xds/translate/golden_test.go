@@ -67,6 +67,27 @@ func TestGolden(t *testing.T) {
 
 func renderGolden(t *testing.T, in string) []byte {
 	t.Helper()
+	out := translateGolden(t, in)
+	lis, err := out.Listener("127.0.0.1:8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := map[string]any{"listener": toPlain(t, lis), "routes": toPlain(t, out.Routes)}
+	var clusters []any
+	for _, c := range out.Clusters {
+		clusters = append(clusters, toPlain(t, c))
+	}
+	doc["clusters"] = clusters
+	b, err := yaml.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// translateGolden imports a golden input and translates it as deployed by its x-tollgate-test key.
+func translateGolden(t *testing.T, in string) *Output {
+	t.Helper()
 	data, err := os.ReadFile(in)
 	if err != nil {
 		t.Fatal(err)
@@ -88,21 +109,7 @@ func renderGolden(t *testing.T, in string) []byte {
 	if err != nil {
 		t.Fatalf("translate: %v", err)
 	}
-	lis, err := out.Listener("127.0.0.1:8080")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := map[string]any{"listener": toPlain(t, lis), "routes": toPlain(t, out.Routes)}
-	var clusters []any
-	for _, c := range out.Clusters {
-		clusters = append(clusters, toPlain(t, c))
-	}
-	doc["clusters"] = clusters
-	b, err := yaml.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return out
 }
 
 // toPlain goes through JSON because protojson's output is deliberately unstable byte for byte; YAML of the

@@ -71,7 +71,8 @@ func invocationPathRoutes() []*route.Route {
 		luaFilterName: mustAny(&route.FilterConfig{Config: mustAny(&lua.LuaPerRoute{
 			Override: &lua.LuaPerRoute_Name{Name: invocationPathScript},
 		})}),
-		extProcFilterName: mustAny(&route.FilterConfig{Config: extProcIdle}),
+		extProcFilterName:   mustAny(&route.FilterConfig{Config: extProcIdle}),
+		bodyLimitFilterName: bodyLimitOn,
 	}
 	var routes []*route.Route
 	for _, prefix := range []string{"/restapis/", "/_aws/execute-api/"} {

@@ -8,7 +8,8 @@ import (
 	accesslog "github.com/envoyproxy/go-control-plane/envoy/config/accesslog/v3"
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	listener "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
-	bodysizelimit "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/body_size_limit/v3"
+	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	buffer "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/buffer/v3"
 	router "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -38,7 +39,7 @@ func (o *Output) Listener(addr string) (*listener.Listener, error) {
 				ConfigSourceSpecifier: &core.ConfigSource_Ads{Ads: &core.AggregatedConfigSource{}},
 			},
 		}},
-		HttpFilters: []*hcm.HttpFilter{bodySizeLimitFilter(), luaFilter(o.domain), extProcFilter(envoy.XDSCluster), {
+		HttpFilters: []*hcm.HttpFilter{bodyLimitFilter(), luaFilter(o.domain), extProcFilter(envoy.XDSCluster), {
 			Name: "envoy.filters.http.router",
 			// Envoy's x-envoy-* response headers are not API Gateway's.
 			ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&router.Router{SuppressEnvoyHeaders: true})},
@@ -64,16 +65,26 @@ func (o *Output) Listener(addr string) (*listener.Listener, error) {
 	}, nil
 }
 
-// bodySizeLimitFilter enforces API Gateway's 10 MB request payload limit on every route, before anything
-// buffers a body: larger requests get a 413 (rewritten by localReplies into API Gateway's answer).
-func bodySizeLimitFilter() *hcm.HttpFilter {
+// bodyLimitFilter enforces API Gateway's 10 MB request payload limit where a route switches it on: the routes
+// that buffer bodies anyway (Lambda proxies) and the path-form routes that may reroute to them. Elsewhere Envoy
+// streams bodies to the backend untouched. Larger requests get a 413, which localReplies turns into API Gateway's
+// answer.
+func bodyLimitFilter() *hcm.HttpFilter {
 	return &hcm.HttpFilter{
-		Name: "envoy.filters.http.body_size_limit",
-		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&bodysizelimit.BodySizeLimit{
-			MaxRequestBytes: wrapperspb.UInt64(MaxRequestBody),
+		Name:     bodyLimitFilterName,
+		Disabled: true,
+		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&buffer.Buffer{
+			MaxRequestBytes: wrapperspb.UInt32(MaxRequestBody),
 		})},
 	}
 }
+
+const bodyLimitFilterName = "envoy.filters.http.buffer"
+
+// bodyLimitOn switches the limit on for a route.
+var bodyLimitOn = mustAny(&route.FilterConfig{Config: mustAny(&buffer.BufferPerRoute{
+	Override: &buffer.BufferPerRoute_Buffer{Buffer: &buffer.Buffer{MaxRequestBytes: wrapperspb.UInt32(MaxRequestBody)}},
+})})
 
 // localReplies rewrites the replies Envoy makes up itself when a backend fails into API Gateway's responses.
 func localReplies() *hcm.LocalReplyConfig {

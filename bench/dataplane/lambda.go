@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// The Lambda phase measures what the Lambda proxy adds: the same echo function under the Runtime Interface
+// Emulator, invoked directly with a proxy event and through Tollgate's route, one request at a time (the emulator
+// runs one invocation at a time, as one Lambda execution environment does).
+
+// lambdaFunction is the echo function under its emulator.
+type lambdaFunction struct {
+	invokeURL string
+}
+
+// startLambda builds the e2e echo function and starts it under the RIE at TOLLGATE_RIE or .tools/bin.
+func startLambda(ctx context.Context, dir string) (*lambdaFunction, error) {
+	rie := os.Getenv("TOLLGATE_RIE")
+	if rie == "" {
+		rie = filepath.Join(".tools", "bin", "aws-lambda-rie")
+	}
+	if _, err := os.Stat(rie); err != nil {
+		return nil, fmt.Errorf("the Lambda RIE is needed (run make tools, or set TOLLGATE_RIE): %w", err)
+	}
+	fn := filepath.Join(dir, "echo")
+	if out, err := exec.Command("go", "build", "-o", fn, "./e2e/lambdafunctions/echo").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("building the echo function: %v\n%s", err, out)
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	runtimeAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, rie, "--runtime-interface-emulator-address", addr, "--runtime-api-address", runtimeAddr, fn)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { _ = cmd.Wait() }()
+	f := &lambdaFunction{invokeURL: "http://" + addr + "/2015-03-31/functions/function/invocations"}
+	return f, waitFor(func() bool { _, err := f.invokeDirect(); return err == nil })
+}
+
+// directEvent is a small proxy event, what the gateway would send for GET /lambda.
+var directEvent = []byte(`{"resource":"/lambda","path":"/lambda","httpMethod":"GET","headers":null,"multiValueHeaders":null,` +
+	`"queryStringParameters":null,"multiValueQueryStringParameters":null,"pathParameters":null,"stageVariables":null,` +
+	`"requestContext":{"stage":"prod"},"body":null,"isBase64Encoded":false}`)
+
+var sequential = &http.Client{Timeout: 5 * time.Second}
+
+func (f *lambdaFunction) invokeDirect() (time.Duration, error) {
+	start := time.Now()
+	resp, err := sequential.Post(f.invokeURL, "application/json", bytes.NewReader(directEvent))
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("direct invoke: status %d", resp.StatusCode)
+	}
+	return time.Since(start), nil
+}
+
+func viaGateway(url, host string) (time.Duration, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Host = host
+	start := time.Now()
+	resp, err := sequential.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("gateway: status %d", resp.StatusCode)
+	}
+	return time.Since(start), nil
+}
+
+// lambdaOverhead alternates direct and gateway calls n times each and reports both distributions.
+func lambdaOverhead(f *lambdaFunction, gatewayURL, host string, n int) (direct, gateway []time.Duration, err error) {
+	for i := 0; i < n; i++ {
+		d, err := f.invokeDirect()
+		if err != nil {
+			return nil, nil, err
+		}
+		g, err := viaGateway(gatewayURL, host)
+		if err != nil {
+			return nil, nil, err
+		}
+		direct, gateway = append(direct, d), append(gateway, g)
+	}
+	return direct, gateway, nil
+}
