@@ -65,11 +65,7 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 	if err != nil {
 		return err
 	}
-	fn, err := startLambda(ctx, dir)
-	if err != nil {
-		return err
-	}
-	gw, err := startTollgate(ctx, tollgateBin, envoyBin, dir, backendAddr, fn.invokeURL)
+	gw, err := startTollgate(ctx, tollgateBin, envoyBin, filepath.Join(dir, "gateway"), backendAddr, "")
 	if err != nil {
 		return err
 	}
@@ -111,7 +107,18 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 	}
 	fmt.Println(gw.envoyTimeSplit())
 
-	direct, viaGW, err := lambdaOverhead(fn, "http://"+gw.listen+"/prod/lambda", "bench.execute-api.localhost", 2000)
+	// A second gateway for the Lambda phase: a gateway with Lambda routes runs ext_proc in its filter chain,
+	// which the data-plane comparison above must not include.
+	fn, err := startLambda(ctx, dir)
+	if err != nil {
+		return err
+	}
+	lgw, err := startTollgate(ctx, tollgateBin, envoyBin, filepath.Join(dir, "lambda"), backendAddr, fn.invokeURL)
+	if err != nil {
+		return err
+	}
+	defer lgw.stop()
+	direct, viaGW, err := lambdaOverhead(fn, "http://"+lgw.listen+"/prod/lambda", "bench.execute-api.localhost", 2000)
 	if err != nil {
 		return err
 	}
@@ -380,6 +387,7 @@ type tollgate struct {
 	cmd                      *exec.Cmd
 	dir, listen, admin, eadm string
 	backend                  string
+	paths                    string // more paths every version of the definition has
 }
 
 const benchDefinition = `openapi: 3.0.3
@@ -388,10 +396,12 @@ paths:
   /bench:
     get:
       x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://${stageVariables.backend}/bench"}
-  /lambda:
+%s`
+
+const lambdaPath = `  /lambda:
     get:
       x-amazon-apigateway-integration: {type: aws_proxy, httpMethod: POST, uri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:echo/invocations"}
-%s`
+`
 
 func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL string) (*tollgate, error) {
 	var addrs [4]string
@@ -402,9 +412,16 @@ func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL s
 		}
 		addrs[i] = a
 	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
 	t := &tollgate{dir: dir, listen: addrs[0], admin: addrs[1], eadm: addrs[3], backend: backend}
-	config := fmt.Sprintf("listen: %s\nadmin: %s\nxds: %s\nenvoyAdmin: %s\nlambda: {functions: {echo: %q}}\napis:\n  - id: bench\n    definition: bench.yaml\n    stages:\n      - stageName: prod\n        variables: {backend: %q}\n",
-		addrs[0], addrs[1], addrs[2], addrs[3], lambdaURL, backend)
+	config := fmt.Sprintf("listen: %s\nadmin: %s\nxds: %s\nenvoyAdmin: %s\napis:\n  - id: bench\n    definition: bench.yaml\n    stages:\n      - stageName: prod\n        variables: {backend: %q}\n",
+		addrs[0], addrs[1], addrs[2], addrs[3], backend)
+	if lambdaURL != "" {
+		config += fmt.Sprintf("lambda: {functions: {echo: %q}}\n", lambdaURL)
+		t.paths = lambdaPath
+	}
 	for i := 0; i < extraAPIs; i++ {
 		config += fmt.Sprintf("  - id: scale%06d\n    definition: scale.yaml\n    stages: [{stageName: prod}]\n", i)
 	}
@@ -436,7 +453,7 @@ func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL s
 func (t *tollgate) writeDefinition(extra string) error {
 	// Write then rename, as editors do, so the watcher never reads half a file.
 	tmp := filepath.Join(t.dir, ".bench.yaml.tmp")
-	if err := os.WriteFile(tmp, []byte(fmt.Sprintf(benchDefinition, extra)), 0o600); err != nil {
+	if err := os.WriteFile(tmp, []byte(fmt.Sprintf(benchDefinition, t.paths+extra)), 0o600); err != nil {
 		return err
 	}
 	return os.Rename(tmp, filepath.Join(t.dir, "bench.yaml"))

@@ -66,13 +66,15 @@ func luaFilter(domain string) *hcm.HttpFilter {
 // first matches, here one of these two. So they also switch on every filter a rerouted request may need (ext_proc),
 // each told to stay idle unless the route it is rerouted to asks for it; API virtual hosts carry the same idle
 // setting (extProcIdle) for their routes that do not use the filter.
-func invocationPathRoutes() []*route.Route {
+func invocationPathRoutes(withLambda bool) []*route.Route {
 	perFilter := map[string]*anypb.Any{
 		luaFilterName: mustAny(&route.FilterConfig{Config: mustAny(&lua.LuaPerRoute{
 			Override: &lua.LuaPerRoute_Name{Name: invocationPathScript},
 		})}),
-		extProcFilterName:   mustAny(&route.FilterConfig{Config: extProcIdle}),
-		bodyLimitFilterName: bodyLimitOn,
+	}
+	if withLambda {
+		perFilter[extProcFilterName] = mustAny(&route.FilterConfig{Config: extProcIdle})
+		perFilter[bodyLimitFilterName] = bodyLimitOn
 	}
 	var routes []*route.Route
 	for _, prefix := range []string{"/restapis/", "/_aws/execute-api/"} {

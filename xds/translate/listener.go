@@ -39,11 +39,11 @@ func (o *Output) Listener(addr string) (*listener.Listener, error) {
 				ConfigSourceSpecifier: &core.ConfigSource_Ads{Ads: &core.AggregatedConfigSource{}},
 			},
 		}},
-		HttpFilters: []*hcm.HttpFilter{bodyLimitFilter(), luaFilter(o.domain), extProcFilter(envoy.XDSCluster), {
+		HttpFilters: append(o.switchedOffFilters(), &hcm.HttpFilter{
 			Name: "envoy.filters.http.router",
 			// Envoy's x-envoy-* response headers are not API Gateway's.
 			ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&router.Router{SuppressEnvoyHeaders: true})},
-		}},
+		}),
 		// The request id Envoy generates is the one x-amzn-RequestId reports.
 		GenerateRequestId: wrapperspb.Bool(true),
 		// Edge hygiene: the client's address comes from the connection, and paths are normalised before matching.
@@ -63,6 +63,16 @@ func (o *Output) Listener(addr string) (*listener.Listener, error) {
 			ConfigType: &listener.Filter_TypedConfig{TypedConfig: mustAny(manager)},
 		}}}},
 	}, nil
+}
+
+// switchedOffFilters are the filters routes switch on when they need them. A filter is in the chain only when
+// some route uses it: even switched off, ext_proc and buffer cost every request measurably (docs/benchmarks.md).
+func (o *Output) switchedOffFilters() []*hcm.HttpFilter {
+	filters := []*hcm.HttpFilter{luaFilter(o.domain)}
+	if len(o.Lambda) > 0 {
+		filters = append([]*hcm.HttpFilter{bodyLimitFilter()}, append(filters, extProcFilter(envoy.XDSCluster))...)
+	}
+	return filters
 }
 
 // bodyLimitFilter enforces API Gateway's 10 MB request payload limit where a route switches it on: the routes

@@ -40,32 +40,29 @@ func Gateway(gw *tollgatev1.Gateway) (*Output, error) {
 	apis := append([]*tollgatev1.RestApi(nil), gw.GetApis()...)
 	sort.Slice(apis, func(i, j int) bool { return apis[i].GetId() < apis[j].GetId() })
 
-	// Shared by every virtual host: the same two routes, marshalled once.
-	pathForms := invocationPathRoutes()
 	var vhosts []*route.VirtualHost
 	for _, api := range apis {
 		resources := t.sortedResources(api)
-		vh := &route.VirtualHost{
-			Name:                 "api_" + api.GetId(),
-			Domains:              []string{api.GetId() + "." + t.domain},
-			TypedPerFilterConfig: map[string]*anypb.Any{extProcFilterName: extProcIdle},
-		}
+		vh := &route.VirtualHost{Name: "api_" + api.GetId(), Domains: []string{api.GetId() + "." + t.domain}}
 		for _, stage := range api.GetStages() {
 			prefix := regexp.QuoteMeta("/" + stage.GetStageName())
 			vh.Routes = append(vh.Routes, t.stageRoutes(stageContext{api: api, stage: stage}, resources, prefix)...)
 		}
-		vh.Routes = append(vh.Routes, pathForms...)
-		vh.Routes = append(vh.Routes, missingTokenRoute("api_"+api.GetId()+"_unmatched", prefixMatch("/")))
 		vhosts = append(vhosts, vh)
 	}
-	anyHost := &route.VirtualHost{
-		Name:                 "invocation_paths",
-		Domains:              []string{"*"},
-		Routes:               append([]*route.Route(nil), pathForms...),
-		TypedPerFilterConfig: map[string]*anypb.Any{extProcFilterName: extProcIdle},
+	vhosts = append(vhosts, &route.VirtualHost{Name: "invocation_paths", Domains: []string{"*"}})
+
+	// Every virtual host ends with the path forms' rewrite routes, shared (marshalled once), and a 403 for
+	// everything else. Where Lambda routes exist, ext_proc stays idle on the routes that do not ask for it.
+	withLambda := len(t.lambdaRoutes) > 0
+	pathForms := invocationPathRoutes(withLambda)
+	for _, vh := range vhosts {
+		vh.Routes = append(vh.Routes, pathForms...)
+		vh.Routes = append(vh.Routes, missingTokenRoute(vh.GetName()+"_unmatched", prefixMatch("/")))
+		if withLambda {
+			vh.TypedPerFilterConfig = map[string]*anypb.Any{extProcFilterName: extProcIdle}
+		}
 	}
-	anyHost.Routes = append(anyHost.Routes, missingTokenRoute("unmatched", prefixMatch("/")))
-	vhosts = append(vhosts, anyHost)
 
 	if err := t.probs.Err(); err != nil {
 		return nil, err
