@@ -134,6 +134,7 @@ func appendHeader(name, value string) *core.HeaderValueOption {
 	return &core.HeaderValueOption{
 		Header: &core.HeaderValue{Key: name, RawValue: []byte(value)},
 		// ext_proc reads the older append flag: without it a repeated header (Set-Cookie) keeps only its last value.
+		//lint:ignore SA1019 Envoy 1.40's ext_proc ignores append_action, so the deprecated flag is the one that works.
 		Append: wrapperspb.Bool(true),
 	}
 }
