@@ -1,12 +1,9 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"net/http"
-	"os/exec"
 	"reflect"
 	"regexp"
 	"slices"
@@ -686,24 +683,14 @@ func TestLambdaValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd := exec.Command(tollgateBin, append([]string{"validate"}, tt.files...)...)
-			cmd.Env = childEnv(t.TempDir())
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			err := cmd.Run()
-			exit := 0
-			if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
-				exit = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
+			exit, stdout, stderr := runValidate(t, tt.files)
 			if exit != tt.wantExit {
 				t.Errorf("tollgate validate %s: exit %d, want %d", strings.Join(tt.files, " "), exit, tt.wantExit)
 			}
-			expectLines(t, "stdout", stdout.String(), tt.wantStdout)
-			expectLines(t, "stderr", stderr.String(), tt.wantStderr)
+			expectLines(t, "stdout", stdout, tt.wantStdout)
+			expectLines(t, "stderr", stderr, tt.wantStderr)
 			if len(tt.stderrContains) > 0 {
-				for _, line := range strings.Split(stderr.String(), "\n") {
+				for _, line := range strings.Split(stderr, "\n") {
 					if !strings.HasPrefix(line, tt.wantStderr[0]) {
 						continue
 					}
@@ -714,11 +701,11 @@ func TestLambdaValidate(t *testing.T) {
 					}
 				}
 			}
-			if tt.wantExit == 0 && stderr.Len() > 0 {
-				t.Errorf("stderr of a successful validate is not empty:\n%s", stderr.String())
+			if tt.wantExit == 0 && len(stderr) > 0 {
+				t.Errorf("stderr of a successful validate is not empty:\n%s", stderr)
 			}
 			if t.Failed() {
-				t.Logf("stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+				t.Logf("stdout:\n%s\nstderr:\n%s", stdout, stderr)
 			}
 		})
 	}

@@ -76,27 +76,17 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd := exec.Command(tollgateBin, append([]string{"validate"}, tt.files...)...)
-			cmd.Env = childEnv(t.TempDir())
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			err := cmd.Run()
-			exit := 0
-			if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
-				exit = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
+			exit, stdout, stderr := runValidate(t, tt.files)
 			if exit != tt.wantExit {
 				t.Errorf("tollgate validate %s: exit %d, want %d", strings.Join(tt.files, " "), exit, tt.wantExit)
 			}
-			expectLines(t, "stdout", stdout.String(), tt.wantStdout)
-			expectLines(t, "stderr", stderr.String(), tt.wantStderr)
-			if tt.wantExit == 0 && stderr.Len() > 0 {
-				t.Errorf("stderr of a successful validate is not empty:\n%s", stderr.String())
+			expectLines(t, "stdout", stdout, tt.wantStdout)
+			expectLines(t, "stderr", stderr, tt.wantStderr)
+			if tt.wantExit == 0 && len(stderr) > 0 {
+				t.Errorf("stderr of a successful validate is not empty:\n%s", stderr)
 			}
 			if t.Failed() {
-				t.Logf("stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+				t.Logf("stdout:\n%s\nstderr:\n%s", stdout, stderr)
 			}
 		})
 	}
@@ -118,4 +108,20 @@ func expectLines(t *testing.T, stream, out string, want []string) {
 			t.Errorf("%s has %d lines starting with %q, want exactly 1", stream, n, w)
 		}
 	}
+}
+
+// runValidate runs `tollgate validate FILES...` and returns its exit code and output.
+func runValidate(t *testing.T, files []string) (exit int, stdout, stderr string) {
+	t.Helper()
+	cmd := exec.Command(tollgateBin, append([]string{"validate"}, files...)...)
+	cmd.Env = childEnv(t.TempDir())
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+		exit = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return exit, out.String(), errOut.String()
 }
