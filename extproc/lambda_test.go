@@ -1,0 +1,183 @@
+package extproc
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/tollgate-gw/tollgate/routetable"
+)
+
+func testRoute(t *testing.T, version string) *routetable.Lambda {
+	t.Helper()
+	r := &routetable.Lambda{
+		APIID: "abc", Stage: "prod", Resource: "/pets/{id}", HTTPMethod: "GET", AccountID: "123456789012",
+		Domain: "execute-api.localhost", PayloadFormatVersion: version,
+		InvokePath: "/2015-03-31/functions/echo/invocations",
+	}
+	if err := r.SetPathPattern(`^/pets/([^/]+)/?$`, []string{"id"}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func headerMap(pairs ...string) *core.HeaderMap {
+	m := &core.HeaderMap{}
+	for i := 0; i < len(pairs); i += 2 {
+		m.Headers = append(m.Headers, &core.HeaderValue{Key: pairs[i], RawValue: []byte(pairs[i+1])})
+	}
+	return m
+}
+
+func requestHeaders(endOfStream bool, pairs ...string) *extprocv3.ProcessingRequest {
+	return &extprocv3.ProcessingRequest{
+		Request: &extprocv3.ProcessingRequest_RequestHeaders{RequestHeaders: &extprocv3.HttpHeaders{
+			Headers: headerMap(pairs...), EndOfStream: endOfStream,
+		}},
+		Attributes: map[string]*structpb.Struct{"envoy.filters.http.ext_proc": {Fields: map[string]*structpb.Value{
+			routetable.SourceAddressAttribute: structpb.NewStringValue("10.1.2.3:5555"),
+		}}},
+	}
+}
+
+func responseHeaders(pairs ...string) *extprocv3.ProcessingRequest {
+	return &extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_ResponseHeaders{
+		ResponseHeaders: &extprocv3.HttpHeaders{Headers: headerMap(pairs...)}}}
+}
+
+func responseBody(body string) *extprocv3.ProcessingRequest {
+	return &extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_ResponseBody{
+		ResponseBody: &extprocv3.HttpBody{Body: []byte(body), EndOfStream: true}}}
+}
+
+var clientRequest = []string{":method", "GET", ":path", "/prod/pets/7?a=1", ":authority", "abc.execute-api.localhost",
+	"user-agent", "curl", "x-request-id", "req-1", "x-envoy-external-address", "10.1.2.3"}
+
+// TestInvocationRewritesTheRequest: a bodiless GET becomes a POST of the event to the function's invoke path,
+// with none of the client's headers.
+func TestInvocationRewritesTheRequest(t *testing.T) {
+	ex := newLambdaExchange(testRoute(t, "1.0"), time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
+	resp, err := ex.handle(requestHeaders(true, clientRequest...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	common := resp.GetRequestHeaders().GetResponse()
+	if common.GetStatus() != extprocv3.CommonResponse_CONTINUE_AND_REPLACE {
+		t.Errorf("status = %v, want CONTINUE_AND_REPLACE (a bodiless request gets a body)", common.GetStatus())
+	}
+	set := map[string]string{}
+	for _, h := range common.GetHeaderMutation().GetSetHeaders() {
+		set[h.GetHeader().GetKey()] = string(h.GetHeader().GetRawValue())
+	}
+	if set[":method"] != "POST" || set[":path"] != "/2015-03-31/functions/echo/invocations" || set["content-type"] != "application/json" {
+		t.Errorf("set headers = %v", set)
+	}
+	removed := strings.Join(common.GetHeaderMutation().GetRemoveHeaders(), ",")
+	for _, h := range []string{"user-agent", "x-request-id", "x-envoy-external-address"} {
+		if !strings.Contains(removed, h) {
+			t.Errorf("client header %s is not removed (removed: %s)", h, removed)
+		}
+	}
+	var event struct {
+		Path           string            `json:"path"`
+		PathParameters map[string]string `json:"pathParameters"`
+		Headers        map[string]string `json:"headers"`
+		RequestContext struct {
+			RequestID string `json:"requestId"`
+			Path      string `json:"path"`
+			Identity  struct {
+				SourceIP string `json:"sourceIp"`
+			} `json:"identity"`
+		} `json:"requestContext"`
+	}
+	body := common.GetBodyMutation().GetBody()
+	if err := json.Unmarshal(body, &event); err != nil {
+		t.Fatalf("event is not JSON: %v\n%s", err, body)
+	}
+	if event.Path != "/pets/7" || event.PathParameters["id"] != "7" || event.RequestContext.Path != "/prod/pets/7" ||
+		event.RequestContext.RequestID != "req-1" || event.RequestContext.Identity.SourceIP != "10.1.2.3" {
+		t.Errorf("event = %s", body)
+	}
+	if _, ok := event.Headers["X-Envoy-External-Address"]; ok || event.Headers["User-Agent"] != "curl" {
+		t.Errorf("event headers = %v, want the client's, capitalized, without Envoy's", event.Headers)
+	}
+	if set["content-length"] != strconv.Itoa(len(body)) {
+		t.Errorf("content-length %s for a %d-byte event", set["content-length"], len(body))
+	}
+}
+
+func TestResponses(t *testing.T) {
+	tests := []struct {
+		name       string
+		version    string
+		status     string
+		headers    []string
+		body       string
+		wantStatus string // the :status set, or the immediate response's code
+		wantBody   string
+		immediate  bool
+	}{
+		{name: "proxy response", version: "1.0", status: "200", body: `{"statusCode": 201, "headers": {"x-a": "1"}, "body": "made"}`, wantStatus: "201", wantBody: "made"},
+		{name: "numeric string status", version: "1.0", status: "200", body: `{"statusCode": "404", "body": ""}`, wantStatus: "404", wantBody: ""},
+		{name: "function error by header", version: "1.0", status: "200", headers: []string{"x-amz-function-error", "Unhandled"}, body: `{"errorMessage": "boom"}`, wantStatus: "502", immediate: true, wantBody: `{"message":"Internal server error"}`},
+		{name: "function error by shape", version: "1.0", status: "200", body: `{"errorMessage": "boom", "errorType": "Error"}`, wantStatus: "502", immediate: true, wantBody: `{"message":"Internal server error"}`},
+		{name: "malformed", version: "1.0", status: "200", body: `{"foo": "bar"}`, wantStatus: "502", immediate: true, wantBody: `{"message":"Internal server error"}`},
+		{name: "2.0 inferred", version: "2.0", status: "200", body: `{"hello": "world"}`, wantStatus: "200", wantBody: `{"hello": "world"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ex := newLambdaExchange(testRoute(t, tt.version), time.Now())
+			if _, err := ex.handle(requestHeaders(true, clientRequest...)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ex.handle(responseHeaders(append([]string{":status", tt.status, "content-type", "application/json"}, tt.headers...)...)); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := ex.handle(responseBody(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.immediate {
+				ir := resp.GetImmediateResponse()
+				if ir == nil || strconv.Itoa(int(ir.GetStatus().GetCode())) != tt.wantStatus || string(ir.GetBody()) != tt.wantBody {
+					t.Fatalf("response = %v, want an immediate %s %s", resp, tt.wantStatus, tt.wantBody)
+				}
+				return
+			}
+			common := resp.GetResponseBody().GetResponse()
+			var status, requestID string
+			for _, h := range common.GetHeaderMutation().GetSetHeaders() {
+				switch h.GetHeader().GetKey() {
+				case ":status":
+					status = string(h.GetHeader().GetRawValue())
+				case requestIDHeader:
+					requestID = string(h.GetHeader().GetRawValue())
+				}
+			}
+			if status != tt.wantStatus || string(common.GetBodyMutation().GetBody()) != tt.wantBody || requestID != "req-1" {
+				t.Errorf("status %q, body %q, request id %q; want %q, %q, req-1", status, common.GetBodyMutation().GetBody(), requestID, tt.wantStatus, tt.wantBody)
+			}
+		})
+	}
+}
+
+// TestEnvoysOwnAnswerPassesThrough: a 413 Envoy sends before any Invoke call is not read as a Lambda response.
+func TestEnvoysOwnAnswerPassesThrough(t *testing.T) {
+	ex := newLambdaExchange(testRoute(t, "1.0"), time.Now())
+	if _, err := ex.handle(requestHeaders(false, clientRequest...)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := ex.handle(responseHeaders(":status", "413"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.GetResponseHeaders() == nil || resp.GetResponseHeaders().GetResponse() != nil {
+		t.Errorf("response = %v, want a plain continue", resp)
+	}
+}
