@@ -416,12 +416,12 @@ func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL s
 		return nil, err
 	}
 	t := &tollgate{dir: dir, listen: addrs[0], admin: addrs[1], eadm: addrs[3], backend: backend}
-	config := fmt.Sprintf("listen: %s\nadmin: %s\nxds: %s\nenvoyAdmin: %s\napis:\n  - id: bench\n    definition: bench.yaml\n    stages:\n      - stageName: prod\n        variables: {backend: %q}\n",
-		addrs[0], addrs[1], addrs[2], addrs[3], backend)
+	config := fmt.Sprintf("listen: %s\nadmin: %s\nxds: %s\nenvoyAdmin: %s\n", addrs[0], addrs[1], addrs[2], addrs[3])
 	if lambdaURL != "" {
 		config += fmt.Sprintf("lambda: {functions: {echo: %q}}\n", lambdaURL)
 		t.paths = lambdaPath
 	}
+	config += fmt.Sprintf("apis:\n  - id: bench\n    definition: bench.yaml\n    stages:\n      - stageName: prod\n        variables: {backend: %q}\n", backend)
 	for i := 0; i < extraAPIs; i++ {
 		config += fmt.Sprintf("  - id: scale%06d\n    definition: scale.yaml\n    stages: [{stageName: prod}]\n", i)
 	}
