@@ -119,14 +119,13 @@ func ValidateDefinition(path string) error {
 }
 
 // placeholderVariables defines every stage variable the definition references, so that checking a definition
-// without its config does not report variables that only a stage can supply. "1" is a valid host, port and path
-// segment alike.
+// without its config does not report variables that only a stage can supply. "1" is a valid host, port, path
+// segment and Lambda function name alike.
 func placeholderVariables(api *tollgatev1.RestApi) map[string]string {
 	vars := map[string]string{}
 	for _, res := range api.GetResources() {
 		for _, m := range res.GetMethods() {
 			_, missing := stagevars.Expand(m.GetIntegration().GetUri(), nil)
-			// "1" is a fine function name too.
 			for _, name := range missing {
 				vars[name] = "1"
 			}

@@ -1,0 +1,73 @@
+package loader
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func write(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const definition = `openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /a:
+    get:
+      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://${stageVariables.backend}/a"}
+`
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "api.yaml", definition)
+	cfg := write(t, dir, "tollgate.yaml", "apis:\n  - {id: one, definition: api.yaml, stages: [{stageName: prod, variables: {backend: '127.0.0.1:9000'}}]}\n  - {id: two, definition: api.yaml, stages: [{stageName: dev, variables: {backend: '127.0.0.1:9001'}}]}\n")
+	ld := New()
+	l, err := ld.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Gateway.GetApis()) != 2 || l.Gateway.GetApis()[0].GetId() != "one" || l.Gateway.GetApis()[1].GetStages()[0].GetStageName() != "dev" {
+		t.Fatalf("gateway = %v", l.Gateway)
+	}
+	if len(l.Output.Clusters) != 2 {
+		t.Errorf("clusters = %d, want one per backend", len(l.Output.Clusters))
+	}
+	if want := []string{cfg, filepath.Join(dir, "api.yaml"), filepath.Join(dir, "api.yaml")}; strings.Join(l.Files, " ") != strings.Join(want, " ") {
+		t.Errorf("files = %v, want %v", l.Files, want)
+	}
+
+	// A broken definition fails the whole load, naming the file and the pointer.
+	write(t, dir, "api.yaml", strings.Replace(definition, "http_proxy", "bogus", 1))
+	_, err = ld.Load(cfg)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "api.yaml")+": /paths/~1a/get/x-amazon-apigateway-integration/type:") {
+		t.Errorf("err = %v, want the definition's file and pointer", err)
+	}
+}
+
+func TestLoadReportsMissingDefinition(t *testing.T) {
+	dir := t.TempDir()
+	cfg := write(t, dir, "tollgate.yaml", "apis:\n  - {id: one, definition: nope.yaml, stages: [{stageName: prod}]}\n")
+	_, err := Load(cfg)
+	if err == nil || !strings.Contains(err.Error(), cfg+": /apis/0/definition: cannot read definition") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestValidateDefinitionWithoutConfig(t *testing.T) {
+	dir := t.TempDir()
+	// Stage variables cannot be known without a config; they must not be reported.
+	if err := ValidateDefinition(write(t, dir, "api.yaml", definition)); err != nil {
+		t.Errorf("ValidateDefinition = %v, want nil", err)
+	}
+	bad := write(t, dir, "bad.yaml", strings.Replace(definition, "/a\"}", "/a\", timeoutInMillis: 1}", 1))
+	if err := ValidateDefinition(bad); err == nil || !strings.Contains(err.Error(), "timeoutInMillis 1 is out of range") {
+		t.Errorf("ValidateDefinition = %v, want the timeout problem", err)
+	}
+}
