@@ -32,19 +32,20 @@ type lambdaExchange struct {
 	// route-level response headers do not add to a response this filter rewrites.
 	requestID string
 	invoke    lambdaproxy.Invocation
+	chunks    int // response body chunks received and not answered yet
 }
 
 func newLambdaExchange(route *routetable.Lambda, now time.Time) *lambdaExchange {
 	return &lambdaExchange{route: route, received: now}
 }
 
-func (e *lambdaExchange) handle(req *extprocv3.ProcessingRequest) (*extprocv3.ProcessingResponse, error) {
+func (e *lambdaExchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.ProcessingResponse, error) {
 	switch r := req.GetRequest().(type) {
 	case *extprocv3.ProcessingRequest_RequestHeaders:
 		e.request = r.RequestHeaders.GetHeaders()
 		e.sourceIP = sourceIP(req)
 		if !r.RequestHeaders.GetEndOfStream() {
-			return requestHeadersContinue(), nil // the body comes next
+			return one(requestHeadersContinue()), nil // the body comes next, whole (BUFFERED)
 		}
 		common, err := e.invocation(nil)
 		if err != nil {
@@ -52,20 +53,19 @@ func (e *lambdaExchange) handle(req *extprocv3.ProcessingRequest) (*extprocv3.Pr
 		}
 		// No body to replace: CONTINUE_AND_REPLACE lets Envoy send the event as the body of a bodiless request.
 		common.Status = extprocv3.CommonResponse_CONTINUE_AND_REPLACE
-		return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestHeaders{
-			RequestHeaders: &extprocv3.HeadersResponse{Response: common}}}, nil
+		return one(&extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestHeaders{
+			RequestHeaders: &extprocv3.HeadersResponse{Response: common}}}), nil
 	case *extprocv3.ProcessingRequest_RequestBody:
 		common, err := e.invocation(r.RequestBody.GetBody())
 		if err != nil {
 			return nil, err
 		}
-		return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestBody{
-			RequestBody: &extprocv3.BodyResponse{Response: common}}}, nil
+		return one(&extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestBody{
+			RequestBody: &extprocv3.BodyResponse{Response: common}}}), nil
 	case *extprocv3.ProcessingRequest_ResponseHeaders:
 		if !e.invoked {
 			// Envoy answered before any Invoke call (a 413 for a body over the limit): that answer stands.
-			return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseHeaders{
-				ResponseHeaders: &extprocv3.HeadersResponse{}}}, nil
+			return one(responseHeadersContinue(nil)), nil
 		}
 		e.invoke.Header = http.Header{}
 		for _, h := range r.ResponseHeaders.GetHeaders().GetHeaders() {
@@ -75,19 +75,36 @@ func (e *lambdaExchange) handle(req *extprocv3.ProcessingRequest) (*extprocv3.Pr
 			}
 			e.invoke.Header.Add(h.GetKey(), headerValue(h))
 		}
-		if !r.ResponseHeaders.GetEndOfStream() {
-			return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseHeaders{
-				ResponseHeaders: &extprocv3.HeadersResponse{}}}, nil
+		if r.ResponseHeaders.GetEndOfStream() {
+			return e.response(true), nil
 		}
-		return e.response(nil, true), nil
+		return nil, nil // answered with the body, which Envoy sends without waiting
 	case *extprocv3.ProcessingRequest_ResponseBody:
 		if !e.invoked {
-			return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseBody{
-				ResponseBody: &extprocv3.BodyResponse{}}}, nil
+			return one(responseBodyContinue(nil)), nil
 		}
-		return e.response(r.ResponseBody.GetBody(), false), nil
+		e.invoke.Payload = append(e.invoke.Payload, r.ResponseBody.GetBody()...)
+		e.chunks++
+		if !r.ResponseBody.GetEndOfStream() {
+			return nil, nil
+		}
+		return e.response(false), nil
 	}
 	return nil, nil
+}
+
+func one(r *extprocv3.ProcessingResponse) []*extprocv3.ProcessingResponse {
+	return []*extprocv3.ProcessingResponse{r}
+}
+
+func responseHeadersContinue(common *extprocv3.CommonResponse) *extprocv3.ProcessingResponse {
+	return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseHeaders{
+		ResponseHeaders: &extprocv3.HeadersResponse{Response: common}}}
+}
+
+func responseBodyContinue(common *extprocv3.CommonResponse) *extprocv3.ProcessingResponse {
+	return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseBody{
+		ResponseBody: &extprocv3.BodyResponse{Response: common}}}
 }
 
 func requestHeadersContinue() *extprocv3.ProcessingResponse {
@@ -177,9 +194,10 @@ func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
 	return in
 }
 
-// response turns the Invoke API's answer into the client's response, or a gateway error.
-func (e *lambdaExchange) response(payload []byte, headersPhase bool) *extprocv3.ProcessingResponse {
-	e.invoke.Payload = payload
+// response turns the Invoke API's answer into the client's response, or a gateway error. It answers the held-back
+// response headers and every body chunk at once: the headers get the function's status and headers, the last
+// chunk becomes the whole body and the earlier ones are emptied.
+func (e *lambdaExchange) response(headersOnly bool) []*extprocv3.ProcessingResponse {
 	var out *lambdaproxy.Response
 	var err error
 	if e.route.PayloadFormatVersion == "2.0" {
@@ -192,7 +210,7 @@ func (e *lambdaExchange) response(payload []byte, headersPhase bool) *extprocv3.
 		if le, ok := err.(*lambdaproxy.Error); ok {
 			resp.Status = uint32(le.Status)
 		}
-		return gatewayError(resp, e.requestID)
+		return one(gatewayError(resp, e.requestID))
 	}
 	mutation := &extprocv3.HeaderMutation{SetHeaders: []*core.HeaderValueOption{
 		setHeader(":status", strconv.Itoa(out.Status)),
@@ -200,7 +218,7 @@ func (e *lambdaExchange) response(payload []byte, headersPhase bool) *extprocv3.
 		setHeader(requestIDHeader, e.requestID),
 	}}
 	for name := range e.invoke.Header {
-		// The Invoke API's own headers are not the function's; the request id Envoy added stays.
+		// The Invoke API's own headers are not the function's; the request id is set above.
 		if k := strings.ToLower(name); k != strings.ToLower(requestIDHeader) {
 			mutation.RemoveHeaders = append(mutation.RemoveHeaders, k)
 		}
@@ -210,17 +228,19 @@ func (e *lambdaExchange) response(payload []byte, headersPhase bool) *extprocv3.
 			mutation.SetHeaders = append(mutation.SetHeaders, appendHeader(strings.ToLower(h[0]), h[1]))
 		}
 	}
-	common := &extprocv3.CommonResponse{
-		HeaderMutation: mutation,
-		BodyMutation:   &extprocv3.BodyMutation{Mutation: &extprocv3.BodyMutation_Body{Body: out.Body}},
+	body := &extprocv3.BodyMutation{Mutation: &extprocv3.BodyMutation_Body{Body: out.Body}}
+	if headersOnly {
+		// The Invoke response had no body: CONTINUE_AND_REPLACE adds the function's.
+		return one(responseHeadersContinue(&extprocv3.CommonResponse{
+			Status: extprocv3.CommonResponse_CONTINUE_AND_REPLACE, HeaderMutation: mutation, BodyMutation: body,
+		}))
 	}
-	if headersPhase {
-		common.Status = extprocv3.CommonResponse_CONTINUE_AND_REPLACE
-		return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseHeaders{
-			ResponseHeaders: &extprocv3.HeadersResponse{Response: common}}}
+	resps := []*extprocv3.ProcessingResponse{responseHeadersContinue(&extprocv3.CommonResponse{HeaderMutation: mutation})}
+	clear := &extprocv3.BodyMutation{Mutation: &extprocv3.BodyMutation_ClearBody{ClearBody: true}}
+	for i := 1; i < e.chunks; i++ {
+		resps = append(resps, responseBodyContinue(&extprocv3.CommonResponse{BodyMutation: clear}))
 	}
-	return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseBody{
-		ResponseBody: &extprocv3.BodyResponse{Response: common}}}
+	return append(resps, responseBodyContinue(&extprocv3.CommonResponse{BodyMutation: body}))
 }
 
 // validHeader keeps a function's header only if Envoy can send it: a token name that is not a pseudo-header or

@@ -63,11 +63,11 @@ var clientRequest = []string{":method", "GET", ":path", "/prod/pets/7?a=1", ":au
 // with none of the client's headers.
 func TestInvocationRewritesTheRequest(t *testing.T) {
 	ex := newLambdaExchange(testRoute(t, "1.0"), time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
-	resp, err := ex.handle(requestHeaders(true, clientRequest...))
-	if err != nil {
-		t.Fatal(err)
+	resps, err := ex.handle(requestHeaders(true, clientRequest...))
+	if err != nil || len(resps) != 1 {
+		t.Fatalf("handle = %v, %v; want one response", resps, err)
 	}
-	common := resp.GetRequestHeaders().GetResponse()
+	common := resps[0].GetRequestHeaders().GetResponse()
 	if common.GetStatus() != extprocv3.CommonResponse_CONTINUE_AND_REPLACE {
 		t.Errorf("status = %v, want CONTINUE_AND_REPLACE (a bodiless request gets a body)", common.GetStatus())
 	}
@@ -136,23 +136,32 @@ func TestResponses(t *testing.T) {
 			if _, err := ex.handle(requestHeaders(true, clientRequest...)); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := ex.handle(responseHeaders(append([]string{":status", tt.status, "content-type", "application/json"}, tt.headers...)...)); err != nil {
-				t.Fatal(err)
+			// The headers are answered together with the body, which Envoy sends right behind them.
+			held, err := ex.handle(responseHeaders(append([]string{":status", tt.status, "content-type", "application/json"}, tt.headers...)...))
+			if err != nil || len(held) != 0 {
+				t.Fatalf("response headers answered at once: %v, %v", held, err)
 			}
-			resp, err := ex.handle(responseBody(tt.body))
+			resps, err := ex.handle(responseBody(tt.body))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if tt.immediate {
-				ir := resp.GetImmediateResponse()
+				if len(resps) != 1 {
+					t.Fatalf("responses = %v, want one immediate response", resps)
+				}
+				ir := resps[0].GetImmediateResponse()
 				if ir == nil || strconv.Itoa(int(ir.GetStatus().GetCode())) != tt.wantStatus || string(ir.GetBody()) != tt.wantBody {
-					t.Fatalf("response = %v, want an immediate %s %s", resp, tt.wantStatus, tt.wantBody)
+					t.Fatalf("response = %v, want an immediate %s %s", resps[0], tt.wantStatus, tt.wantBody)
 				}
 				return
 			}
-			common := resp.GetResponseBody().GetResponse()
+			if len(resps) != 2 || resps[0].GetResponseHeaders() == nil || resps[1].GetResponseBody() == nil {
+				t.Fatalf("responses = %v, want the headers' answer then the body's", resps)
+			}
+			headers := resps[0].GetResponseHeaders().GetResponse()
+			common := resps[1].GetResponseBody().GetResponse()
 			var status, requestID string
-			for _, h := range common.GetHeaderMutation().GetSetHeaders() {
+			for _, h := range headers.GetHeaderMutation().GetSetHeaders() {
 				switch h.GetHeader().GetKey() {
 				case ":status":
 					status = string(h.GetHeader().GetRawValue())
@@ -173,11 +182,37 @@ func TestEnvoysOwnAnswerPassesThrough(t *testing.T) {
 	if _, err := ex.handle(requestHeaders(false, clientRequest...)); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := ex.handle(responseHeaders(":status", "413"))
+	resps, err := ex.handle(responseHeaders(":status", "413"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.GetResponseHeaders() == nil || resp.GetResponseHeaders().GetResponse() != nil {
-		t.Errorf("response = %v, want a plain continue", resp)
+	if len(resps) != 1 || resps[0].GetResponseHeaders() == nil || resps[0].GetResponseHeaders().GetResponse() != nil {
+		t.Errorf("responses = %v, want a plain continue", resps)
+	}
+}
+
+// TestChunkedResponseBody: a body Envoy streams in pieces is answered whole, on the last piece.
+func TestChunkedResponseBody(t *testing.T) {
+	ex := newLambdaExchange(testRoute(t, "1.0"), time.Now())
+	if _, err := ex.handle(requestHeaders(true, clientRequest...)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ex.handle(responseHeaders(":status", "200")); err != nil {
+		t.Fatal(err)
+	}
+	first := &extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_ResponseBody{
+		ResponseBody: &extprocv3.HttpBody{Body: []byte(`{"statusCode": 200, "bo`)}}}
+	if held, err := ex.handle(first); err != nil || len(held) != 0 {
+		t.Fatalf("first chunk answered at once: %v, %v", held, err)
+	}
+	resps, err := ex.handle(responseBody(`dy": "whole"}`))
+	if err != nil || len(resps) != 3 {
+		t.Fatalf("handle = %v, %v; want headers, an emptied chunk and the body", resps, err)
+	}
+	if !resps[1].GetResponseBody().GetResponse().GetBodyMutation().GetClearBody() {
+		t.Errorf("first chunk not emptied: %v", resps[1])
+	}
+	if got := string(resps[2].GetResponseBody().GetResponse().GetBodyMutation().GetBody()); got != "whole" {
+		t.Errorf("body = %q, want whole", got)
 	}
 }

@@ -44,9 +44,10 @@ func (s *Server) SetLambdaRoutes(t routetable.Table) { s.lambda.Store(&t) }
 // Register adds the service to a gRPC server (Tollgate's xDS server, which every Envoy already reaches).
 func (s *Server) Register(g *grpc.Server) { extprocv3.RegisterExternalProcessorServer(g, s) }
 
-// exchange handles one HTTP request's messages, in order.
+// exchange handles one HTTP request's messages, in order. It answers each message with zero or more responses:
+// a phase may hold its answers back until a later message completes it, then answer them all in order.
 type exchange interface {
-	handle(*extprocv3.ProcessingRequest) (*extprocv3.ProcessingResponse, error)
+	handle(*extprocv3.ProcessingRequest) ([]*extprocv3.ProcessingResponse, error)
 }
 
 // Process serves one stream: one client request going through Envoy.
@@ -73,16 +74,15 @@ func (s *Server) Process(stream extprocv3.ExternalProcessor_ProcessServer) error
 		if err != nil {
 			return err
 		}
-		resp, err := ex.handle(req)
+		resps, err := ex.handle(req)
 		if err != nil {
 			s.log.Warn("ext_proc", "route", name, "err", err)
-			resp = gatewayError(gatewayresponse.Default(gatewayresponse.APIConfigurationError), requestID(req))
+			resps = []*extprocv3.ProcessingResponse{gatewayError(gatewayresponse.Default(gatewayresponse.APIConfigurationError), requestID(req))}
 		}
-		if resp == nil {
-			continue
-		}
-		if err := stream.Send(resp); err != nil {
-			return err
+		for _, resp := range resps {
+			if err := stream.Send(resp); err != nil {
+				return err
+			}
 		}
 	}
 }
@@ -90,8 +90,8 @@ func (s *Server) Process(stream extprocv3.ExternalProcessor_ProcessServer) error
 // failedExchange answers every request with API Gateway's configuration error.
 type failedExchange struct{}
 
-func (failedExchange) handle(req *extprocv3.ProcessingRequest) (*extprocv3.ProcessingResponse, error) {
-	return gatewayError(gatewayresponse.Default(gatewayresponse.APIConfigurationError), requestID(req)), nil
+func (failedExchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.ProcessingResponse, error) {
+	return []*extprocv3.ProcessingResponse{gatewayError(gatewayresponse.Default(gatewayresponse.APIConfigurationError), requestID(req))}, nil
 }
 
 // requestIDHeader carries Envoy's request id to the client, as on every other response.

@@ -28,13 +28,16 @@ const MaxRequestBody = 10 * 1024 * 1024
 const extProcFilterName = "envoy.filters.http.ext_proc"
 
 // lambdaProcessing asks Tollgate's ext_proc service for every phase a Lambda proxy needs: the whole request to
-// build the event, the whole Invoke response to turn the function's answer into the client's.
+// build the event, the whole Invoke response to turn the function's answer into the client's. The response body
+// is STREAMED so that Envoy sends it right behind the response headers (send_body_without_waiting_for_header_
+// response works in that mode only): the service answers headers and body together once the body is complete,
+// saving a round trip to Tollgate on every call.
 var lambdaProcessing = &extproc.ProcessingMode{
 	RequestHeaderMode:   extproc.ProcessingMode_SEND,
 	RequestBodyMode:     extproc.ProcessingMode_BUFFERED,
 	RequestTrailerMode:  extproc.ProcessingMode_SKIP,
 	ResponseHeaderMode:  extproc.ProcessingMode_SEND,
-	ResponseBodyMode:    extproc.ProcessingMode_BUFFERED,
+	ResponseBodyMode:    extproc.ProcessingMode_STREAMED,
 	ResponseTrailerMode: extproc.ProcessingMode_SKIP,
 }
 
@@ -168,8 +171,9 @@ func extProcFilter(cluster string) *hcm.HttpFilter {
 				TargetSpecifier: &core.GrpcService_EnvoyGrpc_{EnvoyGrpc: &core.GrpcService_EnvoyGrpc{ClusterName: cluster}},
 				Timeout:         durationpb.New(5e9),
 			},
-			ProcessingMode:    lambdaProcessing,
-			RequestAttributes: []string{routetable.SourceAddressAttribute},
+			ProcessingMode:                          lambdaProcessing,
+			SendBodyWithoutWaitingForHeaderResponse: true,
+			RequestAttributes:                       []string{routetable.SourceAddressAttribute},
 			// Building an event or decoding a response takes microseconds; this bounds a stuck service.
 			MessageTimeout: durationpb.New(5e9),
 			// The Lambda call replaces the method and path of the client's request.
