@@ -48,15 +48,19 @@ func (c call) String() string {
 }
 
 // send makes the call and checks what every answer must have, the gateway's own and a backend's alike: a
-// non-empty x-amzn-RequestId.
+// non-empty x-amzn-RequestId, and x-amz-apigw-id naming the same request (its first 16 characters).
 func send(t *testing.T, c call) reply {
 	t.Helper()
 	r, err := trySend(c)
 	if err != nil {
 		t.Fatalf("%s: %v", c, err)
 	}
-	if r.header.Get("x-amzn-RequestId") == "" {
+	id := r.header.Get("x-amzn-RequestId")
+	if id == "" {
 		t.Errorf("%s: answer %d has no x-amzn-RequestId header; headers: %v", c, r.status, r.header)
+	}
+	if ext := r.header.Get("x-amz-apigw-id"); len(id) < 16 || ext != id[:16] {
+		t.Errorf("%s: answer %d has x-amz-apigw-id %q for request id %q", c, r.status, ext, id)
 	}
 	return r
 }

@@ -2,7 +2,6 @@ package extproc
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"net"
 	"net/http"
@@ -216,10 +215,11 @@ func (e *lambdaExchange) response(headersOnly bool) []*extprocv3.ProcessingRespo
 		setHeader(":status", strconv.Itoa(out.Status)),
 		setHeader("content-length", strconv.Itoa(len(out.Body))),
 		setHeader(requestIDHeader, e.requestID),
+		setHeader(extendedRequestIDHeader, extendedRequestID(e.requestID)),
 	}}
 	for name := range e.invoke.Header {
 		// The Invoke API's own headers are not the function's; the request id is set above.
-		if k := strings.ToLower(name); k != strings.ToLower(requestIDHeader) {
+		if k := strings.ToLower(name); k != strings.ToLower(requestIDHeader) && k != extendedRequestIDHeader {
 			mutation.RemoveHeaders = append(mutation.RemoveHeaders, k)
 		}
 	}
@@ -285,9 +285,11 @@ func resourceID(apiID, resource string) string {
 	return hex.EncodeToString(sum[:3])
 }
 
-// extendedRequestID has the shape of API Gateway's extended request id (16 base64 characters), derived from the
-// request id so both name the same request.
+// extendedRequestID is API Gateway's extended request id for a request id: its first 16 characters, as the route
+// configuration's x-amz-apigw-id header gives it on every other response.
 func extendedRequestID(requestID string) string {
-	sum := sha256.Sum256([]byte(requestID))
-	return base64.StdEncoding.EncodeToString(sum[:11])
+	if len(requestID) > 16 {
+		return requestID[:16]
+	}
+	return requestID
 }
