@@ -28,6 +28,8 @@ type Config struct {
 	EnvoyAdmin string // the supervised Envoy's admin listener
 	Domain     string // invocation hosts are {apiId}.{domain}
 	Lambda     Lambda
+	APIKeys    []APIKey
+	UsagePlans []UsagePlan
 	APIs       []API
 }
 
@@ -110,8 +112,10 @@ func Parse(file string, data []byte) (*Config, error) {
 		return nil, diag.Problems{{File: file, Reason: "cannot parse: " + err.Error()}}
 	}
 	var doc struct {
-		APIs   []API  `yaml:"apis"`
-		Lambda Lambda `yaml:"lambda"`
+		APIs       []API       `yaml:"apis"`
+		Lambda     Lambda      `yaml:"lambda"`
+		APIKeys    []APIKey    `yaml:"apiKeys"`
+		UsagePlans []UsagePlan `yaml:"usagePlans"`
 	}
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, diag.Problems{{File: file, Reason: "cannot parse: " + err.Error()}}
@@ -124,6 +128,8 @@ func Parse(file string, data []byte) (*Config, error) {
 		EnvoyAdmin: v.GetString("envoyAdmin"),
 		Domain:     strings.ToLower(v.GetString("domain")),
 		Lambda:     doc.Lambda,
+		APIKeys:    doc.APIKeys,
+		UsagePlans: doc.UsagePlans,
 		APIs:       doc.APIs,
 	}
 	for key, addr := range map[string]string{"listen": c.Listen, "admin": c.Admin, "xds": c.XDS, "envoyAdmin": c.EnvoyAdmin} {
@@ -136,6 +142,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	}
 	c.validateLambda(&probs)
 	c.validateAPIs(&probs)
+	c.validateUsagePlans(&probs)
 	if err := probs.Err(); err != nil {
 		return nil, err
 	}

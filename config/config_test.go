@@ -60,6 +60,11 @@ func TestParseProblems(t *testing.T) {
 		{"bad lambda region", "lambda: {region: Mars}", []string{"/lambda/region: invalid region \"Mars\""}},
 		{"bad lambda endpoint", "lambda: {endpoint: 'localhost:4566'}", []string{"/lambda/endpoint: invalid URL \"localhost:4566\""}},
 		{"bad function url", "lambda: {functions: {echo: '/x'}}", []string{"/lambda/functions/echo: invalid URL \"/x\""}},
+		{"short key value", "apiKeys: [{id: k1, value: short}]", []string{"/apiKeys/0/value: API key \"k1\": the value must be 20 to 128 characters long, it has 5"}},
+		{"duplicate key value", "apiKeys: [{id: k1, value: aaaaaaaaaaaaaaaaaaaaaaaa}, {id: k2, value: aaaaaaaaaaaaaaaaaaaaaaaa}]", []string{"/apiKeys/1/value: API key \"k2\" has the same value as /apiKeys/0"}},
+		{"duplicate key id", "apiKeys: [{id: k1, value: aaaaaaaaaaaaaaaaaaaaaaaa}, {id: k1, value: bbbbbbbbbbbbbbbbbbbbbbbb}]", []string{"/apiKeys/1/id: API key id \"k1\" is used twice"}},
+		{"plan with unknown stage and key", "usagePlans: [{id: p1, apiStages: [{apiId: a, stage: prod}], keys: [nope]}]", []string{"/usagePlans/0/apiStages/0: usage plan \"p1\" names API \"a\" stage \"prod\", which is not deployed", "/usagePlans/0/keys/0: usage plan \"p1\" names API key \"nope\""}},
+		{"plan throttle not yet", "usagePlans: [{id: p1, throttle: {rateLimit: 1, burstLimit: 1}}]", []string{"/usagePlans/0/throttle: usage plan throttles are not supported yet"}},
 		{"several at once", "listen: x\napis: [{id: A, definition: a.yaml, stages: [{stageName: '!'}]}]", []string{"/listen:", "/apis/0/id:", "/apis/0/stages/0/stageName:"}},
 	}
 	for _, tt := range tests {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/admin"
+	"github.com/tollgate-gw/tollgate/apikeys"
 	"github.com/tollgate-gw/tollgate/config"
 	"github.com/tollgate-gw/tollgate/diag"
 	"github.com/tollgate-gw/tollgate/extproc"
@@ -28,6 +29,7 @@ type ControlPlane struct {
 	loader     *loader.Loader
 	xds        *server.Server
 	extProc    *extproc.Server
+	authz      *extproc.Authz
 	watcher    *reload.Watcher
 
 	mu      sync.Mutex
@@ -45,9 +47,9 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	if err != nil {
 		return nil, err
 	}
-	c := &ControlPlane{log: log, configFile: configFile, loader: ld, xds: server.New(log), extProc: extproc.New(log), current: loaded, errs: make(chan error, 3)}
+	c := &ControlPlane{log: log, configFile: configFile, loader: ld, xds: server.New(log), extProc: extproc.New(log), authz: extproc.NewAuthz(), current: loaded, errs: make(chan error, 3)}
 	cfg := loaded.Config
-	c.extProc.SetLambdaRoutes(loaded.Output.Lambda)
+	c.setServices(loaded)
 	if err := c.xds.Update(ctx, loaded.Output, cfg.Listen); err != nil {
 		return nil, err
 	}
@@ -66,7 +68,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 		return nil, err
 	}
 	c.watcher.Watch(loaded.Files)
-	c.goRun(func() error { return c.xds.Serve(ctx, xdsLis, c.extProc.Register) })
+	c.goRun(func() error { return c.xds.Serve(ctx, xdsLis, c.extProc.Register, c.authz.Register) })
 	c.goRun(func() error { return admin.Serve(ctx, adminLis, admin.Handler(c.xds.Ready)) })
 	c.goRun(func() error { c.watcher.Run(ctx); return nil })
 	log.Info("control plane started", "xds", cfg.XDS, "admin", cfg.Admin, "apis", len(cfg.APIs))
@@ -104,6 +106,12 @@ func (c *ControlPlane) Wait() error {
 	return errors.Join(errs...)
 }
 
+// setServices hands a configuration to the ext services.
+func (c *ControlPlane) setServices(l *loader.Loaded) {
+	c.extProc.SetLambdaRoutes(l.Output.Lambda)
+	c.authz.SetKeys(apikeys.New(l.Gateway))
+}
+
 // Reload loads the files again. An invalid change is logged, problem by problem, and the running configuration
 // stays exactly as it was.
 func (c *ControlPlane) Reload() {
@@ -128,11 +136,11 @@ func (c *ControlPlane) Reload() {
 		c.log.Warn("listen, xds, admin and envoyAdmin changes take effect after a restart; APIs are reloaded now")
 		loaded.Config.Listen, loaded.Config.XDS, loaded.Config.Admin, loaded.Config.EnvoyAdmin = old.Listen, old.XDS, old.Admin, old.EnvoyAdmin
 	}
-	// The ext services learn new routes before Envoy can send requests on them; routes a reload removes stay
-	// unknown to them, which only a request already matched before the reload can hit.
-	c.extProc.SetLambdaRoutes(loaded.Output.Lambda)
+	// The ext services learn new routes and keys before Envoy can send requests on them; routes a reload
+	// removes stay unknown to them, which only a request already matched before the reload can hit.
+	c.setServices(loaded)
 	if err := c.xds.Update(context.Background(), loaded.Output, loaded.Config.Listen); err != nil {
-		c.extProc.SetLambdaRoutes(c.current.Output.Lambda)
+		c.setServices(c.current)
 		c.log.Error("cannot publish the new configuration; still serving the previous one", "err", err)
 		return
 	}

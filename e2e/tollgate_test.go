@@ -22,7 +22,9 @@ type gatewayConfig struct {
 	XDS        string        `yaml:"xds"`
 	EnvoyAdmin string        `yaml:"envoyAdmin"`
 	Domain     string        `yaml:"domain"`
-	Lambda     *lambdaConfig `yaml:"lambda,omitempty"` // see lambda_helpers_test.go
+	Lambda     *lambdaConfig `yaml:"lambda,omitempty"`     // see lambda_helpers_test.go
+	APIKeys    []apiKey      `yaml:"apiKeys,omitempty"`    // see apikeys_test.go
+	UsagePlans []usagePlan   `yaml:"usagePlans,omitempty"` // see apikeys_test.go
 	APIs       []apiConfig   `yaml:"apis"`
 }
 

@@ -15,6 +15,7 @@ const (
 	IntegrationFailure         Type = "INTEGRATION_FAILURE"
 	APIConfigurationError      Type = "API_CONFIGURATION_ERROR"
 	RequestTooLarge            Type = "REQUEST_TOO_LARGE"
+	InvalidAPIKey              Type = "INVALID_API_KEY"
 )
 
 // Response is one default gateway response.
@@ -31,6 +32,7 @@ var defaults = map[Type]Response{
 	// AWS documents INTEGRATION_FAILURE as a 504; the message is the DEFAULT_5XX one.
 	IntegrationFailure:    {Status: 504, Message: "Internal server error"},
 	APIConfigurationError: {Status: 500, Message: "Internal server error", ErrorType: "InternalServerErrorException"},
+	InvalidAPIKey:         {Status: 403, Message: "Forbidden", ErrorType: "ForbiddenException"},
 	// The message API Gateway answers a payload over its 10 MB limit with.
 	RequestTooLarge: {Status: 413, Message: "HTTP content length exceeded 10485760 bytes."},
 }

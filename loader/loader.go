@@ -53,6 +53,16 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 		Domain: cfg.Domain,
 		Lambda: &tollgatev1.LambdaSettings{Endpoint: cfg.Lambda.Endpoint, Region: cfg.Lambda.Region, Functions: cfg.Lambda.Functions},
 	}}
+	for _, k := range cfg.APIKeys {
+		l.Gateway.ApiKeys = append(l.Gateway.ApiKeys, &tollgatev1.ApiKey{Id: k.ID, Name: k.Name, Value: k.Value, Enabled: k.Enabled})
+	}
+	for _, p := range cfg.UsagePlans {
+		plan := &tollgatev1.UsagePlan{Id: p.ID, Name: p.Name, KeyIds: p.Keys}
+		for _, as := range p.APIStages {
+			plan.ApiStages = append(plan.ApiStages, &tollgatev1.ApiStage{ApiId: as.APIID, Stage: as.Stage})
+		}
+		l.Gateway.UsagePlans = append(l.Gateway.UsagePlans, plan)
+	}
 	var probs diag.Problems
 	for i, a := range cfg.APIs {
 		path := a.DefinitionPath(configFile)

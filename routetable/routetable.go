@@ -11,6 +11,15 @@ import (
 // RouteHeader is the gRPC metadata key under which Envoy sends the route's name to an ext service.
 const RouteHeader = "x-tollgate-route"
 
+// The ext_authz check of an API key learns the route's API stage from these context extensions.
+const (
+	APIIDExtension = "apiId"
+	StageExtension = "stage"
+)
+
+// APIKeyHeader is where clients send their API key.
+const APIKeyHeader = "x-api-key"
+
 // SourceAddressAttribute is the Envoy attribute with the client's ip:port, which ext_proc routes ask Envoy for.
 const SourceAddressAttribute = "source.address"
 

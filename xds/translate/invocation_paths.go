@@ -65,15 +65,17 @@ func luaFilter(domain string) *hcm.HttpFilter {
 // Envoy decides which of the listener's switched-off filters a request's filter chain includes from the route it
 // first matches, here one of these two. So they also switch on every filter a rerouted request may need (ext_proc),
 // each told to stay idle unless the route it is rerouted to asks for it; API virtual hosts carry the same idle
-// setting (extProcIdle) for their routes that do not use the filter.
-func invocationPathRoutes(withLambda bool) []*route.Route {
+// setting (idleFilters) for their routes that do not use the filter.
+func invocationPathRoutes(idle map[string]*anypb.Any) []*route.Route {
 	perFilter := map[string]*anypb.Any{
 		luaFilterName: mustAny(&route.FilterConfig{Config: mustAny(&lua.LuaPerRoute{
 			Override: &lua.LuaPerRoute_Name{Name: invocationPathScript},
 		})}),
 	}
-	if withLambda {
-		perFilter[extProcFilterName] = mustAny(&route.FilterConfig{Config: extProcIdle})
+	for name, cfg := range idle {
+		perFilter[name] = mustAny(&route.FilterConfig{Config: cfg})
+	}
+	if _, lambda := idle[extProcFilterName]; lambda {
 		perFilter[bodyLimitFilterName] = bodyLimitOn
 	}
 	var routes []*route.Route

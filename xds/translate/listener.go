@@ -67,10 +67,19 @@ func (o *Output) Listener(addr string) (*listener.Listener, error) {
 
 // switchedOffFilters are the filters routes switch on when they need them. A filter is in the chain only when
 // some route uses it: even switched off, ext_proc and buffer cost every request measurably (docs/benchmarks.md).
+// They run in API Gateway's order: the body limit and the path-form rewrite first, then the API key check, then
+// the Lambda proxy's request and response processing.
 func (o *Output) switchedOffFilters() []*hcm.HttpFilter {
-	filters := []*hcm.HttpFilter{luaFilter(o.domain)}
+	var filters []*hcm.HttpFilter
 	if len(o.Lambda) > 0 {
-		filters = append([]*hcm.HttpFilter{bodyLimitFilter()}, append(filters, extProcFilter(envoy.XDSCluster))...)
+		filters = append(filters, bodyLimitFilter())
+	}
+	filters = append(filters, luaFilter(o.domain))
+	if o.usesKeys {
+		filters = append(filters, extAuthzFilter(envoy.XDSCluster))
+	}
+	if len(o.Lambda) > 0 {
+		filters = append(filters, extProcFilter(envoy.XDSCluster))
 	}
 	return filters
 }

@@ -31,6 +31,8 @@ type Output struct {
 	// Lambda lists the Lambda proxy routes, by route name, for the ext_proc service.
 	Lambda routetable.Table
 	domain string
+	// usesKeys is true when some method requires an API key: the listener then has the ext_authz filter.
+	usesKeys bool
 }
 
 // Gateway translates the whole gateway. Anything the model asks for that Tollgate cannot serve is reported as a
@@ -54,20 +56,33 @@ func Gateway(gw *tollgatev1.Gateway) (*Output, error) {
 
 	// Every virtual host ends with the path forms' rewrite routes, shared (marshalled once), and a 403 for
 	// everything else. Where Lambda routes exist, ext_proc stays idle on the routes that do not ask for it.
-	withLambda := len(t.lambdaRoutes) > 0
-	pathForms := invocationPathRoutes(withLambda)
+	idle := t.idleFilters()
+	pathForms := invocationPathRoutes(idle)
 	for _, vh := range vhosts {
 		vh.Routes = append(vh.Routes, pathForms...)
 		vh.Routes = append(vh.Routes, missingTokenRoute(vh.GetName()+"_unmatched", prefixMatch("/")))
-		if withLambda {
-			vh.TypedPerFilterConfig = map[string]*anypb.Any{extProcFilterName: extProcIdle}
+		if len(idle) > 0 {
+			vh.TypedPerFilterConfig = idle
 		}
 	}
 
 	if err := t.probs.Err(); err != nil {
 		return nil, err
 	}
-	return &Output{Routes: routeConfiguration(vhosts), Clusters: t.sortedClusters(), Lambda: t.lambdaRoutes, domain: t.domain}, nil
+	return &Output{Routes: routeConfiguration(vhosts), Clusters: t.sortedClusters(), Lambda: t.lambdaRoutes, domain: t.domain, usesKeys: t.usesKeys}, nil
+}
+
+// idleFilters are the per-filter settings that keep the filters some routes switch on idle on every other
+// route: the routes of a virtual host inherit them.
+func (t *translator) idleFilters() map[string]*anypb.Any {
+	idle := map[string]*anypb.Any{}
+	if len(t.lambdaRoutes) > 0 {
+		idle[extProcFilterName] = extProcIdle
+	}
+	if t.usesKeys {
+		idle[extAuthzFilterName] = extAuthzIdle
+	}
+	return idle
 }
 
 // translator carries what translation accumulates across APIs: problems, and clusters shared by every route to
@@ -78,6 +93,7 @@ type translator struct {
 	probs        diag.Problems
 	clusters     map[string]*cluster.Cluster
 	lambdaRoutes routetable.Table
+	usesKeys     bool
 }
 
 type stageContext struct {
@@ -175,6 +191,14 @@ func (t *translator) methodRoute(s stageContext, pr parsedResource, m *tollgatev
 	}
 	if !ok {
 		return nil
+	}
+	if m.GetApiKeyRequired() {
+		if s.api.GetApiKeySource() == tollgatev1.ApiKeySource_API_KEY_SOURCE_AUTHORIZER {
+			t.probs.Addf(file, "/x-amazon-apigateway-api-key-source", "API keys from a Lambda authorizer (AUTHORIZER) are not supported yet: use HEADER")
+			return nil
+		}
+		requireAPIKey(r, s.api.GetId(), s.stage.GetStageName())
+		t.usesKeys = true
 	}
 	return r
 }

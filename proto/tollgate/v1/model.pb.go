@@ -290,7 +290,10 @@ type Gateway struct {
 	Domain string     `protobuf:"bytes,1,opt,name=domain,proto3" json:"domain,omitempty"`
 	Apis   []*RestApi `protobuf:"bytes,2,rep,name=apis,proto3" json:"apis,omitempty"`
 	// Where Lambda functions of AWS_PROXY integrations are invoked.
-	Lambda        *LambdaSettings `protobuf:"bytes,3,opt,name=lambda,proto3" json:"lambda,omitempty"`
+	Lambda *LambdaSettings `protobuf:"bytes,3,opt,name=lambda,proto3" json:"lambda,omitempty"`
+	// API keys, and the usage plans that give them access to API stages.
+	ApiKeys       []*ApiKey    `protobuf:"bytes,4,rep,name=api_keys,json=apiKeys,proto3" json:"api_keys,omitempty"`
+	UsagePlans    []*UsagePlan `protobuf:"bytes,5,rep,name=usage_plans,json=usagePlans,proto3" json:"usage_plans,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -346,6 +349,212 @@ func (x *Gateway) GetLambda() *LambdaSettings {
 	return nil
 }
 
+func (x *Gateway) GetApiKeys() []*ApiKey {
+	if x != nil {
+		return x.ApiKeys
+	}
+	return nil
+}
+
+func (x *Gateway) GetUsagePlans() []*UsagePlan {
+	if x != nil {
+		return x.UsagePlans
+	}
+	return nil
+}
+
+// ApiKey is an API Gateway API key: clients send its value in x-api-key.
+type ApiKey struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name  string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// The secret the client sends; never logged (the id is).
+	Value         string `protobuf:"bytes,3,opt,name=value,proto3" json:"value,omitempty"`
+	Enabled       bool   `protobuf:"varint,4,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApiKey) Reset() {
+	*x = ApiKey{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApiKey) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApiKey) ProtoMessage() {}
+
+func (x *ApiKey) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApiKey.ProtoReflect.Descriptor instead.
+func (*ApiKey) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ApiKey) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ApiKey) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ApiKey) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *ApiKey) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+// UsagePlan says which keys may call which API stages.
+type UsagePlan struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	ApiStages     []*ApiStage            `protobuf:"bytes,3,rep,name=api_stages,json=apiStages,proto3" json:"api_stages,omitempty"`
+	KeyIds        []string               `protobuf:"bytes,4,rep,name=key_ids,json=keyIds,proto3" json:"key_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UsagePlan) Reset() {
+	*x = UsagePlan{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UsagePlan) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UsagePlan) ProtoMessage() {}
+
+func (x *UsagePlan) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UsagePlan.ProtoReflect.Descriptor instead.
+func (*UsagePlan) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *UsagePlan) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *UsagePlan) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UsagePlan) GetApiStages() []*ApiStage {
+	if x != nil {
+		return x.ApiStages
+	}
+	return nil
+}
+
+func (x *UsagePlan) GetKeyIds() []string {
+	if x != nil {
+		return x.KeyIds
+	}
+	return nil
+}
+
+// ApiStage names one stage of one API.
+type ApiStage struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ApiId         string                 `protobuf:"bytes,1,opt,name=api_id,json=apiId,proto3" json:"api_id,omitempty"`
+	Stage         string                 `protobuf:"bytes,2,opt,name=stage,proto3" json:"stage,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApiStage) Reset() {
+	*x = ApiStage{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApiStage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApiStage) ProtoMessage() {}
+
+func (x *ApiStage) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApiStage.ProtoReflect.Descriptor instead.
+func (*ApiStage) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ApiStage) GetApiId() string {
+	if x != nil {
+		return x.ApiId
+	}
+	return ""
+}
+
+func (x *ApiStage) GetStage() string {
+	if x != nil {
+		return x.Stage
+	}
+	return ""
+}
+
 // LambdaSettings says where to invoke Lambda functions: AWS itself, LocalStack, or local Runtime Interface
 // Emulators.
 type LambdaSettings struct {
@@ -362,7 +571,7 @@ type LambdaSettings struct {
 
 func (x *LambdaSettings) Reset() {
 	*x = LambdaSettings{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[1]
+	mi := &file_tollgate_v1_model_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -374,7 +583,7 @@ func (x *LambdaSettings) String() string {
 func (*LambdaSettings) ProtoMessage() {}
 
 func (x *LambdaSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[1]
+	mi := &file_tollgate_v1_model_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -387,7 +596,7 @@ func (x *LambdaSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LambdaSettings.ProtoReflect.Descriptor instead.
 func (*LambdaSettings) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{1}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *LambdaSettings) GetEndpoint() string {
@@ -434,7 +643,7 @@ type RestApi struct {
 
 func (x *RestApi) Reset() {
 	*x = RestApi{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[2]
+	mi := &file_tollgate_v1_model_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -446,7 +655,7 @@ func (x *RestApi) String() string {
 func (*RestApi) ProtoMessage() {}
 
 func (x *RestApi) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[2]
+	mi := &file_tollgate_v1_model_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -459,7 +668,7 @@ func (x *RestApi) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestApi.ProtoReflect.Descriptor instead.
 func (*RestApi) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{2}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *RestApi) GetId() string {
@@ -522,7 +731,7 @@ type Resource struct {
 
 func (x *Resource) Reset() {
 	*x = Resource{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[3]
+	mi := &file_tollgate_v1_model_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -534,7 +743,7 @@ func (x *Resource) String() string {
 func (*Resource) ProtoMessage() {}
 
 func (x *Resource) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[3]
+	mi := &file_tollgate_v1_model_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -547,7 +756,7 @@ func (x *Resource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Resource.ProtoReflect.Descriptor instead.
 func (*Resource) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{3}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Resource) GetPath() string {
@@ -581,7 +790,7 @@ type Method struct {
 
 func (x *Method) Reset() {
 	*x = Method{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[4]
+	mi := &file_tollgate_v1_model_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -593,7 +802,7 @@ func (x *Method) String() string {
 func (*Method) ProtoMessage() {}
 
 func (x *Method) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[4]
+	mi := &file_tollgate_v1_model_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -606,7 +815,7 @@ func (x *Method) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Method.ProtoReflect.Descriptor instead.
 func (*Method) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{4}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Method) GetHttpMethod() string {
@@ -685,7 +894,7 @@ type Integration struct {
 
 func (x *Integration) Reset() {
 	*x = Integration{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[5]
+	mi := &file_tollgate_v1_model_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -697,7 +906,7 @@ func (x *Integration) String() string {
 func (*Integration) ProtoMessage() {}
 
 func (x *Integration) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[5]
+	mi := &file_tollgate_v1_model_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -710,7 +919,7 @@ func (x *Integration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Integration.ProtoReflect.Descriptor instead.
 func (*Integration) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{5}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Integration) GetType() IntegrationType {
@@ -840,7 +1049,7 @@ type IntegrationResponse struct {
 
 func (x *IntegrationResponse) Reset() {
 	*x = IntegrationResponse{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[6]
+	mi := &file_tollgate_v1_model_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -852,7 +1061,7 @@ func (x *IntegrationResponse) String() string {
 func (*IntegrationResponse) ProtoMessage() {}
 
 func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[6]
+	mi := &file_tollgate_v1_model_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -865,7 +1074,7 @@ func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntegrationResponse.ProtoReflect.Descriptor instead.
 func (*IntegrationResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{6}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *IntegrationResponse) GetStatusCode() string {
@@ -907,7 +1116,7 @@ type Stage struct {
 
 func (x *Stage) Reset() {
 	*x = Stage{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	mi := &file_tollgate_v1_model_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -919,7 +1128,7 @@ func (x *Stage) String() string {
 func (*Stage) ProtoMessage() {}
 
 func (x *Stage) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	mi := &file_tollgate_v1_model_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -932,7 +1141,7 @@ func (x *Stage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stage.ProtoReflect.Descriptor instead.
 func (*Stage) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{7}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Stage) GetStageName() string {
@@ -953,11 +1162,28 @@ var File_tollgate_v1_model_proto protoreflect.FileDescriptor
 
 const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\n" +
-	"\x17tollgate/v1/model.proto\x12\vtollgate.v1\"\x80\x01\n" +
+	"\x17tollgate/v1/model.proto\x12\vtollgate.v1\"\xe9\x01\n" +
 	"\aGateway\x12\x16\n" +
 	"\x06domain\x18\x01 \x01(\tR\x06domain\x12(\n" +
 	"\x04apis\x18\x02 \x03(\v2\x14.tollgate.v1.RestApiR\x04apis\x123\n" +
-	"\x06lambda\x18\x03 \x01(\v2\x1b.tollgate.v1.LambdaSettingsR\x06lambda\"\xcc\x01\n" +
+	"\x06lambda\x18\x03 \x01(\v2\x1b.tollgate.v1.LambdaSettingsR\x06lambda\x12.\n" +
+	"\bapi_keys\x18\x04 \x03(\v2\x13.tollgate.v1.ApiKeyR\aapiKeys\x127\n" +
+	"\vusage_plans\x18\x05 \x03(\v2\x16.tollgate.v1.UsagePlanR\n" +
+	"usagePlans\"\\\n" +
+	"\x06ApiKey\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
+	"\x05value\x18\x03 \x01(\tR\x05value\x12\x18\n" +
+	"\aenabled\x18\x04 \x01(\bR\aenabled\"~\n" +
+	"\tUsagePlan\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x124\n" +
+	"\n" +
+	"api_stages\x18\x03 \x03(\v2\x15.tollgate.v1.ApiStageR\tapiStages\x12\x17\n" +
+	"\akey_ids\x18\x04 \x03(\tR\x06keyIds\"7\n" +
+	"\bApiStage\x12\x15\n" +
+	"\x06api_id\x18\x01 \x01(\tR\x05apiId\x12\x14\n" +
+	"\x05stage\x18\x02 \x01(\tR\x05stage\"\xcc\x01\n" +
 	"\x0eLambdaSettings\x12\x1a\n" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpoint\x12\x16\n" +
 	"\x06region\x18\x02 \x01(\tR\x06region\x12H\n" +
@@ -1073,7 +1299,7 @@ func file_tollgate_v1_model_proto_rawDescGZIP() []byte {
 }
 
 var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_tollgate_v1_model_proto_goTypes = []any{
 	(ApiKeySource)(0),           // 0: tollgate.v1.ApiKeySource
 	(IntegrationType)(0),        // 1: tollgate.v1.IntegrationType
@@ -1081,49 +1307,55 @@ var file_tollgate_v1_model_proto_goTypes = []any{
 	(ContentHandling)(0),        // 3: tollgate.v1.ContentHandling
 	(ConnectionType)(0),         // 4: tollgate.v1.ConnectionType
 	(*Gateway)(nil),             // 5: tollgate.v1.Gateway
-	(*LambdaSettings)(nil),      // 6: tollgate.v1.LambdaSettings
-	(*RestApi)(nil),             // 7: tollgate.v1.RestApi
-	(*Resource)(nil),            // 8: tollgate.v1.Resource
-	(*Method)(nil),              // 9: tollgate.v1.Method
-	(*Integration)(nil),         // 10: tollgate.v1.Integration
-	(*IntegrationResponse)(nil), // 11: tollgate.v1.IntegrationResponse
-	(*Stage)(nil),               // 12: tollgate.v1.Stage
-	nil,                         // 13: tollgate.v1.LambdaSettings.FunctionsEntry
-	nil,                         // 14: tollgate.v1.Method.RequestParametersEntry
-	nil,                         // 15: tollgate.v1.Integration.RequestParametersEntry
-	nil,                         // 16: tollgate.v1.Integration.RequestTemplatesEntry
-	nil,                         // 17: tollgate.v1.Integration.ResponsesEntry
-	nil,                         // 18: tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	nil,                         // 19: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	nil,                         // 20: tollgate.v1.Stage.VariablesEntry
+	(*ApiKey)(nil),              // 6: tollgate.v1.ApiKey
+	(*UsagePlan)(nil),           // 7: tollgate.v1.UsagePlan
+	(*ApiStage)(nil),            // 8: tollgate.v1.ApiStage
+	(*LambdaSettings)(nil),      // 9: tollgate.v1.LambdaSettings
+	(*RestApi)(nil),             // 10: tollgate.v1.RestApi
+	(*Resource)(nil),            // 11: tollgate.v1.Resource
+	(*Method)(nil),              // 12: tollgate.v1.Method
+	(*Integration)(nil),         // 13: tollgate.v1.Integration
+	(*IntegrationResponse)(nil), // 14: tollgate.v1.IntegrationResponse
+	(*Stage)(nil),               // 15: tollgate.v1.Stage
+	nil,                         // 16: tollgate.v1.LambdaSettings.FunctionsEntry
+	nil,                         // 17: tollgate.v1.Method.RequestParametersEntry
+	nil,                         // 18: tollgate.v1.Integration.RequestParametersEntry
+	nil,                         // 19: tollgate.v1.Integration.RequestTemplatesEntry
+	nil,                         // 20: tollgate.v1.Integration.ResponsesEntry
+	nil,                         // 21: tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	nil,                         // 22: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	nil,                         // 23: tollgate.v1.Stage.VariablesEntry
 }
 var file_tollgate_v1_model_proto_depIdxs = []int32{
-	7,  // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
-	6,  // 1: tollgate.v1.Gateway.lambda:type_name -> tollgate.v1.LambdaSettings
-	13, // 2: tollgate.v1.LambdaSettings.functions:type_name -> tollgate.v1.LambdaSettings.FunctionsEntry
-	8,  // 3: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
-	0,  // 4: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
-	12, // 5: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
-	9,  // 6: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
-	10, // 7: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
-	14, // 8: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
-	1,  // 9: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
-	15, // 10: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
-	16, // 11: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
-	17, // 12: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
-	2,  // 13: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
-	3,  // 14: tollgate.v1.Integration.content_handling:type_name -> tollgate.v1.ContentHandling
-	4,  // 15: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
-	18, // 16: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	19, // 17: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	3,  // 18: tollgate.v1.IntegrationResponse.content_handling:type_name -> tollgate.v1.ContentHandling
-	20, // 19: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
-	11, // 20: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
-	21, // [21:21] is the sub-list for method output_type
-	21, // [21:21] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	10, // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
+	9,  // 1: tollgate.v1.Gateway.lambda:type_name -> tollgate.v1.LambdaSettings
+	6,  // 2: tollgate.v1.Gateway.api_keys:type_name -> tollgate.v1.ApiKey
+	7,  // 3: tollgate.v1.Gateway.usage_plans:type_name -> tollgate.v1.UsagePlan
+	8,  // 4: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
+	16, // 5: tollgate.v1.LambdaSettings.functions:type_name -> tollgate.v1.LambdaSettings.FunctionsEntry
+	11, // 6: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
+	0,  // 7: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
+	15, // 8: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
+	12, // 9: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
+	13, // 10: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
+	17, // 11: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
+	1,  // 12: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
+	18, // 13: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
+	19, // 14: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
+	20, // 15: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
+	2,  // 16: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
+	3,  // 17: tollgate.v1.Integration.content_handling:type_name -> tollgate.v1.ContentHandling
+	4,  // 18: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
+	21, // 19: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	22, // 20: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	3,  // 21: tollgate.v1.IntegrationResponse.content_handling:type_name -> tollgate.v1.ContentHandling
+	23, // 22: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
+	14, // 23: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
+	24, // [24:24] is the sub-list for method output_type
+	24, // [24:24] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_v1_model_proto_init() }
@@ -1137,7 +1369,7 @@ func file_tollgate_v1_model_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_v1_model_proto_rawDesc), len(file_tollgate_v1_model_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   16,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,61 @@
+// Package apikeys answers the question API Gateway asks of every request to a method that requires an API key:
+// is this x-api-key value an enabled key that a usage plan lets call this API stage?
+package apikeys
+
+import (
+	"crypto/sha256"
+
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+)
+
+// Grant is what a valid key yields: which key and which plan admitted the request (throttles and quotas count
+// per key and plan).
+type Grant struct {
+	KeyID  string
+	PlanID string
+}
+
+// Index looks keys up by value. It keeps only a hash of each value, so a heap dump or a debugger does not show
+// the secrets in one place.
+type Index struct {
+	byValue map[[sha256.Size]byte]*tollgatev1.ApiKey
+	plans   map[grantKey]string // (key id, api id, stage) -> plan id
+}
+
+type grantKey struct{ keyID, apiID, stage string }
+
+// New indexes the gateway's keys and usage plans.
+func New(gw *tollgatev1.Gateway) *Index {
+	ix := &Index{byValue: map[[sha256.Size]byte]*tollgatev1.ApiKey{}, plans: map[grantKey]string{}}
+	for _, k := range gw.GetApiKeys() {
+		ix.byValue[sha256.Sum256([]byte(k.GetValue()))] = k
+	}
+	for _, p := range gw.GetUsagePlans() {
+		for _, keyID := range p.GetKeyIds() {
+			for _, as := range p.GetApiStages() {
+				g := grantKey{keyID, as.GetApiId(), as.GetStage()}
+				if _, taken := ix.plans[g]; !taken { // API Gateway allows a key in one plan per stage
+					ix.plans[g] = p.GetId()
+				}
+			}
+		}
+	}
+	return ix
+}
+
+// Check admits a key value for an API stage. A missing, unknown or disabled key, or one in no usage plan for the
+// stage, is refused: API Gateway answers all of these alike, 403 Forbidden.
+func (ix *Index) Check(value, apiID, stage string) (Grant, bool) {
+	if value == "" {
+		return Grant{}, false
+	}
+	k, ok := ix.byValue[sha256.Sum256([]byte(value))]
+	if !ok || !k.GetEnabled() {
+		return Grant{}, false
+	}
+	plan, ok := ix.plans[grantKey{k.GetId(), apiID, stage}]
+	if !ok {
+		return Grant{}, false
+	}
+	return Grant{KeyID: k.GetId(), PlanID: plan}, true
+}

@@ -1,0 +1,37 @@
+package apikeys
+
+import (
+	"testing"
+
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+)
+
+func TestCheck(t *testing.T) {
+	ix := New(&tollgatev1.Gateway{
+		ApiKeys: []*tollgatev1.ApiKey{
+			{Id: "k1", Value: "alice-0123456789abcdefgh", Enabled: true},
+			{Id: "k2", Value: "bob-0123456789abcdefghij", Enabled: false},
+			{Id: "k3", Value: "carol-0123456789abcdefgh", Enabled: true},
+		},
+		UsagePlans: []*tollgatev1.UsagePlan{{Id: "p1", KeyIds: []string{"k1", "k2"}, ApiStages: []*tollgatev1.ApiStage{{ApiId: "a1", Stage: "prod"}}}},
+	})
+	tests := []struct {
+		name, value, api, stage string
+		want                    Grant
+		ok                      bool
+	}{
+		{"valid key in the plan", "alice-0123456789abcdefgh", "a1", "prod", Grant{KeyID: "k1", PlanID: "p1"}, true},
+		{"missing key", "", "a1", "prod", Grant{}, false},
+		{"unknown key", "mallory-0123456789abcdef", "a1", "prod", Grant{}, false},
+		{"disabled key", "bob-0123456789abcdefghij", "a1", "prod", Grant{}, false},
+		{"key in no plan", "carol-0123456789abcdefgh", "a1", "prod", Grant{}, false},
+		{"plan does not cover the stage", "alice-0123456789abcdefgh", "a1", "dev", Grant{}, false},
+		{"plan does not cover the API", "alice-0123456789abcdefgh", "a2", "prod", Grant{}, false},
+	}
+	for _, tt := range tests {
+		got, ok := ix.Check(tt.value, tt.api, tt.stage)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("%s: Check = %+v, %v; want %+v, %v", tt.name, got, ok, tt.want, tt.ok)
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package extproc
+
+import (
+	"context"
+	"sync/atomic"
+
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
+	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
+	"google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/tollgate-gw/tollgate/apikeys"
+	"github.com/tollgate-gw/tollgate/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/routetable"
+)
+
+// Authz is Tollgate's ext_authz service: the API key check of the methods that require a key.
+type Authz struct {
+	authv3.UnimplementedAuthorizationServer
+	keys atomic.Pointer[apikeys.Index]
+}
+
+// NewAuthz returns a service that knows no keys yet.
+func NewAuthz() *Authz {
+	a := &Authz{}
+	a.keys.Store(apikeys.New(nil))
+	return a
+}
+
+// SetKeys replaces the keys and usage plans; checks already running finish with the ones they started with.
+func (a *Authz) SetKeys(ix *apikeys.Index) { a.keys.Store(ix) }
+
+// Register adds the service to a gRPC server.
+func (a *Authz) Register(g *grpc.Server) { authv3.RegisterAuthorizationServer(g, a) }
+
+// MetadataNamespace is where an admitted request's key and plan go in Envoy's dynamic metadata, for the filters
+// after the check (throttling counts per key and plan).
+const MetadataNamespace = "envoy.filters.http.ext_authz"
+
+// Check admits a request whose x-api-key is an enabled key in a usage plan for the route's API stage, and
+// answers anything else with API Gateway's 403 {"message":"Forbidden"}.
+func (a *Authz) Check(_ context.Context, req *authv3.CheckRequest) (*authv3.CheckResponse, error) {
+	ext := req.GetAttributes().GetContextExtensions()
+	http := req.GetAttributes().GetRequest().GetHttp()
+	grant, ok := a.keys.Load().Check(http.GetHeaders()[routetable.APIKeyHeader], ext[routetable.APIIDExtension], ext[routetable.StageExtension])
+	if !ok {
+		return denied(gatewayresponse.Default(gatewayresponse.InvalidAPIKey), http.GetHeaders()["x-request-id"]), nil
+	}
+	return &authv3.CheckResponse{
+		Status: &status.Status{Code: int32(codes.OK)},
+		DynamicMetadata: &structpb.Struct{Fields: map[string]*structpb.Value{
+			"apiKeyId":    structpb.NewStringValue(grant.KeyID),
+			"usagePlanId": structpb.NewStringValue(grant.PlanID),
+		}},
+		HttpResponse: &authv3.CheckResponse_OkResponse{OkResponse: &authv3.OkHttpResponse{}},
+	}, nil
+}
+
+// denied is a gateway response as ext_authz's denial: Envoy sends it as it is.
+func denied(r gatewayresponse.Response, requestID string) *authv3.CheckResponse {
+	var headers []*core.HeaderValueOption
+	// ext_authz reads header values from value, where ext_proc reads raw_value.
+	add := func(name, value string) {
+		headers = append(headers, &core.HeaderValueOption{
+			Header:       &core.HeaderValue{Key: name, Value: value},
+			AppendAction: core.HeaderValueOption_OVERWRITE_IF_EXISTS_OR_ADD,
+		})
+	}
+	for name, value := range r.Headers() {
+		add(name, value)
+	}
+	if requestID != "" {
+		add(requestIDHeader, requestID)
+		add(extendedRequestIDHeader, extendedRequestID(requestID))
+	}
+	return &authv3.CheckResponse{
+		Status: &status.Status{Code: int32(codes.PermissionDenied)},
+		HttpResponse: &authv3.CheckResponse_DeniedResponse{DeniedResponse: &authv3.DeniedHttpResponse{
+			Status:  &typev3.HttpStatus{Code: typev3.StatusCode(r.Status)},
+			Headers: headers,
+			Body:    r.Body(),
+		}},
+	}
+}

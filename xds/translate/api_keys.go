@@ -1,0 +1,54 @@
+package translate
+
+import (
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	extauthz "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_authz/v3"
+	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	matcher "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/tollgate-gw/tollgate/routetable"
+)
+
+// API keys are checked by Tollgate's ext_authz service, switched on only for the methods that require a key; the
+// route tells the service which API stage it belongs to.
+
+const extAuthzFilterName = "envoy.filters.http.ext_authz"
+
+// extAuthzIdle keeps the ext_authz filter from calling out on a route that requires no key.
+var extAuthzIdle = mustAny(&extauthz.ExtAuthzPerRoute{Override: &extauthz.ExtAuthzPerRoute_Disabled{Disabled: true}})
+
+// requireAPIKey switches the key check on for a route of an API stage.
+func requireAPIKey(r *route.Route, apiID, stage string) {
+	if r.TypedPerFilterConfig == nil {
+		r.TypedPerFilterConfig = map[string]*anypb.Any{}
+	}
+	r.TypedPerFilterConfig[extAuthzFilterName] = mustAny(&route.FilterConfig{Config: mustAny(&extauthz.ExtAuthzPerRoute{
+		Override: &extauthz.ExtAuthzPerRoute_CheckSettings{CheckSettings: &extauthz.CheckSettings{
+			ContextExtensions: map[string]string{routetable.APIIDExtension: apiID, routetable.StageExtension: stage},
+		}},
+	})})
+}
+
+// extAuthzFilter is the listener's ext_authz filter: off unless a route turns it on. Like ext_proc it reaches
+// Tollgate over the bootstrap's xDS cluster, and it sends the service only the headers it needs.
+func extAuthzFilter(cluster string) *hcm.HttpFilter {
+	return &hcm.HttpFilter{
+		Name:     extAuthzFilterName,
+		Disabled: true,
+		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&extauthz.ExtAuthz{
+			Services: &extauthz.ExtAuthz_GrpcService{GrpcService: &core.GrpcService{
+				TargetSpecifier: &core.GrpcService_EnvoyGrpc_{EnvoyGrpc: &core.GrpcService_EnvoyGrpc{ClusterName: cluster}},
+				Timeout:         durationpb.New(2e9),
+			}},
+			TransportApiVersion: core.ApiVersion_V3,
+			// The key, and the request id for the denial's x-amzn-RequestId.
+			AllowedHeaders: &matcher.ListStringMatcher{Patterns: []*matcher.StringMatcher{
+				{MatchPattern: &matcher.StringMatcher_Exact{Exact: routetable.APIKeyHeader}, IgnoreCase: true},
+				{MatchPattern: &matcher.StringMatcher_Exact{Exact: "x-request-id"}, IgnoreCase: true},
+			}},
+		})},
+	}
+}
