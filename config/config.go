@@ -30,7 +30,9 @@ type Config struct {
 	Lambda     Lambda
 	APIKeys    []APIKey
 	UsagePlans []UsagePlan
-	APIs       []API
+	// AccountThrottle limits every API together; nil means no account-level limit.
+	AccountThrottle *Throttle
+	APIs            []API
 }
 
 // Lambda is where AWS_PROXY integrations invoke their functions.
@@ -57,8 +59,9 @@ func (a API) DefinitionPath(configFile string) string {
 
 // Stage is one deployment of an API.
 type Stage struct {
-	StageName string            `yaml:"stageName"`
-	Variables map[string]string `yaml:"variables"`
+	StageName      string                   `yaml:"stageName"`
+	Variables      map[string]string        `yaml:"variables"`
+	MethodSettings map[string]MethodSetting `yaml:"methodSettings"`
 }
 
 // Defaults of the optional settings.
@@ -112,25 +115,27 @@ func Parse(file string, data []byte) (*Config, error) {
 		return nil, diag.Problems{{File: file, Reason: "cannot parse: " + err.Error()}}
 	}
 	var doc struct {
-		APIs       []API       `yaml:"apis"`
-		Lambda     Lambda      `yaml:"lambda"`
-		APIKeys    []APIKey    `yaml:"apiKeys"`
-		UsagePlans []UsagePlan `yaml:"usagePlans"`
+		APIs            []API       `yaml:"apis"`
+		Lambda          Lambda      `yaml:"lambda"`
+		APIKeys         []APIKey    `yaml:"apiKeys"`
+		UsagePlans      []UsagePlan `yaml:"usagePlans"`
+		AccountThrottle *Throttle   `yaml:"accountThrottle"`
 	}
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, diag.Problems{{File: file, Reason: "cannot parse: " + err.Error()}}
 	}
 	c := &Config{
-		File:       file,
-		Listen:     v.GetString("listen"),
-		Admin:      v.GetString("admin"),
-		XDS:        v.GetString("xds"),
-		EnvoyAdmin: v.GetString("envoyAdmin"),
-		Domain:     strings.ToLower(v.GetString("domain")),
-		Lambda:     doc.Lambda,
-		APIKeys:    doc.APIKeys,
-		UsagePlans: doc.UsagePlans,
-		APIs:       doc.APIs,
+		File:            file,
+		Listen:          v.GetString("listen"),
+		Admin:           v.GetString("admin"),
+		XDS:             v.GetString("xds"),
+		EnvoyAdmin:      v.GetString("envoyAdmin"),
+		Domain:          strings.ToLower(v.GetString("domain")),
+		Lambda:          doc.Lambda,
+		APIKeys:         doc.APIKeys,
+		UsagePlans:      doc.UsagePlans,
+		AccountThrottle: doc.AccountThrottle,
+		APIs:            doc.APIs,
 	}
 	for key, addr := range map[string]string{"listen": c.Listen, "admin": c.Admin, "xds": c.XDS, "envoyAdmin": c.EnvoyAdmin} {
 		if err := checkHostPort(addr); err != nil {

@@ -64,7 +64,9 @@ func TestParseProblems(t *testing.T) {
 		{"duplicate key value", "apiKeys: [{id: k1, value: aaaaaaaaaaaaaaaaaaaaaaaa}, {id: k2, value: aaaaaaaaaaaaaaaaaaaaaaaa}]", []string{"/apiKeys/1/value: API key \"k2\" has the same value as /apiKeys/0"}},
 		{"duplicate key id", "apiKeys: [{id: k1, value: aaaaaaaaaaaaaaaaaaaaaaaa}, {id: k1, value: bbbbbbbbbbbbbbbbbbbbbbbb}]", []string{"/apiKeys/1/id: API key id \"k1\" is used twice"}},
 		{"plan with unknown stage and key", "usagePlans: [{id: p1, apiStages: [{apiId: a, stage: prod}], keys: [nope]}]", []string{"/usagePlans/0/apiStages/0: usage plan \"p1\" names API \"a\" stage \"prod\", which is not deployed", "/usagePlans/0/keys/0: usage plan \"p1\" names API key \"nope\""}},
-		{"plan throttle not yet", "usagePlans: [{id: p1, throttle: {rateLimit: 1, burstLimit: 1}}]", []string{"/usagePlans/0/throttle: usage plan throttles are not supported yet"}},
+		{"negative throttle", "usagePlans: [{id: p1, throttle: {rateLimit: -1, burstLimit: 1}}]", []string{"/usagePlans/0/throttle: throttle limits must not be negative"}},
+		{"bad quota period", "usagePlans: [{id: p1, quota: {limit: 5, period: YEAR}}]", []string{"/usagePlans/0/quota: usage plan \"p1\": unknown period \"YEAR\""}},
+		{"bad method key", "apis: [{id: a, definition: a.yaml, stages: [{stageName: p, methodSettings: {'pets': {throttlingRateLimit: 1}}}]}]", []string{"/apis/0/stages/0/methodSettings/pets: invalid method key \"pets\""}},
 		{"several at once", "listen: x\napis: [{id: A, definition: a.yaml, stages: [{stageName: '!'}]}]", []string{"/listen:", "/apis/0/id:", "/apis/0/stages/0/stageName:"}},
 	}
 	for _, tt := range tests {

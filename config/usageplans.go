@@ -1,7 +1,11 @@
 package config
 
 import (
+	"regexp"
+	"strings"
+
 	"github.com/tollgate-gw/tollgate/diag"
+	"github.com/tollgate-gw/tollgate/ratelimit"
 )
 
 // APIKey is one entry of apiKeys, in API Gateway's own shape.
@@ -13,22 +17,55 @@ type APIKey struct {
 	Enabled bool `yaml:"enabled"`
 }
 
-// UsagePlan is one entry of usagePlans: which keys may call which API stages.
+// UsagePlan is one entry of usagePlans: which keys may call which API stages, how fast and how much.
 type UsagePlan struct {
 	ID        string     `yaml:"id"`
 	Name      string     `yaml:"name"`
 	APIStages []APIStage `yaml:"apiStages"`
 	Keys      []string   `yaml:"keys"`
-	// Throttle and Quota are read so that a plan using them is refused rather than silently not enforced.
-	Throttle any `yaml:"throttle"`
-	Quota    any `yaml:"quota"`
+	Throttle  *Throttle  `yaml:"throttle"`
+	Quota     *Quota     `yaml:"quota"`
 }
 
-// APIStage is one API stage a usage plan covers.
+// APIStage is one API stage a usage plan covers, with per-method throttles keyed "/pets/GET".
 type APIStage struct {
-	APIID    string `yaml:"apiId"`
-	Stage    string `yaml:"stage"`
-	Throttle any    `yaml:"throttle"`
+	APIID    string              `yaml:"apiId"`
+	Stage    string              `yaml:"stage"`
+	Throttle map[string]Throttle `yaml:"throttle"`
+}
+
+// Throttle is a token bucket: rateLimit requests a second (a float), burstLimit at once.
+type Throttle struct {
+	RateLimit  float64 `yaml:"rateLimit"`
+	BurstLimit int     `yaml:"burstLimit"`
+}
+
+// Quota is a usage plan quota.
+type Quota struct {
+	Limit  int64  `yaml:"limit"`
+	Period string `yaml:"period"`
+	Offset int    `yaml:"offset"`
+}
+
+// MethodSetting is a stage's methodSettings entry; only the throttle is served so far.
+type MethodSetting struct {
+	ThrottlingRateLimit  float64 `yaml:"throttlingRateLimit"`
+	ThrottlingBurstLimit int     `yaml:"throttlingBurstLimit"`
+}
+
+func checkThrottle(probs *diag.Problems, file, at string, t Throttle) {
+	if t.RateLimit < 0 || t.BurstLimit < 0 {
+		probs.Addf(file, at, "throttle limits must not be negative (rateLimit %v, burstLimit %d)", t.RateLimit, t.BurstLimit)
+	}
+}
+
+// methodKeyPattern is API Gateway's method setting key: a resource path and a method, or */* for all.
+var methodKeyPattern = regexp.MustCompile(`^(\*/\*|/.*/(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|ANY|\*))$`)
+
+func checkMethodKey(probs *diag.Problems, file, at, key string) {
+	if !methodKeyPattern.MatchString(key) {
+		probs.Addf(file, at, "invalid method key %q: want a resource path and method such as /pets/GET, or */*", key)
+	}
 }
 
 // validateUsagePlans checks keys and plans and every reference between them and the APIs. Key values are never
@@ -59,6 +96,18 @@ func (c *Config) validateUsagePlans(probs *diag.Problems) {
 			stages[[2]string{api.ID, st.StageName}] = true
 		}
 	}
+	if c.AccountThrottle != nil {
+		checkThrottle(probs, c.File, "/accountThrottle", *c.AccountThrottle)
+	}
+	for i, api := range c.APIs {
+		for j, st := range api.Stages {
+			for key, ms := range st.MethodSettings {
+				at := diag.Pointer("apis", i, "stages", j, "methodSettings", key)
+				checkMethodKey(probs, c.File, at, key)
+				checkThrottle(probs, c.File, at, Throttle{RateLimit: ms.ThrottlingRateLimit, BurstLimit: ms.ThrottlingBurstLimit})
+			}
+		}
+	}
 	planIDs := map[string]bool{}
 	for i, p := range c.UsagePlans {
 		at := func(tokens ...any) string { return diag.Pointer(append([]any{"usagePlans", i}, tokens...)...) }
@@ -70,17 +119,21 @@ func (c *Config) validateUsagePlans(probs *diag.Problems) {
 		}
 		planIDs[p.ID] = true
 		if p.Throttle != nil {
-			probs.Addf(c.File, at("throttle"), "usage plan throttles are not supported yet")
+			checkThrottle(probs, c.File, at("throttle"), *p.Throttle)
 		}
 		if p.Quota != nil {
-			probs.Addf(c.File, at("quota"), "usage plan quotas are not supported yet")
+			q := ratelimit.Quota{Limit: p.Quota.Limit, Period: ratelimit.Period(strings.ToUpper(p.Quota.Period)), Offset: p.Quota.Offset}
+			if err := q.Validate(); err != nil {
+				probs.Addf(c.File, at("quota"), "usage plan %q: %v", p.ID, err)
+			}
 		}
 		for j, as := range p.APIStages {
 			if !stages[[2]string{as.APIID, as.Stage}] {
 				probs.Addf(c.File, at("apiStages", j), "usage plan %q names API %q stage %q, which is not deployed (see apis)", p.ID, as.APIID, as.Stage)
 			}
-			if as.Throttle != nil {
-				probs.Addf(c.File, at("apiStages", j, "throttle"), "per-method usage plan throttles are not supported yet")
+			for key, th := range as.Throttle {
+				checkMethodKey(probs, c.File, at("apiStages", j, "throttle", key), key)
+				checkThrottle(probs, c.File, at("apiStages", j, "throttle", key), th)
 			}
 		}
 		for j, id := range p.Keys {

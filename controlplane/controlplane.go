@@ -18,6 +18,7 @@ import (
 	"github.com/tollgate-gw/tollgate/diag"
 	"github.com/tollgate-gw/tollgate/extproc"
 	"github.com/tollgate-gw/tollgate/loader"
+	"github.com/tollgate-gw/tollgate/ratelimit"
 	"github.com/tollgate-gw/tollgate/reload"
 	"github.com/tollgate-gw/tollgate/xds/server"
 )
@@ -30,6 +31,7 @@ type ControlPlane struct {
 	xds        *server.Server
 	extProc    *extproc.Server
 	authz      *extproc.Authz
+	limits     *ratelimit.Server
 	watcher    *reload.Watcher
 
 	mu      sync.Mutex
@@ -47,7 +49,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	if err != nil {
 		return nil, err
 	}
-	c := &ControlPlane{log: log, configFile: configFile, loader: ld, xds: server.New(log), extProc: extproc.New(log), authz: extproc.NewAuthz(), current: loaded, errs: make(chan error, 3)}
+	c := &ControlPlane{log: log, configFile: configFile, loader: ld, xds: server.New(log), extProc: extproc.New(log), authz: extproc.NewAuthz(), limits: ratelimit.NewServer(ratelimit.NewMemory()), current: loaded, errs: make(chan error, 3)}
 	cfg := loaded.Config
 	c.setServices(loaded)
 	if err := c.xds.Update(ctx, loaded.Output, cfg.Listen); err != nil {
@@ -68,7 +70,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 		return nil, err
 	}
 	c.watcher.Watch(loaded.Files)
-	c.goRun(func() error { return c.xds.Serve(ctx, xdsLis, c.extProc.Register, c.authz.Register) })
+	c.goRun(func() error { return c.xds.Serve(ctx, xdsLis, c.extProc.Register, c.authz.Register, c.limits.Register) })
 	c.goRun(func() error { return admin.Serve(ctx, adminLis, admin.Handler(c.xds.Ready)) })
 	c.goRun(func() error { c.watcher.Run(ctx); return nil })
 	log.Info("control plane started", "xds", cfg.XDS, "admin", cfg.Admin, "apis", len(cfg.APIs))
@@ -110,6 +112,7 @@ func (c *ControlPlane) Wait() error {
 func (c *ControlPlane) setServices(l *loader.Loaded) {
 	c.extProc.SetLambdaRoutes(l.Output.Lambda)
 	c.authz.SetKeys(apikeys.New(l.Gateway))
+	c.limits.SetTable(ratelimit.NewTable(l.Gateway, l.Output.RateLimited))
 }
 
 // Reload loads the files again. An invalid change is logged, problem by problem, and the running configuration

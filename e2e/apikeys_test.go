@@ -19,6 +19,8 @@ type usagePlan struct {
 	Name      string         `yaml:"name"`
 	APIStages []planAPIStage `yaml:"apiStages"`
 	Keys      []string       `yaml:"keys"`
+	Throttle  *throttle      `yaml:"throttle,omitempty"`
+	Quota     *quota         `yaml:"quota,omitempty"`
 }
 
 type planAPIStage struct {

@@ -35,8 +35,9 @@ type apiConfig struct {
 }
 
 type stageConfig struct {
-	StageName string            `yaml:"stageName"`
-	Variables map[string]string `yaml:"variables,omitempty"`
+	StageName      string                   `yaml:"stageName"`
+	Variables      map[string]string        `yaml:"variables,omitempty"`
+	MethodSettings map[string]methodSetting `yaml:"methodSettings,omitempty"` // see throttling_test.go
 }
 
 // newGatewayConfig gives a config fresh ports; the caller adds the APIs.

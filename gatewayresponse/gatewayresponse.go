@@ -16,6 +16,8 @@ const (
 	APIConfigurationError      Type = "API_CONFIGURATION_ERROR"
 	RequestTooLarge            Type = "REQUEST_TOO_LARGE"
 	InvalidAPIKey              Type = "INVALID_API_KEY"
+	Throttled                  Type = "THROTTLED"
+	QuotaExceeded              Type = "QUOTA_EXCEEDED"
 )
 
 // Response is one default gateway response.
@@ -33,6 +35,8 @@ var defaults = map[Type]Response{
 	IntegrationFailure:    {Status: 504, Message: "Internal server error"},
 	APIConfigurationError: {Status: 500, Message: "Internal server error", ErrorType: "InternalServerErrorException"},
 	InvalidAPIKey:         {Status: 403, Message: "Forbidden", ErrorType: "ForbiddenException"},
+	Throttled:             {Status: 429, Message: "Too Many Requests", ErrorType: "TooManyRequestsException"},
+	QuotaExceeded:         {Status: 429, Message: "Limit Exceeded", ErrorType: "LimitExceededException"},
 	// The message API Gateway answers a payload over its 10 MB limit with.
 	RequestTooLarge: {Status: 413, Message: "HTTP content length exceeded 10485760 bytes."},
 }

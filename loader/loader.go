@@ -6,6 +6,7 @@ package loader
 import (
 	"crypto/sha256"
 	"os"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 
@@ -57,12 +58,23 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 		l.Gateway.ApiKeys = append(l.Gateway.ApiKeys, &tollgatev1.ApiKey{Id: k.ID, Name: k.Name, Value: k.Value, Enabled: k.Enabled})
 	}
 	for _, p := range cfg.UsagePlans {
-		plan := &tollgatev1.UsagePlan{Id: p.ID, Name: p.Name, KeyIds: p.Keys}
+		plan := &tollgatev1.UsagePlan{Id: p.ID, Name: p.Name, KeyIds: p.Keys, Throttle: throttle(p.Throttle)}
+		if p.Quota != nil {
+			plan.Quota = &tollgatev1.QuotaSettings{Limit: p.Quota.Limit, Period: strings.ToUpper(p.Quota.Period), Offset: int32(p.Quota.Offset)}
+		}
 		for _, as := range p.APIStages {
-			plan.ApiStages = append(plan.ApiStages, &tollgatev1.ApiStage{ApiId: as.APIID, Stage: as.Stage})
+			stage := &tollgatev1.ApiStage{ApiId: as.APIID, Stage: as.Stage}
+			for key, th := range as.Throttle {
+				if stage.Throttle == nil {
+					stage.Throttle = map[string]*tollgatev1.ThrottleSettings{}
+				}
+				stage.Throttle[key] = throttle(&th)
+			}
+			plan.ApiStages = append(plan.ApiStages, stage)
 		}
 		l.Gateway.UsagePlans = append(l.Gateway.UsagePlans, plan)
 	}
+	l.Gateway.AccountThrottle = throttle(cfg.AccountThrottle)
 	var probs diag.Problems
 	for i, a := range cfg.APIs {
 		path := a.DefinitionPath(configFile)
@@ -79,7 +91,14 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 		}
 		api.Id = a.ID
 		for _, st := range a.Stages {
-			api.Stages = append(api.Stages, &tollgatev1.Stage{StageName: st.StageName, Variables: st.Variables})
+			stage := &tollgatev1.Stage{StageName: st.StageName, Variables: st.Variables}
+			for key, ms := range st.MethodSettings {
+				if stage.MethodThrottles == nil {
+					stage.MethodThrottles = map[string]*tollgatev1.ThrottleSettings{}
+				}
+				stage.MethodThrottles[key] = throttle(&config.Throttle{RateLimit: ms.ThrottlingRateLimit, BurstLimit: ms.ThrottlingBurstLimit})
+			}
+			api.Stages = append(api.Stages, stage)
 		}
 		l.Gateway.Apis = append(l.Gateway.Apis, api)
 	}
@@ -92,6 +111,13 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 	}
 	l.Output = out
 	return l, nil
+}
+
+func throttle(t *config.Throttle) *tollgatev1.ThrottleSettings {
+	if t == nil {
+		return nil
+	}
+	return &tollgatev1.ThrottleSettings{RateLimit: t.RateLimit, BurstLimit: int32(t.BurstLimit)}
 }
 
 // importDefinition returns a fresh copy of the definition's model, importing it only if its bytes changed.

@@ -73,3 +73,13 @@ func (l *Lambda) PathParameters(path string) (map[string]string, bool) {
 	}
 	return params, true
 }
+
+// Method identifies a route's method for the services that need no more than that (the rate-limit service).
+type Method struct {
+	APIID, Stage string
+	Resource     string // resource path template
+	HTTPMethod   string // as defined: GET, ..., ANY
+}
+
+// MethodKey is API Gateway's name of the method in stage and usage plan settings: "/pets/GET".
+func (m Method) MethodKey() string { return m.Resource + "/" + m.HTTPMethod }

@@ -26,8 +26,12 @@ type deployment struct {
 		ID     string `yaml:"id"`
 		Domain string `yaml:"domain"`
 		Stages []struct {
-			StageName string            `yaml:"stageName"`
-			Variables map[string]string `yaml:"variables"`
+			StageName       string            `yaml:"stageName"`
+			Variables       map[string]string `yaml:"variables"`
+			MethodThrottles map[string]struct {
+				RateLimit  float64 `yaml:"rateLimit"`
+				BurstLimit int32   `yaml:"burstLimit"`
+			} `yaml:"methodThrottles"`
 		} `yaml:"stages"`
 		Lambda struct {
 			Endpoint  string            `yaml:"endpoint"`
@@ -102,7 +106,11 @@ func translateGolden(t *testing.T, in string) *Output {
 	}
 	api.Id = dep.Test.ID
 	for _, st := range dep.Test.Stages {
-		api.Stages = append(api.Stages, &tollgatev1.Stage{StageName: st.StageName, Variables: st.Variables})
+		stage := &tollgatev1.Stage{StageName: st.StageName, Variables: st.Variables, MethodThrottles: map[string]*tollgatev1.ThrottleSettings{}}
+		for key, th := range st.MethodThrottles {
+			stage.MethodThrottles[key] = &tollgatev1.ThrottleSettings{RateLimit: th.RateLimit, BurstLimit: th.BurstLimit}
+		}
+		api.Stages = append(api.Stages, stage)
 	}
 	lambda := &tollgatev1.LambdaSettings{Endpoint: dep.Test.Lambda.Endpoint, Region: dep.Test.Lambda.Region, Functions: dep.Test.Lambda.Functions}
 	out, err := Gateway(&tollgatev1.Gateway{Domain: dep.Test.Domain, Lambda: lambda, Apis: []*tollgatev1.RestApi{api}})

@@ -78,6 +78,9 @@ func (o *Output) switchedOffFilters() []*hcm.HttpFilter {
 	if o.usesKeys {
 		filters = append(filters, extAuthzFilter(envoy.XDSCluster))
 	}
+	if len(o.RateLimited) > 0 {
+		filters = append(filters, rateLimitFilter(envoy.XDSCluster))
+	}
 	if len(o.Lambda) > 0 {
 		filters = append(filters, extProcFilter(envoy.XDSCluster))
 	}

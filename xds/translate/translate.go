@@ -33,12 +33,15 @@ type Output struct {
 	domain string
 	// usesKeys is true when some method requires an API key: the listener then has the ext_authz filter.
 	usesKeys bool
+	// RateLimited lists the routes with rate limits, by route name, for the rate-limit service.
+	RateLimited map[string]routetable.Method
 }
 
 // Gateway translates the whole gateway. Anything the model asks for that Tollgate cannot serve is reported as a
 // problem against the definition file, so an invalid change never reaches Envoy.
 func Gateway(gw *tollgatev1.Gateway) (*Output, error) {
-	t := &translator{domain: gw.GetDomain(), lambda: gw.GetLambda(), clusters: map[string]*cluster.Cluster{}, lambdaRoutes: routetable.Table{}}
+	t := &translator{gw: gw, domain: gw.GetDomain(), lambda: gw.GetLambda(), clusters: map[string]*cluster.Cluster{},
+		lambdaRoutes: routetable.Table{}, rateLimited: map[string]routetable.Method{}}
 	apis := append([]*tollgatev1.RestApi(nil), gw.GetApis()...)
 	sort.Slice(apis, func(i, j int) bool { return apis[i].GetId() < apis[j].GetId() })
 
@@ -69,7 +72,7 @@ func Gateway(gw *tollgatev1.Gateway) (*Output, error) {
 	if err := t.probs.Err(); err != nil {
 		return nil, err
 	}
-	return &Output{Routes: routeConfiguration(vhosts), Clusters: t.sortedClusters(), Lambda: t.lambdaRoutes, domain: t.domain, usesKeys: t.usesKeys}, nil
+	return &Output{Routes: routeConfiguration(vhosts), Clusters: t.sortedClusters(), Lambda: t.lambdaRoutes, domain: t.domain, usesKeys: t.usesKeys, RateLimited: t.rateLimited}, nil
 }
 
 // idleFilters are the per-filter settings that keep the filters some routes switch on idle on every other
@@ -88,12 +91,14 @@ func (t *translator) idleFilters() map[string]*anypb.Any {
 // translator carries what translation accumulates across APIs: problems, and clusters shared by every route to
 // the same backend.
 type translator struct {
+	gw           *tollgatev1.Gateway
 	domain       string
 	lambda       *tollgatev1.LambdaSettings
 	probs        diag.Problems
 	clusters     map[string]*cluster.Cluster
 	lambdaRoutes routetable.Table
 	usesKeys     bool
+	rateLimited  map[string]routetable.Method
 }
 
 type stageContext struct {
@@ -199,6 +204,12 @@ func (t *translator) methodRoute(s stageContext, pr parsedResource, m *tollgatev
 		}
 		requireAPIKey(r, s.api.GetId(), s.stage.GetStageName())
 		t.usesKeys = true
+	}
+	key := routetable.Method{APIID: s.api.GetId(), Stage: s.stage.GetStageName(), Resource: pr.res.GetPath(), HTTPMethod: m.GetHttpMethod()}
+	// Envoy rate-limits routes that forward; a MOCK answered by Envoy itself has nothing to limit.
+	if action := r.GetRoute(); action != nil && t.rateLimitedMethod(s, key, m.GetApiKeyRequired()) {
+		action.RateLimits = rateLimits(r.GetName())
+		t.rateLimited[r.GetName()] = key
 	}
 	return r
 }

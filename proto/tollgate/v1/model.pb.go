@@ -292,10 +292,12 @@ type Gateway struct {
 	// Where Lambda functions of AWS_PROXY integrations are invoked.
 	Lambda *LambdaSettings `protobuf:"bytes,3,opt,name=lambda,proto3" json:"lambda,omitempty"`
 	// API keys, and the usage plans that give them access to API stages.
-	ApiKeys       []*ApiKey    `protobuf:"bytes,4,rep,name=api_keys,json=apiKeys,proto3" json:"api_keys,omitempty"`
-	UsagePlans    []*UsagePlan `protobuf:"bytes,5,rep,name=usage_plans,json=usagePlans,proto3" json:"usage_plans,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ApiKeys    []*ApiKey    `protobuf:"bytes,4,rep,name=api_keys,json=apiKeys,proto3" json:"api_keys,omitempty"`
+	UsagePlans []*UsagePlan `protobuf:"bytes,5,rep,name=usage_plans,json=usagePlans,proto3" json:"usage_plans,omitempty"`
+	// The account-level throttle over every API; unset means none.
+	AccountThrottle *ThrottleSettings `protobuf:"bytes,6,opt,name=account_throttle,json=accountThrottle,proto3" json:"account_throttle,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Gateway) Reset() {
@@ -363,6 +365,128 @@ func (x *Gateway) GetUsagePlans() []*UsagePlan {
 	return nil
 }
 
+func (x *Gateway) GetAccountThrottle() *ThrottleSettings {
+	if x != nil {
+		return x.AccountThrottle
+	}
+	return nil
+}
+
+// ThrottleSettings is a token bucket: rate_limit requests a second, burst_limit at once.
+type ThrottleSettings struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RateLimit     float64                `protobuf:"fixed64,1,opt,name=rate_limit,json=rateLimit,proto3" json:"rate_limit,omitempty"`
+	BurstLimit    int32                  `protobuf:"varint,2,opt,name=burst_limit,json=burstLimit,proto3" json:"burst_limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ThrottleSettings) Reset() {
+	*x = ThrottleSettings{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ThrottleSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ThrottleSettings) ProtoMessage() {}
+
+func (x *ThrottleSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ThrottleSettings.ProtoReflect.Descriptor instead.
+func (*ThrottleSettings) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ThrottleSettings) GetRateLimit() float64 {
+	if x != nil {
+		return x.RateLimit
+	}
+	return 0
+}
+
+func (x *ThrottleSettings) GetBurstLimit() int32 {
+	if x != nil {
+		return x.BurstLimit
+	}
+	return 0
+}
+
+// QuotaSettings is a usage plan quota: limit requests per calendar period (DAY, WEEK, MONTH in UTC), the period
+// starting offset days in.
+type QuotaSettings struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Limit         int64                  `protobuf:"varint,1,opt,name=limit,proto3" json:"limit,omitempty"`
+	Period        string                 `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
+	Offset        int32                  `protobuf:"varint,3,opt,name=offset,proto3" json:"offset,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuotaSettings) Reset() {
+	*x = QuotaSettings{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuotaSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuotaSettings) ProtoMessage() {}
+
+func (x *QuotaSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuotaSettings.ProtoReflect.Descriptor instead.
+func (*QuotaSettings) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *QuotaSettings) GetLimit() int64 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *QuotaSettings) GetPeriod() string {
+	if x != nil {
+		return x.Period
+	}
+	return ""
+}
+
+func (x *QuotaSettings) GetOffset() int32 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
 // ApiKey is an API Gateway API key: clients send its value in x-api-key.
 type ApiKey struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -377,7 +501,7 @@ type ApiKey struct {
 
 func (x *ApiKey) Reset() {
 	*x = ApiKey{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[1]
+	mi := &file_tollgate_v1_model_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -389,7 +513,7 @@ func (x *ApiKey) String() string {
 func (*ApiKey) ProtoMessage() {}
 
 func (x *ApiKey) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[1]
+	mi := &file_tollgate_v1_model_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -402,7 +526,7 @@ func (x *ApiKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiKey.ProtoReflect.Descriptor instead.
 func (*ApiKey) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{1}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ApiKey) GetId() string {
@@ -440,13 +564,15 @@ type UsagePlan struct {
 	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	ApiStages     []*ApiStage            `protobuf:"bytes,3,rep,name=api_stages,json=apiStages,proto3" json:"api_stages,omitempty"`
 	KeyIds        []string               `protobuf:"bytes,4,rep,name=key_ids,json=keyIds,proto3" json:"key_ids,omitempty"`
+	Throttle      *ThrottleSettings      `protobuf:"bytes,5,opt,name=throttle,proto3" json:"throttle,omitempty"`
+	Quota         *QuotaSettings         `protobuf:"bytes,6,opt,name=quota,proto3" json:"quota,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UsagePlan) Reset() {
 	*x = UsagePlan{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[2]
+	mi := &file_tollgate_v1_model_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -458,7 +584,7 @@ func (x *UsagePlan) String() string {
 func (*UsagePlan) ProtoMessage() {}
 
 func (x *UsagePlan) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[2]
+	mi := &file_tollgate_v1_model_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -471,7 +597,7 @@ func (x *UsagePlan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UsagePlan.ProtoReflect.Descriptor instead.
 func (*UsagePlan) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{2}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *UsagePlan) GetId() string {
@@ -502,18 +628,34 @@ func (x *UsagePlan) GetKeyIds() []string {
 	return nil
 }
 
+func (x *UsagePlan) GetThrottle() *ThrottleSettings {
+	if x != nil {
+		return x.Throttle
+	}
+	return nil
+}
+
+func (x *UsagePlan) GetQuota() *QuotaSettings {
+	if x != nil {
+		return x.Quota
+	}
+	return nil
+}
+
 // ApiStage names one stage of one API.
 type ApiStage struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ApiId         string                 `protobuf:"bytes,1,opt,name=api_id,json=apiId,proto3" json:"api_id,omitempty"`
-	Stage         string                 `protobuf:"bytes,2,opt,name=stage,proto3" json:"stage,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	ApiId string                 `protobuf:"bytes,1,opt,name=api_id,json=apiId,proto3" json:"api_id,omitempty"`
+	Stage string                 `protobuf:"bytes,2,opt,name=stage,proto3" json:"stage,omitempty"`
+	// Per-method overrides of the plan's throttle, keyed "/pets/GET".
+	Throttle      map[string]*ThrottleSettings `protobuf:"bytes,3,rep,name=throttle,proto3" json:"throttle,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ApiStage) Reset() {
 	*x = ApiStage{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[3]
+	mi := &file_tollgate_v1_model_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -525,7 +667,7 @@ func (x *ApiStage) String() string {
 func (*ApiStage) ProtoMessage() {}
 
 func (x *ApiStage) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[3]
+	mi := &file_tollgate_v1_model_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -538,7 +680,7 @@ func (x *ApiStage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiStage.ProtoReflect.Descriptor instead.
 func (*ApiStage) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{3}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ApiStage) GetApiId() string {
@@ -553,6 +695,13 @@ func (x *ApiStage) GetStage() string {
 		return x.Stage
 	}
 	return ""
+}
+
+func (x *ApiStage) GetThrottle() map[string]*ThrottleSettings {
+	if x != nil {
+		return x.Throttle
+	}
+	return nil
 }
 
 // LambdaSettings says where to invoke Lambda functions: AWS itself, LocalStack, or local Runtime Interface
@@ -571,7 +720,7 @@ type LambdaSettings struct {
 
 func (x *LambdaSettings) Reset() {
 	*x = LambdaSettings{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[4]
+	mi := &file_tollgate_v1_model_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -583,7 +732,7 @@ func (x *LambdaSettings) String() string {
 func (*LambdaSettings) ProtoMessage() {}
 
 func (x *LambdaSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[4]
+	mi := &file_tollgate_v1_model_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -596,7 +745,7 @@ func (x *LambdaSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LambdaSettings.ProtoReflect.Descriptor instead.
 func (*LambdaSettings) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{4}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *LambdaSettings) GetEndpoint() string {
@@ -643,7 +792,7 @@ type RestApi struct {
 
 func (x *RestApi) Reset() {
 	*x = RestApi{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[5]
+	mi := &file_tollgate_v1_model_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -655,7 +804,7 @@ func (x *RestApi) String() string {
 func (*RestApi) ProtoMessage() {}
 
 func (x *RestApi) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[5]
+	mi := &file_tollgate_v1_model_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -668,7 +817,7 @@ func (x *RestApi) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestApi.ProtoReflect.Descriptor instead.
 func (*RestApi) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{5}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *RestApi) GetId() string {
@@ -731,7 +880,7 @@ type Resource struct {
 
 func (x *Resource) Reset() {
 	*x = Resource{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[6]
+	mi := &file_tollgate_v1_model_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -743,7 +892,7 @@ func (x *Resource) String() string {
 func (*Resource) ProtoMessage() {}
 
 func (x *Resource) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[6]
+	mi := &file_tollgate_v1_model_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -756,7 +905,7 @@ func (x *Resource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Resource.ProtoReflect.Descriptor instead.
 func (*Resource) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{6}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Resource) GetPath() string {
@@ -790,7 +939,7 @@ type Method struct {
 
 func (x *Method) Reset() {
 	*x = Method{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	mi := &file_tollgate_v1_model_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -802,7 +951,7 @@ func (x *Method) String() string {
 func (*Method) ProtoMessage() {}
 
 func (x *Method) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	mi := &file_tollgate_v1_model_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -815,7 +964,7 @@ func (x *Method) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Method.ProtoReflect.Descriptor instead.
 func (*Method) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{7}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Method) GetHttpMethod() string {
@@ -894,7 +1043,7 @@ type Integration struct {
 
 func (x *Integration) Reset() {
 	*x = Integration{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[8]
+	mi := &file_tollgate_v1_model_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -906,7 +1055,7 @@ func (x *Integration) String() string {
 func (*Integration) ProtoMessage() {}
 
 func (x *Integration) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[8]
+	mi := &file_tollgate_v1_model_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -919,7 +1068,7 @@ func (x *Integration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Integration.ProtoReflect.Descriptor instead.
 func (*Integration) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{8}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Integration) GetType() IntegrationType {
@@ -1049,7 +1198,7 @@ type IntegrationResponse struct {
 
 func (x *IntegrationResponse) Reset() {
 	*x = IntegrationResponse{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[9]
+	mi := &file_tollgate_v1_model_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1061,7 +1210,7 @@ func (x *IntegrationResponse) String() string {
 func (*IntegrationResponse) ProtoMessage() {}
 
 func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[9]
+	mi := &file_tollgate_v1_model_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1074,7 +1223,7 @@ func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntegrationResponse.ProtoReflect.Descriptor instead.
 func (*IntegrationResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{9}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *IntegrationResponse) GetStatusCode() string {
@@ -1107,16 +1256,18 @@ func (x *IntegrationResponse) GetContentHandling() ContentHandling {
 
 // Stage is a deployment of the API under a name, with its stage variables.
 type Stage struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	StageName     string                 `protobuf:"bytes,1,opt,name=stage_name,json=stageName,proto3" json:"stage_name,omitempty"`
-	Variables     map[string]string      `protobuf:"bytes,2,rep,name=variables,proto3" json:"variables,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	StageName string                 `protobuf:"bytes,1,opt,name=stage_name,json=stageName,proto3" json:"stage_name,omitempty"`
+	Variables map[string]string      `protobuf:"bytes,2,rep,name=variables,proto3" json:"variables,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Throttles by method, keyed "/pets/GET", or "*/*" for every method without its own.
+	MethodThrottles map[string]*ThrottleSettings `protobuf:"bytes,3,rep,name=method_throttles,json=methodThrottles,proto3" json:"method_throttles,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Stage) Reset() {
 	*x = Stage{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[10]
+	mi := &file_tollgate_v1_model_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1128,7 +1279,7 @@ func (x *Stage) String() string {
 func (*Stage) ProtoMessage() {}
 
 func (x *Stage) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[10]
+	mi := &file_tollgate_v1_model_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1141,7 +1292,7 @@ func (x *Stage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stage.ProtoReflect.Descriptor instead.
 func (*Stage) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{10}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Stage) GetStageName() string {
@@ -1158,32 +1309,55 @@ func (x *Stage) GetVariables() map[string]string {
 	return nil
 }
 
+func (x *Stage) GetMethodThrottles() map[string]*ThrottleSettings {
+	if x != nil {
+		return x.MethodThrottles
+	}
+	return nil
+}
+
 var File_tollgate_v1_model_proto protoreflect.FileDescriptor
 
 const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\n" +
-	"\x17tollgate/v1/model.proto\x12\vtollgate.v1\"\xe9\x01\n" +
+	"\x17tollgate/v1/model.proto\x12\vtollgate.v1\"\xb3\x02\n" +
 	"\aGateway\x12\x16\n" +
 	"\x06domain\x18\x01 \x01(\tR\x06domain\x12(\n" +
 	"\x04apis\x18\x02 \x03(\v2\x14.tollgate.v1.RestApiR\x04apis\x123\n" +
 	"\x06lambda\x18\x03 \x01(\v2\x1b.tollgate.v1.LambdaSettingsR\x06lambda\x12.\n" +
 	"\bapi_keys\x18\x04 \x03(\v2\x13.tollgate.v1.ApiKeyR\aapiKeys\x127\n" +
 	"\vusage_plans\x18\x05 \x03(\v2\x16.tollgate.v1.UsagePlanR\n" +
-	"usagePlans\"\\\n" +
+	"usagePlans\x12H\n" +
+	"\x10account_throttle\x18\x06 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x0faccountThrottle\"R\n" +
+	"\x10ThrottleSettings\x12\x1d\n" +
+	"\n" +
+	"rate_limit\x18\x01 \x01(\x01R\trateLimit\x12\x1f\n" +
+	"\vburst_limit\x18\x02 \x01(\x05R\n" +
+	"burstLimit\"U\n" +
+	"\rQuotaSettings\x12\x14\n" +
+	"\x05limit\x18\x01 \x01(\x03R\x05limit\x12\x16\n" +
+	"\x06period\x18\x02 \x01(\tR\x06period\x12\x16\n" +
+	"\x06offset\x18\x03 \x01(\x05R\x06offset\"\\\n" +
 	"\x06ApiKey\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
 	"\x05value\x18\x03 \x01(\tR\x05value\x12\x18\n" +
-	"\aenabled\x18\x04 \x01(\bR\aenabled\"~\n" +
+	"\aenabled\x18\x04 \x01(\bR\aenabled\"\xeb\x01\n" +
 	"\tUsagePlan\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x124\n" +
 	"\n" +
 	"api_stages\x18\x03 \x03(\v2\x15.tollgate.v1.ApiStageR\tapiStages\x12\x17\n" +
-	"\akey_ids\x18\x04 \x03(\tR\x06keyIds\"7\n" +
+	"\akey_ids\x18\x04 \x03(\tR\x06keyIds\x129\n" +
+	"\bthrottle\x18\x05 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\bthrottle\x120\n" +
+	"\x05quota\x18\x06 \x01(\v2\x1a.tollgate.v1.QuotaSettingsR\x05quota\"\xd4\x01\n" +
 	"\bApiStage\x12\x15\n" +
 	"\x06api_id\x18\x01 \x01(\tR\x05apiId\x12\x14\n" +
-	"\x05stage\x18\x02 \x01(\tR\x05stage\"\xcc\x01\n" +
+	"\x05stage\x18\x02 \x01(\tR\x05stage\x12?\n" +
+	"\bthrottle\x18\x03 \x03(\v2#.tollgate.v1.ApiStage.ThrottleEntryR\bthrottle\x1aZ\n" +
+	"\rThrottleEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01\"\xcc\x01\n" +
 	"\x0eLambdaSettings\x12\x1a\n" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpoint\x12\x16\n" +
 	"\x06region\x18\x02 \x01(\tR\x06region\x12H\n" +
@@ -1253,14 +1427,18 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aD\n" +
 	"\x16ResponseTemplatesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa5\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xdc\x02\n" +
 	"\x05Stage\x12\x1d\n" +
 	"\n" +
 	"stage_name\x18\x01 \x01(\tR\tstageName\x12?\n" +
-	"\tvariables\x18\x02 \x03(\v2!.tollgate.v1.Stage.VariablesEntryR\tvariables\x1a<\n" +
+	"\tvariables\x18\x02 \x03(\v2!.tollgate.v1.Stage.VariablesEntryR\tvariables\x12R\n" +
+	"\x10method_throttles\x18\x03 \x03(\v2'.tollgate.v1.Stage.MethodThrottlesEntryR\x0fmethodThrottles\x1a<\n" +
 	"\x0eVariablesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*h\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aa\n" +
+	"\x14MethodThrottlesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01*h\n" +
 	"\fApiKeySource\x12\x1e\n" +
 	"\x1aAPI_KEY_SOURCE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15API_KEY_SOURCE_HEADER\x10\x01\x12\x1d\n" +
@@ -1299,7 +1477,7 @@ func file_tollgate_v1_model_proto_rawDescGZIP() []byte {
 }
 
 var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_tollgate_v1_model_proto_goTypes = []any{
 	(ApiKeySource)(0),           // 0: tollgate.v1.ApiKeySource
 	(IntegrationType)(0),        // 1: tollgate.v1.IntegrationType
@@ -1307,55 +1485,66 @@ var file_tollgate_v1_model_proto_goTypes = []any{
 	(ContentHandling)(0),        // 3: tollgate.v1.ContentHandling
 	(ConnectionType)(0),         // 4: tollgate.v1.ConnectionType
 	(*Gateway)(nil),             // 5: tollgate.v1.Gateway
-	(*ApiKey)(nil),              // 6: tollgate.v1.ApiKey
-	(*UsagePlan)(nil),           // 7: tollgate.v1.UsagePlan
-	(*ApiStage)(nil),            // 8: tollgate.v1.ApiStage
-	(*LambdaSettings)(nil),      // 9: tollgate.v1.LambdaSettings
-	(*RestApi)(nil),             // 10: tollgate.v1.RestApi
-	(*Resource)(nil),            // 11: tollgate.v1.Resource
-	(*Method)(nil),              // 12: tollgate.v1.Method
-	(*Integration)(nil),         // 13: tollgate.v1.Integration
-	(*IntegrationResponse)(nil), // 14: tollgate.v1.IntegrationResponse
-	(*Stage)(nil),               // 15: tollgate.v1.Stage
-	nil,                         // 16: tollgate.v1.LambdaSettings.FunctionsEntry
-	nil,                         // 17: tollgate.v1.Method.RequestParametersEntry
-	nil,                         // 18: tollgate.v1.Integration.RequestParametersEntry
-	nil,                         // 19: tollgate.v1.Integration.RequestTemplatesEntry
-	nil,                         // 20: tollgate.v1.Integration.ResponsesEntry
-	nil,                         // 21: tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	nil,                         // 22: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	nil,                         // 23: tollgate.v1.Stage.VariablesEntry
+	(*ThrottleSettings)(nil),    // 6: tollgate.v1.ThrottleSettings
+	(*QuotaSettings)(nil),       // 7: tollgate.v1.QuotaSettings
+	(*ApiKey)(nil),              // 8: tollgate.v1.ApiKey
+	(*UsagePlan)(nil),           // 9: tollgate.v1.UsagePlan
+	(*ApiStage)(nil),            // 10: tollgate.v1.ApiStage
+	(*LambdaSettings)(nil),      // 11: tollgate.v1.LambdaSettings
+	(*RestApi)(nil),             // 12: tollgate.v1.RestApi
+	(*Resource)(nil),            // 13: tollgate.v1.Resource
+	(*Method)(nil),              // 14: tollgate.v1.Method
+	(*Integration)(nil),         // 15: tollgate.v1.Integration
+	(*IntegrationResponse)(nil), // 16: tollgate.v1.IntegrationResponse
+	(*Stage)(nil),               // 17: tollgate.v1.Stage
+	nil,                         // 18: tollgate.v1.ApiStage.ThrottleEntry
+	nil,                         // 19: tollgate.v1.LambdaSettings.FunctionsEntry
+	nil,                         // 20: tollgate.v1.Method.RequestParametersEntry
+	nil,                         // 21: tollgate.v1.Integration.RequestParametersEntry
+	nil,                         // 22: tollgate.v1.Integration.RequestTemplatesEntry
+	nil,                         // 23: tollgate.v1.Integration.ResponsesEntry
+	nil,                         // 24: tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	nil,                         // 25: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	nil,                         // 26: tollgate.v1.Stage.VariablesEntry
+	nil,                         // 27: tollgate.v1.Stage.MethodThrottlesEntry
 }
 var file_tollgate_v1_model_proto_depIdxs = []int32{
-	10, // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
-	9,  // 1: tollgate.v1.Gateway.lambda:type_name -> tollgate.v1.LambdaSettings
-	6,  // 2: tollgate.v1.Gateway.api_keys:type_name -> tollgate.v1.ApiKey
-	7,  // 3: tollgate.v1.Gateway.usage_plans:type_name -> tollgate.v1.UsagePlan
-	8,  // 4: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
-	16, // 5: tollgate.v1.LambdaSettings.functions:type_name -> tollgate.v1.LambdaSettings.FunctionsEntry
-	11, // 6: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
-	0,  // 7: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
-	15, // 8: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
-	12, // 9: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
-	13, // 10: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
-	17, // 11: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
-	1,  // 12: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
-	18, // 13: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
-	19, // 14: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
-	20, // 15: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
-	2,  // 16: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
-	3,  // 17: tollgate.v1.Integration.content_handling:type_name -> tollgate.v1.ContentHandling
-	4,  // 18: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
-	21, // 19: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	22, // 20: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	3,  // 21: tollgate.v1.IntegrationResponse.content_handling:type_name -> tollgate.v1.ContentHandling
-	23, // 22: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
-	14, // 23: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
-	24, // [24:24] is the sub-list for method output_type
-	24, // [24:24] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	12, // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
+	11, // 1: tollgate.v1.Gateway.lambda:type_name -> tollgate.v1.LambdaSettings
+	8,  // 2: tollgate.v1.Gateway.api_keys:type_name -> tollgate.v1.ApiKey
+	9,  // 3: tollgate.v1.Gateway.usage_plans:type_name -> tollgate.v1.UsagePlan
+	6,  // 4: tollgate.v1.Gateway.account_throttle:type_name -> tollgate.v1.ThrottleSettings
+	10, // 5: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
+	6,  // 6: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
+	7,  // 7: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
+	18, // 8: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
+	19, // 9: tollgate.v1.LambdaSettings.functions:type_name -> tollgate.v1.LambdaSettings.FunctionsEntry
+	13, // 10: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
+	0,  // 11: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
+	17, // 12: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
+	14, // 13: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
+	15, // 14: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
+	20, // 15: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
+	1,  // 16: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
+	21, // 17: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
+	22, // 18: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
+	23, // 19: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
+	2,  // 20: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
+	3,  // 21: tollgate.v1.Integration.content_handling:type_name -> tollgate.v1.ContentHandling
+	4,  // 22: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
+	24, // 23: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	25, // 24: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	3,  // 25: tollgate.v1.IntegrationResponse.content_handling:type_name -> tollgate.v1.ContentHandling
+	26, // 26: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
+	27, // 27: tollgate.v1.Stage.method_throttles:type_name -> tollgate.v1.Stage.MethodThrottlesEntry
+	6,  // 28: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
+	16, // 29: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
+	6,  // 30: tollgate.v1.Stage.MethodThrottlesEntry.value:type_name -> tollgate.v1.ThrottleSettings
+	31, // [31:31] is the sub-list for method output_type
+	31, // [31:31] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_v1_model_proto_init() }
@@ -1369,7 +1558,7 @@ func file_tollgate_v1_model_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_v1_model_proto_rawDesc), len(file_tollgate_v1_model_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   19,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

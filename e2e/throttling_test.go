@@ -1,0 +1,111 @@
+package e2e
+
+import (
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+type methodSetting struct {
+	ThrottlingRateLimit  float64 `yaml:"throttlingRateLimit"`
+	ThrottlingBurstLimit int     `yaml:"throttlingBurstLimit"`
+}
+
+type throttle struct {
+	RateLimit  float64 `yaml:"rateLimit"`
+	BurstLimit int     `yaml:"burstLimit"`
+}
+
+type quota struct {
+	Limit  int64  `yaml:"limit"`
+	Period string `yaml:"period"`
+}
+
+// TestThrottlingAndQuotas checks stage and usage plan limits through Envoy's rate-limit filter and Tollgate's
+// rate-limit service (in memory): API Gateway's 429 bodies, token-bucket admission, and quotas.
+func TestThrottlingAndQuotas(t *testing.T) {
+	backend := startBackend(t, "A")
+	cfg := newGatewayConfig(t)
+	cfg.APIKeys = []apiKey{
+		{ID: "k1", Name: "alice", Value: aliceKey, Enabled: true},
+		{ID: "k3", Name: "carol", Value: carolKey, Enabled: true},
+	}
+	cfg.UsagePlans = []usagePlan{
+		{ID: "quota", APIStages: []planAPIStage{{APIID: "keyed", Stage: "prod"}}, Keys: []string{"k1"}, Quota: &quota{Limit: 3, Period: "DAY"}},
+		{ID: "fast", APIStages: []planAPIStage{{APIID: "keyed", Stage: "dev"}}, Keys: []string{"k3"}, Throttle: &throttle{RateLimit: 50, BurstLimit: 10}},
+	}
+	cfg.APIs = []apiConfig{{ID: "keyed", Definition: "keyed.yaml", Stages: []stageConfig{
+		{StageName: "prod", Variables: map[string]string{"backend": backend.addr},
+			MethodSettings: map[string]methodSetting{"/open/GET": {ThrottlingRateLimit: 0.001, ThrottlingBurstLimit: 2}}},
+		{StageName: "dev", Variables: map[string]string{"backend": backend.addr}},
+	}}}
+	gw := startGateway(t, cfg, map[string]string{"keyed.yaml": "apikeys/keyed.yaml"})
+	host := "keyed." + domain
+
+	t.Run("StageMethodThrottle", func(t *testing.T) {
+		c := call{method: "GET", url: gw.url("/prod/open"), host: host}
+		for i := 0; i < 2; i++ {
+			if r := send(t, c); r.status != http.StatusOK {
+				t.Fatalf("request %d within the burst: %d %s", i+1, r.status, r.body)
+			}
+		}
+		r := send(t, c)
+		expectJSONMessage(t, c, r, http.StatusTooManyRequests, "Too Many Requests")
+		if got := r.header.Get("x-amzn-ErrorType"); got != "TooManyRequestsException" {
+			t.Errorf("x-amzn-ErrorType = %q", got)
+		}
+	})
+
+	t.Run("Quota", func(t *testing.T) {
+		c := call{method: "GET", url: gw.url("/prod/pets"), host: host, header: http.Header{"X-Api-Key": {aliceKey}}}
+		for i := 0; i < 3; i++ {
+			if r := send(t, c); r.status != http.StatusOK {
+				t.Fatalf("request %d within the quota: %d %s", i+1, r.status, r.body)
+			}
+		}
+		r := send(t, c)
+		expectJSONMessage(t, c, r, http.StatusTooManyRequests, "Limit Exceeded")
+		if got := r.header.Get("x-amzn-ErrorType"); got != "LimitExceededException" {
+			t.Errorf("x-amzn-ErrorType = %q", got)
+		}
+	})
+
+	// A 5 s run of concurrent clients against a plan of rate 50, burst 10 admits 50×5+10 requests, within 10 %.
+	t.Run("TokenBucketUnderLoad", func(t *testing.T) {
+		c := call{method: "GET", url: gw.url("/dev/pets"), host: host, header: http.Header{"X-Api-Key": {carolKey}}}
+		var admitted, throttled, other atomic.Int64
+		deadline := time.Now().Add(5 * time.Second)
+		var wg sync.WaitGroup
+		for w := 0; w < 8; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for time.Now().Before(deadline) {
+					r, err := trySend(c)
+					switch {
+					case err != nil:
+						other.Add(1)
+					case r.status == http.StatusOK:
+						admitted.Add(1)
+					case r.status == http.StatusTooManyRequests:
+						throttled.Add(1)
+					default:
+						other.Add(1)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		want := 50.0*5 + 10
+		got := float64(admitted.Load())
+		t.Logf("admitted %d, throttled %d, other %d", admitted.Load(), throttled.Load(), other.Load())
+		if got < want*0.9 || got > want*1.1 {
+			t.Errorf("admitted %v requests in 5 s, want %v ± 10 %%", got, want)
+		}
+		if other.Load() > 0 || throttled.Load() == 0 {
+			t.Errorf("throttled %d, other answers %d: want throttling and nothing else", throttled.Load(), other.Load())
+		}
+	})
+}

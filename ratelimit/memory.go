@@ -1,0 +1,72 @@
+package ratelimit
+
+import (
+	"sync"
+	"time"
+)
+
+// Decision is the outcome for one request.
+type Decision int
+
+// The outcomes, each with its API Gateway answer.
+const (
+	Allow         Decision = iota
+	Throttled              // 429 {"message":"Too Many Requests"}
+	QuotaExceeded          // 429 {"message":"Limit Exceeded"}
+)
+
+// Memory keeps buckets and quota counts in this process: the embedded default. State is kept by key, so a
+// reload that keeps a limit keeps its counts.
+type Memory struct {
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	quotas  map[string]*quotaCount
+}
+
+type quotaCount struct {
+	period time.Time // start of the period counted
+	used   int64
+}
+
+// NewMemory returns an empty in-memory store.
+func NewMemory() *Memory {
+	return &Memory{buckets: map[string]*bucket{}, quotas: map[string]*quotaCount{}}
+}
+
+// Decide takes one token from every bucket and one unit of quota, or nothing: a request any bucket refuses is
+// throttled and consumes no quota.
+func (m *Memory) Decide(l Limits, now time.Time) Decision {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	admitted := true
+	for _, bl := range l.Buckets {
+		b, ok := m.buckets[bl.Key]
+		if !ok {
+			b = &bucket{}
+			m.buckets[bl.Key] = b
+		}
+		b.refill(bl.Throttle, now, !ok)
+		if b.tokens < 1 {
+			admitted = false
+		}
+	}
+	if !admitted {
+		return Throttled
+	}
+	if q := l.Quota; q != nil {
+		start := q.Quota.PeriodStart(now)
+		c, ok := m.quotas[q.Key]
+		if !ok || !c.period.Equal(start) {
+			c = &quotaCount{period: start}
+			m.quotas[q.Key] = c
+		}
+		if c.used >= q.Quota.Limit {
+			return QuotaExceeded
+		}
+		c.used++
+	}
+	for _, bl := range l.Buckets {
+		m.buckets[bl.Key].tokens--
+	}
+	return Allow
+}

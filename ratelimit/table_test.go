@@ -1,0 +1,58 @@
+package ratelimit
+
+import (
+	"reflect"
+	"testing"
+
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+	"github.com/tollgate-gw/tollgate/routetable"
+)
+
+func TestTableLimits(t *testing.T) {
+	th := func(rate float64, burst int32) *tollgatev1.ThrottleSettings {
+		return &tollgatev1.ThrottleSettings{RateLimit: rate, BurstLimit: burst}
+	}
+	gw := &tollgatev1.Gateway{
+		AccountThrottle: th(10000, 5000),
+		Apis: []*tollgatev1.RestApi{{Id: "a1", Stages: []*tollgatev1.Stage{{StageName: "prod", MethodThrottles: map[string]*tollgatev1.ThrottleSettings{
+			"*/*": th(100, 50), "/pets/GET": th(5, 5),
+		}}}}},
+		UsagePlans: []*tollgatev1.UsagePlan{{
+			Id: "p1", Throttle: th(10.5, 20), Quota: &tollgatev1.QuotaSettings{Limit: 10000, Period: "MONTH"},
+			ApiStages: []*tollgatev1.ApiStage{{ApiId: "a1", Stage: "prod", Throttle: map[string]*tollgatev1.ThrottleSettings{"/pets/GET": th(1, 2)}}},
+		}},
+	}
+	table := NewTable(gw, map[string]routetable.Method{
+		"getPets":  {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"},
+		"postPets": {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "POST"},
+	})
+	quota := &QuotaLimit{Key: "quota/p1/k1", Quota: Quota{Limit: 10000, Period: Month}}
+	tests := []struct {
+		name, route, key, plan string
+		want                   Limits
+	}{
+		{"plan per-method, stage per-method, account, quota", "getPets", "k1", "p1", Limits{Buckets: []BucketLimit{
+			{Key: "plan/p1/k1/a1/prod/pets/GET", Throttle: Throttle{1, 2}},
+			{Key: "stage/a1/prod/pets/GET", Throttle: Throttle{5, 5}},
+			{Key: "account", Throttle: Throttle{10000, 5000}},
+		}, Quota: quota}},
+		{"plan, stage default, account, quota", "postPets", "k1", "p1", Limits{Buckets: []BucketLimit{
+			{Key: "plan/p1/k1", Throttle: Throttle{10.5, 20}},
+			{Key: "stage/a1/prod/pets/POST", Throttle: Throttle{100, 50}},
+			{Key: "account", Throttle: Throttle{10000, 5000}},
+		}, Quota: quota}},
+		{"no key: stage and account only", "getPets", "", "", Limits{Buckets: []BucketLimit{
+			{Key: "stage/a1/prod/pets/GET", Throttle: Throttle{5, 5}},
+			{Key: "account", Throttle: Throttle{10000, 5000}},
+		}}},
+	}
+	for _, tt := range tests {
+		got, ok := table.Limits(tt.route, tt.key, tt.plan)
+		if !ok || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", tt.name, got, tt.want)
+		}
+	}
+	if _, ok := table.Limits("unknown", "", ""); ok {
+		t.Error("an unknown route has limits")
+	}
+}
