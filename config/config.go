@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
@@ -32,7 +33,16 @@ type Config struct {
 	UsagePlans []UsagePlan
 	// AccountThrottle limits every API together; nil means no account-level limit.
 	AccountThrottle *Throttle
-	APIs            []API
+	// Redis, when set (redis://host:port/db), holds throttles and quotas for every Tollgate; else memory does.
+	Redis     string
+	RateLimit RateLimitSettings
+	APIs      []API
+}
+
+// RateLimitSettings says how the rate-limit service behaves when its store fails.
+type RateLimitSettings struct {
+	FailureMode string        // "open" (admit, the default, as Envoy) or "closed" (refuse)
+	Timeout     time.Duration // bound on each decision; default 20ms
 }
 
 // Lambda is where AWS_PROXY integrations invoke their functions.
@@ -107,7 +117,9 @@ func Parse(file string, data []byte) (*Config, error) {
 	v.SetDefault("xds", DefaultXDS)
 	v.SetDefault("envoyAdmin", DefaultEnvoyAdmin)
 	v.SetDefault("domain", DefaultDomain)
-	for _, key := range []string{"listen", "admin", "xds", "envoyAdmin", "domain"} {
+	v.SetDefault("rateLimit.failureMode", "open")
+	v.SetDefault("rateLimit.timeout", "20ms")
+	for _, key := range []string{"listen", "admin", "xds", "envoyAdmin", "domain", "redis"} {
 		// BindEnv with an explicit name: viper would otherwise look for TOLLGATE_ENVOYADMIN only by accident.
 		_ = v.BindEnv(key, "TOLLGATE_"+strings.ToUpper(key))
 	}
@@ -135,6 +147,8 @@ func Parse(file string, data []byte) (*Config, error) {
 		APIKeys:         doc.APIKeys,
 		UsagePlans:      doc.UsagePlans,
 		AccountThrottle: doc.AccountThrottle,
+		Redis:           v.GetString("redis"),
+		RateLimit:       RateLimitSettings{FailureMode: strings.ToLower(v.GetString("rateLimit.failureMode"))},
 		APIs:            doc.APIs,
 	}
 	for key, addr := range map[string]string{"listen": c.Listen, "admin": c.Admin, "xds": c.XDS, "envoyAdmin": c.EnvoyAdmin} {
@@ -145,6 +159,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	if !domainPattern.MatchString(c.Domain) {
 		probs.Addf(file, "/domain", "invalid domain %q: want a DNS name such as execute-api.localhost", c.Domain)
 	}
+	c.validateRateLimit(&probs, v.GetString("rateLimit.timeout"))
 	c.validateLambda(&probs)
 	c.validateAPIs(&probs)
 	c.validateUsagePlans(&probs)
@@ -188,6 +203,22 @@ func (c *Config) validateAPIs(probs *diag.Problems) {
 					probs.Addf(c.File, at("stages", j, "variables", name), "invalid value %q for stage variable %q: must match [A-Za-z0-9-._~:/?#&=,]{1,512}", value, name)
 				}
 			}
+		}
+	}
+}
+
+func (c *Config) validateRateLimit(probs *diag.Problems, timeout string) {
+	if c.RateLimit.FailureMode != "open" && c.RateLimit.FailureMode != "closed" {
+		probs.Addf(c.File, "/rateLimit/failureMode", "invalid failure mode %q: want open or closed", c.RateLimit.FailureMode)
+	}
+	d, err := time.ParseDuration(timeout)
+	if err != nil || d <= 0 {
+		probs.Addf(c.File, "/rateLimit/timeout", "invalid timeout %q: want a duration such as 20ms", timeout)
+	}
+	c.RateLimit.Timeout = d
+	if c.Redis != "" {
+		if u, err := url.Parse(c.Redis); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			probs.Addf(c.File, "/redis", "invalid Redis URL %q: want redis://host:port/db", c.Redis)
 		}
 	}
 }

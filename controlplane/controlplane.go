@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"sync"
 	"time"
 
@@ -49,8 +50,13 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	if err != nil {
 		return nil, err
 	}
-	c := &ControlPlane{log: log, configFile: configFile, loader: ld, xds: server.New(log), extProc: extproc.New(log), authz: extproc.NewAuthz(), limits: ratelimit.NewServer(ratelimit.NewMemory()), current: loaded, errs: make(chan error, 3)}
+	c := &ControlPlane{log: log, configFile: configFile, loader: ld, xds: server.New(log), extProc: extproc.New(log), authz: extproc.NewAuthz(), current: loaded, errs: make(chan error, 3)}
 	cfg := loaded.Config
+	store, err := rateLimitStore(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	c.limits = ratelimit.NewServer(store, cfg.RateLimit.FailureMode == "closed", cfg.RateLimit.Timeout)
 	c.setServices(loaded)
 	if err := c.xds.Update(ctx, loaded.Output, cfg.Listen); err != nil {
 		return nil, err
@@ -108,6 +114,17 @@ func (c *ControlPlane) Wait() error {
 	return errors.Join(errs...)
 }
 
+// rateLimitStore is Redis when the config names one (every node then shares the limits), else memory.
+func rateLimitStore(cfg *config.Config, log *slog.Logger) (ratelimit.Store, error) {
+	if cfg.Redis == "" {
+		return ratelimit.NewMemory(), nil
+	}
+	if u, err := url.Parse(cfg.Redis); err == nil {
+		log.Info("throttles and quotas are kept in Redis", "redis", u.Redacted())
+	}
+	return ratelimit.NewRedis(cfg.Redis, log)
+}
+
 // setServices hands a configuration to the ext services.
 func (c *ControlPlane) setServices(l *loader.Loaded) {
 	c.extProc.SetLambdaRoutes(l.Output.Lambda)
@@ -135,6 +152,9 @@ func (c *ControlPlane) Reload() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old := c.current.Config
+	if loaded.Config.Redis != old.Redis || loaded.Config.RateLimit != old.RateLimit {
+		c.log.Warn("redis and rateLimit changes take effect after a restart; APIs, keys and limits are reloaded now")
+	}
 	if loaded.Config.Listen != old.Listen || loaded.Config.XDS != old.XDS || loaded.Config.Admin != old.Admin || loaded.Config.EnvoyAdmin != old.EnvoyAdmin {
 		c.log.Warn("listen, xds, admin and envoyAdmin changes take effect after a restart; APIs are reloaded now")
 		loaded.Config.Listen, loaded.Config.XDS, loaded.Config.Admin, loaded.Config.EnvoyAdmin = old.Listen, old.XDS, old.Admin, old.EnvoyAdmin

@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"net"
 	"net/http"
+	"os/exec"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -108,4 +110,54 @@ func TestThrottlingAndQuotas(t *testing.T) {
 			t.Errorf("throttled %d, other answers %d: want throttling and nothing else", throttled.Load(), other.Load())
 		}
 	})
+}
+
+// TestQuotaSurvivesRestartWithRedis: with Redis configured, a usage plan's quota count outlives the Tollgate that
+// counted it.
+func TestQuotaSurvivesRestartWithRedis(t *testing.T) {
+	redisAddr := startRedisServer(t)
+	backend := startBackend(t, "A")
+	cfg := newGatewayConfig(t)
+	cfg.Redis = "redis://" + redisAddr + "/0"
+	cfg.APIKeys = []apiKey{{ID: "k1", Name: "alice", Value: aliceKey, Enabled: true}}
+	cfg.UsagePlans = []usagePlan{{ID: "quota", APIStages: []planAPIStage{{APIID: "keyed", Stage: "prod"}}, Keys: []string{"k1"}, Quota: &quota{Limit: 3, Period: "MONTH"}}}
+	cfg.APIs = []apiConfig{{ID: "keyed", Definition: "keyed.yaml", Stages: []stageConfig{{StageName: "prod", Variables: map[string]string{"backend": backend.addr}}}}}
+	defs := map[string]string{"keyed.yaml": "apikeys/keyed.yaml"}
+	host := "keyed." + domain
+
+	first := startGateway(t, cfg, defs)
+	c := call{method: "GET", url: first.url("/prod/pets"), host: host, header: http.Header{"X-Api-Key": {aliceKey}}}
+	for i := 0; i < 2; i++ {
+		if r := send(t, c); r.status != http.StatusOK {
+			t.Fatalf("request %d: %d %s", i+1, r.status, r.body)
+		}
+	}
+	first.stop(t)
+
+	startGateway(t, cfg, defs)
+	if r := send(t, c); r.status != http.StatusOK {
+		t.Fatalf("third request, after the restart: %d %s", r.status, r.body)
+	}
+	r := send(t, c)
+	expectJSONMessage(t, c, r, http.StatusTooManyRequests, "Limit Exceeded")
+}
+
+// startRedisServer runs Debian's redis-server on a free loopback port for the test.
+func startRedisServer(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatalf("this test needs redis-server (make tools installs it): %v", err)
+	}
+	addr := freeAddrs(t, 1)[0]
+	startProcess(t, "redis-server", childEnv(t.TempDir()), bin, "--port", portOf(addr), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if conn, err := net.Dial("tcp", addr); err == nil {
+			conn.Close()
+			return addr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server is not listening on %s", addr)
+		}
+	}
 }

@@ -25,6 +25,7 @@ type gatewayConfig struct {
 	Lambda     *lambdaConfig `yaml:"lambda,omitempty"`     // see lambda_helpers_test.go
 	APIKeys    []apiKey      `yaml:"apiKeys,omitempty"`    // see apikeys_test.go
 	UsagePlans []usagePlan   `yaml:"usagePlans,omitempty"` // see apikeys_test.go
+	Redis      string        `yaml:"redis,omitempty"`      // see throttling_test.go
 	APIs       []apiConfig   `yaml:"apis"`
 }
 

@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -35,7 +36,11 @@ func NewMemory() *Memory {
 
 // Decide takes one token from every bucket and one unit of quota, or nothing: a request any bucket refuses is
 // throttled and consumes no quota.
-func (m *Memory) Decide(l Limits, now time.Time) Decision {
+func (m *Memory) Decide(_ context.Context, l Limits, now time.Time) (Decision, error) {
+	return m.decide(l, now), nil
+}
+
+func (m *Memory) decide(l Limits, now time.Time) Decision {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	admitted := true

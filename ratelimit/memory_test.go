@@ -25,7 +25,7 @@ func TestMemoryDecide(t *testing.T) {
 		{14 * time.Hour, Allow},           // the next UTC day: a new period
 	}
 	for i, s := range steps {
-		if got := m.Decide(limits, start.Add(s.after)); got != s.want {
+		if got := m.decide(limits, start.Add(s.after)); got != s.want {
 			t.Errorf("step %d (+%s): %v, want %v", i, s.after, got, s.want)
 		}
 	}
@@ -36,21 +36,21 @@ func TestMemoryRejectedByOneBucketTakesFromNone(t *testing.T) {
 	now := at("2026-11-25T10:00:00Z")
 	wide := BucketLimit{Key: "wide", Throttle: Throttle{RateLimit: 0, BurstLimit: 5}}
 	narrow := BucketLimit{Key: "narrow", Throttle: Throttle{RateLimit: 0, BurstLimit: 1}}
-	if m.Decide(Limits{Buckets: []BucketLimit{wide, narrow}}, now) != Allow {
+	if m.decide(Limits{Buckets: []BucketLimit{wide, narrow}}, now) != Allow {
 		t.Fatal("first request refused")
 	}
 	for i := 0; i < 3; i++ {
-		if m.Decide(Limits{Buckets: []BucketLimit{wide, narrow}}, now) != Throttled {
+		if m.decide(Limits{Buckets: []BucketLimit{wide, narrow}}, now) != Throttled {
 			t.Fatal("the narrow bucket did not throttle")
 		}
 	}
 	// The wide bucket lost only the admitted request's token: 4 left.
 	for i := 0; i < 4; i++ {
-		if m.Decide(Limits{Buckets: []BucketLimit{wide}}, now) != Allow {
+		if m.decide(Limits{Buckets: []BucketLimit{wide}}, now) != Allow {
 			t.Fatalf("request %d on the wide bucket refused: throttled requests took its tokens", i)
 		}
 	}
-	if m.Decide(Limits{Buckets: []BucketLimit{wide}}, now) != Throttled {
+	if m.decide(Limits{Buckets: []BucketLimit{wide}}, now) != Throttled {
 		t.Error("the wide bucket admitted more than its burst")
 	}
 }

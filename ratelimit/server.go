@@ -26,13 +26,23 @@ const (
 type Server struct {
 	rlsv3.UnimplementedRateLimitServiceServer
 	table atomic.Pointer[Table]
-	store *Memory
+	store Store
 	now   func() time.Time
+	// failClosed refuses requests while the store fails; open (the default, as Envoy's) admits them.
+	failClosed bool
+	timeout    time.Duration
 }
 
-// NewServer returns a service with no limits yet, keeping state in store.
-func NewServer(store *Memory) *Server {
-	s := &Server{store: store, now: time.Now}
+// DefaultTimeout bounds each decision against the store.
+const DefaultTimeout = 20 * time.Millisecond
+
+// NewServer returns a service with no limits yet, keeping state in store; failClosed says what a store failure
+// means, and timeout bounds every decision (0: DefaultTimeout).
+func NewServer(store Store, failClosed bool, timeout time.Duration) *Server {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	s := &Server{store: store, now: time.Now, failClosed: failClosed, timeout: timeout}
 	s.table.Store(&Table{})
 	return s
 }
@@ -45,7 +55,7 @@ func (s *Server) Register(g *grpc.Server) { rlsv3.RegisterRateLimitServiceServer
 
 // ShouldRateLimit decides one request: every descriptor names a route (and the key and plan that admitted the
 // request); the first refusal answers with API Gateway's 429.
-func (s *Server) ShouldRateLimit(_ context.Context, req *rlsv3.RateLimitRequest) (*rlsv3.RateLimitResponse, error) {
+func (s *Server) ShouldRateLimit(ctx context.Context, req *rlsv3.RateLimitRequest) (*rlsv3.RateLimitResponse, error) {
 	table, now := s.table.Load(), s.now()
 	for _, d := range req.GetDescriptors() {
 		entries := map[string]string{}
@@ -56,7 +66,16 @@ func (s *Server) ShouldRateLimit(_ context.Context, req *rlsv3.RateLimitRequest)
 		if !ok {
 			continue
 		}
-		switch s.store.Decide(limits, now) {
+		decideCtx, cancel := context.WithTimeout(ctx, s.timeout)
+		decision, err := s.store.Decide(decideCtx, limits, now)
+		cancel()
+		if err != nil {
+			if !s.failClosed {
+				continue
+			}
+			decision = Throttled
+		}
+		switch decision {
 		case Throttled:
 			return overLimit(gatewayresponse.Default(gatewayresponse.Throttled)), nil
 		case QuotaExceeded:

@@ -1,0 +1,115 @@
+package ratelimit
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Store keeps buckets and quota counts: Memory in one process, Redis shared by every Tollgate.
+type Store interface {
+	Decide(ctx context.Context, l Limits, now time.Time) (Decision, error)
+}
+
+// Redis keeps the state in Redis, so every Tollgate node shares one limit and counts survive restarts. Each
+// decision is one round trip: a Lua script that refills, checks and takes from every bucket and the quota
+// atomically. All keys carry the hash tag {tollgate}, so a decision's keys share a Redis Cluster slot, and a TTL,
+// so idle state expires.
+type Redis struct {
+	client *redis.Client
+	log    *slog.Logger
+	down   atomic.Bool // an outage is logged once, and its end once
+}
+
+// NewRedis connects to url (redis://host:port/db).
+func NewRedis(url string, log *slog.Logger) (*Redis, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("redis %q: %w", url, err)
+	}
+	return &Redis{client: redis.NewClient(opts), log: log}, nil
+}
+
+// Close closes the connections.
+func (r *Redis) Close() error { return r.client.Close() }
+
+// decideScript: KEYS are the buckets' keys then, if there is a quota, its key. ARGV: now (ms), the number of
+// buckets, rate and burst of each, then the quota's limit and expiry (ms since the epoch) when there is one.
+// Returns 0 (allow), 1 (throttled) or 2 (quota exceeded).
+var decideScript = redis.NewScript(`
+local now = tonumber(ARGV[1])
+local n = tonumber(ARGV[2])
+local tokens = {}
+local admitted = true
+for i = 1, n do
+  local rate = tonumber(ARGV[1 + 2 * i])
+  local burst = tonumber(ARGV[2 + 2 * i])
+  local state = redis.call('HMGET', KEYS[i], 't', 'at')
+  local t, at = tonumber(state[1]), tonumber(state[2])
+  if t == nil then
+    t = burst
+  elseif now > at then
+    t = math.min(burst, t + (now - at) / 1000 * rate)
+  end
+  tokens[i] = t
+  if t < 1 then admitted = false end
+end
+local function save(take)
+  for i = 1, n do
+    local rate = tonumber(ARGV[1 + 2 * i])
+    local burst = tonumber(ARGV[2 + 2 * i])
+    redis.call('HSET', KEYS[i], 't', tostring(tokens[i] - take), 'at', now)
+    -- Kept until it would be full again; a full bucket is the same as none.
+    local ttl = 1000
+    if rate > 0 then ttl = math.ceil(burst / rate * 1000) + 1000 else ttl = 86400000 end
+    redis.call('PEXPIRE', KEYS[i], ttl)
+  end
+end
+if not admitted then
+  save(0)
+  return 1
+end
+if #KEYS > n then
+  local limit = tonumber(ARGV[3 + 2 * n])
+  local used = tonumber(redis.call('GET', KEYS[n + 1]) or '0')
+  if used >= limit then
+    save(0)
+    return 2
+  end
+  redis.call('INCR', KEYS[n + 1])
+  redis.call('PEXPIREAT', KEYS[n + 1], ARGV[4 + 2 * n])
+end
+save(1)
+return 0
+`)
+
+// Decide runs the decision script.
+func (r *Redis) Decide(ctx context.Context, l Limits, now time.Time) (Decision, error) {
+	keys := make([]string, 0, len(l.Buckets)+1)
+	args := []any{now.UnixMilli(), len(l.Buckets)}
+	for _, b := range l.Buckets {
+		keys = append(keys, "{tollgate}:"+b.Key)
+		args = append(args, strconv.FormatFloat(b.Throttle.RateLimit, 'f', -1, 64), b.Throttle.BurstLimit)
+	}
+	if q := l.Quota; q != nil {
+		start := q.Quota.PeriodStart(now)
+		keys = append(keys, "{tollgate}:"+q.Key+"/"+strconv.FormatInt(start.Unix(), 10))
+		args = append(args, q.Quota.Limit, q.Quota.PeriodEnd(start).UnixMilli())
+	}
+	res, err := decideScript.Run(ctx, r.client, keys, args...).Int()
+	if err != nil {
+		if !r.down.Swap(true) {
+			r.log.Error("Redis is unavailable: rate limits follow rateLimit.failureMode until it is back", "err", err)
+		}
+		return Allow, err
+	}
+	if r.down.Swap(false) {
+		r.log.Info("Redis is available again")
+	}
+	return Decision(res), nil
+}

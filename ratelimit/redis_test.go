@@ -1,0 +1,187 @@
+package ratelimit
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	commonrl "github.com/envoyproxy/go-control-plane/envoy/extensions/common/ratelimit/v3"
+	rlsv3 "github.com/envoyproxy/go-control-plane/envoy/service/ratelimit/v3"
+	"github.com/redis/go-redis/v9"
+
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+	"github.com/tollgate-gw/tollgate/routetable"
+)
+
+// redisServer is a real redis-server on a free loopback port, for the test's lifetime.
+type redisServer struct {
+	t    *testing.T
+	port int
+	cmd  *exec.Cmd
+}
+
+func startRedis(t *testing.T) *redisServer {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	r := &redisServer{t: t, port: port}
+	r.start()
+	t.Cleanup(r.stop)
+	return r
+}
+
+func (r *redisServer) start() {
+	bin := os.Getenv("TOLLGATE_REDIS_SERVER")
+	if bin == "" {
+		var err error
+		if bin, err = exec.LookPath("redis-server"); err != nil {
+			r.t.Fatalf("these tests need Debian's redis-server (make tools installs it, or set TOLLGATE_REDIS_SERVER): %v", err)
+		}
+	}
+	r.cmd = exec.Command(bin, "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	if err := r.cmd.Start(); err != nil {
+		r.t.Fatal(err)
+	}
+	c := redis.NewClient(&redis.Options{Addr: r.addr()})
+	defer c.Close()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if c.Ping(context.Background()).Err() == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatal("redis-server did not start")
+		}
+	}
+}
+
+func (r *redisServer) stop() {
+	if r.cmd != nil && r.cmd.Process != nil {
+		_ = r.cmd.Process.Kill()
+		_ = r.cmd.Wait()
+		r.cmd = nil
+	}
+}
+
+func (r *redisServer) addr() string { return "127.0.0.1:" + strconv.Itoa(r.port) }
+
+func newRedisStore(t *testing.T, r *redisServer) *Redis {
+	t.Helper()
+	s, err := NewRedis("redis://"+r.addr()+"/0", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestRedisDecidesAsMemory replays the memory store's scenario against Redis: the same decisions.
+func TestRedisDecidesAsMemory(t *testing.T) {
+	store := newRedisStore(t, startRedis(t))
+	start := at("2026-11-25T10:00:00Z")
+	limits := Limits{
+		Buckets: []BucketLimit{{Key: "plan", Throttle: Throttle{RateLimit: 1, BurstLimit: 2}}, {Key: "stage", Throttle: Throttle{RateLimit: 100, BurstLimit: 100}}},
+		Quota:   &QuotaLimit{Key: "quota", Quota: Quota{Limit: 3, Period: Day}},
+	}
+	steps := []struct {
+		after time.Duration
+		want  Decision
+	}{
+		{0, Allow}, {0, Allow}, {0, Throttled}, {999 * time.Millisecond, Throttled},
+		{time.Second, Allow}, {10 * time.Second, QuotaExceeded}, {14 * time.Hour, Allow},
+	}
+	for i, s := range steps {
+		got, err := store.Decide(context.Background(), limits, start.Add(s.after))
+		if err != nil || got != s.want {
+			t.Errorf("step %d (+%s): %v, %v; want %v", i, s.after, got, err, s.want)
+		}
+	}
+}
+
+// TestRedisIsAtomicAndShared: concurrent callers on two stores (two Tollgate nodes) share one bucket, and the
+// bucket admits exactly its burst.
+func TestRedisIsAtomicAndShared(t *testing.T) {
+	srv := startRedis(t)
+	stores := []*Redis{newRedisStore(t, srv), newRedisStore(t, srv)}
+	limits := Limits{Buckets: []BucketLimit{{Key: "shared", Throttle: Throttle{RateLimit: 0, BurstLimit: 50}}}}
+	now := time.Now()
+	var admitted atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < 20; w++ {
+		wg.Add(1)
+		go func(store *Redis) {
+			defer wg.Done()
+			for i := 0; i < 10; i++ {
+				d, err := store.Decide(context.Background(), limits, now)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if d == Allow {
+					admitted.Add(1)
+				}
+			}
+		}(stores[w%2])
+	}
+	wg.Wait()
+	if admitted.Load() != 50 {
+		t.Errorf("admitted %d of 200 concurrent requests, want exactly the burst, 50", admitted.Load())
+	}
+	c := redis.NewClient(&redis.Options{Addr: srv.addr()})
+	defer c.Close()
+	if ttl := c.PTTL(context.Background(), "{tollgate}:shared").Val(); ttl <= 0 {
+		t.Errorf("bucket key TTL = %v, want one", ttl)
+	}
+}
+
+// TestRedisOutage: with Redis down the failure mode decides, every call stays bounded by the timeout, and
+// decisions resume when Redis is back.
+func TestRedisOutage(t *testing.T) {
+	srv := startRedis(t)
+	store := newRedisStore(t, srv)
+	gw := &tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{{Id: "a1", Stages: []*tollgatev1.Stage{{StageName: "prod",
+		MethodThrottles: map[string]*tollgatev1.ThrottleSettings{"*/*": {RateLimit: 10, BurstLimit: 10}}}}}}}
+	table := NewTable(gw, map[string]routetable.Method{"r1": {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"}})
+	open := NewServer(store, false, 20*time.Millisecond)
+	closed := NewServer(store, true, 20*time.Millisecond)
+	open.SetTable(table)
+	closed.SetTable(table)
+	req := &rlsv3.RateLimitRequest{Domain: Domain, Descriptors: []*commonrl.RateLimitDescriptor{{
+		Entries: []*commonrl.RateLimitDescriptor_Entry{{Key: RouteEntry, Value: "r1"}},
+	}}}
+
+	srv.stop()
+	for _, tt := range []struct {
+		name string
+		s    *Server
+		want rlsv3.RateLimitResponse_Code
+	}{{"open", open, rlsv3.RateLimitResponse_OK}, {"closed", closed, rlsv3.RateLimitResponse_OVER_LIMIT}} {
+		start := time.Now()
+		resp, err := tt.s.ShouldRateLimit(context.Background(), req)
+		if err != nil || resp.GetOverallCode() != tt.want {
+			t.Errorf("%s while Redis is down: %v, %v; want %v", tt.name, resp.GetOverallCode(), err, tt.want)
+		}
+		if took := time.Since(start); took > time.Second {
+			t.Errorf("%s while Redis is down took %s: the timeout does not bound the call", tt.name, took)
+		}
+	}
+	srv.start()
+	var last error
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if _, last = store.Decide(context.Background(), Limits{Buckets: []BucketLimit{{Key: "x", Throttle: Throttle{1, 1}}}}, time.Now()); last == nil {
+			return
+		}
+	}
+	t.Errorf("no recovery after Redis came back: %v", last)
+}
