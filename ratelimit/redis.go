@@ -46,28 +46,29 @@ local now = tonumber(ARGV[1])
 local n = tonumber(ARGV[2])
 local tokens = {}
 local admitted = true
+local states = {}
+if n > 0 then states = redis.call('MGET', unpack(KEYS, 1, n)) end
 for i = 1, n do
   local rate = tonumber(ARGV[1 + 2 * i])
   local burst = tonumber(ARGV[2 + 2 * i])
-  local state = redis.call('HMGET', KEYS[i], 't', 'at')
-  local t, at = tonumber(state[1]), tonumber(state[2])
-  if t == nil then
-    t = burst
-  elseif now > at then
-    t = math.min(burst, t + (now - at) / 1000 * rate)
+  local t = burst
+  if states[i] then
+    local sep = string.find(states[i], ':', 1, true)
+    local at = tonumber(string.sub(states[i], sep + 1))
+    t = tonumber(string.sub(states[i], 1, sep - 1))
+    if now > at then t = math.min(burst, t + (now - at) / 1000 * rate) end
   end
   tokens[i] = t
   if t < 1 then admitted = false end
 end
+-- A bucket is kept, as "tokens:at", until it would be full again: a full bucket is the same as none.
 local function save(take)
   for i = 1, n do
     local rate = tonumber(ARGV[1 + 2 * i])
     local burst = tonumber(ARGV[2 + 2 * i])
-    redis.call('HSET', KEYS[i], 't', tostring(tokens[i] - take), 'at', now)
-    -- Kept until it would be full again; a full bucket is the same as none.
-    local ttl = 1000
-    if rate > 0 then ttl = math.ceil(burst / rate * 1000) + 1000 else ttl = 86400000 end
-    redis.call('PEXPIRE', KEYS[i], ttl)
+    local ttl = 86400000
+    if rate > 0 then ttl = math.ceil(burst / rate * 1000) + 1000 end
+    redis.call('SET', KEYS[i], tostring(tokens[i] - take) .. ':' .. now, 'PX', ttl)
   end
 end
 if not admitted then
@@ -75,14 +76,14 @@ if not admitted then
   return 1
 end
 if #KEYS > n then
-  local limit = tonumber(ARGV[3 + 2 * n])
   local used = tonumber(redis.call('GET', KEYS[n + 1]) or '0')
-  if used >= limit then
+  if used >= tonumber(ARGV[3 + 2 * n]) then
     save(0)
     return 2
   end
-  redis.call('INCR', KEYS[n + 1])
-  redis.call('PEXPIREAT', KEYS[n + 1], ARGV[4 + 2 * n])
+  if redis.call('INCR', KEYS[n + 1]) == 1 then
+    redis.call('PEXPIREAT', KEYS[n + 1], ARGV[4 + 2 * n])
+  end
 end
 save(1)
 return 0

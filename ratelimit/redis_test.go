@@ -23,12 +23,12 @@ import (
 
 // redisServer is a real redis-server on a free loopback port, for the test's lifetime.
 type redisServer struct {
-	t    *testing.T
+	t    testing.TB
 	port int
 	cmd  *exec.Cmd
 }
 
-func startRedis(t *testing.T) *redisServer {
+func startRedis(t testing.TB) *redisServer {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -76,7 +76,7 @@ func (r *redisServer) stop() {
 
 func (r *redisServer) addr() string { return "127.0.0.1:" + strconv.Itoa(r.port) }
 
-func newRedisStore(t *testing.T, r *redisServer) *Redis {
+func newRedisStore(t testing.TB, r *redisServer) *Redis {
 	t.Helper()
 	s, err := NewRedis("redis://"+r.addr()+"/0", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
