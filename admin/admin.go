@@ -12,9 +12,11 @@ import (
 // ReadyFunc reports whether the gateway serves its newest configuration, and why not.
 type ReadyFunc func() (bool, string)
 
-// Handler serves /healthz (the process is up) and /readyz (every Envoy has accepted the newest configuration).
-func Handler(ready ReadyFunc) http.Handler {
+// Handler serves /healthz (the process is up), /readyz (every Envoy has accepted the newest configuration) and
+// usage plan reports, AWS's GetUsage shape, at /usageplans/{planId}/usage.
+func Handler(ready ReadyFunc, usage http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("GET /usageplans/{planId}/usage", usage)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

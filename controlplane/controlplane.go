@@ -77,7 +77,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	}
 	c.watcher.Watch(loaded.Files)
 	c.goRun(func() error { return c.xds.Serve(ctx, xdsLis, c.extProc.Register, c.authz.Register, c.limits.Register) })
-	c.goRun(func() error { return admin.Serve(ctx, adminLis, admin.Handler(c.xds.Ready)) })
+	c.goRun(func() error { return admin.Serve(ctx, adminLis, admin.Handler(c.xds.Ready, c.limits.UsageHandler())) })
 	c.goRun(func() error { c.watcher.Run(ctx); return nil })
 	log.Info("control plane started", "xds", cfg.XDS, "admin", cfg.Admin, "apis", len(cfg.APIs))
 	return c, nil

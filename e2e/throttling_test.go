@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -71,6 +72,13 @@ func TestThrottlingAndQuotas(t *testing.T) {
 		expectJSONMessage(t, c, r, http.StatusTooManyRequests, "Limit Exceeded")
 		if got := r.header.Get("x-amzn-ErrorType"); got != "LimitExceededException" {
 			t.Errorf("x-amzn-ErrorType = %q", got)
+		}
+		// The usage report counts the three admitted requests and leaves nothing of the quota.
+		today := time.Now().UTC().Format(time.DateOnly)
+		status, body, err := getAdmin(gw.cfg.Admin, "/usageplans/quota/usage?keyId=k1&startDate="+today+"&endDate="+today)
+		want := `{"usagePlanId":"quota","startDate":"` + today + `","endDate":"` + today + `","values":{"k1":[[3,0]]}}`
+		if err != nil || status != http.StatusOK || strings.TrimSpace(body) != want {
+			t.Errorf("usage report: %d %s (%v), want 200 %s", status, body, err, want)
 		}
 	})
 

@@ -22,6 +22,7 @@ type Memory struct {
 	mu      sync.Mutex
 	buckets map[string]*bucket
 	quotas  map[string]*quotaCount
+	usage   map[string]int64 // usage key + "/" + day -> admitted requests
 }
 
 type quotaCount struct {
@@ -31,7 +32,7 @@ type quotaCount struct {
 
 // NewMemory returns an empty in-memory store.
 func NewMemory() *Memory {
-	return &Memory{buckets: map[string]*bucket{}, quotas: map[string]*quotaCount{}}
+	return &Memory{buckets: map[string]*bucket{}, quotas: map[string]*quotaCount{}, usage: map[string]int64{}}
 }
 
 // Decide takes one token from every bucket and one unit of quota, or nothing: a request any bucket refuses is
@@ -73,5 +74,22 @@ func (m *Memory) decide(l Limits, now time.Time) Decision {
 	for _, bl := range l.Buckets {
 		m.buckets[bl.Key].tokens--
 	}
+	if l.UsageKey != "" {
+		m.usage[l.UsageKey+"/"+DayOf(now)]++
+	}
 	return Allow
 }
+
+// Usage returns the admitted requests counted under key on each of days.
+func (m *Memory) Usage(_ context.Context, key string, days []string) ([]int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]int64, len(days))
+	for i, d := range days {
+		out[i] = m.usage[key+"/"+d]
+	}
+	return out, nil
+}
+
+// DayOf names the UTC day of t as the usage report does: 2006-01-02.
+func DayOf(t time.Time) string { return t.UTC().Format(time.DateOnly) }

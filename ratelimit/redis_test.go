@@ -109,6 +109,25 @@ func TestRedisDecidesAsMemory(t *testing.T) {
 	}
 }
 
+// TestUsageCounts: both stores count admitted requests by day under the usage key, and only admitted ones.
+func TestUsageCounts(t *testing.T) {
+	for name, store := range map[string]Store{"memory": NewMemory(), "redis": newRedisStore(t, startRedis(t))} {
+		t.Run(name, func(t *testing.T) {
+			limits := Limits{Buckets: []BucketLimit{{Key: "b", Throttle: Throttle{RateLimit: 0, BurstLimit: 3}}}, UsageKey: "usage/p1/k1"}
+			day1, day2 := at("2026-11-24T23:00:00Z"), at("2026-11-25T01:00:00Z")
+			for _, now := range []time.Time{day1, day1, day2, day2, day2} { // the fifth is throttled
+				if _, err := store.Decide(context.Background(), limits, now); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := store.Usage(context.Background(), "usage/p1/k1", []string{"2026-11-23", "2026-11-24", "2026-11-25"})
+			if err != nil || len(got) != 3 || got[0] != 0 || got[1] != 2 || got[2] != 1 {
+				t.Errorf("usage = %v, %v; want [0 2 1]", got, err)
+			}
+		})
+	}
+}
+
 // TestRedisIsAtomicAndShared: concurrent callers on two stores (two Tollgate nodes) share one bucket, and the
 // bucket admits exactly its burst.
 func TestRedisIsAtomicAndShared(t *testing.T) {

@@ -10,7 +10,12 @@ import (
 type Limits struct {
 	Buckets []BucketLimit
 	Quota   *QuotaLimit
+	// UsageKey counts admitted requests per day for the usage report; "" when no key admitted the request.
+	UsageKey string
 }
+
+// UsageKey is where a key's admitted requests under a plan are counted by day.
+func UsageKey(planID, keyID string) string { return "usage/" + planID + "/" + keyID }
 
 // BucketLimit is one token bucket: its state is kept under Key.
 type BucketLimit struct {
@@ -57,6 +62,7 @@ func (t *Table) Limits(route, keyID, planID string) (Limits, bool) {
 	stageID := m.APIID + "/" + m.Stage
 	var l Limits
 	if plan := t.plans[planID]; plan != nil && keyID != "" {
+		l.UsageKey = UsageKey(planID, keyID)
 		if th, perMethod := planThrottle(plan, m, methodKey); th != nil {
 			key := "plan/" + planID + "/" + keyID
 			if perMethod {

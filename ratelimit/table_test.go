@@ -35,12 +35,12 @@ func TestTableLimits(t *testing.T) {
 			{Key: "plan/p1/k1/a1/prod/pets/GET", Throttle: Throttle{1, 2}},
 			{Key: "stage/a1/prod/pets/GET", Throttle: Throttle{5, 5}},
 			{Key: "account", Throttle: Throttle{10000, 5000}},
-		}, Quota: quota}},
+		}, Quota: quota, UsageKey: "usage/p1/k1"}},
 		{"plan, stage default, account, quota", "postPets", "k1", "p1", Limits{Buckets: []BucketLimit{
 			{Key: "plan/p1/k1", Throttle: Throttle{10.5, 20}},
 			{Key: "stage/a1/prod/pets/POST", Throttle: Throttle{100, 50}},
 			{Key: "account", Throttle: Throttle{10000, 5000}},
-		}, Quota: quota}},
+		}, Quota: quota, UsageKey: "usage/p1/k1"}},
 		{"no key: stage and account only", "getPets", "", "", Limits{Buckets: []BucketLimit{
 			{Key: "stage/a1/prod/pets/GET", Throttle: Throttle{5, 5}},
 			{Key: "account", Throttle: Throttle{10000, 5000}},

@@ -29,10 +29,10 @@ func (t *translator) rateLimitedMethod(s stageContext, key routetable.Method, ke
 	if !keyRequired {
 		return false
 	}
+	// A key's requests under a plan are counted for the usage report even when the plan sets no limits.
 	for _, p := range gw.GetUsagePlans() {
 		for _, as := range p.GetApiStages() {
-			if as.GetApiId() == key.APIID && as.GetStage() == key.Stage &&
-				(p.GetThrottle() != nil || p.GetQuota() != nil || len(as.GetThrottle()) > 0) {
+			if as.GetApiId() == key.APIID && as.GetStage() == key.Stage {
 				return true
 			}
 		}

@@ -1,0 +1,102 @@
+package ratelimit
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+)
+
+// UsageReport is API Gateway's GetUsage answer: for each key, one [used, remaining] pair a day, remaining being
+// what the plan's quota has left at the end of that day (null when the plan has no quota).
+type UsageReport struct {
+	UsagePlanID string                 `json:"usagePlanId"`
+	StartDate   string                 `json:"startDate"`
+	EndDate     string                 `json:"endDate"`
+	Values      map[string][][2]*int64 `json:"values"`
+}
+
+// maxReportDays bounds a report, as API Gateway bounds GetUsage to recent months.
+const maxReportDays = 90
+
+var errUnknownPlan = errors.New("Invalid Usage Plan ID specified")
+
+// UsageHandler serves GET /usageplans/{planId}/usage?keyId=&startDate=YYYY-MM-DD&endDate=YYYY-MM-DD.
+func (s *Server) UsageHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		report, err := s.usage(r, r.PathValue("planId"), q.Get("keyId"), q.Get("startDate"), q.Get("endDate"))
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case errors.Is(err, errUnknownPlan):
+			w.WriteHeader(http.StatusNotFound)
+		case err != nil:
+			w.WriteHeader(http.StatusBadRequest)
+		}
+		if err != nil {
+			_ = json.NewEncoder(w).Encode(map[string]string{"message": err.Error()})
+			return
+		}
+		_ = json.NewEncoder(w).Encode(report)
+	})
+}
+
+func (s *Server) usage(r *http.Request, planID, keyID, startDate, endDate string) (*UsageReport, error) {
+	plan := s.table.Load().plans[planID]
+	if plan == nil {
+		return nil, errUnknownPlan
+	}
+	start, err1 := time.Parse(time.DateOnly, startDate)
+	end, err2 := time.Parse(time.DateOnly, endDate)
+	if err1 != nil || err2 != nil {
+		return nil, errors.New("startDate and endDate are required, as YYYY-MM-DD")
+	}
+	days := int(end.Sub(start).Hours()/24) + 1
+	if days < 1 || days > maxReportDays {
+		return nil, errors.New("endDate must be on or after startDate, and at most 90 days after it")
+	}
+	keys := plan.GetKeyIds()
+	if keyID != "" {
+		keys = []string{keyID}
+	}
+	// Remaining quota counts from the start of the quota period, which may begin before startDate.
+	from := start
+	var quota *Quota
+	if q := plan.GetQuota(); q != nil {
+		quota = &Quota{Limit: q.GetLimit(), Period: Period(q.GetPeriod()), Offset: int(q.GetOffset())}
+		from = quota.PeriodStart(start)
+	}
+	var names []string
+	for d := from; !d.After(end); d = d.AddDate(0, 0, 1) {
+		names = append(names, DayOf(d))
+	}
+	report := &UsageReport{UsagePlanID: planID, StartDate: startDate, EndDate: endDate, Values: map[string][][2]*int64{}}
+	for _, k := range keys {
+		counts, err := s.store.Usage(r.Context(), UsageKey(planID, k), names)
+		if err != nil {
+			return nil, err
+		}
+		var values [][2]*int64
+		var periodUsed int64
+		period := time.Time{}
+		for i := range names {
+			d := from.AddDate(0, 0, i)
+			if quota != nil && !quota.PeriodStart(d).Equal(period) {
+				period, periodUsed = quota.PeriodStart(d), 0
+			}
+			periodUsed += counts[i]
+			if d.Before(start) {
+				continue
+			}
+			used := counts[i]
+			pair := [2]*int64{&used, nil}
+			if quota != nil {
+				remaining := max(quota.Limit-periodUsed, 0)
+				pair[1] = &remaining
+			}
+			values = append(values, pair)
+		}
+		report.Values[k] = values
+	}
+	return report, nil
+}

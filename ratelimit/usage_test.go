@@ -1,0 +1,56 @@
+package ratelimit
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+	"github.com/tollgate-gw/tollgate/routetable"
+)
+
+func TestUsageReport(t *testing.T) {
+	store := NewMemory()
+	s := NewServer(store, false, 0)
+	s.SetTable(NewTable(&tollgatev1.Gateway{UsagePlans: []*tollgatev1.UsagePlan{
+		{Id: "p1", KeyIds: []string{"k1", "k2"}, Quota: &tollgatev1.QuotaSettings{Limit: 5, Period: "WEEK"}},
+		{Id: "p2", KeyIds: []string{"k1"}},
+	}}, map[string]routetable.Method{}))
+	record := func(plan, key, when string, n int) {
+		for i := 0; i < n; i++ {
+			if _, err := store.Decide(context.Background(), Limits{UsageKey: UsageKey(plan, key)}, at(when)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	record("p1", "k1", "2026-11-22T10:00:00Z", 1) // Sunday: the week's first day, before the report
+	record("p1", "k1", "2026-11-24T10:00:00Z", 2)
+	record("p1", "k1", "2026-11-25T10:00:00Z", 1)
+	record("p2", "k1", "2026-11-25T10:00:00Z", 4)
+
+	tests := []struct {
+		name, url  string
+		wantStatus int
+		wantBody   string
+	}{
+		{"quota plan, all keys", "/usageplans/p1/usage?startDate=2026-11-24&endDate=2026-11-25", 200,
+			`{"usagePlanId":"p1","startDate":"2026-11-24","endDate":"2026-11-25","values":{"k1":[[2,2],[1,1]],"k2":[[0,5],[0,5]]}}`},
+		{"one key, plan without quota", "/usageplans/p2/usage?keyId=k1&startDate=2026-11-25&endDate=2026-11-25", 200,
+			`{"usagePlanId":"p2","startDate":"2026-11-25","endDate":"2026-11-25","values":{"k1":[[4,null]]}}`},
+		{"unknown plan", "/usageplans/nope/usage?startDate=2026-11-24&endDate=2026-11-25", 404, `{"message":"Invalid Usage Plan ID specified"}`},
+		{"missing dates", "/usageplans/p1/usage", 400, `{"message":"startDate and endDate are required, as YYYY-MM-DD"}`},
+		{"reversed dates", "/usageplans/p1/usage?startDate=2026-11-25&endDate=2026-11-24", 400, ""},
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /usageplans/{planId}/usage", s.UsageHandler())
+	for _, tt := range tests {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tt.url, nil))
+		body := strings.TrimSpace(rec.Body.String())
+		if rec.Code != tt.wantStatus || (tt.wantBody != "" && body != tt.wantBody) {
+			t.Errorf("%s: %d %s\nwant %d %s", tt.name, rec.Code, body, tt.wantStatus, tt.wantBody)
+		}
+	}
+}
