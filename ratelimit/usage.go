@@ -19,7 +19,10 @@ type UsageReport struct {
 // maxReportDays bounds a report, as API Gateway bounds GetUsage to recent months.
 const maxReportDays = 90
 
-var errUnknownPlan = errors.New("Invalid Usage Plan ID specified")
+var errUnknownPlan = errors.New("unknown usage plan")
+
+// unknownPlanMessage is API Gateway's message for a GetUsage on a plan that does not exist.
+const unknownPlanMessage = "Invalid Usage Plan ID specified"
 
 // UsageHandler serves GET /usageplans/{planId}/usage?keyId=&startDate=YYYY-MM-DD&endDate=YYYY-MM-DD.
 func (s *Server) UsageHandler() http.Handler {
@@ -34,7 +37,11 @@ func (s *Server) UsageHandler() http.Handler {
 			w.WriteHeader(http.StatusBadRequest)
 		}
 		if err != nil {
-			_ = json.NewEncoder(w).Encode(map[string]string{"message": err.Error()})
+			msg := err.Error()
+			if errors.Is(err, errUnknownPlan) {
+				msg = unknownPlanMessage
+			}
+			_ = json.NewEncoder(w).Encode(map[string]string{"message": msg})
 			return
 		}
 		_ = json.NewEncoder(w).Encode(report)
