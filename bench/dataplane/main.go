@@ -126,6 +126,27 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 	fmt.Printf("  direct Invoke:    p50 %s, p99 %s\n", pct(direct, 50), pct(direct, 99))
 	fmt.Printf("  through Tollgate: p50 %s, p99 %s (added at p50: %s)\n", pct(viaGW, 50), pct(viaGW, 99), pct(viaGW, 50)-pct(direct, 50))
 
+	// The same gateway: a keyed and throttled route against a passthrough route, at a fixed 1,000 requests/s.
+	plain := target{name: "passthrough", url: "http://" + lgw.listen + "/prod/bench", host: "bench.execute-api.localhost"}
+	keyed := target{name: "keyed+throttled", url: "http://" + lgw.listen + "/prod/keyed", host: "bench.execute-api.localhost", apiKey: "bench-0123456789abcdefgh"}
+	var plainLat, keyedLat []time.Duration
+	for round := 0; round < 2; round++ {
+		for _, tg := range []struct {
+			t   target
+			out *[]time.Duration
+		}{{plain, &plainLat}, {keyed, &keyedLat}} {
+			lat, err := fixedRate(tg.t, 1000, 4*time.Second)
+			if err != nil {
+				return fmt.Errorf("%s: %w", tg.t.name, err)
+			}
+			*tg.out = append(*tg.out, lat...)
+		}
+	}
+	fmt.Printf("API key check + rate-limit decision, 1,000 requests/s, 2 rounds of 4 s each:\n")
+	fmt.Printf("  passthrough:     p50 %s, p99 %s\n", pct(plainLat, 50), pct(plainLat, 99))
+	fmt.Printf("  keyed+throttled: p50 %s, p99 %s (added: p50 %s, p99 %s)\n", pct(keyedLat, 50), pct(keyedLat, 99),
+		pct(keyedLat, 50)-pct(plainLat, 50), pct(keyedLat, 99)-pct(plainLat, 99))
+
 	lat, err := gw.reloadLatencies(reloads)
 	if err != nil {
 		return err
@@ -134,7 +155,7 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 	return nil
 }
 
-type target struct{ name, url, host string }
+type target struct{ name, url, host, apiKey string }
 
 // result accumulates what a load run measured: every latency with the built-in generator, or the percentiles an
 // external generator reported.
@@ -246,6 +267,9 @@ func load(t target, conns int, d time.Duration) (result, error) {
 					continue
 				}
 				req.Host = t.host
+				if t.apiKey != "" {
+					req.Header.Set("x-api-key", t.apiKey)
+				}
 				resp, err := client.Do(req)
 				if err != nil {
 					errs.Add(1)
@@ -392,11 +416,27 @@ type tollgate struct {
 
 const benchDefinition = `openapi: 3.0.3
 info: {title: bench, version: "1"}
+components:
+  securitySchemes:
+    api_key: {type: apiKey, name: x-api-key, in: header}
 paths:
   /bench:
     get:
       x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://${stageVariables.backend}/bench"}
 %s`
+
+// keyedPath requires an API key of a plan with a throttle and a quota, all too high to refuse anything: what is
+// measured is the cost of the key check and the rate-limit decision.
+const keyedPath = `  /keyed:
+    get:
+      security: [{api_key: []}]
+      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://${stageVariables.backend}/bench"}
+`
+
+const keyedConfig = `apiKeys: [{id: k1, name: bench, value: "bench-0123456789abcdefgh", enabled: true}]
+usagePlans:
+  - {id: p1, name: bench, throttle: {rateLimit: 100000, burstLimit: 100000}, quota: {limit: 1000000000, period: MONTH}, apiStages: [{apiId: bench, stage: prod}], keys: [k1]}
+`
 
 const lambdaPath = `  /lambda:
     get:
@@ -418,8 +458,8 @@ func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL s
 	t := &tollgate{dir: dir, listen: addrs[0], admin: addrs[1], eadm: addrs[3], backend: backend}
 	config := fmt.Sprintf("listen: %s\nadmin: %s\nxds: %s\nenvoyAdmin: %s\n", addrs[0], addrs[1], addrs[2], addrs[3])
 	if lambdaURL != "" {
-		config += fmt.Sprintf("lambda: {functions: {echo: %q}}\n", lambdaURL)
-		t.paths = lambdaPath
+		config += fmt.Sprintf("lambda: {functions: {echo: %q}}\n", lambdaURL) + keyedConfig
+		t.paths = lambdaPath + keyedPath
 	}
 	config += fmt.Sprintf("apis:\n  - id: bench\n    definition: bench.yaml\n    stages:\n      - stageName: prod\n        variables: {backend: %q}\n", backend)
 	for i := 0; i < extraAPIs; i++ {
@@ -515,4 +555,48 @@ func upstreamTotal(line string) bool {
 	name, _, _ := strings.Cut(line, ":")
 	return strings.HasPrefix(name, "cluster.http") && strings.HasSuffix(name, ".upstream_rq_time") &&
 		!strings.HasSuffix(name, ".external.upstream_rq_time") && !strings.HasSuffix(name, ".internal.upstream_rq_time")
+}
+
+// fixedRate sends rate requests a second for d (open loop: a slow answer does not slow the sending) and returns
+// the latency of each; any answer but 200 is an error.
+func fixedRate(t target, rate int, d time.Duration) ([]time.Duration, error) {
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+	defer client.CloseIdleConnections()
+	interval := time.Second / time.Duration(rate)
+	n := int(d / interval)
+	lat := make([]time.Duration, n)
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * interval)))
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			req, _ := http.NewRequest(http.MethodGet, t.url, nil)
+			req.Host = t.host
+			if t.apiKey != "" {
+				req.Header.Set("x-api-key", t.apiKey)
+			}
+			t0 := time.Now()
+			resp, err := client.Do(req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				errs <- fmt.Errorf("status %d", resp.StatusCode)
+				return
+			}
+			lat[i] = time.Since(t0)
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, err
+	}
+	return lat, nil
 }
