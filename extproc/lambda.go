@@ -26,7 +26,8 @@ type lambdaExchange struct {
 	request  *core.HeaderMap // the client's request headers, kept for the body phase
 	accept   string
 	sourceIP string
-	invoked  bool // the request was turned into an Invoke call
+	apiKeyID string // the API key that admitted the request, if the method requires one
+	invoked  bool   // the request was turned into an Invoke call
 	// requestID is the id Envoy gave the request: the response carries it as x-amzn-RequestId, which Envoy's
 	// route-level response headers do not add to a response this filter rewrites.
 	requestID string
@@ -43,6 +44,7 @@ func (e *lambdaExchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.
 	case *extprocv3.ProcessingRequest_RequestHeaders:
 		e.request = r.RequestHeaders.GetHeaders()
 		e.sourceIP = sourceIP(req)
+		e.apiKeyID = req.GetMetadataContext().GetFilterMetadata()[MetadataNamespace].GetFields()["apiKeyId"].GetStringValue()
 		if !r.RequestHeaders.GetEndOfStream() {
 			return one(requestHeadersContinue()), nil // the body comes next, whole (BUFFERED)
 		}
@@ -169,6 +171,11 @@ func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
 		case "accept":
 			e.accept = v
 			in.Headers = append(in.Headers, [2]string{"Accept", v})
+		case "x-api-key":
+			if e.apiKeyID != "" {
+				in.APIKey, in.APIKeyID = v, e.apiKeyID // identity.apiKey and apiKeyId, as AWS reports a used key
+			}
+			in.Headers = append(in.Headers, [2]string{textproto.CanonicalMIMEHeaderKey(k), v})
 		default:
 			if !strings.HasPrefix(k, ":") && !strings.HasPrefix(k, "x-envoy-") {
 				// Envoy hands filters lower-cased names. API Gateway's default (edge-optimized) endpoints

@@ -216,3 +216,30 @@ func TestChunkedResponseBody(t *testing.T) {
 		t.Errorf("body = %q, want whole", got)
 	}
 }
+
+// TestEventReportsTheAPIKey: a request admitted by the API key check reports the key in identity.
+func TestEventReportsTheAPIKey(t *testing.T) {
+	ex := newLambdaExchange(testRoute(t, "1.0"), time.Now())
+	req := requestHeaders(true, append(clientRequest, "x-api-key", "alice-0123456789abcdefgh")...)
+	req.MetadataContext = &core.Metadata{FilterMetadata: map[string]*structpb.Struct{MetadataNamespace: {Fields: map[string]*structpb.Value{
+		"apiKeyId": structpb.NewStringValue("k1"),
+	}}}}
+	resps, err := ex.handle(req)
+	if err != nil || len(resps) != 1 {
+		t.Fatalf("handle = %v, %v", resps, err)
+	}
+	var event struct {
+		RequestContext struct {
+			Identity struct {
+				APIKey   string `json:"apiKey"`
+				APIKeyID string `json:"apiKeyId"`
+			} `json:"identity"`
+		} `json:"requestContext"`
+	}
+	if err := json.Unmarshal(resps[0].GetRequestHeaders().GetResponse().GetBodyMutation().GetBody(), &event); err != nil {
+		t.Fatal(err)
+	}
+	if id := event.RequestContext.Identity; id.APIKey != "alice-0123456789abcdefgh" || id.APIKeyID != "k1" {
+		t.Errorf("identity = %+v, want the key and its id", id)
+	}
+}

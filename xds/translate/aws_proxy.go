@@ -178,6 +178,10 @@ func extProcFilter(cluster string) *hcm.HttpFilter {
 			MessageTimeout: durationpb.New(5e9),
 			// The Lambda call replaces the method and path of the client's request.
 			MutationRules: &mutationrules.HeaderMutationRules{AllowAllRouting: wrapperspb.Bool(true)},
+			// The API key check's result (key id), for the event's identity.apiKeyId.
+			MetadataOptions: &extproc.MetadataOptions{ForwardingNamespaces: &extproc.MetadataOptions_MetadataNamespaces{
+				Untyped: []string{extAuthzFilterName},
+			}},
 		})},
 	}
 }
