@@ -39,8 +39,8 @@ $(ENVOY):
 	@$(ENVOY) --version | grep -q '/$(ENVOY_VERSION)/' || { echo "unexpected Envoy version: $$($(ENVOY) --version)"; exit 1; }
 	@echo "Envoy $(ENVOY_VERSION) installed at $(ENVOY)"
 
-## run: serve the example Petstore API (with its backend) on http://127.0.0.1:8080
-run: build tools
+## run: serve the example Petstore API (with its backend) on http://127.0.0.1:8080; needs only Envoy
+run: build $(ENVOY)
 	@./bin/petstore-backend -listen 127.0.0.1:9000 & backend=$$!; \
 	trap 'kill $$backend 2>/dev/null' EXIT; \
 	TOLLGATE_ENVOY=$(ENVOY) ./bin/tollgate run -c examples/petstore/tollgate.yaml
@@ -70,7 +70,7 @@ check-generate: generate
 	@git diff --exit-code -- proto || { echo "generated code is stale: run make generate and commit"; exit 1; }
 
 ## bench: control-plane benchmarks and the data-plane load comparison (bare Envoy vs Tollgate)
-bench: build tools
+bench: build $(ENVOY) $(RIE)
 	go test -run '^$$' -bench . -benchmem ./xds/...
 	TOLLGATE_ENVOY=$(ENVOY) go run ./bench/dataplane
 
