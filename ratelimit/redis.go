@@ -37,6 +37,10 @@ func NewRedis(url string, log *slog.Logger) (*Redis, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redis %q: %w", url, err)
 	}
+	// Every Envoy worker can have many decisions in flight; go-redis's default pool (10 per CPU) would queue them.
+	if opts.PoolSize == 0 {
+		opts.PoolSize = 128
+	}
 	return &Redis{client: redis.NewClient(opts), log: log}, nil
 }
 
