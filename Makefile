@@ -69,10 +69,11 @@ generate:
 check-generate: generate
 	@git diff --exit-code -- proto || { echo "generated code is stale: run make generate and commit"; exit 1; }
 
-## bench: control-plane benchmarks and the data-plane load comparison (bare Envoy vs Tollgate)
-bench: build $(ENVOY) $(RIE)
-	go test -run '^$$' -bench . -benchmem ./xds/...
-	TOLLGATE_ENVOY=$(ENVOY) go run ./bench/dataplane
+## bench: Go benchmarks (translation, reload, Lambda events, rate-limit decisions) and the load runs through Envoy
+## (bare Envoy vs Tollgate, Lambda proxy overhead, API key and rate-limit overhead, reload latency)
+bench: build tools
+	go test -run '^$$' -bench . -benchmem ./xds/... ./loader ./lambdaproxy ./ratelimit
+	TOLLGATE_ENVOY=$(ENVOY) TOLLGATE_RIE=$(RIE) go run ./bench/dataplane
 
 ## fuzz: a short run of every fuzz target
 fuzz:
