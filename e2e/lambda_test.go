@@ -59,6 +59,8 @@ type eventV1 struct {
 		Identity     struct {
 			SourceIP  string  `json:"sourceIp"`
 			UserAgent *string `json:"userAgent"`
+			APIKey    string  `json:"apiKey"`
+			APIKeyID  string  `json:"apiKeyId"`
 		} `json:"identity"`
 		Path             string `json:"path"`
 		Protocol         string `json:"protocol"`
@@ -122,6 +124,8 @@ func TestLambdaProxy(t *testing.T) {
 	cfg.Lambda = &lambdaConfig{Endpoint: "http://127.0.0.1:1", Region: "us-east-1", Functions: functions}
 	stageVars := map[string]string{"fn": "echo", "backend": backend.addr}
 	cfg.APIs = []apiConfig{{ID: "lambdaapi", Definition: "lambda.yaml", Stages: []stageConfig{{StageName: "prod", Variables: stageVars}}}}
+	cfg.APIKeys = []apiKey{{ID: "k1", Name: "alice", Value: aliceKey, Enabled: true}}
+	cfg.UsagePlans = []usagePlan{{ID: "p1", APIStages: []planAPIStage{{APIID: "lambdaapi", Stage: "prod"}}, Keys: []string{"k1"}}}
 	gw := startGateway(t, cfg, map[string]string{"lambda.yaml": "lambda/lambda.yaml"})
 
 	apiHost := "lambdaapi." + domain
@@ -247,6 +251,18 @@ func TestLambdaProxy(t *testing.T) {
 				t.Errorf("%s: multiValueHeaders has no %q as the client spelled it (found %q)", c, name, got)
 			}
 		}
+	})
+
+	t.Run("EventV1APIKey", func(t *testing.T) {
+		// The key that admitted the request is the event's identity.apiKey and apiKeyId; without one, no call.
+		c := host("GET", "/keyed")
+		c.header.Set("x-api-key", aliceKey)
+		e := decodeEventV1(t, c, invoke(t, c, "echo"))
+		if id := e.RequestContext.Identity; id.APIKey != aliceKey || id.APIKeyID != "k1" {
+			t.Errorf("%s: identity apiKey %q, apiKeyId %q; want the key and k1", c, id.APIKey, id.APIKeyID)
+		}
+		c = host("GET", "/keyed")
+		expectJSONMessage(t, c, invoke(t, c, ""), http.StatusForbidden, "Forbidden")
 	})
 
 	t.Run("EventV1EmptyMaps", func(t *testing.T) {
