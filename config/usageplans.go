@@ -53,6 +53,17 @@ type MethodSetting struct {
 	ThrottlingBurstLimit int     `yaml:"throttlingBurstLimit"`
 }
 
+// checkID reports a missing or repeated id of a kind of item, and records it as seen.
+func (c *Config) checkID(probs *diag.Problems, at, kind, id string, seen map[string]bool) {
+	switch {
+	case id == "":
+		probs.Addf(c.File, at, "missing %s id", kind)
+	case seen[id]:
+		probs.Addf(c.File, at, "%s id %q is used twice", kind, id)
+	}
+	seen[id] = true
+}
+
 func checkThrottle(probs *diag.Problems, file, at string, t Throttle) {
 	if t.RateLimit < 0 || t.BurstLimit < 0 {
 		probs.Addf(file, at, "throttle limits must not be negative (rateLimit %v, burstLimit %d)", t.RateLimit, t.BurstLimit)
@@ -75,13 +86,7 @@ func (c *Config) validateUsagePlans(probs *diag.Problems) {
 	values := map[string]int{}
 	for i, k := range c.APIKeys {
 		at := func(field string) string { return diag.Pointer("apiKeys", i, field) }
-		switch {
-		case k.ID == "":
-			probs.Addf(c.File, at("id"), "missing API key id")
-		case keyIDs[k.ID]:
-			probs.Addf(c.File, at("id"), "API key id %q is used twice", k.ID)
-		}
-		keyIDs[k.ID] = true
+		c.checkID(probs, at("id"), "API key", k.ID, keyIDs)
 		if n := len(k.Value); n < 20 || n > 128 {
 			probs.Addf(c.File, at("value"), "API key %q: the value must be 20 to 128 characters long, it has %d", k.ID, n)
 		} else if j, dup := values[k.Value]; dup {
@@ -111,13 +116,7 @@ func (c *Config) validateUsagePlans(probs *diag.Problems) {
 	planIDs := map[string]bool{}
 	for i, p := range c.UsagePlans {
 		at := func(tokens ...any) string { return diag.Pointer(append([]any{"usagePlans", i}, tokens...)...) }
-		switch {
-		case p.ID == "":
-			probs.Addf(c.File, at("id"), "missing usage plan id")
-		case planIDs[p.ID]:
-			probs.Addf(c.File, at("id"), "usage plan id %q is used twice", p.ID)
-		}
-		planIDs[p.ID] = true
+		c.checkID(probs, at("id"), "usage plan", p.ID, planIDs)
 		if p.Throttle != nil {
 			checkThrottle(probs, c.File, at("throttle"), *p.Throttle)
 		}

@@ -73,8 +73,8 @@ func denied(r gatewayresponse.Response, requestID string) *authv3.CheckResponse 
 		add(name, value)
 	}
 	if requestID != "" {
-		add(requestIDHeader, requestID)
-		add(extendedRequestIDHeader, extendedRequestID(requestID))
+		add(gatewayresponse.RequestIDHeader, requestID)
+		add(gatewayresponse.ExtendedRequestIDHeader, gatewayresponse.ExtendedRequestID(requestID))
 	}
 	return &authv3.CheckResponse{
 		Status: &status.Status{Code: int32(codes.PermissionDenied)},

@@ -194,7 +194,7 @@ func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
 		in.RawPath = "/"
 	}
 	in.RawQuery = rawQuery
-	in.ExtendedRequestID = extendedRequestID(in.RequestID)
+	in.ExtendedRequestID = gatewayresponse.ExtendedRequestID(in.RequestID)
 	e.requestID = in.RequestID
 	in.RouteKey = r.HTTPMethod + " " + r.Resource
 	return in
@@ -221,12 +221,12 @@ func (e *lambdaExchange) response(headersOnly bool) []*extprocv3.ProcessingRespo
 	mutation := &extprocv3.HeaderMutation{SetHeaders: []*core.HeaderValueOption{
 		setHeader(":status", strconv.Itoa(out.Status)),
 		setHeader("content-length", strconv.Itoa(len(out.Body))),
-		setHeader(requestIDHeader, e.requestID),
-		setHeader(extendedRequestIDHeader, extendedRequestID(e.requestID)),
+		setHeader(gatewayresponse.RequestIDHeader, e.requestID),
+		setHeader(gatewayresponse.ExtendedRequestIDHeader, gatewayresponse.ExtendedRequestID(e.requestID)),
 	}}
 	for name := range e.invoke.Header {
 		// The Invoke API's own headers are not the function's; the request id is set above.
-		if k := strings.ToLower(name); k != strings.ToLower(requestIDHeader) && k != extendedRequestIDHeader {
+		if k := strings.ToLower(name); k != strings.ToLower(gatewayresponse.RequestIDHeader) && k != gatewayresponse.ExtendedRequestIDHeader {
 			mutation.RemoveHeaders = append(mutation.RemoveHeaders, k)
 		}
 	}
@@ -290,13 +290,4 @@ func sourceIP(req *extprocv3.ProcessingRequest) string {
 func resourceID(apiID, resource string) string {
 	sum := sha256.Sum256([]byte(apiID + " " + resource))
 	return hex.EncodeToString(sum[:3])
-}
-
-// extendedRequestID is API Gateway's extended request id for a request id: its first 16 characters, as the route
-// configuration's x-amz-apigw-id header gives it on every other response.
-func extendedRequestID(requestID string) string {
-	if len(requestID) > 16 {
-		return requestID[:16]
-	}
-	return requestID
 }

@@ -11,6 +11,7 @@ import (
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/tollgate-gw/tollgate/gatewayresponse"
 	"github.com/tollgate-gw/tollgate/routetable"
 )
 
@@ -165,7 +166,7 @@ func TestResponses(t *testing.T) {
 				switch h.GetHeader().GetKey() {
 				case ":status":
 					status = string(h.GetHeader().GetRawValue())
-				case requestIDHeader:
+				case gatewayresponse.RequestIDHeader:
 					requestID = string(h.GetHeader().GetRawValue())
 				}
 			}

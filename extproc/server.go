@@ -94,13 +94,6 @@ func (failedExchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.Pro
 	return []*extprocv3.ProcessingResponse{gatewayError(gatewayresponse.Default(gatewayresponse.APIConfigurationError), requestID(req))}, nil
 }
 
-// The request id headers every response carries (the route configuration adds them to responses Envoy does
-// not hand to this service).
-const (
-	requestIDHeader         = "x-amzn-RequestId"
-	extendedRequestIDHeader = "x-amz-apigw-id"
-)
-
 // requestID is Envoy's id of the request, when this message carries the request headers.
 func requestID(req *extprocv3.ProcessingRequest) string {
 	for _, h := range req.GetRequestHeaders().GetHeaders().GetHeaders() {
@@ -118,7 +111,8 @@ func gatewayError(r gatewayresponse.Response, requestID string) *extprocv3.Proce
 		headers = append(headers, setHeader(name, value))
 	}
 	if requestID != "" {
-		headers = append(headers, setHeader(requestIDHeader, requestID), setHeader(extendedRequestIDHeader, extendedRequestID(requestID)))
+		headers = append(headers, setHeader(gatewayresponse.RequestIDHeader, requestID),
+			setHeader(gatewayresponse.ExtendedRequestIDHeader, gatewayresponse.ExtendedRequestID(requestID)))
 	}
 	return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ImmediateResponse{ImmediateResponse: &extprocv3.ImmediateResponse{
 		Status:  &typev3.HttpStatus{Code: typev3.StatusCode(r.Status)},

@@ -20,6 +20,24 @@ const (
 	QuotaExceeded              Type = "QUOTA_EXCEEDED"
 )
 
+// Every response carries the request id under AWS's names: x-amzn-RequestId, and x-amz-apigw-id, API Gateway's
+// extended request id ($context.extendedRequestId), 16 characters: Tollgate's is the request id's first 16, so
+// the two always name the same request. Envoy's route configuration adds both to the responses it makes or
+// forwards; Tollgate's ext services add them to the responses they write.
+const (
+	RequestIDHeader         = "x-amzn-RequestId"
+	ExtendedRequestIDHeader = "x-amz-apigw-id"
+	ExtendedRequestIDLength = 16
+)
+
+// ExtendedRequestID is the extended request id of a request id.
+func ExtendedRequestID(requestID string) string {
+	if len(requestID) > ExtendedRequestIDLength {
+		return requestID[:ExtendedRequestIDLength]
+	}
+	return requestID
+}
+
 // Response is one default gateway response.
 type Response struct {
 	Status  uint32

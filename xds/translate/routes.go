@@ -2,6 +2,7 @@ package translate
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -17,21 +18,15 @@ import (
 // request matched.
 const MetadataNamespace = "tollgate"
 
-// RequestIDHeader carries Envoy's request id back to the client under AWS's name.
-const RequestIDHeader = "x-amzn-RequestId"
-
-// ExtendedRequestIDHeader carries API Gateway's extended request id ($context.extendedRequestId), a 16-character
-// id: Tollgate's is the first 16 characters of the request id, so the two always name the same request.
-const ExtendedRequestIDHeader = "x-amz-apigw-id"
-
 func routeConfiguration(vhosts []*route.VirtualHost) *route.RouteConfiguration {
 	return &route.RouteConfiguration{
 		Name:         RouteConfigName,
 		VirtualHosts: vhosts,
 		// Every answer, the backend's and the gateway's own, carries the request id as AWS does.
 		ResponseHeadersToAdd: []*core.HeaderValueOption{
-			setHeader(RequestIDHeader, "%REQ(X-REQUEST-ID)%"),
-			setHeader(ExtendedRequestIDHeader, "%REQ(X-REQUEST-ID):16%"),
+			setHeader(gatewayresponse.RequestIDHeader, "%REQ(X-REQUEST-ID)%"),
+			// Envoy's formatter truncates to the length after the colon: gatewayresponse.ExtendedRequestID.
+			setHeader(gatewayresponse.ExtendedRequestIDHeader, "%REQ(X-REQUEST-ID):"+strconv.Itoa(gatewayresponse.ExtendedRequestIDLength)+"%"),
 		},
 	}
 }
