@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 )
 
@@ -17,6 +18,11 @@ type ReadyFunc func() (bool, string)
 func Handler(ready ReadyFunc, usage http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /usageplans/{planId}/usage", usage)
+	// Go's profiles of the control plane and its ext services, for an operator asking where Tollgate's CPU goes
+	// (the admin server listens on loopback unless configured otherwise).
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,7 +35,12 @@ func main() {
 	flag.IntVar(&extraAPIs, "apis", 0, "extra APIs of 10 methods each deployed beside the measured one, to time reloads at scale")
 	generator := flag.String("generator", os.Getenv("LOAD_GENERATOR"), "an external load generator printing fortio-format JSON "+
 		"(e.g. Nighthawk with --output-format fortio); run as `sh -c \"GENERATOR [-H 'Host: H'] URL\"`; default: the built-in one")
+	flag.StringVar(&profileFile, "cpuprofile", "", "write a CPU profile of Tollgate, taken during the first keyed+throttled run, to this file")
+	phases := flag.String("phases", "dataplane,lambda,keyed,reload", "the measurements to make, comma-separated")
 	flag.Parse()
+	for _, p := range strings.Split(*phases, ",") {
+		enabled[strings.TrimSpace(p)] = true
+	}
 	if *generator != "" {
 		loadFunc = external(*generator)
 	}
@@ -43,6 +49,12 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// profileFile, when set, receives Tollgate's CPU profile during the keyed phase (from its admin /debug/pprof).
+var profileFile string
+
+// enabled holds the phases to run: dataplane, lambda, keyed, reload.
+var enabled = map[string]bool{}
 
 func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads int) error {
 	envoyBin, err := envoy.Find("")
@@ -70,6 +82,28 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 		return err
 	}
 	defer gw.stop()
+	if enabled["dataplane"] {
+		if err := compareDataPlane(duration, rounds, conns, bare, gw); err != nil {
+			return err
+		}
+	}
+	if enabled["lambda"] || enabled["keyed"] {
+		if err := measureExtensions(ctx, tollgateBin, envoyBin, dir, backendAddr); err != nil {
+			return err
+		}
+	}
+	if enabled["reload"] {
+		lat, err := gw.reloadLatencies(reloads)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("Reload with %d APIs: definition change to served, %d changes: p50 %s, p99 %s, max %s\n", 1+extraAPIs, len(lat), pct(lat, 50), pct(lat, 99), pct(lat, 100))
+	}
+	return nil
+}
+
+// compareDataPlane loads a bare Envoy and Tollgate's Envoy in alternation and prints both and their ratios.
+func compareDataPlane(duration time.Duration, rounds, conns int, bare string, gw *tollgate) error {
 
 	targets := []target{
 		{name: "bare Envoy", url: "http://" + bare + "/bench"},
@@ -106,7 +140,12 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 			g.rps()/b.rps(), float64(g.percentile(50))/float64(b.percentile(50)), float64(g.percentile(99))/float64(b.percentile(99)))
 	}
 	fmt.Println(gw.envoyTimeSplit())
+	return nil
+}
 
+// measureExtensions times what Tollgate's own services add: the Lambda proxy against invoking the function
+// directly, and an API key check with a rate-limit decision against a passthrough route.
+func measureExtensions(ctx context.Context, tollgateBin, envoyBin, dir, backendAddr string) error {
 	// A second gateway for the Lambda phase: a gateway with Lambda routes runs ext_proc in its filter chain,
 	// which the data-plane comparison above must not include.
 	fn, err := startLambda(ctx, dir)
@@ -118,40 +157,57 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 		return err
 	}
 	defer lgw.stop()
-	direct, viaGW, err := lambdaOverhead(fn, "http://"+lgw.listen+"/prod/lambda", "bench.execute-api.localhost", 2000)
-	if err != nil {
-		return err
+	if enabled["lambda"] {
+		direct, viaGW, err := lambdaOverhead(fn, "http://"+lgw.listen+"/prod/lambda", "bench.execute-api.localhost", 2000)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("Lambda proxy, echo function under the RIE, %d sequential calls each:\n", len(direct))
+		fmt.Printf("  direct Invoke:    p50 %s, p99 %s\n", pct(direct, 50), pct(direct, 99))
+		fmt.Printf("  through Tollgate: p50 %s, p99 %s (added at p50: %s)\n", pct(viaGW, 50), pct(viaGW, 99), pct(viaGW, 50)-pct(direct, 50))
 	}
-	fmt.Printf("Lambda proxy, echo function under the RIE, %d sequential calls each:\n", len(direct))
-	fmt.Printf("  direct Invoke:    p50 %s, p99 %s\n", pct(direct, 50), pct(direct, 99))
-	fmt.Printf("  through Tollgate: p50 %s, p99 %s (added at p50: %s)\n", pct(viaGW, 50), pct(viaGW, 99), pct(viaGW, 50)-pct(direct, 50))
+	if !enabled["keyed"] {
+		return nil
+	}
 
 	// The same gateway: a keyed and throttled route against a passthrough route, at a fixed 1,000 requests/s.
 	plain := target{name: "passthrough", url: "http://" + lgw.listen + "/prod/bench", host: "bench.execute-api.localhost"}
 	keyed := target{name: "keyed+throttled", url: "http://" + lgw.listen + "/prod/keyed", host: "bench.execute-api.localhost", apiKey: "bench-0123456789abcdefgh"}
 	var plainLat, keyedLat []time.Duration
+	var plainCPU, keyedCPU [2]time.Duration // Tollgate's, Envoy's
 	for round := 0; round < 2; round++ {
 		for _, tg := range []struct {
 			t   target
 			out *[]time.Duration
-		}{{plain, &plainLat}, {keyed, &keyedLat}} {
+			cpu *[2]time.Duration
+		}{{plain, &plainLat, &plainCPU}, {keyed, &keyedLat, &keyedCPU}} {
+			beforeT, beforeE := lgw.cpuSplit()
+			profiled := make(chan error, 1)
+			if profileFile != "" && round == 0 && tg.t == keyed {
+				go func() { profiled <- lgw.cpuProfile(3*time.Second, profileFile) }()
+			} else {
+				profiled <- nil
+			}
 			lat, err := fixedRate(tg.t, 1000, 4*time.Second)
+			if perr := <-profiled; perr != nil {
+				return fmt.Errorf("profiling: %w", perr)
+			}
 			if err != nil {
 				return fmt.Errorf("%s: %w", tg.t.name, err)
 			}
+			afterT, afterE := lgw.cpuSplit()
+			tg.cpu[0] += afterT - beforeT
+			tg.cpu[1] += afterE - beforeE
 			*tg.out = append(*tg.out, lat...)
 		}
 	}
-	fmt.Printf("API key check + rate-limit decision, 1,000 requests/s, 2 rounds of 4 s each:\n")
-	fmt.Printf("  passthrough:     p50 %s, p99 %s\n", pct(plainLat, 50), pct(plainLat, 99))
-	fmt.Printf("  keyed+throttled: p50 %s, p99 %s (added: p50 %s, p99 %s)\n", pct(keyedLat, 50), pct(keyedLat, 99),
-		pct(keyedLat, 50)-pct(plainLat, 50), pct(keyedLat, 99)-pct(plainLat, 99))
-
-	lat, err := gw.reloadLatencies(reloads)
-	if err != nil {
-		return err
+	cpu := func(c [2]time.Duration, n int) string {
+		return fmt.Sprintf("CPU per request: Tollgate %s, Envoy %s", c[0]/time.Duration(n), c[1]/time.Duration(n))
 	}
-	fmt.Printf("Reload with %d APIs: definition change to served, %d changes: p50 %s, p99 %s, max %s\n", 1+extraAPIs, len(lat), pct(lat, 50), pct(lat, 99), pct(lat, 100))
+	fmt.Printf("API key check + rate-limit decision, 1,000 requests/s, 2 rounds of 4 s each:\n")
+	fmt.Printf("  passthrough:     p50 %s, p99 %s; %s\n", pct(plainLat, 50), pct(plainLat, 99), cpu(plainCPU, len(plainLat)))
+	fmt.Printf("  keyed+throttled: p50 %s, p99 %s; %s (added: p50 %s, p99 %s)\n", pct(keyedLat, 50), pct(keyedLat, 99),
+		cpu(keyedCPU, len(keyedLat)), pct(keyedLat, 50)-pct(plainLat, 50), pct(keyedLat, 99)-pct(plainLat, 99))
 	return nil
 }
 
@@ -530,6 +586,61 @@ func (t *tollgate) reloadLatencies(n int) ([]time.Duration, error) {
 		out = append(out, time.Since(start))
 	}
 	return out, nil
+}
+
+// cpuProfile saves a CPU profile of Tollgate over d, from its admin server.
+func (t *tollgate) cpuProfile(d time.Duration, file string) error {
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", t.admin, int(d.Seconds())))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("profile: status %d", resp.StatusCode)
+	}
+	out, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, resp.Body); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// cpuSplit is the CPU time Tollgate and its Envoy have used so far, read from /proc (Linux only; 0 elsewhere).
+func (t *tollgate) cpuSplit() (tollgate, envoy time.Duration) {
+	pid := t.cmd.Process.Pid
+	// Any of Tollgate's threads may have started Envoy, and each thread lists its own children.
+	children, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, file := range children {
+		list, _ := os.ReadFile(file)
+		for _, c := range strings.Fields(string(list)) {
+			if child, err := strconv.Atoi(c); err == nil {
+				envoy += processCPU(child)
+			}
+		}
+	}
+	return processCPU(pid), envoy
+}
+
+// processCPU reads a process's user and system time from /proc/PID/stat, in clock ticks of 10 ms (Linux's
+// USER_HZ is 100 on every architecture Envoy ships for).
+func processCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name, field 2, may hold spaces; the fields after its closing parenthesis are space-separated.
+	_, rest, _ := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // envoyTimeSplit reads Tollgate's Envoy's histograms: time from request to response at the listener vs time the
