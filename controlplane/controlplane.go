@@ -32,7 +32,7 @@ type ControlPlane struct {
 	xds        *server.Server
 	extProc    *extproc.Server
 	authz      *extproc.Authz
-	limits     *ratelimit.Server
+	limiter    *ratelimit.Limiter
 	watcher    *reload.Watcher
 
 	mu      sync.Mutex
@@ -50,13 +50,16 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	if err != nil {
 		return nil, err
 	}
-	c := &ControlPlane{log: log, configFile: configFile, loader: ld, xds: server.New(log), extProc: extproc.New(log), authz: extproc.NewAuthz(), current: loaded, errs: make(chan error, 3)}
+	c := &ControlPlane{log: log, configFile: configFile, loader: ld, xds: server.New(log), extProc: extproc.New(log), current: loaded, errs: make(chan error, 3)}
 	cfg := loaded.Config
 	store, err := rateLimitStore(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	c.limits = ratelimit.NewServer(store, cfg.RateLimit.FailureMode == "closed", cfg.RateLimit.Timeout)
+	// One limiter behind both enforcement points: the key check decides the methods that require a key, the
+	// rate-limit service the others.
+	c.limiter = ratelimit.NewLimiter(store, cfg.RateLimit.FailureMode == "closed", cfg.RateLimit.Timeout)
+	c.authz = extproc.NewAuthz(c.limiter)
 	c.setServices(loaded)
 	if err := c.xds.Update(ctx, loaded.Output, cfg.Listen); err != nil {
 		return nil, err
@@ -76,8 +79,10 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 		return nil, err
 	}
 	c.watcher.Watch(loaded.Files)
-	c.goRun(func() error { return c.xds.Serve(ctx, xdsLis, c.extProc.Register, c.authz.Register, c.limits.Register) })
-	c.goRun(func() error { return admin.Serve(ctx, adminLis, admin.Handler(c.xds.Ready, c.limits.UsageHandler())) })
+	c.goRun(func() error {
+		return c.xds.Serve(ctx, xdsLis, c.extProc.Register, c.authz.Register, ratelimit.NewServer(c.limiter).Register)
+	})
+	c.goRun(func() error { return admin.Serve(ctx, adminLis, admin.Handler(c.xds.Ready, c.limiter.UsageHandler())) })
 	c.goRun(func() error { c.watcher.Run(ctx); return nil })
 	log.Info("control plane started", "xds", cfg.XDS, "admin", cfg.Admin, "apis", len(cfg.APIs))
 	return c, nil
@@ -129,7 +134,7 @@ func rateLimitStore(cfg *config.Config, log *slog.Logger) (ratelimit.Store, erro
 func (c *ControlPlane) setServices(l *loader.Loaded) {
 	c.extProc.SetLambdaRoutes(l.Output.Lambda)
 	c.authz.SetKeys(apikeys.New(l.Gateway))
-	c.limits.SetTable(ratelimit.NewTable(l.Gateway, l.Output.RateLimited))
+	c.limiter.SetTable(ratelimit.NewTable(l.Gateway, l.Output.RateLimited))
 }
 
 // Reload loads the files again. An invalid change is logged, problem by problem, and the running configuration

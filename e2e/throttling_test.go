@@ -26,8 +26,9 @@ type quota struct {
 	Period string `yaml:"period"`
 }
 
-// TestThrottlingAndQuotas checks stage and usage plan limits through Envoy's rate-limit filter and Tollgate's
-// rate-limit service (in memory): API Gateway's 429 bodies, token-bucket admission, and quotas.
+// TestThrottlingAndQuotas checks stage and usage plan limits (in memory), decided by Tollgate's rate-limit service
+// for a method without a key and by the key check for methods that require one: API Gateway's 429 bodies,
+// token-bucket admission, and quotas.
 func TestThrottlingAndQuotas(t *testing.T) {
 	backend := startBackend(t, "A")
 	cfg := newGatewayConfig(t)
@@ -63,15 +64,19 @@ func TestThrottlingAndQuotas(t *testing.T) {
 
 	t.Run("Quota", func(t *testing.T) {
 		c := call{method: "GET", url: gw.url("/prod/pets"), host: host, header: http.Header{"X-Api-Key": {aliceKey}}}
-		for i := 0; i < 3; i++ {
-			if r := send(t, c); r.status != http.StatusOK {
+		// The quota counts the key's requests to every method of the plan's stages, a MOCK's too.
+		mock := call{method: "GET", url: gw.url("/prod/status"), host: host, header: http.Header{"X-Api-Key": {aliceKey}}}
+		for i, req := range []call{c, mock, c} {
+			if r := send(t, req); r.status != http.StatusOK {
 				t.Fatalf("request %d within the quota: %d %s", i+1, r.status, r.body)
 			}
 		}
-		r := send(t, c)
-		expectJSONMessage(t, c, r, http.StatusTooManyRequests, "Limit Exceeded")
-		if got := r.header.Get("x-amzn-ErrorType"); got != "LimitExceededException" {
-			t.Errorf("x-amzn-ErrorType = %q", got)
+		for _, req := range []call{c, mock} {
+			r := send(t, req)
+			expectJSONMessage(t, req, r, http.StatusTooManyRequests, "Limit Exceeded")
+			if got := r.header.Get("x-amzn-ErrorType"); got != "LimitExceededException" {
+				t.Errorf("%s: x-amzn-ErrorType = %q", req.url, got)
+			}
 		}
 		// The usage report counts the three admitted requests and leaves nothing of the quota.
 		today := time.Now().UTC().Format(time.DateOnly)

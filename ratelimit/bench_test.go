@@ -2,18 +2,22 @@ package ratelimit
 
 import (
 	"context"
+	"net"
 	"strconv"
 	"testing"
 
 	commonrl "github.com/envoyproxy/go-control-plane/envoy/extensions/common/ratelimit/v3"
 	rlsv3 "github.com/envoyproxy/go-control-plane/envoy/service/ratelimit/v3"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 	"github.com/tollgate-gw/tollgate/routetable"
 )
 
-// benchServer serves one keyed route with every kind of limit: plan throttle and quota, stage default, account.
-func benchServer(b *testing.B, store Store) (*Server, []*rlsv3.RateLimitRequest) {
+// benchLimiter knows a keyed route with every kind of limit (plan throttle and quota, stage default, account)
+// and an open route with the stage default and the account throttle, all too high to refuse anything.
+func benchLimiter(store Store) *Limiter {
 	gw := &tollgatev1.Gateway{
 		AccountThrottle: &tollgatev1.ThrottleSettings{RateLimit: 1e9, BurstLimit: 1 << 30},
 		Apis: []*tollgatev1.RestApi{{Id: "a1", Stages: []*tollgatev1.Stage{{StageName: "prod",
@@ -21,44 +25,79 @@ func benchServer(b *testing.B, store Store) (*Server, []*rlsv3.RateLimitRequest)
 		UsagePlans: []*tollgatev1.UsagePlan{{Id: "p1", Throttle: &tollgatev1.ThrottleSettings{RateLimit: 1e9, BurstLimit: 1 << 30},
 			Quota: &tollgatev1.QuotaSettings{Limit: 1 << 40, Period: "MONTH"}, ApiStages: []*tollgatev1.ApiStage{{ApiId: "a1", Stage: "prod"}}}},
 	}
-	s := NewServer(store, false, 0)
-	s.SetTable(NewTable(gw, map[string]routetable.Method{"r1": {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"}}))
-	// 100 keys, as many clients would send.
-	var reqs []*rlsv3.RateLimitRequest
-	for k := 0; k < 100; k++ {
-		reqs = append(reqs, &rlsv3.RateLimitRequest{Domain: Domain, Descriptors: []*commonrl.RateLimitDescriptor{{Entries: []*commonrl.RateLimitDescriptor_Entry{
-			{Key: RouteEntry, Value: "r1"}, {Key: APIKeyEntry, Value: "k" + strconv.Itoa(k)}, {Key: UsagePlanEntry, Value: "p1"},
-		}}}})
-	}
-	return s, reqs
+	l := NewLimiter(store, false, 0)
+	l.SetTable(NewTable(gw, map[string]routetable.Method{
+		"keyed": {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"},
+		"open":  {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "POST"},
+	}))
+	return l
 }
 
-func runDecisions(b *testing.B, s *Server, reqs []*rlsv3.RateLimitRequest) {
+// runKeyedDecisions decides the keyed route for 100 keys, as the API key check does for as many clients.
+func runKeyedDecisions(b *testing.B, l *Limiter) {
+	keys := make([]string, 100)
+	for k := range keys {
+		keys[k] = "k" + strconv.Itoa(k)
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0
 		for pb.Next() {
-			resp, err := s.ShouldRateLimit(context.Background(), reqs[i%len(reqs)])
-			if err != nil || resp.GetOverallCode() != rlsv3.RateLimitResponse_OK {
-				b.Errorf("decision: %v, %v", resp.GetOverallCode(), err)
+			if d := l.Decide(context.Background(), "keyed", keys[i%len(keys)], "p1"); d != Allow {
+				b.Errorf("decision: %v", d)
 				return
 			}
 			i++
 		}
 	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
 }
 
-// BenchmarkDecisionMemory: decisions per second of the in-memory service (3 buckets and a quota each).
+// BenchmarkDecisionMemory: decisions per second in memory (3 buckets and a quota each).
 func BenchmarkDecisionMemory(b *testing.B) {
-	s, reqs := benchServer(b, NewMemory())
-	runDecisions(b, s, reqs)
+	runKeyedDecisions(b, benchLimiter(NewMemory()))
 }
 
 // BenchmarkDecisionRedis: the same against a real redis-server on loopback (one script call a decision), with
 // as many decisions in flight as Envoys would send: Redis's throughput comes from concurrency.
 func BenchmarkDecisionRedis(b *testing.B) {
-	s, reqs := benchServer(b, newRedisStore(b, startRedis(b)))
+	l := benchLimiter(newRedisStore(b, startRedis(b)))
 	b.SetParallelism(32)
-	runDecisions(b, s, reqs)
+	runKeyedDecisions(b, l)
+}
+
+// BenchmarkRateLimitServiceGRPC is a gRPC load run: ShouldRateLimit calls over loopback gRPC to the service, as
+// Envoy's rate-limit filter makes them, 64 in flight, in memory. Client and server share the machine's cores.
+func BenchmarkRateLimitServiceGRPC(b *testing.B) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := grpc.NewServer()
+	NewServer(benchLimiter(NewMemory())).Register(g)
+	go func() { _ = g.Serve(lis) }()
+	defer g.Stop()
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	client := rlsv3.NewRateLimitServiceClient(conn)
+	req := &rlsv3.RateLimitRequest{Domain: Domain, Descriptors: []*commonrl.RateLimitDescriptor{{
+		Entries: []*commonrl.RateLimitDescriptor_Entry{{Key: RouteEntry, Value: "open"}},
+	}}}
+	b.SetParallelism(32)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := client.ShouldRateLimit(context.Background(), req)
+			if err != nil || resp.GetOverallCode() != rlsv3.RateLimitResponse_OK {
+				b.Errorf("decision: %v, %v", resp.GetOverallCode(), err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
 }

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	commonrl "github.com/envoyproxy/go-control-plane/envoy/extensions/common/ratelimit/v3"
-	rlsv3 "github.com/envoyproxy/go-control-plane/envoy/service/ratelimit/v3"
 	"github.com/redis/go-redis/v9"
 
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
@@ -172,24 +170,20 @@ func TestRedisOutage(t *testing.T) {
 	gw := &tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{{Id: "a1", Stages: []*tollgatev1.Stage{{StageName: "prod",
 		MethodThrottles: map[string]*tollgatev1.ThrottleSettings{"*/*": {RateLimit: 10, BurstLimit: 10}}}}}}}
 	table := NewTable(gw, map[string]routetable.Method{"r1": {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"}})
-	open := NewServer(store, false, 20*time.Millisecond)
-	closed := NewServer(store, true, 20*time.Millisecond)
+	open := NewLimiter(store, false, 20*time.Millisecond)
+	closed := NewLimiter(store, true, 20*time.Millisecond)
 	open.SetTable(table)
 	closed.SetTable(table)
-	req := &rlsv3.RateLimitRequest{Domain: Domain, Descriptors: []*commonrl.RateLimitDescriptor{{
-		Entries: []*commonrl.RateLimitDescriptor_Entry{{Key: RouteEntry, Value: "r1"}},
-	}}}
 
 	srv.stop()
 	for _, tt := range []struct {
 		name string
-		s    *Server
-		want rlsv3.RateLimitResponse_Code
-	}{{"open", open, rlsv3.RateLimitResponse_OK}, {"closed", closed, rlsv3.RateLimitResponse_OVER_LIMIT}} {
+		l    *Limiter
+		want Decision
+	}{{"open", open, Allow}, {"closed", closed, Throttled}} {
 		start := time.Now()
-		resp, err := tt.s.ShouldRateLimit(context.Background(), req)
-		if err != nil || resp.GetOverallCode() != tt.want {
-			t.Errorf("%s while Redis is down: %v, %v; want %v", tt.name, resp.GetOverallCode(), err, tt.want)
+		if got := tt.l.Decide(context.Background(), "r1", "", ""); got != tt.want {
+			t.Errorf("%s while Redis is down: %v; want %v", tt.name, got, tt.want)
 		}
 		if took := time.Since(start); took > time.Second {
 			t.Errorf("%s while Redis is down took %s: the timeout does not bound the call", tt.name, took)

@@ -25,10 +25,10 @@ var errUnknownPlan = errors.New("unknown usage plan")
 const unknownPlanMessage = "Invalid Usage Plan ID specified"
 
 // UsageHandler serves GET /usageplans/{planId}/usage?keyId=&startDate=YYYY-MM-DD&endDate=YYYY-MM-DD.
-func (s *Server) UsageHandler() http.Handler {
+func (l *Limiter) UsageHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		report, err := s.usage(r, r.PathValue("planId"), q.Get("keyId"), q.Get("startDate"), q.Get("endDate"))
+		report, err := l.usage(r, r.PathValue("planId"), q.Get("keyId"), q.Get("startDate"), q.Get("endDate"))
 		w.Header().Set("Content-Type", "application/json")
 		switch {
 		case errors.Is(err, errUnknownPlan):
@@ -48,8 +48,8 @@ func (s *Server) UsageHandler() http.Handler {
 	})
 }
 
-func (s *Server) usage(r *http.Request, planID, keyID, startDate, endDate string) (*UsageReport, error) {
-	plan := s.table.Load().plans[planID]
+func (l *Limiter) usage(r *http.Request, planID, keyID, startDate, endDate string) (*UsageReport, error) {
+	plan := l.table.Load().plans[planID]
 	if plan == nil {
 		return nil, errUnknownPlan
 	}
@@ -79,7 +79,7 @@ func (s *Server) usage(r *http.Request, planID, keyID, startDate, endDate string
 	}
 	report := &UsageReport{UsagePlanID: planID, StartDate: startDate, EndDate: endDate, Values: map[string][][2]*int64{}}
 	for _, k := range keys {
-		counts, err := s.store.Usage(r.Context(), UsageKey(planID, k), names)
+		counts, err := l.store.Usage(r.Context(), UsageKey(planID, k), names)
 		if err != nil {
 			return nil, err
 		}

@@ -13,8 +13,8 @@ import (
 
 func TestUsageReport(t *testing.T) {
 	store := NewMemory()
-	s := NewServer(store, false, 0)
-	s.SetTable(NewTable(&tollgatev1.Gateway{UsagePlans: []*tollgatev1.UsagePlan{
+	l := NewLimiter(store, false, 0)
+	l.SetTable(NewTable(&tollgatev1.Gateway{UsagePlans: []*tollgatev1.UsagePlan{
 		{Id: "p1", KeyIds: []string{"k1", "k2"}, Quota: &tollgatev1.QuotaSettings{Limit: 5, Period: "WEEK"}},
 		{Id: "p2", KeyIds: []string{"k1"}},
 	}}, map[string]routetable.Method{}))
@@ -44,7 +44,7 @@ func TestUsageReport(t *testing.T) {
 		{"reversed dates", "/usageplans/p1/usage?startDate=2026-11-25&endDate=2026-11-24", 400, ""},
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /usageplans/{planId}/usage", s.UsageHandler())
+	mux.Handle("GET /usageplans/{planId}/usage", l.UsageHandler())
 	for _, tt := range tests {
 		rec := httptest.NewRecorder()
 		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tt.url, nil))

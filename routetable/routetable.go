@@ -11,10 +11,12 @@ import (
 // RouteHeader is the gRPC metadata key under which Envoy sends the route's name to an ext service.
 const RouteHeader = "x-tollgate-route"
 
-// The ext_authz check of an API key learns the route's API stage from these context extensions.
+// The ext_authz check of an API key learns the route's API stage, and the route whose limits it decides, from
+// these context extensions.
 const (
 	APIIDExtension = "apiId"
 	StageExtension = "stage"
+	RouteExtension = "route"
 )
 
 // APIKeyHeader is where clients send their API key.

@@ -13,21 +13,21 @@ import (
 )
 
 // API keys are checked by Tollgate's ext_authz service, switched on only for the methods that require a key; the
-// route tells the service which API stage it belongs to.
+// route tells the service which API stage it belongs to, and its name, whose limits the service decides too.
 
 const extAuthzFilterName = "envoy.filters.http.ext_authz"
 
 // extAuthzIdle keeps the ext_authz filter from calling out on a route that requires no key.
 var extAuthzIdle = mustAny(&extauthz.ExtAuthzPerRoute{Override: &extauthz.ExtAuthzPerRoute_Disabled{Disabled: true}})
 
-// requireAPIKey switches the key check on for a route of an API stage.
+// requireAPIKey switches the key check on for a named route of an API stage.
 func requireAPIKey(r *route.Route, apiID, stage string) {
 	if r.TypedPerFilterConfig == nil {
 		r.TypedPerFilterConfig = map[string]*anypb.Any{}
 	}
 	r.TypedPerFilterConfig[extAuthzFilterName] = mustAny(&route.FilterConfig{Config: mustAny(&extauthz.ExtAuthzPerRoute{
 		Override: &extauthz.ExtAuthzPerRoute_CheckSettings{CheckSettings: &extauthz.CheckSettings{
-			ContextExtensions: map[string]string{routetable.APIIDExtension: apiID, routetable.StageExtension: stage},
+			ContextExtensions: map[string]string{routetable.APIIDExtension: apiID, routetable.StageExtension: stage, routetable.RouteExtension: r.GetName()},
 		}},
 	})})
 }

@@ -78,7 +78,7 @@ func (o *Output) switchedOffFilters() []*hcm.HttpFilter {
 	if o.usesKeys {
 		filters = append(filters, extAuthzFilter(envoy.XDSCluster))
 	}
-	if len(o.RateLimited) > 0 {
+	if o.usesRateLimitService {
 		filters = append(filters, rateLimitFilter(envoy.XDSCluster))
 	}
 	if len(o.Lambda) > 0 {

@@ -6,15 +6,16 @@ import (
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	ratelimitfilter "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ratelimit/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
-	metadatav3 "github.com/envoyproxy/go-control-plane/envoy/type/metadata/v3"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/tollgate-gw/tollgate/ratelimit"
 	"github.com/tollgate-gw/tollgate/routetable"
 )
 
-// Throttles and quotas are enforced by Tollgate's rate-limit service, called by Envoy's rate-limit filter only on
-// routes that carry rate limits: the methods some throttle or quota applies to.
+// Throttles and quotas apply to the methods some throttle or quota covers. Tollgate decides them in one of two
+// places, so that a request costs Envoy at most one call to Tollgate: the API key check decides them for the
+// methods that require a key, in the call that admits the key; Envoy's rate-limit filter asks Tollgate's
+// rate-limit service for the others.
 
 // rateLimited reports whether any throttle or quota can apply to a method of a stage.
 func (t *translator) rateLimitedMethod(s stageContext, key routetable.Method, keyRequired bool) bool {
@@ -40,23 +41,13 @@ func (t *translator) rateLimitedMethod(s stageContext, key routetable.Method, ke
 	return false
 }
 
-// rateLimits describe a request to the service: the route, and the key and plan the API key check admitted it
-// with (from ext_authz's dynamic metadata, absent when the method requires no key).
+// rateLimits describe a request to the rate-limit service: the route. Methods that require a key never get
+// here; the key check decides their limits (extproc.Authz).
 func rateLimits(routeName string) []*route.RateLimit {
-	fromKeyCheck := func(entry string) *route.RateLimit_Action {
-		return &route.RateLimit_Action{ActionSpecifier: &route.RateLimit_Action_Metadata{Metadata: &route.RateLimit_Action_MetaData{
-			DescriptorKey: entry,
-			MetadataKey:   &metadatav3.MetadataKey{Key: extAuthzFilterName, Path: []*metadatav3.MetadataKey_PathSegment{{Segment: &metadatav3.MetadataKey_PathSegment_Key{Key: entry}}}},
-			Source:        route.RateLimit_Action_MetaData_DYNAMIC,
-			SkipIfAbsent:  true,
-		}}}
-	}
 	return []*route.RateLimit{{Actions: []*route.RateLimit_Action{
 		{ActionSpecifier: &route.RateLimit_Action_GenericKey_{GenericKey: &route.RateLimit_Action_GenericKey{
 			DescriptorKey: ratelimit.RouteEntry, DescriptorValue: routeName,
 		}}},
-		fromKeyCheck(ratelimit.APIKeyEntry),
-		fromKeyCheck(ratelimit.UsagePlanEntry),
 	}}}
 }
 

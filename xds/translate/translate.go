@@ -33,7 +33,11 @@ type Output struct {
 	domain string
 	// usesKeys is true when some method requires an API key: the listener then has the ext_authz filter.
 	usesKeys bool
-	// RateLimited lists the routes with rate limits, by route name, for the rate-limit service.
+	// usesRateLimitService is true when some method without a key has limits: the listener then has the
+	// rate-limit filter.
+	usesRateLimitService bool
+	// RateLimited lists the routes with limits, by route name, for the limiter behind the key check and the
+	// rate-limit service.
 	RateLimited map[string]routetable.Method
 }
 
@@ -72,7 +76,7 @@ func Gateway(gw *tollgatev1.Gateway) (*Output, error) {
 	if err := t.probs.Err(); err != nil {
 		return nil, err
 	}
-	return &Output{Routes: routeConfiguration(vhosts), Clusters: t.sortedClusters(), Lambda: t.lambdaRoutes, domain: t.domain, usesKeys: t.usesKeys, RateLimited: t.rateLimited}, nil
+	return &Output{Routes: routeConfiguration(vhosts), Clusters: t.sortedClusters(), Lambda: t.lambdaRoutes, domain: t.domain, usesKeys: t.usesKeys, usesRateLimitService: t.usesRateLimitService, RateLimited: t.rateLimited}, nil
 }
 
 // idleFilters are the per-filter settings that keep the filters some routes switch on idle on every other
@@ -98,7 +102,9 @@ type translator struct {
 	clusters     map[string]*cluster.Cluster
 	lambdaRoutes routetable.Table
 	usesKeys     bool
-	rateLimited  map[string]routetable.Method
+	// usesRateLimitService: some method without a key has limits.
+	usesRateLimitService bool
+	rateLimited          map[string]routetable.Method
 }
 
 type stageContext struct {
@@ -206,10 +212,17 @@ func (t *translator) methodRoute(s stageContext, pr parsedResource, m *tollgatev
 		t.usesKeys = true
 	}
 	key := routetable.Method{APIID: s.api.GetId(), Stage: s.stage.GetStageName(), Resource: pr.res.GetPath(), HTTPMethod: m.GetHttpMethod()}
-	// Envoy rate-limits routes that forward; a MOCK answered by Envoy itself has nothing to limit.
-	if action := r.GetRoute(); action != nil && t.rateLimitedMethod(s, key, m.GetApiKeyRequired()) {
-		action.RateLimits = rateLimits(r.GetName())
-		t.rateLimited[r.GetName()] = key
+	if t.rateLimitedMethod(s, key, m.GetApiKeyRequired()) {
+		switch action := r.GetRoute(); {
+		case m.GetApiKeyRequired():
+			// The key check decides the limits, MOCKs included: it runs before Envoy answers them.
+			t.rateLimited[r.GetName()] = key
+		case action != nil:
+			action.RateLimits = rateLimits(r.GetName())
+			t.rateLimited[r.GetName()] = key
+			t.usesRateLimitService = true
+		}
+		// A MOCK without a key is answered by Envoy itself, before the rate-limit filter would run.
 	}
 	return r
 }

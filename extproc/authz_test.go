@@ -1,0 +1,91 @@
+package extproc
+
+import (
+	"context"
+	"testing"
+
+	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
+	"google.golang.org/grpc/codes"
+
+	"github.com/tollgate-gw/tollgate/apikeys"
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+	"github.com/tollgate-gw/tollgate/ratelimit"
+	"github.com/tollgate-gw/tollgate/routetable"
+)
+
+// TestAuthzCheck walks one key through a plan whose quota admits two requests, on a route whose stage throttle
+// admits three at once: the key check answers bad keys, throttles and the quota as API Gateway does, in one call.
+func TestAuthzCheck(t *testing.T) {
+	gw := &tollgatev1.Gateway{
+		Apis: []*tollgatev1.RestApi{{Id: "a1", Stages: []*tollgatev1.Stage{{StageName: "prod",
+			MethodThrottles: map[string]*tollgatev1.ThrottleSettings{"/pets/GET": {RateLimit: 0.001, BurstLimit: 3}}}}}},
+		ApiKeys: []*tollgatev1.ApiKey{
+			{Id: "k1", Value: "alice-0123456789abcdefgh", Enabled: true},
+			{Id: "k2", Value: "bob-0123456789abcdefghij", Enabled: true},
+		},
+		UsagePlans: []*tollgatev1.UsagePlan{{Id: "p1", KeyIds: []string{"k1", "k2"},
+			Quota:     &tollgatev1.QuotaSettings{Limit: 2, Period: "DAY"},
+			ApiStages: []*tollgatev1.ApiStage{{ApiId: "a1", Stage: "prod"}}}},
+	}
+	limiter := ratelimit.NewLimiter(ratelimit.NewMemory(), false, 0)
+	limiter.SetTable(ratelimit.NewTable(gw, map[string]routetable.Method{
+		"a1/prod/GET/pets": {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"},
+	}))
+	a := NewAuthz(limiter)
+	a.SetKeys(apikeys.New(gw))
+
+	check := func(key string) *authv3.CheckResponse {
+		headers := map[string]string{"x-request-id": "req-1"}
+		if key != "" {
+			headers[routetable.APIKeyHeader] = key
+		}
+		resp, err := a.Check(context.Background(), &authv3.CheckRequest{Attributes: &authv3.AttributeContext{
+			Request: &authv3.AttributeContext_Request{Http: &authv3.AttributeContext_HttpRequest{Headers: headers}},
+			ContextExtensions: map[string]string{
+				routetable.APIIDExtension: "a1", routetable.StageExtension: "prod", routetable.RouteExtension: "a1/prod/GET/pets",
+			},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	steps := []struct {
+		name, key  string
+		wantStatus int // 0: admitted
+		wantBody   string
+		wantType   string
+	}{
+		{"no key", "", 403, `{"message":"Forbidden"}`, "ForbiddenException"},
+		{"unknown key", "mallory-0123456789abcdefgh", 403, `{"message":"Forbidden"}`, "ForbiddenException"},
+		{"first request", "alice-0123456789abcdefgh", 0, "", ""},
+		{"second request", "alice-0123456789abcdefgh", 0, "", ""},
+		{"quota used up", "alice-0123456789abcdefgh", 429, `{"message":"Limit Exceeded"}`, "LimitExceededException"},
+		{"another key, its own quota", "bob-0123456789abcdefghij", 0, "", ""},
+		// The stage bucket (3 at once) is shared by both keys; a throttled request uses no quota.
+		{"stage throttle", "bob-0123456789abcdefghij", 429, `{"message":"Too Many Requests"}`, "TooManyRequestsException"},
+	}
+	for _, s := range steps {
+		resp := check(s.key)
+		if s.wantStatus == 0 {
+			if codes.Code(resp.GetStatus().GetCode()) != codes.OK {
+				t.Errorf("%s: refused with %d %s", s.name, resp.GetDeniedResponse().GetStatus().GetCode(), resp.GetDeniedResponse().GetBody())
+				continue
+			}
+			if got := resp.GetDynamicMetadata().GetFields()["apiKeyId"].GetStringValue(); got == "" {
+				t.Errorf("%s: no apiKeyId in the dynamic metadata", s.name)
+			}
+			continue
+		}
+		denied := resp.GetDeniedResponse()
+		headers := map[string]string{}
+		for _, h := range denied.GetHeaders() {
+			headers[h.GetHeader().GetKey()] = h.GetHeader().GetValue()
+		}
+		if int(denied.GetStatus().GetCode()) != s.wantStatus || denied.GetBody() != s.wantBody || headers["x-amzn-ErrorType"] != s.wantType ||
+			headers["x-amzn-RequestId"] != "req-1" {
+			t.Errorf("%s: %d %s %v; want %d %s %s with the request id", s.name, denied.GetStatus().GetCode(), denied.GetBody(), headers,
+				s.wantStatus, s.wantBody, s.wantType)
+		}
+	}
+}
