@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,14 +23,41 @@ type Store interface {
 const usageTTL = 100 * 24 * time.Hour
 
 // Redis keeps the state in Redis, so every Tollgate node shares one limit and counts survive restarts. Each
-// decision is one round trip: a Lua script that refills, checks and takes from every bucket and the quota
-// atomically. All keys carry the hash tag {tollgate}, so a decision's keys share a Redis Cluster slot, and a TTL,
-// so idle state expires.
+// decision is one Lua script that refills, checks and takes from every bucket and the quota atomically. All keys
+// carry the hash tag {tollgate}, so a decision's keys share a Redis Cluster slot, and a TTL, so idle state
+// expires.
+//
+// Decisions in flight together share round trips: a few pipelines each send whatever decisions are waiting as
+// one batch. Redis then reads and answers many scripts per system call, which is where its time goes under load;
+// a lone decision still goes out at once.
 type Redis struct {
 	client *redis.Client
 	log    *slog.Logger
 	down   atomic.Bool // an outage is logged once, and its end once
+	queue  chan *pendingDecision
+	stop   chan struct{}
+	wg     sync.WaitGroup // the pipelines
 }
+
+// pendingDecision is one decision waiting for a pipeline.
+type pendingDecision struct {
+	keys     []string
+	args     []any
+	deadline time.Time
+	done     chan decided // buffered: a pipeline never waits for a caller that gave up
+}
+
+type decided struct {
+	decision Decision
+	err      error
+}
+
+// Pipelines and batches: enough pipelines that one slow batch does not hold the others up, batches large enough
+// to take what Envoys send at once.
+const (
+	redisPipelines = 4
+	maxBatch       = 64
+)
 
 // NewRedis connects to url (redis://host:port/db).
 func NewRedis(url string, log *slog.Logger) (*Redis, error) {
@@ -41,11 +69,71 @@ func NewRedis(url string, log *slog.Logger) (*Redis, error) {
 	if opts.PoolSize == 0 {
 		opts.PoolSize = 128
 	}
-	return &Redis{client: redis.NewClient(opts), log: log}, nil
+	r := &Redis{client: redis.NewClient(opts), log: log, queue: make(chan *pendingDecision, maxBatch*redisPipelines), stop: make(chan struct{})}
+	r.wg.Add(redisPipelines)
+	for i := 0; i < redisPipelines; i++ {
+		go r.pipeline()
+	}
+	return r, nil
 }
 
-// Close closes the connections.
-func (r *Redis) Close() error { return r.client.Close() }
+// Close stops the pipelines, once their batches are answered, and closes the connections.
+func (r *Redis) Close() error {
+	close(r.stop)
+	r.wg.Wait()
+	return r.client.Close()
+}
+
+// pipeline sends the waiting decisions, up to maxBatch at a time, until Close.
+func (r *Redis) pipeline() {
+	defer r.wg.Done()
+	batch := make([]*pendingDecision, 0, maxBatch)
+	for {
+		select {
+		case <-r.stop:
+			return
+		case first := <-r.queue:
+			batch = append(batch[:0], first)
+		}
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case p := <-r.queue:
+				batch = append(batch, p)
+			default:
+				break drain
+			}
+		}
+		r.send(batch)
+	}
+}
+
+// send runs a batch of decisions in one round trip, bounded by the latest deadline among them.
+func (r *Redis) send(batch []*pendingDecision) {
+	deadline := batch[0].deadline
+	for _, p := range batch[1:] {
+		if p.deadline.After(deadline) {
+			deadline = p.deadline
+		}
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	pipe := r.client.Pipeline()
+	cmds := make([]*redis.Cmd, len(batch))
+	for i, p := range batch {
+		cmds[i] = decideScript.EvalSha(ctx, pipe, p.keys, p.args...)
+	}
+	_, _ = pipe.Exec(ctx) // each command carries its own error
+	for i, p := range batch {
+		cmd := cmds[i]
+		if redis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
+			// Redis lost its scripts (a restart, SCRIPT FLUSH): Run loads it again.
+			cmd = decideScript.Run(ctx, r.client, p.keys, p.args...)
+		}
+		res, err := cmd.Int()
+		p.done <- decided{Decision(res), err}
+	}
+}
 
 // decideScript: KEYS are the buckets' keys, then the quota's key if there is a quota, then the day's usage key if
 // a key admitted the request. ARGV: now (ms), the number of buckets, whether there is a quota (0/1), whether to
@@ -74,29 +162,18 @@ for i = 1, n do
   tokens[i] = t
   if t < 1 then admitted = false end
 end
--- A bucket is kept, as "tokens:at", until it would be full again: a full bucket is the same as none.
-local function save(take)
-  for i = 1, n do
-    local rate = tonumber(arg(2 * i - 1))
-    local burst = tonumber(arg(2 * i))
-    local ttl = 86400000
-    if rate > 0 then ttl = math.ceil(burst / rate * 1000) + 1000 end
-    redis.call('SET', KEYS[i], tostring(tokens[i] - take) .. ':' .. now, 'PX', ttl)
-  end
-end
 if not admitted then
-  save(0)
+  -- Nothing is taken: the stored states still refill to the same tokens next time.
   return 1
 end
 local next = n + 1
 if hasQuota then
-  local used = tonumber(redis.call('GET', KEYS[next]) or '0')
-  if used >= tonumber(arg(2 * n + 1)) then
-    save(0)
+  -- Counting first and giving back on refusal costs an admitted request one call where reading first costs two.
+  local used = redis.call('INCR', KEYS[next])
+  if used == 1 then redis.call('PEXPIREAT', KEYS[next], arg(2 * n + 2)) end
+  if used > tonumber(arg(2 * n + 1)) then
+    redis.call('DECR', KEYS[next])
     return 2
-  end
-  if redis.call('INCR', KEYS[next]) == 1 then
-    redis.call('PEXPIREAT', KEYS[next], arg(2 * n + 2))
   end
   next = next + 1
 end
@@ -105,7 +182,14 @@ if hasUsage then
     redis.call('PEXPIRE', KEYS[next], arg(2 * n + 3))
   end
 end
-save(1)
+-- A bucket is kept, as "tokens:at", until it would be full again: a full bucket is the same as none.
+for i = 1, n do
+  local rate = tonumber(arg(2 * i - 1))
+  local burst = tonumber(arg(2 * i))
+  local ttl = 86400000
+  if rate > 0 then ttl = math.ceil(burst / rate * 1000) + 1000 end
+  redis.call('SET', KEYS[i], tostring(tokens[i] - 1) .. ':' .. now, 'PX', ttl)
+end
 return 0
 `)
 
@@ -127,7 +211,7 @@ func (r *Redis) Decide(ctx context.Context, l Limits, now time.Time) (Decision, 
 		keys = append(keys, redisKey(l.UsageKey+"/"+DayOf(now)))
 	}
 	args = append(args, quotaLimit, quotaExpiry, usageTTL.Milliseconds())
-	res, err := decideScript.Run(ctx, r.client, keys, args...).Int()
+	res, err := r.pipelined(ctx, keys, args)
 	if err != nil {
 		if !r.down.Swap(true) {
 			r.log.Error("Redis is unavailable: rate limits follow rateLimit.failureMode until it is back", "err", err)
@@ -137,7 +221,27 @@ func (r *Redis) Decide(ctx context.Context, l Limits, now time.Time) (Decision, 
 	if r.down.Swap(false) {
 		r.log.Info("Redis is available again")
 	}
-	return Decision(res), nil
+	return res, nil
+}
+
+// pipelined hands a decision to the pipelines and waits for it, or for ctx.
+func (r *Redis) pipelined(ctx context.Context, keys []string, args []any) (Decision, error) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(DefaultTimeout)
+	}
+	p := &pendingDecision{keys: keys, args: args, deadline: deadline, done: make(chan decided, 1)}
+	select {
+	case r.queue <- p:
+	case <-ctx.Done():
+		return Allow, ctx.Err()
+	}
+	select {
+	case d := <-p.done:
+		return d.decision, d.err
+	case <-ctx.Done():
+		return Allow, ctx.Err()
+	}
 }
 
 // Usage reads the daily usage counts with one MGET.

@@ -86,8 +86,11 @@ func newRedisStore(t testing.TB, r *redisServer) *Redis {
 
 // TestRedisDecidesAsMemory replays the memory store's scenario against Redis: the same decisions.
 func TestRedisDecidesAsMemory(t *testing.T) {
-	store := newRedisStore(t, startRedis(t))
-	start := at("2026-11-25T10:00:00Z")
+	srv := startRedis(t)
+	store := newRedisStore(t, srv)
+	// Redis expires a quota count at its period's real end, so the scenario runs today: 10:00 UTC, whose day has
+	// not ended yet.
+	start := time.Now().UTC().Truncate(24 * time.Hour).Add(10 * time.Hour)
 	limits := Limits{
 		Buckets: []BucketLimit{{Key: "plan", Throttle: Throttle{RateLimit: 1, BurstLimit: 2}}, {Key: "stage", Throttle: Throttle{RateLimit: 100, BurstLimit: 100}}},
 		Quota:   &QuotaLimit{Key: "quota", Quota: Quota{Limit: 3, Period: Day}},
@@ -103,6 +106,16 @@ func TestRedisDecidesAsMemory(t *testing.T) {
 		got, err := store.Decide(context.Background(), limits, start.Add(s.after))
 		if err != nil || got != s.want {
 			t.Errorf("step %d (+%s): %v, %v; want %v", i, s.after, got, err, s.want)
+		}
+	}
+	// Each period's count expires when its period ends.
+	c := redis.NewClient(&redis.Options{Addr: srv.addr()})
+	defer c.Close()
+	for _, day := range []time.Time{start, start.Add(14 * time.Hour)} {
+		key := redisKey("quota/" + strconv.FormatInt(day.Truncate(24*time.Hour).Unix(), 10))
+		wantExpiry := day.Truncate(24*time.Hour).AddDate(0, 0, 1)
+		if at := c.PExpireTime(context.Background(), key).Val(); at != time.Duration(wantExpiry.UnixMilli())*time.Millisecond {
+			t.Errorf("%s expires at %v, want %s", key, at, wantExpiry)
 		}
 	}
 }
@@ -197,4 +210,41 @@ func TestRedisOutage(t *testing.T) {
 		}
 	}
 	t.Errorf("no recovery after Redis came back: %v", last)
+}
+
+// TestRedisReloadsItsScript: a Redis that lost its scripts (restarted, or SCRIPT FLUSH) still decides, for every
+// decision of a batch in flight.
+func TestRedisReloadsItsScript(t *testing.T) {
+	srv := startRedis(t)
+	store := newRedisStore(t, srv)
+	c := redis.NewClient(&redis.Options{Addr: srv.addr()})
+	defer c.Close()
+	if err := c.ScriptFlush(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	limits := Limits{Buckets: []BucketLimit{{Key: "flushed", Throttle: Throttle{RateLimit: 0, BurstLimit: 5}}}}
+	decisions := make(chan Decision, 8)
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, err := store.Decide(context.Background(), limits, time.Now())
+			if err != nil {
+				t.Error(err)
+			}
+			decisions <- d
+		}()
+	}
+	wg.Wait()
+	close(decisions)
+	admitted := 0
+	for d := range decisions {
+		if d == Allow {
+			admitted++
+		}
+	}
+	if admitted != 5 {
+		t.Errorf("admitted %d of 8 after a script flush, want the burst, 5", admitted)
+	}
 }
