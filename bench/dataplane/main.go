@@ -27,6 +27,13 @@ import (
 )
 
 func main() {
+	if addr := os.Getenv(noopServiceEnv); addr != "" {
+		if err := serveNoop(addr); err != nil {
+			fmt.Fprintln(os.Stderr, "no-op service:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	duration := flag.Duration("duration", 10*time.Second, "load per target per round")
 	rounds := flag.Int("rounds", 3, "rounds, alternating targets so drift hits both alike")
 	conns := flag.Int("connections", 32, "concurrent keep-alive connections")
@@ -36,7 +43,7 @@ func main() {
 	generator := flag.String("generator", os.Getenv("LOAD_GENERATOR"), "an external load generator printing fortio-format JSON "+
 		"(e.g. Nighthawk with --output-format fortio); run as `sh -c \"GENERATOR [-H 'Host: H'] URL\"`; default: the built-in one")
 	flag.StringVar(&profileFile, "cpuprofile", "", "write a CPU profile of Tollgate, taken during the first keyed+throttled run, to this file")
-	phases := flag.String("phases", "dataplane,lambda,keyed,reload", "the measurements to make, comma-separated")
+	phases := flag.String("phases", "dataplane,floor,lambda,keyed,reload", "the measurements to make, comma-separated")
 	flag.Parse()
 	for _, p := range strings.Split(*phases, ",") {
 		enabled[strings.TrimSpace(p)] = true
@@ -53,7 +60,7 @@ func main() {
 // profileFile, when set, receives Tollgate's CPU profile during the keyed phase (from its admin /debug/pprof).
 var profileFile string
 
-// enabled holds the phases to run: dataplane, lambda, keyed, reload.
+// enabled holds the phases to run: dataplane, floor, lambda, keyed, reload.
 var enabled = map[string]bool{}
 
 func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads int) error {
@@ -87,8 +94,16 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 			return err
 		}
 	}
+	var fl *floor
+	if enabled["floor"] {
+		f, err := measureFloor(ctx, envoyBin, dir, backendAddr)
+		if err != nil {
+			return err
+		}
+		fl = &f
+	}
 	if enabled["lambda"] || enabled["keyed"] {
-		if err := measureExtensions(ctx, tollgateBin, envoyBin, dir, backendAddr); err != nil {
+		if err := measureExtensions(ctx, tollgateBin, envoyBin, dir, backendAddr, fl); err != nil {
 			return err
 		}
 	}
@@ -144,8 +159,9 @@ func compareDataPlane(duration time.Duration, rounds, conns int, bare string, gw
 }
 
 // measureExtensions times what Tollgate's own services add: the Lambda proxy against invoking the function
-// directly, and an API key check with a rate-limit decision against a passthrough route.
-func measureExtensions(ctx context.Context, tollgateBin, envoyBin, dir, backendAddr string) error {
+// directly, and an API key check with a rate-limit decision against a passthrough route; fl, when measured, is
+// what calls to a service that does nothing add.
+func measureExtensions(ctx context.Context, tollgateBin, envoyBin, dir, backendAddr string, fl *floor) error {
 	// A second gateway for the Lambda phase: a gateway with Lambda routes runs ext_proc in its filter chain,
 	// which the data-plane comparison above must not include.
 	fn, err := startLambda(ctx, dir)
@@ -165,6 +181,9 @@ func measureExtensions(ctx context.Context, tollgateBin, envoyBin, dir, backendA
 		fmt.Printf("Lambda proxy, echo function under the RIE, %d sequential calls each:\n", len(direct))
 		fmt.Printf("  direct Invoke:    p50 %s, p99 %s\n", pct(direct, 50), pct(direct, 99))
 		fmt.Printf("  through Tollgate: p50 %s, p99 %s (added at p50: %s)\n", pct(viaGW, 50), pct(viaGW, 99), pct(viaGW, 50)-pct(direct, 50))
+		if fl != nil {
+			fmt.Printf("  of which no-op ext_proc exchanges would add %s (floor); the rest is Envoy's hop and Tollgate's work\n", fl.procP50)
+		}
 	}
 	if !enabled["keyed"] {
 		return nil
@@ -208,6 +227,10 @@ func measureExtensions(ctx context.Context, tollgateBin, envoyBin, dir, backendA
 	fmt.Printf("  passthrough:     p50 %s, p99 %s; %s\n", pct(plainLat, 50), pct(plainLat, 99), cpu(plainCPU, len(plainLat)))
 	fmt.Printf("  keyed+throttled: p50 %s, p99 %s; %s (added: p50 %s, p99 %s)\n", pct(keyedLat, 50), pct(keyedLat, 99),
 		cpu(keyedCPU, len(keyedLat)), pct(keyedLat, 50)-pct(plainLat, 50), pct(keyedLat, 99)-pct(plainLat, 99))
+	if fl != nil {
+		fmt.Printf("  added vs a no-op ext_authz call (floor): p50 %.2f×, p99 %.2f×\n",
+			float64(pct(keyedLat, 50)-pct(plainLat, 50))/float64(fl.authzP50), float64(pct(keyedLat, 99)-pct(plainLat, 99))/float64(fl.authzP99))
+	}
 	return nil
 }
 

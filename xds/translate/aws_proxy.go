@@ -31,7 +31,9 @@ const extProcFilterName = "envoy.filters.http.ext_proc"
 // build the event, the whole Invoke response to turn the function's answer into the client's. The response body
 // is STREAMED so that Envoy sends it right behind the response headers (send_body_without_waiting_for_header_
 // response works in that mode only): the service answers headers and body together once the body is complete,
-// saving a round trip to Tollgate on every call.
+// saving a round trip to Tollgate on every call. The request body stays BUFFERED: streamed the same way it
+// would save a round trip on requests with a body, but Envoy then drops content-length and sends the Invoke call
+// chunked, and Lambda's Invoke API documents no chunked requests.
 var lambdaProcessing = &extproc.ProcessingMode{
 	RequestHeaderMode:   extproc.ProcessingMode_SEND,
 	RequestBodyMode:     extproc.ProcessingMode_BUFFERED,
@@ -176,8 +178,9 @@ func extProcFilter(cluster string) *hcm.HttpFilter {
 			RequestAttributes:                       []string{routetable.SourceAddressAttribute},
 			// Building an event or decoding a response takes microseconds; this bounds a stuck service.
 			MessageTimeout: durationpb.New(5e9),
-			// The Lambda call replaces the method and path of the client's request.
-			MutationRules: &mutationrules.HeaderMutationRules{AllowAllRouting: wrapperspb.Bool(true)},
+			// The Lambda call replaces the method and path of the client's request, and carries none of its
+			// headers, Envoy's x-envoy-* ones included.
+			MutationRules: &mutationrules.HeaderMutationRules{AllowAllRouting: wrapperspb.Bool(true), AllowEnvoy: wrapperspb.Bool(true)},
 			// The API key check's result (key id), for the event's identity.apiKeyId.
 			MetadataOptions: &extproc.MetadataOptions{ForwardingNamespaces: &extproc.MetadataOptions_MetadataNamespaces{
 				Untyped: []string{extAuthzFilterName},
