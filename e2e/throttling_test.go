@@ -42,7 +42,10 @@ func TestThrottlingAndQuotas(t *testing.T) {
 	}
 	cfg.APIs = []apiConfig{{ID: "keyed", Definition: "keyed.yaml", Stages: []stageConfig{
 		{StageName: "prod", Variables: map[string]string{"backend": backend.addr},
-			MethodSettings: map[string]methodSetting{"/open/GET": {ThrottlingRateLimit: 0.001, ThrottlingBurstLimit: 2}}},
+			MethodSettings: map[string]methodSetting{
+				"/open/GET": {ThrottlingRateLimit: 0.001, ThrottlingBurstLimit: 2},
+				"/ping/GET": {ThrottlingRateLimit: 0.001, ThrottlingBurstLimit: 1},
+			}},
 		{StageName: "dev", Variables: map[string]string{"backend": backend.addr}},
 	}}}
 	gw := startGateway(t, cfg, map[string]string{"keyed.yaml": "apikeys/keyed.yaml"})
@@ -60,6 +63,15 @@ func TestThrottlingAndQuotas(t *testing.T) {
 		if got := r.header.Get("x-amzn-ErrorType"); got != "TooManyRequestsException" {
 			t.Errorf("x-amzn-ErrorType = %q", got)
 		}
+	})
+
+	// A MOCK is throttled as any method is, though Envoy answers it itself.
+	t.Run("MockThrottle", func(t *testing.T) {
+		c := call{method: "GET", url: gw.url("/prod/ping"), host: host}
+		if r := send(t, c); r.status != http.StatusOK {
+			t.Fatalf("request within the burst: %d %s", r.status, r.body)
+		}
+		expectJSONMessage(t, c, send(t, c), http.StatusTooManyRequests, "Too Many Requests")
 	})
 
 	t.Run("Quota", func(t *testing.T) {

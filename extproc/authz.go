@@ -46,17 +46,23 @@ func (a *Authz) Register(g *grpc.Server) { authv3.RegisterAuthorizationServer(g,
 const MetadataNamespace = "envoy.filters.http.ext_authz"
 
 // Check admits a request whose x-api-key is an enabled key in a usage plan for the route's API stage and whose
-// limits let it through. It answers a bad key with API Gateway's 403 {"message":"Forbidden"}, and a throttle or
-// quota refusal with API Gateway's 429.
+// limits let it through; on a route without an API stage it checks the limits only. It answers a bad key with
+// API Gateway's 403 {"message":"Forbidden"}, and a throttle or quota refusal with API Gateway's 429.
 func (a *Authz) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.CheckResponse, error) {
 	ext := req.GetAttributes().GetContextExtensions()
 	http := req.GetAttributes().GetRequest().GetHttp()
-	grant, ok := a.keys.Load().Check(http.GetHeaders()[routetable.APIKeyHeader], ext[routetable.APIIDExtension], ext[routetable.StageExtension])
-	if !ok {
-		return denied(gatewayresponse.Default(gatewayresponse.InvalidAPIKey), http.GetHeaders()["x-request-id"]), nil
+	var grant apikeys.Grant
+	if apiID := ext[routetable.APIIDExtension]; apiID != "" {
+		var ok bool
+		if grant, ok = a.keys.Load().Check(http.GetHeaders()[routetable.APIKeyHeader], apiID, ext[routetable.StageExtension]); !ok {
+			return denied(gatewayresponse.Default(gatewayresponse.InvalidAPIKey), http.GetHeaders()["x-request-id"]), nil
+		}
 	}
 	if decision := a.limiter.Decide(ctx, ext[routetable.RouteExtension], grant.KeyID, grant.PlanID); decision != ratelimit.Allow {
 		return denied(decision.Response(), http.GetHeaders()["x-request-id"]), nil
+	}
+	if grant.KeyID == "" {
+		return &authv3.CheckResponse{Status: &status.Status{Code: int32(codes.OK)}, HttpResponse: &authv3.CheckResponse_OkResponse{OkResponse: &authv3.OkHttpResponse{}}}, nil
 	}
 	return &authv3.CheckResponse{
 		Status: &status.Status{Code: int32(codes.OK)},

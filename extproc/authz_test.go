@@ -89,3 +89,30 @@ func TestAuthzCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthzLimitsOnly: a check without an API stage (a MOCK with limits) checks no key, only the limits.
+func TestAuthzLimitsOnly(t *testing.T) {
+	gw := &tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{{Id: "a1", Stages: []*tollgatev1.Stage{{StageName: "prod",
+		MethodThrottles: map[string]*tollgatev1.ThrottleSettings{"*/*": {RateLimit: 0.001, BurstLimit: 1}}}}}}}
+	limiter := ratelimit.NewLimiter(ratelimit.NewMemory(), false, 0)
+	limiter.SetTable(ratelimit.NewTable(gw, map[string]routetable.Method{
+		"a1/prod/GET/health": {APIID: "a1", Stage: "prod", Resource: "/health", HTTPMethod: "GET"},
+	}))
+	a := NewAuthz(limiter)
+	req := &authv3.CheckRequest{Attributes: &authv3.AttributeContext{
+		Request:           &authv3.AttributeContext_Request{Http: &authv3.AttributeContext_HttpRequest{}},
+		ContextExtensions: map[string]string{routetable.RouteExtension: "a1/prod/GET/health"},
+	}}
+	for i, want := range []int{0, 429} {
+		resp, err := a.Check(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := int(resp.GetDeniedResponse().GetStatus().GetCode()); got != want {
+			t.Errorf("request %d without a key: status %d (%s), want %d", i+1, got, resp.GetDeniedResponse().GetBody(), want)
+		}
+		if len(resp.GetDynamicMetadata().GetFields()) != 0 {
+			t.Errorf("request %d: metadata %v for a request no key admitted", i+1, resp.GetDynamicMetadata())
+		}
+	}
+}

@@ -11,8 +11,8 @@ import (
 // RouteHeader is the gRPC metadata key under which Envoy sends the route's name to an ext service.
 const RouteHeader = "x-tollgate-route"
 
-// The ext_authz check of an API key learns the route's API stage, and the route whose limits it decides, from
-// these context extensions.
+// The ext_authz check learns the route's API stage, and the route whose limits it decides, from these context
+// extensions. A check without an API stage checks no key, only the route's limits.
 const (
 	APIIDExtension = "apiId"
 	StageExtension = "stage"

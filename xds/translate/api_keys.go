@@ -13,7 +13,8 @@ import (
 )
 
 // API keys are checked by Tollgate's ext_authz service, switched on only for the methods that require a key; the
-// route tells the service which API stage it belongs to, and its name, whose limits the service decides too.
+// route tells the service which API stage it belongs to, and its name, whose limits the service decides too. A
+// MOCK with limits and no key calls the same check with its name only: its limits, no key.
 
 const extAuthzFilterName = "envoy.filters.http.ext_authz"
 
@@ -28,6 +29,18 @@ func requireAPIKey(r *route.Route, apiID, stage string) {
 	r.TypedPerFilterConfig[extAuthzFilterName] = mustAny(&route.FilterConfig{Config: mustAny(&extauthz.ExtAuthzPerRoute{
 		Override: &extauthz.ExtAuthzPerRoute_CheckSettings{CheckSettings: &extauthz.CheckSettings{
 			ContextExtensions: map[string]string{routetable.APIIDExtension: apiID, routetable.StageExtension: stage, routetable.RouteExtension: r.GetName()},
+		}},
+	})})
+}
+
+// limitInKeyCheck switches the check on for a route that requires no key, to decide its limits only.
+func limitInKeyCheck(r *route.Route) {
+	if r.TypedPerFilterConfig == nil {
+		r.TypedPerFilterConfig = map[string]*anypb.Any{}
+	}
+	r.TypedPerFilterConfig[extAuthzFilterName] = mustAny(&route.FilterConfig{Config: mustAny(&extauthz.ExtAuthzPerRoute{
+		Override: &extauthz.ExtAuthzPerRoute_CheckSettings{CheckSettings: &extauthz.CheckSettings{
+			ContextExtensions: map[string]string{routetable.RouteExtension: r.GetName()},
 		}},
 	})})
 }

@@ -75,7 +75,7 @@ func (o *Output) switchedOffFilters() []*hcm.HttpFilter {
 		filters = append(filters, bodyLimitFilter())
 	}
 	filters = append(filters, luaFilter(o.domain))
-	if o.usesKeys {
+	if o.usesKeyCheck {
 		filters = append(filters, extAuthzFilter(envoy.XDSCluster))
 	}
 	if o.usesRateLimitService {

@@ -31,8 +31,9 @@ type Output struct {
 	// Lambda lists the Lambda proxy routes, by route name, for the ext_proc service.
 	Lambda routetable.Table
 	domain string
-	// usesKeys is true when some method requires an API key: the listener then has the ext_authz filter.
-	usesKeys bool
+	// usesKeyCheck is true when some route calls the ext_authz check (methods that require an API key, MOCKs
+	// with limits): the listener then has the ext_authz filter.
+	usesKeyCheck bool
 	// usesRateLimitService is true when some method without a key has limits: the listener then has the
 	// rate-limit filter.
 	usesRateLimitService bool
@@ -76,7 +77,7 @@ func Gateway(gw *tollgatev1.Gateway) (*Output, error) {
 	if err := t.probs.Err(); err != nil {
 		return nil, err
 	}
-	return &Output{Routes: routeConfiguration(vhosts), Clusters: t.sortedClusters(), Lambda: t.lambdaRoutes, domain: t.domain, usesKeys: t.usesKeys, usesRateLimitService: t.usesRateLimitService, RateLimited: t.rateLimited}, nil
+	return &Output{Routes: routeConfiguration(vhosts), Clusters: t.sortedClusters(), Lambda: t.lambdaRoutes, domain: t.domain, usesKeyCheck: t.usesKeyCheck, usesRateLimitService: t.usesRateLimitService, RateLimited: t.rateLimited}, nil
 }
 
 // idleFilters are the per-filter settings that keep the filters some routes switch on idle on every other
@@ -86,7 +87,7 @@ func (t *translator) idleFilters() map[string]*anypb.Any {
 	if len(t.lambdaRoutes) > 0 {
 		idle[extProcFilterName] = extProcIdle
 	}
-	if t.usesKeys {
+	if t.usesKeyCheck {
 		idle[extAuthzFilterName] = extAuthzIdle
 	}
 	return idle
@@ -101,7 +102,7 @@ type translator struct {
 	probs        diag.Problems
 	clusters     map[string]*cluster.Cluster
 	lambdaRoutes routetable.Table
-	usesKeys     bool
+	usesKeyCheck bool
 	// usesRateLimitService: some method without a key has limits.
 	usesRateLimitService bool
 	rateLimited          map[string]routetable.Method
@@ -209,20 +210,23 @@ func (t *translator) methodRoute(s stageContext, pr parsedResource, m *tollgatev
 			return nil
 		}
 		requireAPIKey(r, s.api.GetId(), s.stage.GetStageName())
-		t.usesKeys = true
+		t.usesKeyCheck = true
 	}
 	key := routetable.Method{APIID: s.api.GetId(), Stage: s.stage.GetStageName(), Resource: pr.res.GetPath(), HTTPMethod: m.GetHttpMethod()}
 	if t.rateLimitedMethod(s, key, m.GetApiKeyRequired()) {
+		t.rateLimited[r.GetName()] = key
 		switch action := r.GetRoute(); {
 		case m.GetApiKeyRequired():
-			// The key check decides the limits, MOCKs included: it runs before Envoy answers them.
-			t.rateLimited[r.GetName()] = key
+			// The key check decides the limits, in the same call.
 		case action != nil:
 			action.RateLimits = rateLimits(r.GetName())
-			t.rateLimited[r.GetName()] = key
 			t.usesRateLimitService = true
+		default:
+			// A MOCK: Envoy answers it without a route action, so rate limits cannot apply, but the check
+			// runs before the answer and decides its limits.
+			limitInKeyCheck(r)
+			t.usesKeyCheck = true
 		}
-		// A MOCK without a key is answered by Envoy itself, before the rate-limit filter would run.
 	}
 	return r
 }
