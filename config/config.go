@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,7 +34,8 @@ type Config struct {
 	UsagePlans []UsagePlan
 	// AccountThrottle limits every API together; nil means no account-level limit.
 	AccountThrottle *Throttle
-	// Redis, when set (redis://host:port/db), holds throttles and quotas for every Tollgate; else memory does.
+	// Redis, when set (redis://host:port/db, or redis+cluster://host:port for a Redis Cluster), holds throttles
+	// and quotas for every Tollgate; else memory does.
 	Redis     string
 	RateLimit RateLimitSettings
 	APIs      []API
@@ -217,8 +219,9 @@ func (c *Config) validateRateLimit(probs *diag.Problems, timeout string) {
 	}
 	c.RateLimit.Timeout = d
 	if c.Redis != "" {
-		if u, err := url.Parse(c.Redis); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-			probs.Addf(c.File, "/redis", "invalid Redis URL %q: want redis://host:port/db", c.Redis)
+		u, err := url.Parse(c.Redis)
+		if err != nil || u.Host == "" || !slices.Contains([]string{"redis", "rediss", "redis+cluster", "rediss+cluster"}, u.Scheme) {
+			probs.Addf(c.File, "/redis", "invalid Redis URL %q: want redis://host:port/db, or redis+cluster://host:port for a Redis Cluster", c.Redis)
 		}
 	}
 }

@@ -67,6 +67,9 @@ func TestParseProblems(t *testing.T) {
 		{"negative throttle", "usagePlans: [{id: p1, throttle: {rateLimit: -1, burstLimit: 1}}]", []string{"/usagePlans/0/throttle: throttle limits must not be negative"}},
 		{"bad quota period", "usagePlans: [{id: p1, quota: {limit: 5, period: YEAR}}]", []string{"/usagePlans/0/quota: usage plan \"p1\": unknown period \"YEAR\""}},
 		{"bad method key", "apis: [{id: a, definition: a.yaml, stages: [{stageName: p, methodSettings: {'pets': {throttlingRateLimit: 1}}}]}]", []string{"/apis/0/stages/0/methodSettings/pets: invalid method key \"pets\""}},
+		{"bad redis scheme", "redis: 'http://127.0.0.1:6379'", []string{"/redis: invalid Redis URL \"http://127.0.0.1:6379\": want redis://host:port/db, or redis+cluster://host:port"}},
+		{"redis without host", "redis: 'redis+cluster://'", []string{"/redis: invalid Redis URL"}},
+		{"bad failure mode", "rateLimit: {failureMode: maybe}", []string{"/rateLimit/failureMode: invalid failure mode \"maybe\""}},
 		{"several at once", "listen: x\napis: [{id: A, definition: a.yaml, stages: [{stageName: '!'}]}]", []string{"/listen:", "/apis/0/id:", "/apis/0/stages/0/stageName:"}},
 	}
 	for _, tt := range tests {

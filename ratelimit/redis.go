@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,7 +32,7 @@ const usageTTL = 100 * 24 * time.Hour
 // one batch. Redis then reads and answers many scripts per system call, which is where its time goes under load;
 // a lone decision still goes out at once.
 type Redis struct {
-	client *redis.Client
+	client redis.UniversalClient // one server, or a Redis Cluster
 	log    *slog.Logger
 	down   atomic.Bool // an outage is logged once, and its end once
 	queue  chan *pendingDecision
@@ -59,22 +60,48 @@ const (
 	maxBatch       = 64
 )
 
-// NewRedis connects to url (redis://host:port/db).
+// clusterScheme marks a Redis Cluster URL: redis+cluster://host:port (or rediss+cluster://) names one or more
+// seed nodes (more as ?addr=host:port), and the client finds the rest and follows the slots as they move.
+const clusterScheme = "+cluster"
+
+// poolSize: every Envoy worker can have many decisions in flight; go-redis's default pool (10 per CPU) would
+// queue them.
+const poolSize = 128
+
+// NewRedis connects to url: redis://host:port/db for one server, redis+cluster://host:port for a Redis Cluster.
 func NewRedis(url string, log *slog.Logger) (*Redis, error) {
-	opts, err := redis.ParseURL(url)
+	client, err := newRedisClient(url)
 	if err != nil {
 		return nil, fmt.Errorf("redis %q: %w", url, err)
 	}
-	// Every Envoy worker can have many decisions in flight; go-redis's default pool (10 per CPU) would queue them.
-	if opts.PoolSize == 0 {
-		opts.PoolSize = 128
-	}
-	r := &Redis{client: redis.NewClient(opts), log: log, queue: make(chan *pendingDecision, maxBatch*redisPipelines), stop: make(chan struct{})}
+	r := &Redis{client: client, log: log, queue: make(chan *pendingDecision, maxBatch*redisPipelines), stop: make(chan struct{})}
 	r.wg.Add(redisPipelines)
 	for i := 0; i < redisPipelines; i++ {
 		go r.pipeline()
 	}
 	return r, nil
+}
+
+func newRedisClient(url string) (redis.UniversalClient, error) {
+	scheme, rest, _ := strings.Cut(url, "://")
+	if base, ok := strings.CutSuffix(scheme, clusterScheme); ok {
+		opts, err := redis.ParseClusterURL(base + "://" + rest)
+		if err != nil {
+			return nil, err
+		}
+		if opts.PoolSize == 0 {
+			opts.PoolSize = poolSize
+		}
+		return redis.NewClusterClient(opts), nil
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	if opts.PoolSize == 0 {
+		opts.PoolSize = poolSize
+	}
+	return redis.NewClient(opts), nil
 }
 
 // Close stops the pipelines, once their batches are answered, and closes the connections.

@@ -7,7 +7,9 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,10 +25,11 @@ import (
 type redisServer struct {
 	t    testing.TB
 	port int
+	args []string // more redis-server options
 	cmd  *exec.Cmd
 }
 
-func startRedis(t testing.TB) *redisServer {
+func startRedis(t testing.TB, args ...string) *redisServer {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -34,7 +37,7 @@ func startRedis(t testing.TB) *redisServer {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	r := &redisServer{t: t, port: port}
+	r := &redisServer{t: t, port: port, args: args}
 	r.start()
 	t.Cleanup(r.stop)
 	return r
@@ -48,7 +51,7 @@ func (r *redisServer) start() {
 			r.t.Fatalf("these tests need Debian's redis-server (make tools installs it, or set TOLLGATE_REDIS_SERVER): %v", err)
 		}
 	}
-	r.cmd = exec.Command(bin, "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	r.cmd = exec.Command(bin, append([]string{"--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}, r.args...)...)
 	if err := r.cmd.Start(); err != nil {
 		r.t.Fatal(err)
 	}
@@ -74,9 +77,52 @@ func (r *redisServer) stop() {
 
 func (r *redisServer) addr() string { return "127.0.0.1:" + strconv.Itoa(r.port) }
 
+// startRedisCluster runs a Redis Cluster of three masters, each serving a third of the slots.
+func startRedisCluster(t testing.TB) []*redisServer {
+	t.Helper()
+	dir := t.TempDir()
+	var nodes []*redisServer
+	for i := 0; i < 3; i++ {
+		nodes = append(nodes, startRedis(t, "--cluster-enabled", "yes", "--cluster-node-timeout", "2000",
+			"--cluster-config-file", filepath.Join(dir, "nodes-"+strconv.Itoa(i)+".conf")))
+	}
+	ctx := context.Background()
+	for i, n := range nodes {
+		c := redis.NewClient(&redis.Options{Addr: n.addr()})
+		first, last := i*16384/3, (i+1)*16384/3-1
+		if err := c.ClusterAddSlotsRange(ctx, first, last).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 {
+			if err := c.ClusterMeet(ctx, "127.0.0.1", strconv.Itoa(nodes[0].port)).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c.Close()
+	}
+	for _, n := range nodes {
+		c := redis.NewClient(&redis.Options{Addr: n.addr()})
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			if info, _ := c.ClusterInfo(ctx).Result(); strings.Contains(info, "cluster_state:ok") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the Redis Cluster did not form on %s", n.addr())
+			}
+		}
+		c.Close()
+	}
+	return nodes
+}
+
 func newRedisStore(t testing.TB, r *redisServer) *Redis {
 	t.Helper()
-	s, err := NewRedis("redis://"+r.addr()+"/0", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return newStoreAt(t, "redis://"+r.addr()+"/0")
+}
+
+func newStoreAt(t testing.TB, url string) *Redis {
+	t.Helper()
+	s, err := NewRedis(url, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,5 +292,50 @@ func TestRedisReloadsItsScript(t *testing.T) {
 	}
 	if admitted != 5 {
 		t.Errorf("admitted %d of 8 after a script flush, want the burst, 5", admitted)
+	}
+}
+
+// TestRedisCluster: against a Redis Cluster, stores seeded with different nodes (two Tollgate nodes) share one
+// bucket and one quota, wherever the {tollgate} slot lives, and the usage report reads the counts back.
+func TestRedisCluster(t *testing.T) {
+	nodes := startRedisCluster(t)
+	stores := []*Redis{
+		newStoreAt(t, "redis+cluster://"+nodes[0].addr()),
+		newStoreAt(t, "redis+cluster://"+nodes[2].addr()+"?addr="+nodes[1].addr()),
+	}
+	limits := Limits{
+		Buckets:  []BucketLimit{{Key: "cluster", Throttle: Throttle{RateLimit: 0, BurstLimit: 30}}},
+		Quota:    &QuotaLimit{Key: "cluster-quota", Quota: Quota{Limit: 20, Period: Day}},
+		UsageKey: "usage/p1/k1",
+	}
+	now := time.Now()
+	var admitted, quota atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < 10; w++ {
+		wg.Add(1)
+		go func(store *Redis) {
+			defer wg.Done()
+			for i := 0; i < 5; i++ {
+				d, err := store.Decide(context.Background(), limits, now)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				switch d {
+				case Allow:
+					admitted.Add(1)
+				case QuotaExceeded:
+					quota.Add(1)
+				}
+			}
+		}(stores[w%2])
+	}
+	wg.Wait()
+	if admitted.Load() != 20 || quota.Load() != 30 {
+		t.Errorf("admitted %d, refused for the quota %d of 50; want the quota's 20 admitted and 30 refused", admitted.Load(), quota.Load())
+	}
+	used, err := stores[1].Usage(context.Background(), "usage/p1/k1", []string{DayOf(now)})
+	if err != nil || len(used) != 1 || used[0] != 20 {
+		t.Errorf("usage = %v, %v; want [20]", used, err)
 	}
 }
