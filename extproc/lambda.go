@@ -19,7 +19,9 @@ import (
 )
 
 // lambdaExchange turns one client request into a Lambda Invoke call and the function's answer into the client's
-// response. Envoy buffers both bodies (the route asks for BUFFERED), so each phase arrives whole.
+// response. Envoy streams both bodies right behind their headers without waiting for answers (the request's
+// arrives whole, from the body-limit filter's buffer), so each phase costs one round trip to Tollgate. Every
+// answer that replaces a body sets the new body's content-length, which Envoy keeps (allow_content_length_header).
 type lambdaExchange struct {
 	route    *routetable.Lambda
 	received time.Time
@@ -32,7 +34,11 @@ type lambdaExchange struct {
 	// route-level response headers do not add to a response this filter rewrites.
 	requestID string
 	invoke    lambdaproxy.Invocation
-	chunks    int // response body chunks received and not answered yet
+	// Body chunks received and not answered yet: Envoy sends a body right behind its headers, and the service
+	// answers headers and chunks together once the body is complete.
+	requestBody    []byte
+	requestChunks  int
+	responseChunks int
 }
 
 func newLambdaExchange(route *routetable.Lambda, now time.Time) *lambdaExchange {
@@ -46,7 +52,7 @@ func (e *lambdaExchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.
 		e.sourceIP = sourceIP(req)
 		e.apiKeyID = req.GetMetadataContext().GetFilterMetadata()[MetadataNamespace].GetFields()["apiKeyId"].GetStringValue()
 		if !r.RequestHeaders.GetEndOfStream() {
-			return one(requestHeadersContinue()), nil // the body comes next, whole (BUFFERED)
+			return nil, nil // answered with the body, which Envoy sends without waiting
 		}
 		common, err := e.invocation(nil)
 		if err != nil {
@@ -57,12 +63,22 @@ func (e *lambdaExchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.
 		return one(&extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestHeaders{
 			RequestHeaders: &extprocv3.HeadersResponse{Response: common}}}), nil
 	case *extprocv3.ProcessingRequest_RequestBody:
-		common, err := e.invocation(r.RequestBody.GetBody())
+		e.requestBody = append(e.requestBody, r.RequestBody.GetBody()...)
+		e.requestChunks++
+		if !r.RequestBody.GetEndOfStream() {
+			return nil, nil
+		}
+		common, err := e.invocation(e.requestBody)
 		if err != nil {
 			return nil, err
 		}
-		return one(&extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestBody{
-			RequestBody: &extprocv3.BodyResponse{Response: common}}}), nil
+		// The headers take the Invoke call's, the last chunk becomes the event and the earlier ones are emptied.
+		resps := []*extprocv3.ProcessingResponse{{Response: &extprocv3.ProcessingResponse_RequestHeaders{
+			RequestHeaders: &extprocv3.HeadersResponse{Response: &extprocv3.CommonResponse{HeaderMutation: common.HeaderMutation}}}}}
+		for i := 1; i < e.requestChunks; i++ {
+			resps = append(resps, requestBodyContinue(&extprocv3.CommonResponse{BodyMutation: clearBody}))
+		}
+		return append(resps, requestBodyContinue(&extprocv3.CommonResponse{BodyMutation: common.BodyMutation})), nil
 	case *extprocv3.ProcessingRequest_ResponseHeaders:
 		if !e.invoked {
 			// Envoy answered before any Invoke call (a 413 for a body over the limit): that answer stands.
@@ -85,7 +101,7 @@ func (e *lambdaExchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.
 			return one(responseBodyContinue(nil)), nil
 		}
 		e.invoke.Payload = append(e.invoke.Payload, r.ResponseBody.GetBody()...)
-		e.chunks++
+		e.responseChunks++
 		if !r.ResponseBody.GetEndOfStream() {
 			return nil, nil
 		}
@@ -108,10 +124,13 @@ func responseBodyContinue(common *extprocv3.CommonResponse) *extprocv3.Processin
 		ResponseBody: &extprocv3.BodyResponse{Response: common}}}
 }
 
-func requestHeadersContinue() *extprocv3.ProcessingResponse {
-	return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestHeaders{
-		RequestHeaders: &extprocv3.HeadersResponse{}}}
+func requestBodyContinue(common *extprocv3.CommonResponse) *extprocv3.ProcessingResponse {
+	return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestBody{
+		RequestBody: &extprocv3.BodyResponse{Response: common}}}
 }
+
+// clearBody empties a body chunk whose content a later chunk's mutation carries.
+var clearBody = &extprocv3.BodyMutation{Mutation: &extprocv3.BodyMutation_ClearBody{ClearBody: true}}
 
 // invocation builds the proxy event from the client's request and rewrites the request into the Invoke call:
 // POST to the function's invocation path with the event as a JSON body and none of the client's headers.
@@ -243,9 +262,8 @@ func (e *lambdaExchange) response(headersOnly bool) []*extprocv3.ProcessingRespo
 		}))
 	}
 	resps := []*extprocv3.ProcessingResponse{responseHeadersContinue(&extprocv3.CommonResponse{HeaderMutation: mutation})}
-	clear := &extprocv3.BodyMutation{Mutation: &extprocv3.BodyMutation_ClearBody{ClearBody: true}}
-	for i := 1; i < e.chunks; i++ {
-		resps = append(resps, responseBodyContinue(&extprocv3.CommonResponse{BodyMutation: clear}))
+	for i := 1; i < e.responseChunks; i++ {
+		resps = append(resps, responseBodyContinue(&extprocv3.CommonResponse{BodyMutation: clearBody}))
 	}
 	return append(resps, responseBodyContinue(&extprocv3.CommonResponse{BodyMutation: body}))
 }

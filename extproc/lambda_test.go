@@ -218,6 +218,45 @@ func TestChunkedResponseBody(t *testing.T) {
 	}
 }
 
+// TestRequestBodyAnsweredWithItsHeaders: Envoy sends a request's body right behind its headers; the service
+// holds the headers' answer until the body is whole, then answers headers and every chunk at once, the event in
+// the last chunk and its length in the headers.
+func TestRequestBodyAnsweredWithItsHeaders(t *testing.T) {
+	ex := newLambdaExchange(testRoute(t, "1.0"), time.Now())
+	post := append([]string{":method", "POST", "content-type", "application/json"}, clientRequest[2:]...)
+	chunk := func(body string, end bool) *extprocv3.ProcessingRequest {
+		return &extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_RequestBody{
+			RequestBody: &extprocv3.HttpBody{Body: []byte(body), EndOfStream: end}}}
+	}
+	for i, msg := range []*extprocv3.ProcessingRequest{requestHeaders(false, post...), chunk(`{"name":`, false)} {
+		if held, err := ex.handle(msg); err != nil || len(held) != 0 {
+			t.Fatalf("message %d answered before the body is whole: %v, %v", i, held, err)
+		}
+	}
+	resps, err := ex.handle(chunk(`"rex"}`, true))
+	if err != nil || len(resps) != 3 {
+		t.Fatalf("handle = %v, %v; want the headers, an emptied chunk and the event", resps, err)
+	}
+	set := map[string]string{}
+	for _, h := range resps[0].GetRequestHeaders().GetResponse().GetHeaderMutation().GetSetHeaders() {
+		set[h.GetHeader().GetKey()] = string(h.GetHeader().GetRawValue())
+	}
+	if !resps[1].GetRequestBody().GetResponse().GetBodyMutation().GetClearBody() {
+		t.Errorf("first chunk not emptied: %v", resps[1])
+	}
+	event := resps[2].GetRequestBody().GetResponse().GetBodyMutation().GetBody()
+	var e struct {
+		HTTPMethod string `json:"httpMethod"`
+		Body       string `json:"body"`
+	}
+	if err := json.Unmarshal(event, &e); err != nil || e.HTTPMethod != "POST" || e.Body != `{"name":"rex"}` {
+		t.Errorf("event = %s (%v), want the POST with its whole body", event, err)
+	}
+	if set[":method"] != "POST" || set["content-length"] != strconv.Itoa(len(event)) {
+		t.Errorf("headers set = %v, want the Invoke call's with the event's length", set)
+	}
+}
+
 // TestEventReportsTheAPIKey: a request admitted by the API key check reports the key in identity.
 func TestEventReportsTheAPIKey(t *testing.T) {
 	ex := newLambdaExchange(testRoute(t, "1.0"), time.Now())

@@ -28,15 +28,14 @@ const MaxRequestBody = 10 * 1024 * 1024
 const extProcFilterName = "envoy.filters.http.ext_proc"
 
 // lambdaProcessing asks Tollgate's ext_proc service for every phase a Lambda proxy needs: the whole request to
-// build the event, the whole Invoke response to turn the function's answer into the client's. The response body
-// is STREAMED so that Envoy sends it right behind the response headers (send_body_without_waiting_for_header_
-// response works in that mode only): the service answers headers and body together once the body is complete,
-// saving a round trip to Tollgate on every call. The request body stays BUFFERED: streamed the same way it
-// would save a round trip on requests with a body, but Envoy then drops content-length and sends the Invoke call
-// chunked, and Lambda's Invoke API documents no chunked requests.
+// build the event, the whole Invoke response to turn the function's answer into the client's. Both bodies are
+// STREAMED so that Envoy sends each right behind its headers (send_body_without_waiting_for_header_response works
+// in that mode only): the service answers headers and body together once the body is complete, so each phase
+// costs one round trip to Tollgate instead of two. The request body arrives whole anyway: the body-limit filter
+// before ext_proc buffers it.
 var lambdaProcessing = &extproc.ProcessingMode{
 	RequestHeaderMode:   extproc.ProcessingMode_SEND,
-	RequestBodyMode:     extproc.ProcessingMode_BUFFERED,
+	RequestBodyMode:     extproc.ProcessingMode_STREAMED,
 	RequestTrailerMode:  extproc.ProcessingMode_SKIP,
 	ResponseHeaderMode:  extproc.ProcessingMode_SEND,
 	ResponseBodyMode:    extproc.ProcessingMode_STREAMED,
@@ -175,6 +174,11 @@ func extProcFilter(cluster string) *hcm.HttpFilter {
 			},
 			ProcessingMode:                          lambdaProcessing,
 			SendBodyWithoutWaitingForHeaderResponse: true,
+			// Envoy drops content-length from a streamed body it lets a processor replace, and sends the body
+			// chunked; the service sets the replaced body's length itself (the Invoke call's, the client
+			// response's), so Envoy keeps it: Lambda's Invoke API expects a length, and so do API Gateway's
+			// clients.
+			AllowContentLengthHeader: true,
 			RequestAttributes:                       []string{routetable.SourceAddressAttribute},
 			// Building an event or decoding a response takes microseconds; this bounds a stuck service.
 			MessageTimeout: durationpb.New(5e9),
