@@ -232,7 +232,7 @@ func measureFloor(ctx context.Context, envoyBin, dir, backend string) (floor, er
 			url string
 			out *[]time.Duration
 		}{{plain.url, &seqPlain}, {"http://" + listen + "/proc", &seqProc}} {
-			d, err := viaGateway(s.url, "")
+			d, err := viaGateway(s.url, "", false)
 			if err != nil {
 				return floor{}, err
 			}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -74,10 +75,21 @@ func (f *lambdaFunction) invokeDirect() (time.Duration, error) {
 	return time.Since(start), nil
 }
 
-func viaGateway(url, host string) (time.Duration, error) {
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+// postBody is what the POST through the gateway sends: a 1 KB JSON document.
+var postBody = []byte(`{"items":[` + strings.Repeat(`{"id":12345,"name":"item","tags":["a","b"]},`, 22) + `{"id":0}]}`)
+
+// viaGateway sends one request through a gateway: a GET, or a POST of postBody when post is set.
+func viaGateway(url, host string, post bool) (time.Duration, error) {
+	method, body := http.MethodGet, []byte(nil)
+	if post {
+		method, body = http.MethodPost, postBody
+	}
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
+	}
+	if post {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Host = host
 	start := time.Now()
@@ -93,18 +105,23 @@ func viaGateway(url, host string) (time.Duration, error) {
 	return time.Since(start), nil
 }
 
-// lambdaOverhead alternates direct and gateway calls n times each and reports both distributions.
-func lambdaOverhead(f *lambdaFunction, gatewayURL, host string, n int) (direct, gateway []time.Duration, err error) {
+// lambdaOverhead alternates direct calls, GETs and POSTs through the gateway, n times each, and reports the three
+// distributions.
+func lambdaOverhead(f *lambdaFunction, gatewayURL, host string, n int) (direct, get, post []time.Duration, err error) {
 	for i := 0; i < n; i++ {
 		d, err := f.invokeDirect()
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		g, err := viaGateway(gatewayURL, host)
+		g, err := viaGateway(gatewayURL, host, false)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		direct, gateway = append(direct, d), append(gateway, g)
+		p, err := viaGateway(gatewayURL, host, true)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		direct, get, post = append(direct, d), append(get, g), append(post, p)
 	}
-	return direct, gateway, nil
+	return direct, get, post, nil
 }
