@@ -230,3 +230,35 @@ func (e *envoyProc) stop(t *testing.T) {
 	waitGone(t, "Envoy "+e.node, e.pid(), e.start, 2*time.Second)
 	checkPortsReleased(t, e.listen, e.admin)
 }
+
+// TestEnvoyOutlivesItsControlPlane: an Envoy of `tollgate serve` keeps serving while Tollgate is gone (restarting,
+// say). Routes that need no Tollgate service still answer; a method that requires an API key cannot be checked,
+// and gets API Gateway's 500 answer instead of Envoy's empty one, never an unchecked admission.
+func TestEnvoyOutlivesItsControlPlane(t *testing.T) {
+	requireEnvoy(t)
+	backend := startBackend(t, "A")
+	cfg := newGatewayConfig(t)
+	cfg.APIKeys = []apiKey{{ID: "k1", Name: "alice", Value: aliceKey, Enabled: true}}
+	cfg.UsagePlans = []usagePlan{{ID: "p1", APIStages: []planAPIStage{{APIID: "keyed", Stage: "prod"}}, Keys: []string{"k1"}}}
+	cfg.APIs = []apiConfig{{ID: "keyed", Definition: "keyed.yaml", Stages: []stageConfig{
+		{StageName: "prod", Variables: map[string]string{"backend": backend.addr}},
+	}}}
+	tg := startTollgate(t, "serve", cfg, map[string]string{"keyed.yaml": "apikeys/keyed.yaml"})
+	addrs := freeAddrs(t, 2)
+	e := startEnvoy(t, tg, "edge", addrs[0], addrs[1], false)
+	url := func(path string) string { return "http://" + e.listen + "/restapis/keyed/prod/_user_request_" + path }
+	keyed := call{url: url("/pets"), header: http.Header{"X-Api-Key": {aliceKey}}}
+	pollUntil(t, keyed, http.StatusOK, 10*time.Second)
+
+	// Stopped by hand: tollgate's own stop check wants no Envoy of its directory left, and this one stays.
+	tg.stopped = true
+	tg.process.terminate(t, 10*time.Second)
+	r := send(t, keyed)
+	expectJSONMessage(t, keyed, r, http.StatusInternalServerError, "Internal server error")
+	if got := r.header.Get("x-amzn-ErrorType"); got != "InternalServerErrorException" || r.header.Get("x-amzn-RequestId") == "" {
+		t.Errorf("%s: x-amzn-ErrorType %q, x-amzn-RequestId %q; want InternalServerErrorException and a request id", keyed, got, r.header.Get("x-amzn-RequestId"))
+	}
+	open := call{url: url("/open")}
+	expectBackend(t, open, send(t, open), "A", "GET", "/open")
+	e.stop(t)
+}

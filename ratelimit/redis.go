@@ -79,6 +79,13 @@ func NewRedis(url string, log *slog.Logger) (*Redis, error) {
 	for i := 0; i < redisPipelines; i++ {
 		go r.pipeline()
 	}
+	// Load the script (on every master of a cluster, which also teaches the client the slots) before the first
+	// decision needs it, so that decision does not spend its 20 ms on it. A failure here is retried by use.
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = decideScript.Load(ctx, client).Err()
+	}()
 	return r, nil
 }
 

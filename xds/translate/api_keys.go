@@ -6,6 +6,7 @@ import (
 	extauthz "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_authz/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	matcher "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -57,6 +58,9 @@ func extAuthzFilter(cluster string) *hcm.HttpFilter {
 				Timeout:         durationpb.New(2e9),
 			}},
 			TransportApiVersion: core.ApiVersion_V3,
+			// Tollgate unreachable: refuse (never admit an unchecked key) with a 500, which the listener's local
+			// replies turn into API Gateway's body.
+			StatusOnError: &typev3.HttpStatus{Code: typev3.StatusCode_InternalServerError},
 			// The key, and the request id for the denial's x-amzn-RequestId.
 			AllowedHeaders: &matcher.ListStringMatcher{Patterns: []*matcher.StringMatcher{
 				{MatchPattern: &matcher.StringMatcher_Exact{Exact: routetable.APIKeyHeader}, IgnoreCase: true},

@@ -179,7 +179,7 @@ func extProcFilter(cluster string) *hcm.HttpFilter {
 			// response's), so Envoy keeps it: Lambda's Invoke API expects a length, and so do API Gateway's
 			// clients.
 			AllowContentLengthHeader: true,
-			RequestAttributes:                       []string{routetable.SourceAddressAttribute},
+			RequestAttributes:        []string{routetable.SourceAddressAttribute},
 			// Building an event or decoding a response takes microseconds; this bounds a stuck service.
 			MessageTimeout: durationpb.New(5e9),
 			// The Lambda call replaces the method and path of the client's request, and carries none of its

@@ -9,6 +9,7 @@ import (
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	listener "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	celfilter "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/filters/cel/v3"
 	buffer "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/buffer/v3"
 	router "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
@@ -138,6 +139,17 @@ func localReplies() *hcm.LocalReplyConfig {
 		mapper(gatewayresponse.IntegrationTimeout, byFlags("UT")),
 		// The backend could not be reached or reset the connection.
 		mapper(gatewayresponse.IntegrationFailure, byFlags("UF", "UH", "URX", "UO", "UC", "UR", "DF")),
+		// Tollgate's own ext_authz or ext_proc service failed or could not be reached (its process restarting
+		// under an Envoy that outlives it): the request can be neither admitted nor processed, and the client
+		// gets API Gateway's answer to a gateway that cannot serve the method instead of Envoy's empty reply.
+		mapper(gatewayresponse.APIConfigurationError, &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_ExtensionFilter{
+			ExtensionFilter: &accesslog.ExtensionFilter{
+				Name: "envoy.access_loggers.extension_filters.cel",
+				ConfigType: &accesslog.ExtensionFilter_TypedConfig{TypedConfig: mustAny(&celfilter.ExpressionFilter{
+					Expression: "response.code_details.startsWith('ext_authz_error') || response.code_details.startsWith('ext_proc_error')",
+				})},
+			},
+		}}),
 		// A body over API Gateway's 10 MB limit.
 		mapper(gatewayresponse.RequestTooLarge, &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_StatusCodeFilter{
 			StatusCodeFilter: &accesslog.StatusCodeFilter{Comparison: &accesslog.ComparisonFilter{
