@@ -3,7 +3,9 @@ package e2e
 import (
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"regexp"
 	"slices"
@@ -724,5 +726,66 @@ func TestLambdaValidate(t *testing.T) {
 				t.Logf("stdout:\n%s\nstderr:\n%s", stdout, stderr)
 			}
 		})
+	}
+}
+
+// invokeCall is what an Invoke endpoint received.
+type invokeCall struct {
+	method, path     string
+	contentLength    int64 // -1: none
+	transferEncoding []string
+	header           http.Header
+	bodyLen          int
+}
+
+// TestInvokeCall checks the Invoke call itself as the Invoke endpoint receives it, an HTTP server standing in
+// for Lambda's API: a POST to the function's invocation path carrying the event with its content-length (never
+// chunked: the Invoke API documents none) and none of the client's headers, whether the client's request had a
+// body or not; and the client's response carries a content-length too.
+func TestInvokeCall(t *testing.T) {
+	requireEnvoy(t)
+	calls := make(chan invokeCall, 8)
+	endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		calls <- invokeCall{r.Method, r.URL.Path, r.ContentLength, r.TransferEncoding, r.Header.Clone(), len(body)}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"statusCode": 200, "body": "recorded"}`))
+	}))
+	t.Cleanup(endpoint.Close)
+	cfg := newGatewayConfig(t)
+	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"recorder": endpoint.URL + "/2015-03-31/functions/recorder/invocations"}}
+	cfg.APIs = []apiConfig{{ID: "invoke", Definition: "recorder.yaml", Stages: []stageConfig{{StageName: "prod"}}}}
+	gw := startGateway(t, cfg, map[string]string{"recorder.yaml": "lambda/recorder.yaml"})
+	clientHeaders := http.Header{"X-Custom": {"1"}, "X-Envoy-Foo": {"2"}, "User-Agent": {"e2e"}}
+	for _, c := range []call{
+		{method: "GET", url: gw.url("/prod/rec"), host: "invoke." + domain, header: clientHeaders},
+		{method: "POST", url: gw.url("/prod/rec"), host: "invoke." + domain, header: clientHeaders, body: `{"a": 1}`},
+		{method: "POST", url: gw.url("/restapis/invoke/prod/_user_request_/rec"), header: clientHeaders},
+	} {
+		r := send(t, c)
+		if r.status != http.StatusOK || r.body != "recorded" || r.header.Get("Content-Length") != "8" {
+			t.Errorf("%s: %d %q, Content-Length %q; want 200 \"recorded\" with its length", c, r.status, r.body, r.header.Get("Content-Length"))
+		}
+		var got invokeCall
+		select {
+		case got = <-calls:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: the Invoke endpoint got no call", c)
+		}
+		if got.method != "POST" || got.path != "/2015-03-31/functions/recorder/invocations" {
+			t.Errorf("%s: Invoke call %s %s, want POST /2015-03-31/functions/recorder/invocations", c, got.method, got.path)
+		}
+		if got.contentLength != int64(got.bodyLen) || got.bodyLen == 0 || len(got.transferEncoding) != 0 {
+			t.Errorf("%s: Invoke call with content-length %d, transfer-encoding %v and a %d-byte body; want the event's length, not chunked",
+				c, got.contentLength, got.transferEncoding, got.bodyLen)
+		}
+		if got.header.Get("Content-Type") != "application/json" {
+			t.Errorf("%s: Invoke call Content-Type %q, want application/json", c, got.header.Get("Content-Type"))
+		}
+		for name := range clientHeaders {
+			if v := got.header.Get(name); v != "" {
+				t.Errorf("%s: the client's %s reached the Invoke call (%q)", c, name, v)
+			}
+		}
 	}
 }

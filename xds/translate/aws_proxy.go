@@ -106,7 +106,7 @@ func (t *translator) awsProxy(r *route.Route, s stageContext, pr parsedResource,
 	}}
 	// Envoy buffers the body for the event: room for the largest body API Gateway accepts.
 	r.RequestBodyBufferLimit = wrapperspb.UInt64(MaxRequestBody)
-	r.TypedPerFilterConfig = map[string]*anypb.Any{bodyLimitFilterName: bodyLimitOn, extProcFilterName: mustAny(&route.FilterConfig{Config: mustAny(&extproc.ExtProcPerRoute{
+	r.TypedPerFilterConfig = map[string]*anypb.Any{bodyLimitFilterName: bodyLimitOn, invokeLengthFilterName: invokeLengthOn, extProcFilterName: mustAny(&route.FilterConfig{Config: mustAny(&extproc.ExtProcPerRoute{
 		Override: &extproc.ExtProcPerRoute_Overrides{Overrides: &extproc.ExtProcOverrides{
 			ProcessingMode:      lambdaProcessing,
 			GrpcInitialMetadata: []*core.HeaderValue{{Key: routetable.RouteHeader, Value: r.GetName()}},

@@ -77,6 +77,7 @@ func invocationPathRoutes(idle map[string]*anypb.Any) []*route.Route {
 	}
 	if _, lambda := idle[extProcFilterName]; lambda {
 		perFilter[bodyLimitFilterName] = bodyLimitOn
+		perFilter[invokeLengthFilterName] = invokeLengthOn
 	}
 	var routes []*route.Route
 	for _, prefix := range []string{"/restapis/", "/_aws/execute-api/"} {

@@ -83,7 +83,7 @@ func (o *Output) switchedOffFilters() []*hcm.HttpFilter {
 		filters = append(filters, rateLimitFilter(envoy.XDSCluster))
 	}
 	if len(o.Lambda) > 0 {
-		filters = append(filters, extProcFilter(envoy.XDSCluster))
+		filters = append(filters, extProcFilter(envoy.XDSCluster), invokeLengthFilter())
 	}
 	return filters
 }
@@ -103,6 +103,28 @@ func bodyLimitFilter() *hcm.HttpFilter {
 }
 
 const bodyLimitFilterName = "envoy.filters.http.buffer"
+
+// invokeLengthFilter buffers the Invoke call's body after ext_proc has made it, so that Envoy sends it with a
+// content-length: a bodiless client request gets its event from ext_proc, and Envoy would send that chunked.
+func invokeLengthFilter() *hcm.HttpFilter {
+	return &hcm.HttpFilter{
+		Name:     invokeLengthFilterName,
+		Disabled: true,
+		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&buffer.Buffer{
+			MaxRequestBytes: wrapperspb.UInt32(MaxInvokeBody),
+		})},
+	}
+}
+
+const invokeLengthFilterName = "tollgate.invoke_length"
+
+// MaxInvokeBody bounds the Invoke call's body: the largest event is a 10 MB body base64-encoded, with the rest of
+// the request around it.
+const MaxInvokeBody = 16 << 20
+
+var invokeLengthOn = mustAny(&route.FilterConfig{Config: mustAny(&buffer.BufferPerRoute{
+	Override: &buffer.BufferPerRoute_Buffer{Buffer: &buffer.Buffer{MaxRequestBytes: wrapperspb.UInt32(MaxInvokeBody)}},
+})})
 
 // bodyLimitOn switches the limit on for a route.
 var bodyLimitOn = mustAny(&route.FilterConfig{Config: mustAny(&buffer.BufferPerRoute{
