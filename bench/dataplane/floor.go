@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -169,29 +168,8 @@ func startFloorEnvoy(ctx context.Context, envoyBin, dir, backend, noop string) (
 	_, lport, _ := net.SplitHostPort(listen)
 	bhost, bport, _ := net.SplitHostPort(backend)
 	nhost, nport, _ := net.SplitHostPort(noop)
-	file := filepath.Join(dir, "floor.yaml")
-	if err := os.WriteFile(file, []byte(fmt.Sprintf(floorEnvoyConfig, lport, bhost, bport, nhost, nport)), 0o600); err != nil {
-		return "", err
-	}
-	cmd := exec.CommandContext(ctx, envoyBin, "-c", file, "--disable-hot-restart", "--log-level", "error")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return "", err
-	}
-	go func() { _ = cmd.Wait() }()
-	return listen, waitFor(func() bool {
-		for _, path := range []string{"/bench", "/authz", "/proc"} {
-			resp, err := http.Get("http://" + listen + path)
-			if err != nil {
-				return false
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				return false
-			}
-		}
-		return true
-	})
+	config := fmt.Sprintf(floorEnvoyConfig, lport, bhost, bport, nhost, nport)
+	return listen, startStaticEnvoy(ctx, envoyBin, filepath.Join(dir, "floor.yaml"), config, listen, "/bench", "/authz", "/proc")
 }
 
 // floor is what the no-op calls add on this machine.

@@ -438,23 +438,33 @@ func startBareEnvoy(ctx context.Context, envoyBin, dir, backend string) (string,
 	}
 	_, lport, _ := net.SplitHostPort(listen)
 	bhost, bport, _ := net.SplitHostPort(backend)
-	file := filepath.Join(dir, "bare.yaml")
-	if err := os.WriteFile(file, []byte(fmt.Sprintf(bareEnvoyConfig, lport, bhost, bport)), 0o600); err != nil {
-		return "", err
+	return listen, startStaticEnvoy(ctx, envoyBin, filepath.Join(dir, "bare.yaml"), fmt.Sprintf(bareEnvoyConfig, lport, bhost, bport), listen, "/bench")
+}
+
+// startStaticEnvoy runs Envoy on a static config written to file, and waits until each path answers 200 on
+// listen.
+func startStaticEnvoy(ctx context.Context, envoyBin, file, config, listen string, paths ...string) error {
+	if err := os.WriteFile(file, []byte(config), 0o600); err != nil {
+		return err
 	}
 	cmd := exec.CommandContext(ctx, envoyBin, "-c", file, "--disable-hot-restart", "--log-level", "error")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		return "", err
+		return err
 	}
 	go func() { _ = cmd.Wait() }()
-	return listen, waitFor(func() bool {
-		resp, err := http.Get("http://" + listen + "/bench")
-		if err != nil {
-			return false
+	return waitFor(func() bool {
+		for _, path := range paths {
+			resp, err := http.Get("http://" + listen + path)
+			if err != nil {
+				return false
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return false
+			}
 		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
+		return true
 	})
 }
 

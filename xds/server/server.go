@@ -162,12 +162,18 @@ func contentVersion(items []types.Resource) (string, error) {
 // version of every resource type; the reason says what is missing when not.
 func (s *Server) Ready() (bool, string) { return s.acks.ready() }
 
+// MaxMessageSize is the largest message the server takes: a 10 MB body with its headers, and room to spare.
+const MaxMessageSize = 16 << 20
+
 // Serve runs the ADS server on lis until ctx is done. register adds more services to the same gRPC server: the
 // ext services Envoy reaches over the cluster it already uses for xDS.
 func (s *Server) Serve(ctx context.Context, lis net.Listener, register ...func(*grpc.Server)) error {
 	srv := xds.NewServer(ctx, s.cache, s.acks)
 	g := grpc.NewServer(
 		grpc.MaxConcurrentStreams(1<<20),
+		// ext_proc carries whole bodies: a Lambda proxy request of up to API Gateway's 10 MB in one message, where
+		// gRPC's default would refuse anything over 4 MB.
+		grpc.MaxRecvMsgSize(MaxMessageSize),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 5 * time.Second}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 15 * time.Second, PermitWithoutStream: true}),
 	)

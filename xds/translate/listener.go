@@ -13,6 +13,7 @@ import (
 	buffer "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/buffer/v3"
 	router "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/tollgate-gw/tollgate/envoy"
@@ -92,44 +93,39 @@ func (o *Output) switchedOffFilters() []*hcm.HttpFilter {
 // that buffer bodies anyway (Lambda proxies) and the path-form routes that may reroute to them. Elsewhere Envoy
 // streams bodies to the backend untouched. Larger requests get a 413, which localReplies turns into API Gateway's
 // answer.
-func bodyLimitFilter() *hcm.HttpFilter {
-	return &hcm.HttpFilter{
-		Name:     bodyLimitFilterName,
-		Disabled: true,
-		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&buffer.Buffer{
-			MaxRequestBytes: wrapperspb.UInt32(MaxRequestBody),
-		})},
-	}
-}
+func bodyLimitFilter() *hcm.HttpFilter { return bufferFilter(bodyLimitFilterName, MaxRequestBody) }
 
 const bodyLimitFilterName = "envoy.filters.http.buffer"
 
+// bodyLimitOn switches the limit on for a route.
+var bodyLimitOn = bufferOn(MaxRequestBody)
+
 // invokeLengthFilter buffers the Invoke call's body after ext_proc has made it, so that Envoy sends it with a
 // content-length: a bodiless client request gets its event from ext_proc, and Envoy would send that chunked.
-func invokeLengthFilter() *hcm.HttpFilter {
-	return &hcm.HttpFilter{
-		Name:     invokeLengthFilterName,
-		Disabled: true,
-		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&buffer.Buffer{
-			MaxRequestBytes: wrapperspb.UInt32(MaxInvokeBody),
-		})},
-	}
-}
+func invokeLengthFilter() *hcm.HttpFilter { return bufferFilter(invokeLengthFilterName, maxInvokeBody) }
 
 const invokeLengthFilterName = "tollgate.invoke_length"
 
-// MaxInvokeBody bounds the Invoke call's body: the largest event is a 10 MB body base64-encoded, with the rest of
-// the request around it.
-const MaxInvokeBody = 16 << 20
+// maxInvokeBody bounds the Invoke call's body: a 10 MB binary body base64-encoded, with the rest of the event
+// around it. (Lambda itself takes at most 6 MB.)
+const maxInvokeBody = 16 << 20
 
-var invokeLengthOn = mustAny(&route.FilterConfig{Config: mustAny(&buffer.BufferPerRoute{
-	Override: &buffer.BufferPerRoute_Buffer{Buffer: &buffer.Buffer{MaxRequestBytes: wrapperspb.UInt32(MaxInvokeBody)}},
-})})
+var invokeLengthOn = bufferOn(maxInvokeBody)
 
-// bodyLimitOn switches the limit on for a route.
-var bodyLimitOn = mustAny(&route.FilterConfig{Config: mustAny(&buffer.BufferPerRoute{
-	Override: &buffer.BufferPerRoute_Buffer{Buffer: &buffer.Buffer{MaxRequestBytes: wrapperspb.UInt32(MaxRequestBody)}},
-})})
+// bufferFilter is a buffer filter of the listener, off unless a route switches it on with bufferOn.
+func bufferFilter(name string, limit uint32) *hcm.HttpFilter {
+	return &hcm.HttpFilter{
+		Name:       name,
+		Disabled:   true,
+		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&buffer.Buffer{MaxRequestBytes: wrapperspb.UInt32(limit)})},
+	}
+}
+
+func bufferOn(limit uint32) *anypb.Any {
+	return mustAny(&route.FilterConfig{Config: mustAny(&buffer.BufferPerRoute{
+		Override: &buffer.BufferPerRoute_Buffer{Buffer: &buffer.Buffer{MaxRequestBytes: wrapperspb.UInt32(limit)}},
+	})})
+}
 
 // localReplies rewrites the replies Envoy makes up itself when a backend fails into API Gateway's responses.
 func localReplies() *hcm.LocalReplyConfig {
