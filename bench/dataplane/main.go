@@ -229,8 +229,8 @@ func measureExtensions(ctx context.Context, tollgateBin, envoyBin, dir, backendA
 	fmt.Printf("  keyed+throttled: p50 %s, p99 %s; %s (added: p50 %s, p99 %s)\n", pct(keyedLat, 50), pct(keyedLat, 99),
 		cpu(keyedCPU, len(keyedLat)), pct(keyedLat, 50)-pct(plainLat, 50), pct(keyedLat, 99)-pct(plainLat, 99))
 	if fl != nil {
-		fmt.Printf("  added vs a no-op ext_authz call (floor): p50 %.2f×, p99 %.2f×\n",
-			float64(pct(keyedLat, 50)-pct(plainLat, 50))/float64(fl.authzP50), float64(pct(keyedLat, 99)-pct(plainLat, 99))/float64(fl.authzP99))
+		fmt.Printf("  added vs a no-op ext_authz call (floor): p50 %s, p99 %s\n",
+			ratio(pct(keyedLat, 50)-pct(plainLat, 50), fl.authzP50), ratio(pct(keyedLat, 99)-pct(plainLat, 99), fl.authzP99))
 	}
 	return nil
 }
@@ -622,6 +622,14 @@ func (t *tollgate) reloadLatencies(n int) ([]time.Duration, error) {
 		out = append(out, time.Since(start))
 	}
 	return out, nil
+}
+
+// ratio is what a gateway added over what the floor added, when both stand above the noise.
+func ratio(added, floor time.Duration) string {
+	if added <= 0 || floor <= 0 {
+		return "n/a (within the noise)"
+	}
+	return fmt.Sprintf("%.2f×", float64(added)/float64(floor))
 }
 
 // cpuProfile saves a CPU profile of Tollgate over d, from its admin server.
