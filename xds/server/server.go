@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sort"
 	"sync"
 	"time"
 
@@ -23,7 +24,6 @@ import (
 	xds "github.com/envoyproxy/go-control-plane/pkg/server/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/keepalive"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/tollgate-gw/tollgate/envoy"
 	"github.com/tollgate-gw/tollgate/xds/translate"
@@ -115,22 +115,24 @@ func (s *Server) publishLocked(ctx context.Context, group string) error {
 	for _, c := range s.output.Clusters {
 		byType[types.Cluster] = append(byType[types.Cluster], c)
 	}
-	snap := &cachev3.Snapshot{}
-	versions := map[string]string{}
-	for typ, items := range byType {
-		v, err := contentVersion(items)
-		if err != nil {
-			return err
-		}
-		snap.Resources[typ] = cachev3.NewResources(v, items)
-		url, _ := cachev3.GetResponseTypeURL(typ)
-		versions[url] = v
-	}
 	// A gateway with no HTTP integrations has no clusters; the type still needs a version for readiness.
 	if _, ok := byType[types.Cluster]; !ok {
-		v, _ := contentVersion(nil)
-		snap.Resources[types.Cluster] = cachev3.NewResources(v, nil)
-		url, _ := cachev3.GetResponseTypeURL(types.Cluster)
+		byType[types.Cluster] = nil
+	}
+	snap := &cachev3.Snapshot{}
+	for typ, items := range byType {
+		snap.Resources[typ] = cachev3.NewResources("", items)
+	}
+	// The per-resource hashes delta xDS needs anyway (the snapshot keeps them) give each type its version: one
+	// marshal of each resource, which for a large route configuration is most of a reload's time.
+	if err := snap.ConstructVersionMap(); err != nil {
+		return err
+	}
+	versions := map[string]string{}
+	for typ := range byType {
+		url, _ := cachev3.GetResponseTypeURL(typ)
+		v := contentVersion(snap.GetVersionMap(url))
+		snap.Resources[typ].Version = v
 		versions[url] = v
 	}
 	if err := snap.Consistent(); err != nil {
@@ -144,18 +146,19 @@ func (s *Server) publishLocked(ctx context.Context, group string) error {
 	return nil
 }
 
-// contentVersion is a hash of the resources, so an unchanged set keeps its version across updates.
-func contentVersion(items []types.Resource) (string, error) {
-	h := sha256.New()
-	for _, r := range items {
-		b, err := proto.MarshalOptions{Deterministic: true}.Marshal(r)
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(h, "%d:", len(b))
-		h.Write(b)
+// contentVersion is a hash of a type's resources (name -> content hash), so an unchanged set keeps its version
+// across updates.
+func contentVersion(hashes map[string]string) string {
+	names := make([]string, 0, len(hashes))
+	for name := range hashes {
+		names = append(names, name)
 	}
-	return hex.EncodeToString(h.Sum(nil))[:16], nil
+	sort.Strings(names)
+	h := sha256.New()
+	for _, name := range names {
+		fmt.Fprintf(h, "%s\x00%s\n", name, hashes[name])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // Ready reports whether at least one Envoy is connected and every connected Envoy has accepted the newest
