@@ -233,22 +233,33 @@ func (e *envoyProc) stop(t *testing.T) {
 
 // TestEnvoyOutlivesItsControlPlane: an Envoy of `tollgate serve` keeps serving while Tollgate is gone (restarting,
 // say). Routes that need no Tollgate service still answer; a method that requires an API key cannot be checked,
-// and gets API Gateway's 500 answer instead of Envoy's empty one, never an unchecked admission.
+// and gets API Gateway's 500 answer instead of Envoy's empty one, never an unchecked admission; a throttled method
+// without a key is admitted or refused as rateLimit.failureMode says.
 func TestEnvoyOutlivesItsControlPlane(t *testing.T) {
 	requireEnvoy(t)
+	for _, mode := range []string{"open", "closed"} {
+		t.Run(mode, func(t *testing.T) { testEnvoyOutlivesItsControlPlane(t, mode) })
+	}
+}
+
+func testEnvoyOutlivesItsControlPlane(t *testing.T, failureMode string) {
 	backend := startBackend(t, "A")
 	cfg := newGatewayConfig(t)
 	cfg.APIKeys = []apiKey{{ID: "k1", Name: "alice", Value: aliceKey, Enabled: true}}
 	cfg.UsagePlans = []usagePlan{{ID: "p1", APIStages: []planAPIStage{{APIID: "keyed", Stage: "prod"}}, Keys: []string{"k1"}}}
+	cfg.RateLimit = &rateLimit{FailureMode: failureMode}
 	cfg.APIs = []apiConfig{{ID: "keyed", Definition: "keyed.yaml", Stages: []stageConfig{
-		{StageName: "prod", Variables: map[string]string{"backend": backend.addr}},
+		{StageName: "prod", Variables: map[string]string{"backend": backend.addr},
+			MethodSettings: map[string]methodSetting{"/open/GET": {ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 1000}}},
 	}}}
 	tg := startTollgate(t, "serve", cfg, map[string]string{"keyed.yaml": "apikeys/keyed.yaml"})
 	addrs := freeAddrs(t, 2)
 	e := startEnvoy(t, tg, "edge", addrs[0], addrs[1], false)
 	url := func(path string) string { return "http://" + e.listen + "/restapis/keyed/prod/_user_request_" + path }
 	keyed := call{url: url("/pets"), header: http.Header{"X-Api-Key": {aliceKey}}}
+	throttled := call{url: url("/open")}
 	pollUntil(t, keyed, http.StatusOK, 10*time.Second)
+	expectBackend(t, throttled, send(t, throttled), "A", "GET", "/open")
 
 	// Stopped by hand: tollgate's own stop check wants no Envoy of its directory left, and this one stays.
 	tg.stopped = true
@@ -258,7 +269,14 @@ func TestEnvoyOutlivesItsControlPlane(t *testing.T) {
 	if got := r.header.Get("x-amzn-ErrorType"); got != "InternalServerErrorException" || r.header.Get("x-amzn-RequestId") == "" {
 		t.Errorf("%s: x-amzn-ErrorType %q, x-amzn-RequestId %q; want InternalServerErrorException and a request id", keyed, got, r.header.Get("x-amzn-RequestId"))
 	}
-	open := call{url: url("/open")}
-	expectBackend(t, open, send(t, open), "A", "GET", "/open")
+	if failureMode == "closed" {
+		expectJSONMessage(t, throttled, send(t, throttled), http.StatusTooManyRequests, "Too Many Requests")
+	} else {
+		expectBackend(t, throttled, send(t, throttled), "A", "GET", "/open")
+	}
+	mock := call{url: url("/ping")}
+	if r := send(t, mock); r.status != http.StatusOK {
+		t.Errorf("%s: %d %s, want the MOCK's 200: it needs nothing of Tollgate", mock, r.status, r.body)
+	}
 	e.stop(t)
 }

@@ -26,7 +26,12 @@ type gatewayConfig struct {
 	APIKeys    []apiKey      `yaml:"apiKeys,omitempty"`    // see apikeys_test.go
 	UsagePlans []usagePlan   `yaml:"usagePlans,omitempty"` // see apikeys_test.go
 	Redis      string        `yaml:"redis,omitempty"`      // see throttling_test.go
+	RateLimit  *rateLimit    `yaml:"rateLimit,omitempty"`
 	APIs       []apiConfig   `yaml:"apis"`
+}
+
+type rateLimit struct {
+	FailureMode string `yaml:"failureMode"`
 }
 
 type apiConfig struct {

@@ -75,6 +75,7 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 		l.Gateway.UsagePlans = append(l.Gateway.UsagePlans, plan)
 	}
 	l.Gateway.AccountThrottle = throttle(cfg.AccountThrottle)
+	l.Gateway.RateLimitFailClosed = cfg.RateLimit.FailureMode == "closed"
 	var probs diag.Problems
 	for i, a := range cfg.APIs {
 		path := a.DefinitionPath(configFile)

@@ -38,6 +38,7 @@ type deployment struct {
 			Region    string            `yaml:"region"`
 			Functions map[string]string `yaml:"functions"`
 		} `yaml:"lambda"`
+		RateLimitFailClosed bool `yaml:"rateLimitFailClosed"`
 	} `yaml:"x-tollgate-test"`
 }
 
@@ -113,7 +114,8 @@ func translateGolden(t *testing.T, in string) *Output {
 		api.Stages = append(api.Stages, stage)
 	}
 	lambda := &tollgatev1.LambdaSettings{Endpoint: dep.Test.Lambda.Endpoint, Region: dep.Test.Lambda.Region, Functions: dep.Test.Lambda.Functions}
-	out, err := Gateway(&tollgatev1.Gateway{Domain: dep.Test.Domain, Lambda: lambda, Apis: []*tollgatev1.RestApi{api}})
+	out, err := Gateway(&tollgatev1.Gateway{Domain: dep.Test.Domain, Lambda: lambda, Apis: []*tollgatev1.RestApi{api},
+		RateLimitFailClosed: dep.Test.RateLimitFailClosed})
 	if err != nil {
 		t.Fatalf("translate: %v", err)
 	}

@@ -81,7 +81,7 @@ func (o *Output) switchedOffFilters() []*hcm.HttpFilter {
 		filters = append(filters, extAuthzFilter(envoy.XDSCluster))
 	}
 	if o.usesRateLimitService {
-		filters = append(filters, rateLimitFilter(envoy.XDSCluster))
+		filters = append(filters, rateLimitFilter(envoy.XDSCluster, o.rateLimitFailClosed))
 	}
 	if len(o.Lambda) > 0 {
 		filters = append(filters, extProcFilter(envoy.XDSCluster), invokeLengthFilter())
@@ -168,6 +168,8 @@ func localReplies() *hcm.LocalReplyConfig {
 				})},
 			},
 		}}),
+		// Tollgate's rate-limit service could not be reached and rateLimit.failureMode is closed: throttled.
+		mapper(gatewayresponse.Throttled, byFlags("RLSE")),
 		// A body over API Gateway's 10 MB limit.
 		mapper(gatewayresponse.RequestTooLarge, &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_StatusCodeFilter{
 			StatusCodeFilter: &accesslog.StatusCodeFilter{Comparison: &accesslog.ComparisonFilter{

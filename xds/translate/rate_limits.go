@@ -6,6 +6,7 @@ import (
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	ratelimitfilter "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ratelimit/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/tollgate-gw/tollgate/ratelimit"
@@ -52,9 +53,10 @@ func rateLimits(routeName string) []*route.RateLimit {
 }
 
 // rateLimitFilter calls Tollgate's rate-limit service for routes with rate limits. The service keeps its state in
-// memory, so a call takes microseconds; the timeout bounds a stuck service, and a failure lets the request
-// through, as Envoy does by default.
-func rateLimitFilter(cluster string) *hcm.HttpFilter {
+// memory or Redis and bounds each decision itself; the timeout bounds a stuck service. Tollgate unreachable is
+// decided as a store failure is (rateLimit.failureMode): admitted, or refused with API Gateway's 429, which the
+// listener's local replies give its body.
+func rateLimitFilter(cluster string, failClosed bool) *hcm.HttpFilter {
 	return &hcm.HttpFilter{
 		Name: "envoy.filters.http.ratelimit",
 		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&ratelimitfilter.RateLimit{
@@ -65,6 +67,8 @@ func rateLimitFilter(cluster string) *hcm.HttpFilter {
 				TransportApiVersion: core.ApiVersion_V3,
 			},
 			DisableXEnvoyRatelimitedHeader: true,
+			FailureModeDeny:                failClosed,
+			StatusOnError:                  &typev3.HttpStatus{Code: typev3.StatusCode_TooManyRequests},
 		})},
 	}
 }

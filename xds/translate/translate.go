@@ -37,6 +37,8 @@ type Output struct {
 	// usesRateLimitService is true when some method without a key has limits: the listener then has the
 	// rate-limit filter.
 	usesRateLimitService bool
+	// rateLimitFailClosed refuses requests whose limits cannot be decided.
+	rateLimitFailClosed bool
 	// RateLimited lists the routes with limits, by route name, for the limiter behind the key check and the
 	// rate-limit service.
 	RateLimited map[string]routetable.Method
@@ -77,7 +79,7 @@ func Gateway(gw *tollgatev1.Gateway) (*Output, error) {
 	if err := t.probs.Err(); err != nil {
 		return nil, err
 	}
-	return &Output{Routes: routeConfiguration(vhosts), Clusters: t.sortedClusters(), Lambda: t.lambdaRoutes, domain: t.domain, usesKeyCheck: t.usesKeyCheck, usesRateLimitService: t.usesRateLimitService, RateLimited: t.rateLimited}, nil
+	return &Output{Routes: routeConfiguration(vhosts), Clusters: t.sortedClusters(), Lambda: t.lambdaRoutes, domain: t.domain, usesKeyCheck: t.usesKeyCheck, usesRateLimitService: t.usesRateLimitService, rateLimitFailClosed: gw.GetRateLimitFailClosed(), RateLimited: t.rateLimited}, nil
 }
 
 // idleFilters are the per-filter settings that keep the filters some routes switch on idle on every other

@@ -296,8 +296,11 @@ type Gateway struct {
 	UsagePlans []*UsagePlan `protobuf:"bytes,5,rep,name=usage_plans,json=usagePlans,proto3" json:"usage_plans,omitempty"`
 	// The account-level throttle over every API; unset means none.
 	AccountThrottle *ThrottleSettings `protobuf:"bytes,6,opt,name=account_throttle,json=accountThrottle,proto3" json:"account_throttle,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Whether a request is refused (429) when its rate limits cannot be decided: the state store failed, or
+	// Tollgate's rate-limit service could not be reached. False admits it, as Envoy does by default.
+	RateLimitFailClosed bool `protobuf:"varint,7,opt,name=rate_limit_fail_closed,json=rateLimitFailClosed,proto3" json:"rate_limit_fail_closed,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Gateway) Reset() {
@@ -370,6 +373,13 @@ func (x *Gateway) GetAccountThrottle() *ThrottleSettings {
 		return x.AccountThrottle
 	}
 	return nil
+}
+
+func (x *Gateway) GetRateLimitFailClosed() bool {
+	if x != nil {
+		return x.RateLimitFailClosed
+	}
+	return false
 }
 
 // ThrottleSettings is a token bucket: rate_limit requests a second, burst_limit at once.
@@ -1320,7 +1330,7 @@ var File_tollgate_v1_model_proto protoreflect.FileDescriptor
 
 const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\n" +
-	"\x17tollgate/v1/model.proto\x12\vtollgate.v1\"\xb3\x02\n" +
+	"\x17tollgate/v1/model.proto\x12\vtollgate.v1\"\xe8\x02\n" +
 	"\aGateway\x12\x16\n" +
 	"\x06domain\x18\x01 \x01(\tR\x06domain\x12(\n" +
 	"\x04apis\x18\x02 \x03(\v2\x14.tollgate.v1.RestApiR\x04apis\x123\n" +
@@ -1328,7 +1338,8 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\bapi_keys\x18\x04 \x03(\v2\x13.tollgate.v1.ApiKeyR\aapiKeys\x127\n" +
 	"\vusage_plans\x18\x05 \x03(\v2\x16.tollgate.v1.UsagePlanR\n" +
 	"usagePlans\x12H\n" +
-	"\x10account_throttle\x18\x06 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x0faccountThrottle\"R\n" +
+	"\x10account_throttle\x18\x06 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x0faccountThrottle\x123\n" +
+	"\x16rate_limit_fail_closed\x18\a \x01(\bR\x13rateLimitFailClosed\"R\n" +
 	"\x10ThrottleSettings\x12\x1d\n" +
 	"\n" +
 	"rate_limit\x18\x01 \x01(\x01R\trateLimit\x12\x1f\n" +
