@@ -69,25 +69,25 @@ func serveNoop(addr string) error {
 	return g.Serve(lis)
 }
 
-// startNoopService runs this binary again as the no-op service.
-func startNoopService(ctx context.Context) (string, error) {
+// startNoopService runs this binary again as the no-op service, and returns its address and process id.
+func startNoopService(ctx context.Context) (string, int, error) {
 	addr, err := freeAddr()
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	self, err := os.Executable()
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	cmd := exec.CommandContext(ctx, self)
 	cmd.Env = append(os.Environ(), noopServiceEnv+"="+addr)
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		return "", err
+		return "", 0, err
 	}
 	go func() { _ = cmd.Wait() }()
-	return addr, waitFor(func() bool {
+	return addr, cmd.Process.Pid, waitFor(func() bool {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
 			c.Close()
@@ -181,7 +181,7 @@ type floor struct {
 // measureFloor times the bare Envoy's routes: /authz against /bench at a fixed 1,000 requests/s (as the keyed
 // route is timed), /proc against /bench one request at a time (as the Lambda proxy is timed).
 func measureFloor(ctx context.Context, envoyBin, dir, backend string) (floor, error) {
-	noop, err := startNoopService(ctx)
+	noop, noopPID, err := startNoopService(ctx)
 	if err != nil {
 		return floor{}, fmt.Errorf("no-op service: %w", err)
 	}
@@ -192,15 +192,18 @@ func measureFloor(ctx context.Context, envoyBin, dir, backend string) (floor, er
 	plain := target{name: "bare", url: "http://" + listen + "/bench"}
 	authz := target{name: "bare + no-op ext_authz", url: "http://" + listen + "/authz"}
 	var plainLat, authzLat []time.Duration
+	var noopCPU time.Duration
 	for round := 0; round < 2; round++ {
 		for _, tg := range []struct {
 			t   target
 			out *[]time.Duration
 		}{{plain, &plainLat}, {authz, &authzLat}} {
+			before := processCPU(noopPID)
 			lat, err := fixedRate(tg.t, 1000, 4*time.Second)
 			if err != nil {
 				return floor{}, fmt.Errorf("%s: %w", tg.t.name, err)
 			}
+			noopCPU += processCPU(noopPID) - before
 			*tg.out = append(*tg.out, lat...)
 		}
 	}
@@ -222,8 +225,8 @@ func measureFloor(ctx context.Context, envoyBin, dir, backend string) (floor, er
 		procP50: pct(seqProc, 50) - pct(seqPlain, 50),
 	}
 	fmt.Printf("Floor: a bare Envoy calling a gRPC service that does nothing, in a process of its own:\n")
-	fmt.Printf("  one ext_authz call, 1,000 requests/s, 2 rounds of 4 s: p50 %s → %s, p99 %s → %s (added: p50 %s, p99 %s)\n",
-		pct(plainLat, 50), pct(authzLat, 50), pct(plainLat, 99), pct(authzLat, 99), f.authzP50, f.authzP99)
+	fmt.Printf("  one ext_authz call, 1,000 requests/s, 2 rounds of 4 s: p50 %s → %s, p99 %s → %s (added: p50 %s, p99 %s); the service's CPU per call: %s\n",
+		pct(plainLat, 50), pct(authzLat, 50), pct(plainLat, 99), pct(authzLat, 99), f.authzP50, f.authzP99, noopCPU/time.Duration(len(authzLat)))
 	fmt.Printf("  a request and a response ext_proc exchange, %d sequential requests: p50 %s → %s (added: %s)\n",
 		len(seqProc), pct(seqPlain, 50), pct(seqProc, 50), f.procP50)
 	return f, nil
