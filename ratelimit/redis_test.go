@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -191,28 +190,8 @@ func TestRedisIsAtomicAndShared(t *testing.T) {
 	srv := startRedis(t)
 	stores := []*Redis{newRedisStore(t, srv), newRedisStore(t, srv)}
 	limits := Limits{Buckets: []BucketLimit{{Key: "shared", Throttle: Throttle{RateLimit: 0, BurstLimit: 50}}}}
-	now := time.Now()
-	var admitted atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < 20; w++ {
-		wg.Add(1)
-		go func(store *Redis) {
-			defer wg.Done()
-			for i := 0; i < 10; i++ {
-				d, err := store.Decide(patient(t), limits, now)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if d == Allow {
-					admitted.Add(1)
-				}
-			}
-		}(stores[w%2])
-	}
-	wg.Wait()
-	if admitted.Load() != 50 {
-		t.Errorf("admitted %d of 200 concurrent requests, want exactly the burst, 50", admitted.Load())
+	if admitted := decideConcurrently(t, stores, limits, 20, 10)[Allow]; admitted != 50 {
+		t.Errorf("admitted %d of 200 concurrent requests, want exactly the burst, 50", admitted)
 	}
 	c := redis.NewClient(&redis.Options{Addr: srv.addr()})
 	defer c.Close()
@@ -269,28 +248,7 @@ func TestRedisReloadsItsScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	limits := Limits{Buckets: []BucketLimit{{Key: "flushed", Throttle: Throttle{RateLimit: 0, BurstLimit: 5}}}}
-	decisions := make(chan Decision, 8)
-	var wg sync.WaitGroup
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d, err := store.Decide(patient(t), limits, time.Now())
-			if err != nil {
-				t.Error(err)
-			}
-			decisions <- d
-		}()
-	}
-	wg.Wait()
-	close(decisions)
-	admitted := 0
-	for d := range decisions {
-		if d == Allow {
-			admitted++
-		}
-	}
-	if admitted != 5 {
+	if admitted := decideConcurrently(t, []*Redis{store}, limits, 8, 1)[Allow]; admitted != 5 {
 		t.Errorf("admitted %d of 8 after a script flush, want the burst, 5", admitted)
 	}
 }
@@ -308,32 +266,11 @@ func TestRedisCluster(t *testing.T) {
 		Quota:    &QuotaLimit{Key: "cluster-quota", Quota: Quota{Limit: 20, Period: Day}},
 		UsageKey: "usage/p1/k1",
 	}
+	counts := decideConcurrently(t, stores, limits, 10, 5)
+	if counts[Allow] != 20 || counts[QuotaExceeded] != 30 {
+		t.Errorf("admitted %d, refused for the quota %d of 50; want the quota's 20 admitted and 30 refused", counts[Allow], counts[QuotaExceeded])
+	}
 	now := time.Now()
-	var admitted, quota atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < 10; w++ {
-		wg.Add(1)
-		go func(store *Redis) {
-			defer wg.Done()
-			for i := 0; i < 5; i++ {
-				d, err := store.Decide(patient(t), limits, now)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				switch d {
-				case Allow:
-					admitted.Add(1)
-				case QuotaExceeded:
-					quota.Add(1)
-				}
-			}
-		}(stores[w%2])
-	}
-	wg.Wait()
-	if admitted.Load() != 20 || quota.Load() != 30 {
-		t.Errorf("admitted %d, refused for the quota %d of 50; want the quota's 20 admitted and 30 refused", admitted.Load(), quota.Load())
-	}
 	used, err := stores[1].Usage(context.Background(), "usage/p1/k1", []string{DayOf(now)})
 	if err != nil || len(used) != 1 || used[0] != 20 {
 		t.Errorf("usage = %v, %v; want [20]", used, err)
@@ -347,4 +284,32 @@ func patient(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// decideConcurrently has workers goroutines, spread over the stores, each make n decisions on limits at once, and
+// counts the outcomes.
+func decideConcurrently(t *testing.T, stores []*Redis, limits Limits, workers, n int) map[Decision]int {
+	t.Helper()
+	var mu sync.Mutex
+	counts := map[Decision]int{}
+	now := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(store *Redis) {
+			defer wg.Done()
+			for i := 0; i < n; i++ {
+				d, err := store.Decide(patient(t), limits, now)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				counts[d]++
+				mu.Unlock()
+			}
+		}(stores[w%len(stores)])
+	}
+	wg.Wait()
+	return counts
 }
