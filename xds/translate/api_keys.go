@@ -24,25 +24,22 @@ var extAuthzIdle = mustAny(&extauthz.ExtAuthzPerRoute{Override: &extauthz.ExtAut
 
 // requireAPIKey switches the key check on for a named route of an API stage.
 func requireAPIKey(r *route.Route, apiID, stage string) {
-	if r.TypedPerFilterConfig == nil {
-		r.TypedPerFilterConfig = map[string]*anypb.Any{}
-	}
-	r.TypedPerFilterConfig[extAuthzFilterName] = mustAny(&route.FilterConfig{Config: mustAny(&extauthz.ExtAuthzPerRoute{
-		Override: &extauthz.ExtAuthzPerRoute_CheckSettings{CheckSettings: &extauthz.CheckSettings{
-			ContextExtensions: map[string]string{routetable.APIIDExtension: apiID, routetable.StageExtension: stage, routetable.RouteExtension: r.GetName()},
-		}},
-	})})
+	switchOnCheck(r, map[string]string{routetable.APIIDExtension: apiID, routetable.StageExtension: stage, routetable.RouteExtension: r.GetName()})
 }
 
 // limitInKeyCheck switches the check on for a route that requires no key, to decide its limits only.
 func limitInKeyCheck(r *route.Route) {
+	switchOnCheck(r, map[string]string{routetable.RouteExtension: r.GetName()})
+}
+
+// switchOnCheck switches the ext_authz check on for a route, telling the service what it needs in the context
+// extensions.
+func switchOnCheck(r *route.Route, extensions map[string]string) {
 	if r.TypedPerFilterConfig == nil {
 		r.TypedPerFilterConfig = map[string]*anypb.Any{}
 	}
 	r.TypedPerFilterConfig[extAuthzFilterName] = mustAny(&route.FilterConfig{Config: mustAny(&extauthz.ExtAuthzPerRoute{
-		Override: &extauthz.ExtAuthzPerRoute_CheckSettings{CheckSettings: &extauthz.CheckSettings{
-			ContextExtensions: map[string]string{routetable.RouteExtension: r.GetName()},
-		}},
+		Override: &extauthz.ExtAuthzPerRoute_CheckSettings{CheckSettings: &extauthz.CheckSettings{ContextExtensions: extensions}},
 	})})
 }
 
