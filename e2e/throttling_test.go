@@ -170,19 +170,68 @@ func TestQuotaSurvivesRestartWithRedis(t *testing.T) {
 // startRedisServer runs Debian's redis-server on a free loopback port for the test.
 func startRedisServer(t *testing.T) string {
 	t.Helper()
+	addr := freeAddrs(t, 1)[0]
+	runRedisServer(t, addr)
+	return addr
+}
+
+// runRedisServer runs redis-server on addr (again, after an outage) and waits until it listens.
+func runRedisServer(t *testing.T, addr string) *process {
+	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Fatalf("this test needs redis-server (make tools installs it): %v", err)
 	}
-	addr := freeAddrs(t, 1)[0]
-	startProcess(t, "redis-server", childEnv(t.TempDir()), bin, "--port", portOf(addr), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	p := startProcess(t, "redis-server", childEnv(t.TempDir()), bin, "--port", portOf(addr), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		if conn, err := net.Dial("tcp", addr); err == nil {
 			conn.Close()
-			return addr
+			return p
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("redis-server is not listening on %s", addr)
 		}
 	}
+}
+
+// TestRedisOutageThroughEnvoy: with Redis gone, a keyed method's limits follow rateLimit.failureMode through
+// Envoy (open admits, closed answers API Gateway's 429), the outage is logged once however many requests meet
+// it, and requests are decided again once Redis is back.
+func TestRedisOutageThroughEnvoy(t *testing.T) {
+	for _, mode := range []string{"open", "closed"} {
+		t.Run(mode, func(t *testing.T) { testRedisOutageThroughEnvoy(t, mode) })
+	}
+}
+
+func testRedisOutageThroughEnvoy(t *testing.T, failureMode string) {
+	addr := freeAddrs(t, 1)[0]
+	redis := runRedisServer(t, addr)
+	backend := startBackend(t, "A")
+	cfg := newGatewayConfig(t)
+	cfg.Redis = "redis://" + addr + "/0"
+	cfg.RateLimit = &rateLimit{FailureMode: failureMode}
+	cfg.APIKeys = []apiKey{{ID: "k1", Name: "alice", Value: aliceKey, Enabled: true}}
+	cfg.UsagePlans = []usagePlan{{ID: "p1", APIStages: []planAPIStage{{APIID: "keyed", Stage: "prod"}}, Keys: []string{"k1"},
+		Quota: &quota{Limit: 1000, Period: "DAY"}}}
+	cfg.APIs = []apiConfig{{ID: "keyed", Definition: "keyed.yaml", Stages: []stageConfig{{StageName: "prod", Variables: map[string]string{"backend": backend.addr}}}}}
+	gw := startGateway(t, cfg, map[string]string{"keyed.yaml": "apikeys/keyed.yaml"})
+	c := call{method: "GET", url: gw.url("/prod/pets"), host: "keyed." + domain, header: http.Header{"X-Api-Key": {aliceKey}}}
+	expectBackend(t, c, send(t, c), "A", "GET", "/pets")
+
+	redis.terminate(t, 5*time.Second)
+	for i := 0; i < 3; i++ {
+		r := send(t, c)
+		if failureMode == "closed" {
+			expectJSONMessage(t, c, r, http.StatusTooManyRequests, "Too Many Requests")
+		} else {
+			expectBackend(t, c, r, "A", "GET", "/pets")
+		}
+	}
+	if n := strings.Count(gw.out.String(), "Redis is unavailable"); n != 1 {
+		t.Errorf("the outage was logged %d times over 3 requests, want once", n)
+	}
+
+	runRedisServer(t, addr)
+	pollUntil(t, c, http.StatusOK, 10*time.Second)
+	waitLogLine(t, gw.process, 0, "Redis is available again")
 }
