@@ -232,9 +232,9 @@ func (e *envoyProc) stop(t *testing.T) {
 }
 
 // TestEnvoyOutlivesItsControlPlane: an Envoy of `tollgate serve` keeps serving while Tollgate is gone (restarting,
-// say). Routes that need no Tollgate service still answer; a method that requires an API key cannot be checked,
-// and gets API Gateway's 500 answer instead of Envoy's empty one, never an unchecked admission; a throttled method
-// without a key is admitted or refused as rateLimit.failureMode says.
+// say). A method that requires an API key cannot be checked, and gets API Gateway's 500 answer instead of Envoy's
+// empty one, never an unchecked admission; throttled methods without a key (one forwarded, one a MOCK) are
+// admitted or refused as rateLimit.failureMode says.
 func TestEnvoyOutlivesItsControlPlane(t *testing.T) {
 	requireEnvoy(t)
 	for _, mode := range []string{"open", "closed"} {
@@ -250,7 +250,7 @@ func testEnvoyOutlivesItsControlPlane(t *testing.T, failureMode string) {
 	cfg.RateLimit = &rateLimit{FailureMode: failureMode}
 	cfg.APIs = []apiConfig{{ID: "keyed", Definition: "keyed.yaml", Stages: []stageConfig{
 		{StageName: "prod", Variables: map[string]string{"backend": backend.addr},
-			MethodSettings: map[string]methodSetting{"/open/GET": {ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 1000}}},
+			MethodSettings: map[string]methodSetting{"*/*": {ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 1000}}},
 	}}}
 	tg := startTollgate(t, "serve", cfg, map[string]string{"keyed.yaml": "apikeys/keyed.yaml"})
 	addrs := freeAddrs(t, 2)
@@ -269,14 +269,17 @@ func testEnvoyOutlivesItsControlPlane(t *testing.T, failureMode string) {
 	if got := r.header.Get("x-amzn-ErrorType"); got != "InternalServerErrorException" || r.header.Get("x-amzn-RequestId") == "" {
 		t.Errorf("%s: x-amzn-ErrorType %q, x-amzn-RequestId %q; want InternalServerErrorException and a request id", keyed, got, r.header.Get("x-amzn-RequestId"))
 	}
+	keyedMock := call{url: url("/status"), header: http.Header{"X-Api-Key": {aliceKey}}}
+	expectJSONMessage(t, keyedMock, send(t, keyedMock), http.StatusInternalServerError, "Internal server error")
+	mock := call{url: url("/ping")}
 	if failureMode == "closed" {
 		expectJSONMessage(t, throttled, send(t, throttled), http.StatusTooManyRequests, "Too Many Requests")
+		expectJSONMessage(t, mock, send(t, mock), http.StatusTooManyRequests, "Too Many Requests")
 	} else {
 		expectBackend(t, throttled, send(t, throttled), "A", "GET", "/open")
-	}
-	mock := call{url: url("/ping")}
-	if r := send(t, mock); r.status != http.StatusOK {
-		t.Errorf("%s: %d %s, want the MOCK's 200: it needs nothing of Tollgate", mock, r.status, r.body)
+		if r := send(t, mock); r.status != http.StatusOK {
+			t.Errorf("%s: %d %s, want the MOCK's 200 (failure mode open)", mock, r.status, r.body)
+		}
 	}
 	e.stop(t)
 }

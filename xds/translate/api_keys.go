@@ -19,35 +19,51 @@ import (
 
 const extAuthzFilterName = "envoy.filters.http.ext_authz"
 
-// extAuthzIdle keeps the ext_authz filter from calling out on a route that requires no key.
+// extAuthzIdle keeps an ext_authz filter from calling out on a route that does not ask for it.
 var extAuthzIdle = mustAny(&extauthz.ExtAuthzPerRoute{Override: &extauthz.ExtAuthzPerRoute_Disabled{Disabled: true}})
 
 // requireAPIKey switches the key check on for a named route of an API stage.
 func requireAPIKey(r *route.Route, apiID, stage string) {
-	switchOnCheck(r, map[string]string{routetable.APIIDExtension: apiID, routetable.StageExtension: stage, routetable.RouteExtension: r.GetName()})
+	switchOnCheck(r, extAuthzFilterName, map[string]string{routetable.APIIDExtension: apiID, routetable.StageExtension: stage, routetable.RouteExtension: r.GetName()})
 }
 
-// limitInKeyCheck switches the check on for a route that requires no key, to decide its limits only.
+// limitInKeyCheck switches the limits check on for a route that requires no key: the same service, a filter of
+// its own so that Tollgate being unreachable is decided as rateLimit.failureMode says, not as for a key.
 func limitInKeyCheck(r *route.Route) {
-	switchOnCheck(r, map[string]string{routetable.RouteExtension: r.GetName()})
+	switchOnCheck(r, limitsCheckFilterName, map[string]string{routetable.RouteExtension: r.GetName()})
 }
 
-// switchOnCheck switches the ext_authz check on for a route, telling the service what it needs in the context
-// extensions.
-func switchOnCheck(r *route.Route, extensions map[string]string) {
+// switchOnCheck switches one of the ext_authz filters on for a route, telling the service what it needs in the
+// context extensions.
+func switchOnCheck(r *route.Route, filter string, extensions map[string]string) {
 	if r.TypedPerFilterConfig == nil {
 		r.TypedPerFilterConfig = map[string]*anypb.Any{}
 	}
-	r.TypedPerFilterConfig[extAuthzFilterName] = mustAny(&route.FilterConfig{Config: mustAny(&extauthz.ExtAuthzPerRoute{
+	r.TypedPerFilterConfig[filter] = mustAny(&route.FilterConfig{Config: mustAny(&extauthz.ExtAuthzPerRoute{
 		Override: &extauthz.ExtAuthzPerRoute_CheckSettings{CheckSettings: &extauthz.CheckSettings{ContextExtensions: extensions}},
 	})})
 }
 
-// extAuthzFilter is the listener's ext_authz filter: off unless a route turns it on. Like ext_proc it reaches
-// Tollgate over the bootstrap's xDS cluster, and it sends the service only the headers it needs.
+// limitsCheckFilterName is the second ext_authz filter, for routes whose limits only are checked.
+const limitsCheckFilterName = "tollgate.limits_check"
+
+// extAuthzFilter is the listener's key check: off unless a route turns it on. Like ext_proc it reaches Tollgate
+// over the bootstrap's xDS cluster, and it sends the service only the headers it needs. With Tollgate unreachable
+// it refuses (never admit an unchecked key) with a 500, which the listener's local replies turn into API
+// Gateway's body.
 func extAuthzFilter(cluster string) *hcm.HttpFilter {
+	return checkFilter(extAuthzFilterName, cluster, false, typev3.StatusCode_InternalServerError)
+}
+
+// limitsCheckFilter is the listener's limits check: with Tollgate unreachable it admits, or refuses with a 429
+// that the listener's local replies turn into API Gateway's THROTTLED, as rateLimit.failureMode says.
+func limitsCheckFilter(cluster string, failClosed bool) *hcm.HttpFilter {
+	return checkFilter(limitsCheckFilterName, cluster, !failClosed, typev3.StatusCode_TooManyRequests)
+}
+
+func checkFilter(name, cluster string, failOpen bool, onError typev3.StatusCode) *hcm.HttpFilter {
 	return &hcm.HttpFilter{
-		Name:     extAuthzFilterName,
+		Name:     name,
 		Disabled: true,
 		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&extauthz.ExtAuthz{
 			Services: &extauthz.ExtAuthz_GrpcService{GrpcService: &core.GrpcService{
@@ -55,9 +71,8 @@ func extAuthzFilter(cluster string) *hcm.HttpFilter {
 				Timeout:         durationpb.New(2e9),
 			}},
 			TransportApiVersion: core.ApiVersion_V3,
-			// Tollgate unreachable: refuse (never admit an unchecked key) with a 500, which the listener's local
-			// replies turn into API Gateway's body.
-			StatusOnError: &typev3.HttpStatus{Code: typev3.StatusCode_InternalServerError},
+			FailureModeAllow:    failOpen,
+			StatusOnError:       &typev3.HttpStatus{Code: onError},
 			// The key, and the request id for the denial's x-amzn-RequestId.
 			AllowedHeaders: &matcher.ListStringMatcher{Patterns: []*matcher.StringMatcher{
 				{MatchPattern: &matcher.StringMatcher_Exact{Exact: routetable.APIKeyHeader}, IgnoreCase: true},

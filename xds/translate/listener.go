@@ -80,6 +80,9 @@ func (o *Output) switchedOffFilters() []*hcm.HttpFilter {
 	if o.usesKeyCheck {
 		filters = append(filters, extAuthzFilter(envoy.XDSCluster))
 	}
+	if o.usesLimitsCheck {
+		filters = append(filters, limitsCheckFilter(envoy.XDSCluster, o.rateLimitFailClosed))
+	}
 	if o.usesRateLimitService {
 		filters = append(filters, rateLimitFilter(envoy.XDSCluster, o.rateLimitFailClosed))
 	}
@@ -134,6 +137,20 @@ func localReplies() *hcm.LocalReplyConfig {
 			ResponseFlagFilter: &accesslog.ResponseFlagFilter{Flags: flags},
 		}}
 	}
+	byStatus := func(code uint32) *accesslog.AccessLogFilter {
+		return &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_StatusCodeFilter{
+			StatusCodeFilter: &accesslog.StatusCodeFilter{Comparison: &accesslog.ComparisonFilter{
+				Op:    accesslog.ComparisonFilter_EQ,
+				Value: &core.RuntimeUInt32{DefaultValue: code, RuntimeKey: fmt.Sprintf("tollgate.local_reply.status_%d", code)},
+			}},
+		}}
+	}
+	byCEL := func(expression string) *accesslog.AccessLogFilter {
+		return &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_ExtensionFilter{ExtensionFilter: &accesslog.ExtensionFilter{
+			Name:       "envoy.access_loggers.extension_filters.cel",
+			ConfigType: &accesslog.ExtensionFilter_TypedConfig{TypedConfig: mustAny(&celfilter.ExpressionFilter{Expression: expression})},
+		}}}
+	}
 	mapper := func(t gatewayresponse.Type, filter *accesslog.AccessLogFilter) *hcm.ResponseMapper {
 		resp := gatewayresponse.Default(t)
 		m := &hcm.ResponseMapper{
@@ -147,6 +164,7 @@ func localReplies() *hcm.LocalReplyConfig {
 				ContentType: "application/json",
 			},
 		}
+		m.HeadersToAdd = requestIDHeaders()
 		if resp.ErrorType != "" {
 			m.HeadersToAdd = append(m.HeadersToAdd, setHeader("x-amzn-ErrorType", resp.ErrorType))
 		}
@@ -157,25 +175,17 @@ func localReplies() *hcm.LocalReplyConfig {
 		mapper(gatewayresponse.IntegrationTimeout, byFlags("UT")),
 		// The backend could not be reached or reset the connection.
 		mapper(gatewayresponse.IntegrationFailure, byFlags("UF", "UH", "URX", "UO", "UC", "UR", "DF")),
-		// Tollgate's own ext_authz or ext_proc service failed or could not be reached (its process restarting
+		// Tollgate's rate-limit service or limits check could not be reached and rateLimit.failureMode is closed:
+		// throttled. Before the next mapper, which would take the limits check's error for the key check's.
+		mapper(gatewayresponse.Throttled, byFlags("RLSE")),
+		mapper(gatewayresponse.Throttled, &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_AndFilter{AndFilter: &accesslog.AndFilter{
+			Filters: []*accesslog.AccessLogFilter{byStatus(429), byCEL("response.code_details.startsWith('ext_authz_error')")},
+		}}}),
+		// Tollgate's own key check or ext_proc service failed or could not be reached (its process restarting
 		// under an Envoy that outlives it): the request can be neither admitted nor processed, and the client
 		// gets API Gateway's answer to a gateway that cannot serve the method instead of Envoy's empty reply.
-		mapper(gatewayresponse.APIConfigurationError, &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_ExtensionFilter{
-			ExtensionFilter: &accesslog.ExtensionFilter{
-				Name: "envoy.access_loggers.extension_filters.cel",
-				ConfigType: &accesslog.ExtensionFilter_TypedConfig{TypedConfig: mustAny(&celfilter.ExpressionFilter{
-					Expression: "response.code_details.startsWith('ext_authz_error') || response.code_details.startsWith('ext_proc_error')",
-				})},
-			},
-		}}),
-		// Tollgate's rate-limit service could not be reached and rateLimit.failureMode is closed: throttled.
-		mapper(gatewayresponse.Throttled, byFlags("RLSE")),
+		mapper(gatewayresponse.APIConfigurationError, byCEL("response.code_details.startsWith('ext_authz_error') || response.code_details.startsWith('ext_proc_error')")),
 		// A body over API Gateway's 10 MB limit.
-		mapper(gatewayresponse.RequestTooLarge, &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_StatusCodeFilter{
-			StatusCodeFilter: &accesslog.StatusCodeFilter{Comparison: &accesslog.ComparisonFilter{
-				Op:    accesslog.ComparisonFilter_EQ,
-				Value: &core.RuntimeUInt32{DefaultValue: 413, RuntimeKey: "tollgate.local_reply.request_too_large"},
-			}},
-		}}),
+		mapper(gatewayresponse.RequestTooLarge, byStatus(413)),
 	}}
 }

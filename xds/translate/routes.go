@@ -23,11 +23,18 @@ func routeConfiguration(vhosts []*route.VirtualHost) *route.RouteConfiguration {
 		Name:         RouteConfigName,
 		VirtualHosts: vhosts,
 		// Every answer, the backend's and the gateway's own, carries the request id as AWS does.
-		ResponseHeadersToAdd: []*core.HeaderValueOption{
-			setHeader(gatewayresponse.RequestIDHeader, "%REQ(X-REQUEST-ID)%"),
-			// Envoy's formatter truncates to the length after the colon: gatewayresponse.ExtendedRequestID.
-			setHeader(gatewayresponse.ExtendedRequestIDHeader, "%REQ(X-REQUEST-ID):"+strconv.Itoa(gatewayresponse.ExtendedRequestIDLength)+"%"),
-		},
+		ResponseHeadersToAdd: requestIDHeaders(),
+	}
+}
+
+// requestIDHeaders add API Gateway's request id headers to a response. The route configuration adds them to every
+// response of a route that forwards; the listener's local replies add them too, since a reply a filter makes on a
+// route Envoy answers itself (a MOCK) gets none of the route configuration's headers.
+func requestIDHeaders() []*core.HeaderValueOption {
+	return []*core.HeaderValueOption{
+		setHeader(gatewayresponse.RequestIDHeader, "%REQ(X-REQUEST-ID)%"),
+		// Envoy's formatter truncates to the length after the colon: gatewayresponse.ExtendedRequestID.
+		setHeader(gatewayresponse.ExtendedRequestIDHeader, "%REQ(X-REQUEST-ID):"+strconv.Itoa(gatewayresponse.ExtendedRequestIDLength)+"%"),
 	}
 }
 

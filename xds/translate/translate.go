@@ -31,9 +31,10 @@ type Output struct {
 	// Lambda lists the Lambda proxy routes, by route name, for the ext_proc service.
 	Lambda routetable.Table
 	domain string
-	// usesKeyCheck is true when some route calls the ext_authz check (methods that require an API key, MOCKs
-	// with limits): the listener then has the ext_authz filter.
-	usesKeyCheck bool
+	// usesKeyCheck is true when some method requires an API key, usesLimitsCheck when some MOCK without one has
+	// limits: the listener then has the key check's, or the limits check's, ext_authz filter.
+	usesKeyCheck    bool
+	usesLimitsCheck bool
 	// usesRateLimitService is true when some method without a key has limits: the listener then has the
 	// rate-limit filter.
 	usesRateLimitService bool
@@ -79,7 +80,7 @@ func Gateway(gw *tollgatev1.Gateway) (*Output, error) {
 	if err := t.probs.Err(); err != nil {
 		return nil, err
 	}
-	return &Output{Routes: routeConfiguration(vhosts), Clusters: t.sortedClusters(), Lambda: t.lambdaRoutes, domain: t.domain, usesKeyCheck: t.usesKeyCheck, usesRateLimitService: t.usesRateLimitService, rateLimitFailClosed: gw.GetRateLimitFailClosed(), RateLimited: t.rateLimited}, nil
+	return &Output{Routes: routeConfiguration(vhosts), Clusters: t.sortedClusters(), Lambda: t.lambdaRoutes, domain: t.domain, usesKeyCheck: t.usesKeyCheck, usesLimitsCheck: t.usesLimitsCheck, usesRateLimitService: t.usesRateLimitService, rateLimitFailClosed: gw.GetRateLimitFailClosed(), RateLimited: t.rateLimited}, nil
 }
 
 // idleFilters are the per-filter settings that keep the filters some routes switch on idle on every other
@@ -92,19 +93,23 @@ func (t *translator) idleFilters() map[string]*anypb.Any {
 	if t.usesKeyCheck {
 		idle[extAuthzFilterName] = extAuthzIdle
 	}
+	if t.usesLimitsCheck {
+		idle[limitsCheckFilterName] = extAuthzIdle
+	}
 	return idle
 }
 
 // translator carries what translation accumulates across APIs: problems, and clusters shared by every route to
 // the same backend.
 type translator struct {
-	gw           *tollgatev1.Gateway
-	domain       string
-	lambda       *tollgatev1.LambdaSettings
-	probs        diag.Problems
-	clusters     map[string]*cluster.Cluster
-	lambdaRoutes routetable.Table
-	usesKeyCheck bool
+	gw              *tollgatev1.Gateway
+	domain          string
+	lambda          *tollgatev1.LambdaSettings
+	probs           diag.Problems
+	clusters        map[string]*cluster.Cluster
+	lambdaRoutes    routetable.Table
+	usesKeyCheck    bool
+	usesLimitsCheck bool
 	// usesRateLimitService: some method without a key has limits.
 	usesRateLimitService bool
 	rateLimited          map[string]routetable.Method
@@ -227,7 +232,7 @@ func (t *translator) methodRoute(s stageContext, pr parsedResource, m *tollgatev
 			// A MOCK: Envoy answers it without a route action, so rate limits cannot apply, but the check
 			// runs before the answer and decides its limits.
 			limitInKeyCheck(r)
-			t.usesKeyCheck = true
+			t.usesLimitsCheck = true
 		}
 	}
 	return r
