@@ -118,8 +118,8 @@ func BuildV1(r *Request) ([]byte, error) {
 	return w.buf, nil
 }
 
-func writeContextV1(w *jsonWriter, r *Request, authorizer []byte) {
-	userAgent, _ := headerValue(r.Headers, "User-Agent")
+// openContext starts a requestContext with the fields both payload versions begin with, in AWS's order.
+func openContext(w *jsonWriter, r *Request, authorizer []byte) {
 	w.open('{')
 	w.key("accountId")
 	w.str(r.AccountID)
@@ -129,6 +129,11 @@ func writeContextV1(w *jsonWriter, r *Request, authorizer []byte) {
 		w.key("authorizer")
 		w.raw(authorizer)
 	}
+}
+
+func writeContextV1(w *jsonWriter, r *Request, authorizer []byte) {
+	userAgent, _ := headerValue(r.Headers, "User-Agent")
+	openContext(w, r, authorizer)
 	if r.DeploymentID != "" {
 		w.key("deploymentId")
 		w.str(r.DeploymentID)
@@ -240,15 +245,7 @@ func BuildV2(r *Request) ([]byte, error) {
 
 func writeContextV2(w *jsonWriter, r *Request, path string, authorizer []byte) {
 	userAgent, _ := headerValue(r.Headers, "User-Agent")
-	w.open('{')
-	w.key("accountId")
-	w.str(r.AccountID)
-	w.key("apiId")
-	w.str(r.APIID)
-	if authorizer != nil {
-		w.key("authorizer")
-		w.raw(authorizer)
-	}
+	openContext(w, r, authorizer)
 	w.key("domainName")
 	w.str(r.DomainName)
 	w.key("domainPrefix")
