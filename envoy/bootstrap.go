@@ -25,13 +25,11 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
 const (
-	// XDSCluster is the name of the bootstrap's only static cluster: the way to Tollgate's ADS server.
-	XDSCluster = "tollgate_xds"
-	// ListenMetadataKey is the node metadata key that carries BootstrapOptions.Listen to the control plane.
-	ListenMetadataKey = "tollgate.listen"
 	// DefaultCluster is the node cluster used when BootstrapOptions.Cluster is empty.
 	DefaultCluster = "tollgate"
 )
@@ -43,7 +41,7 @@ type BootstrapOptions struct {
 	XDSAddress   string // host:port of Tollgate's ADS gRPC server; a host name is resolved by Envoy (IPv4 first)
 	AdminAddress string // ip:port of this Envoy's admin listener; "" = no admin listener
 	Delta        bool   // DELTA_GRPC (Tollgate's default) rather than GRPC (state of the world)
-	// Listen, if set, is a host:port (e.g. 0.0.0.0:8080) put into node metadata under ListenMetadataKey so
+	// Listen, if set, is a host:port (e.g. 0.0.0.0:8080) put into node metadata under names.ListenMetadataKey so
 	// the control plane gives this Envoy its own listener address; that lets several Envoys share one
 	// control plane on one machine.
 	Listen string
@@ -167,7 +165,7 @@ func (o BootstrapOptions) node() (*corev3.Node, error) {
 		n.Cluster = DefaultCluster
 	}
 	if o.Listen != "" {
-		md, err := structpb.NewStruct(map[string]any{ListenMetadataKey: o.Listen})
+		md, err := structpb.NewStruct(map[string]any{names.ListenMetadataKey: o.Listen})
 		if err != nil {
 			return nil, fmt.Errorf("envoy bootstrap: node metadata: %w", err)
 		}
@@ -192,7 +190,7 @@ func xdsCluster(host string, port uint32) (*clusterv3.Cluster, error) {
 		return nil, fmt.Errorf("envoy bootstrap: %w", err)
 	}
 	c := &clusterv3.Cluster{
-		Name:           XDSCluster,
+		Name:           names.XDSCluster,
 		ConnectTimeout: durationpb.New(time.Second),
 		TypedExtensionProtocolOptions: map[string]*anypb.Any{
 			string(proto.MessageName(&httpv3.HttpProtocolOptions{})): h2,
@@ -208,7 +206,7 @@ func xdsCluster(host string, port uint32) (*clusterv3.Cluster, error) {
 			},
 		},
 		LoadAssignment: &endpointv3.ClusterLoadAssignment{
-			ClusterName: XDSCluster,
+			ClusterName: names.XDSCluster,
 			Endpoints: []*endpointv3.LocalityLbEndpoints{{
 				LbEndpoints: []*endpointv3.LbEndpoint{{
 					HostIdentifier: &endpointv3.LbEndpoint_Endpoint{
@@ -267,7 +265,7 @@ func dynamicResources(delta bool) *bootstrapv3.Bootstrap_DynamicResources {
 			TransportApiVersion: corev3.ApiVersion_V3,
 			GrpcServices: []*corev3.GrpcService{{
 				TargetSpecifier: &corev3.GrpcService_EnvoyGrpc_{
-					EnvoyGrpc: &corev3.GrpcService_EnvoyGrpc{ClusterName: XDSCluster},
+					EnvoyGrpc: &corev3.GrpcService_EnvoyGrpc{ClusterName: names.XDSCluster},
 				},
 			}},
 			// The node is the same on every request of a stream; sending it once saves bytes per ACK.

@@ -10,6 +10,8 @@ import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	httpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
 // parseBootstrap reads Bootstrap's output back, as Envoy would.
@@ -66,9 +68,9 @@ func TestBootstrapContents(t *testing.T) {
 			if b.GetNode().GetId() != tt.opts.NodeID || b.GetNode().GetCluster() != tt.wantCluster {
 				t.Errorf("node = %v, want id %q cluster %q", b.GetNode(), tt.opts.NodeID, tt.wantCluster)
 			}
-			gotListen := b.GetNode().GetMetadata().GetFields()[ListenMetadataKey].GetStringValue()
+			gotListen := b.GetNode().GetMetadata().GetFields()[names.ListenMetadataKey].GetStringValue()
 			if gotListen != tt.wantListen || (tt.wantListen == "" && b.GetNode().GetMetadata() != nil) {
-				t.Errorf("node metadata = %v, want %s=%q", b.GetNode().GetMetadata(), ListenMetadataKey, tt.wantListen)
+				t.Errorf("node metadata = %v, want %s=%q", b.GetNode().GetMetadata(), names.ListenMetadataKey, tt.wantListen)
 			}
 			if got := b.GetAdmin().GetAddress().GetSocketAddress().GetAddress(); got != tt.wantAdmin {
 				t.Errorf("admin address = %q, want %q", got, tt.wantAdmin)
@@ -77,7 +79,7 @@ func TestBootstrapContents(t *testing.T) {
 			ads := b.GetDynamicResources().GetAdsConfig()
 			if ads.GetApiType() != tt.wantAPI || ads.GetTransportApiVersion() != corev3.ApiVersion_V3 ||
 				!ads.GetSetNodeOnFirstMessageOnly() || len(ads.GetGrpcServices()) != 1 ||
-				ads.GetGrpcServices()[0].GetEnvoyGrpc().GetClusterName() != XDSCluster {
+				ads.GetGrpcServices()[0].GetEnvoyGrpc().GetClusterName() != names.XDSCluster {
 				t.Errorf("ads_config = %v", ads)
 			}
 			for name, cs := range map[string]*corev3.ConfigSource{
@@ -96,8 +98,8 @@ func TestBootstrapContents(t *testing.T) {
 func checkXDSCluster(t *testing.T, b *bootstrapv3.Bootstrap, wantHost string, wantStatic bool) {
 	t.Helper()
 	clusters := b.GetStaticResources().GetClusters()
-	if len(clusters) != 1 || clusters[0].GetName() != XDSCluster {
-		t.Fatalf("static clusters = %v, want only %s", clusters, XDSCluster)
+	if len(clusters) != 1 || clusters[0].GetName() != names.XDSCluster {
+		t.Fatalf("static clusters = %v, want only %s", clusters, names.XDSCluster)
 	}
 	c := clusters[0]
 	sa := c.GetLoadAssignment().GetEndpoints()[0].GetLbEndpoints()[0].GetEndpoint().GetAddress().GetSocketAddress()

@@ -11,8 +11,9 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
-	"github.com/tollgate-gw/tollgate/routetable"
 )
 
 // benchLimiter knows a keyed route with every kind of limit (plan throttle and quota, stage default, account)
@@ -26,7 +27,7 @@ func benchLimiter(store Store) *Limiter {
 			Quota: &tollgatev1.QuotaSettings{Limit: 1 << 40, Period: "MONTH"}, ApiStages: []*tollgatev1.ApiStage{{ApiId: "a1", Stage: "prod"}}}},
 	}
 	l := NewLimiter(store, false, 0)
-	l.SetTable(NewTable(gw, map[string]routetable.Method{
+	l.SetTable(NewTable(gw, map[string]ir.Method{
 		"keyed": {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"},
 		"open":  {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "POST"},
 	}))
@@ -84,8 +85,8 @@ func BenchmarkRateLimitServiceGRPC(b *testing.B) {
 	}
 	defer conn.Close()
 	client := rlsv3.NewRateLimitServiceClient(conn)
-	req := &rlsv3.RateLimitRequest{Domain: Domain, Descriptors: []*commonrl.RateLimitDescriptor{{
-		Entries: []*commonrl.RateLimitDescriptor_Entry{{Key: RouteEntry, Value: "open"}},
+	req := &rlsv3.RateLimitRequest{Domain: names.RateLimitDomain, Descriptors: []*commonrl.RateLimitDescriptor{{
+		Entries: []*commonrl.RateLimitDescriptor_Entry{{Key: names.RouteDescriptor, Value: "open"}},
 	}}}
 	b.SetParallelism(32)
 	b.ReportAllocs()

@@ -5,7 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/tollgate-gw/tollgate/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
 )
 
 // Limiter decides requests against the limits of the routes it knows. Both of Tollgate's enforcement points use

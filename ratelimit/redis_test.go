@@ -16,8 +16,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/tollgate-gw/tollgate/internal/ir"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
-	"github.com/tollgate-gw/tollgate/routetable"
 )
 
 // redisServer is a real redis-server on a free loopback port, for the test's lifetime.
@@ -207,7 +207,7 @@ func TestRedisOutage(t *testing.T) {
 	store := newRedisStore(t, srv)
 	gw := &tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{{Id: "a1", Stages: []*tollgatev1.Stage{{StageName: "prod",
 		MethodThrottles: map[string]*tollgatev1.ThrottleSettings{"*/*": {RateLimit: 10, BurstLimit: 10}}}}}}}
-	table := NewTable(gw, map[string]routetable.Method{"r1": {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"}})
+	table := NewTable(gw, map[string]ir.Method{"r1": {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"}})
 	open := NewLimiter(store, false, 20*time.Millisecond)
 	closed := NewLimiter(store, true, 20*time.Millisecond)
 	open.SetTable(table)

@@ -6,14 +6,9 @@ import (
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	rlsv3 "github.com/envoyproxy/go-control-plane/envoy/service/ratelimit/v3"
 	"google.golang.org/grpc"
+
+	"github.com/tollgate-gw/tollgate/internal/names"
 )
-
-// Domain is the rate-limit domain Tollgate's routes use.
-const Domain = "tollgate"
-
-// RouteEntry is the descriptor entry that names the route. Only methods that require no key are decided here:
-// the API key check decides the others in the call that admits the key.
-const RouteEntry = "route"
 
 // Server is Envoy's rate-limit service over a Limiter.
 type Server struct {
@@ -33,7 +28,7 @@ func (s *Server) ShouldRateLimit(ctx context.Context, req *rlsv3.RateLimitReques
 	for _, d := range req.GetDescriptors() {
 		var route string
 		for _, e := range d.GetEntries() {
-			if e.GetKey() == RouteEntry {
+			if e.GetKey() == names.RouteDescriptor {
 				route = e.GetValue()
 			}
 		}

@@ -8,8 +8,9 @@ import (
 	commonrl "github.com/envoyproxy/go-control-plane/envoy/extensions/common/ratelimit/v3"
 	rlsv3 "github.com/envoyproxy/go-control-plane/envoy/service/ratelimit/v3"
 
+	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
-	"github.com/tollgate-gw/tollgate/routetable"
 )
 
 // limitedLimiter has a stage allowing 2 requests at once on every method and a plan whose quota is 1 request.
@@ -23,7 +24,7 @@ func limitedLimiter() *Limiter {
 	l := NewLimiter(NewMemory(), false, 0)
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	l.now = func() time.Time { return now }
-	l.SetTable(NewTable(gw, map[string]routetable.Method{
+	l.SetTable(NewTable(gw, map[string]ir.Method{
 		"get":  {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"},
 		"post": {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "POST"},
 	}))
@@ -53,8 +54,8 @@ func TestLimiterDecide(t *testing.T) {
 func TestShouldRateLimit(t *testing.T) {
 	s := NewServer(limitedLimiter())
 	request := func(route string) *rlsv3.RateLimitRequest {
-		return &rlsv3.RateLimitRequest{Domain: Domain, Descriptors: []*commonrl.RateLimitDescriptor{{
-			Entries: []*commonrl.RateLimitDescriptor_Entry{{Key: RouteEntry, Value: route}},
+		return &rlsv3.RateLimitRequest{Domain: names.RateLimitDomain, Descriptors: []*commonrl.RateLimitDescriptor{{
+			Entries: []*commonrl.RateLimitDescriptor_Entry{{Key: names.RouteDescriptor, Value: route}},
 		}}}
 	}
 	steps := []struct {

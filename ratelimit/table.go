@@ -1,8 +1,8 @@
 package ratelimit
 
 import (
+	"github.com/tollgate-gw/tollgate/internal/ir"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
-	"github.com/tollgate-gw/tollgate/routetable"
 )
 
 // Limits are the throttles and the quota that apply to one request, throttles in API Gateway's order: the usage
@@ -31,14 +31,14 @@ type QuotaLimit struct {
 
 // Table knows every rate-limited route's limits, from the same model the translator used.
 type Table struct {
-	routes  map[string]routetable.Method
+	routes  map[string]ir.Method
 	stages  map[[2]string]map[string]*tollgatev1.ThrottleSettings // (api, stage) -> method key -> throttle
 	plans   map[string]*tollgatev1.UsagePlan
 	account *tollgatev1.ThrottleSettings
 }
 
 // NewTable indexes the limits of the given rate-limited routes (by route name).
-func NewTable(gw *tollgatev1.Gateway, routes map[string]routetable.Method) *Table {
+func NewTable(gw *tollgatev1.Gateway, routes map[string]ir.Method) *Table {
 	t := &Table{routes: routes, stages: map[[2]string]map[string]*tollgatev1.ThrottleSettings{}, plans: map[string]*tollgatev1.UsagePlan{}, account: gw.GetAccountThrottle()}
 	for _, api := range gw.GetApis() {
 		for _, st := range api.GetStages() {
@@ -91,7 +91,7 @@ func (t *Table) Limits(route, keyID, planID string) (Limits, bool) {
 }
 
 // planThrottle is the plan's throttle for a method: its per-method override for the API stage, else the plan's.
-func planThrottle(plan *tollgatev1.UsagePlan, m routetable.Method, methodKey string) (*tollgatev1.ThrottleSettings, bool) {
+func planThrottle(plan *tollgatev1.UsagePlan, m ir.Method, methodKey string) (*tollgatev1.ThrottleSettings, bool) {
 	for _, as := range plan.GetApiStages() {
 		if as.GetApiId() == m.APIID && as.GetStage() == m.Stage {
 			if th := as.GetThrottle()[methodKey]; th != nil {

@@ -4,8 +4,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/tollgate-gw/tollgate/internal/ir"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
-	"github.com/tollgate-gw/tollgate/routetable"
 )
 
 func TestTableLimits(t *testing.T) {
@@ -22,7 +22,7 @@ func TestTableLimits(t *testing.T) {
 			ApiStages: []*tollgatev1.ApiStage{{ApiId: "a1", Stage: "prod", Throttle: map[string]*tollgatev1.ThrottleSettings{"/pets/GET": th(1, 2)}}},
 		}},
 	}
-	table := NewTable(gw, map[string]routetable.Method{
+	table := NewTable(gw, map[string]ir.Method{
 		"getPets":  {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"},
 		"postPets": {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "POST"},
 	})

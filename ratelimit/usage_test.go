@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tollgate-gw/tollgate/internal/ir"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
-	"github.com/tollgate-gw/tollgate/routetable"
 )
 
 func TestUsageReport(t *testing.T) {
@@ -17,7 +17,7 @@ func TestUsageReport(t *testing.T) {
 	l.SetTable(NewTable(&tollgatev1.Gateway{UsagePlans: []*tollgatev1.UsagePlan{
 		{Id: "p1", KeyIds: []string{"k1", "k2"}, Quota: &tollgatev1.QuotaSettings{Limit: 5, Period: "WEEK"}},
 		{Id: "p2", KeyIds: []string{"k1"}},
-	}}, map[string]routetable.Method{}))
+	}}, map[string]ir.Method{}))
 	record := func(plan, key, when string, n int) {
 		for i := 0; i < n; i++ {
 			if _, err := store.Decide(context.Background(), Limits{UsageKey: UsageKey(plan, key)}, at(when)); err != nil {

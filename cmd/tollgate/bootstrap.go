@@ -3,8 +3,8 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/tollgate-gw/tollgate/config"
 	"github.com/tollgate-gw/tollgate/envoy"
+	"github.com/tollgate-gw/tollgate/internal/config"
 )
 
 func bootstrapCommand() *cobra.Command {

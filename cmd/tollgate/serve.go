@@ -9,9 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tollgate-gw/tollgate/config"
-	"github.com/tollgate-gw/tollgate/controlplane"
 	"github.com/tollgate-gw/tollgate/envoy"
+	"github.com/tollgate-gw/tollgate/internal/config"
 )
 
 const defaultConfigFile = "tollgate.yaml"
@@ -22,7 +21,7 @@ func serveCommand(newLogger func() *slog.Logger) *cobra.Command {
 		Use:   "serve",
 		Short: "Run the control plane only; Envoys join it with a bootstrap from `tollgate bootstrap`",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cp, err := controlplane.Start(cmd.Context(), configFile, newLogger())
+			cp, err := Start(cmd.Context(), configFile, newLogger())
 			if err != nil {
 				return err
 			}
@@ -45,7 +44,7 @@ func runCommand(newLogger func() *slog.Logger) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cp, err := controlplane.Start(cmd.Context(), configFile, log)
+			cp, err := Start(cmd.Context(), configFile, log)
 			if err != nil {
 				return err
 			}

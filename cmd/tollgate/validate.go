@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/tollgate-gw/tollgate/loader"
+	"github.com/tollgate-gw/tollgate/internal/source"
 )
 
 func validateCommand() *cobra.Command {
@@ -21,9 +21,9 @@ func validateCommand() *cobra.Command {
 			for _, f := range files {
 				var err error
 				if isDefinition(f) {
-					err = loader.ValidateDefinition(f)
+					err = source.ValidateDefinition(f)
 				} else {
-					_, err = loader.Load(f)
+					_, err = source.Load(f)
 				}
 				if err != nil {
 					failed++
@@ -44,7 +44,7 @@ func validateCommand() *cobra.Command {
 func isDefinition(file string) bool {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return false // loader.Load reports the read error
+		return false // source.Load reports the read error
 	}
 	var top map[string]any
 	if yaml.Unmarshal(data, &top) != nil {

@@ -25,7 +25,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/keepalive"
 
-	"github.com/tollgate-gw/tollgate/envoy"
+	"github.com/tollgate-gw/tollgate/internal/names"
 	"github.com/tollgate-gw/tollgate/xds/translate"
 )
 
@@ -63,7 +63,7 @@ type nodeGroup struct{}
 func (nodeGroup) ID(node *core.Node) string { return groupOf(node) }
 
 func groupOf(node *core.Node) string {
-	if v := node.GetMetadata().GetFields()[envoy.ListenMetadataKey]; v != nil {
+	if v := node.GetMetadata().GetFields()[names.ListenMetadataKey]; v != nil {
 		return v.GetStringValue()
 	}
 	return defaultGroup

@@ -10,27 +10,25 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 
-	"github.com/tollgate-gw/tollgate/routetable"
+	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
 // API keys are checked by Tollgate's ext_authz service, switched on only for the methods that require a key; the
 // route tells the service which API stage it belongs to, and its name, whose limits the service decides too. A
 // MOCK with limits and no key calls the same check with its name only: its limits, no key.
 
-const extAuthzFilterName = "envoy.filters.http.ext_authz"
-
 // extAuthzIdle keeps an ext_authz filter from calling out on a route that does not ask for it.
 var extAuthzIdle = mustAny(&extauthz.ExtAuthzPerRoute{Override: &extauthz.ExtAuthzPerRoute_Disabled{Disabled: true}})
 
 // requireAPIKey switches the key check on for a named route of an API stage.
 func requireAPIKey(r *route.Route, apiID, stage string) {
-	switchOnCheck(r, extAuthzFilterName, map[string]string{routetable.APIIDExtension: apiID, routetable.StageExtension: stage, routetable.RouteExtension: r.GetName()})
+	switchOnCheck(r, names.ExtAuthzFilter, map[string]string{names.APIIDExtension: apiID, names.StageExtension: stage, names.RouteExtension: r.GetName()})
 }
 
 // limitInKeyCheck switches the limits check on for a route that requires no key: the same service, a filter of
 // its own so that Tollgate being unreachable is decided as rateLimit.failureMode says, not as for a key.
 func limitInKeyCheck(r *route.Route) {
-	switchOnCheck(r, limitsCheckFilterName, map[string]string{routetable.RouteExtension: r.GetName()})
+	switchOnCheck(r, names.LimitsCheckFilter, map[string]string{names.RouteExtension: r.GetName()})
 }
 
 // switchOnCheck switches one of the ext_authz filters on for a route, telling the service what it needs in the
@@ -44,21 +42,20 @@ func switchOnCheck(r *route.Route, filter string, extensions map[string]string) 
 	})})
 }
 
-// limitsCheckFilterName is the second ext_authz filter, for routes whose limits only are checked.
-const limitsCheckFilterName = "tollgate.limits_check"
+// names.LimitsCheckFilter is the second ext_authz filter, for routes whose limits only are checked.
 
 // extAuthzFilter is the listener's key check: off unless a route turns it on. Like ext_proc it reaches Tollgate
 // over the bootstrap's xDS cluster, and it sends the service only the headers it needs. With Tollgate unreachable
 // it refuses (never admit an unchecked key) with a 500, which the listener's local replies turn into API
 // Gateway's body.
 func extAuthzFilter(cluster string) *hcm.HttpFilter {
-	return checkFilter(extAuthzFilterName, cluster, false, typev3.StatusCode_InternalServerError)
+	return checkFilter(names.ExtAuthzFilter, cluster, false, typev3.StatusCode_InternalServerError)
 }
 
 // limitsCheckFilter is the listener's limits check: with Tollgate unreachable it admits, or refuses with a 429
 // that the listener's local replies turn into API Gateway's THROTTLED, as rateLimit.failureMode says.
 func limitsCheckFilter(cluster string, failClosed bool) *hcm.HttpFilter {
-	return checkFilter(limitsCheckFilterName, cluster, !failClosed, typev3.StatusCode_TooManyRequests)
+	return checkFilter(names.LimitsCheckFilter, cluster, !failClosed, typev3.StatusCode_TooManyRequests)
 }
 
 func checkFilter(name, cluster string, failOpen bool, onError typev3.StatusCode) *hcm.HttpFilter {
@@ -75,8 +72,8 @@ func checkFilter(name, cluster string, failOpen bool, onError typev3.StatusCode)
 			StatusOnError:       &typev3.HttpStatus{Code: onError},
 			// The key, and the request id for the denial's x-amzn-RequestId.
 			AllowedHeaders: &matcher.ListStringMatcher{Patterns: []*matcher.StringMatcher{
-				{MatchPattern: &matcher.StringMatcher_Exact{Exact: routetable.APIKeyHeader}, IgnoreCase: true},
-				{MatchPattern: &matcher.StringMatcher_Exact{Exact: "x-request-id"}, IgnoreCase: true},
+				{MatchPattern: &matcher.StringMatcher_Exact{Exact: names.APIKeyHeader}, IgnoreCase: true},
+				{MatchPattern: &matcher.StringMatcher_Exact{Exact: names.EnvoyRequestIDHeader}, IgnoreCase: true},
 			}},
 		})},
 	}

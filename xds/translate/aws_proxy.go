@@ -15,17 +15,16 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
-	"github.com/tollgate-gw/tollgate/diag"
-	"github.com/tollgate-gw/tollgate/lambdauri"
+	"github.com/tollgate-gw/tollgate/internal/diag"
+	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/lambdauri"
+	"github.com/tollgate-gw/tollgate/internal/names"
+	"github.com/tollgate-gw/tollgate/internal/stagevars"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
-	"github.com/tollgate-gw/tollgate/routetable"
-	"github.com/tollgate-gw/tollgate/stagevars"
 )
 
 // MaxRequestBody is API Gateway's request payload limit: larger requests get a 413.
 const MaxRequestBody = 10 * 1024 * 1024
-
-const extProcFilterName = "envoy.filters.http.ext_proc"
 
 // lambdaProcessing asks Tollgate's ext_proc service for every phase a Lambda proxy needs: the whole request to
 // build the event, the whole Invoke response to turn the function's answer into the client's. Both bodies are
@@ -82,7 +81,7 @@ func (t *translator) awsProxy(r *route.Route, s stageContext, pr parsedResource,
 		t.probs.Addf(file, at+"/uri", "function %q: %v", fn.Name, err)
 		return false
 	}
-	entry := &routetable.Lambda{
+	entry := &ir.Lambda{
 		APIID: s.api.GetId(), Stage: s.stage.GetStageName(), Resource: pr.res.GetPath(), HTTPMethod: m.GetHttpMethod(),
 		AccountID: fn.Account, StageVariables: s.stage.GetVariables(), BinaryMediaTypes: s.api.GetBinaryMediaTypes(),
 		Domain: t.domain, PayloadFormatVersion: version, InvokePath: invokePath,
@@ -106,12 +105,12 @@ func (t *translator) awsProxy(r *route.Route, s stageContext, pr parsedResource,
 	}}
 	// Envoy buffers the body for the event: room for the largest body API Gateway accepts.
 	r.RequestBodyBufferLimit = wrapperspb.UInt64(MaxRequestBody)
-	r.TypedPerFilterConfig = map[string]*anypb.Any{bodyLimitFilterName: bodyLimitOn, invokeLengthFilterName: invokeLengthOn, extProcFilterName: mustAny(&route.FilterConfig{Config: mustAny(&extproc.ExtProcPerRoute{
+	r.TypedPerFilterConfig = map[string]*anypb.Any{names.BodyLimitFilter: bodyLimitOn, names.InvokeLengthFilter: invokeLengthOn, names.ExtProcFilter: mustAny(&route.FilterConfig{Config: mustAny(&extproc.ExtProcPerRoute{
 		Override: &extproc.ExtProcPerRoute_Overrides{Overrides: &extproc.ExtProcOverrides{
 			ProcessingMode:      lambdaProcessing,
-			GrpcInitialMetadata: []*core.HeaderValue{{Key: routetable.RouteHeader, Value: r.GetName()}},
+			GrpcInitialMetadata: []*core.HeaderValue{{Key: names.RouteHeader, Value: r.GetName()}},
 			// The client's address as Envoy's connection sees it: identity.sourceIp.
-			RequestAttributes: []string{routetable.SourceAddressAttribute},
+			RequestAttributes: []string{names.SourceAddressAttribute},
 		}},
 	})})}
 	return true
@@ -165,7 +164,7 @@ var extProcIdle = mustAny(&extproc.ExtProcPerRoute{Override: &extproc.ExtProcPer
 // bootstrap's xDS cluster, so any Envoy that can get its configuration can reach the service too.
 func extProcFilter(cluster string) *hcm.HttpFilter {
 	return &hcm.HttpFilter{
-		Name:     extProcFilterName,
+		Name:     names.ExtProcFilter,
 		Disabled: true,
 		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&extproc.ExternalProcessor{
 			GrpcService: &core.GrpcService{
@@ -179,7 +178,7 @@ func extProcFilter(cluster string) *hcm.HttpFilter {
 			// response's), so Envoy keeps it: Lambda's Invoke API expects a length, and so do API Gateway's
 			// clients.
 			AllowContentLengthHeader: true,
-			RequestAttributes:        []string{routetable.SourceAddressAttribute},
+			RequestAttributes:        []string{names.SourceAddressAttribute},
 			// Building an event or decoding a response takes microseconds; this bounds a stuck service.
 			MessageTimeout: durationpb.New(5e9),
 			// The Lambda call replaces the method and path of the client's request, and carries none of its
@@ -187,7 +186,7 @@ func extProcFilter(cluster string) *hcm.HttpFilter {
 			MutationRules: &mutationrules.HeaderMutationRules{AllowAllRouting: wrapperspb.Bool(true), AllowEnvoy: wrapperspb.Bool(true)},
 			// The API key check's result (key id), for the event's identity.apiKeyId.
 			MetadataOptions: &extproc.MetadataOptions{ForwardingNamespaces: &extproc.MetadataOptions_MetadataNamespaces{
-				Untyped: []string{extAuthzFilterName},
+				Untyped: []string{names.ExtAuthzFilter},
 			}},
 		})},
 	}

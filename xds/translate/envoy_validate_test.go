@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/tollgate-gw/tollgate/envoy"
+	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
 // TestEnvoyAcceptsTranslation runs every golden translation through the real Envoy's config validation, so a
@@ -39,10 +40,10 @@ func TestEnvoyAcceptsTranslation(t *testing.T) {
 			}
 			inlineRoutes(t, lis, out)
 			clusters := append([]*cluster.Cluster{{
-				Name:                 envoy.XDSCluster,
+				Name:                 names.XDSCluster,
 				ConnectTimeout:       durationpb.New(1e9),
 				ClusterDiscoveryType: &cluster.Cluster_Type{Type: cluster.Cluster_STATIC},
-				LoadAssignment:       newCluster(envoy.XDSCluster, backend{host: "127.0.0.1", port: 18000}).GetLoadAssignment(),
+				LoadAssignment:       newCluster(names.XDSCluster, backend{host: "127.0.0.1", port: 18000}).GetLoadAssignment(),
 			}}, out.Clusters...)
 			b := &bootstrap.Bootstrap{
 				Node:            &core.Node{Id: "validate", Cluster: "tollgate"},

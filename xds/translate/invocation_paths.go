@@ -9,7 +9,8 @@ import (
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	"google.golang.org/protobuf/types/known/anypb"
 
-	"github.com/tollgate-gw/tollgate/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
 // The host-independent invocation URL forms, /restapis/{apiId}/{stage}/_user_request_/{path} and
@@ -17,8 +18,6 @@ import (
 // /{stage}/{path}) before routing, so each API's routes exist once, in its own virtual host: Envoy compiles and
 // matches half the routes it would with a copy per form. Envoy's Lua filter does the rewrite on just these two
 // routes and clears the route cache so the request is routed again under the API's host.
-
-const luaFilterName = "envoy.filters.http.lua"
 
 // invocationPathScript names the script in the Lua filter's source codes: one Lua VM per worker serves every
 // route that uses it.
@@ -49,7 +48,7 @@ end
 func luaFilter(domain string) *hcm.HttpFilter {
 	script := strings.ReplaceAll(invocationPathLua, "DOMAIN", domain)
 	return &hcm.HttpFilter{
-		Name:     luaFilterName,
+		Name:     names.LuaFilter,
 		Disabled: true,
 		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&lua.Lua{
 			SourceCodes: map[string]*core.DataSource{
@@ -68,16 +67,16 @@ func luaFilter(domain string) *hcm.HttpFilter {
 // setting (idleFilters) for their routes that do not use the filter.
 func invocationPathRoutes(idle map[string]*anypb.Any) []*route.Route {
 	perFilter := map[string]*anypb.Any{
-		luaFilterName: mustAny(&route.FilterConfig{Config: mustAny(&lua.LuaPerRoute{
+		names.LuaFilter: mustAny(&route.FilterConfig{Config: mustAny(&lua.LuaPerRoute{
 			Override: &lua.LuaPerRoute_Name{Name: invocationPathScript},
 		})}),
 	}
 	for name, cfg := range idle {
 		perFilter[name] = mustAny(&route.FilterConfig{Config: cfg})
 	}
-	if _, lambda := idle[extProcFilterName]; lambda {
-		perFilter[bodyLimitFilterName] = bodyLimitOn
-		perFilter[invokeLengthFilterName] = invokeLengthOn
+	if _, lambda := idle[names.ExtProcFilter]; lambda {
+		perFilter[names.BodyLimitFilter] = bodyLimitOn
+		perFilter[names.InvokeLengthFilter] = invokeLengthOn
 	}
 	var routes []*route.Route
 	for _, prefix := range []string{"/restapis/", "/_aws/execute-api/"} {

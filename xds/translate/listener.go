@@ -16,8 +16,8 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
-	"github.com/tollgate-gw/tollgate/envoy"
-	"github.com/tollgate-gw/tollgate/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
 // Listener builds the public HTTP listener on addr (host:port). Its routes come over ADS (RDS), so a change to the
@@ -78,16 +78,16 @@ func (o *Output) switchedOffFilters() []*hcm.HttpFilter {
 	}
 	filters = append(filters, luaFilter(o.domain))
 	if o.usesKeyCheck {
-		filters = append(filters, extAuthzFilter(envoy.XDSCluster))
+		filters = append(filters, extAuthzFilter(names.XDSCluster))
 	}
 	if o.usesLimitsCheck {
-		filters = append(filters, limitsCheckFilter(envoy.XDSCluster, o.rateLimitFailClosed))
+		filters = append(filters, limitsCheckFilter(names.XDSCluster, o.rateLimitFailClosed))
 	}
 	if o.usesRateLimitService {
-		filters = append(filters, rateLimitFilter(envoy.XDSCluster, o.rateLimitFailClosed))
+		filters = append(filters, rateLimitFilter(names.XDSCluster, o.rateLimitFailClosed))
 	}
 	if len(o.Lambda) > 0 {
-		filters = append(filters, extProcFilter(envoy.XDSCluster), invokeLengthFilter())
+		filters = append(filters, extProcFilter(names.XDSCluster), invokeLengthFilter())
 	}
 	return filters
 }
@@ -96,18 +96,16 @@ func (o *Output) switchedOffFilters() []*hcm.HttpFilter {
 // that buffer bodies anyway (Lambda proxies) and the path-form routes that may reroute to them. Elsewhere Envoy
 // streams bodies to the backend untouched. Larger requests get a 413, which localReplies turns into API Gateway's
 // answer.
-func bodyLimitFilter() *hcm.HttpFilter { return bufferFilter(bodyLimitFilterName, MaxRequestBody) }
-
-const bodyLimitFilterName = "envoy.filters.http.buffer"
+func bodyLimitFilter() *hcm.HttpFilter { return bufferFilter(names.BodyLimitFilter, MaxRequestBody) }
 
 // bodyLimitOn switches the limit on for a route.
 var bodyLimitOn = bufferOn(MaxRequestBody)
 
 // invokeLengthFilter buffers the Invoke call's body after ext_proc has made it, so that Envoy sends it with a
 // content-length: a bodiless client request gets its event from ext_proc, and Envoy would send that chunked.
-func invokeLengthFilter() *hcm.HttpFilter { return bufferFilter(invokeLengthFilterName, maxInvokeBody) }
-
-const invokeLengthFilterName = "tollgate.invoke_length"
+func invokeLengthFilter() *hcm.HttpFilter {
+	return bufferFilter(names.InvokeLengthFilter, maxInvokeBody)
+}
 
 // maxInvokeBody bounds the Invoke call's body: a 10 MB binary body base64-encoded, with the rest of the event
 // around it. (Lambda itself takes at most 6 MB.)

@@ -9,8 +9,8 @@ import (
 
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 
-	"github.com/tollgate-gw/tollgate/diag"
-	"github.com/tollgate-gw/tollgate/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/diag"
+	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 

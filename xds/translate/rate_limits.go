@@ -9,8 +9,8 @@ import (
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 	"google.golang.org/protobuf/types/known/durationpb"
 
-	"github.com/tollgate-gw/tollgate/ratelimit"
-	"github.com/tollgate-gw/tollgate/routetable"
+	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
 // Throttles and quotas apply to the methods some throttle or quota covers. Tollgate decides them in one of two
@@ -19,7 +19,7 @@ import (
 // rate-limit service for the others.
 
 // rateLimited reports whether any throttle or quota can apply to a method of a stage.
-func (t *translator) rateLimitedMethod(s stageContext, key routetable.Method, keyRequired bool) bool {
+func (t *translator) rateLimitedMethod(s stageContext, key ir.Method, keyRequired bool) bool {
 	gw := t.gw
 	if gw.GetAccountThrottle() != nil {
 		return true
@@ -47,7 +47,7 @@ func (t *translator) rateLimitedMethod(s stageContext, key routetable.Method, ke
 func rateLimits(routeName string) []*route.RateLimit {
 	return []*route.RateLimit{{Actions: []*route.RateLimit_Action{
 		{ActionSpecifier: &route.RateLimit_Action_GenericKey_{GenericKey: &route.RateLimit_Action_GenericKey{
-			DescriptorKey: ratelimit.RouteEntry, DescriptorValue: routeName,
+			DescriptorKey: names.RouteDescriptor, DescriptorValue: routeName,
 		}}},
 	}}}
 }
@@ -60,7 +60,7 @@ func rateLimitFilter(cluster string, failClosed bool) *hcm.HttpFilter {
 	return &hcm.HttpFilter{
 		Name: "envoy.filters.http.ratelimit",
 		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&ratelimitfilter.RateLimit{
-			Domain:  ratelimit.Domain,
+			Domain:  names.RateLimitDomain,
 			Timeout: durationpb.New(100e6),
 			RateLimitService: &ratelimitconf.RateLimitServiceConfig{
 				GrpcService:         &core.GrpcService{TargetSpecifier: &core.GrpcService_EnvoyGrpc_{EnvoyGrpc: &core.GrpcService_EnvoyGrpc{ClusterName: cluster}}},

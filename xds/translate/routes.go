@@ -10,13 +10,10 @@ import (
 	matcher "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/tollgate-gw/tollgate/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/names"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
-
-// MetadataNamespace is the route metadata namespace through which Tollgate's ext services find the method a
-// request matched.
-const MetadataNamespace = "tollgate"
 
 func routeConfiguration(vhosts []*route.VirtualHost) *route.RouteConfiguration {
 	return &route.RouteConfiguration{
@@ -76,7 +73,7 @@ func routeMetadata(s stageContext, res *tollgatev1.Resource, m *tollgatev1.Metho
 	if id := m.GetOperationId(); id != "" {
 		fields["operationId"] = structpb.NewStringValue(id)
 	}
-	return &core.Metadata{FilterMetadata: map[string]*structpb.Struct{MetadataNamespace: {Fields: fields}}}
+	return &core.Metadata{FilterMetadata: map[string]*structpb.Struct{names.RouteMetadataNamespace: {Fields: fields}}}
 }
 
 // missingTokenRoute answers API Gateway's 403 for a path or method the API does not define.

@@ -11,10 +11,11 @@ import (
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"google.golang.org/protobuf/types/known/anypb"
 
-	"github.com/tollgate-gw/tollgate/diag"
-	"github.com/tollgate-gw/tollgate/pathtemplate"
+	"github.com/tollgate-gw/tollgate/internal/diag"
+	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
+	"github.com/tollgate-gw/tollgate/internal/pathtemplate"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
-	"github.com/tollgate-gw/tollgate/routetable"
 )
 
 // Names of the resources every Envoy gets.
@@ -29,7 +30,7 @@ type Output struct {
 	Routes   *route.RouteConfiguration
 	Clusters []*cluster.Cluster // sorted by name
 	// Lambda lists the Lambda proxy routes, by route name, for the ext_proc service.
-	Lambda routetable.Table
+	Lambda ir.Table
 	domain string
 	// usesKeyCheck is true when some method requires an API key, usesLimitsCheck when some MOCK without one has
 	// limits: the listener then has the key check's, or the limits check's, ext_authz filter.
@@ -42,14 +43,14 @@ type Output struct {
 	rateLimitFailClosed bool
 	// RateLimited lists the routes with limits, by route name, for the limiter behind the key check and the
 	// rate-limit service.
-	RateLimited map[string]routetable.Method
+	RateLimited map[string]ir.Method
 }
 
 // Gateway translates the whole gateway. Anything the model asks for that Tollgate cannot serve is reported as a
 // problem against the definition file, so an invalid change never reaches Envoy.
 func Gateway(gw *tollgatev1.Gateway) (*Output, error) {
 	t := &translator{gw: gw, domain: gw.GetDomain(), lambda: gw.GetLambda(), clusters: map[string]*cluster.Cluster{},
-		lambdaRoutes: routetable.Table{}, rateLimited: map[string]routetable.Method{}}
+		lambdaRoutes: ir.Table{}, rateLimited: map[string]ir.Method{}}
 	apis := append([]*tollgatev1.RestApi(nil), gw.GetApis()...)
 	sort.Slice(apis, func(i, j int) bool { return apis[i].GetId() < apis[j].GetId() })
 
@@ -88,13 +89,13 @@ func Gateway(gw *tollgatev1.Gateway) (*Output, error) {
 func (t *translator) idleFilters() map[string]*anypb.Any {
 	idle := map[string]*anypb.Any{}
 	if len(t.lambdaRoutes) > 0 {
-		idle[extProcFilterName] = extProcIdle
+		idle[names.ExtProcFilter] = extProcIdle
 	}
 	if t.usesKeyCheck {
-		idle[extAuthzFilterName] = extAuthzIdle
+		idle[names.ExtAuthzFilter] = extAuthzIdle
 	}
 	if t.usesLimitsCheck {
-		idle[limitsCheckFilterName] = extAuthzIdle
+		idle[names.LimitsCheckFilter] = extAuthzIdle
 	}
 	return idle
 }
@@ -107,12 +108,12 @@ type translator struct {
 	lambda          *tollgatev1.LambdaSettings
 	probs           diag.Problems
 	clusters        map[string]*cluster.Cluster
-	lambdaRoutes    routetable.Table
+	lambdaRoutes    ir.Table
 	usesKeyCheck    bool
 	usesLimitsCheck bool
 	// usesRateLimitService: some method without a key has limits.
 	usesRateLimitService bool
-	rateLimited          map[string]routetable.Method
+	rateLimited          map[string]ir.Method
 }
 
 type stageContext struct {
@@ -219,7 +220,7 @@ func (t *translator) methodRoute(s stageContext, pr parsedResource, m *tollgatev
 		requireAPIKey(r, s.api.GetId(), s.stage.GetStageName())
 		t.usesKeyCheck = true
 	}
-	key := routetable.Method{APIID: s.api.GetId(), Stage: s.stage.GetStageName(), Resource: pr.res.GetPath(), HTTPMethod: m.GetHttpMethod()}
+	key := ir.Method{APIID: s.api.GetId(), Stage: s.stage.GetStageName(), Resource: pr.res.GetPath(), HTTPMethod: m.GetHttpMethod()}
 	if t.rateLimitedMethod(s, key, m.GetApiKeyRequired()) {
 		t.rateLimited[r.GetName()] = key
 		switch action := r.GetRoute(); {

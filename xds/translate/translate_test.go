@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tollgate-gw/tollgate/diag"
-	"github.com/tollgate-gw/tollgate/openapi"
+	"github.com/tollgate-gw/tollgate/internal/diag"
+	"github.com/tollgate-gw/tollgate/internal/openapi"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 

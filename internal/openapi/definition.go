@@ -9,7 +9,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi2"
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/tollgate-gw/tollgate/diag"
+	"github.com/tollgate-gw/tollgate/internal/diag"
 )
 
 const (

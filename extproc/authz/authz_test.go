@@ -1,4 +1,4 @@
-package extproc
+package authz
 
 import (
 	"context"
@@ -7,10 +7,10 @@ import (
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 	"google.golang.org/grpc/codes"
 
-	"github.com/tollgate-gw/tollgate/apikeys"
+	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 	"github.com/tollgate-gw/tollgate/ratelimit"
-	"github.com/tollgate-gw/tollgate/routetable"
 )
 
 // TestAuthzCheck walks one key through a plan whose quota admits two requests, on a route whose stage throttle
@@ -28,21 +28,21 @@ func TestAuthzCheck(t *testing.T) {
 			ApiStages: []*tollgatev1.ApiStage{{ApiId: "a1", Stage: "prod"}}}},
 	}
 	limiter := ratelimit.NewLimiter(ratelimit.NewMemory(), false, 0)
-	limiter.SetTable(ratelimit.NewTable(gw, map[string]routetable.Method{
+	limiter.SetTable(ratelimit.NewTable(gw, map[string]ir.Method{
 		"a1/prod/GET/pets": {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"},
 	}))
-	a := NewAuthz(limiter)
-	a.SetKeys(apikeys.New(gw))
+	a := New(limiter)
+	a.SetKeys(NewKeyIndex(gw))
 
 	check := func(key string) *authv3.CheckResponse {
-		headers := map[string]string{"x-request-id": "req-1"}
+		headers := map[string]string{names.EnvoyRequestIDHeader: "req-1"}
 		if key != "" {
-			headers[routetable.APIKeyHeader] = key
+			headers[names.APIKeyHeader] = key
 		}
 		resp, err := a.Check(context.Background(), &authv3.CheckRequest{Attributes: &authv3.AttributeContext{
 			Request: &authv3.AttributeContext_Request{Http: &authv3.AttributeContext_HttpRequest{Headers: headers}},
 			ContextExtensions: map[string]string{
-				routetable.APIIDExtension: "a1", routetable.StageExtension: "prod", routetable.RouteExtension: "a1/prod/GET/pets",
+				names.APIIDExtension: "a1", names.StageExtension: "prod", names.RouteExtension: "a1/prod/GET/pets",
 			},
 		}})
 		if err != nil {
@@ -95,13 +95,13 @@ func TestAuthzLimitsOnly(t *testing.T) {
 	gw := &tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{{Id: "a1", Stages: []*tollgatev1.Stage{{StageName: "prod",
 		MethodThrottles: map[string]*tollgatev1.ThrottleSettings{"*/*": {RateLimit: 0.001, BurstLimit: 1}}}}}}}
 	limiter := ratelimit.NewLimiter(ratelimit.NewMemory(), false, 0)
-	limiter.SetTable(ratelimit.NewTable(gw, map[string]routetable.Method{
+	limiter.SetTable(ratelimit.NewTable(gw, map[string]ir.Method{
 		"a1/prod/GET/health": {APIID: "a1", Stage: "prod", Resource: "/health", HTTPMethod: "GET"},
 	}))
-	a := NewAuthz(limiter)
+	a := New(limiter)
 	req := &authv3.CheckRequest{Attributes: &authv3.AttributeContext{
 		Request:           &authv3.AttributeContext_Request{Http: &authv3.AttributeContext_HttpRequest{}},
-		ContextExtensions: map[string]string{routetable.RouteExtension: "a1/prod/GET/health"},
+		ContextExtensions: map[string]string{names.RouteExtension: "a1/prod/GET/health"},
 	}}
 	for i, want := range []int{0, 429} {
 		resp, err := a.Check(context.Background(), req)

@@ -1,4 +1,4 @@
-package extproc
+package lambda
 
 import (
 	"crypto/sha256"
@@ -13,9 +13,10 @@ import (
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 
-	"github.com/tollgate-gw/tollgate/gatewayresponse"
-	"github.com/tollgate-gw/tollgate/lambdaproxy"
-	"github.com/tollgate-gw/tollgate/routetable"
+	"github.com/tollgate-gw/tollgate/extproc/lambda/lambdaproxy"
+	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
 // lambdaExchange turns one client request into a Lambda Invoke call and the function's answer into the client's
@@ -23,7 +24,7 @@ import (
 // arrives whole, from the body-limit filter's buffer), so each phase costs one round trip to Tollgate. Every
 // answer that replaces a body sets the new body's content-length, which Envoy keeps (allow_content_length_header).
 type lambdaExchange struct {
-	route    *routetable.Lambda
+	route    *ir.Lambda
 	received time.Time
 	request  *core.HeaderMap // the client's request headers, kept for the body phase
 	accept   string
@@ -41,7 +42,7 @@ type lambdaExchange struct {
 	responseChunks int
 }
 
-func newLambdaExchange(route *routetable.Lambda, now time.Time) *lambdaExchange {
+func newLambdaExchange(route *ir.Lambda, now time.Time) *lambdaExchange {
 	return &lambdaExchange{route: route, received: now}
 }
 
@@ -50,7 +51,7 @@ func (e *lambdaExchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.
 	case *extprocv3.ProcessingRequest_RequestHeaders:
 		e.request = r.RequestHeaders.GetHeaders()
 		e.sourceIP = sourceIP(req)
-		e.apiKeyID = req.GetMetadataContext().GetFilterMetadata()[MetadataNamespace].GetFields()["apiKeyId"].GetStringValue()
+		e.apiKeyID = req.GetMetadataContext().GetFilterMetadata()[names.ExtAuthzFilter].GetFields()["apiKeyId"].GetStringValue()
 		if !r.RequestHeaders.GetEndOfStream() {
 			return nil, nil // answered with the body, which Envoy sends without waiting
 		}
@@ -185,7 +186,7 @@ func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
 		case ":authority":
 			in.DomainName = v
 			in.Headers = append(in.Headers, [2]string{"Host", v})
-		case "x-request-id":
+		case names.EnvoyRequestIDHeader:
 			in.RequestID = v
 		case "accept":
 			e.accept = v
@@ -294,7 +295,7 @@ func validHeader(name, value string) bool {
 // sourceIP reads the client's address from the attributes Envoy sends with the request headers.
 func sourceIP(req *extprocv3.ProcessingRequest) string {
 	for _, attrs := range req.GetAttributes() {
-		if v := attrs.GetFields()[routetable.SourceAddressAttribute]; v != nil {
+		if v := attrs.GetFields()[names.SourceAddressAttribute]; v != nil {
 			if host, _, err := net.SplitHostPort(v.GetStringValue()); err == nil {
 				return host
 			}

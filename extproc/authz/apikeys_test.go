@@ -1,4 +1,4 @@
-package apikeys
+package authz
 
 import (
 	"testing"
@@ -7,7 +7,7 @@ import (
 )
 
 func TestCheck(t *testing.T) {
-	ix := New(&tollgatev1.Gateway{
+	ix := NewKeyIndex(&tollgatev1.Gateway{
 		ApiKeys: []*tollgatev1.ApiKey{
 			{Id: "k1", Value: "alice-0123456789abcdefgh", Enabled: true},
 			{Id: "k2", Value: "bob-0123456789abcdefghij", Enabled: false},

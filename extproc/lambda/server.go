@@ -1,7 +1,7 @@
-// Package extproc is Tollgate's Envoy external processing (ext_proc) service: Envoy calls it only on the routes
-// that need Tollgate's own code, names the route in the stream's metadata, and the service looks the route up in
-// the table the translator built from the same model.
-package extproc
+// Package lambda is Tollgate's Envoy external processing (ext_proc) service for Lambda proxy integrations: Envoy
+// calls it only on the routes that invoke a function, names the route in the stream's metadata, and the service
+// looks the route up in the same snapshot the translator built Envoy's configuration from.
+package lambda
 
 import (
 	"errors"
@@ -19,27 +19,28 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
-	"github.com/tollgate-gw/tollgate/gatewayresponse"
-	"github.com/tollgate-gw/tollgate/routetable"
+	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
 // Server is the ext_proc service.
 type Server struct {
 	extprocv3.UnimplementedExternalProcessorServer
 	log    *slog.Logger
-	lambda atomic.Pointer[routetable.Table]
+	lambda atomic.Pointer[ir.Table]
 	now    func() time.Time
 }
 
 // New returns a service with no routes yet.
 func New(log *slog.Logger) *Server {
 	s := &Server{log: log, now: time.Now}
-	s.lambda.Store(&routetable.Table{})
+	s.lambda.Store(&ir.Table{})
 	return s
 }
 
 // SetLambdaRoutes replaces the Lambda routes; streams already open keep the route they started with.
-func (s *Server) SetLambdaRoutes(t routetable.Table) { s.lambda.Store(&t) }
+func (s *Server) SetLambdaRoutes(t ir.Table) { s.lambda.Store(&t) }
 
 // Register adds the service to a gRPC server (Tollgate's xDS server, which every Envoy already reaches).
 func (s *Server) Register(g *grpc.Server) { extprocv3.RegisterExternalProcessorServer(g, s) }
@@ -54,7 +55,7 @@ type exchange interface {
 func (s *Server) Process(stream extprocv3.ExternalProcessor_ProcessServer) error {
 	md, _ := metadata.FromIncomingContext(stream.Context())
 	var name string
-	if v := md.Get(routetable.RouteHeader); len(v) > 0 {
+	if v := md.Get(names.RouteHeader); len(v) > 0 {
 		name = v[0]
 	}
 	var ex exchange
@@ -97,7 +98,7 @@ func (failedExchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.Pro
 // requestID is Envoy's id of the request, when this message carries the request headers.
 func requestID(req *extprocv3.ProcessingRequest) string {
 	for _, h := range req.GetRequestHeaders().GetHeaders().GetHeaders() {
-		if h.GetKey() == "x-request-id" {
+		if h.GetKey() == names.EnvoyRequestIDHeader {
 			return headerValue(h)
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tollgate-gw/tollgate/diag"
+	"github.com/tollgate-gw/tollgate/internal/diag"
 )
 
 // importer collects every problem of one file, so that the user sees them all at once.

@@ -1,29 +1,12 @@
-// Package routetable is what the translator tells Tollgate's ext services about the routes that need them: Envoy
+// Package ir is what the translator tells Tollgate's ext services about the routes that need them: Envoy
 // names the route (in the ext_proc stream's metadata), the service looks it up here. Both sides read this one
 // table, built from the same model in the same translation, so they cannot disagree.
-package routetable
+package ir
 
 import (
 	"regexp"
 	"strings"
 )
-
-// RouteHeader is the gRPC metadata key under which Envoy sends the route's name to an ext service.
-const RouteHeader = "x-tollgate-route"
-
-// The ext_authz check learns the route's API stage, and the route whose limits it decides, from these context
-// extensions. A check without an API stage checks no key, only the route's limits.
-const (
-	APIIDExtension = "apiId"
-	StageExtension = "stage"
-	RouteExtension = "route"
-)
-
-// APIKeyHeader is where clients send their API key.
-const APIKeyHeader = "x-api-key"
-
-// SourceAddressAttribute is the Envoy attribute with the client's ip:port, which ext_proc routes ask Envoy for.
-const SourceAddressAttribute = "source.address"
 
 // Lambda is a route whose integration is a Lambda proxy (AWS_PROXY).
 type Lambda struct {

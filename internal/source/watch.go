@@ -1,7 +1,4 @@
-// Package reload watches the files a configuration was built from and calls back when any of them changes.
-// It watches their directories, not the files, because editors and config-management tools replace files by
-// renaming a new one into place, which a watch on the old file would miss.
-package reload
+package source
 
 import (
 	"context"
@@ -16,7 +13,9 @@ import (
 // Debounce groups the bursts of events one save produces (write, chmod, rename) into one reload.
 const Debounce = 100 * time.Millisecond
 
-// Watcher calls OnChange after files it watches change.
+// Watcher follows the files a configuration was built from and calls back when any of them changes. It watches
+// their directories, not the files, because editors and config-management tools replace files by renaming a new
+// one into place, which a watch on the old file would miss.
 type Watcher struct {
 	log      *slog.Logger
 	fsw      *fsnotify.Watcher
@@ -27,8 +26,8 @@ type Watcher struct {
 	dirs  map[string]bool
 }
 
-// New starts a watcher; call Watch with the files to follow, and Run to deliver changes.
-func New(log *slog.Logger, onChange func()) (*Watcher, error) {
+// NewWatcher starts a watcher; call Watch with the files to follow, and Run to deliver changes.
+func NewWatcher(log *slog.Logger, onChange func()) (*Watcher, error) {
 	fsw, err := fsnotify.NewWatcher()
 	if err != nil {
 		return nil, err

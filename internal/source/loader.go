@@ -1,7 +1,7 @@
-// Package loader turns a config file into what the control plane serves: it reads the config, imports every API
+// Package source turns a config file into what the control plane serves: it reads the config, imports every API
 // definition it names, attaches the stages and translates the result. Any problem in any file fails the whole
 // load, so a running gateway only ever moves from one valid configuration to another.
-package loader
+package source
 
 import (
 	"crypto/sha256"
@@ -10,11 +10,11 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/tollgate-gw/tollgate/config"
-	"github.com/tollgate-gw/tollgate/diag"
-	"github.com/tollgate-gw/tollgate/openapi"
+	"github.com/tollgate-gw/tollgate/internal/config"
+	"github.com/tollgate-gw/tollgate/internal/diag"
+	"github.com/tollgate-gw/tollgate/internal/openapi"
+	"github.com/tollgate-gw/tollgate/internal/stagevars"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
-	"github.com/tollgate-gw/tollgate/stagevars"
 	"github.com/tollgate-gw/tollgate/xds/translate"
 )
 

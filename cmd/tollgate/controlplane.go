@@ -1,7 +1,4 @@
-// Package controlplane runs Tollgate's control plane: it loads the configuration, serves it over xDS, answers
-// the admin endpoints and reloads when a file changes. `tollgate serve` is this alone; `tollgate run` adds a
-// supervised Envoy.
-package controlplane
+package main
 
 import (
 	"context"
@@ -13,30 +10,30 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tollgate-gw/tollgate/admin"
-	"github.com/tollgate-gw/tollgate/apikeys"
-	"github.com/tollgate-gw/tollgate/config"
-	"github.com/tollgate-gw/tollgate/diag"
-	"github.com/tollgate-gw/tollgate/extproc"
-	"github.com/tollgate-gw/tollgate/loader"
+	"github.com/tollgate-gw/tollgate/extproc/authz"
+	"github.com/tollgate-gw/tollgate/extproc/lambda"
+	"github.com/tollgate-gw/tollgate/internal/admin"
+	"github.com/tollgate-gw/tollgate/internal/config"
+	"github.com/tollgate-gw/tollgate/internal/diag"
+	"github.com/tollgate-gw/tollgate/internal/source"
 	"github.com/tollgate-gw/tollgate/ratelimit"
-	"github.com/tollgate-gw/tollgate/reload"
 	"github.com/tollgate-gw/tollgate/xds/server"
 )
 
-// ControlPlane is a running control plane.
+// ControlPlane is a running control plane: it loads the configuration, serves it over xDS, answers the admin
+// endpoints and reloads when a file changes. `tollgate serve` is this alone; `tollgate run` adds a supervised Envoy.
 type ControlPlane struct {
 	log        *slog.Logger
 	configFile string
-	loader     *loader.Loader
+	loader     *source.Loader
 	xds        *server.Server
-	extProc    *extproc.Server
-	authz      *extproc.Authz
+	extProc    *lambda.Server
+	authz      *authz.Server
 	limiter    *ratelimit.Limiter
-	watcher    *reload.Watcher
+	watcher    *source.Watcher
 
 	mu      sync.Mutex
-	current *loader.Loaded
+	current *source.Loaded
 
 	wg   sync.WaitGroup
 	errs chan error
@@ -45,12 +42,12 @@ type ControlPlane struct {
 // Start loads configFile and starts serving it; it fails if the configuration is invalid or an address is taken.
 // Everything stops when ctx is done; Wait returns then.
 func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPlane, error) {
-	ld := loader.New()
+	ld := source.New()
 	loaded, err := ld.Load(configFile)
 	if err != nil {
 		return nil, err
 	}
-	c := &ControlPlane{log: log, configFile: configFile, loader: ld, xds: server.New(log), extProc: extproc.New(log), current: loaded, errs: make(chan error, 3)}
+	c := &ControlPlane{log: log, configFile: configFile, loader: ld, xds: server.New(log), extProc: lambda.New(log), current: loaded, errs: make(chan error, 3)}
 	cfg := loaded.Config
 	store, err := rateLimitStore(cfg, log)
 	if err != nil {
@@ -59,7 +56,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	// One limiter behind both enforcement points: the key check decides the methods that require a key, the
 	// rate-limit service the others.
 	c.limiter = ratelimit.NewLimiter(store, cfg.RateLimit.FailureMode == "closed", cfg.RateLimit.Timeout)
-	c.authz = extproc.NewAuthz(c.limiter)
+	c.authz = authz.New(c.limiter)
 	c.setServices(loaded)
 	if err := c.xds.Update(ctx, loaded.Output, cfg.Listen); err != nil {
 		return nil, err
@@ -73,7 +70,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 		xdsLis.Close()
 		return nil, fmt.Errorf("admin server: %w", err)
 	}
-	if c.watcher, err = reload.New(log, c.Reload); err != nil {
+	if c.watcher, err = source.NewWatcher(log, c.Reload); err != nil {
 		xdsLis.Close()
 		adminLis.Close()
 		return nil, err
@@ -131,9 +128,9 @@ func rateLimitStore(cfg *config.Config, log *slog.Logger) (ratelimit.Store, erro
 }
 
 // setServices hands a configuration to the ext services.
-func (c *ControlPlane) setServices(l *loader.Loaded) {
+func (c *ControlPlane) setServices(l *source.Loaded) {
 	c.extProc.SetLambdaRoutes(l.Output.Lambda)
-	c.authz.SetKeys(apikeys.New(l.Gateway))
+	c.authz.SetKeys(authz.NewKeyIndex(l.Gateway))
 	c.limiter.SetTable(ratelimit.NewTable(l.Gateway, l.Output.RateLimited))
 }
 

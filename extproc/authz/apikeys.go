@@ -1,6 +1,6 @@
-// Package apikeys answers the question API Gateway asks of every request to a method that requires an API key:
+// Package authz is Tollgate's ext_authz service. It answers the question API Gateway asks of every request to a method that requires an API key:
 // is this x-api-key value an enabled key that a usage plan lets call this API stage?
-package apikeys
+package authz
 
 import (
 	"crypto/sha256"
@@ -15,9 +15,9 @@ type Grant struct {
 	PlanID string
 }
 
-// Index looks keys up by value. It keeps only a hash of each value, so a heap dump or a debugger does not show
+// KeyIndex looks keys up by value. It keeps only a hash of each value, so a heap dump or a debugger does not show
 // the secrets in one place.
-type Index struct {
+type KeyIndex struct {
 	byValue map[[sha256.Size]byte]*tollgatev1.ApiKey
 	plans   map[grantKey]string // (key id, api id, stage) -> plan id
 }
@@ -25,8 +25,8 @@ type Index struct {
 type grantKey struct{ keyID, apiID, stage string }
 
 // New indexes the gateway's keys and usage plans.
-func New(gw *tollgatev1.Gateway) *Index {
-	ix := &Index{byValue: map[[sha256.Size]byte]*tollgatev1.ApiKey{}, plans: map[grantKey]string{}}
+func NewKeyIndex(gw *tollgatev1.Gateway) *KeyIndex {
+	ix := &KeyIndex{byValue: map[[sha256.Size]byte]*tollgatev1.ApiKey{}, plans: map[grantKey]string{}}
 	for _, k := range gw.GetApiKeys() {
 		ix.byValue[sha256.Sum256([]byte(k.GetValue()))] = k
 	}
@@ -45,7 +45,7 @@ func New(gw *tollgatev1.Gateway) *Index {
 
 // Check admits a key value for an API stage. A missing, unknown or disabled key, or one in no usage plan for the
 // stage, is refused: API Gateway answers all of these alike, 403 Forbidden.
-func (ix *Index) Check(value, apiID, stage string) (Grant, bool) {
+func (ix *KeyIndex) Check(value, apiID, stage string) (Grant, bool) {
 	if value == "" {
 		return Grant{}, false
 	}

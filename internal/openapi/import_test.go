@@ -8,7 +8,7 @@ import (
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/tollgate-gw/tollgate/diag"
+	"github.com/tollgate-gw/tollgate/internal/diag"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 

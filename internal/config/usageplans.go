@@ -4,7 +4,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/tollgate-gw/tollgate/diag"
+	"github.com/tollgate-gw/tollgate/internal/diag"
 	"github.com/tollgate-gw/tollgate/ratelimit"
 )
 

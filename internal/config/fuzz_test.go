@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/tollgate-gw/tollgate/diag"
+	"github.com/tollgate-gw/tollgate/internal/diag"
 )
 
 // FuzzParse: any bytes give either a config or problems that each say what is wrong, never a panic.

@@ -18,7 +18,7 @@ import (
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/tollgate-gw/tollgate/diag"
+	"github.com/tollgate-gw/tollgate/internal/diag"
 )
 
 // Config is the whole file after defaults and environment overrides.

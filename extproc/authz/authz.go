@@ -1,4 +1,4 @@
-package extproc
+package authz
 
 import (
 	"context"
@@ -12,54 +12,49 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/tollgate-gw/tollgate/apikeys"
-	"github.com/tollgate-gw/tollgate/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/names"
 	"github.com/tollgate-gw/tollgate/ratelimit"
-	"github.com/tollgate-gw/tollgate/routetable"
 )
 
-// Authz is Tollgate's ext_authz service: the API key check of the methods that require a key, and, in the same
+// Server is Tollgate's ext_authz service: the API key check of the methods that require a key, and, in the same
 // call, the throttles and quota that apply to the key's request. API Gateway checks the key, then the usage
 // plan's limits; deciding both here costs Envoy one call to Tollgate where a separate rate-limit call would make
 // two, which is most of what a keyed request adds to a request's latency.
-type Authz struct {
+type Server struct {
 	authv3.UnimplementedAuthorizationServer
-	keys    atomic.Pointer[apikeys.Index]
+	keys    atomic.Pointer[KeyIndex]
 	limiter *ratelimit.Limiter
 }
 
-// NewAuthz returns a service that knows no keys yet and decides limits with limiter.
-func NewAuthz(limiter *ratelimit.Limiter) *Authz {
-	a := &Authz{limiter: limiter}
-	a.keys.Store(apikeys.New(nil))
+// New returns a service that knows no keys yet and decides limits with limiter.
+func New(limiter *ratelimit.Limiter) *Server {
+	a := &Server{limiter: limiter}
+	a.keys.Store(NewKeyIndex(nil))
 	return a
 }
 
 // SetKeys replaces the keys and usage plans; checks already running finish with the ones they started with.
-func (a *Authz) SetKeys(ix *apikeys.Index) { a.keys.Store(ix) }
+func (a *Server) SetKeys(ix *KeyIndex) { a.keys.Store(ix) }
 
 // Register adds the service to a gRPC server.
-func (a *Authz) Register(g *grpc.Server) { authv3.RegisterAuthorizationServer(g, a) }
-
-// MetadataNamespace is where an admitted request's key and plan go in Envoy's dynamic metadata, for the filters
-// after the check (the Lambda proxy's event reports the key).
-const MetadataNamespace = "envoy.filters.http.ext_authz"
+func (a *Server) Register(g *grpc.Server) { authv3.RegisterAuthorizationServer(g, a) }
 
 // Check admits a request whose x-api-key is an enabled key in a usage plan for the route's API stage and whose
 // limits let it through; on a route without an API stage it checks the limits only. It answers a bad key with
 // API Gateway's 403 {"message":"Forbidden"}, and a throttle or quota refusal with API Gateway's 429.
-func (a *Authz) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.CheckResponse, error) {
+func (a *Server) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.CheckResponse, error) {
 	ext := req.GetAttributes().GetContextExtensions()
 	http := req.GetAttributes().GetRequest().GetHttp()
-	var grant apikeys.Grant
-	if apiID := ext[routetable.APIIDExtension]; apiID != "" {
+	var grant Grant
+	if apiID := ext[names.APIIDExtension]; apiID != "" {
 		var ok bool
-		if grant, ok = a.keys.Load().Check(http.GetHeaders()[routetable.APIKeyHeader], apiID, ext[routetable.StageExtension]); !ok {
-			return denied(gatewayresponse.Default(gatewayresponse.InvalidAPIKey), http.GetHeaders()["x-request-id"]), nil
+		if grant, ok = a.keys.Load().Check(http.GetHeaders()[names.APIKeyHeader], apiID, ext[names.StageExtension]); !ok {
+			return denied(gatewayresponse.Default(gatewayresponse.InvalidAPIKey), http.GetHeaders()[names.EnvoyRequestIDHeader]), nil
 		}
 	}
-	if decision := a.limiter.Decide(ctx, ext[routetable.RouteExtension], grant.KeyID, grant.PlanID); decision != ratelimit.Allow {
-		return denied(decision.Response(), http.GetHeaders()["x-request-id"]), nil
+	if decision := a.limiter.Decide(ctx, ext[names.RouteExtension], grant.KeyID, grant.PlanID); decision != ratelimit.Allow {
+		return denied(decision.Response(), http.GetHeaders()[names.EnvoyRequestIDHeader]), nil
 	}
 	if grant.KeyID == "" {
 		return &authv3.CheckResponse{Status: &status.Status{Code: int32(codes.OK)}, HttpResponse: &authv3.CheckResponse_OkResponse{OkResponse: &authv3.OkHttpResponse{}}}, nil
@@ -67,8 +62,8 @@ func (a *Authz) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.Ch
 	return &authv3.CheckResponse{
 		Status: &status.Status{Code: int32(codes.OK)},
 		DynamicMetadata: &structpb.Struct{Fields: map[string]*structpb.Value{
-			"apiKeyId":    structpb.NewStringValue(grant.KeyID),
-			"usagePlanId": structpb.NewStringValue(grant.PlanID),
+			names.APIKeyIDField:    structpb.NewStringValue(grant.KeyID),
+			names.UsagePlanIDField: structpb.NewStringValue(grant.PlanID),
 		}},
 		HttpResponse: &authv3.CheckResponse_OkResponse{OkResponse: &authv3.OkHttpResponse{}},
 	}, nil

@@ -1,4 +1,4 @@
-package extproc
+package lambda
 
 import (
 	"encoding/json"
@@ -11,13 +11,14 @@ import (
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/tollgate-gw/tollgate/gatewayresponse"
-	"github.com/tollgate-gw/tollgate/routetable"
+	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
-func testRoute(t *testing.T, version string) *routetable.Lambda {
+func testRoute(t *testing.T, version string) *ir.Lambda {
 	t.Helper()
-	r := &routetable.Lambda{
+	r := &ir.Lambda{
 		APIID: "abc", Stage: "prod", Resource: "/pets/{id}", HTTPMethod: "GET", AccountID: "123456789012",
 		Domain: "execute-api.localhost", PayloadFormatVersion: version,
 		InvokePath: "/2015-03-31/functions/echo/invocations",
@@ -42,7 +43,7 @@ func requestHeaders(endOfStream bool, pairs ...string) *extprocv3.ProcessingRequ
 			Headers: headerMap(pairs...), EndOfStream: endOfStream,
 		}},
 		Attributes: map[string]*structpb.Struct{"envoy.filters.http.ext_proc": {Fields: map[string]*structpb.Value{
-			routetable.SourceAddressAttribute: structpb.NewStringValue("10.1.2.3:5555"),
+			names.SourceAddressAttribute: structpb.NewStringValue("10.1.2.3:5555"),
 		}}},
 	}
 }
@@ -58,7 +59,7 @@ func responseBody(body string) *extprocv3.ProcessingRequest {
 }
 
 var clientRequest = []string{":method", "GET", ":path", "/prod/pets/7?a=1", ":authority", "abc.execute-api.localhost",
-	"user-agent", "curl", "x-request-id", "req-1", "x-envoy-external-address", "10.1.2.3"}
+	"user-agent", "curl", names.EnvoyRequestIDHeader, "req-1", "x-envoy-external-address", "10.1.2.3"}
 
 // TestInvocationRewritesTheRequest: a bodiless GET becomes a POST of the event to the function's invoke path,
 // with none of the client's headers.
@@ -80,7 +81,7 @@ func TestInvocationRewritesTheRequest(t *testing.T) {
 		t.Errorf("set headers = %v", set)
 	}
 	removed := strings.Join(common.GetHeaderMutation().GetRemoveHeaders(), ",")
-	for _, h := range []string{"user-agent", "x-request-id", "x-envoy-external-address"} {
+	for _, h := range []string{"user-agent", names.EnvoyRequestIDHeader, "x-envoy-external-address"} {
 		if !strings.Contains(removed, h) {
 			t.Errorf("client header %s is not removed (removed: %s)", h, removed)
 		}
@@ -261,7 +262,7 @@ func TestRequestBodyAnsweredWithItsHeaders(t *testing.T) {
 func TestEventReportsTheAPIKey(t *testing.T) {
 	ex := newLambdaExchange(testRoute(t, "1.0"), time.Now())
 	req := requestHeaders(true, append(clientRequest, "x-api-key", "alice-0123456789abcdefgh")...)
-	req.MetadataContext = &core.Metadata{FilterMetadata: map[string]*structpb.Struct{MetadataNamespace: {Fields: map[string]*structpb.Value{
+	req.MetadataContext = &core.Metadata{FilterMetadata: map[string]*structpb.Struct{names.ExtAuthzFilter: {Fields: map[string]*structpb.Value{
 		"apiKeyId": structpb.NewStringValue("k1"),
 	}}}}
 	resps, err := ex.handle(req)

@@ -1,0 +1,60 @@
+// Package names holds what two sides must spell alike: the names under which the translator switches filters on
+// and tells Tollgate's ext services which route a request matched, the bootstrap's cluster that reaches them, and
+// the headers and metadata both read. It imports nothing, so every package can use it without depending on another.
+package names
+
+// The bootstrap's static cluster to Tollgate's ADS server; Envoys reach Tollgate's ext services over it too.
+const XDSCluster = "tollgate_xds"
+
+// ListenMetadataKey is the node metadata key that carries an Envoy's own listen address to the control plane.
+const ListenMetadataKey = "tollgate.listen"
+
+// HTTP filter names in the listener. Routes switch a filter on or off by its name, and Envoy files the dynamic
+// metadata a filter emits under it.
+const (
+	ExtAuthzFilter     = "envoy.filters.http.ext_authz"
+	LimitsCheckFilter  = "tollgate.limits_check"
+	RateLimitFilter    = "envoy.filters.http.ratelimit"
+	ExtProcFilter      = "envoy.filters.http.ext_proc"
+	BodyLimitFilter    = "envoy.filters.http.buffer"
+	InvokeLengthFilter = "tollgate.invoke_length"
+	LuaFilter          = "envoy.filters.http.lua"
+	RouterFilter       = "envoy.filters.http.router"
+)
+
+// RouteMetadataNamespace is the route metadata namespace naming the API Gateway method a route serves.
+const RouteMetadataNamespace = "tollgate"
+
+// RouteHeader is the gRPC metadata key under which Envoy names the route to the ext_proc service.
+const RouteHeader = "x-tollgate-route"
+
+// The ext_authz check learns the route's API stage, and the route whose limits it decides, from these context
+// extensions. A check without an API stage checks no key, only the route's limits.
+const (
+	APIIDExtension = "apiId"
+	StageExtension = "stage"
+	RouteExtension = "route"
+)
+
+// The key check's dynamic metadata (namespace ExtAuthzFilter) for an admitted key, which the filters after it read.
+const (
+	APIKeyIDField    = "apiKeyId"
+	UsagePlanIDField = "usagePlanId"
+)
+
+// Request headers.
+const (
+	// APIKeyHeader is where clients send their API key.
+	APIKeyHeader = "x-api-key"
+	// EnvoyRequestIDHeader is the request id Envoy generates; x-amzn-RequestId reports it.
+	EnvoyRequestIDHeader = "x-request-id"
+)
+
+// SourceAddressAttribute is the Envoy attribute with the client's ip:port, which ext_proc routes ask Envoy for.
+const SourceAddressAttribute = "source.address"
+
+// The rate-limit service's domain, and the descriptor entry that names the route.
+const (
+	RateLimitDomain = "tollgate"
+	RouteDescriptor = "route"
+)
