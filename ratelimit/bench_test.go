@@ -10,6 +10,7 @@ import (
 	rlsv3 "github.com/envoyproxy/go-control-plane/envoy/service/ratelimit/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
@@ -22,7 +23,7 @@ func benchLimiter(store Store) *Limiter {
 	gw := &tollgatev1.Gateway{
 		AccountThrottle: &tollgatev1.ThrottleSettings{RateLimit: 1e9, BurstLimit: 1 << 30},
 		Apis: []*tollgatev1.RestApi{{Id: "a1", Stages: []*tollgatev1.Stage{{StageName: "prod",
-			MethodThrottles: map[string]*tollgatev1.ThrottleSettings{"*/*": {RateLimit: 1e9, BurstLimit: 1 << 30}}}}}},
+			MethodSettings: map[string]*tollgatev1.MethodSetting{"*/*": {ThrottlingRateLimit: proto.Float64(1e9), ThrottlingBurstLimit: proto.Int32(1 << 30)}}}}}},
 		UsagePlans: []*tollgatev1.UsagePlan{{Id: "p1", Throttle: &tollgatev1.ThrottleSettings{RateLimit: 1e9, BurstLimit: 1 << 30},
 			Quota: &tollgatev1.QuotaSettings{Limit: 1 << 40, Period: "MONTH"}, ApiStages: []*tollgatev1.ApiStage{{ApiId: "a1", Stage: "prod"}}}},
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
@@ -206,7 +207,7 @@ func TestRedisOutage(t *testing.T) {
 	srv := startRedis(t)
 	store := newRedisStore(t, srv)
 	gw := &tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{{Id: "a1", Stages: []*tollgatev1.Stage{{StageName: "prod",
-		MethodThrottles: map[string]*tollgatev1.ThrottleSettings{"*/*": {RateLimit: 10, BurstLimit: 10}}}}}}}
+		MethodSettings: map[string]*tollgatev1.MethodSetting{"*/*": {ThrottlingRateLimit: proto.Float64(10), ThrottlingBurstLimit: proto.Int32(10)}}}}}}}
 	table := NewTable(gw, map[string]ir.Method{"r1": {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"}})
 	open := NewLimiter(store, false, 20*time.Millisecond)
 	closed := NewLimiter(store, true, 20*time.Millisecond)

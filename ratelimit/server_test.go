@@ -7,6 +7,7 @@ import (
 
 	commonrl "github.com/envoyproxy/go-control-plane/envoy/extensions/common/ratelimit/v3"
 	rlsv3 "github.com/envoyproxy/go-control-plane/envoy/service/ratelimit/v3"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
@@ -17,7 +18,7 @@ import (
 func limitedLimiter() *Limiter {
 	gw := &tollgatev1.Gateway{
 		Apis: []*tollgatev1.RestApi{{Id: "a1", Stages: []*tollgatev1.Stage{{StageName: "prod",
-			MethodThrottles: map[string]*tollgatev1.ThrottleSettings{"*/*": {RateLimit: 0.001, BurstLimit: 2}}}}}},
+			MethodSettings: map[string]*tollgatev1.MethodSetting{"*/*": {ThrottlingRateLimit: proto.Float64(0.001), ThrottlingBurstLimit: proto.Int32(2)}}}}}},
 		UsagePlans: []*tollgatev1.UsagePlan{{Id: "p1", Quota: &tollgatev1.QuotaSettings{Limit: 1, Period: "DAY"},
 			ApiStages: []*tollgatev1.ApiStage{{ApiId: "a1", Stage: "prod"}}}},
 	}

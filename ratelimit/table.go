@@ -42,7 +42,7 @@ func NewTable(gw *tollgatev1.Gateway, routes map[string]ir.Method) *Table {
 	t := &Table{routes: routes, stages: map[[2]string]map[string]*tollgatev1.ThrottleSettings{}, plans: map[string]*tollgatev1.UsagePlan{}, account: gw.GetAccountThrottle()}
 	for _, api := range gw.GetApis() {
 		for _, st := range api.GetStages() {
-			t.stages[[2]string{api.GetId(), st.GetStageName()}] = st.GetMethodThrottles()
+			t.stages[[2]string{api.GetId(), st.GetStageName()}] = StageThrottles(st)
 		}
 	}
 	for _, p := range gw.GetUsagePlans() {
@@ -104,4 +104,16 @@ func planThrottle(plan *tollgatev1.UsagePlan, m ir.Method, methodKey string) (*t
 
 func toThrottle(t *tollgatev1.ThrottleSettings) Throttle {
 	return Throttle{RateLimit: t.GetRateLimit(), BurstLimit: int(t.GetBurstLimit())}
+}
+
+// StageThrottles are the stage's method throttles, keyed as its methodSettings: only the entries that set one. An
+// entry without throttle fields (metricsEnabled only, say) sets no limit of the stage's level.
+func StageThrottles(st *tollgatev1.Stage) map[string]*tollgatev1.ThrottleSettings {
+	out := map[string]*tollgatev1.ThrottleSettings{}
+	for key, ms := range st.GetMethodSettings() {
+		if ms.ThrottlingRateLimit != nil && ms.ThrottlingBurstLimit != nil {
+			out[key] = &tollgatev1.ThrottleSettings{RateLimit: ms.GetThrottlingRateLimit(), BurstLimit: ms.GetThrottlingBurstLimit()}
+		}
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
@@ -18,7 +19,7 @@ import (
 func TestAuthzCheck(t *testing.T) {
 	gw := &tollgatev1.Gateway{
 		Apis: []*tollgatev1.RestApi{{Id: "a1", Stages: []*tollgatev1.Stage{{StageName: "prod",
-			MethodThrottles: map[string]*tollgatev1.ThrottleSettings{"/pets/GET": {RateLimit: 0.001, BurstLimit: 3}}}}}},
+			MethodSettings: map[string]*tollgatev1.MethodSetting{"/pets/GET": {ThrottlingRateLimit: proto.Float64(0.001), ThrottlingBurstLimit: proto.Int32(3)}}}}}},
 		ApiKeys: []*tollgatev1.ApiKey{
 			{Id: "k1", Value: "alice-0123456789abcdefgh", Enabled: true},
 			{Id: "k2", Value: "bob-0123456789abcdefghij", Enabled: true},
@@ -93,7 +94,7 @@ func TestAuthzCheck(t *testing.T) {
 // TestAuthzLimitsOnly: a check without an API stage (a MOCK with limits) checks no key, only the limits.
 func TestAuthzLimitsOnly(t *testing.T) {
 	gw := &tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{{Id: "a1", Stages: []*tollgatev1.Stage{{StageName: "prod",
-		MethodThrottles: map[string]*tollgatev1.ThrottleSettings{"*/*": {RateLimit: 0.001, BurstLimit: 1}}}}}}}
+		MethodSettings: map[string]*tollgatev1.MethodSetting{"*/*": {ThrottlingRateLimit: proto.Float64(0.001), ThrottlingBurstLimit: proto.Int32(1)}}}}}}}
 	limiter := ratelimit.NewLimiter(ratelimit.NewMemory(), false, 0)
 	limiter.SetTable(ratelimit.NewTable(gw, map[string]ir.Method{
 		"a1/prod/GET/health": {APIID: "a1", Stage: "prod", Resource: "/health", HTTPMethod: "GET"},

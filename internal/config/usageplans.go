@@ -47,10 +47,11 @@ type Quota struct {
 	Offset int    `yaml:"offset"`
 }
 
-// MethodSetting is a stage's methodSettings entry; only the throttle is served so far.
+// MethodSetting is a stage's methodSettings entry. The throttle fields are pointers because unset is not 0: an
+// entry that sets neither sets no limit of the stage's level, as in API Gateway.
 type MethodSetting struct {
-	ThrottlingRateLimit  float64 `yaml:"throttlingRateLimit"`
-	ThrottlingBurstLimit int     `yaml:"throttlingBurstLimit"`
+	ThrottlingRateLimit  *float64 `yaml:"throttlingRateLimit"`
+	ThrottlingBurstLimit *int32   `yaml:"throttlingBurstLimit"`
 }
 
 // checkID reports a missing or repeated id of a kind of item, and records it as seen.
@@ -109,7 +110,14 @@ func (c *Config) validateUsagePlans(probs *diag.Problems) {
 			for key, ms := range st.MethodSettings {
 				at := diag.Pointer("apis", i, "stages", j, "methodSettings", key)
 				checkMethodKey(probs, c.File, at, key)
-				checkThrottle(probs, c.File, at, Throttle{RateLimit: ms.ThrottlingRateLimit, BurstLimit: ms.ThrottlingBurstLimit})
+				switch rate, burst := ms.ThrottlingRateLimit, ms.ThrottlingBurstLimit; {
+				case rate != nil && burst != nil:
+					checkThrottle(probs, c.File, at, Throttle{RateLimit: *rate, BurstLimit: int(*burst)})
+				case rate != nil:
+					probs.Addf(c.File, at+"/throttlingBurstLimit", "throttlingRateLimit is set without throttlingBurstLimit: a throttle needs both")
+				case burst != nil:
+					probs.Addf(c.File, at+"/throttlingRateLimit", "throttlingBurstLimit is set without throttlingRateLimit: a throttle needs both")
+				}
 			}
 		}
 	}

@@ -94,10 +94,10 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 		for _, st := range a.Stages {
 			stage := &tollgatev1.Stage{StageName: st.StageName, Variables: st.Variables}
 			for key, ms := range st.MethodSettings {
-				if stage.MethodThrottles == nil {
-					stage.MethodThrottles = map[string]*tollgatev1.ThrottleSettings{}
+				if stage.MethodSettings == nil {
+					stage.MethodSettings = map[string]*tollgatev1.MethodSetting{}
 				}
-				stage.MethodThrottles[key] = throttle(&config.Throttle{RateLimit: ms.ThrottlingRateLimit, BurstLimit: ms.ThrottlingBurstLimit})
+				stage.MethodSettings[key] = &tollgatev1.MethodSetting{ThrottlingRateLimit: ms.ThrottlingRateLimit, ThrottlingBurstLimit: ms.ThrottlingBurstLimit}
 			}
 			api.Stages = append(api.Stages, stage)
 		}

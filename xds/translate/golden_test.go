@@ -107,9 +107,9 @@ func translateGolden(t *testing.T, in string) *Output {
 	}
 	api.Id = dep.Test.ID
 	for _, st := range dep.Test.Stages {
-		stage := &tollgatev1.Stage{StageName: st.StageName, Variables: st.Variables, MethodThrottles: map[string]*tollgatev1.ThrottleSettings{}}
+		stage := &tollgatev1.Stage{StageName: st.StageName, Variables: st.Variables, MethodSettings: map[string]*tollgatev1.MethodSetting{}}
 		for key, th := range st.MethodThrottles {
-			stage.MethodThrottles[key] = &tollgatev1.ThrottleSettings{RateLimit: th.RateLimit, BurstLimit: th.BurstLimit}
+			stage.MethodSettings[key] = &tollgatev1.MethodSetting{ThrottlingRateLimit: &th.RateLimit, ThrottlingBurstLimit: &th.BurstLimit}
 		}
 		api.Stages = append(api.Stages, stage)
 	}

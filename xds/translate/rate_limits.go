@@ -11,6 +11,7 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
+	"github.com/tollgate-gw/tollgate/ratelimit"
 )
 
 // Throttles and quotas apply to the methods some throttle or quota covers. Tollgate decides them in one of two
@@ -24,7 +25,7 @@ func (t *translator) rateLimitedMethod(s stageContext, key ir.Method, keyRequire
 	if gw.GetAccountThrottle() != nil {
 		return true
 	}
-	throttles := s.stage.GetMethodThrottles()
+	throttles := ratelimit.StageThrottles(s.stage)
 	if throttles[key.MethodKey()] != nil || throttles["*/*"] != nil {
 		return true
 	}

@@ -1269,10 +1269,11 @@ type Stage struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	StageName string                 `protobuf:"bytes,1,opt,name=stage_name,json=stageName,proto3" json:"stage_name,omitempty"`
 	Variables map[string]string      `protobuf:"bytes,2,rep,name=variables,proto3" json:"variables,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	// Throttles by method, keyed "/pets/GET", or "*/*" for every method without its own.
-	MethodThrottles map[string]*ThrottleSettings `protobuf:"bytes,3,rep,name=method_throttles,json=methodThrottles,proto3" json:"method_throttles,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Settings by method, keyed "/pets/GET", or "*/*" for every method without its own (API Gateway's
+	// methodSettings).
+	MethodSettings map[string]*MethodSetting `protobuf:"bytes,4,rep,name=method_settings,json=methodSettings,proto3" json:"method_settings,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Stage) Reset() {
@@ -1319,11 +1320,65 @@ func (x *Stage) GetVariables() map[string]string {
 	return nil
 }
 
-func (x *Stage) GetMethodThrottles() map[string]*ThrottleSettings {
+func (x *Stage) GetMethodSettings() map[string]*MethodSetting {
 	if x != nil {
-		return x.MethodThrottles
+		return x.MethodSettings
 	}
 	return nil
+}
+
+// MethodSetting is a stage's methodSettings entry. An unset throttle field is not a limit of 0: the stage sets no
+// limit of this level (the account's still applies), as in API Gateway. Both throttle fields are set, or neither.
+type MethodSetting struct {
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	ThrottlingRateLimit  *float64               `protobuf:"fixed64,1,opt,name=throttling_rate_limit,json=throttlingRateLimit,proto3,oneof" json:"throttling_rate_limit,omitempty"`
+	ThrottlingBurstLimit *int32                 `protobuf:"varint,2,opt,name=throttling_burst_limit,json=throttlingBurstLimit,proto3,oneof" json:"throttling_burst_limit,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *MethodSetting) Reset() {
+	*x = MethodSetting{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MethodSetting) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MethodSetting) ProtoMessage() {}
+
+func (x *MethodSetting) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MethodSetting.ProtoReflect.Descriptor instead.
+func (*MethodSetting) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *MethodSetting) GetThrottlingRateLimit() float64 {
+	if x != nil && x.ThrottlingRateLimit != nil {
+		return *x.ThrottlingRateLimit
+	}
+	return 0
+}
+
+func (x *MethodSetting) GetThrottlingBurstLimit() int32 {
+	if x != nil && x.ThrottlingBurstLimit != nil {
+		return *x.ThrottlingBurstLimit
+	}
+	return 0
 }
 
 var File_tollgate_v1_model_proto protoreflect.FileDescriptor
@@ -1438,18 +1493,23 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aD\n" +
 	"\x16ResponseTemplatesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xdc\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xed\x02\n" +
 	"\x05Stage\x12\x1d\n" +
 	"\n" +
 	"stage_name\x18\x01 \x01(\tR\tstageName\x12?\n" +
-	"\tvariables\x18\x02 \x03(\v2!.tollgate.v1.Stage.VariablesEntryR\tvariables\x12R\n" +
-	"\x10method_throttles\x18\x03 \x03(\v2'.tollgate.v1.Stage.MethodThrottlesEntryR\x0fmethodThrottles\x1a<\n" +
+	"\tvariables\x18\x02 \x03(\v2!.tollgate.v1.Stage.VariablesEntryR\tvariables\x12O\n" +
+	"\x0fmethod_settings\x18\x04 \x03(\v2&.tollgate.v1.Stage.MethodSettingsEntryR\x0emethodSettings\x1a<\n" +
 	"\x0eVariablesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aa\n" +
-	"\x14MethodThrottlesEntry\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
-	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01*h\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a]\n" +
+	"\x13MethodSettingsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
+	"\x05value\x18\x02 \x01(\v2\x1a.tollgate.v1.MethodSettingR\x05value:\x028\x01J\x04\b\x03\x10\x04R\x10method_throttles\"\xb8\x01\n" +
+	"\rMethodSetting\x127\n" +
+	"\x15throttling_rate_limit\x18\x01 \x01(\x01H\x00R\x13throttlingRateLimit\x88\x01\x01\x129\n" +
+	"\x16throttling_burst_limit\x18\x02 \x01(\x05H\x01R\x14throttlingBurstLimit\x88\x01\x01B\x18\n" +
+	"\x16_throttling_rate_limitB\x19\n" +
+	"\x17_throttling_burst_limit*h\n" +
 	"\fApiKeySource\x12\x1e\n" +
 	"\x1aAPI_KEY_SOURCE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15API_KEY_SOURCE_HEADER\x10\x01\x12\x1d\n" +
@@ -1488,7 +1548,7 @@ func file_tollgate_v1_model_proto_rawDescGZIP() []byte {
 }
 
 var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_tollgate_v1_model_proto_goTypes = []any{
 	(ApiKeySource)(0),           // 0: tollgate.v1.ApiKeySource
 	(IntegrationType)(0),        // 1: tollgate.v1.IntegrationType
@@ -1508,16 +1568,17 @@ var file_tollgate_v1_model_proto_goTypes = []any{
 	(*Integration)(nil),         // 15: tollgate.v1.Integration
 	(*IntegrationResponse)(nil), // 16: tollgate.v1.IntegrationResponse
 	(*Stage)(nil),               // 17: tollgate.v1.Stage
-	nil,                         // 18: tollgate.v1.ApiStage.ThrottleEntry
-	nil,                         // 19: tollgate.v1.LambdaSettings.FunctionsEntry
-	nil,                         // 20: tollgate.v1.Method.RequestParametersEntry
-	nil,                         // 21: tollgate.v1.Integration.RequestParametersEntry
-	nil,                         // 22: tollgate.v1.Integration.RequestTemplatesEntry
-	nil,                         // 23: tollgate.v1.Integration.ResponsesEntry
-	nil,                         // 24: tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	nil,                         // 25: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	nil,                         // 26: tollgate.v1.Stage.VariablesEntry
-	nil,                         // 27: tollgate.v1.Stage.MethodThrottlesEntry
+	(*MethodSetting)(nil),       // 18: tollgate.v1.MethodSetting
+	nil,                         // 19: tollgate.v1.ApiStage.ThrottleEntry
+	nil,                         // 20: tollgate.v1.LambdaSettings.FunctionsEntry
+	nil,                         // 21: tollgate.v1.Method.RequestParametersEntry
+	nil,                         // 22: tollgate.v1.Integration.RequestParametersEntry
+	nil,                         // 23: tollgate.v1.Integration.RequestTemplatesEntry
+	nil,                         // 24: tollgate.v1.Integration.ResponsesEntry
+	nil,                         // 25: tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	nil,                         // 26: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	nil,                         // 27: tollgate.v1.Stage.VariablesEntry
+	nil,                         // 28: tollgate.v1.Stage.MethodSettingsEntry
 }
 var file_tollgate_v1_model_proto_depIdxs = []int32{
 	12, // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
@@ -1528,29 +1589,29 @@ var file_tollgate_v1_model_proto_depIdxs = []int32{
 	10, // 5: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
 	6,  // 6: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
 	7,  // 7: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
-	18, // 8: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
-	19, // 9: tollgate.v1.LambdaSettings.functions:type_name -> tollgate.v1.LambdaSettings.FunctionsEntry
+	19, // 8: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
+	20, // 9: tollgate.v1.LambdaSettings.functions:type_name -> tollgate.v1.LambdaSettings.FunctionsEntry
 	13, // 10: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
 	0,  // 11: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
 	17, // 12: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
 	14, // 13: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
 	15, // 14: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
-	20, // 15: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
+	21, // 15: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
 	1,  // 16: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
-	21, // 17: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
-	22, // 18: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
-	23, // 19: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
+	22, // 17: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
+	23, // 18: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
+	24, // 19: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
 	2,  // 20: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
 	3,  // 21: tollgate.v1.Integration.content_handling:type_name -> tollgate.v1.ContentHandling
 	4,  // 22: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
-	24, // 23: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	25, // 24: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	25, // 23: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	26, // 24: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
 	3,  // 25: tollgate.v1.IntegrationResponse.content_handling:type_name -> tollgate.v1.ContentHandling
-	26, // 26: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
-	27, // 27: tollgate.v1.Stage.method_throttles:type_name -> tollgate.v1.Stage.MethodThrottlesEntry
+	27, // 26: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
+	28, // 27: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
 	6,  // 28: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
 	16, // 29: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
-	6,  // 30: tollgate.v1.Stage.MethodThrottlesEntry.value:type_name -> tollgate.v1.ThrottleSettings
+	18, // 30: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
 	31, // [31:31] is the sub-list for method output_type
 	31, // [31:31] is the sub-list for method input_type
 	31, // [31:31] is the sub-list for extension type_name
@@ -1563,13 +1624,14 @@ func file_tollgate_v1_model_proto_init() {
 	if File_tollgate_v1_model_proto != nil {
 		return
 	}
+	file_tollgate_v1_model_proto_msgTypes[13].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_v1_model_proto_rawDesc), len(file_tollgate_v1_model_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   23,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
