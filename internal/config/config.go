@@ -1,7 +1,8 @@
 // Package config loads tollgate.yaml (or .json): the listen addresses and the APIs to serve, each an OpenAPI
 // definition file deployed to stages. Scalar settings go through viper so TOLLGATE_* environment variables override
 // them; the apis section is decoded from the file itself because viper folds map keys to lower case, and stage
-// variable names are case-sensitive.
+// variable names are case-sensitive. A key the file's schema does not define, at any depth, is an error: a misspelt
+// key must not be read as the setting left at its default.
 package config
 
 import (
@@ -39,6 +40,30 @@ type Config struct {
 	Redis     string
 	RateLimit RateLimitSettings
 	APIs      []API
+	// Warnings are the settings accepted that do nothing in Tollgate, such as a stage's description: Parse fails on
+	// errors only.
+	Warnings diag.Problems
+}
+
+// document is the file's schema: every key the file may hold, at any depth, is a yaml tag here or in the types it
+// names, and checkKeys refuses any other. The scalar settings are decoded with the rest so that the key check and
+// the decoder share this one schema, but Parse reads them from viper, which applies TOLLGATE_* overrides.
+type document struct {
+	Listen     string `yaml:"listen"`
+	Admin      string `yaml:"admin"`
+	XDS        string `yaml:"xds"`
+	EnvoyAdmin string `yaml:"envoyAdmin"`
+	Domain     string `yaml:"domain"`
+	Redis      string `yaml:"redis"`
+	RateLimit  struct {
+		FailureMode string `yaml:"failureMode"`
+		Timeout     string `yaml:"timeout"`
+	} `yaml:"rateLimit"`
+	APIs            []API       `yaml:"apis"`
+	Lambda          Lambda      `yaml:"lambda"`
+	APIKeys         []APIKey    `yaml:"apiKeys"`
+	UsagePlans      []UsagePlan `yaml:"usagePlans"`
+	AccountThrottle *Throttle   `yaml:"accountThrottle"`
 }
 
 // RateLimitSettings says how the rate-limit service behaves when its store fails.
@@ -128,15 +153,17 @@ func Parse(file string, data []byte) (*Config, error) {
 	if err := v.ReadConfig(strings.NewReader(string(data))); err != nil {
 		return nil, diag.Problems{{File: file, Reason: "cannot parse: " + err.Error()}}
 	}
-	var doc struct {
-		APIs            []API       `yaml:"apis"`
-		Lambda          Lambda      `yaml:"lambda"`
-		APIKeys         []APIKey    `yaml:"apiKeys"`
-		UsagePlans      []UsagePlan `yaml:"usagePlans"`
-		AccountThrottle *Throttle   `yaml:"accountThrottle"`
-	}
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, diag.Problems{{File: file, Reason: "cannot parse: " + err.Error()}}
+	}
+	var warnings diag.Problems
+	checkKeys(file, &root, &probs, &warnings)
+	var doc document
+	if err := root.Decode(&doc); err != nil {
+		// A value of the wrong shape: the rest would be checked against a half-decoded file.
+		probs.Addf(file, "", "cannot parse: %v", err)
+		return nil, probs.Err()
 	}
 	c := &Config{
 		File:            file,
@@ -152,6 +179,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		Redis:           v.GetString("redis"),
 		RateLimit:       RateLimitSettings{FailureMode: strings.ToLower(v.GetString("rateLimit.failureMode"))},
 		APIs:            doc.APIs,
+		Warnings:        warnings,
 	}
 	for key, addr := range map[string]string{"listen": c.Listen, "admin": c.Admin, "xds": c.XDS, "envoyAdmin": c.EnvoyAdmin} {
 		if err := checkHostPort(addr); err != nil {

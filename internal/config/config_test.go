@@ -1,8 +1,13 @@
 package config
 
 import (
+	"errors"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/tollgate-gw/tollgate/internal/diag"
 )
 
 func TestParseDefaultsAndOverrides(t *testing.T) {
@@ -27,6 +32,19 @@ apis:
 	}
 	if got := c.APIs[0].DefinitionPath(c.File); got != "dir/petstore.yaml" {
 		t.Errorf("DefinitionPath = %q", got)
+	}
+}
+
+// The strict key check reads the file; the scalar settings still come from viper, environment first.
+func TestParseEnvOverridesFile(t *testing.T) {
+	t.Setenv("TOLLGATE_LISTEN", "0.0.0.0:8443")
+	t.Setenv("TOLLGATE_ENVOYADMIN", "127.0.0.1:9902")
+	c, err := Parse("t.yaml", []byte("listen: 127.0.0.1:1\nenvoyAdmin: 127.0.0.1:2\nadmin: 127.0.0.1:3\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "0.0.0.0:8443" || c.EnvoyAdmin != "127.0.0.1:9902" || c.Admin != "127.0.0.1:3" {
+		t.Errorf("settings = %+v", c)
 	}
 }
 
@@ -84,5 +102,180 @@ func TestParseProblems(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// stageWith is a valid config whose one stage also has the given keys; methodWith the same for a "*/*" entry.
+func stageWith(keys string) string {
+	return "apis: [{id: a, definition: a.yaml, stages: [{stageName: p, " + keys + "}]}]"
+}
+
+func methodWith(keys string) string {
+	return stageWith(`methodSettings: {"*/*": {` + keys + `}}`)
+}
+
+const planWith = "apis: [{id: a, definition: a.yaml, stages: [{stageName: p}]}]\nusagePlans: [{id: p1, apiStages: [{apiId: a, stage: p}], %s}]"
+
+func TestParseRefusesKeys(t *testing.T) {
+	const ms = "/apis/0/stages/0/methodSettings/*~1*/"
+	tests := []struct {
+		name, file, doc string
+		want            []string
+	}{
+		{"top level", "t.yaml", "lisen: 127.0.0.1:1\n", []string{`t.yaml: /lisen: unknown key "lisen" (did you mean "listen"?)`}},
+		{"top level in another case", "t.yaml", "Listen: 127.0.0.1:1\n", []string{`/Listen: unknown key "Listen" (did you mean "listen"?)`}},
+		{"top level without a hint", "t.yaml", "colour: blue\n", []string{`/colour: unknown key "colour"`}},
+		{"rateLimit", "t.yaml", "rateLimit: {failureMod: closed}", []string{`/rateLimit/failureMod: unknown key "failureMod" (did you mean "failureMode"?)`}},
+		{"rateLimit in another case", "t.yaml", "ratelimit: {failuremode: closed}", []string{`/ratelimit: unknown key "ratelimit" (did you mean "rateLimit"?)`}},
+		{"dotted key viper would read", "t.yaml", "rateLimit.failureMode: closed", []string{`/rateLimit.failureMode: unknown key`}},
+		{"lambda", "t.yaml", "lambda: {regoin: us-east-1}", []string{`/lambda/regoin: unknown key "regoin" (did you mean "region"?)`}},
+		{"apiKeys[i]", "t.yaml", "apiKeys: [{id: k1, value: aaaaaaaaaaaaaaaaaaaaaaaa, enable: true}]", []string{`/apiKeys/0/enable: unknown key "enable" (did you mean "enabled"?)`}},
+		{"usagePlans[i]", "t.yaml", fmt.Sprintf(planWith, "quotas: {limit: 5, period: DAY}"), []string{`/usagePlans/0/quotas: unknown key "quotas" (did you mean "quota"?)`}},
+		{"usagePlans[i].apiStages[j]", "t.yaml", "apis: [{id: a, definition: a.yaml, stages: [{stageName: p}]}]\nusagePlans: [{id: p1, apiStages: [{apiId: a, stage: p, stageName: p}]}]", []string{`/usagePlans/0/apiStages/0/stageName: unknown key "stageName"`}},
+		{"quota", "t.yaml", fmt.Sprintf(planWith, "quota: {limit: 5, period: DAY, ofset: 1}"), []string{`/usagePlans/0/quota/ofset: unknown key "ofset" (did you mean "offset"?)`}},
+		{"plan throttle", "t.yaml", fmt.Sprintf(planWith, "throttle: {rateLimit: 1, burst: 1}"), []string{`/usagePlans/0/throttle/burst: unknown key "burst"`}},
+		{"method throttle of a plan", "t.yaml", "apis: [{id: a, definition: a.yaml, stages: [{stageName: p}]}]\nusagePlans: [{id: p1, apiStages: [{apiId: a, stage: p, throttle: {/a/GET: {rateLimit: 1, burstLimt: 1}}}]}]", []string{`/usagePlans/0/apiStages/0/throttle/~1a~1GET/burstLimt: unknown key "burstLimt" (did you mean "burstLimit"?)`}},
+		{"accountThrottle", "t.yaml", "accountThrottle: {ratelimit: 1, burstLimit: 1}", []string{`/accountThrottle/ratelimit: unknown key "ratelimit" (did you mean "rateLimit"?)`}},
+		{"apis[i]", "t.yaml", "apis: [{id: a, definition: a.yaml, stage: [{stageName: p}]}]", []string{`/apis/0/stage: unknown key "stage" (did you mean "stages"?)`, `/apis/0/stages: API "a" has no stages`}},
+		{"stages[j]", "t.yaml", stageWith("variable: {a: b}"), []string{`/apis/0/stages/0/variable: unknown key "variable" (did you mean "variables"?)`}},
+		{"methodSettings entry", "t.yaml", methodWith("throttlingRateLimt: 1, throttlingBurstLimit: 1"), []string{ms + `throttlingRateLimt: unknown key "throttlingRateLimt" (did you mean "throttlingRateLimit"?)`, ms + `throttlingRateLimit: throttlingBurstLimit is set without throttlingRateLimit`}},
+		{"merged keys", "t.yaml", "accountThrottle: &t {rateLimit: 1, burstLimit: 1}\n" + fmt.Sprintf(planWith, "quota: {<<: *t, limit: 5, period: DAY}"), []string{`/usagePlans/0/quota/burstLimit: unknown key "burstLimit"`, `/usagePlans/0/quota/rateLimit: unknown key "rateLimit"`}},
+		{"json", "t.json", `{"listen": "127.0.0.1:1", "apis": [{"id": "a", "definition": "a.yaml", "stages": [{"stageName": "p", "cacheClusterEnabled": true, "methodSettings": {"*/*": {"throtlingBurstLimit": 1}}}]}]}`, []string{`t.json: /apis/0/stages/0/cacheClusterEnabled: cacheClusterEnabled is not supported yet`, `t.json: ` + ms + `throtlingBurstLimit: unknown key "throtlingBurstLimit" (did you mean "throttlingBurstLimit"?)`}},
+		{"several at once", "t.yaml", "lisen: x\napis: [{id: A, definition: a.yaml, stages: [{stageName: p, tracingEnabled: true, methodSettings: {'*/*': {cachingEnabled: true}}}]}]", []string{`/lisen: unknown key`, `/apis/0/id: invalid API id`, `/apis/0/stages/0/tracingEnabled: tracingEnabled is not supported yet`, ms + `cachingEnabled: cachingEnabled is not supported yet`}},
+		{"with a value of the wrong shape", "t.yaml", "lisen: x\napis: [{id: a, definition: a.yaml, stages: {stageName: p}}]", []string{`/lisen: unknown key`, `cannot parse: yaml: unmarshal errors`}},
+	}
+	for key, s := range notServed[reflect.TypeFor[Stage]()] {
+		if s.disposition == refused {
+			tests = append(tests, struct {
+				name, file, doc string
+				want            []string
+			}{"stage " + key, "t.yaml", stageWith(key + ": x"), []string{"t.yaml: /apis/0/stages/0/" + key + ": " + key + " is not supported yet: " + s.reason}})
+		}
+	}
+	for key, s := range notServed[reflect.TypeFor[MethodSetting]()] {
+		if s.disposition == refused {
+			tests = append(tests, struct {
+				name, file, doc string
+				want            []string
+			}{"method setting " + key, "t.yaml", methodWith(key + ": x"), []string{"t.yaml: " + ms + key + ": " + key + " is not supported yet: " + s.reason}})
+		}
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(tt.file, []byte(tt.doc))
+			if err == nil {
+				t.Fatal("Parse succeeded, want problems")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error:\n%v\nwant it to contain %q", err, w)
+				}
+			}
+			var probs diag.Problems
+			if !errors.As(err, &probs) || len(probs) != len(tt.want) {
+				t.Errorf("got %d problems, want %d:\n%v", len(probs), len(tt.want), err)
+			}
+		})
+	}
+}
+
+// The table's refused keys are what the tests above cover, so it must hold the ones API Gateway's Stage and
+// MethodSetting define that Tollgate does not serve.
+func TestNotServedCoversAPIGateway(t *testing.T) {
+	for typ, keys := range map[reflect.Type][]string{
+		reflect.TypeFor[Stage]():         {"cacheClusterEnabled", "cacheClusterSize", "tracingEnabled", "accessLogSettings", "canarySettings", "clientCertificateId", "webAclArn", "deploymentId"},
+		reflect.TypeFor[MethodSetting](): {"cachingEnabled", "cacheTtlInSeconds", "cacheDataEncrypted", "requireAuthorizationForCacheControl", "unauthorizedCacheControlHeaderStrategy"},
+	} {
+		for _, key := range keys {
+			if s, ok := notServed[typ][key]; !ok || s.disposition != refused || s.reason == "" {
+				t.Errorf("%s.%s: %+v, want refused with a reason", typ.Name(), key, s)
+			}
+		}
+	}
+}
+
+func TestParseWarns(t *testing.T) {
+	tests := []struct {
+		name, file, doc string
+		want            []string
+	}{
+		{"stage description", "t.yaml", stageWith("description: the live stage"), []string{"t.yaml: /apis/0/stages/0/description: description has no effect yet"}},
+		{"stage documentationVersion", "t.yaml", stageWith("documentationVersion: '1'"), []string{"/apis/0/stages/0/documentationVersion: documentationVersion has no effect yet"}},
+		{"stage tags", "t.yaml", stageWith("tags: {team: pets}"), []string{"/apis/0/stages/0/tags: tags has no effect yet"}},
+		{"metricsEnabled", "t.yaml", methodWith("metricsEnabled: true"), []string{"/apis/0/stages/0/methodSettings/*~1*/metricsEnabled: metricsEnabled has no effect yet"}},
+		{"loggingLevel", "t.yaml", methodWith("loggingLevel: INFO"), []string{"/methodSettings/*~1*/loggingLevel: loggingLevel has no effect yet"}},
+		{"dataTraceEnabled", "t.yaml", methodWith("dataTraceEnabled: true, throttlingRateLimit: 1, throttlingBurstLimit: 1"), []string{"/methodSettings/*~1*/dataTraceEnabled: dataTraceEnabled has no effect yet"}},
+		{"json", "t.json", `{"apis": [{"id": "a", "definition": "a.yaml", "stages": [{"stageName": "p", "description": "d", "methodSettings": {"/a/GET": {"metricsEnabled": true}}}]}]}`, []string{"t.json: /apis/0/stages/0/description:", "t.json: /apis/0/stages/0/methodSettings/~1a~1GET/metricsEnabled:"}},
+		{"none", "t.yaml", stageWith("variables: {description: x}"), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse(tt.file, []byte(tt.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.Warnings) != len(tt.want) {
+				t.Errorf("warnings:\n%v\nwant %d", c.Warnings, len(tt.want))
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(c.Warnings.Error(), w) {
+					t.Errorf("warnings:\n%v\nwant them to contain %q", c.Warnings, w)
+				}
+			}
+		})
+	}
+}
+
+// Keys that are user data are not field names: any is allowed, and their values are still checked.
+func TestParseUserDataKeys(t *testing.T) {
+	c, err := Parse("t.yaml", []byte(`
+lambda: {functions: {lisen: "http://127.0.0.1:1/f"}}
+apis:
+  - id: a
+    definition: a.yaml
+    stages:
+      - stageName: p
+        variables: {cacheClusterEnabled: "true", Listen: x}
+        methodSettings: {"/pets/GET": {throttlingRateLimit: 1, throttlingBurstLimit: 2}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.APIs[0].Stages[0].Variables["Listen"] != "x" || c.Lambda.Functions["lisen"] == "" || len(c.Warnings) != 0 {
+		t.Errorf("config = %+v", c)
+	}
+}
+
+// The shipped example must stay valid as the rules tighten.
+func TestExampleConfig(t *testing.T) {
+	c, err := Load("../../examples/petstore/tollgate.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Warnings) != 0 {
+		t.Errorf("warnings: %v", c.Warnings)
+	}
+}
+
+func TestNearest(t *testing.T) {
+	known := []string{"id", "name", "value", "enabled", "region", "stageName", "stages"}
+	tests := []struct{ key, want string }{
+		{"nmae", "name"},     // a swap is one edit
+		{"regoin", "region"}, // so is this one
+		{"StageName", "stageName"},
+		{"ID", "id"}, // case alone
+		{"ix", ""},   // one edit is half of "id"
+		{"bad", ""},  // two edits from "id", which has two letters
+		{"stagesName", "stageName"},
+		{"vaule", "value"},
+		{"colour", ""},
+	}
+	for _, tt := range tests {
+		if got := nearest(tt.key, known); got != tt.want {
+			t.Errorf("nearest(%q) = %q, want %q", tt.key, got, tt.want)
+		}
+	}
+	if d := editDistance("", "abc"); d != 3 {
+		t.Errorf("editDistance(\"\", abc) = %d", d)
 	}
 }

@@ -13,6 +13,11 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"apis": [{"id": "x", "stages": [{"stageName": "!"}]}]}`))
 	f.Add([]byte("apis: [{stages: {a: b}}]"))
 	f.Add([]byte("domain: [1, 2]"))
+	f.Add([]byte("lisen: x\napis: [{id: a, stages: [{stageName: p, cacheClusterEnabled: true, methodSettings: {'*/*': {metricsEnabled: true}}}]}]"))
+	// Aliases inside their own anchors: the key check must end where the decoder refuses.
+	f.Add([]byte("apis: &x [*x]"))
+	f.Add([]byte("apis: [&x {<<: *x, id: a}]"))
+	f.Add([]byte("accountThrottle: &t {rateLimit: 1}\nusagePlans: [{quota: {<<: [*t, *t]}}]"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse("fuzz.yaml", data)
 		if err == nil {

@@ -25,6 +25,8 @@ type Loaded struct {
 	Output  *translate.Output
 	// Files are the config file and every definition it names: a change to any of them is a reload.
 	Files []string
+	// Warnings are what loaded but deserves a look (a setting that does nothing here, say), with file and pointer.
+	Warnings diag.Problems
 }
 
 // Loader loads configurations, remembering each definition it imported so that a reload re-imports only the
@@ -50,7 +52,7 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Loaded{Config: cfg, Files: []string{configFile}, Gateway: &tollgatev1.Gateway{
+	l := &Loaded{Config: cfg, Files: []string{configFile}, Warnings: cfg.Warnings, Gateway: &tollgatev1.Gateway{
 		Domain: cfg.Domain,
 		Lambda: &tollgatev1.LambdaSettings{Endpoint: cfg.Lambda.Endpoint, Region: cfg.Lambda.Region, Functions: cfg.Lambda.Functions},
 	}}

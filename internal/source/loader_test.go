@@ -71,3 +71,22 @@ func TestValidateDefinitionWithoutConfig(t *testing.T) {
 		t.Errorf("ValidateDefinition = %v, want the timeout problem", err)
 	}
 }
+
+// Unset is not 0: a methodSettings entry that only enables metrics loads with a warning, and sets no throttle of
+// the stage's level rather than a limit of 0.
+func TestLoadMethodSettingWithoutThrottle(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "api.yaml", definition)
+	cfg := write(t, dir, "tollgate.yaml", "apis:\n  - {id: one, definition: api.yaml, stages: [{stageName: prod, variables: {backend: '127.0.0.1:9000'}, methodSettings: {'*/*': {metricsEnabled: true}}}]}\n")
+	l, err := Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Warnings) != 1 || !strings.Contains(l.Warnings.Error(), cfg+": /apis/0/stages/0/methodSettings/*~1*/metricsEnabled: metricsEnabled has no effect yet") {
+		t.Errorf("warnings = %v", l.Warnings)
+	}
+	ms := l.Gateway.GetApis()[0].GetStages()[0].GetMethodSettings()["*/*"]
+	if ms == nil || ms.ThrottlingRateLimit != nil || ms.ThrottlingBurstLimit != nil {
+		t.Errorf("methodSettings[*/*] = %v, want an entry with no throttle", ms)
+	}
+}
