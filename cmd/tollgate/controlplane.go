@@ -48,6 +48,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 		return nil, err
 	}
 	c := &ControlPlane{log: log, configFile: configFile, loader: ld, xds: server.New(log), extProc: lambda.New(log), current: loaded, errs: make(chan error, 3)}
+	c.logWarnings(loaded)
 	cfg := loaded.Config
 	store, err := rateLimitStore(cfg, log)
 	if err != nil {
@@ -127,6 +128,13 @@ func rateLimitStore(cfg *config.Config, log *slog.Logger) (ratelimit.Store, erro
 	return ratelimit.NewRedis(cfg.Redis, log)
 }
 
+// logWarnings logs what a load accepted without serving, once per load.
+func (c *ControlPlane) logWarnings(l *source.Loaded) {
+	for _, w := range l.Warnings {
+		c.log.Warn("definition", "file", w.File, "pointer", w.Pointer, "reason", w.Reason)
+	}
+}
+
 // setServices hands a configuration to the ext services.
 func (c *ControlPlane) setServices(l *source.Loaded) {
 	c.extProc.SetLambdaRoutes(l.Output.Lambda)
@@ -151,6 +159,7 @@ func (c *ControlPlane) Reload() {
 		}
 		return
 	}
+	c.logWarnings(loaded)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old := c.current.Config

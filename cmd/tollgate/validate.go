@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tollgate-gw/tollgate/internal/diag"
 	"github.com/tollgate-gw/tollgate/internal/source"
 )
 
@@ -19,16 +20,23 @@ func validateCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, files []string) error {
 			failed := 0
 			for _, f := range files {
+				var warnings diag.Problems
 				var err error
 				if isDefinition(f) {
-					err = source.ValidateDefinition(f)
+					warnings, err = source.ValidateDefinition(f)
 				} else {
-					_, err = source.Load(f)
+					var l *source.Loaded
+					if l, err = source.Load(f); err == nil {
+						warnings = l.Warnings
+					}
 				}
 				if err != nil {
 					failed++
 					fmt.Fprintln(cmd.ErrOrStderr(), err)
 					continue
+				}
+				for _, w := range warnings {
+					fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s: warning: %s\n", w.File, w.Pointer, w.Reason)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", f)
 			}

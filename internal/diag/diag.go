@@ -36,6 +36,14 @@ func (ps Problems) Err() error {
 	if len(ps) == 0 {
 		return nil
 	}
+	return ps.Sorted()
+}
+
+// Sorted returns the problems sorted, each once, leaving ps as it is; nil when there are none.
+func (ps Problems) Sorted() Problems {
+	if len(ps) == 0 {
+		return nil
+	}
 	out := append(Problems(nil), ps...)
 	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	n := 1

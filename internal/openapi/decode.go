@@ -12,14 +12,20 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/diag"
 )
 
-// importer collects every problem of one file, so that the user sees them all at once.
+// importer collects every problem of one file, so that the user sees them all at once, and the warnings: what it
+// accepted without importing.
 type importer struct {
 	file     string
 	problems diag.Problems
+	warnings diag.Problems
 }
 
 func (im *importer) addf(ptr, format string, args ...any) {
 	im.problems.Addf(im.file, ptr, format, args...)
+}
+
+func (im *importer) warnf(ptr, format string, args ...any) {
+	im.warnings.Addf(im.file, ptr, format, args...)
 }
 
 // value is one value of the document, as kin-openapi leaves extension values (nil, bool, float64, string, []any,

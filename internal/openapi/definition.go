@@ -15,6 +15,7 @@ import (
 const (
 	anyMethodKey = "x-amazon-apigateway-any-method"
 	anyMethod    = "ANY"
+	pathItemRef  = "a path item $ref is not supported: write the path item out in this file"
 )
 
 // definition is what API Gateway reads from a Swagger 2.0 or OpenAPI 3.0 document, in one shape so that one walk
@@ -26,11 +27,24 @@ type definition struct {
 	paths []pathItem
 	// security names the schemes of the top-level security requirements, which apply to operations that set none.
 	security []string
-	// apiKeySchemes names the security schemes that API Gateway treats as its API key.
-	apiKeySchemes map[string]bool
+	// schemes tells, for each security scheme defined, whether it is API Gateway's API key.
+	schemes map[string]bool
 	// namedParams resolves parameter $refs the kin-openapi loader does not: all of Swagger 2.0's, and those in
 	// x-amazon-apigateway-any-method. Keyed by the $ref as written, e.g. "#/components/parameters/petId".
 	namedParams map[string]parameter
+	// document is the whole definition as plain values, and places says what the importer reads each object of
+	// it as, by JSON pointer: together they let checkExtensions rule on every extension where it stands.
+	document any
+	places   map[string]node
+}
+
+func newDefinition(extensions map[string]any) *definition {
+	return &definition{
+		extensions:  extensions,
+		schemes:     make(map[string]bool),
+		namedParams: make(map[string]parameter),
+		places:      map[string]node{"": atRoot},
+	}
 }
 
 type pathItem struct {
@@ -68,19 +82,17 @@ var operationMethods = []string{
 var methodOrder = append(slices.Clone(operationMethods), anyMethod)
 
 func (im *importer) fromOpenAPI3(doc *openapi3.T) *definition {
-	def := &definition{
-		extensions:    doc.Extensions,
-		security:      schemeNames(doc.Security),
-		apiKeySchemes: make(map[string]bool),
-		namedParams:   make(map[string]parameter),
-	}
+	def := newDefinition(doc.Extensions)
 	if doc.Info != nil {
 		def.title = doc.Info.Title
 	}
 	if c := doc.Components; c != nil {
-		for name, ref := range c.SecuritySchemes {
-			if ref != nil && ref.Value != nil && isAPIKey(ref.Value.Type, ref.Value.In, ref.Value.Name) {
-				def.apiKeySchemes[name] = true
+		def.places[diag.Pointer("components")] = atComponents
+		for _, name := range slices.Sorted(maps.Keys(c.SecuritySchemes)) {
+			if ref := c.SecuritySchemes[name]; ref != nil && ref.Value != nil {
+				s := ref.Value
+				def.schemes[name] = im.securityScheme(def, diag.Pointer("components", "securitySchemes", name),
+					scheme{typ: s.Type, in: s.In, name: s.Name, httpScheme: s.Scheme, extensions: s.Extensions})
 			}
 		}
 		for name, ref := range c.Parameters {
@@ -88,6 +100,13 @@ func (im *importer) fromOpenAPI3(doc *openapi3.T) *definition {
 				def.namedParams["#"+diag.Pointer("components", "parameters", name)] = openAPI3Parameter(ref.Value)
 			}
 		}
+	}
+	def.security = schemeNames(im, def, doc.Security, diag.Pointer("security"))
+	for i := range doc.Tags {
+		def.places[diag.Pointer("tags", i)] = atTag
+	}
+	for i := range doc.Servers {
+		def.places[diag.Pointer("servers", i)] = atServer
 	}
 	items := doc.Paths.Map()
 	for _, path := range slices.Sorted(maps.Keys(items)) {
@@ -102,6 +121,13 @@ func (im *importer) openAPI3Operations(def *definition, path string, item *opena
 		return ops
 	}
 	ptr := diag.Pointer("paths", path)
+	if item.Ref != "" {
+		// The loader merges the path item in from where the $ref points, but the extensions check reads the
+		// document as written, where that is no path item.
+		im.addf(ptr+diag.Pointer("$ref"), pathItemRef)
+		return ops
+	}
+	def.places[ptr] = atPathItem
 	shared := openAPI3Parameters(item.Parameters)
 	for _, method := range operationMethods {
 		op := item.GetOperation(method)
@@ -115,8 +141,9 @@ func (im *importer) openAPI3Operations(def *definition, path string, item *opena
 			extensions: op.Extensions,
 		}
 		if op.Security != nil {
-			o.security, o.setsSecurity = schemeNames(*op.Security), true
+			o.security, o.setsSecurity = schemeNames(im, def, *op.Security, o.pointer+diag.Pointer("security")), true
 		}
+		def.places[o.pointer] = atOperation
 		ops[method] = o
 	}
 	im.addAnyMethod(def, ops, item.Extensions, ptr, shared)
@@ -139,17 +166,17 @@ func openAPI3Parameter(p *openapi3.Parameter) parameter {
 }
 
 func (im *importer) fromSwagger2(doc *openapi2.T) *definition {
-	def := &definition{
-		title:         doc.Info.Title,
-		extensions:    doc.Extensions,
-		security:      schemeNames(doc.Security),
-		apiKeySchemes: make(map[string]bool),
-		namedParams:   make(map[string]parameter),
-	}
-	for name, s := range doc.SecurityDefinitions {
-		if s != nil && isAPIKey(s.Type, s.In, s.Name) {
-			def.apiKeySchemes[name] = true
+	def := newDefinition(doc.Extensions)
+	def.title = doc.Info.Title
+	for _, name := range slices.Sorted(maps.Keys(doc.SecurityDefinitions)) {
+		if s := doc.SecurityDefinitions[name]; s != nil {
+			def.schemes[name] = im.securityScheme(def, diag.Pointer("securityDefinitions", name),
+				scheme{typ: s.Type, in: s.In, name: s.Name, extensions: s.Extensions})
 		}
+	}
+	def.security = schemeNames(im, def, doc.Security, diag.Pointer("security"))
+	for i := range doc.Tags {
+		def.places[diag.Pointer("tags", i)] = atTag
 	}
 	for name, p := range doc.Parameters {
 		if p != nil && p.Ref == "" {
@@ -172,9 +199,10 @@ func (im *importer) swagger2Operations(def *definition, path string, item *opena
 	}
 	ptr := diag.Pointer("paths", path)
 	if item.Ref != "" {
-		im.addf(ptr+diag.Pointer("$ref"), "a path item $ref is not supported: write the path item out in this file")
+		im.addf(ptr+diag.Pointer("$ref"), pathItemRef)
 		return ops
 	}
+	def.places[ptr] = atPathItem
 	shared := im.swagger2Parameters(def, item.Parameters, ptr+diag.Pointer("parameters"))
 	for _, method := range operationMethods {
 		op := item.GetOperation(method)
@@ -189,8 +217,9 @@ func (im *importer) swagger2Operations(def *definition, path string, item *opena
 			extensions: op.Extensions,
 		}
 		if op.Security != nil {
-			o.security, o.setsSecurity = schemeNames(*op.Security), true
+			o.security, o.setsSecurity = schemeNames(im, def, *op.Security, opPtr+diag.Pointer("security")), true
 		}
+		def.places[opPtr] = atOperation
 		ops[method] = o
 	}
 	im.addAnyMethod(def, ops, item.Extensions, ptr, shared)
@@ -233,8 +262,9 @@ func (im *importer) addAnyMethod(def *definition, ops map[string]*operation, ext
 	op.id = im.str(x.field("operationId"))
 	op.params = slices.Concat(shared, im.rawParameters(def, x.field("parameters")))
 	if sec := x.field("security"); sec.v != nil {
-		op.security, op.setsSecurity = im.rawSecurity(sec), true
+		op.security, op.setsSecurity = im.rawSecurity(def, sec), true
 	}
+	def.places[op.pointer] = atOperation
 	ops[anyMethod] = op
 }
 
@@ -259,29 +289,4 @@ func (im *importer) rawParameters(def *definition, x value) []parameter {
 		})
 	}
 	return params
-}
-
-func (im *importer) rawSecurity(x value) []string {
-	var names []string
-	for _, requirement := range im.list(x) {
-		names = append(names, im.members(requirement)...)
-	}
-	return names
-}
-
-// schemeNames lists the schemes a list of security requirements names; the scopes do not matter to API keys.
-func schemeNames[R ~map[string][]string](requirements []R) []string {
-	var names []string
-	for _, requirement := range requirements {
-		for name := range requirement {
-			names = append(names, name)
-		}
-	}
-	return names
-}
-
-// isAPIKey tells whether a security scheme is API Gateway's API key: the x-api-key header. Header names are
-// case-insensitive, so the name is too.
-func isAPIKey(typ, in, name string) bool {
-	return typ == "apiKey" && in == "header" && strings.EqualFold(name, "x-api-key")
 }

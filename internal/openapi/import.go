@@ -6,6 +6,7 @@
 package openapi
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -19,21 +20,27 @@ import (
 )
 
 // Import parses one definition file's bytes. file is the name used in problems (as the user wrote it).
-// On any problem it returns (nil, diag.Problems) listing all problems found.
+// On any problem it returns (nil, nil, diag.Problems) listing all problems found. Otherwise it returns the model
+// and the warnings: what the definition holds that Tollgate accepts without importing, as it changes nothing a
+// caller may do or receive.
+//
+// Every x-amazon-apigateway-* extension, and every field of an integration, is either imported or refused (see
+// extensions and integrationFields): Tollgate enforces a feature or refuses the definition.
 //
 // The result has Name, SourceFile, Resources, BinaryMediaTypes and ApiKeySource set; Id and Stages are left for
 // the configuration to fill. basePath and servers are ignored, as API Gateway's import ignores them by default.
-func Import(file string, data []byte) (*tollgatev1.RestApi, error) {
+func Import(file string, data []byte) (*tollgatev1.RestApi, diag.Problems, error) {
 	im := &importer{file: file}
 	def := im.definition(data)
 	if def == nil {
-		return nil, im.problems
+		return nil, nil, im.problems
 	}
+	im.checkExtensions(def, value{def.document, ""})
 	api := im.restAPI(def)
 	if len(im.problems) != 0 {
-		return nil, im.problems
+		return nil, nil, im.problems
 	}
-	return api, nil
+	return api, im.warnings, nil
 }
 
 type format int
@@ -70,42 +77,79 @@ var (
 
 // definition decodes data with kin-openapi, or returns nil after recording why it cannot.
 func (im *importer) definition(data []byte) *definition {
-	switch im.detectFormat(data) {
+	f, root := im.detectFormat(data)
+	var def *definition
+	switch f {
 	case swagger2:
 		doc, err := parseSwagger2(data)
 		if err != nil {
 			im.addf("", "%v", err)
 			return nil
 		}
-		return im.fromSwagger2(doc)
+		def = im.fromSwagger2(doc)
 	case openAPI3:
 		doc, err := parseOpenAPI3(data)
 		if err != nil {
 			im.addf("", "%v", err)
 			return nil
 		}
-		return im.fromOpenAPI3(doc)
+		def = im.fromOpenAPI3(doc)
+	default:
+		return nil
 	}
-	return nil
+	var err error
+	if def.document, err = plainDocument(data, root); err != nil {
+		// kin-openapi decoded the same bytes the same way, so this is a bug; the extensions cannot be checked.
+		im.addf("", "cannot decode the definition a second time: %v", err)
+	}
+	return def
+}
+
+// plainDocument decodes the whole document into plain values (map[string]any, []any and scalars) as kin-openapi
+// does before it fills its types: JSON with the JSON decoder, anything else as YAML with every mapping key read
+// as the string it is written as (so a YAML merge key stays a "<<" member, which kin-openapi does not merge
+// either). The extensions check walks it, seeing every key kin-openapi saw.
+func plainDocument(data []byte, root *yaml.Node) (any, error) {
+	var doc any
+	if json.Unmarshal(data, &doc) == nil {
+		return doc, nil
+	}
+	keysAsStrings(root)
+	err := root.Decode(&doc)
+	return doc, err
+}
+
+func keysAsStrings(n *yaml.Node) {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i < len(n.Content); i += 2 {
+			if key := n.Content[i]; key.Kind == yaml.ScalarNode {
+				key.Tag = "!!str"
+			}
+		}
+	}
+	for _, child := range n.Content {
+		keysAsStrings(child)
+	}
 }
 
 // detectFormat reads only the version fields, so that a definition of an unsupported version is reported as such
 // rather than as whatever a decoder for another version trips over first. It parses with the YAML parser
-// kin-openapi uses (JSON being YAML), so a malformed file is reported with that parser's line numbers.
-func (im *importer) detectFormat(data []byte) format {
+// kin-openapi uses (JSON being YAML), so a malformed file is reported with that parser's line numbers. It returns
+// the parsed document too, which is decoded again to check the extensions.
+func (im *importer) detectFormat(data []byte) (format, *yaml.Node) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		im.addf("", "not valid YAML or JSON: %s", strings.TrimPrefix(err.Error(), "yaml: "))
-		return unknownFormat
+		return unknownFormat, nil
 	}
 	if len(doc.Content) == 0 {
 		im.addf("", "the definition is empty")
-		return unknownFormat
+		return unknownFormat, nil
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
 		im.addf("", "the definition must be an object (a YAML mapping or JSON object)")
-		return unknownFormat
+		return unknownFormat, nil
 	}
 	swagger, openapi := member(root, swaggerVersion.key), member(root, openAPIVersion.key)
 	switch {
@@ -113,16 +157,16 @@ func (im *importer) detectFormat(data []byte) format {
 		im.addf("", `both swagger and openapi are set: a definition is either Swagger "2.0" or OpenAPI 3.0.x`)
 	case swagger != nil:
 		if im.version(swagger, swaggerVersion) {
-			return swagger2
+			return swagger2, root
 		}
 	case openapi != nil:
 		if im.version(openapi, openAPIVersion) {
-			return openAPI3
+			return openAPI3, root
 		}
 	default:
 		im.addf("", `neither swagger nor openapi is set: a definition declares swagger: "2.0" or openapi: 3.0.x`)
 	}
-	return unknownFormat
+	return unknownFormat, nil
 }
 
 // version checks a version field. Unquoted in YAML, 2.0 and 3.0 are numbers: the reason says so, as the value

@@ -3,6 +3,7 @@ package openapi
 import (
 	"errors"
 	"os"
+	"slices"
 	"testing"
 
 	"google.golang.org/protobuf/encoding/prototext"
@@ -13,10 +14,11 @@ import (
 )
 
 type importCase struct {
-	name string
-	file string
-	data string
-	want *tollgatev1.RestApi
+	name     string
+	file     string
+	data     string
+	want     *tollgatev1.RestApi
+	warnings diag.Problems
 }
 
 type problemCase struct {
@@ -51,7 +53,8 @@ func withBinaryAndKeySource(a *tollgatev1.RestApi, source tollgatev1.ApiKeySourc
 	return a
 }
 
-// everyField is an integration using every field; the OpenAPI 3 and Swagger 2 cases below write it out.
+// everyField is an integration using every field Tollgate reads; the OpenAPI 3 and Swagger 2 cases below write
+// it out.
 func everyField(ptr string) *tollgatev1.Integration {
 	return &tollgatev1.Integration{
 		Type:       tollgatev1.IntegrationType_INTEGRATION_TYPE_AWS,
@@ -71,19 +74,12 @@ func everyField(ptr string) *tollgatev1.Integration {
 				ResponseParameters: map[string]string{"method.response.header.X-Pet": "integration.response.body.id"},
 				ResponseTemplates:  map[string]string{"application/json": "$input.json('$')"},
 			},
-			".*not found.*": {
-				StatusCode:      "404",
-				ContentHandling: tollgatev1.ContentHandling_CONTENT_HANDLING_CONVERT_TO_TEXT,
-			},
+			".*not found.*": {StatusCode: "404"},
 		},
 		PassthroughBehavior:  tollgatev1.PassthroughBehavior_PASSTHROUGH_BEHAVIOR_NEVER,
 		TimeoutInMillis:      5000,
-		ContentHandling:      tollgatev1.ContentHandling_CONTENT_HANDLING_CONVERT_TO_BINARY,
 		CacheKeyParameters:   []string{"method.request.path.petId", "method.request.header.X-Pet"},
 		CacheNamespace:       "pets",
-		ConnectionType:       tollgatev1.ConnectionType_CONNECTION_TYPE_VPC_LINK,
-		ConnectionId:         "${stageVariables.vpcLinkId}",
-		Credentials:          "arn:aws:iam::123456789012:role/apigateway-invoke",
 		PayloadFormatVersion: "1.0",
 		SourcePointer:        ptr,
 	}
@@ -160,7 +156,7 @@ paths:
 		want: simpleAPI("simple.json"),
 	},
 	{
-		name: "OpenAPI 3 every integration field kept, unknown fields ignored",
+		name: "OpenAPI 3 every integration field Tollgate reads kept",
 		file: "every.yaml",
 		data: `openapi: "3.0"
 info: {title: t, version: "1"}
@@ -187,23 +183,16 @@ paths:
             responseTemplates: {application/json: "$input.json('$')"}
           .*not found.*:
             statusCode: "404"
-            contentHandling: CONVERT_TO_TEXT
         passthroughBehavior: never
         timeoutInMillis: 5000
-        contentHandling: CONVERT_TO_BINARY
         cacheKeyParameters: [method.request.path.petId, method.request.header.X-Pet]
         cacheNamespace: pets
-        connectionType: VPC_LINK
-        connectionId: ${stageVariables.vpcLinkId}
-        credentials: arn:aws:iam::123456789012:role/apigateway-invoke
         payloadFormatVersion: "1.0"
-        tlsConfig: {insecureSkipVerification: true}
-        integrationSubtype: unknown-to-rest-apis
 `,
 		want: everyFieldAPI("every.yaml"),
 	},
 	{
-		name: "Swagger 2 every integration field kept",
+		name: "Swagger 2 every integration field Tollgate reads kept",
 		file: "every.json",
 		data: `{"swagger": "2.0", "info": {"title": "t", "version": "1"},
  "paths": {"/pets/{petId}": {"post": {
@@ -219,11 +208,10 @@ paths:
    "responses": {
     "default": {"statusCode": "200", "responseParameters": {"method.response.header.X-Pet": "integration.response.body.id"},
      "responseTemplates": {"application/json": "$input.json('$')"}},
-    ".*not found.*": {"statusCode": 404, "contentHandling": "CONVERT_TO_TEXT"}},
-   "passthroughBehavior": "never", "timeoutInMillis": 5000, "contentHandling": "CONVERT_TO_BINARY",
+    ".*not found.*": {"statusCode": 404}},
+   "passthroughBehavior": "never", "timeoutInMillis": 5000,
    "cacheKeyParameters": ["method.request.path.petId", "method.request.header.X-Pet"], "cacheNamespace": "pets",
-   "connectionType": "VPC_LINK", "connectionId": "${stageVariables.vpcLinkId}",
-   "credentials": "arn:aws:iam::123456789012:role/apigateway-invoke", "payloadFormatVersion": "1.0"}}}}}`,
+   "payloadFormatVersion": "1.0"}}}}}`,
 		want: everyFieldAPI("every.json"),
 	},
 	{
@@ -240,28 +228,25 @@ paths:
         type: HTTP_PROXY
         httpMethod: get
         passthroughBehavior: WHEN_NO_TEMPLATES
-        contentHandling: convert_to_text
         connectionType: Internet
   /b:
     get:
       responses: {}
-      x-amazon-apigateway-integration: {type: Aws_Proxy, passthroughBehavior: When_No_Match}
+      x-amazon-apigateway-integration: {type: Aws_Proxy, passthroughBehavior: When_No_Match, responseTransferMode: buffered}
   /c:
     get:
       responses: {}
-      x-amazon-apigateway-integration: {type: MOCK, responses: {default: {statusCode: 200, contentHandling: Convert_To_Binary}}}
+      x-amazon-apigateway-integration: {type: MOCK, responses: {default: {statusCode: 200}}}
   /d:
     get:
       responses: {}
-      x-amazon-apigateway-integration: {type: Http, connectionType: vpc_link}
+      x-amazon-apigateway-integration: {type: Http, connectionType: INTERNET, responseTransferMode: BUFFERED}
 `,
 		want: withBinaryAndKeySource(api("case.yaml",
 			resource("/a", &tollgatev1.Method{HttpMethod: "GET", SourcePointer: "/paths/~1a/get", Integration: &tollgatev1.Integration{
 				Type:                tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY,
 				HttpMethod:          "GET",
 				PassthroughBehavior: tollgatev1.PassthroughBehavior_PASSTHROUGH_BEHAVIOR_WHEN_NO_TEMPLATES,
-				ContentHandling:     tollgatev1.ContentHandling_CONTENT_HANDLING_CONVERT_TO_TEXT,
-				ConnectionType:      tollgatev1.ConnectionType_CONNECTION_TYPE_INTERNET,
 				SourcePointer:       "/paths/~1a/get/x-amazon-apigateway-integration",
 			}}),
 			resource("/b", &tollgatev1.Method{HttpMethod: "GET", SourcePointer: "/paths/~1b/get", Integration: &tollgatev1.Integration{
@@ -270,17 +255,13 @@ paths:
 				SourcePointer:       "/paths/~1b/get/x-amazon-apigateway-integration",
 			}}),
 			resource("/c", &tollgatev1.Method{HttpMethod: "GET", SourcePointer: "/paths/~1c/get", Integration: &tollgatev1.Integration{
-				Type: tollgatev1.IntegrationType_INTEGRATION_TYPE_MOCK,
-				Responses: map[string]*tollgatev1.IntegrationResponse{"default": {
-					StatusCode:      "200",
-					ContentHandling: tollgatev1.ContentHandling_CONTENT_HANDLING_CONVERT_TO_BINARY,
-				}},
+				Type:          tollgatev1.IntegrationType_INTEGRATION_TYPE_MOCK,
+				Responses:     map[string]*tollgatev1.IntegrationResponse{"default": {StatusCode: "200"}},
 				SourcePointer: "/paths/~1c/get/x-amazon-apigateway-integration",
 			}}),
 			resource("/d", &tollgatev1.Method{HttpMethod: "GET", SourcePointer: "/paths/~1d/get", Integration: &tollgatev1.Integration{
-				Type:           tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP,
-				ConnectionType: tollgatev1.ConnectionType_CONNECTION_TYPE_VPC_LINK,
-				SourcePointer:  "/paths/~1d/get/x-amazon-apigateway-integration",
+				Type:          tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP,
+				SourcePointer: "/paths/~1d/get/x-amazon-apigateway-integration",
 			}}),
 		), tollgatev1.ApiKeySource_API_KEY_SOURCE_AUTHORIZER),
 	},
@@ -418,23 +399,21 @@ paths:
 		)),
 	},
 	{
-		name: "OpenAPI 3 API key required by operation, not by other schemes",
+		name: "OpenAPI 3 API key required by operation, the header's name in any case",
 		file: "keys.yaml",
 		data: `openapi: 3.0.1
 info: {title: t, version: "1"}
 components:
   securitySchemes:
     key: {type: apiKey, name: X-API-Key, in: header}
-    queryKey: {type: apiKey, name: x-api-key, in: query}
-    otherHeader: {type: apiKey, name: x-token, in: header}
-    cognito: {type: apiKey, name: Authorization, in: header, x-amazon-apigateway-authtype: cognito_user_pools}
+    sameKey: {type: apiKey, name: x-api-key, in: header, description: the same header}
 paths:
   /a:
     get: {responses: {}, security: [{key: []}]}
-    put: {responses: {}, security: [{cognito: [], key: []}]}
-    post: {responses: {}, security: [{queryKey: []}, {otherHeader: []}, {cognito: []}, {undefined: []}]}
+    put: {responses: {}, security: [{sameKey: [], key: []}]}
+    post: {responses: {}, security: []}
     delete: {responses: {}}
-    x-amazon-apigateway-any-method: {security: [{key: []}]}
+    x-amazon-apigateway-any-method: {security: [{sameKey: []}]}
 `,
 		want: api("keys.yaml", resource("/a",
 			&tollgatev1.Method{HttpMethod: "GET", SourcePointer: "/paths/~1a/get", ApiKeyRequired: true},
@@ -451,13 +430,12 @@ paths:
 info: {title: t, version: "1"}
 securityDefinitions:
   api_key: {type: apiKey, name: x-api-key, in: header}
-  basic: {type: basic}
 security: [{api_key: []}]
 paths:
   /a:
     get: {responses: {}}
     put: {responses: {}, security: []}
-    post: {responses: {}, security: [{basic: []}]}
+    post: {responses: {}, security: [{api_key: []}]}
     x-amazon-apigateway-any-method: {}
   /b:
     x-amazon-apigateway-any-method: {security: []}
@@ -465,7 +443,7 @@ paths:
 		want: api("keys.yaml",
 			resource("/a",
 				&tollgatev1.Method{HttpMethod: "GET", SourcePointer: "/paths/~1a/get", ApiKeyRequired: true},
-				&tollgatev1.Method{HttpMethod: "POST", SourcePointer: "/paths/~1a/post"},
+				&tollgatev1.Method{HttpMethod: "POST", SourcePointer: "/paths/~1a/post", ApiKeyRequired: true},
 				&tollgatev1.Method{HttpMethod: "PUT", SourcePointer: "/paths/~1a/put"},
 				&tollgatev1.Method{HttpMethod: "ANY", SourcePointer: "/paths/~1a/x-amazon-apigateway-any-method", ApiKeyRequired: true},
 			),
@@ -496,7 +474,7 @@ paths: {}
 			"image/png", "*/*", "application/octet-stream"),
 	},
 	{
-		name: "null values read as absent, a method without integration has none",
+		name: "null values read as absent, refused fields too; a method without integration has none",
 		file: "nulls.yaml",
 		data: `openapi: 3.0.1
 info: {title: t, version: "1"}
@@ -511,9 +489,12 @@ paths:
         uri:
         timeoutInMillis:
         requestTemplates:
+        credentials:
+        connectionType:
         responses:
           default:
             statusCode:
+            contentHandling:
     post:
       responses: {}
 `,
@@ -544,9 +525,12 @@ paths:
 func TestImport(t *testing.T) {
 	for _, tc := range importCases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := Import(tc.file, []byte(tc.data))
+			got, warnings, err := Import(tc.file, []byte(tc.data))
 			if err != nil {
 				t.Fatalf("Import: %v", err)
+			}
+			if !slices.Equal(warnings, tc.warnings) {
+				t.Errorf("Import warnings\n%v\nwant\n%v", warnings, tc.warnings)
 			}
 			if !proto.Equal(got, tc.want) {
 				t.Errorf("Import got\n%s\nwant\n%s", prototext.Format(got), prototext.Format(tc.want))
@@ -662,9 +646,12 @@ func TestImportPetstore(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := Import(file, data)
+			got, warnings, err := Import(file, data)
 			if err != nil {
 				t.Fatalf("Import: %v", err)
+			}
+			if len(warnings) != 0 {
+				t.Errorf("Import warnings:\n%v", warnings)
 			}
 			if want := petstoreAPI(file); !proto.Equal(got, want) {
 				t.Errorf("Import got\n%s\nwant\n%s", prototext.Format(got), prototext.Format(want))
@@ -775,21 +762,22 @@ var problemCases = []problemCase{
         requestTemplates: {application/json: 5}
         responses:
           4\d{2}: x
-          default: {statusCode: true, responseParameters: [], responseTemplates: t, contentHandling: binary}
+          default: {statusCode: true, responseParameters: [], responseTemplates: t}
           2\d{2}: {statusCode: 200.5}
         passthroughBehavior: [never]
         timeoutInMillis: 1.5
-        contentHandling: CONVERT
         cacheKeyParameters: [1, ok]
         cacheNamespace: {}
         connectionType: INTRANET
-        connectionId: 7
-        credentials: []
+        responseTransferMode: 5
         payloadFormatVersion: 1.0
 `,
 		want: func() diag.Problems {
 			const p = "/paths/~1a/get/x-amazon-apigateway-integration"
 			return diag.Problems{
+				{File: "types.yaml", Pointer: p + "/connectionType",
+					Reason: `unknown value "INTRANET": must be one of INTERNET, VPC_LINK (in any case)`},
+				{File: "types.yaml", Pointer: p + "/responseTransferMode", Reason: "must be a string, not the number 5"},
 				{File: "types.yaml", Pointer: p + "/type", Reason: "must be a string, not the number 5"},
 				{File: "types.yaml", Pointer: p + "/httpMethod", Reason: "must be a string, not the boolean true"},
 				{File: "types.yaml", Pointer: p + "/uri", Reason: "must be a string, not the number 12"},
@@ -800,18 +788,10 @@ var problemCases = []problemCase{
 				{File: "types.yaml", Pointer: p + "/responses/default/statusCode", Reason: "must be a string or an integer, not the boolean true"},
 				{File: "types.yaml", Pointer: p + "/responses/default/responseParameters", Reason: "must be an object, not an array"},
 				{File: "types.yaml", Pointer: p + "/responses/default/responseTemplates", Reason: `must be an object, not the string "t"`},
-				{File: "types.yaml", Pointer: p + "/responses/default/contentHandling",
-					Reason: `unknown value "binary": must be one of CONVERT_TO_BINARY, CONVERT_TO_TEXT (in any case)`},
 				{File: "types.yaml", Pointer: p + "/passthroughBehavior", Reason: "must be a string, not an array"},
 				{File: "types.yaml", Pointer: p + "/timeoutInMillis", Reason: "must be an integer, not the number 1.5"},
-				{File: "types.yaml", Pointer: p + "/contentHandling",
-					Reason: `unknown value "CONVERT": must be one of CONVERT_TO_BINARY, CONVERT_TO_TEXT (in any case)`},
 				{File: "types.yaml", Pointer: p + "/cacheKeyParameters/0", Reason: "must be a string, not the number 1"},
 				{File: "types.yaml", Pointer: p + "/cacheNamespace", Reason: "must be a string, not an object"},
-				{File: "types.yaml", Pointer: p + "/connectionType",
-					Reason: `unknown value "INTRANET": must be one of INTERNET, VPC_LINK (in any case)`},
-				{File: "types.yaml", Pointer: p + "/connectionId", Reason: "must be a string, not the number 7"},
-				{File: "types.yaml", Pointer: p + "/credentials", Reason: "must be a string, not an array"},
 				{File: "types.yaml", Pointer: p + "/payloadFormatVersion", Reason: "must be a string, not the number 1"},
 			}
 		}(),
@@ -921,9 +901,9 @@ paths:
 func TestImportProblems(t *testing.T) {
 	for _, tc := range problemCases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := Import(tc.file, []byte(tc.data))
-			if got != nil {
-				t.Errorf("Import returned a model along with problems:\n%s", prototext.Format(got))
+			got, warnings, err := Import(tc.file, []byte(tc.data))
+			if got != nil || warnings != nil {
+				t.Errorf("Import returned a model or warnings along with problems:\n%s%v", prototext.Format(got), warnings)
 			}
 			var problems diag.Problems
 			if !errors.As(err, &problems) {
@@ -950,7 +930,7 @@ func BenchmarkImport(b *testing.B) {
 		}
 		b.Run(file, func(b *testing.B) {
 			for b.Loop() {
-				if _, err := Import(file, data); err != nil {
+				if _, _, err := Import(file, data); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -1,17 +1,78 @@
 package openapi
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
-// integration reads x-amazon-apigateway-integration. Every field is kept whether Tollgate serves it yet or not;
-// fields it does not know are ignored, as API Gateway ignores them.
+// field says what becomes of one field of an integration or integration response. The zero field is read into
+// the model, whose every value the translator serves or refuses; a field with a feature is refused, as Tollgate
+// would serve the method without it.
+type field struct {
+	// feature names what the field does, and hint what Tollgate would do without it.
+	feature, hint string
+	// For a field refused for one value only: the value refused and the value accepted (API Gateway's default,
+	// which is what Tollgate does), both in any case.
+	refuses, accepts string
+}
+
+// What three fields ask for, and what Tollgate would do instead.
+const (
+	privateIntegration = "a private integration through a VPC link"
+	directCall         = "Tollgate would call the uri directly"
+)
+
+// integrationFields lists every field of x-amazon-apigateway-integration that API Gateway documents, for REST and
+// HTTP APIs alike. Supporting one means reading it into the model and emptying its feature.
+var integrationFields = map[string]field{
+	"type":                 {},
+	"httpMethod":           {},
+	"uri":                  {},
+	"requestParameters":    {},
+	"requestTemplates":     {},
+	"responses":            {}, // its fields: integrationResponseFields
+	"passthroughBehavior":  {},
+	"timeoutInMillis":      {},
+	"payloadFormatVersion": {},
+	// Without a cache, which Tollgate does not have, they change nothing.
+	"cacheKeyParameters": {},
+	"cacheNamespace":     {},
+
+	"connectionType":    {feature: privateIntegration, hint: directCall, refuses: "VPC_LINK", accepts: "INTERNET"},
+	"connectionId":      {feature: privateIntegration, hint: directCall},
+	"integrationTarget": {feature: privateIntegration, hint: directCall},
+	"credentials": {feature: "an IAM role or the caller's credentials for the integration",
+		hint: "Tollgate would call the integration with its own credentials"},
+	"contentHandling": {feature: "payload conversion", hint: "Tollgate would pass the request body on unconverted"},
+	"tlsConfig": {feature: "the integration's TLS settings",
+		hint: "Tollgate would connect to the backend with its default TLS verification"},
+	"responseTransferMode": {feature: "response streaming", hint: "Tollgate would send the response as if BUFFERED",
+		refuses: "STREAM", accepts: "BUFFERED"},
+	"integrationSubtype": {feature: "an HTTP API AWS service integration",
+		hint: "Tollgate imports the integrations of REST APIs"},
+	"responseParameters": {feature: "HTTP API response mapping",
+		hint: "Tollgate would return the backend's response unmapped; a REST API maps it under responses"},
+	"$ref": {feature: "an HTTP API integration shared from x-amazon-apigateway-integrations",
+		hint: "write the integration out in the operation"},
+}
+
+// integrationResponseFields lists the fields of an integration response; its selection pattern is its key.
+var integrationResponseFields = map[string]field{
+	"statusCode":         {},
+	"responseParameters": {},
+	"responseTemplates":  {},
+	"contentHandling":    {feature: "payload conversion", hint: "Tollgate would pass the response body on unconverted"},
+}
+
+// integration reads x-amazon-apigateway-integration.
 func (im *importer) integration(x value) *tollgatev1.Integration {
 	if im.object(x) == nil && x.v != nil {
 		return nil
 	}
+	im.knownFields(x, integrationFields, integrationKey)
 	return &tollgatev1.Integration{
 		SourcePointer:        x.ptr,
 		Type:                 im.integrationType(x.field("type")),
@@ -22,12 +83,8 @@ func (im *importer) integration(x value) *tollgatev1.Integration {
 		Responses:            im.integrationResponses(x.field("responses")),
 		PassthroughBehavior:  im.passthroughBehavior(x.field("passthroughBehavior")),
 		TimeoutInMillis:      im.integer(x.field("timeoutInMillis")),
-		ContentHandling:      im.contentHandling(x.field("contentHandling")),
 		CacheKeyParameters:   im.stringList(x.field("cacheKeyParameters")),
 		CacheNamespace:       im.str(x.field("cacheNamespace")),
-		ConnectionType:       im.connectionType(x.field("connectionType")),
-		ConnectionId:         im.str(x.field("connectionId")),
-		Credentials:          im.str(x.field("credentials")),
 		PayloadFormatVersion: im.str(x.field("payloadFormatVersion")),
 	}
 }
@@ -38,14 +95,41 @@ func (im *importer) integrationResponses(x value) map[string]*tollgatev1.Integra
 	for _, pattern := range im.members(x) {
 		r := x.field(pattern)
 		im.object(r) // reports a response that is not an object, whose fields then read as absent
+		im.knownFields(r, integrationResponseFields, "an integration response")
 		out[pattern] = &tollgatev1.IntegrationResponse{
 			StatusCode:         im.statusCode(r.field("statusCode")),
 			ResponseParameters: im.stringMap(r.field("responseParameters")),
 			ResponseTemplates:  im.stringMap(r.field("responseTemplates")),
-			ContentHandling:    im.contentHandling(r.field("contentHandling")),
 		}
 	}
 	return out
+}
+
+// knownFields refuses the fields of x that fields does not list, so that a misspelt field never reads as a
+// feature left off, and those it lists as refused. A null field is absent, as everywhere.
+func (im *importer) knownFields(x value, fields map[string]field, of string) {
+	obj, _ := x.v.(map[string]any)
+	for _, name := range slices.Sorted(maps.Keys(obj)) {
+		f, known := fields[name]
+		v := x.field(name)
+		switch {
+		case !known:
+			im.addf(v.ptr, "unknown field %q of %s", name, of)
+		case f.feature == "" || v.v == nil:
+		case f.refuses == "":
+			im.addf(v.ptr, "%s (%s) is not supported yet: %s", name, f.feature, f.hint)
+		default:
+			s, isString := v.v.(string)
+			switch {
+			case !isString:
+				im.wrongType(v, "a string")
+			case strings.EqualFold(s, f.refuses):
+				im.addf(v.ptr, "%s %s (%s) is not supported yet: %s", name, s, f.feature, f.hint)
+			case !strings.EqualFold(s, f.accepts):
+				im.addf(v.ptr, "unknown value %q: must be one of %s, %s (in any case)", s, f.accepts, f.refuses)
+			}
+		}
+	}
 }
 
 func (im *importer) integrationType(x value) tollgatev1.IntegrationType {
@@ -54,12 +138,4 @@ func (im *importer) integrationType(x value) tollgatev1.IntegrationType {
 
 func (im *importer) passthroughBehavior(x value) tollgatev1.PassthroughBehavior {
 	return tollgatev1.PassthroughBehavior(im.enum(x, "PASSTHROUGH_BEHAVIOR_", tollgatev1.PassthroughBehavior_value))
-}
-
-func (im *importer) connectionType(x value) tollgatev1.ConnectionType {
-	return tollgatev1.ConnectionType(im.enum(x, "CONNECTION_TYPE_", tollgatev1.ConnectionType_value))
-}
-
-func (im *importer) contentHandling(x value) tollgatev1.ContentHandling {
-	return tollgatev1.ContentHandling(im.enum(x, "CONTENT_HANDLING_", tollgatev1.ContentHandling_value))
 }

@@ -77,5 +77,5 @@ func (def *definition) apiKeyRequired(op *operation) bool {
 	if op.setsSecurity {
 		schemes = op.security
 	}
-	return slices.ContainsFunc(schemes, func(name string) bool { return def.apiKeySchemes[name] })
+	return slices.ContainsFunc(schemes, func(name string) bool { return def.schemes[name] })
 }

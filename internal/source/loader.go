@@ -36,8 +36,9 @@ type Loader struct {
 }
 
 type importedDefinition struct {
-	sum [sha256.Size]byte
-	api *tollgatev1.RestApi // as imported: no id, no stages
+	sum      [sha256.Size]byte
+	api      *tollgatev1.RestApi // as imported: no id, no stages
+	warnings diag.Problems
 }
 
 // New returns a loader with nothing imported yet.
@@ -87,11 +88,12 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 			probs.Addf(configFile, diag.Pointer("apis", i, "definition"), "cannot read definition: %v", err)
 			continue
 		}
-		api, err := ld.importDefinition(path, data)
+		api, warnings, err := ld.importDefinition(path, data)
 		if err != nil {
 			probs = append(probs, asProblems(path, err)...)
 			continue
 		}
+		l.Warnings = append(l.Warnings, warnings...)
 		api.Id = a.ID
 		for _, st := range a.Stages {
 			stage := &tollgatev1.Stage{StageName: st.StageName, Variables: st.Variables}
@@ -108,6 +110,7 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 	if err := probs.Err(); err != nil {
 		return nil, err
 	}
+	l.Warnings = l.Warnings.Sorted() // a definition deployed as several APIs warns once
 	out, err := translate.Gateway(l.Gateway)
 	if err != nil {
 		return nil, err
@@ -123,38 +126,41 @@ func throttle(t *config.Throttle) *tollgatev1.ThrottleSettings {
 	return &tollgatev1.ThrottleSettings{RateLimit: t.RateLimit, BurstLimit: int32(t.BurstLimit)}
 }
 
-// importDefinition returns a fresh copy of the definition's model, importing it only if its bytes changed.
-func (ld *Loader) importDefinition(path string, data []byte) (*tollgatev1.RestApi, error) {
+// importDefinition returns a fresh copy of the definition's model and its warnings, importing it only if its
+// bytes changed.
+func (ld *Loader) importDefinition(path string, data []byte) (*tollgatev1.RestApi, diag.Problems, error) {
 	sum := sha256.Sum256(data)
 	if prev, ok := ld.imported[path]; ok && prev.sum == sum {
-		return proto.Clone(prev.api).(*tollgatev1.RestApi), nil
+		return proto.Clone(prev.api).(*tollgatev1.RestApi), prev.warnings, nil
 	}
-	api, err := openapi.Import(path, data)
+	api, warnings, err := openapi.Import(path, data)
 	if err != nil {
 		delete(ld.imported, path)
-		return nil, err
+		return nil, nil, err
 	}
-	ld.imported[path] = importedDefinition{sum: sum, api: api}
-	return proto.Clone(api).(*tollgatev1.RestApi), nil
+	ld.imported[path] = importedDefinition{sum: sum, api: api, warnings: warnings}
+	return proto.Clone(api).(*tollgatev1.RestApi), warnings, nil
 }
 
 // ValidateDefinition checks one definition file on its own, deployed to a stage with no variables, as
-// `tollgate validate` does for files that are not a config.
-func ValidateDefinition(path string) error {
+// `tollgate validate` does for files that are not a config. A valid definition may still have warnings.
+func ValidateDefinition(path string) (diag.Problems, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return diag.Problems{{File: path, Reason: err.Error()}}
+		return nil, diag.Problems{{File: path, Reason: err.Error()}}
 	}
-	api, err := openapi.Import(path, data)
+	api, warnings, err := openapi.Import(path, data)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	api.Id = "validate"
 	api.Stages = []*tollgatev1.Stage{{StageName: "validate", Variables: placeholderVariables(api)}}
 	// Without a config there is no lambda section: any function resolves against AWS's regional endpoint.
 	lambda := &tollgatev1.LambdaSettings{Region: config.DefaultLambdaRegion, Endpoint: "https://lambda." + config.DefaultLambdaRegion + ".amazonaws.com"}
-	_, err = translate.Gateway(&tollgatev1.Gateway{Domain: config.DefaultDomain, Lambda: lambda, Apis: []*tollgatev1.RestApi{api}})
-	return err
+	if _, err := translate.Gateway(&tollgatev1.Gateway{Domain: config.DefaultDomain, Lambda: lambda, Apis: []*tollgatev1.RestApi{api}}); err != nil {
+		return nil, err
+	}
+	return warnings, nil
 }
 
 // placeholderVariables defines every stage variable the definition references, so that checking a definition

@@ -60,15 +60,41 @@ func TestLoadReportsMissingDefinition(t *testing.T) {
 	}
 }
 
+// documented is definition with an extension that Tollgate accepts with a warning.
+var documented = strings.Replace(definition, "paths:", "x-amazon-apigateway-documentation: {version: v1}\npaths:", 1)
+
+const documentedWarning = ": /x-amazon-apigateway-documentation: x-amazon-apigateway-documentation (documentation parts) is ignored"
+
+// A definition's warnings come with every load, a cached import's too, once however many APIs deploy it.
+func TestLoadKeepsDefinitionWarnings(t *testing.T) {
+	dir := t.TempDir()
+	api := write(t, dir, "api.yaml", documented)
+	cfg := write(t, dir, "tollgate.yaml", "apis:\n  - {id: one, definition: api.yaml, stages: [{stageName: prod, variables: {backend: '127.0.0.1:9000'}}]}\n  - {id: two, definition: api.yaml, stages: [{stageName: dev, variables: {backend: '127.0.0.1:9001'}}]}\n")
+	ld := New()
+	for _, load := range []string{"first", "cached"} {
+		l, err := ld.Load(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l.Warnings) != 1 || !strings.HasPrefix(l.Warnings.Error(), api+documentedWarning) {
+			t.Errorf("%s load: warnings = %v", load, l.Warnings)
+		}
+	}
+}
+
 func TestValidateDefinitionWithoutConfig(t *testing.T) {
 	dir := t.TempDir()
 	// Stage variables cannot be known without a config; they must not be reported.
-	if err := ValidateDefinition(write(t, dir, "api.yaml", definition)); err != nil {
-		t.Errorf("ValidateDefinition = %v, want nil", err)
+	if warnings, err := ValidateDefinition(write(t, dir, "api.yaml", definition)); err != nil || warnings != nil {
+		t.Errorf("ValidateDefinition = %v, %v, want nil", warnings, err)
 	}
 	bad := write(t, dir, "bad.yaml", strings.Replace(definition, "/a\"}", "/a\", timeoutInMillis: 1}", 1))
-	if err := ValidateDefinition(bad); err == nil || !strings.Contains(err.Error(), "timeoutInMillis 1 is out of range") {
+	if _, err := ValidateDefinition(bad); err == nil || !strings.Contains(err.Error(), "timeoutInMillis 1 is out of range") {
 		t.Errorf("ValidateDefinition = %v, want the timeout problem", err)
+	}
+	doc := write(t, dir, "documented.yaml", documented)
+	if warnings, err := ValidateDefinition(doc); err != nil || len(warnings) != 1 || !strings.HasPrefix(warnings.Error(), doc+documentedWarning) {
+		t.Errorf("ValidateDefinition = %v, %v, want the documentation warning", warnings, err)
 	}
 }
 

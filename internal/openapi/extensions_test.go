@@ -1,0 +1,636 @@
+package openapi
+
+import (
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tollgate-gw/tollgate/internal/diag"
+)
+
+// extensionCase is one definition and what becomes of it: imported (no problems; what the model then serves is
+// tested where it is enforced, as the case name says), or refused with exactly these problems. Warnings are
+// exact either way.
+type extensionCase struct {
+	name     string
+	data     string
+	problems diag.Problems
+	warnings diag.Problems
+}
+
+const (
+	extFile = "def.yaml"
+	head2   = "swagger: '2.0'\ninfo: {title: t, version: '1'}\n"
+	// integ points at the integration of withIntegration.
+	integ = "/paths/~1a/get/x-amazon-apigateway-integration"
+	// schemeRefused ends the problem of every security scheme but the API key.
+	schemeRefused = " is not supported yet: Tollgate would serve the methods that use it without checking the caller; " +
+		"the one scheme it enforces is API Gateway's API key (type apiKey, in header, name x-api-key)"
+)
+
+func problem(ptr, reason string) diag.Problem {
+	return diag.Problem{File: extFile, Pointer: ptr, Reason: reason}
+}
+
+// withIntegration is an OpenAPI 3 definition whose one method is an HTTP proxy, its integration having fields too.
+func withIntegration(fields string) string {
+	return head3 + `paths:
+  /a:
+    get:
+      responses: {}
+      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://backend/", ` + fields + "}\n"
+}
+
+var extensionCases = []extensionCase{
+	// What Tollgate enforces.
+	{
+		name: "x-amazon-apigateway-integration imported, enforced by the translator (xds/translate tests)",
+		data: head2 + "paths:\n  /a:\n    get:\n      responses: {}\n      x-amazon-apigateway-integration: {type: mock}\n",
+	},
+	{
+		name: "x-amazon-apigateway-any-method imported, enforced by the translator (xds/translate tests)",
+		data: head3 + "paths:\n  /a:\n    x-amazon-apigateway-any-method: {x-amazon-apigateway-integration: {type: mock}}\n",
+	},
+	{
+		name: "x-amazon-apigateway-binary-media-types imported, enforced by the translator (xds/translate tests)",
+		data: head3 + "x-amazon-apigateway-binary-media-types: [image/png]\npaths: {}\n",
+	},
+	{
+		name: "x-amazon-apigateway-api-key-source imported, HEADER enforced and AUTHORIZER refused by the translator (xds/translate tests)",
+		data: head2 + "x-amazon-apigateway-api-key-source: HEADER\npaths: {}\n",
+	},
+	{
+		name: "OpenAPI 3 API key scheme imported, enforced by the key check (xds/translate and extproc/authz tests)",
+		data: head3 + `components: {securitySchemes: {key: {type: apiKey, in: header, name: X-Api-Key}}}
+security: [{key: []}]
+paths: {}
+`,
+	},
+	{
+		name: "Swagger 2 API key scheme imported, enforced by the key check (xds/translate and extproc/authz tests)",
+		data: head2 + `securityDefinitions: {key: {type: apiKey, in: header, name: x-api-key}}
+paths: {/a: {get: {responses: {}, security: [{key: []}]}}}
+`,
+	},
+
+	// What changes nothing a caller may do or receive.
+	{
+		name: "x-amazon-apigateway-documentation accepted with a warning",
+		data: head2 + `x-amazon-apigateway-documentation:
+  version: v1
+  documentationParts: [{location: {type: API}, properties: {description: Pets}}]
+paths: {}
+`,
+		warnings: diag.Problems{problem("/x-amazon-apigateway-documentation",
+			"x-amazon-apigateway-documentation (documentation parts) is ignored: it changes nothing a caller may do or receive")},
+	},
+	{
+		name: "x-amazon-apigateway-importexport-version accepted with a warning",
+		data: head3 + "x-amazon-apigateway-importexport-version: '1.0'\npaths: {}\n",
+		warnings: diag.Problems{problem("/x-amazon-apigateway-importexport-version",
+			"x-amazon-apigateway-importexport-version (HTTP API import and export version) is ignored: it changes nothing a caller may do or receive")},
+	},
+	{
+		name: "x-amazon-apigateway-tag-value accepted with a warning, once per tag",
+		data: head3 + `tags:
+  - {name: Owner, x-amazon-apigateway-tag-value: pets-team}
+  - {name: Stage}
+  - {name: Cost, x-amazon-apigateway-tag-value: "42"}
+paths: {}
+`,
+		warnings: diag.Problems{
+			problem("/tags/0/x-amazon-apigateway-tag-value",
+				"x-amazon-apigateway-tag-value (tag value) is ignored: it changes nothing a caller may do or receive"),
+			problem("/tags/2/x-amazon-apigateway-tag-value",
+				"x-amazon-apigateway-tag-value (tag value) is ignored: it changes nothing a caller may do or receive"),
+		},
+	},
+
+	// What Tollgate does not enforce yet.
+	{
+		name: "x-amazon-apigateway-auth refused",
+		data: head3 + "paths: {/a: {get: {responses: {}, x-amazon-apigateway-auth: {type: AWS_IAM}}}}\n",
+		problems: diag.Problems{problem("/paths/~1a/get/x-amazon-apigateway-auth",
+			"x-amazon-apigateway-auth (HTTP API authorization) is not supported yet: Tollgate would serve the method without checking the caller")},
+	},
+	{
+		name: "x-amazon-apigateway-cors refused",
+		data: head3 + "x-amazon-apigateway-cors: {allowOrigins: ['https://example.com']}\npaths: {}\n",
+		problems: diag.Problems{problem("/x-amazon-apigateway-cors",
+			"x-amazon-apigateway-cors (HTTP API CORS configuration) is not supported yet: Tollgate would answer preflight requests without it; a REST API answers OPTIONS with a MOCK integration")},
+	},
+	{
+		name: "x-amazon-apigateway-endpoint-access-mode refused",
+		data: head3 + "x-amazon-apigateway-endpoint-access-mode: STRICT\npaths: {}\n",
+		problems: diag.Problems{problem("/x-amazon-apigateway-endpoint-access-mode",
+			"x-amazon-apigateway-endpoint-access-mode (endpoint access mode) is not supported yet: Tollgate would serve requests that the mode refuses")},
+	},
+	{
+		name: "Swagger 2 x-amazon-apigateway-endpoint-configuration refused at the root",
+		data: head2 + "x-amazon-apigateway-endpoint-configuration: {disableExecuteApiEndpoint: true}\npaths: {}\n",
+		problems: diag.Problems{problem("/x-amazon-apigateway-endpoint-configuration",
+			"x-amazon-apigateway-endpoint-configuration (endpoint configuration) is not supported yet: Tollgate would serve the API to callers that the configuration shuts out")},
+	},
+	{
+		name: "OpenAPI 3 x-amazon-apigateway-endpoint-configuration refused in a server",
+		data: head3 + `servers:
+  - url: https://a.example.com
+  - url: https://b.example.com
+    x-amazon-apigateway-endpoint-configuration: {vpcEndpointIds: [vpce-0123]}
+paths: {}
+`,
+		problems: diag.Problems{problem("/servers/1/x-amazon-apigateway-endpoint-configuration",
+			"x-amazon-apigateway-endpoint-configuration (endpoint configuration) is not supported yet: Tollgate would serve the API to callers that the configuration shuts out")},
+	},
+	{
+		name: "x-amazon-apigateway-gateway-responses refused",
+		data: head2 + `x-amazon-apigateway-gateway-responses:
+  DEFAULT_4XX:
+    statusCode: 400
+    responseParameters: {gatewayresponse.header.Access-Control-Allow-Origin: "'*'"}
+    responseTemplates: {application/json: '{"message": $context.error.messageString}'}
+paths: {}
+`,
+		problems: diag.Problems{problem("/x-amazon-apigateway-gateway-responses",
+			"x-amazon-apigateway-gateway-responses (customised gateway responses) is not supported yet: Tollgate would answer errors with API Gateway's default responses")},
+	},
+	{
+		name: "x-amazon-apigateway-integrations refused, and the $ref to one",
+		data: head3 + `components:
+  x-amazon-apigateway-integrations:
+    backend: {type: http_proxy, httpMethod: GET, uri: "http://backend/", payloadFormatVersion: "1.0"}
+paths:
+  /a:
+    get:
+      responses: {}
+      x-amazon-apigateway-integration: {$ref: '#/components/x-amazon-apigateway-integrations/backend'}
+`,
+		problems: diag.Problems{
+			problem("/components/x-amazon-apigateway-integrations",
+				"x-amazon-apigateway-integrations (HTTP API integrations shared by $ref) is not supported yet: write each integration out in its operation"),
+			problem(integ+"/$ref",
+				"$ref (an HTTP API integration shared from x-amazon-apigateway-integrations) is not supported yet: write the integration out in the operation"),
+		},
+	},
+	{
+		name: "x-amazon-apigateway-minimum-compression-size refused",
+		data: head3 + "x-amazon-apigateway-minimum-compression-size: 1024\npaths: {}\n",
+		problems: diag.Problems{problem("/x-amazon-apigateway-minimum-compression-size",
+			"x-amazon-apigateway-minimum-compression-size (response compression) is not supported yet: Tollgate would send responses uncompressed")},
+	},
+	{
+		name: "Swagger 2 x-amazon-apigateway-policy refused",
+		data: head2 + `x-amazon-apigateway-policy:
+  Version: "2012-10-17"
+  Statement: [{Effect: Deny, Principal: "*", Action: execute-api:Invoke, Resource: "*"}]
+paths: {}
+`,
+		problems: diag.Problems{problem("/x-amazon-apigateway-policy",
+			"x-amazon-apigateway-policy (resource policy) is not supported yet: Tollgate would serve the API without it")},
+	},
+	{
+		name: "OpenAPI 3 x-amazon-apigateway-policy refused",
+		data: `{"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": {},
+ "x-amazon-apigateway-policy": {"Version": "2012-10-17", "Statement": []}}`,
+		problems: diag.Problems{problem("/x-amazon-apigateway-policy",
+			"x-amazon-apigateway-policy (resource policy) is not supported yet: Tollgate would serve the API without it")},
+	},
+	{
+		name: "x-amazon-apigateway-request-validators and x-amazon-apigateway-request-validator refused, at the root and in operations",
+		data: head2 + `x-amazon-apigateway-request-validators:
+  all: {validateRequestBody: true, validateRequestParameters: true}
+  params: {validateRequestBody: false, validateRequestParameters: true}
+x-amazon-apigateway-request-validator: all
+paths:
+  /a:
+    get: {responses: {}, x-amazon-apigateway-request-validator: params}
+    x-amazon-apigateway-any-method: {x-amazon-apigateway-request-validator: params}
+`,
+		problems: diag.Problems{
+			problem("/paths/~1a/get/x-amazon-apigateway-request-validator",
+				"x-amazon-apigateway-request-validator (request validation) is not supported yet: Tollgate would pass requests on unvalidated"),
+			problem("/paths/~1a/x-amazon-apigateway-any-method/x-amazon-apigateway-request-validator",
+				"x-amazon-apigateway-request-validator (request validation) is not supported yet: Tollgate would pass requests on unvalidated"),
+			problem("/x-amazon-apigateway-request-validator",
+				"x-amazon-apigateway-request-validator (request validation) is not supported yet: Tollgate would pass requests on unvalidated"),
+			problem("/x-amazon-apigateway-request-validators",
+				"x-amazon-apigateway-request-validators (request validators) is not supported yet: Tollgate would pass requests on unvalidated"),
+		},
+	},
+	{
+		name: "x-amazon-apigateway-security-policy refused",
+		data: head3 + "x-amazon-apigateway-security-policy: SecurityPolicy_TLS13_1_3_2025_09\npaths: {}\n",
+		problems: diag.Problems{problem("/x-amazon-apigateway-security-policy",
+			"x-amazon-apigateway-security-policy (TLS security policy) is not supported yet: Tollgate would accept connections that the policy refuses")},
+	},
+
+	// Security schemes: every one but the API key is refused, at the scheme, whether a method uses it or not.
+	{
+		name: "Swagger 2 Lambda TOKEN authorizer refused",
+		data: head2 + `securityDefinitions:
+  tokenAuth:
+    type: apiKey
+    name: Authorization
+    in: header
+    x-amazon-apigateway-authtype: custom
+    x-amazon-apigateway-authorizer:
+      type: token
+      authorizerUri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations
+      authorizerResultTtlInSeconds: 300
+paths: {/a: {get: {responses: {}, security: [{tokenAuth: []}]}}}
+`,
+		problems: diag.Problems{problem("/securityDefinitions/tokenAuth", "a Lambda TOKEN authorizer"+schemeRefused)},
+	},
+	{
+		name: "OpenAPI 3 Lambda REQUEST authorizer refused, its authtype free-form",
+		data: head3 + `components:
+  securitySchemes:
+    requestAuth:
+      type: apiKey
+      name: Unused
+      in: header
+      x-amazon-apigateway-authtype: our-own-scheme
+      x-amazon-apigateway-authorizer: {type: REQUEST, identitySource: "method.request.header.Auth, context.stage"}
+paths: {}
+`,
+		problems: diag.Problems{problem("/components/securitySchemes/requestAuth", "a Lambda REQUEST authorizer"+schemeRefused)},
+	},
+	{
+		name: "Swagger 2 Cognito user pool authorizer refused",
+		data: head2 + `securityDefinitions:
+  cognito:
+    type: apiKey
+    name: Authorization
+    in: header
+    x-amazon-apigateway-authtype: cognito_user_pools
+    x-amazon-apigateway-authorizer:
+      type: cognito_user_pools
+      providerARNs: [arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_ABC]
+paths: {}
+`,
+		problems: diag.Problems{problem("/securityDefinitions/cognito", "a Cognito user pool authorizer"+schemeRefused)},
+	},
+	{
+		name: "OpenAPI 3 Cognito user pool authtype without its authorizer refused",
+		data: head3 + `components:
+  securitySchemes:
+    cognito: {type: apiKey, name: Authorization, in: header, x-amazon-apigateway-authtype: cognito_user_pools}
+paths: {}
+`,
+		problems: diag.Problems{problem("/components/securitySchemes/cognito", "a Cognito user pool authorizer"+schemeRefused)},
+	},
+	{
+		name: "OpenAPI 3 awsSigv4 (AWS_IAM) refused",
+		data: head3 + `components:
+  securitySchemes:
+    sigv4: {type: apiKey, name: Authorization, in: header, x-amazon-apigateway-authtype: awsSigv4}
+paths: {/a: {get: {responses: {}, security: [{sigv4: []}]}}}
+`,
+		problems: diag.Problems{problem("/components/securitySchemes/sigv4", "IAM authorization (awsSigv4)"+schemeRefused)},
+	},
+	{
+		name: "Swagger 2 awsSigv4 (AWS_IAM) refused",
+		data: head2 + `securityDefinitions:
+  sigv4: {type: apiKey, name: Authorization, in: header, x-amazon-apigateway-authtype: awsSigv4}
+paths: {}
+`,
+		problems: diag.Problems{problem("/securityDefinitions/sigv4", "IAM authorization (awsSigv4)"+schemeRefused)},
+	},
+	{
+		name: "OpenAPI 3 JWT authorizer refused",
+		data: head3 + `components:
+  securitySchemes:
+    jwt:
+      type: oauth2
+      flows: {}
+      x-amazon-apigateway-authorizer:
+        type: jwt
+        jwtConfiguration: {issuer: "https://issuer.example.com", audience: [pets]}
+        identitySource: $request.header.Authorization
+paths: {}
+`,
+		problems: diag.Problems{problem("/components/securitySchemes/jwt", "a JWT authorizer"+schemeRefused)},
+	},
+	{
+		name: "an authorizer of an unknown type refused",
+		data: head3 + `components:
+  securitySchemes:
+    odd: {type: apiKey, name: x-api-key, in: header, x-amazon-apigateway-authorizer: {type: magic}}
+paths: {}
+`,
+		problems: diag.Problems{problem("/components/securitySchemes/odd", `an authorizer of type "magic"`+schemeRefused)},
+	},
+	{
+		name: "an authtype on the x-api-key header refused: it is then a Lambda authorizer's token, not the API key",
+		data: head2 + `securityDefinitions:
+  custom: {type: apiKey, name: x-api-key, in: header, x-amazon-apigateway-authtype: custom}
+paths: {}
+`,
+		problems: diag.Problems{problem("/securityDefinitions/custom", `an authorizer of type "custom" (x-amazon-apigateway-authtype)`+schemeRefused)},
+	},
+	{
+		name: "Swagger 2 oauth2 refused",
+		data: head2 + `securityDefinitions:
+  oauth: {type: oauth2, flow: implicit, authorizationUrl: "https://auth.example.com", scopes: {read: read}}
+paths: {}
+`,
+		problems: diag.Problems{problem("/securityDefinitions/oauth", "OAuth 2.0"+schemeRefused)},
+	},
+	{
+		name: "OpenAPI 3 oauth2 refused",
+		data: head3 + `components:
+  securitySchemes:
+    oauth: {type: oauth2, flows: {clientCredentials: {tokenUrl: "https://auth.example.com/token", scopes: {}}}}
+paths: {}
+`,
+		problems: diag.Problems{problem("/components/securitySchemes/oauth", "OAuth 2.0"+schemeRefused)},
+	},
+	{
+		name: "OpenAPI 3 openIdConnect refused",
+		data: head3 + `components:
+  securitySchemes:
+    oidc: {type: openIdConnect, openIdConnectUrl: "https://auth.example.com/.well-known/openid-configuration"}
+paths: {}
+`,
+		problems: diag.Problems{problem("/components/securitySchemes/oidc", "OpenID Connect"+schemeRefused)},
+	},
+	{
+		name: "OpenAPI 3 http bearer and basic refused",
+		data: head3 + `components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer, bearerFormat: JWT}
+    basic: {type: http, scheme: basic}
+paths: {}
+`,
+		problems: diag.Problems{
+			problem("/components/securitySchemes/basic", "HTTP basic authentication"+schemeRefused),
+			problem("/components/securitySchemes/bearer", "HTTP bearer authentication"+schemeRefused),
+		},
+	},
+	{
+		name:     "Swagger 2 basic refused",
+		data:     head2 + "securityDefinitions: {basic: {type: basic}}\npaths: {}\n",
+		problems: diag.Problems{problem("/securityDefinitions/basic", "HTTP basic authentication"+schemeRefused)},
+	},
+	{
+		name: "API keys elsewhere than the x-api-key header refused",
+		data: head2 + `securityDefinitions:
+  query: {type: apiKey, name: x-api-key, in: query}
+  header: {type: apiKey, name: X-Token, in: header}
+paths: {}
+`,
+		problems: diag.Problems{
+			problem("/securityDefinitions/header", `an API key in header "X-Token"`+schemeRefused),
+			problem("/securityDefinitions/query", `an API key in query "x-api-key"`+schemeRefused),
+		},
+	},
+	{
+		name: "OpenAPI 3 security requirements naming undefined schemes refused",
+		data: head3 + `components: {securitySchemes: {key: {type: apiKey, in: header, name: x-api-key}}}
+security: [{kye: []}]
+paths:
+  /a:
+    get: {responses: {}, security: [{key: []}, {key: [], cognito: []}]}
+    x-amazon-apigateway-any-method: {security: [{iam: []}]}
+`,
+		problems: diag.Problems{
+			problem("/security/0/kye", `unknown security scheme "kye": it is not defined in this file`),
+			problem("/paths/~1a/get/security/1/cognito", `unknown security scheme "cognito": it is not defined in this file`),
+			problem("/paths/~1a/x-amazon-apigateway-any-method/security/0/iam", `unknown security scheme "iam": it is not defined in this file`),
+		},
+	},
+	{
+		name: "Swagger 2 security requirement naming an undefined scheme refused",
+		data: head2 + "security: [{api_key: []}]\npaths: {}\n",
+		problems: diag.Problems{
+			problem("/security/0/api_key", `unknown security scheme "api_key": it is not defined in this file`),
+		},
+	},
+
+	// Unknown and misplaced extensions: a typo must never read as "feature off".
+	{
+		name: "unknown extensions refused, a misspelt prefix and another case included",
+		data: head3 + `x-amazon-apigateway-polcy: {}
+x-amazon-api-gateway-policy: {}
+X-Amazon-Apigateway-Policy: {}
+x-amazon-apigateway-integration-options: {}
+x-other-vendor: {kept: true}
+paths: {}
+`,
+		problems: diag.Problems{
+			problem("/X-Amazon-Apigateway-Policy",
+				`unknown extension "X-Amazon-Apigateway-Policy": Tollgate refuses the extensions it does not know (check the spelling)`),
+			problem("/x-amazon-api-gateway-policy",
+				`unknown extension "x-amazon-api-gateway-policy": Tollgate refuses the extensions it does not know (check the spelling)`),
+			problem("/x-amazon-apigateway-integration-options",
+				`unknown extension "x-amazon-apigateway-integration-options": Tollgate refuses the extensions it does not know (check the spelling)`),
+			problem("/x-amazon-apigateway-polcy",
+				`unknown extension "x-amazon-apigateway-polcy": Tollgate refuses the extensions it does not know (check the spelling)`),
+		},
+	},
+	{
+		name: "extensions where API Gateway does not read them refused",
+		data: `openapi: 3.0.1
+info: {title: t, version: "1", x-amazon-apigateway-importexport-version: "1.0"}
+components:
+  schemas:
+    Pet: {type: object, x-amazon-apigateway-integration: {type: mock}}
+paths:
+  x-amazon-apigateway-policy: {}
+  /a:
+    x-amazon-apigateway-integration: {type: mock}
+    get:
+      responses: {}
+      parameters: [{name: q, in: query, schema: {type: string}, x-amazon-apigateway-binary-media-types: []}]
+      x-amazon-apigateway-any-method: {}
+      x-amazon-apigateway-policy: {}
+`,
+		problems: diag.Problems{
+			problem("/components/schemas/Pet/x-amazon-apigateway-integration",
+				"x-amazon-apigateway-integration does not belong here: API Gateway reads it in an operation"),
+			problem("/info/x-amazon-apigateway-importexport-version",
+				"x-amazon-apigateway-importexport-version does not belong here: API Gateway reads it at the document root"),
+			problem("/paths/~1a/get/parameters/0/x-amazon-apigateway-binary-media-types",
+				"x-amazon-apigateway-binary-media-types does not belong here: API Gateway reads it at the document root"),
+			problem("/paths/~1a/get/x-amazon-apigateway-any-method",
+				"x-amazon-apigateway-any-method does not belong here: API Gateway reads it in a path item"),
+			problem("/paths/~1a/get/x-amazon-apigateway-policy",
+				"x-amazon-apigateway-policy does not belong here: API Gateway reads it at the document root"),
+			problem("/paths/~1a/x-amazon-apigateway-integration",
+				"x-amazon-apigateway-integration does not belong here: API Gateway reads it in an operation"),
+			problem("/paths/x-amazon-apigateway-policy",
+				"x-amazon-apigateway-policy does not belong here: API Gateway reads it at the document root"),
+		},
+	},
+	{
+		name: "Swagger 2 extensions in what the importer does not read refused: an x- paths member, a trace operation",
+		data: head2 + `paths:
+  x-later:
+    x-amazon-apigateway-any-method: {x-amazon-apigateway-integration: {type: mock}}
+  /a:
+    trace: {responses: {}, x-amazon-apigateway-integration: {type: mock}}
+`,
+		problems: diag.Problems{
+			problem("/paths/~1a/trace/x-amazon-apigateway-integration",
+				"x-amazon-apigateway-integration does not belong here: API Gateway reads it in an operation"),
+			problem("/paths/x-later/x-amazon-apigateway-any-method",
+				"x-amazon-apigateway-any-method does not belong here: API Gateway reads it in a path item"),
+		},
+	},
+	{
+		name: "a YAML merge key is a member as kin-openapi reads it, so extensions merged in are refused",
+		data: head3 + `x-common: &common
+  x-amazon-apigateway-integration: {type: mock}
+paths:
+  /a:
+    get:
+      <<: *common
+      responses: {}
+`,
+		problems: diag.Problems{
+			problem("/paths/~1a/get/<</x-amazon-apigateway-integration",
+				"x-amazon-apigateway-integration does not belong here: API Gateway reads it in an operation"),
+			problem("/x-common/x-amazon-apigateway-integration",
+				"x-amazon-apigateway-integration does not belong here: API Gateway reads it in an operation"),
+		},
+	},
+
+	{
+		name: "OpenAPI 3 path item $ref refused: the extensions where it points are read as written, outside paths",
+		data: head3 + `x-shared:
+  a: {get: {responses: {}, x-amazon-apigateway-integration: {type: mock}}}
+paths:
+  /a: {$ref: '#/x-shared/a'}
+`,
+		problems: diag.Problems{
+			problem("/paths/~1a/$ref", "a path item $ref is not supported: write the path item out in this file"),
+			problem("/x-shared/a/get/x-amazon-apigateway-integration",
+				"x-amazon-apigateway-integration does not belong here: API Gateway reads it in an operation"),
+		},
+	},
+
+	// Integration fields.
+	{
+		name: "unknown field of an integration refused",
+		data: withIntegration("timeoutInMilis: 1000"),
+		problems: diag.Problems{problem(integ+"/timeoutInMilis",
+			`unknown field "timeoutInMilis" of x-amazon-apigateway-integration`)},
+	},
+	{
+		name: "unknown field of an integration response refused",
+		data: withIntegration("responses: {default: {statusCode: 200, responseTemplate: {}}}"),
+		problems: diag.Problems{problem(integ+"/responses/default/responseTemplate",
+			`unknown field "responseTemplate" of an integration response`)},
+	},
+	{
+		name: "tlsConfig refused",
+		data: withIntegration("tlsConfig: {insecureSkipVerification: true}"),
+		problems: diag.Problems{problem(integ+"/tlsConfig",
+			"tlsConfig (the integration's TLS settings) is not supported yet: Tollgate would connect to the backend with its default TLS verification")},
+	},
+	{
+		name: "connectionType VPC_LINK refused",
+		data: withIntegration("connectionType: vpc_link"),
+		problems: diag.Problems{problem(integ+"/connectionType",
+			"connectionType vpc_link (a private integration through a VPC link) is not supported yet: Tollgate would call the uri directly")},
+	},
+	{
+		name: "connectionId refused",
+		data: withIntegration("connectionId: abc123"),
+		problems: diag.Problems{problem(integ+"/connectionId",
+			"connectionId (a private integration through a VPC link) is not supported yet: Tollgate would call the uri directly")},
+	},
+	{
+		name: "integrationTarget refused",
+		data: withIntegration("integrationTarget: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/net/nlb/1/2'"),
+		problems: diag.Problems{problem(integ+"/integrationTarget",
+			"integrationTarget (a private integration through a VPC link) is not supported yet: Tollgate would call the uri directly")},
+	},
+	{
+		name: "credentials refused",
+		data: withIntegration("credentials: 'arn:aws:iam::*:user/*'"),
+		problems: diag.Problems{problem(integ+"/credentials",
+			"credentials (an IAM role or the caller's credentials for the integration) is not supported yet: Tollgate would call the integration with its own credentials")},
+	},
+	{
+		name: "contentHandling refused, on the integration and on an integration response",
+		data: withIntegration("contentHandling: CONVERT_TO_TEXT, responses: {default: {statusCode: 200, contentHandling: CONVERT_TO_BINARY}}"),
+		problems: diag.Problems{
+			problem(integ+"/contentHandling",
+				"contentHandling (payload conversion) is not supported yet: Tollgate would pass the request body on unconverted"),
+			problem(integ+"/responses/default/contentHandling",
+				"contentHandling (payload conversion) is not supported yet: Tollgate would pass the response body on unconverted"),
+		},
+	},
+	{
+		name: "integrationSubtype refused",
+		data: withIntegration("integrationSubtype: SQS-SendMessage"),
+		problems: diag.Problems{problem(integ+"/integrationSubtype",
+			"integrationSubtype (an HTTP API AWS service integration) is not supported yet: Tollgate imports the integrations of REST APIs")},
+	},
+	{
+		name: "responseParameters of the integration refused",
+		data: withIntegration("responseParameters: {'200': {overwrite:header.X-Pet: 'pet'}}"),
+		problems: diag.Problems{problem(integ+"/responseParameters",
+			"responseParameters (HTTP API response mapping) is not supported yet: Tollgate would return the backend's response unmapped; a REST API maps it under responses")},
+	},
+	{
+		name: "responseTransferMode STREAM refused, an unknown mode too",
+		data: head3 + `paths:
+  /a:
+    get: {responses: {}, x-amazon-apigateway-integration: {type: aws_proxy, responseTransferMode: STREAM}}
+    put: {responses: {}, x-amazon-apigateway-integration: {type: aws_proxy, responseTransferMode: CHUNKED}}
+`,
+		problems: diag.Problems{
+			problem("/paths/~1a/get/x-amazon-apigateway-integration/responseTransferMode",
+				"responseTransferMode STREAM (response streaming) is not supported yet: Tollgate would send the response as if BUFFERED"),
+			problem("/paths/~1a/put/x-amazon-apigateway-integration/responseTransferMode",
+				`unknown value "CHUNKED": must be one of BUFFERED, STREAM (in any case)`),
+		},
+	},
+}
+
+func TestExtensions(t *testing.T) {
+	for _, tc := range extensionCases {
+		t.Run(tc.name, func(t *testing.T) {
+			api, warnings, err := Import(extFile, []byte(tc.data))
+			if tc.problems == nil {
+				if err != nil || api == nil {
+					t.Fatalf("Import: %v", err)
+				}
+				if !slices.Equal(warnings, tc.warnings) {
+					t.Errorf("warnings\n%v\nwant\n%v", warnings, tc.warnings)
+				}
+				return
+			}
+			var problems diag.Problems
+			if !errors.As(err, &problems) || api != nil || warnings != nil {
+				t.Fatalf("Import = %v, %v, %v; want problems only", api, warnings, err)
+			}
+			if !slices.Equal(problems, tc.problems) {
+				t.Errorf("problems\n%v\nwant\n%v", problems, tc.problems)
+			}
+		})
+	}
+}
+
+// TestEveryExtensionTested keeps the tables and the cases together: a row added to a table needs a case above.
+func TestEveryExtensionTested(t *testing.T) {
+	tested := func(key string) bool {
+		return slices.ContainsFunc(extensionCases, func(tc extensionCase) bool { return strings.Contains(tc.data, key) })
+	}
+	for _, name := range slices.Sorted(maps.Keys(extensions)) {
+		if !tested(name) {
+			t.Errorf("no case uses extension %s", name)
+		}
+	}
+	for _, fields := range []map[string]field{integrationFields, integrationResponseFields} {
+		for _, name := range slices.Sorted(maps.Keys(fields)) {
+			if fields[name].feature != "" && !tested(name+":") {
+				t.Errorf("no case uses field %s, which is refused", name)
+			}
+		}
+	}
+}

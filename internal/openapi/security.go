@@ -1,0 +1,107 @@
+package openapi
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/tollgate-gw/tollgate/internal/diag"
+)
+
+// scheme is a security scheme of either format.
+type scheme struct {
+	typ, in, name string
+	httpScheme    string // OpenAPI 3.0's type http only
+	extensions    map[string]any
+}
+
+// securityScheme tells whether a security scheme is API Gateway's API key, the one scheme Tollgate enforces, and
+// refuses any other: a method requiring a scheme that Tollgate left unchecked would be open to every caller.
+func (im *importer) securityScheme(def *definition, ptr string, s scheme) bool {
+	def.places[ptr] = atSecurityScheme
+	if s.extensions[authorizerKey] == nil && s.extensions[authTypeKey] == nil && isAPIKey(s.typ, s.in, s.name) {
+		return true
+	}
+	im.addf(ptr, "%s is not supported yet: Tollgate would serve the methods that use it without checking the caller; "+
+		"the one scheme it enforces is API Gateway's API key (type apiKey, in header, name x-api-key)", s.feature())
+	return false
+}
+
+// isAPIKey tells whether a security scheme is API Gateway's API key: the x-api-key header. Header names are
+// case-insensitive, so the name is too.
+func isAPIKey(typ, in, name string) bool {
+	return typ == "apiKey" && in == "header" && strings.EqualFold(name, "x-api-key")
+}
+
+// feature names what a scheme other than the API key would have API Gateway check. The authorizer tells first:
+// the authtype of a Lambda authorizer is free-form.
+func (s scheme) feature() string {
+	authorizer, _ := s.extensions[authorizerKey].(map[string]any)
+	authorizerType, _ := authorizer["type"].(string)
+	authType, _ := s.extensions[authTypeKey].(string)
+	switch {
+	case s.extensions[authorizerKey] != nil:
+		switch strings.ToLower(authorizerType) {
+		case "token":
+			return "a Lambda TOKEN authorizer"
+		case "request":
+			return "a Lambda REQUEST authorizer"
+		case "cognito_user_pools":
+			return "a Cognito user pool authorizer"
+		case "jwt":
+			return "a JWT authorizer"
+		}
+		return fmt.Sprintf("an authorizer of type %q", authorizerType)
+	case strings.EqualFold(authType, "awsSigv4"):
+		return "IAM authorization (awsSigv4)"
+	case strings.EqualFold(authType, "cognito_user_pools"):
+		return "a Cognito user pool authorizer"
+	case s.extensions[authTypeKey] != nil:
+		return fmt.Sprintf("an authorizer of type %q (x-amazon-apigateway-authtype)", authType)
+	}
+	switch s.typ {
+	case "apiKey":
+		return fmt.Sprintf("an API key in %s %q", s.in, s.name)
+	case "oauth2":
+		return "OAuth 2.0"
+	case "openIdConnect":
+		return "OpenID Connect"
+	case "http":
+		return fmt.Sprintf("HTTP %s authentication", s.httpScheme)
+	case "basic":
+		return "HTTP basic authentication"
+	}
+	return fmt.Sprintf("a security scheme of type %q", s.typ)
+}
+
+// definedScheme refuses a security requirement that names no scheme of the file: Tollgate cannot check it, and
+// must not leave the method open in its place.
+func (im *importer) definedScheme(def *definition, name, ptr string) {
+	if _, defined := def.schemes[name]; !defined {
+		im.addf(ptr, "unknown security scheme %q: it is not defined in this file", name)
+	}
+}
+
+// schemeNames lists the schemes a list of security requirements names; the scopes do not matter to API keys.
+func schemeNames[R ~map[string][]string](im *importer, def *definition, requirements []R, ptr string) []string {
+	var names []string
+	for i, requirement := range requirements {
+		for _, name := range slices.Sorted(maps.Keys(requirement)) {
+			im.definedScheme(def, name, ptr+diag.Pointer(i, name))
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+func (im *importer) rawSecurity(def *definition, x value) []string {
+	var names []string
+	for _, requirement := range im.list(x) {
+		for _, name := range im.members(requirement) {
+			im.definedScheme(def, name, requirement.field(name).ptr)
+			names = append(names, name)
+		}
+	}
+	return names
+}
