@@ -10,28 +10,21 @@ import (
 	rlsv3 "github.com/envoyproxy/go-control-plane/envoy/service/ratelimit/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
-	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
 // benchLimiter knows a keyed route with every kind of limit (plan throttle and quota, stage default, account)
 // and an open route with the stage default and the account throttle, all too high to refuse anything.
 func benchLimiter(store Store) *Limiter {
-	gw := &tollgatev1.Gateway{
-		AccountThrottle: &tollgatev1.ThrottleSettings{RateLimit: 1e9, BurstLimit: 1 << 30},
-		Apis: []*tollgatev1.RestApi{{Id: "a1", Stages: []*tollgatev1.Stage{{StageName: "prod",
-			MethodSettings: map[string]*tollgatev1.MethodSetting{"*/*": {ThrottlingRateLimit: proto.Float64(1e9), ThrottlingBurstLimit: proto.Int32(1 << 30)}}}}}},
-		UsagePlans: []*tollgatev1.UsagePlan{{Id: "p1", Throttle: &tollgatev1.ThrottleSettings{RateLimit: 1e9, BurstLimit: 1 << 30},
-			Quota: &tollgatev1.QuotaSettings{Limit: 1 << 40, Period: "MONTH"}, ApiStages: []*tollgatev1.ApiStage{{ApiId: "a1", Stage: "prod"}}}},
-	}
-	l := NewLimiter(store, false, 0)
-	l.SetTable(NewTable(gw, map[string]ir.Method{
-		"keyed": {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"},
-		"open":  {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "POST"},
-	}))
+	huge := throttleOf(1e9, 1<<30)
+	plan := ir.PlanLimits{Throttle: huge, Quota: &ir.Quota{Limit: 1 << 40, Period: "MONTH"}}
+	l := NewLimiter(store)
+	l.SetSnapshot(snapshotOf(
+		limitedRoute("keyed", "GET", ir.Limits{Plans: map[string]ir.PlanLimits{"p1": plan}, Stage: huge, Account: huge}),
+		limitedRoute("open", "POST", ir.Limits{Stage: huge, Account: huge}),
+	))
 	return l
 }
 

@@ -6,15 +6,22 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/ir"
 )
 
 // Limiter decides requests against the limits of the routes it knows. Both of Tollgate's enforcement points use
 // it: the API key check decides the methods that require a key in the same call that admits the key (so Envoy
 // makes one call for such a request, not two), and the rate-limit service decides the others.
 type Limiter struct {
-	table atomic.Pointer[Table]
+	state atomic.Pointer[limiterState]
 	store Store
 	now   func() time.Time
+}
+
+// limiterState is what one snapshot tells the limiter: the limits, and what a failing store means. They change
+// together, with the snapshot Envoy is sent, so Envoy and the limiter never apply different failure modes.
+type limiterState struct {
+	table *Table
 	// failClosed refuses requests while the store fails; open (the default, as Envoy's) admits them.
 	failClosed bool
 	timeout    time.Duration
@@ -23,33 +30,36 @@ type Limiter struct {
 // DefaultTimeout bounds each decision against the store.
 const DefaultTimeout = 20 * time.Millisecond
 
-// NewLimiter returns a limiter with no limits yet, keeping state in store; failClosed says what a store failure
-// means, and timeout bounds every decision (0: DefaultTimeout).
-func NewLimiter(store Store, failClosed bool, timeout time.Duration) *Limiter {
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	l := &Limiter{store: store, now: time.Now, failClosed: failClosed, timeout: timeout}
-	l.table.Store(&Table{})
+// NewLimiter returns a limiter with no limits yet, keeping state in store.
+func NewLimiter(store Store) *Limiter {
+	l := &Limiter{store: store, now: time.Now}
+	l.state.Store(&limiterState{table: &Table{}, timeout: DefaultTimeout})
 	return l
 }
 
-// SetTable replaces the limits; counts are kept, by key, across the change.
-func (l *Limiter) SetTable(t *Table) { l.table.Store(t) }
+// SetSnapshot replaces the limits and the failure settings; counts are kept, by key, across the change.
+func (l *Limiter) SetSnapshot(snap *ir.Snapshot) {
+	timeout := time.Duration(snap.RateLimit.Timeout)
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	l.state.Store(&limiterState{table: NewTable(snap), failClosed: snap.RateLimit.FailClosed, timeout: timeout})
+}
 
 // Decide takes a request on a route, admitted with an API key of a usage plan (both "" when the method requires
 // no key), through every limit that applies to it. A route without limits is allowed; a store that fails or
 // does not answer within the timeout allows or throttles as the failure mode says.
 func (l *Limiter) Decide(ctx context.Context, route, keyID, planID string) Decision {
-	limits, ok := l.table.Load().Limits(route, keyID, planID)
+	st := l.state.Load()
+	limits, ok := st.table.Limits(route, keyID, planID)
 	if !ok {
 		return Allow
 	}
-	ctx, cancel := context.WithTimeout(ctx, l.timeout)
+	ctx, cancel := context.WithTimeout(ctx, st.timeout)
 	defer cancel()
 	decision, err := l.store.Decide(ctx, limits, l.now())
 	if err != nil {
-		if l.failClosed {
+		if st.failClosed {
 			return Throttled
 		}
 		return Allow

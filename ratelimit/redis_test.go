@@ -15,10 +15,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
-	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
 // redisServer is a real redis-server on a free loopback port, for the test's lifetime.
@@ -206,13 +204,10 @@ func TestRedisIsAtomicAndShared(t *testing.T) {
 func TestRedisOutage(t *testing.T) {
 	srv := startRedis(t)
 	store := newRedisStore(t, srv)
-	gw := &tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{{Id: "a1", Stages: []*tollgatev1.Stage{{StageName: "prod",
-		MethodSettings: map[string]*tollgatev1.MethodSetting{"*/*": {ThrottlingRateLimit: proto.Float64(10), ThrottlingBurstLimit: proto.Int32(10)}}}}}}}
-	table := NewTable(gw, map[string]ir.Method{"r1": {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"}})
-	open := NewLimiter(store, false, 20*time.Millisecond)
-	closed := NewLimiter(store, true, 20*time.Millisecond)
-	open.SetTable(table)
-	closed.SetTable(table)
+	routes := []*ir.Route{limitedRoute("r1", "GET", ir.Limits{Stage: throttleOf(10, 10)})}
+	open, closed := NewLimiter(store), NewLimiter(store)
+	open.SetSnapshot(&ir.Snapshot{APIs: []ir.API{{ID: "a1", Routes: routes}}, RateLimit: ir.RateLimitSettings{Timeout: ir.Duration(20 * time.Millisecond)}})
+	closed.SetSnapshot(&ir.Snapshot{APIs: []ir.API{{ID: "a1", Routes: routes}}, RateLimit: ir.RateLimitSettings{FailClosed: true, Timeout: ir.Duration(20 * time.Millisecond)}})
 
 	srv.stop()
 	for _, tt := range []struct {

@@ -7,28 +7,18 @@ import (
 
 	commonrl "github.com/envoyproxy/go-control-plane/envoy/extensions/common/ratelimit/v3"
 	rlsv3 "github.com/envoyproxy/go-control-plane/envoy/service/ratelimit/v3"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
-	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
 // limitedLimiter has a stage allowing 2 requests at once on every method and a plan whose quota is 1 request.
 func limitedLimiter() *Limiter {
-	gw := &tollgatev1.Gateway{
-		Apis: []*tollgatev1.RestApi{{Id: "a1", Stages: []*tollgatev1.Stage{{StageName: "prod",
-			MethodSettings: map[string]*tollgatev1.MethodSetting{"*/*": {ThrottlingRateLimit: proto.Float64(0.001), ThrottlingBurstLimit: proto.Int32(2)}}}}}},
-		UsagePlans: []*tollgatev1.UsagePlan{{Id: "p1", Quota: &tollgatev1.QuotaSettings{Limit: 1, Period: "DAY"},
-			ApiStages: []*tollgatev1.ApiStage{{ApiId: "a1", Stage: "prod"}}}},
-	}
-	l := NewLimiter(NewMemory(), false, 0)
+	limits := ir.Limits{Stage: throttleOf(0.001, 2), Plans: map[string]ir.PlanLimits{"p1": {Quota: &ir.Quota{Limit: 1, Period: "DAY"}}}}
+	l := NewLimiter(NewMemory())
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	l.now = func() time.Time { return now }
-	l.SetTable(NewTable(gw, map[string]ir.Method{
-		"get":  {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"},
-		"post": {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "POST"},
-	}))
+	l.SetSnapshot(snapshotOf(limitedRoute("get", "GET", limits), limitedRoute("post", "POST", limits)))
 	return l
 }
 

@@ -2,7 +2,6 @@ package ratelimit
 
 import (
 	"github.com/tollgate-gw/tollgate/internal/ir"
-	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
 // Limits are the throttles and the quota that apply to one request, throttles in API Gateway's order: the usage
@@ -29,24 +28,22 @@ type QuotaLimit struct {
 	Quota Quota
 }
 
-// Table knows every rate-limited route's limits, from the same model the translator used.
+// Table knows every rate-limited route's limits, from the snapshot the translator got too.
 type Table struct {
-	routes  map[string]ir.Method
-	stages  map[[2]string]map[string]*tollgatev1.ThrottleSettings // (api, stage) -> method key -> throttle
-	plans   map[string]*tollgatev1.UsagePlan
-	account *tollgatev1.ThrottleSettings
+	routes map[string]*ir.Route
+	plans  map[string]ir.UsagePlan
 }
 
-// NewTable indexes the limits of the given rate-limited routes (by route name).
-func NewTable(gw *tollgatev1.Gateway, routes map[string]ir.Method) *Table {
-	t := &Table{routes: routes, stages: map[[2]string]map[string]*tollgatev1.ThrottleSettings{}, plans: map[string]*tollgatev1.UsagePlan{}, account: gw.GetAccountThrottle()}
-	for _, api := range gw.GetApis() {
-		for _, st := range api.GetStages() {
-			t.stages[[2]string{api.GetId(), st.GetStageName()}] = StageThrottles(st)
+// NewTable indexes a snapshot's routes with limits, by route name, and its usage plans.
+func NewTable(snap *ir.Snapshot) *Table {
+	t := &Table{routes: map[string]*ir.Route{}, plans: map[string]ir.UsagePlan{}}
+	for _, r := range snap.Routes() {
+		if r.Limits != nil {
+			t.routes[r.Name] = r
 		}
 	}
-	for _, p := range gw.GetUsagePlans() {
-		t.plans[p.GetId()] = p
+	for _, p := range snap.UsagePlans {
+		t.plans[p.ID] = p
 	}
 	return t
 }
@@ -54,66 +51,39 @@ func NewTable(gw *tollgatev1.Gateway, routes map[string]ir.Method) *Table {
 // Limits returns what applies to a request on a route, admitted with an API key of a usage plan (both "" when
 // the method requires no key).
 func (t *Table) Limits(route, keyID, planID string) (Limits, bool) {
-	m, ok := t.routes[route]
+	r, ok := t.routes[route]
 	if !ok {
 		return Limits{}, false
 	}
-	methodKey := m.MethodKey()
-	stageID := m.APIID + "/" + m.Stage
+	methodKey := r.MethodKey()
+	stageID := r.APIID + "/" + r.Stage
 	var l Limits
-	if plan := t.plans[planID]; plan != nil && keyID != "" {
+	if plan, ok := r.Limits.Plans[planID]; ok && keyID != "" {
 		l.UsageKey = UsageKey(planID, keyID)
-		if th, perMethod := planThrottle(plan, m, methodKey); th != nil {
+		if th := plan.Throttle; th != nil {
 			key := "plan/" + planID + "/" + keyID
-			if perMethod {
+			if plan.PerMethod {
 				key += "/" + stageID + methodKey
 			}
 			l.Buckets = append(l.Buckets, BucketLimit{Key: key, Throttle: toThrottle(th)})
 		}
-		if q := plan.GetQuota(); q != nil {
-			l.Quota = &QuotaLimit{
-				Key:   "quota/" + planID + "/" + keyID,
-				Quota: Quota{Limit: q.GetLimit(), Period: Period(q.GetPeriod()), Offset: int(q.GetOffset())},
-			}
+		if q := plan.Quota; q != nil {
+			l.Quota = &QuotaLimit{Key: "quota/" + planID + "/" + keyID, Quota: toQuota(q)}
 		}
 	}
-	stage := t.stages[[2]string{m.APIID, m.Stage}]
-	if th := stage[methodKey]; th != nil {
-		l.Buckets = append(l.Buckets, BucketLimit{Key: "stage/" + stageID + methodKey, Throttle: toThrottle(th)})
-	} else if th := stage["*/*"]; th != nil {
-		// The stage default applies to each method on its own, as API Gateway's default method throttling does.
+	if th := r.Limits.Stage; th != nil {
 		l.Buckets = append(l.Buckets, BucketLimit{Key: "stage/" + stageID + methodKey, Throttle: toThrottle(th)})
 	}
-	if t.account != nil {
-		l.Buckets = append(l.Buckets, BucketLimit{Key: "account", Throttle: toThrottle(t.account)})
+	if th := r.Limits.Account; th != nil {
+		l.Buckets = append(l.Buckets, BucketLimit{Key: "account", Throttle: toThrottle(th)})
 	}
 	return l, true
 }
 
-// planThrottle is the plan's throttle for a method: its per-method override for the API stage, else the plan's.
-func planThrottle(plan *tollgatev1.UsagePlan, m ir.Method, methodKey string) (*tollgatev1.ThrottleSettings, bool) {
-	for _, as := range plan.GetApiStages() {
-		if as.GetApiId() == m.APIID && as.GetStage() == m.Stage {
-			if th := as.GetThrottle()[methodKey]; th != nil {
-				return th, true
-			}
-		}
-	}
-	return plan.GetThrottle(), false
+func toThrottle(t *ir.Throttle) Throttle {
+	return Throttle{RateLimit: t.RateLimit, BurstLimit: t.BurstLimit}
 }
 
-func toThrottle(t *tollgatev1.ThrottleSettings) Throttle {
-	return Throttle{RateLimit: t.GetRateLimit(), BurstLimit: int(t.GetBurstLimit())}
-}
-
-// StageThrottles are the stage's method throttles, keyed as its methodSettings: only the entries that set one. An
-// entry without throttle fields (metricsEnabled only, say) sets no limit of the stage's level.
-func StageThrottles(st *tollgatev1.Stage) map[string]*tollgatev1.ThrottleSettings {
-	out := map[string]*tollgatev1.ThrottleSettings{}
-	for key, ms := range st.GetMethodSettings() {
-		if ms.ThrottlingRateLimit != nil && ms.ThrottlingBurstLimit != nil {
-			out[key] = &tollgatev1.ThrottleSettings{RateLimit: ms.GetThrottlingRateLimit(), BurstLimit: ms.GetThrottlingBurstLimit()}
-		}
-	}
-	return out
+func toQuota(q *ir.Quota) Quota {
+	return Quota{Limit: q.Limit, Period: Period(q.Period), Offset: q.Offset}
 }

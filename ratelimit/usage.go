@@ -49,8 +49,8 @@ func (l *Limiter) UsageHandler() http.Handler {
 }
 
 func (l *Limiter) usage(r *http.Request, planID, keyID, startDate, endDate string) (*UsageReport, error) {
-	plan := l.table.Load().plans[planID]
-	if plan == nil {
+	plan, ok := l.state.Load().table.plans[planID]
+	if !ok {
 		return nil, errUnknownPlan
 	}
 	start, err1 := time.Parse(time.DateOnly, startDate)
@@ -62,15 +62,16 @@ func (l *Limiter) usage(r *http.Request, planID, keyID, startDate, endDate strin
 	if days < 1 || days > maxReportDays {
 		return nil, errors.New("endDate must be on or after startDate, and at most 90 days after it")
 	}
-	keys := plan.GetKeyIds()
+	keys := plan.KeyIDs
 	if keyID != "" {
 		keys = []string{keyID}
 	}
 	// Remaining quota counts from the start of the quota period, which may begin before startDate.
 	from := start
 	var quota *Quota
-	if q := plan.GetQuota(); q != nil {
-		quota = &Quota{Limit: q.GetLimit(), Period: Period(q.GetPeriod()), Offset: int(q.GetOffset())}
+	if plan.Quota != nil {
+		q := toQuota(plan.Quota)
+		quota = &q
 		from = quota.PeriodStart(start)
 	}
 	var names []string

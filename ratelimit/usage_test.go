@@ -8,16 +8,15 @@ import (
 	"testing"
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
-	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
 func TestUsageReport(t *testing.T) {
 	store := NewMemory()
-	l := NewLimiter(store, false, 0)
-	l.SetTable(NewTable(&tollgatev1.Gateway{UsagePlans: []*tollgatev1.UsagePlan{
-		{Id: "p1", KeyIds: []string{"k1", "k2"}, Quota: &tollgatev1.QuotaSettings{Limit: 5, Period: "WEEK"}},
-		{Id: "p2", KeyIds: []string{"k1"}},
-	}}, map[string]ir.Method{}))
+	l := NewLimiter(store)
+	l.SetSnapshot(&ir.Snapshot{UsagePlans: []ir.UsagePlan{
+		{ID: "p1", KeyIDs: []string{"k1", "k2"}, Quota: &ir.Quota{Limit: 5, Period: "WEEK"}},
+		{ID: "p2", KeyIDs: []string{"k1"}},
+	}})
 	record := func(plan, key, when string, n int) {
 		for i := 0; i < n; i++ {
 			if _, err := store.Decide(context.Background(), Limits{UsageKey: UsageKey(plan, key)}, at(when)); err != nil {

@@ -15,9 +15,11 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/admin"
 	"github.com/tollgate-gw/tollgate/internal/config"
 	"github.com/tollgate-gw/tollgate/internal/diag"
+	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/source"
 	"github.com/tollgate-gw/tollgate/ratelimit"
 	"github.com/tollgate-gw/tollgate/xds/server"
+	"github.com/tollgate-gw/tollgate/xds/translate"
 )
 
 // ControlPlane is a running control plane: it loads the configuration, serves it over xDS, answers the admin
@@ -56,10 +58,12 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	}
 	// One limiter behind both enforcement points: the key check decides the methods that require a key, the
 	// rate-limit service the others.
-	c.limiter = ratelimit.NewLimiter(store, cfg.RateLimit.FailureMode == "closed", cfg.RateLimit.Timeout)
+	c.limiter = ratelimit.NewLimiter(store)
 	c.authz = authz.New(c.limiter)
-	c.setServices(loaded)
-	if err := c.xds.Update(ctx, loaded.Output, cfg.Listen); err != nil {
+	if err := c.setServices(loaded.Snapshot); err != nil {
+		return nil, err
+	}
+	if err := c.xds.Update(ctx, translate.Translate(loaded.Snapshot), cfg.Listen); err != nil {
 		return nil, err
 	}
 	xdsLis, err := net.Listen("tcp", cfg.XDS)
@@ -135,11 +139,22 @@ func (c *ControlPlane) logWarnings(l *source.Loaded) {
 	}
 }
 
-// setServices hands a configuration to the ext services.
-func (c *ControlPlane) setServices(l *source.Loaded) {
-	c.extProc.SetLambdaRoutes(l.Output.Lambda)
-	c.authz.SetKeys(authz.NewKeyIndex(l.Gateway))
-	c.limiter.SetTable(ratelimit.NewTable(l.Gateway, l.Output.RateLimited))
+// setServices hands a snapshot to the ext services and the limiter behind them: every consumer of a
+// configuration gets the same snapshot, the translator too.
+func (c *ControlPlane) setServices(snap *ir.Snapshot) error {
+	if err := c.extProc.SetSnapshot(snap); err != nil {
+		return err
+	}
+	c.authz.SetSnapshot(snap)
+	c.limiter.SetSnapshot(snap)
+	return nil
+}
+
+// restoreServices hands the ext services the snapshot being served again, after a new one failed to publish.
+func (c *ControlPlane) restoreServices() {
+	if err := c.setServices(c.current.Snapshot); err != nil {
+		c.log.Error("cannot restore the previous configuration in the ext services", "err", err)
+	}
 }
 
 // Reload loads the files again. An invalid change is logged, problem by problem, and the running configuration
@@ -163,8 +178,8 @@ func (c *ControlPlane) Reload() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old := c.current.Config
-	if loaded.Config.Redis != old.Redis || loaded.Config.RateLimit != old.RateLimit {
-		c.log.Warn("redis and rateLimit changes take effect after a restart; APIs, keys and limits are reloaded now")
+	if loaded.Config.Redis != old.Redis {
+		c.log.Warn("a redis change takes effect after a restart; everything else is reloaded now")
 	}
 	if loaded.Config.Listen != old.Listen || loaded.Config.XDS != old.XDS || loaded.Config.Admin != old.Admin || loaded.Config.EnvoyAdmin != old.EnvoyAdmin {
 		c.log.Warn("listen, xds, admin and envoyAdmin changes take effect after a restart; APIs are reloaded now")
@@ -172,9 +187,13 @@ func (c *ControlPlane) Reload() {
 	}
 	// The ext services learn new routes and keys before Envoy can send requests on them; routes a reload
 	// removes stay unknown to them, which only a request already matched before the reload can hit.
-	c.setServices(loaded)
-	if err := c.xds.Update(context.Background(), loaded.Output, loaded.Config.Listen); err != nil {
-		c.setServices(c.current)
+	if err := c.setServices(loaded.Snapshot); err != nil {
+		c.log.Error("cannot serve the new configuration; still serving the previous one", "err", err)
+		c.restoreServices()
+		return
+	}
+	if err := c.xds.Update(context.Background(), translate.Translate(loaded.Snapshot), loaded.Config.Listen); err != nil {
+		c.restoreServices()
 		c.log.Error("cannot publish the new configuration; still serving the previous one", "err", err)
 		return
 	}

@@ -5,7 +5,7 @@ package authz
 import (
 	"crypto/sha256"
 
-	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+	"github.com/tollgate-gw/tollgate/internal/ir"
 )
 
 // Grant is what a valid key yields: which key and which plan admitted the request (throttles and quotas count
@@ -18,27 +18,20 @@ type Grant struct {
 // KeyIndex looks keys up by value. It keeps only a hash of each value, so a heap dump or a debugger does not show
 // the secrets in one place.
 type KeyIndex struct {
-	byValue map[[sha256.Size]byte]*tollgatev1.ApiKey
+	byValue map[[sha256.Size]byte]ir.APIKey
 	plans   map[grantKey]string // (key id, api id, stage) -> plan id
 }
 
 type grantKey struct{ keyID, apiID, stage string }
 
-// New indexes the gateway's keys and usage plans.
-func NewKeyIndex(gw *tollgatev1.Gateway) *KeyIndex {
-	ix := &KeyIndex{byValue: map[[sha256.Size]byte]*tollgatev1.ApiKey{}, plans: map[grantKey]string{}}
-	for _, k := range gw.GetApiKeys() {
-		ix.byValue[sha256.Sum256([]byte(k.GetValue()))] = k
+// NewKeyIndex indexes a snapshot's keys and the plans that grant them API stages.
+func NewKeyIndex(snap *ir.Snapshot) *KeyIndex {
+	ix := &KeyIndex{byValue: map[[sha256.Size]byte]ir.APIKey{}, plans: map[grantKey]string{}}
+	for _, k := range snap.APIKeys {
+		ix.byValue[sha256.Sum256([]byte(k.Value))] = k
 	}
-	for _, p := range gw.GetUsagePlans() {
-		for _, keyID := range p.GetKeyIds() {
-			for _, as := range p.GetApiStages() {
-				g := grantKey{keyID, as.GetApiId(), as.GetStage()}
-				if _, taken := ix.plans[g]; !taken { // API Gateway allows a key in one plan per stage
-					ix.plans[g] = p.GetId()
-				}
-			}
-		}
+	for _, g := range snap.Grants {
+		ix.plans[grantKey{g.KeyID, g.APIID, g.Stage}] = g.PlanID
 	}
 	return ix
 }
@@ -50,12 +43,12 @@ func (ix *KeyIndex) Check(value, apiID, stage string) (Grant, bool) {
 		return Grant{}, false
 	}
 	k, ok := ix.byValue[sha256.Sum256([]byte(value))]
-	if !ok || !k.GetEnabled() {
+	if !ok || !k.Enabled {
 		return Grant{}, false
 	}
-	plan, ok := ix.plans[grantKey{k.GetId(), apiID, stage}]
+	plan, ok := ix.plans[grantKey{k.ID, apiID, stage}]
 	if !ok {
 		return Grant{}, false
 	}
-	return Grant{KeyID: k.GetId(), PlanID: plan}, true
+	return Grant{KeyID: k.ID, PlanID: plan}, true
 }

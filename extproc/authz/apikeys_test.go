@@ -3,17 +3,17 @@ package authz
 import (
 	"testing"
 
-	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+	"github.com/tollgate-gw/tollgate/internal/ir"
 )
 
 func TestCheck(t *testing.T) {
-	ix := NewKeyIndex(&tollgatev1.Gateway{
-		ApiKeys: []*tollgatev1.ApiKey{
-			{Id: "k1", Value: "alice-0123456789abcdefgh", Enabled: true},
-			{Id: "k2", Value: "bob-0123456789abcdefghij", Enabled: false},
-			{Id: "k3", Value: "carol-0123456789abcdefgh", Enabled: true},
+	ix := NewKeyIndex(&ir.Snapshot{
+		APIKeys: []ir.APIKey{
+			{ID: "k1", Value: "alice-0123456789abcdefgh", Enabled: true},
+			{ID: "k2", Value: "bob-0123456789abcdefghij", Enabled: false},
+			{ID: "k3", Value: "carol-0123456789abcdefgh", Enabled: true},
 		},
-		UsagePlans: []*tollgatev1.UsagePlan{{Id: "p1", KeyIds: []string{"k1", "k2"}, ApiStages: []*tollgatev1.ApiStage{{ApiId: "a1", Stage: "prod"}}}},
+		Grants: []ir.Grant{{KeyID: "k1", APIID: "a1", Stage: "prod", PlanID: "p1"}, {KeyID: "k2", APIID: "a1", Stage: "prod", PlanID: "p1"}},
 	})
 	tests := []struct {
 		name, value, api, stage string

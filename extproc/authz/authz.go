@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
 	"github.com/tollgate-gw/tollgate/ratelimit"
 )
@@ -30,12 +31,13 @@ type Server struct {
 // New returns a service that knows no keys yet and decides limits with limiter.
 func New(limiter *ratelimit.Limiter) *Server {
 	a := &Server{limiter: limiter}
-	a.keys.Store(NewKeyIndex(nil))
+	a.keys.Store(NewKeyIndex(&ir.Snapshot{}))
 	return a
 }
 
-// SetKeys replaces the keys and usage plans; checks already running finish with the ones they started with.
-func (a *Server) SetKeys(ix *KeyIndex) { a.keys.Store(ix) }
+// SetSnapshot replaces the keys and usage plans; checks already running finish with the ones they started with.
+// The limiter the service decides with takes the same snapshot from whoever feeds both.
+func (a *Server) SetSnapshot(snap *ir.Snapshot) { a.keys.Store(NewKeyIndex(snap)) }
 
 // Register adds the service to a gRPC server.
 func (a *Server) Register(g *grpc.Server) { authv3.RegisterAuthorizationServer(g, a) }

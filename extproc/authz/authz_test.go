@@ -6,34 +6,30 @@ import (
 
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
-	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 	"github.com/tollgate-gw/tollgate/ratelimit"
 )
 
 // TestAuthzCheck walks one key through a plan whose quota admits two requests, on a route whose stage throttle
 // admits three at once: the key check answers bad keys, throttles and the quota as API Gateway does, in one call.
 func TestAuthzCheck(t *testing.T) {
-	gw := &tollgatev1.Gateway{
-		Apis: []*tollgatev1.RestApi{{Id: "a1", Stages: []*tollgatev1.Stage{{StageName: "prod",
-			MethodSettings: map[string]*tollgatev1.MethodSetting{"/pets/GET": {ThrottlingRateLimit: proto.Float64(0.001), ThrottlingBurstLimit: proto.Int32(3)}}}}}},
-		ApiKeys: []*tollgatev1.ApiKey{
-			{Id: "k1", Value: "alice-0123456789abcdefgh", Enabled: true},
-			{Id: "k2", Value: "bob-0123456789abcdefghij", Enabled: true},
-		},
-		UsagePlans: []*tollgatev1.UsagePlan{{Id: "p1", KeyIds: []string{"k1", "k2"},
-			Quota:     &tollgatev1.QuotaSettings{Limit: 2, Period: "DAY"},
-			ApiStages: []*tollgatev1.ApiStage{{ApiId: "a1", Stage: "prod"}}}},
+	snap := &ir.Snapshot{
+		APIs: []ir.API{{ID: "a1", Routes: []*ir.Route{{
+			Name: "a1/prod/GET/pets", Method: ir.Method{APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"}, APIKeyRequired: true,
+			Limits: &ir.Limits{
+				Stage: &ir.Throttle{RateLimit: 0.001, BurstLimit: 3},
+				Plans: map[string]ir.PlanLimits{"p1": {Quota: &ir.Quota{Limit: 2, Period: "DAY"}}},
+			},
+		}}}},
+		APIKeys: []ir.APIKey{{ID: "k1", Value: "alice-0123456789abcdefgh", Enabled: true}, {ID: "k2", Value: "bob-0123456789abcdefghij", Enabled: true}},
+		Grants:  []ir.Grant{{KeyID: "k1", APIID: "a1", Stage: "prod", PlanID: "p1"}, {KeyID: "k2", APIID: "a1", Stage: "prod", PlanID: "p1"}},
 	}
-	limiter := ratelimit.NewLimiter(ratelimit.NewMemory(), false, 0)
-	limiter.SetTable(ratelimit.NewTable(gw, map[string]ir.Method{
-		"a1/prod/GET/pets": {APIID: "a1", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"},
-	}))
+	limiter := ratelimit.NewLimiter(ratelimit.NewMemory())
+	limiter.SetSnapshot(snap)
 	a := New(limiter)
-	a.SetKeys(NewKeyIndex(gw))
+	a.SetSnapshot(snap)
 
 	check := func(key string) *authv3.CheckResponse {
 		headers := map[string]string{names.EnvoyRequestIDHeader: "req-1"}
@@ -93,12 +89,11 @@ func TestAuthzCheck(t *testing.T) {
 
 // TestAuthzLimitsOnly: a check without an API stage (a MOCK with limits) checks no key, only the limits.
 func TestAuthzLimitsOnly(t *testing.T) {
-	gw := &tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{{Id: "a1", Stages: []*tollgatev1.Stage{{StageName: "prod",
-		MethodSettings: map[string]*tollgatev1.MethodSetting{"*/*": {ThrottlingRateLimit: proto.Float64(0.001), ThrottlingBurstLimit: proto.Int32(1)}}}}}}}
-	limiter := ratelimit.NewLimiter(ratelimit.NewMemory(), false, 0)
-	limiter.SetTable(ratelimit.NewTable(gw, map[string]ir.Method{
-		"a1/prod/GET/health": {APIID: "a1", Stage: "prod", Resource: "/health", HTTPMethod: "GET"},
-	}))
+	limiter := ratelimit.NewLimiter(ratelimit.NewMemory())
+	limiter.SetSnapshot(&ir.Snapshot{APIs: []ir.API{{ID: "a1", Routes: []*ir.Route{{
+		Name: "a1/prod/GET/health", Method: ir.Method{APIID: "a1", Stage: "prod", Resource: "/health", HTTPMethod: "GET"},
+		Limits: &ir.Limits{Stage: &ir.Throttle{RateLimit: 0.001, BurstLimit: 1}},
+	}}}}})
 	a := New(limiter)
 	req := &authv3.CheckRequest{Attributes: &authv3.AttributeContext{
 		Request:           &authv3.AttributeContext_Request{Http: &authv3.AttributeContext_HttpRequest{}},

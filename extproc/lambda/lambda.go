@@ -15,7 +15,6 @@ import (
 
 	"github.com/tollgate-gw/tollgate/extproc/lambda/lambdaproxy"
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
-	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
@@ -24,7 +23,7 @@ import (
 // arrives whole, from the body-limit filter's buffer), so each phase costs one round trip to Tollgate. Every
 // answer that replaces a body sets the new body's content-length, which Envoy keeps (allow_content_length_header).
 type lambdaExchange struct {
-	route    *ir.Lambda
+	route    *route
 	received time.Time
 	request  *core.HeaderMap // the client's request headers, kept for the body phase
 	accept   string
@@ -42,8 +41,8 @@ type lambdaExchange struct {
 	responseChunks int
 }
 
-func newLambdaExchange(route *ir.Lambda, now time.Time) *lambdaExchange {
-	return &lambdaExchange{route: route, received: now}
+func newLambdaExchange(r *route, now time.Time) *lambdaExchange {
+	return &lambdaExchange{route: r, received: now}
 }
 
 func (e *lambdaExchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.ProcessingResponse, error) {
@@ -208,7 +207,7 @@ func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
 	in.DomainName, _, _ = strings.Cut(in.DomainName, ":")
 	in.DomainPrefix, _, _ = strings.Cut(in.DomainName, ".")
 	rawPath, rawQuery, _ := strings.Cut(path, "?")
-	in.PathParameters, _ = r.PathParameters(rawPath)
+	in.PathParameters, _ = r.paths.PathParameters(rawPath)
 	in.RawPath = strings.TrimPrefix(rawPath, "/"+r.Stage)
 	if in.RawPath == "" {
 		in.RawPath = "/"

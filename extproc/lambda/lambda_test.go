@@ -16,17 +16,18 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
-func testRoute(t *testing.T, version string) *ir.Lambda {
+func testRoute(t *testing.T, version string) *route {
 	t.Helper()
-	r := &ir.Lambda{
-		APIID: "abc", Stage: "prod", Resource: "/pets/{id}", HTTPMethod: "GET", AccountID: "123456789012",
-		Domain: "execute-api.localhost", PayloadFormatVersion: version,
-		InvokePath: "/2015-03-31/functions/echo/invocations",
+	r := &ir.Route{
+		Name: "abc/prod/GET/pets/{id}", Method: ir.Method{APIID: "abc", Stage: "prod", Resource: "/pets/{id}", HTTPMethod: "GET"},
+		PathRegex: `^/prod/pets/([^/]+)/?$`, PathParams: []string{"id"},
+		Lambda: &ir.Lambda{AccountID: "123456789012", PayloadFormatVersion: version, InvokePath: "/2015-03-31/functions/echo/invocations"},
 	}
-	if err := r.SetPathPattern(`^/pets/([^/]+)/?$`, []string{"id"}); err != nil {
+	paths, err := ir.NewPathMatcher(r)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return r
+	return &route{Route: r, Lambda: r.Lambda, paths: paths}
 }
 
 func headerMap(pairs ...string) *core.HeaderMap {

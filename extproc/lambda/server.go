@@ -5,6 +5,7 @@ package lambda
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync/atomic"
@@ -28,19 +29,41 @@ import (
 type Server struct {
 	extprocv3.UnimplementedExternalProcessorServer
 	log    *slog.Logger
-	lambda atomic.Pointer[ir.Table]
+	routes atomic.Pointer[map[string]*route]
 	now    func() time.Time
 }
 
 // New returns a service with no routes yet.
 func New(log *slog.Logger) *Server {
 	s := &Server{log: log, now: time.Now}
-	s.lambda.Store(&ir.Table{})
+	s.routes.Store(&map[string]*route{})
 	return s
 }
 
-// SetLambdaRoutes replaces the Lambda routes; streams already open keep the route they started with.
-func (s *Server) SetLambdaRoutes(t ir.Table) { s.lambda.Store(&t) }
+// route is a Lambda proxy route as an exchange needs it: the snapshot's route, its Lambda integration, and its
+// path pattern compiled once.
+type route struct {
+	*ir.Route
+	*ir.Lambda
+	paths *ir.PathMatcher
+}
+
+// SetSnapshot replaces the Lambda routes; streams already open keep the route they started with.
+func (s *Server) SetSnapshot(snap *ir.Snapshot) error {
+	routes := map[string]*route{}
+	for _, r := range snap.Routes() {
+		if r.Lambda == nil {
+			continue
+		}
+		paths, err := ir.NewPathMatcher(r)
+		if err != nil {
+			return fmt.Errorf("route %s: %w", r.Name, err)
+		}
+		routes[r.Name] = &route{Route: r, Lambda: r.Lambda, paths: paths}
+	}
+	s.routes.Store(&routes)
+	return nil
+}
 
 // Register adds the service to a gRPC server (Tollgate's xDS server, which every Envoy already reaches).
 func (s *Server) Register(g *grpc.Server) { extprocv3.RegisterExternalProcessorServer(g, s) }
@@ -59,7 +82,7 @@ func (s *Server) Process(stream extprocv3.ExternalProcessor_ProcessServer) error
 		name = v[0]
 	}
 	var ex exchange
-	if route := (*s.lambda.Load())[name]; route != nil {
+	if route := (*s.routes.Load())[name]; route != nil {
 		ex = newLambdaExchange(route, s.now())
 	} else {
 		// The route was removed by a reload between Envoy matching it and calling here, or Envoy runs a

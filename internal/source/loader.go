@@ -1,6 +1,7 @@
 // Package source turns a config file into what the control plane serves: it reads the config, imports every API
-// definition it names, attaches the stages and translates the result. Any problem in any file fails the whole
-// load, so a running gateway only ever moves from one valid configuration to another.
+// definition it names and attaches the stages (the model), runs the model check, and builds the IR snapshot every
+// consumer is fed. Any problem in any file fails the whole load, so a running gateway only ever moves from one
+// valid configuration to another.
 package source
 
 import (
@@ -10,19 +11,22 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tollgate-gw/tollgate/internal/check"
 	"github.com/tollgate-gw/tollgate/internal/config"
 	"github.com/tollgate-gw/tollgate/internal/diag"
+	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/openapi"
 	"github.com/tollgate-gw/tollgate/internal/stagevars"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
-	"github.com/tollgate-gw/tollgate/xds/translate"
 )
 
 // Loaded is one valid configuration.
 type Loaded struct {
-	Config  *config.Config
+	Config *config.Config
+	// Gateway is the model, as the user defined it.
 	Gateway *tollgatev1.Gateway
-	Output  *translate.Output
+	// Snapshot is the model built for serving with the config's settings: what every consumer reads.
+	Snapshot *ir.Snapshot
 	// Files are the config file and every definition it names: a change to any of them is a reload.
 	Files []string
 	// Warnings are what loaded but deserves a look (a setting that does nothing here, say), with file and pointer.
@@ -44,19 +48,16 @@ type importedDefinition struct {
 // New returns a loader with nothing imported yet.
 func New() *Loader { return &Loader{imported: map[string]importedDefinition{}} }
 
-// Load reads and translates everything the config file names, without remembering anything.
+// Load reads, checks and builds everything the config file names, without remembering anything.
 func Load(configFile string) (*Loaded, error) { return New().Load(configFile) }
 
-// Load reads and translates everything the config file names.
+// Load reads, checks and builds everything the config file names.
 func (ld *Loader) Load(configFile string) (*Loaded, error) {
 	cfg, err := config.Load(configFile)
 	if err != nil {
 		return nil, err
 	}
-	l := &Loaded{Config: cfg, Files: []string{configFile}, Warnings: cfg.Warnings, Gateway: &tollgatev1.Gateway{
-		Domain: cfg.Domain,
-		Lambda: &tollgatev1.LambdaSettings{Endpoint: cfg.Lambda.Endpoint, Region: cfg.Lambda.Region, Functions: cfg.Lambda.Functions},
-	}}
+	l := &Loaded{Config: cfg, Files: []string{configFile}, Warnings: cfg.Warnings, Gateway: &tollgatev1.Gateway{}}
 	for _, k := range cfg.APIKeys {
 		l.Gateway.ApiKeys = append(l.Gateway.ApiKeys, &tollgatev1.ApiKey{Id: k.ID, Name: k.Name, Value: k.Value, Enabled: k.Enabled})
 	}
@@ -78,7 +79,6 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 		l.Gateway.UsagePlans = append(l.Gateway.UsagePlans, plan)
 	}
 	l.Gateway.AccountThrottle = throttle(cfg.AccountThrottle)
-	l.Gateway.RateLimitFailClosed = cfg.RateLimit.FailureMode == "closed"
 	var probs diag.Problems
 	for i, a := range cfg.APIs {
 		path := a.DefinitionPath(configFile)
@@ -111,12 +111,30 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 		return nil, err
 	}
 	l.Warnings = l.Warnings.Sorted() // a definition deployed as several APIs warns once
-	out, err := translate.Gateway(l.Gateway)
-	if err != nil {
+	if l.Snapshot, err = build(l.Gateway, Settings(cfg)); err != nil {
 		return nil, err
 	}
-	l.Output = out
 	return l, nil
+}
+
+// Settings are the config's runtime settings, as the IR takes them.
+func Settings(cfg *config.Config) ir.Settings {
+	return ir.Settings{
+		Domain: cfg.Domain,
+		Lambda: ir.LambdaSettings{Endpoint: cfg.Lambda.Endpoint, Region: cfg.Lambda.Region, Functions: cfg.Lambda.Functions},
+		RateLimit: ir.RateLimitSettings{
+			FailClosed: cfg.RateLimit.FailureMode == "closed",
+			Timeout:    ir.Duration(cfg.RateLimit.Timeout),
+		},
+	}
+}
+
+// build runs the model check, then builds the snapshot: what a reload and `tollgate validate` both run.
+func build(gw *tollgatev1.Gateway, settings ir.Settings) (*ir.Snapshot, error) {
+	if err := check.Gateway(gw); err != nil {
+		return nil, err
+	}
+	return ir.Build(gw, settings)
 }
 
 func throttle(t *config.Throttle) *tollgatev1.ThrottleSettings {
@@ -142,7 +160,7 @@ func (ld *Loader) importDefinition(path string, data []byte) (*tollgatev1.RestAp
 	return proto.Clone(api).(*tollgatev1.RestApi), warnings, nil
 }
 
-// ValidateDefinition checks one definition file on its own, deployed to a stage with no variables, as
+// ValidateDefinition checks one definition file on its own, deployed to a stage defining its stage variables, as
 // `tollgate validate` does for files that are not a config. A valid definition may still have warnings.
 func ValidateDefinition(path string) (diag.Problems, error) {
 	data, err := os.ReadFile(path)
@@ -156,8 +174,10 @@ func ValidateDefinition(path string) (diag.Problems, error) {
 	api.Id = "validate"
 	api.Stages = []*tollgatev1.Stage{{StageName: "validate", Variables: placeholderVariables(api)}}
 	// Without a config there is no lambda section: any function resolves against AWS's regional endpoint.
-	lambda := &tollgatev1.LambdaSettings{Region: config.DefaultLambdaRegion, Endpoint: "https://lambda." + config.DefaultLambdaRegion + ".amazonaws.com"}
-	if _, err := translate.Gateway(&tollgatev1.Gateway{Domain: config.DefaultDomain, Lambda: lambda, Apis: []*tollgatev1.RestApi{api}}); err != nil {
+	settings := ir.Settings{Domain: config.DefaultDomain, Lambda: ir.LambdaSettings{
+		Region: config.DefaultLambdaRegion, Endpoint: "https://lambda." + config.DefaultLambdaRegion + ".amazonaws.com",
+	}}
+	if _, err := build(&tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{api}}, settings); err != nil {
 		return nil, err
 	}
 	return warnings, nil

@@ -36,8 +36,12 @@ func TestLoad(t *testing.T) {
 	if len(l.Gateway.GetApis()) != 2 || l.Gateway.GetApis()[0].GetId() != "one" || l.Gateway.GetApis()[1].GetStages()[0].GetStageName() != "dev" {
 		t.Fatalf("gateway = %v", l.Gateway)
 	}
-	if len(l.Output.Clusters) != 2 {
-		t.Errorf("clusters = %d, want one per backend", len(l.Output.Clusters))
+	backends := map[string]bool{}
+	for _, r := range l.Snapshot.Routes() {
+		backends[r.HTTPProxy.Backend.Authority()] = true
+	}
+	if len(backends) != 2 || !backends["127.0.0.1:9000"] || !backends["127.0.0.1:9001"] {
+		t.Errorf("backends = %v, want each API's stage variable resolved", backends)
 	}
 	if want := []string{cfg, filepath.Join(dir, "api.yaml"), filepath.Join(dir, "api.yaml")}; strings.Join(l.Files, " ") != strings.Join(want, " ") {
 		t.Errorf("files = %v, want %v", l.Files, want)

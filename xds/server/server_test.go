@@ -19,22 +19,23 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/tollgate-gw/tollgate/internal/ir"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 	"github.com/tollgate-gw/tollgate/xds/translate"
 )
 
 func translated(t *testing.T, path string) *translate.Output {
 	t.Helper()
-	out, err := translate.Gateway(&tollgatev1.Gateway{Domain: "execute-api.localhost", Apis: []*tollgatev1.RestApi{{
+	snap, err := ir.Build(&tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{{
 		Id: "abc", Stages: []*tollgatev1.Stage{{StageName: "prod"}},
 		Resources: []*tollgatev1.Resource{{Path: path, Methods: []*tollgatev1.Method{{HttpMethod: "GET", Integration: &tollgatev1.Integration{
 			Type: tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY, Uri: "http://127.0.0.1:9/x",
 		}}}}},
-	}}})
+	}}}, ir.Settings{Domain: "execute-api.localhost"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out
+	return translate.Translate(snap)
 }
 
 // adsClient plays Envoy's part of the ADS protocol over a real gRPC connection.

@@ -10,39 +10,58 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
 // API keys are checked by Tollgate's ext_authz service, switched on only for the methods that require a key; the
 // route tells the service which API stage it belongs to, and its name, whose limits the service decides too. A
-// MOCK with limits and no key calls the same check with its name only: its limits, no key.
+// MOCK with limits and no key calls the same check with its name only: its limits, no key. That check is a filter
+// of its own, so that Tollgate being unreachable is decided as rateLimit.failureMode says, not as for a key.
+
+func init() {
+	register(names.ExtAuthzFilter, feature{
+		filter: func(*ir.Snapshot) *hcm.HttpFilter { return extAuthzFilter(names.XDSCluster) },
+		apply: func(_ *translator, r *route.Route, ir *ir.Route) bool {
+			if !ir.APIKeyRequired {
+				return false
+			}
+			switchOn(r, names.ExtAuthzFilter, checkSettings(map[string]string{
+				names.APIIDExtension: ir.APIID, names.StageExtension: ir.Stage, names.RouteExtension: ir.Name,
+			}))
+			return true
+		},
+		idle:      extAuthzIdle,
+		pathForms: mustAny(&route.FilterConfig{Config: extAuthzIdle}),
+	})
+	register(names.LimitsCheckFilter, feature{
+		filter: func(snap *ir.Snapshot) *hcm.HttpFilter {
+			return limitsCheckFilter(names.XDSCluster, snap.RateLimit.FailClosed)
+		},
+		apply: func(_ *translator, r *route.Route, ir *ir.Route) bool {
+			// A MOCK: Envoy answers it without a route action, so rate limits cannot apply, but the check runs
+			// before the answer and decides its limits.
+			if ir.Limits == nil || ir.APIKeyRequired || r.GetRoute() != nil {
+				return false
+			}
+			switchOn(r, names.LimitsCheckFilter, checkSettings(map[string]string{names.RouteExtension: ir.Name}))
+			return true
+		},
+		idle:      extAuthzIdle,
+		pathForms: mustAny(&route.FilterConfig{Config: extAuthzIdle}),
+	})
+}
 
 // extAuthzIdle keeps an ext_authz filter from calling out on a route that does not ask for it.
 var extAuthzIdle = mustAny(&extauthz.ExtAuthzPerRoute{Override: &extauthz.ExtAuthzPerRoute_Disabled{Disabled: true}})
 
-// requireAPIKey switches the key check on for a named route of an API stage.
-func requireAPIKey(r *route.Route, apiID, stage string) {
-	switchOnCheck(r, names.ExtAuthzFilter, map[string]string{names.APIIDExtension: apiID, names.StageExtension: stage, names.RouteExtension: r.GetName()})
-}
-
-// limitInKeyCheck switches the limits check on for a route that requires no key: the same service, a filter of
-// its own so that Tollgate being unreachable is decided as rateLimit.failureMode says, not as for a key.
-func limitInKeyCheck(r *route.Route) {
-	switchOnCheck(r, names.LimitsCheckFilter, map[string]string{names.RouteExtension: r.GetName()})
-}
-
-// switchOnCheck switches one of the ext_authz filters on for a route, telling the service what it needs in the
+// checkSettings switch one of the ext_authz filters on for a route, telling the service what it needs in the
 // context extensions.
-func switchOnCheck(r *route.Route, filter string, extensions map[string]string) {
-	if r.TypedPerFilterConfig == nil {
-		r.TypedPerFilterConfig = map[string]*anypb.Any{}
-	}
-	r.TypedPerFilterConfig[filter] = mustAny(&route.FilterConfig{Config: mustAny(&extauthz.ExtAuthzPerRoute{
+func checkSettings(extensions map[string]string) *anypb.Any {
+	return mustAny(&route.FilterConfig{Config: mustAny(&extauthz.ExtAuthzPerRoute{
 		Override: &extauthz.ExtAuthzPerRoute_CheckSettings{CheckSettings: &extauthz.CheckSettings{ContextExtensions: extensions}},
 	})})
 }
-
-// names.LimitsCheckFilter is the second ext_authz filter, for routes whose limits only are checked.
 
 // extAuthzFilter is the listener's key check: off unless a route turns it on. Like ext_proc it reaches Tollgate
 // over the bootstrap's xDS cluster, and it sends the service only the headers it needs. With Tollgate unreachable

@@ -1,7 +1,7 @@
 package translate
 
 import (
-	"strings"
+	"time"
 
 	mutationrules "github.com/envoyproxy/go-control-plane/envoy/config/common/mutation_rules/v3"
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -15,12 +15,8 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
-	"github.com/tollgate-gw/tollgate/internal/diag"
 	"github.com/tollgate-gw/tollgate/internal/ir"
-	"github.com/tollgate-gw/tollgate/internal/lambdauri"
 	"github.com/tollgate-gw/tollgate/internal/names"
-	"github.com/tollgate-gw/tollgate/internal/stagevars"
-	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
 // MaxRequestBody is API Gateway's request payload limit: larger requests get a 413.
@@ -41,102 +37,73 @@ var lambdaProcessing = &extproc.ProcessingMode{
 	ResponseTrailerMode: extproc.ProcessingMode_SKIP,
 }
 
-// awsProxy routes a Lambda proxy method to the Invoke API: Envoy carries the call, with the ext_proc filter switched
+func init() {
+	register(names.ExtProcFilter, feature{
+		filter: func(*ir.Snapshot) *hcm.HttpFilter { return extProcFilter(names.XDSCluster) },
+		apply: func(_ *translator, r *route.Route, ir *ir.Route) bool {
+			if ir.Lambda == nil {
+				return false
+			}
+			switchOn(r, names.ExtProcFilter, mustAny(&route.FilterConfig{Config: mustAny(&extproc.ExtProcPerRoute{
+				Override: &extproc.ExtProcPerRoute_Overrides{Overrides: &extproc.ExtProcOverrides{
+					ProcessingMode:      lambdaProcessing,
+					GrpcInitialMetadata: []*core.HeaderValue{{Key: names.RouteHeader, Value: r.GetName()}},
+					// The client's address as Envoy's connection sees it: identity.sourceIp.
+					RequestAttributes: []string{names.SourceAddressAttribute},
+				}},
+			})}))
+			return true
+		},
+		idle:      extProcIdle,
+		pathForms: mustAny(&route.FilterConfig{Config: extProcIdle}),
+	})
+	// The path-form routes may reroute to a Lambda proxy, so they switch the body buffers on too.
+	register(names.BodyLimitFilter, feature{
+		filter:    func(*ir.Snapshot) *hcm.HttpFilter { return bodyLimitFilter() },
+		apply:     lambdaSwitchesOn(names.BodyLimitFilter, bodyLimitOn),
+		pathForms: bodyLimitOn,
+	})
+	register(names.InvokeLengthFilter, feature{
+		filter:    func(*ir.Snapshot) *hcm.HttpFilter { return invokeLengthFilter() },
+		apply:     lambdaSwitchesOn(names.InvokeLengthFilter, invokeLengthOn),
+		pathForms: invokeLengthOn,
+	})
+}
+
+// lambdaSwitchesOn switches a filter on for the Lambda proxy routes.
+func lambdaSwitchesOn(filter string, setting *anypb.Any) func(*translator, *route.Route, *ir.Route) bool {
+	return func(_ *translator, r *route.Route, ir *ir.Route) bool {
+		if ir.Lambda == nil {
+			return false
+		}
+		switchOn(r, filter, setting)
+		return true
+	}
+}
+
+// lambda routes a Lambda proxy method to the Invoke API: Envoy carries the call, with the ext_proc filter switched
 // on for this route only, so Tollgate's service can turn the request into the proxy event and the function's
 // answer into the response.
-func (t *translator) awsProxy(r *route.Route, s stageContext, pr parsedResource, m *tollgatev1.Method) bool {
-	integ := m.GetIntegration()
-	file, at := s.api.GetSourceFile(), integ.GetSourcePointer()
-	uri, missing := stagevars.Expand(integ.GetUri(), s.stage.GetVariables())
-	if len(missing) > 0 {
-		t.probs.Addf(file, at+"/uri", "stage %q does not define stage variable(s) %s used in the uri", s.stage.GetStageName(), strings.Join(missing, ", "))
-		return false
-	}
-	fn, err := lambdauri.Parse(uri)
-	if err != nil {
-		t.probs.Addf(file, at+"/uri", "%v", err)
-		return false
-	}
-	settings := t.lambda
-	if _, listed := settings.GetFunctions()[fn.Name]; !listed && settings.GetEndpoint() == "" {
-		t.probs.Addf(file, at+"/uri", "unknown Lambda function %q (stage %q): add it under lambda.functions in the config, or set lambda.endpoint", fn.Name, s.stage.GetStageName())
-		return false
-	}
-	version := integ.GetPayloadFormatVersion()
-	switch version {
-	case "":
-		version = "1.0"
-	case "1.0", "2.0":
-	default:
-		t.probs.Addf(file, at+"/payloadFormatVersion", "payloadFormatVersion %q: want 1.0 or 2.0", version)
-		return false
-	}
-	timeout, ok := t.timeout(file, at, integ)
-	if !ok {
-		return false
-	}
-	invoke := fn.InvokeURL(settings.GetEndpoint(), settings.GetFunctions())
-	be, invokePath, err := splitInvokeURL(invoke)
-	if err != nil {
-		t.probs.Addf(file, at+"/uri", "function %q: %v", fn.Name, err)
-		return false
-	}
-	entry := &ir.Lambda{
-		APIID: s.api.GetId(), Stage: s.stage.GetStageName(), Resource: pr.res.GetPath(), HTTPMethod: m.GetHttpMethod(),
-		AccountID: fn.Account, StageVariables: s.stage.GetVariables(), BinaryMediaTypes: s.api.GetBinaryMediaTypes(),
-		Domain: t.domain, PayloadFormatVersion: version, InvokePath: invokePath,
-	}
-	if err := entry.SetPathPattern(pr.tpl.Regex(""), pr.tpl.Params()); err != nil {
-		t.probs.Addf(file, diag.Pointer("paths", pr.res.GetPath()), "%v", err)
-		return false
-	}
-	t.lambdaRoutes[r.GetName()] = entry
-
+func (t *translator) lambda(out *route.Route, r *ir.Route) {
+	l := r.Lambda
 	var target string
-	if isAWSEndpoint(be.host) {
-		target = t.signedCluster(be, settings.GetRegion())
+	if l.SigningRegion != "" {
+		target = t.signedCluster(l.Backend, l.SigningRegion)
 	} else {
-		target = t.cluster(be)
+		target = t.cluster(l.Backend)
 	}
-	r.Action = &route.Route_Route{Route: &route.RouteAction{
+	out.Action = &route.Route_Route{Route: &route.RouteAction{
 		ClusterSpecifier:     &route.RouteAction_Cluster{Cluster: target},
-		Timeout:              durationpb.New(timeout),
-		HostRewriteSpecifier: &route.RouteAction_HostRewriteLiteral{HostRewriteLiteral: be.authority()},
+		Timeout:              durationpb.New(time.Duration(l.Timeout)),
+		HostRewriteSpecifier: &route.RouteAction_HostRewriteLiteral{HostRewriteLiteral: l.Backend.Authority()},
 	}}
 	// Envoy buffers the body for the event: room for the largest body API Gateway accepts.
-	r.RequestBodyBufferLimit = wrapperspb.UInt64(MaxRequestBody)
-	r.TypedPerFilterConfig = map[string]*anypb.Any{names.BodyLimitFilter: bodyLimitOn, names.InvokeLengthFilter: invokeLengthOn, names.ExtProcFilter: mustAny(&route.FilterConfig{Config: mustAny(&extproc.ExtProcPerRoute{
-		Override: &extproc.ExtProcPerRoute_Overrides{Overrides: &extproc.ExtProcOverrides{
-			ProcessingMode:      lambdaProcessing,
-			GrpcInitialMetadata: []*core.HeaderValue{{Key: names.RouteHeader, Value: r.GetName()}},
-			// The client's address as Envoy's connection sees it: identity.sourceIp.
-			RequestAttributes: []string{names.SourceAddressAttribute},
-		}},
-	})})}
-	return true
-}
-
-// splitInvokeURL parses an invoke URL into the backend that picks the cluster and the path+query of the call.
-func splitInvokeURL(invoke string) (backend, string, error) {
-	rest, query, _ := strings.Cut(invoke, "?")
-	be, err := parseBackendURI(rest)
-	if err != nil {
-		return backend{}, "", err
-	}
-	path := be.path
-	if query != "" {
-		path += "?" + query
-	}
-	return be, path, nil
-}
-
-func isAWSEndpoint(host string) bool {
-	return strings.HasSuffix(host, ".amazonaws.com") || strings.HasSuffix(host, ".amazonaws.com.cn")
+	out.RequestBodyBufferLimit = wrapperspb.UInt64(MaxRequestBody)
 }
 
 // signedCluster is the cluster for an AWS Lambda endpoint: Envoy's own SigV4 filter signs every call upstream,
 // with credentials from the standard AWS chain (environment, shared files, instance roles).
-func (t *translator) signedCluster(be backend, region string) string {
+func (t *translator) signedCluster(be ir.Backend, region string) string {
 	name := clusterName(be) + "#sigv4"
 	if _, ok := t.clusters[name]; ok {
 		return name

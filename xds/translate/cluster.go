@@ -1,8 +1,11 @@
 package translate
 
 import (
+	"maps"
 	"net"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -13,6 +16,8 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/tollgate-gw/tollgate/internal/ir"
 )
 
 // connectTimeout bounds the TCP (and TLS) handshake with a backend; the integration timeout bounds the rest.
@@ -24,7 +29,7 @@ const circuitBreakerLimit = 1 << 20
 
 // cluster returns the name of the cluster for a backend, creating it on first use: every route to the same
 // scheme, host and port shares one connection pool.
-func (t *translator) cluster(be backend) string {
+func (t *translator) cluster(be ir.Backend) string {
 	name := clusterName(be)
 	if _, ok := t.clusters[name]; !ok {
 		t.clusters[name] = newCluster(name, be)
@@ -32,11 +37,11 @@ func (t *translator) cluster(be backend) string {
 	return name
 }
 
-func clusterName(be backend) string {
-	return be.scheme + "://" + net.JoinHostPort(be.host, strconv.Itoa(int(be.port)))
+func clusterName(be ir.Backend) string {
+	return be.Scheme + "://" + net.JoinHostPort(be.Host, strconv.Itoa(int(be.Port)))
 }
 
-func newCluster(name string, be backend) *cluster.Cluster {
+func newCluster(name string, be ir.Backend) *cluster.Cluster {
 	c := &cluster.Cluster{
 		Name:           name,
 		ConnectTimeout: durationpb.New(connectTimeout),
@@ -44,7 +49,7 @@ func newCluster(name string, be backend) *cluster.Cluster {
 			ClusterName: name,
 			Endpoints: []*endpoint.LocalityLbEndpoints{{LbEndpoints: []*endpoint.LbEndpoint{{
 				HostIdentifier: &endpoint.LbEndpoint_Endpoint{Endpoint: &endpoint.Endpoint{
-					Address: socketAddress(be.host, be.port),
+					Address: socketAddress(be.Host, be.Port),
 				}},
 			}}}},
 		},
@@ -54,7 +59,7 @@ func newCluster(name string, be backend) *cluster.Cluster {
 			MaxRequests:        wrapperspb.UInt32(circuitBreakerLimit),
 		}}},
 	}
-	if net.ParseIP(be.host) != nil {
+	if net.ParseIP(be.Host) != nil {
 		c.ClusterDiscoveryType = &cluster.Cluster_Type{Type: cluster.Cluster_STATIC}
 	} else {
 		// One logical host behind DNS, as API Gateway treats an integration endpoint; prefer IPv4 because
@@ -62,8 +67,8 @@ func newCluster(name string, be backend) *cluster.Cluster {
 		c.ClusterDiscoveryType = &cluster.Cluster_Type{Type: cluster.Cluster_LOGICAL_DNS}
 		c.DnsLookupFamily = cluster.Cluster_V4_PREFERRED
 	}
-	if be.scheme == "https" {
-		c.TransportSocket = upstreamTLS(be.host)
+	if be.Scheme == "https" {
+		c.TransportSocket = upstreamTLS(be.Host)
 	}
 	return c
 }
@@ -99,4 +104,8 @@ func mustAny(m proto.Message) *anypb.Any {
 		panic(err) // only for messages of our own making: a failure is a programming error
 	}
 	return a
+}
+
+func (t *translator) sortedClusters() []*cluster.Cluster {
+	return slices.SortedFunc(maps.Values(t.clusters), func(a, b *cluster.Cluster) int { return strings.Compare(a.GetName(), b.GetName()) })
 }

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/tollgate-gw/tollgate/envoy"
+	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
@@ -27,12 +28,8 @@ func TestEnvoyAcceptsTranslation(t *testing.T) {
 	if err != nil {
 		t.Fatalf("this test needs Envoy: %v", err)
 	}
-	inputs, err := filepath.Glob("testdata/*.in.yaml")
-	if err != nil || len(inputs) == 0 {
-		t.Fatalf("no golden inputs: %v", err)
-	}
-	for _, in := range inputs {
-		t.Run(strings.TrimSuffix(filepath.Base(in), ".in.yaml"), func(t *testing.T) {
+	for _, in := range goldenInputs(t) {
+		t.Run(strings.TrimSuffix(filepath.Base(in), ".ir.yaml"), func(t *testing.T) {
 			out := translateGolden(t, in)
 			lis, err := out.Listener("127.0.0.1:8080")
 			if err != nil {
@@ -43,7 +40,7 @@ func TestEnvoyAcceptsTranslation(t *testing.T) {
 				Name:                 names.XDSCluster,
 				ConnectTimeout:       durationpb.New(1e9),
 				ClusterDiscoveryType: &cluster.Cluster_Type{Type: cluster.Cluster_STATIC},
-				LoadAssignment:       newCluster(names.XDSCluster, backend{host: "127.0.0.1", port: 18000}).GetLoadAssignment(),
+				LoadAssignment:       newCluster(names.XDSCluster, ir.Backend{Host: "127.0.0.1", Port: 18000}).GetLoadAssignment(),
 			}}, out.Clusters...)
 			b := &bootstrap.Bootstrap{
 				Node:            &core.Node{Id: "validate", Cluster: "tollgate"},

@@ -13,113 +13,91 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/tollgate-gw/tollgate/internal/openapi"
-	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+	"github.com/tollgate-gw/tollgate/internal/ir"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden *.out.yaml files from the current translation")
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/ from the current translation")
 
-// deployment is how a golden input says where its definition is deployed: the top-level x-tollgate-test key of
-// the definition, which the importer ignores like any unknown extension.
-type deployment struct {
-	Test struct {
-		ID     string `yaml:"id"`
-		Domain string `yaml:"domain"`
-		Stages []struct {
-			StageName       string            `yaml:"stageName"`
-			Variables       map[string]string `yaml:"variables"`
-			MethodThrottles map[string]struct {
-				RateLimit  float64 `yaml:"rateLimit"`
-				BurstLimit int32   `yaml:"burstLimit"`
-			} `yaml:"methodThrottles"`
-		} `yaml:"stages"`
-		Lambda struct {
-			Endpoint  string            `yaml:"endpoint"`
-			Region    string            `yaml:"region"`
-			Functions map[string]string `yaml:"functions"`
-		} `yaml:"lambda"`
-		RateLimitFailClosed bool `yaml:"rateLimitFailClosed"`
-	} `yaml:"x-tollgate-test"`
-}
+// irGoldens are the translator's inputs: the IR golden files, the snapshots ir.Build makes of its golden models.
+// Starting from them keeps this layer's goldens still when the importer or the model changes, and moves them
+// only when what Envoy must do changes.
+const irGoldens = "../../internal/ir/testdata/*.ir.yaml"
 
-// TestGolden translates every testdata/*.in.yaml definition and compares the Envoy resources with *.out.yaml.
+// TestGolden translates every IR golden snapshot and compares each xDS type with testdata/{name}/{type}.yaml.
 func TestGolden(t *testing.T) {
-	inputs, err := filepath.Glob("testdata/*.in.yaml")
-	if err != nil || len(inputs) == 0 {
-		t.Fatalf("no golden inputs: %v", err)
-	}
+	inputs := goldenInputs(t)
 	for _, in := range inputs {
-		name := strings.TrimSuffix(filepath.Base(in), ".in.yaml")
+		name := strings.TrimSuffix(filepath.Base(in), ".ir.yaml")
 		t.Run(name, func(t *testing.T) {
-			got := renderGolden(t, in)
-			out := strings.TrimSuffix(in, ".in.yaml") + ".out.yaml"
-			if *update {
-				if err := os.WriteFile(out, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(out)
+			out := translateGolden(t, in)
+			lis, err := out.Listener("127.0.0.1:8080")
 			if err != nil {
-				t.Fatalf("%v (run go test ./xds/translate -update to create it)", err)
+				t.Fatal(err)
 			}
-			if string(got) != string(want) {
-				t.Errorf("translation of %s differs from %s (run go test ./xds/translate -update and review the diff):\n%s", in, out, firstDifference(string(want), string(got)))
+			var clusters []any
+			for _, c := range out.Clusters {
+				clusters = append(clusters, toPlain(t, c))
+			}
+			for file, v := range map[string]any{"listener.yaml": toPlain(t, lis), "routes.yaml": toPlain(t, out.Routes), "clusters.yaml": clusters} {
+				compareGolden(t, filepath.Join("testdata", name, file), v)
 			}
 		})
 	}
 }
 
-func renderGolden(t *testing.T, in string) []byte {
+func goldenInputs(t *testing.T) []string {
 	t.Helper()
-	out := translateGolden(t, in)
-	lis, err := out.Listener("127.0.0.1:8080")
-	if err != nil {
-		t.Fatal(err)
+	inputs, err := filepath.Glob(irGoldens)
+	if err != nil || len(inputs) == 0 {
+		t.Fatalf("no golden inputs at %s: %v", irGoldens, err)
 	}
-	doc := map[string]any{"listener": toPlain(t, lis), "routes": toPlain(t, out.Routes)}
-	var clusters []any
-	for _, c := range out.Clusters {
-		clusters = append(clusters, toPlain(t, c))
-	}
-	doc["clusters"] = clusters
-	b, err := yaml.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return inputs
 }
 
-// translateGolden imports a golden input and translates it as deployed by its x-tollgate-test key.
+func compareGolden(t *testing.T, file string, v any) {
+	t.Helper()
+	got, err := yaml.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test ./xds/translate -update to create it)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("translation differs from %s (run go test ./xds/translate -update and review the diff):\n%s", file, firstDifference(string(want), string(got)))
+	}
+}
+
+// translateGolden reads an IR golden snapshot and translates it.
 func translateGolden(t *testing.T, in string) *Output {
 	t.Helper()
 	data, err := os.ReadFile(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var dep deployment
-	if err := yaml.Unmarshal(data, &dep); err != nil {
+	var plain any
+	if err := yaml.Unmarshal(data, &plain); err != nil {
 		t.Fatal(err)
 	}
-	api, err := openapi.Import(in, data)
+	b, err := json.Marshal(plain)
 	if err != nil {
-		t.Fatalf("import: %v", err)
+		t.Fatal(err)
 	}
-	api.Id = dep.Test.ID
-	for _, st := range dep.Test.Stages {
-		stage := &tollgatev1.Stage{StageName: st.StageName, Variables: st.Variables, MethodSettings: map[string]*tollgatev1.MethodSetting{}}
-		for key, th := range st.MethodThrottles {
-			stage.MethodSettings[key] = &tollgatev1.MethodSetting{ThrottlingRateLimit: &th.RateLimit, ThrottlingBurstLimit: &th.BurstLimit}
-		}
-		api.Stages = append(api.Stages, stage)
+	snap := &ir.Snapshot{}
+	if err := json.Unmarshal(b, snap); err != nil {
+		t.Fatalf("%s: %v", in, err)
 	}
-	lambda := &tollgatev1.LambdaSettings{Endpoint: dep.Test.Lambda.Endpoint, Region: dep.Test.Lambda.Region, Functions: dep.Test.Lambda.Functions}
-	out, err := Gateway(&tollgatev1.Gateway{Domain: dep.Test.Domain, Lambda: lambda, Apis: []*tollgatev1.RestApi{api},
-		RateLimitFailClosed: dep.Test.RateLimitFailClosed})
-	if err != nil {
-		t.Fatalf("translate: %v", err)
-	}
-	return out
+	return Translate(snap)
 }
 
 // toPlain goes through JSON because protojson's output is deliberately unstable byte for byte; YAML of the

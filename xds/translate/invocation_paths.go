@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
@@ -58,26 +59,22 @@ func luaFilter(domain string) *hcm.HttpFilter {
 	}
 }
 
+func init() {
+	register(names.LuaFilter, feature{
+		filter:    func(snap *ir.Snapshot) *hcm.HttpFilter { return luaFilter(snap.Domain) },
+		always:    true,
+		pathForms: mustAny(&route.FilterConfig{Config: mustAny(&lua.LuaPerRoute{Override: &lua.LuaPerRoute_Name{Name: invocationPathScript}})}),
+	})
+}
+
 // invocationPathRoutes send the two path forms through the rewrite; after it the request is routed again and
 // never comes back here, so the 403 these routes carry is only what a request the script leaves alone gets.
 //
 // Envoy decides which of the listener's switched-off filters a request's filter chain includes from the route it
-// first matches, here one of these two. So they also switch on every filter a rerouted request may need (ext_proc),
-// each told to stay idle unless the route it is rerouted to asks for it; API virtual hosts carry the same idle
-// setting (idleFilters) for their routes that do not use the filter.
-func invocationPathRoutes(idle map[string]*anypb.Any) []*route.Route {
-	perFilter := map[string]*anypb.Any{
-		names.LuaFilter: mustAny(&route.FilterConfig{Config: mustAny(&lua.LuaPerRoute{
-			Override: &lua.LuaPerRoute_Name{Name: invocationPathScript},
-		})}),
-	}
-	for name, cfg := range idle {
-		perFilter[name] = mustAny(&route.FilterConfig{Config: cfg})
-	}
-	if _, lambda := idle[names.ExtProcFilter]; lambda {
-		perFilter[names.BodyLimitFilter] = bodyLimitOn
-		perFilter[names.InvokeLengthFilter] = invokeLengthOn
-	}
+// first matches, here one of these two. So they switch on every filter a rerouted request may need (perFilter:
+// each feature's pathForms setting), the ext services' filters told to stay idle unless the route the request is
+// rerouted to asks for them; API virtual hosts carry the same idle setting for their routes that do not use them.
+func invocationPathRoutes(perFilter map[string]*anypb.Any) []*route.Route {
 	var routes []*route.Route
 	for _, prefix := range []string{"/restapis/", "/_aws/execute-api/"} {
 		r := &route.Route{Name: prefix, Match: prefixMatch(prefix), TypedPerFilterConfig: perFilter}

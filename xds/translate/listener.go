@@ -41,11 +41,7 @@ func (o *Output) Listener(addr string) (*listener.Listener, error) {
 				ConfigSourceSpecifier: &core.ConfigSource_Ads{Ads: &core.AggregatedConfigSource{}},
 			},
 		}},
-		HttpFilters: append(o.switchedOffFilters(), &hcm.HttpFilter{
-			Name: "envoy.filters.http.router",
-			// Envoy's x-envoy-* response headers are not API Gateway's.
-			ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&router.Router{SuppressEnvoyHeaders: true})},
-		}),
+		HttpFilters: o.chain(),
 		// The request id Envoy generates is the one x-amzn-RequestId reports.
 		GenerateRequestId: wrapperspb.Bool(true),
 		// Edge hygiene: the client's address comes from the connection, and paths are normalised before matching.
@@ -67,29 +63,17 @@ func (o *Output) Listener(addr string) (*listener.Listener, error) {
 	}, nil
 }
 
-// switchedOffFilters are the filters routes switch on when they need them. A filter is in the chain only when
-// some route uses it: even switched off, ext_proc and buffer cost every request measurably (docs/benchmarks.md).
-// They run in API Gateway's order: the body limit and the path-form rewrite first, then the API key check, then
-// the Lambda proxy's request and response processing.
-func (o *Output) switchedOffFilters() []*hcm.HttpFilter {
+// chain is the listener's HTTP filters, in filterOrder, the router last.
+func (o *Output) chain() []*hcm.HttpFilter {
 	var filters []*hcm.HttpFilter
-	if len(o.Lambda) > 0 {
-		filters = append(filters, bodyLimitFilter())
+	for _, name := range o.filters {
+		filters = append(filters, features[name].filter(o.snapshot))
 	}
-	filters = append(filters, luaFilter(o.domain))
-	if o.usesKeyCheck {
-		filters = append(filters, extAuthzFilter(names.XDSCluster))
-	}
-	if o.usesLimitsCheck {
-		filters = append(filters, limitsCheckFilter(names.XDSCluster, o.rateLimitFailClosed))
-	}
-	if o.usesRateLimitService {
-		filters = append(filters, rateLimitFilter(names.XDSCluster, o.rateLimitFailClosed))
-	}
-	if len(o.Lambda) > 0 {
-		filters = append(filters, extProcFilter(names.XDSCluster), invokeLengthFilter())
-	}
-	return filters
+	return append(filters, &hcm.HttpFilter{
+		Name: names.RouterFilter,
+		// Envoy's x-envoy-* response headers are not API Gateway's.
+		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&router.Router{SuppressEnvoyHeaders: true})},
+	})
 }
 
 // bodyLimitFilter enforces API Gateway's 10 MB request payload limit where a route switches it on: the routes

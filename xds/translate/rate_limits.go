@@ -11,40 +11,30 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
-	"github.com/tollgate-gw/tollgate/ratelimit"
 )
 
 // Throttles and quotas apply to the methods some throttle or quota covers. Tollgate decides them in one of two
 // places, so that a request costs Envoy at most one call to Tollgate: the API key check decides them for the
-// methods that require a key, in the call that admits the key; Envoy's rate-limit filter asks Tollgate's
-// rate-limit service for the others.
+// methods that require a key, in the call that admits the key, and the limits check for MOCKs; Envoy's rate-limit
+// filter asks Tollgate's rate-limit service for the others.
 
-// rateLimited reports whether any throttle or quota can apply to a method of a stage.
-func (t *translator) rateLimitedMethod(s stageContext, key ir.Method, keyRequired bool) bool {
-	gw := t.gw
-	if gw.GetAccountThrottle() != nil {
-		return true
-	}
-	throttles := ratelimit.StageThrottles(s.stage)
-	if throttles[key.MethodKey()] != nil || throttles["*/*"] != nil {
-		return true
-	}
-	if !keyRequired {
-		return false
-	}
-	// A key's requests under a plan are counted for the usage report even when the plan sets no limits.
-	for _, p := range gw.GetUsagePlans() {
-		for _, as := range p.GetApiStages() {
-			if as.GetApiId() == key.APIID && as.GetStage() == key.Stage {
-				return true
+func init() {
+	register(names.RateLimitFilter, feature{
+		filter: func(snap *ir.Snapshot) *hcm.HttpFilter {
+			return rateLimitFilter(names.XDSCluster, snap.RateLimit.FailClosed)
+		},
+		apply: func(_ *translator, r *route.Route, ir *ir.Route) bool {
+			action := r.GetRoute()
+			if ir.Limits == nil || ir.APIKeyRequired || action == nil {
+				return false
 			}
-		}
-	}
-	return false
+			action.RateLimits = rateLimits(r.GetName())
+			return true
+		},
+	})
 }
 
-// rateLimits describe a request to the rate-limit service: the route. Methods that require a key never get
-// here; the key check decides their limits (extproc.Authz).
+// rateLimits describe a request to the rate-limit service: the route.
 func rateLimits(routeName string) []*route.RateLimit {
 	return []*route.RateLimit{{Actions: []*route.RateLimit_Action{
 		{ActionSpecifier: &route.RateLimit_Action_GenericKey_{GenericKey: &route.RateLimit_Action_GenericKey{
@@ -59,7 +49,7 @@ func rateLimits(routeName string) []*route.RateLimit {
 // listener's local replies give its body.
 func rateLimitFilter(cluster string, failClosed bool) *hcm.HttpFilter {
 	return &hcm.HttpFilter{
-		Name: "envoy.filters.http.ratelimit",
+		Name: names.RateLimitFilter,
 		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&ratelimitfilter.RateLimit{
 			Domain:  names.RateLimitDomain,
 			Timeout: durationpb.New(100e6),

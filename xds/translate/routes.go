@@ -1,7 +1,8 @@
 package translate
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,8 +12,8 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
-	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
 func routeConfiguration(vhosts []*route.VirtualHost) *route.RouteConfiguration {
@@ -57,21 +58,16 @@ func methodMatch(regex, method string) *route.RouteMatch {
 	return m
 }
 
-func routeName(s stageContext, path, method string) string {
-	return s.api.GetId() + "/" + s.stage.GetStageName() + "/" + method + path
-}
-
-// routeMetadata addresses the model from a route: the ext services (authorizers, mapping templates) look the
-// method up by these keys.
-func routeMetadata(s stageContext, res *tollgatev1.Resource, m *tollgatev1.Method) *core.Metadata {
+// routeMetadata addresses the method from a route, for filters that read it.
+func routeMetadata(r *ir.Route) *core.Metadata {
 	fields := map[string]*structpb.Value{
-		"apiId":        structpb.NewStringValue(s.api.GetId()),
-		"stage":        structpb.NewStringValue(s.stage.GetStageName()),
-		"resourcePath": structpb.NewStringValue(res.GetPath()),
-		"httpMethod":   structpb.NewStringValue(m.GetHttpMethod()),
+		"apiId":        structpb.NewStringValue(r.APIID),
+		"stage":        structpb.NewStringValue(r.Stage),
+		"resourcePath": structpb.NewStringValue(r.Resource),
+		"httpMethod":   structpb.NewStringValue(r.HTTPMethod),
 	}
-	if id := m.GetOperationId(); id != "" {
-		fields["operationId"] = structpb.NewStringValue(id)
+	if r.OperationID != "" {
+		fields["operationId"] = structpb.NewStringValue(r.OperationID)
 	}
 	return &core.Metadata{FilterMetadata: map[string]*structpb.Struct{names.RouteMetadataNamespace: {Fields: fields}}}
 }
@@ -94,12 +90,7 @@ func setDirectResponse(r *route.Route, status uint32, body string, headers map[s
 		action.Body = &core.DataSource{Specifier: &core.DataSource_InlineString{InlineString: body}}
 	}
 	r.Action = &route.Route_DirectResponse{DirectResponse: action}
-	names := make([]string, 0, len(headers))
-	for name := range headers {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(headers)) {
 		// Literal values: a '%' would otherwise start an Envoy formatter command.
 		r.ResponseHeadersToAdd = append(r.ResponseHeadersToAdd, setHeader(name, escapeFormatter(headers[name])))
 	}
@@ -113,7 +104,3 @@ func setHeader(name, value string) *core.HeaderValueOption {
 }
 
 func escapeFormatter(s string) string { return strings.ReplaceAll(s, "%", "%%") }
-
-func typeName(t tollgatev1.IntegrationType) string {
-	return strings.TrimPrefix(t.String(), "INTEGRATION_TYPE_")
-}

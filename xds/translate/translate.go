@@ -1,21 +1,22 @@
-// Package translate turns Tollgate's model of API Gateway into Envoy resources: one listener, one route
-// configuration and the clusters of the integrations. It is a pure function of the model, so golden files pin its
-// output and the xDS server can diff snapshots cheaply.
+// Package translate turns an IR snapshot into Envoy resources: one listener, one route configuration and the
+// clusters of the integrations. It emits Envoy configuration only: every decision about what a route does was
+// made by ir.Build, so the translation is a pure function of the snapshot, golden files pin its output and the xDS
+// server can diff snapshots cheaply.
+//
+// Each HTTP filter Tollgate may put in the listener is a feature in a file of its own that registers itself
+// (register): what the filter is, what it adds to a route that needs it, and what keeps it idle elsewhere.
+// filterOrder is the one table that places the filters in the chain.
 package translate
 
 import (
-	"regexp"
-	"sort"
-
 	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	"google.golang.org/protobuf/types/known/anypb"
 
-	"github.com/tollgate-gw/tollgate/internal/diag"
+	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
-	"github.com/tollgate-gw/tollgate/internal/pathtemplate"
-	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
 // Names of the resources every Envoy gets.
@@ -24,262 +25,139 @@ const (
 	RouteConfigName = "tollgate"
 )
 
+// filterOrder is the listener's filter chain, in API Gateway's order: the body limit and the path-form rewrite
+// first, then the API key check (with the limits it decides), the limits of MOCKs and of methods without a key,
+// then the Lambda proxy's request and response processing. The router ends every chain.
+var filterOrder = []string{
+	names.BodyLimitFilter,
+	names.LuaFilter,
+	names.ExtAuthzFilter,
+	names.LimitsCheckFilter,
+	names.RateLimitFilter,
+	names.ExtProcFilter,
+	names.InvokeLengthFilter,
+}
+
+// feature is one HTTP filter of the listener. A filter is in the chain only when some route uses it (or always
+// is set): even switched off, ext_proc and buffer cost every request measurably (docs/benchmarks.md).
+type feature struct {
+	// filter is the listener's filter; filters that routes switch on are Disabled in it.
+	filter func(*ir.Snapshot) *hcm.HttpFilter
+	// apply adds to a route what the filter needs there and reports whether the route uses the filter.
+	apply func(t *translator, r *route.Route, ir *ir.Route) bool
+	// always keeps the filter in the chain whether a route uses it or not.
+	always bool
+	// idle, when set, is the per-route setting that keeps the filter from running on the routes of a virtual host
+	// that do not switch it on.
+	idle *anypb.Any
+	// pathForms, when set, is what the path-form rewrite routes give the filter (see invocationPathRoutes).
+	pathForms *anypb.Any
+}
+
+var features = map[string]feature{}
+
+// register adds a feature under its filter name; the name must have its place in filterOrder.
+func register(name string, f feature) {
+	if _, dup := features[name]; dup {
+		panic("translate: feature " + name + " registered twice")
+	}
+	features[name] = f
+}
+
 // Output is the translated gateway, less the listener: the listener's address differs between Envoys that share a
 // control plane, so it is built per Envoy with Listener.
 type Output struct {
 	Routes   *route.RouteConfiguration
 	Clusters []*cluster.Cluster // sorted by name
-	// Lambda lists the Lambda proxy routes, by route name, for the ext_proc service.
-	Lambda ir.Table
-	domain string
-	// usesKeyCheck is true when some method requires an API key, usesLimitsCheck when some MOCK without one has
-	// limits: the listener then has the key check's, or the limits check's, ext_authz filter.
-	usesKeyCheck    bool
-	usesLimitsCheck bool
-	// usesRateLimitService is true when some method without a key has limits: the listener then has the
-	// rate-limit filter.
-	usesRateLimitService bool
-	// rateLimitFailClosed refuses requests whose limits cannot be decided.
-	rateLimitFailClosed bool
-	// RateLimited lists the routes with limits, by route name, for the limiter behind the key check and the
-	// rate-limit service.
-	RateLimited map[string]ir.Method
+	snapshot *ir.Snapshot
+	// filters are the listener's filters, in chain order: those some route uses, and those always there.
+	filters []string
 }
 
-// Gateway translates the whole gateway. Anything the model asks for that Tollgate cannot serve is reported as a
-// problem against the definition file, so an invalid change never reaches Envoy.
-func Gateway(gw *tollgatev1.Gateway) (*Output, error) {
-	t := &translator{gw: gw, domain: gw.GetDomain(), lambda: gw.GetLambda(), clusters: map[string]*cluster.Cluster{},
-		lambdaRoutes: ir.Table{}, rateLimited: map[string]ir.Method{}}
-	apis := append([]*tollgatev1.RestApi(nil), gw.GetApis()...)
-	sort.Slice(apis, func(i, j int) bool { return apis[i].GetId() < apis[j].GetId() })
+// translator carries what translation accumulates across APIs: which filters the routes use, and the clusters
+// shared by every route to the same backend.
+type translator struct {
+	snap     *ir.Snapshot
+	used     map[string]bool
+	clusters map[string]*cluster.Cluster
+}
 
+// Translate builds the Envoy resources of a snapshot.
+func Translate(snap *ir.Snapshot) *Output {
+	t := &translator{snap: snap, used: map[string]bool{}, clusters: map[string]*cluster.Cluster{}}
 	var vhosts []*route.VirtualHost
-	for _, api := range apis {
-		resources := t.sortedResources(api)
-		vh := &route.VirtualHost{Name: "api_" + api.GetId(), Domains: []string{api.GetId() + "." + t.domain}}
-		for _, stage := range api.GetStages() {
-			prefix := regexp.QuoteMeta("/" + stage.GetStageName())
-			vh.Routes = append(vh.Routes, t.stageRoutes(stageContext{api: api, stage: stage}, resources, prefix)...)
+	for _, api := range snap.APIs {
+		vh := &route.VirtualHost{Name: "api_" + api.ID, Domains: []string{api.ID + "." + snap.Domain}}
+		for _, r := range api.Routes {
+			vh.Routes = append(vh.Routes, t.route(r))
 		}
 		vhosts = append(vhosts, vh)
 	}
 	vhosts = append(vhosts, &route.VirtualHost{Name: "invocation_paths", Domains: []string{"*"}})
 
+	out := &Output{snapshot: snap, Clusters: t.sortedClusters()}
+	idle := map[string]*anypb.Any{}
+	pathForms := map[string]*anypb.Any{}
+	for _, name := range filterOrder {
+		f := features[name]
+		if !f.always && !t.used[name] {
+			continue
+		}
+		out.filters = append(out.filters, name)
+		if f.idle != nil {
+			idle[name] = f.idle
+		}
+		if f.pathForms != nil {
+			pathForms[name] = f.pathForms
+		}
+	}
 	// Every virtual host ends with the path forms' rewrite routes, shared (marshalled once), and a 403 for
-	// everything else. Where Lambda routes exist, ext_proc stays idle on the routes that do not ask for it.
-	idle := t.idleFilters()
-	pathForms := invocationPathRoutes(idle)
+	// everything else. Routes that do not switch a filter on inherit its idle setting from their virtual host.
+	forms := invocationPathRoutes(pathForms)
 	for _, vh := range vhosts {
-		vh.Routes = append(vh.Routes, pathForms...)
+		vh.Routes = append(vh.Routes, forms...)
 		vh.Routes = append(vh.Routes, missingTokenRoute(vh.GetName()+"_unmatched", prefixMatch("/")))
 		if len(idle) > 0 {
 			vh.TypedPerFilterConfig = idle
 		}
 	}
-
-	if err := t.probs.Err(); err != nil {
-		return nil, err
-	}
-	return &Output{Routes: routeConfiguration(vhosts), Clusters: t.sortedClusters(), Lambda: t.lambdaRoutes, domain: t.domain, usesKeyCheck: t.usesKeyCheck, usesLimitsCheck: t.usesLimitsCheck, usesRateLimitService: t.usesRateLimitService, rateLimitFailClosed: gw.GetRateLimitFailClosed(), RateLimited: t.rateLimited}, nil
+	out.Routes = routeConfiguration(vhosts)
+	return out
 }
 
-// idleFilters are the per-filter settings that keep the filters some routes switch on idle on every other
-// route: the routes of a virtual host inherit them.
-func (t *translator) idleFilters() map[string]*anypb.Any {
-	idle := map[string]*anypb.Any{}
-	if len(t.lambdaRoutes) > 0 {
-		idle[names.ExtProcFilter] = extProcIdle
+// route translates one route: how it is answered, then what each filter adds to it.
+func (t *translator) route(r *ir.Route) *route.Route {
+	out := &route.Route{Name: r.Name, Match: methodMatch(r.PathRegex, r.HTTPMethod)}
+	switch {
+	case r.GatewayResponse == gatewayresponse.MissingAuthenticationToken:
+		out.Match = regexMatch(r.PathRegex)
+		setGatewayResponse(out, gatewayresponse.Default(r.GatewayResponse))
+		return out
+	case r.GatewayResponse != "":
+		out.Metadata = routeMetadata(r)
+		setGatewayResponse(out, gatewayresponse.Default(r.GatewayResponse))
+	case r.HTTPProxy != nil:
+		out.Metadata = routeMetadata(r)
+		t.httpProxy(out, r)
+	case r.Mock != nil:
+		out.Metadata = routeMetadata(r)
+		setDirectResponse(out, r.Mock.Status, r.Mock.Body, r.Mock.Headers)
+	case r.Lambda != nil:
+		out.Metadata = routeMetadata(r)
+		t.lambda(out, r)
 	}
-	if t.usesKeyCheck {
-		idle[names.ExtAuthzFilter] = extAuthzIdle
-	}
-	if t.usesLimitsCheck {
-		idle[names.LimitsCheckFilter] = extAuthzIdle
-	}
-	return idle
-}
-
-// translator carries what translation accumulates across APIs: problems, and clusters shared by every route to
-// the same backend.
-type translator struct {
-	gw              *tollgatev1.Gateway
-	domain          string
-	lambda          *tollgatev1.LambdaSettings
-	probs           diag.Problems
-	clusters        map[string]*cluster.Cluster
-	lambdaRoutes    ir.Table
-	usesKeyCheck    bool
-	usesLimitsCheck bool
-	// usesRateLimitService: some method without a key has limits.
-	usesRateLimitService bool
-	rateLimited          map[string]ir.Method
-}
-
-type stageContext struct {
-	api   *tollgatev1.RestApi
-	stage *tollgatev1.Stage
-}
-
-type parsedResource struct {
-	res *tollgatev1.Resource
-	tpl pathtemplate.Template
-	// shadows is true when a resource later in match order could match this one's paths; then a method this
-	// resource lacks must answer 403 here instead of falling through to the later resource.
-	shadows bool
-}
-
-func (t *translator) sortedResources(api *tollgatev1.RestApi) []parsedResource {
-	var out []parsedResource
-	for _, res := range api.GetResources() {
-		tpl, err := pathtemplate.Parse(res.GetPath())
-		if err != nil {
-			t.probs.Addf(api.GetSourceFile(), diag.Pointer("paths", res.GetPath()), "%v", err)
-			continue
-		}
-		out = append(out, parsedResource{res: res, tpl: tpl})
-	}
-	t.checkTree(api, out)
-	sort.SliceStable(out, func(i, j int) bool { return pathtemplate.Less(out[i].tpl, out[j].tpl) })
-	for i := range out {
-		for _, later := range out[i+1:] {
-			if pathtemplate.Overlaps(out[i].tpl, later.tpl) {
-				out[i].shadows = true
-				break
-			}
+	for _, name := range filterOrder {
+		if apply := features[name].apply; apply != nil && apply(t, out, r) {
+			t.used[name] = true
 		}
 	}
 	return out
 }
 
-// stageRoutes lists one stage's routes in match order under a path prefix pattern.
-func (t *translator) stageRoutes(s stageContext, resources []parsedResource, prefixPattern string) []*route.Route {
-	var routes []*route.Route
-	for _, pr := range resources {
-		regex := pr.tpl.RegexUnder(prefixPattern)
-		hasAny := false
-		for _, m := range orderedMethods(pr.res.GetMethods()) {
-			if m.GetHttpMethod() == "ANY" {
-				hasAny = true
-			}
-			if r := t.methodRoute(s, pr, m, regex); r != nil {
-				routes = append(routes, r)
-			}
-		}
-		if !hasAny && pr.shadows {
-			routes = append(routes, missingTokenRoute(routeName(s, pr.res.GetPath(), "*"), regexMatch(regex)))
-		}
+// switchOn gives a filter its per-route setting, which switches a Disabled filter on for the route.
+func switchOn(r *route.Route, filter string, setting *anypb.Any) {
+	if r.TypedPerFilterConfig == nil {
+		r.TypedPerFilterConfig = map[string]*anypb.Any{}
 	}
-	return routes
-}
-
-// orderedMethods puts ANY last: it matches only the methods the resource does not define explicitly.
-func orderedMethods(methods []*tollgatev1.Method) []*tollgatev1.Method {
-	out := append([]*tollgatev1.Method(nil), methods...)
-	sort.SliceStable(out, func(i, j int) bool {
-		ai, aj := out[i].GetHttpMethod() == "ANY", out[j].GetHttpMethod() == "ANY"
-		if ai != aj {
-			return aj
-		}
-		return out[i].GetHttpMethod() < out[j].GetHttpMethod()
-	})
-	return out
-}
-
-func (t *translator) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.Method, regex string) *route.Route {
-	integ := m.GetIntegration()
-	file := s.api.GetSourceFile()
-	if integ == nil {
-		t.probs.Addf(file, m.GetSourcePointer(), "method has no x-amazon-apigateway-integration")
-		return nil
-	}
-	r := &route.Route{
-		Name:     routeName(s, pr.res.GetPath(), m.GetHttpMethod()),
-		Match:    methodMatch(regex, m.GetHttpMethod()),
-		Metadata: routeMetadata(s, pr.res, m),
-	}
-	var ok bool
-	switch integ.GetType() {
-	case tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY:
-		ok = t.httpProxy(r, s, pr, m, regex)
-	case tollgatev1.IntegrationType_INTEGRATION_TYPE_MOCK:
-		ok = t.mock(r, s, m)
-	case tollgatev1.IntegrationType_INTEGRATION_TYPE_AWS_PROXY:
-		ok = t.awsProxy(r, s, pr, m)
-	default:
-		t.probs.Addf(file, integ.GetSourcePointer()+"/type", "integration type %s is not supported yet (supported: HTTP_PROXY, AWS_PROXY, MOCK)", typeName(integ.GetType()))
-	}
-	if !ok {
-		return nil
-	}
-	if m.GetApiKeyRequired() {
-		if s.api.GetApiKeySource() == tollgatev1.ApiKeySource_API_KEY_SOURCE_AUTHORIZER {
-			t.probs.Addf(file, "/x-amazon-apigateway-api-key-source", "API keys from a Lambda authorizer (AUTHORIZER) are not supported yet: use HEADER")
-			return nil
-		}
-		requireAPIKey(r, s.api.GetId(), s.stage.GetStageName())
-		t.usesKeyCheck = true
-	}
-	key := ir.Method{APIID: s.api.GetId(), Stage: s.stage.GetStageName(), Resource: pr.res.GetPath(), HTTPMethod: m.GetHttpMethod()}
-	if t.rateLimitedMethod(s, key, m.GetApiKeyRequired()) {
-		t.rateLimited[r.GetName()] = key
-		switch action := r.GetRoute(); {
-		case m.GetApiKeyRequired():
-			// The key check decides the limits, in the same call.
-		case action != nil:
-			action.RateLimits = rateLimits(r.GetName())
-			t.usesRateLimitService = true
-		default:
-			// A MOCK: Envoy answers it without a route action, so rate limits cannot apply, but the check
-			// runs before the answer and decides its limits.
-			limitInKeyCheck(r)
-			t.usesLimitsCheck = true
-		}
-	}
-	return r
-}
-
-func (t *translator) sortedClusters() []*cluster.Cluster {
-	out := make([]*cluster.Cluster, 0, len(t.clusters))
-	for _, c := range t.clusters {
-		out = append(out, c)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].GetName() < out[j].GetName() })
-	return out
-}
-
-// checkTree rejects what API Gateway's resource tree cannot hold: two resources that match the same requests
-// (/pets/{id} and /pets/{petId}/), and sibling path parameters with different names (/pets/{id} beside
-// /pets/{petId}/toys), which AWS refuses because a parameter is one node of the tree.
-func (t *translator) checkTree(api *tollgatev1.RestApi, resources []parsedResource) {
-	shapes := map[string]string{}
-	params := map[string]string{} // parent shape -> "{name}" or "{name+}" of the parameter child
-	for _, pr := range resources {
-		at := diag.Pointer("paths", pr.res.GetPath())
-		shape := pr.tpl.Shape()
-		if other, dup := shapes[shape]; dup {
-			t.probs.Addf(api.GetSourceFile(), at, "duplicate route: %s matches the same requests as %s", pr.res.GetPath(), other)
-			continue
-		}
-		shapes[shape] = pr.res.GetPath()
-		parent := ""
-		for _, seg := range pr.tpl.Segments {
-			if seg.Kind != pathtemplate.Static {
-				name := "{" + seg.Text + "}"
-				if seg.Kind == pathtemplate.Greedy {
-					name = "{" + seg.Text + "+}"
-				}
-				if prev, ok := params[parent]; ok && prev != name {
-					t.probs.Addf(api.GetSourceFile(), at, "path parameter %s conflicts with sibling %s under %q: a resource can have only one parameter child", name, prev, parent+"/")
-					break
-				}
-				params[parent] = name
-			}
-			if seg.Kind == pathtemplate.Static {
-				parent += "/" + seg.Text
-			} else {
-				parent += "/{}"
-			}
-		}
-	}
+	r.TypedPerFilterConfig[filter] = setting
 }

@@ -4,8 +4,8 @@
 // 	protoc        (unknown)
 // source: tollgate/v1/model.proto
 
-// Tollgate's model of Amazon API Gateway: what the OpenAPI importer produces, what the xDS translator reads, and
-// (in later releases) what the ext_authz/ext_proc/rate-limit services look up by route metadata. The names follow
+// Tollgate's model of Amazon API Gateway: what the importer produces from definitions and the config from
+// tollgate.yaml, what the model check checks and what the IR is built from. The names follow
 // API Gateway's own resource model (RestApi, Resource, Method, Integration, Stage) so that AWS documentation reads
 // straight onto it.
 
@@ -185,122 +185,20 @@ func (PassthroughBehavior) EnumDescriptor() ([]byte, []int) {
 	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{2}
 }
 
-type ContentHandling int32
-
-const (
-	ContentHandling_CONTENT_HANDLING_UNSPECIFIED       ContentHandling = 0
-	ContentHandling_CONTENT_HANDLING_CONVERT_TO_BINARY ContentHandling = 1
-	ContentHandling_CONTENT_HANDLING_CONVERT_TO_TEXT   ContentHandling = 2
-)
-
-// Enum value maps for ContentHandling.
-var (
-	ContentHandling_name = map[int32]string{
-		0: "CONTENT_HANDLING_UNSPECIFIED",
-		1: "CONTENT_HANDLING_CONVERT_TO_BINARY",
-		2: "CONTENT_HANDLING_CONVERT_TO_TEXT",
-	}
-	ContentHandling_value = map[string]int32{
-		"CONTENT_HANDLING_UNSPECIFIED":       0,
-		"CONTENT_HANDLING_CONVERT_TO_BINARY": 1,
-		"CONTENT_HANDLING_CONVERT_TO_TEXT":   2,
-	}
-)
-
-func (x ContentHandling) Enum() *ContentHandling {
-	p := new(ContentHandling)
-	*p = x
-	return p
-}
-
-func (x ContentHandling) String() string {
-	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
-}
-
-func (ContentHandling) Descriptor() protoreflect.EnumDescriptor {
-	return file_tollgate_v1_model_proto_enumTypes[3].Descriptor()
-}
-
-func (ContentHandling) Type() protoreflect.EnumType {
-	return &file_tollgate_v1_model_proto_enumTypes[3]
-}
-
-func (x ContentHandling) Number() protoreflect.EnumNumber {
-	return protoreflect.EnumNumber(x)
-}
-
-// Deprecated: Use ContentHandling.Descriptor instead.
-func (ContentHandling) EnumDescriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{3}
-}
-
-type ConnectionType int32
-
-const (
-	ConnectionType_CONNECTION_TYPE_UNSPECIFIED ConnectionType = 0
-	ConnectionType_CONNECTION_TYPE_INTERNET    ConnectionType = 1
-	ConnectionType_CONNECTION_TYPE_VPC_LINK    ConnectionType = 2
-)
-
-// Enum value maps for ConnectionType.
-var (
-	ConnectionType_name = map[int32]string{
-		0: "CONNECTION_TYPE_UNSPECIFIED",
-		1: "CONNECTION_TYPE_INTERNET",
-		2: "CONNECTION_TYPE_VPC_LINK",
-	}
-	ConnectionType_value = map[string]int32{
-		"CONNECTION_TYPE_UNSPECIFIED": 0,
-		"CONNECTION_TYPE_INTERNET":    1,
-		"CONNECTION_TYPE_VPC_LINK":    2,
-	}
-)
-
-func (x ConnectionType) Enum() *ConnectionType {
-	p := new(ConnectionType)
-	*p = x
-	return p
-}
-
-func (x ConnectionType) String() string {
-	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
-}
-
-func (ConnectionType) Descriptor() protoreflect.EnumDescriptor {
-	return file_tollgate_v1_model_proto_enumTypes[4].Descriptor()
-}
-
-func (ConnectionType) Type() protoreflect.EnumType {
-	return &file_tollgate_v1_model_proto_enumTypes[4]
-}
-
-func (x ConnectionType) Number() protoreflect.EnumNumber {
-	return protoreflect.EnumNumber(x)
-}
-
-// Deprecated: Use ConnectionType.Descriptor instead.
-func (ConnectionType) EnumDescriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{4}
-}
-
-// Gateway is everything one control plane serves: every API with its deployed stages.
+// Gateway is everything one control plane serves, as a user defines it in API Gateway: every API with its deployed
+// stages, the API keys and the usage plans. Runtime settings (listen addresses, the invocation domain, where
+// Lambda functions are invoked, failure modes) are not part of it: they come from tollgate.yaml and reach the IR
+// as settings, so the management API can persist this model as it is.
 type Gateway struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Invocation hosts are {api id}.{domain}.
-	Domain string     `protobuf:"bytes,1,opt,name=domain,proto3" json:"domain,omitempty"`
-	Apis   []*RestApi `protobuf:"bytes,2,rep,name=apis,proto3" json:"apis,omitempty"`
-	// Where Lambda functions of AWS_PROXY integrations are invoked.
-	Lambda *LambdaSettings `protobuf:"bytes,3,opt,name=lambda,proto3" json:"lambda,omitempty"`
+	Apis  []*RestApi             `protobuf:"bytes,2,rep,name=apis,proto3" json:"apis,omitempty"`
 	// API keys, and the usage plans that give them access to API stages.
 	ApiKeys    []*ApiKey    `protobuf:"bytes,4,rep,name=api_keys,json=apiKeys,proto3" json:"api_keys,omitempty"`
 	UsagePlans []*UsagePlan `protobuf:"bytes,5,rep,name=usage_plans,json=usagePlans,proto3" json:"usage_plans,omitempty"`
 	// The account-level throttle over every API; unset means none.
 	AccountThrottle *ThrottleSettings `protobuf:"bytes,6,opt,name=account_throttle,json=accountThrottle,proto3" json:"account_throttle,omitempty"`
-	// Whether a request is refused (429) when its rate limits cannot be decided: the state store failed, or
-	// Tollgate's rate-limit service could not be reached. False admits it, as Envoy does by default.
-	RateLimitFailClosed bool `protobuf:"varint,7,opt,name=rate_limit_fail_closed,json=rateLimitFailClosed,proto3" json:"rate_limit_fail_closed,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Gateway) Reset() {
@@ -333,23 +231,9 @@ func (*Gateway) Descriptor() ([]byte, []int) {
 	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{0}
 }
 
-func (x *Gateway) GetDomain() string {
-	if x != nil {
-		return x.Domain
-	}
-	return ""
-}
-
 func (x *Gateway) GetApis() []*RestApi {
 	if x != nil {
 		return x.Apis
-	}
-	return nil
-}
-
-func (x *Gateway) GetLambda() *LambdaSettings {
-	if x != nil {
-		return x.Lambda
 	}
 	return nil
 }
@@ -373,13 +257,6 @@ func (x *Gateway) GetAccountThrottle() *ThrottleSettings {
 		return x.AccountThrottle
 	}
 	return nil
-}
-
-func (x *Gateway) GetRateLimitFailClosed() bool {
-	if x != nil {
-		return x.RateLimitFailClosed
-	}
-	return false
 }
 
 // ThrottleSettings is a token bucket: rate_limit requests a second, burst_limit at once.
@@ -714,71 +591,6 @@ func (x *ApiStage) GetThrottle() map[string]*ThrottleSettings {
 	return nil
 }
 
-// LambdaSettings says where to invoke Lambda functions: AWS itself, LocalStack, or local Runtime Interface
-// Emulators.
-type LambdaSettings struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// Default Invoke API endpoint, e.g. https://lambda.us-east-1.amazonaws.com or http://localhost:4566.
-	Endpoint string `protobuf:"bytes,1,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
-	// Region used to sign requests to AWS endpoints.
-	Region string `protobuf:"bytes,2,opt,name=region,proto3" json:"region,omitempty"`
-	// Function name -> full invoke URL, overriding the endpoint for that function.
-	Functions     map[string]string `protobuf:"bytes,3,rep,name=functions,proto3" json:"functions,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *LambdaSettings) Reset() {
-	*x = LambdaSettings{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[6]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *LambdaSettings) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*LambdaSettings) ProtoMessage() {}
-
-func (x *LambdaSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[6]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use LambdaSettings.ProtoReflect.Descriptor instead.
-func (*LambdaSettings) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{6}
-}
-
-func (x *LambdaSettings) GetEndpoint() string {
-	if x != nil {
-		return x.Endpoint
-	}
-	return ""
-}
-
-func (x *LambdaSettings) GetRegion() string {
-	if x != nil {
-		return x.Region
-	}
-	return ""
-}
-
-func (x *LambdaSettings) GetFunctions() map[string]string {
-	if x != nil {
-		return x.Functions
-	}
-	return nil
-}
-
 // RestApi is one imported API definition (an API Gateway REST API).
 type RestApi struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -802,7 +614,7 @@ type RestApi struct {
 
 func (x *RestApi) Reset() {
 	*x = RestApi{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	mi := &file_tollgate_v1_model_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -814,7 +626,7 @@ func (x *RestApi) String() string {
 func (*RestApi) ProtoMessage() {}
 
 func (x *RestApi) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	mi := &file_tollgate_v1_model_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -827,7 +639,7 @@ func (x *RestApi) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestApi.ProtoReflect.Descriptor instead.
 func (*RestApi) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{7}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RestApi) GetId() string {
@@ -890,7 +702,7 @@ type Resource struct {
 
 func (x *Resource) Reset() {
 	*x = Resource{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[8]
+	mi := &file_tollgate_v1_model_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -902,7 +714,7 @@ func (x *Resource) String() string {
 func (*Resource) ProtoMessage() {}
 
 func (x *Resource) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[8]
+	mi := &file_tollgate_v1_model_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -915,7 +727,7 @@ func (x *Resource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Resource.ProtoReflect.Descriptor instead.
 func (*Resource) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{8}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Resource) GetPath() string {
@@ -949,7 +761,7 @@ type Method struct {
 
 func (x *Method) Reset() {
 	*x = Method{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[9]
+	mi := &file_tollgate_v1_model_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -961,7 +773,7 @@ func (x *Method) String() string {
 func (*Method) ProtoMessage() {}
 
 func (x *Method) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[9]
+	mi := &file_tollgate_v1_model_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -974,7 +786,7 @@ func (x *Method) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Method.ProtoReflect.Descriptor instead.
 func (*Method) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{9}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Method) GetHttpMethod() string {
@@ -1019,8 +831,9 @@ func (x *Method) GetApiKeyRequired() bool {
 	return false
 }
 
-// Integration is x-amazon-apigateway-integration: every field of it is kept, served or not, so that later
-// features find what the user wrote.
+// Integration is x-amazon-apigateway-integration: the fields Tollgate serves, and the cache settings a stage cache
+// will read. The importer refuses the fields it does not serve yet (contentHandling, connectionType VPC_LINK,
+// credentials, tlsConfig, ...), so none is dropped in silence.
 type Integration struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Type  IntegrationType        `protobuf:"varint,1,opt,name=type,proto3,enum=tollgate.v1.IntegrationType" json:"type,omitempty"`
@@ -1036,13 +849,9 @@ type Integration struct {
 	Responses           map[string]*IntegrationResponse `protobuf:"bytes,6,rep,name=responses,proto3" json:"responses,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	PassthroughBehavior PassthroughBehavior             `protobuf:"varint,7,opt,name=passthrough_behavior,json=passthroughBehavior,proto3,enum=tollgate.v1.PassthroughBehavior" json:"passthrough_behavior,omitempty"`
 	// 50..29000; 0 means the default, 29000.
-	TimeoutInMillis    int32           `protobuf:"varint,8,opt,name=timeout_in_millis,json=timeoutInMillis,proto3" json:"timeout_in_millis,omitempty"`
-	ContentHandling    ContentHandling `protobuf:"varint,9,opt,name=content_handling,json=contentHandling,proto3,enum=tollgate.v1.ContentHandling" json:"content_handling,omitempty"`
-	CacheKeyParameters []string        `protobuf:"bytes,10,rep,name=cache_key_parameters,json=cacheKeyParameters,proto3" json:"cache_key_parameters,omitempty"`
-	CacheNamespace     string          `protobuf:"bytes,11,opt,name=cache_namespace,json=cacheNamespace,proto3" json:"cache_namespace,omitempty"`
-	ConnectionType     ConnectionType  `protobuf:"varint,12,opt,name=connection_type,json=connectionType,proto3,enum=tollgate.v1.ConnectionType" json:"connection_type,omitempty"`
-	ConnectionId       string          `protobuf:"bytes,13,opt,name=connection_id,json=connectionId,proto3" json:"connection_id,omitempty"`
-	Credentials        string          `protobuf:"bytes,14,opt,name=credentials,proto3" json:"credentials,omitempty"`
+	TimeoutInMillis    int32    `protobuf:"varint,8,opt,name=timeout_in_millis,json=timeoutInMillis,proto3" json:"timeout_in_millis,omitempty"`
+	CacheKeyParameters []string `protobuf:"bytes,10,rep,name=cache_key_parameters,json=cacheKeyParameters,proto3" json:"cache_key_parameters,omitempty"`
+	CacheNamespace     string   `protobuf:"bytes,11,opt,name=cache_namespace,json=cacheNamespace,proto3" json:"cache_namespace,omitempty"`
 	// Lambda proxy payload format, "1.0" or "2.0".
 	PayloadFormatVersion string `protobuf:"bytes,15,opt,name=payload_format_version,json=payloadFormatVersion,proto3" json:"payload_format_version,omitempty"`
 	// JSON pointer of the integration in the source definition.
@@ -1053,7 +862,7 @@ type Integration struct {
 
 func (x *Integration) Reset() {
 	*x = Integration{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[10]
+	mi := &file_tollgate_v1_model_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1065,7 +874,7 @@ func (x *Integration) String() string {
 func (*Integration) ProtoMessage() {}
 
 func (x *Integration) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[10]
+	mi := &file_tollgate_v1_model_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1078,7 +887,7 @@ func (x *Integration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Integration.ProtoReflect.Descriptor instead.
 func (*Integration) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{10}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Integration) GetType() IntegrationType {
@@ -1137,13 +946,6 @@ func (x *Integration) GetTimeoutInMillis() int32 {
 	return 0
 }
 
-func (x *Integration) GetContentHandling() ContentHandling {
-	if x != nil {
-		return x.ContentHandling
-	}
-	return ContentHandling_CONTENT_HANDLING_UNSPECIFIED
-}
-
 func (x *Integration) GetCacheKeyParameters() []string {
 	if x != nil {
 		return x.CacheKeyParameters
@@ -1154,27 +956,6 @@ func (x *Integration) GetCacheKeyParameters() []string {
 func (x *Integration) GetCacheNamespace() string {
 	if x != nil {
 		return x.CacheNamespace
-	}
-	return ""
-}
-
-func (x *Integration) GetConnectionType() ConnectionType {
-	if x != nil {
-		return x.ConnectionType
-	}
-	return ConnectionType_CONNECTION_TYPE_UNSPECIFIED
-}
-
-func (x *Integration) GetConnectionId() string {
-	if x != nil {
-		return x.ConnectionId
-	}
-	return ""
-}
-
-func (x *Integration) GetCredentials() string {
-	if x != nil {
-		return x.Credentials
 	}
 	return ""
 }
@@ -1201,14 +982,13 @@ type IntegrationResponse struct {
 	ResponseParameters map[string]string `protobuf:"bytes,2,rep,name=response_parameters,json=responseParameters,proto3" json:"response_parameters,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// content type -> mapping template.
 	ResponseTemplates map[string]string `protobuf:"bytes,3,rep,name=response_templates,json=responseTemplates,proto3" json:"response_templates,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	ContentHandling   ContentHandling   `protobuf:"varint,4,opt,name=content_handling,json=contentHandling,proto3,enum=tollgate.v1.ContentHandling" json:"content_handling,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
 
 func (x *IntegrationResponse) Reset() {
 	*x = IntegrationResponse{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[11]
+	mi := &file_tollgate_v1_model_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1220,7 +1000,7 @@ func (x *IntegrationResponse) String() string {
 func (*IntegrationResponse) ProtoMessage() {}
 
 func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[11]
+	mi := &file_tollgate_v1_model_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1233,7 +1013,7 @@ func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntegrationResponse.ProtoReflect.Descriptor instead.
 func (*IntegrationResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{11}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *IntegrationResponse) GetStatusCode() string {
@@ -1257,13 +1037,6 @@ func (x *IntegrationResponse) GetResponseTemplates() map[string]string {
 	return nil
 }
 
-func (x *IntegrationResponse) GetContentHandling() ContentHandling {
-	if x != nil {
-		return x.ContentHandling
-	}
-	return ContentHandling_CONTENT_HANDLING_UNSPECIFIED
-}
-
 // Stage is a deployment of the API under a name, with its stage variables.
 type Stage struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -1278,7 +1051,7 @@ type Stage struct {
 
 func (x *Stage) Reset() {
 	*x = Stage{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[12]
+	mi := &file_tollgate_v1_model_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1290,7 +1063,7 @@ func (x *Stage) String() string {
 func (*Stage) ProtoMessage() {}
 
 func (x *Stage) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[12]
+	mi := &file_tollgate_v1_model_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1303,7 +1076,7 @@ func (x *Stage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stage.ProtoReflect.Descriptor instead.
 func (*Stage) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{12}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Stage) GetStageName() string {
@@ -1339,7 +1112,7 @@ type MethodSetting struct {
 
 func (x *MethodSetting) Reset() {
 	*x = MethodSetting{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[13]
+	mi := &file_tollgate_v1_model_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1351,7 +1124,7 @@ func (x *MethodSetting) String() string {
 func (*MethodSetting) ProtoMessage() {}
 
 func (x *MethodSetting) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[13]
+	mi := &file_tollgate_v1_model_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1364,7 +1137,7 @@ func (x *MethodSetting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MethodSetting.ProtoReflect.Descriptor instead.
 func (*MethodSetting) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{13}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *MethodSetting) GetThrottlingRateLimit() float64 {
@@ -1385,16 +1158,13 @@ var File_tollgate_v1_model_proto protoreflect.FileDescriptor
 
 const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\n" +
-	"\x17tollgate/v1/model.proto\x12\vtollgate.v1\"\xe8\x02\n" +
-	"\aGateway\x12\x16\n" +
-	"\x06domain\x18\x01 \x01(\tR\x06domain\x12(\n" +
-	"\x04apis\x18\x02 \x03(\v2\x14.tollgate.v1.RestApiR\x04apis\x123\n" +
-	"\x06lambda\x18\x03 \x01(\v2\x1b.tollgate.v1.LambdaSettingsR\x06lambda\x12.\n" +
+	"\x17tollgate/v1/model.proto\x12\vtollgate.v1\"\xa0\x02\n" +
+	"\aGateway\x12(\n" +
+	"\x04apis\x18\x02 \x03(\v2\x14.tollgate.v1.RestApiR\x04apis\x12.\n" +
 	"\bapi_keys\x18\x04 \x03(\v2\x13.tollgate.v1.ApiKeyR\aapiKeys\x127\n" +
 	"\vusage_plans\x18\x05 \x03(\v2\x16.tollgate.v1.UsagePlanR\n" +
 	"usagePlans\x12H\n" +
-	"\x10account_throttle\x18\x06 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x0faccountThrottle\x123\n" +
-	"\x16rate_limit_fail_closed\x18\a \x01(\bR\x13rateLimitFailClosed\"R\n" +
+	"\x10account_throttle\x18\x06 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x0faccountThrottleJ\x04\b\x01\x10\x02J\x04\b\x03\x10\x04J\x04\b\a\x10\bR\x06domainR\x06lambdaR\x16rate_limit_fail_closed\"R\n" +
 	"\x10ThrottleSettings\x12\x1d\n" +
 	"\n" +
 	"rate_limit\x18\x01 \x01(\x01R\trateLimit\x12\x1f\n" +
@@ -1423,14 +1193,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\bthrottle\x18\x03 \x03(\v2#.tollgate.v1.ApiStage.ThrottleEntryR\bthrottle\x1aZ\n" +
 	"\rThrottleEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
-	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01\"\xcc\x01\n" +
-	"\x0eLambdaSettings\x12\x1a\n" +
-	"\bendpoint\x18\x01 \x01(\tR\bendpoint\x12\x16\n" +
-	"\x06region\x18\x02 \x01(\tR\x06region\x12H\n" +
-	"\tfunctions\x18\x03 \x03(\v2*.tollgate.v1.LambdaSettings.FunctionsEntryR\tfunctions\x1a<\n" +
-	"\x0eFunctionsEntry\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9e\x02\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01\"\x9e\x02\n" +
 	"\aRestApi\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1f\n" +
@@ -1453,7 +1216,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x10api_key_required\x18\x06 \x01(\bR\x0eapiKeyRequired\x1aD\n" +
 	"\x16RequestParametersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\bR\x05value:\x028\x01\"\xf0\b\n" +
+	"\x05value\x18\x02 \x01(\bR\x05value:\x028\x01\"\xf1\a\n" +
 	"\vIntegration\x120\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1c.tollgate.v1.IntegrationTypeR\x04type\x12\x1f\n" +
 	"\vhttp_method\x18\x02 \x01(\tR\n" +
@@ -1463,14 +1226,10 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x11request_templates\x18\x05 \x03(\v2..tollgate.v1.Integration.RequestTemplatesEntryR\x10requestTemplates\x12E\n" +
 	"\tresponses\x18\x06 \x03(\v2'.tollgate.v1.Integration.ResponsesEntryR\tresponses\x12S\n" +
 	"\x14passthrough_behavior\x18\a \x01(\x0e2 .tollgate.v1.PassthroughBehaviorR\x13passthroughBehavior\x12*\n" +
-	"\x11timeout_in_millis\x18\b \x01(\x05R\x0ftimeoutInMillis\x12G\n" +
-	"\x10content_handling\x18\t \x01(\x0e2\x1c.tollgate.v1.ContentHandlingR\x0fcontentHandling\x120\n" +
+	"\x11timeout_in_millis\x18\b \x01(\x05R\x0ftimeoutInMillis\x120\n" +
 	"\x14cache_key_parameters\x18\n" +
 	" \x03(\tR\x12cacheKeyParameters\x12'\n" +
-	"\x0fcache_namespace\x18\v \x01(\tR\x0ecacheNamespace\x12D\n" +
-	"\x0fconnection_type\x18\f \x01(\x0e2\x1b.tollgate.v1.ConnectionTypeR\x0econnectionType\x12#\n" +
-	"\rconnection_id\x18\r \x01(\tR\fconnectionId\x12 \n" +
-	"\vcredentials\x18\x0e \x01(\tR\vcredentials\x124\n" +
+	"\x0fcache_namespace\x18\v \x01(\tR\x0ecacheNamespace\x124\n" +
 	"\x16payload_format_version\x18\x0f \x01(\tR\x14payloadFormatVersion\x12%\n" +
 	"\x0esource_pointer\x18\x10 \x01(\tR\rsourcePointer\x1aD\n" +
 	"\x16RequestParametersEntry\x12\x10\n" +
@@ -1481,19 +1240,19 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a^\n" +
 	"\x0eResponsesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x126\n" +
-	"\x05value\x18\x02 \x01(\v2 .tollgate.v1.IntegrationResponseR\x05value:\x028\x01\"\xdf\x03\n" +
+	"\x05value\x18\x02 \x01(\v2 .tollgate.v1.IntegrationResponseR\x05value:\x028\x01J\x04\b\t\x10\n" +
+	"J\x04\b\f\x10\rJ\x04\b\r\x10\x0eJ\x04\b\x0e\x10\x0fR\x10content_handlingR\x0fconnection_typeR\rconnection_idR\vcredentials\"\xae\x03\n" +
 	"\x13IntegrationResponse\x12\x1f\n" +
 	"\vstatus_code\x18\x01 \x01(\tR\n" +
 	"statusCode\x12i\n" +
 	"\x13response_parameters\x18\x02 \x03(\v28.tollgate.v1.IntegrationResponse.ResponseParametersEntryR\x12responseParameters\x12f\n" +
-	"\x12response_templates\x18\x03 \x03(\v27.tollgate.v1.IntegrationResponse.ResponseTemplatesEntryR\x11responseTemplates\x12G\n" +
-	"\x10content_handling\x18\x04 \x01(\x0e2\x1c.tollgate.v1.ContentHandlingR\x0fcontentHandling\x1aE\n" +
+	"\x12response_templates\x18\x03 \x03(\v27.tollgate.v1.IntegrationResponse.ResponseTemplatesEntryR\x11responseTemplates\x1aE\n" +
 	"\x17ResponseParametersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aD\n" +
 	"\x16ResponseTemplatesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xed\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01J\x04\b\x04\x10\x05R\x10content_handling\"\xed\x02\n" +
 	"\x05Stage\x12\x1d\n" +
 	"\n" +
 	"stage_name\x18\x01 \x01(\tR\tstageName\x12?\n" +
@@ -1525,15 +1284,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	" PASSTHROUGH_BEHAVIOR_UNSPECIFIED\x10\x00\x12&\n" +
 	"\"PASSTHROUGH_BEHAVIOR_WHEN_NO_MATCH\x10\x01\x12*\n" +
 	"&PASSTHROUGH_BEHAVIOR_WHEN_NO_TEMPLATES\x10\x02\x12\x1e\n" +
-	"\x1aPASSTHROUGH_BEHAVIOR_NEVER\x10\x03*\x81\x01\n" +
-	"\x0fContentHandling\x12 \n" +
-	"\x1cCONTENT_HANDLING_UNSPECIFIED\x10\x00\x12&\n" +
-	"\"CONTENT_HANDLING_CONVERT_TO_BINARY\x10\x01\x12$\n" +
-	" CONTENT_HANDLING_CONVERT_TO_TEXT\x10\x02*m\n" +
-	"\x0eConnectionType\x12\x1f\n" +
-	"\x1bCONNECTION_TYPE_UNSPECIFIED\x10\x00\x12\x1c\n" +
-	"\x18CONNECTION_TYPE_INTERNET\x10\x01\x12\x1c\n" +
-	"\x18CONNECTION_TYPE_VPC_LINK\x10\x02B>Z<github.com/tollgate-gw/tollgate/proto/tollgate/v1;tollgatev1b\x06proto3"
+	"\x1aPASSTHROUGH_BEHAVIOR_NEVER\x10\x03B>Z<github.com/tollgate-gw/tollgate/proto/tollgate/v1;tollgatev1b\x06proto3"
 
 var (
 	file_tollgate_v1_model_proto_rawDescOnce sync.Once
@@ -1547,76 +1298,67 @@ func file_tollgate_v1_model_proto_rawDescGZIP() []byte {
 	return file_tollgate_v1_model_proto_rawDescData
 }
 
-var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_tollgate_v1_model_proto_goTypes = []any{
 	(ApiKeySource)(0),           // 0: tollgate.v1.ApiKeySource
 	(IntegrationType)(0),        // 1: tollgate.v1.IntegrationType
 	(PassthroughBehavior)(0),    // 2: tollgate.v1.PassthroughBehavior
-	(ContentHandling)(0),        // 3: tollgate.v1.ContentHandling
-	(ConnectionType)(0),         // 4: tollgate.v1.ConnectionType
-	(*Gateway)(nil),             // 5: tollgate.v1.Gateway
-	(*ThrottleSettings)(nil),    // 6: tollgate.v1.ThrottleSettings
-	(*QuotaSettings)(nil),       // 7: tollgate.v1.QuotaSettings
-	(*ApiKey)(nil),              // 8: tollgate.v1.ApiKey
-	(*UsagePlan)(nil),           // 9: tollgate.v1.UsagePlan
-	(*ApiStage)(nil),            // 10: tollgate.v1.ApiStage
-	(*LambdaSettings)(nil),      // 11: tollgate.v1.LambdaSettings
-	(*RestApi)(nil),             // 12: tollgate.v1.RestApi
-	(*Resource)(nil),            // 13: tollgate.v1.Resource
-	(*Method)(nil),              // 14: tollgate.v1.Method
-	(*Integration)(nil),         // 15: tollgate.v1.Integration
-	(*IntegrationResponse)(nil), // 16: tollgate.v1.IntegrationResponse
-	(*Stage)(nil),               // 17: tollgate.v1.Stage
-	(*MethodSetting)(nil),       // 18: tollgate.v1.MethodSetting
-	nil,                         // 19: tollgate.v1.ApiStage.ThrottleEntry
-	nil,                         // 20: tollgate.v1.LambdaSettings.FunctionsEntry
-	nil,                         // 21: tollgate.v1.Method.RequestParametersEntry
-	nil,                         // 22: tollgate.v1.Integration.RequestParametersEntry
-	nil,                         // 23: tollgate.v1.Integration.RequestTemplatesEntry
-	nil,                         // 24: tollgate.v1.Integration.ResponsesEntry
-	nil,                         // 25: tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	nil,                         // 26: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	nil,                         // 27: tollgate.v1.Stage.VariablesEntry
-	nil,                         // 28: tollgate.v1.Stage.MethodSettingsEntry
+	(*Gateway)(nil),             // 3: tollgate.v1.Gateway
+	(*ThrottleSettings)(nil),    // 4: tollgate.v1.ThrottleSettings
+	(*QuotaSettings)(nil),       // 5: tollgate.v1.QuotaSettings
+	(*ApiKey)(nil),              // 6: tollgate.v1.ApiKey
+	(*UsagePlan)(nil),           // 7: tollgate.v1.UsagePlan
+	(*ApiStage)(nil),            // 8: tollgate.v1.ApiStage
+	(*RestApi)(nil),             // 9: tollgate.v1.RestApi
+	(*Resource)(nil),            // 10: tollgate.v1.Resource
+	(*Method)(nil),              // 11: tollgate.v1.Method
+	(*Integration)(nil),         // 12: tollgate.v1.Integration
+	(*IntegrationResponse)(nil), // 13: tollgate.v1.IntegrationResponse
+	(*Stage)(nil),               // 14: tollgate.v1.Stage
+	(*MethodSetting)(nil),       // 15: tollgate.v1.MethodSetting
+	nil,                         // 16: tollgate.v1.ApiStage.ThrottleEntry
+	nil,                         // 17: tollgate.v1.Method.RequestParametersEntry
+	nil,                         // 18: tollgate.v1.Integration.RequestParametersEntry
+	nil,                         // 19: tollgate.v1.Integration.RequestTemplatesEntry
+	nil,                         // 20: tollgate.v1.Integration.ResponsesEntry
+	nil,                         // 21: tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	nil,                         // 22: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	nil,                         // 23: tollgate.v1.Stage.VariablesEntry
+	nil,                         // 24: tollgate.v1.Stage.MethodSettingsEntry
 }
 var file_tollgate_v1_model_proto_depIdxs = []int32{
-	12, // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
-	11, // 1: tollgate.v1.Gateway.lambda:type_name -> tollgate.v1.LambdaSettings
-	8,  // 2: tollgate.v1.Gateway.api_keys:type_name -> tollgate.v1.ApiKey
-	9,  // 3: tollgate.v1.Gateway.usage_plans:type_name -> tollgate.v1.UsagePlan
-	6,  // 4: tollgate.v1.Gateway.account_throttle:type_name -> tollgate.v1.ThrottleSettings
-	10, // 5: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
-	6,  // 6: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
-	7,  // 7: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
-	19, // 8: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
-	20, // 9: tollgate.v1.LambdaSettings.functions:type_name -> tollgate.v1.LambdaSettings.FunctionsEntry
-	13, // 10: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
-	0,  // 11: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
-	17, // 12: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
-	14, // 13: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
-	15, // 14: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
-	21, // 15: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
-	1,  // 16: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
-	22, // 17: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
-	23, // 18: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
-	24, // 19: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
-	2,  // 20: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
-	3,  // 21: tollgate.v1.Integration.content_handling:type_name -> tollgate.v1.ContentHandling
-	4,  // 22: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
-	25, // 23: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	26, // 24: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	3,  // 25: tollgate.v1.IntegrationResponse.content_handling:type_name -> tollgate.v1.ContentHandling
-	27, // 26: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
-	28, // 27: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
-	6,  // 28: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
-	16, // 29: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
-	18, // 30: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
-	31, // [31:31] is the sub-list for method output_type
-	31, // [31:31] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	9,  // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
+	6,  // 1: tollgate.v1.Gateway.api_keys:type_name -> tollgate.v1.ApiKey
+	7,  // 2: tollgate.v1.Gateway.usage_plans:type_name -> tollgate.v1.UsagePlan
+	4,  // 3: tollgate.v1.Gateway.account_throttle:type_name -> tollgate.v1.ThrottleSettings
+	8,  // 4: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
+	4,  // 5: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
+	5,  // 6: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
+	16, // 7: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
+	10, // 8: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
+	0,  // 9: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
+	14, // 10: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
+	11, // 11: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
+	12, // 12: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
+	17, // 13: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
+	1,  // 14: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
+	18, // 15: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
+	19, // 16: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
+	20, // 17: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
+	2,  // 18: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
+	21, // 19: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	22, // 20: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	23, // 21: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
+	24, // 22: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
+	4,  // 23: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
+	13, // 24: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
+	15, // 25: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
+	26, // [26:26] is the sub-list for method output_type
+	26, // [26:26] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_v1_model_proto_init() }
@@ -1624,14 +1366,14 @@ func file_tollgate_v1_model_proto_init() {
 	if File_tollgate_v1_model_proto != nil {
 		return
 	}
-	file_tollgate_v1_model_proto_msgTypes[13].OneofWrappers = []any{}
+	file_tollgate_v1_model_proto_msgTypes[12].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_v1_model_proto_rawDesc), len(file_tollgate_v1_model_proto_rawDesc)),
-			NumEnums:      5,
-			NumMessages:   24,
+			NumEnums:      3,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

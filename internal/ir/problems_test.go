@@ -1,10 +1,12 @@
-package translate
+package ir_test
 
 import (
 	"strings"
 	"testing"
 
+	"github.com/tollgate-gw/tollgate/internal/check"
 	"github.com/tollgate-gw/tollgate/internal/diag"
+	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/openapi"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
@@ -18,7 +20,9 @@ func proxy(uri string, extra string) string {
 	return "      x-amazon-apigateway-integration:\n        type: http_proxy\n        httpMethod: ANY\n        uri: " + uri + "\n" + extra
 }
 
-func TestTranslationProblems(t *testing.T) {
+// TestProblems runs definitions through the model check and the build, as a reload does: every problem either step
+// reports names the definition file and points into it.
+func TestProblems(t *testing.T) {
 	tests := []struct {
 		name  string
 		paths string
@@ -86,6 +90,16 @@ func TestTranslationProblems(t *testing.T) {
 			want:  []string{"/requestTemplates/application~1json: request templates with VTL are not supported yet"},
 		},
 		{
+			name:  "mock that answers 415 on AWS",
+			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration:\n        type: mock\n        passthroughBehavior: never\n",
+			want:  []string{"/paths/~1a/get/x-amazon-apigateway-integration/passthroughBehavior: passthroughBehavior never is not supported yet for MOCK"},
+		},
+		{
+			name:  "mock with templates, passed through only without",
+			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration:\n        type: mock\n        passthroughBehavior: when_no_templates\n        requestTemplates: {application/json: '{\"statusCode\": 200}'}\n",
+			want:  []string{"/passthroughBehavior: passthroughBehavior when_no_templates is not supported yet for MOCK"},
+		},
+		{
 			name:  "malformed Lambda ARN",
 			paths: "  /a:\n    post:\n      x-amazon-apigateway-integration: {type: aws_proxy, httpMethod: POST, uri: 'arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/echo/invocations'}\n",
 			want:  []string{"/paths/~1a/post/x-amazon-apigateway-integration/uri: uri \"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/echo/invocations\": \"echo\" is not a Lambda function ARN"},
@@ -108,14 +122,18 @@ func TestTranslationProblems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			api, err := openapi.Import("api.yaml", []byte(definition(tt.paths)))
+			api, _, err := openapi.Import("api.yaml", []byte(definition(tt.paths)))
 			if err != nil {
 				t.Fatalf("import: %v", err)
 			}
 			api.Id = "abc"
 			api.Stages = []*tollgatev1.Stage{{StageName: "prod", Variables: tt.vars}}
-			lambda := &tollgatev1.LambdaSettings{Region: "us-east-1", Functions: map[string]string{"f": "http://127.0.0.1:9001/"}}
-			_, err = Gateway(&tollgatev1.Gateway{Domain: "execute-api.localhost", Lambda: lambda, Apis: []*tollgatev1.RestApi{api}})
+			gw := &tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{api}}
+			err = check.Gateway(gw)
+			if err == nil {
+				settings := ir.Settings{Domain: "execute-api.localhost", Lambda: ir.LambdaSettings{Region: "us-east-1", Functions: map[string]string{"f": "http://127.0.0.1:9001/"}}}
+				_, err = ir.Build(gw, settings)
+			}
 			probs, ok := err.(diag.Problems)
 			if !ok {
 				t.Fatalf("err = %v, want diag.Problems", err)

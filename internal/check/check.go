@@ -1,0 +1,144 @@
+// Package check enforces API Gateway's rules on Tollgate's model alone, before anything is built from it: the
+// resource tree, the methods and what their integrations ask for. It is what `tollgate validate` and every reload
+// run first; what only a stage or the runtime settings decide (stage variables, Lambda functions, backend URIs
+// once expanded) is checked where it is resolved, by ir.Build.
+package check
+
+import (
+	"strings"
+
+	"github.com/tollgate-gw/tollgate/internal/diag"
+	"github.com/tollgate-gw/tollgate/internal/pathtemplate"
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+)
+
+// Gateway checks every API of the gateway and reports every problem, each against its definition file.
+func Gateway(gw *tollgatev1.Gateway) error {
+	var c checker
+	for _, api := range gw.GetApis() {
+		c.api(api)
+	}
+	return c.probs.Err()
+}
+
+type checker struct{ probs diag.Problems }
+
+func (c *checker) api(api *tollgatev1.RestApi) {
+	file := api.GetSourceFile()
+	var templates []resourceTemplate
+	for _, res := range api.GetResources() {
+		tpl, err := pathtemplate.Parse(res.GetPath())
+		if err != nil {
+			c.probs.Addf(file, diag.Pointer("paths", res.GetPath()), "%v", err)
+			continue
+		}
+		templates = append(templates, resourceTemplate{res, tpl})
+	}
+	c.tree(file, templates)
+	for _, res := range api.GetResources() {
+		for _, m := range res.GetMethods() {
+			c.method(api, m)
+		}
+	}
+}
+
+type resourceTemplate struct {
+	res *tollgatev1.Resource
+	tpl pathtemplate.Template
+}
+
+// tree rejects what API Gateway's resource tree cannot hold: two resources that match the same requests
+// (/pets/{id} and /pets/{petId}/), and sibling path parameters with different names (/pets/{id} beside
+// /pets/{petId}/toys), which AWS refuses because a parameter is one node of the tree.
+func (c *checker) tree(file string, resources []resourceTemplate) {
+	shapes := map[string]string{}
+	params := map[string]string{} // parent shape -> "{name}" or "{name+}" of the parameter child
+	for _, rt := range resources {
+		at := diag.Pointer("paths", rt.res.GetPath())
+		shape := rt.tpl.Shape()
+		if other, dup := shapes[shape]; dup {
+			c.probs.Addf(file, at, "duplicate route: %s matches the same requests as %s", rt.res.GetPath(), other)
+			continue
+		}
+		shapes[shape] = rt.res.GetPath()
+		parent := ""
+		for _, seg := range rt.tpl.Segments {
+			if seg.Kind != pathtemplate.Static {
+				name := "{" + seg.Text + "}"
+				if seg.Kind == pathtemplate.Greedy {
+					name = "{" + seg.Text + "+}"
+				}
+				if prev, ok := params[parent]; ok && prev != name {
+					c.probs.Addf(file, at, "path parameter %s conflicts with sibling %s under %q: a resource can have only one parameter child", name, prev, parent+"/")
+					break
+				}
+				params[parent] = name
+			}
+			if seg.Kind == pathtemplate.Static {
+				parent += "/" + seg.Text
+			} else {
+				parent += "/{}"
+			}
+		}
+	}
+}
+
+func (c *checker) method(api *tollgatev1.RestApi, m *tollgatev1.Method) {
+	file := api.GetSourceFile()
+	integ := m.GetIntegration()
+	if integ == nil {
+		c.probs.Addf(file, m.GetSourcePointer(), "method has no x-amazon-apigateway-integration")
+		return
+	}
+	at := integ.GetSourcePointer()
+	if m.GetApiKeyRequired() && api.GetApiKeySource() == tollgatev1.ApiKeySource_API_KEY_SOURCE_AUTHORIZER {
+		c.probs.Addf(file, "/x-amazon-apigateway-api-key-source", "API keys from a Lambda authorizer (AUTHORIZER) are not supported yet: use HEADER")
+	}
+	switch integ.GetType() {
+	case tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY:
+		if hm := strings.ToUpper(integ.GetHttpMethod()); hm != "" && hm != "ANY" && hm != m.GetHttpMethod() {
+			c.probs.Addf(file, at+"/httpMethod", "httpMethod %s differs from the method (%s): changing the method of a proxied request is not supported yet; use ANY or %s", hm, m.GetHttpMethod(), m.GetHttpMethod())
+		}
+		c.requestParameters(file, at, integ.GetRequestParameters())
+	case tollgatev1.IntegrationType_INTEGRATION_TYPE_AWS_PROXY:
+		switch v := integ.GetPayloadFormatVersion(); v {
+		case "", "1.0", "2.0":
+		default:
+			c.probs.Addf(file, at+"/payloadFormatVersion", "payloadFormatVersion %q: want 1.0 or 2.0", v)
+		}
+	case tollgatev1.IntegrationType_INTEGRATION_TYPE_MOCK:
+		c.mockPassthrough(file, at, integ)
+	default:
+		c.probs.Addf(file, at+"/type", "integration type %s is not supported yet (supported: HTTP_PROXY, AWS_PROXY, MOCK)", strings.TrimPrefix(integ.GetType().String(), "INTEGRATION_TYPE_"))
+		return
+	}
+	if ms := integ.GetTimeoutInMillis(); ms != 0 && (ms < 50 || ms > 29000) {
+		c.probs.Addf(file, at+"/timeoutInMillis", "timeoutInMillis %d is out of range: API Gateway allows 50 to 29000", ms)
+	}
+}
+
+// requestParameters checks an HTTP_PROXY integration's mapping targets: path placeholders and headers are served,
+// query string parameters are not yet.
+func (c *checker) requestParameters(file, at string, params map[string]string) {
+	for target := range params {
+		ptr := at + diag.Pointer("requestParameters", target)
+		switch {
+		case strings.HasPrefix(target, "integration.request.path."), strings.HasPrefix(target, "integration.request.header."):
+		case strings.HasPrefix(target, "integration.request.querystring."):
+			c.probs.Addf(file, ptr, "mapping query string parameters is not supported yet: the client's query string is passed through as it is")
+		default:
+			c.probs.Addf(file, ptr, "invalid mapping target %q: want integration.request.{path|querystring|header}.NAME", target)
+		}
+	}
+}
+
+// mockPassthrough refuses the passthrough behaviours under which API Gateway answers some content types of a MOCK
+// with 415: Envoy serves a MOCK with templates as one fixed answer for every content type.
+func (c *checker) mockPassthrough(file, at string, integ *tollgatev1.Integration) {
+	switch pb := integ.GetPassthroughBehavior(); {
+	case pb == tollgatev1.PassthroughBehavior_PASSTHROUGH_BEHAVIOR_NEVER,
+		pb == tollgatev1.PassthroughBehavior_PASSTHROUGH_BEHAVIOR_WHEN_NO_TEMPLATES && len(integ.GetRequestTemplates()) > 0:
+		name := strings.TrimPrefix(pb.String(), "PASSTHROUGH_BEHAVIOR_")
+		c.probs.Addf(file, at+"/passthroughBehavior", "passthroughBehavior %s is not supported yet for MOCK: Tollgate answers every content type alike, where API Gateway answers 415 to one without a template", strings.ToLower(name))
+	}
+}

@@ -1,0 +1,254 @@
+package ir
+
+import (
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/tollgate-gw/tollgate/internal/diag"
+	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/pathtemplate"
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+)
+
+// Settings are the runtime settings a snapshot is built with: they come from tollgate.yaml, not from the APIs'
+// definitions.
+type Settings struct {
+	Domain    string
+	Lambda    LambdaSettings
+	RateLimit RateLimitSettings
+}
+
+// LambdaSettings say where AWS_PROXY integrations invoke their functions.
+type LambdaSettings struct {
+	// Endpoint is the default Invoke API endpoint (AWS's regional one, or an emulator's).
+	Endpoint string
+	// Region signs calls to AWS endpoints.
+	Region string
+	// Functions maps a function name to its full invoke URL, overriding Endpoint for it.
+	Functions map[string]string
+}
+
+// Build resolves a checked gateway for serving. The model check (internal/check) has already enforced API
+// Gateway's rules on the model alone; Build reports what only a stage or the settings decide (a stage variable a
+// stage does not define, a URI that is not one once expanded, a Lambda function Tollgate cannot reach) and the
+// integration settings it cannot turn into a route, each against the definition file, all at once.
+func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
+	b := &builder{gw: gw, settings: settings}
+	snap := &Snapshot{Domain: settings.Domain, Grants: grants(gw), RateLimit: settings.RateLimit}
+	for _, k := range gw.GetApiKeys() {
+		snap.APIKeys = append(snap.APIKeys, APIKey{ID: k.GetId(), Value: k.GetValue(), Enabled: k.GetEnabled()})
+	}
+	for _, p := range gw.GetUsagePlans() {
+		snap.UsagePlans = append(snap.UsagePlans, UsagePlan{ID: p.GetId(), KeyIDs: p.GetKeyIds(), Quota: quota(p.GetQuota())})
+	}
+	apis := slices.Clone(gw.GetApis())
+	sort.Slice(apis, func(i, j int) bool { return apis[i].GetId() < apis[j].GetId() })
+	for _, api := range apis {
+		out := API{ID: api.GetId()}
+		resources := b.sortedResources(api)
+		for _, stage := range api.GetStages() {
+			out.Routes = append(out.Routes, b.stageRoutes(stageContext{api: api, stage: stage}, resources)...)
+		}
+		snap.APIs = append(snap.APIs, out)
+	}
+	if err := b.probs.Err(); err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+// grants lists which plan admits each key on each API stage. API Gateway allows a key in one plan per stage; the
+// first plan listed wins should a configuration say otherwise.
+func grants(gw *tollgatev1.Gateway) []Grant {
+	var out []Grant
+	seen := map[[3]string]bool{}
+	for _, p := range gw.GetUsagePlans() {
+		for _, keyID := range p.GetKeyIds() {
+			for _, as := range p.GetApiStages() {
+				k := [3]string{keyID, as.GetApiId(), as.GetStage()}
+				if !seen[k] {
+					seen[k] = true
+					out = append(out, Grant{KeyID: keyID, APIID: as.GetApiId(), Stage: as.GetStage(), PlanID: p.GetId()})
+				}
+			}
+		}
+	}
+	return out
+}
+
+type builder struct {
+	gw       *tollgatev1.Gateway
+	settings Settings
+	probs    diag.Problems
+}
+
+type stageContext struct {
+	api   *tollgatev1.RestApi
+	stage *tollgatev1.Stage
+}
+
+func (s stageContext) file() string { return s.api.GetSourceFile() }
+
+type parsedResource struct {
+	res *tollgatev1.Resource
+	tpl pathtemplate.Template
+	// shadows is true when a resource later in match order could match this one's paths; then a method this
+	// resource lacks must answer 403 here instead of falling through to the later resource.
+	shadows bool
+}
+
+// sortedResources puts an API's resources in API Gateway's match order: static segments before {param} before
+// {param+}. Paths the model check rejected are skipped.
+func (b *builder) sortedResources(api *tollgatev1.RestApi) []parsedResource {
+	var out []parsedResource
+	for _, res := range api.GetResources() {
+		tpl, err := pathtemplate.Parse(res.GetPath())
+		if err != nil {
+			b.probs.Addf(api.GetSourceFile(), diag.Pointer("paths", res.GetPath()), "%v", err)
+			continue
+		}
+		out = append(out, parsedResource{res: res, tpl: tpl})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return pathtemplate.Less(out[i].tpl, out[j].tpl) })
+	for i := range out {
+		for _, later := range out[i+1:] {
+			if pathtemplate.Overlaps(out[i].tpl, later.tpl) {
+				out[i].shadows = true
+				break
+			}
+		}
+	}
+	return out
+}
+
+// stageRoutes lists one stage's routes in match order.
+func (b *builder) stageRoutes(s stageContext, resources []parsedResource) []*Route {
+	prefix := regexp.QuoteMeta("/" + s.stage.GetStageName())
+	var routes []*Route
+	for _, pr := range resources {
+		regex := pr.tpl.RegexUnder(prefix)
+		hasAny := false
+		for _, m := range orderedMethods(pr.res.GetMethods()) {
+			hasAny = hasAny || m.GetHttpMethod() == "ANY"
+			if r := b.methodRoute(s, pr, m, regex); r != nil {
+				routes = append(routes, r)
+			}
+		}
+		if !hasAny && pr.shadows {
+			method := Method{APIID: s.api.GetId(), Stage: s.stage.GetStageName(), Resource: pr.res.GetPath(), HTTPMethod: "*"}
+			routes = append(routes, &Route{Name: routeName(method), Method: method, PathRegex: regex, PathParams: pr.tpl.Params(),
+				GatewayResponse: gatewayresponse.MissingAuthenticationToken})
+		}
+	}
+	return routes
+}
+
+// orderedMethods puts ANY last: it matches only the methods the resource does not define explicitly.
+func orderedMethods(methods []*tollgatev1.Method) []*tollgatev1.Method {
+	out := slices.Clone(methods)
+	sort.SliceStable(out, func(i, j int) bool {
+		ai, aj := out[i].GetHttpMethod() == "ANY", out[j].GetHttpMethod() == "ANY"
+		if ai != aj {
+			return aj
+		}
+		return out[i].GetHttpMethod() < out[j].GetHttpMethod()
+	})
+	return out
+}
+
+func routeName(m Method) string { return m.APIID + "/" + m.Stage + "/" + m.HTTPMethod + m.Resource }
+
+func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.Method, regex string) *Route {
+	method := Method{APIID: s.api.GetId(), Stage: s.stage.GetStageName(), Resource: pr.res.GetPath(), HTTPMethod: m.GetHttpMethod()}
+	r := &Route{Name: routeName(method), Method: method, OperationID: m.GetOperationId(), PathRegex: regex, PathParams: pr.tpl.Params(),
+		APIKeyRequired: m.GetApiKeyRequired()}
+	integ := m.GetIntegration()
+	n := len(b.probs)
+	switch integ.GetType() {
+	case tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY:
+		r.HTTPProxy = b.httpProxy(s, pr, integ)
+	case tollgatev1.IntegrationType_INTEGRATION_TYPE_MOCK:
+		r.Mock, r.GatewayResponse = b.mock(s, integ)
+	case tollgatev1.IntegrationType_INTEGRATION_TYPE_AWS_PROXY:
+		r.Lambda = b.lambda(s, integ)
+	}
+	if len(b.probs) > n {
+		return nil
+	}
+	r.Limits = b.limits(s, method, m.GetApiKeyRequired())
+	return r
+}
+
+// limits gathers what can throttle or count the method's requests; nil when nothing can.
+func (b *builder) limits(s stageContext, m Method, keyRequired bool) *Limits {
+	l := &Limits{Account: throttle(b.gw.GetAccountThrottle())}
+	settings := s.stage.GetMethodSettings()
+	if th := stageThrottle(settings[m.MethodKey()]); th != nil {
+		l.Stage = th
+	} else {
+		// The stage default applies to each method on its own, as API Gateway's default method throttling does.
+		l.Stage = stageThrottle(settings["*/*"])
+	}
+	if keyRequired {
+		for _, p := range b.gw.GetUsagePlans() {
+			for _, as := range p.GetApiStages() {
+				if as.GetApiId() != m.APIID || as.GetStage() != m.Stage {
+					continue
+				}
+				// A key's requests under a plan are counted for the usage report even when the plan sets no limits.
+				pl := PlanLimits{Throttle: throttle(p.GetThrottle())}
+				if th := as.GetThrottle()[m.MethodKey()]; th != nil {
+					pl.Throttle, pl.PerMethod = throttle(th), true
+				}
+				pl.Quota = quota(p.GetQuota())
+				if l.Plans == nil {
+					l.Plans = map[string]PlanLimits{}
+				}
+				l.Plans[p.GetId()] = pl
+			}
+		}
+	}
+	if l.Account == nil && l.Stage == nil && l.Plans == nil {
+		return nil
+	}
+	return l
+}
+
+// stageThrottle is a methodSettings entry's throttle. An entry without throttle fields (metricsEnabled only, say)
+// sets no limit of the stage's level: unset is not a limit of 0.
+func stageThrottle(ms *tollgatev1.MethodSetting) *Throttle {
+	if ms == nil || ms.ThrottlingRateLimit == nil || ms.ThrottlingBurstLimit == nil {
+		return nil
+	}
+	return &Throttle{RateLimit: ms.GetThrottlingRateLimit(), BurstLimit: int(ms.GetThrottlingBurstLimit())}
+}
+
+func throttle(t *tollgatev1.ThrottleSettings) *Throttle {
+	if t == nil {
+		return nil
+	}
+	return &Throttle{RateLimit: t.GetRateLimit(), BurstLimit: int(t.GetBurstLimit())}
+}
+
+func quota(q *tollgatev1.QuotaSettings) *Quota {
+	if q == nil {
+		return nil
+	}
+	return &Quota{Limit: q.GetLimit(), Period: q.GetPeriod(), Offset: int(q.GetOffset())}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// stageVariableProblem reports stage variables a stage does not define but a value uses.
+func (b *builder) stageVariableProblem(s stageContext, at, what string, missing []string) {
+	b.probs.Addf(s.file(), at, "stage %q does not define stage variable(s) %s used in the %s", s.stage.GetStageName(), strings.Join(missing, ", "), what)
+}

@@ -1,0 +1,332 @@
+package ir
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/diag"
+	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/lambdauri"
+	"github.com/tollgate-gw/tollgate/internal/stagevars"
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+)
+
+// DefaultTimeout is API Gateway's integration timeout when timeoutInMillis is not set.
+const DefaultTimeout = 29 * time.Second
+
+// timeout is the integration's timeout; the model check has kept it within API Gateway's 50 to 29000 ms.
+func timeout(integ *tollgatev1.Integration) Duration {
+	if ms := integ.GetTimeoutInMillis(); ms != 0 {
+		return Duration(time.Duration(ms) * time.Millisecond)
+	}
+	return Duration(DefaultTimeout)
+}
+
+var uriPlaceholder = regexp.MustCompile(`\{([A-Za-z0-9_.\-]+)\}`)
+
+// httpProxy resolves an HTTP_PROXY integration for one stage: the backend, the path with its placeholders filled
+// from the request's path parameters, and the header mappings.
+func (b *builder) httpProxy(s stageContext, pr parsedResource, integ *tollgatev1.Integration) *HTTPProxy {
+	at := integ.GetSourcePointer()
+	uri, missing := stagevars.Expand(integ.GetUri(), s.stage.GetVariables())
+	if len(missing) > 0 {
+		b.stageVariableProblem(s, at+"/uri", "uri", missing)
+		return nil
+	}
+	be, path, err := parseBackendURI(uri)
+	if err != nil {
+		b.probs.Addf(s.file(), at+"/uri", "%v", err)
+		return nil
+	}
+	if strings.ContainsAny(path, "?#") {
+		b.probs.Addf(s.file(), at+"/uri", "uri %q has a query string or fragment: that is not supported yet; map query parameters with requestParameters", uri)
+		return nil
+	}
+	return &HTTPProxy{
+		Backend: be,
+		Path:    b.backendPath(s, at, path, pr, integ.GetRequestParameters()),
+		Headers: b.headerMappings(s, at, integ.GetRequestParameters()),
+		Timeout: timeout(integ),
+	}
+}
+
+// parseBackendURI splits an absolute http(s) URI by hand rather than with net/url, which would percent-encode the
+// {placeholders} in the path. The path keeps any query string for the caller to judge.
+func parseBackendURI(uri string) (Backend, string, error) {
+	var be Backend
+	scheme, rest, ok := strings.Cut(uri, "://")
+	be.Scheme = strings.ToLower(scheme)
+	if !ok || (be.Scheme != "http" && be.Scheme != "https") {
+		return be, "", fmt.Errorf("uri %q must be an absolute http:// or https:// URL", uri)
+	}
+	authority, path := rest, "/"
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority, path = rest[:i], rest[i:]
+		if path[0] != '/' {
+			path = "/" + path
+		}
+	}
+	if authority == "" || strings.ContainsAny(authority, "{}@") {
+		return be, "", fmt.Errorf("uri %q: the host must be a literal host[:port] (placeholders and user info are not allowed there)", uri)
+	}
+	host, portText, err := net.SplitHostPort(authority)
+	if err != nil {
+		host, portText = authority, map[string]string{"http": "80", "https": "443"}[be.Scheme]
+	}
+	port, err := strconv.ParseUint(portText, 10, 16)
+	if err != nil || port == 0 || host == "" {
+		return be, "", fmt.Errorf("uri %q: invalid host or port %q", uri, authority)
+	}
+	be.Host, be.Port = strings.ToLower(host), uint32(port)
+	return be, path, nil
+}
+
+// backendPath splits the backend path into literal text and the path parameter captures that requestParameters
+// map onto its {placeholders}.
+func (b *builder) backendPath(s stageContext, at, path string, pr parsedResource, params map[string]string) []PathPart {
+	captures := map[string]int{}
+	for i, name := range pr.tpl.Params() {
+		captures[name] = i + 1
+	}
+	var parts []PathPart
+	last := 0
+	for _, loc := range uriPlaceholder.FindAllStringSubmatchIndex(path, -1) {
+		if loc[0] > last {
+			parts = append(parts, PathPart{Literal: path[last:loc[0]]})
+		}
+		last = loc[1]
+		ph, name := path[loc[0]:loc[1]], path[loc[2]:loc[3]]
+		key := "integration.request.path." + name
+		source, ok := params[key]
+		if !ok {
+			b.probs.Addf(s.file(), at+"/uri", "uri placeholder %s has no mapping: add requestParameters %q: \"method.request.path.%s\"", ph, key, name)
+			continue
+		}
+		param, isPath := strings.CutPrefix(source, "method.request.path.")
+		capture, known := captures[param]
+		switch {
+		case !isPath:
+			b.probs.Addf(s.file(), at+diag.Pointer("requestParameters", key), "filling a uri path placeholder from %q is not supported yet: only method.request.path.* can fill one", source)
+		case !known:
+			b.probs.Addf(s.file(), at+diag.Pointer("requestParameters", key), "%q names no path parameter of resource %s", source, pr.res.GetPath())
+		default:
+			parts = append(parts, PathPart{Capture: capture})
+		}
+	}
+	if last < len(path) {
+		parts = append(parts, PathPart{Literal: path[last:]})
+	}
+	return parts
+}
+
+// headerMappings resolves integration.request.header.* mappings; the model check has rejected every other target.
+func (b *builder) headerMappings(s stageContext, at string, params map[string]string) []HeaderMapping {
+	var out []HeaderMapping
+	for _, key := range sortedKeys(params) {
+		name, isHeader := strings.CutPrefix(key, "integration.request.header.")
+		if !isHeader {
+			continue
+		}
+		source, err := mappingSource(params[key], s)
+		if err != nil {
+			b.probs.Addf(s.file(), at+diag.Pointer("requestParameters", key), "%v", err)
+			continue
+		}
+		out = append(out, HeaderMapping{Name: name, Source: source})
+	}
+	return out
+}
+
+// mappingSource reads a mapping expression, resolving what the stage fixes.
+func mappingSource(expr string, s stageContext) (ValueSource, error) {
+	switch {
+	case len(expr) >= 2 && strings.HasPrefix(expr, "'") && strings.HasSuffix(expr, "'"):
+		return ValueSource{Kind: Static, Value: expr[1 : len(expr)-1]}, nil
+	case strings.HasPrefix(expr, "method.request.header."):
+		return ValueSource{Kind: RequestHeader, Value: strings.TrimPrefix(expr, "method.request.header.")}, nil
+	case strings.HasPrefix(expr, "method.request.querystring."):
+		return ValueSource{Kind: QueryParameter, Value: strings.TrimPrefix(expr, "method.request.querystring.")}, nil
+	case strings.HasPrefix(expr, "stageVariables."):
+		return ValueSource{Kind: Static, Value: s.stage.GetVariables()[strings.TrimPrefix(expr, "stageVariables.")]}, nil
+	case expr == "context.requestId":
+		return ValueSource{Kind: RequestID}, nil
+	case expr == "context.stage":
+		return ValueSource{Kind: Static, Value: s.stage.GetStageName()}, nil
+	case expr == "context.apiId":
+		return ValueSource{Kind: Static, Value: s.api.GetId()}, nil
+	case expr == "context.httpMethod":
+		return ValueSource{Kind: HTTPMethod}, nil
+	case expr == "context.identity.sourceIp":
+		return ValueSource{Kind: SourceIP}, nil
+	}
+	return ValueSource{}, fmt.Errorf("mapping expression %q is not supported yet for a header (supported: 'static', method.request.header.X, method.request.querystring.X, stageVariables.X, context.requestId|stage|apiId|httpMethod|identity.sourceIp)", expr)
+}
+
+// vtlSyntax spots a Velocity reference ($x, ${x}, $!x) or directive (#set, #if, ##comment) in a template. Static
+// templates are served by Envoy directly; templates with VTL need the mapping-template service.
+var vtlSyntax = regexp.MustCompile(`\$!?\{?[A-Za-z]|#(set|if|elseif|else|end|foreach|break|stop|macro|define|evaluate|parse|include|#|\*)`)
+
+// mock resolves a MOCK integration with static templates: the request template's statusCode selects the
+// integration response, whose template and static headers make the answer. Without a matching integration
+// response AWS answers with a configuration error.
+func (b *builder) mock(s stageContext, integ *tollgatev1.Integration) (*Mock, gatewayresponse.Type) {
+	file, at := s.file(), integ.GetSourcePointer()
+	n := len(b.probs)
+	status := b.mockStatus(file, at, integ.GetRequestTemplates())
+	if len(b.probs) > n {
+		return nil, ""
+	}
+	pattern, resp := selectResponse(integ.GetResponses(), strconv.Itoa(status))
+	if resp == nil {
+		return nil, gatewayresponse.APIConfigurationError
+	}
+	respAt := at + diag.Pointer("responses", pattern)
+	m := &Mock{Status: 200, Headers: map[string]string{"content-type": "application/json"}}
+	if sc := resp.GetStatusCode(); sc != "" {
+		v, err := strconv.ParseUint(sc, 10, 32)
+		if err != nil || v < 100 || v > 599 {
+			b.probs.Addf(file, respAt+"/statusCode", "invalid statusCode %q: want an HTTP status code", sc)
+			return nil, ""
+		}
+		m.Status = uint32(v)
+	}
+	contentType, body := pickTemplate(resp.GetResponseTemplates())
+	if vtlSyntax.MatchString(body) {
+		b.probs.Addf(file, respAt+diag.Pointer("responseTemplates", contentType), "response templates with VTL are not supported yet: only static templates can be served")
+		return nil, ""
+	}
+	m.Body = body
+	if contentType != "" {
+		m.Headers["content-type"] = contentType
+	}
+	for _, name := range sortedKeys(resp.GetResponseParameters()) {
+		source := resp.GetResponseParameters()[name]
+		header, ok := strings.CutPrefix(name, "method.response.header.")
+		if !ok {
+			b.probs.Addf(file, respAt+diag.Pointer("responseParameters", name), "invalid response parameter %q: want method.response.header.NAME", name)
+			continue
+		}
+		if len(source) < 2 || !strings.HasPrefix(source, "'") || !strings.HasSuffix(source, "'") {
+			b.probs.Addf(file, respAt+diag.Pointer("responseParameters", name), "only static values ('value') are supported yet for a MOCK integration's response headers, got %q", source)
+			continue
+		}
+		m.Headers[strings.ToLower(header)] = source[1 : len(source)-1]
+	}
+	if len(b.probs) > n {
+		return nil, ""
+	}
+	return m, ""
+}
+
+// mockStatus reads {"statusCode": N} from the request template. API Gateway picks the template by the request's
+// Content-Type; Tollgate serves MOCKs from Envoy, so every template must agree on the status.
+func (b *builder) mockStatus(file, at string, templates map[string]string) int {
+	status, first := 200, ""
+	for _, ct := range sortedKeys(templates) {
+		tpl := templates[ct]
+		ptr := at + diag.Pointer("requestTemplates", ct)
+		if strings.TrimSpace(tpl) == "" {
+			continue
+		}
+		if vtlSyntax.MatchString(tpl) {
+			b.probs.Addf(file, ptr, "request templates with VTL are not supported yet for MOCK: write a static {\"statusCode\": N}")
+			return 0
+		}
+		var v struct {
+			StatusCode json.Number `json:"statusCode"`
+		}
+		if err := json.Unmarshal([]byte(tpl), &v); err != nil || v.StatusCode == "" {
+			b.probs.Addf(file, ptr, "a MOCK request template must be a JSON object with a numeric statusCode, like {\"statusCode\": 200}")
+			return 0
+		}
+		code, err := strconv.Atoi(string(v.StatusCode))
+		if err != nil {
+			b.probs.Addf(file, ptr, "statusCode %s is not an integer", v.StatusCode)
+			return 0
+		}
+		if first != "" && code != status {
+			b.probs.Addf(file, ptr, "request templates select different status codes (%d for %s, %d here): per-content-type MOCK responses are not supported yet", status, first, code)
+			return 0
+		}
+		status, first = code, ct
+	}
+	return status
+}
+
+// selectResponse picks the integration response whose selection pattern matches the whole status code, else the
+// default one. Patterns are tried in sorted order so the choice is stable.
+func selectResponse(responses map[string]*tollgatev1.IntegrationResponse, status string) (string, *tollgatev1.IntegrationResponse) {
+	for _, pattern := range sortedKeys(responses) {
+		if pattern == "default" {
+			continue
+		}
+		if re, err := regexp.Compile("^(?:" + pattern + ")$"); err == nil && re.MatchString(status) {
+			return pattern, responses[pattern]
+		}
+	}
+	if d, ok := responses["default"]; ok {
+		return "default", d
+	}
+	return "", nil
+}
+
+// pickTemplate chooses the response template for application/json, API Gateway's default content type, else the
+// first one in sorted order.
+func pickTemplate(templates map[string]string) (contentType, body string) {
+	if body, ok := templates["application/json"]; ok {
+		return "application/json", body
+	}
+	keys := sortedKeys(templates)
+	if len(keys) == 0 {
+		return "", ""
+	}
+	return keys[0], templates[keys[0]]
+}
+
+// lambda resolves a Lambda proxy integration for one stage: the function its URI names, where to invoke it, and
+// what the event reports.
+func (b *builder) lambda(s stageContext, integ *tollgatev1.Integration) *Lambda {
+	file, at := s.file(), integ.GetSourcePointer()
+	uri, missing := stagevars.Expand(integ.GetUri(), s.stage.GetVariables())
+	if len(missing) > 0 {
+		b.stageVariableProblem(s, at+"/uri", "uri", missing)
+		return nil
+	}
+	fn, err := lambdauri.Parse(uri)
+	if err != nil {
+		b.probs.Addf(file, at+"/uri", "%v", err)
+		return nil
+	}
+	settings := b.settings.Lambda
+	if _, listed := settings.Functions[fn.Name]; !listed && settings.Endpoint == "" {
+		b.probs.Addf(file, at+"/uri", "unknown Lambda function %q (stage %q): add it under lambda.functions in the config, or set lambda.endpoint", fn.Name, s.stage.GetStageName())
+		return nil
+	}
+	invoke := fn.InvokeURL(settings.Endpoint, settings.Functions)
+	be, invokePath, err := parseBackendURI(invoke)
+	if err != nil {
+		b.probs.Addf(file, at+"/uri", "function %q: %v", fn.Name, err)
+		return nil
+	}
+	l := &Lambda{
+		Backend: be, InvokePath: invokePath, Timeout: timeout(integ),
+		PayloadFormatVersion: integ.GetPayloadFormatVersion(), AccountID: fn.Account,
+		StageVariables: s.stage.GetVariables(), BinaryMediaTypes: s.api.GetBinaryMediaTypes(),
+	}
+	if l.PayloadFormatVersion == "" {
+		l.PayloadFormatVersion = "1.0"
+	}
+	if isAWSEndpoint(be.Host) {
+		l.SigningRegion = settings.Region
+	}
+	return l
+}
+
+func isAWSEndpoint(host string) bool {
+	return strings.HasSuffix(host, ".amazonaws.com") || strings.HasSuffix(host, ".amazonaws.com.cn")
+}

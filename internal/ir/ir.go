@@ -1,0 +1,276 @@
+// Package ir is Tollgate's intermediate representation: one checked configuration resolved for serving. Build
+// turns the model (what a user defines in API Gateway) and the runtime settings into a Snapshot whose routes carry
+// everything each needs, stage variables and Lambda functions resolved, so that every consumer (the xDS
+// translator, the ext_authz and ext_proc services, the rate limiter) reads the same answers from the same
+// snapshot and none of them interprets the model again.
+//
+// A snapshot is plain data with JSON tags: golden files pin Build's output, and the translator's golden files
+// start from them.
+package ir
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+)
+
+// Snapshot is everything one control plane serves.
+type Snapshot struct {
+	// Domain: invocation hosts are {apiId}.{domain}.
+	Domain string `json:"domain"`
+	// APIs in id order, each with its routes in match order.
+	APIs []API `json:"apis,omitempty"`
+	// APIKeys are API Gateway's keys; Grants say which usage plan admits a key on an API stage.
+	APIKeys    []APIKey    `json:"apiKeys,omitempty"`
+	Grants     []Grant     `json:"grants,omitempty"`
+	UsagePlans []UsagePlan `json:"usagePlans,omitempty"`
+	// RateLimit says what a request gets when its limits cannot be decided.
+	RateLimit RateLimitSettings `json:"rateLimit"`
+}
+
+// API is one REST API's routes, every stage's, in the order Envoy must try them.
+type API struct {
+	ID     string   `json:"id"`
+	Routes []*Route `json:"routes,omitempty"`
+}
+
+// APIKey is an API Gateway API key: clients send its value in x-api-key.
+type APIKey struct {
+	ID string `json:"id"`
+	// Value is the secret the client sends; never logged (the id is).
+	Value   string `json:"value"`
+	Enabled bool   `json:"enabled,omitempty"`
+}
+
+// UsagePlan is what the usage report needs of a plan: its keys and its quota.
+type UsagePlan struct {
+	ID     string   `json:"id"`
+	KeyIDs []string `json:"keyIds,omitempty"`
+	Quota  *Quota   `json:"quota,omitempty"`
+}
+
+// Grant admits a key on an API stage under a usage plan.
+type Grant struct {
+	KeyID  string `json:"keyId"`
+	APIID  string `json:"apiId"`
+	Stage  string `json:"stage"`
+	PlanID string `json:"planId"`
+}
+
+// RateLimitSettings are the runtime settings of the limiter and of Envoy's calls to it.
+type RateLimitSettings struct {
+	// FailClosed refuses (429) a request whose limits cannot be decided: the store failed, or Tollgate's services
+	// could not be reached. False admits it, as Envoy does by default.
+	FailClosed bool `json:"failClosed,omitempty"`
+	// Timeout bounds each decision against the store.
+	Timeout Duration `json:"timeout,omitempty"`
+}
+
+// Method is API Gateway's address of a method on a stage.
+type Method struct {
+	APIID      string `json:"apiId"`
+	Stage      string `json:"stage"`
+	Resource   string `json:"resource"`   // the resource path template, e.g. /pets/{petId}
+	HTTPMethod string `json:"httpMethod"` // as defined: GET, ..., ANY
+}
+
+// MethodKey is API Gateway's name of the method in stage and usage plan settings: "/pets/GET".
+func (m Method) MethodKey() string { return m.Resource + "/" + m.HTTPMethod }
+
+// Route is one method of one stage, or a 403 that stands for the methods a resource lacks. Exactly one of
+// GatewayResponse, HTTPProxy, Mock and Lambda says how it is answered.
+type Route struct {
+	// Name identifies the route to Envoy and to the ext services: apiId/stage/METHOD/resource.
+	Name string `json:"name"`
+	Method
+	OperationID string `json:"operationId,omitempty"`
+	// PathRegex matches the request path, the /{stage} prefix included; its captures are the path parameters
+	// named by PathParams, in order.
+	PathRegex  string   `json:"pathRegex"`
+	PathParams []string `json:"pathParams,omitempty"`
+
+	// GatewayResponse: Envoy answers with this gateway response itself.
+	GatewayResponse gatewayresponse.Type `json:"gatewayResponse,omitempty"`
+	HTTPProxy       *HTTPProxy           `json:"httpProxy,omitempty"`
+	Mock            *Mock                `json:"mock,omitempty"`
+	Lambda          *Lambda              `json:"lambda,omitempty"`
+
+	// APIKeyRequired: only an enabled key of a usage plan granted this stage passes.
+	APIKeyRequired bool `json:"apiKeyRequired,omitempty"`
+	// Limits are the throttles and quotas that may apply; nil when none can.
+	Limits *Limits `json:"limits,omitempty"`
+}
+
+// Backend is where Envoy sends a route's requests: one cluster per scheme, host and port.
+type Backend struct {
+	Scheme string `json:"scheme"` // http or https
+	Host   string `json:"host"`
+	Port   uint32 `json:"port"`
+}
+
+// Authority is the Host header the backend expects: the port only when it is not the scheme's default.
+func (b Backend) Authority() string {
+	if (b.Scheme == "http" && b.Port == 80) || (b.Scheme == "https" && b.Port == 443) {
+		return b.Host
+	}
+	return b.Host + ":" + strconv.FormatUint(uint64(b.Port), 10)
+}
+
+// HTTPProxy passes the request through to a backend: method, headers, body and query string as they are.
+type HTTPProxy struct {
+	Backend Backend `json:"backend"`
+	// Path is the backend path: literal text and the path parameters that fill its placeholders.
+	Path []PathPart `json:"path"`
+	// Headers are the integration's header mappings, added on the way to the backend.
+	Headers []HeaderMapping `json:"headers,omitempty"`
+	Timeout Duration        `json:"timeout"`
+}
+
+// PathPart is literal text of a backend path, or the path parameter capture (1-based, in PathRegex) that fills a
+// placeholder.
+type PathPart struct {
+	Literal string `json:"literal,omitempty"`
+	Capture int    `json:"capture,omitempty"`
+}
+
+// HeaderMapping sets a backend request header from a mapping expression.
+type HeaderMapping struct {
+	Name   string      `json:"name"`
+	Source ValueSource `json:"source"`
+}
+
+// ValueSource is what a mapping expression reads. Stage variables and the context values a stage fixes (stage,
+// apiId) are resolved to Static.
+type ValueSource struct {
+	Kind SourceKind `json:"kind"`
+	// Value is the static value, or the name of the header or query parameter read.
+	Value string `json:"value,omitempty"`
+}
+
+// SourceKind is where a mapped value comes from.
+type SourceKind string
+
+// The sources Tollgate maps from.
+const (
+	Static         SourceKind = "static"
+	RequestHeader  SourceKind = "requestHeader"  // method.request.header.NAME
+	QueryParameter SourceKind = "queryParameter" // method.request.querystring.NAME
+	RequestID      SourceKind = "requestId"      // context.requestId
+	HTTPMethod     SourceKind = "httpMethod"     // context.httpMethod
+	SourceIP       SourceKind = "sourceIp"       // context.identity.sourceIp
+)
+
+// Mock is a MOCK integration with static templates: a fixed answer.
+type Mock struct {
+	Status  uint32            `json:"status"`
+	Body    string            `json:"body,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"` // lower-case names
+}
+
+// Lambda is a Lambda proxy integration (AWS_PROXY): Envoy makes the Invoke call, Tollgate's ext_proc service
+// builds the event and reads the function's answer.
+type Lambda struct {
+	// Backend and InvokePath are the Invoke API call: where, and its path and query.
+	Backend    Backend `json:"backend"`
+	InvokePath string  `json:"invokePath"`
+	// SigningRegion is set when the endpoint is AWS's: Envoy signs the call with SigV4 for that region.
+	SigningRegion string   `json:"signingRegion,omitempty"`
+	Timeout       Duration `json:"timeout"`
+	// PayloadFormatVersion is "1.0" (REST APIs' event) or "2.0".
+	PayloadFormatVersion string            `json:"payloadFormatVersion"`
+	AccountID            string            `json:"accountId"` // the function's account, reported as the API's
+	StageVariables       map[string]string `json:"stageVariables,omitempty"`
+	BinaryMediaTypes     []string          `json:"binaryMediaTypes,omitempty"`
+}
+
+// Limits are the throttles and quotas that may apply to a route's requests, in API Gateway's order: the usage
+// plan's (per method, else the plan's), the stage's (per method, else the stage default */*), the account's.
+type Limits struct {
+	// Plans are the limits for a key of each usage plan granted this stage, by plan id (keyed methods only).
+	Plans map[string]PlanLimits `json:"plans,omitempty"`
+	// Stage is the stage's throttle for this method: its own methodSettings entry, else "*/*".
+	Stage *Throttle `json:"stage,omitempty"`
+	// Account is the account-level throttle over every API.
+	Account *Throttle `json:"account,omitempty"`
+}
+
+// PlanLimits are one usage plan's limits on a method. A plan without limits still counts a key's requests for the
+// usage report.
+type PlanLimits struct {
+	Throttle *Throttle `json:"throttle,omitempty"`
+	// PerMethod: Throttle is the plan's override for this method, with a bucket of its own.
+	PerMethod bool   `json:"perMethod,omitempty"`
+	Quota     *Quota `json:"quota,omitempty"`
+}
+
+// Throttle is a token bucket: RateLimit requests a second, BurstLimit at once.
+type Throttle struct {
+	RateLimit  float64 `json:"rateLimit"`
+	BurstLimit int     `json:"burstLimit"`
+}
+
+// Quota is a usage plan quota: Limit requests per calendar period in UTC (DAY, WEEK, MONTH), the period starting
+// Offset days in.
+type Quota struct {
+	Limit  int64  `json:"limit"`
+	Period string `json:"period"`
+	Offset int    `json:"offset,omitempty"`
+}
+
+// Duration is a time.Duration written as Go writes durations ("29s"), for readable golden files.
+type Duration time.Duration
+
+// MarshalText writes d as Go does.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// UnmarshalText reads what MarshalText wrote.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	*d = Duration(v)
+	return err
+}
+
+// Routes lists every route of every API, in order.
+func (s *Snapshot) Routes() []*Route {
+	var out []*Route
+	for _, api := range s.APIs {
+		out = append(out, api.Routes...)
+	}
+	return out
+}
+
+// PathMatcher reads a route's path parameters from request paths.
+type PathMatcher struct {
+	stage  string
+	re     *regexp.Regexp
+	params []string
+}
+
+// NewPathMatcher compiles the route's path pattern.
+func NewPathMatcher(r *Route) (*PathMatcher, error) {
+	re, err := regexp.Compile(r.PathRegex)
+	if err != nil {
+		return nil, err
+	}
+	return &PathMatcher{stage: r.Stage, re: re, params: r.PathParams}, nil
+}
+
+// PathParameters extracts the path parameters from a request path that starts with /{stage}. Values stay as the
+// client sent them (not URL-decoded), as API Gateway passes them.
+func (m *PathMatcher) PathParameters(path string) (map[string]string, bool) {
+	if !strings.HasPrefix(path, "/"+m.stage) {
+		return nil, false
+	}
+	found := m.re.FindStringSubmatch(path)
+	if found == nil {
+		return nil, false
+	}
+	params := make(map[string]string, len(m.params))
+	for i, name := range m.params {
+		params[name] = found[i+1]
+	}
+	return params, true
+}
