@@ -4,7 +4,6 @@
 package ratelimit
 
 import (
-	"fmt"
 	"math"
 	"time"
 )
@@ -51,30 +50,6 @@ type Quota struct {
 	Limit  int64
 	Period Period
 	Offset int
-}
-
-// Validate checks a quota as API Gateway's CreateUsagePlan does.
-func (q Quota) Validate() error {
-	switch q.Period {
-	case Day:
-		if q.Offset != 0 {
-			return fmt.Errorf("offset must be 0 for a DAY period")
-		}
-	case Week:
-		if q.Offset < 0 || q.Offset > 6 {
-			return fmt.Errorf("offset %d out of range for a WEEK period: 0 (Sunday) to 6 (Saturday)", q.Offset)
-		}
-	case Month:
-		if q.Offset < 0 || q.Offset > 27 {
-			return fmt.Errorf("offset %d out of range for a MONTH period: 0 (the 1st) to 27", q.Offset)
-		}
-	default:
-		return fmt.Errorf("unknown period %q: want DAY, WEEK or MONTH", q.Period)
-	}
-	if q.Limit < 0 {
-		return fmt.Errorf("limit %d must not be negative", q.Limit)
-	}
-	return nil
 }
 
 // PeriodStart is the start of the quota period that contains now, in UTC.

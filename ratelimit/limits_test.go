@@ -76,22 +76,3 @@ func TestPeriodStart(t *testing.T) {
 		}
 	}
 }
-
-func TestQuotaValidate(t *testing.T) {
-	tests := []struct {
-		q    Quota
-		want string
-	}{
-		{Quota{Limit: 10, Period: Month, Offset: 27}, ""},
-		{Quota{Limit: 10, Period: Day, Offset: 1}, "offset must be 0 for a DAY period"},
-		{Quota{Limit: 10, Period: Week, Offset: 7}, "offset 7 out of range for a WEEK period"},
-		{Quota{Limit: 10, Period: "YEAR"}, "unknown period \"YEAR\""},
-		{Quota{Limit: -1, Period: Day}, "limit -1 must not be negative"},
-	}
-	for _, tt := range tests {
-		err := tt.q.Validate()
-		if (tt.want == "") != (err == nil) || (err != nil && len(err.Error()) < len(tt.want)) || (err != nil && err.Error()[:len(tt.want)] != tt.want) {
-			t.Errorf("Validate(%+v) = %v, want %q", tt.q, err, tt.want)
-		}
-	}
-}

@@ -1,11 +1,11 @@
 package config
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 
 	"github.com/tollgate-gw/tollgate/internal/diag"
-	"github.com/tollgate-gw/tollgate/ratelimit"
 )
 
 // APIKey is one entry of apiKeys, in API Gateway's own shape.
@@ -129,8 +129,7 @@ func (c *Config) validateUsagePlans(probs *diag.Problems) {
 			checkThrottle(probs, c.File, at("throttle"), *p.Throttle)
 		}
 		if p.Quota != nil {
-			q := ratelimit.Quota{Limit: p.Quota.Limit, Period: ratelimit.Period(strings.ToUpper(p.Quota.Period)), Offset: p.Quota.Offset}
-			if err := q.Validate(); err != nil {
+			if err := checkQuota(*p.Quota); err != nil {
 				probs.Addf(c.File, at("quota"), "usage plan %q: %v", p.ID, err)
 			}
 		}
@@ -149,4 +148,29 @@ func (c *Config) validateUsagePlans(probs *diag.Problems) {
 			}
 		}
 	}
+}
+
+// checkQuota checks a quota as API Gateway's CreateUsagePlan does: WEEK offsets are days of the week (0 is
+// Sunday), MONTH offsets days of the month (0 is the 1st), and a DAY takes none.
+func checkQuota(q Quota) error {
+	switch period := strings.ToUpper(q.Period); period {
+	case "DAY":
+		if q.Offset != 0 {
+			return fmt.Errorf("offset must be 0 for a DAY period")
+		}
+	case "WEEK":
+		if q.Offset < 0 || q.Offset > 6 {
+			return fmt.Errorf("offset %d out of range for a WEEK period: 0 (Sunday) to 6 (Saturday)", q.Offset)
+		}
+	case "MONTH":
+		if q.Offset < 0 || q.Offset > 27 {
+			return fmt.Errorf("offset %d out of range for a MONTH period: 0 (the 1st) to 27", q.Offset)
+		}
+	default:
+		return fmt.Errorf("unknown period %q: want DAY, WEEK or MONTH", q.Period)
+	}
+	if q.Limit < 0 {
+		return fmt.Errorf("limit %d must not be negative", q.Limit)
+	}
+	return nil
 }

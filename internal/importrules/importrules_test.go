@@ -1,0 +1,109 @@
+// Package importrules holds the test that keeps the data flowing one way: source → model → model check → IR →
+// consumers, each package importing only what its layer may (docs/architecture.md).
+package importrules
+
+import (
+	"os/exec"
+	"path"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/tollgate-gw/tollgate"
+
+// Layers of packages that rules name together.
+var (
+	// leaves import nothing of ours but other leaves: the model, the shared names, diagnostics and small
+	// helpers with one job each.
+	leaves = []string{
+		"proto/tollgate/v1", "internal/names", "internal/diag", "internal/gatewayresponse", "internal/pathtemplate",
+		"internal/stagevars", "internal/lambdauri", "extproc/lambda/lambdaproxy",
+	}
+	// consumers are fed IR snapshots. None imports another, but for the one crossing a keyed request needs: the
+	// API key check decides the key's limits with the limiter in the same call.
+	consumers = []string{"xds/translate", "extproc/authz", "extproc/lambda", "ratelimit"}
+)
+
+// allowed says which packages of ours each package may import (test files aside). Every package of the module
+// must have a rule, so a new package is placed in the flow when it is added.
+var allowed = map[string][]string{
+	// The model and the shared names import nothing of ours.
+	"proto/tollgate/v1": nil,
+	"internal/names":    nil,
+	// The other leaves.
+	"internal/diag":              nil,
+	"internal/gatewayresponse":   nil,
+	"internal/pathtemplate":      nil,
+	"internal/stagevars":         nil,
+	"internal/lambdauri":         nil,
+	"extproc/lambda/lambdaproxy": nil,
+	// Config, import and model check read what the user wrote into the model, with diagnostics.
+	"internal/config":  {"internal/diag"},
+	"internal/openapi": {"proto/tollgate/v1", "internal/diag"},
+	"internal/check":   {"proto/tollgate/v1", "internal/diag", "internal/pathtemplate"},
+	// The IR is built from the model alone.
+	"internal/ir": leaves,
+	// The source runs the chain up to the IR: files → config and model → check → IR.
+	"internal/source": append(slices.Clone(leaves), "internal/config", "internal/openapi", "internal/check", "internal/ir"),
+	// Consumers read the IR and leaves; the translator never an ext service or the limiter.
+	"xds/translate":  append(slices.Clone(leaves), "internal/ir"),
+	"extproc/lambda": append(slices.Clone(leaves), "internal/ir"),
+	"ratelimit":      append(slices.Clone(leaves), "internal/ir"),
+	"extproc/authz":  append(slices.Clone(leaves), "internal/ir", "ratelimit"),
+	// The xDS server serves what the translator made; Envoy's bootstrap and supervision know only the names.
+	"xds/server":     append(slices.Clone(leaves), "xds/translate"),
+	"envoy":          {"internal/names"},
+	"internal/admin": nil,
+	// Only cmd wires the layers together.
+	"cmd/tollgate": {"*"},
+	// Programs and tests that drive a built gateway from outside.
+	"e2e":                       {"envoy", "internal/names"},
+	"e2e/lambdafunctions/...":   nil,
+	"examples/petstore/backend": nil,
+	"tools/bench/dataplane":     {"envoy", "internal/names"},
+	"internal/importrules":      nil,
+}
+
+func TestImportRules(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", module+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg := strings.TrimPrefix(fields[0], module+"/")
+		rule, ok := ruleFor(pkg)
+		if !ok {
+			t.Errorf("%s has no import rule: add it to allowed with the layers it may import", pkg)
+			continue
+		}
+		for _, imp := range fields[1:] {
+			own, isOurs := strings.CutPrefix(imp, module+"/")
+			if !isOurs || slices.Contains(rule, "*") || slices.Contains(rule, own) {
+				continue
+			}
+			t.Errorf("%s imports %s, which its layer may not (see docs/architecture.md)", pkg, own)
+		}
+	}
+	for _, pkg := range consumers {
+		for _, other := range consumers {
+			if pkg != other && slices.Contains(allowed[pkg], other) && !(pkg == "extproc/authz" && other == "ratelimit") {
+				t.Errorf("the rules let consumer %s import consumer %s", pkg, other)
+			}
+		}
+	}
+}
+
+// ruleFor finds a package's rule, by its path or by a parent's path/... pattern.
+func ruleFor(pkg string) ([]string, bool) {
+	if rule, ok := allowed[pkg]; ok {
+		return rule, true
+	}
+	for dir := path.Dir(pkg); dir != "."; dir = path.Dir(dir) {
+		if rule, ok := allowed[dir+"/..."]; ok {
+			return rule, true
+		}
+	}
+	return nil, false
+}
