@@ -2,7 +2,6 @@ package ir
 
 import (
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,10 +11,9 @@ import (
 	"go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/tollgate-gw/tollgate/internal/golden"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden *.ir.yaml files from the current build")
 
 // goldenInput is a golden input: a model (a Gateway, as protojson writes it) and the settings it is built with.
 type goldenInput struct {
@@ -49,21 +47,11 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("build: %v", err)
 			}
-			got := MarshalYAML(t, snap)
-			out := strings.TrimSuffix(in, ".in.yaml") + ".ir.yaml"
-			if *update {
-				if err := os.WriteFile(out, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(out)
+			b, err := json.Marshal(snap)
 			if err != nil {
-				t.Fatalf("%v (run go test ./internal/ir -update to create it)", err)
+				t.Fatal(err)
 			}
-			if string(got) != string(want) {
-				t.Errorf("the snapshot of %s differs from %s (run go test ./internal/ir -update and review the diff)", in, out)
-			}
+			golden.Check(t, strings.TrimSuffix(in, ".in.yaml")+".ir.yaml", golden.YAML(t, b))
 		})
 	}
 }
@@ -92,22 +80,4 @@ func readGoldenInput(t *testing.T, in string) (*tollgatev1.Gateway, Settings) {
 		Lambda:    LambdaSettings{Endpoint: s.Lambda.Endpoint, Region: s.Lambda.Region, Functions: s.Lambda.Functions},
 		RateLimit: RateLimitSettings{FailClosed: s.RateLimit.FailClosed, Timeout: Duration(s.RateLimit.Timeout)},
 	}
-}
-
-// MarshalYAML writes a snapshot as its golden file does: its JSON form, as YAML for readable diffs.
-func MarshalYAML(t testing.TB, snap *Snapshot) []byte {
-	t.Helper()
-	b, err := json.Marshal(snap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var plain any
-	if err := json.Unmarshal(b, &plain); err != nil {
-		t.Fatal(err)
-	}
-	out, err := yaml.Marshal(plain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }

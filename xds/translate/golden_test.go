@@ -2,10 +2,8 @@ package translate
 
 import (
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -13,10 +11,9 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tollgate-gw/tollgate/internal/golden"
 	"github.com/tollgate-gw/tollgate/internal/ir"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/ from the current translation")
 
 // irGoldens are the translator's inputs: the IR golden files, the snapshots ir.Build makes of its golden models.
 // Starting from them keeps this layer's goldens still when the importer or the model changes, and moves them
@@ -34,12 +31,16 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var clusters []any
+			clusters := []json.RawMessage{}
 			for _, c := range out.Clusters {
-				clusters = append(clusters, toPlain(t, c))
+				clusters = append(clusters, protoJSON(t, c))
 			}
-			for file, v := range map[string]any{"listener.yaml": toPlain(t, lis), "routes.yaml": toPlain(t, out.Routes), "clusters.yaml": clusters} {
-				compareGolden(t, filepath.Join("testdata", name, file), v)
+			clusterList, err := json.Marshal(clusters)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for file, b := range map[string][]byte{"listener.yaml": protoJSON(t, lis), "routes.yaml": protoJSON(t, out.Routes), "clusters.yaml": clusterList} {
+				golden.Check(t, filepath.Join("testdata", name, file), golden.YAML(t, b))
 			}
 		})
 	}
@@ -52,30 +53,6 @@ func goldenInputs(t *testing.T) []string {
 		t.Fatalf("no golden inputs at %s: %v", irGoldens, err)
 	}
 	return inputs
-}
-
-func compareGolden(t *testing.T, file string, v any) {
-	t.Helper()
-	got, err := yaml.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(file, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run go test ./xds/translate -update to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("translation differs from %s (run go test ./xds/translate -update and review the diff):\n%s", file, firstDifference(string(want), string(got)))
-	}
 }
 
 // translateGolden reads an IR golden snapshot and translates it.
@@ -100,34 +77,12 @@ func translateGolden(t *testing.T, in string) *Output {
 	return Translate(snap)
 }
 
-// toPlain goes through JSON because protojson's output is deliberately unstable byte for byte; YAML of the
-// decoded value is stable and readable in a diff.
-func toPlain(t *testing.T, m proto.Message) any {
+// protoJSON is a message's JSON, for golden.YAML: protojson's own output is deliberately unstable byte for byte.
+func protoJSON(t *testing.T, m proto.Message) []byte {
 	t.Helper()
 	b, err := protojson.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
-func firstDifference(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return "line " + strconv.Itoa(i+1) + ":\n  want: " + wl + "\n  got:  " + gl
-		}
-	}
-	return ""
+	return b
 }
