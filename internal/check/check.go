@@ -21,13 +21,34 @@ func Gateway(gw *tollgatev1.Gateway) error {
 	return c.probs.Err()
 }
 
-type checker struct{ probs diag.Problems }
+type checker struct {
+	probs diag.Problems
+	// parsed caches path templates by path: a definition deployed as many APIs repeats every path.
+	parsed map[string]parsedPath
+}
+
+type parsedPath struct {
+	tpl pathtemplate.Template
+	err error
+}
+
+func (c *checker) parse(path string) (pathtemplate.Template, error) {
+	if p, ok := c.parsed[path]; ok {
+		return p.tpl, p.err
+	}
+	tpl, err := pathtemplate.Parse(path)
+	if c.parsed == nil {
+		c.parsed = map[string]parsedPath{}
+	}
+	c.parsed[path] = parsedPath{tpl, err}
+	return tpl, err
+}
 
 func (c *checker) api(api *tollgatev1.RestApi) {
 	file := api.GetSourceFile()
 	var templates []resourceTemplate
 	for _, res := range api.GetResources() {
-		tpl, err := pathtemplate.Parse(res.GetPath())
+		tpl, err := c.parse(res.GetPath())
 		if err != nil {
 			c.probs.Addf(file, diag.Pointer("paths", res.GetPath()), "%v", err)
 			continue
@@ -54,10 +75,10 @@ func (c *checker) tree(file string, resources []resourceTemplate) {
 	shapes := map[string]string{}
 	params := map[string]string{} // parent shape -> "{name}" or "{name+}" of the parameter child
 	for _, rt := range resources {
-		at := diag.Pointer("paths", rt.res.GetPath())
+		at := func() string { return diag.Pointer("paths", rt.res.GetPath()) }
 		shape := rt.tpl.Shape()
 		if other, dup := shapes[shape]; dup {
-			c.probs.Addf(file, at, "duplicate route: %s matches the same requests as %s", rt.res.GetPath(), other)
+			c.probs.Addf(file, at(), "duplicate route: %s matches the same requests as %s", rt.res.GetPath(), other)
 			continue
 		}
 		shapes[shape] = rt.res.GetPath()
@@ -69,7 +90,7 @@ func (c *checker) tree(file string, resources []resourceTemplate) {
 					name = "{" + seg.Text + "+}"
 				}
 				if prev, ok := params[parent]; ok && prev != name {
-					c.probs.Addf(file, at, "path parameter %s conflicts with sibling %s under %q: a resource can have only one parameter child", name, prev, parent+"/")
+					c.probs.Addf(file, at(), "path parameter %s conflicts with sibling %s under %q: a resource can have only one parameter child", name, prev, parent+"/")
 					break
 				}
 				params[parent] = name
@@ -121,13 +142,13 @@ func (c *checker) method(api *tollgatev1.RestApi, m *tollgatev1.Method) {
 // query string parameters are not yet.
 func (c *checker) requestParameters(file, at string, params map[string]string) {
 	for target := range params {
-		ptr := at + diag.Pointer("requestParameters", target)
+		ptr := func() string { return at + diag.Pointer("requestParameters", target) }
 		switch {
 		case strings.HasPrefix(target, "integration.request.path."), strings.HasPrefix(target, "integration.request.header."):
 		case strings.HasPrefix(target, "integration.request.querystring."):
-			c.probs.Addf(file, ptr, "mapping query string parameters is not supported yet: the client's query string is passed through as it is")
+			c.probs.Addf(file, ptr(), "mapping query string parameters is not supported yet: the client's query string is passed through as it is")
 		default:
-			c.probs.Addf(file, ptr, "invalid mapping target %q: want integration.request.{path|querystring|header}.NAME", target)
+			c.probs.Addf(file, ptr(), "invalid mapping target %q: want integration.request.{path|querystring|header}.NAME", target)
 		}
 	}
 }

@@ -35,7 +35,7 @@ type LambdaSettings struct {
 // stage does not define, a URI that is not one once expanded, a Lambda function Tollgate cannot reach) and the
 // integration settings it cannot turn into a route, each against the definition file, all at once.
 func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
-	b := &builder{gw: gw, settings: settings}
+	b := &builder{gw: gw, settings: settings, parsed: map[string]pathtemplate.Template{}}
 	snap := &Snapshot{Domain: settings.Domain, Grants: grants(gw), RateLimit: settings.RateLimit}
 	for _, k := range gw.GetApiKeys() {
 		snap.APIKeys = append(snap.APIKeys, APIKey{ID: k.GetId(), Value: k.GetValue(), Enabled: k.GetEnabled()})
@@ -82,6 +82,8 @@ type builder struct {
 	gw       *tollgatev1.Gateway
 	settings Settings
 	probs    diag.Problems
+	// parsed caches path templates by path: a definition deployed as many APIs repeats every path.
+	parsed map[string]pathtemplate.Template
 }
 
 type stageContext struct {
@@ -92,8 +94,9 @@ type stageContext struct {
 func (s stageContext) file() string { return s.api.GetSourceFile() }
 
 type parsedResource struct {
-	res *tollgatev1.Resource
-	tpl pathtemplate.Template
+	res    *tollgatev1.Resource
+	tpl    pathtemplate.Template
+	params []string // tpl.Params(), shared by the resource's routes
 	// shadows is true when a resource later in match order could match this one's paths; then a method this
 	// resource lacks must answer 403 here instead of falling through to the later resource.
 	shadows bool
@@ -104,12 +107,16 @@ type parsedResource struct {
 func (b *builder) sortedResources(api *tollgatev1.RestApi) []parsedResource {
 	var out []parsedResource
 	for _, res := range api.GetResources() {
-		tpl, err := pathtemplate.Parse(res.GetPath())
-		if err != nil {
-			b.probs.Addf(api.GetSourceFile(), diag.Pointer("paths", res.GetPath()), "%v", err)
-			continue
+		tpl, ok := b.parsed[res.GetPath()]
+		if !ok {
+			var err error
+			if tpl, err = pathtemplate.Parse(res.GetPath()); err != nil {
+				b.probs.Addf(api.GetSourceFile(), diag.Pointer("paths", res.GetPath()), "%v", err)
+				continue
+			}
+			b.parsed[res.GetPath()] = tpl
 		}
-		out = append(out, parsedResource{res: res, tpl: tpl})
+		out = append(out, parsedResource{res: res, tpl: tpl, params: tpl.Params()})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return pathtemplate.Less(out[i].tpl, out[j].tpl) })
 	for i := range out {
@@ -138,7 +145,7 @@ func (b *builder) stageRoutes(s stageContext, resources []parsedResource) []*Rou
 		}
 		if !hasAny && pr.shadows {
 			method := Method{APIID: s.api.GetId(), Stage: s.stage.GetStageName(), Resource: pr.res.GetPath(), HTTPMethod: "*"}
-			routes = append(routes, &Route{Name: routeName(method), Method: method, PathRegex: regex, PathParams: pr.tpl.Params(),
+			routes = append(routes, &Route{Name: routeName(method), Method: method, PathRegex: regex, PathParams: pr.params,
 				GatewayResponse: gatewayresponse.MissingAuthenticationToken})
 		}
 	}
@@ -162,7 +169,7 @@ func routeName(m Method) string { return m.APIID + "/" + m.Stage + "/" + m.HTTPM
 
 func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.Method, regex string) *Route {
 	method := Method{APIID: s.api.GetId(), Stage: s.stage.GetStageName(), Resource: pr.res.GetPath(), HTTPMethod: m.GetHttpMethod()}
-	r := &Route{Name: routeName(method), Method: method, OperationID: m.GetOperationId(), PathRegex: regex, PathParams: pr.tpl.Params(),
+	r := &Route{Name: routeName(method), Method: method, OperationID: m.GetOperationId(), PathRegex: regex, PathParams: pr.params,
 		APIKeyRequired: m.GetApiKeyRequired()}
 	integ := m.GetIntegration()
 	n := len(b.probs)
@@ -183,13 +190,14 @@ func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.M
 
 // limits gathers what can throttle or count the method's requests; nil when nothing can.
 func (b *builder) limits(s stageContext, m Method, keyRequired bool) *Limits {
-	l := &Limits{Account: throttle(b.gw.GetAccountThrottle())}
-	settings := s.stage.GetMethodSettings()
-	if th := stageThrottle(settings[m.MethodKey()]); th != nil {
-		l.Stage = th
-	} else {
-		// The stage default applies to each method on its own, as API Gateway's default method throttling does.
-		l.Stage = stageThrottle(settings["*/*"])
+	var l Limits
+	l.Account = throttle(b.gw.GetAccountThrottle())
+	if settings := s.stage.GetMethodSettings(); len(settings) > 0 {
+		if l.Stage = stageThrottle(settings[m.MethodKey()]); l.Stage == nil {
+			// The stage default applies to each method on its own, as API Gateway's default method throttling
+			// does.
+			l.Stage = stageThrottle(settings["*/*"])
+		}
 	}
 	if keyRequired {
 		for _, p := range b.gw.GetUsagePlans() {
@@ -213,7 +221,7 @@ func (b *builder) limits(s stageContext, m Method, keyRequired bool) *Limits {
 	if l.Account == nil && l.Stage == nil && l.Plans == nil {
 		return nil
 	}
-	return l
+	return &l
 }
 
 // stageThrottle is a methodSettings entry's throttle. An entry without throttle fields (metricsEnabled only, say)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,8 +27,6 @@ func timeout(integ *tollgatev1.Integration) Duration {
 	}
 	return Duration(DefaultTimeout)
 }
-
-var uriPlaceholder = regexp.MustCompile(`\{([A-Za-z0-9_.\-]+)\}`)
 
 // httpProxy resolves an HTTP_PROXY integration for one stage: the backend, the path with its placeholders filled
 // from the request's path parameters, and the header mappings.
@@ -89,39 +88,64 @@ func parseBackendURI(uri string) (Backend, string, error) {
 // backendPath splits the backend path into literal text and the path parameter captures that requestParameters
 // map onto its {placeholders}.
 func (b *builder) backendPath(s stageContext, at, path string, pr parsedResource, params map[string]string) []PathPart {
-	captures := map[string]int{}
-	for i, name := range pr.tpl.Params() {
-		captures[name] = i + 1
-	}
 	var parts []PathPart
-	last := 0
-	for _, loc := range uriPlaceholder.FindAllStringSubmatchIndex(path, -1) {
-		if loc[0] > last {
-			parts = append(parts, PathPart{Literal: path[last:loc[0]]})
-		}
-		last = loc[1]
-		ph, name := path[loc[0]:loc[1]], path[loc[2]:loc[3]]
-		key := "integration.request.path." + name
-		source, ok := params[key]
+	literal := 0 // start of the text not yet in parts
+	for i := 0; i < len(path); i++ {
+		name, ok := placeholderAt(path, i)
 		if !ok {
-			b.probs.Addf(s.file(), at+"/uri", "uri placeholder %s has no mapping: add requestParameters %q: \"method.request.path.%s\"", ph, key, name)
 			continue
 		}
-		param, isPath := strings.CutPrefix(source, "method.request.path.")
-		capture, known := captures[param]
-		switch {
-		case !isPath:
-			b.probs.Addf(s.file(), at+diag.Pointer("requestParameters", key), "filling a uri path placeholder from %q is not supported yet: only method.request.path.* can fill one", source)
-		case !known:
-			b.probs.Addf(s.file(), at+diag.Pointer("requestParameters", key), "%q names no path parameter of resource %s", source, pr.res.GetPath())
-		default:
+		if i > literal {
+			parts = append(parts, PathPart{Literal: path[literal:i]})
+		}
+		literal = i + len(name) + 2
+		if capture, ok := b.placeholderCapture(s, at, name, pr, params); ok {
 			parts = append(parts, PathPart{Capture: capture})
 		}
+		i = literal - 1
 	}
-	if last < len(path) {
-		parts = append(parts, PathPart{Literal: path[last:]})
+	if literal < len(path) {
+		parts = append(parts, PathPart{Literal: path[literal:]})
 	}
 	return parts
+}
+
+// placeholderAt reads a URI placeholder, {name} with a name of [A-Za-z0-9_.-], starting at path[i].
+func placeholderAt(path string, i int) (string, bool) {
+	if path[i] != '{' {
+		return "", false
+	}
+	end := strings.IndexByte(path[i+1:], '}')
+	if end <= 0 {
+		return "", false
+	}
+	name := path[i+1 : i+1+end]
+	for _, c := range []byte(name) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-') {
+			return "", false
+		}
+	}
+	return name, true
+}
+
+// placeholderCapture is the capture of the path parameter that requestParameters map onto a placeholder.
+func (b *builder) placeholderCapture(s stageContext, at, name string, pr parsedResource, params map[string]string) (int, bool) {
+	key := "integration.request.path." + name
+	source, ok := params[key]
+	if !ok {
+		b.probs.Addf(s.file(), at+"/uri", "uri placeholder {%s} has no mapping: add requestParameters %q: \"method.request.path.%s\"", name, key, name)
+		return 0, false
+	}
+	param, isPath := strings.CutPrefix(source, "method.request.path.")
+	switch i := slices.Index(pr.params, param); {
+	case !isPath:
+		b.probs.Addf(s.file(), at+diag.Pointer("requestParameters", key), "filling a uri path placeholder from %q is not supported yet: only method.request.path.* can fill one", source)
+	case i < 0:
+		b.probs.Addf(s.file(), at+diag.Pointer("requestParameters", key), "%q names no path parameter of resource %s", source, pr.res.GetPath())
+	default:
+		return i + 1, true
+	}
+	return 0, false
 }
 
 // headerMappings resolves integration.request.header.* mappings; the model check has rejected every other target.
