@@ -75,9 +75,13 @@ bench: build tools
 	go test -run '^$$' -bench . -benchmem ./xds/... ./internal/source ./extproc/lambda/lambdaproxy ./ratelimit
 	TOLLGATE_ENVOY=$(ENVOY) TOLLGATE_RIE=$(RIE) go run ./tools/bench/dataplane
 
-## fuzz: a short run of every fuzz target
+## fuzz: a short run of every fuzz target (FUZZTIME each)
+FUZZTIME ?= 30s
+FUZZ_TARGETS := ./internal/openapi:FuzzImport ./internal/config:FuzzParse \
+	./extproc/lambda/lambdaproxy:FuzzDecodeV1 ./extproc/lambda/lambdaproxy:FuzzDecodeV2 \
+	./extproc/lambda/lambdaproxy:FuzzBuild ./extproc/lambda/lambdaproxy:FuzzUnquote
 fuzz:
-	go test ./internal/openapi -run '^$$' -fuzz FuzzImport -fuzztime 60s
+	@for t in $(FUZZ_TARGETS); do go test $${t%%:*} -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZTIME) || exit 1; done
 
 clean:
 	rm -rf bin
