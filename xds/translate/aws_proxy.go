@@ -7,6 +7,7 @@ import (
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	sigv4 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/aws_request_signing/v3"
+	buffer "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/buffer/v3"
 	extproc "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_proc/v3"
 	upstreamcodec "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/upstream_codec/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
@@ -157,4 +158,40 @@ func extProcFilter(cluster string) *hcm.HttpFilter {
 			}},
 		})},
 	}
+}
+
+// bodyLimitFilter enforces API Gateway's 10 MB request payload limit where a route switches it on: the routes
+// that buffer bodies anyway (Lambda proxies) and the path-form routes that may reroute to them. Elsewhere Envoy
+// streams bodies to the backend untouched. Larger requests get a 413, which localReplies turns into API Gateway's
+// answer.
+func bodyLimitFilter() *hcm.HttpFilter { return bufferFilter(names.BodyLimitFilter, MaxRequestBody) }
+
+// bodyLimitOn switches the limit on for a route.
+var bodyLimitOn = bufferOn(MaxRequestBody)
+
+// invokeLengthFilter buffers the Invoke call's body after ext_proc has made it, so that Envoy sends it with a
+// content-length: a bodiless client request gets its event from ext_proc, and Envoy would send that chunked.
+func invokeLengthFilter() *hcm.HttpFilter {
+	return bufferFilter(names.InvokeLengthFilter, maxInvokeBody)
+}
+
+// maxInvokeBody bounds the Invoke call's body: a 10 MB binary body base64-encoded, with the rest of the event
+// around it. (Lambda itself takes at most 6 MB.)
+const maxInvokeBody = 16 << 20
+
+var invokeLengthOn = bufferOn(maxInvokeBody)
+
+// bufferFilter is a buffer filter of the listener, off unless a route switches it on with bufferOn.
+func bufferFilter(name string, limit uint32) *hcm.HttpFilter {
+	return &hcm.HttpFilter{
+		Name:       name,
+		Disabled:   true,
+		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&buffer.Buffer{MaxRequestBytes: wrapperspb.UInt32(limit)})},
+	}
+}
+
+func bufferOn(limit uint32) *anypb.Any {
+	return mustAny(&route.FilterConfig{Config: mustAny(&buffer.BufferPerRoute{
+		Override: &buffer.BufferPerRoute_Buffer{Buffer: &buffer.Buffer{MaxRequestBytes: wrapperspb.UInt32(limit)}},
+	})})
 }

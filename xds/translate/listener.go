@@ -8,12 +8,9 @@ import (
 	accesslog "github.com/envoyproxy/go-control-plane/envoy/config/accesslog/v3"
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	listener "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
-	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	celfilter "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/filters/cel/v3"
-	buffer "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/buffer/v3"
 	router "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
-	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
@@ -74,42 +71,6 @@ func (o *Output) chain() []*hcm.HttpFilter {
 		// Envoy's x-envoy-* response headers are not API Gateway's.
 		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&router.Router{SuppressEnvoyHeaders: true})},
 	})
-}
-
-// bodyLimitFilter enforces API Gateway's 10 MB request payload limit where a route switches it on: the routes
-// that buffer bodies anyway (Lambda proxies) and the path-form routes that may reroute to them. Elsewhere Envoy
-// streams bodies to the backend untouched. Larger requests get a 413, which localReplies turns into API Gateway's
-// answer.
-func bodyLimitFilter() *hcm.HttpFilter { return bufferFilter(names.BodyLimitFilter, MaxRequestBody) }
-
-// bodyLimitOn switches the limit on for a route.
-var bodyLimitOn = bufferOn(MaxRequestBody)
-
-// invokeLengthFilter buffers the Invoke call's body after ext_proc has made it, so that Envoy sends it with a
-// content-length: a bodiless client request gets its event from ext_proc, and Envoy would send that chunked.
-func invokeLengthFilter() *hcm.HttpFilter {
-	return bufferFilter(names.InvokeLengthFilter, maxInvokeBody)
-}
-
-// maxInvokeBody bounds the Invoke call's body: a 10 MB binary body base64-encoded, with the rest of the event
-// around it. (Lambda itself takes at most 6 MB.)
-const maxInvokeBody = 16 << 20
-
-var invokeLengthOn = bufferOn(maxInvokeBody)
-
-// bufferFilter is a buffer filter of the listener, off unless a route switches it on with bufferOn.
-func bufferFilter(name string, limit uint32) *hcm.HttpFilter {
-	return &hcm.HttpFilter{
-		Name:       name,
-		Disabled:   true,
-		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&buffer.Buffer{MaxRequestBytes: wrapperspb.UInt32(limit)})},
-	}
-}
-
-func bufferOn(limit uint32) *anypb.Any {
-	return mustAny(&route.FilterConfig{Config: mustAny(&buffer.BufferPerRoute{
-		Override: &buffer.BufferPerRoute_Buffer{Buffer: &buffer.Buffer{MaxRequestBytes: wrapperspb.UInt32(limit)}},
-	})})
 }
 
 // localReplies rewrites the replies Envoy makes up itself when a backend fails into API Gateway's responses.
