@@ -22,12 +22,12 @@ import (
 func init() {
 	register(names.ExtAuthzFilter, feature{
 		filter: func(*ir.Snapshot) *hcm.HttpFilter { return extAuthzFilter(names.XDSCluster) },
-		apply: func(_ *translator, r *route.Route, ir *ir.Route) bool {
-			if !ir.APIKeyRequired {
+		apply: func(r *route.Route, in *ir.Route) bool {
+			if !in.APIKeyRequired {
 				return false
 			}
 			switchOn(r, names.ExtAuthzFilter, checkSettings(map[string]string{
-				names.APIIDExtension: ir.APIID, names.StageExtension: ir.Stage, names.RouteExtension: ir.Name,
+				names.APIIDExtension: in.APIID, names.StageExtension: in.Stage, names.RouteExtension: in.Name,
 			}))
 			return true
 		},
@@ -38,13 +38,13 @@ func init() {
 		filter: func(snap *ir.Snapshot) *hcm.HttpFilter {
 			return limitsCheckFilter(names.XDSCluster, snap.RateLimit.FailClosed)
 		},
-		apply: func(_ *translator, r *route.Route, ir *ir.Route) bool {
+		apply: func(r *route.Route, in *ir.Route) bool {
 			// A MOCK: Envoy answers it without a route action, so rate limits cannot apply, but the check runs
 			// before the answer and decides its limits.
-			if ir.Limits == nil || ir.APIKeyRequired || r.GetRoute() != nil {
+			if in.Limits == nil || in.APIKeyRequired || r.GetRoute() != nil {
 				return false
 			}
-			switchOn(r, names.LimitsCheckFilter, checkSettings(map[string]string{names.RouteExtension: ir.Name}))
+			switchOn(r, names.LimitsCheckFilter, checkSettings(map[string]string{names.RouteExtension: in.Name}))
 			return true
 		},
 		idle:      extAuthzIdle,

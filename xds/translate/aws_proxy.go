@@ -41,8 +41,8 @@ var lambdaProcessing = &extproc.ProcessingMode{
 func init() {
 	register(names.ExtProcFilter, feature{
 		filter: func(*ir.Snapshot) *hcm.HttpFilter { return extProcFilter(names.XDSCluster) },
-		apply: func(_ *translator, r *route.Route, ir *ir.Route) bool {
-			if ir.Lambda == nil {
+		apply: func(r *route.Route, in *ir.Route) bool {
+			if in.Lambda == nil {
 				return false
 			}
 			switchOn(r, names.ExtProcFilter, mustAny(&route.FilterConfig{Config: mustAny(&extproc.ExtProcPerRoute{
@@ -72,9 +72,9 @@ func init() {
 }
 
 // lambdaSwitchesOn switches a filter on for the Lambda proxy routes.
-func lambdaSwitchesOn(filter string, setting *anypb.Any) func(*translator, *route.Route, *ir.Route) bool {
-	return func(_ *translator, r *route.Route, ir *ir.Route) bool {
-		if ir.Lambda == nil {
+func lambdaSwitchesOn(filter string, setting *anypb.Any) func(*route.Route, *ir.Route) bool {
+	return func(r *route.Route, in *ir.Route) bool {
+		if in.Lambda == nil {
 			return false
 		}
 		switchOn(r, filter, setting)

@@ -23,9 +23,9 @@ func init() {
 		filter: func(snap *ir.Snapshot) *hcm.HttpFilter {
 			return rateLimitFilter(names.XDSCluster, snap.RateLimit.FailClosed)
 		},
-		apply: func(_ *translator, r *route.Route, ir *ir.Route) bool {
+		apply: func(r *route.Route, in *ir.Route) bool {
 			action := r.GetRoute()
-			if ir.Limits == nil || ir.APIKeyRequired || action == nil {
+			if in.Limits == nil || in.APIKeyRequired || action == nil {
 				return false
 			}
 			action.RateLimits = rateLimits(r.GetName())

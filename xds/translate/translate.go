@@ -44,7 +44,7 @@ type feature struct {
 	// filter is the listener's filter; filters that routes switch on are Disabled in it.
 	filter func(*ir.Snapshot) *hcm.HttpFilter
 	// apply adds to a route what the filter needs there and reports whether the route uses the filter.
-	apply func(t *translator, r *route.Route, ir *ir.Route) bool
+	apply func(r *route.Route, in *ir.Route) bool
 	// always keeps the filter in the chain whether a route uses it or not.
 	always bool
 	// idle, when set, is the per-route setting that keeps the filter from running on the routes of a virtual host
@@ -147,7 +147,7 @@ func (t *translator) route(r *ir.Route) *route.Route {
 		t.lambda(out, r)
 	}
 	for _, name := range filterOrder {
-		if apply := features[name].apply; apply != nil && apply(t, out, r) {
+		if apply := features[name].apply; apply != nil && apply(out, r) {
 			t.used[name] = true
 		}
 	}
