@@ -50,7 +50,7 @@ func (e *lambdaExchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.
 	case *extprocv3.ProcessingRequest_RequestHeaders:
 		e.request = r.RequestHeaders.GetHeaders()
 		e.sourceIP = sourceIP(req)
-		e.apiKeyID = req.GetMetadataContext().GetFilterMetadata()[names.ExtAuthzFilter].GetFields()["apiKeyId"].GetStringValue()
+		e.apiKeyID = req.GetMetadataContext().GetFilterMetadata()[names.ExtAuthzFilter].GetFields()[names.APIKeyIDField].GetStringValue()
 		if !r.RequestHeaders.GetEndOfStream() {
 			return nil, nil // answered with the body, which Envoy sends without waiting
 		}
@@ -190,7 +190,7 @@ func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
 		case "accept":
 			e.accept = v
 			in.Headers = append(in.Headers, [2]string{"Accept", v})
-		case "x-api-key":
+		case names.APIKeyHeader:
 			if e.apiKeyID != "" {
 				in.APIKey, in.APIKeyID = v, e.apiKeyID // identity.apiKey and apiKeyId, as AWS reports a used key
 			}
