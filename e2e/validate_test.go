@@ -97,6 +97,16 @@ func TestValidate(t *testing.T) {
 			},
 		},
 		{
+			// The config checks the definition it names, and so does the definition's own check: once each.
+			name:     "a definition named by the config and on its own",
+			files:    []string{dir + "config-bad-def.yaml", dir + "bad-type.yaml"},
+			wantExit: 1,
+			wantStderr: []string{
+				dir + `bad-type.yaml: /paths/~1pets/get/x-amazon-apigateway-integration/type: unknown value "bogus"`,
+				"tollgate: 2 files are invalid",
+			},
+		},
+		{
 			name:       "valid and invalid files together",
 			files:      []string{dir + "tollgate.yaml", dir + "bad-stage.yaml", dir + "bad-type.yaml"},
 			wantExit:   1,

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
@@ -19,6 +20,20 @@ func validateCommand() *cobra.Command {
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
 			failed := 0
+			// A definition named both by a config and on its own is checked twice: each problem and warning is
+			// printed once.
+			printed := map[string]bool{}
+			once := func(p diag.Problem, warning bool) {
+				key := fmt.Sprint(filepath.Clean(p.File), "\x00", p.Pointer, "\x00", p.Reason, warning)
+				if printed[key] {
+					return
+				}
+				printed[key] = true
+				if warning {
+					p.Reason = "warning: " + p.Reason
+				}
+				fmt.Fprintln(cmd.ErrOrStderr(), p.String())
+			}
 			for _, f := range files {
 				var warnings diag.Problems
 				var err error
@@ -30,13 +45,21 @@ func validateCommand() *cobra.Command {
 						warnings = l.Warnings
 					}
 				}
+				var probs diag.Problems
+				switch {
+				case errors.As(err, &probs):
+					for _, p := range probs {
+						once(p, false)
+					}
+				case err != nil:
+					fmt.Fprintln(cmd.ErrOrStderr(), err)
+				}
 				if err != nil {
 					failed++
-					fmt.Fprintln(cmd.ErrOrStderr(), err)
 					continue
 				}
 				for _, w := range warnings {
-					fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s: warning: %s\n", w.File, w.Pointer, w.Reason)
+					once(w, true)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", f)
 			}
