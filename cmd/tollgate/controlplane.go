@@ -135,7 +135,7 @@ func rateLimitStore(cfg *config.Config, log *slog.Logger) (ratelimit.Store, erro
 // logWarnings logs what a load accepted without serving, once per load.
 func (c *ControlPlane) logWarnings(l *source.Loaded) {
 	for _, w := range l.Warnings {
-		c.log.Warn("definition", "file", w.File, "pointer", w.Pointer, "reason", w.Reason)
+		c.log.Warn("loaded with a warning", "file", w.File, "pointer", w.Pointer, "reason", w.Reason)
 	}
 }
 
