@@ -180,6 +180,9 @@ func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.M
 		r.Mock, r.GatewayResponse = b.mock(s, integ)
 	case tollgatev1.IntegrationType_INTEGRATION_TYPE_AWS_PROXY:
 		r.Lambda = b.lambda(s, integ)
+	default:
+		// The model check refuses these; a route Envoy cannot serve must never come out of a build.
+		b.probs.Addf(s.file(), m.GetSourcePointer(), "method has no integration Tollgate serves (run the model check first)")
 	}
 	if len(b.probs) > n {
 		return nil
