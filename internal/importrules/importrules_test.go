@@ -41,11 +41,13 @@ var allowed = map[string][]string{
 	// Config, import and model check read what the user wrote into the model, with diagnostics.
 	"internal/config":  {"internal/diag"},
 	"internal/openapi": {"proto/tollgate/v1", "internal/diag"},
-	"internal/check":   {"proto/tollgate/v1", "internal/diag", "internal/pathtemplate"},
+	// Templates (Terraform's templatefile, CloudFormation and SAM) into the definition the importer reads.
+	"internal/template": {"internal/diag"},
+	"internal/check":    {"proto/tollgate/v1", "internal/diag", "internal/pathtemplate"},
 	// The IR is built from the model alone.
 	"internal/ir": leaves,
 	// The source runs the chain up to the IR: files → config and model → check → IR.
-	"internal/source": append(slices.Clone(leaves), "internal/config", "internal/openapi", "internal/check", "internal/ir"),
+	"internal/source": append(slices.Clone(leaves), "internal/config", "internal/template", "internal/openapi", "internal/check", "internal/ir"),
 	// Consumers read the IR and leaves; the translator never an ext service or the limiter.
 	"xds/translate":  append(slices.Clone(leaves), "internal/ir"),
 	"extproc/lambda": append(slices.Clone(leaves), "internal/ir"),
