@@ -31,6 +31,8 @@ type Config struct {
 	EnvoyAdmin string // the supervised Envoy's admin listener
 	Domain     string // invocation hosts are {apiId}.{domain}
 	Lambda     Lambda
+	// AWS gives the pseudo parameters of templates (AWS::Region and the others), all defaulted.
+	AWS        AWS
 	APIKeys    []APIKey
 	UsagePlans []UsagePlan
 	// AccountThrottle limits every API together; nil means no account-level limit.
@@ -61,6 +63,7 @@ type document struct {
 	} `yaml:"rateLimit"`
 	APIs            []API       `yaml:"apis"`
 	Lambda          Lambda      `yaml:"lambda"`
+	AWS             AWS         `yaml:"aws"`
 	APIKeys         []APIKey    `yaml:"apiKeys"`
 	UsagePlans      []UsagePlan `yaml:"usagePlans"`
 	AccountThrottle *Throttle   `yaml:"accountThrottle"`
@@ -79,11 +82,34 @@ type Lambda struct {
 	Functions map[string]string `yaml:"functions"` // function name -> full invoke URL
 }
 
+// AWS is the account a template is deployed to, as CloudFormation's pseudo parameters name it: AWS::Region,
+// AWS::AccountId, AWS::Partition and AWS::StackName.
+type AWS struct {
+	Region    string `yaml:"region"`    // default lambda.region, else us-east-1
+	AccountID string `yaml:"accountId"` // default 123456789012
+	Partition string `yaml:"partition"` // default aws
+	StackName string `yaml:"stackName"` // default each API's id
+}
+
+// StackNameFor is AWS::StackName for the API with the given id.
+func (a AWS) StackNameFor(apiID string) string {
+	if a.StackName != "" {
+		return a.StackName
+	}
+	return apiID
+}
+
 // API is one entry of apis: an API id, its definition file and its stages.
 type API struct {
-	ID         string  `yaml:"id"`
-	Definition string  `yaml:"definition"`
-	Stages     []Stage `yaml:"stages"`
+	ID         string `yaml:"id"`
+	Definition string `yaml:"definition"`
+	// Parameters fill the definition's ${name} placeholders (Terraform's templatefile) and answer a template's
+	// Ref, Fn::GetAtt (as "Resource.Attribute") and Fn::If conditions (true or false).
+	Parameters map[string]string `yaml:"parameters"`
+	// Resource is the logical id of the API resource when the definition is a CloudFormation or SAM template
+	// declaring several.
+	Resource string  `yaml:"resource"`
+	Stages   []Stage `yaml:"stages"`
 }
 
 // DefinitionPath resolves the definition relative to the config file, as the config contract promises.
@@ -173,6 +199,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		EnvoyAdmin:      v.GetString("envoyAdmin"),
 		Domain:          strings.ToLower(v.GetString("domain")),
 		Lambda:          doc.Lambda,
+		AWS:             doc.AWS,
 		APIKeys:         doc.APIKeys,
 		UsagePlans:      doc.UsagePlans,
 		AccountThrottle: doc.AccountThrottle,
@@ -191,6 +218,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	}
 	c.validateRateLimit(&probs, v.GetString("rateLimit.timeout"))
 	c.validateLambda(&probs)
+	c.validateAWS(&probs)
 	c.validateAPIs(&probs)
 	c.validateUsagePlans(&probs)
 	if err := probs.Err(); err != nil {
@@ -211,7 +239,15 @@ func (c *Config) validateAPIs(probs *diag.Problems) {
 			seen[api.ID] = i
 		}
 		if api.Definition == "" {
-			probs.Addf(c.File, at("definition"), "missing definition: the path of an OpenAPI 3 or Swagger 2 file")
+			probs.Addf(c.File, at("definition"), "missing definition: the path of an OpenAPI 3 or Swagger 2 file, or of a CloudFormation or SAM template")
+		}
+		if api.Resource != "" && !logicalIDPattern.MatchString(api.Resource) {
+			probs.Addf(c.File, at("resource"), "invalid resource %q: want a template's logical id, letters and digits", api.Resource)
+		}
+		for name := range api.Parameters {
+			if name == "" {
+				probs.Addf(c.File, at("parameters", name), "a parameter needs a name")
+			}
 		}
 		if len(api.Stages) == 0 {
 			probs.Addf(c.File, at("stages"), "API %q has no stages: deploy it to at least one", api.ID)
@@ -260,10 +296,14 @@ const DefaultLambdaRegion = "us-east-1"
 var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
 
 func (c *Config) validateLambda(probs *diag.Problems) {
-	if c.Lambda.Region == "" {
+	inherited := c.Lambda.Region == "" && c.AWS.Region != ""
+	switch {
+	case inherited:
+		c.Lambda.Region = c.AWS.Region // reported at /aws/region if invalid
+	case c.Lambda.Region == "":
 		c.Lambda.Region = DefaultLambdaRegion
 	}
-	if !regionPattern.MatchString(c.Lambda.Region) {
+	if !inherited && !regionPattern.MatchString(c.Lambda.Region) {
 		probs.Addf(c.File, "/lambda/region", "invalid region %q: want an AWS region such as us-east-1", c.Lambda.Region)
 	}
 	if c.Lambda.Endpoint != "" {
@@ -275,6 +315,42 @@ func (c *Config) validateLambda(probs *diag.Problems) {
 		if err := checkHTTPURL(u); err != nil {
 			probs.Addf(c.File, diag.Pointer("lambda", "functions", name), "%v", err)
 		}
+	}
+}
+
+// Defaults of the aws section.
+const (
+	DefaultAccountID = "123456789012"
+	DefaultPartition = "aws"
+)
+
+var (
+	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
+	partitionPattern = regexp.MustCompile(`^aws(-[a-z]+)*$`)
+	stackNamePattern = regexp.MustCompile(`^[A-Za-z][-A-Za-z0-9]{0,127}$`)
+	logicalIDPattern = regexp.MustCompile(`^[A-Za-z0-9]{1,255}$`)
+)
+
+// validateAWS defaults and checks the pseudo parameters; it runs after validateLambda, whose region is the
+// default of aws.region.
+func (c *Config) validateAWS(probs *diag.Problems) {
+	if c.AWS.Region == "" {
+		c.AWS.Region = c.Lambda.Region
+	} else if !regionPattern.MatchString(c.AWS.Region) {
+		probs.Addf(c.File, "/aws/region", "invalid region %q: want an AWS region such as us-east-1", c.AWS.Region)
+	}
+	if c.AWS.AccountID == "" {
+		c.AWS.AccountID = DefaultAccountID
+	} else if !accountIDPattern.MatchString(c.AWS.AccountID) {
+		probs.Addf(c.File, "/aws/accountId", "invalid account id %q: want 12 digits", c.AWS.AccountID)
+	}
+	if c.AWS.Partition == "" {
+		c.AWS.Partition = DefaultPartition
+	} else if !partitionPattern.MatchString(c.AWS.Partition) {
+		probs.Addf(c.File, "/aws/partition", "invalid partition %q: want aws, aws-cn or aws-us-gov", c.AWS.Partition)
+	}
+	if c.AWS.StackName != "" && !stackNamePattern.MatchString(c.AWS.StackName) {
+		probs.Addf(c.File, "/aws/stackName", "invalid stack name %q: want a letter, then letters, digits and hyphens (at most 128)", c.AWS.StackName)
 	}
 }
 

@@ -92,6 +92,14 @@ func TestParseProblems(t *testing.T) {
 		{"bad redis scheme", "redis: 'http://127.0.0.1:6379'", []string{"/redis: invalid Redis URL \"http://127.0.0.1:6379\": want redis://host:port/db, or redis+cluster://host:port"}},
 		{"redis without host", "redis: 'redis+cluster://'", []string{"/redis: invalid Redis URL"}},
 		{"bad failure mode", "rateLimit: {failureMode: maybe}", []string{"/rateLimit/failureMode: invalid failure mode \"maybe\""}},
+		{"bad resource", "apis: [{id: a, definition: t.yaml, resource: 'My-Api', stages: [{stageName: p}]}]", []string{"/apis/0/resource: invalid resource \"My-Api\": want a template's logical id, letters and digits"}},
+		{"parameters not a mapping", "apis: [{id: a, definition: t.yaml, parameters: [x], stages: [{stageName: p}]}]", []string{"t.yaml: cannot parse"}},
+		{"bad aws region", "aws: {region: Mars}", []string{"/aws/region: invalid region \"Mars\""}},
+		{"bad account id", "aws: {accountId: '123'}", []string{"/aws/accountId: invalid account id \"123\": want 12 digits"}},
+		{"bad partition", "aws: {partition: azure}", []string{"/aws/partition: invalid partition \"azure\""}},
+		{"bad stack name", "aws: {stackName: 1stack}", []string{"/aws/stackName: invalid stack name \"1stack\""}},
+		{"misspelt aws key", "aws: {acountId: '123456789012'}", []string{"/aws/acountId: unknown key \"acountId\" (did you mean \"accountId\"?)"}},
+		{"misspelt api key", "apis: [{id: a, definition: t.yaml, paramaters: {x: y}, stages: [{stageName: p}]}]", []string{"/apis/0/paramaters: unknown key \"paramaters\" (did you mean \"parameters\"?)"}},
 		{"several at once", "listen: x\napis: [{id: A, definition: a.yaml, stages: [{stageName: '!'}]}]", []string{"/listen:", "/apis/0/id:", "/apis/0/stages/0/stageName:"}},
 	}
 	for _, tt := range tests {
@@ -247,6 +255,52 @@ apis:
 	}
 	if c.APIs[0].Stages[0].Variables["Listen"] != "x" || c.Lambda.Functions["lisen"] == "" || len(c.Warnings) != 0 {
 		t.Errorf("config = %+v", c)
+	}
+}
+
+// A template's parameters keep their case (a Ref names them as written), whatever YAML type each value is, and the
+// pseudo parameters default as documented.
+func TestParseTemplateKeys(t *testing.T) {
+	c, err := Parse("t.yaml", []byte(`
+aws: {accountId: "210987654321", stackName: shop}
+lambda: {region: eu-west-1}
+apis:
+  - id: a
+    definition: template.yaml
+    resource: ShopApi
+    parameters: {Env: prod, IsProd: true, Port: 8080, ItemsFunction.Arn: "arn:aws:lambda:eu-west-1:210987654321:function:items"}
+    stages: [{stageName: p}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"Env": "prod", "IsProd": "true", "Port": "8080", "ItemsFunction.Arn": "arn:aws:lambda:eu-west-1:210987654321:function:items"}
+	if !reflect.DeepEqual(c.APIs[0].Parameters, want) || c.APIs[0].Resource != "ShopApi" {
+		t.Errorf("api = %+v", c.APIs[0])
+	}
+	if want := (AWS{Region: "eu-west-1", AccountID: "210987654321", Partition: "aws", StackName: "shop"}); c.AWS != want {
+		t.Errorf("aws = %+v, want %+v (the region from lambda.region)", c.AWS, want)
+	}
+	if c.AWS.StackNameFor("a") != "shop" {
+		t.Errorf("StackNameFor = %q", c.AWS.StackNameFor("a"))
+	}
+
+	c, err = Parse("t.yaml", []byte("aws: {region: ap-south-1}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (AWS{Region: "ap-south-1", AccountID: DefaultAccountID, Partition: DefaultPartition}); c.AWS != want || c.Lambda.Region != "ap-south-1" {
+		t.Errorf("aws = %+v, lambda.region = %q, want the defaults and lambda.region from aws.region", c.AWS, c.Lambda.Region)
+	}
+	if c.AWS.StackNameFor("a1") != "a1" {
+		t.Errorf("StackNameFor = %q, want the API id", c.AWS.StackNameFor("a1"))
+	}
+	c, err = Parse("t.yaml", []byte("{}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (AWS{Region: DefaultLambdaRegion, AccountID: DefaultAccountID, Partition: DefaultPartition}); c.AWS != want {
+		t.Errorf("aws = %+v, want %+v", c.AWS, want)
 	}
 }
 
