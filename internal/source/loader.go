@@ -5,10 +5,15 @@
 package source
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tollgate-gw/tollgate/internal/check"
@@ -17,6 +22,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/openapi"
 	"github.com/tollgate-gw/tollgate/internal/stagevars"
+	"github.com/tollgate-gw/tollgate/internal/template"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
@@ -27,26 +33,48 @@ type Loaded struct {
 	Gateway *tollgatev1.Gateway
 	// Snapshot is the model built for serving with the config's settings: what every consumer reads.
 	Snapshot *ir.Snapshot
-	// Files are the config file and every definition it names: a change to any of them is a reload.
+	// Files are the config file, every definition it names and the files those include: a change to any of them is
+	// a reload.
 	Files []string
 	// Warnings are what loaded but deserves a look (a setting that does nothing here, say), with file and pointer.
 	Warnings diag.Problems
 }
 
 // Loader loads configurations, remembering each definition it imported so that a reload re-imports only the
-// files that changed, and a definition deployed as many APIs is imported once.
+// definitions that changed, and a definition deployed as many APIs is imported once.
 type Loader struct {
-	imported map[string]importedDefinition // by path
+	// imported holds the definitions of the last load, by importKey: everything that changes the result.
+	imported map[importKey]importedDefinition
+}
+
+// importKey names one import: the definition's path, and a sum of its bytes, the template parameters and the
+// resource, plus the pseudo parameters when the definition reads them (else a definition deployed as many APIs,
+// each its own AWS::StackName, would be imported once per API).
+type importKey struct {
+	path   string
+	sum    [sha256.Size]byte
+	pseudo template.Pseudo
 }
 
 type importedDefinition struct {
-	sum      [sha256.Size]byte
-	api      *tollgatev1.RestApi // as imported: no id, no stages
-	warnings diag.Problems
+	usesPseudo bool // the entry under the key without pseudo parameters only says to look under the key with them
+	includes   []includedFile
+	api        *tollgatev1.RestApi // as imported: no id, no stages
+	warnings   diag.Problems       // where the user wrote them
+	unused     []string            // parameters nothing read
+	// located says where the user wrote each value of a template, or of a definition whose placeholders were
+	// filled: the model check's and the IR's problems are relocated with it. Nil when the definition was imported
+	// as written.
+	located *template.Result
+}
+
+type includedFile struct {
+	path string
+	sum  [sha256.Size]byte
 }
 
 // New returns a loader with nothing imported yet.
-func New() *Loader { return &Loader{imported: map[string]importedDefinition{}} }
+func New() *Loader { return &Loader{imported: map[importKey]importedDefinition{}} }
 
 // Load reads, checks and builds everything the config file names, without remembering anything.
 func Load(configFile string) (*Loaded, error) { return New().Load(configFile) }
@@ -80,6 +108,11 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 	}
 	l.Gateway.AccountThrottle = throttle(cfg.AccountThrottle)
 	var probs diag.Problems
+	imported := map[importKey]importedDefinition{}
+	defer func() { ld.imported = imported }() // what this load did not use is dropped
+	// located holds, by the source file a rendered API's model names until it is built, where the user wrote its
+	// values: the model check and the IR report against the definition the importer read.
+	located := map[string]*template.Result{}
 	for i, a := range cfg.APIs {
 		path := a.DefinitionPath(configFile)
 		l.Files = append(l.Files, path)
@@ -88,12 +121,28 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 			probs.Addf(configFile, diag.Pointer("apis", i, "definition"), "cannot read definition: %v", err)
 			continue
 		}
-		api, warnings, err := ld.importDefinition(path, data)
+		in := template.Input{File: path, Data: data, Parameters: a.Parameters, Resource: a.Resource, Pseudo: template.Pseudo{
+			Region: cfg.AWS.Region, AccountID: cfg.AWS.AccountID, Partition: cfg.AWS.Partition, StackName: cfg.AWS.StackNameFor(a.ID),
+		}}
+		def, err := ld.importDefinition(in, imported)
+		for _, inc := range def.includes {
+			if !slices.Contains(l.Files, inc.path) {
+				l.Files = append(l.Files, inc.path)
+			}
+		}
 		if err != nil {
 			probs = append(probs, asProblems(path, err)...)
 			continue
 		}
-		l.Warnings = append(l.Warnings, warnings...)
+		api := def.api
+		if def.located != nil {
+			api.SourceFile = fmt.Sprintf("%s#%d", path, i)
+			located[api.SourceFile] = def.located
+		}
+		l.Warnings = append(l.Warnings, def.warnings...)
+		for _, name := range def.unused {
+			l.Warnings.Addf(configFile, diag.Pointer("apis", i, "parameters", name), "parameter %s has no effect: nothing Tollgate serves of the definition reads it", name)
+		}
 		api.Id = a.ID
 		for _, st := range a.Stages {
 			stage := &tollgatev1.Stage{StageName: st.StageName, Variables: st.Variables}
@@ -111,8 +160,18 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 		return nil, err
 	}
 	l.Warnings = l.Warnings.Sorted() // a definition deployed as several APIs warns once
-	if l.Snapshot, err = build(l.Gateway, Settings(cfg)); err != nil {
-		return nil, err
+	l.Snapshot, err = build(l.Gateway, Settings(cfg))
+	if err != nil {
+		ps := asProblems(configFile, err)
+		for name, res := range located {
+			ps = res.Relocate(name, ps)
+		}
+		return nil, ps.Err()
+	}
+	for _, api := range l.Gateway.Apis {
+		if res, ok := located[api.SourceFile]; ok {
+			api.SourceFile = res.File
+		}
 	}
 	return l, nil
 }
@@ -144,33 +203,116 @@ func throttle(t *config.Throttle) *tollgatev1.ThrottleSettings {
 	return &tollgatev1.ThrottleSettings{RateLimit: t.RateLimit, BurstLimit: int32(t.BurstLimit)}
 }
 
-// importDefinition returns a fresh copy of the definition's model and its warnings, importing it only if its
-// bytes changed.
-func (ld *Loader) importDefinition(path string, data []byte) (*tollgatev1.RestApi, diag.Problems, error) {
-	sum := sha256.Sum256(data)
-	if prev, ok := ld.imported[path]; ok && prev.sum == sum {
-		return proto.Clone(prev.api).(*tollgatev1.RestApi), prev.warnings, nil
+// importDefinition returns the definition with a fresh copy of its model, importing it only if anything that
+// changes the result changed: its bytes, its parameters, its resource, the files it includes, and the pseudo
+// parameters if it reads them. What it imports or finds is remembered in imported. Its includes are set on error
+// too, so that fixing an included file is a reload.
+func (ld *Loader) importDefinition(in template.Input, imported map[importKey]importedDefinition) (importedDefinition, error) {
+	key := importKey{path: in.File, sum: inputSum(in)}
+	withPseudo := key
+	withPseudo.pseudo = in.Pseudo
+	for _, k := range []importKey{key, withPseudo} {
+		prev, ok := imported[k]
+		if !ok {
+			prev, ok = ld.imported[k]
+		}
+		if !ok || !unchanged(prev.includes) {
+			break
+		}
+		if prev.usesPseudo && k == key {
+			continue
+		}
+		imported[key] = importedDefinition{usesPseudo: prev.usesPseudo, includes: prev.includes}
+		imported[k] = prev
+		def := prev
+		def.api = proto.Clone(prev.api).(*tollgatev1.RestApi)
+		return def, nil
 	}
-	api, warnings, err := openapi.Import(path, data)
+	res, err := template.Render(in)
+	def := importedDefinition{usesPseudo: res.UsesPseudo, unused: res.Unused}
+	if res.Template || !bytes.Equal(res.Data, in.Data) {
+		def.located = res
+	}
+	for _, inc := range res.Includes {
+		data, _ := os.ReadFile(inc) // read again: what the template read a moment ago
+		def.includes = append(def.includes, includedFile{path: inc, sum: sha256.Sum256(data)})
+	}
 	if err != nil {
-		delete(ld.imported, path)
-		return nil, nil, err
+		return importedDefinition{includes: def.includes}, err
 	}
-	ld.imported[path] = importedDefinition{sum: sum, api: api, warnings: warnings}
-	return proto.Clone(api).(*tollgatev1.RestApi), warnings, nil
+	api, warnings, err := openapi.Import(in.File, res.Data)
+	if err != nil {
+		return importedDefinition{includes: def.includes}, res.Relocate(in.File, asProblems(in.File, err))
+	}
+	def.api = api
+	def.warnings = append(res.Relocate(in.File, warnings), res.Warnings...)
+	if def.located != nil {
+		res.Data = nil // what is kept is the map of where values were written
+	}
+	if def.usesPseudo {
+		imported[key] = importedDefinition{usesPseudo: true, includes: def.includes}
+		key = withPseudo
+	}
+	imported[key] = def
+	out := def
+	out.api = proto.Clone(api).(*tollgatev1.RestApi)
+	return out, nil
+}
+
+// inputSum sums what, besides the pseudo parameters, changes a definition: its bytes, parameters and resource.
+func inputSum(in template.Input) [sha256.Size]byte {
+	h := sha256.New()
+	field := func(s string) {
+		h.Write(binary.AppendUvarint(nil, uint64(len(s))))
+		h.Write([]byte(s))
+	}
+	field(string(in.Data))
+	field(in.Resource)
+	names := make([]string, 0, len(in.Parameters))
+	for name := range in.Parameters {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		field(name)
+		field(in.Parameters[name])
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+// unchanged says whether every included file still has the bytes it was imported with.
+func unchanged(includes []includedFile) bool {
+	for _, inc := range includes {
+		data, err := os.ReadFile(inc.path)
+		if err != nil || sha256.Sum256(data) != inc.sum {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidateDefinition checks one definition file on its own, deployed to a stage defining its stage variables, as
-// `tollgate validate` does for files that are not a config. A valid definition may still have warnings.
+// `tollgate validate` does for files that are not a config. A valid definition may still have warnings. A
+// template or a definition with placeholders is rendered with no parameters but its own defaults, and the pseudo
+// parameters' defaults: each value missing is a problem naming it.
 func ValidateDefinition(path string) (diag.Problems, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, diag.Problems{{File: path, Reason: err.Error()}}
 	}
-	api, warnings, err := openapi.Import(path, data)
+	res, err := template.Render(template.Input{File: path, Data: data, Pseudo: template.Pseudo{
+		Region: config.DefaultLambdaRegion, AccountID: config.DefaultAccountID, Partition: config.DefaultPartition, StackName: "validate",
+	}})
 	if err != nil {
 		return nil, err
 	}
+	api, warnings, err := openapi.Import(path, res.Data)
+	if err != nil {
+		return nil, res.Relocate(path, asProblems(path, err))
+	}
+	warnings = append(res.Relocate(path, warnings), res.Warnings...)
 	api.Id = "validate"
 	api.Stages = []*tollgatev1.Stage{{StageName: "validate", Variables: placeholderVariables(api)}}
 	// Without a config there is no lambda section: any function resolves against AWS's regional endpoint.
@@ -178,7 +320,7 @@ func ValidateDefinition(path string) (diag.Problems, error) {
 		Region: config.DefaultLambdaRegion, Endpoint: "https://lambda." + config.DefaultLambdaRegion + ".amazonaws.com",
 	}}
 	if _, err := build(&tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{api}}, settings); err != nil {
-		return nil, err
+		return nil, res.Relocate(path, asProblems(path, err)).Err()
 	}
 	return warnings, nil
 }
@@ -197,6 +339,21 @@ func placeholderVariables(api *tollgatev1.RestApi) map[string]string {
 		}
 	}
 	return vars
+}
+
+// IsDefinition tells an API definition (OpenAPI, Swagger, or a CloudFormation or SAM template) from a Tollgate
+// config by its top-level keys.
+func IsDefinition(data []byte) bool {
+	if template.IsTemplate(data) {
+		return true
+	}
+	var top map[string]any
+	if yaml.Unmarshal(data, &top) != nil {
+		return false
+	}
+	_, oas3 := top["openapi"]
+	_, swagger2 := top["swagger"]
+	return oas3 || swagger2
 }
 
 func asProblems(file string, err error) diag.Problems {

@@ -1,10 +1,13 @@
 package source
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tollgate-gw/tollgate/internal/golden"
 )
 
 func write(t *testing.T, dir, name, content string) string {
@@ -118,5 +121,207 @@ func TestLoadMethodSettingWithoutThrottle(t *testing.T) {
 	ms := l.Gateway.GetApis()[0].GetStages()[0].GetMethodSettings()["*/*"]
 	if ms == nil || ms.ThrottlingRateLimit != nil || ms.ThrottlingBurstLimit != nil {
 		t.Errorf("methodSettings[*/*] = %v, want an entry with no throttle", ms)
+	}
+}
+
+// samTemplate deploys two APIs: Shop, inline, with every intrinsic the loader must resolve before the importer
+// reads it, and Admin, whose definition is included from admin.yaml.
+const samTemplate = `AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Backend: {Type: String, Default: "10.0.0.1:8080"}
+  IsProd: {Type: String, Default: "false"}
+Resources:
+  ItemsFunction:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: index.handler, Runtime: nodejs20.x}
+  Shop:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        openapi: 3.0.1
+        info: {title: !Sub "shop-${AWS::StackName}", version: "1"}
+        paths:
+          /items:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                uri: !Sub arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${ItemsFunction.Arn}/invocations
+          /orders:
+            get:
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: GET
+                uri: !Join ["", ["http://", !If [IsProd, !Ref ProdBackend, !Ref Backend], /orders]]
+  Admin:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Body: {Fn::Transform: {Name: AWS::Include, Parameters: {Location: admin.yaml}}}
+`
+
+const adminDefinition = `openapi: 3.0.1
+info: {title: admin, version: "1"}
+paths:
+  /users:
+    get:
+      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: !Sub "http://${AdminHost}/users"}
+`
+
+const samConfig = `aws: {region: eu-west-1, accountId: "210987654321"}
+lambda: {functions: {items: "http://127.0.0.1:9011/2015-03-31/functions/function/invocations"}}
+apis:
+  - id: shop
+    definition: template.yaml
+    resource: Shop
+    parameters: {ItemsFunction.Arn: "arn:aws:lambda:eu-west-1:210987654321:function:items", ProdBackend: "10.9.9.9:80"}
+    stages: [{stageName: prod}]
+  - id: admin
+    definition: template.yaml
+    resource: Admin
+    parameters: {AdminHost: "10.0.0.2:9000"}
+    stages: [{stageName: prod}]
+`
+
+func TestLoadSAMTemplate(t *testing.T) {
+	dir := t.TempDir()
+	tpl := write(t, dir, "template.yaml", samTemplate)
+	admin := write(t, dir, "admin.yaml", adminDefinition)
+	cfg := write(t, dir, "tollgate.yaml", samConfig)
+	ld := New()
+	l, err := ld.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes, err := json.Marshal(l.Snapshot.Routes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "testdata/golden/sam-template.yaml", golden.YAML(t, routes))
+	if want := []string{cfg, tpl, tpl, admin}; strings.Join(l.Files, " ") != strings.Join(want, " ") {
+		t.Errorf("files = %v, want the included file too", l.Files)
+	}
+	if got, want := l.Gateway.GetApis()[0].GetName(), "shop-shop"; got != want {
+		t.Errorf("name = %q, want %q (AWS::StackName is the API id)", got, want)
+	}
+	wantWarnings := []string{
+		tpl + ": /Resources/Shop/Properties/StageName: StageName has no effect: Tollgate serves the definition alone, with the id and stages its config gives",
+		cfg + ": /apis/0/parameters/ProdBackend: parameter ProdBackend has no effect: nothing Tollgate serves of the definition reads it",
+	}
+	if got := l.Warnings.Error(); got != strings.Join(wantWarnings, "\n") {
+		t.Errorf("warnings =\n%s\nwant\n%s", got, strings.Join(wantWarnings, "\n"))
+	}
+
+	// The importer's problems point where the user wrote the value: in the template, through the body's place and
+	// the branch Fn::If took, or in the included file.
+	write(t, dir, "template.yaml", strings.Replace(strings.Replace(samTemplate, "type: http_proxy", "type: bogus", 1), `Default: "false"`, `Default: "true"`, 1))
+	write(t, dir, "admin.yaml", strings.Replace(adminDefinition, "type: http_proxy", "type: bogus", 1))
+	_, err = ld.Load(cfg)
+	for _, want := range []string{
+		tpl + ": /Resources/Shop/Properties/DefinitionBody/paths/~1orders/get/x-amazon-apigateway-integration/type:",
+		admin + ": /paths/~1users/get/x-amazon-apigateway-integration/type:",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want a problem at %s", err, want)
+		}
+	}
+
+	// So do the IR's: a stage variable no stage defines, in a template's body and in an included file.
+	write(t, dir, "template.yaml", strings.Replace(samTemplate, "/orders]]", "\"/${stageVariables.path}\"]]", 1))
+	write(t, dir, "admin.yaml", strings.Replace(adminDefinition, "/users\"", "/${stageVariables.path}\"", 1))
+	_, err = ld.Load(cfg)
+	for _, want := range []string{
+		tpl + ": /Resources/Shop/Properties/DefinitionBody/paths/~1orders/get/x-amazon-apigateway-integration",
+		admin + ": /paths/~1users/get/x-amazon-apigateway-integration",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "#") {
+			t.Errorf("err = %v, want a problem at %s", err, want)
+		}
+	}
+
+	// A parameter missing is a problem naming it where it is needed; a change to the parameters is a re-import.
+	write(t, dir, "template.yaml", samTemplate)
+	write(t, dir, "admin.yaml", adminDefinition)
+	write(t, dir, "tollgate.yaml", strings.Replace(samConfig, `{AdminHost: "10.0.0.2:9000"}`, "{}", 1))
+	_, err = ld.Load(cfg)
+	if want := admin + ": /paths/~1users/get/x-amazon-apigateway-integration/uri: ${AdminHost} in Fn::Sub has no value: give AdminHost in apis[].parameters"; err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %s", err, want)
+	}
+	write(t, dir, "tollgate.yaml", strings.Replace(samConfig, "10.0.0.2:9000", "10.0.0.3:9000", 1))
+	if l, err = ld.Load(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if got := backendOf(l, "admin"); got != "10.0.0.3:9000" {
+		t.Errorf("admin backend = %q, want the new parameter's", got)
+	}
+	// A change to the included file alone is a re-import.
+	write(t, dir, "admin.yaml", strings.Replace(adminDefinition, "/users", "/people", 2))
+	if l, err = ld.Load(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if got := l.Gateway.GetApis()[1].GetResources(); len(got) != 1 || got[0].GetPath() != "/people" {
+		t.Errorf("admin resources = %v, want the included file's new path", got)
+	}
+}
+
+func backendOf(l *Loaded, apiID string) string {
+	for _, r := range l.Snapshot.Routes() {
+		if strings.HasPrefix(r.Name, apiID+"/") && r.HTTPProxy != nil {
+			return r.HTTPProxy.Backend.Authority()
+		}
+	}
+	return ""
+}
+
+// The pseudo parameters are part of the import: a definition reading AWS::StackName (each API's id by default)
+// deployed as two APIs is two imports, and one that reads none is one, shared.
+func TestLoadPseudoParametersKeyTheImport(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "api.yaml", strings.Replace(definition, "info: {title: t,", "info: {title: '${AWS::StackName}',", 1))
+	cfg := write(t, dir, "tollgate.yaml", "apis:\n  - {id: one, definition: api.yaml, stages: [{stageName: prod, variables: {backend: '127.0.0.1:9000'}}]}\n  - {id: two, definition: api.yaml, stages: [{stageName: dev, variables: {backend: '127.0.0.1:9001'}}]}\n")
+	ld := New()
+	for _, load := range []string{"first", "cached"} {
+		l, err := ld.Load(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b := l.Gateway.GetApis()[0].GetName(), l.Gateway.GetApis()[1].GetName(); a != "one" || b != "two" {
+			t.Errorf("%s load: names = %q, %q, want each API's stack name", load, a, b)
+		}
+	}
+	if len(ld.imported) != 3 { // the two imports, and the entry saying the definition reads pseudo parameters
+		t.Errorf("imported = %d entries, want 3", len(ld.imported))
+	}
+	write(t, dir, "api.yaml", definition)
+	if _, err := ld.Load(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if len(ld.imported) != 1 {
+		t.Errorf("imported = %d entries, want 1 shared import", len(ld.imported))
+	}
+}
+
+// tollgate validate on a bare template or definition says which parameters it needs.
+func TestValidateDefinitionTemplate(t *testing.T) {
+	dir := t.TempDir()
+	tpl := write(t, dir, "template.yaml", samTemplate)
+	write(t, dir, "admin.yaml", adminDefinition)
+	want := tpl + ": /Resources: the template declares several APIs (Admin, Shop): name one in apis[].resource"
+	if _, err := ValidateDefinition(tpl); err == nil || err.Error() != want {
+		t.Errorf("ValidateDefinition = %v, want %s", err, want)
+	}
+	one := write(t, dir, "one.yaml", strings.Replace(samTemplate, "  Admin:\n    Type: AWS::ApiGateway::RestApi", "  Admin:\n    Type: AWS::Serverless::Function", 1))
+	want = one + ": /Resources/Shop/Properties/DefinitionBody/paths/~1items/get/x-amazon-apigateway-integration/uri: ${ItemsFunction.Arn} in Fn::Sub has no value: give ItemsFunction.Arn in apis[].parameters"
+	if _, err := ValidateDefinition(one); err == nil || err.Error() != want {
+		t.Errorf("ValidateDefinition = %v, want %s", err, want)
+	}
+	tf := write(t, dir, "tf.yaml", strings.Replace(definition, "/a\"}", "/a/${version}\"}", 1))
+	want = tf + ": /paths/~1a/get/x-amazon-apigateway-integration/uri: ${version} has no value: give version in apis[].parameters"
+	if _, err := ValidateDefinition(tf); err == nil || err.Error() != want {
+		t.Errorf("ValidateDefinition = %v, want %s", err, want)
+	}
+	if !IsDefinition([]byte(samTemplate)) || !IsDefinition([]byte(definition)) || IsDefinition([]byte(samConfig)) {
+		t.Errorf("IsDefinition tells templates and definitions from configs wrongly")
 	}
 }

@@ -59,8 +59,10 @@ type Result struct {
 	Resource      string   // the API resource's logical id, for a template
 	Includes      []string // the files read besides Input.File, each once
 	Unused        []string // the parameters given that nothing read, sorted
-	Warnings      diag.Problems
-	origins       []origin
+	// UsesPseudo says whether a pseudo parameter was read: if not, the result is the same whatever Input.Pseudo.
+	UsesPseudo bool
+	Warnings   diag.Problems
+	origins    []origin
 }
 
 // origin says that the value at pointer out of the definition was written at file's pointer src.
@@ -70,7 +72,8 @@ type origin struct{ out, file, src string }
 func (r *Result) Locate(pointer string) (file, at string) {
 	best := -1
 	for i, o := range r.origins {
-		if (pointer == o.out || strings.HasPrefix(pointer, o.out+"/")) && (best < 0 || len(o.out) > len(r.origins[best].out)) {
+		// The last of the longest wins: an include at the body's root is recorded after the body's place.
+		if (pointer == o.out || strings.HasPrefix(pointer, o.out+"/")) && (best < 0 || len(o.out) >= len(r.origins[best].out)) {
 			best = i
 		}
 	}
@@ -139,8 +142,8 @@ func transforms(n *yaml.Node) []string {
 	return names
 }
 
-// Render turns a definition or template into the definition. On any problem it returns nil and the problems
-// (diag.Problems), all of them.
+// Render turns a definition or template into the definition. On any problem it returns the problems
+// (diag.Problems), all of them, with a Result holding only the Includes read (a fix there is a change too).
 func Render(in Input) (*Result, error) {
 	res := &Result{Data: in.Data, File: in.File}
 	var root yaml.Node
@@ -173,11 +176,11 @@ func Render(in Input) (*Result, error) {
 			r.probs.Addf(in.File, at.src, "the definition must be a mapping (an OpenAPI or Swagger document)")
 		}
 	}
-	if len(r.probs) > 0 {
-		return nil, r.probs.Err()
+	if out == nil && len(r.probs) == 0 {
+		r.probs.Addf(in.File, at.src, "the definition is empty")
 	}
-	if out == nil {
-		return nil, diag.Problems{{File: in.File, Pointer: at.src, Reason: "the definition is empty"}}
+	if len(r.probs) > 0 {
+		return &Result{File: in.File, Includes: res.Includes}, r.probs.Err()
 	}
 	res.File, res.Pointer = res.Locate("")
 	for name := range in.Parameters {
@@ -622,7 +625,11 @@ func (r *resolver) lookup(name string) *yaml.Node {
 		}
 		return r.arg(d.def, loc{file: r.in.File}, d.at)
 	}
+	if !strings.HasPrefix(name, "AWS::") {
+		return nil
+	}
 	p := r.in.Pseudo
+	r.res.UsesPseudo = true
 	switch name {
 	case "AWS::Region":
 		return str(p.Region)

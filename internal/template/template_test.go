@@ -255,9 +255,12 @@ func TestRenderIncludeProblems(t *testing.T) {
 	inc := write("api.yaml", "openapi: 3.0.1\ninfo: {title: !Sub '${Missing}'}\n")
 	self := write("self.yaml", "Fn::Transform: {Name: AWS::Include, Parameters: {Location: self.yaml}}\n")
 	tpl := write("t.yaml", "Resources:\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      DefinitionBody: {Fn::Transform: {Name: AWS::Include, Parameters: {Location: api.yaml}}}\n")
-	_, err := Render(Input{File: tpl, Data: []byte(mustRead(t, tpl))})
+	res, err := Render(Input{File: tpl, Data: []byte(mustRead(t, tpl))})
 	if err == nil || err.Error() != inc+": /info/title: ${Missing} in Fn::Sub has no value: give Missing in apis[].parameters" {
 		t.Errorf("err = %v, want the problem in the included file", err)
+	}
+	if res == nil || strings.Join(res.Includes, " ") != inc {
+		t.Errorf("result = %+v, want the included file named even on a problem (fixing it is a reload)", res)
 	}
 	_, err = Render(Input{File: self, Data: []byte(mustRead(t, self))})
 	if err == nil || err.Error() != self+": /Fn::Transform/Parameters/Location: AWS::Include of "+self+" includes itself" {
@@ -283,6 +286,12 @@ func TestRenderWarningsAndUnused(t *testing.T) {
 		"Resources:\n  Api: {Type: AWS::Serverless::Api, Properties: {StageName: prod, DefinitionBody: {title: !Ref Env}}}\n")})
 	if res.Warnings.Error() != "t.yaml: /Resources/Api/Properties/StageName: StageName has no effect: Tollgate serves the definition alone, with the id and stages its config gives" {
 		t.Errorf("warnings = %v", res.Warnings)
+	}
+	if res.UsesPseudo {
+		t.Errorf("UsesPseudo, but no pseudo parameter is read")
+	}
+	if !mustRender(t, Input{File: "t.yaml", Data: []byte("a: ${AWS::Region}\n")}).UsesPseudo {
+		t.Errorf("UsesPseudo = false for a definition reading AWS::Region")
 	}
 	if strings.Join(res.Unused, ",") != "spare" {
 		t.Errorf("unused = %v", res.Unused)
