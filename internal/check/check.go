@@ -133,6 +133,7 @@ func (c *checker) method(api *tollgatev1.RestApi, m *tollgatev1.Method) {
 		c.probs.Addf(file, at+"/type", "integration type %s is not supported yet (supported: HTTP_PROXY, AWS_PROXY, MOCK)", strings.TrimPrefix(integ.GetType().String(), "INTEGRATION_TYPE_"))
 		return
 	}
+	c.connection(file, at, integ)
 	if ms := integ.GetTimeoutInMillis(); ms != 0 && (ms < 50 || ms > 29000) {
 		c.probs.Addf(file, at+"/timeoutInMillis", "timeoutInMillis %d is out of range: API Gateway allows 50 to 29000", ms)
 	}
@@ -161,5 +162,19 @@ func (c *checker) mockPassthrough(file, at string, integ *tollgatev1.Integration
 		pb == tollgatev1.PassthroughBehavior_PASSTHROUGH_BEHAVIOR_WHEN_NO_TEMPLATES && len(integ.GetRequestTemplates()) > 0:
 		name := strings.TrimPrefix(pb.String(), "PASSTHROUGH_BEHAVIOR_")
 		c.probs.Addf(file, at+"/passthroughBehavior", "passthroughBehavior %s is not supported yet for MOCK: Tollgate answers every content type alike, where API Gateway answers 415 to one without a template", strings.ToLower(name))
+	}
+}
+
+// connection refuses what the importer reads of private integrations and TLS settings until the IR and the
+// translator serve them: a VPC link (or a connectionId, which names one) and a tlsConfig.
+func (c *checker) connection(file, at string, integ *tollgatev1.Integration) {
+	switch {
+	case integ.GetConnectionType() == tollgatev1.ConnectionType_CONNECTION_TYPE_VPC_LINK:
+		c.probs.Addf(file, at+"/connectionType", "VPC links are not supported yet")
+	case integ.GetConnectionId() != "":
+		c.probs.Addf(file, at+"/connectionId", "VPC links are not supported yet")
+	}
+	if integ.GetTlsConfig() != nil {
+		c.probs.Addf(file, at+"/tlsConfig", "tlsConfig is not supported yet")
 	}
 }

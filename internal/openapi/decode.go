@@ -18,6 +18,9 @@ type importer struct {
 	file     string
 	problems diag.Problems
 	warnings diag.Problems
+	// rewritten tells that the parsed document was rewritten where AWS reads it more leniently than kin-openapi
+	// (see lenience), so kin-openapi decodes it encoded again rather than the bytes as read.
+	rewritten bool
 }
 
 func (im *importer) addf(ptr, format string, args ...any) {
@@ -102,12 +105,21 @@ func (im *importer) str(x value) string {
 	return s
 }
 
+// boolean accepts the strings "true" and "false" too, in any case, as API Gateway reads them.
 func (im *importer) boolean(x value) bool {
-	b, ok := x.v.(bool)
-	if !ok && x.v != nil {
+	switch v := x.v.(type) {
+	case nil:
+	case bool:
+		return v
+	case string:
+		if b, ok := parseBool(v); ok {
+			return b
+		}
+		im.wrongType(x, "a boolean")
+	default:
 		im.wrongType(x, "a boolean")
 	}
-	return b
+	return false
 }
 
 func (im *importer) integer(x value) int32 {

@@ -72,7 +72,8 @@ type extension struct {
 // turning its row to imported and reading it into the model.
 var extensions = map[string]extension{
 	anyMethodKey:        {in: []node{atPathItem}},
-	integrationKey:      {in: []node{atOperation}}, // its fields: integrationFields
+	integrationKey:      {in: []node{atOperation}},  // its fields: integrationFields
+	integrationsKey:     {in: []node{atComponents}}, // each an integration, given by $ref
 	binaryMediaTypesKey: {in: []node{atRoot}},
 	apiKeySourceKey:     {in: []node{atRoot}},
 
@@ -90,8 +91,6 @@ var extensions = map[string]extension{
 		feature: "endpoint configuration", hint: "Tollgate would serve the API to callers that the configuration shuts out"},
 	"x-amazon-apigateway-gateway-responses": {in: []node{atRoot}, treatment: unsupported,
 		feature: "customised gateway responses", hint: "Tollgate would answer errors with API Gateway's default responses"},
-	"x-amazon-apigateway-integrations": {in: []node{atComponents}, treatment: unsupported,
-		feature: "HTTP API integrations shared by $ref", hint: "write each integration out in its operation"},
 	"x-amazon-apigateway-minimum-compression-size": {in: []node{atRoot}, treatment: unsupported,
 		feature: "response compression", hint: "Tollgate would send responses uncompressed"},
 	"x-amazon-apigateway-policy": {in: []node{atRoot}, treatment: unsupported,

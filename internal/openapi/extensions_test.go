@@ -157,7 +157,7 @@ paths: {}
 			"x-amazon-apigateway-gateway-responses (customised gateway responses) is not supported yet: Tollgate would answer errors with API Gateway's default responses")},
 	},
 	{
-		name: "x-amazon-apigateway-integrations refused, and the $ref to one",
+		name: "x-amazon-apigateway-integrations imported, each where a $ref names it (lenient_test.go)",
 		data: head3 + `components:
   x-amazon-apigateway-integrations:
     backend: {type: http_proxy, httpMethod: GET, uri: "http://backend/", payloadFormatVersion: "1.0"}
@@ -167,12 +167,12 @@ paths:
       responses: {}
       x-amazon-apigateway-integration: {$ref: '#/components/x-amazon-apigateway-integrations/backend'}
 `,
-		problems: diag.Problems{
-			problem("/components/x-amazon-apigateway-integrations",
-				"x-amazon-apigateway-integrations (HTTP API integrations shared by $ref) is not supported yet: write each integration out in its operation"),
-			problem(integ+"/$ref",
-				"$ref (an HTTP API integration shared from x-amazon-apigateway-integrations) is not supported yet: write the integration out in the operation"),
-		},
+	},
+	{
+		name: "x-amazon-apigateway-integrations only in components",
+		data: head3 + "x-amazon-apigateway-integrations: {}\npaths: {}\n",
+		problems: diag.Problems{problem("/x-amazon-apigateway-integrations",
+			"x-amazon-apigateway-integrations does not belong here: API Gateway reads it in components")},
 	},
 	{
 		name: "x-amazon-apigateway-minimum-compression-size refused",
@@ -525,22 +525,8 @@ paths:
 			`unknown field "responseTemplate" of an integration response`)},
 	},
 	{
-		name: "tlsConfig refused",
-		data: withIntegration("tlsConfig: {insecureSkipVerification: true}"),
-		problems: diag.Problems{problem(integ+"/tlsConfig",
-			"tlsConfig (the integration's TLS settings) is not supported yet: Tollgate would connect to the backend with its default TLS verification")},
-	},
-	{
-		name: "connectionType VPC_LINK refused",
-		data: withIntegration("connectionType: vpc_link"),
-		problems: diag.Problems{problem(integ+"/connectionType",
-			"connectionType vpc_link (a private integration through a VPC link) is not supported yet: Tollgate would call the uri directly")},
-	},
-	{
-		name: "connectionId refused",
-		data: withIntegration("connectionId: abc123"),
-		problems: diag.Problems{problem(integ+"/connectionId",
-			"connectionId (a private integration through a VPC link) is not supported yet: Tollgate would call the uri directly")},
+		name: "tlsConfig, connectionType and connectionId imported, refused by the model check (internal/ir problems_test.go)",
+		data: withIntegration("tlsConfig: {insecureSkipVerification: true}, connectionType: vpc_link, connectionId: abc123"),
 	},
 	{
 		name: "integrationTarget refused",

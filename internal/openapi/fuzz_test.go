@@ -26,6 +26,9 @@ func FuzzImport(f *testing.F) {
 	for _, tc := range extensionCases {
 		f.Add([]byte(tc.data))
 	}
+	for _, tc := range lenientCases {
+		f.Add([]byte(tc.data))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const file = "fuzz.yaml"
 		api, warnings, err := Import(file, data)

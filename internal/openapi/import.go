@@ -78,17 +78,32 @@ var (
 // definition decodes data with kin-openapi, or returns nil after recording why it cannot.
 func (im *importer) definition(data []byte) *definition {
 	f, root := im.detectFormat(data)
+	if f == unknownFormat {
+		return nil
+	}
+	parsed := data
+	(&lenience{im}).document(root)
+	if len(im.problems) != 0 {
+		return nil
+	}
+	if im.rewritten {
+		var err error
+		if parsed, err = yaml.Marshal(root); err != nil {
+			im.addf("", "cannot encode the definition again: %v", err)
+			return nil
+		}
+	}
 	var def *definition
 	switch f {
 	case swagger2:
-		doc, err := parseSwagger2(data)
+		doc, err := parseSwagger2(parsed)
 		if err != nil {
 			im.addf("", "%v", err)
 			return nil
 		}
 		def = im.fromSwagger2(doc)
 	case openAPI3:
-		doc, err := parseOpenAPI3(data)
+		doc, err := parseOpenAPI3(parsed)
 		if err != nil {
 			im.addf("", "%v", err)
 			return nil
@@ -139,7 +154,7 @@ func keysAsStrings(n *yaml.Node) {
 func (im *importer) detectFormat(data []byte) (format, *yaml.Node) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		im.addf("", "not valid YAML or JSON: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		im.addf(syntaxPointer(data, syntaxErrorLine(err)), "not valid YAML or JSON: %s", strings.TrimPrefix(err.Error(), "yaml: "))
 		return unknownFormat, nil
 	}
 	if len(doc.Content) == 0 {
@@ -169,15 +184,14 @@ func (im *importer) detectFormat(data []byte) (format, *yaml.Node) {
 	return unknownFormat, nil
 }
 
-// version checks a version field. Unquoted in YAML, 2.0 and 3.0 are numbers: the reason says so, as the value
-// looks right to whoever wrote it.
+// version checks a version field. Unquoted in YAML, 2.0 and 3.0 are numbers, which API Gateway reads as the
+// string written, and so does Tollgate: the number becomes that string, for kin-openapi too.
 func (im *importer) version(n *yaml.Node, field versionField) bool {
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
+	n = deref(n)
 	ptr := diag.Pointer(field.key)
+	(&lenience{im}).numberAsString(n)
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
-		im.addf(ptr, "must be a string such as %q (in YAML, quote it)", field.example)
+		im.addf(ptr, "must be a string such as %q, not %s", field.example, describeNode(n))
 		return false
 	}
 	if !field.accepts(n.Value) {

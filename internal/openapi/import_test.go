@@ -247,6 +247,7 @@ paths:
 				Type:                tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY,
 				HttpMethod:          "GET",
 				PassthroughBehavior: tollgatev1.PassthroughBehavior_PASSTHROUGH_BEHAVIOR_WHEN_NO_TEMPLATES,
+				ConnectionType:      tollgatev1.ConnectionType_CONNECTION_TYPE_INTERNET,
 				SourcePointer:       "/paths/~1a/get/x-amazon-apigateway-integration",
 			}}),
 			resource("/b", &tollgatev1.Method{HttpMethod: "GET", SourcePointer: "/paths/~1b/get", Integration: &tollgatev1.Integration{
@@ -260,8 +261,9 @@ paths:
 				SourcePointer: "/paths/~1c/get/x-amazon-apigateway-integration",
 			}}),
 			resource("/d", &tollgatev1.Method{HttpMethod: "GET", SourcePointer: "/paths/~1d/get", Integration: &tollgatev1.Integration{
-				Type:          tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP,
-				SourcePointer: "/paths/~1d/get/x-amazon-apigateway-integration",
+				Type:           tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP,
+				ConnectionType: tollgatev1.ConnectionType_CONNECTION_TYPE_INTERNET,
+				SourcePointer:  "/paths/~1d/get/x-amazon-apigateway-integration",
 			}}),
 		), tollgatev1.ApiKeySource_API_KEY_SOURCE_AUTHORIZER),
 	},
@@ -667,13 +669,13 @@ var problemCases = []problemCase{
 		name: "not YAML",
 		file: "broken.yaml",
 		data: "openapi: 3.0.1\npaths: [\n",
-		want: diag.Problems{{File: "broken.yaml", Reason: "not valid YAML or JSON: line 3: did not find expected node content"}},
+		want: diag.Problems{{File: "broken.yaml", Pointer: "/paths", Reason: "not valid YAML or JSON: line 3: did not find expected node content"}},
 	},
 	{
 		name: "not JSON",
 		file: "broken.json",
 		data: "{\"openapi\": \"3.0.1\"\n \"paths\": {}}",
-		want: diag.Problems{{File: "broken.json", Reason: "not valid YAML or JSON: line 2: did not find expected ',' or '}'"}},
+		want: diag.Problems{{File: "broken.json", Pointer: "/openapi", Reason: "not valid YAML or JSON: line 2: did not find expected ',' or '}'"}},
 	},
 	{
 		name: "empty",
@@ -688,16 +690,16 @@ var problemCases = []problemCase{
 		want: diag.Problems{{File: "list.yaml", Reason: "the definition must be an object (a YAML mapping or JSON object)"}},
 	},
 	{
-		name: "unquoted Swagger version",
+		name: "Swagger version neither a string nor a number",
 		file: "v.yaml",
-		data: "swagger: 2.0\ninfo: {title: t}\n",
-		want: diag.Problems{{File: "v.yaml", Pointer: "/swagger", Reason: `must be a string such as "2.0" (in YAML, quote it)`}},
+		data: "swagger: true\ninfo: {title: t}\n",
+		want: diag.Problems{{File: "v.yaml", Pointer: "/swagger", Reason: `must be a string such as "2.0", not the boolean true`}},
 	},
 	{
-		name: "unquoted OpenAPI version",
+		name: "OpenAPI version neither a string nor a number",
 		file: "v.yaml",
-		data: "openapi: 3.0\n",
-		want: diag.Problems{{File: "v.yaml", Pointer: "/openapi", Reason: `must be a string such as "3.0.1" (in YAML, quote it)`}},
+		data: "openapi: [3.0]\n",
+		want: diag.Problems{{File: "v.yaml", Pointer: "/openapi", Reason: `must be a string such as "3.0.1", not an array`}},
 	},
 	{
 		name: "Swagger 1.2",
@@ -769,14 +771,14 @@ var problemCases = []problemCase{
         cacheKeyParameters: [1, ok]
         cacheNamespace: {}
         connectionType: INTRANET
+        connectionId: 7
+        tlsConfig: {insecureSkipVerification: "no", serverNameToVerify: 5, verify: true}
         responseTransferMode: 5
-        payloadFormatVersion: 1.0
+        payloadFormatVersion: [1.0]
 `,
 		want: func() diag.Problems {
 			const p = "/paths/~1a/get/x-amazon-apigateway-integration"
 			return diag.Problems{
-				{File: "types.yaml", Pointer: p + "/connectionType",
-					Reason: `unknown value "INTRANET": must be one of INTERNET, VPC_LINK (in any case)`},
 				{File: "types.yaml", Pointer: p + "/responseTransferMode", Reason: "must be a string, not the number 5"},
 				{File: "types.yaml", Pointer: p + "/type", Reason: "must be a string, not the number 5"},
 				{File: "types.yaml", Pointer: p + "/httpMethod", Reason: "must be a string, not the boolean true"},
@@ -792,7 +794,13 @@ var problemCases = []problemCase{
 				{File: "types.yaml", Pointer: p + "/timeoutInMillis", Reason: "must be an integer, not the number 1.5"},
 				{File: "types.yaml", Pointer: p + "/cacheKeyParameters/0", Reason: "must be a string, not the number 1"},
 				{File: "types.yaml", Pointer: p + "/cacheNamespace", Reason: "must be a string, not an object"},
-				{File: "types.yaml", Pointer: p + "/payloadFormatVersion", Reason: "must be a string, not the number 1"},
+				{File: "types.yaml", Pointer: p + "/payloadFormatVersion", Reason: "must be a string, not an array"},
+				{File: "types.yaml", Pointer: p + "/connectionType",
+					Reason: `unknown value "INTRANET": must be one of INTERNET, VPC_LINK (in any case)`},
+				{File: "types.yaml", Pointer: p + "/connectionId", Reason: "must be a string, not the number 7"},
+				{File: "types.yaml", Pointer: p + "/tlsConfig/verify", Reason: `unknown field "verify" of tlsConfig`},
+				{File: "types.yaml", Pointer: p + "/tlsConfig/insecureSkipVerification", Reason: `must be a boolean, not the string "no"`},
+				{File: "types.yaml", Pointer: p + "/tlsConfig/serverNameToVerify", Reason: "must be a string, not the number 5"},
 			}
 		}(),
 	},

@@ -5,6 +5,9 @@ import (
 	"slices"
 	"strings"
 
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tollgate-gw/tollgate/internal/diag"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
@@ -19,14 +22,9 @@ type field struct {
 	refuses, accepts string
 }
 
-// What three fields ask for, and what Tollgate would do instead.
-const (
-	privateIntegration = "a private integration through a VPC link"
-	directCall         = "Tollgate would call the uri directly"
-)
-
 // integrationFields lists every field of x-amazon-apigateway-integration that API Gateway documents, for REST and
-// HTTP APIs alike. Supporting one means reading it into the model and emptying its feature.
+// HTTP APIs alike. Supporting one means reading it into the model and emptying its feature. A $ref to
+// x-amazon-apigateway-integrations stands for the whole integration (see importer.sharedIntegration).
 var integrationFields = map[string]field{
 	"type":                 {},
 	"httpMethod":           {},
@@ -40,23 +38,27 @@ var integrationFields = map[string]field{
 	// Without a cache, which Tollgate does not have, they change nothing.
 	"cacheKeyParameters": {},
 	"cacheNamespace":     {},
+	// Read into the model, where the model check refuses a VPC link and a tlsConfig until they are served.
+	"connectionType": {},
+	"connectionId":   {},
+	"tlsConfig":      {}, // its fields: tlsConfigFields
 
-	"connectionType":    {feature: privateIntegration, hint: directCall, refuses: "VPC_LINK", accepts: "INTERNET"},
-	"connectionId":      {feature: privateIntegration, hint: directCall},
-	"integrationTarget": {feature: privateIntegration, hint: directCall},
+	"integrationTarget": {feature: "a private integration through a VPC link", hint: "Tollgate would call the uri directly"},
 	"credentials": {feature: "an IAM role or the caller's credentials for the integration",
 		hint: "Tollgate would call the integration with its own credentials"},
 	"contentHandling": {feature: "payload conversion", hint: "Tollgate would pass the request body on unconverted"},
-	"tlsConfig": {feature: "the integration's TLS settings",
-		hint: "Tollgate would connect to the backend with its default TLS verification"},
 	"responseTransferMode": {feature: "response streaming", hint: "Tollgate would send the response as if BUFFERED",
 		refuses: "STREAM", accepts: "BUFFERED"},
 	"integrationSubtype": {feature: "an HTTP API AWS service integration",
 		hint: "Tollgate imports the integrations of REST APIs"},
 	"responseParameters": {feature: "HTTP API response mapping",
 		hint: "Tollgate would return the backend's response unmapped; a REST API maps it under responses"},
-	"$ref": {feature: "an HTTP API integration shared from x-amazon-apigateway-integrations",
-		hint: "write the integration out in the operation"},
+}
+
+// tlsConfigFields lists the fields of an integration's tlsConfig.
+var tlsConfigFields = map[string]field{
+	"insecureSkipVerification": {},
+	"serverNameToVerify":       {},
 }
 
 // integrationResponseFields lists the fields of an integration response; its selection pattern is its key.
@@ -86,7 +88,74 @@ func (im *importer) integration(x value) *tollgatev1.Integration {
 		CacheKeyParameters:   im.stringList(x.field("cacheKeyParameters")),
 		CacheNamespace:       im.str(x.field("cacheNamespace")),
 		PayloadFormatVersion: im.str(x.field("payloadFormatVersion")),
+		ConnectionType: tollgatev1.ConnectionType(
+			im.enum(x.field("connectionType"), "CONNECTION_TYPE_", tollgatev1.ConnectionType_value)),
+		ConnectionId: im.str(x.field("connectionId")),
+		TlsConfig:    im.tlsConfig(x.field("tlsConfig")),
 	}
+}
+
+// tlsConfig reads an integration's tlsConfig, nil when it has none.
+func (im *importer) tlsConfig(x value) *tollgatev1.TlsConfig {
+	if im.object(x) == nil {
+		return nil
+	}
+	im.knownFields(x, tlsConfigFields, "tlsConfig")
+	return &tollgatev1.TlsConfig{
+		InsecureSkipVerification: im.boolean(x.field("insecureSkipVerification")),
+		ServerNameToVerify:       im.str(x.field("serverNameToVerify")),
+	}
+}
+
+// sharedIntegrations reads components' x-amazon-apigateway-integrations, each once however many operations use
+// it, so that its problems are reported once and point where it is written. Keyed by the $ref that names it.
+func (im *importer) sharedIntegrations(def *definition) map[string]*tollgatev1.Integration {
+	out := make(map[string]*tollgatev1.Integration)
+	components, _ := def.document.(map[string]any)["components"].(map[string]any)
+	raw, ok := components[integrationsKey]
+	if !ok {
+		return out
+	}
+	x := value{raw, diag.Pointer("components", integrationsKey)}
+	for _, name := range im.members(x) {
+		shared := x.field(name)
+		if ref := shared.field("$ref"); ref.v != nil {
+			im.addf(ref.ptr, "an integration of %s must be written out, not given by $ref", integrationsKey)
+			continue
+		}
+		if integ := im.integration(shared); integ != nil {
+			out["#"+shared.ptr] = integ
+		}
+	}
+	return out
+}
+
+// operationIntegration reads an operation's x-amazon-apigateway-integration, or the shared one its $ref names,
+// as API Gateway documents for HTTP APIs: {$ref: '#/components/x-amazon-apigateway-integrations/NAME'}. The
+// model's integration then points at the shared one, where its fields are written.
+func (im *importer) operationIntegration(x value, shared map[string]*tollgatev1.Integration) *tollgatev1.Integration {
+	obj, _ := x.v.(map[string]any)
+	ref, isRef := obj["$ref"]
+	if !isRef {
+		return im.integration(x)
+	}
+	for _, name := range slices.Sorted(maps.Keys(obj)) {
+		if name != "$ref" {
+			im.addf(x.field(name).ptr, "an integration given by $ref has no other fields: %s is read from where the $ref points", name)
+		}
+	}
+	r := x.field("$ref")
+	s, isString := ref.(string)
+	if !isString {
+		im.wrongType(r, "a string")
+		return nil
+	}
+	integ, ok := shared[s]
+	if !ok {
+		im.addf(r.ptr, "unresolved integration reference %q: only integrations of #/components/%s in this file can be referenced", s, integrationsKey)
+		return nil
+	}
+	return proto.Clone(integ).(*tollgatev1.Integration)
 }
 
 // integrationResponses reads the responses keyed by selection pattern ("default" included).

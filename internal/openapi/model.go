@@ -9,6 +9,7 @@ import (
 
 const (
 	integrationKey      = "x-amazon-apigateway-integration"
+	integrationsKey     = "x-amazon-apigateway-integrations"
 	binaryMediaTypesKey = "x-amazon-apigateway-binary-media-types"
 	apiKeySourceKey     = "x-amazon-apigateway-api-key-source"
 )
@@ -30,23 +31,24 @@ func (im *importer) restAPI(def *definition) *tollgatev1.RestApi {
 		ApiKeySource: tollgatev1.ApiKeySource(
 			im.enum(top.field(apiKeySourceKey), "API_KEY_SOURCE_", tollgatev1.ApiKeySource_value)),
 	}
+	shared := im.sharedIntegrations(def)
 	for _, item := range def.paths {
-		api.Resources = append(api.Resources, im.resource(def, item))
+		api.Resources = append(api.Resources, im.resource(def, item, shared))
 	}
 	return api
 }
 
-func (im *importer) resource(def *definition, item pathItem) *tollgatev1.Resource {
+func (im *importer) resource(def *definition, item pathItem, shared map[string]*tollgatev1.Integration) *tollgatev1.Resource {
 	res := &tollgatev1.Resource{Path: item.path}
 	for _, method := range methodOrder {
 		if op := item.operations[method]; op != nil {
-			res.Methods = append(res.Methods, im.method(def, method, op))
+			res.Methods = append(res.Methods, im.method(def, method, op, shared))
 		}
 	}
 	return res
 }
 
-func (im *importer) method(def *definition, httpMethod string, op *operation) *tollgatev1.Method {
+func (im *importer) method(def *definition, httpMethod string, op *operation, shared map[string]*tollgatev1.Integration) *tollgatev1.Method {
 	m := &tollgatev1.Method{
 		HttpMethod:        httpMethod,
 		OperationId:       op.id,
@@ -55,7 +57,7 @@ func (im *importer) method(def *definition, httpMethod string, op *operation) *t
 		ApiKeyRequired:    def.apiKeyRequired(op),
 	}
 	if raw, ok := op.extensions[integrationKey]; ok {
-		m.Integration = im.integration(value{raw, op.pointer + diag.Pointer(integrationKey)})
+		m.Integration = im.operationIntegration(value{raw, op.pointer + diag.Pointer(integrationKey)}, shared)
 	}
 	return m
 }

@@ -133,6 +133,56 @@ func (IntegrationType) EnumDescriptor() ([]byte, []int) {
 	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{1}
 }
 
+// ConnectionType is how API Gateway reaches an integration's backend (connectionType).
+type ConnectionType int32
+
+const (
+	ConnectionType_CONNECTION_TYPE_UNSPECIFIED ConnectionType = 0
+	ConnectionType_CONNECTION_TYPE_INTERNET    ConnectionType = 1
+	ConnectionType_CONNECTION_TYPE_VPC_LINK    ConnectionType = 2
+)
+
+// Enum value maps for ConnectionType.
+var (
+	ConnectionType_name = map[int32]string{
+		0: "CONNECTION_TYPE_UNSPECIFIED",
+		1: "CONNECTION_TYPE_INTERNET",
+		2: "CONNECTION_TYPE_VPC_LINK",
+	}
+	ConnectionType_value = map[string]int32{
+		"CONNECTION_TYPE_UNSPECIFIED": 0,
+		"CONNECTION_TYPE_INTERNET":    1,
+		"CONNECTION_TYPE_VPC_LINK":    2,
+	}
+)
+
+func (x ConnectionType) Enum() *ConnectionType {
+	p := new(ConnectionType)
+	*p = x
+	return p
+}
+
+func (x ConnectionType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ConnectionType) Descriptor() protoreflect.EnumDescriptor {
+	return file_tollgate_v1_model_proto_enumTypes[2].Descriptor()
+}
+
+func (ConnectionType) Type() protoreflect.EnumType {
+	return &file_tollgate_v1_model_proto_enumTypes[2]
+}
+
+func (x ConnectionType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ConnectionType.Descriptor instead.
+func (ConnectionType) EnumDescriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{2}
+}
+
 type PassthroughBehavior int32
 
 const (
@@ -169,11 +219,11 @@ func (x PassthroughBehavior) String() string {
 }
 
 func (PassthroughBehavior) Descriptor() protoreflect.EnumDescriptor {
-	return file_tollgate_v1_model_proto_enumTypes[2].Descriptor()
+	return file_tollgate_v1_model_proto_enumTypes[3].Descriptor()
 }
 
 func (PassthroughBehavior) Type() protoreflect.EnumType {
-	return &file_tollgate_v1_model_proto_enumTypes[2]
+	return &file_tollgate_v1_model_proto_enumTypes[3]
 }
 
 func (x PassthroughBehavior) Number() protoreflect.EnumNumber {
@@ -182,7 +232,7 @@ func (x PassthroughBehavior) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PassthroughBehavior.Descriptor instead.
 func (PassthroughBehavior) EnumDescriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{2}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{3}
 }
 
 // Gateway is everything one control plane serves, as a user defines it in API Gateway: every API with its deployed
@@ -832,8 +882,8 @@ func (x *Method) GetApiKeyRequired() bool {
 }
 
 // Integration is x-amazon-apigateway-integration: the fields Tollgate serves, and the cache settings a stage cache
-// will read. The importer refuses the fields it does not serve yet (contentHandling, connectionType VPC_LINK,
-// credentials, tlsConfig, ...), so none is dropped in silence.
+// will read. The importer refuses the fields it does not read (contentHandling, credentials, ...), and the model
+// check those it reads but Tollgate does not serve yet, so none is dropped in silence.
 type Integration struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Type  IntegrationType        `protobuf:"varint,1,opt,name=type,proto3,enum=tollgate.v1.IntegrationType" json:"type,omitempty"`
@@ -854,8 +904,15 @@ type Integration struct {
 	CacheNamespace     string   `protobuf:"bytes,11,opt,name=cache_namespace,json=cacheNamespace,proto3" json:"cache_namespace,omitempty"`
 	// Lambda proxy payload format, "1.0" or "2.0".
 	PayloadFormatVersion string `protobuf:"bytes,15,opt,name=payload_format_version,json=payloadFormatVersion,proto3" json:"payload_format_version,omitempty"`
-	// JSON pointer of the integration in the source definition.
+	// JSON pointer of the integration in the source definition: where its fields are written, which for an
+	// integration given by $ref is its entry in x-amazon-apigateway-integrations.
 	SourcePointer string `protobuf:"bytes,16,opt,name=source_pointer,json=sourcePointer,proto3" json:"source_pointer,omitempty"`
+	// INTERNET (or unset) calls the uri; VPC_LINK goes through the VPC link connection_id names.
+	ConnectionType ConnectionType `protobuf:"varint,12,opt,name=connection_type,json=connectionType,proto3,enum=tollgate.v1.ConnectionType" json:"connection_type,omitempty"`
+	// The VPC link's id; may contain ${stageVariables.x}.
+	ConnectionId string `protobuf:"bytes,13,opt,name=connection_id,json=connectionId,proto3" json:"connection_id,omitempty"`
+	// tlsConfig; unset when the definition has none.
+	TlsConfig     *TlsConfig `protobuf:"bytes,17,opt,name=tls_config,json=tlsConfig,proto3" json:"tls_config,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -974,6 +1031,82 @@ func (x *Integration) GetSourcePointer() string {
 	return ""
 }
 
+func (x *Integration) GetConnectionType() ConnectionType {
+	if x != nil {
+		return x.ConnectionType
+	}
+	return ConnectionType_CONNECTION_TYPE_UNSPECIFIED
+}
+
+func (x *Integration) GetConnectionId() string {
+	if x != nil {
+		return x.ConnectionId
+	}
+	return ""
+}
+
+func (x *Integration) GetTlsConfig() *TlsConfig {
+	if x != nil {
+		return x.TlsConfig
+	}
+	return nil
+}
+
+// TlsConfig is an integration's tlsConfig.
+type TlsConfig struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Skip verifying that the backend's certificate is issued by a supported authority (REST APIs).
+	InsecureSkipVerification bool `protobuf:"varint,1,opt,name=insecure_skip_verification,json=insecureSkipVerification,proto3" json:"insecure_skip_verification,omitempty"`
+	// The name to verify the backend's certificate against, and to send as SNI (HTTP API private integrations).
+	ServerNameToVerify string `protobuf:"bytes,2,opt,name=server_name_to_verify,json=serverNameToVerify,proto3" json:"server_name_to_verify,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *TlsConfig) Reset() {
+	*x = TlsConfig{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TlsConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TlsConfig) ProtoMessage() {}
+
+func (x *TlsConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TlsConfig.ProtoReflect.Descriptor instead.
+func (*TlsConfig) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *TlsConfig) GetInsecureSkipVerification() bool {
+	if x != nil {
+		return x.InsecureSkipVerification
+	}
+	return false
+}
+
+func (x *TlsConfig) GetServerNameToVerify() string {
+	if x != nil {
+		return x.ServerNameToVerify
+	}
+	return ""
+}
+
 // IntegrationResponse maps a backend answer onto a method response.
 type IntegrationResponse struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
@@ -988,7 +1121,7 @@ type IntegrationResponse struct {
 
 func (x *IntegrationResponse) Reset() {
 	*x = IntegrationResponse{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[10]
+	mi := &file_tollgate_v1_model_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1000,7 +1133,7 @@ func (x *IntegrationResponse) String() string {
 func (*IntegrationResponse) ProtoMessage() {}
 
 func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[10]
+	mi := &file_tollgate_v1_model_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1013,7 +1146,7 @@ func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntegrationResponse.ProtoReflect.Descriptor instead.
 func (*IntegrationResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{10}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *IntegrationResponse) GetStatusCode() string {
@@ -1051,7 +1184,7 @@ type Stage struct {
 
 func (x *Stage) Reset() {
 	*x = Stage{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[11]
+	mi := &file_tollgate_v1_model_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1063,7 +1196,7 @@ func (x *Stage) String() string {
 func (*Stage) ProtoMessage() {}
 
 func (x *Stage) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[11]
+	mi := &file_tollgate_v1_model_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1076,7 +1209,7 @@ func (x *Stage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stage.ProtoReflect.Descriptor instead.
 func (*Stage) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{11}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Stage) GetStageName() string {
@@ -1112,7 +1245,7 @@ type MethodSetting struct {
 
 func (x *MethodSetting) Reset() {
 	*x = MethodSetting{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[12]
+	mi := &file_tollgate_v1_model_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1124,7 +1257,7 @@ func (x *MethodSetting) String() string {
 func (*MethodSetting) ProtoMessage() {}
 
 func (x *MethodSetting) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[12]
+	mi := &file_tollgate_v1_model_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1137,7 +1270,7 @@ func (x *MethodSetting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MethodSetting.ProtoReflect.Descriptor instead.
 func (*MethodSetting) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{12}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *MethodSetting) GetThrottlingRateLimit() float64 {
@@ -1216,7 +1349,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x10api_key_required\x18\x06 \x01(\bR\x0eapiKeyRequired\x1aD\n" +
 	"\x16RequestParametersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\bR\x05value:\x028\x01\"\xf1\a\n" +
+	"\x05value\x18\x02 \x01(\bR\x05value:\x028\x01\"\xe7\b\n" +
 	"\vIntegration\x120\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1c.tollgate.v1.IntegrationTypeR\x04type\x12\x1f\n" +
 	"\vhttp_method\x18\x02 \x01(\tR\n" +
@@ -1231,7 +1364,11 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	" \x03(\tR\x12cacheKeyParameters\x12'\n" +
 	"\x0fcache_namespace\x18\v \x01(\tR\x0ecacheNamespace\x124\n" +
 	"\x16payload_format_version\x18\x0f \x01(\tR\x14payloadFormatVersion\x12%\n" +
-	"\x0esource_pointer\x18\x10 \x01(\tR\rsourcePointer\x1aD\n" +
+	"\x0esource_pointer\x18\x10 \x01(\tR\rsourcePointer\x12D\n" +
+	"\x0fconnection_type\x18\f \x01(\x0e2\x1b.tollgate.v1.ConnectionTypeR\x0econnectionType\x12#\n" +
+	"\rconnection_id\x18\r \x01(\tR\fconnectionId\x125\n" +
+	"\n" +
+	"tls_config\x18\x11 \x01(\v2\x16.tollgate.v1.TlsConfigR\ttlsConfig\x1aD\n" +
 	"\x16RequestParametersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aC\n" +
@@ -1241,7 +1378,10 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x0eResponsesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x126\n" +
 	"\x05value\x18\x02 \x01(\v2 .tollgate.v1.IntegrationResponseR\x05value:\x028\x01J\x04\b\t\x10\n" +
-	"J\x04\b\f\x10\rJ\x04\b\r\x10\x0eJ\x04\b\x0e\x10\x0fR\x10content_handlingR\x0fconnection_typeR\rconnection_idR\vcredentials\"\xae\x03\n" +
+	"J\x04\b\x0e\x10\x0fR\x10content_handlingR\vcredentials\"|\n" +
+	"\tTlsConfig\x12<\n" +
+	"\x1ainsecure_skip_verification\x18\x01 \x01(\bR\x18insecureSkipVerification\x121\n" +
+	"\x15server_name_to_verify\x18\x02 \x01(\tR\x12serverNameToVerify\"\xae\x03\n" +
 	"\x13IntegrationResponse\x12\x1f\n" +
 	"\vstatus_code\x18\x01 \x01(\tR\n" +
 	"statusCode\x12i\n" +
@@ -1279,7 +1419,11 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x1bINTEGRATION_TYPE_HTTP_PROXY\x10\x02\x12\x18\n" +
 	"\x14INTEGRATION_TYPE_AWS\x10\x03\x12\x1e\n" +
 	"\x1aINTEGRATION_TYPE_AWS_PROXY\x10\x04\x12\x19\n" +
-	"\x15INTEGRATION_TYPE_MOCK\x10\x05*\xaf\x01\n" +
+	"\x15INTEGRATION_TYPE_MOCK\x10\x05*m\n" +
+	"\x0eConnectionType\x12\x1f\n" +
+	"\x1bCONNECTION_TYPE_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18CONNECTION_TYPE_INTERNET\x10\x01\x12\x1c\n" +
+	"\x18CONNECTION_TYPE_VPC_LINK\x10\x02*\xaf\x01\n" +
 	"\x13PassthroughBehavior\x12$\n" +
 	" PASSTHROUGH_BEHAVIOR_UNSPECIFIED\x10\x00\x12&\n" +
 	"\"PASSTHROUGH_BEHAVIOR_WHEN_NO_MATCH\x10\x01\x12*\n" +
@@ -1298,67 +1442,71 @@ func file_tollgate_v1_model_proto_rawDescGZIP() []byte {
 	return file_tollgate_v1_model_proto_rawDescData
 }
 
-var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_tollgate_v1_model_proto_goTypes = []any{
 	(ApiKeySource)(0),           // 0: tollgate.v1.ApiKeySource
 	(IntegrationType)(0),        // 1: tollgate.v1.IntegrationType
-	(PassthroughBehavior)(0),    // 2: tollgate.v1.PassthroughBehavior
-	(*Gateway)(nil),             // 3: tollgate.v1.Gateway
-	(*ThrottleSettings)(nil),    // 4: tollgate.v1.ThrottleSettings
-	(*QuotaSettings)(nil),       // 5: tollgate.v1.QuotaSettings
-	(*ApiKey)(nil),              // 6: tollgate.v1.ApiKey
-	(*UsagePlan)(nil),           // 7: tollgate.v1.UsagePlan
-	(*ApiStage)(nil),            // 8: tollgate.v1.ApiStage
-	(*RestApi)(nil),             // 9: tollgate.v1.RestApi
-	(*Resource)(nil),            // 10: tollgate.v1.Resource
-	(*Method)(nil),              // 11: tollgate.v1.Method
-	(*Integration)(nil),         // 12: tollgate.v1.Integration
-	(*IntegrationResponse)(nil), // 13: tollgate.v1.IntegrationResponse
-	(*Stage)(nil),               // 14: tollgate.v1.Stage
-	(*MethodSetting)(nil),       // 15: tollgate.v1.MethodSetting
-	nil,                         // 16: tollgate.v1.ApiStage.ThrottleEntry
-	nil,                         // 17: tollgate.v1.Method.RequestParametersEntry
-	nil,                         // 18: tollgate.v1.Integration.RequestParametersEntry
-	nil,                         // 19: tollgate.v1.Integration.RequestTemplatesEntry
-	nil,                         // 20: tollgate.v1.Integration.ResponsesEntry
-	nil,                         // 21: tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	nil,                         // 22: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	nil,                         // 23: tollgate.v1.Stage.VariablesEntry
-	nil,                         // 24: tollgate.v1.Stage.MethodSettingsEntry
+	(ConnectionType)(0),         // 2: tollgate.v1.ConnectionType
+	(PassthroughBehavior)(0),    // 3: tollgate.v1.PassthroughBehavior
+	(*Gateway)(nil),             // 4: tollgate.v1.Gateway
+	(*ThrottleSettings)(nil),    // 5: tollgate.v1.ThrottleSettings
+	(*QuotaSettings)(nil),       // 6: tollgate.v1.QuotaSettings
+	(*ApiKey)(nil),              // 7: tollgate.v1.ApiKey
+	(*UsagePlan)(nil),           // 8: tollgate.v1.UsagePlan
+	(*ApiStage)(nil),            // 9: tollgate.v1.ApiStage
+	(*RestApi)(nil),             // 10: tollgate.v1.RestApi
+	(*Resource)(nil),            // 11: tollgate.v1.Resource
+	(*Method)(nil),              // 12: tollgate.v1.Method
+	(*Integration)(nil),         // 13: tollgate.v1.Integration
+	(*TlsConfig)(nil),           // 14: tollgate.v1.TlsConfig
+	(*IntegrationResponse)(nil), // 15: tollgate.v1.IntegrationResponse
+	(*Stage)(nil),               // 16: tollgate.v1.Stage
+	(*MethodSetting)(nil),       // 17: tollgate.v1.MethodSetting
+	nil,                         // 18: tollgate.v1.ApiStage.ThrottleEntry
+	nil,                         // 19: tollgate.v1.Method.RequestParametersEntry
+	nil,                         // 20: tollgate.v1.Integration.RequestParametersEntry
+	nil,                         // 21: tollgate.v1.Integration.RequestTemplatesEntry
+	nil,                         // 22: tollgate.v1.Integration.ResponsesEntry
+	nil,                         // 23: tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	nil,                         // 24: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	nil,                         // 25: tollgate.v1.Stage.VariablesEntry
+	nil,                         // 26: tollgate.v1.Stage.MethodSettingsEntry
 }
 var file_tollgate_v1_model_proto_depIdxs = []int32{
-	9,  // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
-	6,  // 1: tollgate.v1.Gateway.api_keys:type_name -> tollgate.v1.ApiKey
-	7,  // 2: tollgate.v1.Gateway.usage_plans:type_name -> tollgate.v1.UsagePlan
-	4,  // 3: tollgate.v1.Gateway.account_throttle:type_name -> tollgate.v1.ThrottleSettings
-	8,  // 4: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
-	4,  // 5: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
-	5,  // 6: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
-	16, // 7: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
-	10, // 8: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
+	10, // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
+	7,  // 1: tollgate.v1.Gateway.api_keys:type_name -> tollgate.v1.ApiKey
+	8,  // 2: tollgate.v1.Gateway.usage_plans:type_name -> tollgate.v1.UsagePlan
+	5,  // 3: tollgate.v1.Gateway.account_throttle:type_name -> tollgate.v1.ThrottleSettings
+	9,  // 4: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
+	5,  // 5: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
+	6,  // 6: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
+	18, // 7: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
+	11, // 8: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
 	0,  // 9: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
-	14, // 10: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
-	11, // 11: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
-	12, // 12: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
-	17, // 13: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
+	16, // 10: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
+	12, // 11: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
+	13, // 12: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
+	19, // 13: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
 	1,  // 14: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
-	18, // 15: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
-	19, // 16: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
-	20, // 17: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
-	2,  // 18: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
-	21, // 19: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	22, // 20: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	23, // 21: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
-	24, // 22: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
-	4,  // 23: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
-	13, // 24: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
-	15, // 25: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
-	26, // [26:26] is the sub-list for method output_type
-	26, // [26:26] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	20, // 15: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
+	21, // 16: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
+	22, // 17: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
+	3,  // 18: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
+	2,  // 19: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
+	14, // 20: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
+	23, // 21: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	24, // 22: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	25, // 23: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
+	26, // 24: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
+	5,  // 25: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
+	15, // 26: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
+	17, // 27: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
+	28, // [28:28] is the sub-list for method output_type
+	28, // [28:28] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_v1_model_proto_init() }
@@ -1366,14 +1514,14 @@ func file_tollgate_v1_model_proto_init() {
 	if File_tollgate_v1_model_proto != nil {
 		return
 	}
-	file_tollgate_v1_model_proto_msgTypes[12].OneofWrappers = []any{}
+	file_tollgate_v1_model_proto_msgTypes[13].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_v1_model_proto_rawDesc), len(file_tollgate_v1_model_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   22,
+			NumEnums:      4,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
