@@ -115,6 +115,27 @@ func TestProblems(t *testing.T) {
 			want:  []string{"/payloadFormatVersion: payloadFormatVersion \"3.0\": want 1.0 or 2.0"},
 		},
 		{
+			name:  "VPC link",
+			paths: "  /a:\n    get:\n" + proxy("http://nlb.internal/", "        connectionType: vpc_link\n        connectionId: '${stageVariables.vpcLinkId}'\n"),
+			vars:  map[string]string{"vpcLinkId": "abc123"},
+			want:  []string{"/paths/~1a/get/x-amazon-apigateway-integration/connectionType: VPC links are not supported yet"},
+		},
+		{
+			name:  "VPC link by connectionId alone",
+			paths: "  /a:\n    get:\n" + proxy("http://nlb.internal/", "        connectionId: abc123\n"),
+			want:  []string{"/paths/~1a/get/x-amazon-apigateway-integration/connectionId: VPC links are not supported yet"},
+		},
+		{
+			name:  "tlsConfig",
+			paths: "  /a:\n    get:\n" + proxy("https://h/", "        tlsConfig: {insecureSkipVerification: true}\n"),
+			want:  []string{"/paths/~1a/get/x-amazon-apigateway-integration/tlsConfig: tlsConfig is not supported yet"},
+		},
+		{
+			name:  "tlsConfig of an integration shared by $ref, where it is written",
+			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration: {$ref: '#/components/x-amazon-apigateway-integrations/b'}\ncomponents:\n  x-amazon-apigateway-integrations:\n    b: {type: http_proxy, httpMethod: ANY, uri: 'https://h/', tlsConfig: {serverNameToVerify: h}}\n",
+			want:  []string{"/components/x-amazon-apigateway-integrations/b/tlsConfig: tlsConfig is not supported yet"},
+		},
+		{
 			name:  "unsupported header source",
 			paths: "  /a/{id}:\n    get:\n" + proxy("http://h/", "        requestParameters: {integration.request.header.x: method.request.path.id}\n"),
 			want:  []string{"mapping expression \"method.request.path.id\" is not supported yet for a header"},
