@@ -32,6 +32,10 @@ type definition struct {
 	// namedParams resolves parameter $refs the kin-openapi loader does not: all of Swagger 2.0's, and those in
 	// x-amazon-apigateway-any-method. Keyed by the $ref as written, e.g. "#/components/parameters/petId".
 	namedParams map[string]parameter
+	// integrations is components' x-amazon-apigateway-integrations as kin-openapi decoded it (OpenAPI 3.0 only),
+	// and whether there is one.
+	integrations    any
+	hasIntegrations bool
 	// document is the whole definition as plain values, and places says what the importer reads each object of
 	// it as, by JSON pointer: together they let checkExtensions rule on every extension where it stands.
 	document any
@@ -88,6 +92,7 @@ func (im *importer) fromOpenAPI3(doc *openapi3.T) *definition {
 	}
 	if c := doc.Components; c != nil {
 		def.places[diag.Pointer("components")] = atComponents
+		def.integrations, def.hasIntegrations = c.Extensions[integrationsKey]
 		for _, name := range slices.Sorted(maps.Keys(c.SecuritySchemes)) {
 			if ref := c.SecuritySchemes[name]; ref != nil && ref.Value != nil {
 				s := ref.Value

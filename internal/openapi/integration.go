@@ -111,12 +111,10 @@ func (im *importer) tlsConfig(x value) *tollgatev1.TlsConfig {
 // it, so that its problems are reported once and point where it is written. Keyed by the $ref that names it.
 func (im *importer) sharedIntegrations(def *definition) map[string]*tollgatev1.Integration {
 	out := make(map[string]*tollgatev1.Integration)
-	components, _ := def.document.(map[string]any)["components"].(map[string]any)
-	raw, ok := components[integrationsKey]
-	if !ok {
+	if !def.hasIntegrations {
 		return out
 	}
-	x := value{raw, diag.Pointer("components", integrationsKey)}
+	x := value{def.integrations, diag.Pointer("components", integrationsKey)}
 	for _, name := range im.members(x) {
 		shared := x.field(name)
 		if ref := shared.field("$ref"); ref.v != nil {
