@@ -98,14 +98,14 @@ func (im *importer) definition(data []byte) *definition {
 	case swagger2:
 		doc, err := parseSwagger2(parsed)
 		if err != nil {
-			im.addf("", "%v", err)
+			im.decodeProblem(parsed, err)
 			return nil
 		}
 		def = im.fromSwagger2(doc)
 	case openAPI3:
 		doc, err := parseOpenAPI3(parsed)
 		if err != nil {
-			im.addf("", "%v", err)
+			im.decodeProblem(parsed, err)
 			return nil
 		}
 		def = im.fromOpenAPI3(doc)

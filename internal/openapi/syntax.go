@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -156,4 +157,29 @@ func jsonPointerAt(data []byte, line int) string {
 		}
 	}
 	return pointer()
+}
+
+// kinYAMLError matches the YAML errors kin-openapi's decoder reports with a line, and with a pointer when it knows
+// one: errors in the YAML this package's parser let through (a null mapping key) and values of the wrong shape.
+var kinYAMLError = regexp.MustCompile(`^failed to unmarshal data: yaml error: (?:yaml: )?(?:construct errors: )?line ([0-9]+): (.*?)(?: in (/\S*))?$`)
+
+// decodeProblem reports an error of kin-openapi's decoder as every other problem is: with the pointer it names, or
+// the one its line tells, and no wrapping. Other errors are reported as they are. data is what kin-openapi
+// decoded.
+func (im *importer) decodeProblem(data []byte, err error) {
+	m := kinYAMLError.FindStringSubmatch(err.Error())
+	if m == nil {
+		im.addf("", "%v", err)
+		return
+	}
+	line, _ := strconv.Atoi(m[1])
+	at := fmt.Sprintf("line %d: ", line)
+	if im.rewritten {
+		at = "" // the line of the document encoded again, not of the file
+	}
+	if m[3] != "" {
+		im.addf(m[3], "%s%s", at, m[2])
+		return
+	}
+	im.addf(syntaxPointer(data, line), "not valid YAML or JSON: %s%s", at, m[2])
 }
