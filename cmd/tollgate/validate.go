@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/tollgate-gw/tollgate/internal/diag"
 	"github.com/tollgate-gw/tollgate/internal/source"
@@ -71,19 +70,11 @@ func validateCommand() *cobra.Command {
 	}
 }
 
-// isDefinition tells an OpenAPI or Swagger document from a Tollgate config by its top-level version key.
+// isDefinition tells an API definition (OpenAPI, Swagger, or a CloudFormation or SAM template) from a Tollgate
+// config.
 func isDefinition(file string) bool {
 	data, err := os.ReadFile(file)
-	if err != nil {
-		return false // source.Load reports the read error
-	}
-	var top map[string]any
-	if yaml.Unmarshal(data, &top) != nil {
-		return false
-	}
-	_, oas3 := top["openapi"]
-	_, swagger2 := top["swagger"]
-	return oas3 || swagger2
+	return err == nil && source.IsDefinition(data) // source.Load reports a read error
 }
 
 func plural(n int, one, many string) string {
