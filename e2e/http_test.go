@@ -1,10 +1,10 @@
 package e2e
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -210,7 +210,26 @@ type echo struct {
 func startBackend(t *testing.T, name string) *backend {
 	t.Helper()
 	b := &backend{name: name, arrivals: make(chan string, 16)}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(b.handler())
+	t.Cleanup(srv.Close)
+	b.addr = srv.Listener.Addr().String()
+	return b
+}
+
+// startTLSBackend is startBackend over HTTPS, presenting cert.
+func startTLSBackend(t *testing.T, name string, cert tls.Certificate) *backend {
+	t.Helper()
+	b := &backend{name: name, arrivals: make(chan string, 16)}
+	srv := httptest.NewUnstartedServer(b.handler())
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	b.addr = srv.Listener.Addr().String()
+	return b
+}
+
+func (b *backend) handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if tag := r.Header.Get("X-Echo-Tag"); tag != "" {
 			select {
@@ -232,21 +251,15 @@ func startBackend(t *testing.T, name string) *backend {
 		h := w.Header()
 		h.Set("Content-Type", "application/json")
 		h.Set("Server", "e2e-backend")
-		h.Set("X-Backend", name)
+		h.Set("X-Backend", b.name)
 		h.Add("Set-Cookie", "a=1")
 		h.Add("Set-Cookie", "b=2")
 		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(echo{
-			Backend: name, Method: r.Method, RequestURI: r.RequestURI, Query: r.URL.Query(),
+			Backend: b.name, Method: r.Method, RequestURI: r.RequestURI, Query: r.URL.Query(),
 			Host: r.Host, Header: r.Header, Body: string(body),
 		})
-	}))
-	t.Cleanup(srv.Close)
-	b.addr = srv.Listener.Addr().String()
-	if _, _, err := net.SplitHostPort(b.addr); err != nil {
-		t.Fatal(err)
-	}
-	return b
+	})
 }
 
 // decodeEcho reads a backend's echo from a reply, failing the test if the reply is not one.

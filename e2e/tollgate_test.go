@@ -17,17 +17,21 @@ const domain = "execute-api.e2e.test"
 
 // gatewayConfig is tollgate.yaml as the tests write it.
 type gatewayConfig struct {
-	Listen     string        `yaml:"listen"`
-	Admin      string        `yaml:"admin"`
-	XDS        string        `yaml:"xds"`
-	EnvoyAdmin string        `yaml:"envoyAdmin"`
-	Domain     string        `yaml:"domain"`
-	Lambda     *lambdaConfig `yaml:"lambda,omitempty"`     // see lambda_helpers_test.go
-	APIKeys    []apiKey      `yaml:"apiKeys,omitempty"`    // see apikeys_test.go
-	UsagePlans []usagePlan   `yaml:"usagePlans,omitempty"` // see apikeys_test.go
-	Redis      string        `yaml:"redis,omitempty"`      // see throttling_test.go
-	RateLimit  *rateLimit    `yaml:"rateLimit,omitempty"`
-	APIs       []apiConfig   `yaml:"apis"`
+	Listen     string            `yaml:"listen"`
+	Admin      string            `yaml:"admin"`
+	XDS        string            `yaml:"xds"`
+	EnvoyAdmin string            `yaml:"envoyAdmin"`
+	Domain     string            `yaml:"domain"`
+	Lambda     *lambdaConfig     `yaml:"lambda,omitempty"`     // see lambda_helpers_test.go
+	APIKeys    []apiKey          `yaml:"apiKeys,omitempty"`    // see apikeys_test.go
+	UsagePlans []usagePlan       `yaml:"usagePlans,omitempty"` // see apikeys_test.go
+	Redis      string            `yaml:"redis,omitempty"`      // see throttling_test.go
+	RateLimit  *rateLimit        `yaml:"rateLimit,omitempty"`
+	AWS        *awsConfig        `yaml:"aws,omitempty"`      // see templates_test.go
+	VPCLinks   map[string]string `yaml:"vpcLinks,omitempty"` // see templates_test.go
+	APIs       []apiConfig       `yaml:"apis"`
+	// env is extra environment for the tollgate process, such as SSL_CERT_FILE.
+	env []string
 }
 
 type rateLimit struct {
@@ -35,9 +39,11 @@ type rateLimit struct {
 }
 
 type apiConfig struct {
-	ID         string        `yaml:"id"`
-	Definition string        `yaml:"definition"` // relative to the config file
-	Stages     []stageConfig `yaml:"stages"`
+	ID         string            `yaml:"id"`
+	Definition string            `yaml:"definition"`         // relative to the config file
+	Resource   string            `yaml:"resource,omitempty"` // the API's logical id in a template
+	Parameters map[string]string `yaml:"parameters,omitempty"`
+	Stages     []stageConfig     `yaml:"stages"`
 }
 
 type stageConfig struct {
@@ -117,7 +123,7 @@ func startTollgate(t *testing.T, mode string, cfg gatewayConfig, defs map[string
 			t.Logf("tollgate %s output:\n%s", strings.Join(args, " "), tg.out.String())
 		}
 	})
-	tg.process = startProcess(t, "tollgate "+mode, childEnv(dir), tollgateBin, args...)
+	tg.process = startProcess(t, "tollgate "+mode, childEnv(dir, cfg.env...), tollgateBin, args...)
 	t.Cleanup(func() { tg.stop(t) })
 	return tg
 }

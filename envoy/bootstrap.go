@@ -18,6 +18,7 @@ import (
 	commondnsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/clusters/common/dns/v3"
 	dnsclusterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/clusters/dns/v3"
 	downstreamconnectionsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/resource_monitors/downstream_connections/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	httpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -45,6 +46,9 @@ type BootstrapOptions struct {
 	// the control plane gives this Envoy its own listener address; that lets several Envoys share one
 	// control plane on one machine.
 	Listen string
+	// TrustedCA is the file of PEM CA certificates this Envoy verifies HTTPS backends against, normally its
+	// machine's bundle (SystemCABundle).
+	TrustedCA string
 }
 
 // Bootstrap returns the JSON bootstrap for o, indented for people to read. Envoy takes it with
@@ -86,8 +90,11 @@ func bootstrapProto(o BootstrapOptions) (*bootstrapv3.Bootstrap, error) {
 		return nil, err
 	}
 	b := &bootstrapv3.Bootstrap{
-		Node:             node,
-		StaticResources:  &bootstrapv3.Bootstrap_StaticResources{Clusters: []*clusterv3.Cluster{xds}},
+		Node: node,
+		StaticResources: &bootstrapv3.Bootstrap_StaticResources{
+			Clusters: []*clusterv3.Cluster{xds},
+			Secrets:  []*tlsv3.Secret{TrustedCASecret(o.TrustedCA)},
+		},
 		DynamicResources: dynamicResources(o.Delta),
 	}
 	overload, err := overloadManager()
@@ -134,6 +141,9 @@ func (o BootstrapOptions) validate() error {
 		} else if _, err := netip.ParseAddr(host); err != nil {
 			errs = append(errs, fmt.Errorf("envoy bootstrap: AdminAddress %q: host must be an IP address such as 127.0.0.1", o.AdminAddress))
 		}
+	}
+	if o.TrustedCA == "" {
+		errs = append(errs, errors.New("envoy bootstrap: TrustedCA is empty; it must be a file of PEM CA certificates"))
 	}
 	if o.Listen != "" {
 		if _, _, err := splitHostPort(o.Listen); err != nil {

@@ -14,6 +14,9 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
+// testCA is the trusted CA file the unit tests name; Envoy reads it only when it runs (real_envoy_test.go).
+const testCA = "/etc/ssl/certs/ca-certificates.crt"
+
 // parseBootstrap reads Bootstrap's output back, as Envoy would.
 func parseBootstrap(t *testing.T, o BootstrapOptions) *bootstrapv3.Bootstrap {
 	t.Helper()
@@ -41,23 +44,23 @@ func TestBootstrapContents(t *testing.T) {
 	}{
 		{
 			name:        "delta with everything",
-			opts:        BootstrapOptions{NodeID: "n1", Cluster: "edge", XDSAddress: "127.0.0.1:18000", AdminAddress: "127.0.0.1:9901", Delta: true, Listen: "0.0.0.0:8080"},
+			opts:        BootstrapOptions{NodeID: "n1", TrustedCA: testCA, Cluster: "edge", XDSAddress: "127.0.0.1:18000", AdminAddress: "127.0.0.1:9901", Delta: true, Listen: "0.0.0.0:8080"},
 			wantCluster: "edge", wantAPI: corev3.ApiConfigSource_DELTA_GRPC, wantListen: "0.0.0.0:8080", wantAdmin: "127.0.0.1",
 			wantStatic: true, wantXDSHost: "127.0.0.1",
 		},
 		{
 			name:        "state of the world, defaults",
-			opts:        BootstrapOptions{NodeID: "n2", XDSAddress: "127.0.0.1:18000"},
+			opts:        BootstrapOptions{NodeID: "n2", TrustedCA: testCA, XDSAddress: "127.0.0.1:18000"},
 			wantCluster: DefaultCluster, wantAPI: corev3.ApiConfigSource_GRPC, wantStatic: true, wantXDSHost: "127.0.0.1",
 		},
 		{
 			name:        "host name is resolved by Envoy",
-			opts:        BootstrapOptions{NodeID: "n3", XDSAddress: "localhost:18000", Delta: true},
+			opts:        BootstrapOptions{NodeID: "n3", TrustedCA: testCA, XDSAddress: "localhost:18000", Delta: true},
 			wantCluster: DefaultCluster, wantAPI: corev3.ApiConfigSource_DELTA_GRPC, wantXDSHost: "localhost",
 		},
 		{
 			name:        "IPv6 everywhere",
-			opts:        BootstrapOptions{NodeID: "n4", XDSAddress: "[::1]:18000", AdminAddress: "[::1]:9901"},
+			opts:        BootstrapOptions{NodeID: "n4", TrustedCA: testCA, XDSAddress: "[::1]:18000", AdminAddress: "[::1]:9901"},
 			wantCluster: DefaultCluster, wantAPI: corev3.ApiConfigSource_GRPC, wantAdmin: "::1", wantStatic: true, wantXDSHost: "::1",
 		},
 	}
@@ -91,6 +94,11 @@ func TestBootstrapContents(t *testing.T) {
 			}
 
 			checkXDSCluster(t, b, tt.wantXDSHost, tt.wantStatic)
+			secrets := b.GetStaticResources().GetSecrets()
+			if len(secrets) != 1 || secrets[0].GetName() != names.TrustedCASecret ||
+				secrets[0].GetValidationContext().GetTrustedCa().GetFilename() != testCA {
+				t.Errorf("static secrets = %v, want %s trusting %s", secrets, names.TrustedCASecret, testCA)
+			}
 		})
 	}
 }
@@ -127,7 +135,7 @@ func checkXDSCluster(t *testing.T, b *bootstrapv3.Bootstrap, wantHost string, wa
 }
 
 func TestBootstrapIsStableAndReadable(t *testing.T) {
-	o := BootstrapOptions{NodeID: "n", XDSAddress: "127.0.0.1:18000", Listen: "0.0.0.0:8080", Delta: true}
+	o := BootstrapOptions{NodeID: "n", TrustedCA: testCA, XDSAddress: "127.0.0.1:18000", Listen: "0.0.0.0:8080", Delta: true}
 	first, err := Bootstrap(o)
 	if err != nil {
 		t.Fatal(err)
@@ -149,17 +157,17 @@ func TestBootstrapRejectsBadOptions(t *testing.T) {
 		opts    BootstrapOptions
 		wantErr []string
 	}{
-		{"nothing", BootstrapOptions{}, []string{"NodeID is empty", "XDSAddress is empty"}},
-		{"no port", BootstrapOptions{NodeID: "n", XDSAddress: "127.0.0.1"}, []string{"XDSAddress", `"127.0.0.1" is not host:port`}},
-		{"no host", BootstrapOptions{NodeID: "n", XDSAddress: ":18000"}, []string{"XDSAddress", "has no host"}},
-		{"port 0", BootstrapOptions{NodeID: "n", XDSAddress: "127.0.0.1:0"}, []string{"XDSAddress", "port must be a number from 1 to 65535"}},
-		{"port too big", BootstrapOptions{NodeID: "n", XDSAddress: "127.0.0.1:70000"}, []string{"port must be a number"}},
-		{"named port", BootstrapOptions{NodeID: "n", XDSAddress: "127.0.0.1:grpc"}, []string{"port must be a number"}},
-		{"admin host name", BootstrapOptions{NodeID: "n", XDSAddress: "127.0.0.1:1", AdminAddress: "localhost:9901"},
+		{"nothing", BootstrapOptions{}, []string{"NodeID is empty", "XDSAddress is empty", "TrustedCA is empty"}},
+		{"no port", BootstrapOptions{NodeID: "n", TrustedCA: testCA, XDSAddress: "127.0.0.1"}, []string{"XDSAddress", `"127.0.0.1" is not host:port`}},
+		{"no host", BootstrapOptions{NodeID: "n", TrustedCA: testCA, XDSAddress: ":18000"}, []string{"XDSAddress", "has no host"}},
+		{"port 0", BootstrapOptions{NodeID: "n", TrustedCA: testCA, XDSAddress: "127.0.0.1:0"}, []string{"XDSAddress", "port must be a number from 1 to 65535"}},
+		{"port too big", BootstrapOptions{NodeID: "n", TrustedCA: testCA, XDSAddress: "127.0.0.1:70000"}, []string{"port must be a number"}},
+		{"named port", BootstrapOptions{NodeID: "n", TrustedCA: testCA, XDSAddress: "127.0.0.1:grpc"}, []string{"port must be a number"}},
+		{"admin host name", BootstrapOptions{NodeID: "n", TrustedCA: testCA, XDSAddress: "127.0.0.1:1", AdminAddress: "localhost:9901"},
 			[]string{"AdminAddress", "must be an IP address"}},
-		{"admin without port", BootstrapOptions{NodeID: "n", XDSAddress: "127.0.0.1:1", AdminAddress: "127.0.0.1"},
+		{"admin without port", BootstrapOptions{NodeID: "n", TrustedCA: testCA, XDSAddress: "127.0.0.1:1", AdminAddress: "127.0.0.1"},
 			[]string{"AdminAddress", "not host:port"}},
-		{"bad listen", BootstrapOptions{NodeID: "n", XDSAddress: "127.0.0.1:1", Listen: "8080"}, []string{"Listen", "not host:port"}},
+		{"bad listen", BootstrapOptions{NodeID: "n", TrustedCA: testCA, XDSAddress: "127.0.0.1:1", Listen: "8080"}, []string{"Listen", "not host:port"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -25,8 +25,13 @@ func envoyBinary(t *testing.T) string {
 	return bin
 }
 
+// writeBootstrap writes o's bootstrap, trusting this machine's CA bundle as `tollgate run` does.
 func writeBootstrap(t *testing.T, o BootstrapOptions) string {
 	t.Helper()
+	var err error
+	if o.TrustedCA, err = SystemCABundle(); err != nil {
+		t.Fatal(err)
+	}
 	raw, err := Bootstrap(o)
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,12 @@ func bootstrapCommand() *cobra.Command {
 		Short: "Print an Envoy bootstrap that joins this control plane (for sidecars and edge Envoys)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Delta = !sotw
+			if o.TrustedCA == "" {
+				var err error
+				if o.TrustedCA, err = envoy.SystemCABundle(); err != nil {
+					return err
+				}
+			}
 			data, err := envoy.Bootstrap(o)
 			if err != nil {
 				return err
@@ -28,6 +34,7 @@ func bootstrapCommand() *cobra.Command {
 	cmd.Flags().StringVar(&o.Cluster, "cluster", "", "the Envoy's node cluster (default tollgate)")
 	cmd.Flags().StringVar(&o.AdminAddress, "admin", "", "ip:port for this Envoy's admin listener (default: none)")
 	cmd.Flags().StringVar(&o.Listen, "listen", "", "give this Envoy its own public listener address instead of the config's listen")
+	cmd.Flags().StringVar(&o.TrustedCA, "trusted-ca", "", "PEM file of the CAs Envoy trusts for HTTPS backends, as found on the Envoy's machine (default: this machine's bundle, or $SSL_CERT_FILE)")
 	cmd.Flags().BoolVar(&sotw, "sotw", false, "use state-of-the-world xDS instead of delta")
 	_ = cmd.MarkFlagRequired("node-id")
 	return cmd

@@ -77,11 +77,16 @@ func runCommand(newLogger func() *slog.Logger) *cobra.Command {
 // writeBootstrap puts the supervised Envoy's bootstrap in a private temporary directory.
 func writeBootstrap(cfg *config.Config) (string, func(), error) {
 	host, _ := os.Hostname()
+	trustedCA, err := envoy.SystemCABundle()
+	if err != nil {
+		return "", nil, err
+	}
 	data, err := envoy.Bootstrap(envoy.BootstrapOptions{
 		NodeID:       "tollgate-" + host,
 		XDSAddress:   cfg.XDS,
 		AdminAddress: cfg.EnvoyAdmin,
 		Delta:        true,
+		TrustedCA:    trustedCA,
 	})
 	if err != nil {
 		return "", nil, err

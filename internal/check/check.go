@@ -165,16 +165,19 @@ func (c *checker) mockPassthrough(file, at string, integ *tollgatev1.Integration
 	}
 }
 
-// connection refuses what the importer reads of private integrations and TLS settings until the IR and the
-// translator serve them: a VPC link (or a connectionId, which names one) and a tlsConfig.
+// connection checks a private integration and its TLS settings as API Gateway does: a VPC link names its link by
+// connectionId, and both a VPC link and a tlsConfig are for HTTP integrations only.
 func (c *checker) connection(file, at string, integ *tollgatev1.Integration) {
-	switch {
-	case integ.GetConnectionType() == tollgatev1.ConnectionType_CONNECTION_TYPE_VPC_LINK:
-		c.probs.Addf(file, at+"/connectionType", "VPC links are not supported yet")
-	case integ.GetConnectionId() != "":
-		c.probs.Addf(file, at+"/connectionId", "VPC links are not supported yet")
+	httpIntegration := integ.GetType() == tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY
+	switch vpcLink := integ.GetConnectionType() == tollgatev1.ConnectionType_CONNECTION_TYPE_VPC_LINK; {
+	case vpcLink && !httpIntegration:
+		c.probs.Addf(file, at+"/connectionType", "connectionType VPC_LINK is supported only for HTTP and HTTP_PROXY integrations")
+	case vpcLink && integ.GetConnectionId() == "":
+		c.probs.Addf(file, at+"/connectionType", "connectionType VPC_LINK needs a connectionId naming the VPC link")
+	case !vpcLink && integ.GetConnectionId() != "":
+		c.probs.Addf(file, at+"/connectionId", "connectionId names a VPC link, but connectionType is not VPC_LINK")
 	}
-	if integ.GetTlsConfig() != nil {
-		c.probs.Addf(file, at+"/tlsConfig", "tlsConfig is not supported yet")
+	if integ.GetTlsConfig() != nil && !httpIntegration {
+		c.probs.Addf(file, at+"/tlsConfig", "tlsConfig is supported only for HTTP and HTTP_PROXY integrations")
 	}
 }

@@ -41,7 +41,10 @@ type Config struct {
 	// and quotas for every Tollgate; else memory does.
 	Redis     string
 	RateLimit RateLimitSettings
-	APIs      []API
+	// VPCLinks maps a VPC link id, as integrations name it in connectionId, to the host:port of the private
+	// backend behind it (the network load balancer a link targets on AWS).
+	VPCLinks map[string]string
+	APIs     []API
 	// Warnings are the settings accepted that do nothing in Tollgate, such as a stage's description: Parse fails on
 	// errors only.
 	Warnings diag.Problems
@@ -61,12 +64,13 @@ type document struct {
 		FailureMode string `yaml:"failureMode"`
 		Timeout     string `yaml:"timeout"`
 	} `yaml:"rateLimit"`
-	APIs            []API       `yaml:"apis"`
-	Lambda          Lambda      `yaml:"lambda"`
-	AWS             AWS         `yaml:"aws"`
-	APIKeys         []APIKey    `yaml:"apiKeys"`
-	UsagePlans      []UsagePlan `yaml:"usagePlans"`
-	AccountThrottle *Throttle   `yaml:"accountThrottle"`
+	APIs            []API             `yaml:"apis"`
+	Lambda          Lambda            `yaml:"lambda"`
+	AWS             AWS               `yaml:"aws"`
+	APIKeys         []APIKey          `yaml:"apiKeys"`
+	UsagePlans      []UsagePlan       `yaml:"usagePlans"`
+	AccountThrottle *Throttle         `yaml:"accountThrottle"`
+	VPCLinks        map[string]string `yaml:"vpcLinks"`
 }
 
 // RateLimitSettings says how the rate-limit service behaves when its store fails.
@@ -205,6 +209,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		AccountThrottle: doc.AccountThrottle,
 		Redis:           v.GetString("redis"),
 		RateLimit:       RateLimitSettings{FailureMode: strings.ToLower(v.GetString("rateLimit.failureMode"))},
+		VPCLinks:        doc.VPCLinks,
 		APIs:            doc.APIs,
 		Warnings:        warnings,
 	}
@@ -219,6 +224,11 @@ func Parse(file string, data []byte) (*Config, error) {
 	c.validateRateLimit(&probs, v.GetString("rateLimit.timeout"))
 	c.validateLambda(&probs)
 	c.validateAWS(&probs)
+	for id, addr := range c.VPCLinks {
+		if err := checkHostPort(addr); err != nil {
+			probs.Addf(file, diag.Pointer("vpcLinks", id), "VPC link %q: %v", id, err)
+		}
+	}
 	c.validateAPIs(&probs)
 	c.validateUsagePlans(&probs)
 	if err := probs.Err(); err != nil {

@@ -78,6 +78,8 @@ func TestParseProblems(t *testing.T) {
 		{"bad lambda region", "lambda: {region: Mars}", []string{"/lambda/region: invalid region \"Mars\""}},
 		{"bad lambda endpoint", "lambda: {endpoint: 'localhost:4566'}", []string{"/lambda/endpoint: invalid URL \"localhost:4566\""}},
 		{"bad function url", "lambda: {functions: {echo: '/x'}}", []string{"/lambda/functions/echo: invalid URL \"/x\""}},
+		{"VPC link without a port", "vpcLinks: {abc123: nlb.internal}", []string{`/vpcLinks/abc123: VPC link "abc123": invalid address "nlb.internal": want host:port`}},
+		{"VPC link with a bad port", "vpcLinks: {abc123: 'nlb.internal:http'}", []string{`/vpcLinks/abc123: VPC link "abc123": invalid address "nlb.internal:http": port must be 1-65535`}},
 		{"short key value", "apiKeys: [{id: k1, value: short}]", []string{"/apiKeys/0/value: API key \"k1\": the value must be 20 to 128 characters long, it has 5"}},
 		{"duplicate key value", "apiKeys: [{id: k1, value: aaaaaaaaaaaaaaaaaaaaaaaa}, {id: k2, value: aaaaaaaaaaaaaaaaaaaaaaaa}]", []string{"/apiKeys/1/value: API key \"k2\" has the same value as /apiKeys/0"}},
 		{"duplicate key id", "apiKeys: [{id: k1, value: aaaaaaaaaaaaaaaaaaaaaaaa}, {id: k1, value: bbbbbbbbbbbbbbbbbbbbbbbb}]", []string{"/apiKeys/1/id: API key id \"k1\" is used twice"}},
@@ -242,6 +244,7 @@ func TestParseWarns(t *testing.T) {
 func TestParseUserDataKeys(t *testing.T) {
 	c, err := Parse("t.yaml", []byte(`
 lambda: {functions: {lisen: "http://127.0.0.1:1/f"}}
+vpcLinks: {Listen: "10.0.0.5:443"}
 apis:
   - id: a
     definition: a.yaml
@@ -253,7 +256,7 @@ apis:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.APIs[0].Stages[0].Variables["Listen"] != "x" || c.Lambda.Functions["lisen"] == "" || len(c.Warnings) != 0 {
+	if c.APIs[0].Stages[0].Variables["Listen"] != "x" || c.Lambda.Functions["lisen"] == "" || c.VPCLinks["Listen"] != "10.0.0.5:443" || len(c.Warnings) != 0 {
 		t.Errorf("config = %+v", c)
 	}
 }

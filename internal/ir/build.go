@@ -18,6 +18,8 @@ type Settings struct {
 	Domain    string
 	Lambda    LambdaSettings
 	RateLimit RateLimitSettings
+	// VPCLinks maps a VPC link id to the host:port of the private backend behind it.
+	VPCLinks map[string]string
 }
 
 // LambdaSettings say where AWS_PROXY integrations invoke their functions.

@@ -28,6 +28,7 @@ type goldenInput struct {
 			FailClosed bool          `yaml:"failClosed"`
 			Timeout    time.Duration `yaml:"timeout"`
 		} `yaml:"rateLimit"`
+		VPCLinks map[string]string `yaml:"vpcLinks"`
 	} `yaml:"settings"`
 	Gateway any `yaml:"gateway"`
 }
@@ -79,5 +80,6 @@ func readGoldenInput(t *testing.T, in string) (*tollgatev1.Gateway, Settings) {
 		Domain:    s.Domain,
 		Lambda:    LambdaSettings{Endpoint: s.Lambda.Endpoint, Region: s.Lambda.Region, Functions: s.Lambda.Functions},
 		RateLimit: RateLimitSettings{FailClosed: s.RateLimit.FailClosed, Timeout: Duration(s.RateLimit.Timeout)},
+		VPCLinks:  s.VPCLinks,
 	}
 }

@@ -46,12 +46,49 @@ func (b *builder) httpProxy(s stageContext, pr parsedResource, integ *tollgatev1
 		b.probs.Addf(s.file(), at+"/uri", "uri %q has a query string or fragment: that is not supported yet; map query parameters with requestParameters", uri)
 		return nil
 	}
+	host := be.Authority()
+	if tls := integ.GetTlsConfig(); tls != nil && be.Scheme == "https" {
+		if name := tls.GetServerNameToVerify(); name != "" {
+			be.ServerName = strings.ToLower(name)
+		}
+		be.SkipChainVerification = tls.GetInsecureSkipVerification()
+	}
+	if integ.GetConnectionType() == tollgatev1.ConnectionType_CONNECTION_TYPE_VPC_LINK {
+		addr, ok := b.vpcLink(s, at, integ.GetConnectionId())
+		if !ok {
+			return nil
+		}
+		be.Host, be.Port = addr.Host, addr.Port
+	}
 	return &HTTPProxy{
 		Backend: be,
+		Host:    host,
 		Path:    b.backendPath(s, at, path, pr, integ.GetRequestParameters()),
 		Headers: b.headerMappings(s, at, integ.GetRequestParameters()),
 		Timeout: timeout(integ),
 	}
+}
+
+// vpcLink resolves an integration's connectionId, stage variables expanded, to the address the config's vpcLinks
+// gives it.
+func (b *builder) vpcLink(s stageContext, at, connectionID string) (Backend, bool) {
+	id, missing := stagevars.Expand(connectionID, s.stage.GetVariables())
+	if len(missing) > 0 {
+		b.stageVariableProblem(s, at+"/connectionId", "connectionId", missing)
+		return Backend{}, false
+	}
+	addr, ok := b.settings.VPCLinks[id]
+	if !ok {
+		b.probs.Addf(s.file(), at+"/connectionId", "VPC link %q (stage %q) is not in the config's vpcLinks: add \"%s\": host:port, the private backend behind it", id, s.stage.GetStageName(), id)
+		return Backend{}, false
+	}
+	host, portText, err := net.SplitHostPort(addr)
+	port, perr := strconv.ParseUint(portText, 10, 16)
+	if err != nil || perr != nil || port == 0 || host == "" {
+		b.probs.Addf(s.file(), at+"/connectionId", "VPC link %q: address %q is not host:port", id, addr)
+		return Backend{}, false
+	}
+	return Backend{Host: strings.ToLower(host), Port: uint32(port)}, true
 }
 
 // parseBackendURI splits an absolute http(s) URI by hand rather than with net/url, which would percent-encode the
@@ -82,6 +119,9 @@ func parseBackendURI(uri string) (Backend, string, error) {
 		return be, "", fmt.Errorf("uri %q: invalid host or port %q", uri, authority)
 	}
 	be.Host, be.Port = strings.ToLower(host), uint32(port)
+	if be.Scheme == "https" {
+		be.ServerName = be.Host
+	}
 	return be, path, nil
 }
 

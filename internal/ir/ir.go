@@ -109,6 +109,13 @@ type Backend struct {
 	Scheme string `json:"scheme"` // http or https
 	Host   string `json:"host"`
 	Port   uint32 `json:"port"`
+	// ServerName, for https, is sent as SNI and must be a name on the backend's certificate: the URI's host, or
+	// the tlsConfig's serverNameToVerify. A VPC link's backend is reached at its link's address, yet verified
+	// against this name.
+	ServerName string `json:"serverName,omitempty"`
+	// SkipChainVerification is the tlsConfig's insecureSkipVerification: a certificate from any issuer, a
+	// self-signed one too, is accepted; its name is still checked.
+	SkipChainVerification bool `json:"skipChainVerification,omitempty"`
 }
 
 // Authority is the Host header the backend expects: the port only when it is not the scheme's default.
@@ -122,6 +129,9 @@ func (b Backend) Authority() string {
 // HTTPProxy passes the request through to a backend: method, headers, body and query string as they are.
 type HTTPProxy struct {
 	Backend Backend `json:"backend"`
+	// Host is the Host header the backend receives: the URI's authority, also when a VPC link decides where the
+	// connection goes.
+	Host string `json:"host"`
 	// Path is the backend path: literal text and the path parameters that fill its placeholders.
 	Path []PathPart `json:"path"`
 	// Headers are the integration's header mappings, added on the way to the backend.

@@ -115,25 +115,40 @@ func TestProblems(t *testing.T) {
 			want:  []string{"/payloadFormatVersion: payloadFormatVersion \"3.0\": want 1.0 or 2.0"},
 		},
 		{
-			name:  "VPC link",
+			name:  "VPC link not in the config's vpcLinks",
 			paths: "  /a:\n    get:\n" + proxy("http://nlb.internal/", "        connectionType: vpc_link\n        connectionId: '${stageVariables.vpcLinkId}'\n"),
-			vars:  map[string]string{"vpcLinkId": "abc123"},
-			want:  []string{"/paths/~1a/get/x-amazon-apigateway-integration/connectionType: VPC links are not supported yet"},
+			vars:  map[string]string{"vpcLinkId": "other"},
+			want:  []string{`/paths/~1a/get/x-amazon-apigateway-integration/connectionId: VPC link "other" (stage "prod") is not in the config's vpcLinks`},
 		},
 		{
-			name:  "VPC link by connectionId alone",
+			name:  "VPC link id from a stage variable the stage lacks",
+			paths: "  /a:\n    get:\n" + proxy("http://nlb.internal/", "        connectionType: vpc_link\n        connectionId: '${stageVariables.vpcLinkId}'\n"),
+			want:  []string{`/connectionId: stage "prod" does not define stage variable(s) vpcLinkId used in the connectionId`},
+		},
+		{
+			name:  "VPC link without a connectionId",
+			paths: "  /a:\n    get:\n" + proxy("http://nlb.internal/", "        connectionType: vpc_link\n"),
+			want:  []string{"/connectionType: connectionType VPC_LINK needs a connectionId naming the VPC link"},
+		},
+		{
+			name:  "connectionId without VPC_LINK",
 			paths: "  /a:\n    get:\n" + proxy("http://nlb.internal/", "        connectionId: abc123\n"),
-			want:  []string{"/paths/~1a/get/x-amazon-apigateway-integration/connectionId: VPC links are not supported yet"},
+			want:  []string{"/paths/~1a/get/x-amazon-apigateway-integration/connectionId: connectionId names a VPC link, but connectionType is not VPC_LINK"},
 		},
 		{
-			name:  "tlsConfig",
-			paths: "  /a:\n    get:\n" + proxy("https://h/", "        tlsConfig: {insecureSkipVerification: true}\n"),
-			want:  []string{"/paths/~1a/get/x-amazon-apigateway-integration/tlsConfig: tlsConfig is not supported yet"},
+			name:  "VPC link on a Lambda proxy integration",
+			paths: "  /a:\n    post:\n      x-amazon-apigateway-integration: {type: aws_proxy, httpMethod: POST, connectionType: VPC_LINK, connectionId: abc123, uri: 'arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:f/invocations'}\n",
+			want:  []string{"/connectionType: connectionType VPC_LINK is supported only for HTTP and HTTP_PROXY integrations"},
+		},
+		{
+			name:  "tlsConfig on a MOCK integration",
+			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration: {type: mock, requestTemplates: {application/json: '{\"statusCode\": 200}'}, tlsConfig: {insecureSkipVerification: true}}\n",
+			want:  []string{"/tlsConfig: tlsConfig is supported only for HTTP and HTTP_PROXY integrations"},
 		},
 		{
 			name:  "tlsConfig of an integration shared by $ref, where it is written",
-			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration: {$ref: '#/components/x-amazon-apigateway-integrations/b'}\ncomponents:\n  x-amazon-apigateway-integrations:\n    b: {type: http_proxy, httpMethod: ANY, uri: 'https://h/', tlsConfig: {serverNameToVerify: h}}\n",
-			want:  []string{"/components/x-amazon-apigateway-integrations/b/tlsConfig: tlsConfig is not supported yet"},
+			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration: {$ref: '#/components/x-amazon-apigateway-integrations/b'}\ncomponents:\n  x-amazon-apigateway-integrations:\n    b: {type: mock, tlsConfig: {serverNameToVerify: h}}\n",
+			want:  []string{"/components/x-amazon-apigateway-integrations/b/tlsConfig: tlsConfig is supported only for HTTP and HTTP_PROXY integrations"},
 		},
 		{
 			name:  "unsupported header source",
@@ -152,7 +167,7 @@ func TestProblems(t *testing.T) {
 			gw := &tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{api}}
 			err = check.Gateway(gw)
 			if err == nil {
-				settings := ir.Settings{Domain: "execute-api.localhost", Lambda: ir.LambdaSettings{Region: "us-east-1", Functions: map[string]string{"f": "http://127.0.0.1:9001/"}}}
+				settings := ir.Settings{Domain: "execute-api.localhost", VPCLinks: map[string]string{"abc123": "10.0.0.7:8080"}, Lambda: ir.LambdaSettings{Region: "us-east-1", Functions: map[string]string{"f": "http://127.0.0.1:9001/"}}}
 				_, err = ir.Build(gw, settings)
 			}
 			probs, ok := err.(diag.Problems)

@@ -6,6 +6,10 @@ package names
 // The bootstrap's static cluster to Tollgate's ADS server; Envoys reach Tollgate's ext services over it too.
 const XDSCluster = "tollgate_xds"
 
+// TrustedCASecret is the bootstrap's static secret holding the CA certificates an Envoy trusts for HTTPS
+// backends (its machine's bundle); the translator's https clusters verify against it.
+const TrustedCASecret = "tollgate_trusted_ca"
+
 // ListenMetadataKey is the node metadata key that carries an Envoy's own listen address to the control plane.
 const ListenMetadataKey = "tollgate.listen"
 

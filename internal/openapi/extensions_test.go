@@ -525,8 +525,10 @@ paths:
 			`unknown field "responseTemplate" of an integration response`)},
 	},
 	{
-		name: "tlsConfig, connectionType and connectionId imported, refused by the model check (internal/ir problems_test.go)",
+		name: "tlsConfig, connectionType and connectionId imported; skipping verification warns of what Envoy skips",
 		data: withIntegration("tlsConfig: {insecureSkipVerification: true}, connectionType: vpc_link, connectionId: abc123"),
+		warnings: diag.Problems{problem(integ+"/tlsConfig/insecureSkipVerification",
+			"insecureSkipVerification: Envoy accepts the backend's certificate without checking its issuer, its name or its expiry (API Gateway still checks the name and the expiry)")},
 	},
 	{
 		name: "integrationTarget refused",

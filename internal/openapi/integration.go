@@ -101,10 +101,15 @@ func (im *importer) tlsConfig(x value) *tollgatev1.TlsConfig {
 		return nil
 	}
 	im.knownFields(x, tlsConfigFields, "tlsConfig")
-	return &tollgatev1.TlsConfig{
+	tls := &tollgatev1.TlsConfig{
 		InsecureSkipVerification: im.boolean(x.field("insecureSkipVerification")),
 		ServerNameToVerify:       im.str(x.field("serverNameToVerify")),
 	}
+	if tls.InsecureSkipVerification {
+		// Why Envoy cannot do as API Gateway does: upstreamTLS in xds/translate.
+		im.warnf(x.field("insecureSkipVerification").ptr, "insecureSkipVerification: Envoy accepts the backend's certificate without checking its issuer, its name or its expiry (API Gateway still checks the name and the expiry)")
+	}
+	return tls
 }
 
 // sharedIntegrations reads components' x-amazon-apigateway-integrations, each once however many operations use

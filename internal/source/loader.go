@@ -179,8 +179,9 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 // Settings are the config's runtime settings, as the IR takes them.
 func Settings(cfg *config.Config) ir.Settings {
 	return ir.Settings{
-		Domain: cfg.Domain,
-		Lambda: ir.LambdaSettings{Endpoint: cfg.Lambda.Endpoint, Region: cfg.Lambda.Region, Functions: cfg.Lambda.Functions},
+		Domain:   cfg.Domain,
+		Lambda:   ir.LambdaSettings{Endpoint: cfg.Lambda.Endpoint, Region: cfg.Lambda.Region, Functions: cfg.Lambda.Functions},
+		VPCLinks: cfg.VPCLinks,
 		RateLimit: ir.RateLimitSettings{
 			FailClosed: cfg.RateLimit.FailureMode == "closed",
 			Timeout:    ir.Duration(cfg.RateLimit.Timeout),
@@ -314,9 +315,10 @@ func ValidateDefinition(path string) (diag.Problems, error) {
 	}
 	warnings = append(res.Relocate(path, warnings), res.Warnings...)
 	api.Id = "validate"
-	api.Stages = []*tollgatev1.Stage{{StageName: "validate", Variables: placeholderVariables(api)}}
+	vars := placeholderVariables(api)
+	api.Stages = []*tollgatev1.Stage{{StageName: "validate", Variables: vars}}
 	// Without a config there is no lambda section: any function resolves against AWS's regional endpoint.
-	settings := ir.Settings{Domain: config.DefaultDomain, Lambda: ir.LambdaSettings{
+	settings := ir.Settings{Domain: config.DefaultDomain, VPCLinks: placeholderVPCLinks(api, vars), Lambda: ir.LambdaSettings{
 		Region: config.DefaultLambdaRegion, Endpoint: "https://lambda." + config.DefaultLambdaRegion + ".amazonaws.com",
 	}}
 	if _, err := build(&tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{api}}, settings); err != nil {
@@ -327,18 +329,40 @@ func ValidateDefinition(path string) (diag.Problems, error) {
 
 // placeholderVariables defines every stage variable the definition references, so that checking a definition
 // without its config does not report variables that only a stage can supply. "1" is a valid host, port, path
-// segment and Lambda function name alike.
+// segment, Lambda function name and VPC link id alike.
 func placeholderVariables(api *tollgatev1.RestApi) map[string]string {
 	vars := map[string]string{}
-	for _, res := range api.GetResources() {
-		for _, m := range res.GetMethods() {
-			_, missing := stagevars.Expand(m.GetIntegration().GetUri(), nil)
+	for _, integ := range integrations(api) {
+		for _, text := range []string{integ.GetUri(), integ.GetConnectionId()} {
+			_, missing := stagevars.Expand(text, nil)
 			for _, name := range missing {
 				vars[name] = "1"
 			}
 		}
 	}
 	return vars
+}
+
+// placeholderVPCLinks gives every VPC link the definition names an address, so that checking a definition
+// without its config does not report links that only the config can supply.
+func placeholderVPCLinks(api *tollgatev1.RestApi, vars map[string]string) map[string]string {
+	links := map[string]string{}
+	for _, integ := range integrations(api) {
+		if id, _ := stagevars.Expand(integ.GetConnectionId(), vars); id != "" {
+			links[id] = "vpc-link.invalid:443"
+		}
+	}
+	return links
+}
+
+func integrations(api *tollgatev1.RestApi) []*tollgatev1.Integration {
+	var out []*tollgatev1.Integration
+	for _, res := range api.GetResources() {
+		for _, m := range res.GetMethods() {
+			out = append(out, m.GetIntegration())
+		}
+	}
+	return out
 }
 
 // IsDefinition tells an API definition (OpenAPI, Swagger, or a CloudFormation or SAM template) from a Tollgate

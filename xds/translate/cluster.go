@@ -12,12 +12,14 @@ import (
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	endpoint "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
+	matcher "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
 // connectTimeout bounds the TCP (and TLS) handshake with a backend; the integration timeout bounds the rest.
@@ -37,8 +39,17 @@ func (t *translator) cluster(be ir.Backend) string {
 	return name
 }
 
+// clusterName is the backend's URL; an https backend verified under another name than its host, or without its
+// certificate chain, adds what differs so that each TLS setting has its own cluster.
 func clusterName(be ir.Backend) string {
-	return be.Scheme + "://" + net.JoinHostPort(be.Host, strconv.Itoa(int(be.Port)))
+	name := be.Scheme + "://" + net.JoinHostPort(be.Host, strconv.Itoa(int(be.Port)))
+	if be.Scheme == "https" && be.ServerName != be.Host {
+		name += ";sni=" + be.ServerName
+	}
+	if be.Scheme == "https" && be.SkipChainVerification {
+		name += ";skip-chain-verification"
+	}
+	return name
 }
 
 func newCluster(name string, be ir.Backend) *cluster.Cluster {
@@ -68,7 +79,7 @@ func newCluster(name string, be ir.Backend) *cluster.Cluster {
 		c.DnsLookupFamily = cluster.Cluster_V4_PREFERRED
 	}
 	if be.Scheme == "https" {
-		c.TransportSocket = upstreamTLS(be.Host)
+		c.TransportSocket = upstreamTLS(be)
 	}
 	return c
 }
@@ -80,16 +91,36 @@ func socketAddress(host string, port uint32) *core.Address {
 	}}}
 }
 
-// upstreamTLS verifies the backend's certificate against the system's roots, with SNI, as API Gateway does for
-// HTTPS integrations.
-func upstreamTLS(sni string) *core.TransportSocket {
-	ctx := &tlsv3.UpstreamTlsContext{
-		Sni: sni,
-		CommonTlsContext: &tlsv3.CommonTlsContext{
-			ValidationContextType: &tlsv3.CommonTlsContext_ValidationContext{ValidationContext: &tlsv3.CertificateValidationContext{
-				SystemRootCerts: &tlsv3.CertificateValidationContext_SystemRootCerts{},
-			}},
-		},
+// upstreamTLS verifies an https backend as API Gateway does: the certificate must chain to a CA the Envoy's
+// machine trusts (the bootstrap's names.TrustedCASecret) and name the server name, which Envoy checks only when
+// told to. SNI carries the name, unless it is an IP address, which SNI cannot carry.
+//
+// The integration's insecureSkipVerification accepts a certificate from any issuer. API Gateway still checks its
+// name then, but Envoy cannot: its ACCEPT_UNTRUSTED mode admits a certificate whatever its name (tested with Envoy
+// 1.40), and it refuses to check names without a trusted CA. So Envoy checks nothing then, and the importer warns.
+func upstreamTLS(be ir.Backend) *core.TransportSocket {
+	ipName := net.ParseIP(be.ServerName) != nil
+	common := &tlsv3.CommonTlsContext{}
+	if !be.SkipChainVerification {
+		sanType := tlsv3.SubjectAltNameMatcher_DNS
+		if ipName {
+			sanType = tlsv3.SubjectAltNameMatcher_IP_ADDRESS
+		}
+		common.ValidationContextType = &tlsv3.CommonTlsContext_CombinedValidationContext{
+			CombinedValidationContext: &tlsv3.CommonTlsContext_CombinedCertificateValidationContext{
+				DefaultValidationContext: &tlsv3.CertificateValidationContext{
+					MatchTypedSubjectAltNames: []*tlsv3.SubjectAltNameMatcher{{
+						SanType: sanType,
+						Matcher: &matcher.StringMatcher{MatchPattern: &matcher.StringMatcher_Exact{Exact: be.ServerName}},
+					}},
+				},
+				ValidationContextSdsSecretConfig: &tlsv3.SdsSecretConfig{Name: names.TrustedCASecret},
+			},
+		}
+	}
+	ctx := &tlsv3.UpstreamTlsContext{CommonTlsContext: common}
+	if !ipName {
+		ctx.Sni = be.ServerName
 	}
 	return &core.TransportSocket{
 		Name:       "envoy.transport_sockets.tls",

@@ -12,6 +12,7 @@ import (
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	listener "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -28,6 +29,10 @@ func TestEnvoyAcceptsTranslation(t *testing.T) {
 	if err != nil {
 		t.Fatalf("this test needs Envoy: %v", err)
 	}
+	trustedCA, err := envoy.SystemCABundle()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, in := range goldenInputs(t) {
 		t.Run(strings.TrimSuffix(filepath.Base(in), ".ir.yaml"), func(t *testing.T) {
 			out := translateGolden(t, in)
@@ -43,8 +48,12 @@ func TestEnvoyAcceptsTranslation(t *testing.T) {
 				LoadAssignment:       newCluster(names.XDSCluster, ir.Backend{Host: "127.0.0.1", Port: 18000}).GetLoadAssignment(),
 			}}, out.Clusters...)
 			b := &bootstrap.Bootstrap{
-				Node:            &core.Node{Id: "validate", Cluster: "tollgate"},
-				StaticResources: &bootstrap.Bootstrap_StaticResources{Listeners: []*listener.Listener{lis}, Clusters: clusters},
+				Node: &core.Node{Id: "validate", Cluster: "tollgate"},
+				StaticResources: &bootstrap.Bootstrap_StaticResources{
+					Listeners: []*listener.Listener{lis},
+					Clusters:  clusters,
+					Secrets:   []*tlsv3.Secret{envoy.TrustedCASecret(trustedCA)},
+				},
 			}
 			data, err := protojson.Marshal(b)
 			if err != nil {

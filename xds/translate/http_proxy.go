@@ -20,7 +20,7 @@ func (t *translator) httpProxy(out *route.Route, r *ir.Route) {
 	out.Action = &route.Route_Route{Route: &route.RouteAction{
 		ClusterSpecifier:     &route.RouteAction_Cluster{Cluster: t.cluster(p.Backend)},
 		Timeout:              durationpb.New(time.Duration(p.Timeout)),
-		HostRewriteSpecifier: &route.RouteAction_HostRewriteLiteral{HostRewriteLiteral: p.Backend.Authority()},
+		HostRewriteSpecifier: &route.RouteAction_HostRewriteLiteral{HostRewriteLiteral: p.Host},
 		RegexRewrite: &matcher.RegexMatchAndSubstitute{
 			Pattern:      &matcher.RegexMatcher{Regex: r.PathRegex},
 			Substitution: substitution(p.Path),
