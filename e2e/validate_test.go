@@ -61,7 +61,6 @@ func TestValidate(t *testing.T) {
 			files:    []string{dir + "protected.yaml"},
 			wantExit: 1,
 			wantStderr: []string{
-				dir + "protected.yaml: /components/securitySchemes/token: a Lambda TOKEN authorizer is not supported yet",
 				dir + "protected.yaml: /components/securitySchemes/cognito: a Cognito user pool authorizer is not supported yet",
 				dir + "protected.yaml: /components/securitySchemes/sigv4: IAM authorization (awsSigv4) is not supported yet",
 				dir + "protected.yaml: /x-amazon-apigateway-policy: x-amazon-apigateway-policy (resource policy) is not supported yet",

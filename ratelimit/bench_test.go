@@ -13,6 +13,7 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
+	"github.com/tollgate-gw/tollgate/internal/redistest"
 )
 
 // benchLimiter knows a keyed route with every kind of limit (plan throttle and quota, stage default, account)
@@ -57,7 +58,7 @@ func BenchmarkDecisionMemory(b *testing.B) {
 // BenchmarkDecisionRedis: the same against a real redis-server on loopback (one script call a decision), with
 // as many decisions in flight as Envoys would send: Redis's throughput comes from concurrency.
 func BenchmarkDecisionRedis(b *testing.B) {
-	l := benchLimiter(newRedisStore(b, startRedis(b)))
+	l := benchLimiter(newRedisStore(b, redistest.Start(b)))
 	b.SetParallelism(32)
 	runKeyedDecisions(b, l)
 }

@@ -112,6 +112,9 @@ func newRedisClient(url string) (redis.UniversalClient, error) {
 }
 
 // Close stops the pipelines, once their batches are answered, and closes the connections.
+// Client is the store's connection, for the other state Tollgate shares through the same Redis.
+func (r *Redis) Client() redis.UniversalClient { return r.client }
+
 func (r *Redis) Close() error {
 	close(r.stop)
 	r.wg.Wait()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"sync"
 	"time"
@@ -59,7 +60,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	// One limiter behind both enforcement points: the key check decides the methods that require a key, the
 	// rate-limit service the others.
 	c.limiter = ratelimit.NewLimiter(store)
-	c.authz = authz.New(c.limiter)
+	c.authz = authz.New(c.limiter, authorizerResults(store, log), log)
 	if err := c.setServices(loaded.Snapshot); err != nil {
 		return nil, err
 	}
@@ -84,7 +85,12 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	c.goRun(func() error {
 		return c.xds.Serve(ctx, xdsLis, c.extProc.Register, c.authz.Register, ratelimit.NewServer(c.limiter).Register)
 	})
-	c.goRun(func() error { return admin.Serve(ctx, adminLis, admin.Handler(c.xds.Ready, c.limiter.UsageHandler())) })
+	c.goRun(func() error {
+		return admin.Serve(ctx, adminLis, admin.Handler(c.xds.Ready, map[string]http.Handler{
+			"GET /usageplans/{planId}/usage":                            c.limiter.UsageHandler(),
+			"DELETE /restapis/{apiId}/stages/{stage}/cache/authorizers": c.authz.FlushHandler(),
+		}))
+	})
 	c.goRun(func() error { c.watcher.Run(ctx); return nil })
 	log.Info("control plane started", "xds", cfg.XDS, "admin", cfg.Admin, "apis", len(cfg.APIs))
 	return c, nil
@@ -127,9 +133,17 @@ func rateLimitStore(cfg *config.Config, log *slog.Logger) (ratelimit.Store, erro
 		return ratelimit.NewMemory(), nil
 	}
 	if u, err := url.Parse(cfg.Redis); err == nil {
-		log.Info("throttles and quotas are kept in Redis", "redis", u.Redacted())
+		log.Info("throttles, quotas and authorizer answers are kept in Redis", "redis", u.Redacted())
 	}
 	return ratelimit.NewRedis(cfg.Redis, log)
+}
+
+// authorizerResults keeps authorizer answers where the limiter keeps its state: in Redis every node shares them.
+func authorizerResults(store ratelimit.Store, log *slog.Logger) authz.Results {
+	if r, ok := store.(*ratelimit.Redis); ok {
+		return authz.NewRedisResults(r.Client(), log)
+	}
+	return authz.NewMemoryResults()
 }
 
 // logWarnings logs what a load accepted without serving, once per load.
@@ -145,7 +159,9 @@ func (c *ControlPlane) setServices(snap *ir.Snapshot) error {
 	if err := c.extProc.SetSnapshot(snap); err != nil {
 		return err
 	}
-	c.authz.SetSnapshot(snap)
+	if err := c.authz.SetSnapshot(snap); err != nil {
+		return err
+	}
 	c.limiter.SetSnapshot(snap)
 	return nil
 }

@@ -2,7 +2,11 @@ package authz
 
 import (
 	"context"
+	"log/slog"
+	"net/http"
+	"regexp"
 	"sync/atomic"
+	"time"
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
@@ -24,51 +28,104 @@ import (
 // two, which is most of what a keyed request adds to a request's latency.
 type Server struct {
 	authv3.UnimplementedAuthorizationServer
-	keys    atomic.Pointer[KeyIndex]
+	index   atomic.Pointer[index]
 	limiter *ratelimit.Limiter
+	results Results
+	invoker *http.Client
+	signer  awsSigner
+	log     *slog.Logger
+	now     func() time.Time
 }
 
-// New returns a service that knows no keys yet and decides limits with limiter.
-func New(limiter *ratelimit.Limiter) *Server {
-	a := &Server{limiter: limiter}
-	a.keys.Store(NewKeyIndex(&ir.Snapshot{}))
+// index is what one snapshot gives the checks: its keys and plans, and its routes behind authorizers by name.
+type index struct {
+	keys       *KeyIndex
+	authorized map[string]*authorizedRoute
+}
+
+// New returns a service that knows no keys yet, decides limits with limiter and keeps authorizer answers in
+// results.
+func New(limiter *ratelimit.Limiter, results Results, log *slog.Logger) *Server {
+	a := &Server{limiter: limiter, results: results, log: log, now: time.Now,
+		invoker: &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}}}
+	a.index.Store(&index{keys: NewKeyIndex(&ir.Snapshot{})})
 	return a
 }
 
-// SetSnapshot replaces the keys and usage plans; checks already running finish with the ones they started with.
-// The limiter the service decides with takes the same snapshot from whoever feeds both.
-func (a *Server) SetSnapshot(snap *ir.Snapshot) { a.keys.Store(NewKeyIndex(snap)) }
+// SetSnapshot replaces the keys, usage plans and authorized routes; checks already running finish with the ones
+// they started with. The limiter the service decides with takes the same snapshot from whoever feeds both.
+func (a *Server) SetSnapshot(snap *ir.Snapshot) error {
+	ix := &index{keys: NewKeyIndex(snap), authorized: map[string]*authorizedRoute{}}
+	patterns := map[string]*regexp.Regexp{}
+	for _, r := range snap.Routes() {
+		if r.Authorizer == nil {
+			continue
+		}
+		ar, err := newAuthorizedRoute(r, patterns)
+		if err != nil {
+			return err
+		}
+		ix.authorized[r.Name] = ar
+	}
+	a.index.Store(ix)
+	return nil
+}
+
+// FlushAuthorizers forgets the cached authorizer answers of an API stage (FlushStageAuthorizersCache).
+func (a *Server) FlushAuthorizers(ctx context.Context, apiID, stage string) error {
+	return a.results.Flush(ctx, apiID+"/"+stage+"/")
+}
+
+// FlushHandler answers AWS's FlushStageAuthorizersCache, DELETE /restapis/{apiId}/stages/{stage}/cache/authorizers:
+// 202 with no body, as AWS.
+func (a *Server) FlushHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := a.FlushAuthorizers(r.Context(), r.PathValue("apiId"), r.PathValue("stage")); err != nil {
+			a.log.Error("cannot flush the authorizer cache", "apiId", r.PathValue("apiId"), "stage", r.PathValue("stage"), "err", err)
+			http.Error(w, `{"message":"Internal server error"}`, http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	})
+}
 
 // Register adds the service to a gRPC server.
 func (a *Server) Register(g *grpc.Server) { authv3.RegisterAuthorizationServer(g, a) }
 
-// Check admits a request whose x-api-key is an enabled key in a usage plan for the route's API stage and whose
-// limits let it through; on a route without an API stage it checks the limits only. It answers a bad key with
-// API Gateway's 403 {"message":"Forbidden"}, and a throttle or quota refusal with API Gateway's 429.
+// Check decides a request in API Gateway's order: the route's Lambda authorizer if it has one, then the API key
+// (an enabled key in a usage plan for the route's API stage), then the limits. It answers each refusal with API
+// Gateway's gateway response: 401 or 403 from the authorizer, 403 {"message":"Forbidden"} for a bad key, 429 for
+// a throttle or quota.
 func (a *Server) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.CheckResponse, error) {
 	ext := req.GetAttributes().GetContextExtensions()
-	http := req.GetAttributes().GetRequest().GetHttp()
+	hr := req.GetAttributes().GetRequest().GetHttp()
+	ix := a.index.Load()
+	requestID := headerOf(hr, names.EnvoyRequestIDHeader)
+	fields := map[string]*structpb.Value{}
+	if ar := ix.authorized[ext[names.RouteExtension]]; ar != nil {
+		az, refused := a.authorize(ctx, ar, hr, sourceAddress(req))
+		if refused != nil {
+			return denied(*refused, requestID), nil
+		}
+		fields[names.AuthorizerField] = authorizerMetadata(az)
+	}
 	var grant Grant
 	if apiID := ext[names.APIIDExtension]; apiID != "" {
 		var ok bool
-		if grant, ok = a.keys.Load().Check(http.GetHeaders()[names.APIKeyHeader], apiID, ext[names.StageExtension]); !ok {
-			return denied(gatewayresponse.Default(gatewayresponse.InvalidAPIKey), http.GetHeaders()[names.EnvoyRequestIDHeader]), nil
+		if grant, ok = ix.keys.Check(headerOf(hr, names.APIKeyHeader), apiID, ext[names.StageExtension]); !ok {
+			return denied(gatewayresponse.Default(gatewayresponse.InvalidAPIKey), requestID), nil
 		}
+		fields[names.APIKeyIDField] = structpb.NewStringValue(grant.KeyID)
+		fields[names.UsagePlanIDField] = structpb.NewStringValue(grant.PlanID)
 	}
 	if decision := a.limiter.Decide(ctx, ext[names.RouteExtension], grant.KeyID, grant.PlanID); decision != ratelimit.Allow {
-		return denied(decision.Response(), http.GetHeaders()[names.EnvoyRequestIDHeader]), nil
+		return denied(decision.Response(), requestID), nil
 	}
-	if grant.KeyID == "" {
-		return &authv3.CheckResponse{Status: &status.Status{Code: int32(codes.OK)}, HttpResponse: &authv3.CheckResponse_OkResponse{OkResponse: &authv3.OkHttpResponse{}}}, nil
+	ok := &authv3.CheckResponse{Status: &status.Status{Code: int32(codes.OK)}, HttpResponse: &authv3.CheckResponse_OkResponse{OkResponse: &authv3.OkHttpResponse{}}}
+	if len(fields) > 0 {
+		ok.DynamicMetadata = &structpb.Struct{Fields: fields}
 	}
-	return &authv3.CheckResponse{
-		Status: &status.Status{Code: int32(codes.OK)},
-		DynamicMetadata: &structpb.Struct{Fields: map[string]*structpb.Value{
-			names.APIKeyIDField:    structpb.NewStringValue(grant.KeyID),
-			names.UsagePlanIDField: structpb.NewStringValue(grant.PlanID),
-		}},
-		HttpResponse: &authv3.CheckResponse_OkResponse{OkResponse: &authv3.OkHttpResponse{}},
-	}, nil
+	return ok, nil
 }
 
 // denied is a gateway response as ext_authz's denial: Envoy sends it as it is.

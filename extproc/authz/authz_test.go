@@ -2,6 +2,7 @@ package authz
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
@@ -28,8 +29,10 @@ func TestAuthzCheck(t *testing.T) {
 	}
 	limiter := ratelimit.NewLimiter(ratelimit.NewMemory())
 	limiter.SetSnapshot(snap)
-	a := New(limiter)
-	a.SetSnapshot(snap)
+	a := New(limiter, NewMemoryResults(), slog.New(slog.DiscardHandler))
+	if err := a.SetSnapshot(snap); err != nil {
+		t.Fatal(err)
+	}
 
 	check := func(key string) *authv3.CheckResponse {
 		headers := map[string]string{names.EnvoyRequestIDHeader: "req-1"}
@@ -94,7 +97,7 @@ func TestAuthzLimitsOnly(t *testing.T) {
 		Name: "a1/prod/GET/health", Method: ir.Method{APIID: "a1", Stage: "prod", Resource: "/health", HTTPMethod: "GET"},
 		Limits: &ir.Limits{Stage: &ir.Throttle{RateLimit: 0.001, BurstLimit: 1}},
 	}}}}})
-	a := New(limiter)
+	a := New(limiter, NewMemoryResults(), slog.New(slog.DiscardHandler))
 	req := &authv3.CheckRequest{Attributes: &authv3.AttributeContext{
 		Request:           &authv3.AttributeContext_Request{Http: &authv3.AttributeContext_HttpRequest{}},
 		ContextExtensions: map[string]string{names.RouteExtension: "a1/prod/GET/health"},

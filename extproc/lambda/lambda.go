@@ -1,8 +1,6 @@
 package lambda
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"net"
 	"net/http"
 	"net/textproto"
@@ -12,6 +10,7 @@ import (
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/tollgate-gw/tollgate/extproc/lambda/lambdaproxy"
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
@@ -29,7 +28,9 @@ type lambdaExchange struct {
 	accept   string
 	sourceIP string
 	apiKeyID string // the API key that admitted the request, if the method requires one
-	invoked  bool   // the request was turned into an Invoke call
+	// authorizer is what the method's authorizer admitted the request with (requestContext.authorizer), if any.
+	authorizer map[string]any
+	invoked    bool // the request was turned into an Invoke call
 	// requestID is the id Envoy gave the request: the response carries it as x-amzn-RequestId, which Envoy's
 	// route-level response headers do not add to a response this filter rewrites.
 	requestID string
@@ -50,7 +51,7 @@ func (e *lambdaExchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.
 	case *extprocv3.ProcessingRequest_RequestHeaders:
 		e.request = r.RequestHeaders.GetHeaders()
 		e.sourceIP = sourceIP(req)
-		e.apiKeyID = req.GetMetadataContext().GetFilterMetadata()[names.ExtAuthzFilter].GetFields()[names.APIKeyIDField].GetStringValue()
+		e.readChecks(req.GetMetadataContext().GetFilterMetadata())
 		if !r.RequestHeaders.GetEndOfStream() {
 			return nil, nil // answered with the body, which Envoy sends without waiting
 		}
@@ -166,13 +167,23 @@ func (e *lambdaExchange) invocation(body []byte) (*extprocv3.CommonResponse, err
 	}, nil
 }
 
+// readChecks reads what the ext_authz check before ext_proc admitted the request with: the key, and the
+// authorizer's answer. Both check filters file it under ext_authz's name.
+func (e *lambdaExchange) readChecks(metadata map[string]*structpb.Struct) {
+	fields := metadata[names.ExtAuthzFilter].GetFields()
+	e.apiKeyID = fields[names.APIKeyIDField].GetStringValue()
+	if az := fields[names.AuthorizerField].GetStructValue(); az != nil {
+		e.authorizer = az.AsMap()
+	}
+}
+
 // proxyRequest describes the client's request as the event builder needs it.
 func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
 	r := e.route
 	in := &lambdaproxy.Request{
 		Body: body, Protocol: "HTTP/1.1", Resource: r.Resource, Stage: r.Stage, StageVariables: r.StageVariables,
-		APIID: r.APIID, AccountID: r.AccountID, ResourceID: resourceID(r.APIID, r.Resource),
-		Time: e.received, BinaryMediaTypes: r.BinaryMediaTypes,
+		APIID: r.APIID, AccountID: r.AccountID, ResourceID: lambdaproxy.ResourceID(r.APIID, r.Resource),
+		Time: e.received, BinaryMediaTypes: r.BinaryMediaTypes, Authorizer: e.authorizer,
 	}
 	var path string
 	for _, h := range e.request.GetHeaders() {
@@ -196,10 +207,8 @@ func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
 			}
 			in.Headers = append(in.Headers, [2]string{textproto.CanonicalMIMEHeaderKey(k), v})
 		default:
-			if !strings.HasPrefix(k, ":") && !strings.HasPrefix(k, "x-envoy-") {
-				// Envoy hands filters lower-cased names. API Gateway's default (edge-optimized) endpoints
-				// capitalize header names, which is also how clients spell them: User-Agent, X-Custom.
-				in.Headers = append(in.Headers, [2]string{textproto.CanonicalMIMEHeaderKey(k), v})
+			if name, ok := lambdaproxy.ClientHeader(k); ok {
+				in.Headers = append(in.Headers, [2]string{name, v})
 			}
 		}
 	}
@@ -302,10 +311,4 @@ func sourceIP(req *extprocv3.ProcessingRequest) string {
 		}
 	}
 	return ""
-}
-
-// resourceID stands in for API Gateway's id of a resource: stable for the API and path, 6 characters.
-func resourceID(apiID, resource string) string {
-	sum := sha256.Sum256([]byte(apiID + " " + resource))
-	return hex.EncodeToString(sum[:3])
 }

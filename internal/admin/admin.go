@@ -13,11 +13,13 @@ import (
 // ReadyFunc reports whether the gateway serves its newest configuration, and why not.
 type ReadyFunc func() (bool, string)
 
-// Handler serves /healthz (the process is up), /readyz (every Envoy has accepted the newest configuration) and
-// usage plan reports, AWS's GetUsage shape, at /usageplans/{planId}/usage.
-func Handler(ready ReadyFunc, usage http.Handler) http.Handler {
+// Handler serves /healthz (the process is up), /readyz (every Envoy has accepted the newest configuration), and
+// the services' own endpoints by pattern: usage plan reports at AWS's GetUsage path, cache flushes at AWS's.
+func Handler(ready ReadyFunc, endpoints map[string]http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /usageplans/{planId}/usage", usage)
+	for pattern, h := range endpoints {
+		mux.Handle(pattern, h)
+	}
 	// Go's profiles of the control plane and its ext services, for an operator asking where Tollgate's CPU goes
 	// (the admin server listens on loopback unless configured otherwise).
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)

@@ -56,6 +56,9 @@ func (c *checker) api(api *tollgatev1.RestApi) {
 		templates = append(templates, resourceTemplate{res, tpl})
 	}
 	c.tree(file, templates)
+	for _, a := range api.GetAuthorizers() {
+		c.authorizer(file, a)
+	}
 	for _, res := range api.GetResources() {
 		for _, m := range res.GetMethods() {
 			c.method(api, m)

@@ -18,7 +18,14 @@ const (
 	InvalidAPIKey              Type = "INVALID_API_KEY"
 	Throttled                  Type = "THROTTLED"
 	QuotaExceeded              Type = "QUOTA_EXCEEDED"
+	Unauthorized               Type = "UNAUTHORIZED"
+	AccessDenied               Type = "ACCESS_DENIED"
+	AuthorizerConfiguration    Type = "AUTHORIZER_CONFIGURATION_ERROR"
 )
+
+// ExplicitDenyMessage is ACCESS_DENIED's message when a policy denies the request explicitly, rather than
+// allowing it nowhere.
+const ExplicitDenyMessage = "User is not authorized to access this resource with an explicit deny"
 
 // Every response carries the request id under AWS's names: x-amzn-RequestId, and x-amz-apigw-id, API Gateway's
 // extended request id ($context.extendedRequestId), 16 characters: Tollgate's is the request id's first 16, so
@@ -44,17 +51,24 @@ type Response struct {
 	Message string
 	// ErrorType is the x-amzn-ErrorType header; empty where AWS does not document one.
 	ErrorType string
+	// NullMessage makes the body {"message":null}, as AWS answers an authorizer's configuration error.
+	NullMessage bool
+	// MessageKey is the body's key where AWS does not write "message": ACCESS_DENIED's is "Message".
+	MessageKey string
 }
 
 var defaults = map[Type]Response{
 	MissingAuthenticationToken: {Status: 403, Message: "Missing Authentication Token", ErrorType: "MissingAuthenticationTokenException"},
 	IntegrationTimeout:         {Status: 504, Message: "Endpoint request timed out"},
 	// AWS documents INTEGRATION_FAILURE as a 504; the message is the DEFAULT_5XX one.
-	IntegrationFailure:    {Status: 504, Message: "Internal server error"},
-	APIConfigurationError: {Status: 500, Message: "Internal server error", ErrorType: "InternalServerErrorException"},
-	InvalidAPIKey:         {Status: 403, Message: "Forbidden", ErrorType: "ForbiddenException"},
-	Throttled:             {Status: 429, Message: "Too Many Requests", ErrorType: "TooManyRequestsException"},
-	QuotaExceeded:         {Status: 429, Message: "Limit Exceeded", ErrorType: "LimitExceededException"},
+	IntegrationFailure:      {Status: 504, Message: "Internal server error"},
+	APIConfigurationError:   {Status: 500, Message: "Internal server error", ErrorType: "InternalServerErrorException"},
+	InvalidAPIKey:           {Status: 403, Message: "Forbidden", ErrorType: "ForbiddenException"},
+	Throttled:               {Status: 429, Message: "Too Many Requests", ErrorType: "TooManyRequestsException"},
+	QuotaExceeded:           {Status: 429, Message: "Limit Exceeded", ErrorType: "LimitExceededException"},
+	Unauthorized:            {Status: 401, Message: "Unauthorized", ErrorType: "UnauthorizedException"},
+	AccessDenied:            {Status: 403, Message: "User is not authorized to access this resource", ErrorType: "AccessDeniedException", MessageKey: "Message"},
+	AuthorizerConfiguration: {Status: 500, ErrorType: "AuthorizerConfigurationException", NullMessage: true},
 	// The message API Gateway answers a payload over its 10 MB limit with.
 	RequestTooLarge: {Status: 413, Message: "HTTP content length exceeded 10485760 bytes."},
 }
@@ -64,10 +78,22 @@ func Default(t Type) Response { return defaults[t] }
 
 // Body is the JSON body AWS sends by default: {"message":"..."}.
 func (r Response) Body() string {
-	b, _ := json.Marshal(struct {
-		Message string `json:"message"`
-	}{r.Message})
+	key := r.MessageKey
+	if key == "" {
+		key = "message"
+	}
+	var message any = r.Message
+	if r.NullMessage {
+		message = nil
+	}
+	b, _ := json.Marshal(map[string]any{key: message})
 	return string(b)
+}
+
+// WithMessage is the response with another message, as AWS words some outcomes of one type differently.
+func (r Response) WithMessage(m string) Response {
+	r.Message = m
+	return r
 }
 
 // Headers are the response headers that go with the body, request id aside (the route configuration adds that to

@@ -18,7 +18,7 @@ var (
 	// helpers with one job each.
 	leaves = []string{
 		"proto/tollgate/v1", "internal/names", "internal/diag", "internal/gatewayresponse", "internal/pathtemplate",
-		"internal/stagevars", "internal/lambdauri", "extproc/lambda/lambdaproxy",
+		"internal/stagevars", "internal/lambdauri", "extproc/lambda/lambdaproxy", "internal/policy",
 	}
 	// consumers are fed IR snapshots. None imports another, but for the one crossing a keyed request needs: the
 	// API key check decides the key's limits with the limiter in the same call.
@@ -38,6 +38,9 @@ var allowed = map[string][]string{
 	"internal/stagevars":         nil,
 	"internal/lambdauri":         nil,
 	"extproc/lambda/lambdaproxy": nil,
+	"internal/policy":            nil,
+	// The Lambda authorizer protocol decides with IAM policies.
+	"extproc/authz/lambdaauth": {"internal/policy"},
 	// Config, import and model check read what the user wrote into the model, with diagnostics.
 	"internal/config":  {"internal/diag"},
 	"internal/openapi": {"proto/tollgate/v1", "internal/diag"},
@@ -52,7 +55,7 @@ var allowed = map[string][]string{
 	"xds/translate":  append(slices.Clone(leaves), "internal/ir"),
 	"extproc/lambda": append(slices.Clone(leaves), "internal/ir"),
 	"ratelimit":      append(slices.Clone(leaves), "internal/ir"),
-	"extproc/authz":  append(slices.Clone(leaves), "internal/ir", "ratelimit"),
+	"extproc/authz":  append(slices.Clone(leaves), "internal/ir", "ratelimit", "extproc/authz/lambdaauth"),
 	// The xDS server serves what the translator made; Envoy's bootstrap and supervision know only the names.
 	"xds/server":     append(slices.Clone(leaves), "xds/translate"),
 	"envoy":          {"internal/names"},
@@ -65,8 +68,9 @@ var allowed = map[string][]string{
 	"examples/petstore/backend": nil,
 	"tools/bench/dataplane":     {"envoy", "internal/names"},
 	"internal/importrules":      nil,
-	// Golden-file comparison, for the tests of every layer.
-	"internal/golden": nil,
+	// Golden-file comparison and real redis-servers, for the tests of every layer.
+	"internal/golden":    nil,
+	"internal/redistest": nil,
 }
 
 func TestImportRules(t *testing.T) {

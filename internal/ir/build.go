@@ -20,6 +20,8 @@ type Settings struct {
 	RateLimit RateLimitSettings
 	// VPCLinks maps a VPC link id to the host:port of the private backend behind it.
 	VPCLinks map[string]string
+	// Region and AccountID are where the APIs are deployed, as their method ARNs name it.
+	Region, AccountID string
 }
 
 // LambdaSettings say where AWS_PROXY integrations invoke their functions.
@@ -37,7 +39,7 @@ type LambdaSettings struct {
 // stage does not define, a URI that is not one once expanded, a Lambda function Tollgate cannot reach) and the
 // integration settings it cannot turn into a route, each against the definition file, all at once.
 func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
-	b := &builder{gw: gw, settings: settings, parsed: map[string]pathtemplate.Template{}}
+	b := &builder{gw: gw, settings: settings, parsed: map[string]pathtemplate.Template{}, authorizers: map[authorizerKey]*Authorizer{}}
 	snap := &Snapshot{Domain: settings.Domain, Grants: grants(gw), RateLimit: settings.RateLimit}
 	for _, k := range gw.GetApiKeys() {
 		snap.APIKeys = append(snap.APIKeys, APIKey{ID: k.GetId(), Value: k.GetValue(), Enabled: k.GetEnabled()})
@@ -86,6 +88,9 @@ type builder struct {
 	probs    diag.Problems
 	// parsed caches path templates by path: a definition deployed as many APIs repeats every path.
 	parsed map[string]pathtemplate.Template
+	// authorizers holds each stage's authorizers once resolved, shared by the routes that use them; nil for one
+	// that could not be.
+	authorizers map[authorizerKey]*Authorizer
 }
 
 type stageContext struct {
@@ -175,6 +180,12 @@ func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.M
 		APIKeyRequired: m.GetApiKeyRequired()}
 	integ := m.GetIntegration()
 	n := len(b.probs)
+	if name := m.GetAuthorizer(); name != "" {
+		var ok bool
+		if r.Authorizer, ok = b.authorizer(s, name); !ok {
+			return nil
+		}
+	}
 	switch integ.GetType() {
 	case tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY:
 		r.HTTPProxy = b.httpProxy(s, pr, integ)
@@ -185,6 +196,14 @@ func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.M
 	default:
 		// The model check refuses these; a route Envoy cannot serve must never come out of a build.
 		b.probs.Addf(s.file(), m.GetSourcePointer(), "method has no integration Tollgate serves (run the model check first)")
+	}
+	if p := r.HTTPProxy; p != nil && r.Authorizer == nil {
+		for _, h := range p.Headers {
+			if h.Source.Kind == AuthorizerValue {
+				b.probs.Addf(s.file(), integ.GetSourcePointer()+diag.Pointer("requestParameters", "integration.request.header."+h.Name),
+					"context.authorizer.%s: the method has no authorizer to take it from", h.Source.Value)
+			}
+		}
 	}
 	if len(b.probs) > n {
 		return nil

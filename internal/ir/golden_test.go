@@ -28,7 +28,9 @@ type goldenInput struct {
 			FailClosed bool          `yaml:"failClosed"`
 			Timeout    time.Duration `yaml:"timeout"`
 		} `yaml:"rateLimit"`
-		VPCLinks map[string]string `yaml:"vpcLinks"`
+		VPCLinks  map[string]string `yaml:"vpcLinks"`
+		Region    string            `yaml:"region"`
+		AccountID string            `yaml:"accountId"`
 	} `yaml:"settings"`
 	Gateway any `yaml:"gateway"`
 }
@@ -81,5 +83,7 @@ func readGoldenInput(t *testing.T, in string) (*tollgatev1.Gateway, Settings) {
 		Lambda:    LambdaSettings{Endpoint: s.Lambda.Endpoint, Region: s.Lambda.Region, Functions: s.Lambda.Functions},
 		RateLimit: RateLimitSettings{FailClosed: s.RateLimit.FailClosed, Timeout: Duration(s.RateLimit.Timeout)},
 		VPCLinks:  s.VPCLinks,
+		Region:    s.Region,
+		AccountID: s.AccountID,
 	}
 }

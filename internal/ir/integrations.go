@@ -227,8 +227,10 @@ func mappingSource(expr string, s stageContext) (ValueSource, error) {
 		return ValueSource{Kind: HTTPMethod}, nil
 	case expr == "context.identity.sourceIp":
 		return ValueSource{Kind: SourceIP}, nil
+	case strings.HasPrefix(expr, "context.authorizer.") && len(expr) > len("context.authorizer."):
+		return ValueSource{Kind: AuthorizerValue, Value: strings.TrimPrefix(expr, "context.authorizer.")}, nil
 	}
-	return ValueSource{}, fmt.Errorf("mapping expression %q is not supported yet for a header (supported: 'static', method.request.header.X, method.request.querystring.X, stageVariables.X, context.requestId|stage|apiId|httpMethod|identity.sourceIp)", expr)
+	return ValueSource{}, fmt.Errorf("mapping expression %q is not supported yet for a header (supported: 'static', method.request.header.X, method.request.querystring.X, stageVariables.X, context.requestId|stage|apiId|httpMethod|identity.sourceIp, context.authorizer.X)", expr)
 }
 
 // vtlSyntax spots a Velocity reference ($x, ${x}, $!x) or directive (#set, #if, ##comment) in a template. Static
@@ -355,26 +357,13 @@ func pickTemplate(templates map[string]string) (contentType, body string) {
 // lambda resolves a Lambda proxy integration for one stage: the function its URI names, where to invoke it, and
 // what the event reports.
 func (b *builder) lambda(s stageContext, integ *tollgatev1.Integration) *Lambda {
-	file, at := s.file(), integ.GetSourcePointer()
-	uri, missing := stagevars.Expand(integ.GetUri(), s.stage.GetVariables())
-	if len(missing) > 0 {
-		b.stageVariableProblem(s, at+"/uri", "uri", missing)
+	fn, invoke, ok := b.function(s, integ.GetSourcePointer()+"/uri", "uri", integ.GetUri())
+	if !ok {
 		return nil
 	}
-	fn, err := lambdauri.Parse(uri)
-	if err != nil {
-		b.probs.Addf(file, at+"/uri", "%v", err)
-		return nil
-	}
-	settings := b.settings.Lambda
-	if _, listed := settings.Functions[fn.Name]; !listed && settings.Endpoint == "" {
-		b.probs.Addf(file, at+"/uri", "unknown Lambda function %q (stage %q): add it under lambda.functions in the config, or set lambda.endpoint", fn.Name, s.stage.GetStageName())
-		return nil
-	}
-	invoke := fn.InvokeURL(settings.Endpoint, settings.Functions)
 	be, invokePath, err := parseBackendURI(invoke)
 	if err != nil {
-		b.probs.Addf(file, at+"/uri", "function %q: %v", fn.Name, err)
+		b.probs.Addf(s.file(), integ.GetSourcePointer()+"/uri", "function %q: %v", fn.Name, err)
 		return nil
 	}
 	l := &Lambda{
@@ -386,9 +375,30 @@ func (b *builder) lambda(s stageContext, integ *tollgatev1.Integration) *Lambda 
 		l.PayloadFormatVersion = "1.0"
 	}
 	if isAWSEndpoint(be.Host) {
-		l.SigningRegion = settings.Region
+		l.SigningRegion = b.settings.Lambda.Region
 	}
 	return l
+}
+
+// function resolves a Lambda function URI (an integration's uri or an authorizer's authorizerUri, written at at)
+// for a stage: the function, and the Invoke API URL Tollgate calls it at.
+func (b *builder) function(s stageContext, at, what, uri string) (lambdauri.Function, string, bool) {
+	uri, missing := stagevars.Expand(uri, s.stage.GetVariables())
+	if len(missing) > 0 {
+		b.stageVariableProblem(s, at, what, missing)
+		return lambdauri.Function{}, "", false
+	}
+	fn, err := lambdauri.Parse(uri)
+	if err != nil {
+		b.probs.Addf(s.file(), at, "%v", err)
+		return lambdauri.Function{}, "", false
+	}
+	settings := b.settings.Lambda
+	if _, listed := settings.Functions[fn.Name]; !listed && settings.Endpoint == "" {
+		b.probs.Addf(s.file(), at, "unknown Lambda function %q (stage %q): add it under lambda.functions in the config, or set lambda.endpoint", fn.Name, s.stage.GetStageName())
+		return lambdauri.Function{}, "", false
+	}
+	return fn, fn.InvokeURL(settings.Endpoint, settings.Functions), true
 }
 
 func isAWSEndpoint(host string) bool {

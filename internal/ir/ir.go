@@ -98,6 +98,8 @@ type Route struct {
 	Mock            *Mock                `json:"mock,omitempty"`
 	Lambda          *Lambda              `json:"lambda,omitempty"`
 
+	// Authorizer decides who may call the method, before the API key; nil for none.
+	Authorizer *Authorizer `json:"authorizer,omitempty"`
 	// APIKeyRequired: only an enabled key of a usage plan granted this stage passes.
 	APIKeyRequired bool `json:"apiKeyRequired,omitempty"`
 	// Limits are the throttles and quotas that may apply; nil when none can.
@@ -139,6 +141,10 @@ type HTTPProxy struct {
 	Timeout Duration        `json:"timeout"`
 }
 
+// ChecksCaller tells whether Tollgate's ext_authz service checks the route's caller (an authorizer, an API key):
+// that call decides the route's limits too, so that a request costs Envoy one call to Tollgate.
+func (r *Route) ChecksCaller() bool { return r.Authorizer != nil || r.APIKeyRequired }
+
 // PathPart is literal text of a backend path, or the path parameter capture (1-based, in PathRegex) that fills a
 // placeholder.
 type PathPart struct {
@@ -171,6 +177,9 @@ const (
 	RequestID      SourceKind = "requestId"      // context.requestId
 	HTTPMethod     SourceKind = "httpMethod"     // context.httpMethod
 	SourceIP       SourceKind = "sourceIp"       // context.identity.sourceIp
+	// AuthorizerValue is context.authorizer.NAME: the principalId or a context value the method's authorizer
+	// returned.
+	AuthorizerValue SourceKind = "authorizer"
 )
 
 // Mock is a MOCK integration with static templates: a fixed answer.

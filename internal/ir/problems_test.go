@@ -20,6 +20,15 @@ func proxy(uri string, extra string) string {
 	return "      x-amazon-apigateway-integration:\n        type: http_proxy\n        httpMethod: ANY\n        uri: " + uri + "\n" + extra
 }
 
+// withAuthorizer is a definition whose one method, GET /a, names an authorizer with the given fields.
+func withAuthorizer(fields string) string {
+	return "  /a:\n    get:\n      security: [{auth: []}]\n" + proxy("http://h/", "") +
+		"components:\n  securitySchemes:\n    auth:\n      type: apiKey\n      name: Authorization\n      in: header\n" +
+		"      x-amazon-apigateway-authorizer: {authorizerUri: '" + authorizerURI + "', " + fields + "}\n"
+}
+
+const authorizerURI = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:f/invocations"
+
 // TestProblems runs definitions through the model check and the build, as a reload does: every problem either step
 // reports names the definition file and points into it.
 func TestProblems(t *testing.T) {
@@ -149,6 +158,51 @@ func TestProblems(t *testing.T) {
 			name:  "tlsConfig of an integration shared by $ref, where it is written",
 			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration: {$ref: '#/components/x-amazon-apigateway-integrations/b'}\ncomponents:\n  x-amazon-apigateway-integrations:\n    b: {type: mock, tlsConfig: {serverNameToVerify: h}}\n",
 			want:  []string{"/components/x-amazon-apigateway-integrations/b/tlsConfig: tlsConfig is supported only for HTTP and HTTP_PROXY integrations"},
+		},
+		{
+			name:  "authorizer TTL over API Gateway's 3600",
+			paths: withAuthorizer("type: token, authorizerResultTtlInSeconds: 3601"),
+			want:  []string{"/components/securitySchemes/auth/x-amazon-apigateway-authorizer/authorizerResultTtlInSeconds: authorizerResultTtlInSeconds 3601 is out of range: API Gateway allows 0 to 3600"},
+		},
+		{
+			name:  "TOKEN authorizer reading a query parameter",
+			paths: withAuthorizer("type: token, identitySource: method.request.querystring.token"),
+			want:  []string{`/identitySource: a TOKEN authorizer's identitySource is one header, method.request.header.NAME, not "method.request.querystring.token"`},
+		},
+		{
+			name:  "REQUEST authorizer caching with no identity source",
+			paths: withAuthorizer("type: request"),
+			want:  []string{"/identitySource: a REQUEST authorizer that caches its results needs an identitySource"},
+		},
+		{
+			name:  "REQUEST authorizer reading the body",
+			paths: withAuthorizer("type: request, identitySource: 'method.request.header.A, method.request.body.x'"),
+			want:  []string{`/identitySource: identity source "method.request.body.x": want method.request.header.NAME`},
+		},
+		{
+			name:  "REQUEST authorizer reading a context variable Tollgate does not know",
+			paths: withAuthorizer("type: request, identitySource: 'method.request.header.A, context.identity.caller'"),
+			want:  []string{`/identitySource: identity source "context.identity.caller" is not supported yet`},
+		},
+		{
+			name:  "identityValidationExpression",
+			paths: withAuthorizer("type: request, identitySource: method.request.header.A, identityValidationExpression: '^a'"),
+			want:  []string{"/identityValidationExpression: identityValidationExpression applies to TOKEN authorizers only"},
+		},
+		{
+			name:  "identityValidationExpression that is no regular expression",
+			paths: withAuthorizer("type: token, identityValidationExpression: '(a'"),
+			want:  []string{`/identityValidationExpression: identityValidationExpression "(a" is not a regular expression`},
+		},
+		{
+			name:  "authorizer function unknown",
+			paths: strings.Replace(withAuthorizer("type: token"), "function:f/", "function:nope/", 1),
+			want:  []string{`/x-amazon-apigateway-authorizer/authorizerUri: unknown Lambda function "nope" (stage "prod")`},
+		},
+		{
+			name:  "context.authorizer without an authorizer",
+			paths: "  /a:\n    get:\n" + proxy("http://h/", "        requestParameters: {integration.request.header.x-user: context.authorizer.principalId}\n"),
+			want:  []string{"/requestParameters/integration.request.header.x-user: context.authorizer.principalId: the method has no authorizer to take it from"},
 		},
 		{
 			name:  "unsupported header source",

@@ -18,6 +18,7 @@ const ListenMetadataKey = "tollgate.listen"
 const (
 	ExtAuthzFilter     = "envoy.filters.http.ext_authz"
 	LimitsCheckFilter  = "tollgate.limits_check"
+	AuthorizerFilter   = "tollgate.authorizer"
 	RateLimitFilter    = "envoy.filters.http.ratelimit"
 	ExtProcFilter      = "envoy.filters.http.ext_proc"
 	BodyLimitFilter    = "envoy.filters.http.buffer"
@@ -40,10 +41,15 @@ const (
 	RouteExtension = "route"
 )
 
-// The key check's dynamic metadata (namespace ExtAuthzFilter) for an admitted key, which the filters after it read.
+// The checks' dynamic metadata for an admitted request, which the filters after them read. Envoy files the
+// metadata of both ext_authz filters (the key check's and the authorizer's) under ExtAuthzFilter, the extension's
+// name, not under the filter's.
 const (
 	APIKeyIDField    = "apiKeyId"
 	UsagePlanIDField = "usagePlanId"
+	// AuthorizerField holds what an authorizer admitted the request with, as requestContext.authorizer has it:
+	// principalId and the context's values, as strings.
+	AuthorizerField = "authorizer"
 )
 
 // Request headers.

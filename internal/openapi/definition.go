@@ -10,6 +10,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/tollgate-gw/tollgate/internal/diag"
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
 const (
@@ -27,8 +28,10 @@ type definition struct {
 	paths []pathItem
 	// security names the schemes of the top-level security requirements, which apply to operations that set none.
 	security []string
-	// schemes tells, for each security scheme defined, whether it is API Gateway's API key.
-	schemes map[string]bool
+	// schemes tells what each security scheme defined asks of the methods that name it.
+	schemes map[string]schemeUse
+	// authorizers are the Lambda authorizers the schemes define, in name order.
+	authorizers []*tollgatev1.Authorizer
 	// namedParams resolves parameter $refs the kin-openapi loader does not: all of Swagger 2.0's, and those in
 	// x-amazon-apigateway-any-method. Keyed by the $ref as written, e.g. "#/components/parameters/petId".
 	namedParams map[string]parameter
@@ -45,7 +48,7 @@ type definition struct {
 func newDefinition(extensions map[string]any) *definition {
 	return &definition{
 		extensions:  extensions,
-		schemes:     make(map[string]bool),
+		schemes:     make(map[string]schemeUse),
 		namedParams: make(map[string]parameter),
 		places:      map[string]node{"": atRoot},
 	}
@@ -96,7 +99,7 @@ func (im *importer) fromOpenAPI3(doc *openapi3.T) *definition {
 		for _, name := range slices.Sorted(maps.Keys(c.SecuritySchemes)) {
 			if ref := c.SecuritySchemes[name]; ref != nil && ref.Value != nil {
 				s := ref.Value
-				def.schemes[name] = im.securityScheme(def, diag.Pointer("components", "securitySchemes", name),
+				def.schemes[name] = im.securityScheme(def, name, diag.Pointer("components", "securitySchemes", name),
 					scheme{typ: s.Type, in: s.In, name: s.Name, httpScheme: s.Scheme, extensions: s.Extensions})
 			}
 		}
@@ -175,7 +178,7 @@ func (im *importer) fromSwagger2(doc *openapi2.T) *definition {
 	def.title = doc.Info.Title
 	for _, name := range slices.Sorted(maps.Keys(doc.SecurityDefinitions)) {
 		if s := doc.SecurityDefinitions[name]; s != nil {
-			def.schemes[name] = im.securityScheme(def, diag.Pointer("securityDefinitions", name),
+			def.schemes[name] = im.securityScheme(def, name, diag.Pointer("securityDefinitions", name),
 				scheme{typ: s.Type, in: s.In, name: s.Name, extensions: s.Extensions})
 		}
 	}

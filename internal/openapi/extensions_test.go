@@ -27,7 +27,7 @@ const (
 	integ = "/paths/~1a/get/x-amazon-apigateway-integration"
 	// schemeRefused ends the problem of every security scheme but the API key.
 	schemeRefused = " is not supported yet: Tollgate would serve the methods that use it without checking the caller; " +
-		"the one scheme it enforces is API Gateway's API key (type apiKey, in header, name x-api-key)"
+		"it enforces API Gateway's API key (type apiKey, in header, name x-api-key) and Lambda TOKEN and REQUEST authorizers"
 )
 
 func problem(ptr, reason string) diag.Problem {
@@ -227,36 +227,6 @@ paths:
 	},
 
 	// Security schemes: every one but the API key is refused, at the scheme, whether a method uses it or not.
-	{
-		name: "Swagger 2 Lambda TOKEN authorizer refused",
-		data: head2 + `securityDefinitions:
-  tokenAuth:
-    type: apiKey
-    name: Authorization
-    in: header
-    x-amazon-apigateway-authtype: custom
-    x-amazon-apigateway-authorizer:
-      type: token
-      authorizerUri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations
-      authorizerResultTtlInSeconds: 300
-paths: {/a: {get: {responses: {}, security: [{tokenAuth: []}]}}}
-`,
-		problems: diag.Problems{problem("/securityDefinitions/tokenAuth", "a Lambda TOKEN authorizer"+schemeRefused)},
-	},
-	{
-		name: "OpenAPI 3 Lambda REQUEST authorizer refused, its authtype free-form",
-		data: head3 + `components:
-  securitySchemes:
-    requestAuth:
-      type: apiKey
-      name: Unused
-      in: header
-      x-amazon-apigateway-authtype: our-own-scheme
-      x-amazon-apigateway-authorizer: {type: REQUEST, identitySource: "method.request.header.Auth, context.stage"}
-paths: {}
-`,
-		problems: diag.Problems{problem("/components/securitySchemes/requestAuth", "a Lambda REQUEST authorizer"+schemeRefused)},
-	},
 	{
 		name: "Swagger 2 Cognito user pool authorizer refused",
 		data: head2 + `securityDefinitions:

@@ -1,8 +1,6 @@
 package openapi
 
 import (
-	"slices"
-
 	"github.com/tollgate-gw/tollgate/internal/diag"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
@@ -28,6 +26,7 @@ func (im *importer) restAPI(def *definition) *tollgatev1.RestApi {
 		Name:             def.title,
 		SourceFile:       im.file,
 		BinaryMediaTypes: im.stringList(top.field(binaryMediaTypesKey)),
+		Authorizers:      def.authorizers,
 		ApiKeySource: tollgatev1.ApiKeySource(
 			im.enum(top.field(apiKeySourceKey), "API_KEY_SOURCE_", tollgatev1.ApiKeySource_value)),
 	}
@@ -54,8 +53,8 @@ func (im *importer) method(def *definition, httpMethod string, op *operation, sh
 		OperationId:       op.id,
 		SourcePointer:     op.pointer,
 		RequestParameters: requestParameters(op.params),
-		ApiKeyRequired:    def.apiKeyRequired(op),
 	}
+	m.ApiKeyRequired, m.Authorizer = im.methodSecurity(def, op)
 	if raw, ok := op.extensions[integrationKey]; ok {
 		m.Integration = im.operationIntegration(value{raw, op.pointer + diag.Pointer(integrationKey)}, shared)
 	}
@@ -74,10 +73,23 @@ func requestParameters(params []parameter) map[string]bool {
 	return out
 }
 
-func (def *definition) apiKeyRequired(op *operation) bool {
-	schemes := def.security
+// methodSecurity reads what an operation's security requirements ask (the top-level ones when it sets none): an
+// API key, and the one Lambda authorizer API Gateway allows a method.
+func (im *importer) methodSecurity(def *definition, op *operation) (apiKey bool, authorizer string) {
+	schemes, ptr := def.security, "/security"
 	if op.setsSecurity {
-		schemes = op.security
+		schemes, ptr = op.security, op.pointer+"/security"
 	}
-	return slices.ContainsFunc(schemes, func(name string) bool { return def.schemes[name] })
+	for _, name := range schemes {
+		use := def.schemes[name]
+		apiKey = apiKey || use.apiKey
+		switch {
+		case use.authorizer == "" || use.authorizer == authorizer:
+		case authorizer == "":
+			authorizer = use.authorizer
+		default:
+			im.addf(ptr, "the method names two authorizers, %q and %q: API Gateway allows a method one", authorizer, use.authorizer)
+		}
+	}
+	return apiKey, authorizer
 }

@@ -16,16 +16,28 @@ type scheme struct {
 	extensions    map[string]any
 }
 
-// securityScheme tells whether a security scheme is API Gateway's API key, the one scheme Tollgate enforces, and
-// refuses any other: a method requiring a scheme that Tollgate left unchecked would be open to every caller.
-func (im *importer) securityScheme(def *definition, ptr string, s scheme) bool {
+// schemeUse is what a security scheme asks of the methods that name it: API Gateway's API key, or a Lambda
+// authorizer, by its name. A scheme Tollgate refuses asks nothing, and its problem is reported where it is defined.
+type schemeUse struct {
+	apiKey     bool
+	authorizer string
+}
+
+// securityScheme reads a security scheme: API Gateway's API key, or a Lambda TOKEN or REQUEST authorizer, which
+// it adds to def's authorizers. Any other scheme is refused: a method requiring a scheme that Tollgate left
+// unchecked would be open to every caller.
+func (im *importer) securityScheme(def *definition, name, ptr string, s scheme) schemeUse {
 	def.places[ptr] = atSecurityScheme
 	if s.extensions[authorizerKey] == nil && s.extensions[authTypeKey] == nil && isAPIKey(s.typ, s.in, s.name) {
-		return true
+		return schemeUse{apiKey: true}
+	}
+	if feature := s.feature(); feature == lambdaTokenAuthorizer || feature == lambdaRequestAuthorizer {
+		def.authorizers = append(def.authorizers, im.authorizer(name, ptr, s))
+		return schemeUse{authorizer: name}
 	}
 	im.addf(ptr, "%s is not supported yet: Tollgate would serve the methods that use it without checking the caller; "+
-		"the one scheme it enforces is API Gateway's API key (type apiKey, in header, name x-api-key)", s.feature())
-	return false
+		"it enforces API Gateway's API key (type apiKey, in header, name x-api-key) and Lambda TOKEN and REQUEST authorizers", s.feature())
+	return schemeUse{}
 }
 
 // isAPIKey tells whether a security scheme is API Gateway's API key: the x-api-key header. Header names are
@@ -33,6 +45,11 @@ func (im *importer) securityScheme(def *definition, ptr string, s scheme) bool {
 func isAPIKey(typ, in, name string) bool {
 	return typ == "apiKey" && in == "header" && strings.EqualFold(name, "x-api-key")
 }
+
+const (
+	lambdaTokenAuthorizer   = "a Lambda TOKEN authorizer"
+	lambdaRequestAuthorizer = "a Lambda REQUEST authorizer"
+)
 
 // feature names what a scheme other than the API key would have API Gateway check. The authorizer tells first:
 // the authtype of a Lambda authorizer is free-form.
@@ -44,9 +61,9 @@ func (s scheme) feature() string {
 	case s.extensions[authorizerKey] != nil:
 		switch strings.ToLower(authorizerType) {
 		case "token":
-			return "a Lambda TOKEN authorizer"
+			return lambdaTokenAuthorizer
 		case "request":
-			return "a Lambda REQUEST authorizer"
+			return lambdaRequestAuthorizer
 		case "cognito_user_pools":
 			return "a Cognito user pool authorizer"
 		case "jwt":

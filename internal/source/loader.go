@@ -182,6 +182,7 @@ func Settings(cfg *config.Config) ir.Settings {
 		Domain:   cfg.Domain,
 		Lambda:   ir.LambdaSettings{Endpoint: cfg.Lambda.Endpoint, Region: cfg.Lambda.Region, Functions: cfg.Lambda.Functions},
 		VPCLinks: cfg.VPCLinks,
+		Region:   cfg.AWS.Region, AccountID: cfg.AWS.AccountID,
 		RateLimit: ir.RateLimitSettings{
 			FailClosed: cfg.RateLimit.FailureMode == "closed",
 			Timeout:    ir.Duration(cfg.RateLimit.Timeout),
@@ -318,9 +319,10 @@ func ValidateDefinition(path string) (diag.Problems, error) {
 	vars := placeholderVariables(api)
 	api.Stages = []*tollgatev1.Stage{{StageName: "validate", Variables: vars}}
 	// Without a config there is no lambda section: any function resolves against AWS's regional endpoint.
-	settings := ir.Settings{Domain: config.DefaultDomain, VPCLinks: placeholderVPCLinks(api, vars), Lambda: ir.LambdaSettings{
-		Region: config.DefaultLambdaRegion, Endpoint: "https://lambda." + config.DefaultLambdaRegion + ".amazonaws.com",
-	}}
+	settings := ir.Settings{Domain: config.DefaultDomain, VPCLinks: placeholderVPCLinks(api, vars),
+		Region: config.DefaultLambdaRegion, AccountID: config.DefaultAccountID, Lambda: ir.LambdaSettings{
+			Region: config.DefaultLambdaRegion, Endpoint: "https://lambda." + config.DefaultLambdaRegion + ".amazonaws.com",
+		}}
 	if _, err := build(&tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{api}}, settings); err != nil {
 		return nil, res.Relocate(path, asProblems(path, err)).Err()
 	}

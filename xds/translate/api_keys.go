@@ -1,6 +1,8 @@
 package translate
 
 import (
+	"time"
+
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	extauthz "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_authz/v3"
@@ -23,7 +25,7 @@ func init() {
 	register(names.ExtAuthzFilter, feature{
 		filter: func(*ir.Snapshot) *hcm.HttpFilter { return extAuthzFilter(names.XDSCluster) },
 		apply: func(r *route.Route, in *ir.Route) bool {
-			if !in.APIKeyRequired {
+			if !in.APIKeyRequired || in.Authorizer != nil {
 				return false
 			}
 			switchOn(r, names.ExtAuthzFilter, checkSettings(map[string]string{
@@ -41,7 +43,7 @@ func init() {
 		apply: func(r *route.Route, in *ir.Route) bool {
 			// A MOCK: Envoy answers it without a route action, so rate limits cannot apply, but the check runs
 			// before the answer and decides its limits.
-			if in.Limits == nil || in.APIKeyRequired || r.GetRoute() != nil {
+			if in.Limits == nil || in.ChecksCaller() || r.GetRoute() != nil {
 				return false
 			}
 			switchOn(r, names.LimitsCheckFilter, checkSettings(map[string]string{names.RouteExtension: in.Name}))
@@ -78,22 +80,24 @@ func limitsCheckFilter(cluster string, failClosed bool) *hcm.HttpFilter {
 }
 
 func checkFilter(name, cluster string, failOpen bool, onError typev3.StatusCode) *hcm.HttpFilter {
-	return &hcm.HttpFilter{
-		Name:     name,
-		Disabled: true,
-		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&extauthz.ExtAuthz{
-			Services: &extauthz.ExtAuthz_GrpcService{GrpcService: &core.GrpcService{
-				TargetSpecifier: &core.GrpcService_EnvoyGrpc_{EnvoyGrpc: &core.GrpcService_EnvoyGrpc{ClusterName: cluster}},
-				Timeout:         durationpb.New(2e9),
-			}},
-			TransportApiVersion: core.ApiVersion_V3,
-			FailureModeAllow:    failOpen,
-			StatusOnError:       &typev3.HttpStatus{Code: onError},
-			// The key, and the request id for the denial's x-amzn-RequestId.
-			AllowedHeaders: &matcher.ListStringMatcher{Patterns: []*matcher.StringMatcher{
-				{MatchPattern: &matcher.StringMatcher_Exact{Exact: names.APIKeyHeader}, IgnoreCase: true},
-				{MatchPattern: &matcher.StringMatcher_Exact{Exact: names.EnvoyRequestIDHeader}, IgnoreCase: true},
-			}},
-		})},
+	config := extAuthz(cluster, 2*time.Second, failOpen, onError)
+	// The key, and the request id for the denial's x-amzn-RequestId.
+	config.AllowedHeaders = &matcher.ListStringMatcher{Patterns: []*matcher.StringMatcher{
+		{MatchPattern: &matcher.StringMatcher_Exact{Exact: names.APIKeyHeader}, IgnoreCase: true},
+		{MatchPattern: &matcher.StringMatcher_Exact{Exact: names.EnvoyRequestIDHeader}, IgnoreCase: true},
+	}}
+	return &hcm.HttpFilter{Name: name, Disabled: true, ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(config)}}
+}
+
+// extAuthz is an ext_authz filter's configuration calling Tollgate over cluster.
+func extAuthz(cluster string, timeout time.Duration, failOpen bool, onError typev3.StatusCode) *extauthz.ExtAuthz {
+	return &extauthz.ExtAuthz{
+		Services: &extauthz.ExtAuthz_GrpcService{GrpcService: &core.GrpcService{
+			TargetSpecifier: &core.GrpcService_EnvoyGrpc_{EnvoyGrpc: &core.GrpcService_EnvoyGrpc{ClusterName: cluster}},
+			Timeout:         durationpb.New(timeout),
+		}},
+		TransportApiVersion: core.ApiVersion_V3,
+		FailureModeAllow:    failOpen,
+		StatusOnError:       &typev3.HttpStatus{Code: onError},
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
 // httpProxy routes the method to its backend: Envoy rewrites the path (filling URI placeholders from the
@@ -57,6 +58,9 @@ func formatterValue(src ir.ValueSource) string {
 		return "%REQ(:METHOD)%"
 	case ir.SourceIP:
 		return "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%"
+	case ir.AuthorizerValue:
+		// ext_authz files its metadata under its extension's name, whichever of the two check filters set it.
+		return "%DYNAMIC_METADATA(" + names.ExtAuthzFilter + ":" + names.AuthorizerField + ":" + src.Value + ")%"
 	}
 	return escapeFormatter(src.Value)
 }

@@ -25,7 +25,7 @@ func init() {
 		},
 		apply: func(r *route.Route, in *ir.Route) bool {
 			action := r.GetRoute()
-			if in.Limits == nil || in.APIKeyRequired || action == nil {
+			if in.Limits == nil || in.ChecksCaller() || action == nil {
 				return false
 			}
 			action.RateLimits = rateLimits(r.GetName())

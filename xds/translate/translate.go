@@ -26,11 +26,12 @@ const (
 )
 
 // filterOrder is the listener's filter chain, in API Gateway's order: the body limit and the path-form rewrite
-// first, then the API key check (with the limits it decides), the limits of MOCKs and of methods without a key,
+// first, then the authorizer (with the key and the limits it decides), the API key check (with the limits it decides), the limits of MOCKs and of methods without a key,
 // then the Lambda proxy's request and response processing. The router ends every chain.
 var filterOrder = []string{
 	names.BodyLimitFilter,
 	names.LuaFilter,
+	names.AuthorizerFilter,
 	names.ExtAuthzFilter,
 	names.LimitsCheckFilter,
 	names.RateLimitFilter,

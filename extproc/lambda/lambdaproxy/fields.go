@@ -1,6 +1,9 @@
 package lambdaproxy
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/textproto"
 	"net/url"
 	"strings"
 )
@@ -103,6 +106,34 @@ func parseQuery(raw string) [][2]string {
 		pairs = append(pairs, [2]string{unescapeQuery(name), unescapeQuery(value)})
 	}
 	return pairs
+}
+
+// QueryValue is the last value of the named query parameter, decoded; "" when the query has none.
+func QueryValue(rawQuery, name string) string {
+	value := ""
+	for _, p := range parseQuery(rawQuery) {
+		if p[0] == name {
+			value = p[1]
+		}
+	}
+	return value
+}
+
+// ClientHeader tells a header Envoy hands a filter (lower-cased) that is the client's, pseudo-headers and Envoy's
+// own x-envoy-* aside, and spells its name as API Gateway's default endpoints pass it on: User-Agent,
+// X-Custom, which is also how clients write them.
+func ClientHeader(lower string) (string, bool) {
+	if strings.HasPrefix(lower, ":") || strings.HasPrefix(lower, "x-envoy-") {
+		return "", false
+	}
+	return textproto.CanonicalMIMEHeaderKey(lower), true
+}
+
+// ResourceID stands in for API Gateway's id of a resource (resourceId): stable for the API and path, 6
+// characters.
+func ResourceID(apiID, resource string) string {
+	sum := sha256.Sum256([]byte(apiID + " " + resource))
+	return hex.EncodeToString(sum[:3])
 }
 
 func unescapeQuery(s string) string {

@@ -118,6 +118,56 @@ func BuildV1(r *Request) ([]byte, error) {
 	return w.buf, nil
 }
 
+// BuildRequestAuthorizerV1 returns the event a REST API's REQUEST Lambda authorizer receives for r: the 1.0
+// proxy event's request fields without the body, after the type and the method ARN being authorized, as in
+// the developer guide's "Input to an API Gateway Lambda authorizer" example.
+func BuildRequestAuthorizerV1(r *Request, methodArn string) []byte {
+	headers := groupFields(r.Headers, true)
+	query := groupFields(parseQuery(r.RawQuery), false)
+	w := jsonWriter{buf: make([]byte, 0, eventSize(r))}
+	w.open('{')
+	w.key("type")
+	w.str("REQUEST")
+	w.key("methodArn")
+	w.str(methodArn)
+	w.key("resource")
+	w.str(r.Resource)
+	w.key("path")
+	w.str(r.RawPath)
+	w.key("httpMethod")
+	w.str(r.Method)
+	w.key("headers")
+	writeLastValues(&w, &headers)
+	w.key("multiValueHeaders")
+	writeAllValues(&w, &headers)
+	w.key("queryStringParameters")
+	writeLastValues(&w, &query)
+	w.key("multiValueQueryStringParameters")
+	writeAllValues(&w, &query)
+	w.key("pathParameters")
+	writeStringMap(&w, r.PathParameters)
+	w.key("stageVariables")
+	writeStringMap(&w, r.StageVariables)
+	w.key("requestContext")
+	writeContextV1(&w, r, nil)
+	w.close('}')
+	return w.buf
+}
+
+// BuildTokenAuthorizer returns the event a TOKEN Lambda authorizer receives.
+func BuildTokenAuthorizer(token, methodArn string) []byte {
+	w := jsonWriter{buf: make([]byte, 0, len(token)+len(methodArn)+64)}
+	w.open('{')
+	w.key("type")
+	w.str("TOKEN")
+	w.key("authorizationToken")
+	w.str(token)
+	w.key("methodArn")
+	w.str(methodArn)
+	w.close('}')
+	return w.buf
+}
+
 // openContext starts a requestContext with the fields both payload versions begin with, in AWS's order.
 func openContext(w *jsonWriter, r *Request, authorizer []byte) {
 	w.open('{')

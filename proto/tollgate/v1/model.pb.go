@@ -26,6 +26,57 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type AuthorizerType int32
+
+const (
+	AuthorizerType_AUTHORIZER_TYPE_UNSPECIFIED AuthorizerType = 0
+	// The function receives one token, from a header.
+	AuthorizerType_AUTHORIZER_TYPE_TOKEN AuthorizerType = 1
+	// The function receives the request's headers, query, path parameters and stage variables.
+	AuthorizerType_AUTHORIZER_TYPE_REQUEST AuthorizerType = 2
+)
+
+// Enum value maps for AuthorizerType.
+var (
+	AuthorizerType_name = map[int32]string{
+		0: "AUTHORIZER_TYPE_UNSPECIFIED",
+		1: "AUTHORIZER_TYPE_TOKEN",
+		2: "AUTHORIZER_TYPE_REQUEST",
+	}
+	AuthorizerType_value = map[string]int32{
+		"AUTHORIZER_TYPE_UNSPECIFIED": 0,
+		"AUTHORIZER_TYPE_TOKEN":       1,
+		"AUTHORIZER_TYPE_REQUEST":     2,
+	}
+)
+
+func (x AuthorizerType) Enum() *AuthorizerType {
+	p := new(AuthorizerType)
+	*p = x
+	return p
+}
+
+func (x AuthorizerType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AuthorizerType) Descriptor() protoreflect.EnumDescriptor {
+	return file_tollgate_v1_model_proto_enumTypes[0].Descriptor()
+}
+
+func (AuthorizerType) Type() protoreflect.EnumType {
+	return &file_tollgate_v1_model_proto_enumTypes[0]
+}
+
+func (x AuthorizerType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AuthorizerType.Descriptor instead.
+func (AuthorizerType) EnumDescriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{0}
+}
+
 type ApiKeySource int32
 
 const (
@@ -59,11 +110,11 @@ func (x ApiKeySource) String() string {
 }
 
 func (ApiKeySource) Descriptor() protoreflect.EnumDescriptor {
-	return file_tollgate_v1_model_proto_enumTypes[0].Descriptor()
+	return file_tollgate_v1_model_proto_enumTypes[1].Descriptor()
 }
 
 func (ApiKeySource) Type() protoreflect.EnumType {
-	return &file_tollgate_v1_model_proto_enumTypes[0]
+	return &file_tollgate_v1_model_proto_enumTypes[1]
 }
 
 func (x ApiKeySource) Number() protoreflect.EnumNumber {
@@ -72,7 +123,7 @@ func (x ApiKeySource) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ApiKeySource.Descriptor instead.
 func (ApiKeySource) EnumDescriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{0}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{1}
 }
 
 type IntegrationType int32
@@ -117,11 +168,11 @@ func (x IntegrationType) String() string {
 }
 
 func (IntegrationType) Descriptor() protoreflect.EnumDescriptor {
-	return file_tollgate_v1_model_proto_enumTypes[1].Descriptor()
+	return file_tollgate_v1_model_proto_enumTypes[2].Descriptor()
 }
 
 func (IntegrationType) Type() protoreflect.EnumType {
-	return &file_tollgate_v1_model_proto_enumTypes[1]
+	return &file_tollgate_v1_model_proto_enumTypes[2]
 }
 
 func (x IntegrationType) Number() protoreflect.EnumNumber {
@@ -130,7 +181,7 @@ func (x IntegrationType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use IntegrationType.Descriptor instead.
 func (IntegrationType) EnumDescriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{1}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{2}
 }
 
 // ConnectionType is how API Gateway reaches an integration's backend (connectionType).
@@ -167,11 +218,11 @@ func (x ConnectionType) String() string {
 }
 
 func (ConnectionType) Descriptor() protoreflect.EnumDescriptor {
-	return file_tollgate_v1_model_proto_enumTypes[2].Descriptor()
+	return file_tollgate_v1_model_proto_enumTypes[3].Descriptor()
 }
 
 func (ConnectionType) Type() protoreflect.EnumType {
-	return &file_tollgate_v1_model_proto_enumTypes[2]
+	return &file_tollgate_v1_model_proto_enumTypes[3]
 }
 
 func (x ConnectionType) Number() protoreflect.EnumNumber {
@@ -180,7 +231,7 @@ func (x ConnectionType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ConnectionType.Descriptor instead.
 func (ConnectionType) EnumDescriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{2}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{3}
 }
 
 type PassthroughBehavior int32
@@ -219,11 +270,11 @@ func (x PassthroughBehavior) String() string {
 }
 
 func (PassthroughBehavior) Descriptor() protoreflect.EnumDescriptor {
-	return file_tollgate_v1_model_proto_enumTypes[3].Descriptor()
+	return file_tollgate_v1_model_proto_enumTypes[4].Descriptor()
 }
 
 func (PassthroughBehavior) Type() protoreflect.EnumType {
-	return &file_tollgate_v1_model_proto_enumTypes[3]
+	return &file_tollgate_v1_model_proto_enumTypes[4]
 }
 
 func (x PassthroughBehavior) Number() protoreflect.EnumNumber {
@@ -232,7 +283,7 @@ func (x PassthroughBehavior) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PassthroughBehavior.Descriptor instead.
 func (PassthroughBehavior) EnumDescriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{3}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{4}
 }
 
 // Gateway is everything one control plane serves, as a user defines it in API Gateway: every API with its deployed
@@ -657,7 +708,9 @@ type RestApi struct {
 	// x-amazon-apigateway-api-key-source.
 	ApiKeySource ApiKeySource `protobuf:"varint,6,opt,name=api_key_source,json=apiKeySource,proto3,enum=tollgate.v1.ApiKeySource" json:"api_key_source,omitempty"`
 	// The stages the API is deployed to.
-	Stages        []*Stage `protobuf:"bytes,7,rep,name=stages,proto3" json:"stages,omitempty"`
+	Stages []*Stage `protobuf:"bytes,7,rep,name=stages,proto3" json:"stages,omitempty"`
+	// The Lambda authorizers the API's security schemes define, by name.
+	Authorizers   []*Authorizer `protobuf:"bytes,8,rep,name=authorizers,proto3" json:"authorizers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -741,6 +794,124 @@ func (x *RestApi) GetStages() []*Stage {
 	return nil
 }
 
+func (x *RestApi) GetAuthorizers() []*Authorizer {
+	if x != nil {
+		return x.Authorizers
+	}
+	return nil
+}
+
+// Authorizer is a Lambda authorizer: a security scheme with x-amazon-apigateway-authtype custom and an
+// x-amazon-apigateway-authorizer of type token or request.
+type Authorizer struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The security scheme's name; methods name it in their security requirements.
+	Name string         `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Type AuthorizerType `protobuf:"varint,2,opt,name=type,proto3,enum=tollgate.v1.AuthorizerType" json:"type,omitempty"`
+	// arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations; may contain
+	// ${stageVariables.x}.
+	AuthorizerUri string `protobuf:"bytes,3,opt,name=authorizer_uri,json=authorizerUri,proto3" json:"authorizer_uri,omitempty"`
+	// The role API Gateway assumes to invoke the function (authorizerCredentials).
+	AuthorizerCredentials string `protobuf:"bytes,4,opt,name=authorizer_credentials,json=authorizerCredentials,proto3" json:"authorizer_credentials,omitempty"`
+	// Comma-separated identity sources: method.request.header.X, method.request.querystring.X, stageVariables.X,
+	// context.X. A TOKEN authorizer has one header.
+	IdentitySource string `protobuf:"bytes,5,opt,name=identity_source,json=identitySource,proto3" json:"identity_source,omitempty"`
+	// A regular expression the token must match before the function is called (TOKEN only).
+	IdentityValidationExpression string `protobuf:"bytes,6,opt,name=identity_validation_expression,json=identityValidationExpression,proto3" json:"identity_validation_expression,omitempty"`
+	// authorizerResultTtlInSeconds, 0 to 3600; unset means API Gateway's default, 300.
+	ResultTtlInSeconds *int32 `protobuf:"varint,7,opt,name=result_ttl_in_seconds,json=resultTtlInSeconds,proto3,oneof" json:"result_ttl_in_seconds,omitempty"`
+	// JSON pointer of the x-amazon-apigateway-authorizer object in the source definition.
+	SourcePointer string `protobuf:"bytes,8,opt,name=source_pointer,json=sourcePointer,proto3" json:"source_pointer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Authorizer) Reset() {
+	*x = Authorizer{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Authorizer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Authorizer) ProtoMessage() {}
+
+func (x *Authorizer) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Authorizer.ProtoReflect.Descriptor instead.
+func (*Authorizer) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *Authorizer) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Authorizer) GetType() AuthorizerType {
+	if x != nil {
+		return x.Type
+	}
+	return AuthorizerType_AUTHORIZER_TYPE_UNSPECIFIED
+}
+
+func (x *Authorizer) GetAuthorizerUri() string {
+	if x != nil {
+		return x.AuthorizerUri
+	}
+	return ""
+}
+
+func (x *Authorizer) GetAuthorizerCredentials() string {
+	if x != nil {
+		return x.AuthorizerCredentials
+	}
+	return ""
+}
+
+func (x *Authorizer) GetIdentitySource() string {
+	if x != nil {
+		return x.IdentitySource
+	}
+	return ""
+}
+
+func (x *Authorizer) GetIdentityValidationExpression() string {
+	if x != nil {
+		return x.IdentityValidationExpression
+	}
+	return ""
+}
+
+func (x *Authorizer) GetResultTtlInSeconds() int32 {
+	if x != nil && x.ResultTtlInSeconds != nil {
+		return *x.ResultTtlInSeconds
+	}
+	return 0
+}
+
+func (x *Authorizer) GetSourcePointer() string {
+	if x != nil {
+		return x.SourcePointer
+	}
+	return ""
+}
+
 // Resource is one path of the API's resource tree, e.g. /pets/{petId} or /{proxy+}.
 type Resource struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -752,7 +923,7 @@ type Resource struct {
 
 func (x *Resource) Reset() {
 	*x = Resource{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	mi := &file_tollgate_v1_model_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -764,7 +935,7 @@ func (x *Resource) String() string {
 func (*Resource) ProtoMessage() {}
 
 func (x *Resource) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	mi := &file_tollgate_v1_model_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -777,7 +948,7 @@ func (x *Resource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Resource.ProtoReflect.Descriptor instead.
 func (*Resource) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{7}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Resource) GetPath() string {
@@ -805,13 +976,15 @@ type Method struct {
 	// method.request.{path,querystring,header}.NAME -> required.
 	RequestParameters map[string]bool `protobuf:"bytes,5,rep,name=request_parameters,json=requestParameters,proto3" json:"request_parameters,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
 	ApiKeyRequired    bool            `protobuf:"varint,6,opt,name=api_key_required,json=apiKeyRequired,proto3" json:"api_key_required,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// The name of the API's Authorizer that the method's security requirements name; empty for none.
+	Authorizer    string `protobuf:"bytes,7,opt,name=authorizer,proto3" json:"authorizer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Method) Reset() {
 	*x = Method{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[8]
+	mi := &file_tollgate_v1_model_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -823,7 +996,7 @@ func (x *Method) String() string {
 func (*Method) ProtoMessage() {}
 
 func (x *Method) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[8]
+	mi := &file_tollgate_v1_model_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -836,7 +1009,7 @@ func (x *Method) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Method.ProtoReflect.Descriptor instead.
 func (*Method) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{8}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Method) GetHttpMethod() string {
@@ -881,6 +1054,13 @@ func (x *Method) GetApiKeyRequired() bool {
 	return false
 }
 
+func (x *Method) GetAuthorizer() string {
+	if x != nil {
+		return x.Authorizer
+	}
+	return ""
+}
+
 // Integration is x-amazon-apigateway-integration: the fields Tollgate serves, and the cache settings a stage cache
 // will read. The importer refuses the fields it does not read (contentHandling, credentials, ...), and the model
 // check those it reads but Tollgate does not serve yet, so none is dropped in silence.
@@ -919,7 +1099,7 @@ type Integration struct {
 
 func (x *Integration) Reset() {
 	*x = Integration{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[9]
+	mi := &file_tollgate_v1_model_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -931,7 +1111,7 @@ func (x *Integration) String() string {
 func (*Integration) ProtoMessage() {}
 
 func (x *Integration) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[9]
+	mi := &file_tollgate_v1_model_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -944,7 +1124,7 @@ func (x *Integration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Integration.ProtoReflect.Descriptor instead.
 func (*Integration) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{9}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Integration) GetType() IntegrationType {
@@ -1065,7 +1245,7 @@ type TlsConfig struct {
 
 func (x *TlsConfig) Reset() {
 	*x = TlsConfig{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[10]
+	mi := &file_tollgate_v1_model_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1077,7 +1257,7 @@ func (x *TlsConfig) String() string {
 func (*TlsConfig) ProtoMessage() {}
 
 func (x *TlsConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[10]
+	mi := &file_tollgate_v1_model_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1090,7 +1270,7 @@ func (x *TlsConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TlsConfig.ProtoReflect.Descriptor instead.
 func (*TlsConfig) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{10}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *TlsConfig) GetInsecureSkipVerification() bool {
@@ -1121,7 +1301,7 @@ type IntegrationResponse struct {
 
 func (x *IntegrationResponse) Reset() {
 	*x = IntegrationResponse{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[11]
+	mi := &file_tollgate_v1_model_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1133,7 +1313,7 @@ func (x *IntegrationResponse) String() string {
 func (*IntegrationResponse) ProtoMessage() {}
 
 func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[11]
+	mi := &file_tollgate_v1_model_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1146,7 +1326,7 @@ func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntegrationResponse.ProtoReflect.Descriptor instead.
 func (*IntegrationResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{11}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *IntegrationResponse) GetStatusCode() string {
@@ -1184,7 +1364,7 @@ type Stage struct {
 
 func (x *Stage) Reset() {
 	*x = Stage{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[12]
+	mi := &file_tollgate_v1_model_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1196,7 +1376,7 @@ func (x *Stage) String() string {
 func (*Stage) ProtoMessage() {}
 
 func (x *Stage) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[12]
+	mi := &file_tollgate_v1_model_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1209,7 +1389,7 @@ func (x *Stage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stage.ProtoReflect.Descriptor instead.
 func (*Stage) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{12}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Stage) GetStageName() string {
@@ -1245,7 +1425,7 @@ type MethodSetting struct {
 
 func (x *MethodSetting) Reset() {
 	*x = MethodSetting{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[13]
+	mi := &file_tollgate_v1_model_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1257,7 +1437,7 @@ func (x *MethodSetting) String() string {
 func (*MethodSetting) ProtoMessage() {}
 
 func (x *MethodSetting) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[13]
+	mi := &file_tollgate_v1_model_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1270,7 +1450,7 @@ func (x *MethodSetting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MethodSetting.ProtoReflect.Descriptor instead.
 func (*MethodSetting) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{13}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *MethodSetting) GetThrottlingRateLimit() float64 {
@@ -1326,7 +1506,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\bthrottle\x18\x03 \x03(\v2#.tollgate.v1.ApiStage.ThrottleEntryR\bthrottle\x1aZ\n" +
 	"\rThrottleEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
-	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01\"\x9e\x02\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01\"\xd9\x02\n" +
 	"\aRestApi\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1f\n" +
@@ -1335,10 +1515,22 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\tresources\x18\x04 \x03(\v2\x15.tollgate.v1.ResourceR\tresources\x12,\n" +
 	"\x12binary_media_types\x18\x05 \x03(\tR\x10binaryMediaTypes\x12?\n" +
 	"\x0eapi_key_source\x18\x06 \x01(\x0e2\x19.tollgate.v1.ApiKeySourceR\fapiKeySource\x12*\n" +
-	"\x06stages\x18\a \x03(\v2\x12.tollgate.v1.StageR\x06stages\"M\n" +
+	"\x06stages\x18\a \x03(\v2\x12.tollgate.v1.StageR\x06stages\x129\n" +
+	"\vauthorizers\x18\b \x03(\v2\x17.tollgate.v1.AuthorizerR\vauthorizers\"\x97\x03\n" +
+	"\n" +
+	"Authorizer\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12/\n" +
+	"\x04type\x18\x02 \x01(\x0e2\x1b.tollgate.v1.AuthorizerTypeR\x04type\x12%\n" +
+	"\x0eauthorizer_uri\x18\x03 \x01(\tR\rauthorizerUri\x125\n" +
+	"\x16authorizer_credentials\x18\x04 \x01(\tR\x15authorizerCredentials\x12'\n" +
+	"\x0fidentity_source\x18\x05 \x01(\tR\x0eidentitySource\x12D\n" +
+	"\x1eidentity_validation_expression\x18\x06 \x01(\tR\x1cidentityValidationExpression\x126\n" +
+	"\x15result_ttl_in_seconds\x18\a \x01(\x05H\x00R\x12resultTtlInSeconds\x88\x01\x01\x12%\n" +
+	"\x0esource_pointer\x18\b \x01(\tR\rsourcePointerB\x18\n" +
+	"\x16_result_ttl_in_seconds\"M\n" +
 	"\bResource\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12-\n" +
-	"\amethods\x18\x02 \x03(\v2\x13.tollgate.v1.MethodR\amethods\"\xfa\x02\n" +
+	"\amethods\x18\x02 \x03(\v2\x13.tollgate.v1.MethodR\amethods\"\x9a\x03\n" +
 	"\x06Method\x12\x1f\n" +
 	"\vhttp_method\x18\x01 \x01(\tR\n" +
 	"httpMethod\x12!\n" +
@@ -1346,7 +1538,10 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x0esource_pointer\x18\x03 \x01(\tR\rsourcePointer\x12:\n" +
 	"\vintegration\x18\x04 \x01(\v2\x18.tollgate.v1.IntegrationR\vintegration\x12Y\n" +
 	"\x12request_parameters\x18\x05 \x03(\v2*.tollgate.v1.Method.RequestParametersEntryR\x11requestParameters\x12(\n" +
-	"\x10api_key_required\x18\x06 \x01(\bR\x0eapiKeyRequired\x1aD\n" +
+	"\x10api_key_required\x18\x06 \x01(\bR\x0eapiKeyRequired\x12\x1e\n" +
+	"\n" +
+	"authorizer\x18\a \x01(\tR\n" +
+	"authorizer\x1aD\n" +
 	"\x16RequestParametersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\bR\x05value:\x028\x01\"\xe7\b\n" +
@@ -1408,7 +1603,11 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x15throttling_rate_limit\x18\x01 \x01(\x01H\x00R\x13throttlingRateLimit\x88\x01\x01\x129\n" +
 	"\x16throttling_burst_limit\x18\x02 \x01(\x05H\x01R\x14throttlingBurstLimit\x88\x01\x01B\x18\n" +
 	"\x16_throttling_rate_limitB\x19\n" +
-	"\x17_throttling_burst_limit*h\n" +
+	"\x17_throttling_burst_limit*i\n" +
+	"\x0eAuthorizerType\x12\x1f\n" +
+	"\x1bAUTHORIZER_TYPE_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15AUTHORIZER_TYPE_TOKEN\x10\x01\x12\x1b\n" +
+	"\x17AUTHORIZER_TYPE_REQUEST\x10\x02*h\n" +
 	"\fApiKeySource\x12\x1e\n" +
 	"\x1aAPI_KEY_SOURCE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15API_KEY_SOURCE_HEADER\x10\x01\x12\x1d\n" +
@@ -1442,71 +1641,75 @@ func file_tollgate_v1_model_proto_rawDescGZIP() []byte {
 	return file_tollgate_v1_model_proto_rawDescData
 }
 
-var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_tollgate_v1_model_proto_goTypes = []any{
-	(ApiKeySource)(0),           // 0: tollgate.v1.ApiKeySource
-	(IntegrationType)(0),        // 1: tollgate.v1.IntegrationType
-	(ConnectionType)(0),         // 2: tollgate.v1.ConnectionType
-	(PassthroughBehavior)(0),    // 3: tollgate.v1.PassthroughBehavior
-	(*Gateway)(nil),             // 4: tollgate.v1.Gateway
-	(*ThrottleSettings)(nil),    // 5: tollgate.v1.ThrottleSettings
-	(*QuotaSettings)(nil),       // 6: tollgate.v1.QuotaSettings
-	(*ApiKey)(nil),              // 7: tollgate.v1.ApiKey
-	(*UsagePlan)(nil),           // 8: tollgate.v1.UsagePlan
-	(*ApiStage)(nil),            // 9: tollgate.v1.ApiStage
-	(*RestApi)(nil),             // 10: tollgate.v1.RestApi
-	(*Resource)(nil),            // 11: tollgate.v1.Resource
-	(*Method)(nil),              // 12: tollgate.v1.Method
-	(*Integration)(nil),         // 13: tollgate.v1.Integration
-	(*TlsConfig)(nil),           // 14: tollgate.v1.TlsConfig
-	(*IntegrationResponse)(nil), // 15: tollgate.v1.IntegrationResponse
-	(*Stage)(nil),               // 16: tollgate.v1.Stage
-	(*MethodSetting)(nil),       // 17: tollgate.v1.MethodSetting
-	nil,                         // 18: tollgate.v1.ApiStage.ThrottleEntry
-	nil,                         // 19: tollgate.v1.Method.RequestParametersEntry
-	nil,                         // 20: tollgate.v1.Integration.RequestParametersEntry
-	nil,                         // 21: tollgate.v1.Integration.RequestTemplatesEntry
-	nil,                         // 22: tollgate.v1.Integration.ResponsesEntry
-	nil,                         // 23: tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	nil,                         // 24: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	nil,                         // 25: tollgate.v1.Stage.VariablesEntry
-	nil,                         // 26: tollgate.v1.Stage.MethodSettingsEntry
+	(AuthorizerType)(0),         // 0: tollgate.v1.AuthorizerType
+	(ApiKeySource)(0),           // 1: tollgate.v1.ApiKeySource
+	(IntegrationType)(0),        // 2: tollgate.v1.IntegrationType
+	(ConnectionType)(0),         // 3: tollgate.v1.ConnectionType
+	(PassthroughBehavior)(0),    // 4: tollgate.v1.PassthroughBehavior
+	(*Gateway)(nil),             // 5: tollgate.v1.Gateway
+	(*ThrottleSettings)(nil),    // 6: tollgate.v1.ThrottleSettings
+	(*QuotaSettings)(nil),       // 7: tollgate.v1.QuotaSettings
+	(*ApiKey)(nil),              // 8: tollgate.v1.ApiKey
+	(*UsagePlan)(nil),           // 9: tollgate.v1.UsagePlan
+	(*ApiStage)(nil),            // 10: tollgate.v1.ApiStage
+	(*RestApi)(nil),             // 11: tollgate.v1.RestApi
+	(*Authorizer)(nil),          // 12: tollgate.v1.Authorizer
+	(*Resource)(nil),            // 13: tollgate.v1.Resource
+	(*Method)(nil),              // 14: tollgate.v1.Method
+	(*Integration)(nil),         // 15: tollgate.v1.Integration
+	(*TlsConfig)(nil),           // 16: tollgate.v1.TlsConfig
+	(*IntegrationResponse)(nil), // 17: tollgate.v1.IntegrationResponse
+	(*Stage)(nil),               // 18: tollgate.v1.Stage
+	(*MethodSetting)(nil),       // 19: tollgate.v1.MethodSetting
+	nil,                         // 20: tollgate.v1.ApiStage.ThrottleEntry
+	nil,                         // 21: tollgate.v1.Method.RequestParametersEntry
+	nil,                         // 22: tollgate.v1.Integration.RequestParametersEntry
+	nil,                         // 23: tollgate.v1.Integration.RequestTemplatesEntry
+	nil,                         // 24: tollgate.v1.Integration.ResponsesEntry
+	nil,                         // 25: tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	nil,                         // 26: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	nil,                         // 27: tollgate.v1.Stage.VariablesEntry
+	nil,                         // 28: tollgate.v1.Stage.MethodSettingsEntry
 }
 var file_tollgate_v1_model_proto_depIdxs = []int32{
-	10, // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
-	7,  // 1: tollgate.v1.Gateway.api_keys:type_name -> tollgate.v1.ApiKey
-	8,  // 2: tollgate.v1.Gateway.usage_plans:type_name -> tollgate.v1.UsagePlan
-	5,  // 3: tollgate.v1.Gateway.account_throttle:type_name -> tollgate.v1.ThrottleSettings
-	9,  // 4: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
-	5,  // 5: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
-	6,  // 6: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
-	18, // 7: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
-	11, // 8: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
-	0,  // 9: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
-	16, // 10: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
-	12, // 11: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
-	13, // 12: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
-	19, // 13: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
-	1,  // 14: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
-	20, // 15: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
-	21, // 16: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
-	22, // 17: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
-	3,  // 18: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
-	2,  // 19: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
-	14, // 20: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
-	23, // 21: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	24, // 22: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	25, // 23: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
-	26, // 24: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
-	5,  // 25: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
-	15, // 26: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
-	17, // 27: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
-	28, // [28:28] is the sub-list for method output_type
-	28, // [28:28] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	11, // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
+	8,  // 1: tollgate.v1.Gateway.api_keys:type_name -> tollgate.v1.ApiKey
+	9,  // 2: tollgate.v1.Gateway.usage_plans:type_name -> tollgate.v1.UsagePlan
+	6,  // 3: tollgate.v1.Gateway.account_throttle:type_name -> tollgate.v1.ThrottleSettings
+	10, // 4: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
+	6,  // 5: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
+	7,  // 6: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
+	20, // 7: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
+	13, // 8: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
+	1,  // 9: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
+	18, // 10: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
+	12, // 11: tollgate.v1.RestApi.authorizers:type_name -> tollgate.v1.Authorizer
+	0,  // 12: tollgate.v1.Authorizer.type:type_name -> tollgate.v1.AuthorizerType
+	14, // 13: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
+	15, // 14: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
+	21, // 15: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
+	2,  // 16: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
+	22, // 17: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
+	23, // 18: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
+	24, // 19: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
+	4,  // 20: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
+	3,  // 21: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
+	16, // 22: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
+	25, // 23: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	26, // 24: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	27, // 25: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
+	28, // 26: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
+	6,  // 27: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
+	17, // 28: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
+	19, // 29: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
+	30, // [30:30] is the sub-list for method output_type
+	30, // [30:30] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_v1_model_proto_init() }
@@ -1514,14 +1717,15 @@ func file_tollgate_v1_model_proto_init() {
 	if File_tollgate_v1_model_proto != nil {
 		return
 	}
-	file_tollgate_v1_model_proto_msgTypes[13].OneofWrappers = []any{}
+	file_tollgate_v1_model_proto_msgTypes[7].OneofWrappers = []any{}
+	file_tollgate_v1_model_proto_msgTypes[14].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_v1_model_proto_rawDesc), len(file_tollgate_v1_model_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   23,
+			NumEnums:      5,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,173 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+)
+
+// TestLambdaAuthorizers runs TOKEN and REQUEST Lambda authorizers (e2e/lambdafunctions/authorizer, under its
+// Runtime Interface Emulator) in front of an HTTP backend and a Lambda proxy, through a real Envoy: every outcome
+// API Gateway documents, the calls the cache saves, and what reaches the integration.
+func TestLambdaAuthorizers(t *testing.T) {
+	requireEnvoy(t)
+	fns := startFunctions(t, "authorizer", "echo")
+	auth := fns["authorizer"]
+	backend := startBackend(t, "B")
+	cfg := newGatewayConfig(t)
+	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"authorizer": auth.invokeURL(), "echo": fns["echo"].invokeURL()}}
+	cfg.APIs = []apiConfig{{ID: "authz", Definition: "authorizers.yaml", Stages: []stageConfig{{StageName: "prod", Variables: map[string]string{"backend": backend.addr}}}}}
+	cfg.APIKeys = []apiKey{{ID: "k1", Name: "alice", Value: aliceKey, Enabled: true}}
+	cfg.UsagePlans = []usagePlan{{ID: "p1", APIStages: []planAPIStage{{APIID: "authz", Stage: "prod"}}, Keys: []string{"k1"}}}
+	gw := startGateway(t, cfg, map[string]string{"authorizers.yaml": "authorizers/authorizers.yaml"})
+
+	get := func(path string, header ...string) call {
+		c := call{method: "GET", url: gw.url("/prod" + path), host: "authz." + domain, header: http.Header{}}
+		for i := 0; i+1 < len(header); i += 2 {
+			c.header.Set(header[i], header[i+1])
+		}
+		return c
+	}
+	// expect sends c and checks the status, body and error type, and how many times the authorizer ran for it.
+	expect := func(t *testing.T, c call, status int, body, errorType string, calls int) reply {
+		t.Helper()
+		before := auth.invocations()
+		r := send(t, c)
+		if r.status != status || (body != "" && r.body != body) || r.header.Get("x-amzn-ErrorType") != errorType {
+			t.Errorf("%s: got %d %s (x-amzn-ErrorType %q), want %d %s (%q)", c, r.status, r.body, r.header.Get("x-amzn-ErrorType"), status, body, errorType)
+		}
+		if got := auth.invocations() - before; got != calls {
+			t.Errorf("%s: the authorizer ran %d times, want %d", c, got, calls)
+		}
+		return r
+	}
+	const (
+		unauthorized = `{"message":"Unauthorized"}`
+		denied       = `{"Message":"User is not authorized to access this resource"}`
+		explicitDeny = `{"Message":"User is not authorized to access this resource with an explicit deny"}`
+		configError  = `{"message":null}`
+	)
+
+	t.Run("TOKEN refusals without a call", func(t *testing.T) {
+		expect(t, get("/pets"), 401, unauthorized, "UnauthorizedException", 0)
+		expect(t, get("/pets", "Authorization", "Bearer abc"), 401, unauthorized, "UnauthorizedException", 0)
+		// No bypass: the other invocation URL forms reach the same check.
+		for _, path := range []string{"/restapis/authz/prod/_user_request_/pets", "/_aws/execute-api/authz/prod/pets"} {
+			expect(t, call{method: "GET", url: gw.url(path)}, 401, unauthorized, "UnauthorizedException", 0)
+		}
+	})
+	t.Run("allowed, then from the cache", func(t *testing.T) {
+		r := expect(t, get("/pets", "Authorization", "allow:alice"), 200, "", "", 1)
+		e := decodeEcho(t, get("/pets"), r)
+		checkString(t, get("/pets"), "x-principal", e.Header.Get("X-Principal"), "alice")
+		checkString(t, get("/pets"), "x-tier", e.Header.Get("X-Tier"), "gold")
+		expect(t, get("/pets", "Authorization", "allow:alice"), 200, "", "", 0)
+	})
+	t.Run("a cached policy is evaluated for each method", func(t *testing.T) {
+		expect(t, get("/pets", "Authorization", "get-only:bob"), 200, "", "", 1)
+		post := get("/pets", "Authorization", "get-only:bob")
+		post.method = "POST"
+		expect(t, post, 403, denied, "AccessDeniedException", 0)
+	})
+	t.Run("function outcomes", func(t *testing.T) {
+		expect(t, get("/pets", "Authorization", "deny:carol"), 403, explicitDeny, "AccessDeniedException", 1)
+		expect(t, get("/pets", "Authorization", "unauthorized"), 401, unauthorized, "UnauthorizedException", 1)
+		expect(t, get("/pets", "Authorization", "fail"), 500, configError, "AuthorizerConfigurationException", 1)
+		expect(t, get("/pets", "Authorization", "malformed"), 500, configError, "AuthorizerConfigurationException", 1)
+		expect(t, get("/pets", "Authorization", "nested:dan"), 500, configError, "AuthorizerConfigurationException", 1)
+	})
+	t.Run("what the Lambda proxy receives", func(t *testing.T) {
+		c := get("/lambda", "Authorization", "allow:dave")
+		e := decodeEventV1(t, c, expect(t, c, 200, "", "", 1))
+		var authorizer map[string]any
+		if err := json.Unmarshal(e.raw["requestContext"], &struct {
+			Authorizer *map[string]any `json:"authorizer"`
+		}{&authorizer}); err != nil {
+			t.Fatal(err)
+		}
+		for key, want := range map[string]any{"principalId": "dave", "tier": "gold", "count": "3", "vip": "true"} {
+			if authorizer[key] != want {
+				t.Errorf("%s: requestContext.authorizer.%s = %#v, want %#v (all: %v)", c, key, authorizer[key], want, authorizer)
+			}
+		}
+		if _, isNumber := authorizer["integrationLatency"].(float64); !isNumber {
+			t.Errorf("%s: requestContext.authorizer.integrationLatency = %#v, want a number", c, authorizer["integrationLatency"])
+		}
+		var event map[string]any
+		if err := json.Unmarshal([]byte(authorizer["event"].(string)), &event); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]any{"type": "TOKEN", "authorizationToken": "allow:dave", "methodArn": "arn:aws:execute-api:us-east-1:123456789012:authz/prod/GET/lambda"}
+		if len(event) != len(want) {
+			t.Errorf("%s: the TOKEN event is %v, want %v", c, event, want)
+		}
+		for k, v := range want {
+			if event[k] != v {
+				t.Errorf("%s: the TOKEN event's %s = %#v, want %#v", c, k, event[k], v)
+			}
+		}
+	})
+	t.Run("REQUEST authorizer", func(t *testing.T) {
+		expect(t, get("/users/42", "X-User", "allow:erin"), 401, unauthorized, "UnauthorizedException", 0) // no tenant
+		c := get("/users/42?tenant=t1", "X-User", "allow:erin")
+		e := decodeEventV1(t, c, expect(t, c, 200, "", "", 1))
+		var rc struct {
+			Authorizer struct {
+				PrincipalID string `json:"principalId"`
+				Event       string `json:"event"`
+			} `json:"authorizer"`
+		}
+		if err := json.Unmarshal(e.raw["requestContext"], &rc); err != nil {
+			t.Fatal(err)
+		}
+		checkString(t, c, "principalId", rc.Authorizer.PrincipalID, "erin")
+		var event struct {
+			Type, MethodArn, Resource, Path, HTTPMethod string
+			Headers                                     map[string]string
+			QueryStringParameters                       map[string]string
+			PathParameters                              map[string]string
+			StageVariables                              map[string]string
+			RequestContext                              struct{ Stage, APIID, ResourcePath string }
+		}
+		if err := json.Unmarshal([]byte(rc.Authorizer.Event), &event); err != nil {
+			t.Fatal(err)
+		}
+		checkString(t, c, "type", event.Type, "REQUEST")
+		checkString(t, c, "methodArn", event.MethodArn, "arn:aws:execute-api:us-east-1:123456789012:authz/prod/GET/users/42")
+		checkString(t, c, "resource", event.Resource, "/users/{id}")
+		checkString(t, c, "path", event.Path, "/users/42")
+		checkString(t, c, "httpMethod", event.HTTPMethod, "GET")
+		checkString(t, c, "headers.X-User", event.Headers["X-User"], "allow:erin")
+		checkString(t, c, "queryStringParameters.tenant", event.QueryStringParameters["tenant"], "t1")
+		checkString(t, c, "pathParameters.id", event.PathParameters["id"], "42")
+		checkString(t, c, "stageVariables.backend", event.StageVariables["backend"], backend.addr)
+		checkString(t, c, "requestContext.stage", event.RequestContext.Stage, "prod")
+		// authorizerResultTtlInSeconds 0: every request calls the function.
+		expect(t, c, 200, "", "", 1)
+	})
+	t.Run("authorizer, then the API key", func(t *testing.T) {
+		expect(t, get("/keyed", "x-api-key", aliceKey), 401, unauthorized, "UnauthorizedException", 0)
+		expect(t, get("/keyed", "Authorization", "allow:frank"), 403, `{"message":"Forbidden"}`, "ForbiddenException", 1)
+		expect(t, get("/keyed", "Authorization", "allow:frank", "x-api-key", aliceKey), 200, "", "", 0)
+	})
+	t.Run("no security", func(t *testing.T) {
+		expect(t, get("/open"), 200, "", "", 0)
+	})
+	t.Run("FlushStageAuthorizersCache", func(t *testing.T) {
+		expect(t, get("/pets", "Authorization", "allow:gina"), 200, "", "", 1)
+		expect(t, get("/pets", "Authorization", "allow:gina"), 200, "", "", 0)
+		flush, err := http.NewRequest(http.MethodDelete, "http://"+gw.cfg.Admin+"/restapis/authz/stages/prod/cache/authorizers", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := client.Do(flush)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("flush: %d, want 202", resp.StatusCode)
+		}
+		expect(t, get("/pets", "Authorization", "allow:gina"), 200, "", "", 1)
+	})
+}

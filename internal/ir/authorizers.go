@@ -1,0 +1,102 @@
+package ir
+
+import (
+	"strings"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/diag"
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+)
+
+// DefaultAuthorizerTTL is how long API Gateway caches an authorizer's result when authorizerResultTtlInSeconds is
+// not set.
+const DefaultAuthorizerTTL = 300 * time.Second
+
+// Authorizer is a Lambda authorizer of one stage, resolved: Tollgate's ext_authz service invokes it before the
+// API key check, and caches what it answers.
+type Authorizer struct {
+	// ID names the authorizer's cached results: apiId/stage/name. API Gateway caches per stage, and a result is
+	// reused by every method of the stage that names the authorizer.
+	ID   string `json:"id"`
+	Type string `json:"type"` // TOKEN or REQUEST
+	// InvokeURL is the function's Invoke API URL; SigningRegion is set when it is AWS's, to sign the call.
+	InvokeURL     string `json:"invokeUrl"`
+	SigningRegion string `json:"signingRegion,omitempty"`
+	// TokenHeader is a TOKEN authorizer's header, and TokenPattern the identityValidationExpression a token must
+	// match before the function is called.
+	TokenHeader  string `json:"tokenHeader,omitempty"`
+	TokenPattern string `json:"tokenPattern,omitempty"`
+	// IdentitySources are a REQUEST authorizer's, stage variables and the stage's context resolved: any empty one
+	// refuses the request without a call.
+	IdentitySources []ValueSource `json:"identitySources,omitempty"`
+	// TTL is how long a result is reused for the same identity; 0 calls the function for every request.
+	TTL Duration `json:"ttl"`
+	// MethodARNPrefix is the method ARN up to the stage: arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/;
+	// the request's method and path follow.
+	MethodARNPrefix string `json:"methodArnPrefix"`
+	// AccountID is the API's account, for the REQUEST event's requestContext.
+	AccountID      string            `json:"accountId"`
+	StageVariables map[string]string `json:"stageVariables,omitempty"`
+}
+
+type authorizerKey struct{ api, stage, name string }
+
+// authorizer resolves the API's authorizer called name for the stage, once for all the stage's methods; false
+// when it cannot be, which the first method reports.
+func (b *builder) authorizer(s stageContext, name string) (*Authorizer, bool) {
+	key := authorizerKey{s.api.GetId(), s.stage.GetStageName(), name}
+	if a, done := b.authorizers[key]; done {
+		return a, a != nil
+	}
+	var a *Authorizer
+	for _, def := range s.api.GetAuthorizers() {
+		if def.GetName() == name {
+			a = b.resolveAuthorizer(s, def)
+		}
+	}
+	b.authorizers[key] = a
+	return a, a != nil
+}
+
+func (b *builder) resolveAuthorizer(s stageContext, def *tollgatev1.Authorizer) *Authorizer {
+	at := def.GetSourcePointer()
+	_, invoke, ok := b.function(s, at+"/authorizerUri", "authorizerUri", def.GetAuthorizerUri())
+	if !ok {
+		return nil
+	}
+	a := &Authorizer{
+		ID:              s.api.GetId() + "/" + s.stage.GetStageName() + "/" + def.GetName(),
+		Type:            strings.TrimPrefix(def.GetType().String(), "AUTHORIZER_TYPE_"),
+		InvokeURL:       invoke,
+		TTL:             Duration(DefaultAuthorizerTTL),
+		MethodARNPrefix: "arn:aws:execute-api:" + b.settings.Region + ":" + b.settings.AccountID + ":" + s.api.GetId() + "/" + s.stage.GetStageName() + "/",
+		AccountID:       b.settings.AccountID,
+		StageVariables:  s.stage.GetVariables(),
+	}
+	if be, _, err := parseBackendURI(invoke); err != nil {
+		b.probs.Addf(s.file(), at+"/authorizerUri", "%v", err)
+		return nil
+	} else if isAWSEndpoint(be.Host) {
+		a.SigningRegion = b.settings.Lambda.Region
+	}
+	if def.ResultTtlInSeconds != nil {
+		a.TTL = Duration(time.Duration(def.GetResultTtlInSeconds()) * time.Second)
+	}
+	for src := range strings.SplitSeq(def.GetIdentitySource(), ",") {
+		if src = strings.TrimSpace(src); src == "" {
+			continue
+		}
+		if a.Type == "TOKEN" {
+			a.TokenHeader = strings.TrimPrefix(src, "method.request.header.")
+			continue
+		}
+		v, err := mappingSource(src, s)
+		if err != nil || v.Kind == AuthorizerValue {
+			b.probs.Addf(s.file(), at+diag.Pointer("identitySource"), "identity source %q is not supported yet (supported: method.request.header.X, method.request.querystring.X, stageVariables.X, context.requestId|stage|apiId|httpMethod|identity.sourceIp)", src)
+			return nil
+		}
+		a.IdentitySources = append(a.IdentitySources, v)
+	}
+	a.TokenPattern = def.GetIdentityValidationExpression()
+	return a
+}

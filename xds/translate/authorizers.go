@@ -1,0 +1,48 @@
+package translate
+
+import (
+	"time"
+
+	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
+
+	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
+)
+
+// Lambda authorizers are invoked by Tollgate's ext_authz service, through an ext_authz filter of their own that
+// sends every request header (a REQUEST authorizer's event carries them all) where the key check sends two. A
+// route with an authorizer uses this filter alone: its one call runs the authorizer, then the API key check and
+// the limits, in API Gateway's order.
+
+// authorizerTimeout bounds the call: API Gateway gives an authorizer function 10 s, and the service answers with
+// the configuration error when the function takes longer, before Envoy gives up.
+const authorizerTimeout = 11 * time.Second
+
+func init() {
+	register(names.AuthorizerFilter, feature{
+		filter: func(*ir.Snapshot) *hcm.HttpFilter {
+			// Tollgate unreachable: refused with a 500 (never admitted unchecked), which the local replies turn
+			// into API Gateway's body.
+			config := extAuthz(names.XDSCluster, authorizerTimeout, false, typev3.StatusCode_InternalServerError)
+			// Every header, each value apart and in order: the REQUEST event's multiValueHeaders.
+			config.EncodeRawHeaders = true
+			return &hcm.HttpFilter{Name: names.AuthorizerFilter, Disabled: true, ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(config)}}
+		},
+		apply: func(r *route.Route, in *ir.Route) bool {
+			if in.Authorizer == nil {
+				return false
+			}
+			// The API stage only when a key is required too: the service checks a key where it is given one.
+			extensions := map[string]string{names.RouteExtension: in.Name}
+			if in.APIKeyRequired {
+				extensions[names.APIIDExtension], extensions[names.StageExtension] = in.APIID, in.Stage
+			}
+			switchOn(r, names.AuthorizerFilter, checkSettings(extensions))
+			return true
+		},
+		idle:      extAuthzIdle,
+		pathForms: mustAny(&route.FilterConfig{Config: extAuthzIdle}),
+	})
+}
