@@ -121,9 +121,8 @@ func TestFeatureUnsetThrottle(t *testing.T) {
 // refused at start with its file and pointer, and a reload to one keeps the running configuration: an API is
 // never served without the protection it asks for.
 func TestFeatureUnenforcedProtectionRefused(t *testing.T) {
-	policy := strings.Replace(featureAPI, "paths:\n", `x-amazon-apigateway-policy:
-  Version: '2012-10-17'
-  Statement: [{Effect: Deny, Principal: '*', Action: 'execute-api:Invoke', Resource: '*', Condition: {NotIpAddress: {aws:SourceIp: 10.0.0.0/8}}}]
+	validated := strings.Replace(featureAPI, "paths:\n", `x-amazon-apigateway-request-validators: {all: {validateRequestBody: true, validateRequestParameters: true}}
+x-amazon-apigateway-request-validator: all
 paths:
 `, 1)
 	h := startHarness(t, map[string]string{
@@ -131,16 +130,16 @@ paths:
 		"tollgate.yaml": featureKeys + "apis:\n  - {id: feat, definition: api.yaml, stages: [{stageName: prod}]}\n",
 	})
 	before := h.routeConfig()
-	h.rewrite("api.yaml", policy)
+	h.rewrite("api.yaml", validated)
 	if after := h.routeConfig(); len(after.GetVirtualHosts()) != len(before.GetVirtualHosts()) || h.route("feat/prod/GET/pets") == nil {
 		t.Error("a refused reload changed the served routes")
 	}
 
 	dir := t.TempDir()
-	writeFile(t, dir, "api.yaml", policy)
+	writeFile(t, dir, "api.yaml", validated)
 	writeFile(t, dir, "tollgate.yaml", "xds: "+freeAddress(t)+"\nadmin: "+freeAddress(t)+"\napis:\n  - {id: feat, definition: api.yaml, stages: [{stageName: prod}]}\n")
 	_, err := Start(t.Context(), dir+"/tollgate.yaml", discardLog())
-	if err == nil || !strings.Contains(err.Error(), dir+"/api.yaml: /x-amazon-apigateway-policy: ") || !strings.Contains(err.Error(), "not supported yet") {
-		t.Errorf("start with a resource policy: %v, want the policy refused with its file and pointer", err)
+	if err == nil || !strings.Contains(err.Error(), dir+"/api.yaml: /x-amazon-apigateway-request-validator: ") || !strings.Contains(err.Error(), "not supported yet") {
+		t.Errorf("start with request validation: %v, want the validator refused with its file and pointer", err)
 	}
 }

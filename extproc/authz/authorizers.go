@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"strings"
 	"time"
@@ -36,21 +37,45 @@ type authorizedRoute struct {
 	*ir.Route
 	paths *ir.PathMatcher
 	token *regexp.Regexp // TOKEN's identityValidationExpression, nil for none
+	// policy is the API's resource policy, nil for none.
+	policy *policy.Document
+	// arnPrefix is the method ARN up to the stage: arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/.
+	arnPrefix string
 }
 
-func newAuthorizedRoute(r *ir.Route, patterns map[string]*regexp.Regexp) (*authorizedRoute, error) {
+// compiled is what routes share of one snapshot once parsed: token patterns by expression, resource policies by
+// API.
+type compiled struct {
+	patterns map[string]*regexp.Regexp
+	policies map[*ir.ResourcePolicy]*policy.Document
+}
+
+func newAuthorizedRoute(r *ir.Route, c compiled) (*authorizedRoute, error) {
 	paths, err := ir.NewPathMatcher(r)
 	if err != nil {
 		return nil, fmt.Errorf("route %s: %w", r.Name, err)
 	}
 	ar := &authorizedRoute{Route: r, paths: paths}
-	if expr := r.Authorizer.TokenPattern; expr != "" {
-		if ar.token = patterns[expr]; ar.token == nil {
-			// The model check compiled it already; a failure here would be a different regexp package.
-			if ar.token, err = regexp.Compile(expr); err != nil {
-				return nil, fmt.Errorf("authorizer %s: %w", r.Authorizer.ID, err)
+	if rp := r.ResourcePolicy; rp != nil {
+		ar.arnPrefix = rp.APIARN + "/" + r.Stage + "/"
+		if ar.policy = c.policies[rp]; ar.policy == nil {
+			// The IR checked it; a failure here would be a different policy package.
+			if ar.policy, err = policy.ParseResourcePolicy([]byte(rp.Document), rp.APIARN); err != nil {
+				return nil, fmt.Errorf("API %s: resource policy: %w", r.APIID, err)
 			}
-			patterns[expr] = ar.token
+			c.policies[rp] = ar.policy
+		}
+	}
+	if auth := r.Authorizer; auth != nil {
+		ar.arnPrefix = auth.MethodARNPrefix
+		if expr := auth.TokenPattern; expr != "" {
+			if ar.token = c.patterns[expr]; ar.token == nil {
+				// The model check compiled it already; a failure here would be a different regexp package.
+				if ar.token, err = regexp.Compile(expr); err != nil {
+					return nil, fmt.Errorf("authorizer %s: %w", auth.ID, err)
+				}
+				c.patterns[expr] = ar.token
+			}
 		}
 	}
 	return ar, nil
@@ -62,43 +87,39 @@ type authorization struct {
 	latency time.Duration // the function call's, 0 from the cache
 }
 
-// authorize runs the route's authorizer for a request, from the cache when its identity's answer is there: the
-// authorization, or the gateway response refusing the request.
+// invoke is the action every method ARN is authorized for.
+const invoke = "execute-api:Invoke"
+
+// authorize decides whether the caller may invoke the route's method, in API Gateway's authorization flow: an
+// explicit deny of the resource policy first, before any authorizer runs; then the authorizer, whose policy and
+// the resource policy decide together (the developer guide's "Policy evaluation outcome tables", Table A: the
+// same account). Without an authorizer the resource policy must allow. It returns what an authorizer admitted
+// the request with (nil when none ran), or the gateway response refusing the request.
 func (a *Server) authorize(ctx context.Context, ar *authorizedRoute, hr *authv3.AttributeContext_HttpRequest, sourceIP string) (*authorization, *gatewayresponse.Response) {
-	auth := ar.Authorizer
 	req := a.authorizerRequest(ar, hr, sourceIP)
-	identity, event, ok := identityAndEvent(ar, req, hr)
-	if !ok {
-		return nil, refusal(gatewayresponse.Unauthorized)
+	arn := ar.arnPrefix + req.Method + "/" + strings.TrimPrefix(req.RawPath, "/")
+	resource := policy.NotApplicable
+	if ar.policy != nil {
+		addr, _ := netip.ParseAddr(sourceIP)
+		// Callers are anonymous to a resource policy here: only IAM authorization names them.
+		resource = ar.policy.Evaluate(policy.Request{Action: invoke, Resource: arn, SourceIP: addr})
+		if resource == policy.Deny {
+			return nil, resourcePolicyRefusal(arn, true)
+		}
 	}
-	cacheKey := auth.ID + "/" + string(identity)
-	var out *lambdaauth.Output
-	var latency time.Duration
-	if auth.TTL > 0 {
-		out, _ = a.results.Get(ctx, cacheKey)
+	if ar.Authorizer == nil {
+		if resource == policy.Allow {
+			return nil, nil
+		}
+		return nil, resourcePolicyRefusal(arn, false)
 	}
-	if out == nil {
-		began := time.Now()
-		payload, err := a.invokeAuthorizer(ctx, auth, event)
-		if err == nil {
-			out, err = lambdaauth.Parse(payload.status, payload.functionError, payload.body)
-		}
-		latency = time.Since(began)
-		var refused *lambdaauth.Refusal
-		switch {
-		case errors.As(err, &refused) && refused.Unauthorized:
-			return nil, refusal(gatewayresponse.Unauthorized)
-		case err != nil:
-			a.log.Warn("authorizer failed", "authorizer", auth.ID, "err", err)
-			return nil, refusal(gatewayresponse.AuthorizerConfiguration)
-		}
-		if auth.TTL > 0 {
-			a.results.Set(ctx, cacheKey, payload.body, out, time.Duration(auth.TTL))
-		}
+	out, latency, refused := a.runAuthorizer(ctx, ar, req, hr, arn)
+	if refused != nil {
+		return nil, refused
 	}
 	// A cached answer is evaluated again for each method, as API Gateway does: a policy that allows one method
 	// denies another from the same cache entry.
-	switch out.Policy.Evaluate(policy.Request{Action: "execute-api:Invoke", Resource: methodARN(ar, req)}) {
+	switch policy.Combine(out.Policy.Evaluate(policy.Request{Action: invoke, Resource: arn}), resource) {
 	case policy.Allow:
 		return &authorization{output: out, latency: latency}, nil
 	case policy.Deny:
@@ -108,23 +129,70 @@ func (a *Server) authorize(ctx context.Context, ar *authorizedRoute, hr *authv3.
 	return nil, refusal(gatewayresponse.AccessDenied)
 }
 
+// runAuthorizer answers the route's authorizer for the request's identity, from the cache when the identity's
+// answer is there, else by invoking the function; or the gateway response refusing the request.
+func (a *Server) runAuthorizer(ctx context.Context, ar *authorizedRoute, req *lambdaproxy.Request, hr *authv3.AttributeContext_HttpRequest, arn string) (*lambdaauth.Output, time.Duration, *gatewayresponse.Response) {
+	auth := ar.Authorizer
+	identity, event, ok := identityAndEvent(ar, req, hr, arn)
+	if !ok {
+		return nil, 0, refusal(gatewayresponse.Unauthorized)
+	}
+	cacheKey := auth.ID + "/" + string(identity)
+	if auth.TTL > 0 {
+		if out, ok := a.results.Get(ctx, cacheKey); ok {
+			return out, 0, nil
+		}
+	}
+	began := time.Now()
+	payload, err := a.invokeAuthorizer(ctx, auth, event)
+	var out *lambdaauth.Output
+	if err == nil {
+		out, err = lambdaauth.Parse(payload.status, payload.functionError, payload.body)
+	}
+	latency := time.Since(began)
+	var refused *lambdaauth.Refusal
+	switch {
+	case errors.As(err, &refused) && refused.Unauthorized:
+		return nil, 0, refusal(gatewayresponse.Unauthorized)
+	case err != nil:
+		a.log.Warn("authorizer failed", "authorizer", auth.ID, "err", err)
+		return nil, 0, refusal(gatewayresponse.AuthorizerConfiguration)
+	}
+	if auth.TTL > 0 {
+		a.results.Set(ctx, cacheKey, payload.body, out, time.Duration(auth.TTL))
+	}
+	return out, latency, nil
+}
+
+// resourcePolicyRefusal is API Gateway's answer when the resource policy refuses an anonymous caller: ACCESS_DENIED
+// naming the method ARN with the account masked but its last four digits.
+func resourcePolicyRefusal(arn string, explicit bool) *gatewayresponse.Response {
+	message := "User: anonymous is not authorized to perform: " + invoke + " on resource: " + maskAccount(arn)
+	if explicit {
+		message += " with an explicit deny"
+	}
+	r := gatewayresponse.Default(gatewayresponse.AccessDenied).WithMessage(message)
+	return &r
+}
+
+// maskAccount hides an ARN's account id as AWS's error messages do: ********1234.
+func maskAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) == 6 && len(parts[4]) > 4 {
+		parts[4] = strings.Repeat("*", len(parts[4])-4) + parts[4][len(parts[4])-4:]
+	}
+	return strings.Join(parts, ":")
+}
+
 func refusal(t gatewayresponse.Type) *gatewayresponse.Response {
 	r := gatewayresponse.Default(t)
 	return &r
 }
 
-// methodARN is the ARN of the method the request invokes: arn:aws:execute-api:{region}:{account}:{apiId}/
-// {stage}/{VERB}/{path}, the path as the client sent it without its leading slash.
-func methodARN(ar *authorizedRoute, req *lambdaproxy.Request) string {
-	return ar.Authorizer.MethodARNPrefix + req.Method + "/" + strings.TrimPrefix(req.RawPath, "/")
-}
-
-// authorizerRequest describes the client's request as a REQUEST authorizer's event and the method ARN need it.
+// authorizerRequest describes the client's request as the method ARN and a REQUEST authorizer's event need it.
 func (a *Server) authorizerRequest(ar *authorizedRoute, hr *authv3.AttributeContext_HttpRequest, sourceIP string) *lambdaproxy.Request {
-	auth := ar.Authorizer
 	req := &lambdaproxy.Request{
-		Method: hr.GetMethod(), Protocol: hr.GetProtocol(), Resource: ar.Resource, Stage: ar.Stage,
-		StageVariables: auth.StageVariables, APIID: ar.APIID, AccountID: auth.AccountID,
+		Method: hr.GetMethod(), Protocol: hr.GetProtocol(), Resource: ar.Resource, Stage: ar.Stage, APIID: ar.APIID,
 		ResourceID: lambdaproxy.ResourceID(ar.APIID, ar.Resource), SourceIP: sourceIP, Time: a.now(),
 	}
 	for _, h := range hr.GetHeaderMap().GetHeaders() {
@@ -156,7 +224,7 @@ func (a *Server) authorizerRequest(ar *authorizedRoute, hr *authv3.AttributeCont
 // identityAndEvent reads the request's identity (its cache key: a hash, so no token is kept in the clear) and
 // builds the function's event; false when an identity source is missing or the token does not match the
 // validation expression, which API Gateway answers with 401 without calling the function.
-func identityAndEvent(ar *authorizedRoute, req *lambdaproxy.Request, hr *authv3.AttributeContext_HttpRequest) ([]byte, []byte, bool) {
+func identityAndEvent(ar *authorizedRoute, req *lambdaproxy.Request, hr *authv3.AttributeContext_HttpRequest, arn string) ([]byte, []byte, bool) {
 	auth := ar.Authorizer
 	h := sha256.New()
 	if auth.Type == "TOKEN" {
@@ -165,8 +233,9 @@ func identityAndEvent(ar *authorizedRoute, req *lambdaproxy.Request, hr *authv3.
 			return nil, nil, false
 		}
 		h.Write([]byte(token))
-		return h.Sum(nil), lambdaproxy.BuildTokenAuthorizer(token, methodARN(ar, req)), true
+		return h.Sum(nil), lambdaproxy.BuildTokenAuthorizer(token, arn), true
 	}
+	req.StageVariables, req.AccountID = auth.StageVariables, auth.AccountID
 	for _, src := range auth.IdentitySources {
 		v := sourceValue(src, req, hr)
 		if v == "" {
@@ -175,7 +244,7 @@ func identityAndEvent(ar *authorizedRoute, req *lambdaproxy.Request, hr *authv3.
 		h.Write([]byte(v))
 		h.Write([]byte{0})
 	}
-	return h.Sum(nil), lambdaproxy.BuildRequestAuthorizerV1(req, methodARN(ar, req)), true
+	return h.Sum(nil), lambdaproxy.BuildRequestAuthorizerV1(req, arn), true
 }
 
 // sourceValue reads one REQUEST identity source; "" when the request lacks it.

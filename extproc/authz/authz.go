@@ -19,6 +19,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
+	"github.com/tollgate-gw/tollgate/internal/policy"
 	"github.com/tollgate-gw/tollgate/ratelimit"
 )
 
@@ -56,12 +57,12 @@ func New(limiter *ratelimit.Limiter, results Results, log *slog.Logger) *Server 
 // they started with. The limiter the service decides with takes the same snapshot from whoever feeds both.
 func (a *Server) SetSnapshot(snap *ir.Snapshot) error {
 	ix := &index{keys: NewKeyIndex(snap), authorized: map[string]*authorizedRoute{}}
-	patterns := map[string]*regexp.Regexp{}
+	c := compiled{patterns: map[string]*regexp.Regexp{}, policies: map[*ir.ResourcePolicy]*policy.Document{}}
 	for _, r := range snap.Routes() {
-		if r.Authorizer == nil {
+		if !r.Authorizes() {
 			continue
 		}
-		ar, err := newAuthorizedRoute(r, patterns)
+		ar, err := newAuthorizedRoute(r, c)
 		if err != nil {
 			return err
 		}
@@ -107,7 +108,9 @@ func (a *Server) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.C
 		if refused != nil {
 			return denied(*refused, requestID), nil
 		}
-		fields[names.AuthorizerField] = authorizerMetadata(az)
+		if az != nil {
+			fields[names.AuthorizerField] = authorizerMetadata(az)
+		}
 	}
 	var grant Grant
 	if apiID := ext[names.APIIDExtension]; apiID != "" {

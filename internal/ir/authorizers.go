@@ -1,10 +1,12 @@
 package ir
 
 import (
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/diag"
+	"github.com/tollgate-gw/tollgate/internal/policy"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
@@ -99,4 +101,37 @@ func (b *builder) resolveAuthorizer(s stageContext, def *tollgatev1.Authorizer) 
 	}
 	a.TokenPattern = def.GetIdentityValidationExpression()
 	return a
+}
+
+// resourcePolicy checks an API's resource policy as IAM reads it, under the API's ARN; nil for none, or for one
+// that is not valid, which is reported.
+func (b *builder) resourcePolicy(api *tollgatev1.RestApi) *ResourcePolicy {
+	doc := api.GetResourcePolicy()
+	if doc == "" {
+		return nil
+	}
+	arn := "arn:aws:execute-api:" + b.settings.Region + ":" + b.settings.AccountID + ":" + api.GetId()
+	if _, err := policy.ParseResourcePolicy([]byte(doc), arn); err != nil {
+		at, reason := "/x-amazon-apigateway-policy", err.Error()
+		var perr *policy.ParseError
+		if errors.As(err, &perr) && perr.Path != "" {
+			// The pointer says where: the reason need not.
+			at, reason = at+policyPointer(perr.Path), perr.Message
+		}
+		b.probs.Addf(api.GetSourceFile(), at, "resource policy: %s", reason)
+		return nil
+	}
+	return &ResourcePolicy{Document: doc, APIARN: arn}
+}
+
+// policyPointer turns a policy element's path (Statement[1].Condition) into a JSON pointer (/Statement/1/Condition).
+func policyPointer(path string) string {
+	path = strings.NewReplacer("[", ".", "]", "").Replace(path)
+	var tokens []any
+	for t := range strings.SplitSeq(path, ".") {
+		if t != "" {
+			tokens = append(tokens, t)
+		}
+	}
+	return diag.Pointer(tokens...)
 }

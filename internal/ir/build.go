@@ -52,8 +52,9 @@ func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 	for _, api := range apis {
 		out := API{ID: api.GetId()}
 		resources := b.sortedResources(api)
+		policy := b.resourcePolicy(api)
 		for _, stage := range api.GetStages() {
-			out.Routes = append(out.Routes, b.stageRoutes(stageContext{api: api, stage: stage}, resources)...)
+			out.Routes = append(out.Routes, b.stageRoutes(stageContext{api: api, stage: stage, policy: policy}, resources)...)
 		}
 		snap.APIs = append(snap.APIs, out)
 	}
@@ -94,8 +95,9 @@ type builder struct {
 }
 
 type stageContext struct {
-	api   *tollgatev1.RestApi
-	stage *tollgatev1.Stage
+	api    *tollgatev1.RestApi
+	stage  *tollgatev1.Stage
+	policy *ResourcePolicy // the API's, nil for none
 }
 
 func (s stageContext) file() string { return s.api.GetSourceFile() }
@@ -177,7 +179,7 @@ func routeName(m Method) string { return m.APIID + "/" + m.Stage + "/" + m.HTTPM
 func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.Method, regex string) *Route {
 	method := Method{APIID: s.api.GetId(), Stage: s.stage.GetStageName(), Resource: pr.res.GetPath(), HTTPMethod: m.GetHttpMethod()}
 	r := &Route{Name: routeName(method), Method: method, OperationID: m.GetOperationId(), PathRegex: regex, PathParams: pr.params,
-		APIKeyRequired: m.GetApiKeyRequired()}
+		APIKeyRequired: m.GetApiKeyRequired(), ResourcePolicy: s.policy}
 	integ := m.GetIntegration()
 	n := len(b.probs)
 	if name := m.GetAuthorizer(); name != "" {

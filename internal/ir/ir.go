@@ -98,6 +98,8 @@ type Route struct {
 	Mock            *Mock                `json:"mock,omitempty"`
 	Lambda          *Lambda              `json:"lambda,omitempty"`
 
+	// ResourcePolicy is the API's resource policy, decided before the authorizer; nil for none.
+	ResourcePolicy *ResourcePolicy `json:"resourcePolicy,omitempty"`
 	// Authorizer decides who may call the method, before the API key; nil for none.
 	Authorizer *Authorizer `json:"authorizer,omitempty"`
 	// APIKeyRequired: only an enabled key of a usage plan granted this stage passes.
@@ -141,9 +143,23 @@ type HTTPProxy struct {
 	Timeout Duration        `json:"timeout"`
 }
 
-// ChecksCaller tells whether Tollgate's ext_authz service checks the route's caller (an authorizer, an API key):
-// that call decides the route's limits too, so that a request costs Envoy one call to Tollgate.
-func (r *Route) ChecksCaller() bool { return r.Authorizer != nil || r.APIKeyRequired }
+// ChecksCaller tells whether Tollgate's ext_authz service checks the route's caller (a resource policy, an
+// authorizer, an API key): that call decides the route's limits too, so that a request costs Envoy one call to
+// Tollgate.
+func (r *Route) ChecksCaller() bool { return r.Authorizes() || r.APIKeyRequired }
+
+// Authorizes tells whether the caller must be authorized, by a resource policy or an authorizer, before the API
+// key and the limits.
+func (r *Route) Authorizes() bool { return r.ResourcePolicy != nil || r.Authorizer != nil }
+
+// ResourcePolicy is an API's resource policy (x-amazon-apigateway-policy), valid: every request to the API is
+// decided by it, with the authorizer's answer if the method has one, as API Gateway's tables combine them.
+type ResourcePolicy struct {
+	// Document is the policy as JSON; its abbreviated resources (execute-api:/stage/GET/pets) stand under APIARN,
+	// arn:aws:execute-api:{region}:{account}:{apiId}.
+	Document string `json:"document"`
+	APIARN   string `json:"apiArn"`
+}
 
 // PathPart is literal text of a backend path, or the path parameter capture (1-based, in PathRegex) that fills a
 // placeholder.

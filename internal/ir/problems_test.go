@@ -205,6 +205,17 @@ func TestProblems(t *testing.T) {
 			want:  []string{"/requestParameters/integration.request.header.x-user: context.authorizer.principalId: the method has no authorizer to take it from"},
 		},
 		{
+			name: "resource policy with a VPC endpoint condition",
+			paths: "  /a:\n    get:\n" + proxy("http://h/", "") + "x-amazon-apigateway-policy:\n  Version: '2012-10-17'\n  Statement:\n" +
+				"    - {Effect: Deny, Principal: '*', Action: 'execute-api:Invoke', Resource: 'execute-api:/*', Condition: {StringNotEquals: {'aws:SourceVpce': vpce-1a2b3c4d}}}\n",
+			want: []string{"/x-amazon-apigateway-policy/Statement/0/Condition"},
+		},
+		{
+			name:  "resource policy statement without a principal",
+			paths: "  /a:\n    get:\n" + proxy("http://h/", "") + "x-amazon-apigateway-policy: {Version: '2012-10-17', Statement: [{Effect: Allow, Action: 'execute-api:Invoke', Resource: '*'}]}\n",
+			want:  []string{"/x-amazon-apigateway-policy/Statement/0"},
+		},
+		{
 			name:  "unsupported header source",
 			paths: "  /a/{id}:\n    get:\n" + proxy("http://h/", "        requestParameters: {integration.request.header.x: method.request.path.id}\n"),
 			want:  []string{"mapping expression \"method.request.path.id\" is not supported yet for a header"},
@@ -221,7 +232,7 @@ func TestProblems(t *testing.T) {
 			gw := &tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{api}}
 			err = check.Gateway(gw)
 			if err == nil {
-				settings := ir.Settings{Domain: "execute-api.localhost", VPCLinks: map[string]string{"abc123": "10.0.0.7:8080"}, Lambda: ir.LambdaSettings{Region: "us-east-1", Functions: map[string]string{"f": "http://127.0.0.1:9001/"}}}
+				settings := ir.Settings{Domain: "execute-api.localhost", Region: "us-east-1", AccountID: "123456789012", VPCLinks: map[string]string{"abc123": "10.0.0.7:8080"}, Lambda: ir.LambdaSettings{Region: "us-east-1", Functions: map[string]string{"f": "http://127.0.0.1:9001/"}}}
 				_, err = ir.Build(gw, settings)
 			}
 			probs, ok := err.(diag.Problems)

@@ -181,21 +181,23 @@ paths:
 			"x-amazon-apigateway-minimum-compression-size (response compression) is not supported yet: Tollgate would send responses uncompressed")},
 	},
 	{
-		name: "Swagger 2 x-amazon-apigateway-policy refused",
+		name: "Swagger 2 x-amazon-apigateway-policy imported (checked by the IR: internal/ir problems_test.go)",
 		data: head2 + `x-amazon-apigateway-policy:
   Version: "2012-10-17"
   Statement: [{Effect: Deny, Principal: "*", Action: execute-api:Invoke, Resource: "*"}]
 paths: {}
 `,
-		problems: diag.Problems{problem("/x-amazon-apigateway-policy",
-			"x-amazon-apigateway-policy (resource policy) is not supported yet: Tollgate would serve the API without it")},
 	},
 	{
-		name: "OpenAPI 3 x-amazon-apigateway-policy refused",
+		name: "OpenAPI 3 x-amazon-apigateway-policy as JSON text imported",
 		data: `{"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": {},
- "x-amazon-apigateway-policy": {"Version": "2012-10-17", "Statement": []}}`,
+ "x-amazon-apigateway-policy": "{\"Version\": \"2012-10-17\", \"Statement\": []}"}`,
+	},
+	{
+		name: "x-amazon-apigateway-policy of another type refused",
+		data: head2 + "x-amazon-apigateway-policy: [1]\npaths: {}\n",
 		problems: diag.Problems{problem("/x-amazon-apigateway-policy",
-			"x-amazon-apigateway-policy (resource policy) is not supported yet: Tollgate would serve the API without it")},
+			"must be a policy document (an object, or its JSON text), not an array")},
 	},
 	{
 		name: "x-amazon-apigateway-request-validators and x-amazon-apigateway-request-validator refused, at the root and in operations",

@@ -1,6 +1,8 @@
 package openapi
 
 import (
+	"encoding/json"
+
 	"github.com/tollgate-gw/tollgate/internal/diag"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
@@ -10,7 +12,28 @@ const (
 	integrationsKey     = "x-amazon-apigateway-integrations"
 	binaryMediaTypesKey = "x-amazon-apigateway-binary-media-types"
 	apiKeySourceKey     = "x-amazon-apigateway-api-key-source"
+	resourcePolicyKey   = "x-amazon-apigateway-policy"
 )
+
+// resourcePolicy reads the API's resource policy as JSON: a policy document written as an object, or as the JSON
+// text CloudFormation's Policy property and some exports give. The IR checks it as a policy, where the API's ARN
+// is known.
+func (im *importer) resourcePolicy(x value) string {
+	switch v := x.v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case map[string]any:
+		b, err := json.Marshal(v)
+		if err != nil {
+			im.addf(x.ptr, "%v", err)
+		}
+		return string(b)
+	}
+	im.wrongType(x, "a policy document (an object, or its JSON text)")
+	return ""
+}
 
 // parameterSources maps an OpenAPI parameter location to API Gateway's name for it; other locations (cookie,
 // body, formData) have no method request parameter.
@@ -27,6 +50,7 @@ func (im *importer) restAPI(def *definition) *tollgatev1.RestApi {
 		SourceFile:       im.file,
 		BinaryMediaTypes: im.stringList(top.field(binaryMediaTypesKey)),
 		Authorizers:      def.authorizers,
+		ResourcePolicy:   im.resourcePolicy(top.field(resourcePolicyKey)),
 		ApiKeySource: tollgatev1.ApiKeySource(
 			im.enum(top.field(apiKeySourceKey), "API_KEY_SOURCE_", tollgatev1.ApiKeySource_value)),
 	}

@@ -25,7 +25,7 @@ func init() {
 	register(names.ExtAuthzFilter, feature{
 		filter: func(*ir.Snapshot) *hcm.HttpFilter { return extAuthzFilter(names.XDSCluster) },
 		apply: func(r *route.Route, in *ir.Route) bool {
-			if !in.APIKeyRequired || in.Authorizer != nil {
+			if !in.APIKeyRequired || in.Authorizes() {
 				return false
 			}
 			switchOn(r, names.ExtAuthzFilter, checkSettings(map[string]string{

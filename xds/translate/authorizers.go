@@ -11,10 +11,10 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
-// Lambda authorizers are invoked by Tollgate's ext_authz service, through an ext_authz filter of their own that
-// sends every request header (a REQUEST authorizer's event carries them all) where the key check sends two. A
-// route with an authorizer uses this filter alone: its one call runs the authorizer, then the API key check and
-// the limits, in API Gateway's order.
+// Resource policies and Lambda authorizers are decided by Tollgate's ext_authz service, through an ext_authz
+// filter of their own that sends every request header (a REQUEST authorizer's event carries them all) where the
+// key check sends two. A route the caller must be authorized for uses this filter alone: its one call decides the
+// resource policy, runs the authorizer, then checks the API key and the limits, in API Gateway's order.
 
 // authorizerTimeout bounds the call: API Gateway gives an authorizer function 10 s, and the service answers with
 // the configuration error when the function takes longer, before Envoy gives up.
@@ -31,7 +31,7 @@ func init() {
 			return &hcm.HttpFilter{Name: names.AuthorizerFilter, Disabled: true, ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(config)}}
 		},
 		apply: func(r *route.Route, in *ir.Route) bool {
-			if in.Authorizer == nil {
+			if !in.Authorizes() {
 				return false
 			}
 			// The API stage only when a key is required too: the service checks a key where it is given one.

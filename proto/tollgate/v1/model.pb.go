@@ -710,9 +710,11 @@ type RestApi struct {
 	// The stages the API is deployed to.
 	Stages []*Stage `protobuf:"bytes,7,rep,name=stages,proto3" json:"stages,omitempty"`
 	// The Lambda authorizers the API's security schemes define, by name.
-	Authorizers   []*Authorizer `protobuf:"bytes,8,rep,name=authorizers,proto3" json:"authorizers,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Authorizers []*Authorizer `protobuf:"bytes,8,rep,name=authorizers,proto3" json:"authorizers,omitempty"`
+	// x-amazon-apigateway-policy, the API's resource policy, as JSON; empty for none.
+	ResourcePolicy string `protobuf:"bytes,9,opt,name=resource_policy,json=resourcePolicy,proto3" json:"resource_policy,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *RestApi) Reset() {
@@ -799,6 +801,13 @@ func (x *RestApi) GetAuthorizers() []*Authorizer {
 		return x.Authorizers
 	}
 	return nil
+}
+
+func (x *RestApi) GetResourcePolicy() string {
+	if x != nil {
+		return x.ResourcePolicy
+	}
+	return ""
 }
 
 // Authorizer is a Lambda authorizer: a security scheme with x-amazon-apigateway-authtype custom and an
@@ -1506,7 +1515,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\bthrottle\x18\x03 \x03(\v2#.tollgate.v1.ApiStage.ThrottleEntryR\bthrottle\x1aZ\n" +
 	"\rThrottleEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
-	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01\"\xd9\x02\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01\"\x82\x03\n" +
 	"\aRestApi\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1f\n" +
@@ -1516,7 +1525,8 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x12binary_media_types\x18\x05 \x03(\tR\x10binaryMediaTypes\x12?\n" +
 	"\x0eapi_key_source\x18\x06 \x01(\x0e2\x19.tollgate.v1.ApiKeySourceR\fapiKeySource\x12*\n" +
 	"\x06stages\x18\a \x03(\v2\x12.tollgate.v1.StageR\x06stages\x129\n" +
-	"\vauthorizers\x18\b \x03(\v2\x17.tollgate.v1.AuthorizerR\vauthorizers\"\x97\x03\n" +
+	"\vauthorizers\x18\b \x03(\v2\x17.tollgate.v1.AuthorizerR\vauthorizers\x12'\n" +
+	"\x0fresource_policy\x18\t \x01(\tR\x0eresourcePolicy\"\x97\x03\n" +
 	"\n" +
 	"Authorizer\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12/\n" +
