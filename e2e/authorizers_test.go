@@ -16,10 +16,11 @@ func TestLambdaAuthorizers(t *testing.T) {
 	backend := startBackend(t, "B")
 	cfg := newGatewayConfig(t)
 	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"authorizer": auth.invokeURL(), "echo": fns["echo"].invokeURL()}}
-	cfg.APIs = []apiConfig{{ID: "authz", Definition: "authorizers.yaml", Stages: []stageConfig{{StageName: "prod", Variables: map[string]string{"backend": backend.addr}}}}}
+	stages := []stageConfig{{StageName: "prod", Variables: map[string]string{"backend": backend.addr}}}
+	cfg.APIs = []apiConfig{{ID: "authz", Definition: "authorizers.yaml", Stages: stages}, {ID: "metered", Definition: "metered.yaml", Stages: stages}}
 	cfg.APIKeys = []apiKey{{ID: "k1", Name: "alice", Value: aliceKey, Enabled: true}}
-	cfg.UsagePlans = []usagePlan{{ID: "p1", APIStages: []planAPIStage{{APIID: "authz", Stage: "prod"}}, Keys: []string{"k1"}}}
-	gw := startGateway(t, cfg, map[string]string{"authorizers.yaml": "authorizers/authorizers.yaml"})
+	cfg.UsagePlans = []usagePlan{{ID: "p1", APIStages: []planAPIStage{{APIID: "authz", Stage: "prod"}, {APIID: "metered", Stage: "prod"}}, Keys: []string{"k1"}}}
+	gw := startGateway(t, cfg, map[string]string{"authorizers.yaml": "authorizers/authorizers.yaml", "metered.yaml": "authorizers/metered.yaml"})
 
 	get := func(path string, header ...string) call {
 		c := call{method: "GET", url: gw.url("/prod" + path), host: "authz." + domain, header: http.Header{}}
@@ -149,6 +150,17 @@ func TestLambdaAuthorizers(t *testing.T) {
 		expect(t, get("/keyed", "x-api-key", aliceKey), 401, unauthorized, "UnauthorizedException", 0)
 		expect(t, get("/keyed", "Authorization", "allow:frank"), 403, `{"message":"Forbidden"}`, "ForbiddenException", 1)
 		expect(t, get("/keyed", "Authorization", "allow:frank", "x-api-key", aliceKey), 200, "", "", 0)
+	})
+	t.Run("the API key from the authorizer", func(t *testing.T) {
+		metered := func(token string, header ...string) call {
+			c := get("/metered", append([]string{"Authorization", token}, header...)...)
+			c.host = "metered." + domain
+			return c
+		}
+		expect(t, metered("metered:"+aliceKey), 200, "", "", 1)
+		expect(t, metered("metered:"+carolKey), 403, `{"message":"Forbidden"}`, "ForbiddenException", 1)
+		// A key in the header does not count: the key source is the authorizer.
+		expect(t, metered("allow:x", "x-api-key", aliceKey), 403, `{"message":"Forbidden"}`, "ForbiddenException", 1)
 	})
 	t.Run("no security", func(t *testing.T) {
 		expect(t, get("/open"), 200, "", "", 0)

@@ -103,6 +103,7 @@ func (a *Server) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.C
 	ix := a.index.Load()
 	requestID := headerOf(hr, names.EnvoyRequestIDHeader)
 	fields := map[string]*structpb.Value{}
+	key := headerOf(hr, names.APIKeyHeader)
 	if ar := ix.authorized[ext[names.RouteExtension]]; ar != nil {
 		az, refused := a.authorize(ctx, ar, hr, sourceAddress(req))
 		if refused != nil {
@@ -110,12 +111,15 @@ func (a *Server) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.C
 		}
 		if az != nil {
 			fields[names.AuthorizerField] = authorizerMetadata(az)
+			if ar.APIKeyFromAuthorizer {
+				key = az.output.UsageIdentifierKey
+			}
 		}
 	}
 	var grant Grant
 	if apiID := ext[names.APIIDExtension]; apiID != "" {
 		var ok bool
-		if grant, ok = ix.keys.Check(headerOf(hr, names.APIKeyHeader), apiID, ext[names.StageExtension]); !ok {
+		if grant, ok = ix.keys.Check(key, apiID, ext[names.StageExtension]); !ok {
 			return denied(gatewayresponse.Default(gatewayresponse.InvalidAPIKey), requestID), nil
 		}
 		fields[names.APIKeyIDField] = structpb.NewStringValue(grant.KeyID)

@@ -115,8 +115,8 @@ func (c *checker) method(api *tollgatev1.RestApi, m *tollgatev1.Method) {
 		return
 	}
 	at := integ.GetSourcePointer()
-	if m.GetApiKeyRequired() && api.GetApiKeySource() == tollgatev1.ApiKeySource_API_KEY_SOURCE_AUTHORIZER {
-		c.probs.Addf(file, "/x-amazon-apigateway-api-key-source", "API keys from a Lambda authorizer (AUTHORIZER) are not supported yet: use HEADER")
+	if m.GetApiKeyRequired() && m.GetAuthorizer() == "" && api.GetApiKeySource() == tollgatev1.ApiKeySource_API_KEY_SOURCE_AUTHORIZER {
+		c.probs.Addf(file, m.GetSourcePointer(), "the method requires an API key, which x-amazon-apigateway-api-key-source AUTHORIZER takes from the method's Lambda authorizer, and it has none: API Gateway would refuse every request with 403")
 	}
 	switch integ.GetType() {
 	case tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY:

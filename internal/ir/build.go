@@ -179,7 +179,8 @@ func routeName(m Method) string { return m.APIID + "/" + m.Stage + "/" + m.HTTPM
 func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.Method, regex string) *Route {
 	method := Method{APIID: s.api.GetId(), Stage: s.stage.GetStageName(), Resource: pr.res.GetPath(), HTTPMethod: m.GetHttpMethod()}
 	r := &Route{Name: routeName(method), Method: method, OperationID: m.GetOperationId(), PathRegex: regex, PathParams: pr.params,
-		APIKeyRequired: m.GetApiKeyRequired(), ResourcePolicy: s.policy}
+		APIKeyRequired: m.GetApiKeyRequired(), ResourcePolicy: s.policy,
+		APIKeyFromAuthorizer: m.GetApiKeyRequired() && s.api.GetApiKeySource() == tollgatev1.ApiKeySource_API_KEY_SOURCE_AUTHORIZER}
 	integ := m.GetIntegration()
 	n := len(b.probs)
 	if name := m.GetAuthorizer(); name != "" {

@@ -104,6 +104,9 @@ type Route struct {
 	Authorizer *Authorizer `json:"authorizer,omitempty"`
 	// APIKeyRequired: only an enabled key of a usage plan granted this stage passes.
 	APIKeyRequired bool `json:"apiKeyRequired,omitempty"`
+	// APIKeyFromAuthorizer: the key is the authorizer's usageIdentifierKey (the API's key source is AUTHORIZER),
+	// not the x-api-key header.
+	APIKeyFromAuthorizer bool `json:"apiKeyFromAuthorizer,omitempty"`
 	// Limits are the throttles and quotas that may apply; nil when none can.
 	Limits *Limits `json:"limits,omitempty"`
 }

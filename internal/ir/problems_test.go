@@ -216,6 +216,11 @@ func TestProblems(t *testing.T) {
 			want:  []string{"/x-amazon-apigateway-policy/Statement/0"},
 		},
 		{
+			name:  "API key from an authorizer the method lacks",
+			paths: "  /a:\n    get:\n      security: [{k: []}]\n" + proxy("http://h/", "") + "x-amazon-apigateway-api-key-source: AUTHORIZER\ncomponents: {securitySchemes: {k: {type: apiKey, name: x-api-key, in: header}}}\n",
+			want:  []string{"/paths/~1a/get: the method requires an API key, which x-amazon-apigateway-api-key-source AUTHORIZER takes from the method's Lambda authorizer, and it has none"},
+		},
+		{
 			name:  "unsupported header source",
 			paths: "  /a/{id}:\n    get:\n" + proxy("http://h/", "        requestParameters: {integration.request.header.x: method.request.path.id}\n"),
 			want:  []string{"mapping expression \"method.request.path.id\" is not supported yet for a header"},

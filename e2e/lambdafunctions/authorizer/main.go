@@ -2,6 +2,7 @@
 // X-User header of a REQUEST event) says what to answer:
 //
 //	allow:NAME     Allow every method of the stage, principalId NAME
+//	metered:KEY    Allow as allow does, with KEY as the usageIdentifierKey
 //	get-only:NAME  Allow the stage's GET methods only
 //	deny:NAME      an explicit Deny of every method of the stage
 //	unauthorized   fail with "Unauthorized" (API Gateway's 401)
@@ -52,6 +53,9 @@ func handle(_ context.Context, raw json.RawMessage) (map[string]any, error) {
 	switch verb {
 	case "allow":
 		answer["policyDocument"] = map[string]any{"Version": "2012-10-17", "Statement": []any{statement("Allow", stage+"/*")}}
+	case "metered":
+		answer["policyDocument"] = map[string]any{"Version": "2012-10-17", "Statement": []any{statement("Allow", stage+"/*")}}
+		answer["usageIdentifierKey"] = name
 	case "get-only":
 		answer["policyDocument"] = map[string]any{"Version": "2012-10-17", "Statement": []any{statement("Allow", stage+"/GET/*")}}
 	case "deny":
