@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/jwttest"
 )
 
 // TestLambdaAuthorizers runs TOKEN and REQUEST Lambda authorizers (e2e/lambdafunctions/authorizer, under its
@@ -32,14 +35,13 @@ func TestLambdaAuthorizers(t *testing.T) {
 	// expect sends c and checks the status, body and error type, and how many times the authorizer ran for it.
 	expect := func(t *testing.T, c call, status int, body, errorType string, calls int) reply {
 		t.Helper()
-		before := auth.invocations()
+		authorizers := map[string]*lambdaFunction{"authorizer": auth}
+		before := invocationCounts(authorizers)
 		r := send(t, c)
 		if r.status != status || (body != "" && r.body != body) || r.header.Get("x-amzn-ErrorType") != errorType {
 			t.Errorf("%s: got %d %s (x-amzn-ErrorType %q), want %d %s (%q)", c, r.status, r.body, r.header.Get("x-amzn-ErrorType"), status, body, errorType)
 		}
-		if got := auth.invocations() - before; got != calls {
-			t.Errorf("%s: the authorizer ran %d times, want %d", c, got, calls)
-		}
+		expectInvocations(t, c, authorizers, before, map[string]int{"authorizer": calls})
 		return r
 	}
 	const (
@@ -181,5 +183,78 @@ func TestLambdaAuthorizers(t *testing.T) {
 			t.Fatalf("flush: %d, want 202", resp.StatusCode)
 		}
 		expect(t, get("/pets", "Authorization", "allow:gina"), 200, "", "", 1)
+	})
+}
+
+// cognitoConfig is tollgate.yaml's cognito block: where each user pool's issuer and keys are.
+type cognitoConfig struct {
+	UserPools map[string]userPoolConfig `yaml:"userPools"`
+}
+
+type userPoolConfig struct {
+	Issuer  string `yaml:"issuer"`
+	JWKSURL string `yaml:"jwksUrl"`
+}
+
+// TestCognitoAuthorizer verifies user pool tokens through a real Envoy, the pool's keys served on loopback by the
+// test: what is admitted, what gets 401, and the claims the integrations receive.
+func TestCognitoAuthorizer(t *testing.T) {
+	requireEnvoy(t)
+	const poolARN = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_E2E"
+	pool := jwttest.NewPool(t, "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_E2E", "key-1")
+	fns := startFunctions(t, "echo")
+	backend := startBackend(t, "B")
+	cfg := newGatewayConfig(t)
+	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"echo": fns["echo"].invokeURL()}}
+	cfg.Cognito = &cognitoConfig{UserPools: map[string]userPoolConfig{poolARN: {Issuer: pool.Issuer, JWKSURL: pool.URL}}}
+	cfg.APIs = []apiConfig{{ID: "pooled", Definition: "pooled.yaml", Stages: []stageConfig{{StageName: "prod", Variables: map[string]string{"backend": backend.addr}}}}}
+	gw := startGateway(t, cfg, map[string]string{"pooled.yaml": "authorizers/pooled.yaml"})
+	get := func(path, token string) call {
+		c := call{method: "GET", url: gw.url("/prod" + path), host: "pooled." + domain, header: http.Header{}}
+		if token != "" {
+			c.header.Set("Authorization", token)
+		}
+		return c
+	}
+
+	t.Run("ID token: the claims in requestContext.authorizer", func(t *testing.T) {
+		c := get("/me", pool.Sign("key-1", map[string]any{"email": "dana@example.com"}))
+		e := decodeEventV1(t, c, send(t, c))
+		var rc struct {
+			Authorizer struct {
+				Claims map[string]any `json:"claims"`
+			} `json:"authorizer"`
+		}
+		if err := json.Unmarshal(e.raw["requestContext"], &rc); err != nil {
+			t.Fatal(err)
+		}
+		for k, want := range map[string]any{"email": "dana@example.com", "token_use": "id", "sub": "u-1", "iss": pool.Issuer} {
+			if rc.Authorizer.Claims[k] != want {
+				t.Errorf("%s: claims.%s = %#v, want %#v", c, k, rc.Authorizer.Claims[k], want)
+			}
+		}
+	})
+	t.Run("access token with the scope: a claim mapped into a header", func(t *testing.T) {
+		c := get("/orders", "Bearer "+pool.Sign("key-1", map[string]any{"token_use": "access", "scope": "orders/read", "email": "eve@example.com"}))
+		got := expectBackend(t, c, send(t, c), "B", "GET", "/orders")
+		checkString(t, c, "x-user-email", got.Header.Get("X-User-Email"), "eve@example.com")
+	})
+	t.Run("refused with 401", func(t *testing.T) {
+		for name, c := range map[string]call{
+			"no token":                  get("/me", ""),
+			"expired":                   get("/me", pool.Sign("key-1", map[string]any{"exp": time.Now().Add(-time.Minute).Unix()})),
+			"an ID token for a scope":   get("/orders", pool.Sign("key-1", nil)),
+			"an access token, no scope": get("/orders", pool.Sign("key-1", map[string]any{"token_use": "access", "scope": "orders/write"})),
+			"garbage":                   get("/me", "Bearer abc.def.ghi"),
+		} {
+			t.Run(name, func(t *testing.T) {
+				expectJSONMessage(t, c, send(t, c), http.StatusUnauthorized, "Unauthorized")
+			})
+		}
+	})
+	t.Run("a rotated key", func(t *testing.T) {
+		pool.AddKey("key-2")
+		c := get("/me", pool.Sign("key-2", nil))
+		decodeEventV1(t, c, send(t, c))
 	})
 }

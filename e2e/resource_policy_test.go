@@ -79,14 +79,13 @@ func TestResourcePolicy(t *testing.T) {
 			if tt.token != "" {
 				header = []string{"Authorization", tt.token}
 			}
-			before := auth.invocations()
+			authorizers := map[string]*lambdaFunction{"authorizer": auth}
+			before := invocationCounts(authorizers)
 			status, body := from(t, tt.source, tt.path, header...)
 			if status != tt.status || (tt.body != "" && body != tt.body) {
 				t.Errorf("GET %s from %s: %d %s, want %d %s", tt.path, tt.source, status, body, tt.status, tt.body)
 			}
-			if got := auth.invocations() - before; got != tt.calls {
-				t.Errorf("GET %s from %s: the authorizer ran %d times, want %d", tt.path, tt.source, got, tt.calls)
-			}
+			expectInvocations(t, call{method: "GET", url: tt.path + " from " + tt.source}, authorizers, before, map[string]int{"authorizer": tt.calls})
 		})
 	}
 }

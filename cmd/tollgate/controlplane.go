@@ -50,7 +50,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	if err != nil {
 		return nil, err
 	}
-	c := &ControlPlane{log: log, configFile: configFile, loader: ld, xds: server.New(log), extProc: lambda.New(log), current: loaded, errs: make(chan error, 3)}
+	c := &ControlPlane{log: log, configFile: configFile, loader: ld, xds: server.New(log), extProc: lambda.New(log), current: loaded, errs: make(chan error, 4)}
 	c.logWarnings(loaded)
 	cfg := loaded.Config
 	store, err := rateLimitStore(cfg, log)
@@ -92,6 +92,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 		}))
 	})
 	c.goRun(func() error { c.watcher.Run(ctx); return nil })
+	c.goRun(func() error { return c.authz.RefreshKeys(ctx) })
 	log.Info("control plane started", "xds", cfg.XDS, "admin", cfg.Admin, "apis", len(cfg.APIs))
 	return c, nil
 }

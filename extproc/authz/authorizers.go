@@ -83,8 +83,10 @@ func newAuthorizedRoute(r *ir.Route, c compiled) (*authorizedRoute, error) {
 
 // authorization is what an authorizer admitted a request with.
 type authorization struct {
-	output  *lambdaauth.Output
-	latency time.Duration // the function call's, 0 from the cache
+	// context is requestContext.authorizer, as the filters after the check read it (names.AuthorizerField).
+	context *structpb.Value
+	// usageIdentifierKey is a Lambda authorizer's answer's: the API key when the API's key source is AUTHORIZER.
+	usageIdentifierKey string
 }
 
 // invoke is the action every method ARN is authorized for.
@@ -107,11 +109,13 @@ func (a *Server) authorize(ctx context.Context, ar *authorizedRoute, hr *authv3.
 			return nil, resourcePolicyRefusal(arn, true)
 		}
 	}
-	if ar.Authorizer == nil {
-		if resource == policy.Allow {
-			return nil, nil
-		}
+	switch {
+	case ar.Authorizer == nil && resource == policy.Allow:
+		return nil, nil
+	case ar.Authorizer == nil:
 		return nil, resourcePolicyRefusal(arn, false)
+	case ar.Authorizer.Type == cognitoUserPools:
+		return a.verifyToken(ctx, ar, hr, resource, arn)
 	}
 	out, latency, refused := a.runAuthorizer(ctx, ar, req, hr, arn)
 	if refused != nil {
@@ -121,7 +125,7 @@ func (a *Server) authorize(ctx context.Context, ar *authorizedRoute, hr *authv3.
 	// denies another from the same cache entry.
 	switch policy.Combine(out.Policy.Evaluate(policy.Request{Action: invoke, Resource: arn}), resource) {
 	case policy.Allow:
-		return &authorization{output: out, latency: latency}, nil
+		return &authorization{context: lambdaContext(out, latency), usageIdentifierKey: out.UsageIdentifierKey}, nil
 	case policy.Deny:
 		denied := gatewayresponse.Default(gatewayresponse.AccessDenied).WithMessage(gatewayresponse.ExplicitDenyMessage)
 		return nil, &denied
@@ -315,14 +319,14 @@ func (a *Server) invokeAuthorizer(ctx context.Context, auth *ir.Authorizer, even
 	return invocation{status: resp.StatusCode, functionError: resp.Header.Get("X-Amz-Function-Error"), body: body}, nil
 }
 
-// authorizerMetadata is what the filters after the check learn of the authorizer's answer (names.AuthorizerField):
-// requestContext.authorizer of a Lambda proxy event, and context.authorizer.X of header mappings.
-func authorizerMetadata(az *authorization) *structpb.Value {
+// lambdaContext is requestContext.authorizer for a Lambda authorizer's answer: principalId, the function call's
+// latency (0 from the cache) and the context's values.
+func lambdaContext(out *lambdaauth.Output, latency time.Duration) *structpb.Value {
 	fields := map[string]*structpb.Value{
-		"principalId":        structpb.NewStringValue(az.output.PrincipalID),
-		"integrationLatency": structpb.NewNumberValue(float64(az.latency.Milliseconds())),
+		"principalId":        structpb.NewStringValue(out.PrincipalID),
+		"integrationLatency": structpb.NewNumberValue(float64(latency.Milliseconds())),
 	}
-	for k, v := range az.output.Context {
+	for k, v := range out.Context {
 		fields[k] = structpb.NewStringValue(v)
 	}
 	return structpb.NewStructValue(&structpb.Struct{Fields: fields})

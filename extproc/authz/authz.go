@@ -34,6 +34,7 @@ type Server struct {
 	results Results
 	invoker *http.Client
 	signer  awsSigner
+	keySets *keySets
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -49,6 +50,7 @@ type index struct {
 func New(limiter *ratelimit.Limiter, results Results, log *slog.Logger) *Server {
 	a := &Server{limiter: limiter, results: results, log: log, now: time.Now,
 		invoker: &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}}}
+	a.keySets = newKeySets(log, func() time.Time { return a.now() })
 	a.index.Store(&index{keys: NewKeyIndex(&ir.Snapshot{})})
 	return a
 }
@@ -66,10 +68,28 @@ func (a *Server) SetSnapshot(snap *ir.Snapshot) error {
 		if err != nil {
 			return err
 		}
+		if r.Authorizer != nil {
+			a.keySets.track(r.Authorizer.UserPools)
+		}
 		ix.authorized[r.Name] = ar
 	}
 	a.index.Store(ix)
 	return nil
+}
+
+// RefreshKeys keeps the Cognito user pools' key sets fresh, in the background, until ctx is done: a request never
+// waits for a key set but when its token names a key the set lacks.
+func (a *Server) RefreshKeys(ctx context.Context) error {
+	tick := time.NewTicker(keySetRefresh / 4)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			a.keySets.refreshAll()
+		}
+	}
 }
 
 // FlushAuthorizers forgets the cached authorizer answers of an API stage (FlushStageAuthorizersCache).
@@ -110,9 +130,9 @@ func (a *Server) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.C
 			return denied(*refused, requestID), nil
 		}
 		if az != nil {
-			fields[names.AuthorizerField] = authorizerMetadata(az)
+			fields[names.AuthorizerField] = az.context
 			if ar.APIKeyFromAuthorizer {
-				key = az.output.UsageIdentifierKey
+				key = az.usageIdentifierKey
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/tollgate-gw/tollgate/internal/diag"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
@@ -16,12 +17,25 @@ var identitySourcePrefixes = []string{"method.request.header.", "method.request.
 // authorizer checks a Lambda authorizer as API Gateway's CreateAuthorizer does.
 func (c *checker) authorizer(file string, a *tollgatev1.Authorizer) {
 	at := a.GetSourcePointer()
-	isToken := a.GetType() == tollgatev1.AuthorizerType_AUTHORIZER_TYPE_TOKEN
-	if a.GetType() == tollgatev1.AuthorizerType_AUTHORIZER_TYPE_UNSPECIFIED {
-		c.probs.Addf(file, at+"/type", "an authorizer needs a type: token or request")
-	}
-	if a.GetAuthorizerUri() == "" {
+	cognito := a.GetType() == tollgatev1.AuthorizerType_AUTHORIZER_TYPE_COGNITO_USER_POOLS
+	// A Cognito authorizer reads its token from one header, as a TOKEN authorizer does.
+	isToken := a.GetType() == tollgatev1.AuthorizerType_AUTHORIZER_TYPE_TOKEN || cognito
+	switch {
+	case a.GetType() == tollgatev1.AuthorizerType_AUTHORIZER_TYPE_UNSPECIFIED:
+		c.probs.Addf(file, at+"/type", "an authorizer needs a type: token, request or cognito_user_pools")
+	case cognito && a.GetAuthorizerUri() != "":
+		c.probs.Addf(file, at+"/authorizerUri", "a Cognito user pool authorizer calls no function: authorizerUri is for Lambda authorizers")
+	case !cognito && a.GetAuthorizerUri() == "":
 		c.probs.Addf(file, at+"/authorizerUri", "a Lambda authorizer needs an authorizerUri naming its function")
+	case cognito && len(a.GetProviderArns()) == 0:
+		c.probs.Addf(file, at+"/providerARNs", "a Cognito user pool authorizer needs providerARNs naming its user pools")
+	case !cognito && len(a.GetProviderArns()) > 0:
+		c.probs.Addf(file, at+"/providerARNs", "providerARNs are for Cognito user pool authorizers")
+	}
+	for i, arn := range a.GetProviderArns() {
+		if !userPoolARN.MatchString(arn) {
+			c.probs.Addf(file, at+diag.Pointer("providerARNs", i), "%q is not a user pool ARN (arn:aws:cognito-idp:{region}:{account}:userpool/{id})", arn)
+		}
 	}
 	if ttl := a.GetResultTtlInSeconds(); ttl < 0 || ttl > MaxAuthorizerTTL {
 		c.probs.Addf(file, at+"/authorizerResultTtlInSeconds", "authorizerResultTtlInSeconds %d is out of range: API Gateway allows 0 to %d", ttl, MaxAuthorizerTTL)
@@ -29,7 +43,7 @@ func (c *checker) authorizer(file string, a *tollgatev1.Authorizer) {
 	sources := identitySources(a.GetIdentitySource())
 	switch {
 	case isToken && (len(sources) != 1 || !strings.HasPrefix(sources[0], "method.request.header.")):
-		c.probs.Addf(file, at+"/identitySource", "a TOKEN authorizer's identitySource is one header, method.request.header.NAME, not %q", a.GetIdentitySource())
+		c.probs.Addf(file, at+"/identitySource", "a TOKEN or Cognito authorizer's identitySource is one header, method.request.header.NAME, not %q", a.GetIdentitySource())
 	case !isToken && len(sources) == 0 && (a.ResultTtlInSeconds == nil || a.GetResultTtlInSeconds() > 0):
 		c.probs.Addf(file, at+"/identitySource", "a REQUEST authorizer that caches its results needs an identitySource: API Gateway keys the cache by it (or set authorizerResultTtlInSeconds to 0)")
 	}
@@ -42,9 +56,25 @@ func (c *checker) authorizer(file string, a *tollgatev1.Authorizer) {
 	}
 	if expr := a.GetIdentityValidationExpression(); expr != "" {
 		if !isToken {
-			c.probs.Addf(file, at+"/identityValidationExpression", "identityValidationExpression applies to TOKEN authorizers only")
+			c.probs.Addf(file, at+"/identityValidationExpression", "identityValidationExpression applies to TOKEN and Cognito authorizers only")
 		} else if _, err := regexp.Compile(expr); err != nil {
 			c.probs.Addf(file, at+"/identityValidationExpression", "identityValidationExpression %q is not a regular expression: %v", expr, err)
+		}
+	}
+}
+
+// userPoolARN is a Cognito user pool's ARN.
+var userPoolARN = regexp.MustCompile(`^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:[0-9]{12}:userpool/[A-Za-z0-9_-]+$`)
+
+// authorizationScopes refuses scopes on a method whose authorizer does not check them: only a Cognito authorizer
+// requires an access token with one.
+func (c *checker) authorizationScopes(api *tollgatev1.RestApi, m *tollgatev1.Method) {
+	if len(m.GetAuthorizationScopes()) == 0 {
+		return
+	}
+	for _, a := range api.GetAuthorizers() {
+		if a.GetName() == m.GetAuthorizer() && a.GetType() != tollgatev1.AuthorizerType_AUTHORIZER_TYPE_COGNITO_USER_POOLS {
+			c.probs.Addf(api.GetSourceFile(), m.GetSourcePointer()+"/security", "the method lists OAuth scopes for authorizer %q: only Cognito user pool authorizers check scopes", a.GetName())
 		}
 	}
 }

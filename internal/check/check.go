@@ -62,6 +62,7 @@ func (c *checker) api(api *tollgatev1.RestApi) {
 	for _, res := range api.GetResources() {
 		for _, m := range res.GetMethods() {
 			c.method(api, m)
+			c.authorizationScopes(api, m)
 		}
 	}
 }

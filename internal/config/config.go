@@ -44,6 +44,7 @@ type Config struct {
 	// VPCLinks maps a VPC link id, as integrations name it in connectionId, to the host:port of the private
 	// backend behind it (the network load balancer a link targets on AWS).
 	VPCLinks map[string]string
+	Cognito  Cognito
 	APIs     []API
 	// Warnings are the settings accepted that do nothing in Tollgate, such as a stage's description: Parse fails on
 	// errors only.
@@ -71,6 +72,21 @@ type document struct {
 	UsagePlans      []UsagePlan       `yaml:"usagePlans"`
 	AccountThrottle *Throttle         `yaml:"accountThrottle"`
 	VPCLinks        map[string]string `yaml:"vpcLinks"`
+	Cognito         Cognito           `yaml:"cognito"`
+}
+
+// Cognito says where the user pools that Cognito authorizers name are: Tollgate verifies their tokens itself, as
+// API Gateway does, against the keys each pool publishes.
+type Cognito struct {
+	// UserPools maps a user pool's ARN (an authorizer's providerARNs) to its issuer and key set; any OpenID
+	// Connect issuer can stand for a pool.
+	UserPools map[string]UserPool `yaml:"userPools"`
+}
+
+// UserPool is the issuer (the tokens' iss) and the JWKS URL of a user pool.
+type UserPool struct {
+	Issuer  string `yaml:"issuer"`
+	JWKSURL string `yaml:"jwksUrl"`
 }
 
 // RateLimitSettings says how the rate-limit service behaves when its store fails.
@@ -210,6 +226,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		Redis:           v.GetString("redis"),
 		RateLimit:       RateLimitSettings{FailureMode: strings.ToLower(v.GetString("rateLimit.failureMode"))},
 		VPCLinks:        doc.VPCLinks,
+		Cognito:         doc.Cognito,
 		APIs:            doc.APIs,
 		Warnings:        warnings,
 	}
@@ -227,6 +244,15 @@ func Parse(file string, data []byte) (*Config, error) {
 	for id, addr := range c.VPCLinks {
 		if err := checkHostPort(addr); err != nil {
 			probs.Addf(file, diag.Pointer("vpcLinks", id), "VPC link %q: %v", id, err)
+		}
+	}
+	for arn, pool := range c.Cognito.UserPools {
+		at := func(key string) string { return diag.Pointer("cognito", "userPools", arn, key) }
+		if pool.Issuer == "" {
+			probs.Addf(file, at("issuer"), "user pool %q needs its issuer, the iss of its tokens", arn)
+		}
+		if err := checkHTTPURL(pool.JWKSURL); err != nil {
+			probs.Addf(file, at("jwksUrl"), "user pool %q: %v", arn, err)
 		}
 	}
 	c.validateAPIs(&probs)

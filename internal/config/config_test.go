@@ -78,6 +78,8 @@ func TestParseProblems(t *testing.T) {
 		{"bad lambda region", "lambda: {region: Mars}", []string{"/lambda/region: invalid region \"Mars\""}},
 		{"bad lambda endpoint", "lambda: {endpoint: 'localhost:4566'}", []string{"/lambda/endpoint: invalid URL \"localhost:4566\""}},
 		{"bad function url", "lambda: {functions: {echo: '/x'}}", []string{"/lambda/functions/echo: invalid URL \"/x\""}},
+		{"user pool without an issuer or a JWKS URL", "cognito: {userPools: {'arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_A': {jwksUrl: 'keys.json'}}}",
+			[]string{`/cognito/userPools/arn:aws:cognito-idp:us-east-1:123456789012:userpool~1us-east-1_A/issuer: user pool`, `/jwksUrl: user pool "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_A": invalid URL "keys.json"`}},
 		{"VPC link without a port", "vpcLinks: {abc123: nlb.internal}", []string{`/vpcLinks/abc123: VPC link "abc123": invalid address "nlb.internal": want host:port`}},
 		{"VPC link with a bad port", "vpcLinks: {abc123: 'nlb.internal:http'}", []string{`/vpcLinks/abc123: VPC link "abc123": invalid address "nlb.internal:http": port must be 1-65535`}},
 		{"short key value", "apiKeys: [{id: k1, value: short}]", []string{"/apiKeys/0/value: API key \"k1\": the value must be 20 to 128 characters long, it has 5"}},

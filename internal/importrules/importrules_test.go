@@ -63,7 +63,7 @@ var allowed = map[string][]string{
 	// Only cmd wires the layers together.
 	"cmd/tollgate": {"*"},
 	// Programs and tests that drive a built gateway from outside.
-	"e2e":                       {"envoy", "internal/names"},
+	"e2e":                       {"envoy", "internal/names", "internal/jwttest"},
 	"e2e/lambdafunctions/...":   nil,
 	"examples/petstore/backend": nil,
 	"tools/bench/dataplane":     {"envoy", "internal/names"},
@@ -71,6 +71,7 @@ var allowed = map[string][]string{
 	// Golden-file comparison and real redis-servers, for the tests of every layer.
 	"internal/golden":    nil,
 	"internal/redistest": nil,
+	"internal/jwttest":   nil,
 }
 
 func TestImportRules(t *testing.T) {

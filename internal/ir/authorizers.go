@@ -39,6 +39,15 @@ type Authorizer struct {
 	// AccountID is the API's account, for the REQUEST event's requestContext.
 	AccountID      string            `json:"accountId"`
 	StageVariables map[string]string `json:"stageVariables,omitempty"`
+	// UserPools are a COGNITO_USER_POOLS authorizer's: a token of any of them is verified by its issuer's keys.
+	UserPools []UserPool `json:"userPools,omitempty"`
+}
+
+// UserPool is where a Cognito user pool (or an OpenID Connect issuer standing for one) is: the iss of its tokens,
+// and the URL of the keys they are signed with.
+type UserPool struct {
+	Issuer  string `json:"issuer"`
+	JWKSURL string `json:"jwksUrl"`
 }
 
 type authorizerKey struct{ api, stage, name string }
@@ -62,27 +71,31 @@ func (b *builder) authorizer(s stageContext, name string) (*Authorizer, bool) {
 
 func (b *builder) resolveAuthorizer(s stageContext, def *tollgatev1.Authorizer) *Authorizer {
 	at := def.GetSourcePointer()
-	_, invoke, ok := b.function(s, at+"/authorizerUri", "authorizerUri", def.GetAuthorizerUri())
-	if !ok {
-		return nil
-	}
 	a := &Authorizer{
 		ID:              s.api.GetId() + "/" + s.stage.GetStageName() + "/" + def.GetName(),
 		Type:            strings.TrimPrefix(def.GetType().String(), "AUTHORIZER_TYPE_"),
-		InvokeURL:       invoke,
 		TTL:             Duration(DefaultAuthorizerTTL),
 		MethodARNPrefix: "arn:aws:execute-api:" + b.settings.Region + ":" + b.settings.AccountID + ":" + s.api.GetId() + "/" + s.stage.GetStageName() + "/",
 		AccountID:       b.settings.AccountID,
 		StageVariables:  s.stage.GetVariables(),
+		TokenPattern:    def.GetIdentityValidationExpression(),
 	}
+	if def.ResultTtlInSeconds != nil {
+		a.TTL = Duration(time.Duration(def.GetResultTtlInSeconds()) * time.Second)
+	}
+	if def.GetType() == tollgatev1.AuthorizerType_AUTHORIZER_TYPE_COGNITO_USER_POOLS {
+		return b.userPools(s, at, def, a)
+	}
+	_, invoke, ok := b.function(s, at+"/authorizerUri", "authorizerUri", def.GetAuthorizerUri())
+	if !ok {
+		return nil
+	}
+	a.InvokeURL = invoke
 	if be, _, err := parseBackendURI(invoke); err != nil {
 		b.probs.Addf(s.file(), at+"/authorizerUri", "%v", err)
 		return nil
 	} else if isAWSEndpoint(be.Host) {
 		a.SigningRegion = b.settings.Lambda.Region
-	}
-	if def.ResultTtlInSeconds != nil {
-		a.TTL = Duration(time.Duration(def.GetResultTtlInSeconds()) * time.Second)
 	}
 	for src := range strings.SplitSeq(def.GetIdentitySource(), ",") {
 		if src = strings.TrimSpace(src); src == "" {
@@ -99,7 +112,21 @@ func (b *builder) resolveAuthorizer(s stageContext, def *tollgatev1.Authorizer) 
 		}
 		a.IdentitySources = append(a.IdentitySources, v)
 	}
-	a.TokenPattern = def.GetIdentityValidationExpression()
+	return a
+}
+
+// userPools resolves a Cognito authorizer's user pools through the config's cognito.userPools: Tollgate cannot
+// reach Cognito, so the config says where each pool's issuer and keys are.
+func (b *builder) userPools(s stageContext, at string, def *tollgatev1.Authorizer, a *Authorizer) *Authorizer {
+	a.TokenHeader = strings.TrimPrefix(strings.TrimSpace(def.GetIdentitySource()), "method.request.header.")
+	for i, arn := range def.GetProviderArns() {
+		pool, ok := b.settings.UserPools[arn]
+		if !ok {
+			b.probs.Addf(s.file(), at+diag.Pointer("providerARNs", i), "user pool %q is not in the config's cognito.userPools: add its issuer and jwksUrl there", arn)
+			return nil
+		}
+		a.UserPools = append(a.UserPools, pool)
+	}
 	return a
 }
 

@@ -22,6 +22,8 @@ type Settings struct {
 	VPCLinks map[string]string
 	// Region and AccountID are where the APIs are deployed, as their method ARNs name it.
 	Region, AccountID string
+	// UserPools are where the user pools of Cognito authorizers are, by ARN.
+	UserPools map[string]UserPool
 }
 
 // LambdaSettings say where AWS_PROXY integrations invoke their functions.
@@ -180,7 +182,8 @@ func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.M
 	method := Method{APIID: s.api.GetId(), Stage: s.stage.GetStageName(), Resource: pr.res.GetPath(), HTTPMethod: m.GetHttpMethod()}
 	r := &Route{Name: routeName(method), Method: method, OperationID: m.GetOperationId(), PathRegex: regex, PathParams: pr.params,
 		APIKeyRequired: m.GetApiKeyRequired(), ResourcePolicy: s.policy,
-		APIKeyFromAuthorizer: m.GetApiKeyRequired() && s.api.GetApiKeySource() == tollgatev1.ApiKeySource_API_KEY_SOURCE_AUTHORIZER}
+		APIKeyFromAuthorizer: m.GetApiKeyRequired() && s.api.GetApiKeySource() == tollgatev1.ApiKeySource_API_KEY_SOURCE_AUTHORIZER,
+		AuthorizationScopes:  m.GetAuthorizationScopes()}
 	integ := m.GetIntegration()
 	n := len(b.probs)
 	if name := m.GetAuthorizer(); name != "" {

@@ -31,6 +31,10 @@ type goldenInput struct {
 		VPCLinks  map[string]string `yaml:"vpcLinks"`
 		Region    string            `yaml:"region"`
 		AccountID string            `yaml:"accountId"`
+		UserPools map[string]struct {
+			Issuer  string `yaml:"issuer"`
+			JWKSURL string `yaml:"jwksUrl"`
+		} `yaml:"userPools"`
 	} `yaml:"settings"`
 	Gateway any `yaml:"gateway"`
 }
@@ -78,7 +82,12 @@ func readGoldenInput(t *testing.T, in string) (*tollgatev1.Gateway, Settings) {
 		t.Fatalf("%s: gateway: %v", in, err)
 	}
 	s := input.Settings
+	pools := map[string]UserPool{}
+	for arn, p := range s.UserPools {
+		pools[arn] = UserPool{Issuer: p.Issuer, JWKSURL: p.JWKSURL}
+	}
 	return gw, Settings{
+		UserPools: pools,
 		Domain:    s.Domain,
 		Lambda:    LambdaSettings{Endpoint: s.Lambda.Endpoint, Region: s.Lambda.Region, Functions: s.Lambda.Functions},
 		RateLimit: RateLimitSettings{FailClosed: s.RateLimit.FailClosed, Timeout: Duration(s.RateLimit.Timeout)},

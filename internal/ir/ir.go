@@ -102,6 +102,8 @@ type Route struct {
 	ResourcePolicy *ResourcePolicy `json:"resourcePolicy,omitempty"`
 	// Authorizer decides who may call the method, before the API key; nil for none.
 	Authorizer *Authorizer `json:"authorizer,omitempty"`
+	// AuthorizationScopes: a Cognito authorizer admits an access token with one of them only.
+	AuthorizationScopes []string `json:"authorizationScopes,omitempty"`
 	// APIKeyRequired: only an enabled key of a usage plan granted this stage passes.
 	APIKeyRequired bool `json:"apiKeyRequired,omitempty"`
 	// APIKeyFromAuthorizer: the key is the authorizer's usageIdentifierKey (the API's key source is AUTHORIZER),

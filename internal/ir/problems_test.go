@@ -167,7 +167,7 @@ func TestProblems(t *testing.T) {
 		{
 			name:  "TOKEN authorizer reading a query parameter",
 			paths: withAuthorizer("type: token, identitySource: method.request.querystring.token"),
-			want:  []string{`/identitySource: a TOKEN authorizer's identitySource is one header, method.request.header.NAME, not "method.request.querystring.token"`},
+			want:  []string{`/identitySource: a TOKEN or Cognito authorizer's identitySource is one header, method.request.header.NAME, not "method.request.querystring.token"`},
 		},
 		{
 			name:  "REQUEST authorizer caching with no identity source",
@@ -187,7 +187,7 @@ func TestProblems(t *testing.T) {
 		{
 			name:  "identityValidationExpression",
 			paths: withAuthorizer("type: request, identitySource: method.request.header.A, identityValidationExpression: '^a'"),
-			want:  []string{"/identityValidationExpression: identityValidationExpression applies to TOKEN authorizers only"},
+			want:  []string{"/identityValidationExpression: identityValidationExpression applies to TOKEN and Cognito authorizers only"},
 		},
 		{
 			name:  "identityValidationExpression that is no regular expression",
@@ -219,6 +219,24 @@ func TestProblems(t *testing.T) {
 			name:  "API key from an authorizer the method lacks",
 			paths: "  /a:\n    get:\n      security: [{k: []}]\n" + proxy("http://h/", "") + "x-amazon-apigateway-api-key-source: AUTHORIZER\ncomponents: {securitySchemes: {k: {type: apiKey, name: x-api-key, in: header}}}\n",
 			want:  []string{"/paths/~1a/get: the method requires an API key, which x-amazon-apigateway-api-key-source AUTHORIZER takes from the method's Lambda authorizer, and it has none"},
+		},
+		{
+			name: "Cognito user pool not in the config",
+			paths: "  /a:\n    get:\n      security: [{pool: []}]\n" + proxy("http://h/", "") +
+				"components:\n  securitySchemes:\n    pool:\n      type: apiKey\n      name: Authorization\n      in: header\n" +
+				"      x-amazon-apigateway-authorizer: {type: cognito_user_pools, providerARNs: ['arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_X']}\n",
+			want: []string{`/x-amazon-apigateway-authorizer/providerARNs/0: user pool "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_X" is not in the config's cognito.userPools`},
+		},
+		{
+			name:  "Cognito authorizer with a function and a bad pool ARN",
+			paths: withAuthorizer("type: cognito_user_pools, providerARNs: [pool-1]"),
+			want: []string{"/x-amazon-apigateway-authorizer/authorizerUri: a Cognito user pool authorizer calls no function",
+				`/x-amazon-apigateway-authorizer/providerARNs/0: "pool-1" is not a user pool ARN`},
+		},
+		{
+			name:  "scopes for a Lambda authorizer",
+			paths: strings.Replace(withAuthorizer("type: token"), "security: [{auth: []}]", "security: [{auth: [read]}]", 1),
+			want:  []string{`/paths/~1a/get/security: the method lists OAuth scopes for authorizer "auth": only Cognito user pool authorizers check scopes`},
 		},
 		{
 			name:  "unsupported header source",

@@ -9,21 +9,20 @@ import (
 
 // authorizerFields lists every field of x-amazon-apigateway-authorizer that API Gateway documents.
 var authorizerFields = map[string]field{
-	"type":                         {},
-	"authorizerUri":                {},
-	"authorizerCredentials":        {},
-	"identitySource":               {},
-	"identityValidationExpression": {},
-	"authorizerResultTtlInSeconds": {},
-	"providerARNs": {feature: "a Cognito user pool authorizer's user pools",
-		hint: "Tollgate would not check the caller's token against them"},
+	"type":                           {},
+	"authorizerUri":                  {},
+	"authorizerCredentials":          {},
+	"identitySource":                 {},
+	"identityValidationExpression":   {},
+	"authorizerResultTtlInSeconds":   {},
+	"providerARNs":                   {},
 	"authorizerPayloadFormatVersion": {feature: "HTTP API authorizers", hint: "Tollgate imports REST API authorizers"},
 	"enableSimpleResponses":          {feature: "HTTP API authorizers", hint: "Tollgate imports REST API authorizers"},
 	"jwtConfiguration":               {feature: "HTTP API authorizers", hint: "Tollgate imports REST API authorizers"},
 }
 
-// authorizer reads a Lambda TOKEN or REQUEST authorizer's security scheme. A TOKEN authorizer without an
-// identitySource reads the header its apiKey scheme names, as API Gateway's import does.
+// authorizer reads an authorizer's security scheme. A TOKEN or Cognito authorizer without an identitySource reads
+// the header its apiKey scheme names, as API Gateway's import does.
 func (im *importer) authorizer(name, ptr string, s scheme) *tollgatev1.Authorizer {
 	x := value{s.extensions[authorizerKey], ptr + diag.Pointer(authorizerKey)}
 	im.object(x)
@@ -36,12 +35,13 @@ func (im *importer) authorizer(name, ptr string, s scheme) *tollgatev1.Authorize
 		IdentitySource:               im.str(x.field("identitySource")),
 		IdentityValidationExpression: im.str(x.field("identityValidationExpression")),
 		SourcePointer:                x.ptr,
+		ProviderArns:                 im.stringList(x.field("providerARNs")),
 	}
 	if ttl := x.field("authorizerResultTtlInSeconds"); ttl.v != nil {
 		n := im.integer(ttl)
 		a.ResultTtlInSeconds = &n
 	}
-	if a.IdentitySource == "" && a.Type == tollgatev1.AuthorizerType_AUTHORIZER_TYPE_TOKEN && strings.EqualFold(s.in, "header") && s.name != "" {
+	if a.IdentitySource == "" && a.Type != tollgatev1.AuthorizerType_AUTHORIZER_TYPE_REQUEST && strings.EqualFold(s.in, "header") && s.name != "" {
 		a.IdentitySource = "method.request.header." + s.name
 	}
 	if a.AuthorizerCredentials != "" {

@@ -21,8 +21,9 @@ func TestAuthorizers(t *testing.T) {
 		name        string
 		data        string
 		authorizers []*tollgatev1.Authorizer
-		methods     map[string]string // method source pointer -> authorizer it names
-		keyRequired []string          // method source pointers that require an API key
+		methods     map[string]string   // method source pointer -> authorizer it names
+		keyRequired []string            // method source pointers that require an API key
+		scopes      map[string][]string // method source pointer -> authorization scopes
 		problems    diag.Problems
 		warnings    diag.Problems
 	}{{
@@ -77,6 +78,31 @@ paths:
 		}},
 		methods:     map[string]string{"/paths/~1a/get": "requestAuth", "/paths/~1a/post": "requestAuth", "/paths/~1a/put": ""},
 		keyRequired: []string{"/paths/~1a/get"},
+	}, {
+		// The guide's Cognito example: the scopes a method requires are its security requirement's.
+		name: "Cognito user pool authorizer with scopes",
+		data: head3 + `components:
+  securitySchemes:
+    pool:
+      type: apiKey
+      name: Authorization
+      in: header
+      x-amazon-apigateway-authtype: cognito_user_pools
+      x-amazon-apigateway-authorizer:
+        type: cognito_user_pools
+        providerARNs: [arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_ABC]
+paths:
+  /a:
+    get: {responses: {}, security: [{pool: [orders/read, orders/write]}]}
+    post: {responses: {}, security: [{pool: []}]}
+`,
+		authorizers: []*tollgatev1.Authorizer{{
+			Name: "pool", Type: tollgatev1.AuthorizerType_AUTHORIZER_TYPE_COGNITO_USER_POOLS, IdentitySource: "method.request.header.Authorization",
+			ProviderArns:  []string{"arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_ABC"},
+			SourcePointer: "/components/securitySchemes/pool/x-amazon-apigateway-authorizer",
+		}},
+		methods: map[string]string{"/paths/~1a/get": "pool", "/paths/~1a/post": "pool"},
+		scopes:  map[string][]string{"/paths/~1a/get": {"orders/read", "orders/write"}, "/paths/~1a/post": nil},
 	}, {
 		name: "authorizerCredentials warned about",
 		data: head3 + `components:
@@ -143,6 +169,9 @@ paths: {/a: {get: {responses: {}, security: [{one: [], two: []}]}}}
 				for _, m := range res.GetMethods() {
 					if want, ok := tt.methods[m.GetSourcePointer()]; ok && m.GetAuthorizer() != want {
 						t.Errorf("%s: authorizer %q, want %q", m.GetSourcePointer(), m.GetAuthorizer(), want)
+					}
+					if want, ok := tt.scopes[m.GetSourcePointer()]; ok && !slices.Equal(m.GetAuthorizationScopes(), want) {
+						t.Errorf("%s: scopes %q, want %q", m.GetSourcePointer(), m.GetAuthorizationScopes(), want)
 					}
 					if want := slices.Contains(tt.keyRequired, m.GetSourcePointer()); m.GetApiKeyRequired() != want {
 						t.Errorf("%s: apiKeyRequired %t, want %t", m.GetSourcePointer(), m.GetApiKeyRequired(), want)

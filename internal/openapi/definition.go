@@ -27,7 +27,7 @@ type definition struct {
 	// paths are sorted, as the decoded document no longer knows the order they were written in.
 	paths []pathItem
 	// security names the schemes of the top-level security requirements, which apply to operations that set none.
-	security []string
+	security []requirement
 	// schemes tells what each security scheme defined asks of the methods that name it.
 	schemes map[string]schemeUse
 	// authorizers are the Lambda authorizers the schemes define, in name order.
@@ -67,7 +67,7 @@ type operation struct {
 	params []parameter
 	// security names the schemes of the operation's security requirements; it is used only when setsSecurity,
 	// as an operation without `security` inherits the top-level one while `security: []` turns it off.
-	security     []string
+	security     []requirement
 	setsSecurity bool
 	extensions   map[string]any
 }
@@ -109,7 +109,7 @@ func (im *importer) fromOpenAPI3(doc *openapi3.T) *definition {
 			}
 		}
 	}
-	def.security = schemeNames(im, def, doc.Security, diag.Pointer("security"))
+	def.security = requirements(im, def, doc.Security, diag.Pointer("security"))
 	for i := range doc.Tags {
 		def.places[diag.Pointer("tags", i)] = atTag
 	}
@@ -149,7 +149,7 @@ func (im *importer) openAPI3Operations(def *definition, path string, item *opena
 			extensions: op.Extensions,
 		}
 		if op.Security != nil {
-			o.security, o.setsSecurity = schemeNames(im, def, *op.Security, o.pointer+diag.Pointer("security")), true
+			o.security, o.setsSecurity = requirements(im, def, *op.Security, o.pointer+diag.Pointer("security")), true
 		}
 		def.places[o.pointer] = atOperation
 		ops[method] = o
@@ -182,7 +182,7 @@ func (im *importer) fromSwagger2(doc *openapi2.T) *definition {
 				scheme{typ: s.Type, in: s.In, name: s.Name, extensions: s.Extensions})
 		}
 	}
-	def.security = schemeNames(im, def, doc.Security, diag.Pointer("security"))
+	def.security = requirements(im, def, doc.Security, diag.Pointer("security"))
 	for i := range doc.Tags {
 		def.places[diag.Pointer("tags", i)] = atTag
 	}
@@ -225,7 +225,7 @@ func (im *importer) swagger2Operations(def *definition, path string, item *opena
 			extensions: op.Extensions,
 		}
 		if op.Security != nil {
-			o.security, o.setsSecurity = schemeNames(im, def, *op.Security, opPtr+diag.Pointer("security")), true
+			o.security, o.setsSecurity = requirements(im, def, *op.Security, opPtr+diag.Pointer("security")), true
 		}
 		def.places[opPtr] = atOperation
 		ops[method] = o

@@ -27,7 +27,7 @@ const (
 	integ = "/paths/~1a/get/x-amazon-apigateway-integration"
 	// schemeRefused ends the problem of every security scheme but the API key.
 	schemeRefused = " is not supported yet: Tollgate would serve the methods that use it without checking the caller; " +
-		"it enforces API Gateway's API key (type apiKey, in header, name x-api-key) and Lambda TOKEN and REQUEST authorizers"
+		"it enforces API Gateway's API key (type apiKey, in header, name x-api-key), Lambda TOKEN and REQUEST authorizers and Cognito user pool authorizers"
 )
 
 func problem(ptr, reason string) diag.Problem {
@@ -230,7 +230,7 @@ paths:
 
 	// Security schemes: every one but the API key is refused, at the scheme, whether a method uses it or not.
 	{
-		name: "Swagger 2 Cognito user pool authorizer refused",
+		name: "Swagger 2 Cognito user pool authorizer imported (TestAuthorizers)",
 		data: head2 + `securityDefinitions:
   cognito:
     type: apiKey
@@ -242,7 +242,6 @@ paths:
       providerARNs: [arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_ABC]
 paths: {}
 `,
-		problems: diag.Problems{problem("/securityDefinitions/cognito", "a Cognito user pool authorizer"+schemeRefused)},
 	},
 	{
 		name: "OpenAPI 3 Cognito user pool authtype without its authorizer refused",

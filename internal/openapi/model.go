@@ -78,7 +78,7 @@ func (im *importer) method(def *definition, httpMethod string, op *operation, sh
 		SourcePointer:     op.pointer,
 		RequestParameters: requestParameters(op.params),
 	}
-	m.ApiKeyRequired, m.Authorizer = im.methodSecurity(def, op)
+	im.methodSecurity(def, op, m)
 	if raw, ok := op.extensions[integrationKey]; ok {
 		m.Integration = im.operationIntegration(value{raw, op.pointer + diag.Pointer(integrationKey)}, shared)
 	}
@@ -98,22 +98,22 @@ func requestParameters(params []parameter) map[string]bool {
 }
 
 // methodSecurity reads what an operation's security requirements ask (the top-level ones when it sets none): an
-// API key, and the one Lambda authorizer API Gateway allows a method.
-func (im *importer) methodSecurity(def *definition, op *operation) (apiKey bool, authorizer string) {
-	schemes, ptr := def.security, "/security"
+// API key, and the one authorizer API Gateway allows a method, with the scopes it requires.
+func (im *importer) methodSecurity(def *definition, op *operation, m *tollgatev1.Method) {
+	reqs, ptr := def.security, "/security"
 	if op.setsSecurity {
-		schemes, ptr = op.security, op.pointer+"/security"
+		reqs, ptr = op.security, op.pointer+"/security"
 	}
-	for _, name := range schemes {
-		use := def.schemes[name]
-		apiKey = apiKey || use.apiKey
+	for _, r := range reqs {
+		use := def.schemes[r.name]
+		m.ApiKeyRequired = m.ApiKeyRequired || use.apiKey
 		switch {
-		case use.authorizer == "" || use.authorizer == authorizer:
-		case authorizer == "":
-			authorizer = use.authorizer
+		case use.authorizer == "":
+		case m.Authorizer == "" || m.Authorizer == use.authorizer:
+			m.Authorizer = use.authorizer
+			m.AuthorizationScopes = append(m.AuthorizationScopes, r.scopes...)
 		default:
-			im.addf(ptr, "the method names two authorizers, %q and %q: API Gateway allows a method one", authorizer, use.authorizer)
+			im.addf(ptr, "the method names two authorizers, %q and %q: API Gateway allows a method one", m.Authorizer, use.authorizer)
 		}
 	}
-	return apiKey, authorizer
 }

@@ -23,20 +23,20 @@ type schemeUse struct {
 	authorizer string
 }
 
-// securityScheme reads a security scheme: API Gateway's API key, or a Lambda TOKEN or REQUEST authorizer, which
-// it adds to def's authorizers. Any other scheme is refused: a method requiring a scheme that Tollgate left
+// securityScheme reads a security scheme: API Gateway's API key, or an authorizer (Lambda TOKEN or REQUEST, or a
+// Cognito user pool), which it adds to def's authorizers. Any other scheme is refused: a method requiring a scheme that Tollgate left
 // unchecked would be open to every caller.
 func (im *importer) securityScheme(def *definition, name, ptr string, s scheme) schemeUse {
 	def.places[ptr] = atSecurityScheme
 	if s.extensions[authorizerKey] == nil && s.extensions[authTypeKey] == nil && isAPIKey(s.typ, s.in, s.name) {
 		return schemeUse{apiKey: true}
 	}
-	if feature := s.feature(); feature == lambdaTokenAuthorizer || feature == lambdaRequestAuthorizer {
+	if feature := s.feature(); (feature == lambdaTokenAuthorizer || feature == lambdaRequestAuthorizer || feature == cognitoAuthorizer) && s.extensions[authorizerKey] != nil {
 		def.authorizers = append(def.authorizers, im.authorizer(name, ptr, s))
 		return schemeUse{authorizer: name}
 	}
 	im.addf(ptr, "%s is not supported yet: Tollgate would serve the methods that use it without checking the caller; "+
-		"it enforces API Gateway's API key (type apiKey, in header, name x-api-key) and Lambda TOKEN and REQUEST authorizers", s.feature())
+		"it enforces API Gateway's API key (type apiKey, in header, name x-api-key), Lambda TOKEN and REQUEST authorizers and Cognito user pool authorizers", s.feature())
 	return schemeUse{}
 }
 
@@ -49,6 +49,7 @@ func isAPIKey(typ, in, name string) bool {
 const (
 	lambdaTokenAuthorizer   = "a Lambda TOKEN authorizer"
 	lambdaRequestAuthorizer = "a Lambda REQUEST authorizer"
+	cognitoAuthorizer       = "a Cognito user pool authorizer"
 )
 
 // feature names what a scheme other than the API key would have API Gateway check. The authorizer tells first:
@@ -65,7 +66,7 @@ func (s scheme) feature() string {
 		case "request":
 			return lambdaRequestAuthorizer
 		case "cognito_user_pools":
-			return "a Cognito user pool authorizer"
+			return cognitoAuthorizer
 		case "jwt":
 			return "a JWT authorizer"
 		}
@@ -73,7 +74,7 @@ func (s scheme) feature() string {
 	case strings.EqualFold(authType, "awsSigv4"):
 		return "IAM authorization (awsSigv4)"
 	case strings.EqualFold(authType, "cognito_user_pools"):
-		return "a Cognito user pool authorizer"
+		return cognitoAuthorizer
 	case s.extensions[authTypeKey] != nil:
 		return fmt.Sprintf("an authorizer of type %q (x-amazon-apigateway-authtype)", authType)
 	}
@@ -100,25 +101,32 @@ func (im *importer) definedScheme(def *definition, name, ptr string) {
 	}
 }
 
-// schemeNames lists the schemes a list of security requirements names; the scopes do not matter to API keys.
-func schemeNames[R ~map[string][]string](im *importer, def *definition, requirements []R, ptr string) []string {
-	var names []string
-	for i, requirement := range requirements {
-		for _, name := range slices.Sorted(maps.Keys(requirement)) {
-			im.definedScheme(def, name, ptr+diag.Pointer(i, name))
-			names = append(names, name)
-		}
-	}
-	return names
+// requirement is one scheme a security requirement names, with the scopes it lists (a Cognito authorizer's
+// authorizationScopes).
+type requirement struct {
+	name   string
+	scopes []string
 }
 
-func (im *importer) rawSecurity(def *definition, x value) []string {
-	var names []string
-	for _, requirement := range im.list(x) {
-		for _, name := range im.members(requirement) {
-			im.definedScheme(def, name, requirement.field(name).ptr)
-			names = append(names, name)
+// requirements lists the schemes a list of security requirements names.
+func requirements[R ~map[string][]string](im *importer, def *definition, reqs []R, ptr string) []requirement {
+	var out []requirement
+	for i, r := range reqs {
+		for _, name := range slices.Sorted(maps.Keys(r)) {
+			im.definedScheme(def, name, ptr+diag.Pointer(i, name))
+			out = append(out, requirement{name, r[name]})
 		}
 	}
-	return names
+	return out
+}
+
+func (im *importer) rawSecurity(def *definition, x value) []requirement {
+	var out []requirement
+	for _, r := range im.list(x) {
+		for _, name := range im.members(r) {
+			im.definedScheme(def, name, r.field(name).ptr)
+			out = append(out, requirement{name, im.stringList(r.field(name))})
+		}
+	}
+	return out
 }

@@ -183,11 +183,20 @@ func Settings(cfg *config.Config) ir.Settings {
 		Lambda:   ir.LambdaSettings{Endpoint: cfg.Lambda.Endpoint, Region: cfg.Lambda.Region, Functions: cfg.Lambda.Functions},
 		VPCLinks: cfg.VPCLinks,
 		Region:   cfg.AWS.Region, AccountID: cfg.AWS.AccountID,
+		UserPools: userPools(cfg.Cognito.UserPools),
 		RateLimit: ir.RateLimitSettings{
 			FailClosed: cfg.RateLimit.FailureMode == "closed",
 			Timeout:    ir.Duration(cfg.RateLimit.Timeout),
 		},
 	}
+}
+
+func userPools(pools map[string]config.UserPool) map[string]ir.UserPool {
+	out := make(map[string]ir.UserPool, len(pools))
+	for arn, p := range pools {
+		out[arn] = ir.UserPool{Issuer: p.Issuer, JWKSURL: p.JWKSURL}
+	}
+	return out
 }
 
 // build runs the model check, then builds the snapshot: what a reload and `tollgate validate` both run.
@@ -319,7 +328,7 @@ func ValidateDefinition(path string) (diag.Problems, error) {
 	vars := placeholderVariables(api)
 	api.Stages = []*tollgatev1.Stage{{StageName: "validate", Variables: vars}}
 	// Without a config there is no lambda section: any function resolves against AWS's regional endpoint.
-	settings := ir.Settings{Domain: config.DefaultDomain, VPCLinks: placeholderVPCLinks(api, vars),
+	settings := ir.Settings{Domain: config.DefaultDomain, VPCLinks: placeholderVPCLinks(api, vars), UserPools: placeholderUserPools(api),
 		Region: config.DefaultLambdaRegion, AccountID: config.DefaultAccountID, Lambda: ir.LambdaSettings{
 			Region: config.DefaultLambdaRegion, Endpoint: "https://lambda." + config.DefaultLambdaRegion + ".amazonaws.com",
 		}}
@@ -355,6 +364,18 @@ func placeholderVPCLinks(api *tollgatev1.RestApi, vars map[string]string) map[st
 		}
 	}
 	return links
+}
+
+// placeholderUserPools gives every user pool the definition names the issuer Cognito would give it, so that
+// checking a definition without its config does not report pools that only the config can place.
+func placeholderUserPools(api *tollgatev1.RestApi) map[string]ir.UserPool {
+	pools := map[string]ir.UserPool{}
+	for _, a := range api.GetAuthorizers() {
+		for _, arn := range a.GetProviderArns() {
+			pools[arn] = ir.UserPool{Issuer: "https://cognito-idp.invalid/" + arn, JWKSURL: "https://cognito-idp.invalid/jwks.json"}
+		}
+	}
+	return pools
 }
 
 func integrations(api *tollgatev1.RestApi) []*tollgatev1.Integration {

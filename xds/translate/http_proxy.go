@@ -59,8 +59,9 @@ func formatterValue(src ir.ValueSource) string {
 	case ir.SourceIP:
 		return "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%"
 	case ir.AuthorizerValue:
-		// ext_authz files its metadata under its extension's name, whichever of the two check filters set it.
-		return "%DYNAMIC_METADATA(" + names.ExtAuthzFilter + ":" + names.AuthorizerField + ":" + src.Value + ")%"
+		// ext_authz files its metadata under its extension's name, whichever of the two check filters set it; a
+		// nested value (claims.email of a Cognito authorizer) is a path of keys.
+		return "%DYNAMIC_METADATA(" + names.ExtAuthzFilter + ":" + names.AuthorizerField + ":" + strings.ReplaceAll(src.Value, ".", ":") + ")%"
 	}
 	return escapeFormatter(src.Value)
 }

@@ -34,6 +34,8 @@ const (
 	AuthorizerType_AUTHORIZER_TYPE_TOKEN AuthorizerType = 1
 	// The function receives the request's headers, query, path parameters and stage variables.
 	AuthorizerType_AUTHORIZER_TYPE_REQUEST AuthorizerType = 2
+	// A token from a Cognito user pool (or any OIDC issuer standing for one), verified by the gateway.
+	AuthorizerType_AUTHORIZER_TYPE_COGNITO_USER_POOLS AuthorizerType = 3
 )
 
 // Enum value maps for AuthorizerType.
@@ -42,11 +44,13 @@ var (
 		0: "AUTHORIZER_TYPE_UNSPECIFIED",
 		1: "AUTHORIZER_TYPE_TOKEN",
 		2: "AUTHORIZER_TYPE_REQUEST",
+		3: "AUTHORIZER_TYPE_COGNITO_USER_POOLS",
 	}
 	AuthorizerType_value = map[string]int32{
-		"AUTHORIZER_TYPE_UNSPECIFIED": 0,
-		"AUTHORIZER_TYPE_TOKEN":       1,
-		"AUTHORIZER_TYPE_REQUEST":     2,
+		"AUTHORIZER_TYPE_UNSPECIFIED":        0,
+		"AUTHORIZER_TYPE_TOKEN":              1,
+		"AUTHORIZER_TYPE_REQUEST":            2,
+		"AUTHORIZER_TYPE_COGNITO_USER_POOLS": 3,
 	}
 )
 
@@ -810,8 +814,8 @@ func (x *RestApi) GetResourcePolicy() string {
 	return ""
 }
 
-// Authorizer is a Lambda authorizer: a security scheme with x-amazon-apigateway-authtype custom and an
-// x-amazon-apigateway-authorizer of type token or request.
+// Authorizer is a security scheme with an x-amazon-apigateway-authorizer: a Lambda authorizer of type token or
+// request, or a Cognito user pool authorizer.
 type Authorizer struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The security scheme's name; methods name it in their security requirements.
@@ -831,6 +835,8 @@ type Authorizer struct {
 	ResultTtlInSeconds *int32 `protobuf:"varint,7,opt,name=result_ttl_in_seconds,json=resultTtlInSeconds,proto3,oneof" json:"result_ttl_in_seconds,omitempty"`
 	// JSON pointer of the x-amazon-apigateway-authorizer object in the source definition.
 	SourcePointer string `protobuf:"bytes,8,opt,name=source_pointer,json=sourcePointer,proto3" json:"source_pointer,omitempty"`
+	// The user pools a COGNITO_USER_POOLS authorizer accepts tokens of (providerARNs).
+	ProviderArns  []string `protobuf:"bytes,9,rep,name=provider_arns,json=providerArns,proto3" json:"provider_arns,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -921,6 +927,13 @@ func (x *Authorizer) GetSourcePointer() string {
 	return ""
 }
 
+func (x *Authorizer) GetProviderArns() []string {
+	if x != nil {
+		return x.ProviderArns
+	}
+	return nil
+}
+
 // Resource is one path of the API's resource tree, e.g. /pets/{petId} or /{proxy+}.
 type Resource struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -986,9 +999,12 @@ type Method struct {
 	RequestParameters map[string]bool `protobuf:"bytes,5,rep,name=request_parameters,json=requestParameters,proto3" json:"request_parameters,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
 	ApiKeyRequired    bool            `protobuf:"varint,6,opt,name=api_key_required,json=apiKeyRequired,proto3" json:"api_key_required,omitempty"`
 	// The name of the API's Authorizer that the method's security requirements name; empty for none.
-	Authorizer    string `protobuf:"bytes,7,opt,name=authorizer,proto3" json:"authorizer,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Authorizer string `protobuf:"bytes,7,opt,name=authorizer,proto3" json:"authorizer,omitempty"`
+	// The OAuth scopes the security requirement lists for a Cognito authorizer: an access token with one of them
+	// is required (authorizationScopes).
+	AuthorizationScopes []string `protobuf:"bytes,8,rep,name=authorization_scopes,json=authorizationScopes,proto3" json:"authorization_scopes,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Method) Reset() {
@@ -1068,6 +1084,13 @@ func (x *Method) GetAuthorizer() string {
 		return x.Authorizer
 	}
 	return ""
+}
+
+func (x *Method) GetAuthorizationScopes() []string {
+	if x != nil {
+		return x.AuthorizationScopes
+	}
+	return nil
 }
 
 // Integration is x-amazon-apigateway-integration: the fields Tollgate serves, and the cache settings a stage cache
@@ -1526,7 +1549,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x0eapi_key_source\x18\x06 \x01(\x0e2\x19.tollgate.v1.ApiKeySourceR\fapiKeySource\x12*\n" +
 	"\x06stages\x18\a \x03(\v2\x12.tollgate.v1.StageR\x06stages\x129\n" +
 	"\vauthorizers\x18\b \x03(\v2\x17.tollgate.v1.AuthorizerR\vauthorizers\x12'\n" +
-	"\x0fresource_policy\x18\t \x01(\tR\x0eresourcePolicy\"\x97\x03\n" +
+	"\x0fresource_policy\x18\t \x01(\tR\x0eresourcePolicy\"\xbc\x03\n" +
 	"\n" +
 	"Authorizer\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12/\n" +
@@ -1536,11 +1559,12 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x0fidentity_source\x18\x05 \x01(\tR\x0eidentitySource\x12D\n" +
 	"\x1eidentity_validation_expression\x18\x06 \x01(\tR\x1cidentityValidationExpression\x126\n" +
 	"\x15result_ttl_in_seconds\x18\a \x01(\x05H\x00R\x12resultTtlInSeconds\x88\x01\x01\x12%\n" +
-	"\x0esource_pointer\x18\b \x01(\tR\rsourcePointerB\x18\n" +
+	"\x0esource_pointer\x18\b \x01(\tR\rsourcePointer\x12#\n" +
+	"\rprovider_arns\x18\t \x03(\tR\fproviderArnsB\x18\n" +
 	"\x16_result_ttl_in_seconds\"M\n" +
 	"\bResource\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12-\n" +
-	"\amethods\x18\x02 \x03(\v2\x13.tollgate.v1.MethodR\amethods\"\x9a\x03\n" +
+	"\amethods\x18\x02 \x03(\v2\x13.tollgate.v1.MethodR\amethods\"\xcd\x03\n" +
 	"\x06Method\x12\x1f\n" +
 	"\vhttp_method\x18\x01 \x01(\tR\n" +
 	"httpMethod\x12!\n" +
@@ -1551,7 +1575,8 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x10api_key_required\x18\x06 \x01(\bR\x0eapiKeyRequired\x12\x1e\n" +
 	"\n" +
 	"authorizer\x18\a \x01(\tR\n" +
-	"authorizer\x1aD\n" +
+	"authorizer\x121\n" +
+	"\x14authorization_scopes\x18\b \x03(\tR\x13authorizationScopes\x1aD\n" +
 	"\x16RequestParametersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\bR\x05value:\x028\x01\"\xe7\b\n" +
@@ -1613,11 +1638,12 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x15throttling_rate_limit\x18\x01 \x01(\x01H\x00R\x13throttlingRateLimit\x88\x01\x01\x129\n" +
 	"\x16throttling_burst_limit\x18\x02 \x01(\x05H\x01R\x14throttlingBurstLimit\x88\x01\x01B\x18\n" +
 	"\x16_throttling_rate_limitB\x19\n" +
-	"\x17_throttling_burst_limit*i\n" +
+	"\x17_throttling_burst_limit*\x91\x01\n" +
 	"\x0eAuthorizerType\x12\x1f\n" +
 	"\x1bAUTHORIZER_TYPE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15AUTHORIZER_TYPE_TOKEN\x10\x01\x12\x1b\n" +
-	"\x17AUTHORIZER_TYPE_REQUEST\x10\x02*h\n" +
+	"\x17AUTHORIZER_TYPE_REQUEST\x10\x02\x12&\n" +
+	"\"AUTHORIZER_TYPE_COGNITO_USER_POOLS\x10\x03*h\n" +
 	"\fApiKeySource\x12\x1e\n" +
 	"\x1aAPI_KEY_SOURCE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15API_KEY_SOURCE_HEADER\x10\x01\x12\x1d\n" +
