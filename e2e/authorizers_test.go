@@ -1,10 +1,18 @@
 package e2e
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/tollgate-gw/tollgate/internal/jwttest"
 )
@@ -256,5 +264,106 @@ func TestCognitoAuthorizer(t *testing.T) {
 		pool.AddKey("key-2")
 		c := get("/me", pool.Sign("key-2", nil))
 		decodeEventV1(t, c, send(t, c))
+	})
+}
+
+// iamConfig is tollgate.yaml's iam block: the identities that may sign requests.
+type iamConfig struct {
+	Credentials []iamCredential `yaml:"credentials"`
+}
+
+type iamCredential struct {
+	AccessKeyID     string `yaml:"accessKeyId"`
+	SecretAccessKey string `yaml:"secretAccessKey"`
+	ARN             string `yaml:"arn"`
+	Policy          string `yaml:"policy,omitempty"`
+}
+
+// TestIAMAuthorization sends requests signed by aws-sdk-go-v2's SigV4 signer through a real Envoy to methods with
+// IAM authorization: a GET to an HTTP backend, and a POST whose body the signature covers to a Lambda proxy,
+// which reports the caller in requestContext.identity.
+func TestIAMAuthorization(t *testing.T) {
+	requireEnvoy(t)
+	fns := startFunctions(t, "echo")
+	backend := startBackend(t, "B")
+	cfg := newGatewayConfig(t)
+	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"echo": fns["echo"].invokeURL()}}
+	cfg.IAM = &iamConfig{Credentials: []iamCredential{
+		{AccessKeyID: "AKIAE2EALICE", SecretAccessKey: "alice-secret", ARN: "arn:aws:iam::123456789012:user/alice",
+			Policy: `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:us-east-1:123456789012:signed/prod/*"}]}`},
+		{AccessKeyID: "AKIAE2EBOB", SecretAccessKey: "bob-secret", ARN: "arn:aws:iam::123456789012:user/bob",
+			Policy: `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:us-east-1:123456789012:signed/prod/GET/*"}]}`},
+	}}
+	cfg.APIs = []apiConfig{{ID: "signed", Definition: "signed.yaml", Stages: []stageConfig{{StageName: "prod", Variables: map[string]string{"backend": backend.addr}}}}}
+	gw := startGateway(t, cfg, map[string]string{"signed.yaml": "authorizers/signed.yaml"})
+
+	// signed sends method path with body, signed by key (none: unsigned) as the SDK signs for execute-api.
+	signed := func(t *testing.T, method, path, body, key, secret string) reply {
+		t.Helper()
+		url := "http://signed." + domain + ":" + portOf(gw.cfg.Listen) + "/prod" + path
+		req, err := http.NewRequest(method, url, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if key != "" {
+			sum := sha256.Sum256([]byte(body))
+			if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: key, SecretAccessKey: secret}, req,
+				hex.EncodeToString(sum[:]), "execute-api", "us-east-1", time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Sent to the listener, the API's host kept as signed.
+		req.URL.Host = gw.cfg.Listen
+		req.Host = "signed." + domain + ":" + portOf(gw.cfg.Listen)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return reply{status: resp.StatusCode, header: resp.Header, body: string(b)}
+	}
+	t.Run("GET signed by an allowed identity", func(t *testing.T) {
+		r := signed(t, "GET", "/pets", "", "AKIAE2EALICE", "alice-secret")
+		if r.status != 200 || r.header.Get("X-Backend") != "B" {
+			t.Errorf("got %d %s, want the backend's 200", r.status, r.body)
+		}
+	})
+	t.Run("POST: the body signed, the caller in requestContext.identity", func(t *testing.T) {
+		r := signed(t, "POST", "/pets", `{"name": "Rex"}`, "AKIAE2EALICE", "alice-secret")
+		var e struct {
+			Body           string `json:"body"`
+			RequestContext struct {
+				Identity map[string]any `json:"identity"`
+			} `json:"requestContext"`
+		}
+		if err := json.Unmarshal([]byte(r.body), &e); err != nil || r.status != 200 {
+			t.Fatalf("got %d %s (%v), want the echo function's event", r.status, r.body, err)
+		}
+		for k, want := range map[string]any{"accessKey": "AKIAE2EALICE", "accountId": "123456789012", "userArn": "arn:aws:iam::123456789012:user/alice", "user": "user/alice"} {
+			if e.RequestContext.Identity[k] != want {
+				t.Errorf("identity.%s = %#v, want %#v", k, e.RequestContext.Identity[k], want)
+			}
+		}
+	})
+	t.Run("refusals", func(t *testing.T) {
+		tests := []struct {
+			name, method, key, secret string
+			wantType, wantMessage     string
+		}{
+			{"unsigned", "GET", "", "", "MissingAuthenticationTokenException", `{"message":"Missing Authentication Token"}`},
+			{"unknown key", "GET", "AKIANOBODY", "x", "UnrecognizedClientException", `{"message":"The security token included in the request is invalid."}`},
+			{"wrong secret", "GET", "AKIAE2EALICE", "guess", "InvalidSignatureException", "The request signature we calculated does not match"},
+			{"the policy allows GET only", "POST", "AKIAE2EBOB", "bob-secret", "AccessDeniedException",
+				`{"Message":"User: arn:aws:iam::123456789012:user/bob is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:********9012:signed/prod/POST/pets"}`},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r := signed(t, tt.method, "/pets", "", tt.key, tt.secret)
+				if r.status != 403 || r.header.Get("x-amzn-ErrorType") != tt.wantType || !strings.Contains(r.body, tt.wantMessage) {
+					t.Errorf("got %d %s (%s), want 403 %s (%s)", r.status, r.body, r.header.Get("x-amzn-ErrorType"), tt.wantMessage, tt.wantType)
+				}
+			})
+		}
 	})
 }

@@ -30,6 +30,7 @@ type gatewayConfig struct {
 	AWS        *awsConfig        `yaml:"aws,omitempty"`      // see templates_test.go
 	VPCLinks   map[string]string `yaml:"vpcLinks,omitempty"` // see templates_test.go
 	Cognito    *cognitoConfig    `yaml:"cognito,omitempty"`  // see authorizers_test.go
+	IAM        *iamConfig        `yaml:"iam,omitempty"`      // see authorizers_test.go
 	APIs       []apiConfig       `yaml:"apis"`
 	// env is extra environment for the tollgate process, such as SSL_CERT_FILE.
 	env []string

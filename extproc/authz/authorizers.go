@@ -83,8 +83,9 @@ func newAuthorizedRoute(r *ir.Route, c compiled) (*authorizedRoute, error) {
 
 // authorization is what an authorizer admitted a request with.
 type authorization struct {
-	// context is requestContext.authorizer, as the filters after the check read it (names.AuthorizerField).
-	context *structpb.Value
+	// context is requestContext.authorizer, as the filters after the check read it (names.AuthorizerField);
+	// identity is requestContext.identity's IAM fields (names.IdentityField). Either may be nil.
+	context, identity *structpb.Value
 	// usageIdentifierKey is a Lambda authorizer's answer's: the API key when the API's key source is AUTHORIZER.
 	usageIdentifierKey string
 }
@@ -97,9 +98,13 @@ const invoke = "execute-api:Invoke"
 // the resource policy decide together (the developer guide's "Policy evaluation outcome tables", Table A: the
 // same account). Without an authorizer the resource policy must allow. It returns what an authorizer admitted
 // the request with (nil when none ran), or the gateway response refusing the request.
-func (a *Server) authorize(ctx context.Context, ar *authorizedRoute, hr *authv3.AttributeContext_HttpRequest, sourceIP string) (*authorization, *gatewayresponse.Response) {
+func (a *Server) authorize(ctx context.Context, ix *index, ar *authorizedRoute, hr *authv3.AttributeContext_HttpRequest, sourceIP string) (*authorization, *gatewayresponse.Response) {
 	req := a.authorizerRequest(ar, hr, sourceIP)
 	arn := ar.arnPrefix + req.Method + "/" + strings.TrimPrefix(req.RawPath, "/")
+	if ar.Authorizer != nil && ar.Authorizer.Type == awsIAM {
+		// The resource policy names the signed caller: decided with the signature.
+		return a.authorizeIAM(ix, ar, hr, sourceIP, arn)
+	}
 	resource := policy.NotApplicable
 	if ar.policy != nil {
 		addr, _ := netip.ParseAddr(sourceIP)

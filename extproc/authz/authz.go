@@ -43,6 +43,7 @@ type Server struct {
 type index struct {
 	keys       *KeyIndex
 	authorized map[string]*authorizedRoute
+	identities map[string]*identity // IAM identities by access key
 }
 
 // New returns a service that knows no keys yet, decides limits with limiter and keeps authorizer answers in
@@ -58,7 +59,11 @@ func New(limiter *ratelimit.Limiter, results Results, log *slog.Logger) *Server 
 // SetSnapshot replaces the keys, usage plans and authorized routes; checks already running finish with the ones
 // they started with. The limiter the service decides with takes the same snapshot from whoever feeds both.
 func (a *Server) SetSnapshot(snap *ir.Snapshot) error {
-	ix := &index{keys: NewKeyIndex(snap), authorized: map[string]*authorizedRoute{}}
+	identities, err := newIdentities(snap.IAM)
+	if err != nil {
+		return err
+	}
+	ix := &index{keys: NewKeyIndex(snap), authorized: map[string]*authorizedRoute{}, identities: identities}
 	c := compiled{patterns: map[string]*regexp.Regexp{}, policies: map[*ir.ResourcePolicy]*policy.Document{}}
 	for _, r := range snap.Routes() {
 		if !r.Authorizes() {
@@ -125,11 +130,14 @@ func (a *Server) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.C
 	fields := map[string]*structpb.Value{}
 	key := headerOf(hr, names.APIKeyHeader)
 	if ar := ix.authorized[ext[names.RouteExtension]]; ar != nil {
-		az, refused := a.authorize(ctx, ar, hr, sourceAddress(req))
+		az, refused := a.authorize(ctx, ix, ar, hr, sourceAddress(req))
 		if refused != nil {
 			return denied(*refused, requestID), nil
 		}
-		if az != nil {
+		if az != nil && az.identity != nil {
+			fields[names.IdentityField] = az.identity
+		}
+		if az != nil && az.context != nil {
 			fields[names.AuthorizerField] = az.context
 			if ar.APIKeyFromAuthorizer {
 				key = az.usageIdentifierKey

@@ -28,8 +28,10 @@ type lambdaExchange struct {
 	accept   string
 	sourceIP string
 	apiKeyID string // the API key that admitted the request, if the method requires one
-	// authorizer is what the method's authorizer admitted the request with (requestContext.authorizer), if any.
+	// authorizer is what the method's authorizer admitted the request with (requestContext.authorizer), if any;
+	// iam the caller IAM authorization verified.
 	authorizer map[string]any
+	iam        lambdaproxy.IAMIdentity
 	invoked    bool // the request was turned into an Invoke call
 	// requestID is the id Envoy gave the request: the response carries it as x-amzn-RequestId, which Envoy's
 	// route-level response headers do not add to a response this filter rewrites.
@@ -175,6 +177,10 @@ func (e *lambdaExchange) readChecks(metadata map[string]*structpb.Struct) {
 	if az := fields[names.AuthorizerField].GetStructValue(); az != nil {
 		e.authorizer = az.AsMap()
 	}
+	if id := fields[names.IdentityField].GetStructValue().GetFields(); id != nil {
+		e.iam = lambdaproxy.IAMIdentity{AccessKey: id["accessKey"].GetStringValue(), AccountID: id["accountId"].GetStringValue(),
+			Caller: id["caller"].GetStringValue(), User: id["user"].GetStringValue(), UserARN: id["userArn"].GetStringValue()}
+	}
 }
 
 // proxyRequest describes the client's request as the event builder needs it.
@@ -183,7 +189,7 @@ func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
 	in := &lambdaproxy.Request{
 		Body: body, Protocol: "HTTP/1.1", Resource: r.Resource, Stage: r.Stage, StageVariables: r.StageVariables,
 		APIID: r.APIID, AccountID: r.AccountID, ResourceID: lambdaproxy.ResourceID(r.APIID, r.Resource),
-		Time: e.received, BinaryMediaTypes: r.BinaryMediaTypes, Authorizer: e.authorizer,
+		Time: e.received, BinaryMediaTypes: r.BinaryMediaTypes, Authorizer: e.authorizer, IAM: e.iam,
 	}
 	var path string
 	for _, h := range e.request.GetHeaders() {

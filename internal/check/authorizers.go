@@ -17,6 +17,9 @@ var identitySourcePrefixes = []string{"method.request.header.", "method.request.
 // authorizer checks a Lambda authorizer as API Gateway's CreateAuthorizer does.
 func (c *checker) authorizer(file string, a *tollgatev1.Authorizer) {
 	at := a.GetSourcePointer()
+	if a.GetType() == tollgatev1.AuthorizerType_AUTHORIZER_TYPE_AWS_IAM {
+		return // a scheme with awsSigv4 and nothing else: the importer read all there is
+	}
 	cognito := a.GetType() == tollgatev1.AuthorizerType_AUTHORIZER_TYPE_COGNITO_USER_POOLS
 	// A Cognito authorizer reads its token from one header, as a TOKEN authorizer does.
 	isToken := a.GetType() == tollgatev1.AuthorizerType_AUTHORIZER_TYPE_TOKEN || cognito

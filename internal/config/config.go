@@ -6,6 +6,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
@@ -20,6 +21,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tollgate-gw/tollgate/internal/diag"
+	"github.com/tollgate-gw/tollgate/internal/policy"
 )
 
 // Config is the whole file after defaults and environment overrides.
@@ -45,6 +47,7 @@ type Config struct {
 	// backend behind it (the network load balancer a link targets on AWS).
 	VPCLinks map[string]string
 	Cognito  Cognito
+	IAM      IAM
 	APIs     []API
 	// Warnings are the settings accepted that do nothing in Tollgate, such as a stage's description: Parse fails on
 	// errors only.
@@ -73,6 +76,29 @@ type document struct {
 	AccountThrottle *Throttle         `yaml:"accountThrottle"`
 	VPCLinks        map[string]string `yaml:"vpcLinks"`
 	Cognito         Cognito           `yaml:"cognito"`
+	IAM             IAM               `yaml:"iam"`
+}
+
+// IAM stands in for AWS IAM: the identities that may sign requests to methods with IAM authorization, each with
+// its identity policy.
+type IAM struct {
+	Credentials []IAMCredential `yaml:"credentials"`
+}
+
+// IAMCredential is one identity's access key.
+type IAMCredential struct {
+	AccessKeyID     string `yaml:"accessKeyId"`
+	SecretAccessKey string `yaml:"secretAccessKey"`
+	// SessionToken makes the key temporary credentials: a request signed with it must carry the token in
+	// X-Amz-Security-Token.
+	SessionToken string `yaml:"sessionToken"`
+	// ARN is the caller: arn:aws:iam::{account}:user/{name}, or a role session
+	// arn:aws:sts::{account}:assumed-role/{role}/{session}.
+	ARN string `yaml:"arn"`
+	// Policy is the identity's policy document (a mapping, or its JSON text); PolicyJSON is it as JSON once
+	// parsed.
+	Policy     any    `yaml:"policy"`
+	PolicyJSON string `yaml:"-"`
 }
 
 // Cognito says where the user pools that Cognito authorizers name are: Tollgate verifies their tokens itself, as
@@ -227,6 +253,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		RateLimit:       RateLimitSettings{FailureMode: strings.ToLower(v.GetString("rateLimit.failureMode"))},
 		VPCLinks:        doc.VPCLinks,
 		Cognito:         doc.Cognito,
+		IAM:             doc.IAM,
 		APIs:            doc.APIs,
 		Warnings:        warnings,
 	}
@@ -255,12 +282,61 @@ func Parse(file string, data []byte) (*Config, error) {
 			probs.Addf(file, at("jwksUrl"), "user pool %q: %v", arn, err)
 		}
 	}
+	c.validateIAM(&probs)
 	c.validateAPIs(&probs)
 	c.validateUsagePlans(&probs)
 	if err := probs.Err(); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// callerARN is an IAM user's or a role session's ARN.
+var callerARN = regexp.MustCompile(`^arn:aws[a-z-]*:(iam::[0-9]{12}:user/[\w+=,.@/-]+|sts::[0-9]{12}:assumed-role/[\w+=,.@-]+/[\w+=,.@-]+)$`)
+
+func (c *Config) validateIAM(probs *diag.Problems) {
+	seen := map[string]int{}
+	for i := range c.IAM.Credentials {
+		cred := &c.IAM.Credentials[i]
+		at := func(key string) string { return diag.Pointer("iam", "credentials", i, key) }
+		switch j, dup := seen[cred.AccessKeyID]; {
+		case cred.AccessKeyID == "":
+			probs.Addf(c.File, at("accessKeyId"), "an IAM credential needs its accessKeyId")
+		case dup:
+			probs.Addf(c.File, at("accessKeyId"), "access key %q is already /iam/credentials/%d's", cred.AccessKeyID, j)
+		default:
+			seen[cred.AccessKeyID] = i
+		}
+		if cred.SecretAccessKey == "" {
+			probs.Addf(c.File, at("secretAccessKey"), "an IAM credential needs its secretAccessKey")
+		}
+		if !callerARN.MatchString(cred.ARN) {
+			probs.Addf(c.File, at("arn"), "invalid caller ARN %q: want arn:aws:iam::{account}:user/{name} or arn:aws:sts::{account}:assumed-role/{role}/{session}", cred.ARN)
+		}
+		switch p := cred.Policy.(type) {
+		case nil:
+			// No identity policy: the resource policy alone can allow the caller.
+		case string:
+			cred.PolicyJSON = p
+		default:
+			b, err := json.Marshal(p)
+			if err != nil {
+				probs.Addf(c.File, at("policy"), "the policy is not a policy document: %v", err)
+				continue
+			}
+			cred.PolicyJSON = string(b)
+		}
+		if cred.PolicyJSON == "" {
+			continue
+		}
+		doc, err := policy.Parse([]byte(cred.PolicyJSON))
+		switch {
+		case err != nil:
+			probs.Addf(c.File, at("policy"), "%v", err)
+		case doc.HasPrincipal():
+			probs.Addf(c.File, at("policy"), "an identity policy names no Principal: it is the caller's own")
+		}
+	}
 }
 
 func (c *Config) validateAPIs(probs *diag.Problems) {

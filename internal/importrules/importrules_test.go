@@ -39,10 +39,11 @@ var allowed = map[string][]string{
 	"internal/lambdauri":         nil,
 	"extproc/lambda/lambdaproxy": nil,
 	"internal/policy":            nil,
-	// The Lambda authorizer protocol decides with IAM policies.
+	// The Lambda authorizer protocol decides with IAM policies; SigV4 is a protocol of its own.
 	"extproc/authz/lambdaauth": {"internal/policy"},
+	"extproc/authz/sigv4":      nil,
 	// Config, import and model check read what the user wrote into the model, with diagnostics.
-	"internal/config":  {"internal/diag"},
+	"internal/config":  {"internal/diag", "internal/policy"},
 	"internal/openapi": {"proto/tollgate/v1", "internal/diag"},
 	// Templates (Terraform's templatefile, CloudFormation and SAM) into the definition the importer reads.
 	"internal/template": {"internal/diag"},
@@ -55,7 +56,7 @@ var allowed = map[string][]string{
 	"xds/translate":  append(slices.Clone(leaves), "internal/ir"),
 	"extproc/lambda": append(slices.Clone(leaves), "internal/ir"),
 	"ratelimit":      append(slices.Clone(leaves), "internal/ir"),
-	"extproc/authz":  append(slices.Clone(leaves), "internal/ir", "ratelimit", "extproc/authz/lambdaauth"),
+	"extproc/authz":  append(slices.Clone(leaves), "internal/ir", "ratelimit", "extproc/authz/lambdaauth", "extproc/authz/sigv4"),
 	// The xDS server serves what the translator made; Envoy's bootstrap and supervision know only the names.
 	"xds/server":     append(slices.Clone(leaves), "xds/translate"),
 	"envoy":          {"internal/names"},

@@ -83,8 +83,11 @@ func (b *builder) resolveAuthorizer(s stageContext, def *tollgatev1.Authorizer) 
 	if def.ResultTtlInSeconds != nil {
 		a.TTL = Duration(time.Duration(def.GetResultTtlInSeconds()) * time.Second)
 	}
-	if def.GetType() == tollgatev1.AuthorizerType_AUTHORIZER_TYPE_COGNITO_USER_POOLS {
+	switch def.GetType() {
+	case tollgatev1.AuthorizerType_AUTHORIZER_TYPE_COGNITO_USER_POOLS:
 		return b.userPools(s, at, def, a)
+	case tollgatev1.AuthorizerType_AUTHORIZER_TYPE_AWS_IAM:
+		return a // the signature and the snapshot's IAM identities decide
 	}
 	_, invoke, ok := b.function(s, at+"/authorizerUri", "authorizerUri", def.GetAuthorizerUri())
 	if !ok {

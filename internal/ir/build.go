@@ -24,6 +24,8 @@ type Settings struct {
 	Region, AccountID string
 	// UserPools are where the user pools of Cognito authorizers are, by ARN.
 	UserPools map[string]UserPool
+	// IAM are the identities that may sign requests to methods with IAM authorization.
+	IAM []IAMCredential
 }
 
 // LambdaSettings say where AWS_PROXY integrations invoke their functions.
@@ -42,7 +44,7 @@ type LambdaSettings struct {
 // integration settings it cannot turn into a route, each against the definition file, all at once.
 func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 	b := &builder{gw: gw, settings: settings, parsed: map[string]pathtemplate.Template{}, authorizers: map[authorizerKey]*Authorizer{}}
-	snap := &Snapshot{Domain: settings.Domain, Grants: grants(gw), RateLimit: settings.RateLimit}
+	snap := &Snapshot{Domain: settings.Domain, Grants: grants(gw), RateLimit: settings.RateLimit, IAM: settings.IAM}
 	for _, k := range gw.GetApiKeys() {
 		snap.APIKeys = append(snap.APIKeys, APIKey{ID: k.GetId(), Value: k.GetValue(), Enabled: k.GetEnabled()})
 	}

@@ -29,6 +29,20 @@ type Snapshot struct {
 	UsagePlans []UsagePlan `json:"usagePlans,omitempty"`
 	// RateLimit says what a request gets when its limits cannot be decided.
 	RateLimit RateLimitSettings `json:"rateLimit"`
+	// IAM are the identities that may sign requests to methods with IAM authorization.
+	IAM []IAMCredential `json:"iam,omitempty"`
+}
+
+// IAMCredential is an identity's access key, standing in for AWS IAM.
+type IAMCredential struct {
+	AccessKeyID string `json:"accessKeyId"`
+	// SecretAccessKey signs; never logged (the key id is).
+	SecretAccessKey string `json:"secretAccessKey"`
+	// SessionToken, for temporary credentials, must come with each request as X-Amz-Security-Token.
+	SessionToken string `json:"sessionToken,omitempty"`
+	// ARN is the caller (a user, or a role session); Policy its identity policy as JSON, "" for none.
+	ARN    string `json:"arn"`
+	Policy string `json:"policy,omitempty"`
 }
 
 // API is one REST API's routes, every stage's, in the order Envoy must try them.

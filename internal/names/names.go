@@ -50,6 +50,9 @@ const (
 	// AuthorizerField holds what an authorizer admitted the request with, as requestContext.authorizer has it:
 	// principalId and the context's values, as strings.
 	AuthorizerField = "authorizer"
+	// IdentityField holds the caller IAM authorization verified, as requestContext.identity has it: accessKey,
+	// accountId, caller, user, userArn.
+	IdentityField = "identity"
 )
 
 // Request headers.

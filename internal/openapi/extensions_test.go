@@ -27,7 +27,7 @@ const (
 	integ = "/paths/~1a/get/x-amazon-apigateway-integration"
 	// schemeRefused ends the problem of every security scheme but the API key.
 	schemeRefused = " is not supported yet: Tollgate would serve the methods that use it without checking the caller; " +
-		"it enforces API Gateway's API key (type apiKey, in header, name x-api-key), Lambda TOKEN and REQUEST authorizers and Cognito user pool authorizers"
+		"it enforces API Gateway's API key (type apiKey, in header, name x-api-key), Lambda TOKEN and REQUEST authorizers, Cognito user pool authorizers and IAM (awsSigv4)"
 )
 
 func problem(ptr, reason string) diag.Problem {
@@ -253,22 +253,21 @@ paths: {}
 		problems: diag.Problems{problem("/components/securitySchemes/cognito", "a Cognito user pool authorizer"+schemeRefused)},
 	},
 	{
-		name: "OpenAPI 3 awsSigv4 (AWS_IAM) refused",
+		name: "OpenAPI 3 awsSigv4 (AWS_IAM) imported",
 		data: head3 + `components:
   securitySchemes:
     sigv4: {type: apiKey, name: Authorization, in: header, x-amazon-apigateway-authtype: awsSigv4}
 paths: {/a: {get: {responses: {}, security: [{sigv4: []}]}}}
 `,
-		problems: diag.Problems{problem("/components/securitySchemes/sigv4", "IAM authorization (awsSigv4)"+schemeRefused)},
 	},
 	{
-		name: "Swagger 2 awsSigv4 (AWS_IAM) refused",
+		name: "Swagger 2 awsSigv4 (AWS_IAM) imported",
 		data: head2 + `securityDefinitions:
   sigv4: {type: apiKey, name: Authorization, in: header, x-amazon-apigateway-authtype: awsSigv4}
 paths: {}
 `,
-		problems: diag.Problems{problem("/securityDefinitions/sigv4", "IAM authorization (awsSigv4)"+schemeRefused)},
 	},
+
 	{
 		name: "OpenAPI 3 JWT authorizer refused",
 		data: head3 + `components:

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tollgate-gw/tollgate/internal/diag"
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
 // scheme is a security scheme of either format.
@@ -31,12 +32,16 @@ func (im *importer) securityScheme(def *definition, name, ptr string, s scheme) 
 	if s.extensions[authorizerKey] == nil && s.extensions[authTypeKey] == nil && isAPIKey(s.typ, s.in, s.name) {
 		return schemeUse{apiKey: true}
 	}
-	if feature := s.feature(); (feature == lambdaTokenAuthorizer || feature == lambdaRequestAuthorizer || feature == cognitoAuthorizer) && s.extensions[authorizerKey] != nil {
+	switch feature := s.feature(); {
+	case (feature == lambdaTokenAuthorizer || feature == lambdaRequestAuthorizer || feature == cognitoAuthorizer) && s.extensions[authorizerKey] != nil:
 		def.authorizers = append(def.authorizers, im.authorizer(name, ptr, s))
+		return schemeUse{authorizer: name}
+	case feature == iamAuthorization && s.extensions[authorizerKey] == nil:
+		def.authorizers = append(def.authorizers, &tollgatev1.Authorizer{Name: name, Type: tollgatev1.AuthorizerType_AUTHORIZER_TYPE_AWS_IAM, SourcePointer: ptr})
 		return schemeUse{authorizer: name}
 	}
 	im.addf(ptr, "%s is not supported yet: Tollgate would serve the methods that use it without checking the caller; "+
-		"it enforces API Gateway's API key (type apiKey, in header, name x-api-key), Lambda TOKEN and REQUEST authorizers and Cognito user pool authorizers", s.feature())
+		"it enforces API Gateway's API key (type apiKey, in header, name x-api-key), Lambda TOKEN and REQUEST authorizers, Cognito user pool authorizers and IAM (awsSigv4)", s.feature())
 	return schemeUse{}
 }
 
@@ -50,6 +55,7 @@ const (
 	lambdaTokenAuthorizer   = "a Lambda TOKEN authorizer"
 	lambdaRequestAuthorizer = "a Lambda REQUEST authorizer"
 	cognitoAuthorizer       = "a Cognito user pool authorizer"
+	iamAuthorization        = "IAM authorization (awsSigv4)"
 )
 
 // feature names what a scheme other than the API key would have API Gateway check. The authorizer tells first:
@@ -72,7 +78,7 @@ func (s scheme) feature() string {
 		}
 		return fmt.Sprintf("an authorizer of type %q", authorizerType)
 	case strings.EqualFold(authType, "awsSigv4"):
-		return "IAM authorization (awsSigv4)"
+		return iamAuthorization
 	case strings.EqualFold(authType, "cognito_user_pools"):
 		return cognitoAuthorizer
 	case s.extensions[authTypeKey] != nil:

@@ -184,11 +184,20 @@ func Settings(cfg *config.Config) ir.Settings {
 		VPCLinks: cfg.VPCLinks,
 		Region:   cfg.AWS.Region, AccountID: cfg.AWS.AccountID,
 		UserPools: userPools(cfg.Cognito.UserPools),
+		IAM:       iamCredentials(cfg.IAM.Credentials),
 		RateLimit: ir.RateLimitSettings{
 			FailClosed: cfg.RateLimit.FailureMode == "closed",
 			Timeout:    ir.Duration(cfg.RateLimit.Timeout),
 		},
 	}
+}
+
+func iamCredentials(creds []config.IAMCredential) []ir.IAMCredential {
+	out := make([]ir.IAMCredential, 0, len(creds))
+	for _, c := range creds {
+		out = append(out, ir.IAMCredential{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, ARN: c.ARN, Policy: c.PolicyJSON})
+	}
+	return out
 }
 
 func userPools(pools map[string]config.UserPool) map[string]ir.UserPool {

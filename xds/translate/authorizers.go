@@ -4,6 +4,7 @@ import (
 	"time"
 
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	extauthz "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_authz/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 
@@ -28,6 +29,10 @@ func init() {
 			config := extAuthz(names.XDSCluster, authorizerTimeout, false, typev3.StatusCode_InternalServerError)
 			// Every header, each value apart and in order: the REQUEST event's multiValueHeaders.
 			config.EncodeRawHeaders = true
+			// The body, for the routes that need it (IAM: a SigV4 signature covers its hash), up to API Gateway's
+			// limit. Set here, as raw bytes, since Envoy packs a body a route asks for as text; the other routes
+			// turn it off.
+			config.WithRequestBody = &extauthz.BufferSettings{MaxRequestBytes: MaxRequestBody, PackAsBytes: true}
 			return &hcm.HttpFilter{Name: names.AuthorizerFilter, Disabled: true, ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(config)}}
 		},
 		apply: func(r *route.Route, in *ir.Route) bool {
@@ -39,7 +44,11 @@ func init() {
 			if in.APIKeyRequired {
 				extensions[names.APIIDExtension], extensions[names.StageExtension] = in.APIID, in.Stage
 			}
-			switchOn(r, names.AuthorizerFilter, checkSettings(extensions))
+			settings := &extauthz.CheckSettings{ContextExtensions: extensions,
+				DisableRequestBodyBuffering: in.Authorizer == nil || in.Authorizer.Type != "AWS_IAM"}
+			switchOn(r, names.AuthorizerFilter, mustAny(&route.FilterConfig{Config: mustAny(&extauthz.ExtAuthzPerRoute{
+				Override: &extauthz.ExtAuthzPerRoute_CheckSettings{CheckSettings: settings},
+			})}))
 			return true
 		},
 		idle:      extAuthzIdle,

@@ -44,8 +44,6 @@ func (o *Output) Listener(addr string) (*listener.Listener, error) {
 		// Edge hygiene: the client's address comes from the connection, and paths are normalised before matching.
 		UseRemoteAddress: wrapperspb.Bool(true),
 		NormalizePath:    wrapperspb.Bool(true),
-		// Hosts are matched without their port: {apiId}.{domain}:8080 is the API's host.
-		StripPortMode: &hcm.HttpConnectionManager_StripAnyHostPort{StripAnyHostPort: true},
 		// A backend's Server header reaches the client as it is; Envoy adds none of its own.
 		ServerHeaderTransformation: hcm.HttpConnectionManager_PASS_THROUGH,
 		LocalReplyConfig:           localReplies(),

@@ -20,6 +20,9 @@ func routeConfiguration(vhosts []*route.VirtualHost) *route.RouteConfiguration {
 	return &route.RouteConfiguration{
 		Name:         RouteConfigName,
 		VirtualHosts: vhosts,
+		// Hosts are matched without their port ({apiId}.{domain}:8080 is the API's host), and the Host header
+		// keeps it: a SigV4 signature covers the host as the client sent it.
+		IgnorePortInHostMatching: true,
 		// Every answer, the backend's and the gateway's own, carries the request id as AWS does.
 		ResponseHeadersToAdd: requestIDHeaders(),
 	}

@@ -59,6 +59,9 @@ type Request struct {
 	// APIKey and APIKeyID are the API key the request was authorised with, if any.
 	APIKey   string
 	APIKeyID string
+	// IAM is the caller IAM authorization verified (identity.accessKey, accountId, caller, user, userArn); the
+	// zero value for none, and then those are null.
+	IAM IAMIdentity
 	// Authorizer is requestContext.authorizer exactly as it must appear: for a REST Lambda authorizer
 	// {"principalId": ..., "integrationLatency": ..., <context keys>...}, for Cognito {"claims": {...}}, for an
 	// HTTP API {"lambda": {...}} or {"jwt": {"claims": ..., "scopes": ...}}. Nil when no authorizer ran, and
@@ -66,6 +69,11 @@ type Request struct {
 	Authorizer map[string]any
 	// RouteKey is the HTTP API route that matched: "GET /pets/{petId}" or "$default". Only BuildV2 uses it.
 	RouteKey string
+}
+
+// IAMIdentity is who signed a request to a method with IAM authorization.
+type IAMIdentity struct {
+	AccessKey, AccountID, Caller, User, UserARN string
 }
 
 // BuildV1 returns the payload format 1.0 event (REST APIs) for r.
@@ -198,8 +206,13 @@ func writeContextV1(w *jsonWriter, r *Request, authorizer []byte) {
 	w.str(r.Method)
 	w.key("identity")
 	w.open('{')
-	for _, k := range []string{"accessKey", "accountId", "caller", "cognitoAuthenticationProvider",
-		"cognitoAuthenticationType", "cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId"} {
+	w.key("accessKey")
+	w.strOrNull(r.IAM.AccessKey)
+	w.key("accountId")
+	w.strOrNull(r.IAM.AccountID)
+	w.key("caller")
+	w.strOrNull(r.IAM.Caller)
+	for _, k := range []string{"cognitoAuthenticationProvider", "cognitoAuthenticationType", "cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId"} {
 		w.key(k)
 		w.null()
 	}
@@ -212,11 +225,11 @@ func writeContextV1(w *jsonWriter, r *Request, authorizer []byte) {
 	w.key("sourceIp")
 	w.str(r.SourceIP)
 	w.key("user")
-	w.null()
+	w.strOrNull(r.IAM.User)
 	w.key("userAgent")
 	w.strOrNull(userAgent)
 	w.key("userArn")
-	w.null()
+	w.strOrNull(r.IAM.UserARN)
 	w.close('}')
 	w.key("path")
 	w.str("/", r.Stage, r.RawPath)

@@ -36,6 +36,9 @@ const (
 	AuthorizerType_AUTHORIZER_TYPE_REQUEST AuthorizerType = 2
 	// A token from a Cognito user pool (or any OIDC issuer standing for one), verified by the gateway.
 	AuthorizerType_AUTHORIZER_TYPE_COGNITO_USER_POOLS AuthorizerType = 3
+	// IAM authorization (x-amazon-apigateway-authtype awsSigv4): requests signed with SigV4 by a known identity
+	// whose policies allow the method.
+	AuthorizerType_AUTHORIZER_TYPE_AWS_IAM AuthorizerType = 4
 )
 
 // Enum value maps for AuthorizerType.
@@ -45,12 +48,14 @@ var (
 		1: "AUTHORIZER_TYPE_TOKEN",
 		2: "AUTHORIZER_TYPE_REQUEST",
 		3: "AUTHORIZER_TYPE_COGNITO_USER_POOLS",
+		4: "AUTHORIZER_TYPE_AWS_IAM",
 	}
 	AuthorizerType_value = map[string]int32{
 		"AUTHORIZER_TYPE_UNSPECIFIED":        0,
 		"AUTHORIZER_TYPE_TOKEN":              1,
 		"AUTHORIZER_TYPE_REQUEST":            2,
 		"AUTHORIZER_TYPE_COGNITO_USER_POOLS": 3,
+		"AUTHORIZER_TYPE_AWS_IAM":            4,
 	}
 )
 
@@ -1638,12 +1643,13 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x15throttling_rate_limit\x18\x01 \x01(\x01H\x00R\x13throttlingRateLimit\x88\x01\x01\x129\n" +
 	"\x16throttling_burst_limit\x18\x02 \x01(\x05H\x01R\x14throttlingBurstLimit\x88\x01\x01B\x18\n" +
 	"\x16_throttling_rate_limitB\x19\n" +
-	"\x17_throttling_burst_limit*\x91\x01\n" +
+	"\x17_throttling_burst_limit*\xae\x01\n" +
 	"\x0eAuthorizerType\x12\x1f\n" +
 	"\x1bAUTHORIZER_TYPE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15AUTHORIZER_TYPE_TOKEN\x10\x01\x12\x1b\n" +
 	"\x17AUTHORIZER_TYPE_REQUEST\x10\x02\x12&\n" +
-	"\"AUTHORIZER_TYPE_COGNITO_USER_POOLS\x10\x03*h\n" +
+	"\"AUTHORIZER_TYPE_COGNITO_USER_POOLS\x10\x03\x12\x1b\n" +
+	"\x17AUTHORIZER_TYPE_AWS_IAM\x10\x04*h\n" +
 	"\fApiKeySource\x12\x1e\n" +
 	"\x1aAPI_KEY_SOURCE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15API_KEY_SOURCE_HEADER\x10\x01\x12\x1d\n" +
