@@ -77,7 +77,7 @@ check-generate: generate
 ## bench: Go benchmarks (translation, reload, Lambda events, rate-limit decisions) and the load runs through Envoy
 ## (bare Envoy vs Tollgate, Lambda proxy overhead, API key and rate-limit overhead, reload latency)
 bench: build tools
-	go test -run '^$$' -bench . -benchmem ./xds/... ./internal/source ./extproc/lambda/lambdaproxy ./ratelimit
+	go test -run '^$$' -bench . -benchmem ./xds/... ./internal/source ./extproc/lambda/lambdaproxy ./extproc/authz/... ./internal/policy ./ratelimit
 	TOLLGATE_ENVOY=$(ENVOY) TOLLGATE_RIE=$(RIE) go run ./tools/bench/dataplane
 
 ## fuzz: a short run of every fuzz target (FUZZTIME each)

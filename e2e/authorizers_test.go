@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,12 +68,52 @@ func TestLambdaAuthorizers(t *testing.T) {
 			expect(t, call{method: "GET", url: gw.url(path)}, 401, unauthorized, "UnauthorizedException", 0)
 		}
 	})
+	t.Run("no bypass", func(t *testing.T) {
+		// Every spelling of a protected method's path, in every invocation URL form, meets the same check (401)
+		// or matches no method (403 Missing Authentication Token); none reaches the backend.
+		paths := []string{"/pets", "/pets/", "/./pets", "/x/../pets", "/%70ets", "/pets%2F", "/pets%2f", "//pets", "/PETS", "/pets;x", "/pets%00", "/pets/."}
+		prefixes := []struct{ host, prefix string }{
+			{"authz." + domain, "/prod"}, {"AUTHZ." + strings.ToUpper(domain), "/prod"},
+			{"", "/restapis/authz/prod/_user_request_"}, {"", "/_aws/execute-api/authz/prod"},
+		}
+		for _, p := range prefixes {
+			for _, path := range paths {
+				for _, method := range []string{"GET", "POST"} {
+					c := call{method: method, url: gw.url(p.prefix + path), host: p.host, header: http.Header{"X-Http-Method-Override": {"GET"}}}
+					r, err := trySend(c)
+					if err != nil {
+						t.Errorf("%s: %v", c, err)
+						continue
+					}
+					if r.header.Get("X-Backend") != "" || (r.status != 401 && r.status != 403 && r.status != 400 && r.status != 404) {
+						t.Errorf("%s: %d from backend %q %s, want the check's 401 or a 403", c, r.status, r.header.Get("X-Backend"), r.body)
+					}
+				}
+			}
+		}
+	})
 	t.Run("allowed, then from the cache", func(t *testing.T) {
 		r := expect(t, get("/pets", "Authorization", "allow:alice"), 200, "", "", 1)
 		e := decodeEcho(t, get("/pets"), r)
 		checkString(t, get("/pets"), "x-principal", e.Header.Get("X-Principal"), "alice")
 		checkString(t, get("/pets"), "x-tier", e.Header.Get("X-Tier"), "gold")
 		expect(t, get("/pets", "Authorization", "allow:alice"), 200, "", "", 0)
+	})
+	t.Run("a burst of a new caller's requests costs one call", func(t *testing.T) {
+		authorizers := map[string]*lambdaFunction{"authorizer": auth}
+		before := invocationCounts(authorizers)
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if r, err := trySend(get("/pets", "Authorization", "allow:burst")); err != nil || r.status != 200 {
+					t.Errorf("a request of the burst: %v %v", r.status, err)
+				}
+			}()
+		}
+		wg.Wait()
+		expectInvocations(t, get("/pets"), authorizers, before, map[string]int{"authorizer": 1})
 	})
 	t.Run("a cached policy is evaluated for each method", func(t *testing.T) {
 		expect(t, get("/pets", "Authorization", "get-only:bob"), 200, "", "", 1)

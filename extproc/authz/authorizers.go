@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
@@ -99,8 +100,7 @@ const invoke = "execute-api:Invoke"
 // same account). Without an authorizer the resource policy must allow. It returns what an authorizer admitted
 // the request with (nil when none ran), or the gateway response refusing the request.
 func (a *Server) authorize(ctx context.Context, ix *index, ar *authorizedRoute, hr *authv3.AttributeContext_HttpRequest, sourceIP string) (*authorization, *gatewayresponse.Response) {
-	req := a.authorizerRequest(ar, hr, sourceIP)
-	arn := ar.arnPrefix + req.Method + "/" + strings.TrimPrefix(req.RawPath, "/")
+	arn := ar.arnPrefix + hr.GetMethod() + "/" + strings.TrimPrefix(stagePath(hr.GetPath(), ar.Stage), "/")
 	if ar.Authorizer != nil && ar.Authorizer.Type == awsIAM {
 		// The resource policy names the signed caller: decided with the signature.
 		return a.authorizeIAM(ix, ar, hr, sourceIP, arn)
@@ -122,7 +122,7 @@ func (a *Server) authorize(ctx context.Context, ix *index, ar *authorizedRoute, 
 	case ar.Authorizer.Type == cognitoUserPools:
 		return a.verifyToken(ctx, ar, hr, resource, arn)
 	}
-	out, latency, refused := a.runAuthorizer(ctx, ar, req, hr, arn)
+	out, latency, refused := a.runAuthorizer(ctx, ar, hr, sourceIP, arn)
 	if refused != nil {
 		return nil, refused
 	}
@@ -140,11 +140,21 @@ func (a *Server) authorize(ctx context.Context, ix *index, ar *authorizedRoute, 
 
 // runAuthorizer answers the route's authorizer for the request's identity, from the cache when the identity's
 // answer is there, else by invoking the function; or the gateway response refusing the request.
-func (a *Server) runAuthorizer(ctx context.Context, ar *authorizedRoute, req *lambdaproxy.Request, hr *authv3.AttributeContext_HttpRequest, arn string) (*lambdaauth.Output, time.Duration, *gatewayresponse.Response) {
+func (a *Server) runAuthorizer(ctx context.Context, ar *authorizedRoute, hr *authv3.AttributeContext_HttpRequest, sourceIP, arn string) (*lambdaauth.Output, time.Duration, *gatewayresponse.Response) {
 	auth := ar.Authorizer
-	identity, event, ok := identityAndEvent(ar, req, hr, arn)
+	var req *lambdaproxy.Request
+	if auth.Type != "TOKEN" {
+		req = a.authorizerRequest(ar, hr, sourceIP) // the identity sources read it, and the event is it
+	}
+	identity, ok := identityOf(ar, req, hr)
 	if !ok {
 		return nil, 0, refusal(gatewayresponse.Unauthorized)
+	}
+	event := func() []byte {
+		if req == nil {
+			return lambdaproxy.BuildTokenAuthorizer(headerOf(hr, auth.TokenHeader), arn)
+		}
+		return lambdaproxy.BuildRequestAuthorizerV1(req, arn)
 	}
 	cacheKey := auth.ID + "/" + string(identity)
 	if auth.TTL > 0 {
@@ -152,13 +162,16 @@ func (a *Server) runAuthorizer(ctx context.Context, ar *authorizedRoute, req *la
 			return out, 0, nil
 		}
 	}
-	began := time.Now()
-	payload, err := a.invokeAuthorizer(ctx, auth, event)
-	var out *lambdaauth.Output
-	if err == nil {
-		out, err = lambdaauth.Parse(payload.status, payload.functionError, payload.body)
+	var answer answered
+	if auth.TTL > 0 {
+		// Requests of one identity that miss the cache together wait for one call: a burst of a new caller's
+		// requests costs the function one invocation, as the cache means it to.
+		// The call outlives a waiter that gives up: the others still want its answer.
+		answer = a.calls.do(cacheKey, func() answered { return a.answer(context.WithoutCancel(ctx), auth, event()) })
+	} else {
+		answer = a.answer(ctx, auth, event())
 	}
-	latency := time.Since(began)
+	out, payload, latency, err := answer.out, answer.payload, answer.latency, answer.err
 	var refused *lambdaauth.Refusal
 	switch {
 	case errors.As(err, &refused) && refused.Unauthorized:
@@ -167,10 +180,66 @@ func (a *Server) runAuthorizer(ctx context.Context, ar *authorizedRoute, req *la
 		a.log.Warn("authorizer failed", "authorizer", auth.ID, "err", err)
 		return nil, 0, refusal(gatewayresponse.AuthorizerConfiguration)
 	}
-	if auth.TTL > 0 {
+	if auth.TTL > 0 && answer.first {
 		a.results.Set(ctx, cacheKey, payload.body, out, time.Duration(auth.TTL))
 	}
 	return out, latency, nil
+}
+
+// answered is one invocation of an authorizer and what its answer means.
+type answered struct {
+	out     *lambdaauth.Output
+	payload invocation
+	latency time.Duration
+	err     error
+	// first: this caller made the call (the others waited for it), and keeps the answer.
+	first bool
+}
+
+// answer invokes the authorizer with event and reads its answer.
+func (a *Server) answer(ctx context.Context, auth *ir.Authorizer, event []byte) answered {
+	began := time.Now()
+	payload, err := a.invokeAuthorizer(ctx, auth, event)
+	var out *lambdaauth.Output
+	if err == nil {
+		out, err = lambdaauth.Parse(payload.status, payload.functionError, payload.body)
+	}
+	return answered{out: out, payload: payload, latency: time.Since(began), err: err, first: true}
+}
+
+// inflight lets concurrent callers of the same key share one call.
+type inflight struct {
+	mu    sync.Mutex
+	calls map[string]*sharedCall
+}
+
+type sharedCall struct {
+	done   chan struct{}
+	result answered
+}
+
+// do runs call for key, or waits for the call already running for it and shares its result.
+func (f *inflight) do(key string, call func() answered) answered {
+	f.mu.Lock()
+	if c, ok := f.calls[key]; ok {
+		f.mu.Unlock()
+		<-c.done
+		shared := c.result
+		shared.first = false
+		return shared
+	}
+	if f.calls == nil {
+		f.calls = map[string]*sharedCall{}
+	}
+	c := &sharedCall{done: make(chan struct{})}
+	f.calls[key] = c
+	f.mu.Unlock()
+	c.result = call()
+	f.mu.Lock()
+	delete(f.calls, key)
+	f.mu.Unlock()
+	close(c.done)
+	return c.result
 }
 
 // resourcePolicyRefusal is API Gateway's answer when the resource policy refuses an anonymous caller: ACCESS_DENIED
@@ -222,38 +291,43 @@ func (a *Server) authorizerRequest(ar *authorizedRoute, hr *authv3.AttributeCont
 	req.ExtendedRequestID = gatewayresponse.ExtendedRequestID(req.RequestID)
 	rawPath, rawQuery, _ := strings.Cut(hr.GetPath(), "?")
 	req.PathParameters, _ = ar.paths.PathParameters(rawPath)
-	req.RawPath = strings.TrimPrefix(rawPath, "/"+ar.Stage)
-	if req.RawPath == "" {
-		req.RawPath = "/"
-	}
-	req.RawQuery = rawQuery
+	req.RawPath, req.RawQuery = stagePath(rawPath, ar.Stage), rawQuery
 	return req
 }
 
-// identityAndEvent reads the request's identity (its cache key: a hash, so no token is kept in the clear) and
-// builds the function's event; false when an identity source is missing or the token does not match the
-// validation expression, which API Gateway answers with 401 without calling the function.
-func identityAndEvent(ar *authorizedRoute, req *lambdaproxy.Request, hr *authv3.AttributeContext_HttpRequest, arn string) ([]byte, []byte, bool) {
+// identityOf reads the request's identity, its cache key (a hash, so no token is kept in the clear); false when
+// an identity source is missing or the token does not match the validation expression, which API Gateway
+// answers with 401 without calling the function. req is the request described for a REQUEST authorizer.
+func identityOf(ar *authorizedRoute, req *lambdaproxy.Request, hr *authv3.AttributeContext_HttpRequest) ([]byte, bool) {
 	auth := ar.Authorizer
 	h := sha256.New()
 	if auth.Type == "TOKEN" {
 		token := headerOf(hr, auth.TokenHeader)
 		if token == "" || (ar.token != nil && !ar.token.MatchString(token)) {
-			return nil, nil, false
+			return nil, false
 		}
 		h.Write([]byte(token))
-		return h.Sum(nil), lambdaproxy.BuildTokenAuthorizer(token, arn), true
+		return h.Sum(nil), true
 	}
 	req.StageVariables, req.AccountID = auth.StageVariables, auth.AccountID
 	for _, src := range auth.IdentitySources {
 		v := sourceValue(src, req, hr)
 		if v == "" {
-			return nil, nil, false
+			return nil, false
 		}
 		h.Write([]byte(v))
 		h.Write([]byte{0})
 	}
-	return h.Sum(nil), lambdaproxy.BuildRequestAuthorizerV1(req, arn), true
+	return h.Sum(nil), true
+}
+
+// stagePath is a request path without its query and its /{stage} prefix, "/" at least.
+func stagePath(path, stage string) string {
+	path, _, _ = strings.Cut(path, "?")
+	if path = strings.TrimPrefix(path, "/"+stage); path == "" {
+		return "/"
+	}
+	return path
 }
 
 // sourceValue reads one REQUEST identity source; "" when the request lacks it.

@@ -35,6 +35,7 @@ type Server struct {
 	invoker *http.Client
 	signer  awsSigner
 	keySets *keySets
+	calls   inflight // authorizer invocations in flight, by cache key
 	log     *slog.Logger
 	now     func() time.Time
 }

@@ -18,13 +18,13 @@ import (
 // Emulator, invoked directly with a proxy event and through Tollgate's route, one request at a time (the emulator
 // runs one invocation at a time, as one Lambda execution environment does).
 
-// lambdaFunction is the echo function under its emulator.
+// lambdaFunction is an e2e test function under its emulator.
 type lambdaFunction struct {
 	invokeURL string
 }
 
-// startLambda builds the e2e echo function and starts it under the RIE at TOLLGATE_RIE or .tools/bin.
-func startLambda(ctx context.Context, dir string) (*lambdaFunction, error) {
+// startLambda builds the e2e function name and starts it under the RIE at TOLLGATE_RIE or .tools/bin.
+func startLambda(ctx context.Context, dir, name string) (*lambdaFunction, error) {
 	rie := os.Getenv("TOLLGATE_RIE")
 	if rie == "" {
 		rie = filepath.Join(".tools", "bin", "aws-lambda-rie")
@@ -32,9 +32,9 @@ func startLambda(ctx context.Context, dir string) (*lambdaFunction, error) {
 	if _, err := os.Stat(rie); err != nil {
 		return nil, fmt.Errorf("the Lambda RIE is needed (run make tools, or set TOLLGATE_RIE): %w", err)
 	}
-	fn := filepath.Join(dir, "echo")
-	if out, err := exec.Command("go", "build", "-o", fn, "./e2e/lambdafunctions/echo").CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("building the echo function: %v\n%s", err, out)
+	fn := filepath.Join(dir, name)
+	if out, err := exec.Command("go", "build", "-o", fn, "./e2e/lambdafunctions/"+name).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("building the %s function: %v\n%s", name, err, out)
 	}
 	addr, err := freeAddr()
 	if err != nil {

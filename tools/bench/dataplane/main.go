@@ -43,7 +43,7 @@ func main() {
 	generator := flag.String("generator", os.Getenv("LOAD_GENERATOR"), "an external load generator printing fortio-format JSON "+
 		"(e.g. Nighthawk with --output-format fortio); run as `sh -c \"GENERATOR [-H 'Host: H'] URL\"`; default: the built-in one")
 	flag.StringVar(&profileFile, "cpuprofile", "", "write a CPU profile of Tollgate, taken during the first keyed+throttled run, to this file")
-	phases := flag.String("phases", "dataplane,floor,lambda,keyed,reload", "the measurements to make, comma-separated")
+	phases := flag.String("phases", "dataplane,floor,lambda,keyed,authorized,reload", "the measurements to make, comma-separated")
 	flag.Parse()
 	for _, p := range strings.Split(*phases, ",") {
 		enabled[strings.TrimSpace(p)] = true
@@ -60,7 +60,7 @@ func main() {
 // profileFile, when set, receives Tollgate's CPU profile during the keyed phase (from its admin /debug/pprof).
 var profileFile string
 
-// enabled holds the phases to run: dataplane, floor, lambda, keyed, reload.
+// enabled holds the phases to run: dataplane, floor, lambda, keyed, authorized, reload.
 var enabled = map[string]bool{}
 
 func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads int) error {
@@ -84,7 +84,7 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 	if err != nil {
 		return err
 	}
-	gw, err := startTollgate(ctx, tollgateBin, envoyBin, filepath.Join(dir, "gateway"), backendAddr, "")
+	gw, err := startTollgate(ctx, tollgateBin, envoyBin, filepath.Join(dir, "gateway"), backendAddr, "", "")
 	if err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 		}
 		fl = &f
 	}
-	if enabled["lambda"] || enabled["keyed"] {
+	if enabled["lambda"] || enabled["keyed"] || enabled["authorized"] {
 		if err := measureExtensions(ctx, tollgateBin, envoyBin, dir, backendAddr, fl); err != nil {
 			return err
 		}
@@ -164,11 +164,15 @@ func compareDataPlane(duration time.Duration, rounds, conns int, bare string, gw
 func measureExtensions(ctx context.Context, tollgateBin, envoyBin, dir, backendAddr string, fl *floor) error {
 	// A second gateway for the Lambda phase: a gateway with Lambda routes runs ext_proc in its filter chain,
 	// which the data-plane comparison above must not include.
-	fn, err := startLambda(ctx, dir)
+	fn, err := startLambda(ctx, dir, "echo")
 	if err != nil {
 		return err
 	}
-	lgw, err := startTollgate(ctx, tollgateBin, envoyBin, filepath.Join(dir, "lambda"), backendAddr, fn.invokeURL)
+	authorizer, err := startLambda(ctx, dir, "authorizer")
+	if err != nil {
+		return err
+	}
+	lgw, err := startTollgate(ctx, tollgateBin, envoyBin, filepath.Join(dir, "lambda"), backendAddr, fn.invokeURL, authorizer.invokeURL)
 	if err != nil {
 		return err
 	}
@@ -186,56 +190,75 @@ func measureExtensions(ctx context.Context, tollgateBin, envoyBin, dir, backendA
 			fmt.Printf("  of which no-op ext_proc exchanges would add %s (floor); the rest is Envoy's hop and Tollgate's work\n", fl.procP50)
 		}
 	}
-	if !enabled["keyed"] {
-		return nil
-	}
-
-	// The same gateway: a keyed and throttled route against a passthrough route, at a fixed 1,000 requests/s.
-	plain := target{name: "passthrough", url: "http://" + lgw.listen + "/prod/bench", host: "bench.execute-api.localhost"}
-	keyed := target{name: "keyed+throttled", url: "http://" + lgw.listen + "/prod/keyed", host: "bench.execute-api.localhost", apiKey: "bench-0123456789abcdefgh"}
-	var plainLat, keyedLat []time.Duration
-	var plainCPU, keyedCPU [2]time.Duration // Tollgate's, Envoy's
-	for round := 0; round < 2; round++ {
-		for _, tg := range []struct {
-			t   target
-			out *[]time.Duration
-			cpu *[2]time.Duration
-		}{{plain, &plainLat, &plainCPU}, {keyed, &keyedLat, &keyedCPU}} {
-			beforeT, beforeE := lgw.cpuSplit()
-			profiled := make(chan error, 1)
-			if profileFile != "" && round == 0 && tg.t == keyed {
-				go func() { profiled <- lgw.cpuProfile(3*time.Second, profileFile) }()
-			} else {
-				profiled <- nil
-			}
-			lat, err := fixedRate(tg.t, 1000, 4*time.Second)
-			if perr := <-profiled; perr != nil {
-				return fmt.Errorf("profiling: %w", perr)
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", tg.t.name, err)
-			}
-			afterT, afterE := lgw.cpuSplit()
-			tg.cpu[0] += afterT - beforeT
-			tg.cpu[1] += afterE - beforeE
-			*tg.out = append(*tg.out, lat...)
+	host := "bench.execute-api.localhost"
+	plain := target{name: "passthrough", url: "http://" + lgw.listen + "/prod/bench", host: host}
+	if enabled["keyed"] {
+		// A keyed and throttled route against a passthrough route, at a fixed 1,000 requests/s.
+		keyed := target{name: "keyed+throttled", url: "http://" + lgw.listen + "/prod/keyed", host: host, apiKey: benchKey}
+		if err := compareChecks(lgw, fl, "API key check + rate-limit decision", plain, keyed); err != nil {
+			return err
 		}
 	}
-	cpu := func(c [2]time.Duration, n int) string {
-		return fmt.Sprintf("CPU per request: Tollgate %s, Envoy %s", c[0]/time.Duration(n), c[1]/time.Duration(n))
-	}
-	fmt.Printf("API key check + rate-limit decision, 1,000 requests/s, 2 rounds of 4 s each:\n")
-	fmt.Printf("  passthrough:     p50 %s, p99 %s; %s\n", pct(plainLat, 50), pct(plainLat, 99), cpu(plainCPU, len(plainLat)))
-	fmt.Printf("  keyed+throttled: p50 %s, p99 %s; %s (added: p50 %s, p99 %s)\n", pct(keyedLat, 50), pct(keyedLat, 99),
-		cpu(keyedCPU, len(keyedLat)), pct(keyedLat, 50)-pct(plainLat, 50), pct(keyedLat, 99)-pct(plainLat, 99))
-	if fl != nil {
-		fmt.Printf("  added vs a no-op ext_authz call (floor): p50 %s, p99 %s\n",
-			ratio(pct(keyedLat, 50)-pct(plainLat, 50), fl.authzP50), ratio(pct(keyedLat, 99)-pct(plainLat, 99), fl.authzP99))
+	if enabled["authorized"] {
+		// A Lambda authorizer whose answer is cached (every request carries the same token), alone and with an
+		// API key: still one call from Envoy to Tollgate.
+		authorized := target{name: "cached authorizer", url: "http://" + lgw.listen + "/prod/authorized", host: host, token: "allow:bench"}
+		both := target{name: "authorizer + key", url: "http://" + lgw.listen + "/prod/authorized-keyed", host: host, token: "allow:bench", apiKey: benchKey}
+		if err := compareChecks(lgw, fl, "Lambda authorizer (cached answer)", plain, authorized, both); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-type target struct{ name, url, host, apiKey string }
+// compareChecks loads a passthrough route and routes with checks in alternation at a fixed 1,000 requests/s, 2
+// rounds of 4 s each, and prints each check's latency and CPU, and what it adds against the passthrough and
+// against the floor's no-op ext_authz call.
+func compareChecks(lgw *tollgate, fl *floor, title string, plain target, checked ...target) error {
+	targets := append([]target{plain}, checked...)
+	lat := make([][]time.Duration, len(targets))
+	cpu := make([][2]time.Duration, len(targets)) // Tollgate's, Envoy's
+	for round := 0; round < 2; round++ {
+		for i, t := range targets {
+			beforeT, beforeE := lgw.cpuSplit()
+			profiled := make(chan error, 1)
+			if profileFile != "" && round == 0 && i == 1 {
+				go func() { profiled <- lgw.cpuProfile(3*time.Second, profileFile) }()
+			} else {
+				profiled <- nil
+			}
+			l, err := fixedRate(t, 1000, 4*time.Second)
+			if perr := <-profiled; perr != nil {
+				return fmt.Errorf("profiling: %w", perr)
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.name, err)
+			}
+			afterT, afterE := lgw.cpuSplit()
+			cpu[i][0] += afterT - beforeT
+			cpu[i][1] += afterE - beforeE
+			lat[i] = append(lat[i], l...)
+		}
+	}
+	perRequest := func(i int) string {
+		n := time.Duration(len(lat[i]))
+		return fmt.Sprintf("CPU per request: Tollgate %s, Envoy %s", cpu[i][0]/n, cpu[i][1]/n)
+	}
+	fmt.Printf("%s, 1,000 requests/s, 2 rounds of 4 s each:\n", title)
+	fmt.Printf("  %-18s p50 %s, p99 %s; %s\n", plain.name+":", pct(lat[0], 50), pct(lat[0], 99), perRequest(0))
+	for i, t := range checked {
+		l := lat[i+1]
+		added50, added99 := pct(l, 50)-pct(lat[0], 50), pct(l, 99)-pct(lat[0], 99)
+		fmt.Printf("  %-18s p50 %s, p99 %s; %s (added: p50 %s, p99 %s)\n", t.name+":", pct(l, 50), pct(l, 99), perRequest(i+1), added50, added99)
+		if fl != nil {
+			fmt.Printf("  %-18s added vs a no-op ext_authz call (floor): p50 %s, p99 %s\n", "", ratio(added50, fl.authzP50), ratio(added99, fl.authzP99))
+		}
+	}
+	return nil
+}
+
+// target is a route to load: its URL and host, and what each request carries.
+type target struct{ name, url, host, apiKey, token string }
 
 // result accumulates what a load run measured: every latency with the built-in generator, or the percentiles an
 // external generator reported.
@@ -509,6 +532,15 @@ info: {title: bench, version: "1"}
 components:
   securitySchemes:
     api_key: {type: apiKey, name: x-api-key, in: header}
+    tokenAuth:
+      type: apiKey
+      name: Authorization
+      in: header
+      x-amazon-apigateway-authtype: custom
+      x-amazon-apigateway-authorizer:
+        type: token
+        authorizerUri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:authorizer/invocations
+        authorizerResultTtlInSeconds: 3600
 paths:
   /bench:
     get:
@@ -523,7 +555,21 @@ const keyedPath = `  /keyed:
       x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://${stageVariables.backend}/bench"}
 `
 
-const keyedConfig = `apiKeys: [{id: k1, name: bench, value: "bench-0123456789abcdefgh", enabled: true}]
+// authorizedPaths are behind the e2e authorizer function, alone and with an API key.
+const authorizedPaths = `  /authorized:
+    get:
+      security: [{tokenAuth: []}]
+      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://${stageVariables.backend}/bench"}
+  /authorized-keyed:
+    get:
+      security: [{tokenAuth: [], api_key: []}]
+      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://${stageVariables.backend}/bench"}
+`
+
+// benchKey is the API key of the keyed routes.
+const benchKey = "bench-0123456789abcdefgh"
+
+const keyedConfig = `apiKeys: [{id: k1, name: bench, value: "` + benchKey + `", enabled: true}]
 usagePlans:
   - {id: p1, name: bench, throttle: {rateLimit: 100000, burstLimit: 100000}, quota: {limit: 1000000000, period: MONTH}, apiStages: [{apiId: bench, stage: prod}], keys: [k1]}
 `
@@ -535,7 +581,7 @@ const lambdaPath = `  /lambda:
       x-amazon-apigateway-integration: {type: aws_proxy, httpMethod: POST, uri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:echo/invocations"}
 `
 
-func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL string) (*tollgate, error) {
+func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL, authorizerURL string) (*tollgate, error) {
 	var addrs [4]string
 	for i := range addrs {
 		a, err := freeAddr()
@@ -550,8 +596,8 @@ func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL s
 	t := &tollgate{dir: dir, listen: addrs[0], admin: addrs[1], eadm: addrs[3], backend: backend}
 	config := fmt.Sprintf("listen: %s\nadmin: %s\nxds: %s\nenvoyAdmin: %s\n", addrs[0], addrs[1], addrs[2], addrs[3])
 	if lambdaURL != "" {
-		config += fmt.Sprintf("lambda: {functions: {echo: %q}}\n", lambdaURL) + keyedConfig
-		t.paths = lambdaPath + keyedPath
+		config += fmt.Sprintf("lambda: {functions: {echo: %q, authorizer: %q}}\n", lambdaURL, authorizerURL) + keyedConfig
+		t.paths = lambdaPath + keyedPath + authorizedPaths
 	}
 	config += fmt.Sprintf("apis:\n  - id: bench\n    definition: bench.yaml\n    stages:\n      - stageName: prod\n        variables: {backend: %q}\n", backend)
 	for i := 0; i < extraAPIs; i++ {
@@ -732,6 +778,9 @@ func fixedRate(t target, rate int, d time.Duration) ([]time.Duration, error) {
 			req.Host = t.host
 			if t.apiKey != "" {
 				req.Header.Set("x-api-key", t.apiKey)
+			}
+			if t.token != "" {
+				req.Header.Set("Authorization", t.token)
 			}
 			t0 := time.Now()
 			resp, err := client.Do(req)
