@@ -22,9 +22,13 @@ func TestResourcePolicy(t *testing.T) {
 	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"authorizer": auth.invokeURL()}}
 	cfg.APIs = []apiConfig{{ID: "fenced", Definition: "fenced.yaml", Stages: []stageConfig{{StageName: "prod", Variables: map[string]string{"backend": backend.addr}}}}}
 	gw := startGateway(t, cfg, map[string]string{"fenced.yaml": "authorizers/fenced.yaml"})
+	// Behind one trusted proxy: the client is the address the proxy appended to X-Forwarded-For.
+	cfg2 := newGatewayConfig(t)
+	cfg2.Lambda, cfg2.APIs, cfg2.TrustedProxyHops = cfg.Lambda, cfg.APIs, 1
+	proxied := startGateway(t, cfg2, map[string]string{"fenced.yaml": "authorizers/fenced.yaml"})
 
-	// from sends a request from a loopback source address of its own.
-	from := func(t *testing.T, source, path string, header ...string) (int, string) {
+	// fromTo sends a request to gw from a loopback source address of its own.
+	fromTo := func(t *testing.T, gw *tollgate, source, path string, header ...string) (int, string) {
 		t.Helper()
 		c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil,
 			DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(source)}}).DialContext}}
@@ -47,6 +51,10 @@ func TestResourcePolicy(t *testing.T) {
 		}
 		return resp.StatusCode, string(body)
 	}
+	from := func(t *testing.T, source, path string, header ...string) (int, string) {
+		t.Helper()
+		return fromTo(t, gw, source, path, header...)
+	}
 	arn := func(path string) string {
 		return "arn:aws:execute-api:us-east-1:********9012:fenced/prod/GET" + path
 	}
@@ -56,6 +64,28 @@ func TestResourcePolicy(t *testing.T) {
 	explicit := func(path string) string {
 		return strings.TrimSuffix(implicit(path), `"}`) + ` with an explicit deny"}`
 	}
+	t.Run("X-Forwarded-For", func(t *testing.T) {
+		xff := func(addrs string) []string { return []string{"X-Forwarded-For", addrs} }
+		for _, tt := range []struct {
+			name   string
+			gw     *tollgate
+			header []string
+			status int
+			body   string
+		}{
+			{"not trusted by default", gw, xff("127.0.0.1"), 403, implicit("/open")},
+			{"one trusted proxy: the client it names", proxied, xff("127.0.0.1"), 200, ""},
+			{"one trusted proxy: a denied client", proxied, xff("127.0.0.3"), 403, explicit("/open")},
+			{"one trusted proxy: what the client wrote before it is not trusted", proxied, xff("127.0.0.1, 127.0.0.3"), 403, explicit("/open")},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				status, body := fromTo(t, tt.gw, "127.0.0.2", "/open", tt.header...)
+				if status != tt.status || (tt.body != "" && body != tt.body) {
+					t.Errorf("got %d %s, want %d %s", status, body, tt.status, tt.body)
+				}
+			})
+		}
+	})
 	tests := []struct {
 		name, source, path, token string
 		status                    int

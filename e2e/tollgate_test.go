@@ -31,7 +31,9 @@ type gatewayConfig struct {
 	VPCLinks   map[string]string `yaml:"vpcLinks,omitempty"` // see templates_test.go
 	Cognito    *cognitoConfig    `yaml:"cognito,omitempty"`  // see authorizers_test.go
 	IAM        *iamConfig        `yaml:"iam,omitempty"`      // see authorizers_test.go
-	APIs       []apiConfig       `yaml:"apis"`
+	// TrustedProxyHops: see resource_policy_test.go.
+	TrustedProxyHops int         `yaml:"trustedProxyHops,omitempty"`
+	APIs             []apiConfig `yaml:"apis"`
 	// env is extra environment for the tollgate process, such as SSL_CERT_FILE.
 	env []string
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/netip"
 	"regexp"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/tollgate-gw/tollgate/extproc/authz/lambdaauth"
 	"github.com/tollgate-gw/tollgate/extproc/lambda/lambdaproxy"
+	"github.com/tollgate-gw/tollgate/internal/clientip"
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
@@ -374,7 +374,7 @@ type invocation struct {
 
 // invokeAuthorizer calls the function with the event over Lambda's Invoke API, as API Gateway does.
 func (a *Server) invokeAuthorizer(ctx context.Context, auth *ir.Authorizer, event []byte) (invocation, error) {
-	ctx, cancel := context.WithTimeout(ctx, AuthorizerTimeout)
+	ctx, cancel := context.WithTimeout(ctx, a.authorizerTimeout)
 	defer cancel()
 	call, err := http.NewRequestWithContext(ctx, http.MethodPost, auth.InvokeURL, bytes.NewReader(event))
 	if err != nil {
@@ -411,11 +411,8 @@ func lambdaContext(out *lambdaauth.Output, latency time.Duration) *structpb.Valu
 	return structpb.NewStructValue(&structpb.Struct{Fields: fields})
 }
 
-// sourceAddress is the client's IP address as Envoy saw it.
-func sourceAddress(req *authv3.CheckRequest) string {
-	addr := req.GetAttributes().GetSource().GetAddress().GetSocketAddress().GetAddress()
-	if ip := net.ParseIP(addr); ip != nil {
-		return ip.String()
-	}
-	return addr
+// sourceAddress is the client's IP address, behind trustedHops proxies as Envoy reads it.
+func sourceAddress(req *authv3.CheckRequest, trustedHops int) string {
+	return clientip.Of(req.GetAttributes().GetSource().GetAddress().GetSocketAddress().GetAddress(),
+		headerOf(req.GetAttributes().GetRequest().GetHttp(), "x-forwarded-for"), trustedHops)
 }

@@ -36,8 +36,10 @@ type Server struct {
 	signer  awsSigner
 	keySets *keySets
 	calls   inflight // authorizer invocations in flight, by cache key
-	log     *slog.Logger
-	now     func() time.Time
+	// authorizerTimeout is AuthorizerTimeout; tests shorten it.
+	authorizerTimeout time.Duration
+	log               *slog.Logger
+	now               func() time.Time
 }
 
 // index is what one snapshot gives the checks: its keys and plans, and its routes behind authorizers by name.
@@ -45,12 +47,14 @@ type index struct {
 	keys       *KeyIndex
 	authorized map[string]*authorizedRoute
 	identities map[string]*identity // IAM identities by access key
+	// trustedHops is how many proxies before Envoy append to X-Forwarded-For.
+	trustedHops int
 }
 
 // New returns a service that knows no keys yet, decides limits with limiter and keeps authorizer answers in
 // results.
 func New(limiter *ratelimit.Limiter, results Results, log *slog.Logger) *Server {
-	a := &Server{limiter: limiter, results: results, log: log, now: time.Now,
+	a := &Server{limiter: limiter, results: results, log: log, now: time.Now, authorizerTimeout: AuthorizerTimeout,
 		invoker: &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}}}
 	a.keySets = newKeySets(log, func() time.Time { return a.now() })
 	a.index.Store(&index{keys: NewKeyIndex(&ir.Snapshot{})})
@@ -64,7 +68,7 @@ func (a *Server) SetSnapshot(snap *ir.Snapshot) error {
 	if err != nil {
 		return err
 	}
-	ix := &index{keys: NewKeyIndex(snap), authorized: map[string]*authorizedRoute{}, identities: identities}
+	ix := &index{keys: NewKeyIndex(snap), authorized: map[string]*authorizedRoute{}, identities: identities, trustedHops: int(snap.TrustedProxyHops)}
 	c := compiled{patterns: map[string]*regexp.Regexp{}, policies: map[*ir.ResourcePolicy]*policy.Document{}}
 	for _, r := range snap.Routes() {
 		if !r.Authorizes() {
@@ -131,7 +135,7 @@ func (a *Server) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.C
 	fields := map[string]*structpb.Value{}
 	key := headerOf(hr, names.APIKeyHeader)
 	if ar := ix.authorized[ext[names.RouteExtension]]; ar != nil {
-		az, refused := a.authorize(ctx, ix, ar, hr, sourceAddress(req))
+		az, refused := a.authorize(ctx, ix, ar, hr, sourceAddress(req, ix.trustedHops))
 		if refused != nil {
 			return denied(*refused, requestID), nil
 		}

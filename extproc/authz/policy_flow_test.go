@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -114,5 +116,40 @@ func TestResourcePolicyWithAuthorizer(t *testing.T) {
 				t.Errorf("got %d %s, want %d %s", got, denied.GetBody(), tt.wantStatus, tt.wantBody)
 			}
 		})
+	}
+}
+
+// TestHangingAuthorizer: a function that does not answer is cut at the authorizer timeout and the request gets
+// the configuration error; nothing waits longer.
+func TestHangingAuthorizer(t *testing.T) {
+	release := make(chan struct{})
+	hanging := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); hanging.Close() })
+	r := &ir.Route{Name: "api1/prod/GET/pets", Method: ir.Method{APIID: "api1", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"},
+		PathRegex: `^/prod/pets/?$`, Authorizer: &ir.Authorizer{ID: "api1/prod/auth", Type: "TOKEN", TokenHeader: "Authorization",
+			InvokeURL: hanging.URL + "/2015-03-31/functions/auth/invocations", MethodARNPrefix: apiARN + "/prod/"}}
+	snap := &ir.Snapshot{APIs: []ir.API{{ID: "api1", Routes: []*ir.Route{r}}}}
+	limiter := ratelimit.NewLimiter(ratelimit.NewMemory())
+	limiter.SetSnapshot(snap)
+	a := New(limiter, NewMemoryResults(), slog.New(slog.DiscardHandler))
+	a.authorizerTimeout = 100 * time.Millisecond
+	if err := a.SetSnapshot(snap); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := a.Check(context.Background(), &authv3.CheckRequest{Attributes: &authv3.AttributeContext{
+		Request: &authv3.AttributeContext_Request{Http: &authv3.AttributeContext_HttpRequest{Method: "GET", Path: "/prod/pets",
+			HeaderMap: &core.HeaderMap{Headers: []*core.HeaderValue{{Key: "authorization", RawValue: []byte("t")}}}}},
+		ContextExtensions: map[string]string{names.RouteExtension: r.Name},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := resp.GetDeniedResponse(); d.GetStatus().GetCode() != 500 || d.GetBody() != `{"message":null}` {
+		t.Errorf("got %v, want 500 {\"message\":null}", resp)
 	}
 }

@@ -1,7 +1,6 @@
 package lambda
 
 import (
-	"net"
 	"net/http"
 	"net/textproto"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/tollgate-gw/tollgate/extproc/lambda/lambdaproxy"
+	"github.com/tollgate-gw/tollgate/internal/clientip"
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
@@ -52,7 +52,7 @@ func (e *lambdaExchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.
 	switch r := req.GetRequest().(type) {
 	case *extprocv3.ProcessingRequest_RequestHeaders:
 		e.request = r.RequestHeaders.GetHeaders()
-		e.sourceIP = sourceIP(req)
+		e.sourceIP = e.clientAddress(req)
 		e.readChecks(req.GetMetadataContext().GetFilterMetadata())
 		if !r.RequestHeaders.GetEndOfStream() {
 			return nil, nil // answered with the body, which Envoy sends without waiting
@@ -306,15 +306,19 @@ func validHeader(name, value string) bool {
 	return true
 }
 
-// sourceIP reads the client's address from the attributes Envoy sends with the request headers.
-func sourceIP(req *extprocv3.ProcessingRequest) string {
+// clientAddress is the client's address: the peer Envoy names in the attributes it sends with the request
+// headers, or behind trusted proxies the one X-Forwarded-For names.
+func (e *lambdaExchange) clientAddress(req *extprocv3.ProcessingRequest) string {
+	var peer, xff string
 	for _, attrs := range req.GetAttributes() {
 		if v := attrs.GetFields()[names.SourceAddressAttribute]; v != nil {
-			if host, _, err := net.SplitHostPort(v.GetStringValue()); err == nil {
-				return host
-			}
-			return v.GetStringValue()
+			peer = v.GetStringValue()
 		}
 	}
-	return ""
+	for _, h := range e.request.GetHeaders() {
+		if h.GetKey() == "x-forwarded-for" {
+			xff = headerValue(h)
+		}
+	}
+	return clientip.Of(peer, xff, e.route.trustedHops)
 }

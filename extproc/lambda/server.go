@@ -46,6 +46,8 @@ type route struct {
 	*ir.Route
 	*ir.Lambda
 	paths *ir.PathMatcher
+	// trustedHops is how many proxies before Envoy append to X-Forwarded-For (identity.sourceIp).
+	trustedHops int
 }
 
 // SetSnapshot replaces the Lambda routes; streams already open keep the route they started with.
@@ -59,7 +61,7 @@ func (s *Server) SetSnapshot(snap *ir.Snapshot) error {
 		if err != nil {
 			return fmt.Errorf("route %s: %w", r.Name, err)
 		}
-		routes[r.Name] = &route{Route: r, Lambda: r.Lambda, paths: paths}
+		routes[r.Name] = &route{Route: r, Lambda: r.Lambda, paths: paths, trustedHops: int(snap.TrustedProxyHops)}
 	}
 	s.routes.Store(&routes)
 	return nil

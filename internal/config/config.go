@@ -41,8 +41,11 @@ type Config struct {
 	AccountThrottle *Throttle
 	// Redis, when set (redis://host:port/db, or redis+cluster://host:port for a Redis Cluster), holds throttles
 	// and quotas for every Tollgate; else memory does.
-	Redis     string
-	RateLimit RateLimitSettings
+	Redis string
+	// TrustedProxyHops is how many proxies in front of Envoy append to X-Forwarded-For: the client's address
+	// (aws:SourceIp, identity.sourceIp) is the address that many hops before the last; 0 trusts no header.
+	TrustedProxyHops int
+	RateLimit        RateLimitSettings
 	// VPCLinks maps a VPC link id, as integrations name it in connectionId, to the host:port of the private
 	// backend behind it (the network load balancer a link targets on AWS).
 	VPCLinks map[string]string
@@ -64,7 +67,9 @@ type document struct {
 	EnvoyAdmin string `yaml:"envoyAdmin"`
 	Domain     string `yaml:"domain"`
 	Redis      string `yaml:"redis"`
-	RateLimit  struct {
+	// TrustedProxyHops: see Config.
+	TrustedProxyHops int `yaml:"trustedProxyHops"`
+	RateLimit        struct {
 		FailureMode string `yaml:"failureMode"`
 		Timeout     string `yaml:"timeout"`
 	} `yaml:"rateLimit"`
@@ -238,29 +243,33 @@ func Parse(file string, data []byte) (*Config, error) {
 		return nil, probs.Err()
 	}
 	c := &Config{
-		File:            file,
-		Listen:          v.GetString("listen"),
-		Admin:           v.GetString("admin"),
-		XDS:             v.GetString("xds"),
-		EnvoyAdmin:      v.GetString("envoyAdmin"),
-		Domain:          strings.ToLower(v.GetString("domain")),
-		Lambda:          doc.Lambda,
-		AWS:             doc.AWS,
-		APIKeys:         doc.APIKeys,
-		UsagePlans:      doc.UsagePlans,
-		AccountThrottle: doc.AccountThrottle,
-		Redis:           v.GetString("redis"),
-		RateLimit:       RateLimitSettings{FailureMode: strings.ToLower(v.GetString("rateLimit.failureMode"))},
-		VPCLinks:        doc.VPCLinks,
-		Cognito:         doc.Cognito,
-		IAM:             doc.IAM,
-		APIs:            doc.APIs,
-		Warnings:        warnings,
+		File:             file,
+		Listen:           v.GetString("listen"),
+		Admin:            v.GetString("admin"),
+		XDS:              v.GetString("xds"),
+		EnvoyAdmin:       v.GetString("envoyAdmin"),
+		Domain:           strings.ToLower(v.GetString("domain")),
+		Lambda:           doc.Lambda,
+		AWS:              doc.AWS,
+		APIKeys:          doc.APIKeys,
+		UsagePlans:       doc.UsagePlans,
+		AccountThrottle:  doc.AccountThrottle,
+		Redis:            v.GetString("redis"),
+		TrustedProxyHops: v.GetInt("trustedProxyHops"),
+		RateLimit:        RateLimitSettings{FailureMode: strings.ToLower(v.GetString("rateLimit.failureMode"))},
+		VPCLinks:         doc.VPCLinks,
+		Cognito:          doc.Cognito,
+		IAM:              doc.IAM,
+		APIs:             doc.APIs,
+		Warnings:         warnings,
 	}
 	for key, addr := range map[string]string{"listen": c.Listen, "admin": c.Admin, "xds": c.XDS, "envoyAdmin": c.EnvoyAdmin} {
 		if err := checkHostPort(addr); err != nil {
 			probs.Addf(file, diag.Pointer(key), "%v", err)
 		}
+	}
+	if c.TrustedProxyHops < 0 || c.TrustedProxyHops > 10 {
+		probs.Addf(file, "/trustedProxyHops", "trustedProxyHops %d: want 0 (the default: X-Forwarded-For is not trusted) to 10", c.TrustedProxyHops)
 	}
 	if !domainPattern.MatchString(c.Domain) {
 		probs.Addf(file, "/domain", "invalid domain %q: want a DNS name such as execute-api.localhost", c.Domain)

@@ -19,6 +19,7 @@ var (
 	leaves = []string{
 		"proto/tollgate/v1", "internal/names", "internal/diag", "internal/gatewayresponse", "internal/pathtemplate",
 		"internal/stagevars", "internal/lambdauri", "extproc/lambda/lambdaproxy", "internal/policy",
+		"internal/clientip",
 	}
 	// consumers are fed IR snapshots. None imports another, but for the one crossing a keyed request needs: the
 	// API key check decides the key's limits with the limiter in the same call.
@@ -39,6 +40,7 @@ var allowed = map[string][]string{
 	"internal/lambdauri":         nil,
 	"extproc/lambda/lambdaproxy": nil,
 	"internal/policy":            nil,
+	"internal/clientip":          nil,
 	// The Lambda authorizer protocol decides with IAM policies; SigV4 is a protocol of its own.
 	"extproc/authz/lambdaauth": {"internal/policy"},
 	"extproc/authz/sigv4":      nil,

@@ -26,6 +26,8 @@ type Settings struct {
 	UserPools map[string]UserPool
 	// IAM are the identities that may sign requests to methods with IAM authorization.
 	IAM []IAMCredential
+	// TrustedProxyHops is how many proxies before Envoy append to X-Forwarded-For.
+	TrustedProxyHops uint32
 }
 
 // LambdaSettings say where AWS_PROXY integrations invoke their functions.
@@ -44,7 +46,8 @@ type LambdaSettings struct {
 // integration settings it cannot turn into a route, each against the definition file, all at once.
 func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 	b := &builder{gw: gw, settings: settings, parsed: map[string]pathtemplate.Template{}, authorizers: map[authorizerKey]*Authorizer{}}
-	snap := &Snapshot{Domain: settings.Domain, Grants: grants(gw), RateLimit: settings.RateLimit, IAM: settings.IAM}
+	snap := &Snapshot{Domain: settings.Domain, Grants: grants(gw), RateLimit: settings.RateLimit, IAM: settings.IAM,
+		TrustedProxyHops: settings.TrustedProxyHops}
 	for _, k := range gw.GetApiKeys() {
 		snap.APIKeys = append(snap.APIKeys, APIKey{ID: k.GetId(), Value: k.GetValue(), Enabled: k.GetEnabled()})
 	}

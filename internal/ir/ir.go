@@ -31,6 +31,9 @@ type Snapshot struct {
 	RateLimit RateLimitSettings `json:"rateLimit"`
 	// IAM are the identities that may sign requests to methods with IAM authorization.
 	IAM []IAMCredential `json:"iam,omitempty"`
+	// TrustedProxyHops is how many proxies before Envoy append to X-Forwarded-For: the client's address is taken
+	// that many hops back in it; 0 takes the connection's peer.
+	TrustedProxyHops uint32 `json:"trustedProxyHops,omitempty"`
 }
 
 // IAMCredential is an identity's access key, standing in for AWS IAM.

@@ -185,6 +185,8 @@ func Settings(cfg *config.Config) ir.Settings {
 		Region:   cfg.AWS.Region, AccountID: cfg.AWS.AccountID,
 		UserPools: userPools(cfg.Cognito.UserPools),
 		IAM:       iamCredentials(cfg.IAM.Credentials),
+		// Parse kept it within 0 to 10.
+		TrustedProxyHops: uint32(cfg.TrustedProxyHops),
 		RateLimit: ir.RateLimitSettings{
 			FailClosed: cfg.RateLimit.FailureMode == "closed",
 			Timeout:    ir.Duration(cfg.RateLimit.Timeout),

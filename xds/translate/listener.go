@@ -41,9 +41,11 @@ func (o *Output) Listener(addr string) (*listener.Listener, error) {
 		HttpFilters: o.chain(),
 		// The request id Envoy generates is the one x-amzn-RequestId reports.
 		GenerateRequestId: wrapperspb.Bool(true),
-		// Edge hygiene: the client's address comes from the connection, and paths are normalised before matching.
-		UseRemoteAddress: wrapperspb.Bool(true),
-		NormalizePath:    wrapperspb.Bool(true),
+		// Edge hygiene: the client's address comes from the connection (or as many X-Forwarded-For hops back as
+		// the config trusts proxies in front), and paths are normalised before matching.
+		UseRemoteAddress:  wrapperspb.Bool(true),
+		XffNumTrustedHops: o.snapshot.TrustedProxyHops,
+		NormalizePath:     wrapperspb.Bool(true),
 		// A backend's Server header reaches the client as it is; Envoy adds none of its own.
 		ServerHeaderTransformation: hcm.HttpConnectionManager_PASS_THROUGH,
 		LocalReplyConfig:           localReplies(),
