@@ -92,31 +92,9 @@ func BuildV1(r *Request) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	headers := groupFields(r.Headers, true)
-	query := groupFields(parseQuery(r.RawQuery), false)
-
 	w := jsonWriter{buf: make([]byte, 0, eventSize(r))}
 	w.open('{')
-	w.key("resource")
-	w.str(r.Resource)
-	w.key("path")
-	w.str(r.RawPath)
-	w.key("httpMethod")
-	w.str(r.Method)
-	w.key("headers")
-	writeLastValues(&w, &headers)
-	w.key("multiValueHeaders")
-	writeAllValues(&w, &headers)
-	w.key("queryStringParameters")
-	writeLastValues(&w, &query)
-	w.key("multiValueQueryStringParameters")
-	writeAllValues(&w, &query)
-	w.key("pathParameters")
-	writeStringMap(&w, r.PathParameters)
-	w.key("stageVariables")
-	writeStringMap(&w, r.StageVariables)
-	w.key("requestContext")
-	writeContextV1(&w, r, authorizer)
+	writeRequestV1(&w, r, authorizer)
 	contentType, ok := headerValue(r.Headers, "Content-Type")
 	if !ok {
 		contentType = "application/json"
@@ -130,14 +108,22 @@ func BuildV1(r *Request) ([]byte, error) {
 // proxy event's request fields without the body, after the type and the method ARN being authorized, as in
 // the developer guide's "Input to an API Gateway Lambda authorizer" example.
 func BuildRequestAuthorizerV1(r *Request, methodArn string) []byte {
-	headers := groupFields(r.Headers, true)
-	query := groupFields(parseQuery(r.RawQuery), false)
 	w := jsonWriter{buf: make([]byte, 0, eventSize(r))}
 	w.open('{')
 	w.key("type")
 	w.str("REQUEST")
 	w.key("methodArn")
 	w.str(methodArn)
+	writeRequestV1(&w, r, nil)
+	w.close('}')
+	return w.buf
+}
+
+// writeRequestV1 writes the request members the 1.0 event and the REQUEST authorizer's event share, from
+// resource to requestContext.
+func writeRequestV1(w *jsonWriter, r *Request, authorizer []byte) {
+	headers := groupFields(r.Headers, true)
+	query := groupFields(parseQuery(r.RawQuery), false)
 	w.key("resource")
 	w.str(r.Resource)
 	w.key("path")
@@ -145,21 +131,19 @@ func BuildRequestAuthorizerV1(r *Request, methodArn string) []byte {
 	w.key("httpMethod")
 	w.str(r.Method)
 	w.key("headers")
-	writeLastValues(&w, &headers)
+	writeLastValues(w, &headers)
 	w.key("multiValueHeaders")
-	writeAllValues(&w, &headers)
+	writeAllValues(w, &headers)
 	w.key("queryStringParameters")
-	writeLastValues(&w, &query)
+	writeLastValues(w, &query)
 	w.key("multiValueQueryStringParameters")
-	writeAllValues(&w, &query)
+	writeAllValues(w, &query)
 	w.key("pathParameters")
-	writeStringMap(&w, r.PathParameters)
+	writeStringMap(w, r.PathParameters)
 	w.key("stageVariables")
-	writeStringMap(&w, r.StageVariables)
+	writeStringMap(w, r.StageVariables)
 	w.key("requestContext")
-	writeContextV1(&w, r, nil)
-	w.close('}')
-	return w.buf
+	writeContextV1(w, r, authorizer)
 }
 
 // BuildTokenAuthorizer returns the event a TOKEN Lambda authorizer receives.
