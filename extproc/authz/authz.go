@@ -35,7 +35,9 @@ type Server struct {
 	invoker *http.Client
 	signer  awsSigner
 	keySets *keySets
-	calls   inflight // authorizer invocations in flight, by cache key
+	// verified are the Cognito tokens verified lately.
+	verified verifiedTokens
+	calls    inflight // authorizer invocations in flight, by cache key
 	// authorizerTimeout is AuthorizerTimeout; tests shorten it.
 	authorizerTimeout time.Duration
 	log               *slog.Logger

@@ -3,6 +3,7 @@ package authz
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -56,7 +57,9 @@ func (a *Server) verifyToken(ctx context.Context, ar *authorizedRoute, hr *authv
 	if token == "" || (ar.token != nil && !ar.token.MatchString(token)) {
 		return nil, refusal(gatewayresponse.Unauthorized)
 	}
-	claims, err := a.keySets.verify(ctx, auth.UserPools, token, a.now())
+	claims, err := a.verified.verify(auth.ID, token, a.now(), func() (map[string]any, error) {
+		return a.keySets.verify(ctx, auth.UserPools, token, a.now())
+	})
 	if err == nil {
 		err = checkTokenUse(claims, ar.AuthorizationScopes)
 	}
@@ -115,6 +118,52 @@ func cognitoContext(claims map[string]any) *structpb.Value {
 	return structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
 		"claims": structpb.NewStructValue(&structpb.Struct{Fields: fields}),
 	}})
+}
+
+// verifiedTokens remembers tokens whose signature verified, so that a caller's next requests cost a hash rather
+// than an RSA verification: until the token expires, and at most verifiedTokenTTL, so that a key a pool stops
+// publishing stops vouching for its tokens soon after. Token use and scopes are still checked per method.
+type verifiedTokens struct {
+	mu      sync.Mutex
+	entries map[[sha256.Size]byte]verifiedToken
+}
+
+type verifiedToken struct {
+	claims  map[string]any
+	expires time.Time
+}
+
+// verifiedTokenTTL bounds how long a verification is reused; maxVerifiedTokens how many are kept.
+const (
+	verifiedTokenTTL  = 5 * time.Minute
+	maxVerifiedTokens = 100_000
+)
+
+// verify returns the claims of a token the authorizer verified before and not expired, else verifies it with
+// check. The key holds the authorizer: a token of one authorizer's pools means nothing to another's.
+func (v *verifiedTokens) verify(authorizer, token string, now time.Time, check func() (map[string]any, error)) (map[string]any, error) {
+	key := sha256.Sum256([]byte(authorizer + "\x00" + token))
+	v.mu.Lock()
+	e, ok := v.entries[key]
+	v.mu.Unlock()
+	if ok && now.Before(e.expires) {
+		return e.claims, nil
+	}
+	claims, err := check()
+	if err != nil {
+		return nil, err
+	}
+	expires := now.Add(verifiedTokenTTL)
+	if exp, _ := numericDate(claims["exp"]); exp.Before(expires) {
+		expires = exp
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.entries == nil || len(v.entries) >= maxVerifiedTokens {
+		v.entries = map[[sha256.Size]byte]verifiedToken{} // a cache miss costs one verification: start afresh
+	}
+	v.entries[key] = verifiedToken{claims: claims, expires: expires}
+	return claims, nil
 }
 
 // keySets keeps the key set of every user pool the snapshot's authorizers name, by JWKS URL.

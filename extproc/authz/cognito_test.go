@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -132,4 +133,45 @@ func TestCognitoAuthorizer(t *testing.T) {
 			t.Errorf("%d fetches after tokens of an unknown key, want none beyond the rotation's", got-1)
 		}
 	})
+}
+
+// TestVerifiedTokens: a verified token is reused by its authorizer until it expires (at most verifiedTokenTTL),
+// and never by another authorizer.
+func TestVerifiedTokens(t *testing.T) {
+	var v verifiedTokens
+	now := time.Now()
+	checks := 0
+	check := func(exp time.Time) func() (map[string]any, error) {
+		return func() (map[string]any, error) {
+			checks++
+			return map[string]any{"exp": json.Number(strconv.FormatInt(exp.Unix(), 10))}, nil
+		}
+	}
+	for _, step := range []struct {
+		name, authorizer string
+		at               time.Time
+		exp              time.Time
+		wantChecks       int
+	}{
+		{"first use verifies", "a", now, now.Add(time.Hour), 1},
+		{"then reused", "a", now.Add(time.Minute), now.Add(time.Hour), 1},
+		{"not by another authorizer", "b", now.Add(time.Minute), now.Add(time.Hour), 2},
+		{"verified again after the TTL", "a", now.Add(verifiedTokenTTL + time.Second), now.Add(time.Hour), 3},
+	} {
+		if _, err := v.verify(step.authorizer, "token", step.at, check(step.exp)); err != nil {
+			t.Fatal(err)
+		}
+		if checks != step.wantChecks {
+			t.Errorf("%s: %d verifications, want %d", step.name, checks, step.wantChecks)
+		}
+	}
+	// A token expiring before the TTL is not reused past its exp.
+	if _, err := v.verify("c", "short", now, check(now.Add(10*time.Second))); err != nil {
+		t.Fatal(err)
+	}
+	before := checks
+	_, _ = v.verify("c", "short", now.Add(11*time.Second), check(now.Add(10*time.Second)))
+	if checks != before+1 {
+		t.Error("a token was reused past its exp")
+	}
 }

@@ -43,7 +43,7 @@ func main() {
 	generator := flag.String("generator", os.Getenv("LOAD_GENERATOR"), "an external load generator printing fortio-format JSON "+
 		"(e.g. Nighthawk with --output-format fortio); run as `sh -c \"GENERATOR [-H 'Host: H'] URL\"`; default: the built-in one")
 	flag.StringVar(&profileFile, "cpuprofile", "", "write a CPU profile of Tollgate, taken during the first keyed+throttled run, to this file")
-	phases := flag.String("phases", "dataplane,floor,lambda,keyed,authorized,reload", "the measurements to make, comma-separated")
+	phases := flag.String("phases", "dataplane,floor,lambda,keyed,authorized,jwt,reload", "the measurements to make, comma-separated")
 	flag.Parse()
 	for _, p := range strings.Split(*phases, ",") {
 		enabled[strings.TrimSpace(p)] = true
@@ -60,7 +60,7 @@ func main() {
 // profileFile, when set, receives Tollgate's CPU profile during the keyed phase (from its admin /debug/pprof).
 var profileFile string
 
-// enabled holds the phases to run: dataplane, floor, lambda, keyed, authorized, reload.
+// enabled holds the phases to run: dataplane, floor, lambda, keyed, authorized, jwt, reload.
 var enabled = map[string]bool{}
 
 func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads int) error {
@@ -84,7 +84,7 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 	if err != nil {
 		return err
 	}
-	gw, err := startTollgate(ctx, tollgateBin, envoyBin, filepath.Join(dir, "gateway"), backendAddr, "", "")
+	gw, err := startTollgate(ctx, tollgateBin, envoyBin, filepath.Join(dir, "gateway"), backendAddr, "", "", "")
 	if err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 		}
 		fl = &f
 	}
-	if enabled["lambda"] || enabled["keyed"] || enabled["authorized"] {
+	if enabled["lambda"] || enabled["keyed"] || enabled["authorized"] || enabled["jwt"] {
 		if err := measureExtensions(ctx, tollgateBin, envoyBin, dir, backendAddr, fl); err != nil {
 			return err
 		}
@@ -172,7 +172,11 @@ func measureExtensions(ctx context.Context, tollgateBin, envoyBin, dir, backendA
 	if err != nil {
 		return err
 	}
-	lgw, err := startTollgate(ctx, tollgateBin, envoyBin, filepath.Join(dir, "lambda"), backendAddr, fn.invokeURL, authorizer.invokeURL)
+	jwksURL, idToken, err := startUserPool(ctx)
+	if err != nil {
+		return err
+	}
+	lgw, err := startTollgate(ctx, tollgateBin, envoyBin, filepath.Join(dir, "lambda"), backendAddr, fn.invokeURL, authorizer.invokeURL, jwksURL)
 	if err != nil {
 		return err
 	}
@@ -205,6 +209,13 @@ func measureExtensions(ctx context.Context, tollgateBin, envoyBin, dir, backendA
 		authorized := target{name: "cached authorizer", url: "http://" + lgw.listen + "/prod/authorized", host: host, token: "allow:bench"}
 		both := target{name: "authorizer + key", url: "http://" + lgw.listen + "/prod/authorized-keyed", host: host, token: "allow:bench", apiKey: benchKey}
 		if err := compareChecks(lgw, fl, "Lambda authorizer (cached answer)", plain, authorized, both); err != nil {
+			return err
+		}
+	}
+	if enabled["jwt"] {
+		// A Cognito user pool authorizer: the token verified (RS256) in Tollgate's check on every request.
+		pooled := target{name: "Cognito ID token", url: "http://" + lgw.listen + "/prod/pooled", host: host, token: idToken}
+		if err := compareChecks(lgw, fl, "Cognito user pool authorizer", plain, pooled); err != nil {
 			return err
 		}
 	}
@@ -541,6 +552,14 @@ components:
         type: token
         authorizerUri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:authorizer/invocations
         authorizerResultTtlInSeconds: 3600
+    pool:
+      type: apiKey
+      name: Authorization
+      in: header
+      x-amazon-apigateway-authtype: cognito_user_pools
+      x-amazon-apigateway-authorizer:
+        type: cognito_user_pools
+        providerARNs: [arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Bench]
 paths:
   /bench:
     get:
@@ -555,7 +574,7 @@ const keyedPath = `  /keyed:
       x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://${stageVariables.backend}/bench"}
 `
 
-// authorizedPaths are behind the e2e authorizer function, alone and with an API key.
+// authorizedPaths are behind the e2e authorizer function, alone and with an API key, and behind a user pool.
 const authorizedPaths = `  /authorized:
     get:
       security: [{tokenAuth: []}]
@@ -563,6 +582,10 @@ const authorizedPaths = `  /authorized:
   /authorized-keyed:
     get:
       security: [{tokenAuth: [], api_key: []}]
+      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://${stageVariables.backend}/bench"}
+  /pooled:
+    get:
+      security: [{pool: []}]
       x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://${stageVariables.backend}/bench"}
 `
 
@@ -581,7 +604,7 @@ const lambdaPath = `  /lambda:
       x-amazon-apigateway-integration: {type: aws_proxy, httpMethod: POST, uri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:echo/invocations"}
 `
 
-func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL, authorizerURL string) (*tollgate, error) {
+func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL, authorizerURL, jwksURL string) (*tollgate, error) {
 	var addrs [4]string
 	for i := range addrs {
 		a, err := freeAddr()
@@ -597,6 +620,7 @@ func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL, 
 	config := fmt.Sprintf("listen: %s\nadmin: %s\nxds: %s\nenvoyAdmin: %s\n", addrs[0], addrs[1], addrs[2], addrs[3])
 	if lambdaURL != "" {
 		config += fmt.Sprintf("lambda: {functions: {echo: %q, authorizer: %q}}\n", lambdaURL, authorizerURL) + keyedConfig
+		config += fmt.Sprintf("cognito: {userPools: {%q: {issuer: %q, jwksUrl: %q}}}\n", benchPoolARN, benchIssuer, jwksURL)
 		t.paths = lambdaPath + keyedPath + authorizedPaths
 	}
 	config += fmt.Sprintf("apis:\n  - id: bench\n    definition: bench.yaml\n    stages:\n      - stageName: prod\n        variables: {backend: %q}\n", backend)
