@@ -200,6 +200,41 @@ func (h *harness) check(r *route.Route, filter string, headers map[string]string
 	return resp
 }
 
+// authorize calls the ext_authz service as Envoy's authorizer filter does on a route: every header raw, in
+// order (the host as :authority), the method, the path, the client's address and the body.
+func (h *harness) authorize(r *route.Route, method, path, sourceIP string, headers [][2]string, body []byte) *authv3.CheckResponse {
+	h.t.Helper()
+	cfg := r.GetTypedPerFilterConfig()[names.AuthorizerFilter]
+	if cfg == nil {
+		h.t.Fatalf("route %s does not switch %s on", r.GetName(), names.AuthorizerFilter)
+	}
+	fc, per := &route.FilterConfig{}, &extauthz.ExtAuthzPerRoute{}
+	if err := cfg.UnmarshalTo(fc); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := fc.GetConfig().UnmarshalTo(per); err != nil {
+		h.t.Fatal(err)
+	}
+	hm := &core.HeaderMap{}
+	for _, kv := range append([][2]string{{":method", method}, {":path", path}, {names.EnvoyRequestIDHeader, "feature-test-request"}}, headers...) {
+		hm.Headers = append(hm.Headers, &core.HeaderValue{Key: kv[0], RawValue: []byte(kv[1])})
+	}
+	if per.GetCheckSettings().GetDisableRequestBodyBuffering() {
+		body = nil
+	}
+	resp, err := authv3.NewAuthorizationClient(h.conn).Check(context.Background(), &authv3.CheckRequest{Attributes: &authv3.AttributeContext{
+		Source: &authv3.AttributeContext_Peer{Address: &core.Address{Address: &core.Address_SocketAddress{SocketAddress: &core.SocketAddress{Address: sourceIP}}}},
+		Request: &authv3.AttributeContext_Request{Http: &authv3.AttributeContext_HttpRequest{
+			Method: method, Path: path, HeaderMap: hm, RawBody: body,
+		}},
+		ContextExtensions: per.GetCheckSettings().GetContextExtensions(),
+	}})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return resp
+}
+
 // shouldRateLimit calls the rate-limit service with the descriptors a route's rate limits make.
 func (h *harness) shouldRateLimit(r *route.Route) *rlsv3.RateLimitResponse {
 	h.t.Helper()
