@@ -234,11 +234,14 @@ func (f *inflight) do(key string, call func() answered) answered {
 	c := &sharedCall{done: make(chan struct{})}
 	f.calls[key] = c
 	f.mu.Unlock()
+	defer func() {
+		// Even should call panic: no waiter may wait for ever.
+		f.mu.Lock()
+		delete(f.calls, key)
+		f.mu.Unlock()
+		close(c.done)
+	}()
 	c.result = call()
-	f.mu.Lock()
-	delete(f.calls, key)
-	f.mu.Unlock()
-	close(c.done)
 	return c.result
 }
 

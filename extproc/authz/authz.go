@@ -125,10 +125,10 @@ func (a *Server) FlushHandler() http.Handler {
 // Register adds the service to a gRPC server.
 func (a *Server) Register(g *grpc.Server) { authv3.RegisterAuthorizationServer(g, a) }
 
-// Check decides a request in API Gateway's order: the route's Lambda authorizer if it has one, then the API key
-// (an enabled key in a usage plan for the route's API stage), then the limits. It answers each refusal with API
-// Gateway's gateway response: 401 or 403 from the authorizer, 403 {"message":"Forbidden"} for a bad key, 429 for
-// a throttle or quota.
+// Check decides a request in API Gateway's order: the API's resource policy and the route's authorizer (Lambda,
+// Cognito or IAM) if it has them, then the API key (an enabled key in a usage plan for the route's API stage),
+// then the limits. It answers each refusal with API Gateway's gateway response: 401 or 403 from the policy or
+// the authorizer, 403 {"message":"Forbidden"} for a bad key, 429 for a throttle or quota.
 func (a *Server) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.CheckResponse, error) {
 	ext := req.GetAttributes().GetContextExtensions()
 	hr := req.GetAttributes().GetRequest().GetHttp()
@@ -136,10 +136,19 @@ func (a *Server) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.C
 	requestID := headerOf(hr, names.EnvoyRequestIDHeader)
 	fields := map[string]*structpb.Value{}
 	key := headerOf(hr, names.APIKeyHeader)
-	if ar := ix.authorized[ext[names.RouteExtension]]; ar != nil {
+	ar := ix.authorized[ext[names.RouteExtension]]
+	if ar == nil && ext[names.AuthorizeExtension] != "" {
+		// An Envoy on a configuration this snapshot no longer has: the route's protection is unknown here.
+		a.log.Warn("a check for a route the configuration lacks: refused", "route", ext[names.RouteExtension])
+		return denied(gatewayresponse.Default(gatewayresponse.APIConfigurationError), requestID), nil
+	}
+	if ar != nil {
 		az, refused := a.authorize(ctx, ix, ar, hr, sourceAddress(req, ix.trustedHops))
 		if refused != nil {
 			return denied(*refused, requestID), nil
+		}
+		if ar.APIKeyFromAuthorizer {
+			key = "" // only a Lambda authorizer's usageIdentifierKey counts
 		}
 		if az != nil && az.identity != nil {
 			fields[names.IdentityField] = az.identity

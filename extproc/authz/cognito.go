@@ -44,7 +44,7 @@ const (
 // verifyToken decides a request to a method behind a Cognito user pool authorizer, as API Gateway does: the
 // token (the identity source header, with or without "Bearer ") must be signed by a key of the pool whose issuer
 // it names, unexpired, an ID token on a method without scopes or an access token with one of the method's
-// scopes. Any failure answers 401 Unauthorized. Then the resource policy, if the API has one, must allow
+// scopes, its aud matching the identityValidationExpression if there is one. Any failure answers 401 Unauthorized. Then the resource policy, if the API has one, must allow
 // explicitly: the developer guide's Cognito workflow evaluates it on its own once the token is verified, and
 // refuses on a deny or on neither (its Table A, which groups user pools with Lambda authorizers, would admit on
 // neither; the workflow's own words are followed).
@@ -54,7 +54,7 @@ func (a *Server) verifyToken(ctx context.Context, ar *authorizedRoute, hr *authv
 	if len(token) > 7 && strings.EqualFold(token[:7], "bearer ") {
 		token = token[7:]
 	}
-	if token == "" || (ar.token != nil && !ar.token.MatchString(token)) {
+	if token == "" {
 		return nil, refusal(gatewayresponse.Unauthorized)
 	}
 	claims, err := a.verified.verify(auth.ID, token, a.now(), func() (map[string]any, error) {
@@ -62,6 +62,13 @@ func (a *Server) verifyToken(ctx context.Context, ar *authorizedRoute, hr *authv
 	})
 	if err == nil {
 		err = checkTokenUse(claims, ar.AuthorizationScopes)
+	}
+	if err == nil && ar.token != nil {
+		// For a user pool authorizer, API Gateway matches the expression against the token's aud: the app
+		// clients it admits.
+		if aud, _ := claims["aud"].(string); !ar.token.MatchString(aud) {
+			err = fmt.Errorf("aud %q does not match identityValidationExpression", aud)
+		}
 	}
 	if err != nil {
 		a.log.Debug("token refused", "authorizer", auth.ID, "reason", err)
@@ -178,8 +185,13 @@ type keySets struct {
 // keySet is one pool's keys: fetched, refreshed, fetched again for a key it lacks.
 type keySet struct {
 	url string
-	mu  sync.Mutex // held while fetching: a second fetch waits for the first's keys
+	mu  sync.Mutex
 	set *jose.JSONWebKeySet
+	// fetching: a fetch is on its way; another is not started.
+	fetching bool
+	// tried is closed once the first fetch has ended, well or not: a token that arrives before waits for it.
+	tried     chan struct{}
+	triedOnce sync.Once
 	// fetched is when set was fetched, refetched when a token naming a key the set lacked last fetched it.
 	fetched, refetched time.Time
 }
@@ -196,7 +208,7 @@ func (k *keySets) track(pools []ir.UserPool) {
 		if _, ok := k.byURL[p.JWKSURL]; ok {
 			continue
 		}
-		ks := &keySet{url: p.JWKSURL}
+		ks := &keySet{url: p.JWKSURL, tried: make(chan struct{})}
 		k.byURL[p.JWKSURL] = ks
 		go k.fetch(context.Background(), ks, time.Time{}, false)
 	}
@@ -216,20 +228,31 @@ func (k *keySets) refreshAll() {
 }
 
 // fetch gets ks's keys unless they were fetched after notBefore; for a token naming a key the set lacks
-// (onDemand), unless such a token fetched them within keyRefetchInterval. A failure keeps the keys it had.
+// (onDemand), unless such a token fetched them within keyRefetchInterval. A failure keeps the keys it had. The
+// set is not locked while its keys are fetched: tokens keep being verified with the keys it has.
 func (k *keySets) fetch(ctx context.Context, ks *keySet, notBefore time.Time, onDemand bool) {
 	ks.mu.Lock()
-	defer ks.mu.Unlock()
 	now := k.now()
 	switch {
+	case ks.fetching:
+		ks.mu.Unlock()
+		return
 	case onDemand && now.Sub(ks.refetched) < keyRefetchInterval:
+		ks.mu.Unlock()
 		return
 	case onDemand:
 		ks.refetched = now
 	case ks.fetched.After(notBefore):
+		ks.mu.Unlock()
 		return
 	}
+	ks.fetching = true
+	ks.mu.Unlock()
 	set, err := k.get(ctx, ks.url)
+	defer ks.triedOnce.Do(func() { close(ks.tried) })
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	ks.fetching = false
 	if err != nil {
 		k.log.Warn("cannot fetch a user pool's keys", "jwksUrl", ks.url, "err", err)
 		return
@@ -273,6 +296,11 @@ func (k *keySets) key(ctx context.Context, url, kid string) *jose.JSONWebKey {
 	ks := k.byURL[url]
 	k.mu.Unlock()
 	if ks == nil {
+		return nil
+	}
+	select {
+	case <-ks.tried:
+	case <-ctx.Done():
 		return nil
 	}
 	find := func() *jose.JSONWebKey {

@@ -34,7 +34,10 @@ func TestCognitoAuthorizer(t *testing.T) {
 		return &ir.Route{Name: name, Method: ir.Method{APIID: "api1", Stage: "prod", Resource: resource, HTTPMethod: "GET"},
 			PathRegex: "^/prod" + resource + "/?$", Authorizer: auth, AuthorizationScopes: scopes}
 	}
-	snap := &ir.Snapshot{APIs: []ir.API{{ID: "api1", Routes: []*ir.Route{route(pets, "/pets"), route(orders, "/orders", "orders/read")}}}}
+	clients := route("api1/prod/GET/clients", "/clients")
+	clients.Authorizer = &ir.Authorizer{ID: "api1/prod/app1", Type: cognitoUserPools, TokenHeader: "Authorization", MethodARNPrefix: apiARN + "/prod/",
+		UserPools: auth.UserPools, TokenPattern: "^app-1$"}
+	snap := &ir.Snapshot{APIs: []ir.API{{ID: "api1", Routes: []*ir.Route{route(pets, "/pets"), route(orders, "/orders", "orders/read"), clients}}}}
 	limiter := ratelimit.NewLimiter(ratelimit.NewMemory())
 	limiter.SetSnapshot(snap)
 	a := New(limiter, NewMemoryResults(), slog.New(slog.DiscardHandler))
@@ -90,6 +93,9 @@ func TestCognitoAuthorizer(t *testing.T) {
 		{"access token with the scope", orders, pool.Sign("k1", map[string]any{"token_use": "access", "scope": "openid orders/read"}), true},
 		{"access token without the scope", orders, pool.Sign("k1", map[string]any{"token_use": "access", "scope": "orders/write"}), false},
 		{"ID token on a method with scopes", orders, pool.Sign("k1", nil), false},
+		// identityValidationExpression is matched against aud: the app clients admitted.
+		{"aud the expression admits", "api1/prod/GET/clients", pool.Sign("k1", map[string]any{"aud": "app-1"}), true},
+		{"aud the expression refuses", "api1/prod/GET/clients", pool.Sign("k1", map[string]any{"aud": "app-2"}), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -153,3 +153,23 @@ func TestHangingAuthorizer(t *testing.T) {
 		t.Errorf("got %v, want 500 {\"message\":null}", resp)
 	}
 }
+
+// TestUnknownRouteRefused: a check from the authorizer filter for a route the snapshot lacks (an Envoy still on an
+// older configuration) is refused, never admitted unchecked.
+func TestUnknownRouteRefused(t *testing.T) {
+	limiter := ratelimit.NewLimiter(ratelimit.NewMemory())
+	a := New(limiter, NewMemoryResults(), slog.New(slog.DiscardHandler))
+	if err := a.SetSnapshot(&ir.Snapshot{}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := a.Check(context.Background(), &authv3.CheckRequest{Attributes: &authv3.AttributeContext{
+		Request:           &authv3.AttributeContext_Request{Http: &authv3.AttributeContext_HttpRequest{Method: "GET", Path: "/prod/gone"}},
+		ContextExtensions: map[string]string{names.RouteExtension: "api1/prod/GET/gone", names.AuthorizeExtension: "1"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := resp.GetDeniedResponse(); d.GetStatus().GetCode() != 500 {
+		t.Errorf("got %v, want a 500 refusal", resp)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -77,7 +78,8 @@ func (r *RedisResults) Set(ctx context.Context, key string, payload []byte, _ *l
 
 // Flush deletes a stage's answers on every node of a cluster.
 func (r *RedisResults) Flush(ctx context.Context, prefix string) error {
-	pattern := redisResultsPrefix + "{" + prefix + "}*"
+	// The stage's part is matched literally: an apiId of "*" flushes that stage, not every one.
+	pattern := redisResultsPrefix + "{" + globEscaper.Replace(prefix) + "}*"
 	flush := func(ctx context.Context, c *redis.Client) error {
 		iter := c.Scan(ctx, 0, pattern, 1000).Iterator()
 		for iter.Next(ctx) {
@@ -95,6 +97,9 @@ func (r *RedisResults) Flush(ctx context.Context, prefix string) error {
 	}
 	return fmt.Errorf("cannot flush the authorizer cache through a %T", r.client)
 }
+
+// globEscaper quotes what Redis's SCAN MATCH reads as a pattern.
+var globEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`)
 
 func (r *RedisResults) failed(err error) {
 	if !r.down.Swap(true) {

@@ -39,6 +39,9 @@ const (
 	APIIDExtension = "apiId"
 	StageExtension = "stage"
 	RouteExtension = "route"
+	// AuthorizeExtension marks a check of the authorizer filter: the route's caller must be authorized, and a
+	// route the service does not know (an Envoy still on an older configuration) is refused, never admitted.
+	AuthorizeExtension = "authorize"
 )
 
 // The checks' dynamic metadata for an admitted request, which the filters after them read. Envoy files the

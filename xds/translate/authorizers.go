@@ -40,7 +40,7 @@ func init() {
 				return false
 			}
 			// The API stage only when a key is required too: the service checks a key where it is given one.
-			extensions := map[string]string{names.RouteExtension: in.Name}
+			extensions := map[string]string{names.RouteExtension: in.Name, names.AuthorizeExtension: "1"}
 			if in.APIKeyRequired {
 				extensions[names.APIIDExtension], extensions[names.StageExtension] = in.APIID, in.Stage
 			}

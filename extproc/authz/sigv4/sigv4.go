@@ -199,6 +199,18 @@ func (s *Signature) Verify(r *Request, secret, region string, now time.Time) err
 	case s.Time.After(now.Add(MaxSkew)):
 		return &Error{Type: "InvalidSignatureException", Message: "Signature not yet current: " + s.amzDate + " is still later than " + now.Add(MaxSkew).Format(amzDate) + " (" + now.Format(amzDate) + " + 5 min.)"}
 	}
+	if !slices.Contains(s.SignedHeaders, "host") {
+		return &Error{Type: "IncompleteSignatureException", Message: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."}
+	}
+	if _, dated := r.header("x-amz-date"); dated && !s.Presigned && !slices.Contains(s.SignedHeaders, "x-amz-date") {
+		return &Error{Type: "IncompleteSignatureException", Message: "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization."}
+	}
+	if claimed, ok := r.header("x-amz-content-sha256"); ok {
+		sum := sha256.Sum256(r.Body)
+		if !hmac.Equal([]byte(claimed), []byte(hex.EncodeToString(sum[:]))) {
+			return &Error{Type: "InvalidSignatureException", Message: "The provided 'x-amz-content-sha256' header does not match what was computed."}
+		}
+	}
 	canonical := s.canonicalRequest(r)
 	sum := sha256.Sum256([]byte(canonical))
 	scope := s.Date + "/" + s.Region + "/" + s.Service + "/aws4_request"
@@ -239,12 +251,10 @@ func (s *Signature) canonicalRequest(r *Request) string {
 	b.WriteByte('\n')
 	b.WriteString(strings.Join(s.SignedHeaders, ";"))
 	b.WriteByte('\n')
-	if h, ok := r.header("x-amz-content-sha256"); ok && !s.Presigned {
-		b.WriteString(h)
-	} else {
-		sum := sha256.Sum256(r.Body)
-		b.WriteString(hex.EncodeToString(sum[:]))
-	}
+	// The body's own hash, always: a client's x-amz-content-sha256 is checked against it (Verify), never
+	// trusted in its place, or a signature would cover any body sent with a copied header.
+	sum := sha256.Sum256(r.Body)
+	b.WriteString(hex.EncodeToString(sum[:]))
 	return b.String()
 }
 

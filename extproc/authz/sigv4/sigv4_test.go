@@ -162,6 +162,18 @@ func TestRefusals(t *testing.T) {
 		{"not yet current", signed(signedAt.Add(6 * time.Minute)), signedAt, region,
 			"InvalidSignatureException: Signature not yet current: 20261201T120600Z is still later than 20261201T120500Z (20261201T120000Z + 5 min.)"},
 		{"another region", signed(signedAt), signedAt, "eu-west-1", "InvalidSignatureException: Credential should be scoped to a valid region."},
+		{"host not signed", withHeader(signed(signedAt), "authorization", func(v string) string {
+			return strings.Replace(v, "SignedHeaders=host;x-amz-date", "SignedHeaders=x-amz-date", 1)
+		}),
+			signedAt, region, "IncompleteSignatureException: 'Host' or ':authority' must be a 'SignedHeader'"},
+		{"x-amz-date not signed", withHeader(signed(signedAt), "authorization", func(v string) string {
+			return strings.Replace(v, "SignedHeaders=host;x-amz-date", "SignedHeaders=host", 1)
+		}),
+			signedAt, region, "IncompleteSignatureException: 'X-Amz-Date' must be a 'SignedHeader'"},
+		{"a body the payload header does not hash", withBody(signed(signedAt), "other", [2]string{"x-amz-content-sha256", payloadHash("")}),
+			signedAt, region, "InvalidSignatureException: The provided 'x-amz-content-sha256' header does not match what was computed."},
+		{"UNSIGNED-PAYLOAD", withBody(signed(signedAt), "", [2]string{"x-amz-content-sha256", "UNSIGNED-PAYLOAD"}),
+			signedAt, region, "InvalidSignatureException: The provided 'x-amz-content-sha256' header does not match"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -174,6 +186,23 @@ func TestRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withHeader changes a header of r.
+func withHeader(r *Request, name string, change func(string) string) *Request {
+	for i := range r.Headers {
+		if r.Headers[i][0] == name {
+			r.Headers[i][1] = change(r.Headers[i][1])
+		}
+	}
+	return r
+}
+
+// withBody gives r another body and headers.
+func withBody(r *Request, body string, headers ...[2]string) *Request {
+	r.Body = []byte(body)
+	r.Headers = append(r.Headers, headers...)
+	return r
 }
 
 // FuzzParseVerify: any request is parsed and verified or refused with an *Error, never a panic.
