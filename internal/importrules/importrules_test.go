@@ -41,6 +41,7 @@ var allowed = map[string][]string{
 	"extproc/lambda/lambdaproxy": nil,
 	"internal/policy":            nil,
 	"internal/clientip":          nil,
+	"internal/vtl":               nil,
 	// The Lambda authorizer protocol decides with IAM policies; SigV4 is a protocol of its own.
 	"extproc/authz/lambdaauth": {"internal/policy"},
 	"extproc/authz/sigv4":      nil,

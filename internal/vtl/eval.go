@@ -1,0 +1,412 @@
+package vtl
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Limits bound one rendering, so that no template and no input can make it run away.
+type Limits struct {
+	// Steps bounds the nodes and expressions evaluated; Output the bytes written.
+	Steps, Output int
+	// Iterations bounds each #foreach, as API Gateway does (1,000).
+	Iterations int
+}
+
+// DefaultLimits are API Gateway's #foreach limit, its 10 MB payload for the output, and a step budget no
+// mapping template within the 300 KB limit needs to come near.
+var DefaultLimits = Limits{Steps: 10_000_000, Output: 10 << 20, Iterations: 1000}
+
+// RenderError is a rendering that failed: a limit reached, or a method misused; it says where.
+type RenderError struct {
+	Pos
+	Msg string
+}
+
+func (e *RenderError) Error() string { return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Col, e.Msg) }
+
+// Render renders the template against vars (which it never changes: #set writes to the rendering's own scope)
+// within limits.
+func (t *Template) Render(vars map[string]any, limits Limits) (string, error) {
+	r := &renderer{globals: vars, locals: map[string]any{}, limits: limits, out: &strings.Builder{}}
+	err := r.nodes(t.nodes)
+	if errors.Is(err, errStop) {
+		err = nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return r.out.String(), nil
+}
+
+// errStop and errBreak unwind #stop and #break.
+var (
+	errStop  = errors.New("#stop")
+	errBreak = errors.New("#break")
+)
+
+type renderer struct {
+	globals, locals map[string]any
+	out             *strings.Builder
+	limits          Limits
+	steps           int
+}
+
+func (r *renderer) step(p Pos) error {
+	r.steps++
+	if r.steps > r.limits.Steps {
+		return &RenderError{p, fmt.Sprintf("the template takes more than %d steps", r.limits.Steps)}
+	}
+	return nil
+}
+
+func (r *renderer) write(p Pos, s string) error {
+	if r.out.Len()+len(s) > r.limits.Output {
+		return &RenderError{p, fmt.Sprintf("the output exceeds %d bytes", r.limits.Output)}
+	}
+	r.out.WriteString(s)
+	return nil
+}
+
+func (r *renderer) lookup(name string) any {
+	if v, ok := r.locals[name]; ok {
+		return v
+	}
+	return r.globals[name]
+}
+
+func (r *renderer) nodes(nodes []node) error {
+	for _, n := range nodes {
+		if err := r.node(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *renderer) node(n node) error {
+	if err := r.step(n.pos()); err != nil {
+		return err
+	}
+	switch n := n.(type) {
+	case *text:
+		return r.write(n.Pos, n.s)
+	case *ref:
+		v, err := r.ref(n)
+		if err != nil {
+			return err
+		}
+		// API Gateway renders an undefined reference as nothing, quiet or not.
+		return r.write(n.Pos, String(v))
+	case *setNode:
+		return r.set(n)
+	case *ifNode:
+		for i, cond := range n.conds {
+			ok := true
+			if cond != nil {
+				v, err := r.expr(cond)
+				if err != nil {
+					return err
+				}
+				ok = truthy(v)
+			}
+			if ok {
+				return r.nodes(n.bodies[i])
+			}
+		}
+		return nil
+	case *foreachNode:
+		return r.foreach(n)
+	case *breakNode:
+		return errBreak
+	case *stopNode:
+		return errStop
+	}
+	return nil
+}
+
+func (r *renderer) set(n *setNode) error {
+	v, err := r.expr(n.value)
+	if err != nil {
+		return err
+	}
+	if v == nil {
+		// Velocity leaves the reference as it was when the value is null.
+		return nil
+	}
+	if len(n.target.chain) == 0 {
+		r.locals[n.target.name] = v
+		return nil
+	}
+	// #set($map.key = v) and #set($map['key'] = v) put into the map the chain before the last accessor names.
+	owner, err := r.walk(n.target, n.target.chain[:len(n.target.chain)-1])
+	if err != nil {
+		return err
+	}
+	last := n.target.chain[len(n.target.chain)-1]
+	key := last.name
+	if last.isItem {
+		k, err := r.expr(last.index)
+		if err != nil {
+			return err
+		}
+		if l, ok := owner.(*List); ok {
+			if i, ok := k.(int64); ok && i >= 0 && int(i) < len(l.Items) {
+				l.Items[i] = v
+			}
+			return nil
+		}
+		key = String(k)
+	}
+	if m, ok := owner.(*Map); ok && !last.call {
+		m.Put(key, v)
+	}
+	return nil
+}
+
+func (r *renderer) foreach(n *foreachNode) error {
+	over, err := r.expr(n.over)
+	if err != nil {
+		return err
+	}
+	var items []any
+	switch v := over.(type) {
+	case *List:
+		items = v.Items
+	case *Map:
+		for _, k := range v.keys {
+			items = append(items, v.values[k])
+		}
+	case nil:
+		return nil
+	default:
+		items = []any{v}
+	}
+	saved, had := r.locals[n.variable]
+	savedLoop, hadLoop := r.locals["foreach"]
+	defer func() {
+		restore(r.locals, n.variable, saved, had)
+		restore(r.locals, "foreach", savedLoop, hadLoop)
+	}()
+	// One $foreach for the whole loop, updated each time round, as Velocity's own foreach scope is.
+	loop := NewMap()
+	for i, item := range items {
+		if i >= r.limits.Iterations {
+			return &RenderError{n.Pos, fmt.Sprintf("#foreach runs more than %d times", r.limits.Iterations)}
+		}
+		loop.Put("index", int64(i))
+		loop.Put("count", int64(i+1))
+		loop.Put("hasNext", i+1 < len(items))
+		loop.Put("first", i == 0)
+		loop.Put("last", i+1 == len(items))
+		r.locals["foreach"], r.locals["velocityCount"] = loop, int64(i+1)
+		r.locals[n.variable] = item
+		if err := r.nodes(n.body); err != nil {
+			if errors.Is(err, errBreak) {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func restore(m map[string]any, k string, v any, had bool) {
+	if had {
+		m[k] = v
+	} else {
+		delete(m, k)
+	}
+}
+
+func (r *renderer) ref(n *ref) (any, error) { return r.walk(n, n.chain) }
+
+// walk evaluates a reference's root and the accessors of chain; a null along the way is a null.
+func (r *renderer) walk(n *ref, chain []accessor) (any, error) {
+	v := r.lookup(n.name)
+	for _, a := range chain {
+		if err := r.step(n.Pos); err != nil {
+			return nil, err
+		}
+		if v == nil {
+			return nil, nil
+		}
+		switch {
+		case a.isItem:
+			k, err := r.expr(a.index)
+			if err != nil {
+				return nil, err
+			}
+			v = item(v, k)
+		case a.call:
+			args := make([]any, len(a.args))
+			for i, e := range a.args {
+				var err error
+				if args[i], err = r.expr(e); err != nil {
+					return nil, err
+				}
+			}
+			var err error
+			if v, err = call(v, a.name, args); err != nil {
+				return nil, &RenderError{n.Pos, err.Error()}
+			}
+		default:
+			v = property(v, a.name)
+		}
+	}
+	return v, nil
+}
+
+// item is v[k]: a list's element, a map's value.
+func item(v, k any) any {
+	switch v := v.(type) {
+	case *List:
+		if i, ok := k.(int64); ok && i >= 0 && int(i) < len(v.Items) {
+			return v.Items[i]
+		}
+	case *Map:
+		x, _ := v.Get(String(k))
+		return x
+	}
+	return nil
+}
+
+// property is $v.name: a map's key, else the getter Velocity would find (isEmpty for .empty, size() not).
+func property(v any, name string) any {
+	switch v := v.(type) {
+	case *Map:
+		x, _ := v.Get(name)
+		return x
+	case *List:
+		if name == "empty" {
+			return len(v.Items) == 0
+		}
+	case string:
+		if name == "empty" {
+			return v == ""
+		}
+	}
+	return nil
+}
+
+func (r *renderer) expr(e expr) (any, error) {
+	if err := r.step(e.pos()); err != nil {
+		return nil, err
+	}
+	switch e := e.(type) {
+	case *literal:
+		return e.v, nil
+	case refExpr:
+		return r.ref(e.ref)
+	case *interpolated:
+		saved := r.out
+		r.out = &strings.Builder{}
+		err := r.nodes(e.parts)
+		s := r.out.String()
+		r.out = saved
+		return s, err
+	case *listExpr:
+		l := &List{Items: make([]any, len(e.items))}
+		for i, x := range e.items {
+			var err error
+			if l.Items[i], err = r.expr(x); err != nil {
+				return nil, err
+			}
+		}
+		return l, nil
+	case *rangeExpr:
+		return r.rangeList(e)
+	case *mapExpr:
+		m := NewMap()
+		for i := range e.keys {
+			k, err := r.expr(e.keys[i])
+			if err != nil {
+				return nil, err
+			}
+			v, err := r.expr(e.values[i])
+			if err != nil {
+				return nil, err
+			}
+			m.Put(String(k), v)
+		}
+		return m, nil
+	case *unary:
+		x, err := r.expr(e.x)
+		if err != nil {
+			return nil, err
+		}
+		if e.op == "!" {
+			return !truthy(x), nil
+		}
+		return arithmetic("-", int64(0), x), nil
+	case *binary:
+		return r.binary(e)
+	}
+	return nil, nil
+}
+
+func (r *renderer) rangeList(e *rangeExpr) (any, error) {
+	from, err := r.expr(e.from)
+	if err != nil {
+		return nil, err
+	}
+	to, err := r.expr(e.to)
+	if err != nil {
+		return nil, err
+	}
+	a, ok1 := toInt(from)
+	b, ok2 := toInt(to)
+	if !ok1 || !ok2 {
+		return nil, nil
+	}
+	step := int64(1)
+	if b < a {
+		step = -1
+	}
+	n := (b-a)*step + 1
+	if n > int64(r.limits.Iterations) {
+		return nil, &RenderError{e.Pos, fmt.Sprintf("the range [%d..%d] has more than %d elements", a, b, r.limits.Iterations)}
+	}
+	l := &List{Items: make([]any, 0, n)}
+	for i := a; ; i += step {
+		l.Items = append(l.Items, i)
+		if i == b {
+			return l, nil
+		}
+	}
+}
+
+func (r *renderer) binary(e *binary) (any, error) {
+	l, err := r.expr(e.l)
+	if err != nil {
+		return nil, err
+	}
+	switch e.op {
+	case "&&":
+		if !truthy(l) {
+			return false, nil
+		}
+		x, err := r.expr(e.r)
+		return truthy(x), err
+	case "||":
+		if truthy(l) {
+			return true, nil
+		}
+		x, err := r.expr(e.r)
+		return truthy(x), err
+	}
+	rv, err := r.expr(e.r)
+	if err != nil {
+		return nil, err
+	}
+	switch e.op {
+	case "==":
+		return equal(l, rv), nil
+	case "!=":
+		return !equal(l, rv), nil
+	case "<", "<=", ">", ">=":
+		return compare(e.op, l, rv), nil
+	}
+	return arithmetic(e.op, l, rv), nil
+}
