@@ -42,6 +42,8 @@ var allowed = map[string][]string{
 	"internal/policy":            nil,
 	"internal/clientip":          nil,
 	"internal/vtl":               nil,
+	// API Gateway's template variables over the engine.
+	"internal/vtl/apigw": {"internal/vtl"},
 	// The Lambda authorizer protocol decides with IAM policies; SigV4 is a protocol of its own.
 	"extproc/authz/lambdaauth": {"internal/policy"},
 	"extproc/authz/sigv4":      nil,

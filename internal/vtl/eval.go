@@ -24,7 +24,9 @@ type RenderError struct {
 	Msg string
 }
 
-func (e *RenderError) Error() string { return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Col, e.Msg) }
+func (e *RenderError) Error() string {
+	return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Col, e.Msg)
+}
 
 // Render renders the template against vars (which it never changes: #set writes to the rendering's own scope)
 // within limits.
@@ -275,6 +277,8 @@ func item(v, k any) any {
 // property is $v.name: a map's key, else the getter Velocity would find (isEmpty for .empty, size() not).
 func property(v any, name string) any {
 	switch v := v.(type) {
+	case Object:
+		return v.Property(name)
 	case *Map:
 		x, _ := v.Get(name)
 		return x

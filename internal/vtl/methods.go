@@ -8,9 +8,18 @@ import (
 	"strings"
 )
 
-// call is $v.name(args): the Java methods templates call on strings, lists and maps.
+// Object is a value of the caller's with methods and properties of its own, as API Gateway's $input and $util
+// are: the engine calls them for $v.name(args) and $v.name.
+type Object interface {
+	Call(name string, args []any) (any, error)
+	Property(name string) any
+}
+
+// call is $v.name(args): the Java methods templates call on strings, lists and maps, or an Object's own.
 func call(v any, name string, args []any) (any, error) {
 	switch v := v.(type) {
+	case Object:
+		return v.Call(name, args)
 	case string:
 		return stringMethod(v, name, args)
 	case *List:
@@ -46,7 +55,6 @@ func typeName(v any) string {
 	}
 	return fmt.Sprintf("%T", v)
 }
-
 
 func stringArg(args []any, i int) string { return String(args[i]) }
 

@@ -91,7 +91,6 @@ func FromJSON(v any) any {
 	return v
 }
 
-
 // String renders a value as Velocity does, with Java's toString: null as "", numbers as Java writes them
 // (1.0 for a whole Double), a list as [a, b], a map as {k=v, k2=v2}.
 func String(v any) string {

@@ -1,0 +1,180 @@
+// Package apigw gives VTL templates API Gateway's variables: $input (the request's body and parameters, with
+// JSONPath) and $util (escaping, JSON, URL and base64 functions), as the mapping template reference defines
+// them.
+package apigw
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/tollgate-gw/tollgate/internal/vtl"
+)
+
+// Params are a request's parameters by kind, each in the order given.
+type Params struct {
+	Path, QueryString, Header *vtl.Map
+}
+
+// Input is $input for one request.
+type Input struct {
+	body   string
+	params Params
+	parsed any
+	err    error
+	done   bool
+}
+
+// NewInput is $input of a request with body and params (nil maps are empty).
+func NewInput(body string, params Params) *Input {
+	for _, m := range []**vtl.Map{&params.Path, &params.QueryString, &params.Header} {
+		if *m == nil {
+			*m = vtl.NewMap()
+		}
+	}
+	return &Input{body: body, params: params}
+}
+
+// document is the body parsed as JSON, once.
+func (in *Input) document() (any, error) {
+	if !in.done {
+		in.done = true
+		if strings.TrimSpace(in.body) == "" {
+			in.parsed = vtl.NewMap() // an empty body reads as {}
+		} else {
+			in.parsed, in.err = parseJSON([]byte(in.body))
+		}
+	}
+	return in.parsed, in.err
+}
+
+// Property is $input.body.
+func (in *Input) Property(name string) any {
+	if name == "body" {
+		return in.body
+	}
+	return nil
+}
+
+// Call is $input.json(path), $input.path(path) and $input.params().
+func (in *Input) Call(name string, args []any) (any, error) {
+	switch {
+	case name == "json" && len(args) == 1, name == "path" && len(args) == 1:
+		steps, err := parsePath(vtl.String(args[0]))
+		if err != nil {
+			return nil, err
+		}
+		doc, err := in.document()
+		if err != nil {
+			return nil, err
+		}
+		v, _ := selectPath(doc, steps)
+		if name == "json" {
+			return toJSON(v), nil
+		}
+		return v, nil
+	case name == "params" && len(args) == 0:
+		m := vtl.NewMap()
+		m.Put("path", in.params.Path)
+		m.Put("querystring", in.params.QueryString)
+		m.Put("header", in.params.Header)
+		return m, nil
+	case name == "params" && len(args) == 1:
+		// A parameter by name: the path's, else the query string's, else the header's.
+		key := vtl.String(args[0])
+		for _, m := range []*vtl.Map{in.params.Path, in.params.QueryString, in.params.Header} {
+			if v, ok := m.Get(key); ok {
+				return v, nil
+			}
+		}
+		return "", nil
+	case name == "body" && len(args) == 0:
+		return in.body, nil
+	}
+	return nil, fmt.Errorf("no method %s(%d arguments) on $input", name, len(args))
+}
+
+// Util is $util.
+type Util struct{}
+
+// Property: $util has none.
+func (Util) Property(string) any { return nil }
+
+// Call is $util's functions.
+func (Util) Call(name string, args []any) (any, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("$util.%s takes one argument", name)
+	}
+	s := vtl.String(args[0])
+	switch name {
+	case "escapeJavaScript":
+		return escapeJavaScript(s), nil
+	case "parseJson":
+		return parseJSON([]byte(s))
+	case "toJson":
+		return toJSON(args[0]), nil
+	case "urlEncode":
+		return url.QueryEscape(s), nil
+	case "urlDecode":
+		return url.QueryUnescape(s)
+	case "base64Encode":
+		return base64.StdEncoding.EncodeToString([]byte(s)), nil
+	case "base64Decode":
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return nil, fmt.Errorf("$util.base64Decode: %v", err)
+		}
+		return string(b), nil
+	}
+	return nil, fmt.Errorf("no function $util.%s", name)
+}
+
+// escapeJavaScript escapes as Java's StringEscapeUtils.escapeJavaScript (commons-lang 2), which API Gateway's
+// $util.escapeJavaScript is: quotes both single and double, backslash, slash, the control characters, and
+// everything outside ASCII as \uXXXX.
+func escapeJavaScript(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '\'':
+			b.WriteString(`\'`)
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '/':
+			b.WriteString(`\/`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			switch {
+			case r < 0x20:
+				fmt.Fprintf(&b, `\u%04X`, r)
+			case r > 0x7f && r < 0x10000:
+				fmt.Fprintf(&b, `\u%04X`, r)
+			case r >= 0x10000:
+				// Java strings are UTF-16: a character outside the BMP is two escapes.
+				r1, r2 := utf16Pair(r)
+				fmt.Fprintf(&b, `\u%04X\u%04X`, r1, r2)
+			default:
+				b.WriteRune(r)
+			}
+		}
+	}
+	return b.String()
+}
+
+func utf16Pair(r rune) (rune, rune) {
+	r -= 0x10000
+	return 0xD800 + (r>>10)&0x3FF, 0xDC00 + r&0x3FF
+}
+

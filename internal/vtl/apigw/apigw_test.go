@@ -1,0 +1,116 @@
+package apigw
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tollgate-gw/tollgate/internal/vtl"
+)
+
+const petsBody = `{"pets": [{"id": 1, "type": "dog", "price": 249.99}, {"id": 2, "type": "cat", "price": 124.99}], "owner": {"name": "Ann", "age": 31}}`
+
+func render(t *testing.T, template, body string, params Params) string {
+	t.Helper()
+	tpl, err := vtl.Parse(template)
+	if err != nil {
+		t.Fatalf("parse %q: %v", template, err)
+	}
+	out, err := tpl.Render(map[string]any{"input": NewInput(body, params), "util": Util{}}, vtl.DefaultLimits)
+	if err != nil {
+		t.Fatalf("render %q: %v", template, err)
+	}
+	return out
+}
+
+func ordered(kv ...string) *vtl.Map {
+	m := vtl.NewMap()
+	for i := 0; i+1 < len(kv); i += 2 {
+		m.Put(kv[i], kv[i+1])
+	}
+	return m
+}
+
+// TestInputAndUtil: $input and $util as the mapping template reference ("$input variables", "$util
+// variables") describes them and its examples use them.
+func TestInputAndUtil(t *testing.T) {
+	params := Params{Path: ordered("petId", "7"), QueryString: ordered("type", "dog", "petId", "q"), Header: ordered("Accept", "application/json")}
+	tests := []struct{ name, template, body, want string }{
+		{"the body as it came", "$input.body", `{"b": 1, "a": 2}`, `{"b": 1, "a": 2}`},
+		{"json of the whole body keeps its order", "$input.json('$')", `{"b": 1, "a": [true, null, 2.5]}`, `{"b":1,"a":[true,null,2.5]}`},
+		{"json of a member and an element", "$input.json('$.pets[0]') $input.json('$.owner.name')", petsBody, `{"id":1,"type":"dog","price":249.99} "Ann"`},
+		{"path gives objects to call methods on", "$input.path('$.pets').size() $input.path('$.pets')[1].type", petsBody, "2 cat"},
+		{"path of a map renders Java's {k=v}, of a list its elements", "$input.path('$.owner') $input.path('$.pets[*].type')", petsBody, "{name=Ann, age=31} [dog, cat]"},
+		{"recursive descent", "$input.json('$..type')", petsBody, `["dog","cat"]`},
+		{"#foreach over a path, the guide's array example", `#set($pets = $input.path('$.pets'))[#foreach($p in $pets){"id": "$p.id", "price": $p.price}#if($foreach.hasNext),#end#end]`, petsBody,
+			`[{"id": "1", "price": 249.99},{"id": "2", "price": 124.99}]`},
+		{"an empty body reads as {}", "$input.json('$')", "", `{}`},
+		{"params by name: path, then query string, then header", "$input.params('petId') $input.params('type') $input.params('Accept') [$input.params('nope')]", "", "7 dog application/json []"},
+		{"all params", "$input.params().querystring.type $input.params().header.get('Accept') $input.params().path.size()", "", "dog application/json 1"},
+		{"escapeJavaScript as commons-lang's", `$util.escapeJavaScript($input.body)`, `it's "q"/é` + "\n", `it\'s \"q\"\/\u00E9\n`},
+		{"parseJson and toJson", `#set($o = $util.parseJson('{"z": 1, "y": [2]}'))$o.z $util.toJson($o)`, "", `1 {"z":1,"y":[2]}`},
+		{"urlEncode, urlDecode (form encoding)", `$util.urlEncode("a b&c=d") $util.urlDecode("a+b%26c")`, "", "a+b%26c%3Dd a b&c"},
+		{"base64", `$util.base64Encode("hello") $util.base64Decode("aGVsbG8=")`, "", "aGVsbG8= hello"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := render(t, tt.template, tt.body, params); got != tt.want {
+				t.Errorf("%s\n got %q\nwant %q", tt.template, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestInputErrors(t *testing.T) {
+	tests := []struct{ template, body, want string }{
+		{"$input.json('pets')", petsBody, "must start with $"},
+		{"$input.json('$.a[x]')", petsBody, "neither an index"},
+		{"$input.json('$')", "{not json", "invalid JSON"},
+		{"$util.base64Decode('!!')", "", "base64Decode"},
+		{"$util.nope('a')", "", "no function $util.nope"},
+	}
+	for _, tt := range tests {
+		tpl, err := vtl.Parse(tt.template)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = tpl.Render(map[string]any{"input": NewInput(tt.body, Params{}), "util": Util{}}, vtl.DefaultLimits)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want an error containing %q", tt.template, err, tt.want)
+		}
+	}
+}
+
+// FuzzJSONPath: any path over any body selects or fails, never panics.
+func FuzzJSONPath(f *testing.F) {
+	f.Add("$.pets[0].type", petsBody)
+	f.Add("$..price", petsBody)
+	f.Add("$['owner'][*]", petsBody)
+	f.Fuzz(func(t *testing.T, path, body string) {
+		in := NewInput(body, Params{})
+		_, _ = in.Call("json", []any{path})
+		_, _ = in.Call("path", []any{path})
+	})
+}
+
+func BenchmarkInputJSONForeach(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`{"items": [`)
+	for i := 0; i < 100; i++ {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(`{"id": 1, "name": "item", "tags": ["a", "b"]}`)
+	}
+	sb.WriteString(`]}`)
+	body := sb.String()
+	tpl, err := vtl.Parse(`[#foreach($i in $input.path('$.items')){"id": $i.id, "name": "$util.escapeJavaScript($i.name)"}#if($foreach.hasNext),#end#end]`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := tpl.Render(map[string]any{"input": NewInput(body, Params{}), "util": Util{}}, vtl.DefaultLimits); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
