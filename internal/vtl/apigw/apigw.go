@@ -177,4 +177,3 @@ func utf16Pair(r rune) (rune, rune) {
 	r -= 0x10000
 	return 0xD800 + (r>>10)&0x3FF, 0xDC00 + r&0x3FF
 }
-
