@@ -100,3 +100,26 @@ type binary struct {
 	op   string
 	l, r expr
 }
+
+// defineNode is #define($name) body #end: $name then renders body where it is referenced.
+type defineNode struct {
+	Pos
+	name string
+	body []node
+}
+
+// macroNode is #macro(name $param...) body #end.
+type macroNode struct {
+	Pos
+	name   string
+	params []string
+	body   []node
+}
+
+// macroCall is #name(args): a macro's invocation, or text when no macro has that name.
+type macroCall struct {
+	Pos
+	name string
+	args []expr
+	raw  string
+}

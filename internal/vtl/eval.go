@@ -31,7 +31,9 @@ func (e *RenderError) Error() string {
 // Render renders the template against vars (which it never changes: #set writes to the rendering's own scope)
 // within limits.
 func (t *Template) Render(vars map[string]any, limits Limits) (string, error) {
-	r := &renderer{globals: vars, locals: map[string]any{}, limits: limits, out: &strings.Builder{}}
+	r := &renderer{globals: vars, locals: map[string]any{}, limits: limits, out: &strings.Builder{}, macros: map[string]*macroNode{}}
+	// Macros are known from the start, wherever the template defines them.
+	collectMacros(t.nodes, r.macros)
 	err := r.nodes(t.nodes)
 	if errors.Is(err, errStop) {
 		err = nil
@@ -50,6 +52,8 @@ var (
 
 type renderer struct {
 	globals, locals map[string]any
+	macros          map[string]*macroNode
+	calls           int // macro calls in progress
 	out             *strings.Builder
 	limits          Limits
 	steps           int
@@ -99,8 +103,18 @@ func (r *renderer) node(n node) error {
 		if err != nil {
 			return err
 		}
+		if b, ok := v.(*block); ok {
+			return r.renderBlock(n.Pos, b.nodes)
+		}
 		// API Gateway renders an undefined reference as nothing, quiet or not.
 		return r.write(n.Pos, String(v))
+	case *defineNode:
+		r.locals[n.name] = &block{n.body}
+		return nil
+	case *macroNode:
+		return nil
+	case *macroCall:
+		return r.callMacro(n)
 	case *setNode:
 		return r.set(n)
 	case *ifNode:
@@ -212,6 +226,71 @@ func (r *renderer) foreach(n *foreachNode) error {
 		}
 	}
 	return nil
+}
+
+// block is what #define gives a variable: a body rendered where the variable is referenced.
+type block struct{ nodes []node }
+
+func (b *block) String() string { return "" }
+
+func collectMacros(nodes []node, into map[string]*macroNode) {
+	for _, n := range nodes {
+		switch n := n.(type) {
+		case *macroNode:
+			into[n.name] = n
+		case *ifNode:
+			for _, body := range n.bodies {
+				collectMacros(body, into)
+			}
+		case *foreachNode:
+			collectMacros(n.body, into)
+		}
+	}
+}
+
+// renderBlock renders a #define's body, bounded like a macro call.
+func (r *renderer) renderBlock(p Pos, nodes []node) error {
+	if r.calls >= maxDepth {
+		return &RenderError{p, fmt.Sprintf("macros and blocks call each other deeper than %d", maxDepth)}
+	}
+	r.calls++
+	defer func() { r.calls-- }()
+	return r.nodes(nodes)
+}
+
+// callMacro renders a macro with its parameters bound to the arguments' values for the call; a name no macro
+// has is text.
+func (r *renderer) callMacro(n *macroCall) error {
+	m, ok := r.macros[n.name]
+	if !ok {
+		return r.write(n.Pos, n.raw)
+	}
+	type saved struct {
+		v   any
+		had bool
+	}
+	// Every argument first, in the caller's scope, then the parameters bound.
+	args := make([]any, len(m.params))
+	for i := range m.params {
+		if i < len(n.args) {
+			var err error
+			if args[i], err = r.expr(n.args[i]); err != nil {
+				return err
+			}
+		}
+	}
+	previous := make([]saved, len(m.params))
+	for i, name := range m.params {
+		v, had := r.locals[name]
+		previous[i] = saved{v, had}
+		r.locals[name] = args[i]
+	}
+	defer func() {
+		for i, name := range m.params {
+			restore(r.locals, name, previous[i].v, previous[i].had)
+		}
+	}()
+	return r.renderBlock(n.Pos, m.body)
 }
 
 func restore(m map[string]any, k string, v any, had bool) {

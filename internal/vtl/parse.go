@@ -180,7 +180,7 @@ func (p *parser) gobble(alone bool, buf *strings.Builder) {
 	p.advance(end - p.i)
 }
 
-var directiveNames = []string{"set", "if", "elseif", "else", "end", "foreach", "break", "stop"}
+var directiveNames = []string{"set", "if", "elseif", "else", "end", "foreach", "break", "stop", "define", "macro"}
 
 // directive parses what starts with #: a comment, unparsed content, or a directive. handled is false for a #
 // that is text.
@@ -222,6 +222,9 @@ func (p *parser) directive(depth int, buf *strings.Builder) (node, string, bool,
 				name = d
 			}
 		}
+	}
+	if name == "" && !braced && len(rest) > 0 && isIdentStart(rest[0]) {
+		return p.macroCall(start, depth)
 	}
 	if name == "" || (braced && !strings.HasPrefix(rest[len(name):], "}")) {
 		return nil, "", false, nil
@@ -275,8 +278,114 @@ func (p *parser) directive(depth int, buf *strings.Builder) (node, string, bool,
 	case "foreach":
 		n, err := p.foreachDirective(start, depth, alone, buf)
 		return n, "", true, err
+	case "define":
+		n, err := p.defineDirective(start, depth, alone, buf)
+		return n, "", true, err
+	case "macro":
+		n, err := p.macroDirective(start, depth, alone, buf)
+		return n, "", true, err
 	}
 	return nil, "", false, nil
+}
+
+func (p *parser) defineDirective(start Pos, depth int, alone bool, buf *strings.Builder) (node, error) {
+	if err := p.open(); err != nil {
+		return nil, err
+	}
+	p.blanks()
+	r, ok, err := p.reference(depth)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || len(r.chain) > 0 {
+		return nil, p.errorf("#define needs a variable, as #define($block)")
+	}
+	if err := p.close(); err != nil {
+		return nil, err
+	}
+	p.gobble(alone, buf)
+	body, end, err := p.block(depth + 1)
+	if err != nil {
+		return nil, err
+	}
+	if end != "end" {
+		return nil, &SyntaxError{start, "#define without its #end"}
+	}
+	return &defineNode{start, r.name, body}, nil
+}
+
+func (p *parser) macroDirective(start Pos, depth int, alone bool, buf *strings.Builder) (node, error) {
+	if err := p.open(); err != nil {
+		return nil, err
+	}
+	p.blanks()
+	name := p.ident()
+	if name == "" {
+		return nil, p.errorf("#macro needs a name, as #macro(name $param)")
+	}
+	var params []string
+	for {
+		p.blanks()
+		if p.peek(",") {
+			p.advance(1)
+			continue
+		}
+		if p.peek(")") {
+			p.advance(1)
+			break
+		}
+		r, ok, err := p.reference(depth)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || len(r.chain) > 0 {
+			return nil, p.errorf("a macro's parameters are variables, as $param")
+		}
+		params = append(params, r.name)
+	}
+	p.gobble(alone, buf)
+	body, end, err := p.block(depth + 1)
+	if err != nil {
+		return nil, err
+	}
+	if end != "end" {
+		return nil, &SyntaxError{start, "#macro without its #end"}
+	}
+	return &macroNode{start, name, params, body}, nil
+}
+
+// macroCall parses #name(args...), arguments separated by blanks or commas; a # followed by a name and no ( is
+// text.
+func (p *parser) macroCall(start Pos, depth int) (node, string, bool, error) {
+	from := p.i
+	save := *p
+	p.advance(1)
+	name := p.ident()
+	if !p.peek("(") {
+		*p = save
+		return nil, "", false, nil
+	}
+	p.advance(1)
+	var args []expr
+	for {
+		p.blanks()
+		if p.peek(",") {
+			p.advance(1)
+			continue
+		}
+		if p.peek(")") {
+			p.advance(1)
+			break
+		}
+		e, err := p.primary(depth + 1)
+		if err != nil {
+			// Not a macro's arguments: text such as #a(b), as Velocity leaves what is no directive.
+			*p = save
+			return nil, "", false, nil
+		}
+		args = append(args, e)
+	}
+	return &macroCall{start, name, args, p.src[from:p.i]}, "", true, nil
 }
 
 func (p *parser) ifDirective(start Pos, depth int, alone bool, buf *strings.Builder) (node, error) {

@@ -56,6 +56,10 @@ func TestRender(t *testing.T) {
 		{"string methods", "Java", `$s.toUpperCase() $s.substring(1, 3) $s.indexOf("l") $s.replace("l", "L") $s.replaceAll("l+", "_$0_") $s.matches("h.*o") $s.split("l")`, `{"s": "hello"}`, "HELLO el 2 heLLo he_ll_o true [he, , o]"},
 		{"equality across kinds", "guide: == compares toString of different classes", `#if(1 == 1.0)a#end#if("1" == 1)b#end#if($nope == $nope2)c#end`, "", "abc"},
 		{"division by zero is null", "guide", "#set($x = 1 / 0)[$!x]", "", "[]"},
+		{"#macro, called before and after its definition", "reference: #macro", "#greet('Ann')#macro(greet $who)Hello, $who!#end #greet(\"Bo\")", "", "Hello, Ann! Hello, Bo!"},
+		{"macro parameters bound for the call only", "reference: #macro", "#macro(swap $a $b)$b$a#end#set($a = 'x')#swap($a, 'y')$a", "", "yxx"},
+		{"#define renders where referenced", "reference: #define", "#define($greeting)Hi $name#end#set($name = 'Ann')$greeting", "", "Hi Ann"},
+		{"a # call of no macro is text", "guide", "#fff #nomacro(1) #a(b c", "", "#fff #nomacro(1) #a(b c"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,6 +89,8 @@ func TestSyntaxErrors(t *testing.T) {
 		{"#set($a = \"x)", `string without its closing "`},
 		{"#* open", "#* comment without its *#"},
 		{strings.Repeat("#if(true)", 200), "nest deeper"},
+		{"#macro(m $a)x", "#macro without its #end"},
+		{"#define($a.b)x#end", "#define needs a variable"},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.template)
@@ -98,6 +104,7 @@ func TestLimits(t *testing.T) {
 	tests := []struct{ name, template, want string }{
 		{"#foreach over 1,000 items", "#foreach($i in $big)x#end", "#foreach runs more than 1000 times"},
 		{"a range over the limit", "#foreach($i in [1..5000])#end", "more than 1000 elements"},
+		{"a macro calling itself", "#macro(again)#again()#end#again()", "macros and blocks call each other deeper than 100"},
 		{"output", "#foreach($i in [1..1000])#foreach($j in [1..1000])xxxxxxxxxxxxxxx#end#end", "the output exceeds"},
 	}
 	big := &List{}
@@ -121,7 +128,7 @@ func TestLimits(t *testing.T) {
 // FuzzParseRender: any template parses or fails with a SyntaxError, and renders within the limits or fails with
 // a RenderError; never a panic or a hang.
 func FuzzParseRender(f *testing.F) {
-	for _, s := range []string{"$a.b[0].c($x, 'y')", "#foreach($i in [1..3])#if($i > 1)$i#end#end", "#set($m = {\"a\": [1, 2.5]})$m", "#[[x]]#", "\\$a ${a"} {
+	for _, s := range []string{"#macro(m $p)[$p]#end#m($a.b)#define($d)$d#end$d", "$a.b[0].c($x, 'y')", "#foreach($i in [1..3])#if($i > 1)$i#end#end", "#set($m = {\"a\": [1, 2.5]})$m", "#[[x]]#", "\\$a ${a"} {
 		f.Add(s)
 	}
 	small := Limits{Steps: 100_000, Output: 1 << 16, Iterations: 1000}
