@@ -292,24 +292,16 @@ func (p *parser) defineDirective(start Pos, depth int, alone bool, buf *strings.
 	if err := p.open(); err != nil {
 		return nil, err
 	}
-	p.blanks()
-	r, ok, err := p.reference(depth)
+	r, err := p.variable(depth, "#define needs a variable, as #define($block)")
 	if err != nil {
 		return nil, err
-	}
-	if !ok || len(r.chain) > 0 {
-		return nil, p.errorf("#define needs a variable, as #define($block)")
 	}
 	if err := p.close(); err != nil {
 		return nil, err
 	}
-	p.gobble(alone, buf)
-	body, end, err := p.block(depth + 1)
+	body, err := p.bodyToEnd(start, depth, alone, buf, "#define")
 	if err != nil {
 		return nil, err
-	}
-	if end != "end" {
-		return nil, &SyntaxError{start, "#define without its #end"}
 	}
 	return &defineNode{start, r.name, body}, nil
 }
@@ -334,22 +326,15 @@ func (p *parser) macroDirective(start Pos, depth int, alone bool, buf *strings.B
 			p.advance(1)
 			break
 		}
-		r, ok, err := p.reference(depth)
+		r, err := p.variable(depth, "a macro's parameters are variables, as $param")
 		if err != nil {
 			return nil, err
 		}
-		if !ok || len(r.chain) > 0 {
-			return nil, p.errorf("a macro's parameters are variables, as $param")
-		}
 		params = append(params, r.name)
 	}
-	p.gobble(alone, buf)
-	body, end, err := p.block(depth + 1)
+	body, err := p.bodyToEnd(start, depth, alone, buf, "#macro")
 	if err != nil {
 		return nil, err
-	}
-	if end != "end" {
-		return nil, &SyntaxError{start, "#macro without its #end"}
 	}
 	return &macroNode{start, name, params, body}, nil
 }
@@ -437,13 +422,9 @@ func (p *parser) foreachDirective(start Pos, depth int, alone bool, buf *strings
 	if err := p.open(); err != nil {
 		return nil, err
 	}
-	p.blanks()
-	r, ok, err := p.reference(depth)
+	r, err := p.variable(depth, "#foreach needs a variable, as #foreach($item in $list)")
 	if err != nil {
 		return nil, err
-	}
-	if !ok || len(r.chain) > 0 {
-		return nil, p.errorf("#foreach needs a variable, as #foreach($item in $list)")
 	}
 	p.blanks()
 	if !p.peek("in") {
@@ -457,15 +438,39 @@ func (p *parser) foreachDirective(start Pos, depth int, alone bool, buf *strings
 	if err := p.close(); err != nil {
 		return nil, err
 	}
+	body, err := p.bodyToEnd(start, depth, alone, buf, "#foreach")
+	if err != nil {
+		return nil, err
+	}
+	return &foreachNode{start, r.name, over, body}, nil
+}
+
+// variable reads a plain $name, no properties or calls, as #foreach, #define and #macro bind; usage is the error
+// when something else stands there.
+func (p *parser) variable(depth int, usage string) (*ref, error) {
+	p.blanks()
+	r, ok, err := p.reference(depth)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || len(r.chain) > 0 {
+		return nil, p.errorf("%s", usage)
+	}
+	return r, nil
+}
+
+// bodyToEnd reads the body of a directive that only #end closes: an #else or #elseif, or the end of the
+// template, before it is an error naming the directive.
+func (p *parser) bodyToEnd(start Pos, depth int, alone bool, buf *strings.Builder, directive string) ([]node, error) {
 	p.gobble(alone, buf)
 	body, end, err := p.block(depth + 1)
 	if err != nil {
 		return nil, err
 	}
 	if end != "end" {
-		return nil, &SyntaxError{start, "#foreach without its #end"}
+		return nil, &SyntaxError{start, directive + " without its #end"}
 	}
-	return &foreachNode{start, r.name, over, body}, nil
+	return body, nil
 }
 
 func (p *parser) open() error {
