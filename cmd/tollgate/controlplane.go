@@ -13,6 +13,8 @@ import (
 
 	"github.com/tollgate-gw/tollgate/extproc/authz"
 	"github.com/tollgate-gw/tollgate/extproc/lambda"
+	"github.com/tollgate-gw/tollgate/extproc/mapping"
+	"github.com/tollgate-gw/tollgate/extproc/processor"
 	"github.com/tollgate-gw/tollgate/internal/admin"
 	"github.com/tollgate-gw/tollgate/internal/config"
 	"github.com/tollgate-gw/tollgate/internal/diag"
@@ -30,7 +32,7 @@ type ControlPlane struct {
 	configFile string
 	loader     *source.Loader
 	xds        *server.Server
-	extProc    *lambda.Server
+	extProc    *processor.Server
 	authz      *authz.Server
 	limiter    *ratelimit.Limiter
 	watcher    *source.Watcher
@@ -50,7 +52,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	if err != nil {
 		return nil, err
 	}
-	c := &ControlPlane{log: log, configFile: configFile, loader: ld, xds: server.New(log), extProc: lambda.New(log), current: loaded, errs: make(chan error, 4)}
+	c := &ControlPlane{log: log, configFile: configFile, loader: ld, xds: server.New(log), extProc: processor.New(log, lambda.Service{}, mapping.Service{}), current: loaded, errs: make(chan error, 4)}
 	c.logWarnings(loaded)
 	cfg := loaded.Config
 	store, err := rateLimitStore(cfg, log)

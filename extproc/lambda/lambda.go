@@ -9,10 +9,9 @@ import (
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
-	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/tollgate-gw/tollgate/extproc/lambda/lambdaproxy"
-	"github.com/tollgate-gw/tollgate/internal/clientip"
+	"github.com/tollgate-gw/tollgate/extproc/processor"
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
@@ -37,23 +36,21 @@ type lambdaExchange struct {
 	// route-level response headers do not add to a response this filter rewrites.
 	requestID string
 	invoke    lambdaproxy.Invocation
-	// Body chunks received and not answered yet: Envoy sends a body right behind its headers, and the service
-	// answers headers and chunks together once the body is complete.
-	requestBody    []byte
-	requestChunks  int
-	responseChunks int
+	// The bodies received and not answered yet (see processor.Body).
+	requestBody, responseBody processor.Body
 }
 
 func newLambdaExchange(r *route, now time.Time) *lambdaExchange {
 	return &lambdaExchange{route: r, received: now}
 }
 
-func (e *lambdaExchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.ProcessingResponse, error) {
+func (e *lambdaExchange) Handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.ProcessingResponse, error) {
 	switch r := req.GetRequest().(type) {
 	case *extprocv3.ProcessingRequest_RequestHeaders:
 		e.request = r.RequestHeaders.GetHeaders()
-		e.sourceIP = e.clientAddress(req)
-		e.readChecks(req.GetMetadataContext().GetFilterMetadata())
+		e.sourceIP = processor.ClientAddress(req, e.request, e.route.trustedHops)
+		checks := processor.ReadChecks(req)
+		e.apiKeyID, e.authorizer, e.iam = checks.APIKeyID, checks.Authorizer, checks.IAM
 		if !r.RequestHeaders.GetEndOfStream() {
 			return nil, nil // answered with the body, which Envoy sends without waiting
 		}
@@ -63,37 +60,29 @@ func (e *lambdaExchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.
 		}
 		// No body to replace: CONTINUE_AND_REPLACE lets Envoy send the event as the body of a bodiless request.
 		common.Status = extprocv3.CommonResponse_CONTINUE_AND_REPLACE
-		return one(&extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestHeaders{
-			RequestHeaders: &extprocv3.HeadersResponse{Response: common}}}), nil
+		return processor.One(processor.RequestHeadersContinue(common)), nil
 	case *extprocv3.ProcessingRequest_RequestBody:
-		e.requestBody = append(e.requestBody, r.RequestBody.GetBody()...)
-		e.requestChunks++
-		if !r.RequestBody.GetEndOfStream() {
+		if !e.requestBody.Add(r.RequestBody) {
 			return nil, nil
 		}
-		common, err := e.invocation(e.requestBody)
+		common, err := e.invocation(e.requestBody.Bytes())
 		if err != nil {
 			return nil, err
 		}
-		// The headers take the Invoke call's, the last chunk becomes the event and the earlier ones are emptied.
-		resps := []*extprocv3.ProcessingResponse{{Response: &extprocv3.ProcessingResponse_RequestHeaders{
-			RequestHeaders: &extprocv3.HeadersResponse{Response: &extprocv3.CommonResponse{HeaderMutation: common.HeaderMutation}}}}}
-		for i := 1; i < e.requestChunks; i++ {
-			resps = append(resps, requestBodyContinue(&extprocv3.CommonResponse{BodyMutation: clearBody}))
-		}
-		return append(resps, requestBodyContinue(&extprocv3.CommonResponse{BodyMutation: common.BodyMutation})), nil
+		// The headers take the Invoke call's, and the body becomes the event.
+		return e.requestBody.ReplaceRequest(common.HeaderMutation, common.BodyMutation), nil
 	case *extprocv3.ProcessingRequest_ResponseHeaders:
 		if !e.invoked {
 			// Envoy answered before any Invoke call (a 413 for a body over the limit): that answer stands.
-			return one(responseHeadersContinue(nil)), nil
+			return processor.One(processor.ResponseHeadersContinue(nil)), nil
 		}
 		e.invoke.Header = http.Header{}
 		for _, h := range r.ResponseHeaders.GetHeaders().GetHeaders() {
 			if h.GetKey() == ":status" {
-				e.invoke.Status, _ = strconv.Atoi(headerValue(h))
+				e.invoke.Status, _ = strconv.Atoi(processor.HeaderValue(h))
 				continue
 			}
-			e.invoke.Header.Add(h.GetKey(), headerValue(h))
+			e.invoke.Header.Add(h.GetKey(), processor.HeaderValue(h))
 		}
 		if r.ResponseHeaders.GetEndOfStream() {
 			return e.response(true), nil
@@ -101,39 +90,16 @@ func (e *lambdaExchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.
 		return nil, nil // answered with the body, which Envoy sends without waiting
 	case *extprocv3.ProcessingRequest_ResponseBody:
 		if !e.invoked {
-			return one(responseBodyContinue(nil)), nil
+			return processor.One(processor.ResponseBodyContinue(nil)), nil
 		}
-		e.invoke.Payload = append(e.invoke.Payload, r.ResponseBody.GetBody()...)
-		e.responseChunks++
-		if !r.ResponseBody.GetEndOfStream() {
+		if !e.responseBody.Add(r.ResponseBody) {
 			return nil, nil
 		}
+		e.invoke.Payload = e.responseBody.Bytes()
 		return e.response(false), nil
 	}
 	return nil, nil
 }
-
-func one(r *extprocv3.ProcessingResponse) []*extprocv3.ProcessingResponse {
-	return []*extprocv3.ProcessingResponse{r}
-}
-
-func responseHeadersContinue(common *extprocv3.CommonResponse) *extprocv3.ProcessingResponse {
-	return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseHeaders{
-		ResponseHeaders: &extprocv3.HeadersResponse{Response: common}}}
-}
-
-func responseBodyContinue(common *extprocv3.CommonResponse) *extprocv3.ProcessingResponse {
-	return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseBody{
-		ResponseBody: &extprocv3.BodyResponse{Response: common}}}
-}
-
-func requestBodyContinue(common *extprocv3.CommonResponse) *extprocv3.ProcessingResponse {
-	return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestBody{
-		RequestBody: &extprocv3.BodyResponse{Response: common}}}
-}
-
-// clearBody empties a body chunk whose content a later chunk's mutation carries.
-var clearBody = &extprocv3.BodyMutation{Mutation: &extprocv3.BodyMutation_ClearBody{ClearBody: true}}
 
 // invocation builds the proxy event from the client's request and rewrites the request into the Invoke call:
 // POST to the function's invocation path with the event as a JSON body and none of the client's headers.
@@ -151,10 +117,10 @@ func (e *lambdaExchange) invocation(body []byte) (*extprocv3.CommonResponse, err
 	}
 	e.invoked = true
 	mutation := &extprocv3.HeaderMutation{SetHeaders: []*core.HeaderValueOption{
-		setHeader(":method", http.MethodPost),
-		setHeader(":path", e.route.InvokePath),
-		setHeader("content-type", "application/json"),
-		setHeader("content-length", strconv.Itoa(len(event))),
+		processor.SetHeader(":method", http.MethodPost),
+		processor.SetHeader(":path", e.route.InvokePath),
+		processor.SetHeader("content-type", "application/json"),
+		processor.SetHeader("content-length", strconv.Itoa(len(event))),
 	}}
 	for _, h := range e.request.GetHeaders() {
 		switch k := h.GetKey(); {
@@ -165,22 +131,8 @@ func (e *lambdaExchange) invocation(body []byte) (*extprocv3.CommonResponse, err
 	}
 	return &extprocv3.CommonResponse{
 		HeaderMutation: mutation,
-		BodyMutation:   &extprocv3.BodyMutation{Mutation: &extprocv3.BodyMutation_Body{Body: event}},
+		BodyMutation:   processor.Replace(event),
 	}, nil
-}
-
-// readChecks reads what the ext_authz check before ext_proc admitted the request with: the key, and the
-// authorizer's answer. Both check filters file it under ext_authz's name.
-func (e *lambdaExchange) readChecks(metadata map[string]*structpb.Struct) {
-	fields := metadata[names.ExtAuthzFilter].GetFields()
-	e.apiKeyID = fields[names.APIKeyIDField].GetStringValue()
-	if az := fields[names.AuthorizerField].GetStructValue(); az != nil {
-		e.authorizer = az.AsMap()
-	}
-	if id := fields[names.IdentityField].GetStructValue().GetFields(); id != nil {
-		e.iam = lambdaproxy.IAMIdentity{AccessKey: id["accessKey"].GetStringValue(), AccountID: id["accountId"].GetStringValue(),
-			Caller: id["caller"].GetStringValue(), User: id["user"].GetStringValue(), UserARN: id["userArn"].GetStringValue()}
-	}
 }
 
 // proxyRequest describes the client's request as the event builder needs it.
@@ -193,7 +145,7 @@ func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
 	}
 	var path string
 	for _, h := range e.request.GetHeaders() {
-		k, v := h.GetKey(), headerValue(h)
+		k, v := h.GetKey(), processor.HeaderValue(h)
 		switch k {
 		case ":method":
 			in.Method = v
@@ -250,13 +202,13 @@ func (e *lambdaExchange) response(headersOnly bool) []*extprocv3.ProcessingRespo
 		if le, ok := err.(*lambdaproxy.Error); ok {
 			resp.Status = uint32(le.Status)
 		}
-		return one(gatewayError(resp, e.requestID))
+		return processor.One(processor.GatewayError(resp, e.requestID))
 	}
 	mutation := &extprocv3.HeaderMutation{SetHeaders: []*core.HeaderValueOption{
-		setHeader(":status", strconv.Itoa(out.Status)),
-		setHeader("content-length", strconv.Itoa(len(out.Body))),
-		setHeader(gatewayresponse.RequestIDHeader, e.requestID),
-		setHeader(gatewayresponse.ExtendedRequestIDHeader, gatewayresponse.ExtendedRequestID(e.requestID)),
+		processor.SetHeader(":status", strconv.Itoa(out.Status)),
+		processor.SetHeader("content-length", strconv.Itoa(len(out.Body))),
+		processor.SetHeader(gatewayresponse.RequestIDHeader, e.requestID),
+		processor.SetHeader(gatewayresponse.ExtendedRequestIDHeader, gatewayresponse.ExtendedRequestID(e.requestID)),
 	}}
 	for name := range e.invoke.Header {
 		// The Invoke API's own headers are not the function's; the request id is set above.
@@ -265,60 +217,16 @@ func (e *lambdaExchange) response(headersOnly bool) []*extprocv3.ProcessingRespo
 		}
 	}
 	for _, h := range out.Headers {
-		if validHeader(h[0], h[1]) {
-			mutation.SetHeaders = append(mutation.SetHeaders, appendHeader(strings.ToLower(h[0]), h[1]))
+		if processor.ValidHeader(h[0], h[1]) {
+			mutation.SetHeaders = append(mutation.SetHeaders, processor.AppendHeader(strings.ToLower(h[0]), h[1]))
 		}
 	}
-	body := &extprocv3.BodyMutation{Mutation: &extprocv3.BodyMutation_Body{Body: out.Body}}
+	body := processor.Replace(out.Body)
 	if headersOnly {
 		// The Invoke response had no body: CONTINUE_AND_REPLACE adds the function's.
-		return one(responseHeadersContinue(&extprocv3.CommonResponse{
+		return processor.One(processor.ResponseHeadersContinue(&extprocv3.CommonResponse{
 			Status: extprocv3.CommonResponse_CONTINUE_AND_REPLACE, HeaderMutation: mutation, BodyMutation: body,
 		}))
 	}
-	resps := []*extprocv3.ProcessingResponse{responseHeadersContinue(&extprocv3.CommonResponse{HeaderMutation: mutation})}
-	for i := 1; i < e.responseChunks; i++ {
-		resps = append(resps, responseBodyContinue(&extprocv3.CommonResponse{BodyMutation: clearBody}))
-	}
-	return append(resps, responseBodyContinue(&extprocv3.CommonResponse{BodyMutation: body}))
-}
-
-// validHeader keeps a function's header only if Envoy can send it: a token name that is not a pseudo-header or
-// a hop-by-hop header Envoy manages itself, and a value without control characters.
-func validHeader(name, value string) bool {
-	if name == "" || strings.HasPrefix(name, ":") {
-		return false
-	}
-	switch strings.ToLower(name) {
-	case "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "host":
-		return false
-	}
-	for _, c := range name {
-		if c <= ' ' || c >= 0x7f || strings.ContainsRune("()<>@,;:\\\"/[]?={}", c) {
-			return false
-		}
-	}
-	for _, c := range value {
-		if (c < ' ' && c != '\t') || c == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-// clientAddress is the client's address: the peer Envoy names in the attributes it sends with the request
-// headers, or behind trusted proxies the one X-Forwarded-For names.
-func (e *lambdaExchange) clientAddress(req *extprocv3.ProcessingRequest) string {
-	var peer, xff string
-	for _, attrs := range req.GetAttributes() {
-		if v := attrs.GetFields()[names.SourceAddressAttribute]; v != nil {
-			peer = v.GetStringValue()
-		}
-	}
-	for _, h := range e.request.GetHeaders() {
-		if h.GetKey() == "x-forwarded-for" {
-			xff = headerValue(h)
-		}
-	}
-	return clientip.Of(peer, xff, e.route.trustedHops)
+	return e.responseBody.ReplaceResponse(mutation, body)
 }

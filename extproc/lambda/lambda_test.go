@@ -66,7 +66,7 @@ var clientRequest = []string{":method", "GET", ":path", "/prod/pets/7?a=1", ":au
 // with none of the client's headers.
 func TestInvocationRewritesTheRequest(t *testing.T) {
 	ex := newLambdaExchange(testRoute(t, "1.0"), time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
-	resps, err := ex.handle(requestHeaders(true, clientRequest...))
+	resps, err := ex.Handle(requestHeaders(true, clientRequest...))
 	if err != nil || len(resps) != 1 {
 		t.Fatalf("handle = %v, %v; want one response", resps, err)
 	}
@@ -136,15 +136,15 @@ func TestResponses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ex := newLambdaExchange(testRoute(t, tt.version), time.Now())
-			if _, err := ex.handle(requestHeaders(true, clientRequest...)); err != nil {
+			if _, err := ex.Handle(requestHeaders(true, clientRequest...)); err != nil {
 				t.Fatal(err)
 			}
 			// The headers are answered together with the body, which Envoy sends right behind them.
-			held, err := ex.handle(responseHeaders(append([]string{":status", tt.status, "content-type", "application/json"}, tt.headers...)...))
+			held, err := ex.Handle(responseHeaders(append([]string{":status", tt.status, "content-type", "application/json"}, tt.headers...)...))
 			if err != nil || len(held) != 0 {
 				t.Fatalf("response headers answered at once: %v, %v", held, err)
 			}
-			resps, err := ex.handle(responseBody(tt.body))
+			resps, err := ex.Handle(responseBody(tt.body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -182,10 +182,10 @@ func TestResponses(t *testing.T) {
 // TestEnvoysOwnAnswerPassesThrough: a 413 Envoy sends before any Invoke call is not read as a Lambda response.
 func TestEnvoysOwnAnswerPassesThrough(t *testing.T) {
 	ex := newLambdaExchange(testRoute(t, "1.0"), time.Now())
-	if _, err := ex.handle(requestHeaders(false, clientRequest...)); err != nil {
+	if _, err := ex.Handle(requestHeaders(false, clientRequest...)); err != nil {
 		t.Fatal(err)
 	}
-	resps, err := ex.handle(responseHeaders(":status", "413"))
+	resps, err := ex.Handle(responseHeaders(":status", "413"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,18 +197,18 @@ func TestEnvoysOwnAnswerPassesThrough(t *testing.T) {
 // TestChunkedResponseBody: a body Envoy streams in pieces is answered whole, on the last piece.
 func TestChunkedResponseBody(t *testing.T) {
 	ex := newLambdaExchange(testRoute(t, "1.0"), time.Now())
-	if _, err := ex.handle(requestHeaders(true, clientRequest...)); err != nil {
+	if _, err := ex.Handle(requestHeaders(true, clientRequest...)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ex.handle(responseHeaders(":status", "200")); err != nil {
+	if _, err := ex.Handle(responseHeaders(":status", "200")); err != nil {
 		t.Fatal(err)
 	}
 	first := &extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_ResponseBody{
 		ResponseBody: &extprocv3.HttpBody{Body: []byte(`{"statusCode": 200, "bo`)}}}
-	if held, err := ex.handle(first); err != nil || len(held) != 0 {
+	if held, err := ex.Handle(first); err != nil || len(held) != 0 {
 		t.Fatalf("first chunk answered at once: %v, %v", held, err)
 	}
-	resps, err := ex.handle(responseBody(`dy": "whole"}`))
+	resps, err := ex.Handle(responseBody(`dy": "whole"}`))
 	if err != nil || len(resps) != 3 {
 		t.Fatalf("handle = %v, %v; want headers, an emptied chunk and the body", resps, err)
 	}
@@ -231,11 +231,11 @@ func TestRequestBodyAnsweredWithItsHeaders(t *testing.T) {
 			RequestBody: &extprocv3.HttpBody{Body: []byte(body), EndOfStream: end}}}
 	}
 	for i, msg := range []*extprocv3.ProcessingRequest{requestHeaders(false, post...), chunk(`{"name":`, false)} {
-		if held, err := ex.handle(msg); err != nil || len(held) != 0 {
+		if held, err := ex.Handle(msg); err != nil || len(held) != 0 {
 			t.Fatalf("message %d answered before the body is whole: %v, %v", i, held, err)
 		}
 	}
-	resps, err := ex.handle(chunk(`"rex"}`, true))
+	resps, err := ex.Handle(chunk(`"rex"}`, true))
 	if err != nil || len(resps) != 3 {
 		t.Fatalf("handle = %v, %v; want the headers, an emptied chunk and the event", resps, err)
 	}
@@ -266,7 +266,7 @@ func TestEventReportsTheAPIKey(t *testing.T) {
 	req.MetadataContext = &core.Metadata{FilterMetadata: map[string]*structpb.Struct{names.ExtAuthzFilter: {Fields: map[string]*structpb.Value{
 		"apiKeyId": structpb.NewStringValue("k1"),
 	}}}}
-	resps, err := ex.handle(req)
+	resps, err := ex.Handle(req)
 	if err != nil || len(resps) != 1 {
 		t.Fatalf("handle = %v, %v", resps, err)
 	}

@@ -132,9 +132,12 @@ func (c *checker) method(api *tollgatev1.RestApi, m *tollgatev1.Method) {
 			c.probs.Addf(file, at+"/payloadFormatVersion", "payloadFormatVersion %q: want 1.0 or 2.0", v)
 		}
 	case tollgatev1.IntegrationType_INTEGRATION_TYPE_MOCK:
-		c.mockPassthrough(file, at, integ)
+	case tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP:
+		if integ.GetHttpMethod() == "" {
+			c.probs.Addf(file, at, "an HTTP integration needs the httpMethod to call its backend with")
+		}
 	default:
-		c.probs.Addf(file, at+"/type", "integration type %s is not supported yet (supported: HTTP_PROXY, AWS_PROXY, MOCK)", strings.TrimPrefix(integ.GetType().String(), "INTEGRATION_TYPE_"))
+		c.probs.Addf(file, at+"/type", "integration type %s is not supported yet (supported: HTTP, HTTP_PROXY, AWS_PROXY, MOCK)", strings.TrimPrefix(integ.GetType().String(), "INTEGRATION_TYPE_"))
 		return
 	}
 	c.connection(file, at, integ)
@@ -158,21 +161,10 @@ func (c *checker) requestParameters(file, at string, params map[string]string) {
 	}
 }
 
-// mockPassthrough refuses the passthrough behaviours under which API Gateway answers some content types of a MOCK
-// with 415: Envoy serves a MOCK with templates as one fixed answer for every content type.
-func (c *checker) mockPassthrough(file, at string, integ *tollgatev1.Integration) {
-	switch pb := integ.GetPassthroughBehavior(); {
-	case pb == tollgatev1.PassthroughBehavior_PASSTHROUGH_BEHAVIOR_NEVER,
-		pb == tollgatev1.PassthroughBehavior_PASSTHROUGH_BEHAVIOR_WHEN_NO_TEMPLATES && len(integ.GetRequestTemplates()) > 0:
-		name := strings.TrimPrefix(pb.String(), "PASSTHROUGH_BEHAVIOR_")
-		c.probs.Addf(file, at+"/passthroughBehavior", "passthroughBehavior %s is not supported yet for MOCK: Tollgate answers every content type alike, where API Gateway answers 415 to one without a template", strings.ToLower(name))
-	}
-}
-
 // connection checks a private integration and its TLS settings as API Gateway does: a VPC link names its link by
 // connectionId, and both a VPC link and a tlsConfig are for HTTP integrations only.
 func (c *checker) connection(file, at string, integ *tollgatev1.Integration) {
-	httpIntegration := integ.GetType() == tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY
+	httpIntegration := integ.GetType() == tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY || integ.GetType() == tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP
 	switch vpcLink := integ.GetConnectionType() == tollgatev1.ConnectionType_CONNECTION_TYPE_VPC_LINK; {
 	case vpcLink && !httpIntegration:
 		c.probs.Addf(file, at+"/connectionType", "connectionType VPC_LINK is supported only for HTTP and HTTP_PROXY integrations")

@@ -21,6 +21,7 @@ const (
 	Unauthorized               Type = "UNAUTHORIZED"
 	AccessDenied               Type = "ACCESS_DENIED"
 	AuthorizerConfiguration    Type = "AUTHORIZER_CONFIGURATION_ERROR"
+	UnsupportedMediaType       Type = "UNSUPPORTED_MEDIA_TYPE"
 )
 
 // ExplicitDenyMessage is ACCESS_DENIED's message when a policy denies the request explicitly, rather than
@@ -69,6 +70,8 @@ var defaults = map[Type]Response{
 	Unauthorized:            {Status: 401, Message: "Unauthorized", ErrorType: "UnauthorizedException"},
 	AccessDenied:            {Status: 403, Message: "User is not authorized to access this resource", ErrorType: "AccessDeniedException", MessageKey: "Message"},
 	AuthorizerConfiguration: {Status: 500, ErrorType: "AuthorizerConfigurationException", NullMessage: true},
+	// A content type the integration's passthrough behaviour refuses.
+	UnsupportedMediaType: {Status: 415, Message: "Unsupported Media Type", ErrorType: "UnsupportedMediaTypeException"},
 	// The message API Gateway answers a payload over its 10 MB limit with.
 	RequestTooLarge: {Status: 413, Message: "HTTP content length exceeded 10485760 bytes."},
 }

@@ -201,7 +201,13 @@ func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.M
 	case tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY:
 		r.HTTPProxy = b.httpProxy(s, pr, integ)
 	case tollgatev1.IntegrationType_INTEGRATION_TYPE_MOCK:
-		r.Mock, r.GatewayResponse = b.mock(s, integ)
+		if mockNeedsMapping(integ) {
+			r.Mapping = b.mapping(s, pr, m, integ)
+		} else {
+			r.Mock, r.GatewayResponse = b.mock(s, integ)
+		}
+	case tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP:
+		r.Mapping = b.mapping(s, pr, m, integ)
 	case tollgatev1.IntegrationType_INTEGRATION_TYPE_AWS_PROXY:
 		r.Lambda = b.lambda(s, integ)
 	default:
@@ -213,6 +219,14 @@ func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.M
 			if h.Source.Kind == AuthorizerValue {
 				b.probs.Addf(s.file(), integ.GetSourcePointer()+diag.Pointer("requestParameters", "integration.request.header."+h.Name),
 					"context.authorizer.%s: the method has no authorizer to take it from", h.Source.Value)
+			}
+		}
+	}
+	if mp := r.Mapping; mp != nil && r.Authorizer == nil {
+		for _, p := range mp.Parameters {
+			if p.Source.Kind == AuthorizerValue {
+				b.probs.Addf(s.file(), integ.GetSourcePointer()+diag.Pointer("requestParameters", "integration.request."+string(p.Target)+"."+p.Name),
+					"context.authorizer.%s: the method has no authorizer to take it from", p.Source.Value)
 			}
 		}
 	}

@@ -234,7 +234,7 @@ func mappingSource(expr string, s stageContext) (ValueSource, error) {
 }
 
 // vtlSyntax spots a Velocity reference ($x, ${x}, $!x) or directive (#set, #if, ##comment) in a template. Static
-// templates are served by Envoy directly; templates with VTL need the mapping-template service.
+// templates are served by Envoy directly; templates with VTL need the mapping service.
 var vtlSyntax = regexp.MustCompile(`\$!?\{?[A-Za-z]|#(set|if|elseif|else|end|foreach|break|stop|macro|define|evaluate|parse|include|#|\*)`)
 
 // mock resolves a MOCK integration with static templates: the request template's statusCode selects the
@@ -262,10 +262,6 @@ func (b *builder) mock(s stageContext, integ *tollgatev1.Integration) (*Mock, ga
 		m.Status = uint32(v)
 	}
 	contentType, body := pickTemplate(resp.GetResponseTemplates())
-	if vtlSyntax.MatchString(body) {
-		b.probs.Addf(file, respAt+diag.Pointer("responseTemplates", contentType), "response templates with VTL are not supported yet: only static templates can be served")
-		return nil, ""
-	}
 	m.Body = body
 	if contentType != "" {
 		m.Headers["content-type"] = contentType
@@ -277,10 +273,6 @@ func (b *builder) mock(s stageContext, integ *tollgatev1.Integration) (*Mock, ga
 			b.probs.Addf(file, respAt+diag.Pointer("responseParameters", name), "invalid response parameter %q: want method.response.header.NAME", name)
 			continue
 		}
-		if len(source) < 2 || !strings.HasPrefix(source, "'") || !strings.HasSuffix(source, "'") {
-			b.probs.Addf(file, respAt+diag.Pointer("responseParameters", name), "only static values ('value') are supported yet for a MOCK integration's response headers, got %q", source)
-			continue
-		}
 		m.Headers[strings.ToLower(header)] = source[1 : len(source)-1]
 	}
 	if len(b.probs) > n {
@@ -289,19 +281,15 @@ func (b *builder) mock(s stageContext, integ *tollgatev1.Integration) (*Mock, ga
 	return m, ""
 }
 
-// mockStatus reads {"statusCode": N} from the request template. API Gateway picks the template by the request's
-// Content-Type; Tollgate serves MOCKs from Envoy, so every template must agree on the status.
+// mockStatus reads {"statusCode": N} from the request template: the one template, or several alike (others go
+// to the mapping service, see mockNeedsMapping).
 func (b *builder) mockStatus(file, at string, templates map[string]string) int {
-	status, first := 200, ""
+	status := 200
 	for _, ct := range sortedKeys(templates) {
 		tpl := templates[ct]
 		ptr := at + diag.Pointer("requestTemplates", ct)
 		if strings.TrimSpace(tpl) == "" {
 			continue
-		}
-		if vtlSyntax.MatchString(tpl) {
-			b.probs.Addf(file, ptr, "request templates with VTL are not supported yet for MOCK: write a static {\"statusCode\": N}")
-			return 0
 		}
 		var v struct {
 			StatusCode json.Number `json:"statusCode"`
@@ -315,11 +303,7 @@ func (b *builder) mockStatus(file, at string, templates map[string]string) int {
 			b.probs.Addf(file, ptr, "statusCode %s is not an integer", v.StatusCode)
 			return 0
 		}
-		if first != "" && code != status {
-			b.probs.Addf(file, ptr, "request templates select different status codes (%d for %s, %d here): per-content-type MOCK responses are not supported yet", status, first, code)
-			return 0
-		}
-		status, first = code, ct
+		status = code
 	}
 	return status
 }

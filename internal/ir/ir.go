@@ -98,7 +98,7 @@ type Method struct {
 func (m Method) MethodKey() string { return m.Resource + "/" + m.HTTPMethod }
 
 // Route is one method of one stage, or a 403 that stands for the methods a resource lacks. Exactly one of
-// GatewayResponse, HTTPProxy, Mock and Lambda says how it is answered.
+// GatewayResponse, HTTPProxy, Mock, Lambda and Mapping says how it is answered.
 type Route struct {
 	// Name identifies the route to Envoy and to the ext services: apiId/stage/METHOD/resource.
 	Name string `json:"name"`
@@ -114,6 +114,7 @@ type Route struct {
 	HTTPProxy       *HTTPProxy           `json:"httpProxy,omitempty"`
 	Mock            *Mock                `json:"mock,omitempty"`
 	Lambda          *Lambda              `json:"lambda,omitempty"`
+	Mapping         *Mapping             `json:"mapping,omitempty"`
 
 	// ResourcePolicy is the API's resource policy, decided before the authorizer; nil for none.
 	ResourcePolicy *ResourcePolicy `json:"resourcePolicy,omitempty"`

@@ -94,19 +94,39 @@ func TestProblems(t *testing.T) {
 			want:  []string{"/httpMethod: httpMethod POST differs from the method (GET)"},
 		},
 		{
-			name:  "VTL in a mock",
-			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration:\n        type: mock\n        requestTemplates: {application/json: '{\"statusCode\": $input.params(\"code\")}'}\n",
-			want:  []string{"/requestTemplates/application~1json: request templates with VTL are not supported yet"},
+			name:  "template syntax error",
+			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration:\n        type: mock\n        requestTemplates: {application/json: \"#if($a)\\n{\\\"statusCode\\\": 200}\"}\n",
+			want:  []string{"/requestTemplates/application~1json: mapping template: line 1, column 1: #if without its #end"},
 		},
 		{
-			name:  "mock that answers 415 on AWS",
-			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration:\n        type: mock\n        passthroughBehavior: never\n",
-			want:  []string{"/paths/~1a/get/x-amazon-apigateway-integration/passthroughBehavior: passthroughBehavior never is not supported yet for MOCK"},
+			name:  "response template syntax error",
+			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration:\n        type: http\n        httpMethod: GET\n        uri: http://h/a\n        responses:\n          default: {statusCode: '200', responseTemplates: {application/json: '$input.path('}}\n",
+			want:  []string{"/responses/default/responseTemplates/application~1json: mapping template: line 1"},
 		},
 		{
-			name:  "mock with templates, passed through only without",
-			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration:\n        type: mock\n        passthroughBehavior: when_no_templates\n        requestTemplates: {application/json: '{\"statusCode\": 200}'}\n",
-			want:  []string{"/passthroughBehavior: passthroughBehavior when_no_templates is not supported yet for MOCK"},
+			name:  "invalid selection pattern",
+			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration:\n        type: http\n        httpMethod: GET\n        uri: http://h/a\n        responses:\n          '4(\\d': {statusCode: '400'}\n",
+			want:  []string{"/responses/4(\\d: selection pattern \"4(\\\\d\" is not a valid regular expression"},
+		},
+		{
+			name:  "HTTP integration without httpMethod",
+			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration: {type: http, uri: 'http://h/a'}\n",
+			want:  []string{"/paths/~1a/get/x-amazon-apigateway-integration: an HTTP integration needs the httpMethod"},
+		},
+		{
+			name:  "HTTP integration with an unmapped placeholder",
+			paths: "  /a/{id}:\n    get:\n      x-amazon-apigateway-integration: {type: http, httpMethod: GET, uri: 'http://h/a/{x}'}\n",
+			want:  []string{"/uri: uri placeholder {x} has no mapping: add requestParameters \"integration.request.path.x\""},
+		},
+		{
+			name:  "HTTP integration mapping what Tollgate does not read yet",
+			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration:\n        type: http\n        httpMethod: GET\n        uri: http://h/a\n        requestParameters: {integration.request.header.x: method.request.body}\n",
+			want:  []string{"/requestParameters/integration.request.header.x: mapping expression \"method.request.body\" is not supported yet"},
+		},
+		{
+			name:  "HTTP integration with an invalid mapping target",
+			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration:\n        type: http\n        httpMethod: GET\n        uri: http://h/a\n        requestParameters: {integration.request.body: \"'x'\"}\n",
+			want:  []string{"invalid mapping target \"integration.request.body\""},
 		},
 		{
 			name:  "malformed Lambda ARN",

@@ -69,6 +69,10 @@ const (
 // SourceAddressAttribute is the Envoy attribute with the client's ip:port, which ext_proc routes ask Envoy for.
 const SourceAddressAttribute = "source.address"
 
+// ResponseCodeDetailsAttribute is the Envoy attribute that says where a response came from ("via_upstream" for
+// the backend's), which the mapping routes ask Envoy for in the response phase.
+const ResponseCodeDetailsAttribute = "response.code_details"
+
 // The rate-limit service's domain, and the descriptor entry that names the route.
 const (
 	RateLimitDomain = "tollgate"

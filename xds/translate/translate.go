@@ -26,8 +26,9 @@ const (
 )
 
 // filterOrder is the listener's filter chain, in API Gateway's order: the body limit and the path-form rewrite
-// first, then the authorizer (with the key and the limits it decides), the API key check (with the limits it decides), the limits of MOCKs and of methods without a key,
-// then the Lambda proxy's request and response processing. The router ends every chain.
+// first, then the authorizer (with the key and the limits it decides), the API key check (with the limits it
+// decides), the limits of MOCKs and of methods without a key, then the ext_proc service's request and response
+// processing (Lambda proxies, mappings). The router ends every chain.
 var filterOrder = []string{
 	names.BodyLimitFilter,
 	names.LuaFilter,
@@ -146,6 +147,9 @@ func (t *translator) route(r *ir.Route) *route.Route {
 	case r.Lambda != nil:
 		out.Metadata = routeMetadata(r)
 		t.lambda(out, r)
+	case r.Mapping != nil:
+		out.Metadata = routeMetadata(r)
+		t.mapping(out, r)
 	}
 	for _, name := range filterOrder {
 		if apply := features[name].apply; apply != nil && apply(out, r) {

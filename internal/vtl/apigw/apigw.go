@@ -88,6 +88,13 @@ func (in *Input) Call(name string, args []any) (any, error) {
 				return v, nil
 			}
 		}
+		// Header names are case-insensitive, and Envoy hands them over in lower case.
+		for _, name := range in.params.Header.Keys() {
+			if strings.EqualFold(name, key) {
+				v, _ := in.params.Header.Get(name)
+				return v, nil
+			}
+		}
 		return "", nil
 	case name == "body" && len(args) == 0:
 		return in.body, nil

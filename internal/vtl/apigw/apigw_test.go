@@ -45,6 +45,7 @@ func TestInputAndUtil(t *testing.T) {
 			`[{"id": "1", "price": 249.99},{"id": "2", "price": 124.99}]`},
 		{"an empty body reads as {}", "$input.json('$')", "", `{}`},
 		{"params by name: path, then query string, then header", "$input.params('petId') $input.params('type') $input.params('Accept') [$input.params('nope')]", "", "7 dog application/json []"},
+		{"a header by name in any case", "$input.params('accept') $input.params('ACCEPT')", "", "application/json application/json"},
 		{"all params", "$input.params().querystring.type $input.params().header.get('Accept') $input.params().path.size()", "", "dog application/json 1"},
 		{"escapeJavaScript as commons-lang's", `$util.escapeJavaScript($input.body)`, `it's "q"/é` + "\n", `it\'s \"q\"\/\u00E9\n`},
 		{"parseJson and toJson", `#set($o = $util.parseJson('{"z": 1, "y": [2]}'))$o.z $util.toJson($o)`, "", `1 {"z":1,"y":[2]}`},

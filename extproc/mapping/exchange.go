@@ -1,0 +1,474 @@
+package mapping
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
+
+	"github.com/tollgate-gw/tollgate/extproc/processor"
+	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
+	"github.com/tollgate-gw/tollgate/internal/vtl"
+	"github.com/tollgate-gw/tollgate/internal/vtl/apigw"
+)
+
+// exchange maps one request and its response. Envoy sends each body right behind its headers, whole (the
+// body-limit filter buffers the request's), and the exchange answers each phase once it is complete, as the Lambda
+// proxy's does: one round trip to Tollgate per phase.
+type exchange struct {
+	route    *route
+	received time.Time
+	request  *core.HeaderMap
+	// What templates and mappings read of the client's request.
+	requestID, method, path, accept string
+	pathParams                      map[string]string
+	query                           url.Values
+	sourceIP                        string
+	checks                          processor.Checks
+	params                          apigw.Params
+	// context is $context, shared by the request's and the response's templates: the request template may set
+	// responseOverride values.
+	context *vtl.Map
+	// template is the request template for the request's content type; nil passes the body through.
+	template    *template
+	contentType string
+	forwarded   bool // the request went on to the backend
+	answered    bool // the exchange answered the client itself: what Envoy sent before it knew is ignored
+	requestBody processor.Body
+	// The backend's answer.
+	status        int
+	backendHeader http.Header
+	responseBody  processor.Body
+}
+
+func newExchange(r *route, received time.Time) *exchange {
+	return &exchange{route: r, received: received}
+}
+
+func (e *exchange) Handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.ProcessingResponse, error) {
+	if e.answered {
+		return nil, nil
+	}
+	resps, err := e.handle(req)
+	for _, r := range resps {
+		e.answered = e.answered || r.GetImmediateResponse() != nil
+	}
+	return resps, err
+}
+
+func (e *exchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.ProcessingResponse, error) {
+	switch r := req.GetRequest().(type) {
+	case *extprocv3.ProcessingRequest_RequestHeaders:
+		if refused := e.start(req, r.RequestHeaders.GetHeaders()); refused != nil {
+			return processor.One(refused), nil
+		}
+		// Envoy sends the body of a route with request templates; answer it with the headers.
+		if !r.RequestHeaders.GetEndOfStream() && len(e.route.requestTemplates) > 0 {
+			return nil, nil
+		}
+		return e.integrationRequest(nil, true)
+	case *extprocv3.ProcessingRequest_RequestBody:
+		if !e.requestBody.Add(r.RequestBody) {
+			return nil, nil
+		}
+		return e.integrationRequest(e.requestBody.Bytes(), false)
+	case *extprocv3.ProcessingRequest_ResponseHeaders:
+		e.status = 0
+		if e.forwarded && fromBackend(req) {
+			e.status, e.backendHeader = responseStatus(r.ResponseHeaders.GetHeaders())
+		}
+		if e.status == 0 {
+			// Envoy's own answer (a 413, a timeout's 504, a backend that could not be reached) stands.
+			return processor.One(processor.ResponseHeadersContinue(nil)), nil
+		}
+		if r.ResponseHeaders.GetEndOfStream() {
+			return e.integrationResponse(nil, true)
+		}
+		return nil, nil
+	case *extprocv3.ProcessingRequest_ResponseBody:
+		if e.status == 0 {
+			return processor.One(processor.ResponseBodyContinue(nil)), nil
+		}
+		if !e.responseBody.Add(r.ResponseBody) {
+			return nil, nil
+		}
+		return e.integrationResponse(e.responseBody.Bytes(), false)
+	}
+	return nil, nil
+}
+
+// start reads the client's request and chooses its template; it returns the 415 API Gateway answers when the
+// passthrough behaviour refuses the content type.
+func (e *exchange) start(req *extprocv3.ProcessingRequest, headers *core.HeaderMap) *extprocv3.ProcessingResponse {
+	e.request = headers
+	e.sourceIP = processor.ClientAddress(req, headers, e.route.trustedHops)
+	e.checks = processor.ReadChecks(req)
+	e.params = apigw.Params{Path: vtl.NewMap(), QueryString: vtl.NewMap(), Header: vtl.NewMap()}
+	var contentType string
+	for _, h := range headers.GetHeaders() {
+		k, v := h.GetKey(), processor.HeaderValue(h)
+		switch k {
+		case ":method":
+			e.method = v
+		case ":path":
+			e.path = v
+		case names.EnvoyRequestIDHeader:
+			e.requestID = v
+		case "content-type":
+			contentType = v
+		case "accept":
+			e.accept = v
+		}
+		if !strings.HasPrefix(k, ":") && !strings.HasPrefix(k, "x-envoy-") && k != names.EnvoyRequestIDHeader {
+			e.params.Header.Put(k, v)
+		}
+	}
+	rawPath, rawQuery, _ := strings.Cut(e.path, "?")
+	e.pathParams, _ = e.route.paths.PathParameters(rawPath)
+	for _, name := range e.route.PathParams {
+		e.params.Path.Put(name, e.pathParams[name])
+	}
+	e.query, _ = url.ParseQuery(rawQuery)
+	for name, values := range e.query {
+		// The last value, as the proxy event's queryStringParameters.
+		e.params.QueryString.Put(name, values[len(values)-1])
+	}
+	e.context = e.contextMap(rawPath)
+	e.contentType = mediaType(contentType)
+	e.template = e.route.requestTemplates[e.contentType]
+	if e.template == nil && e.refuses() {
+		return processor.GatewayError(gatewayresponse.Default(gatewayresponse.UnsupportedMediaType), e.requestID)
+	}
+	return nil
+}
+
+// refuses tells whether the passthrough behaviour refuses a request whose content type has no template.
+func (e *exchange) refuses() bool {
+	switch e.route.Passthrough {
+	case "NEVER":
+		return true
+	case "WHEN_NO_TEMPLATES":
+		return len(e.route.requestTemplates) > 0
+	}
+	return false
+}
+
+// vars are the variables a template renders with, $input reading body.
+func (e *exchange) vars(body []byte) map[string]any {
+	return map[string]any{
+		"input":          apigw.NewInput(string(body), e.params),
+		"util":           apigw.Util{},
+		"context":        e.context,
+		"stageVariables": stringMap(e.route.StageVariables),
+	}
+}
+
+// render renders a template, logging a failure with the template's name and line.
+func (e *exchange) render(t *template, body []byte) (string, bool) {
+	out, err := t.Render(e.vars(body), vtl.DefaultLimits)
+	if err != nil {
+		e.route.log.Warn("mapping template failed", "route", e.route.Name, "template", t.name, "err", err, "requestId", e.requestID)
+		return "", false
+	}
+	return out, true
+}
+
+// internalError is API Gateway's answer to a template that fails and to a response it cannot select.
+func (e *exchange) internalError() ([]*extprocv3.ProcessingResponse, error) {
+	return processor.One(processor.GatewayError(gatewayresponse.Default(gatewayresponse.APIConfigurationError), e.requestID)), nil
+}
+
+// integrationRequest renders the request template (if the content type has one) and sends the mapped request
+// on, or answers a MOCK. headersPhase says the answer goes to the request headers: the request had no body, or
+// the route's templates do not need it.
+func (e *exchange) integrationRequest(body []byte, headersPhase bool) ([]*extprocv3.ProcessingResponse, error) {
+	mapped, replaced := body, false
+	if e.template != nil {
+		out, ok := e.render(e.template, body)
+		if !ok {
+			return e.internalError()
+		}
+		mapped, replaced = []byte(out), true
+	}
+	if e.route.HTTP == nil {
+		return e.mock(mapped, replaced)
+	}
+	mutation := e.backendRequest(len(mapped), replaced)
+	e.forwarded = true
+	switch {
+	case !headersPhase:
+		var bodyMutation *extprocv3.BodyMutation
+		if replaced {
+			bodyMutation = processor.Replace(mapped)
+		}
+		return e.requestBody.ReplaceRequest(mutation, bodyMutation), nil
+	case replaced && len(mapped) > 0:
+		// A bodiless request gets the template's output: CONTINUE_AND_REPLACE adds it.
+		return processor.One(processor.RequestHeadersContinue(&extprocv3.CommonResponse{
+			Status: extprocv3.CommonResponse_CONTINUE_AND_REPLACE, HeaderMutation: mutation, BodyMutation: processor.Replace(mapped),
+		})), nil
+	}
+	return processor.One(processor.RequestHeadersContinue(&extprocv3.CommonResponse{HeaderMutation: mutation})), nil
+}
+
+// backendRequest rewrites the client's request into the integration request: the backend's method, the URI's path
+// with its placeholders filled and the mapped query string, and only the mapped headers (a non-proxy integration
+// passes none of the client's but its content type). The request template's requestOverride values win.
+func (e *exchange) backendRequest(bodyLen int, replaced bool) *extprocv3.HeaderMutation {
+	h := e.route.HTTP
+	overrides := func(kind string) *vtl.Map {
+		ro, _ := e.context.Get("requestOverride")
+		m, _ := ro.(*vtl.Map).Get(kind)
+		return m.(*vtl.Map)
+	}
+	path, query, headers := map[string]string{}, url.Values{}, [][2]string{}
+	for _, p := range e.route.Parameters {
+		v := e.value(p.Source)
+		if v == "" && p.Source.Kind != ir.Static {
+			continue // a parameter the request does not have is not sent
+		}
+		switch p.Target {
+		case ir.PathTarget:
+			path[p.Name] = v
+		case ir.QueryStringTarget:
+			query.Set(p.Name, v)
+		case ir.HeaderTarget:
+			headers = append(headers, [2]string{strings.ToLower(p.Name), v})
+		}
+	}
+	o := overrides("path")
+	for _, k := range o.Keys() {
+		v, _ := o.Get(k)
+		path[k] = vtl.String(v)
+	}
+	o = overrides("querystring")
+	for _, k := range o.Keys() {
+		v, _ := o.Get(k)
+		query.Set(k, vtl.String(v))
+	}
+	o = overrides("header")
+	for _, k := range o.Keys() {
+		v, _ := o.Get(k)
+		headers = append(headers, [2]string{strings.ToLower(k), vtl.String(v)})
+	}
+	target := fillPath(h.Path, path)
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	method := h.Method
+	if method == "" {
+		method = e.method
+	}
+	m := &extprocv3.HeaderMutation{SetHeaders: []*core.HeaderValueOption{
+		processor.SetHeader(":method", method),
+		processor.SetHeader(":path", target),
+	}}
+	keep := map[string]bool{"content-type": true, "content-length": true}
+	if replaced {
+		// The template's output is of the template's content type.
+		m.SetHeaders = append(m.SetHeaders, processor.SetHeader("content-type", e.contentType),
+			processor.SetHeader("content-length", strconv.Itoa(bodyLen)))
+	}
+	for _, hv := range headers {
+		if processor.ValidHeader(hv[0], hv[1]) {
+			m.SetHeaders = append(m.SetHeaders, processor.SetHeader(hv[0], hv[1]))
+			keep[hv[0]] = true
+		}
+	}
+	for _, hd := range e.request.GetHeaders() {
+		if k := hd.GetKey(); !strings.HasPrefix(k, ":") && !keep[k] && k != names.EnvoyRequestIDHeader {
+			m.RemoveHeaders = append(m.RemoveHeaders, k)
+		}
+	}
+	return m
+}
+
+// fillPath fills the URI path's {placeholders}.
+func fillPath(path string, values map[string]string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(path, '{')
+		j := strings.IndexByte(path[max(i, 0):], '}')
+		if i < 0 || j < 0 {
+			b.WriteString(path)
+			return b.String()
+		}
+		b.WriteString(path[:i])
+		b.WriteString(values[path[i+1:i+j]])
+		path = path[i+j+1:]
+	}
+}
+
+// mock answers a MOCK: the request template's statusCode selects the integration response; without a template
+// (or with an empty output) the status is 200.
+func (e *exchange) mock(mapped []byte, templated bool) ([]*extprocv3.ProcessingResponse, error) {
+	status := 200
+	if templated && len(strings.TrimSpace(string(mapped))) > 0 {
+		var v struct {
+			StatusCode json.Number `json:"statusCode"`
+		}
+		err := json.Unmarshal(mapped, &v)
+		n, nerr := strconv.Atoi(string(v.StatusCode))
+		if err != nil || nerr != nil {
+			e.route.log.Warn("MOCK request template did not give a statusCode", "route", e.route.Name, "output", string(mapped), "requestId", e.requestID)
+			return e.internalError()
+		}
+		status = n
+	}
+	resp := e.route.selectResponse(strconv.Itoa(status))
+	if resp == nil {
+		return e.internalError()
+	}
+	out, err := e.methodResponse(resp, nil)
+	if err != nil {
+		return e.internalError()
+	}
+	return processor.One(processor.Immediate(out.status, out.headers, out.body, e.requestID)), nil
+}
+
+// methodResponse is what the client gets: the response's status, content type, mapped headers and template
+// output (or the integration's body when it has no template), with the templates' responseOverride values.
+type methodResponse struct {
+	status  uint32
+	headers []*core.HeaderValueOption
+	body    []byte
+}
+
+var errTemplate = errors.New("template failed")
+
+func (e *exchange) methodResponse(resp *response, body []byte) (*methodResponse, error) {
+	out := &methodResponse{status: resp.Status, body: body}
+	contentType := "application/json"
+	if ct, t := responseTemplate(resp.templates, e.accept); t != nil {
+		rendered, ok := e.render(t, body)
+		if !ok {
+			return nil, errTemplate
+		}
+		out.body, contentType = []byte(rendered), ct
+	}
+	out.headers = append(out.headers, processor.SetHeader("content-type", contentType))
+	for _, h := range resp.Headers {
+		if name, v := strings.ToLower(h.Name), e.value(h.Source); processor.ValidHeader(name, v) {
+			out.headers = append(out.headers, processor.SetHeader(name, v))
+		}
+	}
+	ro, _ := e.context.Get("responseOverride")
+	override := ro.(*vtl.Map)
+	if v, ok := override.Get("status"); ok {
+		if n, err := strconv.Atoi(vtl.String(v)); err == nil && n >= 100 && n <= 599 {
+			out.status = uint32(n)
+		}
+	}
+	hdrs, _ := override.Get("header")
+	for _, k := range hdrs.(*vtl.Map).Keys() {
+		v, _ := hdrs.(*vtl.Map).Get(k)
+		if name, v := strings.ToLower(k), vtl.String(v); processor.ValidHeader(name, v) {
+			out.headers = append(out.headers, processor.SetHeader(name, v))
+		}
+	}
+	return out, nil
+}
+
+// integrationResponse turns the backend's answer into the method response.
+func (e *exchange) integrationResponse(body []byte, headersOnly bool) ([]*extprocv3.ProcessingResponse, error) {
+	resp := e.route.selectResponse(strconv.Itoa(e.status))
+	if resp == nil {
+		// No pattern matches and there is no default: API Gateway's configuration error.
+		return e.internalError()
+	}
+	out, err := e.methodResponse(resp, body)
+	if err != nil {
+		return e.internalError()
+	}
+	m := &extprocv3.HeaderMutation{SetHeaders: append([]*core.HeaderValueOption{
+		processor.SetHeader(":status", strconv.Itoa(int(out.status))),
+		processor.SetHeader("content-length", strconv.Itoa(len(out.body))),
+		processor.SetHeader(gatewayresponse.RequestIDHeader, e.requestID),
+		processor.SetHeader(gatewayresponse.ExtendedRequestIDHeader, gatewayresponse.ExtendedRequestID(e.requestID)),
+	}, out.headers...)}
+	// A non-proxy integration's client sees none of the backend's headers but those mapped.
+	for name := range e.backendHeader {
+		m.RemoveHeaders = append(m.RemoveHeaders, strings.ToLower(name))
+	}
+	bodyMutation := processor.Replace(out.body)
+	if headersOnly {
+		return processor.One(processor.ResponseHeadersContinue(&extprocv3.CommonResponse{
+			Status: extprocv3.CommonResponse_CONTINUE_AND_REPLACE, HeaderMutation: m, BodyMutation: bodyMutation,
+		})), nil
+	}
+	return e.responseBody.ReplaceResponse(m, bodyMutation), nil
+}
+
+// value reads a mapping's source.
+func (e *exchange) value(src ir.ValueSource) string {
+	switch src.Kind {
+	case ir.Static:
+		return src.Value
+	case ir.RequestHeader:
+		v, _ := e.params.Header.Get(strings.ToLower(src.Value))
+		return vtl.String(v)
+	case ir.QueryParameter:
+		v, _ := e.params.QueryString.Get(src.Value)
+		return vtl.String(v)
+	case ir.PathParameter:
+		return e.pathParams[src.Value]
+	case ir.RequestID:
+		return e.requestID
+	case ir.HTTPMethod:
+		return e.method
+	case ir.SourceIP:
+		return e.sourceIP
+	case ir.AuthorizerValue:
+		var v any = e.checks.Authorizer
+		for key := range strings.SplitSeq(src.Value, ".") {
+			m, _ := v.(map[string]any)
+			v = m[key]
+		}
+		if s, ok := v.(string); ok {
+			return s
+		}
+		return vtl.String(vtl.FromJSON(v))
+	case ir.IntegrationHeader:
+		return e.backendHeader.Get(src.Value)
+	}
+	return ""
+}
+
+// fromBackend tells whether a response came from the backend, not from Envoy (a local reply: a timeout, a
+// connection failure), by the code details Envoy sends as a response attribute.
+func fromBackend(req *extprocv3.ProcessingRequest) bool {
+	for _, attrs := range req.GetAttributes() {
+		if v := attrs.GetFields()[names.ResponseCodeDetailsAttribute]; v != nil {
+			return v.GetStringValue() == "via_upstream"
+		}
+	}
+	return false
+}
+
+func responseStatus(headers *core.HeaderMap) (int, http.Header) {
+	status, out := 0, http.Header{}
+	for _, h := range headers.GetHeaders() {
+		if h.GetKey() == ":status" {
+			status, _ = strconv.Atoi(processor.HeaderValue(h))
+			continue
+		}
+		out.Add(h.GetKey(), processor.HeaderValue(h))
+	}
+	return status, out
+}
+
+func stringMap(m map[string]string) *vtl.Map {
+	out := vtl.NewMap()
+	for _, k := range sortedKeys(m) {
+		out.Put(k, m[k])
+	}
+	return out
+}

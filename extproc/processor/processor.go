@@ -1,0 +1,122 @@
+// Package processor is Tollgate's Envoy external processing (ext_proc) server: one gRPC service that Envoy calls
+// on the routes some ext_proc feature needs (Lambda proxies, mapping templates), each stream naming its route in
+// the stream's metadata. Each feature is a Service of its own package that turns the snapshot's routes it serves
+// into exchanges; this package runs the streams and holds what every exchange answers with.
+package processor
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
+)
+
+// Exchange handles one HTTP request's messages, in order. It answers each message with zero or more responses:
+// a phase may hold its answers back until a later message completes it, then answer them all in order. An error
+// answers the client with API Gateway's configuration error.
+type Exchange interface {
+	Handle(*extprocv3.ProcessingRequest) ([]*extprocv3.ProcessingResponse, error)
+}
+
+// Start begins the exchange of one request to a route, received at the given time.
+type Start func(received time.Time) Exchange
+
+// A Service serves some of a snapshot's routes: it says which, and how each request to them is exchanged.
+type Service interface {
+	// Routes are the snapshot's routes the service serves, by route name. An error refuses the snapshot.
+	Routes(*ir.Snapshot) (map[string]Start, error)
+}
+
+// Server is the ext_proc service over every feature's routes.
+type Server struct {
+	extprocv3.UnimplementedExternalProcessorServer
+	log      *slog.Logger
+	services []Service
+	routes   atomic.Pointer[map[string]Start]
+	now      func() time.Time
+}
+
+// New returns a server for the services' routes, with no routes yet.
+func New(log *slog.Logger, services ...Service) *Server {
+	s := &Server{log: log, services: services, now: time.Now}
+	s.routes.Store(&map[string]Start{})
+	return s
+}
+
+// SetSnapshot replaces the routes; streams already open keep the route they started with.
+func (s *Server) SetSnapshot(snap *ir.Snapshot) error {
+	routes := map[string]Start{}
+	for _, svc := range s.services {
+		own, err := svc.Routes(snap)
+		if err != nil {
+			return err
+		}
+		for name, start := range own {
+			if _, dup := routes[name]; dup {
+				return fmt.Errorf("route %s: two ext_proc services claim it", name)
+			}
+			routes[name] = start
+		}
+	}
+	s.routes.Store(&routes)
+	return nil
+}
+
+// Register adds the service to a gRPC server (Tollgate's xDS server, which every Envoy already reaches).
+func (s *Server) Register(g *grpc.Server) { extprocv3.RegisterExternalProcessorServer(g, s) }
+
+// Process serves one stream: one client request going through Envoy.
+func (s *Server) Process(stream extprocv3.ExternalProcessor_ProcessServer) error {
+	md, _ := metadata.FromIncomingContext(stream.Context())
+	var name string
+	if v := md.Get(names.RouteHeader); len(v) > 0 {
+		name = v[0]
+	}
+	var ex Exchange
+	if start := (*s.routes.Load())[name]; start != nil {
+		ex = start(s.now())
+	} else {
+		// The route was removed by a reload between Envoy matching it and calling here, or Envoy runs a
+		// configuration this process did not build: either way the API is misconfigured from the client's view.
+		s.log.Warn("ext_proc called for a route Tollgate does not know", "route", name)
+		ex = failedExchange{}
+	}
+	for {
+		req, err := stream.Recv()
+		if errors.Is(err, io.EOF) || status.Code(err) == codes.Canceled {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		resps, err := ex.Handle(req)
+		if err != nil {
+			s.log.Warn("ext_proc", "route", name, "err", err)
+			resps = One(GatewayError(gatewayresponse.Default(gatewayresponse.APIConfigurationError), RequestID(req)))
+		}
+		for _, resp := range resps {
+			if err := stream.Send(resp); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// failedExchange answers every request with API Gateway's configuration error.
+type failedExchange struct{}
+
+func (failedExchange) Handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.ProcessingResponse, error) {
+	return One(GatewayError(gatewayresponse.Default(gatewayresponse.APIConfigurationError), RequestID(req))), nil
+}
