@@ -13,7 +13,9 @@ import (
 func TestMappingTemplates(t *testing.T) {
 	requireEnvoy(t)
 	backend := startBackend(t, "pets")
+	fns := startFunctions(t, "echo", "fail")
 	cfg := newGatewayConfig(t)
+	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"echo": fns["echo"].invokeURL(), "fail": fns["fail"].invokeURL()}}
 	cfg.APIs = []apiConfig{{ID: "mapping", Definition: "api.yaml", Stages: []stageConfig{
 		{StageName: "prod", Variables: map[string]string{"backend": backend.addr, "greeting": "hello"}},
 	}}}
@@ -80,6 +82,31 @@ func TestMappingTemplates(t *testing.T) {
 	t.Run("a timeout is API Gateway's 504, not an integration response", func(t *testing.T) {
 		c := at("GET", "/slow", "", nil)
 		expectJSONMessage(t, c, send(t, c), 504, "Endpoint request timed out")
+	})
+	t.Run("AWS integration: the template's output is the function's payload", func(t *testing.T) {
+		c := at("POST", "/orders", `{"item": "book", "qty": 2}`, http.Header{"Content-Type": {"application/json"}})
+		r := send(t, c)
+		// echo answers a proxy-shaped object whose body is the payload it got; the response template takes it out.
+		if r.status != 200 || r.body != `{"order": {"item":"book","qty":2}, "by": "127.0.0.1"}` {
+			t.Fatalf("%s: %d %s", c, r.status, r.body)
+		}
+		checkString(t, c, "Content-Type", r.header.Get("Content-Type"), "application/json")
+		checkString(t, c, "the function's own headers", r.header.Get("X-Echo"), "")
+	})
+	t.Run("AWS integration: a function error selected by its errorMessage", func(t *testing.T) {
+		c := at("POST", "/orders/fail", `{}`, http.Header{"Content-Type": {"application/json"}})
+		r := send(t, c)
+		if r.status != 409 || r.body != `{"failed": "boom"}` {
+			t.Fatalf("%s: %d %s, want 409 from the pattern matching errorMessage", c, r.status, r.body)
+		}
+	})
+	t.Run("AWS integration: an error no pattern selects takes the default, its body the error document", func(t *testing.T) {
+		c := at("POST", "/orders/unselected", `{}`, http.Header{"Content-Type": {"application/json"}})
+		r := send(t, c)
+		var doc struct{ ErrorMessage, ErrorType string }
+		if err := json.Unmarshal([]byte(r.body), &doc); r.status != 200 || err != nil || doc.ErrorMessage != "boom" {
+			t.Fatalf("%s: %d %s, want 200 with Lambda's error document, as API Gateway answers", c, r.status, r.body)
+		}
 	})
 	t.Run("MOCK from VTL", func(t *testing.T) {
 		c := at("GET", "/hello?who=ann", "", nil)

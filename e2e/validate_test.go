@@ -47,11 +47,11 @@ func TestValidate(t *testing.T) {
 			},
 		},
 		{
-			name:     "integration type not supported yet",
+			name:     "AWS service not supported yet",
 			files:    []string{dir + "unsupported-type.yaml"},
 			wantExit: 1,
 			wantStderr: []string{
-				dir + `unsupported-type.yaml: /paths/~1pets/get/x-amazon-apigateway-integration/type: integration type AWS is not supported yet`,
+				dir + `unsupported-type.yaml: /paths/~1pets/get/x-amazon-apigateway-integration/uri: uri "arn:aws:apigateway:us-east-1:sqs:path/123456789012/pets": an AWS integration with a service other than Lambda is not supported yet`,
 			},
 		},
 		{

@@ -12,6 +12,7 @@ import (
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 
+	"github.com/tollgate-gw/tollgate/extproc/lambda/lambdaproxy"
 	"github.com/tollgate-gw/tollgate/extproc/processor"
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
 	"github.com/tollgate-gw/tollgate/internal/ir"
@@ -198,10 +199,15 @@ func (e *exchange) integrationRequest(body []byte, headersPhase bool) ([]*extpro
 		}
 		mapped, replaced = []byte(out), true
 	}
-	if e.route.HTTP == nil {
+	var mutation *extprocv3.HeaderMutation
+	switch {
+	case e.route.HTTP != nil:
+		mutation = e.backendRequest(len(mapped), replaced)
+	case e.route.Mapping.Lambda != nil:
+		mutation = e.invocation(len(mapped), replaced)
+	default:
 		return e.mock(mapped, replaced)
 	}
-	mutation := e.backendRequest(len(mapped), replaced)
 	e.forwarded = true
 	switch {
 	case !headersPhase:
@@ -219,16 +225,63 @@ func (e *exchange) integrationRequest(body []byte, headersPhase bool) ([]*extpro
 	return processor.One(processor.RequestHeadersContinue(&extprocv3.CommonResponse{HeaderMutation: mutation})), nil
 }
 
+// requestOverride is one of the maps of $context.requestOverride, where templates set what the integration
+// request's mappings would.
+func (e *exchange) requestOverride(kind string) *vtl.Map {
+	ro, _ := e.context.Get("requestOverride")
+	m, _ := ro.(*vtl.Map).Get(kind)
+	return m.(*vtl.Map)
+}
+
+// invocation rewrites the client's request into the Invoke call of an AWS integration: POST to the function's
+// invocation path with the mapped request as the payload (the client's body when it has no template) and only
+// the mapped headers.
+func (e *exchange) invocation(bodyLen int, replaced bool) *extprocv3.HeaderMutation {
+	var headers [][2]string
+	for _, p := range e.route.Parameters {
+		if v := e.value(p.Source); v != "" || p.Source.Kind == ir.Static {
+			headers = append(headers, [2]string{strings.ToLower(p.Name), v})
+		}
+	}
+	o := e.requestOverride("header")
+	for _, k := range o.Keys() {
+		v, _ := o.Get(k)
+		headers = append(headers, [2]string{strings.ToLower(k), vtl.String(v)})
+	}
+	m := &extprocv3.HeaderMutation{SetHeaders: []*core.HeaderValueOption{
+		processor.SetHeader(":method", http.MethodPost),
+		processor.SetHeader(":path", e.route.Mapping.Lambda.InvokePath),
+		processor.SetHeader("content-type", "application/json"),
+	}}
+	if replaced {
+		m.SetHeaders = append(m.SetHeaders, processor.SetHeader("content-length", strconv.Itoa(bodyLen)))
+	}
+	return e.onlyMapped(m, headers)
+}
+
+// onlyMapped adds the mapped headers to a mutation and removes every other header of the client's but its
+// content type and length: a non-proxy integration passes none of them on.
+func (e *exchange) onlyMapped(m *extprocv3.HeaderMutation, headers [][2]string) *extprocv3.HeaderMutation {
+	keep := map[string]bool{"content-type": true, "content-length": true}
+	for _, hv := range headers {
+		if processor.ValidHeader(hv[0], hv[1]) {
+			m.SetHeaders = append(m.SetHeaders, processor.SetHeader(hv[0], hv[1]))
+			keep[hv[0]] = true
+		}
+	}
+	for _, hd := range e.request.GetHeaders() {
+		if k := hd.GetKey(); !strings.HasPrefix(k, ":") && !keep[k] && k != names.EnvoyRequestIDHeader {
+			m.RemoveHeaders = append(m.RemoveHeaders, k)
+		}
+	}
+	return m
+}
+
 // backendRequest rewrites the client's request into the integration request: the backend's method, the URI's path
 // with its placeholders filled and the mapped query string, and only the mapped headers (a non-proxy integration
 // passes none of the client's but its content type). The request template's requestOverride values win.
 func (e *exchange) backendRequest(bodyLen int, replaced bool) *extprocv3.HeaderMutation {
 	h := e.route.HTTP
-	overrides := func(kind string) *vtl.Map {
-		ro, _ := e.context.Get("requestOverride")
-		m, _ := ro.(*vtl.Map).Get(kind)
-		return m.(*vtl.Map)
-	}
 	path, query, headers := map[string]string{}, url.Values{}, [][2]string{}
 	for _, p := range e.route.Parameters {
 		v := e.value(p.Source)
@@ -244,17 +297,17 @@ func (e *exchange) backendRequest(bodyLen int, replaced bool) *extprocv3.HeaderM
 			headers = append(headers, [2]string{strings.ToLower(p.Name), v})
 		}
 	}
-	o := overrides("path")
+	o := e.requestOverride("path")
 	for _, k := range o.Keys() {
 		v, _ := o.Get(k)
 		path[k] = vtl.String(v)
 	}
-	o = overrides("querystring")
+	o = e.requestOverride("querystring")
 	for _, k := range o.Keys() {
 		v, _ := o.Get(k)
 		query.Set(k, vtl.String(v))
 	}
-	o = overrides("header")
+	o = e.requestOverride("header")
 	for _, k := range o.Keys() {
 		v, _ := o.Get(k)
 		headers = append(headers, [2]string{strings.ToLower(k), vtl.String(v)})
@@ -271,24 +324,12 @@ func (e *exchange) backendRequest(bodyLen int, replaced bool) *extprocv3.HeaderM
 		processor.SetHeader(":method", method),
 		processor.SetHeader(":path", target),
 	}}
-	keep := map[string]bool{"content-type": true, "content-length": true}
 	if replaced {
 		// The template's output is of the template's content type.
 		m.SetHeaders = append(m.SetHeaders, processor.SetHeader("content-type", e.contentType),
 			processor.SetHeader("content-length", strconv.Itoa(bodyLen)))
 	}
-	for _, hv := range headers {
-		if processor.ValidHeader(hv[0], hv[1]) {
-			m.SetHeaders = append(m.SetHeaders, processor.SetHeader(hv[0], hv[1]))
-			keep[hv[0]] = true
-		}
-	}
-	for _, hd := range e.request.GetHeaders() {
-		if k := hd.GetKey(); !strings.HasPrefix(k, ":") && !keep[k] && k != names.EnvoyRequestIDHeader {
-			m.RemoveHeaders = append(m.RemoveHeaders, k)
-		}
-	}
-	return m
+	return e.onlyMapped(m, headers)
 }
 
 // fillPath fills the URI path's {placeholders}.
@@ -323,7 +364,7 @@ func (e *exchange) mock(mapped []byte, templated bool) ([]*extprocv3.ProcessingR
 		}
 		status = n
 	}
-	resp := e.route.selectResponse(strconv.Itoa(status))
+	resp := e.route.selectResponse(strconv.Itoa(status), true)
 	if resp == nil {
 		return e.internalError()
 	}
@@ -379,7 +420,19 @@ func (e *exchange) methodResponse(resp *response, body []byte) (*methodResponse,
 
 // integrationResponse turns the backend's answer into the method response.
 func (e *exchange) integrationResponse(body []byte, headersOnly bool) ([]*extprocv3.ProcessingResponse, error) {
-	resp := e.route.selectResponse(strconv.Itoa(e.status))
+	var resp *response
+	if e.route.Mapping.Lambda != nil {
+		if e.status < 200 || e.status > 299 {
+			// The Invoke API refused the call (throttled, no such function): the function never ran.
+			e.route.log.Warn("Lambda Invoke API refused the call", "route", e.route.Name, "status", e.status, "requestId", e.requestID)
+			return e.internalError()
+		}
+		// The selection patterns match a failed function's errorMessage; a result takes the default response.
+		message, failed := lambdaproxy.CustomError(lambdaproxy.Invocation{Status: e.status, Header: e.backendHeader, Payload: body})
+		resp = e.route.selectResponse(message, failed)
+	} else {
+		resp = e.route.selectResponse(strconv.Itoa(e.status), true)
+	}
 	if resp == nil {
 		// No pattern matches and there is no default: API Gateway's configuration error.
 		return e.internalError()

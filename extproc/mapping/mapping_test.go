@@ -323,3 +323,66 @@ func TestMock(t *testing.T) {
 		})
 	}
 }
+
+// TestLambdaCustom: an AWS integration invokes the function with the mapped payload; a failed function's
+// errorMessage selects the integration response, a result takes the default.
+func TestLambdaCustom(t *testing.T) {
+	r := &ir.Route{
+		Name: "abc/prod/POST/orders", Method: ir.Method{APIID: "abc", Stage: "prod", Resource: "/orders", HTTPMethod: "POST"},
+		PathRegex: `^/prod/orders/?$`,
+		Mapping: &ir.Mapping{
+			Lambda:           &ir.MappedLambda{InvokePath: "/2015-03-31/functions/orders/invocations"},
+			Passthrough:      "WHEN_NO_MATCH",
+			RequestTemplates: map[string]string{"application/json": `{"order": $input.json('$')}`},
+			Parameters: []ir.ParameterMapping{
+				{Target: ir.HeaderTarget, Name: "X-Amz-Invocation-Type", Source: ir.ValueSource{Kind: ir.RequestHeader, Value: "InvocationType"}},
+			},
+			Responses: []ir.IntegrationResponse{
+				{Pattern: ".*not found.*", Status: 404, Templates: map[string]string{"application/json": `{"message": "$input.path('$.errorMessage')"}`}},
+				{Status: 200},
+			},
+		},
+	}
+	ex := start(t, r)
+	handle(t, ex, requestHeaders(false, ":method", "PUT", ":path", "/prod/orders", "content-type", "application/json", "invocationtype", "Event", "x-other", "1", names.EnvoyRequestIDHeader, "req-1"))
+	got := handle(t, ex, requestBody(`{"id": 1}`))
+	for k, v := range map[string]string{":method": "POST", ":path": "/2015-03-31/functions/orders/invocations", "content-type": "application/json", "x-amz-invocation-type": "Event"} {
+		if got.set[k] != v {
+			t.Errorf("%s = %q, want %q", k, got.set[k], v)
+		}
+	}
+	if got.body != `{"order": {"id":1}}` || !strings.Contains(strings.Join(got.removed, ","), "x-other") {
+		t.Errorf("payload %s, removed %v", got.body, got.removed)
+	}
+
+	tests := []struct {
+		name, status, functionError, payload string
+		wantStatus, wantBody                 string
+	}{
+		{"a result takes the default", "200", "", `{"id": 1, "errorMessage": "not found"}`, "200", `{"id": 1, "errorMessage": "not found"}`},
+		{"an error document selected by its message", "200", "", `{"errorMessage": "order 7 not found", "errorType": "NotFound"}`, "404", `{"message": "order 7 not found"}`},
+		{"X-Amz-Function-Error selected by the message", "200", "Unhandled", `{"errorMessage": "not found", "errorType": "E"}`, "404", `{"message": "not found"}`},
+		{"an error no pattern selects takes the default", "200", "", `{"errorMessage": "boom", "errorType": "E"}`, "200", `{"errorMessage": "boom", "errorType": "E"}`},
+		{"the Invoke API refusing the call", "429", "", `{"message": "Rate Exceeded."}`, "500", `{"message":"Internal server error"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ex := start(t, r)
+			handle(t, ex, requestHeaders(false, ":method", "POST", ":path", "/prod/orders", "content-type", "application/json", names.EnvoyRequestIDHeader, "req-1"))
+			handle(t, ex, requestBody(`{}`))
+			headers := []string{":status", tt.status, "content-type", "application/json"}
+			if tt.functionError != "" {
+				headers = append(headers, "x-amz-function-error", tt.functionError)
+			}
+			handle(t, ex, responseHeaders("via_upstream", headers...))
+			got := handle(t, ex, responseBody(tt.payload))
+			status := got.set[":status"]
+			if got.immediate != 0 {
+				status = strconv.Itoa(int(got.immediate))
+			}
+			if status != tt.wantStatus || got.body != tt.wantBody {
+				t.Errorf("got %s %s, want %s %s", status, got.body, tt.wantStatus, tt.wantBody)
+			}
+		})
+	}
+}

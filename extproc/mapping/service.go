@@ -106,11 +106,13 @@ func parseTemplates(name string, templates map[string]string) (map[string]*templ
 	return out, nil
 }
 
-// selectResponse is the integration response for a backend status: the first whose pattern matches, else the
-// default; nil when none applies.
-func (r *route) selectResponse(status string) *response {
+// selectResponse is the integration response for what the selection patterns match (a backend's status, a
+// failed function's errorMessage): the first whose pattern matches, else the default; nil when none applies.
+// Without patterns to try (a function's result), only the default applies.
+func (r *route) selectResponse(selector string, tryPatterns bool) *response {
 	for i := range r.responses {
-		if p := r.responses[i].pattern; p == nil || p.MatchString(status) {
+		p := r.responses[i].pattern
+		if p == nil || (tryPatterns && p.MatchString(selector)) {
 			return &r.responses[i]
 		}
 	}

@@ -136,8 +136,13 @@ func (c *checker) method(api *tollgatev1.RestApi, m *tollgatev1.Method) {
 		if integ.GetHttpMethod() == "" {
 			c.probs.Addf(file, at, "an HTTP integration needs the httpMethod to call its backend with")
 		}
+	case tollgatev1.IntegrationType_INTEGRATION_TYPE_AWS:
+		// Lambda's Invoke API is a POST, which API Gateway requires an integration with Lambda to use.
+		if hm := strings.ToUpper(integ.GetHttpMethod()); hm != "POST" {
+			c.probs.Addf(file, at+"/httpMethod", "an AWS integration invoking a Lambda function must use httpMethod POST, got %q", integ.GetHttpMethod())
+		}
 	default:
-		c.probs.Addf(file, at+"/type", "integration type %s is not supported yet (supported: HTTP, HTTP_PROXY, AWS_PROXY, MOCK)", strings.TrimPrefix(integ.GetType().String(), "INTEGRATION_TYPE_"))
+		c.probs.Addf(file, at+"/type", "integration type %s is not supported yet (supported: HTTP, HTTP_PROXY, AWS, AWS_PROXY, MOCK)", strings.TrimPrefix(integ.GetType().String(), "INTEGRATION_TYPE_"))
 		return
 	}
 	c.connection(file, at, integ)

@@ -206,7 +206,7 @@ func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.M
 		} else {
 			r.Mock, r.GatewayResponse = b.mock(s, integ)
 		}
-	case tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP:
+	case tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP, tollgatev1.IntegrationType_INTEGRATION_TYPE_AWS:
 		r.Mapping = b.mapping(s, pr, m, integ)
 	case tollgatev1.IntegrationType_INTEGRATION_TYPE_AWS_PROXY:
 		r.Lambda = b.lambda(s, integ)

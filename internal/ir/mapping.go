@@ -16,8 +16,10 @@ import (
 // (parameter mappings, a request template chosen by content type, the passthrough behaviour) and integration
 // response (selected by the backend's status, with its header mappings and response template).
 type Mapping struct {
-	// HTTP is an HTTP (custom) integration's backend; nil for a MOCK, which the service answers itself.
-	HTTP *MappedHTTP `json:"http,omitempty"`
+	// HTTP is an HTTP (custom) integration's backend, Lambda an AWS (Lambda custom) integration's function; both
+	// nil for a MOCK, which the service answers itself.
+	HTTP   *MappedHTTP   `json:"http,omitempty"`
+	Lambda *MappedLambda `json:"lambda,omitempty"`
 	// RequestTemplates are the mapping templates by content type (lower-case).
 	RequestTemplates map[string]string `json:"requestTemplates,omitempty"`
 	// Passthrough is the passthroughBehavior: WHEN_NO_MATCH, WHEN_NO_TEMPLATES or NEVER.
@@ -44,6 +46,16 @@ type MappedHTTP struct {
 	// Path is the URI's path with its {placeholders}, which integration.request.path mappings fill.
 	Path    string   `json:"path"`
 	Timeout Duration `json:"timeout"`
+}
+
+// MappedLambda is the function an AWS integration invokes with the mapped request as its payload; the function's
+// output is the integration response.
+type MappedLambda struct {
+	Backend    Backend `json:"backend"`
+	InvokePath string  `json:"invokePath"`
+	// SigningRegion is set when the endpoint is AWS's: Envoy signs the call with SigV4 for that region.
+	SigningRegion string   `json:"signingRegion,omitempty"`
+	Timeout       Duration `json:"timeout"`
 }
 
 // ParameterMapping sets a backend request's path placeholder, query string parameter or header.
@@ -135,14 +147,21 @@ func (b *builder) mapping(s stageContext, pr parsedResource, m *tollgatev1.Metho
 		out.Passthrough = "WHEN_NO_MATCH"
 	}
 	out.RequestTemplates = b.templates(file, at+"/requestTemplates", integ.GetRequestTemplates())
-	if integ.GetType() == tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP {
+	switch integ.GetType() {
+	case tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP:
 		out.HTTP = b.mappedHTTP(s, m, integ)
+	case tollgatev1.IntegrationType_INTEGRATION_TYPE_AWS:
+		out.Lambda = b.mappedLambda(s, integ)
 	}
 	for _, key := range sortedKeys(integ.GetRequestParameters()) {
 		ptr := at + diag.Pointer("requestParameters", key)
 		target, name, ok := parameterTarget(key)
 		if !ok {
 			b.probs.Addf(file, ptr, "invalid mapping target %q: want integration.request.{path|querystring|header}.NAME", key)
+			continue
+		}
+		if target != HeaderTarget && integ.GetType() == tollgatev1.IntegrationType_INTEGRATION_TYPE_AWS {
+			b.probs.Addf(file, ptr, "%q: a Lambda function is invoked at its invocation path, so an AWS integration maps headers only (X-Amz-Invocation-Type, ...)", key)
 			continue
 		}
 		src, err := requestSource(integ.GetRequestParameters()[key], s, pr)
@@ -197,6 +216,21 @@ func (b *builder) mappedHTTP(s stageContext, m *tollgatev1.Method, integ *tollga
 		out.Method = hm
 	}
 	return out
+}
+
+// mappedLambda resolves an AWS integration's function as a Lambda proxy's is. Lambda is the one AWS service
+// Tollgate invokes.
+func (b *builder) mappedLambda(s stageContext, integ *tollgatev1.Integration) *MappedLambda {
+	at := integ.GetSourcePointer()
+	if !strings.Contains(integ.GetUri(), ":lambda:path/") {
+		b.probs.Addf(s.file(), at+"/uri", "uri %q: an AWS integration with a service other than Lambda is not supported yet: Tollgate invokes Lambda functions (arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations)", integ.GetUri())
+		return nil
+	}
+	l := b.lambda(s, integ)
+	if l == nil {
+		return nil
+	}
+	return &MappedLambda{Backend: l.Backend, InvokePath: l.InvokePath, SigningRegion: l.SigningRegion, Timeout: l.Timeout}
 }
 
 // placeholdersMapped checks that every {placeholder} of the backend path has an integration.request.path mapping.

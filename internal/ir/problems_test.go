@@ -39,9 +39,14 @@ func TestProblems(t *testing.T) {
 		want  []string // "pointer: reason fragment"
 	}{
 		{
-			name:  "unsupported integration type",
-			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration: {type: aws, httpMethod: POST, uri: 'arn:aws:apigateway:us-east-1:lambda:path/x'}\n",
-			want:  []string{"/paths/~1a/get/x-amazon-apigateway-integration/type: integration type AWS is not supported yet"},
+			name:  "AWS integration with another service",
+			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration: {type: aws, httpMethod: POST, uri: 'arn:aws:apigateway:us-east-1:sqs:path/123456789012/queue'}\n",
+			want:  []string{"/paths/~1a/get/x-amazon-apigateway-integration/uri: uri \"arn:aws:apigateway:us-east-1:sqs:path/123456789012/queue\": an AWS integration with a service other than Lambda is not supported yet"},
+		},
+		{
+			name:  "AWS integration to Lambda with GET",
+			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration: {type: aws, httpMethod: GET, uri: 'arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:echo/invocations'}\n",
+			want:  []string{"/x-amazon-apigateway-integration/httpMethod: an AWS integration invoking a Lambda function must use httpMethod POST"},
 		},
 		{
 			name:  "missing integration",

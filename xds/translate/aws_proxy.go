@@ -50,16 +50,22 @@ func init() {
 // answer into the response.
 func (t *translator) lambda(out *route.Route, r *ir.Route) {
 	l := r.Lambda
+	out.Action = t.invokeAction(l.Backend, l.SigningRegion, l.Timeout)
+}
+
+// invokeAction sends a route's requests to a Lambda endpoint's Invoke API, which the ext_proc service has turned
+// them into (a proxy event, or an AWS integration's mapped payload).
+func (t *translator) invokeAction(be ir.Backend, signingRegion string, timeout ir.Duration) *route.Route_Route {
 	var target string
-	if l.SigningRegion != "" {
-		target = t.signedCluster(l.Backend, l.SigningRegion)
+	if signingRegion != "" {
+		target = t.signedCluster(be, signingRegion)
 	} else {
-		target = t.cluster(l.Backend)
+		target = t.cluster(be)
 	}
-	out.Action = &route.Route_Route{Route: &route.RouteAction{
+	return &route.Route_Route{Route: &route.RouteAction{
 		ClusterSpecifier:     &route.RouteAction_Cluster{Cluster: target},
-		Timeout:              durationpb.New(time.Duration(l.Timeout)),
-		HostRewriteSpecifier: &route.RouteAction_HostRewriteLiteral{HostRewriteLiteral: l.Backend.Authority()},
+		Timeout:              durationpb.New(time.Duration(timeout)),
+		HostRewriteSpecifier: &route.RouteAction_HostRewriteLiteral{HostRewriteLiteral: be.Authority()},
 	}}
 }
 

@@ -14,7 +14,7 @@ import (
 
 // A mapped route asks the ext_proc service for the phases its mapping needs: the request headers always (they
 // choose the template, or refuse the content type), the request body only when there are templates to render
-// with it, and for an HTTP integration the whole response, which the integration response rewrites. A MOCK is
+// with it, and for an HTTP or AWS integration the whole response, which the integration response rewrites. A MOCK is
 // answered in the request phase and sends no response phase. Bodies are STREAMED for the reason the Lambda
 // proxy's are (lambdaProcessing).
 func init() {
@@ -35,7 +35,7 @@ func init() {
 			mode.RequestBodyMode = extproc.ProcessingMode_STREAMED
 		}
 		o := &extproc.ExtProcOverrides{ProcessingMode: mode, RequestAttributes: []string{names.SourceAddressAttribute}}
-		if m.HTTP != nil {
+		if m.HTTP != nil || m.Lambda != nil {
 			// The service tells the backend's response from Envoy's own by the response's code details, which the
 			// filter asks for (Envoy 1.40 sends no response attributes a route override asks for alone).
 			mode.ResponseHeaderMode, mode.ResponseBodyMode = extproc.ProcessingMode_SEND, extproc.ProcessingMode_STREAMED
@@ -45,8 +45,13 @@ func init() {
 }
 
 // mapping routes an HTTP integration to its backend, where the ext_proc service sets the method, path and query
-// of the mapped request. A MOCK's answer comes from the service; the route's own answer stands behind it.
+// of the mapped request, and an AWS integration to its function's Invoke API. A MOCK's answer comes from the
+// service; the route's own answer stands behind it.
 func (t *translator) mapping(out *route.Route, r *ir.Route) {
+	if l := r.Mapping.Lambda; l != nil {
+		out.Action = t.invokeAction(l.Backend, l.SigningRegion, l.Timeout)
+		return
+	}
 	h := r.Mapping.HTTP
 	if h == nil {
 		setGatewayResponse(out, gatewayresponse.Default(gatewayresponse.APIConfigurationError))

@@ -304,3 +304,31 @@ func TestErrorText(t *testing.T) {
 		t.Errorf("error = %v, want %s", err, want)
 	}
 }
+
+func TestCustomError(t *testing.T) {
+	tests := []struct {
+		name, header, payload string
+		wantMessage           string
+		wantFailed            bool
+	}{
+		{"a result", "", `{"id": 1}`, "", false},
+		{"a result that is not an object", "", `"done"`, "", false},
+		{"the error document, as the RIE answers it", "", `{"errorMessage": "boom", "errorType": "errorString"}`, "boom", true},
+		{"the error document with a stack trace", "", `{"errorMessage": "Not found: 7", "errorType": "Error", "stackTrace": ["a"]}`, "Not found: 7", true},
+		{"X-Amz-Function-Error, as Lambda answers", "Unhandled", `{"errorMessage": "Task timed out", "errorType": "Timeout"}`, "Task timed out", true},
+		{"X-Amz-Function-Error with an output that is no document", "Unhandled", `oops`, "", true},
+		{"an object with more than the error keys is a result", "", `{"errorMessage": "x", "errorType": "y", "id": 1}`, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := Invocation{Status: 200, Header: http.Header{}, Payload: []byte(tt.payload)}
+			if tt.header != "" {
+				inv.Header.Set("X-Amz-Function-Error", tt.header)
+			}
+			msg, failed := CustomError(inv)
+			if msg != tt.wantMessage || failed != tt.wantFailed {
+				t.Errorf("CustomError = %q, %v; want %q, %v", msg, failed, tt.wantMessage, tt.wantFailed)
+			}
+		})
+	}
+}
