@@ -74,17 +74,30 @@ generate:
 check-generate: generate
 	@git diff --exit-code -- proto || { echo "generated code is stale: run make generate and commit"; exit 1; }
 
-## bench: Go benchmarks (translation, reload, Lambda events, rate-limit decisions) and the load runs through Envoy
-## (bare Envoy vs Tollgate, Lambda proxy overhead, API key and rate-limit overhead, reload latency)
-bench: build tools
-	go test -run '^$$' -bench . -benchmem ./xds/... ./internal/source ./extproc/lambda/lambdaproxy ./extproc/authz/... ./internal/policy ./ratelimit
+## bench: Go benchmarks (translation, reload, Lambda events, rate-limit decisions, VTL), VTL rendering against
+## LocalStack's engine, and the load runs through Envoy (bare Envoy vs Tollgate, Lambda proxy overhead, API key and
+## rate-limit overhead, reload latency)
+bench: build tools $(AIRSPEED)
+	go test -run '^$$' -bench . -benchmem ./xds/... ./internal/source ./extproc/lambda/lambdaproxy ./extproc/authz/... ./internal/policy ./ratelimit ./internal/vtl/...
+	go run ./tools/bench/templates -airspeed $(AIRSPEED)
 	TOLLGATE_ENVOY=$(ENVOY) TOLLGATE_RIE=$(RIE) go run ./tools/bench/dataplane
+
+# LocalStack's Velocity engine, which the template benchmark renders the same templates with.
+AIRSPEED_VERSION := 0.6.9
+AIRSPEED := $(TOOLS)/airspeed
+$(AIRSPEED):
+	python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+		--target $(AIRSPEED) 'airspeed-ext==$(AIRSPEED_VERSION)'
+
 
 ## fuzz: a short run of every fuzz target (FUZZTIME each)
 FUZZTIME ?= 30s
-FUZZ_TARGETS := ./internal/openapi:FuzzImport ./internal/config:FuzzParse \
+FUZZ_TARGETS := ./internal/openapi:FuzzImport ./internal/config:FuzzParse ./internal/template:FuzzRender \
 	./extproc/lambda/lambdaproxy:FuzzDecodeV1 ./extproc/lambda/lambdaproxy:FuzzDecodeV2 \
-	./extproc/lambda/lambdaproxy:FuzzBuild ./extproc/lambda/lambdaproxy:FuzzUnquote
+	./extproc/lambda/lambdaproxy:FuzzBuild ./extproc/lambda/lambdaproxy:FuzzUnquote \
+	./extproc/authz/sigv4:FuzzParseVerify ./extproc/authz/lambdaauth:FuzzParse \
+	./internal/policy:FuzzParseEvaluate ./internal/policy:FuzzMatchWildcard \
+	./internal/vtl:FuzzParseRender ./internal/vtl/apigw:FuzzJSONPath ./internal/vtl/apigw:FuzzParseJSON
 fuzz:
 	@for t in $(FUZZ_TARGETS); do go test $${t%%:*} -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZTIME) || exit 1; done
 

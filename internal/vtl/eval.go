@@ -191,9 +191,7 @@ func (r *renderer) foreach(n *foreachNode) error {
 	case *List:
 		items = v.Items
 	case *Map:
-		for _, k := range v.keys {
-			items = append(items, v.values[k])
-		}
+		items = v.vals
 	case nil:
 		return nil
 	default:

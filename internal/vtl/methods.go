@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -281,8 +282,8 @@ func mapMethod(m *Map, name string, args []any) (any, error) {
 		_, ok := m.Get(String(args[0]))
 		return ok, nil
 	case name == "containsValue" && n == 1:
-		for _, k := range m.keys {
-			if equal(m.values[k], args[0]) {
+		for _, v := range m.vals {
+			if equal(v, args[0]) {
 				return true, nil
 			}
 		}
@@ -294,17 +295,13 @@ func mapMethod(m *Map, name string, args []any) (any, error) {
 		}
 		return l, nil
 	case name == "values" && n == 0:
-		l := &List{Items: make([]any, len(m.keys))}
-		for i, k := range m.keys {
-			l.Items[i] = m.values[k]
-		}
-		return l, nil
+		return &List{Items: slices.Clone(m.vals)}, nil
 	case name == "entrySet" && n == 0:
 		l := &List{Items: make([]any, len(m.keys))}
 		for i, k := range m.keys {
 			e := NewMap()
 			e.Put("key", k)
-			e.Put("value", m.values[k])
+			e.Put("value", m.vals[i])
 			l.Items[i] = e
 		}
 		return l, nil

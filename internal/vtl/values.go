@@ -15,44 +15,113 @@ import (
 type List struct{ Items []any }
 
 // Map is a mutable map that keeps its keys in insertion order, as the LinkedHashMap Velocity creates for {}.
+// Most maps in templates are small JSON objects: they are searched in order, and indexed only once they grow.
 type Map struct {
-	keys   []string
-	values map[string]any
+	keys  []string
+	vals  []any
+	index map[string]int // nil until the map has more than indexFrom keys
 }
 
+// indexFrom is the size from which a map is indexed: below it, a search of the keys is faster than a lookup.
+const indexFrom = 8
+
 // NewMap returns an empty map.
-func NewMap() *Map { return &Map{values: map[string]any{}} }
+func NewMap() *Map { return &Map{} }
+
+// MapOf returns a map of keys and values in that order (a repeated key keeps its first place and its last
+// value). The map takes both slices.
+func MapOf(keys []string, vals []any) *Map {
+	m := &Map{keys: keys, vals: vals}
+	if len(keys) > indexFrom {
+		m.reindex()
+		if len(m.index) == len(keys) {
+			return m
+		}
+	} else if !repeats(keys) {
+		return m
+	}
+	out := &Map{}
+	for i, k := range keys {
+		out.Put(k, vals[i])
+	}
+	return out
+}
+
+func repeats(keys []string) bool {
+	for i := range keys {
+		for j := range i {
+			if keys[i] == keys[j] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (m *Map) find(key string) int {
+	if m.index != nil {
+		if i, ok := m.index[key]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, k := range m.keys {
+		if k == key {
+			return i
+		}
+	}
+	return -1
+}
 
 // Get is the value of key, and whether the map has it.
 func (m *Map) Get(key string) (any, bool) {
-	v, ok := m.values[key]
-	return v, ok
+	if i := m.find(key); i >= 0 {
+		return m.vals[i], true
+	}
+	return nil, false
 }
 
 // Put sets key, keeping its place if the map had it, and returns the previous value.
 func (m *Map) Put(key string, v any) any {
-	old, had := m.values[key]
-	if !had {
-		m.keys = append(m.keys, key)
+	if i := m.find(key); i >= 0 {
+		old := m.vals[i]
+		m.vals[i] = v
+		return old
 	}
-	m.values[key] = v
-	return old
+	m.keys, m.vals = append(m.keys, key), append(m.vals, v)
+	switch {
+	case m.index != nil:
+		m.index[key] = len(m.keys) - 1
+	case len(m.keys) > indexFrom:
+		m.reindex()
+	}
+	return nil
+}
+
+func (m *Map) reindex() {
+	m.index = make(map[string]int, len(m.keys))
+	for i, k := range m.keys {
+		m.index[k] = i
+	}
 }
 
 // Remove deletes key and returns its value.
 func (m *Map) Remove(key string) any {
-	old, had := m.values[key]
-	if had {
-		delete(m.values, key)
-		for i, k := range m.keys {
-			if k == key {
-				m.keys = append(m.keys[:i:i], m.keys[i+1:]...)
-				break
-			}
-		}
+	i := m.find(key)
+	if i < 0 {
+		return nil
+	}
+	old := m.vals[i]
+	m.keys = append(m.keys[:i:i], m.keys[i+1:]...)
+	m.vals = append(m.vals[:i:i], m.vals[i+1:]...)
+	if m.index != nil {
+		m.reindex()
 	}
 	return old
 }
+
+// Values are the map's values in the order of its keys.
+func (m *Map) Values() []any { return m.vals }
 
 // Keys are the map's keys in insertion order.
 func (m *Map) Keys() []string { return m.keys }
@@ -135,7 +204,7 @@ func writeValue(b *strings.Builder, v any) {
 			}
 			b.WriteString(k)
 			b.WriteByte('=')
-			writeValue(b, v.values[k])
+			writeValue(b, v.vals[i])
 		}
 		b.WriteByte('}')
 	case interface{ String() string }:

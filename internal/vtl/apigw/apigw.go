@@ -4,7 +4,9 @@
 package apigw
 
 import (
+	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -24,6 +26,9 @@ type Input struct {
 	parsed any
 	err    error
 	done   bool
+	// text is the body's bytes, once the body is found valid JSON; checked tells it was looked at.
+	text    []byte
+	checked bool
 }
 
 // NewInput is $input of a request with body and params (nil maps are empty).
@@ -49,6 +54,21 @@ func (in *Input) document() (any, error) {
 	return in.parsed, in.err
 }
 
+// rawSelect selects a path of member and index steps in the body's text (see rawSelect); ok is false when the
+// path has other steps or the body is empty (which reads as {}).
+func (in *Input) rawSelect(steps []step) (raw []byte, found, ok bool) {
+	if !in.checked {
+		in.checked = true
+		if text := []byte(in.body); strings.TrimSpace(in.body) != "" && json.Valid(text) {
+			in.text = text
+		}
+	}
+	if in.text == nil {
+		return nil, false, false
+	}
+	return rawSelect(in.text, steps)
+}
+
 // Property is $input.body.
 func (in *Input) Property(name string) any {
 	if name == "body" {
@@ -61,9 +81,22 @@ func (in *Input) Property(name string) any {
 func (in *Input) Call(name string, args []any) (any, error) {
 	switch {
 	case name == "json" && len(args) == 1, name == "path" && len(args) == 1:
-		steps, err := parsePath(vtl.String(args[0]))
+		steps, err := cachedPath(vtl.String(args[0]))
 		if err != nil {
 			return nil, err
+		}
+		if raw, found, ok := in.rawSelect(steps); ok {
+			switch {
+			case !found && name == "json":
+				return "null", nil
+			case !found:
+				return nil, nil
+			case name == "json":
+				var b bytes.Buffer
+				_ = json.Compact(&b, raw) // raw is valid: the whole body is
+				return b.String(), nil
+			}
+			return parseJSON(raw)
 		}
 		doc, err := in.document()
 		if err != nil {

@@ -1,6 +1,8 @@
 package apigw
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -81,15 +83,39 @@ func TestInputErrors(t *testing.T) {
 	}
 }
 
-// FuzzJSONPath: any path over any body selects or fails, never panics.
+// FuzzJSONPath: any path over any body selects or fails, never panics; a path the body's text answers without
+// decoding it (members and indexes) selects what the decoded document does.
 func FuzzJSONPath(f *testing.F) {
 	f.Add("$.pets[0].type", petsBody)
 	f.Add("$..price", petsBody)
 	f.Add("$['owner'][*]", petsBody)
+	f.Add("$.a[-1]", `{"a": [1, {"b": "\u00e9"}], "a": [2, 3]}`)
+	f.Add(`$["k\"ey"]`, `{"k\"ey": 1.50}`)
 	f.Fuzz(func(t *testing.T, path, body string) {
 		in := NewInput(body, Params{})
 		_, _ = in.Call("json", []any{path})
-		_, _ = in.Call("path", []any{path})
+		got, err := in.Call("path", []any{path})
+		steps, perr := parsePath(path)
+		if perr != nil || err != nil {
+			return
+		}
+		raw, found, simple := rawSelect([]byte(body), steps)
+		if !simple || strings.TrimSpace(body) == "" {
+			return
+		}
+		doc, derr := parseJSON([]byte(body))
+		if derr != nil {
+			return
+		}
+		want, _ := selectPath(doc, steps)
+		if found {
+			if _, err := parseJSON(raw); err != nil {
+				t.Fatalf("selected text %q is not JSON: %v", raw, err)
+			}
+		}
+		if toJSON(got) != toJSON(want) {
+			t.Fatalf("path %q over %q: the text gives %s, the document %s", path, body, toJSON(got), toJSON(want))
+		}
 	})
 }
 
@@ -114,4 +140,31 @@ func BenchmarkInputJSONForeach(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzParseJSON: the body parser accepts exactly what encoding/json does (within its nesting bound), and reads
+// the same values.
+func FuzzParseJSON(f *testing.F) {
+	for _, seed := range []string{petsBody, `{"a": [1, 2.5, -0, 1e3, "\ud83d\ude00", "\ud800x"], "a": null}`, `"\u0000\t"`, `[]`, `{`, `01`, "\"\xff\"", `1e400`} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		if strings.Count(body, "[")+strings.Count(body, "{") > maxJSONDepth {
+			return
+		}
+		got, err := parseJSON([]byte(body))
+		var want any
+		werr := json.Unmarshal([]byte(body), &want)
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("%q: parseJSON error %v, encoding/json error %v", body, err, werr)
+		}
+		if err != nil {
+			return
+		}
+		// encoding/json keeps no member order and reads every number as float64: compare as it reads.
+		var again any
+		if err := json.Unmarshal([]byte(toJSON(got)), &again); err != nil || !reflect.DeepEqual(again, want) {
+			t.Fatalf("%q: parseJSON reads %s, encoding/json %#v", body, toJSON(got), want)
+		}
+	})
 }

@@ -3,10 +3,15 @@ package apigw
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/tollgate-gw/tollgate/internal/vtl"
 )
@@ -14,70 +19,372 @@ import (
 // maxJSONDepth bounds the nesting parseJSON accepts.
 const maxJSONDepth = 200
 
-// parseJSON reads a JSON document into template values, objects keeping their members' order (as API Gateway's
-// $input.json and $input.path do), integral numbers as integers.
+// parseJSON reads a JSON document (RFC 8259) into template values, objects keeping their members' order (as API
+// Gateway's $input.json and $input.path do; a repeated member keeps its first place and its last value), integral
+// numbers as integers. Invalid UTF-8 in a string reads as U+FFFD, as encoding/json reads it. It is a parser of
+// its own because a request body is parsed once per rendering: encoding/json's token stream cost most of a
+// #foreach over a body's items.
 func parseJSON(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	v, err := decodeValue(dec, 0)
+	p := &jsonParser{data: data}
+	p.space()
+	v, err := p.value(0)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err == nil {
-		return nil, fmt.Errorf("invalid JSON: more after the value")
+	if p.space(); p.i < len(p.data) {
+		return nil, p.errorf("more after the value")
 	}
 	return v, nil
 }
 
-func decodeValue(dec *json.Decoder, depth int) (any, error) {
+type jsonParser struct {
+	data []byte
+	i    int
+	buf  []byte // scratch for strings with escapes
+	// keys and vals are stacks of the members and elements of the objects and arrays being read: each gets
+	// slices of its exact size once it is complete.
+	keys []string
+	vals []any
+	// names interns member names: a body's objects mostly repeat the same few.
+	names map[string]string
+}
+
+func (p *jsonParser) errorf(format string, args ...any) error {
+	return fmt.Errorf("invalid JSON at offset %d: %s", p.i, fmt.Sprintf(format, args...))
+}
+
+func (p *jsonParser) space() {
+	for p.i < len(p.data) {
+		switch p.data[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *jsonParser) value(depth int) (any, error) {
 	if depth > maxJSONDepth {
-		return nil, fmt.Errorf("invalid JSON: nested deeper than %d", maxJSONDepth)
+		return nil, p.errorf("nested deeper than %d", maxJSONDepth)
 	}
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, fmt.Errorf("invalid JSON: %v", err)
+	if p.i >= len(p.data) {
+		return nil, p.errorf("unexpected end")
 	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			m := vtl.NewMap()
-			for dec.More() {
-				k, err := dec.Token()
-				if err != nil {
-					return nil, fmt.Errorf("invalid JSON: %v", err)
-				}
-				v, err := decodeValue(dec, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				m.Put(k.(string), v)
-			}
-			_, err := dec.Token()
-			return m, err
-		case '[':
-			l := &vtl.List{}
-			for dec.More() {
-				v, err := decodeValue(dec, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				l.Items = append(l.Items, v)
-			}
-			_, err := dec.Token()
-			return l, err
+	switch c := p.data[p.i]; {
+	case c == '{':
+		return p.object(depth)
+	case c == '[':
+		return p.array(depth)
+	case c == '"':
+		return p.str()
+	case c == '-' || '0' <= c && c <= '9':
+		return p.number()
+	case p.literal("true"):
+		return true, nil
+	case p.literal("false"):
+		return false, nil
+	case p.literal("null"):
+		return nil, nil
+	}
+	return nil, p.errorf("unexpected %q", p.data[p.i])
+}
+
+func (p *jsonParser) literal(word string) bool {
+	if bytes.HasPrefix(p.data[p.i:], []byte(word)) {
+		p.i += len(word)
+		return true
+	}
+	return false
+}
+
+func (p *jsonParser) object(depth int) (any, error) {
+	p.i++ // {
+	p.space()
+	if p.i < len(p.data) && p.data[p.i] == '}' {
+		p.i++
+		return vtl.NewMap(), nil
+	}
+	base := len(p.keys)
+	for {
+		p.space()
+		if p.i >= len(p.data) || p.data[p.i] != '"' {
+			return nil, p.errorf("want a member name")
 		}
-	case json.Number:
-		if i, err := strconv.ParseInt(string(t), 10, 64); err == nil {
-			return i, nil
-		}
-		f, err := t.Float64()
+		k, err := p.name()
 		if err != nil {
-			return nil, fmt.Errorf("invalid JSON number %s", t)
+			return nil, err
 		}
-		return f, nil
+		p.space()
+		if p.i >= len(p.data) || p.data[p.i] != ':' {
+			return nil, p.errorf("want ':' after a member name")
+		}
+		p.i++
+		p.space()
+		v, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		p.keys, p.vals = append(p.keys, k), append(p.vals, v)
+		done, err := p.next('}')
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			m := vtl.MapOf(slices.Clone(p.keys[base:]), slices.Clone(p.vals[len(p.vals)-(len(p.keys)-base):]))
+			p.vals = p.vals[:len(p.vals)-(len(p.keys)-base)]
+			p.keys = p.keys[:base]
+			return m, nil
+		}
 	}
-	return tok, nil // string, bool, nil
+}
+
+// name reads a member name, interned.
+func (p *jsonParser) name() (string, error) {
+	start := p.i + 1
+	end := start
+	for end < len(p.data) && p.data[end] != '"' && p.data[end] != '\\' && p.data[end] >= 0x20 && p.data[end] < 0x80 {
+		end++
+	}
+	if end < len(p.data) && p.data[end] == '"' {
+		// A plain ASCII name: looked up without allocating.
+		if k, ok := p.names[string(p.data[start:end])]; ok {
+			p.i = end + 1
+			return k, nil
+		}
+	}
+	k, err := p.str()
+	if err == nil && len(k) <= 64 {
+		if p.names == nil {
+			p.names = map[string]string{}
+		}
+		p.names[k] = k
+	}
+	return k, err
+}
+
+func (p *jsonParser) array(depth int) (any, error) {
+	p.i++ // [
+	p.space()
+	if p.i < len(p.data) && p.data[p.i] == ']' {
+		p.i++
+		return &vtl.List{}, nil
+	}
+	base := len(p.vals)
+	for {
+		p.space()
+		v, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		p.vals = append(p.vals, v)
+		done, err := p.next(']')
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			l := &vtl.List{Items: slices.Clone(p.vals[base:])}
+			p.vals = p.vals[:base]
+			return l, nil
+		}
+	}
+}
+
+// next reads the ',' before another member or element, or the closing bracket.
+func (p *jsonParser) next(closing byte) (done bool, err error) {
+	p.space()
+	switch {
+	case p.i >= len(p.data):
+		return false, p.errorf("unexpected end")
+	case p.data[p.i] == ',':
+		p.i++
+		return false, nil
+	case p.data[p.i] == closing:
+		p.i++
+		return true, nil
+	}
+	return false, p.errorf("want ',' or %q", closing)
+}
+
+func (p *jsonParser) str() (string, error) {
+	p.i++ // "
+	start := p.i
+	for p.i < len(p.data) {
+		c := p.data[p.i]
+		switch {
+		case c == '"':
+			s := p.data[start:p.i]
+			p.i++
+			if utf8.Valid(s) {
+				return string(s), nil
+			}
+			return validUTF8(s), nil
+		case c == '\\':
+			return p.escaped(start)
+		case c < 0x20:
+			return "", p.errorf("control character in a string")
+		}
+		p.i++
+	}
+	return "", p.errorf("unterminated string")
+}
+
+// escaped reads the rest of a string that has escapes, from its first backslash.
+func (p *jsonParser) escaped(start int) (string, error) {
+	b := append(p.buf[:0], p.data[start:p.i]...)
+	for p.i < len(p.data) {
+		c := p.data[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			p.buf = b
+			if utf8.Valid(b) {
+				return string(b), nil
+			}
+			return validUTF8(b), nil
+		case c < 0x20:
+			return "", p.errorf("control character in a string")
+		case c != '\\':
+			b = append(b, c)
+			p.i++
+			continue
+		}
+		if p.i+1 >= len(p.data) {
+			break
+		}
+		p.i += 2
+		switch e := p.data[p.i-1]; e {
+		case '"', '\\', '/':
+			b = append(b, e)
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			r, ok := p.hex4()
+			if !ok {
+				return "", p.errorf("invalid \\u escape")
+			}
+			if utf16.IsSurrogate(r) {
+				// A high surrogate followed by an escaped low one is one character; anything else is U+FFFD.
+				r2 := unicode.ReplacementChar
+				if p.i+1 < len(p.data) && p.data[p.i] == '\\' && p.data[p.i+1] == 'u' {
+					save := p.i
+					p.i += 2
+					if low, ok := p.hex4(); ok {
+						if dec := utf16.DecodeRune(r, low); dec != unicode.ReplacementChar {
+							r, r2 = dec, -1
+						}
+					}
+					if r2 != -1 {
+						p.i = save
+					}
+				}
+				if r2 != -1 {
+					r = unicode.ReplacementChar
+				}
+			}
+			b = utf8.AppendRune(b, r)
+		default:
+			return "", p.errorf("invalid escape \\%c", e)
+		}
+	}
+	return "", p.errorf("unterminated string")
+}
+
+func (p *jsonParser) hex4() (rune, bool) {
+	if p.i+4 > len(p.data) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range p.data[p.i : p.i+4] {
+		var d byte
+		switch {
+		case '0' <= c && c <= '9':
+			d = c - '0'
+		case 'a' <= c && c <= 'f':
+			d = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			d = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(d)
+	}
+	p.i += 4
+	return r, true
+}
+
+// validUTF8 replaces each invalid byte by U+FFFD, as encoding/json does.
+func validUTF8(b []byte) string {
+	var sb strings.Builder
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		sb.WriteRune(r) // RuneError for an invalid byte, of size 1
+		b = b[size:]
+	}
+	return sb.String()
+}
+
+// number reads a JSON number: an integer that fits as int64, else float64.
+func (p *jsonParser) number() (any, error) {
+	start := p.i
+	if p.data[p.i] == '-' {
+		p.i++
+	}
+	integral := true
+	switch {
+	case p.i < len(p.data) && p.data[p.i] == '0':
+		p.i++
+	case p.digits() == 0:
+		return nil, p.errorf("invalid number")
+	}
+	if p.i < len(p.data) && p.data[p.i] == '.' {
+		p.i++
+		integral = false
+		if p.digits() == 0 {
+			return nil, p.errorf("invalid number")
+		}
+	}
+	if p.i < len(p.data) && (p.data[p.i] == 'e' || p.data[p.i] == 'E') {
+		p.i++
+		integral = false
+		if p.i < len(p.data) && (p.data[p.i] == '+' || p.data[p.i] == '-') {
+			p.i++
+		}
+		if p.digits() == 0 {
+			return nil, p.errorf("invalid number")
+		}
+	}
+	text := string(p.data[start:p.i])
+	if integral {
+		if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+			return n, nil
+		}
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return nil, p.errorf("invalid number %s", text)
+	}
+	if math.IsInf(f, 0) {
+		return nil, p.errorf("number %s out of range", text)
+	}
+	return f, nil
+}
+
+func (p *jsonParser) digits() int {
+	n := 0
+	for p.i < len(p.data) && '0' <= p.data[p.i] && p.data[p.i] <= '9' {
+		p.i++
+		n++
+	}
+	return n
 }
 
 // toJSON writes a template value as JSON: maps as objects in their order, lists as arrays.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/tollgate-gw/tollgate/internal/vtl"
 )
@@ -21,6 +23,28 @@ const (
 	stepIndex
 	stepAll
 )
+
+// paths caches parsed JSONPaths: a template's are a few constant strings, parsed once rather than per call.
+var (
+	paths     sync.Map // string -> []step
+	pathCount atomic.Int32
+)
+
+// maxCachedPaths bounds the cache against paths built from request data.
+const maxCachedPaths = 4096
+
+func cachedPath(path string) ([]step, error) {
+	if steps, ok := paths.Load(path); ok {
+		return steps.([]step), nil
+	}
+	steps, err := parsePath(path)
+	if err == nil && pathCount.Load() < maxCachedPaths {
+		if _, loaded := paths.LoadOrStore(path, steps); !loaded {
+			pathCount.Add(1)
+		}
+	}
+	return steps, err
+}
 
 // parsePath reads the JSONPath subset mapping templates use: $, .name, ['name'], [n], [*], .* and ..name.
 func parsePath(path string) ([]step, error) {
