@@ -108,6 +108,42 @@ func TestMappingTemplates(t *testing.T) {
 			t.Fatalf("%s: %d %s, want 200 with Lambda's error document, as API Gateway answers", c, r.status, r.body)
 		}
 	})
+	t.Run("request validation", func(t *testing.T) {
+		valid := http.Header{"Content-Type": {"application/json"}, "X-Client": {"e2e"}}
+		tests := []struct {
+			name, path, body string
+			header           http.Header
+			status           int
+			message          string // the gateway's, or "" for the backend's answer
+		}{
+			{"valid", "/validated?mode=a", `{"name": "Rex", "price": 3, "kind": "dog"}`, valid, 200, ""},
+			{"both parameters missing", "/validated", `{"name": "Rex"}`, http.Header{"Content-Type": {"application/json"}}, 400,
+				"Missing required request parameters: [X-Client, mode]"},
+			{"a header missing", "/validated?mode=a", `{"name": "Rex"}`, http.Header{"Content-Type": {"application/json"}}, 400,
+				"Missing required request parameters: [X-Client]"},
+			{"a required property missing", "/validated?mode=a", `{"price": 3}`, valid, 400, "Invalid request body"},
+			{"an enum through a $ref", "/validated?mode=a", `{"name": "Rex", "kind": "fish"}`, valid, 400, "Invalid request body"},
+			{"not JSON", "/validated?mode=a", `{"name":`, valid, 400, "Invalid request body"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				c := at("POST", tt.path, tt.body, tt.header)
+				r := send(t, c)
+				if tt.message == "" {
+					expectBackend(t, c, r, "pets", "POST", "/validated?mode=a")
+					return
+				}
+				expectJSONMessage(t, c, r, tt.status, tt.message)
+				checkString(t, c, "x-amzn-ErrorType", r.header.Get("x-amzn-ErrorType"), "BadRequestException")
+			})
+		}
+		c := at("GET", "/validated/params", "", nil)
+		expectJSONMessage(t, c, send(t, c), 400, "Missing required request parameters: [page]")
+		c = at("GET", "/validated/params?page=2", "", nil)
+		if r := send(t, c); r.status != 200 || r.body != `{"ok": true}` {
+			t.Errorf("%s: %d %s", c, r.status, r.body)
+		}
+	})
 	t.Run("MOCK from VTL", func(t *testing.T) {
 		c := at("GET", "/hello?who=ann", "", nil)
 		r := send(t, c)

@@ -61,8 +61,6 @@ func TestValidate(t *testing.T) {
 			files:    []string{dir + "protected.yaml"},
 			wantExit: 1,
 			wantStderr: []string{
-				dir + "protected.yaml: /x-amazon-apigateway-request-validators: x-amazon-apigateway-request-validators (request validators) is not supported yet",
-				dir + "protected.yaml: /paths/~1pets/get/x-amazon-apigateway-request-validator: x-amazon-apigateway-request-validator (request validation) is not supported yet",
 				dir + "protected.yaml: /x-amazon-apigateway-gateway-responses: x-amazon-apigateway-gateway-responses (customised gateway responses) is not supported yet",
 			},
 		},

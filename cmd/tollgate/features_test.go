@@ -121,25 +121,23 @@ func TestFeatureUnsetThrottle(t *testing.T) {
 // refused at start with its file and pointer, and a reload to one keeps the running configuration: an API is
 // never served without the protection it asks for.
 func TestFeatureUnenforcedProtectionRefused(t *testing.T) {
-	validated := strings.Replace(featureAPI, "paths:\n", `x-amazon-apigateway-request-validators: {all: {validateRequestBody: true, validateRequestParameters: true}}
-x-amazon-apigateway-request-validator: all
-paths:
-`, 1)
+	// A minimum TLS version, which Tollgate's listener does not enforce yet.
+	protected := strings.Replace(featureAPI, "paths:\n", "x-amazon-apigateway-security-policy: TLS_1_2\npaths:\n", 1)
 	h := startHarness(t, map[string]string{
 		"api.yaml":      featureAPI,
 		"tollgate.yaml": featureKeys + "apis:\n  - {id: feat, definition: api.yaml, stages: [{stageName: prod}]}\n",
 	})
 	before := h.routeConfig()
-	h.rewrite("api.yaml", validated)
+	h.rewrite("api.yaml", protected)
 	if after := h.routeConfig(); len(after.GetVirtualHosts()) != len(before.GetVirtualHosts()) || h.route("feat/prod/GET/pets") == nil {
 		t.Error("a refused reload changed the served routes")
 	}
 
 	dir := t.TempDir()
-	writeFile(t, dir, "api.yaml", validated)
+	writeFile(t, dir, "api.yaml", protected)
 	writeFile(t, dir, "tollgate.yaml", "xds: "+freeAddress(t)+"\nadmin: "+freeAddress(t)+"\napis:\n  - {id: feat, definition: api.yaml, stages: [{stageName: prod}]}\n")
 	_, err := Start(t.Context(), dir+"/tollgate.yaml", discardLog())
-	if err == nil || !strings.Contains(err.Error(), dir+"/api.yaml: /x-amazon-apigateway-request-validator: ") || !strings.Contains(err.Error(), "not supported yet") {
-		t.Errorf("start with request validation: %v, want the validator refused with its file and pointer", err)
+	if err == nil || !strings.Contains(err.Error(), dir+"/api.yaml: /x-amazon-apigateway-security-policy: ") || !strings.Contains(err.Error(), "not supported yet") {
+		t.Errorf("start with a security policy: %v, want the policy refused with its file and pointer", err)
 	}
 }

@@ -43,7 +43,9 @@ type exchange struct {
 	contentType string
 	forwarded   bool // the request went on to the backend
 	answered    bool // the exchange answered the client itself: what Envoy sent before it knew is ignored
-	requestBody processor.Body
+	// headersAnswered: the integration request went with the request headers, the body unread.
+	headersAnswered bool
+	requestBody     processor.Body
 	// The backend's answer.
 	status        int
 	backendHeader http.Header
@@ -75,8 +77,13 @@ func (e *exchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.Proces
 		if !r.RequestHeaders.GetEndOfStream() && len(e.route.requestTemplates) > 0 {
 			return nil, nil
 		}
+		e.headersAnswered = true
 		return e.integrationRequest(nil, true)
 	case *extprocv3.ProcessingRequest_RequestBody:
+		if e.headersAnswered {
+			// A body the templates do not read (Envoy sends it for the route's validation): it goes on as it is.
+			return processor.One(processor.RequestBodyContinue(nil)), nil
+		}
 		if !e.requestBody.Add(r.RequestBody) {
 			return nil, nil
 		}

@@ -39,18 +39,34 @@ type Service interface {
 	Routes(*ir.Snapshot) (map[string]Start, error)
 }
 
+// A Check runs on some routes before their feature's exchange (request validation): it sees the request's
+// messages first, and may answer the request itself.
+type Check interface {
+	// Checks are the snapshot's routes the check applies to, by route name, each with how one request is
+	// checked. An error refuses the snapshot.
+	Checks(*ir.Snapshot) (map[string]func() Checker, error)
+}
+
+// Checker checks one request.
+type Checker interface {
+	// Request sees a request message (the headers, each body chunk); a response answers the client instead of
+	// the request going on.
+	Request(*extprocv3.ProcessingRequest) *extprocv3.ProcessingResponse
+}
+
 // Server is the ext_proc service over every feature's routes.
 type Server struct {
 	extprocv3.UnimplementedExternalProcessorServer
 	log      *slog.Logger
 	services []Service
+	checks   []Check
 	routes   atomic.Pointer[map[string]Start]
 	now      func() time.Time
 }
 
-// New returns a server for the services' routes, with no routes yet.
-func New(log *slog.Logger, services ...Service) *Server {
-	s := &Server{log: log, services: services, now: time.Now}
+// New returns a server for the services' routes, which the checks guard, with no routes yet.
+func New(log *slog.Logger, services []Service, checks []Check) *Server {
+	s := &Server{log: log, services: services, checks: checks, now: time.Now}
 	s.routes.Store(&map[string]Start{})
 	return s
 }
@@ -70,8 +86,63 @@ func (s *Server) SetSnapshot(snap *ir.Snapshot) error {
 			routes[name] = start
 		}
 	}
+	for _, check := range s.checks {
+		checked, err := check.Checks(snap)
+		if err != nil {
+			return err
+		}
+		for name, newChecker := range checked {
+			inner := routes[name]
+			routes[name] = func(received time.Time) Exchange {
+				g := &guarded{check: newChecker(), inner: passThrough{}}
+				if inner != nil {
+					g.inner = inner(received)
+				}
+				return g
+			}
+		}
+	}
 	s.routes.Store(&routes)
 	return nil
+}
+
+// guarded runs a check before an exchange: the check sees each request message first, and once it answers the
+// client, the exchange is over.
+type guarded struct {
+	check    Checker
+	inner    Exchange
+	answered bool
+}
+
+func (g *guarded) Handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.ProcessingResponse, error) {
+	if g.answered {
+		return nil, nil
+	}
+	switch req.GetRequest().(type) {
+	case *extprocv3.ProcessingRequest_RequestHeaders, *extprocv3.ProcessingRequest_RequestBody:
+		if r := g.check.Request(req); r != nil {
+			g.answered = true
+			return One(r), nil
+		}
+	}
+	return g.inner.Handle(req)
+}
+
+// passThrough lets every message go on unchanged: the exchange of a route only a check needs.
+type passThrough struct{}
+
+func (passThrough) Handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.ProcessingResponse, error) {
+	switch req.GetRequest().(type) {
+	case *extprocv3.ProcessingRequest_RequestHeaders:
+		return One(RequestHeadersContinue(nil)), nil
+	case *extprocv3.ProcessingRequest_RequestBody:
+		return One(RequestBodyContinue(nil)), nil
+	case *extprocv3.ProcessingRequest_ResponseHeaders:
+		return One(ResponseHeadersContinue(nil)), nil
+	case *extprocv3.ProcessingRequest_ResponseBody:
+		return One(ResponseBodyContinue(nil)), nil
+	}
+	return nil, nil
 }
 
 // Register adds the service to a gRPC server (Tollgate's xDS server, which every Envoy already reaches).

@@ -59,6 +59,9 @@ func (c *checker) api(api *tollgatev1.RestApi) {
 	for _, a := range api.GetAuthorizers() {
 		c.authorizer(file, a)
 	}
+	if name := api.GetRequestValidator(); name != "" && api.GetRequestValidators()[name] == nil {
+		c.probs.Addf(file, "/x-amazon-apigateway-request-validator", "request validator %q is not one of x-amazon-apigateway-request-validators", name)
+	}
 	for _, res := range api.GetResources() {
 		for _, m := range res.GetMethods() {
 			c.method(api, m)
@@ -108,7 +111,21 @@ func (c *checker) tree(file string, resources []resourceTemplate) {
 	}
 }
 
+// validation checks that the validators methods name exist, and the models their bodies name.
+func (c *checker) validation(api *tollgatev1.RestApi, m *tollgatev1.Method) {
+	file := api.GetSourceFile()
+	if name := m.GetRequestValidator(); name != "" && api.GetRequestValidators()[name] == nil {
+		c.probs.Addf(file, m.GetSourcePointer()+"/x-amazon-apigateway-request-validator", "request validator %q is not one of x-amazon-apigateway-request-validators", name)
+	}
+	for ct, model := range m.GetRequestModels() {
+		if _, ok := api.GetModels()[model]; !ok {
+			c.probs.Addf(file, m.GetSourcePointer(), "the request body's model %q (%s) is not one of the API's models", model, ct)
+		}
+	}
+}
+
 func (c *checker) method(api *tollgatev1.RestApi, m *tollgatev1.Method) {
+	c.validation(api, m)
 	file := api.GetSourceFile()
 	integ := m.GetIntegration()
 	if integ == nil {

@@ -3,7 +3,10 @@
 // all render errors from this one table so every error looks the same as on AWS.
 package gatewayresponse
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // Type names a gateway response as AWS does (the GatewayResponseType enum).
 type Type string
@@ -22,6 +25,8 @@ const (
 	AccessDenied               Type = "ACCESS_DENIED"
 	AuthorizerConfiguration    Type = "AUTHORIZER_CONFIGURATION_ERROR"
 	UnsupportedMediaType       Type = "UNSUPPORTED_MEDIA_TYPE"
+	BadRequestParameters       Type = "BAD_REQUEST_PARAMETERS"
+	BadRequestBody             Type = "BAD_REQUEST_BODY"
 )
 
 // ExplicitDenyMessage is ACCESS_DENIED's message when a policy denies the request explicitly, rather than
@@ -70,10 +75,22 @@ var defaults = map[Type]Response{
 	Unauthorized:            {Status: 401, Message: "Unauthorized", ErrorType: "UnauthorizedException"},
 	AccessDenied:            {Status: 403, Message: "User is not authorized to access this resource", ErrorType: "AccessDeniedException", MessageKey: "Message"},
 	AuthorizerConfiguration: {Status: 500, ErrorType: "AuthorizerConfigurationException", NullMessage: true},
+	// A request its method's validator refuses; BAD_REQUEST_PARAMETERS's message names the missing parameters
+	// (MissingParameters).
+	BadRequestParameters: {Status: 400, Message: "Missing required request parameters", ErrorType: "BadRequestException"},
+	BadRequestBody:       {Status: 400, Message: "Invalid request body", ErrorType: "BadRequestException"},
 	// A content type the integration's passthrough behaviour refuses.
 	UnsupportedMediaType: {Status: 415, Message: "Unsupported Media Type", ErrorType: "UnsupportedMediaTypeException"},
 	// The message API Gateway answers a payload over its 10 MB limit with.
 	RequestTooLarge: {Status: 413, Message: "HTTP content length exceeded 10485760 bytes."},
+}
+
+// MissingParameters is BAD_REQUEST_PARAMETERS for the parameters a request lacks, named as API Gateway names
+// them: [a, b].
+func MissingParameters(names []string) Response {
+	r := defaults[BadRequestParameters]
+	r.Message += ": [" + strings.Join(names, ", ") + "]"
+	return r
 }
 
 // Default returns the default response of a type. Every Type constant has one.

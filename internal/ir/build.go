@@ -57,7 +57,7 @@ func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 	apis := slices.Clone(gw.GetApis())
 	sort.Slice(apis, func(i, j int) bool { return apis[i].GetId() < apis[j].GetId() })
 	for _, api := range apis {
-		out := API{ID: api.GetId()}
+		out := API{ID: api.GetId(), Models: b.apiModels(api)}
 		resources := b.sortedResources(api)
 		policy := b.resourcePolicy(api)
 		for _, stage := range api.GetStages() {
@@ -188,7 +188,7 @@ func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.M
 	r := &Route{Name: routeName(method), Method: method, OperationID: m.GetOperationId(), PathRegex: regex, PathParams: pr.params,
 		APIKeyRequired: m.GetApiKeyRequired(), ResourcePolicy: s.policy,
 		APIKeyFromAuthorizer: m.GetApiKeyRequired() && s.api.GetApiKeySource() == tollgatev1.ApiKeySource_API_KEY_SOURCE_AUTHORIZER,
-		AuthorizationScopes:  m.GetAuthorizationScopes()}
+		AuthorizationScopes:  m.GetAuthorizationScopes(), Validation: validation(s.api, m)}
 	integ := m.GetIntegration()
 	n := len(b.probs)
 	if name := m.GetAuthorizer(); name != "" {

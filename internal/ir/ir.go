@@ -52,6 +52,8 @@ type IAMCredential struct {
 type API struct {
 	ID     string   `json:"id"`
 	Routes []*Route `json:"routes,omitempty"`
+	// Models are the JSON Schemas (draft 4) the routes' validations name, by name; nil when none validates a body.
+	Models map[string]string `json:"models,omitempty"`
 }
 
 // APIKey is an API Gateway API key: clients send its value in x-api-key.
@@ -129,6 +131,8 @@ type Route struct {
 	APIKeyFromAuthorizer bool `json:"apiKeyFromAuthorizer,omitempty"`
 	// Limits are the throttles and quotas that may apply; nil when none can.
 	Limits *Limits `json:"limits,omitempty"`
+	// Validation is the method's request validation; nil for none.
+	Validation *Validation `json:"validation,omitempty"`
 }
 
 // Backend is where Envoy sends a route's requests: one cluster per scheme, host and port.

@@ -93,11 +93,9 @@ var extensions = map[string]extension{
 		feature: "customised gateway responses", hint: "Tollgate would answer errors with API Gateway's default responses"},
 	"x-amazon-apigateway-minimum-compression-size": {in: []node{atRoot}, treatment: unsupported,
 		feature: "response compression", hint: "Tollgate would send responses uncompressed"},
-	resourcePolicyKey: {in: []node{atRoot}},
-	"x-amazon-apigateway-request-validator": {in: []node{atRoot, atOperation}, treatment: unsupported,
-		feature: "request validation", hint: "Tollgate would pass requests on unvalidated"},
-	"x-amazon-apigateway-request-validators": {in: []node{atRoot}, treatment: unsupported,
-		feature: "request validators", hint: "Tollgate would pass requests on unvalidated"},
+	resourcePolicyKey:    {in: []node{atRoot}},
+	requestValidatorKey:  {in: []node{atRoot, atOperation}},
+	requestValidatorsKey: {in: []node{atRoot}}, // each validator's fields: requestValidatorFields
 	"x-amazon-apigateway-security-policy": {in: []node{atRoot}, treatment: unsupported,
 		feature: "TLS security policy", hint: "Tollgate would accept connections that the policy refuses"},
 

@@ -200,7 +200,7 @@ paths: {}
 			"must be a policy document (an object, or its JSON text), not an array")},
 	},
 	{
-		name: "x-amazon-apigateway-request-validators and x-amazon-apigateway-request-validator refused, at the root and in operations",
+		name: "x-amazon-apigateway-request-validators and x-amazon-apigateway-request-validator imported, at the root and in operations (validation_test.go)",
 		data: head2 + `x-amazon-apigateway-request-validators:
   all: {validateRequestBody: true, validateRequestParameters: true}
   params: {validateRequestBody: false, validateRequestParameters: true}
@@ -210,16 +210,12 @@ paths:
     get: {responses: {}, x-amazon-apigateway-request-validator: params}
     x-amazon-apigateway-any-method: {x-amazon-apigateway-request-validator: params}
 `,
-		problems: diag.Problems{
-			problem("/paths/~1a/get/x-amazon-apigateway-request-validator",
-				"x-amazon-apigateway-request-validator (request validation) is not supported yet: Tollgate would pass requests on unvalidated"),
-			problem("/paths/~1a/x-amazon-apigateway-any-method/x-amazon-apigateway-request-validator",
-				"x-amazon-apigateway-request-validator (request validation) is not supported yet: Tollgate would pass requests on unvalidated"),
-			problem("/x-amazon-apigateway-request-validator",
-				"x-amazon-apigateway-request-validator (request validation) is not supported yet: Tollgate would pass requests on unvalidated"),
-			problem("/x-amazon-apigateway-request-validators",
-				"x-amazon-apigateway-request-validators (request validators) is not supported yet: Tollgate would pass requests on unvalidated"),
-		},
+	},
+	{
+		name: "a request validator's unknown field refused",
+		data: head2 + "x-amazon-apigateway-request-validators:\n  all: {validateRequestBody: true, validateHeaders: true}\npaths: {}\n",
+		problems: diag.Problems{problem("/x-amazon-apigateway-request-validators/all/validateHeaders",
+			`unknown field "validateHeaders" of a request validator`)},
 	},
 	{
 		name: "x-amazon-apigateway-security-policy refused",

@@ -54,24 +54,26 @@ func (im *importer) restAPI(def *definition) *tollgatev1.RestApi {
 		ApiKeySource: tollgatev1.ApiKeySource(
 			im.enum(top.field(apiKeySourceKey), "API_KEY_SOURCE_", tollgatev1.ApiKeySource_value)),
 	}
+	im.validation(def, api)
 	shared := im.sharedIntegrations(def)
 	for _, item := range def.paths {
-		api.Resources = append(api.Resources, im.resource(def, item, shared))
+		api.Resources = append(api.Resources, im.resource(def, api, item, shared))
 	}
+	dropUnvalidatedModels(api)
 	return api
 }
 
-func (im *importer) resource(def *definition, item pathItem, shared map[string]*tollgatev1.Integration) *tollgatev1.Resource {
+func (im *importer) resource(def *definition, api *tollgatev1.RestApi, item pathItem, shared map[string]*tollgatev1.Integration) *tollgatev1.Resource {
 	res := &tollgatev1.Resource{Path: item.path}
 	for _, method := range methodOrder {
 		if op := item.operations[method]; op != nil {
-			res.Methods = append(res.Methods, im.method(def, method, op, shared))
+			res.Methods = append(res.Methods, im.method(def, api, method, op, shared))
 		}
 	}
 	return res
 }
 
-func (im *importer) method(def *definition, httpMethod string, op *operation, shared map[string]*tollgatev1.Integration) *tollgatev1.Method {
+func (im *importer) method(def *definition, api *tollgatev1.RestApi, httpMethod string, op *operation, shared map[string]*tollgatev1.Integration) *tollgatev1.Method {
 	m := &tollgatev1.Method{
 		HttpMethod:        httpMethod,
 		OperationId:       op.id,
@@ -79,6 +81,7 @@ func (im *importer) method(def *definition, httpMethod string, op *operation, sh
 		RequestParameters: requestParameters(op.params),
 	}
 	im.methodSecurity(def, op, m)
+	im.methodValidation(def, api, op, m)
 	if raw, ok := op.extensions[integrationKey]; ok {
 		m.Integration = im.operationIntegration(value{raw, op.pointer + diag.Pointer(integrationKey)}, shared)
 	}

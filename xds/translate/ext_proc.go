@@ -23,14 +23,22 @@ const MaxRequestBody = 10 * 1024 * 1024
 // service.
 var extProcUses []func(*ir.Route) *extproc.ExtProcOverrides
 
+// extProcChecks are the checks the ext_proc service runs before a route's feature (request validation): each
+// adds what it needs to the route's overrides, or makes them for a route no feature uses the service on.
+var extProcChecks []func(*ir.Route, *extproc.ExtProcOverrides) *extproc.ExtProcOverrides
+
 // extProcUse is what the route asks of the ext_proc service, nil for nothing.
 func extProcUse(in *ir.Route) *extproc.ExtProcOverrides {
+	var o *extproc.ExtProcOverrides
 	for _, use := range extProcUses {
-		if o := use(in); o != nil {
-			return o
+		if o = use(in); o != nil {
+			break
 		}
 	}
-	return nil
+	for _, check := range extProcChecks {
+		o = check(in, o)
+	}
+	return o
 }
 
 // readsRequestBody tells whether the ext_proc service reads the route's request body, which then arrives whole

@@ -722,8 +722,15 @@ type RestApi struct {
 	Authorizers []*Authorizer `protobuf:"bytes,8,rep,name=authorizers,proto3" json:"authorizers,omitempty"`
 	// x-amazon-apigateway-policy, the API's resource policy, as JSON; empty for none.
 	ResourcePolicy string `protobuf:"bytes,9,opt,name=resource_policy,json=resourcePolicy,proto3" json:"resource_policy,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// x-amazon-apigateway-request-validators, by name.
+	RequestValidators map[string]*RequestValidator `protobuf:"bytes,10,rep,name=request_validators,json=requestValidators,proto3" json:"request_validators,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The top-level x-amazon-apigateway-request-validator: the validator of the methods that name none.
+	RequestValidator string `protobuf:"bytes,11,opt,name=request_validator,json=requestValidator,proto3" json:"request_validator,omitempty"`
+	// The API's models (components/schemas, or Swagger 2.0's definitions) by name, each a JSON Schema as JSON; an
+	// inline request body schema is a model named by its JSON pointer.
+	Models        map[string]string `protobuf:"bytes,12,rep,name=models,proto3" json:"models,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RestApi) Reset() {
@@ -819,6 +826,80 @@ func (x *RestApi) GetResourcePolicy() string {
 	return ""
 }
 
+func (x *RestApi) GetRequestValidators() map[string]*RequestValidator {
+	if x != nil {
+		return x.RequestValidators
+	}
+	return nil
+}
+
+func (x *RestApi) GetRequestValidator() string {
+	if x != nil {
+		return x.RequestValidator
+	}
+	return ""
+}
+
+func (x *RestApi) GetModels() map[string]string {
+	if x != nil {
+		return x.Models
+	}
+	return nil
+}
+
+// RequestValidator is what one of x-amazon-apigateway-request-validators checks.
+type RequestValidator struct {
+	state                     protoimpl.MessageState `protogen:"open.v1"`
+	ValidateRequestBody       bool                   `protobuf:"varint,1,opt,name=validate_request_body,json=validateRequestBody,proto3" json:"validate_request_body,omitempty"`
+	ValidateRequestParameters bool                   `protobuf:"varint,2,opt,name=validate_request_parameters,json=validateRequestParameters,proto3" json:"validate_request_parameters,omitempty"`
+	unknownFields             protoimpl.UnknownFields
+	sizeCache                 protoimpl.SizeCache
+}
+
+func (x *RequestValidator) Reset() {
+	*x = RequestValidator{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestValidator) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestValidator) ProtoMessage() {}
+
+func (x *RequestValidator) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestValidator.ProtoReflect.Descriptor instead.
+func (*RequestValidator) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *RequestValidator) GetValidateRequestBody() bool {
+	if x != nil {
+		return x.ValidateRequestBody
+	}
+	return false
+}
+
+func (x *RequestValidator) GetValidateRequestParameters() bool {
+	if x != nil {
+		return x.ValidateRequestParameters
+	}
+	return false
+}
+
 // Authorizer is a security scheme with an x-amazon-apigateway-authorizer: a Lambda authorizer of type token or
 // request, or a Cognito user pool authorizer.
 type Authorizer struct {
@@ -848,7 +929,7 @@ type Authorizer struct {
 
 func (x *Authorizer) Reset() {
 	*x = Authorizer{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	mi := &file_tollgate_v1_model_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -860,7 +941,7 @@ func (x *Authorizer) String() string {
 func (*Authorizer) ProtoMessage() {}
 
 func (x *Authorizer) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	mi := &file_tollgate_v1_model_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -873,7 +954,7 @@ func (x *Authorizer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Authorizer.ProtoReflect.Descriptor instead.
 func (*Authorizer) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{7}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Authorizer) GetName() string {
@@ -950,7 +1031,7 @@ type Resource struct {
 
 func (x *Resource) Reset() {
 	*x = Resource{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[8]
+	mi := &file_tollgate_v1_model_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -962,7 +1043,7 @@ func (x *Resource) String() string {
 func (*Resource) ProtoMessage() {}
 
 func (x *Resource) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[8]
+	mi := &file_tollgate_v1_model_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -975,7 +1056,7 @@ func (x *Resource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Resource.ProtoReflect.Descriptor instead.
 func (*Resource) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{8}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Resource) GetPath() string {
@@ -1008,13 +1089,17 @@ type Method struct {
 	// The OAuth scopes the security requirement lists for a Cognito authorizer: an access token with one of them
 	// is required (authorizationScopes).
 	AuthorizationScopes []string `protobuf:"bytes,8,rep,name=authorization_scopes,json=authorizationScopes,proto3" json:"authorization_scopes,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// The operation's x-amazon-apigateway-request-validator; empty for the API's default.
+	RequestValidator string `protobuf:"bytes,9,opt,name=request_validator,json=requestValidator,proto3" json:"request_validator,omitempty"`
+	// The request body's model by content type: the name of one of the API's models.
+	RequestModels map[string]string `protobuf:"bytes,10,rep,name=request_models,json=requestModels,proto3" json:"request_models,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Method) Reset() {
 	*x = Method{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[9]
+	mi := &file_tollgate_v1_model_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1026,7 +1111,7 @@ func (x *Method) String() string {
 func (*Method) ProtoMessage() {}
 
 func (x *Method) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[9]
+	mi := &file_tollgate_v1_model_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1039,7 +1124,7 @@ func (x *Method) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Method.ProtoReflect.Descriptor instead.
 func (*Method) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{9}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Method) GetHttpMethod() string {
@@ -1098,6 +1183,20 @@ func (x *Method) GetAuthorizationScopes() []string {
 	return nil
 }
 
+func (x *Method) GetRequestValidator() string {
+	if x != nil {
+		return x.RequestValidator
+	}
+	return ""
+}
+
+func (x *Method) GetRequestModels() map[string]string {
+	if x != nil {
+		return x.RequestModels
+	}
+	return nil
+}
+
 // Integration is x-amazon-apigateway-integration: the fields Tollgate serves, and the cache settings a stage cache
 // will read. The importer refuses the fields it does not read (contentHandling, credentials, ...), and the model
 // check those it reads but Tollgate does not serve yet, so none is dropped in silence.
@@ -1136,7 +1235,7 @@ type Integration struct {
 
 func (x *Integration) Reset() {
 	*x = Integration{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[10]
+	mi := &file_tollgate_v1_model_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1148,7 +1247,7 @@ func (x *Integration) String() string {
 func (*Integration) ProtoMessage() {}
 
 func (x *Integration) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[10]
+	mi := &file_tollgate_v1_model_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1161,7 +1260,7 @@ func (x *Integration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Integration.ProtoReflect.Descriptor instead.
 func (*Integration) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{10}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Integration) GetType() IntegrationType {
@@ -1282,7 +1381,7 @@ type TlsConfig struct {
 
 func (x *TlsConfig) Reset() {
 	*x = TlsConfig{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[11]
+	mi := &file_tollgate_v1_model_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1294,7 +1393,7 @@ func (x *TlsConfig) String() string {
 func (*TlsConfig) ProtoMessage() {}
 
 func (x *TlsConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[11]
+	mi := &file_tollgate_v1_model_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1307,7 +1406,7 @@ func (x *TlsConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TlsConfig.ProtoReflect.Descriptor instead.
 func (*TlsConfig) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{11}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *TlsConfig) GetInsecureSkipVerification() bool {
@@ -1338,7 +1437,7 @@ type IntegrationResponse struct {
 
 func (x *IntegrationResponse) Reset() {
 	*x = IntegrationResponse{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[12]
+	mi := &file_tollgate_v1_model_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1350,7 +1449,7 @@ func (x *IntegrationResponse) String() string {
 func (*IntegrationResponse) ProtoMessage() {}
 
 func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[12]
+	mi := &file_tollgate_v1_model_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1363,7 +1462,7 @@ func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntegrationResponse.ProtoReflect.Descriptor instead.
 func (*IntegrationResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{12}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *IntegrationResponse) GetStatusCode() string {
@@ -1401,7 +1500,7 @@ type Stage struct {
 
 func (x *Stage) Reset() {
 	*x = Stage{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[13]
+	mi := &file_tollgate_v1_model_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1413,7 +1512,7 @@ func (x *Stage) String() string {
 func (*Stage) ProtoMessage() {}
 
 func (x *Stage) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[13]
+	mi := &file_tollgate_v1_model_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1426,7 +1525,7 @@ func (x *Stage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stage.ProtoReflect.Descriptor instead.
 func (*Stage) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{13}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Stage) GetStageName() string {
@@ -1462,7 +1561,7 @@ type MethodSetting struct {
 
 func (x *MethodSetting) Reset() {
 	*x = MethodSetting{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[14]
+	mi := &file_tollgate_v1_model_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1474,7 +1573,7 @@ func (x *MethodSetting) String() string {
 func (*MethodSetting) ProtoMessage() {}
 
 func (x *MethodSetting) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[14]
+	mi := &file_tollgate_v1_model_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1487,7 +1586,7 @@ func (x *MethodSetting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MethodSetting.ProtoReflect.Descriptor instead.
 func (*MethodSetting) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{14}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *MethodSetting) GetThrottlingRateLimit() float64 {
@@ -1543,7 +1642,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\bthrottle\x18\x03 \x03(\v2#.tollgate.v1.ApiStage.ThrottleEntryR\bthrottle\x1aZ\n" +
 	"\rThrottleEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
-	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01\"\x82\x03\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01\"\xe5\x05\n" +
 	"\aRestApi\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1f\n" +
@@ -1554,7 +1653,20 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x0eapi_key_source\x18\x06 \x01(\x0e2\x19.tollgate.v1.ApiKeySourceR\fapiKeySource\x12*\n" +
 	"\x06stages\x18\a \x03(\v2\x12.tollgate.v1.StageR\x06stages\x129\n" +
 	"\vauthorizers\x18\b \x03(\v2\x17.tollgate.v1.AuthorizerR\vauthorizers\x12'\n" +
-	"\x0fresource_policy\x18\t \x01(\tR\x0eresourcePolicy\"\xbc\x03\n" +
+	"\x0fresource_policy\x18\t \x01(\tR\x0eresourcePolicy\x12Z\n" +
+	"\x12request_validators\x18\n" +
+	" \x03(\v2+.tollgate.v1.RestApi.RequestValidatorsEntryR\x11requestValidators\x12+\n" +
+	"\x11request_validator\x18\v \x01(\tR\x10requestValidator\x128\n" +
+	"\x06models\x18\f \x03(\v2 .tollgate.v1.RestApi.ModelsEntryR\x06models\x1ac\n" +
+	"\x16RequestValidatorsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.RequestValidatorR\x05value:\x028\x01\x1a9\n" +
+	"\vModelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x86\x01\n" +
+	"\x10RequestValidator\x122\n" +
+	"\x15validate_request_body\x18\x01 \x01(\bR\x13validateRequestBody\x12>\n" +
+	"\x1bvalidate_request_parameters\x18\x02 \x01(\bR\x19validateRequestParameters\"\xbc\x03\n" +
 	"\n" +
 	"Authorizer\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12/\n" +
@@ -1569,7 +1681,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x16_result_ttl_in_seconds\"M\n" +
 	"\bResource\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12-\n" +
-	"\amethods\x18\x02 \x03(\v2\x13.tollgate.v1.MethodR\amethods\"\xcd\x03\n" +
+	"\amethods\x18\x02 \x03(\v2\x13.tollgate.v1.MethodR\amethods\"\x8b\x05\n" +
 	"\x06Method\x12\x1f\n" +
 	"\vhttp_method\x18\x01 \x01(\tR\n" +
 	"httpMethod\x12!\n" +
@@ -1581,10 +1693,16 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\n" +
 	"authorizer\x18\a \x01(\tR\n" +
 	"authorizer\x121\n" +
-	"\x14authorization_scopes\x18\b \x03(\tR\x13authorizationScopes\x1aD\n" +
+	"\x14authorization_scopes\x18\b \x03(\tR\x13authorizationScopes\x12+\n" +
+	"\x11request_validator\x18\t \x01(\tR\x10requestValidator\x12M\n" +
+	"\x0erequest_models\x18\n" +
+	" \x03(\v2&.tollgate.v1.Method.RequestModelsEntryR\rrequestModels\x1aD\n" +
 	"\x16RequestParametersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\bR\x05value:\x028\x01\"\xe7\b\n" +
+	"\x05value\x18\x02 \x01(\bR\x05value:\x028\x01\x1a@\n" +
+	"\x12RequestModelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe7\b\n" +
 	"\vIntegration\x120\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1c.tollgate.v1.IntegrationTypeR\x04type\x12\x1f\n" +
 	"\vhttp_method\x18\x02 \x01(\tR\n" +
@@ -1684,7 +1802,7 @@ func file_tollgate_v1_model_proto_rawDescGZIP() []byte {
 }
 
 var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_tollgate_v1_model_proto_goTypes = []any{
 	(AuthorizerType)(0),         // 0: tollgate.v1.AuthorizerType
 	(ApiKeySource)(0),           // 1: tollgate.v1.ApiKeySource
@@ -1698,23 +1816,27 @@ var file_tollgate_v1_model_proto_goTypes = []any{
 	(*UsagePlan)(nil),           // 9: tollgate.v1.UsagePlan
 	(*ApiStage)(nil),            // 10: tollgate.v1.ApiStage
 	(*RestApi)(nil),             // 11: tollgate.v1.RestApi
-	(*Authorizer)(nil),          // 12: tollgate.v1.Authorizer
-	(*Resource)(nil),            // 13: tollgate.v1.Resource
-	(*Method)(nil),              // 14: tollgate.v1.Method
-	(*Integration)(nil),         // 15: tollgate.v1.Integration
-	(*TlsConfig)(nil),           // 16: tollgate.v1.TlsConfig
-	(*IntegrationResponse)(nil), // 17: tollgate.v1.IntegrationResponse
-	(*Stage)(nil),               // 18: tollgate.v1.Stage
-	(*MethodSetting)(nil),       // 19: tollgate.v1.MethodSetting
-	nil,                         // 20: tollgate.v1.ApiStage.ThrottleEntry
-	nil,                         // 21: tollgate.v1.Method.RequestParametersEntry
-	nil,                         // 22: tollgate.v1.Integration.RequestParametersEntry
-	nil,                         // 23: tollgate.v1.Integration.RequestTemplatesEntry
-	nil,                         // 24: tollgate.v1.Integration.ResponsesEntry
-	nil,                         // 25: tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	nil,                         // 26: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	nil,                         // 27: tollgate.v1.Stage.VariablesEntry
-	nil,                         // 28: tollgate.v1.Stage.MethodSettingsEntry
+	(*RequestValidator)(nil),    // 12: tollgate.v1.RequestValidator
+	(*Authorizer)(nil),          // 13: tollgate.v1.Authorizer
+	(*Resource)(nil),            // 14: tollgate.v1.Resource
+	(*Method)(nil),              // 15: tollgate.v1.Method
+	(*Integration)(nil),         // 16: tollgate.v1.Integration
+	(*TlsConfig)(nil),           // 17: tollgate.v1.TlsConfig
+	(*IntegrationResponse)(nil), // 18: tollgate.v1.IntegrationResponse
+	(*Stage)(nil),               // 19: tollgate.v1.Stage
+	(*MethodSetting)(nil),       // 20: tollgate.v1.MethodSetting
+	nil,                         // 21: tollgate.v1.ApiStage.ThrottleEntry
+	nil,                         // 22: tollgate.v1.RestApi.RequestValidatorsEntry
+	nil,                         // 23: tollgate.v1.RestApi.ModelsEntry
+	nil,                         // 24: tollgate.v1.Method.RequestParametersEntry
+	nil,                         // 25: tollgate.v1.Method.RequestModelsEntry
+	nil,                         // 26: tollgate.v1.Integration.RequestParametersEntry
+	nil,                         // 27: tollgate.v1.Integration.RequestTemplatesEntry
+	nil,                         // 28: tollgate.v1.Integration.ResponsesEntry
+	nil,                         // 29: tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	nil,                         // 30: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	nil,                         // 31: tollgate.v1.Stage.VariablesEntry
+	nil,                         // 32: tollgate.v1.Stage.MethodSettingsEntry
 }
 var file_tollgate_v1_model_proto_depIdxs = []int32{
 	11, // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
@@ -1724,34 +1846,38 @@ var file_tollgate_v1_model_proto_depIdxs = []int32{
 	10, // 4: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
 	6,  // 5: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
 	7,  // 6: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
-	20, // 7: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
-	13, // 8: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
+	21, // 7: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
+	14, // 8: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
 	1,  // 9: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
-	18, // 10: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
-	12, // 11: tollgate.v1.RestApi.authorizers:type_name -> tollgate.v1.Authorizer
-	0,  // 12: tollgate.v1.Authorizer.type:type_name -> tollgate.v1.AuthorizerType
-	14, // 13: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
-	15, // 14: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
-	21, // 15: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
-	2,  // 16: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
-	22, // 17: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
-	23, // 18: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
-	24, // 19: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
-	4,  // 20: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
-	3,  // 21: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
-	16, // 22: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
-	25, // 23: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	26, // 24: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	27, // 25: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
-	28, // 26: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
-	6,  // 27: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
-	17, // 28: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
-	19, // 29: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
-	30, // [30:30] is the sub-list for method output_type
-	30, // [30:30] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	19, // 10: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
+	13, // 11: tollgate.v1.RestApi.authorizers:type_name -> tollgate.v1.Authorizer
+	22, // 12: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
+	23, // 13: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
+	0,  // 14: tollgate.v1.Authorizer.type:type_name -> tollgate.v1.AuthorizerType
+	15, // 15: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
+	16, // 16: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
+	24, // 17: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
+	25, // 18: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
+	2,  // 19: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
+	26, // 20: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
+	27, // 21: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
+	28, // 22: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
+	4,  // 23: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
+	3,  // 24: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
+	17, // 25: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
+	29, // 26: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	30, // 27: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	31, // 28: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
+	32, // 29: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
+	6,  // 30: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
+	12, // 31: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
+	18, // 32: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
+	20, // 33: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
+	34, // [34:34] is the sub-list for method output_type
+	34, // [34:34] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_v1_model_proto_init() }
@@ -1759,15 +1885,15 @@ func file_tollgate_v1_model_proto_init() {
 	if File_tollgate_v1_model_proto != nil {
 		return
 	}
-	file_tollgate_v1_model_proto_msgTypes[7].OneofWrappers = []any{}
-	file_tollgate_v1_model_proto_msgTypes[14].OneofWrappers = []any{}
+	file_tollgate_v1_model_proto_msgTypes[8].OneofWrappers = []any{}
+	file_tollgate_v1_model_proto_msgTypes[15].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_v1_model_proto_rawDesc), len(file_tollgate_v1_model_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   24,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
