@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -10,62 +11,116 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/vtl"
 )
 
-// contextMap is $context for the request, as the mapping template reference lists it. The override maps start
-// empty: templates #set into them.
-func (e *exchange) contextMap(rawPath string) *vtl.Map {
-	r := e.route
-	c := vtl.NewMap()
-	domain := ""
-	for _, h := range e.request.GetHeaders() {
+// requestContext is $context for one request, as the mapping template reference lists it. Its values are made
+// when a template first reads them: most templates read two or three of them. The override maps start empty,
+// and templates #set into them; the request's and the response's templates share them.
+type requestContext struct {
+	e                                 *exchange
+	rawPath                           string
+	identity, authorizer              *vtl.Map
+	requestOverride, responseOverride *vtl.Map
+}
+
+func newRequestContext(e *exchange, rawPath string) *requestContext {
+	c := &requestContext{e: e, rawPath: rawPath}
+	c.requestOverride = vtl.MapOf([]string{"header", "querystring", "path"}, []any{vtl.NewMap(), vtl.NewMap(), vtl.NewMap()})
+	c.responseOverride = vtl.MapOf([]string{"header"}, []any{vtl.NewMap()})
+	return c
+}
+
+// Property is $context.name.
+func (c *requestContext) Property(name string) any {
+	e, r := c.e, c.e.route
+	switch name {
+	case "accountId":
+		return r.AccountID
+	case "apiId":
+		return r.APIID
+	case "domainName":
+		return c.domain()
+	case "domainPrefix":
+		prefix, _, _ := strings.Cut(c.domain(), ".")
+		return prefix
+	case "extendedRequestId":
+		return gatewayresponse.ExtendedRequestID(e.requestID)
+	case "httpMethod":
+		return e.method
+	case "identity":
+		return c.identityMap()
+	case "path":
+		return c.rawPath
+	case "protocol":
+		return "HTTP/1.1"
+	case "requestId":
+		return e.requestID
+	case "requestTime":
+		return e.received.UTC().Format("02/Jan/2006:15:04:05 -0700")
+	case "requestTimeEpoch":
+		return e.received.UnixMilli()
+	case "resourceId":
+		return lambdaproxy.ResourceID(r.APIID, r.Resource)
+	case "resourcePath":
+		return r.Resource
+	case "stage":
+		return r.Stage
+	case "authorizer":
+		if c.authorizer == nil && e.checks.Authorizer != nil {
+			c.authorizer, _ = vtl.FromJSON(e.checks.Authorizer).(*vtl.Map)
+		}
+		if c.authorizer == nil {
+			return nil
+		}
+		return c.authorizer
+	case "requestOverride":
+		return c.requestOverride
+	case "responseOverride":
+		return c.responseOverride
+	}
+	return nil
+}
+
+// Call: $context has no methods.
+func (c *requestContext) Call(name string, args []any) (any, error) {
+	return nil, fmt.Errorf("$context has no method %s", name)
+}
+
+func (c *requestContext) domain() string {
+	for _, h := range c.e.request.GetHeaders() {
 		if h.GetKey() == ":authority" {
-			domain, _, _ = strings.Cut(processor.HeaderValue(h), ":")
+			domain, _, _ := strings.Cut(processor.HeaderValue(h), ":")
+			return domain
 		}
 	}
-	prefix, _, _ := strings.Cut(domain, ".")
+	return ""
+}
+
+// identityMap is $context.identity: the caller as the checks before found it.
+func (c *requestContext) identityMap() *vtl.Map {
+	if c.identity != nil {
+		return c.identity
+	}
+	e := c.e
 	userAgent, _ := e.params.Header.Get("user-agent")
-	identity := vtl.NewMap()
-	for _, kv := range [][2]string{
-		{"sourceIp", e.sourceIP}, {"userAgent", vtl.String(userAgent)},
-		{"accountId", e.checks.IAM.AccountID}, {"accessKey", e.checks.IAM.AccessKey}, {"caller", e.checks.IAM.Caller},
-		{"user", e.checks.IAM.User}, {"userArn", e.checks.IAM.UserARN},
-	} {
-		if kv[1] != "" {
-			identity.Put(kv[0], kv[1])
-		} else {
-			identity.Put(kv[0], nil)
+	keys := []string{"sourceIp", "userAgent", "accountId", "accessKey", "caller", "user", "userArn"}
+	vals := []any{e.sourceIP, vtl.String(userAgent), e.checks.IAM.AccountID, e.checks.IAM.AccessKey, e.checks.IAM.Caller,
+		e.checks.IAM.User, e.checks.IAM.UserARN}
+	for i, v := range vals {
+		if v == "" {
+			vals[i] = nil // unknown, as AWS leaves it null
 		}
 	}
 	if e.checks.APIKeyID != "" {
 		key, _ := e.params.Header.Get("x-api-key")
-		identity.Put("apiKey", key)
-		identity.Put("apiKeyId", e.checks.APIKeyID)
+		keys, vals = append(keys, "apiKey", "apiKeyId"), append(vals, key, e.checks.APIKeyID)
 	}
-	for _, kv := range []struct {
-		k string
-		v any
-	}{
-		{"accountId", r.AccountID}, {"apiId", r.APIID}, {"domainName", domain}, {"domainPrefix", prefix},
-		{"extendedRequestId", gatewayresponse.ExtendedRequestID(e.requestID)}, {"httpMethod", e.method},
-		{"identity", identity}, {"path", rawPath}, {"protocol", "HTTP/1.1"}, {"requestId", e.requestID},
-		{"requestTime", e.received.UTC().Format("02/Jan/2006:15:04:05 -0700")},
-		{"requestTimeEpoch", e.received.UnixMilli()}, {"resourceId", lambdaproxy.ResourceID(r.APIID, r.Resource)},
-		{"resourcePath", r.Resource}, {"stage", r.Stage},
-	} {
-		c.Put(kv.k, kv.v)
-	}
-	if e.checks.Authorizer != nil {
-		az, _ := vtl.FromJSON(e.checks.Authorizer).(*vtl.Map)
-		c.Put("authorizer", az)
-	}
-	requestOverride := vtl.NewMap()
-	for _, k := range []string{"header", "querystring", "path"} {
-		requestOverride.Put(k, vtl.NewMap())
-	}
-	responseOverride := vtl.NewMap()
-	responseOverride.Put("header", vtl.NewMap())
-	c.Put("requestOverride", requestOverride)
-	c.Put("responseOverride", responseOverride)
-	return c
+	c.identity = vtl.MapOf(keys, vals)
+	return c.identity
+}
+
+// override is one of the maps of $context.requestOverride or responseOverride.
+func override(m *vtl.Map, kind string) *vtl.Map {
+	v, _ := m.Get(kind)
+	return v.(*vtl.Map)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -37,7 +37,7 @@ type exchange struct {
 	params                          apigw.Params
 	// context is $context, shared by the request's and the response's templates: the request template may set
 	// responseOverride values.
-	context *vtl.Map
+	context *requestContext
 	// template is the request template for the request's content type; nil passes the body through.
 	template    *template
 	contentType string
@@ -149,7 +149,7 @@ func (e *exchange) start(req *extprocv3.ProcessingRequest, headers *core.HeaderM
 		// The last value, as the proxy event's queryStringParameters.
 		e.params.QueryString.Put(name, values[len(values)-1])
 	}
-	e.context = e.contextMap(rawPath)
+	e.context = newRequestContext(e, rawPath)
 	e.contentType = mediaType(contentType)
 	e.template = e.route.requestTemplates[e.contentType]
 	if e.template == nil && e.refuses() {
@@ -235,9 +235,7 @@ func (e *exchange) integrationRequest(body []byte, headersPhase bool) ([]*extpro
 // requestOverride is one of the maps of $context.requestOverride, where templates set what the integration
 // request's mappings would.
 func (e *exchange) requestOverride(kind string) *vtl.Map {
-	ro, _ := e.context.Get("requestOverride")
-	m, _ := ro.(*vtl.Map).Get(kind)
-	return m.(*vtl.Map)
+	return override(e.context.requestOverride, kind)
 }
 
 // invocation rewrites the client's request into the Invoke call of an AWS integration: POST to the function's
@@ -408,16 +406,15 @@ func (e *exchange) methodResponse(resp *response, body []byte) (*methodResponse,
 			out.headers = append(out.headers, processor.SetHeader(name, v))
 		}
 	}
-	ro, _ := e.context.Get("responseOverride")
-	override := ro.(*vtl.Map)
-	if v, ok := override.Get("status"); ok {
+	responseOverride := e.context.responseOverride
+	if v, ok := responseOverride.Get("status"); ok {
 		if n, err := strconv.Atoi(vtl.String(v)); err == nil && n >= 100 && n <= 599 {
 			out.status = uint32(n)
 		}
 	}
-	hdrs, _ := override.Get("header")
-	for _, k := range hdrs.(*vtl.Map).Keys() {
-		v, _ := hdrs.(*vtl.Map).Get(k)
+	headers := override(responseOverride, "header")
+	for _, k := range headers.Keys() {
+		v, _ := headers.Get(k)
 		if name, v := strings.ToLower(k), vtl.String(v); processor.ValidHeader(name, v) {
 			out.headers = append(out.headers, processor.SetHeader(name, v))
 		}

@@ -11,6 +11,7 @@ import (
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/tollgate-gw/tollgate/extproc/lambda/lambdaproxy"
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
@@ -384,5 +385,26 @@ func TestLambdaCustom(t *testing.T) {
 				t.Errorf("got %s %s, want %s %s", status, got.body, tt.wantStatus, tt.wantBody)
 			}
 		})
+	}
+}
+
+// TestContext: $context as templates read it.
+func TestContext(t *testing.T) {
+	r := &ir.Route{
+		Name: "abc/prod/GET/hello", Method: ir.Method{APIID: "abc", Stage: "prod", Resource: "/hello", HTTPMethod: "GET"},
+		PathRegex: `^/prod/hello/?$`,
+		Mapping: &ir.Mapping{Passthrough: "WHEN_NO_MATCH", AccountID: "123456789012", Responses: []ir.IntegrationResponse{{Status: 200,
+			Templates: map[string]string{"application/json": `$context.apiId $context.accountId $context.stage $context.resourcePath $context.httpMethod ` +
+				`$context.path $context.domainName $context.domainPrefix $context.requestId $context.extendedRequestId ` +
+				`$context.identity.sourceIp $context.identity.userAgent [$context.identity.caller] $context.requestTime $context.requestTimeEpoch ` +
+				`$context.resourceId [$context.authorizer.principalId] $context.protocol`}}}},
+	}
+	ex := start(t, r)
+	got := handle(t, ex, requestHeaders(true, ":method", "GET", ":path", "/prod/hello?x=1", ":authority", "abc.execute-api.localhost:8080",
+		"user-agent", "curl/8", names.EnvoyRequestIDHeader, "0123456789abcdefghij"))
+	want := "abc 123456789012 prod /hello GET /prod/hello abc.execute-api.localhost abc 0123456789abcdefghij 0123456789abcdef " +
+		"10.1.2.3 curl/8 [] 02/Dec/2026:10:00:00 +0000 1796205600000 " + lambdaproxy.ResourceID("abc", "/hello") + " [] HTTP/1.1"
+	if got.body != want {
+		t.Errorf("got  %s\nwant %s", got.body, want)
 	}
 }

@@ -48,6 +48,8 @@ func (noopProcessor) Process(s extprocv3.ExternalProcessor_ProcessServer) error 
 			resp.Response = &extprocv3.ProcessingResponse_RequestHeaders{RequestHeaders: &extprocv3.HeadersResponse{}}
 		case *extprocv3.ProcessingRequest_ResponseHeaders:
 			resp.Response = &extprocv3.ProcessingResponse_ResponseHeaders{ResponseHeaders: &extprocv3.HeadersResponse{}}
+		case *extprocv3.ProcessingRequest_ResponseBody:
+			resp.Response = &extprocv3.ProcessingResponse_ResponseBody{ResponseBody: &extprocv3.BodyResponse{}}
 		default:
 			return fmt.Errorf("unexpected message %T", req.GetRequest())
 		}
@@ -97,7 +99,8 @@ func startNoopService(ctx context.Context) (string, int, error) {
 }
 
 // floorEnvoyConfig: /bench goes straight to the backend, /authz through an ext_authz check, /proc through an
-// ext_proc exchange on the request headers and one on the response headers (the two a Lambda proxy makes).
+// ext_proc exchange on the request headers and one on the response headers (the two a Lambda proxy makes), and
+// /procbody through those with the response body streamed behind its headers (what a mapped integration makes).
 const floorEnvoyConfig = `static_resources:
   listeners:
   - name: floor
@@ -119,6 +122,12 @@ const floorEnvoyConfig = `static_resources:
                   envoy.filters.http.ext_authz:
                     "@type": type.googleapis.com/envoy.config.route.v3.FilterConfig
                     config: {"@type": type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute, check_settings: {}}
+              - match: {prefix: "/procbody"}
+                route: {cluster: backend, prefix_rewrite: /bench}
+                typed_per_filter_config:
+                  envoy.filters.http.ext_proc:
+                    "@type": type.googleapis.com/envoy.config.route.v3.FilterConfig
+                    config: {"@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute, overrides: {processing_mode: {request_header_mode: SEND, response_header_mode: SEND, request_body_mode: NONE, response_body_mode: STREAMED}}}
               - match: {prefix: "/proc"}
                 route: {cluster: backend, prefix_rewrite: /bench}
                 typed_per_filter_config:
@@ -140,6 +149,7 @@ const floorEnvoyConfig = `static_resources:
               "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor
               grpc_service: {envoy_grpc: {cluster_name: noop}, timeout: 2s}
               processing_mode: {request_header_mode: SEND, response_header_mode: SEND, request_body_mode: NONE, response_body_mode: NONE}
+              send_body_without_waiting_for_header_response: true
           - name: envoy.filters.http.router
             typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
   clusters:
@@ -169,17 +179,21 @@ func startFloorEnvoy(ctx context.Context, envoyBin, dir, backend, noop string) (
 	bhost, bport, _ := net.SplitHostPort(backend)
 	nhost, nport, _ := net.SplitHostPort(noop)
 	config := fmt.Sprintf(floorEnvoyConfig, lport, bhost, bport, nhost, nport)
-	return listen, startStaticEnvoy(ctx, envoyBin, filepath.Join(dir, "floor.yaml"), config, listen, "/bench", "/authz", "/proc")
+	return listen, startStaticEnvoy(ctx, envoyBin, filepath.Join(dir, "floor.yaml"), config, listen, "/bench", "/authz", "/proc", "/procbody")
 }
 
 // floor is what the no-op calls add on this machine.
 type floor struct {
 	authzP50, authzP99 time.Duration // one ext_authz call, at 1,000 requests/s
 	procP50            time.Duration // a request and a response ext_proc exchange, one request at a time
+	// procRateP50 and procRateP99: the same exchanges at 1,000 requests/s; procBodyP50 and procBodyP99 with the
+	// response body too.
+	procRateP50, procRateP99 time.Duration
+	procBodyP50, procBodyP99 time.Duration
 }
 
-// measureFloor times the bare Envoy's routes: /authz against /bench at a fixed 1,000 requests/s (as the keyed
-// route is timed), /proc against /bench one request at a time (as the Lambda proxy is timed).
+// measureFloor times the bare Envoy's routes: /authz and /proc against /bench at a fixed 1,000 requests/s (as the
+// keyed and templated routes are timed), /proc against /bench one request at a time (as the Lambda proxy is).
 func measureFloor(ctx context.Context, envoyBin, dir, backend string) (floor, error) {
 	noop, noopPID, err := startNoopService(ctx)
 	if err != nil {
@@ -191,13 +205,15 @@ func measureFloor(ctx context.Context, envoyBin, dir, backend string) (floor, er
 	}
 	plain := target{name: "bare", url: "http://" + listen + "/bench"}
 	authz := target{name: "bare + no-op ext_authz", url: "http://" + listen + "/authz"}
-	var plainLat, authzLat []time.Duration
+	proc := target{name: "bare + no-op ext_proc", url: "http://" + listen + "/proc"}
+	procBody := target{name: "bare + no-op ext_proc with the response body", url: "http://" + listen + "/procbody"}
+	var plainLat, authzLat, procLat, procBodyLat []time.Duration
 	var noopCPU time.Duration
 	for round := 0; round < 2; round++ {
 		for _, tg := range []struct {
 			t   target
 			out *[]time.Duration
-		}{{plain, &plainLat}, {authz, &authzLat}} {
+		}{{plain, &plainLat}, {authz, &authzLat}, {proc, &procLat}, {procBody, &procBodyLat}} {
 			before := processCPU(noopPID)
 			lat, err := fixedRate(tg.t, 1000, 4*time.Second)
 			if err != nil {
@@ -222,12 +238,18 @@ func measureFloor(ctx context.Context, envoyBin, dir, backend string) (floor, er
 	}
 	f := floor{
 		authzP50: pct(authzLat, 50) - pct(plainLat, 50), authzP99: pct(authzLat, 99) - pct(plainLat, 99),
-		procP50: pct(seqProc, 50) - pct(seqPlain, 50),
+		procP50:     pct(seqProc, 50) - pct(seqPlain, 50),
+		procRateP50: pct(procLat, 50) - pct(plainLat, 50), procRateP99: pct(procLat, 99) - pct(plainLat, 99),
+		procBodyP50: pct(procBodyLat, 50) - pct(plainLat, 50), procBodyP99: pct(procBodyLat, 99) - pct(plainLat, 99),
 	}
 	fmt.Printf("Floor: a bare Envoy calling a gRPC service that does nothing, in a process of its own:\n")
 	fmt.Printf("  one ext_authz call, 1,000 requests/s, 2 rounds of 4 s: p50 %s → %s, p99 %s → %s (added: p50 %s, p99 %s); the service's CPU per call: %s\n",
 		pct(plainLat, 50), pct(authzLat, 50), pct(plainLat, 99), pct(authzLat, 99), f.authzP50, f.authzP99, noopCPU/time.Duration(len(authzLat)))
 	fmt.Printf("  a request and a response ext_proc exchange, %d sequential requests: p50 %s → %s (added: %s)\n",
 		len(seqProc), pct(seqPlain, 50), pct(seqProc, 50), f.procP50)
+	fmt.Printf("  the same exchanges, 1,000 requests/s, 2 rounds of 4 s: p50 %s, p99 %s (added: p50 %s, p99 %s)\n",
+		pct(procLat, 50), pct(procLat, 99), f.procRateP50, f.procRateP99)
+	fmt.Printf("  with the response body streamed to the service too, 1,000 requests/s: p50 %s, p99 %s (added: p50 %s, p99 %s)\n",
+		pct(procBodyLat, 50), pct(procBodyLat, 99), f.procBodyP50, f.procBodyP99)
 	return f, nil
 }

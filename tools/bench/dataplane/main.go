@@ -43,7 +43,7 @@ func main() {
 	generator := flag.String("generator", os.Getenv("LOAD_GENERATOR"), "an external load generator printing fortio-format JSON "+
 		"(e.g. Nighthawk with --output-format fortio); run as `sh -c \"GENERATOR [-H 'Host: H'] URL\"`; default: the built-in one")
 	flag.StringVar(&profileFile, "cpuprofile", "", "write a CPU profile of Tollgate, taken during the first keyed+throttled run, to this file")
-	phases := flag.String("phases", "dataplane,floor,lambda,keyed,authorized,jwt,reload", "the measurements to make, comma-separated")
+	phases := flag.String("phases", "dataplane,floor,lambda,keyed,authorized,jwt,templated,reload", "the measurements to make, comma-separated")
 	flag.Parse()
 	for _, p := range strings.Split(*phases, ",") {
 		enabled[strings.TrimSpace(p)] = true
@@ -60,7 +60,7 @@ func main() {
 // profileFile, when set, receives Tollgate's CPU profile during the keyed phase (from its admin /debug/pprof).
 var profileFile string
 
-// enabled holds the phases to run: dataplane, floor, lambda, keyed, authorized, jwt, reload.
+// enabled holds the phases to run: dataplane, floor, lambda, keyed, authorized, jwt, templated, reload.
 var enabled = map[string]bool{}
 
 func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads int) error {
@@ -102,7 +102,7 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 		}
 		fl = &f
 	}
-	if enabled["lambda"] || enabled["keyed"] || enabled["authorized"] || enabled["jwt"] {
+	if enabled["lambda"] || enabled["keyed"] || enabled["authorized"] || enabled["jwt"] || enabled["templated"] {
 		if err := measureExtensions(ctx, tollgateBin, envoyBin, dir, backendAddr, fl); err != nil {
 			return err
 		}
@@ -199,7 +199,7 @@ func measureExtensions(ctx context.Context, tollgateBin, envoyBin, dir, backendA
 	if enabled["keyed"] {
 		// A keyed and throttled route against a passthrough route, at a fixed 1,000 requests/s.
 		keyed := target{name: "keyed+throttled", url: "http://" + lgw.listen + "/prod/keyed", host: host, apiKey: benchKey}
-		if err := compareChecks(lgw, fl, "API key check + rate-limit decision", plain, keyed); err != nil {
+		if err := compareChecks(lgw, authzFloor(fl), "API key check + rate-limit decision", plain, keyed); err != nil {
 			return err
 		}
 	}
@@ -208,24 +208,51 @@ func measureExtensions(ctx context.Context, tollgateBin, envoyBin, dir, backendA
 		// API key: still one call from Envoy to Tollgate.
 		authorized := target{name: "cached authorizer", url: "http://" + lgw.listen + "/prod/authorized", host: host, token: "allow:bench"}
 		both := target{name: "authorizer + key", url: "http://" + lgw.listen + "/prod/authorized-keyed", host: host, token: "allow:bench", apiKey: benchKey}
-		if err := compareChecks(lgw, fl, "Lambda authorizer (cached answer)", plain, authorized, both); err != nil {
+		if err := compareChecks(lgw, authzFloor(fl), "Lambda authorizer (cached answer)", plain, authorized, both); err != nil {
 			return err
 		}
 	}
 	if enabled["jwt"] {
 		// A Cognito user pool authorizer: the token verified (RS256) in Tollgate's check on every request.
 		pooled := target{name: "Cognito ID token", url: "http://" + lgw.listen + "/prod/pooled", host: host, token: idToken}
-		if err := compareChecks(lgw, fl, "Cognito user pool authorizer", plain, pooled); err != nil {
+		if err := compareChecks(lgw, authzFloor(fl), "Cognito user pool authorizer", plain, pooled); err != nil {
+			return err
+		}
+	}
+	if enabled["templated"] {
+		// An HTTP integration with a request and a response template: both ext_proc phases, bodies included.
+		templated := target{name: "templated", url: "http://" + lgw.listen + "/prod/templated?q=bench", host: host}
+		if err := compareChecks(lgw, procFloor(fl), "HTTP integration with request and response templates", plain, templated); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// floorCall is what the floor measured for the kind of call a comparison adds.
+type floorCall struct {
+	name     string
+	p50, p99 time.Duration
+}
+
+func authzFloor(fl *floor) *floorCall {
+	if fl == nil {
+		return nil
+	}
+	return &floorCall{"a no-op ext_authz call", fl.authzP50, fl.authzP99}
+}
+
+func procFloor(fl *floor) *floorCall {
+	if fl == nil {
+		return nil
+	}
+	return &floorCall{"no-op ext_proc exchanges with the response body", fl.procBodyP50, fl.procBodyP99}
+}
+
 // compareChecks loads a passthrough route and routes with checks in alternation at a fixed 1,000 requests/s, 2
 // rounds of 4 s each, and prints each check's latency and CPU, and what it adds against the passthrough and
-// against the floor's no-op ext_authz call.
-func compareChecks(lgw *tollgate, fl *floor, title string, plain target, checked ...target) error {
+// against the floor's call of the same kind.
+func compareChecks(lgw *tollgate, fl *floorCall, title string, plain target, checked ...target) error {
 	targets := append([]target{plain}, checked...)
 	lat := make([][]time.Duration, len(targets))
 	cpu := make([][2]time.Duration, len(targets)) // Tollgate's, Envoy's
@@ -262,7 +289,7 @@ func compareChecks(lgw *tollgate, fl *floor, title string, plain target, checked
 		added50, added99 := pct(l, 50)-pct(lat[0], 50), pct(l, 99)-pct(lat[0], 99)
 		fmt.Printf("  %-18s p50 %s, p99 %s; %s (added: p50 %s, p99 %s)\n", t.name+":", pct(l, 50), pct(l, 99), perRequest(i+1), added50, added99)
 		if fl != nil {
-			fmt.Printf("  %-18s added vs a no-op ext_authz call (floor): p50 %s, p99 %s\n", "", ratio(added50, fl.authzP50), ratio(added99, fl.authzP99))
+			fmt.Printf("  %-18s added vs %s (floor): p50 %s, p99 %s\n", "", fl.name, ratio(added50, fl.p50), ratio(added99, fl.p99))
 		}
 	}
 	return nil
@@ -566,6 +593,23 @@ paths:
       x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://${stageVariables.backend}/bench"}
 %s`
 
+// templatedPath is an HTTP integration whose request and response are both rendered from VTL templates.
+const templatedPath = `  /templated:
+    get:
+      x-amazon-apigateway-integration:
+        type: http
+        httpMethod: GET
+        uri: "http://${stageVariables.backend}/bench"
+        requestParameters: {integration.request.querystring.q: method.request.querystring.q}
+        requestTemplates:
+          application/json: '{"caller": "$context.identity.sourceIp", "request": "$context.requestId", "q": "$util.escapeJavaScript($input.params(''q''))"}'
+        responses:
+          default:
+            statusCode: "200"
+            responseTemplates:
+              application/json: '{"ok": $input.path(''$.ok''), "stage": "$context.stage", "path": "$context.resourcePath"}'
+`
+
 // keyedPath requires an API key of a plan with a throttle and a quota, all too high to refuse anything: what is
 // measured is the cost of the key check and the rate-limit decision.
 const keyedPath = `  /keyed:
@@ -621,7 +665,7 @@ func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL, 
 	if lambdaURL != "" {
 		config += fmt.Sprintf("lambda: {functions: {echo: %q, authorizer: %q}}\n", lambdaURL, authorizerURL) + keyedConfig
 		config += fmt.Sprintf("cognito: {userPools: {%q: {issuer: %q, jwksUrl: %q}}}\n", benchPoolARN, benchIssuer, jwksURL)
-		t.paths = lambdaPath + keyedPath + authorizedPaths
+		t.paths = lambdaPath + keyedPath + authorizedPaths + templatedPath
 	}
 	config += fmt.Sprintf("apis:\n  - id: bench\n    definition: bench.yaml\n    stages:\n      - stageName: prod\n        variables: {backend: %q}\n", backend)
 	for i := 0; i < extraAPIs; i++ {
