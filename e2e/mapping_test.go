@@ -79,6 +79,12 @@ func TestMappingTemplates(t *testing.T) {
 		// X-Echo-Status came from the mapping of the client's X-Status; the client's own was not passed on.
 		checkString(t, c, "X-Echo-Status at the backend", e.Header.Get("X-Echo-Status"), "500")
 	})
+	t.Run("HTTP_PROXY mappings Envoy cannot make: a query parameter, a placeholder from a header, a method", func(t *testing.T) {
+		c := at("GET", "/proxied/42?a=1", "", http.Header{"X-Owner": {"ann"}, "X-Keep": {"kept"}})
+		e := expectBackend(t, c, send(t, c), "pets", "POST", "/owners/ann/items?a=1&view=full")
+		checkString(t, c, "X-Item (from the path parameter)", e.Header.Get("X-Item"), "42")
+		checkString(t, c, "the client's own header", e.Header.Get("X-Keep"), "kept")
+	})
 	t.Run("a timeout is API Gateway's 504, not an integration response", func(t *testing.T) {
 		c := at("GET", "/slow", "", nil)
 		expectJSONMessage(t, c, send(t, c), 504, "Endpoint request timed out")

@@ -208,6 +208,9 @@ func (e *exchange) integrationRequest(body []byte, headersPhase bool) ([]*extpro
 	}
 	var mutation *extprocv3.HeaderMutation
 	switch {
+	case e.route.HTTP != nil && e.route.Proxy:
+		// The client's request goes on with the mappings applied; its response comes back untouched.
+		return processor.One(processor.RequestHeadersContinue(&extprocv3.CommonResponse{HeaderMutation: e.proxyRequest()})), nil
 	case e.route.HTTP != nil:
 		mutation = e.backendRequest(len(mapped), replaced)
 	case e.route.Mapping.Lambda != nil:
@@ -242,17 +245,7 @@ func (e *exchange) requestOverride(kind string) *vtl.Map {
 // invocation path with the mapped request as the payload (the client's body when it has no template) and only
 // the mapped headers.
 func (e *exchange) invocation(bodyLen int, replaced bool) *extprocv3.HeaderMutation {
-	var headers [][2]string
-	for _, p := range e.route.Parameters {
-		if v := e.value(p.Source); v != "" || p.Source.Kind == ir.Static {
-			headers = append(headers, [2]string{strings.ToLower(p.Name), v})
-		}
-	}
-	o := e.requestOverride("header")
-	for _, k := range o.Keys() {
-		v, _ := o.Get(k)
-		headers = append(headers, [2]string{strings.ToLower(k), vtl.String(v)})
-	}
+	_, _, headers := e.mapped() // the model check allows header targets only
 	m := &extprocv3.HeaderMutation{SetHeaders: []*core.HeaderValueOption{
 		processor.SetHeader(":method", http.MethodPost),
 		processor.SetHeader(":path", e.route.Mapping.Lambda.InvokePath),
@@ -287,7 +280,26 @@ func (e *exchange) onlyMapped(m *extprocv3.HeaderMutation, headers [][2]string) 
 // passes none of the client's but its content type). The request template's requestOverride values win.
 func (e *exchange) backendRequest(bodyLen int, replaced bool) *extprocv3.HeaderMutation {
 	h := e.route.HTTP
-	path, query, headers := map[string]string{}, url.Values{}, [][2]string{}
+	path, query, headers := e.mapped()
+	target := fillPath(h.Path, path)
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	m := &extprocv3.HeaderMutation{SetHeaders: []*core.HeaderValueOption{
+		processor.SetHeader(":method", e.backendMethod()),
+		processor.SetHeader(":path", target),
+	}}
+	if replaced {
+		// The template's output is of the template's content type.
+		m.SetHeaders = append(m.SetHeaders, processor.SetHeader("content-type", e.contentType),
+			processor.SetHeader("content-length", strconv.Itoa(bodyLen)))
+	}
+	return e.onlyMapped(m, headers)
+}
+
+// mapped are the values of the request parameters by target, the request template's overrides winning.
+func (e *exchange) mapped() (path map[string]string, query url.Values, headers [][2]string) {
+	path, query = map[string]string{}, url.Values{}
 	for _, p := range e.route.Parameters {
 		v := e.value(p.Source)
 		if v == "" && p.Source.Kind != ir.Static {
@@ -317,24 +329,41 @@ func (e *exchange) backendRequest(bodyLen int, replaced bool) *extprocv3.HeaderM
 		v, _ := o.Get(k)
 		headers = append(headers, [2]string{strings.ToLower(k), vtl.String(v)})
 	}
-	target := fillPath(h.Path, path)
-	if len(query) > 0 {
-		target += "?" + query.Encode()
+	return path, query, headers
+}
+
+// proxyRequest maps an HTTP_PROXY integration's parameters onto the client's request: the URI's path with its
+// placeholders filled, the client's query string with the mapped parameters set in it, the mapped headers set
+// beside the client's, the integration's method.
+func (e *exchange) proxyRequest() *extprocv3.HeaderMutation {
+	path, query, headers := e.mapped()
+	_, rawQuery, _ := strings.Cut(e.path, "?")
+	client, _ := url.ParseQuery(rawQuery)
+	for k, v := range query {
+		client[k] = v
 	}
-	method := h.Method
-	if method == "" {
-		method = e.method
+	target := fillPath(e.route.HTTP.Path, path)
+	if len(client) > 0 {
+		target += "?" + client.Encode()
 	}
 	m := &extprocv3.HeaderMutation{SetHeaders: []*core.HeaderValueOption{
-		processor.SetHeader(":method", method),
+		processor.SetHeader(":method", e.backendMethod()),
 		processor.SetHeader(":path", target),
 	}}
-	if replaced {
-		// The template's output is of the template's content type.
-		m.SetHeaders = append(m.SetHeaders, processor.SetHeader("content-type", e.contentType),
-			processor.SetHeader("content-length", strconv.Itoa(bodyLen)))
+	for _, hv := range headers {
+		if processor.ValidHeader(hv[0], hv[1]) {
+			m.SetHeaders = append(m.SetHeaders, processor.SetHeader(hv[0], hv[1]))
+		}
 	}
-	return e.onlyMapped(m, headers)
+	return m
+}
+
+// backendMethod is the integration's method, or the client's where the integration keeps it.
+func (e *exchange) backendMethod() string {
+	if m := e.route.HTTP.Method; m != "" {
+		return m
+	}
+	return e.method
 }
 
 // fillPath fills the URI path's {placeholders}.

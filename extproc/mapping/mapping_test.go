@@ -408,3 +408,28 @@ func TestContext(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got.body, want)
 	}
 }
+
+// TestProxyMappings: an HTTP_PROXY's mappings go onto the client's request, which keeps its headers and query.
+func TestProxyMappings(t *testing.T) {
+	r := &ir.Route{
+		Name: "abc/prod/GET/items/{item}", Method: ir.Method{APIID: "abc", Stage: "prod", Resource: "/items/{item}", HTTPMethod: "GET"},
+		PathRegex: `^/prod/items/([^/]+)/?$`, PathParams: []string{"item"},
+		Mapping: &ir.Mapping{Proxy: true, Passthrough: "WHEN_NO_MATCH",
+			HTTP: &ir.MappedHTTP{Method: "POST", Path: "/owners/{owner}/items"},
+			Parameters: []ir.ParameterMapping{
+				{Target: ir.PathTarget, Name: "owner", Source: ir.ValueSource{Kind: ir.RequestHeader, Value: "x-owner"}},
+				{Target: ir.QueryStringTarget, Name: "view", Source: ir.ValueSource{Kind: ir.Static, Value: "full"}},
+				{Target: ir.HeaderTarget, Name: "X-Item", Source: ir.ValueSource{Kind: ir.PathParameter, Value: "item"}},
+			}},
+	}
+	ex := start(t, r)
+	got := handle(t, ex, requestHeaders(false, ":method", "GET", ":path", "/prod/items/42?a=1&view=short", "x-owner", "ann", "x-keep", "1"))
+	for k, v := range map[string]string{":method": "POST", ":path": "/owners/ann/items?a=1&view=full", "x-item": "42"} {
+		if got.set[k] != v {
+			t.Errorf("%s = %q, want %q", k, got.set[k], v)
+		}
+	}
+	if len(got.removed) != 0 || got.body != "" {
+		t.Errorf("the client's request was not passed on as it is: removed %v, body %q", got.removed, got.body)
+	}
+}

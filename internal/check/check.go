@@ -138,9 +138,6 @@ func (c *checker) method(api *tollgatev1.RestApi, m *tollgatev1.Method) {
 	}
 	switch integ.GetType() {
 	case tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY:
-		if hm := strings.ToUpper(integ.GetHttpMethod()); hm != "" && hm != "ANY" && hm != m.GetHttpMethod() {
-			c.probs.Addf(file, at+"/httpMethod", "httpMethod %s differs from the method (%s): changing the method of a proxied request is not supported yet; use ANY or %s", hm, m.GetHttpMethod(), m.GetHttpMethod())
-		}
 		c.requestParameters(file, at, integ.GetRequestParameters())
 	case tollgatev1.IntegrationType_INTEGRATION_TYPE_AWS_PROXY:
 		switch v := integ.GetPayloadFormatVersion(); v {
@@ -168,17 +165,14 @@ func (c *checker) method(api *tollgatev1.RestApi, m *tollgatev1.Method) {
 	}
 }
 
-// requestParameters checks an HTTP_PROXY integration's mapping targets: path placeholders and headers are served,
-// query string parameters are not yet.
+// requestParameters checks an HTTP_PROXY integration's mapping targets.
 func (c *checker) requestParameters(file, at string, params map[string]string) {
 	for target := range params {
-		ptr := func() string { return at + diag.Pointer("requestParameters", target) }
 		switch {
-		case strings.HasPrefix(target, "integration.request.path."), strings.HasPrefix(target, "integration.request.header."):
-		case strings.HasPrefix(target, "integration.request.querystring."):
-			c.probs.Addf(file, ptr(), "mapping query string parameters is not supported yet: the client's query string is passed through as it is")
+		case strings.HasPrefix(target, "integration.request.path."), strings.HasPrefix(target, "integration.request.header."),
+			strings.HasPrefix(target, "integration.request.querystring."):
 		default:
-			c.probs.Addf(file, ptr(), "invalid mapping target %q: want integration.request.{path|querystring|header}.NAME", target)
+			c.probs.Addf(file, at+diag.Pointer("requestParameters", target), "invalid mapping target %q: want integration.request.{path|querystring|header}.NAME", target)
 		}
 	}
 }

@@ -199,7 +199,11 @@ func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.M
 	}
 	switch integ.GetType() {
 	case tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY:
-		r.HTTPProxy = b.httpProxy(s, pr, integ)
+		if proxyNeedsMapping(integ, m, s) {
+			r.Mapping = b.mapping(s, pr, m, integ)
+		} else {
+			r.HTTPProxy = b.httpProxy(s, pr, integ)
+		}
 	case tollgatev1.IntegrationType_INTEGRATION_TYPE_MOCK:
 		if mockNeedsMapping(integ) {
 			r.Mapping = b.mapping(s, pr, m, integ)

@@ -20,6 +20,10 @@ type Mapping struct {
 	// nil for a MOCK, which the service answers itself.
 	HTTP   *MappedHTTP   `json:"http,omitempty"`
 	Lambda *MappedLambda `json:"lambda,omitempty"`
+	// Proxy is an HTTP_PROXY integration whose request parameters Envoy cannot map itself (a query string
+	// parameter, a placeholder or header from another kind of source, a method of its own): the service maps
+	// them onto the client's request, which otherwise passes through as it is, and its response too.
+	Proxy bool `json:"proxy,omitempty"`
 	// RequestTemplates are the mapping templates by content type (lower-case).
 	RequestTemplates map[string]string `json:"requestTemplates,omitempty"`
 	// Passthrough is the passthroughBehavior: WHEN_NO_MATCH, WHEN_NO_TEMPLATES or NEVER.
@@ -93,6 +97,28 @@ type IntegrationResponse struct {
 	Templates map[string]string `json:"templates,omitempty"` // by content type, lower-case
 }
 
+// proxyNeedsMapping tells whether an HTTP_PROXY integration maps what Envoy's route cannot: a query string
+// parameter, a path placeholder from anything but a path parameter, a header from a source Envoy has no
+// formatter for (a path parameter), or a backend method other than the client's.
+func proxyNeedsMapping(integ *tollgatev1.Integration, m *tollgatev1.Method, s stageContext) bool {
+	if hm := strings.ToUpper(integ.GetHttpMethod()); hm != "" && hm != "ANY" && hm != m.GetHttpMethod() {
+		return true
+	}
+	for target, source := range integ.GetRequestParameters() {
+		switch {
+		case strings.HasPrefix(target, "integration.request.querystring."):
+			return true
+		case strings.HasPrefix(target, "integration.request.path.") && !strings.HasPrefix(source, "method.request.path."):
+			return true
+		case strings.HasPrefix(target, "integration.request.header."):
+			if _, err := mappingSource(source, s); err != nil && strings.HasPrefix(source, "method.request.path.") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // mockNeedsMapping tells whether a MOCK needs the mapping service: a template with VTL, request templates that
 // differ by content type, a passthrough behaviour that answers some content types with 415, or a header mapped
 // from the request. Envoy answers the others itself, as one fixed answer.
@@ -148,6 +174,8 @@ func (b *builder) mapping(s stageContext, pr parsedResource, m *tollgatev1.Metho
 	}
 	out.RequestTemplates = b.templates(file, at+"/requestTemplates", integ.GetRequestTemplates())
 	switch integ.GetType() {
+	case tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY:
+		out.HTTP, out.Proxy = b.mappedHTTP(s, m, integ), true
 	case tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP:
 		out.HTTP = b.mappedHTTP(s, m, integ)
 	case tollgatev1.IntegrationType_INTEGRATION_TYPE_AWS:

@@ -94,11 +94,6 @@ func TestProblems(t *testing.T) {
 			want:  []string{"conflicts with sibling {id}"},
 		},
 		{
-			name:  "method change",
-			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: POST, uri: 'http://h/'}\n",
-			want:  []string{"/httpMethod: httpMethod POST differs from the method (GET)"},
-		},
-		{
 			name:  "template syntax error",
 			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration:\n        type: mock\n        requestTemplates: {application/json: \"#if($a)\\n{\\\"statusCode\\\": 200}\"}\n",
 			want:  []string{"/requestTemplates/application~1json: mapping template: line 1, column 1: #if without its #end"},
@@ -265,8 +260,8 @@ func TestProblems(t *testing.T) {
 		},
 		{
 			name:  "unsupported header source",
-			paths: "  /a/{id}:\n    get:\n" + proxy("http://h/", "        requestParameters: {integration.request.header.x: method.request.path.id}\n"),
-			want:  []string{"mapping expression \"method.request.path.id\" is not supported yet for a header"},
+			paths: "  /a/{id}:\n    get:\n" + proxy("http://h/", "        requestParameters: {integration.request.header.x: method.request.body}\n"),
+			want:  []string{"mapping expression \"method.request.body\" is not supported yet for a header"},
 		},
 	}
 	for _, tt := range tests {

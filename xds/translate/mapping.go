@@ -14,7 +14,8 @@ import (
 
 // A mapped route asks the ext_proc service for the phases its mapping needs: the request headers always (they
 // choose the template, or refuse the content type), the request body only when there are templates to render
-// with it, and for an HTTP or AWS integration the whole response, which the integration response rewrites. A MOCK is
+// with it, and for an HTTP or AWS integration the whole response, which the integration response rewrites (an
+// HTTP_PROXY's passes untouched). A MOCK is
 // answered in the request phase and sends no response phase. Bodies are STREAMED for the reason the Lambda
 // proxy's are (lambdaProcessing).
 func init() {
@@ -35,7 +36,7 @@ func init() {
 			mode.RequestBodyMode = extproc.ProcessingMode_STREAMED
 		}
 		o := &extproc.ExtProcOverrides{ProcessingMode: mode, RequestAttributes: []string{names.SourceAddressAttribute}}
-		if m.HTTP != nil || m.Lambda != nil {
+		if (m.HTTP != nil && !m.Proxy) || m.Lambda != nil {
 			// The service tells the backend's response from Envoy's own by the response's code details, which the
 			// filter asks for (Envoy 1.40 sends no response attributes a route override asks for alone).
 			mode.ResponseHeaderMode, mode.ResponseBodyMode = extproc.ProcessingMode_SEND, extproc.ProcessingMode_STREAMED
