@@ -32,8 +32,8 @@ func TestMappingTemplates(t *testing.T) {
 			t.Fatalf("%s: %d %s, want the default response's 201", c, r.status, r.body)
 		}
 		var got struct {
-			Method, URI, StageHeader, Status string
-			Sent                             map[string]any
+			Method, URI, StageHeader, Status, UserAgent string
+			Sent                                        map[string]any
 		}
 		if err := json.Unmarshal([]byte(r.body), &got); err != nil {
 			t.Fatalf("%s: the response template's output is not JSON: %v\n%s", c, err, r.body)
@@ -43,6 +43,7 @@ func TestMappingTemplates(t *testing.T) {
 		checkString(t, c, "backend method", got.Method, "PUT")
 		checkString(t, c, "backend request URI", got.URI, "/v1/pets/7?mode=fast")
 		checkString(t, c, "mapped static header", got.StageHeader, "fixed")
+		checkString(t, c, "User-Agent at the backend", got.UserAgent, "AmazonAPIGateway_mapping")
 		checkString(t, c, "pet", got.Sent["pet"].(string), `Rex "the dog"`)
 		checkString(t, c, "tags", jsonText(got.Sent["tags"]), `["A","B"]`)
 		checkString(t, c, "id", got.Sent["id"].(string), "7")
@@ -84,6 +85,12 @@ func TestMappingTemplates(t *testing.T) {
 		e := expectBackend(t, c, send(t, c), "pets", "POST", "/owners/ann/items?a=1&view=full")
 		checkString(t, c, "X-Item (from the path parameter)", e.Header.Get("X-Item"), "42")
 		checkString(t, c, "the client's own header", e.Header.Get("X-Keep"), "kept")
+	})
+	t.Run("HTTP_PROXY mappings from the body and every value of a query parameter", func(t *testing.T) {
+		c := at("POST", "/proxied-body?t=a&t=b", `{"pet": {"name": "Rex"}}`, http.Header{"Content-Type": {"application/json"}})
+		e := expectBackend(t, c, send(t, c), "pets", "POST", "/proxied-body?t=a&t=b&tag=a&tag=b")
+		checkString(t, c, "X-Pet-Name (from the body)", e.Header.Get("X-Pet-Name"), "Rex")
+		checkString(t, c, "the body, passed on", e.Body, `{"pet": {"name": "Rex"}}`)
 	})
 	t.Run("a timeout is API Gateway's 504, not an integration response", func(t *testing.T) {
 		c := at("GET", "/slow", "", nil)

@@ -46,6 +46,8 @@ type exchange struct {
 	// headersAnswered: the integration request went with the request headers, the body unread.
 	headersAnswered bool
 	requestBody     processor.Body
+	body            []byte              // the client's request body, where the mapping reads it
+	headerLists     map[string][]string // every value of each request header, for multi-value mappings
 	// The backend's answer.
 	status        int
 	backendHeader http.Header
@@ -73,8 +75,8 @@ func (e *exchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.Proces
 		if refused := e.start(req, r.RequestHeaders.GetHeaders()); refused != nil {
 			return processor.One(refused), nil
 		}
-		// Envoy sends the body of a route with request templates; answer it with the headers.
-		if !r.RequestHeaders.GetEndOfStream() && len(e.route.requestTemplates) > 0 {
+		// Envoy sends the body of a route whose mapping reads it; answer it with the headers.
+		if !r.RequestHeaders.GetEndOfStream() && e.route.ReadsBody() {
 			return nil, nil
 		}
 		e.headersAnswered = true
@@ -137,6 +139,10 @@ func (e *exchange) start(req *extprocv3.ProcessingRequest, headers *core.HeaderM
 		}
 		if !strings.HasPrefix(k, ":") && !strings.HasPrefix(k, "x-envoy-") && k != names.EnvoyRequestIDHeader {
 			e.params.Header.Put(k, v)
+			if e.headerLists == nil {
+				e.headerLists = map[string][]string{}
+			}
+			e.headerLists[k] = append(e.headerLists[k], v)
 		}
 	}
 	rawPath, rawQuery, _ := strings.Cut(e.path, "?")
@@ -198,6 +204,7 @@ func (e *exchange) internalError() ([]*extprocv3.ProcessingResponse, error) {
 // on, or answers a MOCK. headersPhase says the answer goes to the request headers: the request had no body, or
 // the route's templates do not need it.
 func (e *exchange) integrationRequest(body []byte, headersPhase bool) ([]*extprocv3.ProcessingResponse, error) {
+	e.body = body
 	mapped, replaced := body, false
 	if e.template != nil {
 		out, ok := e.render(e.template, body)
@@ -210,6 +217,9 @@ func (e *exchange) integrationRequest(body []byte, headersPhase bool) ([]*extpro
 	switch {
 	case e.route.HTTP != nil && e.route.Proxy:
 		// The client's request goes on with the mappings applied; its response comes back untouched.
+		if !headersPhase {
+			return e.requestBody.ReplaceRequest(e.proxyRequest(), nil), nil
+		}
 		return processor.One(processor.RequestHeadersContinue(&extprocv3.CommonResponse{HeaderMutation: e.proxyRequest()})), nil
 	case e.route.HTTP != nil:
 		mutation = e.backendRequest(len(mapped), replaced)
@@ -289,6 +299,10 @@ func (e *exchange) backendRequest(bodyLen int, replaced bool) *extprocv3.HeaderM
 		processor.SetHeader(":method", e.backendMethod()),
 		processor.SetHeader(":path", target),
 	}}
+	// What API Gateway sends every non-proxy HTTP backend, unless a mapping sets it.
+	headers = append([][2]string{
+		{"accept", "application/json"}, {"user-agent", "AmazonAPIGateway_" + e.route.APIID}, {"x-amzn-apigateway-api-id", e.route.APIID},
+	}, headers...)
 	if replaced {
 		// The template's output is of the template's content type.
 		m.SetHeaders = append(m.SetHeaders, processor.SetHeader("content-type", e.contentType),
@@ -309,6 +323,10 @@ func (e *exchange) mapped() (path map[string]string, query url.Values, headers [
 		case ir.PathTarget:
 			path[p.Name] = v
 		case ir.QueryStringTarget:
+			if p.Source.Kind == ir.MultiValueQuery {
+				query[p.Name] = e.query[p.Source.Value]
+				continue
+			}
 			query.Set(p.Name, v)
 		case ir.HeaderTarget:
 			headers = append(headers, [2]string{strings.ToLower(p.Name), v})
@@ -524,6 +542,23 @@ func (e *exchange) value(src ir.ValueSource) string {
 		return vtl.String(vtl.FromJSON(v))
 	case ir.IntegrationHeader:
 		return e.backendHeader.Get(src.Value)
+	case ir.MultiValueQuery:
+		return strings.Join(e.query[src.Value], ",")
+	case ir.MultiValueHeader:
+		return strings.Join(e.headerLists[strings.ToLower(src.Value)], ",")
+	case ir.RequestBody:
+		return string(e.body)
+	case ir.RequestBodyPath:
+		// A string is its text; anything else, its JSON.
+		in := apigw.NewInput(string(e.body), apigw.Params{})
+		if v, err := in.Call("path", []any{src.Value}); err == nil {
+			if s, isString := v.(string); isString {
+				return s
+			}
+			if text, err := in.Call("json", []any{src.Value}); err == nil && text != "null" {
+				return vtl.String(text)
+			}
+		}
 	}
 	return ""
 }

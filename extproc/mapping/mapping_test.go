@@ -161,9 +161,15 @@ func TestIntegrationRequest(t *testing.T) {
 	if got.body != wantBody || got.set["content-length"] != strconv.Itoa(len(wantBody)) {
 		t.Errorf("body = %s (content-length %s), want %s", got.body, got.set["content-length"], wantBody)
 	}
-	// A non-proxy integration passes none of the client's headers but those mapped and its content type.
-	if removed := strings.Join(got.removed, ","); !strings.Contains(removed, "x-mode") || !strings.Contains(removed, "user-agent") || strings.Contains(removed, "content-type") {
+	// A non-proxy integration passes none of the client's headers but those mapped and its content type, and
+	// the ones API Gateway sends every HTTP backend.
+	if removed := strings.Join(got.removed, ","); !strings.Contains(removed, "x-mode") || strings.Contains(removed, "content-type") {
 		t.Errorf("removed %s", removed)
+	}
+	for k, v := range map[string]string{"user-agent": "AmazonAPIGateway_abc", "x-amzn-apigateway-api-id": "abc", "accept": "application/json"} {
+		if got.set[k] != v {
+			t.Errorf("%s = %q, want %q", k, got.set[k], v)
+		}
 	}
 }
 
@@ -431,5 +437,32 @@ func TestProxyMappings(t *testing.T) {
 	}
 	if len(got.removed) != 0 || got.body != "" {
 		t.Errorf("the client's request was not passed on as it is: removed %v, body %q", got.removed, got.body)
+	}
+}
+
+// TestBodyAndMultiValueSources: mappings from the request body, a JSONPath into it, and every value of a query
+// string parameter or header.
+func TestBodyAndMultiValueSources(t *testing.T) {
+	r := petsRoute()
+	r.Mapping.RequestTemplates = nil
+	r.Mapping.Parameters = []ir.ParameterMapping{
+		{Target: ir.HeaderTarget, Name: "x-body", Source: ir.ValueSource{Kind: ir.RequestBody}},
+		{Target: ir.HeaderTarget, Name: "x-name", Source: ir.ValueSource{Kind: ir.RequestBodyPath, Value: "$.pet.name"}},
+		{Target: ir.HeaderTarget, Name: "x-tags", Source: ir.ValueSource{Kind: ir.RequestBodyPath, Value: "$.pet.tags"}},
+		{Target: ir.HeaderTarget, Name: "x-all", Source: ir.ValueSource{Kind: ir.MultiValueHeader, Value: "X-Multi"}},
+		{Target: ir.QueryStringTarget, Name: "t", Source: ir.ValueSource{Kind: ir.MultiValueQuery, Value: "tag"}},
+		{Target: ir.HeaderTarget, Name: "x-joined", Source: ir.ValueSource{Kind: ir.MultiValueQuery, Value: "tag"}},
+	}
+	ex := start(t, r)
+	if held := handle(t, ex, requestHeaders(false, ":method", "POST", ":path", "/prod/pets/7?tag=a&tag=b", "x-multi", "1", "x-multi", "2")); len(held.set) != 0 {
+		t.Fatalf("answered before the body the mappings read: %+v", held)
+	}
+	body := `{"pet": {"name": "Rex", "tags": ["x", "y"]}}`
+	got := handle(t, ex, requestBody(body))
+	for k, v := range map[string]string{"x-body": body, "x-name": "Rex", "x-tags": `["x","y"]`, "x-all": "1,2", "x-joined": "a,b",
+		":path": "/v1/pets/?t=a&t=b"} {
+		if got.set[k] != v {
+			t.Errorf("%s = %q, want %q", k, got.set[k], v)
+		}
 	}
 }

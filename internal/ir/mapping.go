@@ -83,7 +83,29 @@ const (
 const (
 	PathParameter     SourceKind = "pathParameter"     // method.request.path.NAME
 	IntegrationHeader SourceKind = "integrationHeader" // integration.response.header.NAME
+	// MultiValueQuery and MultiValueHeader are every value of a query string parameter or header
+	// (method.request.multivaluequerystring.NAME, method.request.multivalueheader.NAME): a query string
+	// target gets each, a header their comma-joined list.
+	MultiValueQuery  SourceKind = "multiValueQuery"
+	MultiValueHeader SourceKind = "multiValueHeader"
+	// RequestBody is method.request.body, RequestBodyPath method.request.body.JSONPATH (Value: the JSONPath,
+	// with the $ API Gateway's syntax leaves out).
+	RequestBody     SourceKind = "requestBody"
+	RequestBodyPath SourceKind = "requestBodyPath"
 )
+
+// ReadsBody tells whether the mapping reads the request body: a template renders it, or a parameter maps it.
+func (m *Mapping) ReadsBody() bool {
+	if len(m.RequestTemplates) > 0 {
+		return true
+	}
+	for _, p := range m.Parameters {
+		if p.Source.Kind == RequestBody || p.Source.Kind == RequestBodyPath {
+			return true
+		}
+	}
+	return false
+}
 
 // IntegrationResponse is one integration response: the status, headers and template of the method response it
 // makes.
@@ -99,7 +121,8 @@ type IntegrationResponse struct {
 
 // proxyNeedsMapping tells whether an HTTP_PROXY integration maps what Envoy's route cannot: a query string
 // parameter, a path placeholder from anything but a path parameter, a header from a source Envoy has no
-// formatter for (a path parameter), or a backend method other than the client's.
+// formatter for (a path parameter, the body, every value of a parameter), or a backend method other than the
+// client's.
 func proxyNeedsMapping(integ *tollgatev1.Integration, m *tollgatev1.Method, s stageContext) bool {
 	if hm := strings.ToUpper(integ.GetHttpMethod()); hm != "" && hm != "ANY" && hm != m.GetHttpMethod() {
 		return true
@@ -111,9 +134,19 @@ func proxyNeedsMapping(integ *tollgatev1.Integration, m *tollgatev1.Method, s st
 		case strings.HasPrefix(target, "integration.request.path.") && !strings.HasPrefix(source, "method.request.path."):
 			return true
 		case strings.HasPrefix(target, "integration.request.header."):
-			if _, err := mappingSource(source, s); err != nil && strings.HasPrefix(source, "method.request.path.") {
+			if _, err := mappingSource(source, s); err != nil && serviceReads(source) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// serviceReads tells whether a source is one the mapping service reads and Envoy has no formatter for.
+func serviceReads(source string) bool {
+	for _, prefix := range []string{"method.request.path.", "method.request.body", "method.request.multivaluequerystring.", "method.request.multivalueheader."} {
+		if strings.HasPrefix(source, prefix) {
+			return true
 		}
 	}
 	return false
@@ -297,9 +330,19 @@ func requestSource(expr string, s stageContext, pr parsedResource) (ValueSource,
 		}
 		return ValueSource{}, fmt.Errorf("%q names no path parameter of resource %s", expr, pr.res.GetPath())
 	}
+	switch {
+	case expr == "method.request.body":
+		return ValueSource{Kind: RequestBody}, nil
+	case strings.HasPrefix(expr, "method.request.body.") && len(expr) > len("method.request.body."):
+		return ValueSource{Kind: RequestBodyPath, Value: "$." + strings.TrimPrefix(expr, "method.request.body.")}, nil
+	case strings.HasPrefix(expr, "method.request.multivaluequerystring."):
+		return ValueSource{Kind: MultiValueQuery, Value: strings.TrimPrefix(expr, "method.request.multivaluequerystring.")}, nil
+	case strings.HasPrefix(expr, "method.request.multivalueheader."):
+		return ValueSource{Kind: MultiValueHeader, Value: strings.TrimPrefix(expr, "method.request.multivalueheader.")}, nil
+	}
 	src, err := mappingSource(expr, s)
 	if err != nil {
-		return ValueSource{}, fmt.Errorf("mapping expression %q is not supported yet (supported: 'static', method.request.path|querystring|header.X, stageVariables.X, context.requestId|stage|apiId|httpMethod|identity.sourceIp, context.authorizer.X)", expr)
+		return ValueSource{}, fmt.Errorf("mapping expression %q is not supported yet (supported: 'static', method.request.path|querystring|multivaluequerystring|header|multivalueheader.X, method.request.body, method.request.body.JSONPATH, stageVariables.X, context.requestId|stage|apiId|httpMethod|identity.sourceIp, context.authorizer.X)", expr)
 	}
 	return src, nil
 }

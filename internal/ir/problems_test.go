@@ -120,8 +120,8 @@ func TestProblems(t *testing.T) {
 		},
 		{
 			name:  "HTTP integration mapping what Tollgate does not read yet",
-			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration:\n        type: http\n        httpMethod: GET\n        uri: http://h/a\n        requestParameters: {integration.request.header.x: method.request.body}\n",
-			want:  []string{"/requestParameters/integration.request.header.x: mapping expression \"method.request.body\" is not supported yet"},
+			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration:\n        type: http\n        httpMethod: GET\n        uri: http://h/a\n        requestParameters: {integration.request.header.x: context.identity.cognitoIdentityId}\n",
+			want:  []string{"/requestParameters/integration.request.header.x: mapping expression \"context.identity.cognitoIdentityId\" is not supported yet"},
 		},
 		{
 			name:  "HTTP integration with an invalid mapping target",
@@ -260,8 +260,8 @@ func TestProblems(t *testing.T) {
 		},
 		{
 			name:  "unsupported header source",
-			paths: "  /a/{id}:\n    get:\n" + proxy("http://h/", "        requestParameters: {integration.request.header.x: method.request.body}\n"),
-			want:  []string{"mapping expression \"method.request.body\" is not supported yet for a header"},
+			paths: "  /a/{id}:\n    get:\n" + proxy("http://h/", "        requestParameters: {integration.request.header.x: context.identity.cognitoIdentityId}\n"),
+			want:  []string{"mapping expression \"context.identity.cognitoIdentityId\" is not supported yet for a header"},
 		},
 	}
 	for _, tt := range tests {

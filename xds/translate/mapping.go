@@ -13,8 +13,8 @@ import (
 )
 
 // A mapped route asks the ext_proc service for the phases its mapping needs: the request headers always (they
-// choose the template, or refuse the content type), the request body only when there are templates to render
-// with it, and for an HTTP or AWS integration the whole response, which the integration response rewrites (an
+// choose the template, or refuse the content type), the request body only when a template renders it or a
+// parameter maps it, and for an HTTP or AWS integration the whole response, which the integration response rewrites (an
 // HTTP_PROXY's passes untouched). A MOCK is
 // answered in the request phase and sends no response phase. Bodies are STREAMED for the reason the Lambda
 // proxy's are (lambdaProcessing).
@@ -32,7 +32,7 @@ func init() {
 			ResponseBodyMode:    extproc.ProcessingMode_NONE,
 			ResponseTrailerMode: extproc.ProcessingMode_SKIP,
 		}
-		if len(m.RequestTemplates) > 0 {
+		if m.ReadsBody() {
 			mode.RequestBodyMode = extproc.ProcessingMode_STREAMED
 		}
 		o := &extproc.ExtProcOverrides{ProcessingMode: mode, RequestAttributes: []string{names.SourceAddressAttribute}}
