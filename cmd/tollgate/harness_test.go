@@ -16,13 +16,16 @@ import (
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	commonrl "github.com/envoyproxy/go-control-plane/envoy/extensions/common/ratelimit/v3"
 	extauthz "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_authz/v3"
+	extprocfilter "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_proc/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	rlsv3 "github.com/envoyproxy/go-control-plane/envoy/service/ratelimit/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tollgate-gw/tollgate/internal/names"
@@ -262,4 +265,45 @@ func (h *harness) shouldRateLimit(r *route.Route) *rlsv3.RateLimitResponse {
 func deniedWith(resp *authv3.CheckResponse) (int, string) {
 	d := resp.GetDeniedResponse()
 	return int(d.GetStatus().GetCode()), strings.TrimSpace(d.GetBody())
+}
+
+// process runs one request's messages through the ext_proc service as Envoy does on a route: a stream carrying
+// the route's initial metadata, the messages sent in order; it returns every answer once the stream is done.
+func (h *harness) process(r *route.Route, msgs ...*extprocv3.ProcessingRequest) []*extprocv3.ProcessingResponse {
+	h.t.Helper()
+	cfg := r.GetTypedPerFilterConfig()[names.ExtProcFilter]
+	if cfg == nil {
+		h.t.Fatalf("route %s does not switch %s on", r.GetName(), names.ExtProcFilter)
+	}
+	fc, per := &route.FilterConfig{}, &extprocfilter.ExtProcPerRoute{}
+	if err := cfg.UnmarshalTo(fc); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := fc.GetConfig().UnmarshalTo(per); err != nil {
+		h.t.Fatal(err)
+	}
+	md := metadata.MD{}
+	for _, kv := range per.GetOverrides().GetGrpcInitialMetadata() {
+		md.Append(kv.GetKey(), kv.GetValue())
+	}
+	stream, err := extprocv3.NewExternalProcessorClient(h.conn).Process(metadata.NewOutgoingContext(context.Background(), md))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if err := stream.Send(m); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	if err := stream.CloseSend(); err != nil {
+		h.t.Fatal(err)
+	}
+	var out []*extprocv3.ProcessingResponse
+	for {
+		resp, err := stream.Recv()
+		if err != nil {
+			return out
+		}
+		out = append(out, resp)
+	}
 }
