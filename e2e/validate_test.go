@@ -61,7 +61,7 @@ func TestValidate(t *testing.T) {
 			files:    []string{dir + "protected.yaml"},
 			wantExit: 1,
 			wantStderr: []string{
-				dir + "protected.yaml: /x-amazon-apigateway-gateway-responses: x-amazon-apigateway-gateway-responses (customised gateway responses) is not supported yet",
+				dir + "protected.yaml: /x-amazon-apigateway-security-policy: x-amazon-apigateway-security-policy (TLS security policy) is not supported yet",
 			},
 		},
 		{

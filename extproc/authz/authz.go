@@ -197,7 +197,10 @@ func denied(r gatewayresponse.Response, requestID string) *authv3.CheckResponse 
 		add(gatewayresponse.ExtendedRequestIDHeader, gatewayresponse.ExtendedRequestID(requestID))
 	}
 	return &authv3.CheckResponse{
-		Status: &status.Status{Code: int32(codes.PermissionDenied)},
+		// Which gateway response this is, for the API's customisation of it (Envoy's local replies, which find it
+		// under ext_authz's name, whichever check filter refused).
+		DynamicMetadata: gatewayresponse.Metadata(r),
+		Status:          &status.Status{Code: int32(codes.PermissionDenied)},
 		HttpResponse: &authv3.CheckResponse_DeniedResponse{DeniedResponse: &authv3.DeniedHttpResponse{
 			Status:  &typev3.HttpStatus{Code: typev3.StatusCode(r.Status)},
 			Headers: headers,

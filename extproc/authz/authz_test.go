@@ -110,8 +110,13 @@ func TestAuthzLimitsOnly(t *testing.T) {
 		if got := int(resp.GetDeniedResponse().GetStatus().GetCode()); got != want {
 			t.Errorf("request %d without a key: status %d (%s), want %d", i+1, got, resp.GetDeniedResponse().GetBody(), want)
 		}
-		if len(resp.GetDynamicMetadata().GetFields()) != 0 {
+		// An admission carries nothing (no key admitted it); a refusal names its gateway response.
+		fields := resp.GetDynamicMetadata().GetFields()
+		if want == 0 && len(fields) != 0 {
 			t.Errorf("request %d: metadata %v for a request no key admitted", i+1, resp.GetDynamicMetadata())
+		}
+		if want == 429 && fields[names.GatewayResponseType].GetStringValue() != "THROTTLED" {
+			t.Errorf("request %d: metadata %v, want the refusal named THROTTLED", i+1, resp.GetDynamicMetadata())
 		}
 	}
 }

@@ -115,7 +115,9 @@ func signatureRefusal(err error) *gatewayresponse.Response {
 	if !errors.As(err, &e) || e.Type == "MissingAuthenticationTokenException" {
 		return refusal(gatewayresponse.MissingAuthenticationToken)
 	}
-	return &gatewayresponse.Response{Status: 403, Message: e.Message, ErrorType: e.Type}
+	// API Gateway's INVALID_SIGNATURE, for every signature it refuses (an expired one, an unknown key's) *(verify:
+	// AWS documents the type, not which refusals it covers)*.
+	return &gatewayresponse.Response{Type: gatewayresponse.InvalidSignature, Status: 403, Message: e.Message, ErrorType: e.Type}
 }
 
 // callerRefusal is ACCESS_DENIED for a signed caller the policies do not allow.

@@ -6,6 +6,7 @@ import (
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
+	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/tollgate-gw/tollgate/extproc/lambda/lambdaproxy"
@@ -110,7 +111,12 @@ func GatewayError(r gatewayresponse.Response, requestID string) *extprocv3.Proce
 	for name, value := range r.Headers() {
 		headers = append(headers, SetHeader(name, value))
 	}
-	return Immediate(r.Status, headers, []byte(r.Body()), requestID)
+	resp := Immediate(r.Status, headers, []byte(r.Body()), requestID)
+	// Which gateway response this is, and its message, for the API's customisation of it (Envoy's local replies).
+	resp.DynamicMetadata = &structpb.Struct{Fields: map[string]*structpb.Value{
+		names.GatewayResponseNamespace: structpb.NewStructValue(gatewayresponse.Metadata(r)),
+	}}
+	return resp
 }
 
 // Immediate makes Envoy answer the client with status, headers and body instead of going on, with API

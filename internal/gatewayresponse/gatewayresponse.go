@@ -27,6 +27,7 @@ const (
 	UnsupportedMediaType       Type = "UNSUPPORTED_MEDIA_TYPE"
 	BadRequestParameters       Type = "BAD_REQUEST_PARAMETERS"
 	BadRequestBody             Type = "BAD_REQUEST_BODY"
+	InvalidSignature           Type = "INVALID_SIGNATURE"
 )
 
 // ExplicitDenyMessage is ACCESS_DENIED's message when a policy denies the request explicitly, rather than
@@ -53,6 +54,8 @@ func ExtendedRequestID(requestID string) string {
 
 // Response is one default gateway response.
 type Response struct {
+	// Type is the gateway response type the response is of, which an API's customisation of it applies to.
+	Type    Type
 	Status  uint32
 	Message string
 	// ErrorType is the x-amzn-ErrorType header; empty where AWS does not document one.
@@ -79,6 +82,8 @@ var defaults = map[Type]Response{
 	// (MissingParameters).
 	BadRequestParameters: {Status: 400, Message: "Missing required request parameters", ErrorType: "BadRequestException"},
 	BadRequestBody:       {Status: 400, Message: "Invalid request body", ErrorType: "BadRequestException"},
+	// A SigV4 signature refused; its message says why (the authorizer's check writes it).
+	InvalidSignature: {Status: 403, ErrorType: "InvalidSignatureException"},
 	// A content type the integration's passthrough behaviour refuses.
 	UnsupportedMediaType: {Status: 415, Message: "Unsupported Media Type", ErrorType: "UnsupportedMediaTypeException"},
 	// The message API Gateway answers a payload over its 10 MB limit with.
@@ -88,13 +93,17 @@ var defaults = map[Type]Response{
 // MissingParameters is BAD_REQUEST_PARAMETERS for the parameters a request lacks, named as API Gateway names
 // them: [a, b].
 func MissingParameters(names []string) Response {
-	r := defaults[BadRequestParameters]
+	r := Default(BadRequestParameters)
 	r.Message += ": [" + strings.Join(names, ", ") + "]"
 	return r
 }
 
 // Default returns the default response of a type. Every Type constant has one.
-func Default(t Type) Response { return defaults[t] }
+func Default(t Type) Response {
+	r := defaults[t]
+	r.Type = t
+	return r
+}
 
 // Body is the JSON body AWS sends by default: {"message":"..."}.
 func (r Response) Body() string {

@@ -54,6 +54,8 @@ type API struct {
 	Routes []*Route `json:"routes,omitempty"`
 	// Models are the JSON Schemas (draft 4) the routes' validations name, by name; nil when none validates a body.
 	Models map[string]string `json:"models,omitempty"`
+	// GatewayResponses are the API's customised gateway responses by stage ("" for a path under none).
+	GatewayResponses map[string]gatewayresponse.Set `json:"gatewayResponses,omitempty"`
 }
 
 // APIKey is an API Gateway API key: clients send its value in x-api-key.

@@ -94,6 +94,26 @@ func TestProblems(t *testing.T) {
 			want:  []string{"conflicts with sibling {id}"},
 		},
 		{
+			name: "a gateway response of a type API Gateway does not have",
+			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration: {type: mock}\n" +
+				"x-amazon-apigateway-gateway-responses:\n  DEFAULT_3XX: {statusCode: '300'}\n",
+			want: []string{`/x-amazon-apigateway-gateway-responses/DEFAULT_3XX: unknown gateway response type "DEFAULT_3XX"`},
+		},
+		{
+			name: "gateway response values Tollgate does not render yet",
+			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration: {type: mock}\n" +
+				"x-amazon-apigateway-gateway-responses:\n" +
+				"  THROTTLED: {responseParameters: {gatewayresponse.header.x-id: method.request.path.id, x-bad: \"'1'\"}}\n" +
+				"  ACCESS_DENIED: {statusCode: '99'}\n" +
+				"  UNAUTHORIZED: {responseTemplates: {application/json: '{\"who\": \"$context.authorizer.principalId\"}'}}\n",
+			want: []string{
+				`/THROTTLED/responseParameters/gatewayresponse.header.x-id: "method.request.path.id" is not supported yet in a gateway response`,
+				`/THROTTLED/responseParameters/x-bad: invalid response parameter "x-bad": want gatewayresponse.header.NAME`,
+				`/ACCESS_DENIED/statusCode: invalid statusCode "99"`,
+				`/UNAUTHORIZED/responseTemplates/application~1json: $context.authorizer.principalId is not supported yet in a gateway response template`,
+			},
+		},
+		{
 			name:  "template syntax error",
 			paths: "  /a:\n    get:\n      x-amazon-apigateway-integration:\n        type: mock\n        requestTemplates: {application/json: \"#if($a)\\n{\\\"statusCode\\\": 200}\"}\n",
 			want:  []string{"/requestTemplates/application~1json: mapping template: line 1, column 1: #if without its #end"},

@@ -69,6 +69,17 @@ const (
 // SourceAddressAttribute is the Envoy attribute with the client's ip:port, which ext_proc routes ask Envoy for.
 const SourceAddressAttribute = "source.address"
 
+// GatewayResponseNamespace is the dynamic metadata namespace where Tollgate's ext_proc service names the gateway
+// response it answers with (GatewayResponseType, GatewayResponseMessage, GatewayResponseMessageString); the
+// ext_authz service's answers carry the same fields under ExtAuthzFilter's namespace. Envoy's local replies read
+// them to render an API's customised gateway responses.
+const (
+	GatewayResponseNamespace     = "tollgate.gateway_response"
+	GatewayResponseType          = "type"
+	GatewayResponseMessage       = "message"
+	GatewayResponseMessageString = "messageString"
+)
+
 // ResponseCodeDetailsAttribute is the Envoy attribute that says where a response came from ("via_upstream" for
 // the backend's), which the mapping routes ask Envoy for in the response phase.
 const ResponseCodeDetailsAttribute = "response.code_details"

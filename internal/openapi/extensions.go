@@ -89,8 +89,7 @@ var extensions = map[string]extension{
 	// API Gateway reads it at the root of a Swagger 2.0 definition and in the servers of an OpenAPI 3.0 one.
 	"x-amazon-apigateway-endpoint-configuration": {in: []node{atRoot, atServer}, treatment: unsupported,
 		feature: "endpoint configuration", hint: "Tollgate would serve the API to callers that the configuration shuts out"},
-	"x-amazon-apigateway-gateway-responses": {in: []node{atRoot}, treatment: unsupported,
-		feature: "customised gateway responses", hint: "Tollgate would answer errors with API Gateway's default responses"},
+	gatewayResponsesKey: {in: []node{atRoot}}, // each response's fields: gatewayResponseFields
 	"x-amazon-apigateway-minimum-compression-size": {in: []node{atRoot}, treatment: unsupported,
 		feature: "response compression", hint: "Tollgate would send responses uncompressed"},
 	resourcePolicyKey:    {in: []node{atRoot}},

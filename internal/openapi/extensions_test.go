@@ -145,7 +145,7 @@ paths: {}
 			"x-amazon-apigateway-endpoint-configuration (endpoint configuration) is not supported yet: Tollgate would serve the API to callers that the configuration shuts out")},
 	},
 	{
-		name: "x-amazon-apigateway-gateway-responses refused",
+		name: "x-amazon-apigateway-gateway-responses imported (checked by the IR: internal/ir problems_test.go)",
 		data: head2 + `x-amazon-apigateway-gateway-responses:
   DEFAULT_4XX:
     statusCode: 400
@@ -153,8 +153,16 @@ paths: {}
     responseTemplates: {application/json: '{"message": $context.error.messageString}'}
 paths: {}
 `,
-		problems: diag.Problems{problem("/x-amazon-apigateway-gateway-responses",
-			"x-amazon-apigateway-gateway-responses (customised gateway responses) is not supported yet: Tollgate would answer errors with API Gateway's default responses")},
+	},
+	{
+		name: "a gateway response with an unknown field refused (an unknown type: internal/ir problems_test.go)",
+		data: head2 + `x-amazon-apigateway-gateway-responses:
+  THROTTLED: {statusCode: 503, headers: {}}
+paths: {}
+`,
+		problems: diag.Problems{
+			problem("/x-amazon-apigateway-gateway-responses/THROTTLED/headers", `unknown field "headers" of a gateway response`),
+		},
 	},
 	{
 		name: "x-amazon-apigateway-integrations imported, each where a $ref names it (lenient_test.go)",

@@ -55,6 +55,7 @@ func (im *importer) restAPI(def *definition) *tollgatev1.RestApi {
 			im.enum(top.field(apiKeySourceKey), "API_KEY_SOURCE_", tollgatev1.ApiKeySource_value)),
 	}
 	im.validation(def, api)
+	api.GatewayResponses = im.gatewayResponses(top)
 	shared := im.sharedIntegrations(def)
 	for _, item := range def.paths {
 		api.Resources = append(api.Resources, im.resource(def, api, item, shared))

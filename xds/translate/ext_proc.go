@@ -124,9 +124,11 @@ func extProcFilter(cluster string) *hcm.HttpFilter {
 			// headers, Envoy's x-envoy-* ones included.
 			MutationRules: &mutationrules.HeaderMutationRules{AllowAllRouting: wrapperspb.Bool(true), AllowEnvoy: wrapperspb.Bool(true)},
 			// The API key check's result (key id), for the event's identity.apiKeyId.
-			MetadataOptions: &extproc.MetadataOptions{ForwardingNamespaces: &extproc.MetadataOptions_MetadataNamespaces{
-				Untyped: []string{names.ExtAuthzFilter},
-			}},
+			MetadataOptions: &extproc.MetadataOptions{
+				ForwardingNamespaces: &extproc.MetadataOptions_MetadataNamespaces{Untyped: []string{names.ExtAuthzFilter}},
+				// The gateway response an answer of the service's stands for, for the API's customisation of it.
+				ReceivingNamespaces: &extproc.MetadataOptions_MetadataNamespaces{Untyped: []string{names.GatewayResponseNamespace}},
+			},
 		})},
 	}
 }

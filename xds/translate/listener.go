@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
@@ -48,7 +49,7 @@ func (o *Output) Listener(addr string) (*listener.Listener, error) {
 		NormalizePath:     wrapperspb.Bool(true),
 		// A backend's Server header reaches the client as it is; Envoy adds none of its own.
 		ServerHeaderTransformation: hcm.HttpConnectionManager_PASS_THROUGH,
-		LocalReplyConfig:           localReplies(),
+		LocalReplyConfig:           localReplies(o.snapshot),
 	}
 	return &listener.Listener{
 		Name:    ListenerName,
@@ -73,27 +74,9 @@ func (o *Output) chain() []*hcm.HttpFilter {
 	})
 }
 
-// localReplies rewrites the replies Envoy makes up itself when a backend fails into API Gateway's responses.
-func localReplies() *hcm.LocalReplyConfig {
-	byFlags := func(flags ...string) *accesslog.AccessLogFilter {
-		return &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_ResponseFlagFilter{
-			ResponseFlagFilter: &accesslog.ResponseFlagFilter{Flags: flags},
-		}}
-	}
-	byStatus := func(code uint32) *accesslog.AccessLogFilter {
-		return &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_StatusCodeFilter{
-			StatusCodeFilter: &accesslog.StatusCodeFilter{Comparison: &accesslog.ComparisonFilter{
-				Op:    accesslog.ComparisonFilter_EQ,
-				Value: &core.RuntimeUInt32{DefaultValue: code, RuntimeKey: fmt.Sprintf("tollgate.local_reply.status_%d", code)},
-			}},
-		}}
-	}
-	byCEL := func(expression string) *accesslog.AccessLogFilter {
-		return &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_ExtensionFilter{ExtensionFilter: &accesslog.ExtensionFilter{
-			Name:       "envoy.access_loggers.extension_filters.cel",
-			ConfigType: &accesslog.ExtensionFilter_TypedConfig{TypedConfig: mustAny(&celfilter.ExpressionFilter{Expression: expression})},
-		}}}
-	}
+// localReplies rewrites the replies Envoy makes up itself when a backend fails into API Gateway's responses, after
+// the APIs' customised gateway responses (customReplies), which come first.
+func localReplies(snap *ir.Snapshot) *hcm.LocalReplyConfig {
 	mapper := func(t gatewayresponse.Type, filter *accesslog.AccessLogFilter) *hcm.ResponseMapper {
 		resp := gatewayresponse.Default(t)
 		m := &hcm.ResponseMapper{
@@ -113,22 +96,63 @@ func localReplies() *hcm.LocalReplyConfig {
 		}
 		return m
 	}
-	return &hcm.LocalReplyConfig{Mappers: []*hcm.ResponseMapper{
-		// UT: the route timeout (timeoutInMillis) fired.
-		mapper(gatewayresponse.IntegrationTimeout, byFlags("UT")),
-		// The backend could not be reached or reset the connection.
-		mapper(gatewayresponse.IntegrationFailure, byFlags("UF", "UH", "URX", "UO", "UC", "UR", "DF")),
-		// Tollgate's rate-limit service or limits check could not be reached and rateLimit.failureMode is closed:
-		// throttled. Before the next mapper, which would take the limits check's error for the key check's.
-		mapper(gatewayresponse.Throttled, byFlags("RLSE")),
-		mapper(gatewayresponse.Throttled, &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_AndFilter{AndFilter: &accesslog.AndFilter{
-			Filters: []*accesslog.AccessLogFilter{byStatus(429), byCEL("response.code_details.startsWith('ext_authz_error')")},
-		}}}),
-		// Tollgate's own key check or ext_proc service failed or could not be reached (its process restarting
-		// under an Envoy that outlives it): the request can be neither admitted nor processed, and the client
-		// gets API Gateway's answer to a gateway that cannot serve the method instead of Envoy's empty reply.
-		mapper(gatewayresponse.APIConfigurationError, byCEL("response.code_details.startsWith('ext_authz_error') || response.code_details.startsWith('ext_proc_error')")),
-		// A body over API Gateway's 10 MB limit.
-		mapper(gatewayresponse.RequestTooLarge, byStatus(413)),
+	mappers := customReplies(snap)
+	for _, r := range envoyReplies {
+		mappers = append(mappers, mapper(r.t, r.filter))
+	}
+	return &hcm.LocalReplyConfig{Mappers: mappers}
+}
+
+// envoyReplies are the replies Envoy makes itself that stand for a gateway response, in the order their mappers
+// are tried.
+var envoyReplies = []struct {
+	t      gatewayresponse.Type
+	filter *accesslog.AccessLogFilter
+}{
+	// UT: the route timeout (timeoutInMillis) fired.
+	{gatewayresponse.IntegrationTimeout, byFlags("UT")},
+	// The backend could not be reached or reset the connection.
+	{gatewayresponse.IntegrationFailure, byFlags("UF", "UH", "URX", "UO", "UC", "UR", "DF")},
+	// Tollgate's rate-limit service or limits check could not be reached and rateLimit.failureMode is closed:
+	// throttled. Before the next mapper, which would take the limits check's error for the key check's.
+	{gatewayresponse.Throttled, byFlags("RLSE")},
+	{gatewayresponse.Throttled, allOf(byStatus(429), byCEL(extAuthzError))},
+	// Tollgate's own key check or ext_proc service failed or could not be reached (its process restarting under
+	// an Envoy that outlives it): the request can be neither admitted nor processed, and the client gets API
+	// Gateway's answer to a gateway that cannot serve the method instead of Envoy's empty reply.
+	{gatewayresponse.APIConfigurationError, byCEL(extAuthzError + " || " + extProcError)},
+	// A body over API Gateway's 10 MB limit.
+	{gatewayresponse.RequestTooLarge, byStatus(413)},
+}
+
+// CEL conditions on a local reply's code details: Tollgate's ext_authz or ext_proc service failed.
+const (
+	extAuthzError = "response.code_details.startsWith('ext_authz_error')"
+	extProcError  = "response.code_details.startsWith('ext_proc_error')"
+)
+
+func byFlags(flags ...string) *accesslog.AccessLogFilter {
+	return &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_ResponseFlagFilter{
+		ResponseFlagFilter: &accesslog.ResponseFlagFilter{Flags: flags},
 	}}
+}
+
+func byStatus(code uint32) *accesslog.AccessLogFilter {
+	return &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_StatusCodeFilter{
+		StatusCodeFilter: &accesslog.StatusCodeFilter{Comparison: &accesslog.ComparisonFilter{
+			Op:    accesslog.ComparisonFilter_EQ,
+			Value: &core.RuntimeUInt32{DefaultValue: code, RuntimeKey: fmt.Sprintf("tollgate.local_reply.status_%d", code)},
+		}},
+	}}
+}
+
+func byCEL(expression string) *accesslog.AccessLogFilter {
+	return &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_ExtensionFilter{ExtensionFilter: &accesslog.ExtensionFilter{
+		Name:       "envoy.access_loggers.extension_filters.cel",
+		ConfigType: &accesslog.ExtensionFilter_TypedConfig{TypedConfig: mustAny(&celfilter.ExpressionFilter{Expression: expression})},
+	}}}
+}
+
+func allOf(filters ...*accesslog.AccessLogFilter) *accesslog.AccessLogFilter {
+	return &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_AndFilter{AndFilter: &accesslog.AndFilter{Filters: filters}}}
 }

@@ -55,6 +55,7 @@ func (t *translator) mapping(out *route.Route, r *ir.Route) {
 	}
 	h := r.Mapping.HTTP
 	if h == nil {
+		out.Metadata = gatewayResponseMetadata(out.Metadata, gatewayresponse.APIConfigurationError)
 		setGatewayResponse(out, gatewayresponse.Default(gatewayresponse.APIConfigurationError))
 		return
 	}

@@ -75,6 +75,13 @@ func routeMetadata(r *ir.Route) *core.Metadata {
 	return &core.Metadata{FilterMetadata: map[string]*structpb.Struct{names.RouteMetadataNamespace: {Fields: fields}}}
 }
 
+// gatewayResponseMetadata adds to a route's metadata the gateway response the route answers with itself, for the
+// API's customisation of it (customReplies).
+func gatewayResponseMetadata(m *core.Metadata, t gatewayresponse.Type) *core.Metadata {
+	m.GetFilterMetadata()[names.RouteMetadataNamespace].GetFields()[gatewayResponseKey] = structpb.NewStringValue(string(t))
+	return m
+}
+
 // missingTokenRoute answers API Gateway's 403 for a path or method the API does not define.
 func missingTokenRoute(name string, match *route.RouteMatch) *route.Route {
 	r := &route.Route{Name: name, Match: match}

@@ -10,9 +10,11 @@ package translate
 
 import (
 	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
 	"github.com/tollgate-gw/tollgate/internal/ir"
@@ -116,9 +118,16 @@ func Translate(snap *ir.Snapshot) *Output {
 	// Every virtual host ends with the path forms' rewrite routes, shared (marshalled once), and a 403 for
 	// everything else. Routes that do not switch a filter on inherit its idle setting from their virtual host.
 	forms := invocationPathRoutes(pathForms)
-	for _, vh := range vhosts {
+	for i, vh := range vhosts {
 		vh.Routes = append(vh.Routes, forms...)
-		vh.Routes = append(vh.Routes, missingTokenRoute(vh.GetName()+"_unmatched", prefixMatch("/")))
+		unmatched := missingTokenRoute(vh.GetName()+"_unmatched", prefixMatch("/"))
+		if i < len(snap.APIs) {
+			// A path under no stage of the API: its customised gateway responses apply, with no stage's variables.
+			unmatched.Metadata = gatewayResponseMetadata(&core.Metadata{FilterMetadata: map[string]*structpb.Struct{names.RouteMetadataNamespace: {Fields: map[string]*structpb.Value{
+				"apiId": structpb.NewStringValue(snap.APIs[i].ID), "stage": structpb.NewStringValue(""),
+			}}}}, gatewayresponse.MissingAuthenticationToken)
+		}
+		vh.Routes = append(vh.Routes, unmatched)
 		if len(idle) > 0 {
 			vh.TypedPerFilterConfig = idle
 		}
@@ -133,10 +142,11 @@ func (t *translator) route(r *ir.Route) *route.Route {
 	switch {
 	case r.GatewayResponse == gatewayresponse.MissingAuthenticationToken:
 		out.Match = regexMatch(r.PathRegex)
+		out.Metadata = gatewayResponseMetadata(routeMetadata(r), r.GatewayResponse)
 		setGatewayResponse(out, gatewayresponse.Default(r.GatewayResponse))
 		return out
 	case r.GatewayResponse != "":
-		out.Metadata = routeMetadata(r)
+		out.Metadata = gatewayResponseMetadata(routeMetadata(r), r.GatewayResponse)
 		setGatewayResponse(out, gatewayresponse.Default(r.GatewayResponse))
 	case r.HTTPProxy != nil:
 		out.Metadata = routeMetadata(r)

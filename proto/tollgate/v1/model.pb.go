@@ -728,9 +728,11 @@ type RestApi struct {
 	RequestValidator string `protobuf:"bytes,11,opt,name=request_validator,json=requestValidator,proto3" json:"request_validator,omitempty"`
 	// The API's models (components/schemas, or Swagger 2.0's definitions) by name, each a JSON Schema as JSON; an
 	// inline request body schema is a model named by its JSON pointer.
-	Models        map[string]string `protobuf:"bytes,12,rep,name=models,proto3" json:"models,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Models map[string]string `protobuf:"bytes,12,rep,name=models,proto3" json:"models,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// x-amazon-apigateway-gateway-responses, by gateway response type.
+	GatewayResponses map[string]*GatewayResponse `protobuf:"bytes,13,rep,name=gateway_responses,json=gatewayResponses,proto3" json:"gateway_responses,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *RestApi) Reset() {
@@ -847,6 +849,86 @@ func (x *RestApi) GetModels() map[string]string {
 	return nil
 }
 
+func (x *RestApi) GetGatewayResponses() map[string]*GatewayResponse {
+	if x != nil {
+		return x.GatewayResponses
+	}
+	return nil
+}
+
+// GatewayResponse customises one gateway response type.
+type GatewayResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The status code to answer with; empty keeps the type's.
+	StatusCode string `protobuf:"bytes,1,opt,name=status_code,json=statusCode,proto3" json:"status_code,omitempty"`
+	// gatewayresponse.header.NAME -> mapping expression.
+	ResponseParameters map[string]string `protobuf:"bytes,2,rep,name=response_parameters,json=responseParameters,proto3" json:"response_parameters,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// content type -> body template.
+	ResponseTemplates map[string]string `protobuf:"bytes,3,rep,name=response_templates,json=responseTemplates,proto3" json:"response_templates,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// JSON pointer of the gateway response in the source definition.
+	SourcePointer string `protobuf:"bytes,4,opt,name=source_pointer,json=sourcePointer,proto3" json:"source_pointer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GatewayResponse) Reset() {
+	*x = GatewayResponse{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GatewayResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GatewayResponse) ProtoMessage() {}
+
+func (x *GatewayResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GatewayResponse.ProtoReflect.Descriptor instead.
+func (*GatewayResponse) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *GatewayResponse) GetStatusCode() string {
+	if x != nil {
+		return x.StatusCode
+	}
+	return ""
+}
+
+func (x *GatewayResponse) GetResponseParameters() map[string]string {
+	if x != nil {
+		return x.ResponseParameters
+	}
+	return nil
+}
+
+func (x *GatewayResponse) GetResponseTemplates() map[string]string {
+	if x != nil {
+		return x.ResponseTemplates
+	}
+	return nil
+}
+
+func (x *GatewayResponse) GetSourcePointer() string {
+	if x != nil {
+		return x.SourcePointer
+	}
+	return ""
+}
+
 // RequestValidator is what one of x-amazon-apigateway-request-validators checks.
 type RequestValidator struct {
 	state                     protoimpl.MessageState `protogen:"open.v1"`
@@ -858,7 +940,7 @@ type RequestValidator struct {
 
 func (x *RequestValidator) Reset() {
 	*x = RequestValidator{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	mi := &file_tollgate_v1_model_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -870,7 +952,7 @@ func (x *RequestValidator) String() string {
 func (*RequestValidator) ProtoMessage() {}
 
 func (x *RequestValidator) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	mi := &file_tollgate_v1_model_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -883,7 +965,7 @@ func (x *RequestValidator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestValidator.ProtoReflect.Descriptor instead.
 func (*RequestValidator) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{7}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *RequestValidator) GetValidateRequestBody() bool {
@@ -929,7 +1011,7 @@ type Authorizer struct {
 
 func (x *Authorizer) Reset() {
 	*x = Authorizer{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[8]
+	mi := &file_tollgate_v1_model_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -941,7 +1023,7 @@ func (x *Authorizer) String() string {
 func (*Authorizer) ProtoMessage() {}
 
 func (x *Authorizer) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[8]
+	mi := &file_tollgate_v1_model_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -954,7 +1036,7 @@ func (x *Authorizer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Authorizer.ProtoReflect.Descriptor instead.
 func (*Authorizer) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{8}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Authorizer) GetName() string {
@@ -1031,7 +1113,7 @@ type Resource struct {
 
 func (x *Resource) Reset() {
 	*x = Resource{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[9]
+	mi := &file_tollgate_v1_model_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1043,7 +1125,7 @@ func (x *Resource) String() string {
 func (*Resource) ProtoMessage() {}
 
 func (x *Resource) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[9]
+	mi := &file_tollgate_v1_model_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1056,7 +1138,7 @@ func (x *Resource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Resource.ProtoReflect.Descriptor instead.
 func (*Resource) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{9}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Resource) GetPath() string {
@@ -1099,7 +1181,7 @@ type Method struct {
 
 func (x *Method) Reset() {
 	*x = Method{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[10]
+	mi := &file_tollgate_v1_model_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1111,7 +1193,7 @@ func (x *Method) String() string {
 func (*Method) ProtoMessage() {}
 
 func (x *Method) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[10]
+	mi := &file_tollgate_v1_model_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1124,7 +1206,7 @@ func (x *Method) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Method.ProtoReflect.Descriptor instead.
 func (*Method) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{10}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Method) GetHttpMethod() string {
@@ -1235,7 +1317,7 @@ type Integration struct {
 
 func (x *Integration) Reset() {
 	*x = Integration{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[11]
+	mi := &file_tollgate_v1_model_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1247,7 +1329,7 @@ func (x *Integration) String() string {
 func (*Integration) ProtoMessage() {}
 
 func (x *Integration) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[11]
+	mi := &file_tollgate_v1_model_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1260,7 +1342,7 @@ func (x *Integration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Integration.ProtoReflect.Descriptor instead.
 func (*Integration) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{11}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Integration) GetType() IntegrationType {
@@ -1381,7 +1463,7 @@ type TlsConfig struct {
 
 func (x *TlsConfig) Reset() {
 	*x = TlsConfig{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[12]
+	mi := &file_tollgate_v1_model_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1393,7 +1475,7 @@ func (x *TlsConfig) String() string {
 func (*TlsConfig) ProtoMessage() {}
 
 func (x *TlsConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[12]
+	mi := &file_tollgate_v1_model_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1406,7 +1488,7 @@ func (x *TlsConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TlsConfig.ProtoReflect.Descriptor instead.
 func (*TlsConfig) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{12}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *TlsConfig) GetInsecureSkipVerification() bool {
@@ -1437,7 +1519,7 @@ type IntegrationResponse struct {
 
 func (x *IntegrationResponse) Reset() {
 	*x = IntegrationResponse{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[13]
+	mi := &file_tollgate_v1_model_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1449,7 +1531,7 @@ func (x *IntegrationResponse) String() string {
 func (*IntegrationResponse) ProtoMessage() {}
 
 func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[13]
+	mi := &file_tollgate_v1_model_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1462,7 +1544,7 @@ func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntegrationResponse.ProtoReflect.Descriptor instead.
 func (*IntegrationResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{13}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *IntegrationResponse) GetStatusCode() string {
@@ -1500,7 +1582,7 @@ type Stage struct {
 
 func (x *Stage) Reset() {
 	*x = Stage{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[14]
+	mi := &file_tollgate_v1_model_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1512,7 +1594,7 @@ func (x *Stage) String() string {
 func (*Stage) ProtoMessage() {}
 
 func (x *Stage) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[14]
+	mi := &file_tollgate_v1_model_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1525,7 +1607,7 @@ func (x *Stage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stage.ProtoReflect.Descriptor instead.
 func (*Stage) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{14}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Stage) GetStageName() string {
@@ -1561,7 +1643,7 @@ type MethodSetting struct {
 
 func (x *MethodSetting) Reset() {
 	*x = MethodSetting{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[15]
+	mi := &file_tollgate_v1_model_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1573,7 +1655,7 @@ func (x *MethodSetting) String() string {
 func (*MethodSetting) ProtoMessage() {}
 
 func (x *MethodSetting) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[15]
+	mi := &file_tollgate_v1_model_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1586,7 +1668,7 @@ func (x *MethodSetting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MethodSetting.ProtoReflect.Descriptor instead.
 func (*MethodSetting) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{15}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *MethodSetting) GetThrottlingRateLimit() float64 {
@@ -1642,7 +1724,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\bthrottle\x18\x03 \x03(\v2#.tollgate.v1.ApiStage.ThrottleEntryR\bthrottle\x1aZ\n" +
 	"\rThrottleEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
-	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01\"\xe5\x05\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01\"\xa1\a\n" +
 	"\aRestApi\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1f\n" +
@@ -1657,11 +1739,27 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x12request_validators\x18\n" +
 	" \x03(\v2+.tollgate.v1.RestApi.RequestValidatorsEntryR\x11requestValidators\x12+\n" +
 	"\x11request_validator\x18\v \x01(\tR\x10requestValidator\x128\n" +
-	"\x06models\x18\f \x03(\v2 .tollgate.v1.RestApi.ModelsEntryR\x06models\x1ac\n" +
+	"\x06models\x18\f \x03(\v2 .tollgate.v1.RestApi.ModelsEntryR\x06models\x12W\n" +
+	"\x11gateway_responses\x18\r \x03(\v2*.tollgate.v1.RestApi.GatewayResponsesEntryR\x10gatewayResponses\x1ac\n" +
 	"\x16RequestValidatorsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
 	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.RequestValidatorR\x05value:\x028\x01\x1a9\n" +
 	"\vModelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aa\n" +
+	"\x15GatewayResponsesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x122\n" +
+	"\x05value\x18\x02 \x01(\v2\x1c.tollgate.v1.GatewayResponseR\x05value:\x028\x01\"\xb1\x03\n" +
+	"\x0fGatewayResponse\x12\x1f\n" +
+	"\vstatus_code\x18\x01 \x01(\tR\n" +
+	"statusCode\x12e\n" +
+	"\x13response_parameters\x18\x02 \x03(\v24.tollgate.v1.GatewayResponse.ResponseParametersEntryR\x12responseParameters\x12b\n" +
+	"\x12response_templates\x18\x03 \x03(\v23.tollgate.v1.GatewayResponse.ResponseTemplatesEntryR\x11responseTemplates\x12%\n" +
+	"\x0esource_pointer\x18\x04 \x01(\tR\rsourcePointer\x1aE\n" +
+	"\x17ResponseParametersEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aD\n" +
+	"\x16ResponseTemplatesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x86\x01\n" +
 	"\x10RequestValidator\x122\n" +
@@ -1802,7 +1900,7 @@ func file_tollgate_v1_model_proto_rawDescGZIP() []byte {
 }
 
 var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_tollgate_v1_model_proto_goTypes = []any{
 	(AuthorizerType)(0),         // 0: tollgate.v1.AuthorizerType
 	(ApiKeySource)(0),           // 1: tollgate.v1.ApiKeySource
@@ -1816,27 +1914,31 @@ var file_tollgate_v1_model_proto_goTypes = []any{
 	(*UsagePlan)(nil),           // 9: tollgate.v1.UsagePlan
 	(*ApiStage)(nil),            // 10: tollgate.v1.ApiStage
 	(*RestApi)(nil),             // 11: tollgate.v1.RestApi
-	(*RequestValidator)(nil),    // 12: tollgate.v1.RequestValidator
-	(*Authorizer)(nil),          // 13: tollgate.v1.Authorizer
-	(*Resource)(nil),            // 14: tollgate.v1.Resource
-	(*Method)(nil),              // 15: tollgate.v1.Method
-	(*Integration)(nil),         // 16: tollgate.v1.Integration
-	(*TlsConfig)(nil),           // 17: tollgate.v1.TlsConfig
-	(*IntegrationResponse)(nil), // 18: tollgate.v1.IntegrationResponse
-	(*Stage)(nil),               // 19: tollgate.v1.Stage
-	(*MethodSetting)(nil),       // 20: tollgate.v1.MethodSetting
-	nil,                         // 21: tollgate.v1.ApiStage.ThrottleEntry
-	nil,                         // 22: tollgate.v1.RestApi.RequestValidatorsEntry
-	nil,                         // 23: tollgate.v1.RestApi.ModelsEntry
-	nil,                         // 24: tollgate.v1.Method.RequestParametersEntry
-	nil,                         // 25: tollgate.v1.Method.RequestModelsEntry
-	nil,                         // 26: tollgate.v1.Integration.RequestParametersEntry
-	nil,                         // 27: tollgate.v1.Integration.RequestTemplatesEntry
-	nil,                         // 28: tollgate.v1.Integration.ResponsesEntry
-	nil,                         // 29: tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	nil,                         // 30: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	nil,                         // 31: tollgate.v1.Stage.VariablesEntry
-	nil,                         // 32: tollgate.v1.Stage.MethodSettingsEntry
+	(*GatewayResponse)(nil),     // 12: tollgate.v1.GatewayResponse
+	(*RequestValidator)(nil),    // 13: tollgate.v1.RequestValidator
+	(*Authorizer)(nil),          // 14: tollgate.v1.Authorizer
+	(*Resource)(nil),            // 15: tollgate.v1.Resource
+	(*Method)(nil),              // 16: tollgate.v1.Method
+	(*Integration)(nil),         // 17: tollgate.v1.Integration
+	(*TlsConfig)(nil),           // 18: tollgate.v1.TlsConfig
+	(*IntegrationResponse)(nil), // 19: tollgate.v1.IntegrationResponse
+	(*Stage)(nil),               // 20: tollgate.v1.Stage
+	(*MethodSetting)(nil),       // 21: tollgate.v1.MethodSetting
+	nil,                         // 22: tollgate.v1.ApiStage.ThrottleEntry
+	nil,                         // 23: tollgate.v1.RestApi.RequestValidatorsEntry
+	nil,                         // 24: tollgate.v1.RestApi.ModelsEntry
+	nil,                         // 25: tollgate.v1.RestApi.GatewayResponsesEntry
+	nil,                         // 26: tollgate.v1.GatewayResponse.ResponseParametersEntry
+	nil,                         // 27: tollgate.v1.GatewayResponse.ResponseTemplatesEntry
+	nil,                         // 28: tollgate.v1.Method.RequestParametersEntry
+	nil,                         // 29: tollgate.v1.Method.RequestModelsEntry
+	nil,                         // 30: tollgate.v1.Integration.RequestParametersEntry
+	nil,                         // 31: tollgate.v1.Integration.RequestTemplatesEntry
+	nil,                         // 32: tollgate.v1.Integration.ResponsesEntry
+	nil,                         // 33: tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	nil,                         // 34: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	nil,                         // 35: tollgate.v1.Stage.VariablesEntry
+	nil,                         // 36: tollgate.v1.Stage.MethodSettingsEntry
 }
 var file_tollgate_v1_model_proto_depIdxs = []int32{
 	11, // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
@@ -1846,38 +1948,42 @@ var file_tollgate_v1_model_proto_depIdxs = []int32{
 	10, // 4: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
 	6,  // 5: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
 	7,  // 6: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
-	21, // 7: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
-	14, // 8: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
+	22, // 7: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
+	15, // 8: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
 	1,  // 9: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
-	19, // 10: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
-	13, // 11: tollgate.v1.RestApi.authorizers:type_name -> tollgate.v1.Authorizer
-	22, // 12: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
-	23, // 13: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
-	0,  // 14: tollgate.v1.Authorizer.type:type_name -> tollgate.v1.AuthorizerType
-	15, // 15: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
-	16, // 16: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
-	24, // 17: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
-	25, // 18: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
-	2,  // 19: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
-	26, // 20: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
-	27, // 21: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
-	28, // 22: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
-	4,  // 23: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
-	3,  // 24: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
-	17, // 25: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
-	29, // 26: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	30, // 27: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	31, // 28: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
-	32, // 29: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
-	6,  // 30: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
-	12, // 31: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
-	18, // 32: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
-	20, // 33: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
-	34, // [34:34] is the sub-list for method output_type
-	34, // [34:34] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	20, // 10: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
+	14, // 11: tollgate.v1.RestApi.authorizers:type_name -> tollgate.v1.Authorizer
+	23, // 12: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
+	24, // 13: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
+	25, // 14: tollgate.v1.RestApi.gateway_responses:type_name -> tollgate.v1.RestApi.GatewayResponsesEntry
+	26, // 15: tollgate.v1.GatewayResponse.response_parameters:type_name -> tollgate.v1.GatewayResponse.ResponseParametersEntry
+	27, // 16: tollgate.v1.GatewayResponse.response_templates:type_name -> tollgate.v1.GatewayResponse.ResponseTemplatesEntry
+	0,  // 17: tollgate.v1.Authorizer.type:type_name -> tollgate.v1.AuthorizerType
+	16, // 18: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
+	17, // 19: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
+	28, // 20: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
+	29, // 21: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
+	2,  // 22: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
+	30, // 23: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
+	31, // 24: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
+	32, // 25: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
+	4,  // 26: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
+	3,  // 27: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
+	18, // 28: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
+	33, // 29: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	34, // 30: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	35, // 31: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
+	36, // 32: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
+	6,  // 33: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
+	13, // 34: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
+	12, // 35: tollgate.v1.RestApi.GatewayResponsesEntry.value:type_name -> tollgate.v1.GatewayResponse
+	19, // 36: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
+	21, // 37: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
+	38, // [38:38] is the sub-list for method output_type
+	38, // [38:38] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_v1_model_proto_init() }
@@ -1885,15 +1991,15 @@ func file_tollgate_v1_model_proto_init() {
 	if File_tollgate_v1_model_proto != nil {
 		return
 	}
-	file_tollgate_v1_model_proto_msgTypes[8].OneofWrappers = []any{}
-	file_tollgate_v1_model_proto_msgTypes[15].OneofWrappers = []any{}
+	file_tollgate_v1_model_proto_msgTypes[9].OneofWrappers = []any{}
+	file_tollgate_v1_model_proto_msgTypes[16].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_v1_model_proto_rawDesc), len(file_tollgate_v1_model_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   28,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
