@@ -93,11 +93,15 @@ const gatewayResponseKey = "gatewayResponse"
 
 // customMapper rewrites the replies of one source of one type on one API stage's routes.
 func customMapper(apiID, stage string, d gatewayresponse.Response, c *gatewayresponse.Custom, scope *accesslog.AccessLogFilter, src replySource) *hcm.ResponseMapper {
-	status := d.Status
-	if c.Status != 0 {
-		status = c.Status
+	m := &hcm.ResponseMapper{Filter: allOf(scope, src.filter), HeadersToAdd: requestIDHeaders()}
+	switch {
+	case c.Status != 0:
+		m.StatusCode = wrapperspb.UInt32(c.Status)
+	case src.ownBody:
+		// Envoy's reply has Envoy's status (a 503 for an unreachable backend); a service's is already right (a
+		// Lambda proxy's 502 is an API_CONFIGURATION_ERROR of its own status).
+		m.StatusCode = wrapperspb.UInt32(d.Status)
 	}
-	m := &hcm.ResponseMapper{Filter: allOf(scope, src.filter), StatusCode: wrapperspb.UInt32(status), HeadersToAdd: requestIDHeaders()}
 	if d.ErrorType != "" {
 		m.HeadersToAdd = append(m.HeadersToAdd, setHeader("x-amzn-ErrorType", d.ErrorType))
 	}
