@@ -92,6 +92,13 @@ func TestMappingTemplates(t *testing.T) {
 		checkString(t, c, "X-Pet-Name (from the body)", e.Header.Get("X-Pet-Name"), "Rex")
 		checkString(t, c, "the body, passed on", e.Body, `{"pet": {"name": "Rex"}}`)
 	})
+	t.Run("contentHandling CONVERT_TO_TEXT: a binary payload reaches the backend base64-encoded", func(t *testing.T) {
+		c := at("POST", "/upload", "\x89PNG\r\n\x00\xff", http.Header{"Content-Type": {"image/png"}})
+		r := send(t, c)
+		if want := `{"received": "iVBORw0KAP8="}`; r.status != 200 || r.body != want {
+			t.Fatalf("%s: %d %s, want %s", c, r.status, r.body, want)
+		}
+	})
 	t.Run("a timeout is API Gateway's 504, not an integration response", func(t *testing.T) {
 		c := at("GET", "/slow", "", nil)
 		expectJSONMessage(t, c, send(t, c), 504, "Endpoint request timed out")

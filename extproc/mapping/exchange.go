@@ -204,8 +204,16 @@ func (e *exchange) internalError() ([]*extprocv3.ProcessingResponse, error) {
 // on, or answers a MOCK. headersPhase says the answer goes to the request headers: the request had no body, or
 // the route's templates do not need it.
 func (e *exchange) integrationRequest(body []byte, headersPhase bool) ([]*extprocv3.ProcessingResponse, error) {
-	e.body = body
 	mapped, replaced := body, false
+	if e.route.ContentHandling != "" {
+		converted, err := convertRequest(body, e.contentType, e.route.ContentHandling, e.route.Mapping.BinaryMediaTypes)
+		if err != nil {
+			e.route.log.Warn("request payload conversion failed", "route", e.route.Name, "err", err, "requestId", e.requestID)
+			return e.internalError()
+		}
+		body, mapped, replaced = converted, converted, true
+	}
+	e.body = body
 	if e.template != nil {
 		out, ok := e.render(e.template, body)
 		if !ok {
@@ -438,6 +446,14 @@ type methodResponse struct {
 var errTemplate = errors.New("template failed")
 
 func (e *exchange) methodResponse(resp *response, body []byte) (*methodResponse, error) {
+	if len(e.route.Mapping.BinaryMediaTypes) > 0 || resp.ContentHandling != "" {
+		converted, err := convertResponse(body, e.backendHeader.Get("content-type"), e.accept, resp.ContentHandling, e.route.Mapping.BinaryMediaTypes)
+		if err != nil {
+			e.route.log.Warn("response payload conversion failed", "route", e.route.Name, "err", err, "requestId", e.requestID)
+			return nil, err
+		}
+		body = converted
+	}
 	out := &methodResponse{status: resp.Status, body: body}
 	contentType := "application/json"
 	if ct, t := responseTemplate(resp.templates, e.accept); t != nil {

@@ -226,6 +226,9 @@ func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.M
 			}
 		}
 	}
+	if r.Mapping == nil && usesContentHandling(integ) {
+		b.probs.Addf(s.file(), integ.GetSourcePointer(), "contentHandling is not supported yet for %s integrations: Tollgate converts the payloads of HTTP, AWS and MOCK integrations", strings.TrimPrefix(integ.GetType().String(), "INTEGRATION_TYPE_"))
+	}
 	if mp := r.Mapping; mp != nil && r.Authorizer == nil {
 		for _, p := range mp.Parameters {
 			if p.Source.Kind == AuthorizerValue {

@@ -38,6 +38,10 @@ type Mapping struct {
 	// Source names the integration where the definition writes it (file#pointer), for the logs of a template
 	// that fails.
 	Source string `json:"source"`
+	// ContentHandling converts the request payload (CONVERT_TO_TEXT, CONVERT_TO_BINARY; "" for none), binary
+	// being a Content-Type among BinaryMediaTypes, the API's.
+	ContentHandling  string   `json:"contentHandling,omitempty"`
+	BinaryMediaTypes []string `json:"binaryMediaTypes,omitempty"`
 }
 
 // MappedHTTP is where an HTTP integration sends the mapped request.
@@ -94,9 +98,10 @@ const (
 	RequestBodyPath SourceKind = "requestBodyPath"
 )
 
-// ReadsBody tells whether the mapping reads the request body: a template renders it, or a parameter maps it.
+// ReadsBody tells whether the mapping reads the request body: a template renders it, a parameter maps it, or it
+// is converted.
 func (m *Mapping) ReadsBody() bool {
-	if len(m.RequestTemplates) > 0 {
+	if len(m.RequestTemplates) > 0 || m.ContentHandling != "" {
 		return true
 	}
 	for _, p := range m.Parameters {
@@ -117,6 +122,8 @@ type IntegrationResponse struct {
 	// header, or a request value.
 	Headers   []HeaderMapping   `json:"headers,omitempty"`
 	Templates map[string]string `json:"templates,omitempty"` // by content type, lower-case
+	// ContentHandling converts the response payload, as the integration's does the request's.
+	ContentHandling string `json:"contentHandling,omitempty"`
 }
 
 // proxyNeedsMapping tells whether an HTTP_PROXY integration maps what Envoy's route cannot: a query string
@@ -152,10 +159,26 @@ func serviceReads(source string) bool {
 	return false
 }
 
+// usesContentHandling tells whether an integration converts a payload, its request's or a response's.
+func usesContentHandling(integ *tollgatev1.Integration) bool {
+	if integ.GetContentHandling() != "" {
+		return true
+	}
+	for _, r := range integ.GetResponses() {
+		if r.GetContentHandling() != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // mockNeedsMapping tells whether a MOCK needs the mapping service: a template with VTL, request templates that
 // differ by content type, a passthrough behaviour that answers some content types with 415, or a header mapped
 // from the request. Envoy answers the others itself, as one fixed answer.
 func mockNeedsMapping(integ *tollgatev1.Integration) bool {
+	if usesContentHandling(integ) {
+		return true
+	}
 	switch pb := integ.GetPassthroughBehavior(); {
 	case pb == tollgatev1.PassthroughBehavior_PASSTHROUGH_BEHAVIOR_NEVER,
 		pb == tollgatev1.PassthroughBehavior_PASSTHROUGH_BEHAVIOR_WHEN_NO_TEMPLATES && len(integ.GetRequestTemplates()) > 0:
@@ -197,10 +220,13 @@ func (b *builder) mapping(s stageContext, pr parsedResource, m *tollgatev1.Metho
 	file, at := s.file(), integ.GetSourcePointer()
 	n := len(b.probs)
 	out := &Mapping{
-		Passthrough:    strings.TrimPrefix(integ.GetPassthroughBehavior().String(), "PASSTHROUGH_BEHAVIOR_"),
-		StageVariables: s.stage.GetVariables(),
-		AccountID:      b.settings.AccountID,
-		Source:         file + "#" + at,
+		Passthrough:     strings.TrimPrefix(integ.GetPassthroughBehavior().String(), "PASSTHROUGH_BEHAVIOR_"),
+		StageVariables:  s.stage.GetVariables(),
+		AccountID:       b.settings.AccountID,
+		Source:          file + "#" + at,
+		ContentHandling: integ.GetContentHandling(),
+		// Responses are converted by the client's Accept too, without contentHandling.
+		BinaryMediaTypes: s.api.GetBinaryMediaTypes(),
 	}
 	if integ.GetPassthroughBehavior() == tollgatev1.PassthroughBehavior_PASSTHROUGH_BEHAVIOR_UNSPECIFIED {
 		out.Passthrough = "WHEN_NO_MATCH"
@@ -355,7 +381,8 @@ func (b *builder) integrationResponses(s stageContext, pr parsedResource, at str
 	for _, pattern := range sortedKeys(responses) {
 		resp := responses[pattern]
 		ptr := at + diag.Pointer("responses", pattern)
-		ir := IntegrationResponse{Status: 200, Templates: b.templates(s.file(), ptr+"/responseTemplates", resp.GetResponseTemplates())}
+		ir := IntegrationResponse{Status: 200, Templates: b.templates(s.file(), ptr+"/responseTemplates", resp.GetResponseTemplates()),
+			ContentHandling: resp.GetContentHandling()}
 		if pattern != "default" {
 			if _, err := regexp.Compile("^(?:" + pattern + ")$"); err != nil {
 				b.probs.Addf(s.file(), ptr, "selection pattern %q is not a valid regular expression: %v", pattern, err)

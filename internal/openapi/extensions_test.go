@@ -517,14 +517,14 @@ paths:
 			"credentials (an IAM role or the caller's credentials for the integration) is not supported yet: Tollgate would call the integration with its own credentials")},
 	},
 	{
-		name: "contentHandling refused, on the integration and on an integration response",
-		data: withIntegration("contentHandling: CONVERT_TO_TEXT, responses: {default: {statusCode: 200, contentHandling: CONVERT_TO_BINARY}}"),
-		problems: diag.Problems{
-			problem(integ+"/contentHandling",
-				"contentHandling (payload conversion) is not supported yet: Tollgate would pass the request body on unconverted"),
-			problem(integ+"/responses/default/contentHandling",
-				"contentHandling (payload conversion) is not supported yet: Tollgate would pass the response body on unconverted"),
-		},
+		name: "contentHandling imported, on the integration and on an integration response (where Tollgate converts: internal/ir)",
+		data: withIntegration("contentHandling: CONVERT_TO_TEXT, responses: {default: {statusCode: 200, contentHandling: convert_to_binary}}"),
+	},
+	{
+		name: "contentHandling of another value refused",
+		data: withIntegration("contentHandling: CONVERT_TO_JSON"),
+		problems: diag.Problems{problem(integ+"/contentHandling",
+			`unknown value "CONVERT_TO_JSON": must be one of CONVERT_TO_TEXT, CONVERT_TO_BINARY (in any case)`)},
 	},
 	{
 		name: "integrationSubtype refused",

@@ -46,7 +46,7 @@ var integrationFields = map[string]field{
 	"integrationTarget": {feature: "a private integration through a VPC link", hint: "Tollgate would call the uri directly"},
 	"credentials": {feature: "an IAM role or the caller's credentials for the integration",
 		hint: "Tollgate would call the integration with its own credentials"},
-	"contentHandling": {feature: "payload conversion", hint: "Tollgate would pass the request body on unconverted"},
+	"contentHandling": {},
 	"responseTransferMode": {feature: "response streaming", hint: "Tollgate would send the response as if BUFFERED",
 		refuses: "STREAM", accepts: "BUFFERED"},
 	"integrationSubtype": {feature: "an HTTP API AWS service integration",
@@ -66,7 +66,7 @@ var integrationResponseFields = map[string]field{
 	"statusCode":         {},
 	"responseParameters": {},
 	"responseTemplates":  {},
-	"contentHandling":    {feature: "payload conversion", hint: "Tollgate would pass the response body on unconverted"},
+	"contentHandling":    {},
 }
 
 // integration reads x-amazon-apigateway-integration.
@@ -90,8 +90,9 @@ func (im *importer) integration(x value) *tollgatev1.Integration {
 		PayloadFormatVersion: im.str(x.field("payloadFormatVersion")),
 		ConnectionType: tollgatev1.ConnectionType(
 			im.enum(x.field("connectionType"), "CONNECTION_TYPE_", tollgatev1.ConnectionType_value)),
-		ConnectionId: im.str(x.field("connectionId")),
-		TlsConfig:    im.tlsConfig(x.field("tlsConfig")),
+		ConnectionId:    im.str(x.field("connectionId")),
+		TlsConfig:       im.tlsConfig(x.field("tlsConfig")),
+		ContentHandling: im.contentHandling(x.field("contentHandling")),
 	}
 }
 
@@ -172,6 +173,7 @@ func (im *importer) integrationResponses(x value) map[string]*tollgatev1.Integra
 			StatusCode:         im.statusCode(r.field("statusCode")),
 			ResponseParameters: im.stringMap(r.field("responseParameters")),
 			ResponseTemplates:  im.stringMap(r.field("responseTemplates")),
+			ContentHandling:    im.contentHandling(r.field("contentHandling")),
 		}
 	}
 	return out
@@ -210,4 +212,15 @@ func (im *importer) integrationType(x value) tollgatev1.IntegrationType {
 
 func (im *importer) passthroughBehavior(x value) tollgatev1.PassthroughBehavior {
 	return tollgatev1.PassthroughBehavior(im.enum(x, "PASSTHROUGH_BEHAVIOR_", tollgatev1.PassthroughBehavior_value))
+}
+
+// contentHandling reads a contentHandling value: CONVERT_TO_TEXT or CONVERT_TO_BINARY, in any case.
+func (im *importer) contentHandling(x value) string {
+	s := strings.ToUpper(im.str(x))
+	switch s {
+	case "", "CONVERT_TO_TEXT", "CONVERT_TO_BINARY":
+		return s
+	}
+	im.addf(x.ptr, "unknown value %q: must be one of CONVERT_TO_TEXT, CONVERT_TO_BINARY (in any case)", im.str(x))
+	return ""
 }

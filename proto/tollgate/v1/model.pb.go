@@ -1310,9 +1310,11 @@ type Integration struct {
 	// The VPC link's id; may contain ${stageVariables.x}.
 	ConnectionId string `protobuf:"bytes,13,opt,name=connection_id,json=connectionId,proto3" json:"connection_id,omitempty"`
 	// tlsConfig; unset when the definition has none.
-	TlsConfig     *TlsConfig `protobuf:"bytes,17,opt,name=tls_config,json=tlsConfig,proto3" json:"tls_config,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	TlsConfig *TlsConfig `protobuf:"bytes,17,opt,name=tls_config,json=tlsConfig,proto3" json:"tls_config,omitempty"`
+	// contentHandling: CONVERT_TO_TEXT or CONVERT_TO_BINARY, empty to pass the request payload as it is.
+	ContentHandling string `protobuf:"bytes,9,opt,name=content_handling,json=contentHandling,proto3" json:"content_handling,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Integration) Reset() {
@@ -1450,6 +1452,13 @@ func (x *Integration) GetTlsConfig() *TlsConfig {
 	return nil
 }
 
+func (x *Integration) GetContentHandling() string {
+	if x != nil {
+		return x.ContentHandling
+	}
+	return ""
+}
+
 // TlsConfig is an integration's tlsConfig.
 type TlsConfig struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1513,8 +1522,10 @@ type IntegrationResponse struct {
 	ResponseParameters map[string]string `protobuf:"bytes,2,rep,name=response_parameters,json=responseParameters,proto3" json:"response_parameters,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// content type -> mapping template.
 	ResponseTemplates map[string]string `protobuf:"bytes,3,rep,name=response_templates,json=responseTemplates,proto3" json:"response_templates,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// contentHandling: CONVERT_TO_TEXT or CONVERT_TO_BINARY, empty for the payload as it is.
+	ContentHandling string `protobuf:"bytes,4,opt,name=content_handling,json=contentHandling,proto3" json:"content_handling,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *IntegrationResponse) Reset() {
@@ -1566,6 +1577,13 @@ func (x *IntegrationResponse) GetResponseTemplates() map[string]string {
 		return x.ResponseTemplates
 	}
 	return nil
+}
+
+func (x *IntegrationResponse) GetContentHandling() string {
+	if x != nil {
+		return x.ContentHandling
+	}
+	return ""
 }
 
 // Stage is a deployment of the API under a name, with its stage variables.
@@ -1800,7 +1818,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\bR\x05value:\x028\x01\x1a@\n" +
 	"\x12RequestModelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe7\b\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xfa\b\n" +
 	"\vIntegration\x120\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1c.tollgate.v1.IntegrationTypeR\x04type\x12\x1f\n" +
 	"\vhttp_method\x18\x02 \x01(\tR\n" +
@@ -1819,7 +1837,8 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x0fconnection_type\x18\f \x01(\x0e2\x1b.tollgate.v1.ConnectionTypeR\x0econnectionType\x12#\n" +
 	"\rconnection_id\x18\r \x01(\tR\fconnectionId\x125\n" +
 	"\n" +
-	"tls_config\x18\x11 \x01(\v2\x16.tollgate.v1.TlsConfigR\ttlsConfig\x1aD\n" +
+	"tls_config\x18\x11 \x01(\v2\x16.tollgate.v1.TlsConfigR\ttlsConfig\x12)\n" +
+	"\x10content_handling\x18\t \x01(\tR\x0fcontentHandling\x1aD\n" +
 	"\x16RequestParametersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aC\n" +
@@ -1828,22 +1847,22 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a^\n" +
 	"\x0eResponsesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x126\n" +
-	"\x05value\x18\x02 \x01(\v2 .tollgate.v1.IntegrationResponseR\x05value:\x028\x01J\x04\b\t\x10\n" +
-	"J\x04\b\x0e\x10\x0fR\x10content_handlingR\vcredentials\"|\n" +
+	"\x05value\x18\x02 \x01(\v2 .tollgate.v1.IntegrationResponseR\x05value:\x028\x01J\x04\b\x0e\x10\x0fR\vcredentials\"|\n" +
 	"\tTlsConfig\x12<\n" +
 	"\x1ainsecure_skip_verification\x18\x01 \x01(\bR\x18insecureSkipVerification\x121\n" +
-	"\x15server_name_to_verify\x18\x02 \x01(\tR\x12serverNameToVerify\"\xae\x03\n" +
+	"\x15server_name_to_verify\x18\x02 \x01(\tR\x12serverNameToVerify\"\xc1\x03\n" +
 	"\x13IntegrationResponse\x12\x1f\n" +
 	"\vstatus_code\x18\x01 \x01(\tR\n" +
 	"statusCode\x12i\n" +
 	"\x13response_parameters\x18\x02 \x03(\v28.tollgate.v1.IntegrationResponse.ResponseParametersEntryR\x12responseParameters\x12f\n" +
-	"\x12response_templates\x18\x03 \x03(\v27.tollgate.v1.IntegrationResponse.ResponseTemplatesEntryR\x11responseTemplates\x1aE\n" +
+	"\x12response_templates\x18\x03 \x03(\v27.tollgate.v1.IntegrationResponse.ResponseTemplatesEntryR\x11responseTemplates\x12)\n" +
+	"\x10content_handling\x18\x04 \x01(\tR\x0fcontentHandling\x1aE\n" +
 	"\x17ResponseParametersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aD\n" +
 	"\x16ResponseTemplatesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01J\x04\b\x04\x10\x05R\x10content_handling\"\xed\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xed\x02\n" +
 	"\x05Stage\x12\x1d\n" +
 	"\n" +
 	"stage_name\x18\x01 \x01(\tR\tstageName\x12?\n" +
