@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -46,6 +47,15 @@ func TestGatewayResponses(t *testing.T) {
 		if r.status != 400 || r.body != `{"missing": "Missing required request parameters: [q]"}` {
 			t.Fatalf("%s: %d %s", c, r.status, r.body)
 		}
+	})
+	t.Run("BAD_REQUEST_BODY customised with the validation error, as text", func(t *testing.T) {
+		c := call{method: "POST", url: gw.url("/prod/pets"), host: "responses." + domain, body: `{"kind": "dog"}`,
+			header: http.Header{"Content-Type": {"application/json"}}}
+		r := send(t, c)
+		if r.status != 400 || !strings.HasPrefix(r.body, "invalid: ") || !strings.Contains(r.body, "name") {
+			t.Fatalf("%s: %d %q, want the validator's reason", c, r.status, r.body)
+		}
+		checkString(t, c, "Content-Type", r.header.Get("Content-Type"), "text/plain")
 	})
 	t.Run("INTEGRATION_TIMEOUT customised: status and a header, the default body", func(t *testing.T) {
 		c := at("/slow", http.Header{"X-Echo-Sleep": {"2s"}})

@@ -142,9 +142,10 @@ func (c *checker) validateBody() *extprocv3.ProcessingResponse {
 		return nil
 	}
 	if err := c.models.Validate(c.model, c.body); err != nil {
-		// $context.error.validationErrorString, for the logs until gateway responses can show it.
 		c.log.Info("request body refused by its model", "route", c.route, "model", c.model, "requestId", c.requestID, "validationError", err.Error())
-		return processor.GatewayError(gatewayresponse.Default(gatewayresponse.BadRequestBody), c.requestID)
+		refusal := gatewayresponse.Default(gatewayresponse.BadRequestBody)
+		refusal.ValidationError = err.Error() // $context.error.validationErrorString, for a customised response
+		return processor.GatewayError(refusal, c.requestID)
 	}
 	return nil
 }

@@ -175,8 +175,9 @@ func MessageString(r Response) string {
 // metadata), where the local replies render an API's customisation with them.
 func Metadata(r Response) *structpb.Struct {
 	return &structpb.Struct{Fields: map[string]*structpb.Value{
-		names.GatewayResponseType:          structpb.NewStringValue(string(r.Type)),
-		names.GatewayResponseMessage:       structpb.NewStringValue(r.Message),
-		names.GatewayResponseMessageString: structpb.NewStringValue(MessageString(r)),
+		names.GatewayResponseType:            structpb.NewStringValue(string(r.Type)),
+		names.GatewayResponseMessage:         structpb.NewStringValue(r.Message),
+		names.GatewayResponseMessageString:   structpb.NewStringValue(MessageString(r)),
+		names.GatewayResponseValidationError: structpb.NewStringValue(r.ValidationError),
 	}}
 }

@@ -64,6 +64,8 @@ type Response struct {
 	NullMessage bool
 	// MessageKey is the body's key where AWS does not write "message": ACCESS_DENIED's is "Message".
 	MessageKey string
+	// ValidationError is $context.error.validationErrorString: why a request validator refused the request.
+	ValidationError string
 }
 
 var defaults = map[Type]Response{

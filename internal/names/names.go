@@ -70,7 +70,7 @@ const (
 const SourceAddressAttribute = "source.address"
 
 // GatewayResponseNamespace is the dynamic metadata namespace where Tollgate's ext_proc service names the gateway
-// response it answers with (GatewayResponseType, GatewayResponseMessage, GatewayResponseMessageString); the
+// response it answers with (its type, message, message as a JSON string, validation error); the
 // ext_authz service's answers carry the same fields under ExtAuthzFilter's namespace. Envoy's local replies read
 // them to render an API's customised gateway responses.
 const (
@@ -78,6 +78,8 @@ const (
 	GatewayResponseType          = "type"
 	GatewayResponseMessage       = "message"
 	GatewayResponseMessageString = "messageString"
+	// GatewayResponseValidationError is $context.error.validationErrorString.
+	GatewayResponseValidationError = "validationErrorString"
 )
 
 // ResponseCodeDetailsAttribute is the Envoy attribute that says where a response came from ("via_upstream" for

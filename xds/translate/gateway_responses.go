@@ -52,8 +52,8 @@ var routeMetadataCEL = "xds.route_metadata.filter_metadata['" + names.RouteMetad
 // replySource is one way a gateway response of a type reaches a local reply, and where its message is then: in
 // the ext service's dynamic metadata, or the type's own when Envoy answers.
 type replySource struct {
-	filter                 *accesslog.AccessLogFilter
-	message, messageString string // Envoy format strings
+	filter                                  *accesslog.AccessLogFilter
+	message, messageString, validationError string // Envoy format strings
 	// ownBody: the reply's body is the gateway response's default, written by Envoy's mapper; else the service's.
 	ownBody bool
 }
@@ -63,9 +63,10 @@ func replySources(t gatewayresponse.Type) []replySource {
 	var out []replySource
 	for _, ns := range []string{names.ExtAuthzFilter, names.GatewayResponseNamespace} {
 		out = append(out, replySource{
-			filter:        byCEL(fmt.Sprintf("metadata.filter_metadata[%q][%q] == %q", ns, names.GatewayResponseType, t)),
-			message:       "%DYNAMIC_METADATA(" + ns + ":" + names.GatewayResponseMessage + ")%",
-			messageString: "%DYNAMIC_METADATA(" + ns + ":" + names.GatewayResponseMessageString + ")%",
+			filter:          byCEL(fmt.Sprintf("metadata.filter_metadata[%q][%q] == %q", ns, names.GatewayResponseType, t)),
+			message:         "%DYNAMIC_METADATA(" + ns + ":" + names.GatewayResponseMessage + ")%",
+			messageString:   "%DYNAMIC_METADATA(" + ns + ":" + names.GatewayResponseMessageString + ")%",
+			validationError: "%DYNAMIC_METADATA(" + ns + ":" + names.GatewayResponseValidationError + ")%",
 		})
 	}
 	d := gatewayresponse.Default(t)
@@ -136,7 +137,7 @@ func envoyVariables(apiID, stage string, d gatewayresponse.Response, src replySo
 		case "context.error.responseType":
 			return string(d.Type), true
 		case "context.error.validationErrorString":
-			return "", true
+			return src.validationError, true
 		case "context.requestId":
 			return "%REQ(X-REQUEST-ID)%", true
 		case "context.extendedRequestId":
