@@ -204,17 +204,14 @@ func (r *renderer) foreach(n *foreachNode) error {
 		restore(r.locals, "foreach", savedLoop, hadLoop)
 	}()
 	// One $foreach for the whole loop, updated each time round, as Velocity's own foreach scope is.
-	loop := NewMap()
+	loop := &loopState{n: len(items)}
+	r.locals["foreach"] = loop
 	for i, item := range items {
 		if i >= r.limits.Iterations {
 			return &RenderError{n.Pos, fmt.Sprintf("#foreach runs more than %d times", r.limits.Iterations)}
 		}
-		loop.Put("index", int64(i))
-		loop.Put("count", int64(i+1))
-		loop.Put("hasNext", i+1 < len(items))
-		loop.Put("first", i == 0)
-		loop.Put("last", i+1 == len(items))
-		r.locals["foreach"], r.locals["velocityCount"] = loop, int64(i+1)
+		loop.i = i
+		r.locals["velocityCount"] = int64(i + 1)
 		r.locals[n.variable] = item
 		if err := r.nodes(n.body); err != nil {
 			if errors.Is(err, errBreak) {
@@ -224,6 +221,33 @@ func (r *renderer) foreach(n *foreachNode) error {
 		}
 	}
 	return nil
+}
+
+// loopState is $foreach: where the loop is, read as Velocity's foreach scope is, by property ($foreach.hasNext)
+// or getter ($foreach.hasNext()).
+type loopState struct{ i, n int }
+
+func (l *loopState) Property(name string) any {
+	switch name {
+	case "index":
+		return int64(l.i)
+	case "count":
+		return int64(l.i + 1)
+	case "hasNext":
+		return l.i+1 < l.n
+	case "first":
+		return l.i == 0
+	case "last":
+		return l.i+1 == l.n
+	}
+	return nil
+}
+
+func (l *loopState) Call(name string, args []any) (any, error) {
+	if v := l.Property(name); v != nil && len(args) == 0 {
+		return v, nil
+	}
+	return nil, fmt.Errorf("no method %s(%d arguments) on $foreach", name, len(args))
 }
 
 // block is what #define gives a variable: a body rendered where the variable is referenced.

@@ -43,6 +43,7 @@ func TestRender(t *testing.T) {
 		{"null and false are false, the rest true", "guide", "#if($nope)1#end#if($z)2#end#if($e)3#end", `{"z": 0, "e": ""}`, "23"},
 		{"#set of null leaves the reference", "reference: #set", `#set($a = "x")#set($a = $nope)$a`, "", "x"},
 		{"#foreach with $foreach", "reference: #foreach", "#foreach($i in $l)$foreach.count:$i#if($foreach.hasNext),#end#end", `{"l": ["a", "b", "c"]}`, "1:a,2:b,3:c"},
+		{"$foreach's getters, as methods and properties", "reference: #foreach", "#foreach($i in $l)$foreach.index$foreach.first()$foreach.last#if($foreach.hasNext());#end#end", `{"l": ["a", "b"]}`, "0truefalse;1falsetrue"},
 		{"#foreach over a range, $velocityCount, #break", "reference", "#foreach($i in [1..5])#if($i == 4)#break#end$velocityCount#end", "", "123"},
 		{"#foreach over a map's values", "reference", "#foreach($v in $m)$v#end", `{"m": {"a": 1, "b": 2}}`, "12"},
 		{"the loop variable is restored", "reference", `#set($i = "before")#foreach($i in [1..2])#end$i`, "", "before"},
