@@ -24,6 +24,15 @@ type ref struct {
 	raw   string
 }
 
+// escapedRef is a reference behind backslashes. As in Velocity, a reference with a value renders as its source
+// text behind half the backslashes when they are odd in number, as its value behind half of them when even; one
+// without a value renders as written, backslashes and all.
+type escapedRef struct {
+	Pos
+	backslashes int
+	ref         *ref
+}
+
 // accessor is .name, .name(args) or [index].
 type accessor struct {
 	name   string

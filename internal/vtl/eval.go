@@ -108,6 +108,25 @@ func (r *renderer) node(n node) error {
 		}
 		// API Gateway renders an undefined reference as nothing, quiet or not.
 		return r.write(n.Pos, String(v))
+	case *escapedRef:
+		v, err := r.ref(n.ref)
+		if err != nil {
+			return err
+		}
+		half := strings.Repeat(`\`, n.backslashes/2)
+		switch {
+		case v == nil:
+			return r.write(n.Pos, strings.Repeat(`\`, n.backslashes)+n.ref.raw)
+		case n.backslashes%2 == 1:
+			return r.write(n.Pos, half+n.ref.raw)
+		}
+		if err := r.write(n.Pos, half); err != nil {
+			return err
+		}
+		if b, ok := v.(*block); ok {
+			return r.renderBlock(n.Pos, b.nodes)
+		}
+		return r.write(n.Pos, String(v))
 	case *defineNode:
 		r.locals[n.name] = &block{n.body}
 		return nil

@@ -71,6 +71,21 @@ func (p *parser) advance(n int) {
 	}
 }
 
+// backslashes counts the run of backslashes at the parser's position.
+func (p *parser) backslashes() int {
+	k := 0
+	for p.i+k < len(p.src) && p.src[p.i+k] == '\\' {
+		k++
+	}
+	return k
+}
+
+// escapesReference tells whether the run of backslashes at the parser's position stands before a $.
+func (p *parser) escapesReference() bool {
+	j := p.i + p.backslashes()
+	return j < len(p.src) && p.src[j] == '$'
+}
+
 // block parses nodes until #end, #else, #elseif or the end of input; it returns which of those ended it ("" for
 // the end of input).
 func (p *parser) block(depth int) ([]node, string, error) {
@@ -89,8 +104,24 @@ func (p *parser) block(depth int) ([]node, string, error) {
 	for !p.eof() {
 		c := p.src[p.i]
 		switch {
-		case c == '\\' && p.i+1 < len(p.src) && (p.src[p.i+1] == '$' || p.src[p.i+1] == '#'):
-			// An escaped $ or # is literal text.
+		case c == '\\' && p.escapesReference():
+			// Backslashes before a reference escape it, as Velocity's do: what they render depends on the
+			// reference's value (escapedRef).
+			at, k := p.here(), p.backslashes()
+			p.advance(k)
+			r, ok, err := p.reference(depth)
+			if err != nil {
+				return nil, "", err
+			}
+			if !ok {
+				buf.WriteString(strings.Repeat(`\`, k))
+				continue
+			}
+			flush()
+			nodes = append(nodes, &escapedRef{at, k, r})
+			start = p.here()
+		case c == '\\' && p.i+1 < len(p.src) && p.src[p.i+1] == '#':
+			// An escaped # is literal text.
 			p.advance(1)
 			buf.WriteByte(p.src[p.i])
 			p.advance(1)
