@@ -27,6 +27,10 @@ func call(v any, name string, args []any) (any, error) {
 		return listMethod(v, name, args)
 	case *Map:
 		return mapMethod(v, name, args)
+	case int64, float64:
+		if out, ok, err := numberMethod(v, name, args); ok {
+			return out, err
+		}
 	}
 	switch name {
 	case "toString":
@@ -449,4 +453,36 @@ func arithmetic(op string, a, b any) any {
 		return math.Mod(fx, fy)
 	}
 	return nil
+}
+
+// numberMethod is Java's Integer and Double methods a template calls on a number: the conversions (a static
+// method such as Integer.parseInt is callable on any Integer, the way templates reach it: #set($Integer = 0)
+// then $Integer.parseInt($s)) and the value getters. A string that is no number fails, as Java throws.
+func numberMethod(v any, name string, args []any) (any, bool, error) {
+	_, isInt := v.(int64)
+	switch {
+	case (name == "parseInt" || name == "parseLong" || (name == "valueOf" && isInt)) && len(args) == 1:
+		n, err := strconv.ParseInt(strings.TrimSpace(String(args[0])), 10, 64)
+		if err != nil || (name == "parseInt" && (n > math.MaxInt32 || n < math.MinInt32)) {
+			return nil, true, fmt.Errorf("NumberFormatException: For input string: %q", String(args[0]))
+		}
+		return n, true, nil
+	case (name == "parseDouble" || (name == "valueOf" && !isInt)) && len(args) == 1:
+		f, err := strconv.ParseFloat(strings.TrimSpace(String(args[0])), 64)
+		if err != nil {
+			return nil, true, fmt.Errorf("NumberFormatException: For input string: %q", String(args[0]))
+		}
+		return f, true, nil
+	case (name == "intValue" || name == "longValue") && len(args) == 0:
+		if f, isFloat := v.(float64); isFloat {
+			return int64(f), true, nil
+		}
+		return v, true, nil
+	case name == "doubleValue" && len(args) == 0:
+		if n, isInt := v.(int64); isInt {
+			return float64(n), true, nil
+		}
+		return v, true, nil
+	}
+	return nil, false, nil
 }

@@ -45,6 +45,7 @@ func TestRender(t *testing.T) {
 		{"word operators", "guide", "#if($a eq 1 and not $b)yes#end", `{"a": 1, "b": false}`, "yes"},
 		{"null and false are false, the rest true", "guide", "#if($nope)1#end#if($z)2#end#if($e)3#end", `{"z": 0, "e": ""}`, "23"},
 		{"#set of null leaves the reference", "reference: #set", `#set($a = "x")#set($a = $nope)$a`, "", "x"},
+		{"Integer.parseInt reached through an Integer", "Java: Integer.parseInt, Integer.valueOf, Double.parseDouble", `#set($Integer = 0)#set($n = $Integer.parseInt("41"))$n.intValue() #set($x = $n + 1)$x $Integer.valueOf(" 7 ") #set($Double = 0.0)$Double.parseDouble("2.5") $x.doubleValue()`, "", "41 42 7 2.5 42.0"},
 		{"#foreach with $foreach", "reference: #foreach", "#foreach($i in $l)$foreach.count:$i#if($foreach.hasNext),#end#end", `{"l": ["a", "b", "c"]}`, "1:a,2:b,3:c"},
 		{"$foreach's getters, as methods and properties", "reference: #foreach", "#foreach($i in $l)$foreach.index$foreach.first()$foreach.last#if($foreach.hasNext());#end#end", `{"l": ["a", "b"]}`, "0truefalse;1falsetrue"},
 		{"#foreach over a range, $velocityCount, #break", "reference", "#foreach($i in [1..5])#if($i == 4)#break#end$velocityCount#end", "", "123"},
@@ -107,6 +108,7 @@ func TestSyntaxErrors(t *testing.T) {
 func TestLimits(t *testing.T) {
 	tests := []struct{ name, template, want string }{
 		{"#foreach over 1,000 items", "#foreach($i in $big)x#end", "#foreach runs more than 1000 times"},
+		{"a number that is none", "#set($Integer = 0)$Integer.parseInt('4x')", `NumberFormatException: For input string: "4x"`},
 		{"a range over the limit", "#foreach($i in [1..5000])#end", "more than 1000 elements"},
 		{"a macro calling itself", "#macro(again)#again()#end#again()", "macros and blocks call each other deeper than 100"},
 		{"output", "#foreach($i in [1..1000])#foreach($j in [1..1000])xxxxxxxxxxxxxxx#end#end", "the output exceeds"},
