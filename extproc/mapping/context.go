@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/tollgate-gw/tollgate/extproc/lambda/lambdaproxy"
@@ -121,13 +120,4 @@ func (c *requestContext) identityMap() *vtl.Map {
 func override(m *vtl.Map, kind string) *vtl.Map {
 	v, _ := m.Get(kind)
 	return v.(*vtl.Map)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -3,8 +3,10 @@ package mapping
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -604,7 +606,7 @@ func responseStatus(headers *core.HeaderMap) (int, http.Header) {
 
 func stringMap(m map[string]string) *vtl.Map {
 	out := vtl.NewMap()
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out.Put(k, m[k])
 	}
 	return out

@@ -31,22 +31,40 @@ func timeout(integ *tollgatev1.Integration) Duration {
 // httpProxy resolves an HTTP_PROXY integration for one stage: the backend, the path with its placeholders filled
 // from the request's path parameters, and the header mappings.
 func (b *builder) httpProxy(s stageContext, pr parsedResource, integ *tollgatev1.Integration) *HTTPProxy {
+	be, host, path, ok := b.httpBackend(s, integ)
+	if !ok {
+		return nil
+	}
+	at := integ.GetSourcePointer()
+	return &HTTPProxy{
+		Backend: be,
+		Host:    host,
+		Path:    b.backendPath(s, at, path, pr, integ.GetRequestParameters()),
+		Headers: b.headerMappings(s, at, integ.GetRequestParameters()),
+		Timeout: timeout(integ),
+	}
+}
+
+// httpBackend resolves an HTTP or HTTP_PROXY integration's backend for one stage: where Envoy connects (a VPC
+// link's address, if the integration goes through one), what it verifies and sends as SNI, the Host header the
+// backend gets (the URI's authority), and the URI's path with its {placeholders}.
+func (b *builder) httpBackend(s stageContext, integ *tollgatev1.Integration) (be Backend, host, path string, ok bool) {
 	at := integ.GetSourcePointer()
 	uri, missing := stagevars.Expand(integ.GetUri(), s.stage.GetVariables())
 	if len(missing) > 0 {
 		b.stageVariableProblem(s, at+"/uri", "uri", missing)
-		return nil
+		return be, "", "", false
 	}
 	be, path, err := parseBackendURI(uri)
 	if err != nil {
 		b.probs.Addf(s.file(), at+"/uri", "%v", err)
-		return nil
+		return be, "", "", false
 	}
 	if strings.ContainsAny(path, "?#") {
 		b.probs.Addf(s.file(), at+"/uri", "uri %q has a query string or fragment: that is not supported yet; map query parameters with requestParameters", uri)
-		return nil
+		return be, "", "", false
 	}
-	host := be.Authority()
+	host = be.Authority()
 	if tls := integ.GetTlsConfig(); tls != nil && be.Scheme == "https" {
 		if name := tls.GetServerNameToVerify(); name != "" {
 			be.ServerName = strings.ToLower(name)
@@ -56,17 +74,11 @@ func (b *builder) httpProxy(s stageContext, pr parsedResource, integ *tollgatev1
 	if integ.GetConnectionType() == tollgatev1.ConnectionType_CONNECTION_TYPE_VPC_LINK {
 		addr, ok := b.vpcLink(s, at, integ.GetConnectionId())
 		if !ok {
-			return nil
+			return be, "", "", false
 		}
 		be.Host, be.Port = addr.Host, addr.Port
 	}
-	return &HTTPProxy{
-		Backend: be,
-		Host:    host,
-		Path:    b.backendPath(s, at, path, pr, integ.GetRequestParameters()),
-		Headers: b.headerMappings(s, at, integ.GetRequestParameters()),
-		Timeout: timeout(integ),
-	}
+	return be, host, path, true
 }
 
 // vpcLink resolves an integration's connectionId, stage variables expanded, to the address the config's vpcLinks

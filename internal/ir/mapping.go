@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/tollgate-gw/tollgate/internal/diag"
-	"github.com/tollgate-gw/tollgate/internal/stagevars"
 	"github.com/tollgate-gw/tollgate/internal/vtl"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
@@ -270,35 +269,11 @@ func (b *builder) mapping(s stageContext, pr parsedResource, m *tollgatev1.Metho
 
 // mappedHTTP resolves an HTTP integration's backend as an HTTP proxy's is.
 func (b *builder) mappedHTTP(s stageContext, m *tollgatev1.Method, integ *tollgatev1.Integration) *MappedHTTP {
-	at := integ.GetSourcePointer()
-	uri, missing := stagevars.Expand(integ.GetUri(), s.stage.GetVariables())
-	if len(missing) > 0 {
-		b.stageVariableProblem(s, at+"/uri", "uri", missing)
+	be, host, path, ok := b.httpBackend(s, integ)
+	if !ok {
 		return nil
 	}
-	be, path, err := parseBackendURI(uri)
-	if err != nil {
-		b.probs.Addf(s.file(), at+"/uri", "%v", err)
-		return nil
-	}
-	if strings.ContainsAny(path, "?#") {
-		b.probs.Addf(s.file(), at+"/uri", "uri %q has a query string or fragment: that is not supported yet; map query parameters with requestParameters", uri)
-		return nil
-	}
-	out := &MappedHTTP{Backend: be, Host: be.Authority(), Path: path, Timeout: timeout(integ)}
-	if tls := integ.GetTlsConfig(); tls != nil && be.Scheme == "https" {
-		if name := tls.GetServerNameToVerify(); name != "" {
-			out.Backend.ServerName = strings.ToLower(name)
-		}
-		out.Backend.SkipChainVerification = tls.GetInsecureSkipVerification()
-	}
-	if integ.GetConnectionType() == tollgatev1.ConnectionType_CONNECTION_TYPE_VPC_LINK {
-		addr, ok := b.vpcLink(s, at, integ.GetConnectionId())
-		if !ok {
-			return nil
-		}
-		out.Backend.Host, out.Backend.Port = addr.Host, addr.Port
-	}
+	out := &MappedHTTP{Backend: be, Host: host, Path: path, Timeout: timeout(integ)}
 	if hm := strings.ToUpper(integ.GetHttpMethod()); hm != "" && hm != "ANY" && hm != m.GetHttpMethod() {
 		out.Method = hm
 	}

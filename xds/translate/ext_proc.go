@@ -41,6 +41,19 @@ func extProcUse(in *ir.Route) *extproc.ExtProcOverrides {
 	return o
 }
 
+// requestHeadersOnly is a processing mode that sends the service the request headers and nothing else; a route
+// that asks for more changes its copy.
+func requestHeadersOnly() *extproc.ProcessingMode {
+	return &extproc.ProcessingMode{
+		RequestHeaderMode:   extproc.ProcessingMode_SEND,
+		RequestBodyMode:     extproc.ProcessingMode_NONE,
+		RequestTrailerMode:  extproc.ProcessingMode_SKIP,
+		ResponseHeaderMode:  extproc.ProcessingMode_SKIP,
+		ResponseBodyMode:    extproc.ProcessingMode_NONE,
+		ResponseTrailerMode: extproc.ProcessingMode_SKIP,
+	}
+}
+
 // readsRequestBody tells whether the ext_proc service reads the route's request body, which then arrives whole
 // (the body-limit filter buffers it) within API Gateway's limit.
 func readsRequestBody(in *ir.Route) bool {

@@ -24,14 +24,7 @@ func init() {
 		if m == nil {
 			return nil
 		}
-		mode := &extproc.ProcessingMode{
-			RequestHeaderMode:   extproc.ProcessingMode_SEND,
-			RequestBodyMode:     extproc.ProcessingMode_NONE,
-			RequestTrailerMode:  extproc.ProcessingMode_SKIP,
-			ResponseHeaderMode:  extproc.ProcessingMode_SKIP,
-			ResponseBodyMode:    extproc.ProcessingMode_NONE,
-			ResponseTrailerMode: extproc.ProcessingMode_SKIP,
-		}
+		mode := requestHeadersOnly()
 		if m.ReadsBody() {
 			mode.RequestBodyMode = extproc.ProcessingMode_STREAMED
 		}

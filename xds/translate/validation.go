@@ -17,14 +17,7 @@ func init() {
 		}
 		if o == nil {
 			o = &extproc.ExtProcOverrides{
-				ProcessingMode: &extproc.ProcessingMode{
-					RequestHeaderMode:   extproc.ProcessingMode_SEND,
-					RequestBodyMode:     extproc.ProcessingMode_NONE,
-					RequestTrailerMode:  extproc.ProcessingMode_SKIP,
-					ResponseHeaderMode:  extproc.ProcessingMode_SKIP,
-					ResponseBodyMode:    extproc.ProcessingMode_NONE,
-					ResponseTrailerMode: extproc.ProcessingMode_SKIP,
-				},
+				ProcessingMode:    requestHeadersOnly(),
 				RequestAttributes: []string{names.SourceAddressAttribute},
 			}
 		}
