@@ -19,7 +19,7 @@ var (
 	leaves = []string{
 		"proto/tollgate/v1", "internal/names", "internal/diag", "internal/gatewayresponse", "internal/pathtemplate",
 		"internal/stagevars", "internal/lambdauri", "extproc/lambda/lambdaproxy", "internal/policy",
-		"internal/clientip", "internal/vtl", "internal/vtl/apigw", "internal/schema",
+		"internal/clientip", "internal/vtl", "internal/vtl/apigw", "internal/schema", "internal/jsonscan",
 	}
 	// consumers are fed IR snapshots. None imports another, but for the one crossing a keyed request needs: the
 	// API key check decides the key's limits with the limiter in the same call.
@@ -38,13 +38,14 @@ var allowed = map[string][]string{
 	"internal/pathtemplate":      nil,
 	"internal/stagevars":         nil,
 	"internal/lambdauri":         nil,
-	"extproc/lambda/lambdaproxy": nil,
+	"extproc/lambda/lambdaproxy": {"internal/jsonscan"},
+	"internal/jsonscan":          nil,
 	"internal/policy":            nil,
 	"internal/clientip":          nil,
 	"internal/vtl":               nil,
 	"internal/schema":            nil,
 	// API Gateway's template variables over the engine.
-	"internal/vtl/apigw": {"internal/vtl"},
+	"internal/vtl/apigw": {"internal/vtl", "internal/jsonscan"},
 	// The Lambda authorizer protocol decides with IAM policies; SigV4 is a protocol of its own.
 	"extproc/authz/lambdaauth": {"internal/policy"},
 	"extproc/authz/sigv4":      nil,

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/tollgate-gw/tollgate/internal/jsonscan"
 )
 
 // checkOutcome holds for every decode: either a response with a real HTTP status, or an *Error with the status
@@ -100,8 +102,8 @@ func FuzzUnquote(f *testing.F) {
 			json.Unmarshal([]byte(tok), &want) != nil {
 			return
 		}
-		if got := unquote([]byte(tok)); got != want {
-			t.Fatalf("unquote(%s) = %q, want %q", tok, got, want)
+		if got := jsonscan.Unquote([]byte(tok)); got != want {
+			t.Fatalf("jsonscan.Unquote(%s) = %q, want %q", tok, got, want)
 		}
 	})
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/tollgate-gw/tollgate/internal/jsonscan"
 )
 
 // Invocation is the answer of Lambda's Invoke API (POST /2015-03-31/functions/{name}/invocations).
@@ -127,10 +129,10 @@ type output struct {
 // spells; matching is exact, so "StatusCode" is not statusCode.
 func parseOutput(obj []byte) output {
 	o := output{onlyErrorKeys: true}
-	_ = eachMember(obj, func(key, value []byte) error {
+	_ = jsonscan.EachMember(obj, func(key, value []byte) error {
 		name := key[1 : len(key)-1]
 		if bytes.IndexByte(name, '\\') >= 0 {
-			name = appendUnquoted(nil, key)
+			name = jsonscan.AppendUnquoted(nil, key)
 		}
 		o.set(name, value)
 		return nil
@@ -275,7 +277,7 @@ func DecodeV2(inv Invocation) (*Response, error) {
 func inferV2(payload []byte) *Response {
 	body := bytes.Clone(payload)
 	if kind(payload) == '"' {
-		body = appendUnquoted(nil, payload)
+		body = jsonscan.AppendUnquoted(nil, payload)
 	}
 	return &Response{
 		Status:  http.StatusOK,
@@ -296,7 +298,7 @@ func decodeCommon(o *output, httpAPI bool) (resp *Response, isBase64 bool, err e
 		if kind(raw) != '"' {
 			return nil, false, fail(MalformedResponse, httpAPI, "body is not a string: %s", excerpt(raw))
 		}
-		resp.Body = appendUnquoted(make([]byte, 0, len(raw)-2), raw)
+		resp.Body = jsonscan.AppendUnquoted(make([]byte, 0, len(raw)-2), raw)
 	}
 	switch raw := o.isBase64Encoded; {
 	case string(raw) == "true":
@@ -316,7 +318,7 @@ func decodeStatus(raw []byte) (int, error) {
 	var text string
 	switch kind(raw) {
 	case '"':
-		text = unquote(raw)
+		text = jsonscan.Unquote(raw)
 	case '{', '[', 't', 'f':
 		return 0, fmt.Errorf("%s is not a number", excerpt(raw))
 	default:
@@ -354,8 +356,8 @@ func decodeHeaders(raw []byte, multi bool) ([]header, error) {
 		return nil, fmt.Errorf("not an object")
 	}
 	var out []header
-	err := eachMember(raw, func(key, value []byte) error {
-		name := unquote(key)
+	err := jsonscan.EachMember(raw, func(key, value []byte) error {
+		name := jsonscan.Unquote(key)
 		var err error
 		if multi {
 			out, err = appendMultiValue(out, name, value)
@@ -385,7 +387,7 @@ func appendMultiValue(out []header, name string, raw []byte) ([]header, error) {
 		return nil, fmt.Errorf("not an array")
 	}
 	start := len(out)
-	err := eachElement(raw, func(el []byte) error {
+	err := jsonscan.EachElement(raw, func(el []byte) error {
 		v, null, err := scalar(el)
 		if err == nil && !null {
 			out = append(out, header{name: name, value: v})
@@ -404,7 +406,7 @@ func scalar(raw []byte) (value string, null bool, err error) {
 	case 'n':
 		return "", true, nil
 	case '"':
-		return unquote(raw), false, nil
+		return jsonscan.Unquote(raw), false, nil
 	case 't':
 		return "true", false, nil
 	case 'f':
@@ -462,11 +464,11 @@ func appendCookies(out [][2]string, raw []byte) ([][2]string, error) {
 	if kind(raw) != '[' {
 		return nil, fmt.Errorf("not an array")
 	}
-	err := eachElement(raw, func(el []byte) error {
+	err := jsonscan.EachElement(raw, func(el []byte) error {
 		if kind(el) != '"' {
 			return fmt.Errorf("%s is not a string", excerpt(el))
 		}
-		out = append(out, [2]string{"Set-Cookie", unquote(el)})
+		out = append(out, [2]string{"Set-Cookie", jsonscan.Unquote(el)})
 		return nil
 	})
 	return out, err

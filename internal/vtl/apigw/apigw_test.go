@@ -99,12 +99,13 @@ func FuzzJSONPath(f *testing.F) {
 		if perr != nil || err != nil {
 			return
 		}
-		raw, found, simple := rawSelect([]byte(body), steps)
-		if !simple || strings.TrimSpace(body) == "" {
+		// rawSelect reads valid JSON only, as $input checks a body before it does.
+		doc, derr := parseJSON([]byte(body))
+		if derr != nil || strings.TrimSpace(body) == "" {
 			return
 		}
-		doc, derr := parseJSON([]byte(body))
-		if derr != nil {
+		raw, found, simple := rawSelect([]byte(body), steps)
+		if !simple {
 			return
 		}
 		want, _ := selectPath(doc, steps)

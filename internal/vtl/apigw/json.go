@@ -9,10 +9,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/tollgate-gw/tollgate/internal/jsonscan"
 	"github.com/tollgate-gw/tollgate/internal/vtl"
 )
 
@@ -229,96 +228,52 @@ func (p *jsonParser) str() (string, error) {
 	return "", p.errorf("unterminated string")
 }
 
-// escaped reads the rest of a string that has escapes, from its first backslash.
+// escaped reads the rest of a string that has escapes, from its first backslash: checked here, resolved by
+// jsonscan as encoding/json resolves them.
 func (p *jsonParser) escaped(start int) (string, error) {
-	b := append(p.buf[:0], p.data[start:p.i]...)
 	for p.i < len(p.data) {
-		c := p.data[p.i]
-		switch {
+		switch c := p.data[p.i]; {
 		case c == '"':
 			p.i++
-			p.buf = b
-			if utf8.Valid(b) {
-				return string(b), nil
+			p.buf = jsonscan.AppendUnquoted(p.buf[:0], p.data[start-1:p.i])
+			if utf8.Valid(p.buf) {
+				return string(p.buf), nil
 			}
-			return validUTF8(b), nil
+			return validUTF8(p.buf), nil
 		case c < 0x20:
 			return "", p.errorf("control character in a string")
-		case c != '\\':
-			b = append(b, c)
-			p.i++
-			continue
-		}
-		if p.i+1 >= len(p.data) {
-			break
-		}
-		p.i += 2
-		switch e := p.data[p.i-1]; e {
-		case '"', '\\', '/':
-			b = append(b, e)
-		case 'b':
-			b = append(b, '\b')
-		case 'f':
-			b = append(b, '\f')
-		case 'n':
-			b = append(b, '\n')
-		case 'r':
-			b = append(b, '\r')
-		case 't':
-			b = append(b, '\t')
-		case 'u':
-			r, ok := p.hex4()
-			if !ok {
-				return "", p.errorf("invalid \\u escape")
+		case c == '\\':
+			if p.i+1 >= len(p.data) {
+				return "", p.errorf("unterminated string")
 			}
-			if utf16.IsSurrogate(r) {
-				// A high surrogate followed by an escaped low one is one character; anything else is U+FFFD.
-				r2 := unicode.ReplacementChar
-				if p.i+1 < len(p.data) && p.data[p.i] == '\\' && p.data[p.i+1] == 'u' {
-					save := p.i
-					p.i += 2
-					if low, ok := p.hex4(); ok {
-						if dec := utf16.DecodeRune(r, low); dec != unicode.ReplacementChar {
-							r, r2 = dec, -1
-						}
-					}
-					if r2 != -1 {
-						p.i = save
-					}
+			switch p.data[p.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				p.i += 2
+			case 'u':
+				if !isHex4(p.data[p.i+2:]) {
+					return "", p.errorf("invalid \\u escape")
 				}
-				if r2 != -1 {
-					r = unicode.ReplacementChar
-				}
+				p.i += 6
+			default:
+				return "", p.errorf("invalid escape \\%c", p.data[p.i+1])
 			}
-			b = utf8.AppendRune(b, r)
 		default:
-			return "", p.errorf("invalid escape \\%c", e)
+			p.i++
 		}
 	}
 	return "", p.errorf("unterminated string")
 }
 
-func (p *jsonParser) hex4() (rune, bool) {
-	if p.i+4 > len(p.data) {
-		return 0, false
+func isHex4(b []byte) bool {
+	if len(b) < 4 {
+		return false
 	}
-	var r rune
-	for _, c := range p.data[p.i : p.i+4] {
-		var d byte
-		switch {
-		case '0' <= c && c <= '9':
-			d = c - '0'
-		case 'a' <= c && c <= 'f':
-			d = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			d = c - 'A' + 10
-		default:
-			return 0, false
+	for _, c := range b[:4] {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
 		}
-		r = r<<4 | rune(d)
 	}
-	p.i += 4
-	return r, true
+	return true
 }
 
 // validUTF8 replaces each invalid byte by U+FFFD, as encoding/json does.
