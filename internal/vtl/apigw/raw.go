@@ -17,7 +17,11 @@ func rawSelect(doc []byte, steps []step) (raw []byte, found, simple bool) {
 		}
 	}
 	i := jsonscan.SkipSpace(doc, 0)
-	v := doc[i:jsonscan.ValueEnd(doc, i)]
+	if len(steps) == 0 {
+		return doc[i:jsonscan.ValueEnd(doc, i)], true, true
+	}
+	// The rest of the document from the root value: each step reads no further than the value it is in.
+	v := doc[i:]
 	for _, s := range steps {
 		var ok bool
 		if s.kind == stepMember {
