@@ -1,0 +1,67 @@
+package processor
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
+
+	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/ir"
+)
+
+// claims is a Service that serves the routes it names, each exchange answering nothing.
+type claims []string
+
+func (c claims) Routes(*ir.Snapshot) (map[string]Start, error) {
+	out := map[string]Start{}
+	for _, name := range c {
+		out[name] = func(time.Time) Exchange { return passThrough{} }
+	}
+	return out, nil
+}
+
+func TestTwoServicesClaimingARoute(t *testing.T) {
+	s := New(slog.New(slog.DiscardHandler), []Service{claims{"a", "b"}, claims{"b"}}, nil)
+	if err := s.SetSnapshot(&ir.Snapshot{}); err == nil || !strings.Contains(err.Error(), "route b") {
+		t.Errorf("SetSnapshot = %v, want the route two services claim", err)
+	}
+}
+
+// refuseHeaders refuses every request at its headers.
+type refuseHeaders struct{}
+
+func (refuseHeaders) Request(req *extprocv3.ProcessingRequest) *extprocv3.ProcessingResponse {
+	if req.GetRequestHeaders() != nil {
+		return GatewayError(gatewayresponse.Default(gatewayresponse.BadRequestBody), "r1")
+	}
+	return nil
+}
+
+// TestGuarded: a check's refusal ends the exchange; on a route no feature serves, every message goes on as it is.
+func TestGuarded(t *testing.T) {
+	headers := &extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_RequestHeaders{RequestHeaders: &extprocv3.HttpHeaders{}}}
+	body := &extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_RequestBody{RequestBody: &extprocv3.HttpBody{EndOfStream: true}}}
+	g := &guarded{check: refuseHeaders{}, inner: passThrough{}}
+	resps, _ := g.Handle(headers)
+	if len(resps) != 1 || resps[0].GetImmediateResponse().GetStatus().GetCode() != 400 {
+		t.Fatalf("refusal: %v", resps)
+	}
+	if md := resps[0].GetDynamicMetadata().GetFields(); md == nil {
+		t.Error("the refusal does not name its gateway response for Envoy's local replies")
+	}
+	if resps, _ := g.Handle(body); len(resps) != 0 {
+		t.Errorf("answered a body sent before the refusal arrived: %v", resps)
+	}
+	for _, req := range []*extprocv3.ProcessingRequest{headers, body,
+		{Request: &extprocv3.ProcessingRequest_ResponseHeaders{ResponseHeaders: &extprocv3.HttpHeaders{}}},
+		{Request: &extprocv3.ProcessingRequest_ResponseBody{ResponseBody: &extprocv3.HttpBody{}}},
+	} {
+		resps, err := passThrough{}.Handle(req)
+		if err != nil || len(resps) != 1 || resps[0].GetImmediateResponse() != nil {
+			t.Errorf("passThrough answered %T with %v, %v", req.GetRequest(), resps, err)
+		}
+	}
+}
