@@ -41,6 +41,17 @@ func TestGatewayResponses(t *testing.T) {
 		checkString(t, c, "X-Asked-By", r.header.Get("X-Asked-By"), "e2e")
 		checkString(t, c, "x-amzn-ErrorType", r.header.Get("x-amzn-ErrorType"), "ForbiddenException")
 	})
+	t.Run("the path forms on any host get the API's gateway responses too", func(t *testing.T) {
+		c := call{method: "GET", url: gw.url("/restapis/responses/prod/_user_request_/keyed")}
+		r := send(t, c)
+		if r.status != 403 || r.header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(r.body, `"type": "INVALID_API_KEY"`) {
+			t.Fatalf("%s: %d %s %v", c, r.status, r.body, r.header)
+		}
+		c = call{method: "GET", url: gw.url("/_aws/execute-api/responses/prod/nowhere")}
+		if r := send(t, c); r.status != 404 || r.body != `{"message": "no such route: Missing Authentication Token"}` {
+			t.Fatalf("%s: %d %s", c, r.status, r.body)
+		}
+	})
 	t.Run("BAD_REQUEST_PARAMETERS customised, with the validator's message", func(t *testing.T) {
 		c := at("/params", nil)
 		r := send(t, c)
