@@ -153,8 +153,9 @@ func (e *exchange) start(req *extprocv3.ProcessingRequest, headers *core.HeaderM
 		e.params.Path.Put(name, e.pathParams[name])
 	}
 	e.query, _ = url.ParseQuery(rawQuery)
-	for name, values := range e.query {
-		// The last value, as the proxy event's queryStringParameters.
+	for _, name := range queryNames(rawQuery) {
+		// In the order the client wrote them; the last value, as the proxy event's queryStringParameters.
+		values := e.query[name]
 		e.params.QueryString.Put(name, values[len(values)-1])
 	}
 	e.context = newRequestContext(e, rawPath)
@@ -164,6 +165,22 @@ func (e *exchange) start(req *extprocv3.ProcessingRequest, headers *core.HeaderM
 		return processor.GatewayError(gatewayresponse.Default(gatewayresponse.UnsupportedMediaType), e.requestID)
 	}
 	return nil
+}
+
+// queryNames are the names of a query string's parameters, each once, in the order they first appear.
+func queryNames(rawQuery string) []string {
+	var names []string
+	seen := map[string]bool{}
+	for part := range strings.SplitSeq(rawQuery, "&") {
+		key, _, _ := strings.Cut(part, "=")
+		name, err := url.QueryUnescape(key)
+		if err != nil || part == "" || seen[name] {
+			continue
+		}
+		seen[name] = true
+		names = append(names, name)
+	}
+	return names
 }
 
 // refuses tells whether the passthrough behaviour refuses a request whose content type has no template.

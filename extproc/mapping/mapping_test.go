@@ -466,3 +466,18 @@ func TestBodyAndMultiValueSources(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryStringOrder: $input.params().querystring keeps the client's order, a repeated name its last value.
+func TestQueryStringOrder(t *testing.T) {
+	r := &ir.Route{
+		Name: "abc/prod/GET/q", Method: ir.Method{APIID: "abc", Stage: "prod", Resource: "/q", HTTPMethod: "GET"}, PathRegex: `^/prod/q/?$`,
+		Mapping: &ir.Mapping{Passthrough: "WHEN_NO_MATCH", Responses: []ir.IntegrationResponse{{Status: 200, Templates: map[string]string{
+			"application/json": `#foreach($k in $input.params().querystring.keySet())$k=$input.params().querystring.get($k);#end`}}}},
+	}
+	for range 5 { // a map's order would show within a few tries
+		got := handle(t, start(t, r), requestHeaders(true, ":method", "GET", ":path", "/prod/q?z=1&a=2&m=3&z=4&b%20c=5"))
+		if got.body != "z=4;a=2;m=3;b c=5;" {
+			t.Fatalf("body = %q", got.body)
+		}
+	}
+}
