@@ -114,9 +114,11 @@ func startFunctions(t *testing.T, names ...string) map[string]*lambdaFunction {
 	rie := findRIE(t)
 	dir := buildFunctions(t)
 	fns := make(map[string]*lambdaFunction, len(names))
-	for _, name := range names {
-		a := freeAddrs(t, 2)
-		f := &lambdaFunction{name: name, addr: a[0], runtimeAddr: a[1]}
+	// Every function's ports at once: ports chosen one function at a time could be the ones an RIE started just
+	// before has not bound yet.
+	addrs := freeAddrs(t, 2*len(names))
+	for i, name := range names {
+		f := &lambdaFunction{name: name, addr: addrs[2*i], runtimeAddr: addrs[2*i+1]}
 		// AWS_LAMBDA_FUNCTION_NAME is only for the RIE's logs; the function's environment is the RIE's.
 		env := childEnv(t.TempDir(), "AWS_LAMBDA_FUNCTION_NAME="+name)
 		f.rie = startProcess(t, "aws-lambda-rie "+name, env, rie,
