@@ -52,6 +52,9 @@ type Checker interface {
 	// Request sees a request message (the headers, each body chunk); a response answers the client instead of
 	// the request going on.
 	Request(*extprocv3.ProcessingRequest) *extprocv3.ProcessingResponse
+	// ReadsBody tells, once the check has seen the headers, whether it decides on the body: then nothing of the
+	// request goes on before the whole body has passed it.
+	ReadsBody() bool
 }
 
 // Server is the ext_proc service over every feature's routes.
@@ -107,25 +110,47 @@ func (s *Server) SetSnapshot(snap *ir.Snapshot) error {
 }
 
 // guarded runs a check before an exchange: the check sees each request message first, and once it answers the
-// client, the exchange is over.
+// client, the exchange is over. While a check that reads the body has not seen all of it, the exchange's answers
+// to the request wait (in order), so that the backend gets nothing of a request the check then refuses.
 type guarded struct {
 	check    Checker
 	inner    Exchange
 	answered bool
+	holding  bool
+	held     []*extprocv3.ProcessingResponse
 }
 
 func (g *guarded) Handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.ProcessingResponse, error) {
 	if g.answered {
 		return nil, nil
 	}
-	switch req.GetRequest().(type) {
-	case *extprocv3.ProcessingRequest_RequestHeaders, *extprocv3.ProcessingRequest_RequestBody:
-		if r := g.check.Request(req); r != nil {
+	var done bool // the request's last message
+	switch r := req.GetRequest().(type) {
+	case *extprocv3.ProcessingRequest_RequestHeaders:
+		if resp := g.check.Request(req); resp != nil {
 			g.answered = true
-			return One(r), nil
+			return One(resp), nil
 		}
+		done = r.RequestHeaders.GetEndOfStream()
+		g.holding = !done && g.check.ReadsBody()
+	case *extprocv3.ProcessingRequest_RequestBody:
+		if resp := g.check.Request(req); resp != nil {
+			g.answered = true
+			return One(resp), nil
+		}
+		done = r.RequestBody.GetEndOfStream()
 	}
-	return g.inner.Handle(req)
+	resps, err := g.inner.Handle(req)
+	if !g.holding || err != nil {
+		return resps, err
+	}
+	g.held = append(g.held, resps...)
+	if !done {
+		return nil, nil
+	}
+	g.holding = false
+	resps, g.held = g.held, nil
+	return resps, nil
 }
 
 // passThrough lets every message go on unchanged: the exchange of a route only a check needs.

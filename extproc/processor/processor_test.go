@@ -33,6 +33,57 @@ func TestTwoServicesClaimingARoute(t *testing.T) {
 // refuseHeaders refuses every request at its headers.
 type refuseHeaders struct{}
 
+func (refuseHeaders) ReadsBody() bool { return false }
+
+// refuseBody reads the body and refuses one that says "no".
+type refuseBody struct{ body []byte }
+
+func (c *refuseBody) ReadsBody() bool { return true }
+
+func (c *refuseBody) Request(req *extprocv3.ProcessingRequest) *extprocv3.ProcessingResponse {
+	if b := req.GetRequestBody(); b != nil {
+		c.body = append(c.body, b.GetBody()...)
+		if b.GetEndOfStream() && string(c.body) == "no" {
+			return GatewayError(gatewayresponse.Default(gatewayresponse.BadRequestBody), "r1")
+		}
+	}
+	return nil
+}
+
+// TestGuardedHoldsForTheBody: while a check reads the body, nothing of the request goes on; once it passes, the
+// exchange's answers come in order; refused, none does.
+func TestGuardedHoldsForTheBody(t *testing.T) {
+	headers := &extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_RequestHeaders{RequestHeaders: &extprocv3.HttpHeaders{}}}
+	chunk := func(s string, end bool) *extprocv3.ProcessingRequest {
+		return &extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_RequestBody{RequestBody: &extprocv3.HttpBody{Body: []byte(s), EndOfStream: end}}}
+	}
+	for _, tt := range []struct {
+		name    string
+		chunks  []string
+		refused bool
+	}{{"passed", []string{"y", "es"}, false}, {"refused", []string{"n", "o"}, true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := &guarded{check: &refuseBody{}, inner: passThrough{}}
+			if resps, _ := g.Handle(headers); len(resps) != 0 {
+				t.Fatalf("the headers went on before the body was checked: %v", resps)
+			}
+			if resps, _ := g.Handle(chunk(tt.chunks[0], false)); len(resps) != 0 {
+				t.Fatalf("a chunk went on before the body was checked: %v", resps)
+			}
+			resps, _ := g.Handle(chunk(tt.chunks[1], true))
+			if tt.refused {
+				if len(resps) != 1 || resps[0].GetImmediateResponse() == nil {
+					t.Fatalf("refusal: %v", resps)
+				}
+				return
+			}
+			if len(resps) != 3 || resps[0].GetRequestHeaders() == nil || resps[1].GetRequestBody() == nil || resps[2].GetRequestBody() == nil {
+				t.Fatalf("the held answers, in order: %v", resps)
+			}
+		})
+	}
+}
+
 func (refuseHeaders) Request(req *extprocv3.ProcessingRequest) *extprocv3.ProcessingResponse {
 	if req.GetRequestHeaders() != nil {
 		return GatewayError(gatewayresponse.Default(gatewayresponse.BadRequestBody), "r1")

@@ -137,6 +137,9 @@ func paramName(param string) string {
 	return param
 }
 
+// ReadsBody: the body is checked when its content type has a model.
+func (c *checker) ReadsBody() bool { return c.model != "" }
+
 func (c *checker) validateBody() *extprocv3.ProcessingResponse {
 	if c.model == "" {
 		return nil
