@@ -76,14 +76,7 @@ func (e *lambdaExchange) Handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.
 			// Envoy answered before any Invoke call (a 413 for a body over the limit): that answer stands.
 			return processor.One(processor.ResponseHeadersContinue(nil)), nil
 		}
-		e.invoke.Header = http.Header{}
-		for _, h := range r.ResponseHeaders.GetHeaders().GetHeaders() {
-			if h.GetKey() == ":status" {
-				e.invoke.Status, _ = strconv.Atoi(processor.HeaderValue(h))
-				continue
-			}
-			e.invoke.Header.Add(h.GetKey(), processor.HeaderValue(h))
-		}
+		e.invoke.Status, e.invoke.Header = processor.ResponseStatus(r.ResponseHeaders.GetHeaders())
 		if r.ResponseHeaders.GetEndOfStream() {
 			return e.response(true), nil
 		}

@@ -95,7 +95,7 @@ func (e *exchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.Proces
 	case *extprocv3.ProcessingRequest_ResponseHeaders:
 		e.status = 0
 		if e.forwarded && fromBackend(req) {
-			e.status, e.backendHeader = responseStatus(r.ResponseHeaders.GetHeaders())
+			e.status, e.backendHeader = processor.ResponseStatus(r.ResponseHeaders.GetHeaders())
 		}
 		if e.status == 0 {
 			// Envoy's own answer (a 413, a timeout's 504, a backend that could not be reached) stands.
@@ -159,7 +159,7 @@ func (e *exchange) start(req *extprocv3.ProcessingRequest, headers *core.HeaderM
 		e.params.QueryString.Put(name, values[len(values)-1])
 	}
 	e.context = newRequestContext(e, rawPath)
-	e.contentType = mediaType(contentType)
+	e.contentType = processor.MediaType(contentType)
 	e.template = e.route.requestTemplates[e.contentType]
 	if e.template == nil && e.refuses() {
 		return processor.GatewayError(gatewayresponse.Default(gatewayresponse.UnsupportedMediaType), e.requestID)
@@ -607,18 +607,6 @@ func fromBackend(req *extprocv3.ProcessingRequest) bool {
 		}
 	}
 	return false
-}
-
-func responseStatus(headers *core.HeaderMap) (int, http.Header) {
-	status, out := 0, http.Header{}
-	for _, h := range headers.GetHeaders() {
-		if h.GetKey() == ":status" {
-			status, _ = strconv.Atoi(processor.HeaderValue(h))
-			continue
-		}
-		out.Add(h.GetKey(), processor.HeaderValue(h))
-	}
-	return status, out
 }
 
 func stringMap(m map[string]string) *vtl.Map {

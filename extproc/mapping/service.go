@@ -119,17 +119,6 @@ func (r *route) selectResponse(selector string, tryPatterns bool) *response {
 	return nil
 }
 
-// mediaType is a Content-Type's type without parameters, in lower case; API Gateway reads a request without one
-// as application/json.
-func mediaType(contentType string) string {
-	mt, _, _ := strings.Cut(contentType, ";")
-	mt = strings.ToLower(strings.TrimSpace(mt))
-	if mt == "" {
-		return "application/json"
-	}
-	return mt
-}
-
 // responseTemplate picks the template of a response for the client's Accept header: the first type it lists that
 // has a template, else application/json's, else the first by content type. *(verify: API Gateway documents the
 // Accept header as what selects it, not the fallback order.)*

@@ -1,6 +1,8 @@
 package processor
 
 import (
+	"net/http"
+	"strconv"
 	"strings"
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -221,4 +223,28 @@ func ValidHeader(name, value string) bool {
 		}
 	}
 	return true
+}
+
+// ResponseStatus reads the response headers Envoy sends: the status, and the other headers.
+func ResponseStatus(headers *core.HeaderMap) (int, http.Header) {
+	status, out := 0, http.Header{}
+	for _, h := range headers.GetHeaders() {
+		if h.GetKey() == ":status" {
+			status, _ = strconv.Atoi(HeaderValue(h))
+			continue
+		}
+		out.Add(h.GetKey(), HeaderValue(h))
+	}
+	return status, out
+}
+
+// MediaType is a Content-Type's type without parameters, in lower case; API Gateway reads a request without one
+// as application/json.
+func MediaType(contentType string) string {
+	mt, _, _ := strings.Cut(contentType, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	if mt == "" {
+		return "application/json"
+	}
+	return mt
 }

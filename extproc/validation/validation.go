@@ -119,11 +119,7 @@ func (c *checker) headers(headers []*core.HeaderValue) *extprocv3.ProcessingResp
 	if len(missing) > 0 {
 		return processor.GatewayError(gatewayresponse.MissingParameters(missing), c.requestID)
 	}
-	mt, _, _ := strings.Cut(contentType, ";")
-	if mt = strings.ToLower(strings.TrimSpace(mt)); mt == "" {
-		mt = "application/json"
-	}
-	c.model = c.Models[mt]
+	c.model = c.Models[processor.MediaType(contentType)]
 	return nil
 }
 

@@ -230,14 +230,19 @@ func (b *builder) mapping(s stageContext, pr parsedResource, m *tollgatev1.Metho
 	if integ.GetPassthroughBehavior() == tollgatev1.PassthroughBehavior_PASSTHROUGH_BEHAVIOR_UNSPECIFIED {
 		out.Passthrough = "WHEN_NO_MATCH"
 	}
-	out.RequestTemplates = b.templates(file, at+"/requestTemplates", integ.GetRequestTemplates())
 	switch integ.GetType() {
 	case tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY:
+		// A proxy's request and response pass as they are: only its parameter mappings apply, as on the route
+		// Envoy serves alone (the importer warns of templates and responses there).
 		out.HTTP, out.Proxy = b.mappedHTTP(s, m, integ), true
+		out.Passthrough = "WHEN_NO_MATCH"
 	case tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP:
 		out.HTTP = b.mappedHTTP(s, m, integ)
 	case tollgatev1.IntegrationType_INTEGRATION_TYPE_AWS:
 		out.Lambda = b.mappedLambda(s, integ)
+	}
+	if !out.Proxy {
+		out.RequestTemplates = b.templates(file, at+"/requestTemplates", integ.GetRequestTemplates())
 	}
 	for _, key := range sortedKeys(integ.GetRequestParameters()) {
 		ptr := at + diag.Pointer("requestParameters", key)
@@ -260,7 +265,9 @@ func (b *builder) mapping(s stageContext, pr parsedResource, m *tollgatev1.Metho
 	if out.HTTP != nil {
 		b.placeholdersMapped(file, at, out)
 	}
-	out.Responses = b.integrationResponses(s, pr, at, integ.GetResponses())
+	if !out.Proxy {
+		out.Responses = b.integrationResponses(s, pr, at, integ.GetResponses())
+	}
 	if len(b.probs) > n {
 		return nil
 	}

@@ -505,6 +505,14 @@ paths:
 			"insecureSkipVerification: Envoy accepts the backend's certificate without checking its issuer, its name or its expiry (API Gateway still checks the name and the expiry)")},
 	},
 	{
+		name: "a proxy's templates and integration responses warn that they change nothing; a bare default does not",
+		data: withIntegration("requestTemplates: {application/json: '{}'}, responses: {default: {statusCode: 200}, '4\\d{2}': {statusCode: 400, responseTemplates: {application/json: '{}'}}}"),
+		warnings: diag.Problems{
+			problem(integ+"/requestTemplates", "requestTemplates have no effect on a proxy integration: the request passes as it is"),
+			problem(integ+"/responses/4\\d{2}", "an integration response has no effect on a proxy integration: the response passes as it is"),
+		},
+	},
+	{
 		name: "integrationTarget refused",
 		data: withIntegration("integrationTarget: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/net/nlb/1/2'"),
 		problems: diag.Problems{problem(integ+"/integrationTarget",

@@ -75,7 +75,7 @@ func (im *importer) integration(x value) *tollgatev1.Integration {
 		return nil
 	}
 	im.knownFields(x, integrationFields, integrationKey)
-	return &tollgatev1.Integration{
+	integ := &tollgatev1.Integration{
 		SourcePointer:        x.ptr,
 		Type:                 im.integrationType(x.field("type")),
 		HttpMethod:           strings.ToUpper(im.str(x.field("httpMethod"))),
@@ -93,6 +93,27 @@ func (im *importer) integration(x value) *tollgatev1.Integration {
 		ConnectionId:    im.str(x.field("connectionId")),
 		TlsConfig:       im.tlsConfig(x.field("tlsConfig")),
 		ContentHandling: im.contentHandling(x.field("contentHandling")),
+	}
+	im.proxyMappings(x, integ)
+	return integ
+}
+
+// proxyMappings warns of what a proxy integration has that API Gateway does not apply to it: the request and
+// the response pass as they are, templates and integration responses aside (a bare default response, which
+// exports carry, says nothing).
+func (im *importer) proxyMappings(x value, integ *tollgatev1.Integration) {
+	switch integ.GetType() {
+	case tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY, tollgatev1.IntegrationType_INTEGRATION_TYPE_AWS_PROXY:
+	default:
+		return
+	}
+	if len(integ.GetRequestTemplates()) > 0 {
+		im.warnf(x.field("requestTemplates").ptr, "requestTemplates have no effect on a proxy integration: the request passes as it is")
+	}
+	for _, pattern := range slices.Sorted(maps.Keys(integ.GetResponses())) {
+		if r := integ.GetResponses()[pattern]; len(r.GetResponseTemplates()) > 0 || len(r.GetResponseParameters()) > 0 {
+			im.warnf(x.field("responses").field(pattern).ptr, "an integration response has no effect on a proxy integration: the response passes as it is")
+		}
 	}
 }
 

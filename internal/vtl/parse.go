@@ -347,21 +347,15 @@ func (p *parser) macroDirective(start Pos, depth int, alone bool, buf *strings.B
 		return nil, p.errorf("#macro needs a name, as #macro(name $param)")
 	}
 	var params []string
-	for {
-		p.blanks()
-		if p.peek(",") {
-			p.advance(1)
-			continue
-		}
-		if p.peek(")") {
-			p.advance(1)
-			break
-		}
+	err := p.items(func() error {
 		r, err := p.variable(depth, "a macro's parameters are variables, as $param")
-		if err != nil {
-			return nil, err
+		if err == nil {
+			params = append(params, r.name)
 		}
-		params = append(params, r.name)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	body, err := p.bodyToEnd(start, depth, alone, buf, "#macro")
 	if err != nil {
@@ -383,25 +377,37 @@ func (p *parser) macroCall(start Pos, depth int) (node, string, bool, error) {
 	}
 	p.advance(1)
 	var args []expr
-	for {
-		p.blanks()
-		if p.peek(",") {
-			p.advance(1)
-			continue
-		}
-		if p.peek(")") {
-			p.advance(1)
-			break
-		}
+	err := p.items(func() error {
 		e, err := p.primary(depth + 1)
-		if err != nil {
-			// Not a macro's arguments: text such as #a(b), as Velocity leaves what is no directive.
-			*p = save
-			return nil, "", false, nil
+		if err == nil {
+			args = append(args, e)
 		}
-		args = append(args, e)
+		return err
+	})
+	if err != nil {
+		// Not a macro's arguments: text such as #a(b), as Velocity leaves what is no directive.
+		*p = save
+		return nil, "", false, nil
 	}
 	return &macroCall{start, name, args, p.src[from:p.i]}, "", true, nil
+}
+
+// items reads the items of a directive's list, separated by blanks or commas, up to the ) that closes it.
+func (p *parser) items(item func() error) error {
+	for {
+		p.blanks()
+		switch {
+		case p.peek(","):
+			p.advance(1)
+		case p.peek(")"):
+			p.advance(1)
+			return nil
+		default:
+			if err := item(); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 func (p *parser) ifDirective(start Pos, depth int, alone bool, buf *strings.Builder) (node, error) {
