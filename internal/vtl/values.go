@@ -31,20 +31,27 @@ func NewMap() *Map { return &Map{} }
 // MapOf returns a map of keys and values in that order (a repeated key keeps its first place and its last
 // value). The map takes both slices.
 func MapOf(keys []string, vals []any) *Map {
-	m := &Map{keys: keys, vals: vals}
+	m := &Map{}
+	m.Init(keys, vals)
+	return m
+}
+
+// Init makes m the map MapOf(keys, vals) returns, in place: for maps allocated together. m takes both slices,
+// and appends to them once it grows, so they must have no room beyond their length that other maps share.
+func (m *Map) Init(keys []string, vals []any) {
+	*m = Map{keys: keys, vals: vals}
 	if len(keys) > indexFrom {
 		m.reindex()
 		if len(m.index) == len(keys) {
-			return m
+			return
 		}
 	} else if !repeats(keys) {
-		return m
+		return
 	}
-	out := &Map{}
+	*m = Map{}
 	for i, k := range keys {
-		out.Put(k, vals[i])
+		m.Put(k, vals[i])
 	}
-	return out
 }
 
 func repeats(keys []string) bool {

@@ -4,9 +4,7 @@
 package apigw
 
 import (
-	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -23,12 +21,13 @@ type Params struct {
 type Input struct {
 	body   string
 	params Params
-	parsed any
-	err    error
-	done   bool
-	// text is the body's bytes, once the body is found valid JSON; checked tells it was looked at.
-	text    []byte
-	checked bool
+	// doc is the body read as JSON, once (read tells it was tried, err why it failed); whole is the body
+	// decoded whole, once a path needs it (decoded tells it was).
+	doc     *jsonDoc
+	err     error
+	read    bool
+	whole   any
+	decoded bool
 }
 
 // NewInput is $input of a request with body and params (nil maps are empty).
@@ -41,32 +40,34 @@ func NewInput(body string, params Params) *Input {
 	return &Input{body: body, params: params}
 }
 
-// document is the body parsed as JSON, once.
-func (in *Input) document() (any, error) {
-	if !in.done {
-		in.done = true
-		if strings.TrimSpace(in.body) == "" {
-			in.parsed = vtl.NewMap() // an empty body reads as {}
-		} else {
-			in.parsed, in.err = parseJSON([]byte(in.body))
+// json is the body read as JSON; nil, with no error, for an empty body, which reads as {}.
+func (in *Input) json() (*jsonDoc, error) {
+	if !in.read {
+		in.read = true
+		if strings.TrimSpace(in.body) != "" {
+			in.doc, in.err = readJSON(in.body)
 		}
 	}
-	return in.parsed, in.err
+	return in.doc, in.err
 }
 
-// rawSelect selects a path of member and index steps in the body's text (see rawSelect); ok is false when the
-// path has other steps or the body is empty (which reads as {}).
-func (in *Input) rawSelect(steps []step) (raw []byte, found, ok bool) {
-	if !in.checked {
-		in.checked = true
-		if text := []byte(in.body); strings.TrimSpace(in.body) != "" && json.Valid(text) {
-			in.text = text
+// document is the body decoded whole, once.
+func (in *Input) document() (any, error) {
+	if !in.decoded {
+		doc, err := in.json()
+		switch {
+		case err != nil:
+			return nil, err
+		case doc == nil:
+			in.whole = vtl.NewMap()
+		default:
+			if in.whole, err = doc.decode(0); err != nil {
+				return nil, err
+			}
 		}
+		in.decoded = true
 	}
-	if in.text == nil {
-		return nil, false, false
-	}
-	return rawSelect(in.text, steps)
+	return in.whole, nil
 }
 
 // Property is $input.body.
@@ -85,24 +86,28 @@ func (in *Input) Call(name string, args []any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if raw, found, ok := in.rawSelect(steps); ok {
-			switch {
-			case !found && name == "json":
-				return "null", nil
-			case !found:
-				return nil, nil
-			case name == "json":
-				var b bytes.Buffer
-				_ = json.Compact(&b, raw) // raw is valid: the whole body is
-				return b.String(), nil
-			}
-			return parseJSON(raw)
-		}
-		doc, err := in.document()
+		doc, err := in.json()
 		if err != nil {
 			return nil, err
 		}
-		v, _ := selectPath(doc, steps)
+		if doc != nil {
+			if node, found, simple := doc.find(steps); simple {
+				switch {
+				case !found && name == "json":
+					return "null", nil
+				case !found:
+					return nil, nil
+				case name == "json":
+					return doc.compact(node), nil
+				}
+				return doc.decode(node)
+			}
+		}
+		whole, err := in.document()
+		if err != nil {
+			return nil, err
+		}
+		v, _ := selectPath(whole, steps)
 		if name == "json" {
 			return toJSON(v), nil
 		}
@@ -151,7 +156,7 @@ func (Util) Call(name string, args []any) (any, error) {
 	case "escapeJavaScript":
 		return escapeJavaScript(s), nil
 	case "parseJson":
-		return parseJSON([]byte(s))
+		return parseJSON(s)
 	case "toJson":
 		return toJSON(args[0]), nil
 	case "urlEncode":

@@ -1,6 +1,7 @@
 package apigw
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -99,19 +100,22 @@ func FuzzJSONPath(f *testing.F) {
 		if perr != nil || err != nil {
 			return
 		}
-		// rawSelect reads valid JSON only, as $input checks a body before it does.
-		doc, derr := parseJSON([]byte(body))
+		whole, derr := parseJSON(body)
 		if derr != nil || strings.TrimSpace(body) == "" {
 			return
 		}
-		raw, found, simple := rawSelect([]byte(body), steps)
+		doc, _ := readJSON(body)
+		node, found, simple := doc.find(steps)
 		if !simple {
 			return
 		}
-		want, _ := selectPath(doc, steps)
+		want, _ := selectPath(whole, steps)
 		if found {
-			if _, err := parseJSON(raw); err != nil {
-				t.Fatalf("selected text %q is not JSON: %v", raw, err)
+			// $input.json's text is the selection's, compacted as encoding/json compacts it.
+			n := doc.nodes[node]
+			var want bytes.Buffer
+			if err := json.Compact(&want, []byte(body[n.start:n.end])); err != nil || doc.compact(node) != want.String() {
+				t.Fatalf("selected text %q compacts to %q, encoding/json's %q (%v)", body[n.start:n.end], doc.compact(node), want.String(), err)
 			}
 		}
 		if toJSON(got) != toJSON(want) {
@@ -153,7 +157,7 @@ func FuzzParseJSON(f *testing.F) {
 		if strings.Count(body, "[")+strings.Count(body, "{") > maxJSONDepth {
 			return
 		}
-		got, err := parseJSON([]byte(body))
+		got, err := parseJSON(body)
 		var want any
 		werr := json.Unmarshal([]byte(body), &want)
 		if (err == nil) != (werr == nil) {

@@ -1,12 +1,10 @@
 package apigw
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -15,265 +13,406 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/vtl"
 )
 
-// maxJSONDepth bounds the nesting parseJSON accepts.
+// maxJSONDepth bounds the nesting a JSON document may have.
 const maxJSONDepth = 200
 
 // parseJSON reads a JSON document (RFC 8259) into template values, objects keeping their members' order (as API
 // Gateway's $input.json and $input.path do; a repeated member keeps its first place and its last value), integral
-// numbers as integers. Invalid UTF-8 in a string reads as U+FFFD, as encoding/json reads it. It is a parser of
-// its own because a request body is parsed once per rendering: encoding/json's token stream cost most of a
-// #foreach over a body's items.
-func parseJSON(data []byte) (any, error) {
-	p := &jsonParser{data: data}
-	p.space()
-	v, err := p.value(0)
+// numbers as integers. Invalid UTF-8 in a string reads as U+FFFD, as encoding/json reads it.
+func parseJSON(text string) (any, error) {
+	doc, err := readJSON(text)
 	if err != nil {
 		return nil, err
 	}
-	if p.space(); p.i < len(p.data) {
-		return nil, p.errorf("more after the value")
+	return doc.decode(0)
+}
+
+// A jsonDoc is a JSON document read into a tape of its values in document order, each container followed by
+// its members or elements. It is a parser of its own, in two passes, because a template mostly picks a few
+// values out of a request's body: the first pass checks the whole text and records where each value is, and
+// $input.path and $input.json then walk the tape to what a path selects and decode only that, its maps, lists
+// and slots allocated together from the tape's counts. Plain strings are slices of the text.
+type jsonDoc struct {
+	text  string
+	nodes []jsonNode
+}
+
+// A jsonNode is one value of the document.
+type jsonNode struct {
+	start, end int32 // the value's text; a string's includes its quotes
+	// name and nameEnd are a member's name, quotes included; nameEnd is 0 for a value that is no member.
+	name, nameEnd int32
+	size          int32 // the nodes of the value, its own and its members' or elements'
+	count         int32 // a container's members or elements
+	kind          byte  // '{', '[', '"', '0' (a number), 't', 'f', 'n'
+	flags         byte
+}
+
+const (
+	escapedValue = 1 << iota // a string value with escapes or invalid UTF-8: decoded, not sliced
+	escapedName              // the same for a member's name
+	integral                 // a number without fraction or exponent
+)
+
+// readJSON checks a JSON document and records its values.
+func readJSON(text string) (*jsonDoc, error) {
+	if len(text) > math.MaxInt32 {
+		return nil, errors.New("invalid JSON: larger than 2 GiB")
 	}
-	return v, nil
+	r := &jsonReader{text: text, nodes: make([]jsonNode, 0, len(text)/8+1)}
+	r.space()
+	if err := r.value(0); err != nil {
+		return nil, err
+	}
+	if r.space(); r.i < len(r.text) {
+		return nil, r.errorf("more after the value")
+	}
+	return &jsonDoc{text: text, nodes: r.nodes}, nil
 }
 
-type jsonParser struct {
-	data []byte
-	i    int
-	buf  []byte // scratch for strings with escapes
-	// keys and vals are stacks of the members and elements of the objects and arrays being read: each gets
-	// slices of its exact size once it is complete.
-	keys []string
-	vals []any
-	// names interns member names: a body's objects mostly repeat the same few.
-	names map[string]string
+type jsonReader struct {
+	text  string
+	i     int
+	nodes []jsonNode
 }
 
-func (p *jsonParser) errorf(format string, args ...any) error {
-	return fmt.Errorf("invalid JSON at offset %d: %s", p.i, fmt.Sprintf(format, args...))
+func (r *jsonReader) errorf(format string, args ...any) error {
+	return fmt.Errorf("invalid JSON at offset %d: %s", r.i, fmt.Sprintf(format, args...))
 }
 
-func (p *jsonParser) space() {
-	for p.i < len(p.data) {
-		switch p.data[p.i] {
+func (r *jsonReader) space() {
+	for r.i < len(r.text) {
+		switch r.text[r.i] {
 		case ' ', '\t', '\n', '\r':
-			p.i++
+			r.i++
 		default:
 			return
 		}
 	}
 }
 
-func (p *jsonParser) value(depth int) (any, error) {
+// value reads one value into the tape.
+func (r *jsonReader) value(depth int) error {
 	if depth > maxJSONDepth {
-		return nil, p.errorf("nested deeper than %d", maxJSONDepth)
+		return r.errorf("nested deeper than %d", maxJSONDepth)
 	}
-	if p.i >= len(p.data) {
-		return nil, p.errorf("unexpected end")
+	if r.i >= len(r.text) {
+		return r.errorf("unexpected end")
 	}
-	switch c := p.data[p.i]; {
+	at := len(r.nodes)
+	r.nodes = append(r.nodes, jsonNode{start: int32(r.i), size: 1, kind: r.text[r.i]})
+	var err error
+	switch c := r.text[r.i]; {
 	case c == '{':
-		return p.object(depth)
+		err = r.object(at, depth)
 	case c == '[':
-		return p.array(depth)
+		err = r.array(at, depth)
 	case c == '"':
-		return p.str()
+		var escaped bool
+		if escaped, err = r.str(); escaped {
+			r.nodes[at].flags |= escapedValue
+		}
 	case c == '-' || '0' <= c && c <= '9':
-		return p.number()
-	case p.literal("true"):
-		return true, nil
-	case p.literal("false"):
-		return false, nil
-	case p.literal("null"):
-		return nil, nil
+		r.nodes[at].kind = '0'
+		var whole bool
+		if whole, err = r.number(); whole {
+			r.nodes[at].flags |= integral
+		}
+	case r.literal("true"), r.literal("false"), r.literal("null"):
+	default:
+		return r.errorf("unexpected %q", c)
 	}
-	return nil, p.errorf("unexpected %q", p.data[p.i])
+	r.nodes[at].end = int32(r.i)
+	return err
 }
 
-func (p *jsonParser) literal(word string) bool {
-	if bytes.HasPrefix(p.data[p.i:], []byte(word)) {
-		p.i += len(word)
+func (r *jsonReader) literal(word string) bool {
+	if strings.HasPrefix(r.text[r.i:], word) {
+		r.i += len(word)
 		return true
 	}
 	return false
 }
 
-func (p *jsonParser) object(depth int) (any, error) {
-	p.i++ // {
-	p.space()
-	if p.i < len(p.data) && p.data[p.i] == '}' {
-		p.i++
-		return vtl.NewMap(), nil
+func (r *jsonReader) object(at, depth int) error {
+	r.i++ // {
+	r.space()
+	if r.i < len(r.text) && r.text[r.i] == '}' {
+		r.i++
+		return nil
 	}
-	base := len(p.keys)
 	for {
-		p.space()
-		if p.i >= len(p.data) || p.data[p.i] != '"' {
-			return nil, p.errorf("want a member name")
+		r.space()
+		if r.i >= len(r.text) || r.text[r.i] != '"' {
+			return r.errorf("want a member name")
 		}
-		k, err := p.name()
+		name := r.i
+		escaped, err := r.str()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		p.space()
-		if p.i >= len(p.data) || p.data[p.i] != ':' {
-			return nil, p.errorf("want ':' after a member name")
+		nameEnd := r.i
+		r.space()
+		if r.i >= len(r.text) || r.text[r.i] != ':' {
+			return r.errorf("want ':' after a member name")
 		}
-		p.i++
-		p.space()
-		v, err := p.value(depth + 1)
-		if err != nil {
-			return nil, err
+		r.i++
+		r.space()
+		member := len(r.nodes)
+		if err := r.value(depth + 1); err != nil {
+			return err
 		}
-		p.keys, p.vals = append(p.keys, k), append(p.vals, v)
-		done, err := p.next('}')
-		if err != nil {
-			return nil, err
+		n := &r.nodes[member]
+		n.name, n.nameEnd = int32(name), int32(nameEnd)
+		if escaped {
+			n.flags |= escapedName
 		}
-		if done {
-			m := vtl.MapOf(slices.Clone(p.keys[base:]), slices.Clone(p.vals[len(p.vals)-(len(p.keys)-base):]))
-			p.vals = p.vals[:len(p.vals)-(len(p.keys)-base)]
-			p.keys = p.keys[:base]
-			return m, nil
+		r.nodes[at].count++
+		if done, err := r.next('}'); done || err != nil {
+			r.nodes[at].size = int32(len(r.nodes) - at)
+			return err
 		}
 	}
 }
 
-// name reads a member name, interned.
-func (p *jsonParser) name() (string, error) {
-	start := p.i + 1
-	end := start
-	for end < len(p.data) && p.data[end] != '"' && p.data[end] != '\\' && p.data[end] >= 0x20 && p.data[end] < 0x80 {
-		end++
+func (r *jsonReader) array(at, depth int) error {
+	r.i++ // [
+	r.space()
+	if r.i < len(r.text) && r.text[r.i] == ']' {
+		r.i++
+		return nil
 	}
-	if end < len(p.data) && p.data[end] == '"' {
-		// A plain ASCII name: looked up without allocating.
-		if k, ok := p.names[string(p.data[start:end])]; ok {
-			p.i = end + 1
-			return k, nil
-		}
-	}
-	k, err := p.str()
-	if err == nil && len(k) <= 64 {
-		if p.names == nil {
-			p.names = map[string]string{}
-		}
-		p.names[k] = k
-	}
-	return k, err
-}
-
-func (p *jsonParser) array(depth int) (any, error) {
-	p.i++ // [
-	p.space()
-	if p.i < len(p.data) && p.data[p.i] == ']' {
-		p.i++
-		return &vtl.List{}, nil
-	}
-	base := len(p.vals)
 	for {
-		p.space()
-		v, err := p.value(depth + 1)
-		if err != nil {
-			return nil, err
+		r.space()
+		if err := r.value(depth + 1); err != nil {
+			return err
 		}
-		p.vals = append(p.vals, v)
-		done, err := p.next(']')
-		if err != nil {
-			return nil, err
-		}
-		if done {
-			l := &vtl.List{Items: slices.Clone(p.vals[base:])}
-			p.vals = p.vals[:base]
-			return l, nil
+		r.nodes[at].count++
+		if done, err := r.next(']'); done || err != nil {
+			r.nodes[at].size = int32(len(r.nodes) - at)
+			return err
 		}
 	}
 }
 
 // next reads the ',' before another member or element, or the closing bracket.
-func (p *jsonParser) next(closing byte) (done bool, err error) {
-	p.space()
+func (r *jsonReader) next(closing byte) (done bool, err error) {
+	r.space()
 	switch {
-	case p.i >= len(p.data):
-		return false, p.errorf("unexpected end")
-	case p.data[p.i] == ',':
-		p.i++
+	case r.i >= len(r.text):
+		return false, r.errorf("unexpected end")
+	case r.text[r.i] == ',':
+		r.i++
 		return false, nil
-	case p.data[p.i] == closing:
-		p.i++
+	case r.text[r.i] == closing:
+		r.i++
 		return true, nil
 	}
-	return false, p.errorf("want ',' or %q", closing)
+	return false, r.errorf("want ',' or %q", closing)
 }
 
-func (p *jsonParser) str() (string, error) {
-	p.i++ // "
-	start := p.i
-	for p.i < len(p.data) {
-		c := p.data[p.i]
-		switch {
+// str checks a string; escaped tells that its text needs decoding (it has escapes or invalid UTF-8).
+func (r *jsonReader) str() (escaped bool, err error) {
+	r.i++ // "
+	start := r.i
+	ascii := true
+	for r.i < len(r.text) {
+		switch c := r.text[r.i]; {
 		case c == '"':
-			s := p.data[start:p.i]
-			p.i++
-			if utf8.Valid(s) {
-				return string(s), nil
-			}
-			return validUTF8(s), nil
+			r.i++
+			return escaped || !ascii && !utf8.ValidString(r.text[start:r.i-1]), nil
 		case c == '\\':
-			return p.escaped(start)
-		case c < 0x20:
-			return "", p.errorf("control character in a string")
-		}
-		p.i++
-	}
-	return "", p.errorf("unterminated string")
-}
-
-// escaped reads the rest of a string that has escapes, from its first backslash: checked here, resolved by
-// jsonscan as encoding/json resolves them.
-func (p *jsonParser) escaped(start int) (string, error) {
-	for p.i < len(p.data) {
-		switch c := p.data[p.i]; {
-		case c == '"':
-			p.i++
-			p.buf = jsonscan.AppendUnquoted(p.buf[:0], p.data[start-1:p.i])
-			if utf8.Valid(p.buf) {
-				return string(p.buf), nil
+			escaped = true
+			if r.i+1 >= len(r.text) {
+				return false, r.errorf("unterminated string")
 			}
-			return validUTF8(p.buf), nil
-		case c < 0x20:
-			return "", p.errorf("control character in a string")
-		case c == '\\':
-			if p.i+1 >= len(p.data) {
-				return "", p.errorf("unterminated string")
-			}
-			switch p.data[p.i+1] {
+			switch r.text[r.i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				p.i += 2
+				r.i += 2
 			case 'u':
-				if !isHex4(p.data[p.i+2:]) {
-					return "", p.errorf("invalid \\u escape")
+				if !isHex4(r.text[r.i+2:]) {
+					return false, r.errorf("invalid \\u escape")
 				}
-				p.i += 6
+				r.i += 6
 			default:
-				return "", p.errorf("invalid escape \\%c", p.data[p.i+1])
+				return false, r.errorf("invalid escape \\%c", r.text[r.i+1])
 			}
+		case c < 0x20:
+			return false, r.errorf("control character in a string")
 		default:
-			p.i++
+			ascii = ascii && c < utf8.RuneSelf
+			r.i++
 		}
 	}
-	return "", p.errorf("unterminated string")
+	return false, r.errorf("unterminated string")
 }
 
-func isHex4(b []byte) bool {
-	if len(b) < 4 {
+func isHex4(s string) bool {
+	if len(s) < 4 {
 		return false
 	}
-	for _, c := range b[:4] {
+	for _, c := range []byte(s[:4]) {
 		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
 			return false
 		}
 	}
 	return true
+}
+
+// number checks a JSON number; whole tells it has neither fraction nor exponent.
+func (r *jsonReader) number() (whole bool, err error) {
+	if r.text[r.i] == '-' {
+		r.i++
+	}
+	whole = true
+	switch {
+	case r.i < len(r.text) && r.text[r.i] == '0':
+		r.i++
+	case r.digits() == 0:
+		return false, r.errorf("invalid number")
+	}
+	if r.i < len(r.text) && r.text[r.i] == '.' {
+		r.i++
+		whole = false
+		if r.digits() == 0 {
+			return false, r.errorf("invalid number")
+		}
+	}
+	if r.i < len(r.text) && (r.text[r.i] == 'e' || r.text[r.i] == 'E') {
+		r.i++
+		whole = false
+		if r.i < len(r.text) && (r.text[r.i] == '+' || r.text[r.i] == '-') {
+			r.i++
+		}
+		if r.digits() == 0 {
+			return false, r.errorf("invalid number")
+		}
+	}
+	return whole, nil
+}
+
+func (r *jsonReader) digits() int {
+	n := 0
+	for r.i < len(r.text) && '0' <= r.text[r.i] && r.text[r.i] <= '9' {
+		r.i++
+		n++
+	}
+	return n
+}
+
+// decode is the template value of node i.
+func (d *jsonDoc) decode(i int) (any, error) {
+	n := &d.nodes[i]
+	if n.kind != '{' && n.kind != '[' {
+		return d.scalar(n)
+	}
+	var maps, lists, members, elements int
+	for _, c := range d.nodes[i : i+int(n.size)] {
+		switch c.kind {
+		case '{':
+			maps++
+			members += int(c.count)
+		case '[':
+			lists++
+			elements += int(c.count)
+		}
+	}
+	b := &decoder{jsonDoc: d, maps: make([]vtl.Map, maps), lists: make([]vtl.List, lists),
+		keys: make([]string, members), vals: make([]any, members+elements)}
+	return b.value(i)
+}
+
+// A decoder decodes a container and what it holds, taking its maps, lists and their slots from slabs.
+type decoder struct {
+	*jsonDoc
+	maps  []vtl.Map
+	lists []vtl.List
+	keys  []string
+	vals  []any
+}
+
+func (b *decoder) value(i int) (any, error) {
+	n := &b.nodes[i]
+	if n.kind != '{' && n.kind != '[' {
+		return b.scalar(n)
+	}
+	// Each container's slices have no room beyond their length: a map or list that grows copies itself out of
+	// the slab instead of writing over its neighbour.
+	count := int(n.count)
+	vals := b.vals[:count:count]
+	b.vals = b.vals[count:]
+	var keys []string
+	if n.kind == '{' {
+		keys = b.keys[:count:count]
+		b.keys = b.keys[count:]
+	}
+	child := i + 1
+	for k := range count {
+		v, err := b.value(child)
+		if err != nil {
+			return nil, err
+		}
+		vals[k] = v
+		if keys != nil {
+			keys[k] = b.name(&b.nodes[child])
+		}
+		child += int(b.nodes[child].size)
+	}
+	if n.kind == '[' {
+		l := &b.lists[0]
+		b.lists = b.lists[1:]
+		l.Items = vals
+		return l, nil
+	}
+	m := &b.maps[0]
+	b.maps = b.maps[1:]
+	m.Init(keys, vals)
+	return m, nil
+}
+
+// scalar decodes a string, number or literal.
+func (d *jsonDoc) scalar(n *jsonNode) (any, error) {
+	text := d.text[n.start:n.end]
+	switch n.kind {
+	case '"':
+		return d.str(text, n.flags&escapedValue != 0), nil
+	case 't':
+		return true, nil
+	case 'f':
+		return false, nil
+	case 'n':
+		return nil, nil
+	}
+	if n.flags&integral != 0 {
+		if v, err := strconv.ParseInt(text, 10, 64); err == nil {
+			return v, nil
+		}
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return nil, fmt.Errorf("invalid JSON at offset %d: invalid number %s", n.start, text)
+	}
+	if math.IsInf(f, 0) {
+		return nil, fmt.Errorf("invalid JSON at offset %d: number %s out of range", n.start, text)
+	}
+	return f, nil
+}
+
+// name is a member's name.
+func (d *jsonDoc) name(n *jsonNode) string {
+	return d.str(d.text[n.name:n.nameEnd], n.flags&escapedName != 0)
+}
+
+// str is the text of a string token: a slice of the document's text unless it must be decoded.
+func (d *jsonDoc) str(tok string, escaped bool) string {
+	if !escaped {
+		return tok[1 : len(tok)-1]
+	}
+	text := jsonscan.AppendUnquoted(nil, []byte(tok))
+	if utf8.Valid(text) {
+		return string(text)
+	}
+	return validUTF8(text)
 }
 
 // validUTF8 replaces each invalid byte by U+FFFD, as encoding/json does.
@@ -285,61 +424,6 @@ func validUTF8(b []byte) string {
 		b = b[size:]
 	}
 	return sb.String()
-}
-
-// number reads a JSON number: an integer that fits as int64, else float64.
-func (p *jsonParser) number() (any, error) {
-	start := p.i
-	if p.data[p.i] == '-' {
-		p.i++
-	}
-	integral := true
-	switch {
-	case p.i < len(p.data) && p.data[p.i] == '0':
-		p.i++
-	case p.digits() == 0:
-		return nil, p.errorf("invalid number")
-	}
-	if p.i < len(p.data) && p.data[p.i] == '.' {
-		p.i++
-		integral = false
-		if p.digits() == 0 {
-			return nil, p.errorf("invalid number")
-		}
-	}
-	if p.i < len(p.data) && (p.data[p.i] == 'e' || p.data[p.i] == 'E') {
-		p.i++
-		integral = false
-		if p.i < len(p.data) && (p.data[p.i] == '+' || p.data[p.i] == '-') {
-			p.i++
-		}
-		if p.digits() == 0 {
-			return nil, p.errorf("invalid number")
-		}
-	}
-	text := string(p.data[start:p.i])
-	if integral {
-		if n, err := strconv.ParseInt(text, 10, 64); err == nil {
-			return n, nil
-		}
-	}
-	f, err := strconv.ParseFloat(text, 64)
-	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return nil, p.errorf("invalid number %s", text)
-	}
-	if math.IsInf(f, 0) {
-		return nil, p.errorf("number %s out of range", text)
-	}
-	return f, nil
-}
-
-func (p *jsonParser) digits() int {
-	n := 0
-	for p.i < len(p.data) && '0' <= p.data[p.i] && p.data[p.i] <= '9' {
-		p.i++
-		n++
-	}
-	return n
 }
 
 // toJSON writes a template value as JSON: maps as objects in their order, lists as arrays.

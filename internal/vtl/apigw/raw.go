@@ -1,72 +1,93 @@
 package apigw
 
-import (
-	"bytes"
-
-	"github.com/tollgate-gw/tollgate/internal/jsonscan"
-)
-
-// rawSelect finds the text that a path of member and index steps selects in a valid JSON document, skipping
-// over the rest unread: a template's $input.path and $input.json mostly pick a few values out of a body, which
-// is then never decoded whole. simple is false when the path has other steps (*, ..): those take the parsed
-// document. A repeated member selects its last value, as in the parsed document.
-func rawSelect(doc []byte, steps []step) (raw []byte, found, simple bool) {
+// find walks a path of member and index steps down the document's tape to the node it selects, decoding
+// nothing on the way. simple is false when the path has other steps (*, ..): those take the decoded document.
+// A repeated member selects its last value, as in the decoded document.
+func (d *jsonDoc) find(steps []step) (node int, found, simple bool) {
 	for _, s := range steps {
 		if s.recursive || s.kind == stepAll {
-			return nil, false, false
+			return 0, false, false
 		}
 	}
-	i := jsonscan.SkipSpace(doc, 0)
-	if len(steps) == 0 {
-		return doc[i:jsonscan.ValueEnd(doc, i)], true, true
-	}
-	// The rest of the document from the root value: each step reads no further than the value it is in.
-	v := doc[i:]
 	for _, s := range steps {
 		var ok bool
 		if s.kind == stepMember {
-			v, ok = member(v, s.member)
+			node, ok = d.member(node, s.member)
 		} else {
-			v, ok = element(v, s.index)
+			node, ok = d.element(node, s.index)
 		}
 		if !ok {
-			return nil, false, true
+			return 0, false, true
 		}
 	}
-	return v, true, true
+	return node, true, true
 }
 
-// member is the value of an object's last member called name.
-func member(obj []byte, name string) ([]byte, bool) {
-	if len(obj) == 0 || obj[0] != '{' {
-		return nil, false
+// member is the node of an object's last member called name.
+func (d *jsonDoc) member(obj int, name string) (int, bool) {
+	n := &d.nodes[obj]
+	if n.kind != '{' {
+		return 0, false
 	}
-	var found []byte
-	_ = jsonscan.EachMember(obj, func(key, value []byte) error {
-		text := key[1 : len(key)-1]
-		if bytes.IndexByte(text, '\\') < 0 && string(text) == name || bytes.IndexByte(text, '\\') >= 0 && jsonscan.Unquote(key) == name {
-			found = value
+	found, child := -1, obj+1
+	for range n.count {
+		c := &d.nodes[child]
+		if tok := d.text[c.name:c.nameEnd]; c.flags&escapedName == 0 && tok[1:len(tok)-1] == name || c.flags&escapedName != 0 && d.name(c) == name {
+			found = child
 		}
-		return nil
-	})
-	return found, found != nil
+		child += int(c.size)
+	}
+	return found, found >= 0
 }
 
-// element is an array's element n, counted from the end when n is negative.
-func element(arr []byte, n int) ([]byte, bool) {
-	if len(arr) == 0 || arr[0] != '[' {
-		return nil, false
+// element is the node of an array's element n, counted from the end when n is negative.
+func (d *jsonDoc) element(arr, n int) (int, bool) {
+	a := &d.nodes[arr]
+	if a.kind != '[' {
+		return 0, false
 	}
-	var elems [][]byte
-	_ = jsonscan.EachElement(arr, func(value []byte) error {
-		elems = append(elems, value)
-		return nil
-	})
 	if n < 0 {
-		n += len(elems)
+		n += int(a.count)
 	}
-	if n < 0 || n >= len(elems) {
-		return nil, false
+	if n < 0 || n >= int(a.count) {
+		return 0, false
 	}
-	return elems[n], true
+	child := arr + 1
+	for range n {
+		child += int(d.nodes[child].size)
+	}
+	return child, true
+}
+
+// compact is node i's text without the space between its tokens, as $input.json gives a selection. Most bodies
+// are sent compact already: their text is the answer, not copied.
+func (d *jsonDoc) compact(i int) string {
+	text := d.text[d.nodes[i].start:d.nodes[i].end]
+	var out []byte // nil until the first space
+	inString := false
+	for j := 0; j < len(text); j++ {
+		c := text[j]
+		switch {
+		case inString && c == '\\':
+			j++ // the escaped byte ends no string
+			if out != nil {
+				out = append(out, c, text[j])
+			}
+			continue
+		case c == '"':
+			inString = !inString
+		case !inString && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+			if out == nil {
+				out = append(make([]byte, 0, len(text)), text[:j]...)
+			}
+			continue
+		}
+		if out != nil {
+			out = append(out, c)
+		}
+	}
+	if out == nil {
+		return text
+	}
+	return string(out)
 }
