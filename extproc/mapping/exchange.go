@@ -194,19 +194,16 @@ func (e *exchange) refuses() bool {
 	return false
 }
 
-// vars are the variables a template renders with, $input reading body.
-func (e *exchange) vars(body []byte) map[string]any {
-	return map[string]any{
-		"input":          apigw.NewInput(string(body), e.params),
+// render renders a template, $input reading body, logging a failure with the template's name and line.
+func (e *exchange) render(t *template, body []byte) (string, bool) {
+	input := apigw.NewInput(string(body), e.params)
+	defer input.Release()
+	out, err := t.Render(map[string]any{
+		"input":          input,
 		"util":           apigw.Util{},
 		"context":        e.context,
 		"stageVariables": stringMap(e.route.StageVariables),
-	}
-}
-
-// render renders a template, logging a failure with the template's name and line.
-func (e *exchange) render(t *template, body []byte) (string, bool) {
-	out, err := t.Render(e.vars(body), vtl.DefaultLimits)
+	}, vtl.DefaultLimits)
 	if err != nil {
 		e.route.log.Warn("mapping template failed", "route", e.route.Name, "template", t.name, "err", err, "requestId", e.requestID)
 		return "", false
@@ -586,6 +583,7 @@ func (e *exchange) value(src ir.ValueSource) string {
 	case ir.RequestBodyPath:
 		// A string is its text; anything else, its JSON.
 		in := apigw.NewInput(string(e.body), apigw.Params{})
+		defer in.Release()
 		if v, err := in.Call("path", []any{src.Value}); err == nil {
 			if s, isString := v.(string); isString {
 				return s

@@ -6,6 +6,7 @@ package jsonscan
 
 import (
 	"bytes"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -112,10 +113,10 @@ func Unquote(tok []byte) string {
 
 // AppendUnquoted appends the text of a string token to dst, resolving escapes as encoding/json does: a \u
 // surrogate pair is one rune, a lone surrogate is U+FFFD.
-func AppendUnquoted(dst, tok []byte) []byte {
+func AppendUnquoted[Token string | []byte](dst []byte, tok Token) []byte {
 	s := tok[1 : len(tok)-1]
 	for {
-		i := bytes.IndexByte(s, '\\')
+		i := indexBackslash(s)
 		if i < 0 {
 			return append(dst, s...)
 		}
@@ -153,10 +154,18 @@ func AppendUnquoted(dst, tok []byte) []byte {
 	}
 }
 
+func indexBackslash[Token string | []byte](s Token) int {
+	if b, ok := any(s).([]byte); ok {
+		return bytes.IndexByte(b, '\\')
+	}
+	return strings.IndexByte(any(s).(string), '\\')
+}
+
 // hex4 reads the four hex digits of a \u escape.
-func hex4(s []byte) rune {
+func hex4[Token string | []byte](s Token) rune {
 	var r rune
-	for _, c := range s[:4] {
+	for i := range 4 {
+		c := s[i]
 		switch {
 		case '0' <= c && c <= '9':
 			c -= '0'

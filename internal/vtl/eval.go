@@ -31,9 +31,9 @@ func (e *RenderError) Error() string {
 // Render renders the template against vars (which it never changes: #set writes to the rendering's own scope)
 // within limits.
 func (t *Template) Render(vars map[string]any, limits Limits) (string, error) {
-	r := &renderer{globals: vars, locals: map[string]any{}, limits: limits, out: &strings.Builder{}, macros: map[string]*macroNode{}}
-	// Macros are known from the start, wherever the template defines them.
-	collectMacros(t.nodes, r.macros)
+	r := &renderer{globals: vars, limits: limits, out: &strings.Builder{}, macros: t.macros}
+	// The output starts as large as the last one was, rather than growing to it a doubling at a time.
+	r.out.Grow(int(t.lastOutput.Load()))
 	err := r.nodes(t.nodes)
 	if errors.Is(err, errStop) {
 		err = nil
@@ -41,6 +41,7 @@ func (t *Template) Render(vars map[string]any, limits Limits) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	t.lastOutput.Store(int64(min(r.out.Len(), 1<<20)))
 	return r.out.String(), nil
 }
 
@@ -53,10 +54,13 @@ var (
 type renderer struct {
 	globals, locals map[string]any
 	macros          map[string]*macroNode
-	calls           int // macro calls in progress
+	loop            *loopState // the innermost #foreach running, nil outside any
+	calls           int        // macro calls in progress
 	out             *strings.Builder
 	limits          Limits
 	steps           int
+	// args is a stack of the method calls' arguments being evaluated: each call's are a slice of it.
+	args []any
 }
 
 func (r *renderer) step(p Pos) error {
@@ -69,13 +73,45 @@ func (r *renderer) step(p Pos) error {
 
 func (r *renderer) write(p Pos, s string) error {
 	if r.out.Len()+len(s) > r.limits.Output {
-		return &RenderError{p, fmt.Sprintf("the output exceeds %d bytes", r.limits.Output)}
+		return r.tooLong(p)
 	}
 	r.out.WriteString(s)
 	return nil
 }
 
+func (r *renderer) tooLong(p Pos) error {
+	return &RenderError{p, fmt.Sprintf("the output exceeds %d bytes", r.limits.Output)}
+}
+
+// writeValue writes v as String renders it, without making the string first.
+func (r *renderer) writeValue(p Pos, v any) error {
+	if s, ok := v.(string); ok {
+		return r.write(p, s)
+	}
+	writeValue(r.out, v)
+	if r.out.Len() > r.limits.Output {
+		return r.tooLong(p)
+	}
+	return nil
+}
+
+// setLocal sets a variable of the rendering's own scope, made on the first.
+func (r *renderer) setLocal(name string, v any) {
+	if r.locals == nil {
+		r.locals = map[string]any{}
+	}
+	r.locals[name] = v
+}
+
 func (r *renderer) lookup(name string) any {
+	if r.loop != nil {
+		switch name {
+		case "foreach":
+			return r.loop
+		case "velocityCount": // Velocity 1.x's name for $foreach.count
+			return int64(r.loop.i + 1)
+		}
+	}
 	if v, ok := r.locals[name]; ok {
 		return v
 	}
@@ -107,7 +143,7 @@ func (r *renderer) node(n node) error {
 			return r.renderBlock(n.Pos, b.nodes)
 		}
 		// API Gateway renders an undefined reference as nothing, quiet or not.
-		return r.write(n.Pos, String(v))
+		return r.writeValue(n.Pos, v)
 	case *escapedRef:
 		v, err := r.ref(n.ref)
 		if err != nil {
@@ -126,9 +162,9 @@ func (r *renderer) node(n node) error {
 		if b, ok := v.(*block); ok {
 			return r.renderBlock(n.Pos, b.nodes)
 		}
-		return r.write(n.Pos, String(v))
+		return r.writeValue(n.Pos, v)
 	case *defineNode:
-		r.locals[n.name] = &block{n.body}
+		r.setLocal(n.name, &block{n.body})
 		return nil
 	case *macroNode:
 		return nil
@@ -171,7 +207,7 @@ func (r *renderer) set(n *setNode) error {
 		return nil
 	}
 	if len(n.target.chain) == 0 {
-		r.locals[n.target.name] = v
+		r.setLocal(n.target.name, v)
 		return nil
 	}
 	// #set($map.key = v) and #set($map['key'] = v) put into the map the chain before the last accessor names.
@@ -217,21 +253,19 @@ func (r *renderer) foreach(n *foreachNode) error {
 		items = []any{v}
 	}
 	saved, had := r.locals[n.variable]
-	savedLoop, hadLoop := r.locals["foreach"]
+	// One $foreach for the whole loop, updated each time round, as Velocity's own foreach scope is.
+	loop := &loopState{n: len(items), outer: r.loop}
+	r.loop = loop
 	defer func() {
 		restore(r.locals, n.variable, saved, had)
-		restore(r.locals, "foreach", savedLoop, hadLoop)
+		r.loop = loop.outer
 	}()
-	// One $foreach for the whole loop, updated each time round, as Velocity's own foreach scope is.
-	loop := &loopState{n: len(items)}
-	r.locals["foreach"] = loop
 	for i, item := range items {
 		if i >= r.limits.Iterations {
 			return &RenderError{n.Pos, fmt.Sprintf("#foreach runs more than %d times", r.limits.Iterations)}
 		}
 		loop.i = i
-		r.locals["velocityCount"] = int64(i + 1)
-		r.locals[n.variable] = item
+		r.setLocal(n.variable, item)
 		if err := r.nodes(n.body); err != nil {
 			if errors.Is(err, errBreak) {
 				return nil
@@ -244,7 +278,10 @@ func (r *renderer) foreach(n *foreachNode) error {
 
 // loopState is $foreach: where the loop is, read as Velocity's foreach scope is, by property ($foreach.hasNext)
 // or getter ($foreach.hasNext()).
-type loopState struct{ i, n int }
+type loopState struct {
+	i, n  int
+	outer *loopState // the loop this one runs in
+}
 
 func (l *loopState) Property(name string) any {
 	switch name {
@@ -324,7 +361,7 @@ func (r *renderer) callMacro(n *macroCall) error {
 	for i, name := range m.params {
 		v, had := r.locals[name]
 		previous[i] = saved{v, had}
-		r.locals[name] = args[i]
+		r.setLocal(name, args[i])
 	}
 	defer func() {
 		for i, name := range m.params {
@@ -362,15 +399,22 @@ func (r *renderer) walk(n *ref, chain []accessor) (any, error) {
 			}
 			v = item(v, k)
 		case a.call:
-			args := make([]any, len(a.args))
-			for i, e := range a.args {
-				var err error
-				if args[i], err = r.expr(e); err != nil {
+			// The arguments go on the stack (an argument's own calls push theirs above and pop them before it
+			// is done), and the call gets its slice: no allocation per call.
+			base := len(r.args)
+			for _, e := range a.args {
+				x, err := r.expr(e)
+				if err != nil {
+					r.args = r.args[:base]
 					return nil, err
 				}
+				r.args = append(r.args, x)
 			}
 			var err error
-			if v, err = call(v, a.name, args); err != nil {
+			v, err = call(v, a.name, r.args[base:len(r.args):len(r.args)])
+			clear(r.args[base:])
+			r.args = r.args[:base]
+			if err != nil {
 				return nil, &RenderError{n.Pos, err.Error()}
 			}
 		default:

@@ -10,7 +10,8 @@ import (
 )
 
 // Object is a value of the caller's with methods and properties of its own, as API Gateway's $input and $util
-// are: the engine calls them for $v.name(args) and $v.name.
+// are: the engine calls them for $v.name(args) and $v.name. args is the engine's, lent for the call: Call may
+// keep its values, not the slice.
 type Object interface {
 	Call(name string, args []any) (any, error)
 	Property(name string) any

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // MaxTemplate is API Gateway's limit on a mapping template's size.
@@ -25,6 +26,10 @@ func (e *SyntaxError) Error() string {
 // Template is a parsed template, safe to render from many goroutines at once.
 type Template struct {
 	nodes []node
+	// macros are the template's #macros by name, known from the start wherever the template defines them.
+	macros map[string]*macroNode
+	// lastOutput is the length of the last rendering's output: the next one starts with room for as much.
+	lastOutput atomic.Int64
 }
 
 // Parse parses a template.
@@ -40,7 +45,9 @@ func Parse(src string) (*Template, error) {
 	if end != "" {
 		return nil, p.errorf("#%s without a matching #if or #foreach", end)
 	}
-	return &Template{nodes: nodes}, nil
+	t := &Template{nodes: nodes, macros: map[string]*macroNode{}}
+	collectMacros(nodes, t.macros)
+	return t, nil
 }
 
 type parser struct {

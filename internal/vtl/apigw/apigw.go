@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tollgate-gw/tollgate/internal/vtl"
 )
@@ -38,6 +39,15 @@ func NewInput(body string, params Params) *Input {
 		}
 	}
 	return &Input{body: body, params: params}
+}
+
+// Release says the rendering with in is done: the memory it read the body into is reused by later ones. in
+// must not be used after; the values its methods gave stay valid.
+func (in *Input) Release() {
+	if in.doc != nil {
+		in.doc.release()
+		in.doc = nil
+	}
 }
 
 // json is the body read as JSON; nil, with no error, for an empty body, which reads as {}.
@@ -179,8 +189,18 @@ func (Util) Call(name string, args []any) (any, error) {
 // $util.escapeJavaScript is: quotes both single and double, backslash, slash, the control characters, and
 // everything outside ASCII as \uXXXX.
 func escapeJavaScript(s string) string {
+	// Most values need no escape: they are their own answer.
+	i := 0
+	for i < len(s) && s[i] >= 0x20 && s[i] < utf8.RuneSelf && !escapedByJava[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
 	var b strings.Builder
-	for _, r := range s {
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:i])
+	for _, r := range s[i:] {
 		switch r {
 		case '\'':
 			b.WriteString(`\'`)
@@ -211,12 +231,15 @@ func escapeJavaScript(s string) string {
 				r1, r2 := utf16Pair(r)
 				fmt.Fprintf(&b, `\u%04X\u%04X`, r1, r2)
 			default:
-				b.WriteRune(r)
+				b.WriteByte(byte(r))
 			}
 		}
 	}
 	return b.String()
 }
+
+// escapedByJava marks the printable ASCII characters escapeJavaScript escapes.
+var escapedByJava = [utf8.RuneSelf]bool{'\'': true, '"': true, '\\': true, '/': true}
 
 func utf16Pair(r rune) (rune, rune) {
 	r -= 0x10000

@@ -51,6 +51,7 @@ func TestInputAndUtil(t *testing.T) {
 		{"a header by name in any case", "$input.params('accept') $input.params('ACCEPT')", "", "application/json application/json"},
 		{"all params", "$input.params().querystring.type $input.params().header.get('Accept') $input.params().path.size()", "", "dog application/json 1"},
 		{"escapeJavaScript as commons-lang's", `$util.escapeJavaScript($input.body)`, `it's "q"/é` + "\n", `it\'s \"q\"\/\u00E9\n`},
+		{"escapeJavaScript of text with nothing to escape, then a control character and one outside the BMP", `$util.escapeJavaScript($input.body)`, "plain text 1.5\x01😀", `plain text 1.5\u0001\uD83D\uDE00`},
 		{"parseJson and toJson", `#set($o = $util.parseJson('{"z": 1, "y": [2]}'))$o.z $util.toJson($o)`, "", `1 {"z":1,"y":[2]}`},
 		{"urlEncode, urlDecode (form encoding)", `$util.urlEncode("a b&c=d") $util.urlDecode("a+b%26c")`, "", "a+b%26c%3Dd a b&c"},
 		{"base64", `$util.base64Encode("hello") $util.base64Decode("aGVsbG8=")`, "", "aGVsbG8= hello"},

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/tollgate-gw/tollgate/internal/jsonscan"
@@ -24,6 +25,7 @@ func parseJSON(text string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer doc.release()
 	return doc.decode(0)
 }
 
@@ -54,20 +56,43 @@ const (
 	integral                 // a number without fraction or exponent
 )
 
-// readJSON checks a JSON document and records its values.
+// tapes recycles tapes: one is scratch for a rendering (the values decoded from it hold none of it), and memory
+// just used is much faster to write than new memory.
+var tapes = sync.Pool{New: func() any { return new(jsonDoc) }}
+
+// maxPooledTape bounds the tapes kept for reuse, so that one huge body does not stay in memory.
+const maxPooledTape = 1 << 14
+
+// readJSON checks a JSON document and records its values, on a tape that release gives back.
 func readJSON(text string) (*jsonDoc, error) {
 	if len(text) > math.MaxInt32 {
 		return nil, errors.New("invalid JSON: larger than 2 GiB")
 	}
-	r := &jsonReader{text: text, nodes: make([]jsonNode, 0, len(text)/8+1)}
+	doc := tapes.Get().(*jsonDoc)
+	if estimate := len(text)/8 + 1; cap(doc.nodes) < estimate {
+		doc.nodes = make([]jsonNode, 0, estimate)
+	}
+	r := &jsonReader{text: text, nodes: doc.nodes[:0]}
 	r.space()
-	if err := r.value(0); err != nil {
+	err := r.value(0)
+	if r.space(); err == nil && r.i < len(r.text) {
+		err = r.errorf("more after the value")
+	}
+	doc.text, doc.nodes = text, r.nodes
+	if err != nil {
+		doc.release()
 		return nil, err
 	}
-	if r.space(); r.i < len(r.text) {
-		return nil, r.errorf("more after the value")
+	return doc, nil
+}
+
+// release gives the tape back for another document; d must not be used after.
+func (d *jsonDoc) release() {
+	d.text = ""
+	if cap(d.nodes) > maxPooledTape {
+		d.nodes = nil
 	}
-	return &jsonDoc{text: text, nodes: r.nodes}, nil
+	tapes.Put(d)
 }
 
 type jsonReader struct {
@@ -81,14 +106,11 @@ func (r *jsonReader) errorf(format string, args ...any) error {
 }
 
 func (r *jsonReader) space() {
-	for r.i < len(r.text) {
-		switch r.text[r.i] {
-		case ' ', '\t', '\n', '\r':
-			r.i++
-		default:
-			return
-		}
+	i := r.i
+	for i < len(r.text) && (r.text[i] == ' ' || r.text[i] == '\n' || r.text[i] == '\r' || r.text[i] == '\t') {
+		i++
 	}
+	r.i = i
 }
 
 // value reads one value into the tape.
@@ -211,40 +233,58 @@ func (r *jsonReader) next(closing byte) (done bool, err error) {
 	return false, r.errorf("want ',' or %q", closing)
 }
 
+// plain marks the bytes a string holds as they are: not '"', '\\', control characters or non-ASCII.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // str checks a string; escaped tells that its text needs decoding (it has escapes or invalid UTF-8).
 func (r *jsonReader) str() (escaped bool, err error) {
-	r.i++ // "
-	start := r.i
+	start := r.i + 1 // after the "
 	ascii := true
-	for r.i < len(r.text) {
-		switch c := r.text[r.i]; {
+	i := start
+	for {
+		for i < len(r.text) && plain[r.text[i]] {
+			i++
+		}
+		if i >= len(r.text) {
+			r.i = i
+			return false, r.errorf("unterminated string")
+		}
+		switch c := r.text[i]; {
 		case c == '"':
-			r.i++
-			return escaped || !ascii && !utf8.ValidString(r.text[start:r.i-1]), nil
+			r.i = i + 1
+			return escaped || !ascii && !utf8.ValidString(r.text[start:i]), nil
 		case c == '\\':
 			escaped = true
-			if r.i+1 >= len(r.text) {
+			if i+1 >= len(r.text) {
+				r.i = i
 				return false, r.errorf("unterminated string")
 			}
-			switch r.text[r.i+1] {
+			switch r.text[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				r.i += 2
+				i += 2
 			case 'u':
-				if !isHex4(r.text[r.i+2:]) {
+				if !isHex4(r.text[i+2:]) {
+					r.i = i
 					return false, r.errorf("invalid \\u escape")
 				}
-				r.i += 6
+				i += 6
 			default:
-				return false, r.errorf("invalid escape \\%c", r.text[r.i+1])
+				r.i = i
+				return false, r.errorf("invalid escape \\%c", r.text[i+1])
 			}
 		case c < 0x20:
+			r.i = i
 			return false, r.errorf("control character in a string")
-		default:
-			ascii = ascii && c < utf8.RuneSelf
-			r.i++
+		default: // non-ASCII: checked once the string is read
+			ascii = false
+			i++
 		}
 	}
-	return false, r.errorf("unterminated string")
 }
 
 func isHex4(s string) bool {
@@ -292,11 +332,12 @@ func (r *jsonReader) number() (whole bool, err error) {
 }
 
 func (r *jsonReader) digits() int {
-	n := 0
-	for r.i < len(r.text) && '0' <= r.text[r.i] && r.text[r.i] <= '9' {
-		r.i++
-		n++
+	i := r.i
+	for i < len(r.text) && '0' <= r.text[i] && r.text[i] <= '9' {
+		i++
 	}
+	n := i - r.i
+	r.i = i
 	return n
 }
 
@@ -306,7 +347,7 @@ func (d *jsonDoc) decode(i int) (any, error) {
 	if n.kind != '{' && n.kind != '[' {
 		return d.scalar(n)
 	}
-	var maps, lists, members, elements int
+	var maps, lists, members, elements, escaped int
 	for _, c := range d.nodes[i : i+int(n.size)] {
 		switch c.kind {
 		case '{':
@@ -315,10 +356,18 @@ func (d *jsonDoc) decode(i int) (any, error) {
 		case '[':
 			lists++
 			elements += int(c.count)
+		case '"':
+			if c.flags&escapedValue != 0 {
+				escaped += int(c.end - c.start)
+			}
+		}
+		if c.flags&escapedName != 0 {
+			escaped += int(c.nameEnd - c.name)
 		}
 	}
 	b := &decoder{jsonDoc: d, maps: make([]vtl.Map, maps), lists: make([]vtl.List, lists),
 		keys: make([]string, members), vals: make([]any, members+elements)}
+	b.decoded.Grow(escaped)
 	return b.value(i)
 }
 
@@ -329,10 +378,33 @@ type decoder struct {
 	lists []vtl.List
 	keys  []string
 	vals  []any
+	// scratch is where a string is unquoted before it is checked.
+	scratch []byte
+	// decoded holds the text of the strings with escapes, one after the other: each is a slice of it (a
+	// Builder never changes what it has written, so a slice taken stays valid as it grows).
+	decoded strings.Builder
+}
+
+// text is a string token's text: a slice of the document's, or decoded into the decoder's buffer.
+func (b *decoder) text(tok string, escaped bool) string {
+	if !escaped {
+		return tok[1 : len(tok)-1]
+	}
+	start := b.decoded.Len()
+	b.scratch = jsonscan.AppendUnquoted(b.scratch[:0], tok)
+	if utf8.Valid(b.scratch) {
+		b.decoded.Write(b.scratch)
+	} else {
+		writeValidUTF8(&b.decoded, b.scratch)
+	}
+	return b.decoded.String()[start:]
 }
 
 func (b *decoder) value(i int) (any, error) {
 	n := &b.nodes[i]
+	if n.kind == '"' {
+		return b.text(b.jsonDoc.text[n.start:n.end], n.flags&escapedValue != 0), nil
+	}
 	if n.kind != '{' && n.kind != '[' {
 		return b.scalar(n)
 	}
@@ -353,8 +425,8 @@ func (b *decoder) value(i int) (any, error) {
 			return nil, err
 		}
 		vals[k] = v
-		if keys != nil {
-			keys[k] = b.name(&b.nodes[child])
+		if c := &b.nodes[child]; keys != nil {
+			keys[k] = b.text(b.jsonDoc.text[c.name:c.nameEnd], c.flags&escapedName != 0)
 		}
 		child += int(b.nodes[child].size)
 	}
@@ -408,22 +480,22 @@ func (d *jsonDoc) str(tok string, escaped bool) string {
 	if !escaped {
 		return tok[1 : len(tok)-1]
 	}
-	text := jsonscan.AppendUnquoted(nil, []byte(tok))
+	text := jsonscan.AppendUnquoted(nil, tok)
 	if utf8.Valid(text) {
 		return string(text)
 	}
-	return validUTF8(text)
+	var sb strings.Builder
+	writeValidUTF8(&sb, text)
+	return sb.String()
 }
 
-// validUTF8 replaces each invalid byte by U+FFFD, as encoding/json does.
-func validUTF8(b []byte) string {
-	var sb strings.Builder
+// writeValidUTF8 writes b with each invalid byte replaced by U+FFFD, as encoding/json reads it.
+func writeValidUTF8(sb *strings.Builder, b []byte) {
 	for len(b) > 0 {
 		r, size := utf8.DecodeRune(b)
 		sb.WriteRune(r) // RuneError for an invalid byte, of size 1
 		b = b[size:]
 	}
-	return sb.String()
 }
 
 // toJSON writes a template value as JSON: maps as objects in their order, lists as arrays.

@@ -127,8 +127,10 @@ func timeTollgate(c benchCase, budget time.Duration) (testing.BenchmarkResult, s
 	context, _ := vtl.FromJSON(c.Context).(*vtl.Map)
 	stageVariables := pairs(c.StageVariables)
 	render := func() (string, error) {
+		input := apigw.NewInput(c.Body, params)
+		defer input.Release()
 		return tpl.Render(map[string]any{
-			"input": apigw.NewInput(c.Body, params), "util": apigw.Util{}, "context": context, "stageVariables": stageVariables,
+			"input": input, "util": apigw.Util{}, "context": context, "stageVariables": stageVariables,
 		}, vtl.DefaultLimits)
 	}
 	output, err := render()
