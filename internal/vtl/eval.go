@@ -31,7 +31,8 @@ func (e *RenderError) Error() string {
 // Render renders the template against vars (which it never changes: #set writes to the rendering's own scope)
 // within limits.
 func (t *Template) Render(vars map[string]any, limits Limits) (string, error) {
-	r := &renderer{globals: vars, limits: limits, out: &strings.Builder{}, macros: t.macros}
+	r := &renderer{globals: vars, limits: limits, macros: t.macros}
+	r.out = &r.output
 	// The output starts as large as the last one was, rather than growing to it a doubling at a time.
 	r.out.Grow(int(t.lastOutput.Load()))
 	err := r.nodes(t.nodes)
@@ -54,9 +55,10 @@ var (
 type renderer struct {
 	globals, locals map[string]any
 	macros          map[string]*macroNode
-	loop            *loopState // the innermost #foreach running, nil outside any
-	calls           int        // macro calls in progress
-	out             *strings.Builder
+	loop            *loopState       // the innermost #foreach running, nil outside any
+	calls           int              // macro calls in progress
+	out             *strings.Builder // output, or an interpolated string's while one is evaluated
+	output          strings.Builder
 	limits          Limits
 	steps           int
 	// args is a stack of the method calls' arguments being evaluated: each call's are a slice of it.

@@ -54,6 +54,7 @@ const (
 	escapedValue = 1 << iota // a string value with escapes or invalid UTF-8: decoded, not sliced
 	escapedName              // the same for a member's name
 	integral                 // a number without fraction or exponent
+	spaced                   // a container with space between its tokens
 )
 
 // tapes recycles tapes: one is scratch for a rendering (the values decoded from it hold none of it), and memory
@@ -99,6 +100,8 @@ type jsonReader struct {
 	text  string
 	i     int
 	nodes []jsonNode
+	// spaced tells that space was skipped since the container being read began.
+	spaced bool
 }
 
 func (r *jsonReader) errorf(format string, args ...any) error {
@@ -110,7 +113,20 @@ func (r *jsonReader) space() {
 	for i < len(r.text) && (r.text[i] == ' ' || r.text[i] == '\n' || r.text[i] == '\r' || r.text[i] == '\t') {
 		i++
 	}
+	r.spaced = r.spaced || i > r.i
 	r.i = i
+}
+
+// container reads an object or an array (by read), marking it spaced if it has space between its tokens.
+func (r *jsonReader) container(at, depth int, read func(r *jsonReader, at, depth int) error) error {
+	outer := r.spaced
+	r.spaced = false
+	err := read(r, at, depth)
+	if r.spaced {
+		r.nodes[at].flags |= spaced
+	}
+	r.spaced = outer || r.spaced
+	return err
 }
 
 // value reads one value into the tape.
@@ -126,9 +142,9 @@ func (r *jsonReader) value(depth int) error {
 	var err error
 	switch c := r.text[r.i]; {
 	case c == '{':
-		err = r.object(at, depth)
+		err = r.container(at, depth, (*jsonReader).object)
 	case c == '[':
-		err = r.array(at, depth)
+		err = r.container(at, depth, (*jsonReader).array)
 	case c == '"':
 		var escaped bool
 		if escaped, err = r.str(); escaped {

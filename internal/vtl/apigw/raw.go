@@ -32,7 +32,8 @@ func (d *jsonDoc) member(obj int, name string) (int, bool) {
 	found, child := -1, obj+1
 	for range n.count {
 		c := &d.nodes[child]
-		if tok := d.text[c.name:c.nameEnd]; c.flags&escapedName == 0 && tok[1:len(tok)-1] == name || c.flags&escapedName != 0 && d.name(c) == name {
+		if c.flags&escapedName == 0 && int(c.nameEnd-c.name) == len(name)+2 && d.text[c.name+1:c.nameEnd-1] == name ||
+			c.flags&escapedName != 0 && d.name(c) == name {
 			found = child
 		}
 		child += int(c.size)
@@ -62,32 +63,37 @@ func (d *jsonDoc) element(arr, n int) (int, bool) {
 // compact is node i's text without the space between its tokens, as $input.json gives a selection. Most bodies
 // are sent compact already: their text is the answer, not copied.
 func (d *jsonDoc) compact(i int) string {
-	text := d.text[d.nodes[i].start:d.nodes[i].end]
-	var out []byte // nil until the first space
-	inString := false
-	for j := 0; j < len(text); j++ {
-		c := text[j]
-		switch {
-		case inString && c == '\\':
-			j++ // the escaped byte ends no string
-			if out != nil {
-				out = append(out, c, text[j])
-			}
-			continue
-		case c == '"':
-			inString = !inString
-		case !inString && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
-			if out == nil {
-				out = append(make([]byte, 0, len(text)), text[:j]...)
-			}
-			continue
-		}
-		if out != nil {
-			out = append(out, c)
-		}
-	}
-	if out == nil {
+	n := &d.nodes[i]
+	text := d.text[n.start:n.end]
+	if n.flags&spaced == 0 {
 		return text
+	}
+	out := make([]byte, 0, len(text))
+	for j := 0; j < len(text); {
+		switch c := text[j]; {
+		case c == '"':
+			end := j + 1
+			for text[end] != '"' {
+				if text[end] == '\\' {
+					end++ // the escaped byte ends no string
+				}
+				end++
+			}
+			out = append(out, text[j:end+1]...)
+			j = end + 1
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			j++
+		default:
+			end := j + 1
+			for end < len(text) && !breaksRun[text[end]] {
+				end++
+			}
+			out = append(out, text[j:end]...)
+			j = end
+		}
 	}
 	return string(out)
 }
+
+// breaksRun marks the bytes that end a run of a compacted text's bytes outside strings: space and a quote.
+var breaksRun = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '"': true}
