@@ -15,11 +15,13 @@ type text struct {
 }
 
 // ref is a reference, $a.b[0].c(x): a root variable and the accessors after it. quiet ($!a) renders nothing
-// for a null; raw is the reference as written.
+// for a null; raw is the reference as written. slot is the variable's place in a rendering's scope (see
+// Template.names).
 type ref struct {
 	Pos
 	quiet bool
 	name  string
+	slot  int
 	chain []accessor
 	raw   string
 }
@@ -56,9 +58,9 @@ type ifNode struct {
 
 type foreachNode struct {
 	Pos
-	variable string
-	over     expr
-	body     []node
+	slot int // the loop variable's
+	over expr
+	body []node
 }
 
 type breakNode struct{ Pos }
@@ -113,7 +115,7 @@ type binary struct {
 // defineNode is #define($name) body #end: $name then renders body where it is referenced.
 type defineNode struct {
 	Pos
-	name string
+	slot int // the variable's
 	body []node
 }
 
@@ -121,7 +123,7 @@ type defineNode struct {
 type macroNode struct {
 	Pos
 	name   string
-	params []string
+	params []int // the parameters' slots
 	body   []node
 }
 

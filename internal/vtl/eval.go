@@ -31,7 +31,7 @@ func (e *RenderError) Error() string {
 // Render renders the template against vars (which it never changes: #set writes to the rendering's own scope)
 // within limits.
 func (t *Template) Render(vars map[string]any, limits Limits) (string, error) {
-	r := &renderer{globals: vars, limits: limits, macros: t.macros}
+	r := &renderer{globals: vars, limits: limits, macros: t.macros, template: t, scope: make([]variable, len(t.names))}
 	r.out = &r.output
 	// The output starts as large as the last one was, rather than growing to it a doubling at a time.
 	r.out.Grow(int(t.lastOutput.Load()))
@@ -53,8 +53,11 @@ var (
 )
 
 type renderer struct {
-	globals, locals map[string]any
-	macros          map[string]*macroNode
+	globals  map[string]any
+	template *Template
+	// scope holds the template's variables by slot: the rendering's own, and the caller's once read.
+	scope  []variable
+	macros map[string]*macroNode
 	loop            *loopState       // the innermost #foreach running, nil outside any
 	calls           int              // macro calls in progress
 	out             *strings.Builder // output, or an interpolated string's while one is evaluated
@@ -97,27 +100,50 @@ func (r *renderer) writeValue(p Pos, v any) error {
 	return nil
 }
 
-// setLocal sets a variable of the rendering's own scope, made on the first.
-func (r *renderer) setLocal(name string, v any) {
-	if r.locals == nil {
-		r.locals = map[string]any{}
-	}
-	r.locals[name] = v
+// A variable is one slot of a rendering's scope.
+type variable struct {
+	v     any
+	state uint8
 }
 
-func (r *renderer) lookup(name string) any {
+const (
+	unread = iota // neither set by the template nor read from the caller's variables yet
+	set           // set by the template: #set, #foreach, #define, a macro's parameter
+	read          // the caller's value (nil if the caller has none)
+)
+
+// setLocal sets a variable in the rendering's own scope.
+func (r *renderer) setLocal(slot int, v any) { r.scope[slot] = variable{v, set} }
+
+// local is the value the template set a variable to, if it did.
+func (r *renderer) local(slot int) (any, bool) {
+	return r.scope[slot].v, r.scope[slot].state == set
+}
+
+// restore gives a variable back the value the template had set, or the caller's if it had set none.
+func (r *renderer) restore(slot int, v any, had bool) {
+	if had {
+		r.scope[slot] = variable{v, set}
+	} else {
+		r.scope[slot] = variable{}
+	}
+}
+
+func (r *renderer) lookup(slot int) any {
 	if r.loop != nil {
-		switch name {
-		case "foreach":
+		switch slot {
+		case r.template.foreachSlot:
 			return r.loop
-		case "velocityCount": // Velocity 1.x's name for $foreach.count
+		case r.template.countSlot: // Velocity 1.x's name for $foreach.count
 			return int64(r.loop.i + 1)
 		}
 	}
-	if v, ok := r.locals[name]; ok {
-		return v
+	if x := &r.scope[slot]; x.state != unread {
+		return x.v
 	}
-	return r.globals[name]
+	v := r.globals[r.template.names[slot]]
+	r.scope[slot] = variable{v, read}
+	return v
 }
 
 func (r *renderer) nodes(nodes []node) error {
@@ -166,7 +192,7 @@ func (r *renderer) node(n node) error {
 		}
 		return r.writeValue(n.Pos, v)
 	case *defineNode:
-		r.setLocal(n.name, &block{n.body})
+		r.setLocal(n.slot, &block{n.body})
 		return nil
 	case *macroNode:
 		return nil
@@ -209,7 +235,7 @@ func (r *renderer) set(n *setNode) error {
 		return nil
 	}
 	if len(n.target.chain) == 0 {
-		r.setLocal(n.target.name, v)
+		r.setLocal(n.target.slot, v)
 		return nil
 	}
 	// #set($map.key = v) and #set($map['key'] = v) put into the map the chain before the last accessor names.
@@ -254,12 +280,12 @@ func (r *renderer) foreach(n *foreachNode) error {
 	default:
 		items = []any{v}
 	}
-	saved, had := r.locals[n.variable]
+	saved, had := r.local(n.slot)
 	// One $foreach for the whole loop, updated each time round, as Velocity's own foreach scope is.
 	loop := &loopState{n: len(items), outer: r.loop}
 	r.loop = loop
 	defer func() {
-		restore(r.locals, n.variable, saved, had)
+		r.restore(n.slot, saved, had)
 		r.loop = loop.outer
 	}()
 	for i, item := range items {
@@ -267,7 +293,7 @@ func (r *renderer) foreach(n *foreachNode) error {
 			return &RenderError{n.Pos, fmt.Sprintf("#foreach runs more than %d times", r.limits.Iterations)}
 		}
 		loop.i = i
-		r.setLocal(n.variable, item)
+		r.setLocal(n.slot, item)
 		if err := r.nodes(n.body); err != nil {
 			if errors.Is(err, errBreak) {
 				return nil
@@ -360,32 +386,25 @@ func (r *renderer) callMacro(n *macroCall) error {
 		}
 	}
 	previous := make([]saved, len(m.params))
-	for i, name := range m.params {
-		v, had := r.locals[name]
+	for i, slot := range m.params {
+		v, had := r.local(slot)
 		previous[i] = saved{v, had}
-		r.setLocal(name, args[i])
+		r.setLocal(slot, args[i])
 	}
 	defer func() {
-		for i, name := range m.params {
-			restore(r.locals, name, previous[i].v, previous[i].had)
+		for i, slot := range m.params {
+			r.restore(slot, previous[i].v, previous[i].had)
 		}
 	}()
 	return r.renderBlock(n.Pos, m.body)
 }
 
-func restore(m map[string]any, k string, v any, had bool) {
-	if had {
-		m[k] = v
-	} else {
-		delete(m, k)
-	}
-}
 
 func (r *renderer) ref(n *ref) (any, error) { return r.walk(n, n.chain) }
 
 // walk evaluates a reference's root and the accessors of chain; a null along the way is a null.
 func (r *renderer) walk(n *ref, chain []accessor) (any, error) {
-	v := r.lookup(n.name)
+	v := r.lookup(n.slot)
 	for _, a := range chain {
 		if err := r.step(n.Pos); err != nil {
 			return nil, err
@@ -443,8 +462,6 @@ func item(v, k any) any {
 // property is $v.name: a map's key, else the getter Velocity would find (isEmpty for .empty, size() not).
 func property(v any, name string) any {
 	switch v := v.(type) {
-	case Object:
-		return v.Property(name)
 	case *Map:
 		x, _ := v.Get(name)
 		return x
@@ -456,6 +473,8 @@ func property(v any, name string) any {
 		if name == "empty" {
 			return v == ""
 		}
+	case Object: // last: the engine's own types are told by a comparison, an interface by a lookup
+		return v.Property(name)
 	}
 	return nil
 }

@@ -19,9 +19,8 @@ type Object interface {
 
 // call is $v.name(args): the Java methods templates call on strings, lists and maps, or an Object's own.
 func call(v any, name string, args []any) (any, error) {
+	// The engine's own types first: they are told by a comparison, an interface by a lookup.
 	switch v := v.(type) {
-	case Object:
-		return v.Call(name, args)
 	case string:
 		return stringMethod(v, name, args)
 	case *List:
@@ -32,6 +31,8 @@ func call(v any, name string, args []any) (any, error) {
 		if out, ok, err := numberMethod(v, name, args); ok {
 			return out, err
 		}
+	case Object:
+		return v.Call(name, args)
 	}
 	switch name {
 	case "toString":

@@ -28,6 +28,11 @@ type Template struct {
 	nodes []node
 	// macros are the template's #macros by name, known from the start wherever the template defines them.
 	macros map[string]*macroNode
+	// names are the template's variables by slot: a rendering keeps their values in a slice, and reads a
+	// variable it has not set from the caller's only once. foreachSlot and countSlot are $foreach's and
+	// $velocityCount's, or -1.
+	names                  []string
+	foreachSlot, countSlot int
 	// lastOutput is the length of the last rendering's output: the next one starts with room for as much.
 	lastOutput atomic.Int64
 }
@@ -37,7 +42,7 @@ func Parse(src string) (*Template, error) {
 	if len(src) > MaxTemplate {
 		return nil, &SyntaxError{Pos{1, 1}, fmt.Sprintf("the template is %d bytes, over API Gateway's %d", len(src), MaxTemplate)}
 	}
-	p := &parser{src: src, line: 1, col: 1}
+	p := &parser{src: src, line: 1, col: 1, slots: map[string]int{}}
 	nodes, end, err := p.block(0)
 	if err != nil {
 		return nil, err
@@ -45,7 +50,11 @@ func Parse(src string) (*Template, error) {
 	if end != "" {
 		return nil, p.errorf("#%s without a matching #if or #foreach", end)
 	}
-	t := &Template{nodes: nodes, macros: map[string]*macroNode{}}
+	t := &Template{nodes: nodes, macros: map[string]*macroNode{}, names: make([]string, len(p.slots))}
+	for name, slot := range p.slots {
+		t.names[slot] = name
+	}
+	t.foreachSlot, t.countSlot = slotOf(p.slots, "foreach"), slotOf(p.slots, "velocityCount")
 	collectMacros(nodes, t.macros)
 	return t, nil
 }
@@ -54,6 +63,26 @@ type parser struct {
 	src       string
 	i         int
 	line, col int
+	// slots numbers the template's variables in the order they appear (a string's parser shares its
+	// template's).
+	slots map[string]int
+}
+
+// slot is the number of the variable called name.
+func (p *parser) slot(name string) int {
+	n, ok := p.slots[name]
+	if !ok {
+		n = len(p.slots)
+		p.slots[name] = n
+	}
+	return n
+}
+
+func slotOf(slots map[string]int, name string) int {
+	if n, ok := slots[name]; ok {
+		return n
+	}
+	return -1
 }
 
 func (p *parser) errorf(format string, args ...any) error {
@@ -341,7 +370,7 @@ func (p *parser) defineDirective(start Pos, depth int, alone bool, buf *strings.
 	if err != nil {
 		return nil, err
 	}
-	return &defineNode{start, r.name, body}, nil
+	return &defineNode{start, r.slot, body}, nil
 }
 
 func (p *parser) macroDirective(start Pos, depth int, alone bool, buf *strings.Builder) (node, error) {
@@ -353,11 +382,11 @@ func (p *parser) macroDirective(start Pos, depth int, alone bool, buf *strings.B
 	if name == "" {
 		return nil, p.errorf("#macro needs a name, as #macro(name $param)")
 	}
-	var params []string
+	var params []int
 	err := p.items(func() error {
 		r, err := p.variable(depth, "a macro's parameters are variables, as $param")
 		if err == nil {
-			params = append(params, r.name)
+			params = append(params, r.slot)
 		}
 		return err
 	})
@@ -486,7 +515,7 @@ func (p *parser) foreachDirective(start Pos, depth int, alone bool, buf *strings
 	if err != nil {
 		return nil, err
 	}
-	return &foreachNode{start, r.name, over, body}, nil
+	return &foreachNode{start, r.slot, over, body}, nil
 }
 
 // variable reads a plain $name, no properties or calls, as #foreach, #define and #macro bind; usage is the error
@@ -577,6 +606,7 @@ func (p *parser) reference(depth int) (*ref, bool, error) {
 	}
 	p.advance(j - p.i)
 	r := &ref{Pos: start, quiet: quiet, name: p.ident()}
+	r.slot = p.slot(r.name)
 	for !p.eof() {
 		switch {
 		case p.peek(".") && p.i+1 < len(p.src) && isIdentStart(p.src[p.i+1]):
@@ -899,7 +929,7 @@ func (p *parser) interpolated(pos Pos, depth int) (expr, error) {
 	if j >= len(p.src) {
 		return nil, p.errorf(`string without its closing "`)
 	}
-	inner := &parser{src: p.src[p.i+1 : j], line: p.line, col: p.col + 1}
+	inner := &parser{src: p.src[p.i+1 : j], line: p.line, col: p.col + 1, slots: p.slots}
 	nodes, end, err := inner.block(depth + 1)
 	if err != nil {
 		return nil, err
