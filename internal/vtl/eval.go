@@ -58,12 +58,12 @@ type renderer struct {
 	// scope holds the template's variables by slot: the rendering's own, and the caller's once read.
 	scope  []variable
 	macros map[string]*macroNode
-	loop            *loopState       // the innermost #foreach running, nil outside any
-	calls           int              // macro calls in progress
-	out             *strings.Builder // output, or an interpolated string's while one is evaluated
-	output          strings.Builder
-	limits          Limits
-	steps           int
+	loop   *loopState       // the innermost #foreach running, nil outside any
+	calls  int              // macro calls in progress
+	out    *strings.Builder // output, or an interpolated string's while one is evaluated
+	output strings.Builder
+	limits Limits
+	steps  int
 	// args is a stack of the method calls' arguments being evaluated: each call's are a slice of it.
 	args []any
 }
@@ -398,7 +398,6 @@ func (r *renderer) callMacro(n *macroCall) error {
 	}()
 	return r.renderBlock(n.Pos, m.body)
 }
-
 
 func (r *renderer) ref(n *ref) (any, error) { return r.walk(n, n.chain) }
 
