@@ -200,7 +200,7 @@ func (e *exchange) render(t *template, body []byte) (string, bool) {
 	defer input.Release()
 	out, err := t.Render(map[string]any{
 		"input":          input,
-		"util":           apigw.Util{},
+		"util":           apigw.Util{Input: input},
 		"context":        e.context,
 		"stageVariables": stringMap(e.route.StageVariables),
 	}, vtl.DefaultLimits)

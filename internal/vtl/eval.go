@@ -31,8 +31,13 @@ func (e *RenderError) Error() string {
 // Render renders the template against vars (which it never changes: #set writes to the rendering's own scope)
 // within limits.
 func (t *Template) Render(vars map[string]any, limits Limits) (string, error) {
-	r := &renderer{globals: vars, limits: limits, macros: t.macros, template: t, scope: make([]variable, len(t.names))}
-	r.out = &r.output
+	r := &renderer{globals: vars, limits: limits, macros: t.macros, template: t}
+	r.out, r.args = &r.output, r.argsRoom[:0]
+	if len(t.names) <= len(r.scopeRoom) {
+		r.scope = r.scopeRoom[:len(t.names)]
+	} else {
+		r.scope = make([]variable, len(t.names))
+	}
 	// The output starts as large as the last one was, rather than growing to it a doubling at a time.
 	r.out.Grow(int(t.lastOutput.Load()))
 	err := r.nodes(t.nodes)
@@ -66,6 +71,9 @@ type renderer struct {
 	steps  int
 	// args is a stack of the method calls' arguments being evaluated: each call's are a slice of it.
 	args []any
+	// scopeRoom and argsRoom are where scope and args start: most templates need no more.
+	scopeRoom [16]variable
+	argsRoom  [8]any
 }
 
 func (r *renderer) step(p Pos) error {

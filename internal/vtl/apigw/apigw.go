@@ -150,14 +150,15 @@ func (in *Input) Call(name string, args []any) (any, error) {
 	return nil, fmt.Errorf("no method %s(%d arguments) on $input", name, len(args))
 }
 
-// Util is $util.
-type Util struct{}
+// Util is $util. Input, if set, is the rendering's $input: $util.parseJson($input.body) then decodes the body
+// as $input has read it, rather than reading it again.
+type Util struct{ Input *Input }
 
 // Property: $util has none.
 func (Util) Property(string) any { return nil }
 
 // Call is $util's functions.
-func (Util) Call(name string, args []any) (any, error) {
+func (u Util) Call(name string, args []any) (any, error) {
 	if len(args) != 1 {
 		return nil, fmt.Errorf("$util.%s takes one argument", name)
 	}
@@ -166,6 +167,13 @@ func (Util) Call(name string, args []any) (any, error) {
 	case "escapeJavaScript":
 		return escapeJavaScript(s), nil
 	case "parseJson":
+		if u.Input != nil && s == u.Input.body && strings.TrimSpace(s) != "" {
+			doc, err := u.Input.json()
+			if err != nil {
+				return nil, err
+			}
+			return doc.decode(0) // fresh values: the template may change them
+		}
 		return parseJSON(s)
 	case "toJson":
 		return toJSON(args[0]), nil

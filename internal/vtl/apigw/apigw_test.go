@@ -18,7 +18,9 @@ func render(t *testing.T, template, body string, params Params) string {
 	if err != nil {
 		t.Fatalf("parse %q: %v", template, err)
 	}
-	out, err := tpl.Render(map[string]any{"input": NewInput(body, params), "util": Util{}}, vtl.DefaultLimits)
+	input := NewInput(body, params)
+	defer input.Release()
+	out, err := tpl.Render(map[string]any{"input": input, "util": Util{Input: input}}, vtl.DefaultLimits)
 	if err != nil {
 		t.Fatalf("render %q: %v", template, err)
 	}
@@ -52,6 +54,7 @@ func TestInputAndUtil(t *testing.T) {
 		{"all params", "$input.params().querystring.type $input.params().header.get('Accept') $input.params().path.size()", "", "dog application/json 1"},
 		{"escapeJavaScript as commons-lang's", `$util.escapeJavaScript($input.body)`, `it's "q"/é` + "\n", `it\'s \"q\"\/\u00E9\n`},
 		{"escapeJavaScript of text with nothing to escape, then a control character and one outside the BMP", `$util.escapeJavaScript($input.body)`, "plain text 1.5\x01😀", `plain text 1.5\u0001\uD83D\uDE00`},
+		{"parseJson of the body gives values of its own each time", `#set($a = $util.parseJson($input.body))#set($b = $util.parseJson($input.body))#set($a.x = 2)$a.x $b.x $input.path('$.x')`, `{"x": 1}`, "2 1 1"},
 		{"parseJson and toJson", `#set($o = $util.parseJson('{"z": 1, "y": [2]}'))$o.z $util.toJson($o)`, "", `1 {"z":1,"y":[2]}`},
 		{"urlEncode, urlDecode (form encoding)", `$util.urlEncode("a b&c=d") $util.urlDecode("a+b%26c")`, "", "a+b%26c%3Dd a b&c"},
 		{"base64", `$util.base64Encode("hello") $util.base64Decode("aGVsbG8=")`, "", "aGVsbG8= hello"},

@@ -1,5 +1,7 @@
 package apigw
 
+import "strings"
+
 // find walks a path of member and index steps down the document's tape to the node it selects, decoding
 // nothing on the way. simple is false when the path has other steps (*, ..): those take the decoded document.
 // A repeated member selects its last value, as in the decoded document.
@@ -68,7 +70,8 @@ func (d *jsonDoc) compact(i int) string {
 	if n.flags&spaced == 0 {
 		return text
 	}
-	out := make([]byte, 0, len(text))
+	var out strings.Builder
+	out.Grow(len(text))
 	for j := 0; j < len(text); {
 		switch c := text[j]; {
 		case c == '"':
@@ -79,7 +82,7 @@ func (d *jsonDoc) compact(i int) string {
 				}
 				end++
 			}
-			out = append(out, text[j:end+1]...)
+			out.WriteString(text[j : end+1])
 			j = end + 1
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			j++
@@ -88,11 +91,11 @@ func (d *jsonDoc) compact(i int) string {
 			for end < len(text) && !breaksRun[text[end]] {
 				end++
 			}
-			out = append(out, text[j:end]...)
+			out.WriteString(text[j:end])
 			j = end
 		}
 	}
-	return string(out)
+	return out.String()
 }
 
 // breaksRun marks the bytes that end a run of a compacted text's bytes outside strings: space and a quote.

@@ -130,7 +130,7 @@ func timeTollgate(c benchCase, budget time.Duration) (testing.BenchmarkResult, s
 		input := apigw.NewInput(c.Body, params)
 		defer input.Release()
 		return tpl.Render(map[string]any{
-			"input": input, "util": apigw.Util{}, "context": context, "stageVariables": stageVariables,
+			"input": input, "util": apigw.Util{Input: input}, "context": context, "stageVariables": stageVariables,
 		}, vtl.DefaultLimits)
 	}
 	output, err := render()
