@@ -72,7 +72,7 @@ type renderer struct {
 	// args is a stack of the method calls' arguments being evaluated: each call's are a slice of it.
 	args []any
 	// scopeRoom and argsRoom are where scope and args start: most templates need no more.
-	scopeRoom [16]variable
+	scopeRoom [8]variable
 	argsRoom  [8]any
 }
 

@@ -151,6 +151,30 @@ func BenchmarkInputJSONForeach(b *testing.B) {
 	}
 }
 
+// Paths that share their beginnings, in an order that walks back and forth: each selects what it selects in the
+// decoded document, whatever the path before it was.
+func TestPathsSharingSteps(t *testing.T) {
+	body := `{"a": {"b": {"c": 1, "d": [2, 3]}, "x": "y"}, "q": [{"r": 4}, {"r": 5}], "a ": 6}`
+	whole, err := parseJSON(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := NewInput(body, Params{})
+	defer in.Release()
+	for _, path := range []string{"$.a.b.c", "$.a.b.d[1]", "$.a.x", "$.a.b.c", "$.q[1].r", "$.q[0].r", "$.a.b.c.z", "$.a.b.c",
+		"$.q[-1]", "$['a ']", "$.a.b", "$.a.b.d[5]", "$.a.b.d[0]", "$", "$.a.b.c"} {
+		steps, err := parsePath(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := selectPath(whole, steps)
+		got, err := in.Call("path", []any{path})
+		if err != nil || toJSON(got) != toJSON(want) {
+			t.Errorf("%s = %s (%v), want %s", path, toJSON(got), err, toJSON(want))
+		}
+	}
+}
+
 // FuzzParseJSON: the body parser accepts exactly what encoding/json does (within its nesting bound), and reads
 // the same values.
 func FuzzParseJSON(f *testing.F) {

@@ -37,6 +37,9 @@ func parseJSON(text string) (any, error) {
 type jsonDoc struct {
 	text  string
 	nodes []jsonNode
+	// trail is the steps of the last path found, and trailNodes the node each of them reached.
+	trail      []step
+	trailNodes []int
 }
 
 // A jsonNode is one value of the document.
@@ -89,7 +92,7 @@ func readJSON(text string) (*jsonDoc, error) {
 
 // release gives the tape back for another document; d must not be used after.
 func (d *jsonDoc) release() {
-	d.text = ""
+	d.text, d.trail, d.trailNodes = "", nil, d.trailNodes[:0]
 	if cap(d.nodes) > maxPooledTape {
 		d.nodes = nil
 	}
@@ -109,19 +112,29 @@ func (r *jsonReader) errorf(format string, args ...any) error {
 }
 
 func (r *jsonReader) space() {
-	i := r.i
-	for i < len(r.text) && (r.text[i] == ' ' || r.text[i] == '\n' || r.text[i] == '\r' || r.text[i] == '\t') {
+	if r.i >= len(r.text) || !isSpace[r.text[r.i]] {
+		return // mostly: there is none
+	}
+	i := r.i + 1
+	for i < len(r.text) && isSpace[r.text[i]] {
 		i++
 	}
-	r.spaced = r.spaced || i > r.i
+	r.spaced = true
 	r.i = i
 }
 
-// container reads an object or an array (by read), marking it spaced if it has space between its tokens.
-func (r *jsonReader) container(at, depth int, read func(r *jsonReader, at, depth int) error) error {
+var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
+
+// container reads an object or an array, marking it spaced if it has space between its tokens.
+func (r *jsonReader) container(at, depth int) error {
 	outer := r.spaced
 	r.spaced = false
-	err := read(r, at, depth)
+	var err error
+	if r.nodes[at].kind == '{' {
+		err = r.object(at, depth)
+	} else {
+		err = r.array(at, depth)
+	}
 	if r.spaced {
 		r.nodes[at].flags |= spaced
 	}
@@ -137,31 +150,40 @@ func (r *jsonReader) value(depth int) error {
 	if r.i >= len(r.text) {
 		return r.errorf("unexpected end")
 	}
-	at := len(r.nodes)
-	r.nodes = append(r.nodes, jsonNode{start: int32(r.i), size: 1, kind: r.text[r.i]})
-	var err error
-	switch c := r.text[r.i]; {
-	case c == '{':
-		err = r.container(at, depth, (*jsonReader).object)
-	case c == '[':
-		err = r.container(at, depth, (*jsonReader).array)
+	start, c := r.i, r.text[r.i]
+	if c == '{' || c == '[' {
+		at := len(r.nodes)
+		r.nodes = append(r.nodes, jsonNode{start: int32(start), size: 1, kind: c})
+		err := r.container(at, depth)
+		r.nodes[at].end = int32(r.i)
+		return err
+	}
+	// A scalar is read first and written to the tape whole.
+	var flags byte
+	switch {
 	case c == '"':
-		var escaped bool
-		if escaped, err = r.str(); escaped {
-			r.nodes[at].flags |= escapedValue
+		escaped, err := r.str()
+		if err != nil {
+			return err
+		}
+		if escaped {
+			flags = escapedValue
 		}
 	case c == '-' || '0' <= c && c <= '9':
-		r.nodes[at].kind = '0'
-		var whole bool
-		if whole, err = r.number(); whole {
-			r.nodes[at].flags |= integral
+		c = '0'
+		whole, err := r.number()
+		if err != nil {
+			return err
+		}
+		if whole {
+			flags = integral
 		}
 	case r.literal("true"), r.literal("false"), r.literal("null"):
 	default:
 		return r.errorf("unexpected %q", c)
 	}
-	r.nodes[at].end = int32(r.i)
-	return err
+	r.nodes = append(r.nodes, jsonNode{start: int32(start), end: int32(r.i), size: 1, kind: c, flags: flags})
+	return nil
 }
 
 func (r *jsonReader) literal(word string) bool {

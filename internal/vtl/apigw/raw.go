@@ -4,14 +4,24 @@ import "strings"
 
 // find walks a path of member and index steps down the document's tape to the node it selects, decoding
 // nothing on the way. simple is false when the path has other steps (*, ..): those take the decoded document.
-// A repeated member selects its last value, as in the decoded document.
+// A repeated member selects its last value, as in the decoded document. A template's paths mostly share their
+// beginnings ($.order.customer.name, $.order.customer.city): a walk starts where the last one left the steps
+// they share.
 func (d *jsonDoc) find(steps []step) (node int, found, simple bool) {
 	for _, s := range steps {
 		if s.recursive || s.kind == stepAll {
 			return 0, false, false
 		}
 	}
-	for _, s := range steps {
+	shared := 0
+	for shared < len(steps) && shared < len(d.trail) && steps[shared] == d.trail[shared] {
+		shared++
+	}
+	if shared > 0 {
+		node = d.trailNodes[shared-1]
+	}
+	d.trail, d.trailNodes = steps[:shared], d.trailNodes[:shared]
+	for _, s := range steps[shared:] {
 		var ok bool
 		if s.kind == stepMember {
 			node, ok = d.member(node, s.member)
@@ -21,6 +31,7 @@ func (d *jsonDoc) find(steps []step) (node int, found, simple bool) {
 		if !ok {
 			return 0, false, true
 		}
+		d.trail, d.trailNodes = steps[:len(d.trail)+1], append(d.trailNodes, node)
 	}
 	return node, true, true
 }
