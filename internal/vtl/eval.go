@@ -76,10 +76,11 @@ type renderer struct {
 	argsRoom  [8]any
 }
 
-func (r *renderer) step(p Pos) error {
+// step counts one step at, which says where only if the step is one too many.
+func (r *renderer) step(at interface{ pos() Pos }) error {
 	r.steps++
 	if r.steps > r.limits.Steps {
-		return &RenderError{p, fmt.Sprintf("the template takes more than %d steps", r.limits.Steps)}
+		return &RenderError{at.pos(), fmt.Sprintf("the template takes more than %d steps", r.limits.Steps)}
 	}
 	return nil
 }
@@ -164,7 +165,7 @@ func (r *renderer) nodes(nodes []node) error {
 }
 
 func (r *renderer) node(n node) error {
-	if err := r.step(n.pos()); err != nil {
+	if err := r.step(n); err != nil {
 		return err
 	}
 	switch n := n.(type) {
@@ -413,7 +414,7 @@ func (r *renderer) ref(n *ref) (any, error) { return r.walk(n, n.chain) }
 func (r *renderer) walk(n *ref, chain []accessor) (any, error) {
 	v := r.lookup(n.slot)
 	for _, a := range chain {
-		if err := r.step(n.Pos); err != nil {
+		if err := r.step(n); err != nil {
 			return nil, err
 		}
 		if v == nil {
@@ -487,7 +488,7 @@ func property(v any, name string) any {
 }
 
 func (r *renderer) expr(e expr) (any, error) {
-	if err := r.step(e.pos()); err != nil {
+	if err := r.step(e); err != nil {
 		return nil, err
 	}
 	switch e := e.(type) {

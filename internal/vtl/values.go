@@ -1,6 +1,7 @@
 package vtl
 
 import (
+	"bytes"
 	"math"
 	"slices"
 	"strconv"
@@ -191,7 +192,8 @@ func writeValue(b *strings.Builder, v any) {
 	case int64:
 		b.WriteString(strconv.FormatInt(v, 10))
 	case float64:
-		b.WriteString(javaDouble(v))
+		var room [32]byte
+		b.Write(appendJavaDouble(room[:0], v))
 	case bool:
 		b.WriteString(strconv.FormatBool(v))
 	case *List:
@@ -219,30 +221,42 @@ func writeValue(b *strings.Builder, v any) {
 	}
 }
 
-// javaDouble writes a float64 as Java's Double.toString does for the values templates meet: 1.0, 0.5, 1.0E10.
-func javaDouble(f float64) string {
+// appendJavaDouble appends a float64 as Java's Double.toString writes it for the values templates meet: 1.0,
+// 0.5, 1.0E10.
+func appendJavaDouble(dst []byte, f float64) []byte {
 	switch {
 	case math.IsNaN(f):
-		return "NaN"
+		return append(dst, "NaN"...)
 	case math.IsInf(f, 1):
-		return "Infinity"
+		return append(dst, "Infinity"...)
 	case math.IsInf(f, -1):
-		return "-Infinity"
+		return append(dst, "-Infinity"...)
 	}
+	start := len(dst)
 	if a := math.Abs(f); a != 0 && (a < 1e-3 || a >= 1e7) {
-		s := strconv.FormatFloat(f, 'E', -1, 64)
-		mant, exp, _ := strings.Cut(s, "E")
-		if !strings.Contains(mant, ".") {
-			mant += ".0"
+		dst = strconv.AppendFloat(dst, f, 'E', -1, 64)
+		e := start + bytes.IndexByte(dst[start:], 'E')
+		// Go writes the exponent as E+07, Java as E7: no plus, no leading zero.
+		exp := strings.TrimLeft(strings.TrimPrefix(string(dst[e+1:]), "+"), "0")
+		negative := strings.HasPrefix(exp, "-")
+		if negative {
+			exp = strings.TrimLeft(exp[1:], "0")
 		}
-		exp = strings.TrimPrefix(exp, "+")
-		return mant + "E" + exp
+		dst = dst[:e]
+		if bytes.IndexByte(dst[start:], '.') < 0 {
+			dst = append(dst, ".0"...)
+		}
+		dst = append(dst, 'E')
+		if negative {
+			dst = append(dst, '-')
+		}
+		return append(dst, exp...)
 	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.Contains(s, ".") {
-		s += ".0"
+	dst = strconv.AppendFloat(dst, f, 'f', -1, 64)
+	if bytes.IndexByte(dst[start:], '.') < 0 {
+		dst = append(dst, ".0"...)
 	}
-	return s
+	return dst
 }
 
 // truthy is Velocity's condition: false and null are false, everything else is true.

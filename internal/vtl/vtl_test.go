@@ -56,6 +56,7 @@ func TestRender(t *testing.T) {
 		{"a line with only a directive leaves nothing", "Velocity's line gobbling", "{\n  #set($a = 1)\n  \"a\": $a\n}", "", "{\n  \"a\": 1\n}"},
 		{"lists and maps render as Java's", "API Gateway: $input.path of a map renders {a=b}", `#set($m = {"a": 1, "b": [1, "x"]})$m $m.b`, "", "{a=1, b=[1, x]} [1, x]"},
 		{"doubles render as Java's", "Java Double.toString", "#set($x = 2.0)$x #set($y = 0.1 + 0.2)$y", "", "2.0 0.30000000000000004"},
+		{"large and small doubles render in Java's E notation", "Java Double.toString", "#set($a = 10000000.0)$a #set($b = 0.00015)$b #set($c = $a * $a * 1.5)$c #set($d = -0.0001)$d", "", "1.0E7 1.5E-4 1.5E14 -1.0E-4"},
 		{"list and map methods", "Java", `#set($l = [])#set($ok = $l.add("a"))$l.size() $l.contains("a") #set($m = {})#set($old = $m.put("k", "v"))$m.containsKey("k") $m.keySet()`, "", "1 true true [k]"},
 		{"#set into a map", "guide", `#set($m = {})#set($m.k = "v")#set($m['j'] = 2)$m`, "", "{k=v, j=2}"},
 		{"string methods", "Java", `$s.toUpperCase() $s.substring(1, 3) $s.indexOf("l") $s.replace("l", "L") $s.replaceAll("l+", "_$0_") $s.matches("h.*o") $s.split("l")`, `{"s": "hello"}`, "HELLO el 2 heLLo he_ll_o true [he, , o]"},

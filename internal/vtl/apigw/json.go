@@ -494,6 +494,16 @@ func (d *jsonDoc) scalar(n *jsonNode) (any, error) {
 		return nil, nil
 	}
 	if n.flags&integral != 0 {
+		if len(text) <= 18 { // no overflow: read here, faster than strconv
+			var v int64
+			for _, c := range []byte(strings.TrimPrefix(text, "-")) {
+				v = v*10 + int64(c-'0')
+			}
+			if text[0] == '-' {
+				v = -v
+			}
+			return v, nil
+		}
 		if v, err := strconv.ParseInt(text, 10, 64); err == nil {
 			return v, nil
 		}
