@@ -7,9 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	"google.golang.org/genproto/googleapis/rpc/status"
@@ -36,25 +39,88 @@ type noopProcessor struct {
 	extprocv3.UnimplementedExternalProcessorServer
 }
 
+// The mapped floor's answers: what a mapped integration's exchanges carry (the backend's request line and headers
+// and a rendered body; the client's status, headers and a rendered body), fixed rather than made.
+var (
+	mappedRequestBody  = []byte(`{"caller": "127.0.0.1", "request": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef", "q": "bench"}`)
+	mappedResponseBody = []byte(`{"ok": true, "stage": "prod", "path": "/templated"}`)
+)
+
+func setHeader(k, v string) *corev3.HeaderValueOption {
+	return &corev3.HeaderValueOption{Header: &corev3.HeaderValue{Key: k, RawValue: []byte(v)},
+		AppendAction: corev3.HeaderValueOption_OVERWRITE_IF_EXISTS_OR_ADD}
+}
+
 func (noopProcessor) Process(s extprocv3.ExternalProcessor_ProcessServer) error {
+	mapped := false // the stream is /procmapped's
+	chunks := 0     // of the response body, so far
 	for {
 		req, err := s.Recv()
 		if err != nil {
 			return nil
 		}
-		resp := &extprocv3.ProcessingResponse{}
-		switch req.GetRequest().(type) {
+		var resps []*extprocv3.ProcessingResponse
+		switch r := req.GetRequest().(type) {
 		case *extprocv3.ProcessingRequest_RequestHeaders:
-			resp.Response = &extprocv3.ProcessingResponse_RequestHeaders{RequestHeaders: &extprocv3.HeadersResponse{}}
+			common := &extprocv3.CommonResponse{}
+			for _, h := range r.RequestHeaders.GetHeaders().GetHeaders() {
+				if h.GetKey() == ":path" && strings.HasPrefix(string(h.GetRawValue()), "/procmapped") {
+					mapped = true
+				}
+			}
+			if mapped {
+				common = &extprocv3.CommonResponse{
+					Status: extprocv3.CommonResponse_CONTINUE_AND_REPLACE,
+					HeaderMutation: &extprocv3.HeaderMutation{SetHeaders: []*corev3.HeaderValueOption{
+						setHeader(":method", "GET"), setHeader(":path", "/bench?q=bench"),
+						setHeader("content-type", "application/json"), setHeader("content-length", strconv.Itoa(len(mappedRequestBody))),
+						setHeader("accept", "application/json"), setHeader("user-agent", "AmazonAPIGateway_a1b2c3d4e5"),
+						setHeader("x-amzn-apigateway-api-id", "a1b2c3d4e5"),
+					}},
+					BodyMutation: &extprocv3.BodyMutation{Mutation: &extprocv3.BodyMutation_Body{Body: mappedRequestBody}},
+				}
+			}
+			resps = append(resps, &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestHeaders{
+				RequestHeaders: &extprocv3.HeadersResponse{Response: common}}})
 		case *extprocv3.ProcessingRequest_ResponseHeaders:
-			resp.Response = &extprocv3.ProcessingResponse_ResponseHeaders{ResponseHeaders: &extprocv3.HeadersResponse{}}
+			if mapped {
+				continue // answered with the body, as the mapping service answers
+			}
+			resps = append(resps, &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseHeaders{ResponseHeaders: &extprocv3.HeadersResponse{}}})
 		case *extprocv3.ProcessingRequest_ResponseBody:
-			resp.Response = &extprocv3.ProcessingResponse_ResponseBody{ResponseBody: &extprocv3.BodyResponse{}}
+			if !mapped {
+				resps = append(resps, &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseBody{ResponseBody: &extprocv3.BodyResponse{}}})
+				break
+			}
+			// As the mapping service does: the headers and every chunk answered once the body is complete, the
+			// earlier chunks emptied and the last replaced.
+			if chunks++; !r.ResponseBody.GetEndOfStream() {
+				continue
+			}
+			resps = append(resps, &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseHeaders{
+				ResponseHeaders: &extprocv3.HeadersResponse{Response: &extprocv3.CommonResponse{HeaderMutation: &extprocv3.HeaderMutation{
+					SetHeaders: []*corev3.HeaderValueOption{
+						setHeader(":status", "200"), setHeader("content-length", strconv.Itoa(len(mappedResponseBody))),
+						setHeader("x-amzn-requestid", "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"), setHeader("x-amz-apigw-id", "DnK4sGpQoAMFTrg="),
+						setHeader("content-type", "application/json"),
+					},
+					RemoveHeaders: []string{"date"},
+				}}}}})
+			for i := 1; i <= chunks; i++ {
+				mutation := &extprocv3.BodyMutation{Mutation: &extprocv3.BodyMutation_ClearBody{ClearBody: true}}
+				if i == chunks {
+					mutation = &extprocv3.BodyMutation{Mutation: &extprocv3.BodyMutation_Body{Body: mappedResponseBody}}
+				}
+				resps = append(resps, &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseBody{
+					ResponseBody: &extprocv3.BodyResponse{Response: &extprocv3.CommonResponse{BodyMutation: mutation}}}})
+			}
 		default:
 			return fmt.Errorf("unexpected message %T", req.GetRequest())
 		}
-		if err := s.Send(resp); err != nil {
-			return nil
+		for _, resp := range resps {
+			if err := s.Send(resp); err != nil {
+				return nil
+			}
 		}
 	}
 }
@@ -100,7 +166,10 @@ func startNoopService(ctx context.Context) (string, int, error) {
 
 // floorEnvoyConfig: /bench goes straight to the backend, /authz through an ext_authz check, /proc through an
 // ext_proc exchange on the request headers and one on the response headers (the two a Lambda proxy makes), and
-// /procbody through those with the response body streamed behind its headers (what a mapped integration makes).
+// /procbody through those with the response body streamed behind its headers (what a mapped integration makes),
+// and /procmapped through the same exchanges answered as a mapping answers them (request line, headers and a body
+// for the backend; status, headers and a body for the client), with the attributes and metadata Tollgate's
+// routes ask Envoy for.
 const floorEnvoyConfig = `static_resources:
   listeners:
   - name: floor
@@ -122,6 +191,15 @@ const floorEnvoyConfig = `static_resources:
                   envoy.filters.http.ext_authz:
                     "@type": type.googleapis.com/envoy.config.route.v3.FilterConfig
                     config: {"@type": type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute, check_settings: {}}
+              - match: {prefix: "/procmapped"}
+                route: {cluster: backend}
+                typed_per_filter_config:
+                  envoy.filters.http.ext_proc:
+                    "@type": type.googleapis.com/envoy.config.route.v3.FilterConfig
+                    config: {"@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute, overrides: {
+                      processing_mode: {request_header_mode: SEND, response_header_mode: SEND, request_body_mode: NONE, response_body_mode: STREAMED},
+                      request_attributes: [source.address], response_attributes: [response.code_details],
+                      grpc_initial_metadata: [{key: x-tollgate-route, value: procmapped}]}}
               - match: {prefix: "/procbody"}
                 route: {cluster: backend, prefix_rewrite: /bench}
                 typed_per_filter_config:
@@ -150,6 +228,8 @@ const floorEnvoyConfig = `static_resources:
               grpc_service: {envoy_grpc: {cluster_name: noop}, timeout: 2s}
               processing_mode: {request_header_mode: SEND, response_header_mode: SEND, request_body_mode: NONE, response_body_mode: NONE}
               send_body_without_waiting_for_header_response: true
+              allow_content_length_header: true
+              mutation_rules: {allow_all_routing: true, allow_envoy: true}
           - name: envoy.filters.http.router
             typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
   clusters:
@@ -170,26 +250,27 @@ const floorEnvoyConfig = `static_resources:
 `
 
 // startFloorEnvoy runs a bare Envoy whose /authz and /proc routes call the no-op service at noop.
-func startFloorEnvoy(ctx context.Context, envoyBin, dir, backend, noop string) (string, error) {
+func startFloorEnvoy(ctx context.Context, envoyBin, dir, backend, noop string) (string, int, error) {
 	listen, err := freeAddr()
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	_, lport, _ := net.SplitHostPort(listen)
 	bhost, bport, _ := net.SplitHostPort(backend)
 	nhost, nport, _ := net.SplitHostPort(noop)
 	config := fmt.Sprintf(floorEnvoyConfig, lport, bhost, bport, nhost, nport)
-	return listen, startStaticEnvoy(ctx, envoyBin, filepath.Join(dir, "floor.yaml"), config, listen, "/bench", "/authz", "/proc", "/procbody")
+	pid, err := startStaticEnvoy(ctx, envoyBin, filepath.Join(dir, "floor.yaml"), config, listen, "/bench", "/authz", "/proc", "/procbody", "/procmapped")
+	return listen, pid, err
 }
 
 // floor is what the no-op calls add on this machine.
 type floor struct {
 	authzP50, authzP99 time.Duration // one ext_authz call, at 1,000 requests/s
 	procP50            time.Duration // a request and a response ext_proc exchange, one request at a time
-	// procRateP50 and procRateP99: the same exchanges at 1,000 requests/s; procBodyP50 and procBodyP99 with the
-	// response body too.
-	procRateP50, procRateP99 time.Duration
-	procBodyP50, procBodyP99 time.Duration
+	// procBodyP50 and procBodyP99: a request and a response exchange with the response body, at 1,000
+	// requests/s; procMappedP50 and procMappedP99: those answered with fixed mappings.
+	procBodyP50, procBodyP99     time.Duration
+	procMappedP50, procMappedP99 time.Duration
 }
 
 // measureFloor times the bare Envoy's routes: /authz and /proc against /bench at a fixed 1,000 requests/s (as the
@@ -199,28 +280,33 @@ func measureFloor(ctx context.Context, envoyBin, dir, backend string) (floor, er
 	if err != nil {
 		return floor{}, fmt.Errorf("no-op service: %w", err)
 	}
-	listen, err := startFloorEnvoy(ctx, envoyBin, dir, backend, noop)
+	listen, envoyPID, err := startFloorEnvoy(ctx, envoyBin, dir, backend, noop)
 	if err != nil {
 		return floor{}, fmt.Errorf("floor Envoy: %w", err)
 	}
-	plain := target{name: "bare", url: "http://" + listen + "/bench"}
-	authz := target{name: "bare + no-op ext_authz", url: "http://" + listen + "/authz"}
-	proc := target{name: "bare + no-op ext_proc", url: "http://" + listen + "/proc"}
-	procBody := target{name: "bare + no-op ext_proc with the response body", url: "http://" + listen + "/procbody"}
-	var plainLat, authzLat, procLat, procBodyLat []time.Duration
-	var noopCPU time.Duration
+	type route struct {
+		t                target
+		lat              []time.Duration
+		service, proxied time.Duration // the no-op service's CPU, Envoy's
+	}
+	routes := []*route{
+		{t: target{name: "bare", url: "http://" + listen + "/bench"}},
+		{t: target{name: "bare + no-op ext_authz", url: "http://" + listen + "/authz"}},
+		{t: target{name: "bare + no-op ext_proc", url: "http://" + listen + "/proc"}},
+		{t: target{name: "bare + no-op ext_proc with the response body", url: "http://" + listen + "/procbody"}},
+		{t: target{name: "bare + ext_proc answered with fixed mappings", url: "http://" + listen + "/procmapped"}},
+	}
+	plain, authz, proc, procBody, procMapped := routes[0], routes[1], routes[2], routes[3], routes[4]
 	for round := 0; round < 2; round++ {
-		for _, tg := range []struct {
-			t   target
-			out *[]time.Duration
-		}{{plain, &plainLat}, {authz, &authzLat}, {proc, &procLat}, {procBody, &procBodyLat}} {
-			before := processCPU(noopPID)
-			lat, err := fixedRate(tg.t, 1000, 4*time.Second)
+		for _, r := range routes {
+			beforeS, beforeE := processCPU(noopPID), processCPU(envoyPID)
+			lat, err := fixedRate(r.t, 1000, 4*time.Second)
 			if err != nil {
-				return floor{}, fmt.Errorf("%s: %w", tg.t.name, err)
+				return floor{}, fmt.Errorf("%s: %w", r.t.name, err)
 			}
-			noopCPU += processCPU(noopPID) - before
-			*tg.out = append(*tg.out, lat...)
+			r.service += processCPU(noopPID) - beforeS
+			r.proxied += processCPU(envoyPID) - beforeE
+			r.lat = append(r.lat, lat...)
 		}
 	}
 	var seqPlain, seqProc []time.Duration
@@ -228,7 +314,7 @@ func measureFloor(ctx context.Context, envoyBin, dir, backend string) (floor, er
 		for _, s := range []struct {
 			url string
 			out *[]time.Duration
-		}{{plain.url, &seqPlain}, {"http://" + listen + "/proc", &seqProc}} {
+		}{{plain.t.url, &seqPlain}, {proc.t.url, &seqProc}} {
 			d, err := viaGateway(s.url, "", false)
 			if err != nil {
 				return floor{}, err
@@ -236,20 +322,23 @@ func measureFloor(ctx context.Context, envoyBin, dir, backend string) (floor, er
 			*s.out = append(*s.out, d)
 		}
 	}
-	f := floor{
-		authzP50: pct(authzLat, 50) - pct(plainLat, 50), authzP99: pct(authzLat, 99) - pct(plainLat, 99),
-		procP50:     pct(seqProc, 50) - pct(seqPlain, 50),
-		procRateP50: pct(procLat, 50) - pct(plainLat, 50), procRateP99: pct(procLat, 99) - pct(plainLat, 99),
-		procBodyP50: pct(procBodyLat, 50) - pct(plainLat, 50), procBodyP99: pct(procBodyLat, 99) - pct(plainLat, 99),
+	added := func(r *route, p float64) time.Duration { return pct(r.lat, p) - pct(plain.lat, p) }
+	cpu := func(r *route) string {
+		n := time.Duration(len(r.lat))
+		return fmt.Sprintf("CPU per request: service %s, Envoy %s", r.service/n, r.proxied/n)
 	}
-	fmt.Printf("Floor: a bare Envoy calling a gRPC service that does nothing, in a process of its own:\n")
-	fmt.Printf("  one ext_authz call, 1,000 requests/s, 2 rounds of 4 s: p50 %s → %s, p99 %s → %s (added: p50 %s, p99 %s); the service's CPU per call: %s\n",
-		pct(plainLat, 50), pct(authzLat, 50), pct(plainLat, 99), pct(authzLat, 99), f.authzP50, f.authzP99, noopCPU/time.Duration(len(authzLat)))
+	f := floor{
+		authzP50: added(authz, 50), authzP99: added(authz, 99),
+		procP50:     pct(seqProc, 50) - pct(seqPlain, 50),
+		procBodyP50: added(procBody, 50), procBodyP99: added(procBody, 99),
+		procMappedP50: added(procMapped, 50), procMappedP99: added(procMapped, 99),
+	}
+	fmt.Printf("Floor: a bare Envoy calling a gRPC service that does nothing, in a process of its own (1,000 requests/s, 2 rounds of 4 s):\n")
+	fmt.Printf("  no call: p50 %s, p99 %s; %s\n", pct(plain.lat, 50), pct(plain.lat, 99), cpu(plain))
+	for _, r := range []*route{authz, proc, procBody, procMapped} {
+		fmt.Printf("  %s: p50 %s, p99 %s (added: p50 %s, p99 %s); %s\n", r.t.name, pct(r.lat, 50), pct(r.lat, 99), added(r, 50), added(r, 99), cpu(r))
+	}
 	fmt.Printf("  a request and a response ext_proc exchange, %d sequential requests: p50 %s → %s (added: %s)\n",
 		len(seqProc), pct(seqPlain, 50), pct(seqProc, 50), f.procP50)
-	fmt.Printf("  the same exchanges, 1,000 requests/s, 2 rounds of 4 s: p50 %s, p99 %s (added: p50 %s, p99 %s)\n",
-		pct(procLat, 50), pct(procLat, 99), f.procRateP50, f.procRateP99)
-	fmt.Printf("  with the response body streamed to the service too, 1,000 requests/s: p50 %s, p99 %s (added: p50 %s, p99 %s)\n",
-		pct(procBodyLat, 50), pct(procBodyLat, 99), f.procBodyP50, f.procBodyP99)
 	return f, nil
 }

@@ -222,7 +222,7 @@ func measureExtensions(ctx context.Context, tollgateBin, envoyBin, dir, backendA
 	if enabled["templated"] {
 		// An HTTP integration with a request and a response template: both ext_proc phases, bodies included.
 		templated := target{name: "templated", url: "http://" + lgw.listen + "/prod/templated?q=bench", host: host}
-		if err := compareChecks(lgw, procFloor(fl), "HTTP integration with request and response templates", plain, templated); err != nil {
+		if err := compareChecks(lgw, mappedFloors(fl), "HTTP integration with request and response templates", plain, templated); err != nil {
 			return err
 		}
 	}
@@ -235,24 +235,30 @@ type floorCall struct {
 	p50, p99 time.Duration
 }
 
-func authzFloor(fl *floor) *floorCall {
+func authzFloor(fl *floor) []*floorCall {
 	if fl == nil {
 		return nil
 	}
-	return &floorCall{"a no-op ext_authz call", fl.authzP50, fl.authzP99}
+	return []*floorCall{{"a no-op ext_authz call", fl.authzP50, fl.authzP99}}
 }
 
-func procFloor(fl *floor) *floorCall {
+// mappedFloors are the floors of a mapped integration's exchanges: the same messages answered with nothing, and
+// answered with fixed mutations of the same kind and size as a mapping's (what Envoy does with any mapping's
+// answers, whoever makes them).
+func mappedFloors(fl *floor) []*floorCall {
 	if fl == nil {
 		return nil
 	}
-	return &floorCall{"no-op ext_proc exchanges with the response body", fl.procBodyP50, fl.procBodyP99}
+	return []*floorCall{
+		{"no-op ext_proc exchanges with the response body", fl.procBodyP50, fl.procBodyP99},
+		{"the same exchanges answered with fixed mappings", fl.procMappedP50, fl.procMappedP99},
+	}
 }
 
 // compareChecks loads a passthrough route and routes with checks in alternation at a fixed 1,000 requests/s, 2
 // rounds of 4 s each, and prints each check's latency and CPU, and what it adds against the passthrough and
-// against the floor's call of the same kind.
-func compareChecks(lgw *tollgate, fl *floorCall, title string, plain target, checked ...target) error {
+// against the floor's calls of the same kind.
+func compareChecks(lgw *tollgate, floors []*floorCall, title string, plain target, checked ...target) error {
 	targets := append([]target{plain}, checked...)
 	lat := make([][]time.Duration, len(targets))
 	cpu := make([][2]time.Duration, len(targets)) // Tollgate's, Envoy's
@@ -288,7 +294,7 @@ func compareChecks(lgw *tollgate, fl *floorCall, title string, plain target, che
 		l := lat[i+1]
 		added50, added99 := pct(l, 50)-pct(lat[0], 50), pct(l, 99)-pct(lat[0], 99)
 		fmt.Printf("  %-18s p50 %s, p99 %s; %s (added: p50 %s, p99 %s)\n", t.name+":", pct(l, 50), pct(l, 99), perRequest(i+1), added50, added99)
-		if fl != nil {
+		for _, fl := range floors {
 			fmt.Printf("  %-18s added vs %s (floor): p50 %s, p99 %s\n", "", fl.name, ratio(added50, fl.p50), ratio(added99, fl.p99))
 		}
 	}
@@ -499,22 +505,23 @@ func startBareEnvoy(ctx context.Context, envoyBin, dir, backend string) (string,
 	}
 	_, lport, _ := net.SplitHostPort(listen)
 	bhost, bport, _ := net.SplitHostPort(backend)
-	return listen, startStaticEnvoy(ctx, envoyBin, filepath.Join(dir, "bare.yaml"), fmt.Sprintf(bareEnvoyConfig, lport, bhost, bport), listen, "/bench")
+	_, err = startStaticEnvoy(ctx, envoyBin, filepath.Join(dir, "bare.yaml"), fmt.Sprintf(bareEnvoyConfig, lport, bhost, bport), listen, "/bench")
+	return listen, err
 }
 
 // startStaticEnvoy runs Envoy on a static config written to file, and waits until each path answers 200 on
-// listen.
-func startStaticEnvoy(ctx context.Context, envoyBin, file, config, listen string, paths ...string) error {
+// listen. It returns Envoy's process id.
+func startStaticEnvoy(ctx context.Context, envoyBin, file, config, listen string, paths ...string) (int, error) {
 	if err := os.WriteFile(file, []byte(config), 0o600); err != nil {
-		return err
+		return 0, err
 	}
 	cmd := exec.CommandContext(ctx, envoyBin, "-c", file, "--disable-hot-restart", "--log-level", "error")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		return err
+		return 0, err
 	}
 	go func() { _ = cmd.Wait() }()
-	return waitFor(func() bool {
+	return cmd.Process.Pid, waitFor(func() bool {
 		for _, path := range paths {
 			resp, err := http.Get("http://" + listen + path)
 			if err != nil {
