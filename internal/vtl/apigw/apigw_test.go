@@ -145,9 +145,11 @@ func BenchmarkInputJSONForeach(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := tpl.Render(map[string]any{"input": NewInput(body, Params{}), "util": Util{}}, vtl.DefaultLimits); err != nil {
+		in := NewInput(body, Params{})
+		if _, err := tpl.Render(map[string]any{"input": in, "util": Util{Input: in}}, vtl.DefaultLimits); err != nil {
 			b.Fatal(err)
 		}
+		in.Release() // as the mapping service does
 	}
 }
 
