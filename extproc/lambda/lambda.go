@@ -168,14 +168,14 @@ func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
 	in.DomainPrefix, _, _ = strings.Cut(in.DomainName, ".")
 	rawPath, rawQuery, _ := strings.Cut(path, "?")
 	in.PathParameters, _ = r.paths.PathParameters(rawPath)
-	in.RawPath = strings.TrimPrefix(rawPath, "/"+r.Stage)
+	in.RawPath = strings.TrimPrefix(rawPath, r.StagePath())
 	if in.RawPath == "" {
 		in.RawPath = "/"
 	}
 	in.RawQuery = rawQuery
 	in.ExtendedRequestID = gatewayresponse.ExtendedRequestID(in.RequestID)
 	e.requestID = in.RequestID
-	in.RouteKey = r.HTTPMethod + " " + r.Resource
+	in.RouteKey = r.RouteKey()
 	return in
 }
 

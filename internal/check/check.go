@@ -56,6 +56,10 @@ func (c *checker) api(api *tollgatev1.RestApi) {
 		templates = append(templates, resourceTemplate{res, tpl})
 	}
 	c.tree(file, templates)
+	if api.GetProtocolType() == tollgatev1.ProtocolType_PROTOCOL_TYPE_HTTP {
+		c.httpAPI(api)
+		return
+	}
 	for _, a := range api.GetAuthorizers() {
 		c.authorizer(file, a)
 	}

@@ -161,7 +161,18 @@ type API struct {
 	// declaring several.
 	Resource string  `yaml:"resource"`
 	Stages   []Stage `yaml:"stages"`
+	// ProtocolType is REST (the default: a REST API) or HTTP (an HTTP API, API Gateway v2).
+	ProtocolType string `yaml:"protocolType"`
 }
+
+// Protocol types of an API entry.
+const (
+	ProtocolREST = "REST"
+	ProtocolHTTP = "HTTP"
+)
+
+// IsHTTP tells whether the entry is an HTTP API.
+func (a API) IsHTTP() bool { return a.ProtocolType == ProtocolHTTP }
 
 // DefinitionPath resolves the definition relative to the config file, as the config contract promises.
 func (a API) DefinitionPath(configFile string) string {
@@ -176,6 +187,10 @@ type Stage struct {
 	StageName      string                   `yaml:"stageName"`
 	Variables      map[string]string        `yaml:"variables"`
 	MethodSettings map[string]MethodSetting `yaml:"methodSettings"`
+	// An HTTP API's stage settings (see httpapi.go).
+	DefaultRouteSettings *MethodSetting           `yaml:"defaultRouteSettings"`
+	RouteSettings        map[string]MethodSetting `yaml:"routeSettings"`
+	AutoDeploy           bool                     `yaml:"autoDeploy"`
 }
 
 // Defaults of the optional settings.
@@ -374,9 +389,11 @@ func (c *Config) validateAPIs(probs *diag.Problems) {
 			probs.Addf(c.File, at("stages"), "API %q has no stages: deploy it to at least one", api.ID)
 		}
 		stages := map[string]int{}
+		c.validateProtocol(probs, i)
 		for j, st := range api.Stages {
-			if !stageNamePattern.MatchString(st.StageName) {
-				probs.Addf(c.File, at("stages", j, "stageName"), "invalid stage name %q: must match [A-Za-z0-9_-]{1,128}", st.StageName)
+			// An HTTP API may have a $default stage, served at the root.
+			if !stageNamePattern.MatchString(st.StageName) && !(api.IsHTTP() && st.StageName == DefaultStage) {
+				probs.Addf(c.File, at("stages", j, "stageName"), "invalid stage name %q: must match [A-Za-z0-9_-]{1,128}%s", st.StageName, map[bool]string{true: ", or be $default"}[api.IsHTTP()])
 			} else if k, dup := stages[st.StageName]; dup {
 				probs.Addf(c.File, at("stages", j, "stageName"), "stage %q is already defined at /apis/%d/stages/%d", st.StageName, i, k)
 			} else {

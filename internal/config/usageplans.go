@@ -80,6 +80,18 @@ func checkMethodKey(probs *diag.Problems, file, at, key string) {
 	}
 }
 
+// checkStageThrottle checks a stage's throttle for its methods or routes: both fields, or neither.
+func checkStageThrottle(probs *diag.Problems, file, at string, ms MethodSetting) {
+	switch rate, burst := ms.ThrottlingRateLimit, ms.ThrottlingBurstLimit; {
+	case rate != nil && burst != nil:
+		checkThrottle(probs, file, at, Throttle{RateLimit: *rate, BurstLimit: int(*burst)})
+	case rate != nil:
+		probs.Addf(file, at+"/throttlingBurstLimit", "throttlingRateLimit is set without throttlingBurstLimit: a throttle needs both")
+	case burst != nil:
+		probs.Addf(file, at+"/throttlingRateLimit", "throttlingBurstLimit is set without throttlingRateLimit: a throttle needs both")
+	}
+}
+
 // validateUsagePlans checks keys and plans and every reference between them and the APIs. Key values are never
 // quoted in problems: they are secrets; the key's pointer says which one is wrong.
 func (c *Config) validateUsagePlans(probs *diag.Problems) {
@@ -97,7 +109,9 @@ func (c *Config) validateUsagePlans(probs *diag.Problems) {
 		}
 	}
 	stages := map[[2]string]bool{}
+	httpAPIs := map[string]bool{}
 	for _, api := range c.APIs {
+		httpAPIs[api.ID] = api.IsHTTP()
 		for _, st := range api.Stages {
 			stages[[2]string{api.ID, st.StageName}] = true
 		}
@@ -110,14 +124,7 @@ func (c *Config) validateUsagePlans(probs *diag.Problems) {
 			for key, ms := range st.MethodSettings {
 				at := diag.Pointer("apis", i, "stages", j, "methodSettings", key)
 				checkMethodKey(probs, c.File, at, key)
-				switch rate, burst := ms.ThrottlingRateLimit, ms.ThrottlingBurstLimit; {
-				case rate != nil && burst != nil:
-					checkThrottle(probs, c.File, at, Throttle{RateLimit: *rate, BurstLimit: int(*burst)})
-				case rate != nil:
-					probs.Addf(c.File, at+"/throttlingBurstLimit", "throttlingRateLimit is set without throttlingBurstLimit: a throttle needs both")
-				case burst != nil:
-					probs.Addf(c.File, at+"/throttlingRateLimit", "throttlingBurstLimit is set without throttlingRateLimit: a throttle needs both")
-				}
+				checkStageThrottle(probs, c.File, at, ms)
 			}
 		}
 	}
@@ -134,7 +141,9 @@ func (c *Config) validateUsagePlans(probs *diag.Problems) {
 			}
 		}
 		for j, as := range p.APIStages {
-			if !stages[[2]string{as.APIID, as.Stage}] {
+			if httpAPIs[as.APIID] {
+				probs.Addf(c.File, at("apiStages", j), "usage plan %q names HTTP API %q: HTTP APIs have no usage plans or API keys", p.ID, as.APIID)
+			} else if !stages[[2]string{as.APIID, as.Stage}] {
 				probs.Addf(c.File, at("apiStages", j), "usage plan %q names API %q stage %q, which is not deployed (see apis)", p.ID, as.APIID, as.Stage)
 			}
 			for key, th := range as.Throttle {

@@ -57,11 +57,16 @@ func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 	apis := slices.Clone(gw.GetApis())
 	sort.Slice(apis, func(i, j int) bool { return apis[i].GetId() < apis[j].GetId() })
 	for _, api := range apis {
-		out := API{ID: api.GetId(), Models: b.apiModels(api), GatewayResponses: b.gatewayResponses(api)}
+		out := API{ID: api.GetId(), HTTPAPI: isHTTPAPI(api), Models: b.apiModels(api), GatewayResponses: b.gatewayResponses(api)}
 		resources := b.sortedResources(api)
 		policy := b.resourcePolicy(api)
-		for _, stage := range api.GetStages() {
-			out.Routes = append(out.Routes, b.stageRoutes(stageContext{api: api, stage: stage, policy: policy}, resources)...)
+		for _, stage := range servedStages(api) {
+			s := stageContext{api: api, stage: stage, policy: policy}
+			if out.HTTPAPI {
+				out.Routes = append(out.Routes, b.httpAPIRoutes(s, resources)...)
+			} else {
+				out.Routes = append(out.Routes, b.stageRoutes(s, resources)...)
+			}
 		}
 		snap.APIs = append(snap.APIs, out)
 	}
@@ -181,7 +186,12 @@ func orderedMethods(methods []*tollgatev1.Method) []*tollgatev1.Method {
 	return out
 }
 
-func routeName(m Method) string { return m.APIID + "/" + m.Stage + "/" + m.HTTPMethod + m.Resource }
+func routeName(m Method) string {
+	if m.Resource == DefaultRoute { // an HTTP API's $default route: a route key, not a path
+		return m.APIID + "/" + m.Stage + "/" + m.HTTPMethod + "/" + m.Resource
+	}
+	return m.APIID + "/" + m.Stage + "/" + m.HTTPMethod + m.Resource
+}
 
 func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.Method, regex string) *Route {
 	method := Method{APIID: s.api.GetId(), Stage: s.stage.GetStageName(), Resource: pr.res.GetPath(), HTTPMethod: m.GetHttpMethod()}

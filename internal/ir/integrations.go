@@ -17,13 +17,21 @@ import (
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
-// DefaultTimeout is API Gateway's integration timeout when timeoutInMillis is not set.
-const DefaultTimeout = 29 * time.Second
+// DefaultTimeout is a REST API's integration timeout when timeoutInMillis is not set; an HTTP API's is
+// DefaultHTTPAPITimeout.
+const (
+	DefaultTimeout        = 29 * time.Second
+	DefaultHTTPAPITimeout = 30 * time.Second
+)
 
-// timeout is the integration's timeout; the model check has kept it within API Gateway's 50 to 29000 ms.
-func timeout(integ *tollgatev1.Integration) Duration {
-	if ms := integ.GetTimeoutInMillis(); ms != 0 {
+// timeout is the integration's timeout; the model check has kept it within API Gateway's 50 to 29000 ms (30000
+// for an HTTP API).
+func timeout(s stageContext, integ *tollgatev1.Integration) Duration {
+	switch ms := integ.GetTimeoutInMillis(); {
+	case ms != 0:
 		return Duration(time.Duration(ms) * time.Millisecond)
+	case isHTTPAPI(s.api):
+		return Duration(DefaultHTTPAPITimeout)
 	}
 	return Duration(DefaultTimeout)
 }
@@ -41,7 +49,7 @@ func (b *builder) httpProxy(s stageContext, pr parsedResource, integ *tollgatev1
 		Host:    host,
 		Path:    b.backendPath(s, at, path, pr, integ.GetRequestParameters()),
 		Headers: b.headerMappings(s, at, integ.GetRequestParameters()),
-		Timeout: timeout(integ),
+		Timeout: timeout(s, integ),
 	}
 }
 
@@ -182,6 +190,14 @@ func placeholderAt(path string, i int) (string, bool) {
 
 // placeholderCapture is the capture of the path parameter that requestParameters map onto a placeholder.
 func (b *builder) placeholderCapture(s stageContext, at, name string, pr parsedResource, params map[string]string) (int, bool) {
+	if isHTTPAPI(s.api) {
+		// An HTTP API fills a placeholder with the route's path parameter of the same name.
+		if i := slices.Index(pr.params, name); i >= 0 {
+			return i + 1, true
+		}
+		b.probs.Addf(s.file(), at+"/uri", "uri placeholder {%s} names no path parameter of route %s", name, pr.res.GetPath())
+		return 0, false
+	}
 	key := "integration.request.path." + name
 	source, ok := params[key]
 	if !ok {
@@ -363,7 +379,7 @@ func (b *builder) lambda(s stageContext, integ *tollgatev1.Integration) *Lambda 
 		return nil
 	}
 	l := &Lambda{
-		Backend: be, InvokePath: invokePath, Timeout: timeout(integ),
+		Backend: be, InvokePath: invokePath, Timeout: timeout(s, integ),
 		PayloadFormatVersion: integ.GetPayloadFormatVersion(), AccountID: fn.Account,
 		StageVariables: s.stage.GetVariables(), BinaryMediaTypes: s.api.GetBinaryMediaTypes(),
 	}

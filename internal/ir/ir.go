@@ -48,9 +48,11 @@ type IAMCredential struct {
 	Policy string `json:"policy,omitempty"`
 }
 
-// API is one REST API's routes, every stage's, in the order Envoy must try them.
+// API is one API's routes, every stage's, in the order Envoy must try them.
 type API struct {
-	ID     string   `json:"id"`
+	ID string `json:"id"`
+	// HTTPAPI: the API is an HTTP API (API Gateway v2), whose answers and headers are its own (see httpapi.go).
+	HTTPAPI bool     `json:"httpApi,omitempty"`
 	Routes []*Route `json:"routes,omitempty"`
 	// Models are the JSON Schemas (draft 4) the routes' validations name, by name; nil when none validates a body.
 	Models map[string]string `json:"models,omitempty"`
@@ -100,6 +102,17 @@ type Method struct {
 
 // MethodKey is API Gateway's name of the method in stage and usage plan settings: "/pets/GET".
 func (m Method) MethodKey() string { return m.Resource + "/" + m.HTTPMethod }
+
+// DefaultStage is an HTTP API's stage served at the root; only an HTTP API can have a stage of that name.
+const DefaultStage = "$default"
+
+// StagePath is the path prefix of the method's stage: /{stage}, and nothing for an HTTP API's $default stage.
+func (m Method) StagePath() string {
+	if m.Stage == DefaultStage {
+		return ""
+	}
+	return "/" + m.Stage
+}
 
 // Route is one method of one stage, or a 403 that stands for the methods a resource lacks. Exactly one of
 // GatewayResponse, HTTPProxy, Mock, Lambda and Mapping says how it is answered.
@@ -308,7 +321,7 @@ func (s *Snapshot) Routes() []*Route {
 
 // PathMatcher reads a route's path parameters from request paths.
 type PathMatcher struct {
-	stage  string
+	prefix string // the stage's path
 	re     *regexp.Regexp
 	params []string
 }
@@ -319,13 +332,13 @@ func NewPathMatcher(r *Route) (*PathMatcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &PathMatcher{stage: r.Stage, re: re, params: r.PathParams}, nil
+	return &PathMatcher{prefix: r.StagePath(), re: re, params: r.PathParams}, nil
 }
 
-// PathParameters extracts the path parameters from a request path that starts with /{stage}. Values stay as the
-// client sent them (not URL-decoded), as API Gateway passes them.
+// PathParameters extracts the path parameters from a request path that starts with the stage's path. Values stay
+// as the client sent them (not URL-decoded), as API Gateway passes them.
 func (m *PathMatcher) PathParameters(path string) (map[string]string, bool) {
-	if !strings.HasPrefix(path, "/"+m.stage) {
+	if !strings.HasPrefix(path, m.prefix) {
 		return nil, false
 	}
 	found := m.re.FindStringSubmatch(path)

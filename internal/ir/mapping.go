@@ -280,7 +280,7 @@ func (b *builder) mappedHTTP(s stageContext, m *tollgatev1.Method, integ *tollga
 	if !ok {
 		return nil
 	}
-	out := &MappedHTTP{Backend: be, Host: host, Path: path, Timeout: timeout(integ)}
+	out := &MappedHTTP{Backend: be, Host: host, Path: path, Timeout: timeout(s, integ)}
 	if hm := strings.ToUpper(integ.GetHttpMethod()); hm != "" && hm != "ANY" && hm != m.GetHttpMethod() {
 		out.Method = hm
 	}

@@ -144,15 +144,11 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 			l.Warnings.Addf(configFile, diag.Pointer("apis", i, "parameters", name), "parameter %s has no effect: nothing Tollgate serves of the definition reads it", name)
 		}
 		api.Id = a.ID
+		if a.IsHTTP() {
+			api.ProtocolType = tollgatev1.ProtocolType_PROTOCOL_TYPE_HTTP
+		}
 		for _, st := range a.Stages {
-			stage := &tollgatev1.Stage{StageName: st.StageName, Variables: st.Variables}
-			for key, ms := range st.MethodSettings {
-				if stage.MethodSettings == nil {
-					stage.MethodSettings = map[string]*tollgatev1.MethodSetting{}
-				}
-				stage.MethodSettings[key] = &tollgatev1.MethodSetting{ThrottlingRateLimit: ms.ThrottlingRateLimit, ThrottlingBurstLimit: ms.ThrottlingBurstLimit}
-			}
-			api.Stages = append(api.Stages, stage)
+			api.Stages = append(api.Stages, stageModel(st))
 		}
 		l.Gateway.Apis = append(l.Gateway.Apis, api)
 	}
@@ -174,6 +170,30 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 		}
 	}
 	return l, nil
+}
+
+// stageModel is a stage as the model holds it. An HTTP API's route settings are keyed by method key there, as a
+// REST API's method settings are: "GET /pets" is "/pets/GET", defaultRouteSettings "*/*".
+func stageModel(st config.Stage) *tollgatev1.Stage {
+	stage := &tollgatev1.Stage{StageName: st.StageName, Variables: st.Variables}
+	set := func(key string, ms config.MethodSetting) {
+		if stage.MethodSettings == nil {
+			stage.MethodSettings = map[string]*tollgatev1.MethodSetting{}
+		}
+		stage.MethodSettings[key] = &tollgatev1.MethodSetting{ThrottlingRateLimit: ms.ThrottlingRateLimit, ThrottlingBurstLimit: ms.ThrottlingBurstLimit}
+	}
+	for key, ms := range st.MethodSettings {
+		set(key, ms)
+	}
+	if st.DefaultRouteSettings != nil {
+		set("*/*", *st.DefaultRouteSettings)
+	}
+	for key, rs := range st.RouteSettings {
+		if methodKey, ok := config.RouteKeyMethodKey(key); ok { // config.Load refused the others
+			set(methodKey, rs)
+		}
+	}
+	return stage
 }
 
 // Settings are the config's runtime settings, as the IR takes them.

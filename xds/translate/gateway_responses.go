@@ -29,6 +29,10 @@ func customReplies(snap *ir.Snapshot) []*hcm.ResponseMapper {
 	produced := gatewayresponse.Produced()
 	types := slices.Sorted(maps.Keys(produced))
 	for _, api := range snap.APIs {
+		if api.HTTPAPI {
+			out = append(out, httpAPIReplies(api.ID, append(types, gatewayresponse.NotFound))...)
+			continue
+		}
 		for _, stage := range slices.Sorted(maps.Keys(api.GatewayResponses)) {
 			set := api.GatewayResponses[stage]
 			scope := byCEL(fmt.Sprintf("%s['apiId'] == %q && %s['stage'] == %q", routeMetadataCEL, api.ID, routeMetadataCEL, stage))
@@ -38,9 +42,25 @@ func customReplies(snap *ir.Snapshot) []*hcm.ResponseMapper {
 					continue
 				}
 				for _, src := range replySources(t) {
-					out = append(out, customMapper(api.ID, stage, produced[t], c, scope, src))
+					out = append(out, customMapper(api.ID, stage, produced[t], c, scope, src, false))
 				}
 			}
+		}
+	}
+	return out
+}
+
+// httpAPIReplies give every reply on an HTTP API's routes the HTTP API's answer: its status and body whoever
+// refused the request (a service names the type it answers with, a REST API's answer in its body), without
+// x-amzn-ErrorType, with apigw-requestid. An HTTP API has no customisations: the answers are fixed.
+func httpAPIReplies(apiID string, types []gatewayresponse.Type) []*hcm.ResponseMapper {
+	var out []*hcm.ResponseMapper
+	scope := byCEL(fmt.Sprintf("%s['apiId'] == %q", routeMetadataCEL, apiID))
+	for _, t := range types {
+		a := gatewayresponse.ForHTTPAPI(t)
+		c := &gatewayresponse.Custom{Status: a.Status, ContentType: "application/json", Template: a.Body(), HasTemplate: true}
+		for _, src := range replySources(t) {
+			out = append(out, customMapper(apiID, "", a, c, scope, src, true))
 		}
 	}
 	return out
@@ -79,7 +99,7 @@ func replySources(t gatewayresponse.Type) []replySource {
 		}
 	}
 	switch t {
-	case gatewayresponse.MissingAuthenticationToken, gatewayresponse.APIConfigurationError:
+	case gatewayresponse.MissingAuthenticationToken, gatewayresponse.APIConfigurationError, gatewayresponse.NotFound:
 		// The direct responses of the routes that stand for these.
 		out = append(out, own(byCEL(fmt.Sprintf("%s['%s'] == %q", routeMetadataCEL, gatewayResponseKey, t))))
 	case gatewayresponse.Throttled, gatewayresponse.QuotaExceeded:
@@ -93,8 +113,8 @@ func replySources(t gatewayresponse.Type) []replySource {
 const gatewayResponseKey = "gatewayResponse"
 
 // customMapper rewrites the replies of one source of one type on one API stage's routes.
-func customMapper(apiID, stage string, d gatewayresponse.Response, c *gatewayresponse.Custom, scope *accesslog.AccessLogFilter, src replySource) *hcm.ResponseMapper {
-	m := &hcm.ResponseMapper{Filter: allOf(scope, src.filter), HeadersToAdd: requestIDHeaders()}
+func customMapper(apiID, stage string, d gatewayresponse.Response, c *gatewayresponse.Custom, scope *accesslog.AccessLogFilter, src replySource, httpAPI bool) *hcm.ResponseMapper {
+	m := &hcm.ResponseMapper{Filter: allOf(scope, src.filter), HeadersToAdd: requestIDHeaders(httpAPI)}
 	switch {
 	case c.Status != 0:
 		m.StatusCode = wrapperspb.UInt32(c.Status)

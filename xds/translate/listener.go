@@ -90,7 +90,7 @@ func localReplies(snap *ir.Snapshot) *hcm.LocalReplyConfig {
 				ContentType: "application/json",
 			},
 		}
-		m.HeadersToAdd = requestIDHeaders()
+		m.HeadersToAdd = requestIDHeaders(false)
 		if resp.ErrorType != "" {
 			m.HeadersToAdd = append(m.HeadersToAdd, setHeader("x-amzn-ErrorType", resp.ErrorType))
 		}

@@ -23,20 +23,30 @@ func routeConfiguration(vhosts []*route.VirtualHost) *route.RouteConfiguration {
 		// Hosts are matched without their port ({apiId}.{domain}:8080 is the API's host), and the Host header
 		// keeps it: a SigV4 signature covers the host as the client sent it.
 		IgnorePortInHostMatching: true,
-		// Every answer, the backend's and the gateway's own, carries the request id as AWS does.
-		ResponseHeadersToAdd: requestIDHeaders(),
 	}
 }
 
-// requestIDHeaders add API Gateway's request id headers to a response. The route configuration adds them to every
-// response of a route that forwards; the listener's local replies add them too, since a reply a filter makes on a
-// route Envoy answers itself (a MOCK) gets none of the route configuration's headers.
-func requestIDHeaders() []*core.HeaderValueOption {
+// requestIDHeaders add API Gateway's request id headers to a response. Each virtual host adds its API's to every
+// response of a route that forwards (every answer, the backend's and the gateway's own, carries the request id as
+// AWS does); the listener's local replies add them too, since a reply a filter makes on a route Envoy answers
+// itself (a MOCK) gets none of the virtual host's headers. An HTTP API's is apigw-requestid.
+func requestIDHeaders(httpAPI bool) []*core.HeaderValueOption {
+	if httpAPI {
+		return []*core.HeaderValueOption{setHeader(gatewayresponse.RequestIDHeaderV2, "%REQ(X-REQUEST-ID)%")}
+	}
 	return []*core.HeaderValueOption{
 		setHeader(gatewayresponse.RequestIDHeader, "%REQ(X-REQUEST-ID)%"),
 		// Envoy's formatter truncates to the length after the colon: gatewayresponse.ExtendedRequestID.
 		setHeader(gatewayresponse.ExtendedRequestIDHeader, "%REQ(X-REQUEST-ID):"+strconv.Itoa(gatewayresponse.ExtendedRequestIDLength)+"%"),
 	}
+}
+
+// answer is the gateway response of type t as the API gives it.
+func answer(api *ir.API, t gatewayresponse.Type) gatewayresponse.Response {
+	if api != nil && api.HTTPAPI {
+		return gatewayresponse.ForHTTPAPI(t)
+	}
+	return gatewayresponse.Default(t)
 }
 
 func prefixMatch(prefix string) *route.RouteMatch {
@@ -82,11 +92,13 @@ func gatewayResponseMetadata(m *core.Metadata, t gatewayresponse.Type) *core.Met
 	return m
 }
 
-// missingTokenRoute answers API Gateway's 403 for a path or method the API does not define.
-func missingTokenRoute(name string, match *route.RouteMatch) *route.Route {
-	r := &route.Route{Name: name, Match: match}
-	setGatewayResponse(r, gatewayresponse.Default(gatewayresponse.MissingAuthenticationToken))
-	return r
+// unmatchedType is the gateway response for a request no route of the API takes: a REST API's 403 Missing
+// Authentication Token, an HTTP API's 404.
+func unmatchedType(api *ir.API) gatewayresponse.Type {
+	if api != nil && api.HTTPAPI {
+		return gatewayresponse.NotFound
+	}
+	return gatewayresponse.MissingAuthenticationToken
 }
 
 func setGatewayResponse(r *route.Route, resp gatewayresponse.Response) {

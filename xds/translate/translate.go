@@ -16,7 +16,6 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
@@ -90,14 +89,15 @@ type translator struct {
 func Translate(snap *ir.Snapshot) *Output {
 	t := &translator{snap: snap, used: map[string]bool{}, clusters: map[string]*cluster.Cluster{}}
 	var vhosts []*route.VirtualHost
-	for _, api := range snap.APIs {
-		vh := &route.VirtualHost{Name: "api_" + api.ID, Domains: []string{api.ID + "." + snap.Domain}}
+	for i := range snap.APIs {
+		api := &snap.APIs[i]
+		vh := &route.VirtualHost{Name: "api_" + api.ID, Domains: []string{api.ID + "." + snap.Domain}, ResponseHeadersToAdd: requestIDHeaders(api.HTTPAPI)}
 		for _, r := range api.Routes {
-			vh.Routes = append(vh.Routes, t.route(r))
+			vh.Routes = append(vh.Routes, t.route(api, r))
 		}
 		vhosts = append(vhosts, vh)
 	}
-	vhosts = append(vhosts, &route.VirtualHost{Name: "invocation_paths", Domains: []string{"*"}})
+	vhosts = append(vhosts, &route.VirtualHost{Name: "invocation_paths", Domains: []string{"*"}, ResponseHeadersToAdd: requestIDHeaders(false)})
 
 	out := &Output{snapshot: snap, Clusters: t.sortedClusters()}
 	idle := map[string]*anypb.Any{}
@@ -120,12 +120,17 @@ func Translate(snap *ir.Snapshot) *Output {
 	forms := invocationPathRoutes(pathForms)
 	for i, vh := range vhosts {
 		vh.Routes = append(vh.Routes, forms...)
-		unmatched := missingTokenRoute(vh.GetName()+"_unmatched", prefixMatch("/"))
+		var api *ir.API // none for the invocation paths' host
 		if i < len(snap.APIs) {
+			api = &snap.APIs[i]
+		}
+		unmatched := &route.Route{Name: vh.GetName() + "_unmatched", Match: prefixMatch("/")}
+		setGatewayResponse(unmatched, answer(api, unmatchedType(api)))
+		if api != nil {
 			// A path under no stage of the API: its customised gateway responses apply, with no stage's variables.
 			unmatched.Metadata = gatewayResponseMetadata(&core.Metadata{FilterMetadata: map[string]*structpb.Struct{names.RouteMetadataNamespace: {Fields: map[string]*structpb.Value{
-				"apiId": structpb.NewStringValue(snap.APIs[i].ID), "stage": structpb.NewStringValue(""),
-			}}}}, gatewayresponse.MissingAuthenticationToken)
+				"apiId": structpb.NewStringValue(api.ID), "stage": structpb.NewStringValue(""),
+			}}}}, unmatchedType(api))
 		}
 		vh.Routes = append(vh.Routes, unmatched)
 		if len(idle) > 0 {
@@ -137,17 +142,17 @@ func Translate(snap *ir.Snapshot) *Output {
 }
 
 // route translates one route: how it is answered, then what each filter adds to it.
-func (t *translator) route(r *ir.Route) *route.Route {
+func (t *translator) route(api *ir.API, r *ir.Route) *route.Route {
 	out := &route.Route{Name: r.Name, Match: methodMatch(r.PathRegex, r.HTTPMethod)}
 	switch {
-	case r.GatewayResponse == gatewayresponse.MissingAuthenticationToken:
+	case r.GatewayResponse == unmatchedType(api):
 		out.Match = regexMatch(r.PathRegex)
 		out.Metadata = gatewayResponseMetadata(routeMetadata(r), r.GatewayResponse)
-		setGatewayResponse(out, gatewayresponse.Default(r.GatewayResponse))
+		setGatewayResponse(out, answer(api, r.GatewayResponse))
 		return out
 	case r.GatewayResponse != "":
 		out.Metadata = gatewayResponseMetadata(routeMetadata(r), r.GatewayResponse)
-		setGatewayResponse(out, gatewayresponse.Default(r.GatewayResponse))
+		setGatewayResponse(out, answer(api, r.GatewayResponse))
 	case r.HTTPProxy != nil:
 		out.Metadata = routeMetadata(r)
 		t.httpProxy(out, r)

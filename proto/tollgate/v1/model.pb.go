@@ -26,6 +26,53 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type ProtocolType int32
+
+const (
+	// A REST API.
+	ProtocolType_PROTOCOL_TYPE_UNSPECIFIED ProtocolType = 0
+	ProtocolType_PROTOCOL_TYPE_HTTP        ProtocolType = 1
+)
+
+// Enum value maps for ProtocolType.
+var (
+	ProtocolType_name = map[int32]string{
+		0: "PROTOCOL_TYPE_UNSPECIFIED",
+		1: "PROTOCOL_TYPE_HTTP",
+	}
+	ProtocolType_value = map[string]int32{
+		"PROTOCOL_TYPE_UNSPECIFIED": 0,
+		"PROTOCOL_TYPE_HTTP":        1,
+	}
+)
+
+func (x ProtocolType) Enum() *ProtocolType {
+	p := new(ProtocolType)
+	*p = x
+	return p
+}
+
+func (x ProtocolType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProtocolType) Descriptor() protoreflect.EnumDescriptor {
+	return file_tollgate_v1_model_proto_enumTypes[0].Descriptor()
+}
+
+func (ProtocolType) Type() protoreflect.EnumType {
+	return &file_tollgate_v1_model_proto_enumTypes[0]
+}
+
+func (x ProtocolType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ProtocolType.Descriptor instead.
+func (ProtocolType) EnumDescriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{0}
+}
+
 type AuthorizerType int32
 
 const (
@@ -70,11 +117,11 @@ func (x AuthorizerType) String() string {
 }
 
 func (AuthorizerType) Descriptor() protoreflect.EnumDescriptor {
-	return file_tollgate_v1_model_proto_enumTypes[0].Descriptor()
+	return file_tollgate_v1_model_proto_enumTypes[1].Descriptor()
 }
 
 func (AuthorizerType) Type() protoreflect.EnumType {
-	return &file_tollgate_v1_model_proto_enumTypes[0]
+	return &file_tollgate_v1_model_proto_enumTypes[1]
 }
 
 func (x AuthorizerType) Number() protoreflect.EnumNumber {
@@ -83,7 +130,7 @@ func (x AuthorizerType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AuthorizerType.Descriptor instead.
 func (AuthorizerType) EnumDescriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{0}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{1}
 }
 
 type ApiKeySource int32
@@ -119,11 +166,11 @@ func (x ApiKeySource) String() string {
 }
 
 func (ApiKeySource) Descriptor() protoreflect.EnumDescriptor {
-	return file_tollgate_v1_model_proto_enumTypes[1].Descriptor()
+	return file_tollgate_v1_model_proto_enumTypes[2].Descriptor()
 }
 
 func (ApiKeySource) Type() protoreflect.EnumType {
-	return &file_tollgate_v1_model_proto_enumTypes[1]
+	return &file_tollgate_v1_model_proto_enumTypes[2]
 }
 
 func (x ApiKeySource) Number() protoreflect.EnumNumber {
@@ -132,7 +179,7 @@ func (x ApiKeySource) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ApiKeySource.Descriptor instead.
 func (ApiKeySource) EnumDescriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{1}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{2}
 }
 
 type IntegrationType int32
@@ -177,11 +224,11 @@ func (x IntegrationType) String() string {
 }
 
 func (IntegrationType) Descriptor() protoreflect.EnumDescriptor {
-	return file_tollgate_v1_model_proto_enumTypes[2].Descriptor()
+	return file_tollgate_v1_model_proto_enumTypes[3].Descriptor()
 }
 
 func (IntegrationType) Type() protoreflect.EnumType {
-	return &file_tollgate_v1_model_proto_enumTypes[2]
+	return &file_tollgate_v1_model_proto_enumTypes[3]
 }
 
 func (x IntegrationType) Number() protoreflect.EnumNumber {
@@ -190,7 +237,7 @@ func (x IntegrationType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use IntegrationType.Descriptor instead.
 func (IntegrationType) EnumDescriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{2}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{3}
 }
 
 // ConnectionType is how API Gateway reaches an integration's backend (connectionType).
@@ -227,11 +274,11 @@ func (x ConnectionType) String() string {
 }
 
 func (ConnectionType) Descriptor() protoreflect.EnumDescriptor {
-	return file_tollgate_v1_model_proto_enumTypes[3].Descriptor()
+	return file_tollgate_v1_model_proto_enumTypes[4].Descriptor()
 }
 
 func (ConnectionType) Type() protoreflect.EnumType {
-	return &file_tollgate_v1_model_proto_enumTypes[3]
+	return &file_tollgate_v1_model_proto_enumTypes[4]
 }
 
 func (x ConnectionType) Number() protoreflect.EnumNumber {
@@ -240,7 +287,7 @@ func (x ConnectionType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ConnectionType.Descriptor instead.
 func (ConnectionType) EnumDescriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{3}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{4}
 }
 
 type PassthroughBehavior int32
@@ -279,11 +326,11 @@ func (x PassthroughBehavior) String() string {
 }
 
 func (PassthroughBehavior) Descriptor() protoreflect.EnumDescriptor {
-	return file_tollgate_v1_model_proto_enumTypes[4].Descriptor()
+	return file_tollgate_v1_model_proto_enumTypes[5].Descriptor()
 }
 
 func (PassthroughBehavior) Type() protoreflect.EnumType {
-	return &file_tollgate_v1_model_proto_enumTypes[4]
+	return &file_tollgate_v1_model_proto_enumTypes[5]
 }
 
 func (x PassthroughBehavior) Number() protoreflect.EnumNumber {
@@ -292,7 +339,7 @@ func (x PassthroughBehavior) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PassthroughBehavior.Descriptor instead.
 func (PassthroughBehavior) EnumDescriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{4}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{5}
 }
 
 // Gateway is everything one control plane serves, as a user defines it in API Gateway: every API with its deployed
@@ -731,8 +778,12 @@ type RestApi struct {
 	Models map[string]string `protobuf:"bytes,12,rep,name=models,proto3" json:"models,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// x-amazon-apigateway-gateway-responses, by gateway response type.
 	GatewayResponses map[string]*GatewayResponse `protobuf:"bytes,13,rep,name=gateway_responses,json=gatewayResponses,proto3" json:"gateway_responses,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// What kind of API this is, as the configuration says. An HTTP API (API Gateway v2) is this message too: its
+	// routes are the resources' methods (the $default route is resource "$default", method ANY), and its stages'
+	// method_settings are keyed by the routes' method keys ("/pets/GET"; "*/*" for defaultRouteSettings).
+	ProtocolType  ProtocolType `protobuf:"varint,14,opt,name=protocol_type,json=protocolType,proto3,enum=tollgate.v1.ProtocolType" json:"protocol_type,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RestApi) Reset() {
@@ -854,6 +905,13 @@ func (x *RestApi) GetGatewayResponses() map[string]*GatewayResponse {
 		return x.GatewayResponses
 	}
 	return nil
+}
+
+func (x *RestApi) GetProtocolType() ProtocolType {
+	if x != nil {
+		return x.ProtocolType
+	}
+	return ProtocolType_PROTOCOL_TYPE_UNSPECIFIED
 }
 
 // GatewayResponse customises one gateway response type.
@@ -1742,7 +1800,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\bthrottle\x18\x03 \x03(\v2#.tollgate.v1.ApiStage.ThrottleEntryR\bthrottle\x1aZ\n" +
 	"\rThrottleEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
-	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01\"\xa1\a\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01\"\xe1\a\n" +
 	"\aRestApi\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1f\n" +
@@ -1758,7 +1816,8 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	" \x03(\v2+.tollgate.v1.RestApi.RequestValidatorsEntryR\x11requestValidators\x12+\n" +
 	"\x11request_validator\x18\v \x01(\tR\x10requestValidator\x128\n" +
 	"\x06models\x18\f \x03(\v2 .tollgate.v1.RestApi.ModelsEntryR\x06models\x12W\n" +
-	"\x11gateway_responses\x18\r \x03(\v2*.tollgate.v1.RestApi.GatewayResponsesEntryR\x10gatewayResponses\x1ac\n" +
+	"\x11gateway_responses\x18\r \x03(\v2*.tollgate.v1.RestApi.GatewayResponsesEntryR\x10gatewayResponses\x12>\n" +
+	"\rprotocol_type\x18\x0e \x01(\x0e2\x19.tollgate.v1.ProtocolTypeR\fprotocolType\x1ac\n" +
 	"\x16RequestValidatorsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
 	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.RequestValidatorR\x05value:\x028\x01\x1a9\n" +
@@ -1878,7 +1937,10 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x15throttling_rate_limit\x18\x01 \x01(\x01H\x00R\x13throttlingRateLimit\x88\x01\x01\x129\n" +
 	"\x16throttling_burst_limit\x18\x02 \x01(\x05H\x01R\x14throttlingBurstLimit\x88\x01\x01B\x18\n" +
 	"\x16_throttling_rate_limitB\x19\n" +
-	"\x17_throttling_burst_limit*\xae\x01\n" +
+	"\x17_throttling_burst_limit*E\n" +
+	"\fProtocolType\x12\x1d\n" +
+	"\x19PROTOCOL_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12PROTOCOL_TYPE_HTTP\x10\x01*\xae\x01\n" +
 	"\x0eAuthorizerType\x12\x1f\n" +
 	"\x1bAUTHORIZER_TYPE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15AUTHORIZER_TYPE_TOKEN\x10\x01\x12\x1b\n" +
@@ -1918,91 +1980,93 @@ func file_tollgate_v1_model_proto_rawDescGZIP() []byte {
 	return file_tollgate_v1_model_proto_rawDescData
 }
 
-var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
 var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_tollgate_v1_model_proto_goTypes = []any{
-	(AuthorizerType)(0),         // 0: tollgate.v1.AuthorizerType
-	(ApiKeySource)(0),           // 1: tollgate.v1.ApiKeySource
-	(IntegrationType)(0),        // 2: tollgate.v1.IntegrationType
-	(ConnectionType)(0),         // 3: tollgate.v1.ConnectionType
-	(PassthroughBehavior)(0),    // 4: tollgate.v1.PassthroughBehavior
-	(*Gateway)(nil),             // 5: tollgate.v1.Gateway
-	(*ThrottleSettings)(nil),    // 6: tollgate.v1.ThrottleSettings
-	(*QuotaSettings)(nil),       // 7: tollgate.v1.QuotaSettings
-	(*ApiKey)(nil),              // 8: tollgate.v1.ApiKey
-	(*UsagePlan)(nil),           // 9: tollgate.v1.UsagePlan
-	(*ApiStage)(nil),            // 10: tollgate.v1.ApiStage
-	(*RestApi)(nil),             // 11: tollgate.v1.RestApi
-	(*GatewayResponse)(nil),     // 12: tollgate.v1.GatewayResponse
-	(*RequestValidator)(nil),    // 13: tollgate.v1.RequestValidator
-	(*Authorizer)(nil),          // 14: tollgate.v1.Authorizer
-	(*Resource)(nil),            // 15: tollgate.v1.Resource
-	(*Method)(nil),              // 16: tollgate.v1.Method
-	(*Integration)(nil),         // 17: tollgate.v1.Integration
-	(*TlsConfig)(nil),           // 18: tollgate.v1.TlsConfig
-	(*IntegrationResponse)(nil), // 19: tollgate.v1.IntegrationResponse
-	(*Stage)(nil),               // 20: tollgate.v1.Stage
-	(*MethodSetting)(nil),       // 21: tollgate.v1.MethodSetting
-	nil,                         // 22: tollgate.v1.ApiStage.ThrottleEntry
-	nil,                         // 23: tollgate.v1.RestApi.RequestValidatorsEntry
-	nil,                         // 24: tollgate.v1.RestApi.ModelsEntry
-	nil,                         // 25: tollgate.v1.RestApi.GatewayResponsesEntry
-	nil,                         // 26: tollgate.v1.GatewayResponse.ResponseParametersEntry
-	nil,                         // 27: tollgate.v1.GatewayResponse.ResponseTemplatesEntry
-	nil,                         // 28: tollgate.v1.Method.RequestParametersEntry
-	nil,                         // 29: tollgate.v1.Method.RequestModelsEntry
-	nil,                         // 30: tollgate.v1.Integration.RequestParametersEntry
-	nil,                         // 31: tollgate.v1.Integration.RequestTemplatesEntry
-	nil,                         // 32: tollgate.v1.Integration.ResponsesEntry
-	nil,                         // 33: tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	nil,                         // 34: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	nil,                         // 35: tollgate.v1.Stage.VariablesEntry
-	nil,                         // 36: tollgate.v1.Stage.MethodSettingsEntry
+	(ProtocolType)(0),           // 0: tollgate.v1.ProtocolType
+	(AuthorizerType)(0),         // 1: tollgate.v1.AuthorizerType
+	(ApiKeySource)(0),           // 2: tollgate.v1.ApiKeySource
+	(IntegrationType)(0),        // 3: tollgate.v1.IntegrationType
+	(ConnectionType)(0),         // 4: tollgate.v1.ConnectionType
+	(PassthroughBehavior)(0),    // 5: tollgate.v1.PassthroughBehavior
+	(*Gateway)(nil),             // 6: tollgate.v1.Gateway
+	(*ThrottleSettings)(nil),    // 7: tollgate.v1.ThrottleSettings
+	(*QuotaSettings)(nil),       // 8: tollgate.v1.QuotaSettings
+	(*ApiKey)(nil),              // 9: tollgate.v1.ApiKey
+	(*UsagePlan)(nil),           // 10: tollgate.v1.UsagePlan
+	(*ApiStage)(nil),            // 11: tollgate.v1.ApiStage
+	(*RestApi)(nil),             // 12: tollgate.v1.RestApi
+	(*GatewayResponse)(nil),     // 13: tollgate.v1.GatewayResponse
+	(*RequestValidator)(nil),    // 14: tollgate.v1.RequestValidator
+	(*Authorizer)(nil),          // 15: tollgate.v1.Authorizer
+	(*Resource)(nil),            // 16: tollgate.v1.Resource
+	(*Method)(nil),              // 17: tollgate.v1.Method
+	(*Integration)(nil),         // 18: tollgate.v1.Integration
+	(*TlsConfig)(nil),           // 19: tollgate.v1.TlsConfig
+	(*IntegrationResponse)(nil), // 20: tollgate.v1.IntegrationResponse
+	(*Stage)(nil),               // 21: tollgate.v1.Stage
+	(*MethodSetting)(nil),       // 22: tollgate.v1.MethodSetting
+	nil,                         // 23: tollgate.v1.ApiStage.ThrottleEntry
+	nil,                         // 24: tollgate.v1.RestApi.RequestValidatorsEntry
+	nil,                         // 25: tollgate.v1.RestApi.ModelsEntry
+	nil,                         // 26: tollgate.v1.RestApi.GatewayResponsesEntry
+	nil,                         // 27: tollgate.v1.GatewayResponse.ResponseParametersEntry
+	nil,                         // 28: tollgate.v1.GatewayResponse.ResponseTemplatesEntry
+	nil,                         // 29: tollgate.v1.Method.RequestParametersEntry
+	nil,                         // 30: tollgate.v1.Method.RequestModelsEntry
+	nil,                         // 31: tollgate.v1.Integration.RequestParametersEntry
+	nil,                         // 32: tollgate.v1.Integration.RequestTemplatesEntry
+	nil,                         // 33: tollgate.v1.Integration.ResponsesEntry
+	nil,                         // 34: tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	nil,                         // 35: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	nil,                         // 36: tollgate.v1.Stage.VariablesEntry
+	nil,                         // 37: tollgate.v1.Stage.MethodSettingsEntry
 }
 var file_tollgate_v1_model_proto_depIdxs = []int32{
-	11, // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
-	8,  // 1: tollgate.v1.Gateway.api_keys:type_name -> tollgate.v1.ApiKey
-	9,  // 2: tollgate.v1.Gateway.usage_plans:type_name -> tollgate.v1.UsagePlan
-	6,  // 3: tollgate.v1.Gateway.account_throttle:type_name -> tollgate.v1.ThrottleSettings
-	10, // 4: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
-	6,  // 5: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
-	7,  // 6: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
-	22, // 7: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
-	15, // 8: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
-	1,  // 9: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
-	20, // 10: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
-	14, // 11: tollgate.v1.RestApi.authorizers:type_name -> tollgate.v1.Authorizer
-	23, // 12: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
-	24, // 13: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
-	25, // 14: tollgate.v1.RestApi.gateway_responses:type_name -> tollgate.v1.RestApi.GatewayResponsesEntry
-	26, // 15: tollgate.v1.GatewayResponse.response_parameters:type_name -> tollgate.v1.GatewayResponse.ResponseParametersEntry
-	27, // 16: tollgate.v1.GatewayResponse.response_templates:type_name -> tollgate.v1.GatewayResponse.ResponseTemplatesEntry
-	0,  // 17: tollgate.v1.Authorizer.type:type_name -> tollgate.v1.AuthorizerType
-	16, // 18: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
-	17, // 19: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
-	28, // 20: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
-	29, // 21: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
-	2,  // 22: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
-	30, // 23: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
-	31, // 24: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
-	32, // 25: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
-	4,  // 26: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
-	3,  // 27: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
-	18, // 28: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
-	33, // 29: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	34, // 30: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	35, // 31: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
-	36, // 32: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
-	6,  // 33: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
-	13, // 34: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
-	12, // 35: tollgate.v1.RestApi.GatewayResponsesEntry.value:type_name -> tollgate.v1.GatewayResponse
-	19, // 36: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
-	21, // 37: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
-	38, // [38:38] is the sub-list for method output_type
-	38, // [38:38] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	12, // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
+	9,  // 1: tollgate.v1.Gateway.api_keys:type_name -> tollgate.v1.ApiKey
+	10, // 2: tollgate.v1.Gateway.usage_plans:type_name -> tollgate.v1.UsagePlan
+	7,  // 3: tollgate.v1.Gateway.account_throttle:type_name -> tollgate.v1.ThrottleSettings
+	11, // 4: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
+	7,  // 5: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
+	8,  // 6: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
+	23, // 7: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
+	16, // 8: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
+	2,  // 9: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
+	21, // 10: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
+	15, // 11: tollgate.v1.RestApi.authorizers:type_name -> tollgate.v1.Authorizer
+	24, // 12: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
+	25, // 13: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
+	26, // 14: tollgate.v1.RestApi.gateway_responses:type_name -> tollgate.v1.RestApi.GatewayResponsesEntry
+	0,  // 15: tollgate.v1.RestApi.protocol_type:type_name -> tollgate.v1.ProtocolType
+	27, // 16: tollgate.v1.GatewayResponse.response_parameters:type_name -> tollgate.v1.GatewayResponse.ResponseParametersEntry
+	28, // 17: tollgate.v1.GatewayResponse.response_templates:type_name -> tollgate.v1.GatewayResponse.ResponseTemplatesEntry
+	1,  // 18: tollgate.v1.Authorizer.type:type_name -> tollgate.v1.AuthorizerType
+	17, // 19: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
+	18, // 20: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
+	29, // 21: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
+	30, // 22: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
+	3,  // 23: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
+	31, // 24: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
+	32, // 25: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
+	33, // 26: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
+	5,  // 27: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
+	4,  // 28: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
+	19, // 29: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
+	34, // 30: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	35, // 31: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	36, // 32: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
+	37, // 33: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
+	7,  // 34: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
+	14, // 35: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
+	13, // 36: tollgate.v1.RestApi.GatewayResponsesEntry.value:type_name -> tollgate.v1.GatewayResponse
+	20, // 37: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
+	22, // 38: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
+	39, // [39:39] is the sub-list for method output_type
+	39, // [39:39] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_v1_model_proto_init() }
@@ -2017,7 +2081,7 @@ func file_tollgate_v1_model_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_v1_model_proto_rawDesc), len(file_tollgate_v1_model_proto_rawDesc)),
-			NumEnums:      5,
+			NumEnums:      6,
 			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -1,0 +1,100 @@
+package check
+
+import (
+	"strings"
+
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+)
+
+// DefaultRoutePath is the resource an HTTP API's $default route is, as its export writes it: the path /$default,
+// with x-amazon-apigateway-any-method.
+const DefaultRoutePath = "/$default"
+
+// maxHTTPAPITimeout is an HTTP API integration's longest timeout, in milliseconds (a REST API's is 29,000).
+const maxHTTPAPITimeout = 30000
+
+// httpAPI checks an HTTP API (API Gateway v2): its routes and their integrations, and that it asks for none of
+// what only REST APIs have. What HTTP APIs have and Tollgate does not serve yet is refused by name.
+func (c *checker) httpAPI(api *tollgatev1.RestApi) {
+	file := api.GetSourceFile()
+	refuse := func(at, what string) { c.probs.Addf(file, at, "%s: an HTTP API has none (it is a REST API's)", what) }
+	if len(api.GetAuthorizers()) > 0 {
+		c.probs.Addf(file, "/components/securitySchemes", "HTTP API authorizers are not supported yet: Tollgate would serve the routes without checking the caller")
+	}
+	if len(api.GetRequestValidators()) > 0 || api.GetRequestValidator() != "" {
+		refuse("/x-amazon-apigateway-request-validators", "request validation")
+	}
+	if len(api.GetGatewayResponses()) > 0 {
+		refuse("/x-amazon-apigateway-gateway-responses", "gateway responses")
+	}
+	if api.GetResourcePolicy() != "" {
+		refuse("/x-amazon-apigateway-policy", "a resource policy")
+	}
+	if len(api.GetBinaryMediaTypes()) > 0 {
+		refuse("/x-amazon-apigateway-binary-media-types", "binary media types (an HTTP API passes any body through, and base64-encodes a binary one for Lambda)")
+	}
+	if api.GetApiKeySource() == tollgatev1.ApiKeySource_API_KEY_SOURCE_AUTHORIZER {
+		refuse("/x-amazon-apigateway-api-key-source", "API keys")
+	}
+	for _, res := range api.GetResources() {
+		for _, m := range res.GetMethods() {
+			if res.GetPath() == DefaultRoutePath && m.GetHttpMethod() != "ANY" {
+				c.probs.Addf(file, m.GetSourcePointer(), "the $default route is x-amazon-apigateway-any-method of /$default, not %s", strings.ToLower(m.GetHttpMethod()))
+			}
+			c.route(file, m)
+		}
+	}
+}
+
+// route checks one route of an HTTP API.
+func (c *checker) route(file string, m *tollgatev1.Method) {
+	at := m.GetSourcePointer()
+	if m.GetApiKeyRequired() {
+		c.probs.Addf(file, at+"/security", "API keys: an HTTP API has none (it is a REST API's)")
+	}
+	if m.GetRequestValidator() != "" || len(m.GetRequestModels()) > 0 {
+		c.probs.Addf(file, at, "request validation: an HTTP API has none (it is a REST API's)")
+	}
+	integ := m.GetIntegration()
+	if integ == nil {
+		c.probs.Addf(file, at, "route has no x-amazon-apigateway-integration")
+		return
+	}
+	at = integ.GetSourcePointer()
+	switch integ.GetType() {
+	case tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY:
+		if v := integ.GetPayloadFormatVersion(); v != "" && v != "1.0" {
+			c.probs.Addf(file, at+"/payloadFormatVersion", "payloadFormatVersion %q: an HTTP_PROXY integration's is 1.0", v)
+		}
+	case tollgatev1.IntegrationType_INTEGRATION_TYPE_AWS_PROXY:
+		switch v := integ.GetPayloadFormatVersion(); v {
+		case "1.0", "2.0":
+		case "":
+			c.probs.Addf(file, at, "an HTTP API's Lambda integration needs its payloadFormatVersion: 1.0 or 2.0")
+		default:
+			c.probs.Addf(file, at+"/payloadFormatVersion", "payloadFormatVersion %q: want 1.0 or 2.0", v)
+		}
+	default:
+		c.probs.Addf(file, at+"/type", "integration type %s: an HTTP API's integrations are HTTP_PROXY and AWS_PROXY", strings.TrimPrefix(integ.GetType().String(), "INTEGRATION_TYPE_"))
+		return
+	}
+	if len(integ.GetRequestParameters()) > 0 {
+		c.probs.Addf(file, at+"/requestParameters", "HTTP API parameter mapping is not supported yet: Tollgate would pass the request on unmapped")
+	}
+	for field, set := range map[string]bool{
+		"requestTemplates":    len(integ.GetRequestTemplates()) > 0,
+		"responses":           len(integ.GetResponses()) > 0,
+		"passthroughBehavior": integ.GetPassthroughBehavior() != tollgatev1.PassthroughBehavior_PASSTHROUGH_BEHAVIOR_UNSPECIFIED,
+		"contentHandling":     integ.GetContentHandling() != "",
+		"cacheKeyParameters":  len(integ.GetCacheKeyParameters()) > 0,
+		"cacheNamespace":      integ.GetCacheNamespace() != "",
+	} {
+		if set {
+			c.probs.Addf(file, at+"/"+field, "%s: an HTTP API's integration has none (it is a REST API's)", field)
+		}
+	}
+	c.connection(file, at, integ)
+	if ms := integ.GetTimeoutInMillis(); ms != 0 && (ms < 50 || ms > maxHTTPAPITimeout) {
+		c.probs.Addf(file, at+"/timeoutInMillis", "timeoutInMillis %d is out of range: an HTTP API allows 50 to 30000", ms)
+	}
+}

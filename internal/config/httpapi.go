@@ -1,0 +1,70 @@
+package config
+
+import (
+	"regexp"
+
+	"github.com/tollgate-gw/tollgate/internal/diag"
+)
+
+// DefaultStage is an HTTP API's stage served at the root, without a stage segment in the path.
+const DefaultStage = "$default"
+
+// DefaultRoute is the route key of an HTTP API's route for the requests no other route matches.
+const DefaultRoute = "$default"
+
+// routeKeyPattern is an HTTP API route key: a method (or ANY) and a path.
+var routeKeyPattern = regexp.MustCompile(`^(ANY|GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) (/[^ ]*)$`)
+
+// RouteKeyMethodKey turns an HTTP API route key ("GET /pets", "$default") into the method key ("/pets/GET",
+// "$default/ANY") the model keys a stage's settings by, and reports whether it is a route key.
+func RouteKeyMethodKey(key string) (string, bool) {
+	if key == DefaultRoute {
+		return DefaultRoute + "/ANY", true
+	}
+	m := routeKeyPattern.FindStringSubmatch(key)
+	if m == nil {
+		return "", false
+	}
+	return m[2] + "/" + m[1], true
+}
+
+// validateProtocol checks an API entry's protocolType, and that its stages use the settings of its kind: a
+// REST API's methodSettings, an HTTP API's defaultRouteSettings and routeSettings.
+func (c *Config) validateProtocol(probs *diag.Problems, i int) {
+	api := &c.APIs[i]
+	at := func(tokens ...any) string { return diag.Pointer(append([]any{"apis", i}, tokens...)...) }
+	switch api.ProtocolType {
+	case "", ProtocolREST, ProtocolHTTP:
+	case "WEBSOCKET":
+		probs.Addf(c.File, at("protocolType"), "WebSocket APIs are not supported yet: Tollgate serves REST and HTTP APIs")
+	default:
+		probs.Addf(c.File, at("protocolType"), "invalid protocolType %q: want REST or HTTP", api.ProtocolType)
+	}
+	for j, st := range api.Stages {
+		if !api.IsHTTP() {
+			if st.DefaultRouteSettings != nil {
+				probs.Addf(c.File, at("stages", j, "defaultRouteSettings"), "defaultRouteSettings are an HTTP API's: a REST API's stage sets methodSettings \"*/*\"")
+			}
+			if st.RouteSettings != nil {
+				probs.Addf(c.File, at("stages", j, "routeSettings"), "routeSettings are an HTTP API's: a REST API's stage sets methodSettings")
+			}
+			if st.AutoDeploy {
+				probs.Addf(c.File, at("stages", j, "autoDeploy"), "autoDeploy is an HTTP API's stage setting (a REST API's stage serves its definition as it is read anyway)")
+			}
+			continue
+		}
+		if st.MethodSettings != nil {
+			probs.Addf(c.File, at("stages", j, "methodSettings"), "methodSettings are a REST API's: an HTTP API's stage sets defaultRouteSettings and routeSettings")
+		}
+		if st.DefaultRouteSettings != nil {
+			checkStageThrottle(probs, c.File, at("stages", j, "defaultRouteSettings"), *st.DefaultRouteSettings)
+		}
+		for key, rs := range st.RouteSettings {
+			if _, ok := RouteKeyMethodKey(key); !ok {
+				probs.Addf(c.File, at("stages", j, "routeSettings", key), "invalid route key %q: want a method and a path such as \"GET /pets\" or \"ANY /{proxy+}\", or $default", key)
+				continue
+			}
+			checkStageThrottle(probs, c.File, at("stages", j, "routeSettings", key), rs)
+		}
+	}
+}
