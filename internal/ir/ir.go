@@ -53,7 +53,7 @@ type API struct {
 	ID string `json:"id"`
 	// HTTPAPI: the API is an HTTP API (API Gateway v2), whose answers and headers are its own (see httpapi.go).
 	HTTPAPI bool     `json:"httpApi,omitempty"`
-	Routes []*Route `json:"routes,omitempty"`
+	Routes  []*Route `json:"routes,omitempty"`
 	// Models are the JSON Schemas (draft 4) the routes' validations name, by name; nil when none validates a body.
 	Models map[string]string `json:"models,omitempty"`
 	// GatewayResponses are the API's customised gateway responses by stage ("" for a path under none).
