@@ -48,12 +48,15 @@ type apiConfig struct {
 	Resource   string            `yaml:"resource,omitempty"` // the API's logical id in a template
 	Parameters map[string]string `yaml:"parameters,omitempty"`
 	Stages     []stageConfig     `yaml:"stages"`
+	// ProtocolType HTTP makes the API an HTTP API (see httpapi_test.go).
+	ProtocolType string `yaml:"protocolType,omitempty"`
 }
 
 type stageConfig struct {
 	StageName      string                   `yaml:"stageName"`
 	Variables      map[string]string        `yaml:"variables,omitempty"`
 	MethodSettings map[string]methodSetting `yaml:"methodSettings,omitempty"` // see throttling_test.go
+	RouteSettings  map[string]methodSetting `yaml:"routeSettings,omitempty"`  // an HTTP API's, by route key
 }
 
 // newGatewayConfig gives a config fresh ports; the caller adds the APIs.

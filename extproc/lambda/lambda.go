@@ -3,6 +3,7 @@ package lambda
 import (
 	"net/http"
 	"net/textproto"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -191,6 +192,10 @@ func (e *lambdaExchange) response(headersOnly bool) []*extprocv3.ProcessingRespo
 		out, err = lambdaproxy.DecodeV1(e.invoke, e.accept, e.route.BinaryMediaTypes)
 	}
 	if err != nil {
+		if e.route.HTTPAPI {
+			// An HTTP API's answer is its 500 whatever was wrong.
+			return processor.One(processor.HTTPAPIError(gatewayresponse.ForHTTPAPI(gatewayresponse.APIConfigurationError), e.requestID))
+		}
 		resp := gatewayresponse.Default(gatewayresponse.APIConfigurationError)
 		if le, ok := err.(*lambdaproxy.Error); ok {
 			resp.Status = uint32(le.Status)
@@ -200,12 +205,22 @@ func (e *lambdaExchange) response(headersOnly bool) []*extprocv3.ProcessingRespo
 	mutation := &extprocv3.HeaderMutation{SetHeaders: []*core.HeaderValueOption{
 		processor.SetHeader(":status", strconv.Itoa(out.Status)),
 		processor.SetHeader("content-length", strconv.Itoa(len(out.Body))),
-		processor.SetHeader(gatewayresponse.RequestIDHeader, e.requestID),
-		processor.SetHeader(gatewayresponse.ExtendedRequestIDHeader, gatewayresponse.ExtendedRequestID(e.requestID)),
 	}}
+	// The request id headers, set here over the Invoke API's own x-amzn-RequestId: a REST API's, or an HTTP
+	// API's apigw-requestid.
+	ids := []*core.HeaderValueOption{processor.SetHeader(gatewayresponse.RequestIDHeader, e.requestID),
+		processor.SetHeader(gatewayresponse.ExtendedRequestIDHeader, gatewayresponse.ExtendedRequestID(e.requestID))}
+	if e.route.HTTPAPI {
+		ids = []*core.HeaderValueOption{processor.SetHeader(gatewayresponse.RequestIDHeaderV2, e.requestID)}
+	}
+	mutation.SetHeaders = append(mutation.SetHeaders, ids...)
+	var keep []string
+	for _, h := range ids {
+		keep = append(keep, strings.ToLower(h.GetHeader().GetKey()))
+	}
 	for name := range e.invoke.Header {
-		// The Invoke API's own headers are not the function's; the request id is set above.
-		if k := strings.ToLower(name); k != strings.ToLower(gatewayresponse.RequestIDHeader) && k != gatewayresponse.ExtendedRequestIDHeader {
+		// The Invoke API's own headers are not the function's.
+		if k := strings.ToLower(name); !slices.Contains(keep, k) {
 			mutation.RemoveHeaders = append(mutation.RemoveHeaders, k)
 		}
 	}

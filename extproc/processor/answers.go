@@ -121,6 +121,14 @@ func GatewayError(r gatewayresponse.Response, requestID string) *extprocv3.Proce
 	return resp
 }
 
+// HTTPAPIError is GatewayError for an HTTP API's route: its answer carries the request id in apigw-requestid.
+func HTTPAPIError(r gatewayresponse.Response, requestID string) *extprocv3.ProcessingResponse {
+	resp := GatewayError(r, "")
+	h := resp.GetImmediateResponse().GetHeaders()
+	h.SetHeaders = append(h.SetHeaders, SetHeader(gatewayresponse.RequestIDHeaderV2, requestID))
+	return resp
+}
+
 // Immediate makes Envoy answer the client with status, headers and body instead of going on, with API
 // Gateway's request id headers.
 func Immediate(status uint32, headers []*core.HeaderValueOption, body []byte, requestID string) *extprocv3.ProcessingResponse {

@@ -79,7 +79,11 @@ func (b *builder) httpAPIRoutes(s stageContext, resources []parsedResource) []*R
 	if fallback == nil {
 		fallback = []*Route{notFoundRoute(s, DefaultRoute, "^"+prefix+"(/.*)?$", nil)}
 	}
-	return append(routes, fallback...)
+	routes = append(routes, fallback...)
+	for _, r := range routes {
+		r.HTTPAPI = true
+	}
+	return routes
 }
 
 // notFoundRoute answers an HTTP API's 404 for requests to path that no route takes.

@@ -120,6 +120,8 @@ type Route struct {
 	// Name identifies the route to Envoy and to the ext services: apiId/stage/METHOD/resource.
 	Name string `json:"name"`
 	Method
+	// HTTPAPI: the route is an HTTP API's, whose answers carry its own request id header and error bodies.
+	HTTPAPI     bool   `json:"httpApi,omitempty"`
 	OperationID string `json:"operationId,omitempty"`
 	// PathRegex matches the request path, the /{stage} prefix included; its captures are the path parameters
 	// named by PathParams, in order.

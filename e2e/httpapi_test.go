@@ -1,0 +1,140 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// TestHTTPAPI serves HTTP APIs (API Gateway v2) through a real Envoy: routes by method and path with ANY and
+// greedy paths, the $default route and the $default stage at the root beside a named stage, HTTP_PROXY and Lambda
+// integrations of both payload versions, and an HTTP API's own answers (404 for no route, its error bodies, its
+// request id header, route throttles).
+func TestHTTPAPI(t *testing.T) {
+	requireEnvoy(t)
+	root, prod := startBackend(t, "root"), startBackend(t, "prod")
+	fns := startFunctions(t, "echo", "fail")
+	cfg := newGatewayConfig(t)
+	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"echo": fns["echo"].invokeURL(), "fail": fns["fail"].invokeURL()}}
+	cfg.APIs = []apiConfig{
+		{ID: "pets", ProtocolType: "HTTP", Definition: "api.yaml", Stages: []stageConfig{
+			{StageName: "$default", Variables: map[string]string{"backend": root.addr}},
+			{StageName: "prod", Variables: map[string]string{"backend": prod.addr}},
+		}},
+		{ID: "bare", ProtocolType: "HTTP", Definition: "bare.yaml", Stages: []stageConfig{
+			{StageName: "live", Variables: map[string]string{"backend": root.addr},
+				RouteSettings: map[string]methodSetting{"GET /pets": {ThrottlingRateLimit: 1, ThrottlingBurstLimit: 1}}},
+		}},
+	}
+	gw := startGateway(t, cfg, map[string]string{"api.yaml": "httpapi/api.yaml", "bare.yaml": "httpapi/bare.yaml"})
+	at := func(api, method, path string) call {
+		return call{method: method, url: gw.url(path), host: api + "." + domain}
+	}
+
+	t.Run("the $default stage is served at the root, a named stage under its name", func(t *testing.T) {
+		c := at("pets", "GET", "/pets?kind=dog")
+		e := decodeEcho(t, c, sendV2(t, c))
+		checkString(t, c, "backend", e.Backend, "root")
+		checkString(t, c, "backend request URI", e.RequestURI, "/pets?kind=dog")
+		c = at("pets", "GET", "/prod/pets")
+		e = decodeEcho(t, c, sendV2(t, c))
+		checkString(t, c, "backend", e.Backend, "prod")
+		checkString(t, c, "backend request URI", e.RequestURI, "/pets")
+	})
+	t.Run("a greedy path fills the URI's placeholder", func(t *testing.T) {
+		c := at("pets", "GET", "/files/a/b.txt")
+		e := decodeEcho(t, c, sendV2(t, c))
+		checkString(t, c, "backend request URI", e.RequestURI, "/files/a/b.txt")
+	})
+	t.Run("a route of the method wins over ANY; payload 2.0", func(t *testing.T) {
+		c := at("pets", "GET", "/pets/7?a=1&a=2")
+		r := sendV2(t, c)
+		var ev eventV2
+		if err := json.Unmarshal([]byte(r.body), &ev); err != nil {
+			t.Fatalf("%s: %d %s: %v", c, r.status, r.body, err)
+		}
+		checkString(t, c, "version", ev.Version, "2.0")
+		checkString(t, c, "routeKey", ev.RouteKey, "GET /pets/{petId}")
+		checkString(t, c, "rawPath", ev.RawPath, "/pets/7")
+		checkString(t, c, "rawQueryString", ev.RawQueryString, "a=1&a=2")
+		checkString(t, c, "queryStringParameters.a", ev.QueryStringParameters["a"], "1,2")
+		checkString(t, c, "pathParameters.petId", ev.PathParameters["petId"], "7")
+		checkString(t, c, "requestContext.stage", ev.RequestContext.Stage, "$default")
+		checkString(t, c, "requestContext.http.path", ev.RequestContext.HTTP.Path, "/pets/7")
+	})
+	t.Run("ANY takes the other methods; payload 1.0", func(t *testing.T) {
+		c := at("pets", "DELETE", "/pets/7")
+		r := sendV2(t, c)
+		var ev struct {
+			Resource, HTTPMethod string
+			PathParameters       map[string]string
+		}
+		if err := json.Unmarshal([]byte(r.body), &ev); err != nil {
+			t.Fatalf("%s: %d %s: %v", c, r.status, r.body, err)
+		}
+		checkString(t, c, "resource", ev.Resource, "/pets/{petId}")
+		checkString(t, c, "httpMethod", ev.HTTPMethod, "DELETE")
+		checkString(t, c, "pathParameters.petId", ev.PathParameters["petId"], "7")
+	})
+	t.Run("the $default route takes what no other route of its stage does", func(t *testing.T) {
+		for _, tc := range []struct{ method, path, stage, rawPath string }{
+			{"GET", "/nothing/here", "$default", "/nothing/here"},
+			{"POST", "/pets", "$default", "/pets"}, // GET /pets is a route, POST /pets is not
+			{"PUT", "/prod/elsewhere", "prod", "/prod/elsewhere"},
+		} {
+			c := at("pets", tc.method, tc.path)
+			r := sendV2(t, c)
+			var ev eventV2
+			if err := json.Unmarshal([]byte(r.body), &ev); err != nil {
+				t.Fatalf("%s: %d %s: %v", c, r.status, r.body, err)
+			}
+			checkString(t, c, "routeKey", ev.RouteKey, "$default")
+			checkString(t, c, "requestContext.stage", ev.RequestContext.Stage, tc.stage)
+			checkString(t, c, "rawPath", ev.RawPath, tc.rawPath)
+		}
+	})
+	t.Run("a Lambda function's error is an HTTP API's 500", func(t *testing.T) {
+		c := at("pets", "GET", "/fail")
+		expectJSONMessage(t, c, sendV2(t, c), 500, "Internal Server Error")
+	})
+	t.Run("no route: 404 Not Found", func(t *testing.T) {
+		for _, c := range []call{
+			at("bare", "GET", "/live/cats"),  // no such path
+			at("bare", "POST", "/live/pets"), // no such method
+			at("bare", "GET", "/pets"),       // no such stage, and no $default stage
+		} {
+			r := sendV2(t, c)
+			expectJSONMessage(t, c, r, 404, "Not Found")
+			checkString(t, c, "x-amzn-ErrorType", r.header.Get("x-amzn-ErrorType"), "")
+		}
+	})
+	t.Run("a route's throttle", func(t *testing.T) {
+		c := at("bare", "GET", "/live/pets")
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if r := sendV2(t, c); r.status == http.StatusTooManyRequests {
+				expectJSONMessage(t, c, r, 429, "Too Many Requests")
+				return
+			}
+		}
+		t.Errorf("%s: no 429 within 10 s at a throttle of 1 request/s, burst 1", c)
+	})
+}
+
+// sendV2 sends a call to an HTTP API: its answers carry the request id in apigw-requestid, not in a REST API's
+// headers.
+func sendV2(t *testing.T, c call) reply {
+	t.Helper()
+	r, err := trySend(c)
+	if err != nil {
+		t.Fatalf("%s: %v", c, err)
+	}
+	if r.header.Get("apigw-requestid") == "" {
+		t.Errorf("%s: answer %d has no apigw-requestid header; headers: %v", c, r.status, r.header)
+	}
+	if id := r.header.Get("x-amzn-RequestId"); id != "" {
+		t.Errorf("%s: answer %d has a REST API's x-amzn-RequestId %q", c, r.status, id)
+	}
+	return r
+}
