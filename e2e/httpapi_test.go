@@ -63,6 +63,18 @@ func TestHTTPAPI(t *testing.T) {
 		checkString(t, c, "requestContext.stage", ev.RequestContext.Stage, "$default")
 		checkString(t, c, "requestContext.http.path", ev.RequestContext.HTTP.Path, "/pets/7")
 	})
+	t.Run("a path and its method together select a route", func(t *testing.T) {
+		c := at("pets", "GET", "/pets/dog")
+		e := decodeEcho(t, c, sendV2(t, c))
+		checkString(t, c, "backend request URI", e.RequestURI, "/dog")
+		// /pets/dog has no DELETE: ANY /pets/{petId} takes it.
+		c = at("pets", "DELETE", "/pets/dog")
+		r := sendV2(t, c)
+		var ev struct{ Resource string }
+		if err := json.Unmarshal([]byte(r.body), &ev); err != nil || ev.Resource != "/pets/{petId}" {
+			t.Errorf("%s: %d %s, want the event of ANY /pets/{petId}", c, r.status, r.body)
+		}
+	})
 	t.Run("ANY takes the other methods; payload 1.0", func(t *testing.T) {
 		c := at("pets", "DELETE", "/pets/7")
 		r := sendV2(t, c)

@@ -48,8 +48,8 @@ func boolOrder(b bool) int {
 	return 0
 }
 
-// httpAPIRoutes lists an HTTP API stage's routes in match order: the REST API's order of paths and methods, with
-// the $default route last, then the 404 for what it does not take.
+// httpAPIRoutes lists an HTTP API stage's routes in match order: the REST API's order of paths and methods, then
+// the $default route, or a 404 for what no route takes.
 func (b *builder) httpAPIRoutes(s stageContext, resources []parsedResource) []*Route {
 	prefix := regexp.QuoteMeta(Method{Stage: s.stage.GetStageName()}.StagePath())
 	var routes, fallback []*Route
@@ -63,21 +63,17 @@ func (b *builder) httpAPIRoutes(s stageContext, resources []parsedResource) []*R
 			}
 			continue
 		}
+		// A request's method is part of its match: one this path lacks falls through to a later path that has it
+		// (POST /pets/dog to POST /pets/{id}), as AWS selects a route by path and method together.
 		regex := pr.tpl.RegexUnder(prefix)
-		hasAny := false
 		for _, m := range orderedMethods(pr.res.GetMethods()) {
-			hasAny = hasAny || m.GetHttpMethod() == "ANY"
 			if r := b.methodRoute(s, pr, m, regex); r != nil {
 				routes = append(routes, r)
 			}
 		}
-		if !hasAny && pr.shadows {
-			// A method this path lacks must not fall through to a later path that would take it.
-			routes = append(routes, notFoundRoute(s, pr.res.GetPath(), regex, pr.params))
-		}
 	}
 	if fallback == nil {
-		fallback = []*Route{notFoundRoute(s, DefaultRoute, "^"+prefix+"(/.*)?$", nil)}
+		fallback = []*Route{notFoundRoute(s, "^"+prefix+"(/.*)?$")}
 	}
 	routes = append(routes, fallback...)
 	for _, r := range routes {
@@ -86,9 +82,8 @@ func (b *builder) httpAPIRoutes(s stageContext, resources []parsedResource) []*R
 	return routes
 }
 
-// notFoundRoute answers an HTTP API's 404 for requests to path that no route takes.
-func notFoundRoute(s stageContext, path, regex string, params []string) *Route {
-	method := Method{APIID: s.api.GetId(), Stage: s.stage.GetStageName(), Resource: path, HTTPMethod: "*"}
-	return &Route{Name: routeName(method), Method: method, PathRegex: regex, PathParams: params,
-		GatewayResponse: gatewayresponse.NotFound}
+// notFoundRoute answers an HTTP API stage's 404 for the requests no route takes.
+func notFoundRoute(s stageContext, regex string) *Route {
+	method := Method{APIID: s.api.GetId(), Stage: s.stage.GetStageName(), Resource: DefaultRoute, HTTPMethod: "*"}
+	return &Route{Name: routeName(method), Method: method, PathRegex: regex, GatewayResponse: gatewayresponse.NotFound}
 }
