@@ -126,6 +126,8 @@ func compareDataPlane(duration time.Duration, rounds, conns int, bare string, gw
 		{name: "Tollgate", url: "http://" + gw.listen + "/prod/bench", host: "bench.execute-api.localhost"},
 		// The emulator form, rewritten to the one above by Envoy's Lua filter before routing.
 		{name: "Tollgate /restapis", url: "http://" + gw.listen + "/restapis/bench/prod/_user_request_/bench"},
+		// An HTTP API's HTTP_PROXY route on its $default stage.
+		{name: "Tollgate HTTP API", url: "http://" + gw.listen + "/bench", host: "benchv2.execute-api.localhost"},
 	}
 	for _, t := range targets { // warm up connections and caches
 		if _, err := loadFunc(t, conns, time.Second); err != nil {
@@ -553,6 +555,16 @@ info: {title: scale, version: "1"}
 paths:
 %s`
 
+// httpAPIDefinition is an HTTP API with one HTTP_PROXY route, as an export writes it; its $default stage is served
+// at the root.
+const httpAPIDefinition = `openapi: "3.0.1"
+info: {title: benchv2, version: "1"}
+paths:
+  /bench:
+    get:
+      x-amazon-apigateway-integration: {type: http_proxy, payloadFormatVersion: "1.0", httpMethod: GET, uri: "http://${stageVariables.backend}/bench"}
+`
+
 func writeScaleDefinition(dir, backend string) error {
 	var paths strings.Builder
 	for i := 0; i < 5; i++ {
@@ -675,6 +687,10 @@ func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL, 
 		t.paths = lambdaPath + keyedPath + authorizedPaths + templatedPath
 	}
 	config += fmt.Sprintf("apis:\n  - id: bench\n    definition: bench.yaml\n    stages:\n      - stageName: prod\n        variables: {backend: %q}\n", backend)
+	config += fmt.Sprintf("  - id: benchv2\n    protocolType: HTTP\n    definition: benchv2.yaml\n    stages:\n      - stageName: $default\n        variables: {backend: %q}\n", backend)
+	if err := os.WriteFile(filepath.Join(dir, "benchv2.yaml"), []byte(httpAPIDefinition), 0o600); err != nil {
+		return nil, err
+	}
 	for i := 0; i < extraAPIs; i++ {
 		config += fmt.Sprintf("  - id: scale%06d\n    definition: scale.yaml\n    stages: [{stageName: prod}]\n", i)
 	}
