@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // Limits bound one rendering, so that no template and no input can make it run away.
@@ -31,7 +32,12 @@ func (e *RenderError) Error() string {
 // Render renders the template against vars (which it never changes: #set writes to the rendering's own scope)
 // within limits.
 func (t *Template) Render(vars map[string]any, limits Limits) (string, error) {
-	r := &renderer{globals: vars, limits: limits, macros: t.macros, template: t}
+	r := renderers.Get().(*renderer)
+	defer func() {
+		*r = renderer{} // nothing of this rendering stays reachable from the pool
+		renderers.Put(r)
+	}()
+	r.globals, r.limits, r.macros, r.template = vars, limits, t.macros, t
 	r.out, r.args = &r.output, r.argsRoom[:0]
 	if len(t.names) <= len(r.scopeRoom) {
 		r.scope = r.scopeRoom[:len(t.names)]
@@ -50,6 +56,10 @@ func (t *Template) Render(vars map[string]any, limits Limits) (string, error) {
 	t.lastOutput.Store(int64(min(r.out.Len(), 1<<20)))
 	return r.out.String(), nil
 }
+
+// renderers recycles renderers: one is scratch for a rendering (the output is a string of its own), and memory
+// just used is faster to write than new memory.
+var renderers = sync.Pool{New: func() any { return new(renderer) }}
 
 // errStop and errBreak unwind #stop and #break.
 var (
