@@ -254,6 +254,10 @@ func (b *backend) handler() http.Handler {
 		h.Set("X-Backend", b.name)
 		h.Add("Set-Cookie", "a=1")
 		h.Add("Set-Cookie", "b=2")
+		if r.Header.Get("X-Echo-Cors") != "" { // CORS headers of the backend's own
+			h.Set("Access-Control-Allow-Origin", "https://backend.example")
+			h.Set("Access-Control-Allow-Methods", "DELETE")
+		}
 		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(echo{
 			Backend: b.name, Method: r.Method, RequestURI: r.RequestURI, Query: r.URL.Query(),

@@ -106,6 +106,41 @@ func TestHTTPAPI(t *testing.T) {
 			checkString(t, c, "rawPath", ev.RawPath, tc.rawPath)
 		}
 	})
+	t.Run("CORS: preflight requests answered by the gateway, its headers in place of the integration's", func(t *testing.T) {
+		app := "https://app.example.com"
+		c := at("pets", "OPTIONS", "/pets/7")
+		c.header = http.Header{"Origin": {app}, "Access-Control-Request-Method": {"POST"}}
+		r := sendV2(t, c)
+		if r.status != http.StatusNoContent {
+			t.Fatalf("%s: %d %s, want the gateway's 204", c, r.status, r.body)
+		}
+		for name, want := range map[string]string{"Access-Control-Allow-Origin": app, "Access-Control-Allow-Methods": "GET,POST",
+			"Access-Control-Allow-Headers": "authorization,content-type", "Access-Control-Max-Age": "300", "Access-Control-Allow-Credentials": "true"} {
+			checkString(t, c, name, r.header.Get(name), want)
+		}
+		// From an origin the API does not allow, a preflight is a request as any other: here the $default route's.
+		c.header.Set("Origin", "https://other.example")
+		if r := sendV2(t, c); r.status != http.StatusOK || r.header.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("%s: %d, Access-Control-Allow-Origin %q, want the $default route's answer without CORS headers", c, r.status, r.header.Get("Access-Control-Allow-Origin"))
+		}
+		// A CORS request: the configured headers, not the backend's.
+		c = at("pets", "GET", "/pets")
+		c.header = http.Header{"Origin": {app}, "X-Echo-Cors": {"1"}}
+		r = sendV2(t, c)
+		checkString(t, c, "Access-Control-Allow-Origin", r.header.Get("Access-Control-Allow-Origin"), app)
+		checkString(t, c, "Access-Control-Allow-Credentials", r.header.Get("Access-Control-Allow-Credentials"), "true")
+		checkString(t, c, "Access-Control-Expose-Headers", r.header.Get("Access-Control-Expose-Headers"), "x-echo")
+		checkString(t, c, "the backend's Access-Control-Allow-Methods", r.header.Get("Access-Control-Allow-Methods"), "")
+		// Not a CORS request: none, the backend's neither.
+		c.header.Del("Origin")
+		r = sendV2(t, c)
+		checkString(t, c, "Access-Control-Allow-Origin", r.header.Get("Access-Control-Allow-Origin"), "")
+		// A Lambda proxy's answer gets them too.
+		c = at("pets", "GET", "/pets/7")
+		c.header = http.Header{"Origin": {app}}
+		r = sendV2(t, c)
+		checkString(t, c, "Access-Control-Allow-Origin", r.header.Get("Access-Control-Allow-Origin"), app)
+	})
 	t.Run("a Lambda function's error is an HTTP API's 500", func(t *testing.T) {
 		c := at("pets", "GET", "/fail")
 		expectJSONMessage(t, c, sendV2(t, c), 500, "Internal Server Error")

@@ -119,6 +119,8 @@ func (e *lambdaExchange) invocation(body []byte) (*extprocv3.CommonResponse, err
 	for _, h := range e.request.GetHeaders() {
 		switch k := h.GetKey(); {
 		case strings.HasPrefix(k, ":"), k == "content-type", k == "content-length":
+		case k == "origin" && e.route.CORS:
+			// The route's Access-Control-Allow-Origin echoes it (%REQ(origin)%), read once the function answers.
 		default:
 			mutation.RemoveHeaders = append(mutation.RemoveHeaders, k)
 		}
@@ -219,12 +221,15 @@ func (e *lambdaExchange) response(headersOnly bool) []*extprocv3.ProcessingRespo
 		keep = append(keep, strings.ToLower(h.GetHeader().GetKey()))
 	}
 	for name := range e.invoke.Header {
-		// The Invoke API's own headers are not the function's.
-		if k := strings.ToLower(name); !slices.Contains(keep, k) {
+		// The Invoke API's own headers are not the function's; an API's CORS headers are the route's.
+		if k := strings.ToLower(name); !slices.Contains(keep, k) && !(e.route.CORS && isCORSHeader(k)) {
 			mutation.RemoveHeaders = append(mutation.RemoveHeaders, k)
 		}
 	}
 	for _, h := range out.Headers {
+		if e.route.CORS && isCORSHeader(strings.ToLower(h[0])) {
+			continue // an API with a CORS configuration ignores the function's, as API Gateway does
+		}
 		if processor.ValidHeader(h[0], h[1]) {
 			mutation.SetHeaders = append(mutation.SetHeaders, processor.AppendHeader(strings.ToLower(h[0]), h[1]))
 		}
@@ -238,3 +243,6 @@ func (e *lambdaExchange) response(headersOnly bool) []*extprocv3.ProcessingRespo
 	}
 	return e.responseBody.ReplaceResponse(mutation, body)
 }
+
+// isCORSHeader tells a CORS response header (lower-case).
+func isCORSHeader(name string) bool { return strings.HasPrefix(name, "access-control-") }

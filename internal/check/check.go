@@ -60,6 +60,9 @@ func (c *checker) api(api *tollgatev1.RestApi) {
 		c.httpAPI(api)
 		return
 	}
+	if cors := api.GetCors(); cors != nil {
+		c.probs.Addf(file, cors.GetSourcePointer(), "x-amazon-apigateway-cors is an HTTP API's CORS configuration: a REST API answers OPTIONS with a MOCK integration, and sets CORS headers on its responses")
+	}
 	for _, a := range api.GetAuthorizers() {
 		c.authorizer(file, a)
 	}

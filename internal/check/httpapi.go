@@ -1,7 +1,10 @@
 package check
 
 import (
+	"regexp"
 	"strings"
+
+	"github.com/tollgate-gw/tollgate/internal/diag"
 
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
@@ -35,6 +38,9 @@ func (c *checker) httpAPI(api *tollgatev1.RestApi) {
 	}
 	if api.GetApiKeySource() == tollgatev1.ApiKeySource_API_KEY_SOURCE_AUTHORIZER {
 		refuse("/x-amazon-apigateway-api-key-source", "API keys")
+	}
+	if cors := api.GetCors(); cors != nil {
+		c.cors(file, cors)
 	}
 	for _, res := range api.GetResources() {
 		for _, m := range res.GetMethods() {
@@ -96,5 +102,39 @@ func (c *checker) route(file string, m *tollgatev1.Method) {
 	c.connection(file, at, integ)
 	if ms := integ.GetTimeoutInMillis(); ms != 0 && (ms < 50 || ms > maxHTTPAPITimeout) {
 		c.probs.Addf(file, at+"/timeoutInMillis", "timeoutInMillis %d is out of range: an HTTP API allows 50 to 30000", ms)
+	}
+}
+
+var (
+	// corsOrigin is an origin as an HTTP API's CORS configuration names one: *, a scheme with * for any host, or an
+	// origin.
+	corsOrigin = regexp.MustCompile(`^(\*|https?://(\*|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?))$`)
+	// corsHeader is a header name, or * for any.
+	corsHeader  = regexp.MustCompile("^(\\*|[!#$%&'*+.^_`|~0-9A-Za-z-]+)$")
+	corsMethods = map[string]bool{"*": true, "GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "OPTIONS": true}
+)
+
+// cors checks an HTTP API's CORS configuration.
+func (c *checker) cors(file string, cors *tollgatev1.Cors) {
+	at := cors.GetSourcePointer()
+	for i, o := range cors.GetAllowOrigins() {
+		if !corsOrigin.MatchString(o) {
+			c.probs.Addf(file, at+diag.Pointer("allowOrigins", i), "invalid origin %q: want *, http://* or https://*, or an origin such as https://www.example.com", o)
+		}
+	}
+	for i, m := range cors.GetAllowMethods() {
+		if !corsMethods[strings.ToUpper(m)] {
+			c.probs.Addf(file, at+diag.Pointer("allowMethods", i), "invalid method %q: want *, or GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS", m)
+		}
+	}
+	for field, names := range map[string][]string{"allowHeaders": cors.GetAllowHeaders(), "exposeHeaders": cors.GetExposeHeaders()} {
+		for i, h := range names {
+			if !corsHeader.MatchString(h) {
+				c.probs.Addf(file, at+diag.Pointer(field, i), "invalid header name %q", h)
+			}
+		}
+	}
+	if age := cors.MaxAge; age != nil && (*age < 0 || *age > 86400) {
+		c.probs.Addf(file, at+"/maxAge", "maxAge %d is out of range: 0 to 86400 seconds", *age)
 	}
 }

@@ -57,7 +57,7 @@ func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 	apis := slices.Clone(gw.GetApis())
 	sort.Slice(apis, func(i, j int) bool { return apis[i].GetId() < apis[j].GetId() })
 	for _, api := range apis {
-		out := API{ID: api.GetId(), HTTPAPI: isHTTPAPI(api), Models: b.apiModels(api), GatewayResponses: b.gatewayResponses(api)}
+		out := API{ID: api.GetId(), HTTPAPI: isHTTPAPI(api), CORS: corsOf(api), Models: b.apiModels(api), GatewayResponses: b.gatewayResponses(api)}
 		resources := b.sortedResources(api)
 		policy := b.resourcePolicy(api)
 		for _, stage := range servedStages(api) {

@@ -77,9 +77,28 @@ func (b *builder) httpAPIRoutes(s stageContext, resources []parsedResource) []*R
 	}
 	routes = append(routes, fallback...)
 	for _, r := range routes {
-		r.HTTPAPI = true
+		r.HTTPAPI, r.CORS = true, s.api.GetCors() != nil
 	}
 	return routes
+}
+
+// CORS is an HTTP API's CORS configuration, as x-amazon-apigateway-cors writes it.
+type CORS struct {
+	AllowOrigins     []string `json:"allowOrigins,omitempty"`
+	AllowMethods     []string `json:"allowMethods,omitempty"`
+	AllowHeaders     []string `json:"allowHeaders,omitempty"`
+	ExposeHeaders    []string `json:"exposeHeaders,omitempty"`
+	AllowCredentials bool     `json:"allowCredentials,omitempty"`
+	MaxAge           *int32   `json:"maxAge,omitempty"`
+}
+
+func corsOf(api *tollgatev1.RestApi) *CORS {
+	c := api.GetCors()
+	if c == nil {
+		return nil
+	}
+	return &CORS{AllowOrigins: c.GetAllowOrigins(), AllowMethods: c.GetAllowMethods(), AllowHeaders: c.GetAllowHeaders(),
+		ExposeHeaders: c.GetExposeHeaders(), AllowCredentials: c.GetAllowCredentials(), MaxAge: c.MaxAge}
 }
 
 // notFoundRoute answers an HTTP API stage's 404 for the requests no route takes.

@@ -44,6 +44,10 @@ func TestHTTPAPIProblems(t *testing.T) {
 			[]string{"/paths/~1$default/get: the $default route is x-amazon-apigateway-any-method of /$default, not get"}},
 		{"a placeholder that is no path parameter", "  /a/{id}:\n    get:\n" + proxy("http://h/{nope}", ""),
 			[]string{"/paths/~1a~1{id}/get/x-amazon-apigateway-integration/uri: uri placeholder {nope} names no path parameter of route /a/{id}"}},
+		{"a CORS configuration with values API Gateway refuses", "  /a:\n    get:\n" + proxy("http://h/", "") +
+			"x-amazon-apigateway-cors: {allowOrigins: ['https://a.example', 'example.com'], allowMethods: [GET, FETCH], allowHeaders: ['x y'], maxAge: 90000}\n",
+			[]string{`/x-amazon-apigateway-cors/allowOrigins/1: invalid origin "example.com"`, `/x-amazon-apigateway-cors/allowMethods/1: invalid method "FETCH"`,
+				`/x-amazon-apigateway-cors/allowHeaders/0: invalid header name "x y"`, "/x-amazon-apigateway-cors/maxAge: maxAge 90000 is out of range"}},
 		{"request validators", "  /a:\n    get:\n" + proxy("http://h/", "") + "x-amazon-apigateway-request-validators: {all: {validateRequestBody: true}}\n",
 			[]string{"/x-amazon-apigateway-request-validators: request validation: an HTTP API has none"}},
 	}

@@ -52,8 +52,10 @@ type IAMCredential struct {
 type API struct {
 	ID string `json:"id"`
 	// HTTPAPI: the API is an HTTP API (API Gateway v2), whose answers and headers are its own (see httpapi.go).
-	HTTPAPI bool     `json:"httpApi,omitempty"`
-	Routes  []*Route `json:"routes,omitempty"`
+	HTTPAPI bool `json:"httpApi,omitempty"`
+	// CORS is an HTTP API's CORS configuration; nil for none.
+	CORS   *CORS    `json:"cors,omitempty"`
+	Routes []*Route `json:"routes,omitempty"`
 	// Models are the JSON Schemas (draft 4) the routes' validations name, by name; nil when none validates a body.
 	Models map[string]string `json:"models,omitempty"`
 	// GatewayResponses are the API's customised gateway responses by stage ("" for a path under none).
@@ -121,7 +123,9 @@ type Route struct {
 	Name string `json:"name"`
 	Method
 	// HTTPAPI: the route is an HTTP API's, whose answers carry its own request id header and error bodies.
-	HTTPAPI     bool   `json:"httpApi,omitempty"`
+	HTTPAPI bool `json:"httpApi,omitempty"`
+	// CORS: the route's API has a CORS configuration, whose headers replace the integration's own.
+	CORS        bool   `json:"cors,omitempty"`
 	OperationID string `json:"operationId,omitempty"`
 	// PathRegex matches the request path, the /{stage} prefix included; its captures are the path parameters
 	// named by PathParams, in order.

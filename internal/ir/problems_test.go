@@ -279,6 +279,11 @@ func TestProblems(t *testing.T) {
 			want:  []string{`/paths/~1a/get/security: the method lists OAuth scopes for authorizer "auth": only Cognito user pool authorizers check scopes`},
 		},
 		{
+			name:  "an HTTP API's CORS configuration on a REST API",
+			paths: "  /a:\n    get:\n" + proxy("http://h/", "") + "x-amazon-apigateway-cors: {allowOrigins: ['*']}\n",
+			want:  []string{"/x-amazon-apigateway-cors: x-amazon-apigateway-cors is an HTTP API's CORS configuration: a REST API answers OPTIONS with a MOCK integration"},
+		},
+		{
 			name:  "unsupported header source",
 			paths: "  /a/{id}:\n    get:\n" + proxy("http://h/", "        requestParameters: {integration.request.header.x: context.identity.cognitoIdentityId}\n"),
 			want:  []string{"mapping expression \"context.identity.cognitoIdentityId\" is not supported yet for a header"},

@@ -82,8 +82,7 @@ var extensions = map[string]extension{
 
 	"x-amazon-apigateway-auth": {in: []node{atOperation}, treatment: unsupported,
 		feature: "HTTP API authorization", hint: "Tollgate would serve the method without checking the caller"},
-	"x-amazon-apigateway-cors": {in: []node{atRoot}, treatment: unsupported,
-		feature: "HTTP API CORS configuration", hint: "Tollgate would answer preflight requests without it; a REST API answers OPTIONS with a MOCK integration"},
+	corsKey: {in: []node{atRoot}}, // its fields: corsFields
 	"x-amazon-apigateway-endpoint-access-mode": {in: []node{atRoot}, treatment: unsupported,
 		feature: "endpoint access mode", hint: "Tollgate would serve requests that the mode refuses"},
 	// API Gateway reads it at the root of a Swagger 2.0 definition and in the servers of an OpenAPI 3.0 one.

@@ -116,10 +116,12 @@ paths: {}
 			"x-amazon-apigateway-auth (HTTP API authorization) is not supported yet: Tollgate would serve the method without checking the caller")},
 	},
 	{
-		name: "x-amazon-apigateway-cors refused",
-		data: head3 + "x-amazon-apigateway-cors: {allowOrigins: ['https://example.com']}\npaths: {}\n",
-		problems: diag.Problems{problem("/x-amazon-apigateway-cors",
-			"x-amazon-apigateway-cors (HTTP API CORS configuration) is not supported yet: Tollgate would answer preflight requests without it; a REST API answers OPTIONS with a MOCK integration")},
+		name: "x-amazon-apigateway-cors with a field it has not",
+		data: head3 + "x-amazon-apigateway-cors: {allowOrigins: ['https://example.com'], allowOrigin: x, maxAge: soon}\npaths: {}\n",
+		problems: diag.Problems{
+			problem("/x-amazon-apigateway-cors/allowOrigin", `unknown field "allowOrigin" of x-amazon-apigateway-cors`),
+			problem("/x-amazon-apigateway-cors/maxAge", `must be an integer, not the string "soon"`),
+		},
 	},
 	{
 		name: "x-amazon-apigateway-endpoint-access-mode refused",

@@ -56,6 +56,7 @@ func (im *importer) restAPI(def *definition) *tollgatev1.RestApi {
 	}
 	im.validation(def, api)
 	api.GatewayResponses = im.gatewayResponses(top)
+	api.Cors = im.cors(top.field(corsKey))
 	shared := im.sharedIntegrations(def)
 	for _, item := range def.paths {
 		api.Resources = append(api.Resources, im.resource(def, api, item, shared))

@@ -92,8 +92,16 @@ func Translate(snap *ir.Snapshot) *Output {
 	for i := range snap.APIs {
 		api := &snap.APIs[i]
 		vh := &route.VirtualHost{Name: "api_" + api.ID, Domains: []string{api.ID + "." + snap.Domain}, ResponseHeadersToAdd: requestIDHeaders(api.HTTPAPI)}
+		if api.CORS != nil {
+			vh.Routes = append(vh.Routes, corsPreflight(api))
+		}
 		for _, r := range api.Routes {
-			vh.Routes = append(vh.Routes, t.route(api, r))
+			out := t.route(api, r)
+			if api.CORS != nil && (r.HTTPProxy != nil || r.Lambda != nil) {
+				vh.Routes = append(vh.Routes, withCORS(api, out)...)
+				continue
+			}
+			vh.Routes = append(vh.Routes, out)
 		}
 		vhosts = append(vhosts, vh)
 	}

@@ -781,7 +781,9 @@ type RestApi struct {
 	// What kind of API this is, as the configuration says. An HTTP API (API Gateway v2) is this message too: its
 	// routes are the resources' methods (the $default route is resource "$default", method ANY), and its stages'
 	// method_settings are keyed by the routes' method keys ("/pets/GET"; "*/*" for defaultRouteSettings).
-	ProtocolType  ProtocolType `protobuf:"varint,14,opt,name=protocol_type,json=protocolType,proto3,enum=tollgate.v1.ProtocolType" json:"protocol_type,omitempty"`
+	ProtocolType ProtocolType `protobuf:"varint,14,opt,name=protocol_type,json=protocolType,proto3,enum=tollgate.v1.ProtocolType" json:"protocol_type,omitempty"`
+	// x-amazon-apigateway-cors, an HTTP API's CORS configuration; unset for none.
+	Cors          *Cors `protobuf:"bytes,15,opt,name=cors,proto3" json:"cors,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -914,6 +916,109 @@ func (x *RestApi) GetProtocolType() ProtocolType {
 	return ProtocolType_PROTOCOL_TYPE_UNSPECIFIED
 }
 
+func (x *RestApi) GetCors() *Cors {
+	if x != nil {
+		return x.Cors
+	}
+	return nil
+}
+
+// Cors is an HTTP API's CORS configuration: API Gateway answers preflight requests from it, and adds its headers
+// to the integrations' responses to CORS requests in place of the backend's.
+type Cors struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Origins as AWS writes them: https://www.example.com, *, or a scheme with a wildcard (https://*).
+	AllowOrigins     []string `protobuf:"bytes,1,rep,name=allow_origins,json=allowOrigins,proto3" json:"allow_origins,omitempty"`
+	AllowMethods     []string `protobuf:"bytes,2,rep,name=allow_methods,json=allowMethods,proto3" json:"allow_methods,omitempty"`
+	AllowHeaders     []string `protobuf:"bytes,3,rep,name=allow_headers,json=allowHeaders,proto3" json:"allow_headers,omitempty"`
+	ExposeHeaders    []string `protobuf:"bytes,4,rep,name=expose_headers,json=exposeHeaders,proto3" json:"expose_headers,omitempty"`
+	AllowCredentials bool     `protobuf:"varint,5,opt,name=allow_credentials,json=allowCredentials,proto3" json:"allow_credentials,omitempty"`
+	// Seconds a preflight answer may be cached; unset sends no Access-Control-Max-Age.
+	MaxAge        *int32 `protobuf:"varint,6,opt,name=max_age,json=maxAge,proto3,oneof" json:"max_age,omitempty"`
+	SourcePointer string `protobuf:"bytes,7,opt,name=source_pointer,json=sourcePointer,proto3" json:"source_pointer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Cors) Reset() {
+	*x = Cors{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Cors) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Cors) ProtoMessage() {}
+
+func (x *Cors) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Cors.ProtoReflect.Descriptor instead.
+func (*Cors) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *Cors) GetAllowOrigins() []string {
+	if x != nil {
+		return x.AllowOrigins
+	}
+	return nil
+}
+
+func (x *Cors) GetAllowMethods() []string {
+	if x != nil {
+		return x.AllowMethods
+	}
+	return nil
+}
+
+func (x *Cors) GetAllowHeaders() []string {
+	if x != nil {
+		return x.AllowHeaders
+	}
+	return nil
+}
+
+func (x *Cors) GetExposeHeaders() []string {
+	if x != nil {
+		return x.ExposeHeaders
+	}
+	return nil
+}
+
+func (x *Cors) GetAllowCredentials() bool {
+	if x != nil {
+		return x.AllowCredentials
+	}
+	return false
+}
+
+func (x *Cors) GetMaxAge() int32 {
+	if x != nil && x.MaxAge != nil {
+		return *x.MaxAge
+	}
+	return 0
+}
+
+func (x *Cors) GetSourcePointer() string {
+	if x != nil {
+		return x.SourcePointer
+	}
+	return ""
+}
+
 // GatewayResponse customises one gateway response type.
 type GatewayResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -931,7 +1036,7 @@ type GatewayResponse struct {
 
 func (x *GatewayResponse) Reset() {
 	*x = GatewayResponse{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	mi := &file_tollgate_v1_model_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -943,7 +1048,7 @@ func (x *GatewayResponse) String() string {
 func (*GatewayResponse) ProtoMessage() {}
 
 func (x *GatewayResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	mi := &file_tollgate_v1_model_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -956,7 +1061,7 @@ func (x *GatewayResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GatewayResponse.ProtoReflect.Descriptor instead.
 func (*GatewayResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{7}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GatewayResponse) GetStatusCode() string {
@@ -998,7 +1103,7 @@ type RequestValidator struct {
 
 func (x *RequestValidator) Reset() {
 	*x = RequestValidator{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[8]
+	mi := &file_tollgate_v1_model_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1010,7 +1115,7 @@ func (x *RequestValidator) String() string {
 func (*RequestValidator) ProtoMessage() {}
 
 func (x *RequestValidator) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[8]
+	mi := &file_tollgate_v1_model_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1023,7 +1128,7 @@ func (x *RequestValidator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestValidator.ProtoReflect.Descriptor instead.
 func (*RequestValidator) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{8}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RequestValidator) GetValidateRequestBody() bool {
@@ -1069,7 +1174,7 @@ type Authorizer struct {
 
 func (x *Authorizer) Reset() {
 	*x = Authorizer{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[9]
+	mi := &file_tollgate_v1_model_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1081,7 +1186,7 @@ func (x *Authorizer) String() string {
 func (*Authorizer) ProtoMessage() {}
 
 func (x *Authorizer) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[9]
+	mi := &file_tollgate_v1_model_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1094,7 +1199,7 @@ func (x *Authorizer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Authorizer.ProtoReflect.Descriptor instead.
 func (*Authorizer) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{9}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Authorizer) GetName() string {
@@ -1171,7 +1276,7 @@ type Resource struct {
 
 func (x *Resource) Reset() {
 	*x = Resource{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[10]
+	mi := &file_tollgate_v1_model_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1183,7 +1288,7 @@ func (x *Resource) String() string {
 func (*Resource) ProtoMessage() {}
 
 func (x *Resource) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[10]
+	mi := &file_tollgate_v1_model_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1196,7 +1301,7 @@ func (x *Resource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Resource.ProtoReflect.Descriptor instead.
 func (*Resource) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{10}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Resource) GetPath() string {
@@ -1239,7 +1344,7 @@ type Method struct {
 
 func (x *Method) Reset() {
 	*x = Method{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[11]
+	mi := &file_tollgate_v1_model_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1251,7 +1356,7 @@ func (x *Method) String() string {
 func (*Method) ProtoMessage() {}
 
 func (x *Method) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[11]
+	mi := &file_tollgate_v1_model_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1264,7 +1369,7 @@ func (x *Method) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Method.ProtoReflect.Descriptor instead.
 func (*Method) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{11}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Method) GetHttpMethod() string {
@@ -1377,7 +1482,7 @@ type Integration struct {
 
 func (x *Integration) Reset() {
 	*x = Integration{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[12]
+	mi := &file_tollgate_v1_model_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1389,7 +1494,7 @@ func (x *Integration) String() string {
 func (*Integration) ProtoMessage() {}
 
 func (x *Integration) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[12]
+	mi := &file_tollgate_v1_model_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1402,7 +1507,7 @@ func (x *Integration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Integration.ProtoReflect.Descriptor instead.
 func (*Integration) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{12}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Integration) GetType() IntegrationType {
@@ -1530,7 +1635,7 @@ type TlsConfig struct {
 
 func (x *TlsConfig) Reset() {
 	*x = TlsConfig{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[13]
+	mi := &file_tollgate_v1_model_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1542,7 +1647,7 @@ func (x *TlsConfig) String() string {
 func (*TlsConfig) ProtoMessage() {}
 
 func (x *TlsConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[13]
+	mi := &file_tollgate_v1_model_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1555,7 +1660,7 @@ func (x *TlsConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TlsConfig.ProtoReflect.Descriptor instead.
 func (*TlsConfig) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{13}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *TlsConfig) GetInsecureSkipVerification() bool {
@@ -1588,7 +1693,7 @@ type IntegrationResponse struct {
 
 func (x *IntegrationResponse) Reset() {
 	*x = IntegrationResponse{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[14]
+	mi := &file_tollgate_v1_model_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1600,7 +1705,7 @@ func (x *IntegrationResponse) String() string {
 func (*IntegrationResponse) ProtoMessage() {}
 
 func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[14]
+	mi := &file_tollgate_v1_model_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1613,7 +1718,7 @@ func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntegrationResponse.ProtoReflect.Descriptor instead.
 func (*IntegrationResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{14}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *IntegrationResponse) GetStatusCode() string {
@@ -1658,7 +1763,7 @@ type Stage struct {
 
 func (x *Stage) Reset() {
 	*x = Stage{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[15]
+	mi := &file_tollgate_v1_model_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1670,7 +1775,7 @@ func (x *Stage) String() string {
 func (*Stage) ProtoMessage() {}
 
 func (x *Stage) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[15]
+	mi := &file_tollgate_v1_model_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1683,7 +1788,7 @@ func (x *Stage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stage.ProtoReflect.Descriptor instead.
 func (*Stage) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{15}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Stage) GetStageName() string {
@@ -1719,7 +1824,7 @@ type MethodSetting struct {
 
 func (x *MethodSetting) Reset() {
 	*x = MethodSetting{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[16]
+	mi := &file_tollgate_v1_model_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1731,7 +1836,7 @@ func (x *MethodSetting) String() string {
 func (*MethodSetting) ProtoMessage() {}
 
 func (x *MethodSetting) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[16]
+	mi := &file_tollgate_v1_model_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1744,7 +1849,7 @@ func (x *MethodSetting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MethodSetting.ProtoReflect.Descriptor instead.
 func (*MethodSetting) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{16}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *MethodSetting) GetThrottlingRateLimit() float64 {
@@ -1800,7 +1905,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\bthrottle\x18\x03 \x03(\v2#.tollgate.v1.ApiStage.ThrottleEntryR\bthrottle\x1aZ\n" +
 	"\rThrottleEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
-	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01\"\xe1\a\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01\"\x88\b\n" +
 	"\aRestApi\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1f\n" +
@@ -1817,7 +1922,8 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x11request_validator\x18\v \x01(\tR\x10requestValidator\x128\n" +
 	"\x06models\x18\f \x03(\v2 .tollgate.v1.RestApi.ModelsEntryR\x06models\x12W\n" +
 	"\x11gateway_responses\x18\r \x03(\v2*.tollgate.v1.RestApi.GatewayResponsesEntryR\x10gatewayResponses\x12>\n" +
-	"\rprotocol_type\x18\x0e \x01(\x0e2\x19.tollgate.v1.ProtocolTypeR\fprotocolType\x1ac\n" +
+	"\rprotocol_type\x18\x0e \x01(\x0e2\x19.tollgate.v1.ProtocolTypeR\fprotocolType\x12%\n" +
+	"\x04cors\x18\x0f \x01(\v2\x11.tollgate.v1.CorsR\x04cors\x1ac\n" +
 	"\x16RequestValidatorsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
 	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.RequestValidatorR\x05value:\x028\x01\x1a9\n" +
@@ -1826,7 +1932,17 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aa\n" +
 	"\x15GatewayResponsesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x122\n" +
-	"\x05value\x18\x02 \x01(\v2\x1c.tollgate.v1.GatewayResponseR\x05value:\x028\x01\"\xb1\x03\n" +
+	"\x05value\x18\x02 \x01(\v2\x1c.tollgate.v1.GatewayResponseR\x05value:\x028\x01\"\x9a\x02\n" +
+	"\x04Cors\x12#\n" +
+	"\rallow_origins\x18\x01 \x03(\tR\fallowOrigins\x12#\n" +
+	"\rallow_methods\x18\x02 \x03(\tR\fallowMethods\x12#\n" +
+	"\rallow_headers\x18\x03 \x03(\tR\fallowHeaders\x12%\n" +
+	"\x0eexpose_headers\x18\x04 \x03(\tR\rexposeHeaders\x12+\n" +
+	"\x11allow_credentials\x18\x05 \x01(\bR\x10allowCredentials\x12\x1c\n" +
+	"\amax_age\x18\x06 \x01(\x05H\x00R\x06maxAge\x88\x01\x01\x12%\n" +
+	"\x0esource_pointer\x18\a \x01(\tR\rsourcePointerB\n" +
+	"\n" +
+	"\b_max_age\"\xb1\x03\n" +
 	"\x0fGatewayResponse\x12\x1f\n" +
 	"\vstatus_code\x18\x01 \x01(\tR\n" +
 	"statusCode\x12e\n" +
@@ -1981,7 +2097,7 @@ func file_tollgate_v1_model_proto_rawDescGZIP() []byte {
 }
 
 var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_tollgate_v1_model_proto_goTypes = []any{
 	(ProtocolType)(0),           // 0: tollgate.v1.ProtocolType
 	(AuthorizerType)(0),         // 1: tollgate.v1.AuthorizerType
@@ -1996,31 +2112,32 @@ var file_tollgate_v1_model_proto_goTypes = []any{
 	(*UsagePlan)(nil),           // 10: tollgate.v1.UsagePlan
 	(*ApiStage)(nil),            // 11: tollgate.v1.ApiStage
 	(*RestApi)(nil),             // 12: tollgate.v1.RestApi
-	(*GatewayResponse)(nil),     // 13: tollgate.v1.GatewayResponse
-	(*RequestValidator)(nil),    // 14: tollgate.v1.RequestValidator
-	(*Authorizer)(nil),          // 15: tollgate.v1.Authorizer
-	(*Resource)(nil),            // 16: tollgate.v1.Resource
-	(*Method)(nil),              // 17: tollgate.v1.Method
-	(*Integration)(nil),         // 18: tollgate.v1.Integration
-	(*TlsConfig)(nil),           // 19: tollgate.v1.TlsConfig
-	(*IntegrationResponse)(nil), // 20: tollgate.v1.IntegrationResponse
-	(*Stage)(nil),               // 21: tollgate.v1.Stage
-	(*MethodSetting)(nil),       // 22: tollgate.v1.MethodSetting
-	nil,                         // 23: tollgate.v1.ApiStage.ThrottleEntry
-	nil,                         // 24: tollgate.v1.RestApi.RequestValidatorsEntry
-	nil,                         // 25: tollgate.v1.RestApi.ModelsEntry
-	nil,                         // 26: tollgate.v1.RestApi.GatewayResponsesEntry
-	nil,                         // 27: tollgate.v1.GatewayResponse.ResponseParametersEntry
-	nil,                         // 28: tollgate.v1.GatewayResponse.ResponseTemplatesEntry
-	nil,                         // 29: tollgate.v1.Method.RequestParametersEntry
-	nil,                         // 30: tollgate.v1.Method.RequestModelsEntry
-	nil,                         // 31: tollgate.v1.Integration.RequestParametersEntry
-	nil,                         // 32: tollgate.v1.Integration.RequestTemplatesEntry
-	nil,                         // 33: tollgate.v1.Integration.ResponsesEntry
-	nil,                         // 34: tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	nil,                         // 35: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	nil,                         // 36: tollgate.v1.Stage.VariablesEntry
-	nil,                         // 37: tollgate.v1.Stage.MethodSettingsEntry
+	(*Cors)(nil),                // 13: tollgate.v1.Cors
+	(*GatewayResponse)(nil),     // 14: tollgate.v1.GatewayResponse
+	(*RequestValidator)(nil),    // 15: tollgate.v1.RequestValidator
+	(*Authorizer)(nil),          // 16: tollgate.v1.Authorizer
+	(*Resource)(nil),            // 17: tollgate.v1.Resource
+	(*Method)(nil),              // 18: tollgate.v1.Method
+	(*Integration)(nil),         // 19: tollgate.v1.Integration
+	(*TlsConfig)(nil),           // 20: tollgate.v1.TlsConfig
+	(*IntegrationResponse)(nil), // 21: tollgate.v1.IntegrationResponse
+	(*Stage)(nil),               // 22: tollgate.v1.Stage
+	(*MethodSetting)(nil),       // 23: tollgate.v1.MethodSetting
+	nil,                         // 24: tollgate.v1.ApiStage.ThrottleEntry
+	nil,                         // 25: tollgate.v1.RestApi.RequestValidatorsEntry
+	nil,                         // 26: tollgate.v1.RestApi.ModelsEntry
+	nil,                         // 27: tollgate.v1.RestApi.GatewayResponsesEntry
+	nil,                         // 28: tollgate.v1.GatewayResponse.ResponseParametersEntry
+	nil,                         // 29: tollgate.v1.GatewayResponse.ResponseTemplatesEntry
+	nil,                         // 30: tollgate.v1.Method.RequestParametersEntry
+	nil,                         // 31: tollgate.v1.Method.RequestModelsEntry
+	nil,                         // 32: tollgate.v1.Integration.RequestParametersEntry
+	nil,                         // 33: tollgate.v1.Integration.RequestTemplatesEntry
+	nil,                         // 34: tollgate.v1.Integration.ResponsesEntry
+	nil,                         // 35: tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	nil,                         // 36: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	nil,                         // 37: tollgate.v1.Stage.VariablesEntry
+	nil,                         // 38: tollgate.v1.Stage.MethodSettingsEntry
 }
 var file_tollgate_v1_model_proto_depIdxs = []int32{
 	12, // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
@@ -2030,43 +2147,44 @@ var file_tollgate_v1_model_proto_depIdxs = []int32{
 	11, // 4: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
 	7,  // 5: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
 	8,  // 6: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
-	23, // 7: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
-	16, // 8: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
+	24, // 7: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
+	17, // 8: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
 	2,  // 9: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
-	21, // 10: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
-	15, // 11: tollgate.v1.RestApi.authorizers:type_name -> tollgate.v1.Authorizer
-	24, // 12: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
-	25, // 13: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
-	26, // 14: tollgate.v1.RestApi.gateway_responses:type_name -> tollgate.v1.RestApi.GatewayResponsesEntry
+	22, // 10: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
+	16, // 11: tollgate.v1.RestApi.authorizers:type_name -> tollgate.v1.Authorizer
+	25, // 12: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
+	26, // 13: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
+	27, // 14: tollgate.v1.RestApi.gateway_responses:type_name -> tollgate.v1.RestApi.GatewayResponsesEntry
 	0,  // 15: tollgate.v1.RestApi.protocol_type:type_name -> tollgate.v1.ProtocolType
-	27, // 16: tollgate.v1.GatewayResponse.response_parameters:type_name -> tollgate.v1.GatewayResponse.ResponseParametersEntry
-	28, // 17: tollgate.v1.GatewayResponse.response_templates:type_name -> tollgate.v1.GatewayResponse.ResponseTemplatesEntry
-	1,  // 18: tollgate.v1.Authorizer.type:type_name -> tollgate.v1.AuthorizerType
-	17, // 19: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
-	18, // 20: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
-	29, // 21: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
-	30, // 22: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
-	3,  // 23: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
-	31, // 24: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
-	32, // 25: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
-	33, // 26: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
-	5,  // 27: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
-	4,  // 28: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
-	19, // 29: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
-	34, // 30: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	35, // 31: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	36, // 32: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
-	37, // 33: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
-	7,  // 34: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
-	14, // 35: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
-	13, // 36: tollgate.v1.RestApi.GatewayResponsesEntry.value:type_name -> tollgate.v1.GatewayResponse
-	20, // 37: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
-	22, // 38: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
-	39, // [39:39] is the sub-list for method output_type
-	39, // [39:39] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	13, // 16: tollgate.v1.RestApi.cors:type_name -> tollgate.v1.Cors
+	28, // 17: tollgate.v1.GatewayResponse.response_parameters:type_name -> tollgate.v1.GatewayResponse.ResponseParametersEntry
+	29, // 18: tollgate.v1.GatewayResponse.response_templates:type_name -> tollgate.v1.GatewayResponse.ResponseTemplatesEntry
+	1,  // 19: tollgate.v1.Authorizer.type:type_name -> tollgate.v1.AuthorizerType
+	18, // 20: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
+	19, // 21: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
+	30, // 22: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
+	31, // 23: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
+	3,  // 24: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
+	32, // 25: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
+	33, // 26: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
+	34, // 27: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
+	5,  // 28: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
+	4,  // 29: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
+	20, // 30: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
+	35, // 31: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	36, // 32: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	37, // 33: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
+	38, // 34: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
+	7,  // 35: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
+	15, // 36: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
+	14, // 37: tollgate.v1.RestApi.GatewayResponsesEntry.value:type_name -> tollgate.v1.GatewayResponse
+	21, // 38: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
+	23, // 39: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
+	40, // [40:40] is the sub-list for method output_type
+	40, // [40:40] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_v1_model_proto_init() }
@@ -2074,15 +2192,16 @@ func file_tollgate_v1_model_proto_init() {
 	if File_tollgate_v1_model_proto != nil {
 		return
 	}
-	file_tollgate_v1_model_proto_msgTypes[9].OneofWrappers = []any{}
-	file_tollgate_v1_model_proto_msgTypes[16].OneofWrappers = []any{}
+	file_tollgate_v1_model_proto_msgTypes[7].OneofWrappers = []any{}
+	file_tollgate_v1_model_proto_msgTypes[10].OneofWrappers = []any{}
+	file_tollgate_v1_model_proto_msgTypes[17].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_v1_model_proto_rawDesc), len(file_tollgate_v1_model_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   32,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
