@@ -14,16 +14,16 @@ import (
 func TestHTTPAPI(t *testing.T) {
 	requireEnvoy(t)
 	root, prod := startBackend(t, "root"), startBackend(t, "prod")
-	fns := startFunctions(t, "echo", "fail")
+	fns := startFunctions(t, "echo", "fail", "slow")
 	cfg := newGatewayConfig(t)
-	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"echo": fns["echo"].invokeURL(), "fail": fns["fail"].invokeURL()}}
+	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"echo": fns["echo"].invokeURL(), "fail": fns["fail"].invokeURL(), "slow": fns["slow"].invokeURL()}}
 	cfg.APIs = []apiConfig{
 		{ID: "pets", ProtocolType: "HTTP", Definition: "api.yaml", Stages: []stageConfig{
 			{StageName: "$default", Variables: map[string]string{"backend": root.addr}},
 			{StageName: "prod", Variables: map[string]string{"backend": prod.addr}},
 		}},
 		{ID: "bare", ProtocolType: "HTTP", Definition: "bare.yaml", Stages: []stageConfig{
-			{StageName: "live", Variables: map[string]string{"backend": root.addr},
+			{StageName: "live", Variables: map[string]string{"backend": root.addr, "down": closedAddr(t)},
 				RouteSettings: map[string]methodSetting{"GET /pets": {ThrottlingRateLimit: 1, ThrottlingBurstLimit: 1}}},
 		}},
 	}
@@ -144,6 +144,16 @@ func TestHTTPAPI(t *testing.T) {
 	t.Run("a Lambda function's error is an HTTP API's 500", func(t *testing.T) {
 		c := at("pets", "GET", "/fail")
 		expectJSONMessage(t, c, sendV2(t, c), 500, "Internal Server Error")
+	})
+	t.Run("a timeout is an HTTP API's 503, an unreachable backend its 500", func(t *testing.T) {
+		c := at("bare", "GET", "/live/slow?ms=2000")
+		r := sendV2(t, c)
+		expectJSONMessage(t, c, r, 503, "Service Unavailable")
+		checkString(t, c, "x-amzn-ErrorType", r.header.Get("x-amzn-ErrorType"), "")
+		c = at("bare", "GET", "/live/down")
+		r = sendV2(t, c)
+		expectJSONMessage(t, c, r, 500, "Internal Server Error")
+		checkString(t, c, "x-amzn-ErrorType", r.header.Get("x-amzn-ErrorType"), "")
 	})
 	t.Run("no route: 404 Not Found", func(t *testing.T) {
 		for _, c := range []call{

@@ -28,23 +28,26 @@ func customReplies(snap *ir.Snapshot) []*hcm.ResponseMapper {
 	var out []*hcm.ResponseMapper
 	produced := gatewayresponse.Produced()
 	types := slices.Sorted(maps.Keys(produced))
+	httpAPITypes := append(slices.Clip(types), gatewayresponse.NotFound)
 	for _, api := range snap.APIs {
 		if api.HTTPAPI {
-			out = append(out, httpAPIReplies(api.ID, append(types, gatewayresponse.NotFound))...)
+			out = append(out, httpAPIReplies(api.ID, httpAPITypes)...)
 			continue
 		}
 		for _, stage := range slices.Sorted(maps.Keys(api.GatewayResponses)) {
 			set := api.GatewayResponses[stage]
 			scope := byCEL(fmt.Sprintf("%s['apiId'] == %q && %s['stage'] == %q", routeMetadataCEL, api.ID, routeMetadataCEL, stage))
+			var m replyMappers
 			for _, t := range types {
 				c := set.For(t)
 				if c == nil {
 					continue
 				}
 				for _, src := range replySources(t) {
-					out = append(out, customMapper(api.ID, stage, produced[t], c, scope, src, false))
+					m.add(src, customMapper(api.ID, stage, produced[t], c, scope, src, false))
 				}
 			}
+			out = append(out, m.inOrder()...)
 		}
 	}
 	return out
@@ -54,17 +57,32 @@ func customReplies(snap *ir.Snapshot) []*hcm.ResponseMapper {
 // refused the request (a service names the type it answers with, a REST API's answer in its body), without
 // x-amzn-ErrorType, with apigw-requestid. An HTTP API has no customisations: the answers are fixed.
 func httpAPIReplies(apiID string, types []gatewayresponse.Type) []*hcm.ResponseMapper {
-	var out []*hcm.ResponseMapper
+	var m replyMappers
 	scope := byCEL(fmt.Sprintf("%s['apiId'] == %q", routeMetadataCEL, apiID))
 	for _, t := range types {
 		a := gatewayresponse.ForHTTPAPI(t)
 		c := &gatewayresponse.Custom{Status: a.Status, ContentType: "application/json", Template: a.Body(), HasTemplate: true}
 		for _, src := range replySources(t) {
-			out = append(out, customMapper(apiID, "", a, c, scope, src, true))
+			m.add(src, customMapper(apiID, "", a, c, scope, src, true))
 		}
 	}
-	return out
+	return m.inOrder()
 }
+
+// replyMappers gathers one scope's mappers: those that recognise Envoy's own replies go first, as the defaults'
+// do, since what Envoy answered decides the type. A service may have named a type in metadata on the same
+// request to no effect: a Lambda proxy's exchange reads Envoy's timeout reply as the Invoke call's answer.
+type replyMappers struct{ envoys, services []*hcm.ResponseMapper }
+
+func (m *replyMappers) add(src replySource, mapper *hcm.ResponseMapper) {
+	if src.ownBody {
+		m.envoys = append(m.envoys, mapper)
+	} else {
+		m.services = append(m.services, mapper)
+	}
+}
+
+func (m *replyMappers) inOrder() []*hcm.ResponseMapper { return append(m.envoys, m.services...) }
 
 // routeMetadataCEL is the route's metadata in a CEL condition.
 var routeMetadataCEL = "xds.route_metadata.filter_metadata['" + names.RouteMetadataNamespace + "']"
