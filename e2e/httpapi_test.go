@@ -79,12 +79,13 @@ func TestHTTPAPI(t *testing.T) {
 		c := at("pets", "DELETE", "/pets/7")
 		r := sendV2(t, c)
 		var ev struct {
-			Resource, HTTPMethod string
-			PathParameters       map[string]string
+			Version, Resource, HTTPMethod string
+			PathParameters                map[string]string
 		}
 		if err := json.Unmarshal([]byte(r.body), &ev); err != nil {
 			t.Fatalf("%s: %d %s: %v", c, r.status, r.body, err)
 		}
+		checkString(t, c, "version", ev.Version, "1.0")
 		checkString(t, c, "resource", ev.Resource, "/pets/{petId}")
 		checkString(t, c, "httpMethod", ev.HTTPMethod, "DELETE")
 		checkString(t, c, "pathParameters.petId", ev.PathParameters["petId"], "7")

@@ -135,7 +135,7 @@ func (e *lambdaExchange) invocation(body []byte) (*extprocv3.CommonResponse, err
 func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
 	r := e.route
 	in := &lambdaproxy.Request{
-		Body: body, Protocol: "HTTP/1.1", Resource: r.Resource, Stage: r.Stage, StageVariables: r.StageVariables,
+		HTTPAPI: r.HTTPAPI, Body: body, Protocol: "HTTP/1.1", Resource: r.Resource, Stage: r.Stage, StageVariables: r.StageVariables,
 		APIID: r.APIID, AccountID: r.AccountID, ResourceID: lambdaproxy.ResourceID(r.APIID, r.Resource),
 		Time: e.received, BinaryMediaTypes: r.BinaryMediaTypes, Authorizer: e.authorizer, IAM: e.iam,
 	}

@@ -12,6 +12,9 @@ import (
 // Request is what the gateway knows about one client request when it invokes a proxy integration. Strings left
 // empty are sent as AWS sends unknown values (null, or the key left out, as each field says).
 type Request struct {
+	// HTTPAPI: the request is to an HTTP API, whose 1.0 events carry "version": "1.0", as AWS's do; a REST
+	// API's have no version.
+	HTTPAPI bool
 	// Method is the client's HTTP method ("GET"), not the method of the matched route (which may be ANY).
 	Method string
 	// RawPath is the path as the client sent it, still escaped, without the stage or any invocation-URL prefix:
@@ -94,6 +97,10 @@ func BuildV1(r *Request) ([]byte, error) {
 	}
 	w := jsonWriter{buf: make([]byte, 0, eventSize(r))}
 	w.open('{')
+	if r.HTTPAPI {
+		w.key("version")
+		w.str("1.0")
+	}
 	writeRequestV1(&w, r, authorizer)
 	contentType, ok := headerValue(r.Headers, "Content-Type")
 	if !ok {

@@ -119,6 +119,11 @@ func TestBuildV1(t *testing.T) {
 			},
 		},
 		{
+			name:   "an HTTP API's 1.0 event says its version",
+			change: func(r *Request) { r.HTTPAPI = true },
+			want:   map[string]string{"version": `"1.0"`},
+		},
+		{
 			name:   "repeated query parameters: last value wins in queryStringParameters",
 			change: func(r *Request) { r.RawQuery = "category=electronics&price=10&category=books&price=20&price=30" },
 			want: map[string]string{
