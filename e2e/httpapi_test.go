@@ -3,8 +3,11 @@ package e2e
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/jwttest"
 )
 
 // TestHTTPAPI serves HTTP APIs (API Gateway v2) through a real Envoy: routes by method and path with ANY and
@@ -195,4 +198,105 @@ func sendV2(t *testing.T, c call) reply {
 		t.Errorf("%s: answer %d has a REST API's x-amzn-RequestId %q", c, r.status, id)
 	}
 	return r
+}
+
+// TestHTTPAPIJWT verifies an HTTP API's JWT authorizer through a real Envoy's jwt_authn, the issuer's keys served
+// on loopback by the test: tokens admitted with or without "Bearer ", refused ones (none, expired, another
+// audience, an unknown key) a 401, a scope the route requires and the token lacks a 403, and the claims a Lambda
+// proxy receives.
+func TestHTTPAPIJWT(t *testing.T) {
+	requireEnvoy(t)
+	issuer := jwttest.NewPool(t, "https://issuer.e2e.test", "key-1")
+	issuer.AddUnpublishedKey("rogue")
+	backend := startBackend(t, "B")
+	fns := startFunctions(t, "echo")
+	cfg := newGatewayConfig(t)
+	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"echo": fns["echo"].invokeURL()}}
+	cfg.Cognito = &cognitoConfig{UserPools: map[string]userPoolConfig{
+		"arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_JWT": {Issuer: issuer.Issuer, JWKSURL: issuer.URL}}}
+	cfg.APIs = []apiConfig{{ID: "jwt", ProtocolType: "HTTP", Definition: "jwt.yaml", Parameters: map[string]string{"issuer": issuer.Issuer},
+		Stages: []stageConfig{{StageName: "$default", Variables: map[string]string{"backend": backend.addr}}}}}
+	gw := startGateway(t, cfg, map[string]string{"jwt.yaml": "httpapi/jwt.yaml"})
+	get := func(path, authorization string) call {
+		c := call{method: "GET", url: gw.url(path), host: "jwt." + domain, header: http.Header{}}
+		if authorization != "" {
+			c.header.Set("Authorization", authorization)
+		}
+		return c
+	}
+	token := func(claims map[string]any) string {
+		all := map[string]any{"aud": "e2e-client"}
+		for k, v := range claims {
+			all[k] = v
+		}
+		return issuer.Sign("key-1", all)
+	}
+
+	t.Run("a valid token, with Bearer or without; its claims in the 2.0 event", func(t *testing.T) {
+		for _, auth := range []string{"Bearer " + token(nil), token(map[string]any{"scope": "read write"})} {
+			c := get("/me", auth)
+			r := sendV2(t, c)
+			var ev struct {
+				RequestContext struct {
+					Authorizer struct {
+						JWT struct {
+							Claims map[string]string `json:"claims"`
+							Scopes []string          `json:"scopes"`
+						} `json:"jwt"`
+					} `json:"authorizer"`
+				} `json:"requestContext"`
+			}
+			if err := json.Unmarshal([]byte(r.body), &ev); err != nil || r.status != 200 {
+				t.Fatalf("%s: %d %s (%v), want the function's event", c, r.status, r.body, err)
+			}
+			jwt := ev.RequestContext.Authorizer.JWT
+			checkString(t, c, "claims.sub", jwt.Claims["sub"], "u-1")
+			checkString(t, c, "claims.iss", jwt.Claims["iss"], issuer.Issuer)
+			if strings.HasPrefix(auth, "Bearer ") && jwt.Scopes != nil {
+				t.Errorf("%s: scopes %v for a token without a scope claim, want null", c, jwt.Scopes)
+			}
+			if !strings.HasPrefix(auth, "Bearer ") && strings.Join(jwt.Scopes, " ") != "read write" {
+				t.Errorf("%s: scopes %v, want [read write]", c, jwt.Scopes)
+			}
+		}
+	})
+	t.Run("refused tokens: 401", func(t *testing.T) {
+		for name, auth := range map[string]string{
+			"none":             "",
+			"expired":          "Bearer " + token(map[string]any{"exp": time.Now().Add(-time.Hour).Unix()}),
+			"another audience": "Bearer " + token(map[string]any{"aud": "someone-else"}),
+			"an unknown key":   "Bearer " + issuer.Sign("rogue", map[string]any{"aud": "e2e-client"}),
+			"not a token":      "Bearer nonsense",
+		} {
+			c := get("/me", auth)
+			r := sendV2(t, c)
+			if r.status != 401 || r.body != `{"message":"Unauthorized"}` {
+				t.Errorf("%s (%s): %d %s, want 401 {\"message\":\"Unauthorized\"}", c, name, r.status, r.body)
+			}
+		}
+	})
+	t.Run("a route's scopes: one of them in scope or scp, else 403", func(t *testing.T) {
+		for _, tc := range []struct {
+			claims map[string]any
+			status int
+		}{
+			{map[string]any{"scope": "read ops"}, 200},
+			{map[string]any{"scp": []string{"admin"}}, 200},
+			{map[string]any{"scope": "read operations"}, 403},
+			{nil, 403},
+		} {
+			c := get("/admin", "Bearer "+token(tc.claims))
+			r := sendV2(t, c)
+			if r.status != tc.status {
+				t.Errorf("%s with %v: %d %s, want %d", c, tc.claims, r.status, r.body, tc.status)
+			}
+			if tc.status == 403 && r.body != `{"message":"Forbidden"}` {
+				t.Errorf("%s with %v: body %s, want {\"message\":\"Forbidden\"}", c, tc.claims, r.body)
+			}
+		}
+	})
+	t.Run("a route without the authorizer needs no token", func(t *testing.T) {
+		c := get("/open", "")
+		decodeEcho(t, c, sendV2(t, c))
+	})
 }

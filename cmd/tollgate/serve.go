@@ -111,6 +111,11 @@ func printInvocationURLs(cmd *cobra.Command, cfg *config.Config) {
 	for _, api := range cfg.APIs {
 		for _, st := range api.Stages {
 			fmt.Fprintf(out, "  %s/%s:\n", api.ID, st.StageName)
+			if api.IsHTTP() && st.StageName == config.DefaultStage {
+				// An HTTP API's $default stage is served at the root, on the API's host only.
+				fmt.Fprintf(out, "    curl http://%s.%s:%s/\n", api.ID, cfg.Domain, port)
+				continue
+			}
 			fmt.Fprintf(out, "    curl http://%s.%s:%s/%s/\n", api.ID, cfg.Domain, port, st.StageName)
 			fmt.Fprintf(out, "    curl http://%s/restapis/%s/%s/_user_request_/\n", cfg.Listen, api.ID, st.StageName)
 		}

@@ -52,6 +52,12 @@ func (e *lambdaExchange) Handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.
 		e.sourceIP = processor.ClientAddress(req, e.request, e.route.trustedHops)
 		checks := processor.ReadChecks(req)
 		e.apiKeyID, e.authorizer, e.iam = checks.APIKeyID, checks.Authorizer, checks.IAM
+		if checks.JWT != nil {
+			e.authorizer = checks.JWT // payload 1.0: {"claims", "scopes"}
+			if e.route.PayloadFormatVersion == "2.0" {
+				e.authorizer = map[string]any{"jwt": checks.JWT}
+			}
+		}
 		if !r.RequestHeaders.GetEndOfStream() {
 			return nil, nil // answered with the body, which Envoy sends without waiting
 		}

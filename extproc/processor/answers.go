@@ -1,6 +1,7 @@
 package processor
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -192,6 +193,8 @@ type Checks struct {
 	APIKeyID string
 	// Authorizer is the authorizer's principalId and context (or a Cognito token's claims), nil without one.
 	Authorizer map[string]any
+	// JWT is what an HTTP API's JWT authorizer verified: {"claims": ..., "scopes": ...}; nil without one.
+	JWT map[string]any
 	// IAM is the caller IAM authorization verified.
 	IAM lambdaproxy.IAMIdentity
 }
@@ -202,6 +205,9 @@ func ReadChecks(req *extprocv3.ProcessingRequest) Checks {
 	c := Checks{APIKeyID: fields[names.APIKeyIDField].GetStringValue()}
 	if az := fields[names.AuthorizerField].GetStructValue(); az != nil {
 		c.Authorizer = az.AsMap()
+	}
+	if payload := req.GetMetadataContext().GetFilterMetadata()[names.JWTFilter].GetFields()[names.JWTPayloadField].GetStructValue(); payload != nil {
+		c.JWT = jwtAuthorizer(payload.AsMap())
 	}
 	if id := fields[names.IdentityField].GetStructValue().GetFields(); id != nil {
 		c.IAM = lambdaproxy.IAMIdentity{AccessKey: id["accessKey"].GetStringValue(), AccountID: id["accountId"].GetStringValue(),
@@ -255,4 +261,36 @@ func MediaType(contentType string) string {
 		return "application/json"
 	}
 	return mt
+}
+
+// jwtAuthorizer is what a JWT authorizer gives a Lambda proxy event (requestContext.authorizer.jwt in 2.0,
+// requestContext.authorizer in 1.0): the token's claims, each as text as API Gateway
+// gives them, and the scopes its scope claim grants (null for none).
+func jwtAuthorizer(payload map[string]any) map[string]any {
+	claims := make(map[string]any, len(payload))
+	for k, v := range payload {
+		claims[k] = claimText(v)
+	}
+	var scopes any // null without a scope claim
+	if s, ok := payload["scope"].(string); ok {
+		scopes = strings.Fields(s)
+	}
+	return map[string]any{"claims": claims, "scopes": scopes}
+}
+
+// claimText writes a claim as text: a number without a fraction as an integer, a list as [a b].
+func claimText(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case []any:
+		parts := make([]string, len(v))
+		for i, x := range v {
+			parts[i] = claimText(x)
+		}
+		return "[" + strings.Join(parts, " ") + "]"
+	}
+	return fmt.Sprint(v)
 }

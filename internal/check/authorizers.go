@@ -17,8 +17,12 @@ var identitySourcePrefixes = []string{"method.request.header.", "method.request.
 // authorizer checks a Lambda authorizer as API Gateway's CreateAuthorizer does.
 func (c *checker) authorizer(file string, a *tollgatev1.Authorizer) {
 	at := a.GetSourcePointer()
-	if a.GetType() == tollgatev1.AuthorizerType_AUTHORIZER_TYPE_AWS_IAM {
+	switch a.GetType() {
+	case tollgatev1.AuthorizerType_AUTHORIZER_TYPE_AWS_IAM:
 		return // a scheme with awsSigv4 and nothing else: the importer read all there is
+	case tollgatev1.AuthorizerType_AUTHORIZER_TYPE_JWT:
+		c.probs.Addf(file, at+"/type", "a JWT authorizer is an HTTP API's: a REST API verifies tokens with a Cognito user pool authorizer")
+		return
 	}
 	cognito := a.GetType() == tollgatev1.AuthorizerType_AUTHORIZER_TYPE_COGNITO_USER_POOLS
 	// A Cognito authorizer reads its token from one header, as a TOKEN authorizer does.

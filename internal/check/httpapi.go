@@ -21,8 +21,8 @@ const maxHTTPAPITimeout = 30000
 func (c *checker) httpAPI(api *tollgatev1.RestApi) {
 	file := api.GetSourceFile()
 	refuse := func(at, what string) { c.probs.Addf(file, at, "%s: an HTTP API has none (it is a REST API's)", what) }
-	if len(api.GetAuthorizers()) > 0 {
-		c.probs.Addf(file, "/components/securitySchemes", "HTTP API authorizers are not supported yet: Tollgate would serve the routes without checking the caller")
+	for _, a := range api.GetAuthorizers() {
+		c.httpAPIAuthorizer(file, a)
 	}
 	if len(api.GetRequestValidators()) > 0 || api.GetRequestValidator() != "" {
 		refuse("/x-amazon-apigateway-request-validators", "request validation")
@@ -136,5 +136,30 @@ func (c *checker) cors(file string, cors *tollgatev1.Cors) {
 	}
 	if age := cors.MaxAge; age != nil && (*age < 0 || *age > 86400) {
 		c.probs.Addf(file, at+"/maxAge", "maxAge %d is out of range: 0 to 86400 seconds", *age)
+	}
+}
+
+// jwtIdentitySource is a JWT authorizer's identity source: the header its token is in.
+var jwtIdentitySource = regexp.MustCompile(`^\$request\.header\.([!#$%&'*+.^_` + "`" + `|~0-9A-Za-z-]+)$`)
+
+// httpAPIAuthorizer checks an HTTP API's authorizer: a JWT authorizer is served; Lambda authorizers are not yet.
+func (c *checker) httpAPIAuthorizer(file string, a *tollgatev1.Authorizer) {
+	at := a.GetSourcePointer()
+	if a.GetType() != tollgatev1.AuthorizerType_AUTHORIZER_TYPE_JWT {
+		c.probs.Addf(file, at, "an HTTP API's %s authorizer is not supported yet (Tollgate serves its JWT authorizers): it would serve the routes without checking the caller",
+			strings.ToLower(strings.TrimPrefix(a.GetType().String(), "AUTHORIZER_TYPE_")))
+		return
+	}
+	if !strings.HasPrefix(a.GetJwtIssuer(), "https://") && !strings.HasPrefix(a.GetJwtIssuer(), "http://") {
+		c.probs.Addf(file, at+"/jwtConfiguration/issuer", "a JWT authorizer's issuer is the URL its tokens name in iss, got %q", a.GetJwtIssuer())
+	}
+	if len(a.GetJwtAudiences()) == 0 {
+		c.probs.Addf(file, at+"/jwtConfiguration/audience", "a JWT authorizer needs the audiences it admits tokens for")
+	}
+	if src := a.GetIdentitySource(); src != "" && !jwtIdentitySource.MatchString(src) {
+		c.probs.Addf(file, at+"/identitySource", "a JWT authorizer's identitySource is the header its token is in, as $request.header.Authorization; got %q", src)
+	}
+	if a.GetAuthorizerUri() != "" {
+		c.probs.Addf(file, at+"/authorizerUri", "a JWT authorizer calls no function")
 	}
 }

@@ -16,6 +16,8 @@ var httpAPIAnswers = map[Type]Response{
 	IntegrationTimeout:    {Status: 503, Message: "Service Unavailable"},
 	APIConfigurationError: {Status: 500, Message: "Internal Server Error"},
 	RequestTooLarge:       {Status: 413, Message: "Request Entity Too Large"},
+	// A JWT authorizer's scopes not granted.
+	AccessDenied: {Status: 403, Message: "Forbidden"},
 }
 
 // ForHTTPAPI is an HTTP API's answer of type t: its own where it has one, else a REST API's without the error

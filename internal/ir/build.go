@@ -201,7 +201,11 @@ func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.M
 		AuthorizationScopes:  m.GetAuthorizationScopes(), Validation: validation(s.api, m)}
 	integ := m.GetIntegration()
 	n := len(b.probs)
-	if name := m.GetAuthorizer(); name != "" {
+	if name := m.GetAuthorizer(); name != "" && isHTTPAPI(s.api) {
+		if r.JWT = b.jwtAuthorizer(s, name); r.JWT == nil {
+			return nil
+		}
+	} else if name != "" {
 		var ok bool
 		if r.Authorizer, ok = b.authorizer(s, name); !ok {
 			return nil

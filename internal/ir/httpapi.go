@@ -1,8 +1,10 @@
 package ir
 
 import (
+	"maps"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
@@ -105,4 +107,50 @@ func corsOf(api *tollgatev1.RestApi) *CORS {
 func notFoundRoute(s stageContext, regex string) *Route {
 	method := Method{APIID: s.api.GetId(), Stage: s.stage.GetStageName(), Resource: DefaultRoute, HTTPMethod: "*"}
 	return &Route{Name: routeName(method), Method: method, PathRegex: regex, GatewayResponse: gatewayresponse.NotFound}
+}
+
+// JWTAuthorizer is an HTTP API's JWT authorizer: a token in Header (with or without "Bearer "), of Issuer, for one
+// of Audiences (aud, or client_id when the token has no aud), signed by a key of the set at JWKSURL, unexpired.
+type JWTAuthorizer struct {
+	// Name is the authorizer's, unique in the snapshot: apiId/name.
+	Name      string   `json:"name"`
+	Issuer    string   `json:"issuer"`
+	Audiences []string `json:"audiences"`
+	JWKSURL   string   `json:"jwksUrl"`
+	// JWKS is where Envoy fetches the key set from.
+	JWKS   Backend `json:"jwks"`
+	Header string  `json:"header"`
+}
+
+// jwtAuthorizer resolves an HTTP API's JWT authorizer. Its keys are where the config's cognito.userPools says the
+// issuer's are: Tollgate fetches no discovery documents yet.
+func (b *builder) jwtAuthorizer(s stageContext, name string) *JWTAuthorizer {
+	for _, def := range s.api.GetAuthorizers() {
+		if def.GetName() != name {
+			continue
+		}
+		a := &JWTAuthorizer{Name: s.api.GetId() + "/" + name, Issuer: def.GetJwtIssuer(), Audiences: def.GetJwtAudiences(), Header: "Authorization"}
+		if src := def.GetIdentitySource(); src != "" {
+			a.Header = strings.TrimPrefix(src, "$request.header.")
+		}
+		for _, pool := range slices.Sorted(maps.Keys(b.settings.UserPools)) {
+			if p := b.settings.UserPools[pool]; p.Issuer == a.Issuer {
+				a.JWKSURL = p.JWKSURL
+			}
+		}
+		if a.JWKSURL == "" {
+			b.probs.Addf(s.file(), def.GetSourcePointer()+"/jwtConfiguration/issuer",
+				"no keys for issuer %q: add it with its jwksUrl to the config's cognito.userPools (Tollgate fetches no discovery documents yet)", a.Issuer)
+			return nil
+		}
+		be, _, err := parseBackendURI(a.JWKSURL)
+		if err != nil {
+			b.probs.Addf(s.file(), def.GetSourcePointer()+"/jwtConfiguration/issuer", "issuer %q: its jwksUrl: %v", a.Issuer, err)
+			return nil
+		}
+		a.JWKS = be
+		return a
+	}
+	b.probs.Addf(s.file(), "/components/securitySchemes", "no authorizer %q", name)
+	return nil
 }

@@ -15,6 +15,13 @@ func lambdaRoute(extra string) string {
 	return "      x-amazon-apigateway-integration:\n        type: aws_proxy\n        httpMethod: POST\n        uri: " + authorizerURI + "\n" + extra
 }
 
+// jwtRoute is a definition whose one route, GET /a, names a JWT authorizer with the given fields.
+func jwtRoute(fields string) string {
+	return "  /a:\n    get:\n      security: [{jwt: [read]}]\n" + proxy("http://h/", "") +
+		"components:\n  securitySchemes:\n    jwt:\n      type: oauth2\n      flows: {}\n" +
+		"      x-amazon-apigateway-authorizer: {type: jwt, " + fields + "}\n"
+}
+
 // TestHTTPAPIProblems: what an HTTP API cannot have, or Tollgate does not serve of one yet, is refused with its
 // place, by the model check or the build.
 func TestHTTPAPIProblems(t *testing.T) {
@@ -38,8 +45,13 @@ func TestHTTPAPIProblems(t *testing.T) {
 		{"API keys", "  /a:\n    get:\n      security: [{api_key: []}]\n" + proxy("http://h/", "") +
 			"components:\n  securitySchemes:\n    api_key: {type: apiKey, name: x-api-key, in: header}\n",
 			[]string{"/paths/~1a/get/security: API keys: an HTTP API has none"}},
-		{"an authorizer", withAuthorizer("type: token"),
-			[]string{"/components/securitySchemes: HTTP API authorizers are not supported yet"}},
+		{"a Lambda authorizer", withAuthorizer("type: request"),
+			[]string{"/components/securitySchemes/auth/x-amazon-apigateway-authorizer: an HTTP API's request authorizer is not supported yet (Tollgate serves its JWT authorizers)"}},
+		{"a JWT authorizer without audiences, reading a query parameter", jwtRoute("jwtConfiguration: {issuer: 'https://issuer.example'}, identitySource: $request.querystring.token"),
+			[]string{"/x-amazon-apigateway-authorizer/jwtConfiguration/audience: a JWT authorizer needs the audiences it admits tokens for",
+				`/x-amazon-apigateway-authorizer/identitySource: a JWT authorizer's identitySource is the header its token is in, as $request.header.Authorization; got "$request.querystring.token"`}},
+		{"a JWT authorizer whose issuer's keys the config does not say", jwtRoute("jwtConfiguration: {issuer: 'https://elsewhere.example', audience: [a]}"),
+			[]string{`/x-amazon-apigateway-authorizer/jwtConfiguration/issuer: no keys for issuer "https://elsewhere.example": add it with its jwksUrl to the config's cognito.userPools`}},
 		{"the $default route as a GET", "  /$default:\n    get:\n" + proxy("http://h/", ""),
 			[]string{"/paths/~1$default/get: the $default route is x-amazon-apigateway-any-method of /$default, not get"}},
 		{"a placeholder that is no path parameter", "  /a/{id}:\n    get:\n" + proxy("http://h/{nope}", ""),

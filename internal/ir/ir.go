@@ -143,7 +143,9 @@ type Route struct {
 	ResourcePolicy *ResourcePolicy `json:"resourcePolicy,omitempty"`
 	// Authorizer decides who may call the method, before the API key; nil for none.
 	Authorizer *Authorizer `json:"authorizer,omitempty"`
-	// AuthorizationScopes: a Cognito authorizer admits an access token with one of them only.
+	// JWT is an HTTP API's JWT authorizer, which Envoy's jwt_authn verifies; nil for none.
+	JWT *JWTAuthorizer `json:"jwt,omitempty"`
+	// AuthorizationScopes: a Cognito or JWT authorizer admits an access token with one of them only.
 	AuthorizationScopes []string `json:"authorizationScopes,omitempty"`
 	// APIKeyRequired: only an enabled key of a usage plan granted this stage passes.
 	APIKeyRequired bool `json:"apiKeyRequired,omitempty"`

@@ -279,6 +279,12 @@ func TestProblems(t *testing.T) {
 			want:  []string{`/paths/~1a/get/security: the method lists OAuth scopes for authorizer "auth": only Cognito user pool authorizers check scopes`},
 		},
 		{
+			name: "an HTTP API's JWT authorizer on a REST API",
+			paths: "  /a:\n    get:\n      security: [{jwt: []}]\n" + proxy("http://h/", "") +
+				"components:\n  securitySchemes:\n    jwt:\n      type: oauth2\n      flows: {}\n      x-amazon-apigateway-authorizer: {type: jwt, jwtConfiguration: {issuer: 'https://i.example', audience: [a]}}\n",
+			want: []string{"/components/securitySchemes/jwt/x-amazon-apigateway-authorizer/type: a JWT authorizer is an HTTP API's"},
+		},
+		{
 			name:  "an HTTP API's CORS configuration on a REST API",
 			paths: "  /a:\n    get:\n" + proxy("http://h/", "") + "x-amazon-apigateway-cors: {allowOrigins: ['*']}\n",
 			want:  []string{"/x-amazon-apigateway-cors: x-amazon-apigateway-cors is an HTTP API's CORS configuration: a REST API answers OPTIONS with a MOCK integration"},

@@ -24,8 +24,14 @@ const (
 	BodyLimitFilter    = "envoy.filters.http.buffer"
 	InvokeLengthFilter = "tollgate.invoke_length"
 	LuaFilter          = "envoy.filters.http.lua"
+	JWTFilter          = "envoy.filters.http.jwt_authn"
+	ScopesFilter       = "envoy.filters.http.rbac"
 	RouterFilter       = "envoy.filters.http.router"
 )
+
+// JWTPayloadField is where Envoy's jwt_authn files a verified token's payload in its dynamic metadata, for the
+// scopes check and the Lambda proxy event.
+const JWTPayloadField = "jwtPayload"
 
 // RouteMetadataNamespace is the route metadata namespace naming the API Gateway method a route serves.
 const RouteMetadataNamespace = "tollgate"

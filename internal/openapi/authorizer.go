@@ -18,8 +18,11 @@ var authorizerFields = map[string]field{
 	"providerARNs":                   {},
 	"authorizerPayloadFormatVersion": {feature: "HTTP API authorizers", hint: "Tollgate imports REST API authorizers"},
 	"enableSimpleResponses":          {feature: "HTTP API authorizers", hint: "Tollgate imports REST API authorizers"},
-	"jwtConfiguration":               {feature: "HTTP API authorizers", hint: "Tollgate imports REST API authorizers"},
+	"jwtConfiguration":               {},
 }
+
+// jwtConfigurationFields are the fields of an HTTP API JWT authorizer's jwtConfiguration.
+var jwtConfigurationFields = map[string]field{"issuer": {}, "audience": {}}
 
 // authorizer reads an authorizer's security scheme. A TOKEN or Cognito authorizer without an identitySource reads
 // the header its apiKey scheme names, as API Gateway's import does.
@@ -36,6 +39,10 @@ func (im *importer) authorizer(name, ptr string, s scheme) *tollgatev1.Authorize
 		IdentityValidationExpression: im.str(x.field("identityValidationExpression")),
 		SourcePointer:                x.ptr,
 		ProviderArns:                 im.stringList(x.field("providerARNs")),
+	}
+	if jc := x.field("jwtConfiguration"); jc.v != nil && im.object(jc) != nil {
+		im.knownFields(jc, jwtConfigurationFields, "jwtConfiguration")
+		a.JwtIssuer, a.JwtAudiences = im.str(jc.field("issuer")), im.stringList(jc.field("audience"))
 	}
 	if ttl := x.field("authorizerResultTtlInSeconds"); ttl.v != nil {
 		n := im.integer(ttl)

@@ -275,7 +275,7 @@ paths: {}
 	},
 
 	{
-		name: "OpenAPI 3 JWT authorizer refused",
+		name: "OpenAPI 3 JWT authorizer with a jwtConfiguration field it has not",
 		data: head3 + `components:
   securitySchemes:
     jwt:
@@ -283,11 +283,11 @@ paths: {}
       flows: {}
       x-amazon-apigateway-authorizer:
         type: jwt
-        jwtConfiguration: {issuer: "https://issuer.example.com", audience: [pets]}
+        jwtConfiguration: {issuer: "https://issuer.example.com", audiences: [pets]}
         identitySource: $request.header.Authorization
 paths: {}
 `,
-		problems: diag.Problems{problem("/components/securitySchemes/jwt", "a JWT authorizer"+schemeRefused)},
+		problems: diag.Problems{problem("/components/securitySchemes/jwt/x-amazon-apigateway-authorizer/jwtConfiguration/audiences", `unknown field "audiences" of jwtConfiguration`)},
 	},
 	{
 		name: "an authorizer of an unknown type refused",

@@ -33,7 +33,7 @@ func (im *importer) securityScheme(def *definition, name, ptr string, s scheme) 
 		return schemeUse{apiKey: true}
 	}
 	switch feature := s.feature(); {
-	case (feature == lambdaTokenAuthorizer || feature == lambdaRequestAuthorizer || feature == cognitoAuthorizer) && s.extensions[authorizerKey] != nil:
+	case (feature == lambdaTokenAuthorizer || feature == lambdaRequestAuthorizer || feature == cognitoAuthorizer || feature == jwtAuthorizer) && s.extensions[authorizerKey] != nil:
 		def.authorizers = append(def.authorizers, im.authorizer(name, ptr, s))
 		return schemeUse{authorizer: name}
 	case feature == iamAuthorization && s.extensions[authorizerKey] == nil:
@@ -56,6 +56,7 @@ const (
 	lambdaRequestAuthorizer = "a Lambda REQUEST authorizer"
 	cognitoAuthorizer       = "a Cognito user pool authorizer"
 	iamAuthorization        = "IAM authorization (awsSigv4)"
+	jwtAuthorizer           = "a JWT authorizer"
 )
 
 // feature names what a scheme other than the API key would have API Gateway check. The authorizer tells first:
@@ -74,7 +75,7 @@ func (s scheme) feature() string {
 		case "cognito_user_pools":
 			return cognitoAuthorizer
 		case "jwt":
-			return "a JWT authorizer"
+			return jwtAuthorizer
 		}
 		return fmt.Sprintf("an authorizer of type %q", authorizerType)
 	case strings.EqualFold(authType, "awsSigv4"):

@@ -136,9 +136,10 @@ func extProcFilter(cluster string) *hcm.HttpFilter {
 			// The Lambda call replaces the method and path of the client's request, and carries none of its
 			// headers, Envoy's x-envoy-* ones included.
 			MutationRules: &mutationrules.HeaderMutationRules{AllowAllRouting: wrapperspb.Bool(true), AllowEnvoy: wrapperspb.Bool(true)},
-			// The API key check's result (key id), for the event's identity.apiKeyId.
+			// The API key check's result (key id), for the event's identity.apiKeyId, and a JWT authorizer's
+			// verified payload, for the event's requestContext.authorizer.jwt.
 			MetadataOptions: &extproc.MetadataOptions{
-				ForwardingNamespaces: &extproc.MetadataOptions_MetadataNamespaces{Untyped: []string{names.ExtAuthzFilter}},
+				ForwardingNamespaces: &extproc.MetadataOptions_MetadataNamespaces{Untyped: []string{names.ExtAuthzFilter, names.JWTFilter}},
 				// The gateway response an answer of the service's stands for, for the API's customisation of it.
 				ReceivingNamespaces: &extproc.MetadataOptions_MetadataNamespaces{Untyped: []string{names.GatewayResponseNamespace}},
 			},

@@ -123,6 +123,10 @@ var envoyReplies = []struct {
 	{gatewayresponse.APIConfigurationError, byCEL(extAuthzError + " || " + extProcError)},
 	// A body over API Gateway's 10 MB limit.
 	{gatewayresponse.RequestTooLarge, byStatus(413)},
+	// An HTTP API's JWT authorizer: no token, or one Envoy's jwt_authn refuses; a token without a scope the route
+	// requires, refused by the scopes check.
+	{gatewayresponse.Unauthorized, byCEL("response.code_details.startsWith('jwt_authn_access_denied')")},
+	{gatewayresponse.AccessDenied, byCEL("response.code_details.startsWith('rbac_access_denied')")},
 }
 
 // CEL conditions on a local reply's code details: Tollgate's ext_authz or ext_proc service failed.

@@ -33,6 +33,8 @@ const (
 var filterOrder = []string{
 	names.BodyLimitFilter,
 	names.LuaFilter,
+	names.JWTFilter,
+	names.ScopesFilter,
 	names.AuthorizerFilter,
 	names.ExtAuthzFilter,
 	names.LimitsCheckFilter,
@@ -106,6 +108,7 @@ func Translate(snap *ir.Snapshot) *Output {
 		vhosts = append(vhosts, vh)
 	}
 	vhosts = append(vhosts, &route.VirtualHost{Name: "invocation_paths", Domains: []string{"*"}, ResponseHeadersToAdd: requestIDHeaders(false)})
+	t.jwksClusters()
 
 	out := &Output{snapshot: snap, Clusters: t.sortedClusters()}
 	idle := map[string]*anypb.Any{}

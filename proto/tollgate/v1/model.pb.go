@@ -86,6 +86,8 @@ const (
 	// IAM authorization (x-amazon-apigateway-authtype awsSigv4): requests signed with SigV4 by a known identity
 	// whose policies allow the method.
 	AuthorizerType_AUTHORIZER_TYPE_AWS_IAM AuthorizerType = 4
+	// An HTTP API's JWT authorizer: a token of its issuer for one of its audiences, verified by the gateway.
+	AuthorizerType_AUTHORIZER_TYPE_JWT AuthorizerType = 5
 )
 
 // Enum value maps for AuthorizerType.
@@ -96,6 +98,7 @@ var (
 		2: "AUTHORIZER_TYPE_REQUEST",
 		3: "AUTHORIZER_TYPE_COGNITO_USER_POOLS",
 		4: "AUTHORIZER_TYPE_AWS_IAM",
+		5: "AUTHORIZER_TYPE_JWT",
 	}
 	AuthorizerType_value = map[string]int32{
 		"AUTHORIZER_TYPE_UNSPECIFIED":        0,
@@ -103,6 +106,7 @@ var (
 		"AUTHORIZER_TYPE_REQUEST":            2,
 		"AUTHORIZER_TYPE_COGNITO_USER_POOLS": 3,
 		"AUTHORIZER_TYPE_AWS_IAM":            4,
+		"AUTHORIZER_TYPE_JWT":                5,
 	}
 )
 
@@ -1167,7 +1171,10 @@ type Authorizer struct {
 	// JSON pointer of the x-amazon-apigateway-authorizer object in the source definition.
 	SourcePointer string `protobuf:"bytes,8,opt,name=source_pointer,json=sourcePointer,proto3" json:"source_pointer,omitempty"`
 	// The user pools a COGNITO_USER_POOLS authorizer accepts tokens of (providerARNs).
-	ProviderArns  []string `protobuf:"bytes,9,rep,name=provider_arns,json=providerArns,proto3" json:"provider_arns,omitempty"`
+	ProviderArns []string `protobuf:"bytes,9,rep,name=provider_arns,json=providerArns,proto3" json:"provider_arns,omitempty"`
+	// A JWT authorizer's jwtConfiguration: the issuer its tokens name, and the audiences one of which they are for.
+	JwtIssuer     string   `protobuf:"bytes,10,opt,name=jwt_issuer,json=jwtIssuer,proto3" json:"jwt_issuer,omitempty"`
+	JwtAudiences  []string `protobuf:"bytes,11,rep,name=jwt_audiences,json=jwtAudiences,proto3" json:"jwt_audiences,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1261,6 +1268,20 @@ func (x *Authorizer) GetSourcePointer() string {
 func (x *Authorizer) GetProviderArns() []string {
 	if x != nil {
 		return x.ProviderArns
+	}
+	return nil
+}
+
+func (x *Authorizer) GetJwtIssuer() string {
+	if x != nil {
+		return x.JwtIssuer
+	}
+	return ""
+}
+
+func (x *Authorizer) GetJwtAudiences() []string {
+	if x != nil {
+		return x.JwtAudiences
 	}
 	return nil
 }
@@ -1957,7 +1978,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x86\x01\n" +
 	"\x10RequestValidator\x122\n" +
 	"\x15validate_request_body\x18\x01 \x01(\bR\x13validateRequestBody\x12>\n" +
-	"\x1bvalidate_request_parameters\x18\x02 \x01(\bR\x19validateRequestParameters\"\xbc\x03\n" +
+	"\x1bvalidate_request_parameters\x18\x02 \x01(\bR\x19validateRequestParameters\"\x80\x04\n" +
 	"\n" +
 	"Authorizer\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12/\n" +
@@ -1968,7 +1989,11 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x1eidentity_validation_expression\x18\x06 \x01(\tR\x1cidentityValidationExpression\x126\n" +
 	"\x15result_ttl_in_seconds\x18\a \x01(\x05H\x00R\x12resultTtlInSeconds\x88\x01\x01\x12%\n" +
 	"\x0esource_pointer\x18\b \x01(\tR\rsourcePointer\x12#\n" +
-	"\rprovider_arns\x18\t \x03(\tR\fproviderArnsB\x18\n" +
+	"\rprovider_arns\x18\t \x03(\tR\fproviderArns\x12\x1d\n" +
+	"\n" +
+	"jwt_issuer\x18\n" +
+	" \x01(\tR\tjwtIssuer\x12#\n" +
+	"\rjwt_audiences\x18\v \x03(\tR\fjwtAudiencesB\x18\n" +
 	"\x16_result_ttl_in_seconds\"M\n" +
 	"\bResource\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12-\n" +
@@ -2056,13 +2081,14 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x17_throttling_burst_limit*E\n" +
 	"\fProtocolType\x12\x1d\n" +
 	"\x19PROTOCOL_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
-	"\x12PROTOCOL_TYPE_HTTP\x10\x01*\xae\x01\n" +
+	"\x12PROTOCOL_TYPE_HTTP\x10\x01*\xc7\x01\n" +
 	"\x0eAuthorizerType\x12\x1f\n" +
 	"\x1bAUTHORIZER_TYPE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15AUTHORIZER_TYPE_TOKEN\x10\x01\x12\x1b\n" +
 	"\x17AUTHORIZER_TYPE_REQUEST\x10\x02\x12&\n" +
 	"\"AUTHORIZER_TYPE_COGNITO_USER_POOLS\x10\x03\x12\x1b\n" +
-	"\x17AUTHORIZER_TYPE_AWS_IAM\x10\x04*h\n" +
+	"\x17AUTHORIZER_TYPE_AWS_IAM\x10\x04\x12\x17\n" +
+	"\x13AUTHORIZER_TYPE_JWT\x10\x05*h\n" +
 	"\fApiKeySource\x12\x1e\n" +
 	"\x1aAPI_KEY_SOURCE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15API_KEY_SOURCE_HEADER\x10\x01\x12\x1d\n" +
