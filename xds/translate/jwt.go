@@ -29,6 +29,9 @@ import (
 // bareToken names the provider of an authorizer that reads a token without the Bearer prefix.
 const bareToken = "/bare"
 
+// jwtCacheSize is how many verified tokens each provider remembers, per Envoy worker.
+const jwtCacheSize = 1000
+
 // jwksCacheDuration is how long Envoy keeps a key set before fetching it again.
 const jwksCacheDuration = 5 * time.Minute
 
@@ -87,7 +90,10 @@ func jwtFilter(snap *ir.Snapshot) *hcm.HttpFilter {
 					// Fetched when the configuration arrives, not by the first request.
 					AsyncFetch: &jwtauthn.JwksAsyncFetch{},
 				}},
-				FromHeaders:       []*jwtauthn.JwtHeader{{Name: a.Header, ValuePrefix: form.prefix}},
+				FromHeaders: []*jwtauthn.JwtHeader{{Name: a.Header, ValuePrefix: form.prefix}},
+				// A token verified once is not verified again (its expiry still is): a client sends the same token
+				// on each request, and an RS256 signature costs more than the rest of a request here.
+				JwtCacheConfig:    &jwtauthn.JwtCacheConfig{JwtCacheSize: jwtCacheSize},
 				PayloadInMetadata: names.JWTPayloadField,
 				Forward:           true,
 			}

@@ -18,6 +18,9 @@ const benchPoolARN = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-eas
 
 const benchIssuer = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Bench"
 
+// benchAudience is the tokens' aud, which the HTTP API's JWT authorizer admits.
+const benchAudience = "bench-client"
+
 // startUserPool serves a key set on loopback and returns its URL and an ID token it signs, valid for a day.
 func startUserPool(ctx context.Context) (jwksURL, token string, err error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -39,7 +42,7 @@ func startUserPool(ctx context.Context) (jwksURL, token string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	claims, _ := json.Marshal(map[string]any{"iss": benchIssuer, "exp": time.Now().Add(24 * time.Hour).Unix(), "token_use": "id", "sub": "bench", "email": "bench@example.com"})
+	claims, _ := json.Marshal(map[string]any{"iss": benchIssuer, "aud": benchAudience, "exp": time.Now().Add(24 * time.Hour).Unix(), "token_use": "id", "sub": "bench", "email": "bench@example.com"})
 	jws, err := signer.Sign(claims)
 	if err != nil {
 		return "", "", err

@@ -220,6 +220,13 @@ func measureExtensions(ctx context.Context, tollgateBin, envoyBin, dir, backendA
 		if err := compareChecks(lgw, authzFloor(fl), "Cognito user pool authorizer", plain, pooled); err != nil {
 			return err
 		}
+		// An HTTP API's JWT authorizer: the same token verified by Envoy's jwt_authn, no call to Tollgate.
+		v2 := "benchv2.execute-api.localhost"
+		open := target{name: "HTTP API", url: "http://" + lgw.listen + "/bench", host: v2}
+		verified := target{name: "HTTP API + JWT", url: "http://" + lgw.listen + "/jwt", host: v2, token: idToken}
+		if err := compareChecks(lgw, nil, "HTTP API JWT authorizer (Envoy's jwt_authn)", open, verified); err != nil {
+			return err
+		}
 	}
 	if enabled["templated"] {
 		// An HTTP integration with a request and a response template: both ext_proc phases, bodies included.
@@ -565,6 +572,23 @@ paths:
       x-amazon-apigateway-integration: {type: http_proxy, payloadFormatVersion: "1.0", httpMethod: GET, uri: "http://${stageVariables.backend}/bench"}
 `
 
+// jwtRoute is the HTTP API's route behind a JWT authorizer of the bench user pool's issuer, which Envoy's
+// jwt_authn verifies.
+const jwtRoute = `  /jwt:
+    get:
+      security: [{users: []}]
+      x-amazon-apigateway-integration: {type: http_proxy, payloadFormatVersion: "1.0", httpMethod: GET, uri: "http://${stageVariables.backend}/bench"}
+components:
+  securitySchemes:
+    users:
+      type: oauth2
+      flows: {}
+      x-amazon-apigateway-authorizer:
+        type: jwt
+        identitySource: $request.header.Authorization
+        jwtConfiguration: {issuer: "` + benchIssuer + `", audience: ["` + benchAudience + `"]}
+`
+
 func writeScaleDefinition(dir, backend string) error {
 	var paths strings.Builder
 	for i := 0; i < 5; i++ {
@@ -688,7 +712,11 @@ func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL, 
 	}
 	config += fmt.Sprintf("apis:\n  - id: bench\n    definition: bench.yaml\n    stages:\n      - stageName: prod\n        variables: {backend: %q}\n", backend)
 	config += fmt.Sprintf("  - id: benchv2\n    protocolType: HTTP\n    definition: benchv2.yaml\n    stages:\n      - stageName: $default\n        variables: {backend: %q}\n", backend)
-	if err := os.WriteFile(filepath.Join(dir, "benchv2.yaml"), []byte(httpAPIDefinition), 0o600); err != nil {
+	v2 := httpAPIDefinition
+	if lambdaURL != "" { // the user pool's issuer is configured: a JWT authorizer's route too
+		v2 += jwtRoute
+	}
+	if err := os.WriteFile(filepath.Join(dir, "benchv2.yaml"), []byte(v2), 0o600); err != nil {
 		return nil, err
 	}
 	for i := 0; i < extraAPIs; i++ {
