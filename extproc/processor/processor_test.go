@@ -2,6 +2,7 @@ package processor
 
 import (
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +115,29 @@ func TestGuarded(t *testing.T) {
 		if err != nil || len(resps) != 1 || resps[0].GetImmediateResponse() != nil {
 			t.Errorf("passThrough answered %T with %v, %v", req.GetRequest(), resps, err)
 		}
+	}
+}
+
+// TestJWTAuthorizer: a verified token's payload as a Lambda proxy event gives it, each claim as text.
+func TestJWTAuthorizer(t *testing.T) {
+	tests := []struct {
+		name    string
+		payload map[string]any
+		claims  map[string]any
+		scopes  any
+	}{
+		{"claims of every JSON type, scopes from the scope claim",
+			map[string]any{"sub": "u-1", "exp": float64(1600000000), "ratio": 0.5, "verified": true, "groups": []any{"a", "b"}, "scope": "read write"},
+			map[string]any{"sub": "u-1", "exp": "1600000000", "ratio": "0.5", "verified": "true", "groups": "[a b]", "scope": "read write"},
+			[]string{"read", "write"}},
+		{"no scope claim: scopes null", map[string]any{"sub": "u-2"}, map[string]any{"sub": "u-2"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := jwtAuthorizer(tt.payload)
+			if !reflect.DeepEqual(got["claims"], tt.claims) || !reflect.DeepEqual(got["scopes"], tt.scopes) {
+				t.Errorf("jwtAuthorizer(%v) = %v, want claims %v and scopes %v", tt.payload, got, tt.claims, tt.scopes)
+			}
+		})
 	}
 }
