@@ -118,10 +118,13 @@ func grantsOneOf(scopes []string) *rbacconfig.Principal {
 		quoted[i] = regexp.QuoteMeta(s)
 	}
 	claim := func(name string, value *matcher.ValueMatcher) *rbacconfig.Principal {
-		return &rbacconfig.Principal{Identifier: &rbacconfig.Principal_Metadata{Metadata: &matcher.MetadataMatcher{
-			Filter: names.JWTFilter,
-			Path:   []*matcher.MetadataMatcher_PathSegment{{Segment: &matcher.MetadataMatcher_PathSegment_Key{Key: names.JWTPayloadField}}, {Segment: &matcher.MetadataMatcher_PathSegment_Key{Key: name}}},
-			Value:  value,
+		return &rbacconfig.Principal{Identifier: &rbacconfig.Principal_SourcedMetadata{SourcedMetadata: &rbacconfig.SourcedMetadata{
+			MetadataSource: rbacconfig.MetadataSource_DYNAMIC,
+			MetadataMatcher: &matcher.MetadataMatcher{
+				Filter: names.JWTFilter,
+				Path:   []*matcher.MetadataMatcher_PathSegment{{Segment: &matcher.MetadataMatcher_PathSegment_Key{Key: names.JWTPayloadField}}, {Segment: &matcher.MetadataMatcher_PathSegment_Key{Key: name}}},
+				Value:  value,
+			},
 		}}}
 	}
 	inScope := claim("scope", &matcher.ValueMatcher{MatchPattern: &matcher.ValueMatcher_StringMatch{StringMatch: &matcher.StringMatcher{
