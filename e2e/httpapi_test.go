@@ -37,9 +37,16 @@ func TestHTTPAPI(t *testing.T) {
 
 	t.Run("the $default stage is served at the root, a named stage under its name", func(t *testing.T) {
 		c := at("pets", "GET", "/pets?kind=dog")
+		c.header = http.Header{"X-Source": {"s1"}, "X-Tag": {"client"}, "X-Drop": {"secret"}}
 		e := decodeEcho(t, c, sendV2(t, c))
 		checkString(t, c, "backend", e.Backend, "root")
 		checkString(t, c, "backend request URI", e.RequestURI, "/pets?kind=dog")
+		// The route's parameter mappings, by Envoy.
+		checkString(t, c, "x-stage (overwrite from $context.stage)", e.Header.Get("X-Stage"), "$default")
+		checkString(t, c, "x-copied (from $request.header.x-source)", e.Header.Get("X-Copied"), "s1")
+		checkString(t, c, "x-kind (from $request.querystring.kind)", e.Header.Get("X-Kind"), "dog")
+		checkString(t, c, "x-tag (append)", strings.Join(e.Header.Values("X-Tag"), ","), "client,gateway")
+		checkString(t, c, "x-drop (remove)", e.Header.Get("X-Drop"), "")
 		c = at("pets", "GET", "/prod/pets")
 		e = decodeEcho(t, c, sendV2(t, c))
 		checkString(t, c, "backend", e.Backend, "prod")

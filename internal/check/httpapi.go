@@ -84,9 +84,7 @@ func (c *checker) route(file string, m *tollgatev1.Method) {
 		c.probs.Addf(file, at+"/type", "integration type %s: an HTTP API's integrations are HTTP_PROXY and AWS_PROXY", strings.TrimPrefix(integ.GetType().String(), "INTEGRATION_TYPE_"))
 		return
 	}
-	if len(integ.GetRequestParameters()) > 0 {
-		c.probs.Addf(file, at+"/requestParameters", "HTTP API parameter mapping is not supported yet: Tollgate would pass the request on unmapped")
-	}
+	c.parameterMapping(file, at, integ)
 	for field, set := range map[string]bool{
 		"requestTemplates":    len(integ.GetRequestTemplates()) > 0,
 		"responses":           len(integ.GetResponses()) > 0,
@@ -161,5 +159,46 @@ func (c *checker) httpAPIAuthorizer(file string, a *tollgatev1.Authorizer) {
 	}
 	if a.GetAuthorizerUri() != "" {
 		c.probs.Addf(file, at+"/authorizerUri", "a JWT authorizer calls no function")
+	}
+}
+
+// reservedHeaders are the headers an HTTP API's parameter mapping may not touch, as AWS lists them (prefixes end in
+// a dash).
+var reservedHeaders = []string{"access-control-", "apigw-", "authorization", "connection", "content-encoding", "content-length",
+	"content-location", "forwarded", "keep-alive", "origin", "proxy-", "te", "trailers", "transfer-encoding", "upgrade", "via",
+	"x-amz-", "x-amzn-", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"}
+
+func reservedHeader(name string) bool {
+	name = strings.ToLower(name)
+	for _, r := range reservedHeaders {
+		if name == r || strings.HasSuffix(r, "-") && strings.HasPrefix(name, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// mappedValue is a parameter mapping's value Tollgate serves: static text, or one request or context value.
+var mappedValue = regexp.MustCompile(`^(\$request\.(header|querystring)\.[^$ ]+|\$context\.(requestId|httpMethod|stage|apiId|identity\.sourceIp)|\$stageVariables\.[A-Za-z0-9_]+|[^$]*)$`)
+
+// parameterMapping checks an HTTP API integration's requestParameters: header mappings (append, overwrite,
+// remove) of an HTTP_PROXY integration are served; the rest is refused by name.
+func (c *checker) parameterMapping(file, at string, integ *tollgatev1.Integration) {
+	for key, value := range integ.GetRequestParameters() {
+		ptr := at + diag.Pointer("requestParameters", key)
+		action, target, _ := strings.Cut(key, ":")
+		name, isHeader := strings.CutPrefix(target, "header.")
+		switch {
+		case action != "append" && action != "overwrite" && action != "remove":
+			c.probs.Addf(file, ptr, "invalid mapping %q: want append:, overwrite: or remove: and the target, as overwrite:header.x", key)
+		case !isHeader:
+			c.probs.Addf(file, ptr, "mapping %s is not supported yet: Tollgate maps an HTTP API's request headers (append, overwrite, remove:header.x)", target)
+		case integ.GetType() != tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY:
+			c.probs.Addf(file, ptr, "parameter mapping of a Lambda integration is not supported yet: Tollgate maps an HTTP_PROXY integration's request headers")
+		case name == "" || reservedHeader(name):
+			c.probs.Addf(file, ptr, "header %q cannot be mapped: API Gateway reserves it", name)
+		case action != "remove" && !mappedValue.MatchString(value):
+			c.probs.Addf(file, ptr, "mapping value %q is not supported yet (supported: static text, $request.header.x, $request.querystring.x, $context.requestId|httpMethod|stage|apiId|identity.sourceIp, $stageVariables.x)", value)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tollgate-gw/tollgate/internal/diag"
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
@@ -60,6 +61,7 @@ func (b *builder) httpAPIRoutes(s stageContext, resources []parsedResource) []*R
 			catchAll := parsedResource{res: &tollgatev1.Resource{Path: DefaultRoute, Methods: pr.res.GetMethods()}}
 			for _, m := range pr.res.GetMethods() {
 				if r := b.methodRoute(s, catchAll, m, "^"+prefix+"(/.*)?$"); r != nil {
+					b.headerParameters(s, m.GetIntegration(), r.HTTPProxy)
 					fallback = append(fallback, r)
 				}
 			}
@@ -70,6 +72,7 @@ func (b *builder) httpAPIRoutes(s stageContext, resources []parsedResource) []*R
 		regex := pr.tpl.RegexUnder(prefix)
 		for _, m := range orderedMethods(pr.res.GetMethods()) {
 			if r := b.methodRoute(s, pr, m, regex); r != nil {
+				b.headerParameters(s, m.GetIntegration(), r.HTTPProxy)
 				routes = append(routes, r)
 			}
 		}
@@ -153,4 +156,32 @@ func (b *builder) jwtAuthorizer(s stageContext, name string) *JWTAuthorizer {
 	}
 	b.probs.Addf(s.file(), "/components/securitySchemes", "no authorizer %q", name)
 	return nil
+}
+
+// headerParameters resolves an HTTP API's HTTP_PROXY header mappings (the model check refused every other kind):
+// append:, overwrite: and remove:header.x. Their values are a REST API's mapping expressions in HTTP API syntax.
+func (b *builder) headerParameters(s stageContext, integ *tollgatev1.Integration, p *HTTPProxy) {
+	if p == nil {
+		return
+	}
+	params := integ.GetRequestParameters()
+	for _, key := range sortedKeys(params) {
+		action, target, _ := strings.Cut(key, ":")
+		name := strings.ToLower(strings.TrimPrefix(target, "header."))
+		if action == "remove" {
+			p.RemoveHeaders = append(p.RemoveHeaders, name)
+			continue
+		}
+		value := params[key]
+		expr := "'" + value + "'" // static text
+		if rest, ok := strings.CutPrefix(value, "$"); ok {
+			expr = strings.NewReplacer("request.", "method.request.").Replace(rest)
+		}
+		src, err := mappingSource(expr, s)
+		if err != nil {
+			b.probs.Addf(s.file(), integ.GetSourcePointer()+diag.Pointer("requestParameters", key), "%v", err)
+			continue
+		}
+		p.Headers = append(p.Headers, HeaderMapping{Name: name, Source: src, Append: action == "append"})
+	}
 }

@@ -188,9 +188,11 @@ type HTTPProxy struct {
 	Host string `json:"host"`
 	// Path is the backend path: literal text and the path parameters that fill its placeholders.
 	Path []PathPart `json:"path"`
-	// Headers are the integration's header mappings, added on the way to the backend.
-	Headers []HeaderMapping `json:"headers,omitempty"`
-	Timeout Duration        `json:"timeout"`
+	// Headers are the integration's header mappings, added on the way to the backend; RemoveHeaders, the client's
+	// headers it removes (an HTTP API's remove:header.x).
+	Headers       []HeaderMapping `json:"headers,omitempty"`
+	RemoveHeaders []string        `json:"removeHeaders,omitempty"`
+	Timeout       Duration        `json:"timeout"`
 }
 
 // ChecksCaller tells whether Tollgate's ext_authz service checks the route's caller (a resource policy, an
@@ -218,10 +220,12 @@ type PathPart struct {
 	Capture int    `json:"capture,omitempty"`
 }
 
-// HeaderMapping sets a backend request header from a mapping expression.
+// HeaderMapping sets a backend request header from a mapping expression; Append adds a value to the client's
+// instead (an HTTP API's append:header.x).
 type HeaderMapping struct {
 	Name   string      `json:"name"`
 	Source ValueSource `json:"source"`
+	Append bool        `json:"append,omitempty"`
 }
 
 // ValueSource is what a mapping expression reads. Stage variables and the context values a stage fixes (stage,

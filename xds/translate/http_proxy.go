@@ -1,6 +1,7 @@
 package translate
 
 import (
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	"strconv"
 	"strings"
 	"time"
@@ -28,8 +29,13 @@ func (t *translator) httpProxy(out *route.Route, r *ir.Route) {
 		},
 	}}
 	for _, h := range p.Headers {
-		out.RequestHeadersToAdd = append(out.RequestHeadersToAdd, setHeader(h.Name, formatterValue(h.Source)))
+		hv := setHeader(h.Name, formatterValue(h.Source))
+		if h.Append {
+			hv.AppendAction = core.HeaderValueOption_APPEND_IF_EXISTS_OR_ADD
+		}
+		out.RequestHeadersToAdd = append(out.RequestHeadersToAdd, hv)
 	}
+	out.RequestHeadersToRemove = append(out.RequestHeadersToRemove, p.RemoveHeaders...)
 }
 
 // substitution is the backend path as a regex substitution: literal text, and \N for a path parameter.
