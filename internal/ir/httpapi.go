@@ -125,8 +125,8 @@ type JWTAuthorizer struct {
 	Header string  `json:"header"`
 }
 
-// jwtAuthorizer resolves an HTTP API's JWT authorizer. Its keys are where the config's cognito.userPools says the
-// issuer's are: Tollgate fetches no discovery documents yet.
+// jwtAuthorizer resolves an HTTP API's JWT authorizer. Its keys are where the settings' user pools say the
+// issuer's are: the config's cognito.userPools, or what the loader read from the issuer's discovery document.
 func (b *builder) jwtAuthorizer(s stageContext, name string) *JWTAuthorizer {
 	for _, def := range s.api.GetAuthorizers() {
 		if def.GetName() != name {
@@ -142,8 +142,10 @@ func (b *builder) jwtAuthorizer(s stageContext, name string) *JWTAuthorizer {
 			}
 		}
 		if a.JWKSURL == "" {
+			// The loader finds every issuer's (cognito.userPools, else the discovery document): a build without it
+			// was given settings that lack one.
 			b.probs.Addf(s.file(), def.GetSourcePointer()+"/jwtConfiguration/issuer",
-				"no keys for issuer %q: add it with its jwksUrl to the config's cognito.userPools (Tollgate fetches no discovery documents yet)", a.Issuer)
+				"no keys for issuer %q: add it with its jwksUrl to the config's cognito.userPools", a.Issuer)
 			return nil
 		}
 		be, _, err := parseBackendURI(a.JWKSURL)

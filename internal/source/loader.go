@@ -45,6 +45,8 @@ type Loaded struct {
 type Loader struct {
 	// imported holds the definitions of the last load, by importKey: everything that changes the result.
 	imported map[importKey]importedDefinition
+	// jwks holds the key set URLs that JWT authorizers' issuers' discovery documents gave, by issuer.
+	jwks map[string]string
 }
 
 // importKey names one import: the definition's path, and a sum of its bytes, the template parameters and the
@@ -156,7 +158,10 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 		return nil, err
 	}
 	l.Warnings = l.Warnings.Sorted() // a definition deployed as several APIs warns once
-	l.Snapshot, err = build(l.Gateway, Settings(cfg))
+	settings := Settings(cfg)
+	if err = ld.discoverIssuers(l.Gateway, settings.UserPools).Err(); err == nil {
+		l.Snapshot, err = build(l.Gateway, settings)
+	}
 	if err != nil {
 		ps := asProblems(configFile, err)
 		for name, res := range located {
