@@ -157,8 +157,17 @@ func (c *checker) httpAPIAuthorizer(file string, a *tollgatev1.Authorizer) {
 	if src := a.GetIdentitySource(); src != "" && !jwtIdentitySource.MatchString(src) {
 		c.probs.Addf(file, at+"/identitySource", "a JWT authorizer's identitySource is the header its token is in, as $request.header.Authorization; got %q", src)
 	}
-	if a.GetAuthorizerUri() != "" {
-		c.probs.Addf(file, at+"/authorizerUri", "a JWT authorizer calls no function")
+	// What only Lambda and Cognito authorizers have would be ignored on a JWT authorizer: refused.
+	for field, set := range map[string]bool{
+		"authorizerUri":                a.GetAuthorizerUri() != "",
+		"authorizerCredentials":        a.GetAuthorizerCredentials() != "",
+		"identityValidationExpression": a.GetIdentityValidationExpression() != "",
+		"authorizerResultTtlInSeconds": a.ResultTtlInSeconds != nil,
+		"providerARNs":                 len(a.GetProviderArns()) > 0,
+	} {
+		if set {
+			c.probs.Addf(file, at+"/"+field, "%s: a JWT authorizer has none (it verifies the token itself, every request)", field)
+		}
 	}
 }
 

@@ -177,7 +177,10 @@ func (b *builder) headerParameters(s stageContext, integ *tollgatev1.Integration
 		value := params[key]
 		expr := "'" + value + "'" // static text
 		if rest, ok := strings.CutPrefix(value, "$"); ok {
-			expr = strings.NewReplacer("request.", "method.request.").Replace(rest)
+			expr = rest // stageVariables.x, context.x
+			if strings.HasPrefix(rest, "request.") {
+				expr = "method." + rest // $request.header.x is a REST API's method.request.header.x
+			}
 		}
 		src, err := mappingSource(expr, s)
 		if err != nil {

@@ -11,16 +11,16 @@ import (
 	"unicode/utf8"
 )
 
-// SkipSpace returns the index of the first byte at or after b[i] that is not JSON white space.
-func SkipSpace(b []byte, i int) int {
+// skipSpace returns the index of the first byte at or after b[i] that is not JSON white space.
+func skipSpace(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
 		i++
 	}
 	return i
 }
 
-// StringEnd returns the index just past the string token starting at b[i].
-func StringEnd(b []byte, i int) int {
+// stringEnd returns the index just past the string token starting at b[i].
+func stringEnd(b []byte, i int) int {
 	for i++; i < len(b); i++ {
 		switch b[i] {
 		case '\\':
@@ -32,17 +32,17 @@ func StringEnd(b []byte, i int) int {
 	return i
 }
 
-// ValueEnd returns the index just past the value starting at b[i].
-func ValueEnd(b []byte, i int) int {
+// valueEnd returns the index just past the value starting at b[i].
+func valueEnd(b []byte, i int) int {
 	switch b[i] {
 	case '"':
-		return StringEnd(b, i)
+		return stringEnd(b, i)
 	case '{', '[':
 		depth := 0
 		for ; i < len(b); i++ {
 			switch b[i] {
 			case '"':
-				i = StringEnd(b, i) - 1
+				i = stringEnd(b, i) - 1
 			case '{', '[':
 				depth++
 			case '}', ']':
@@ -64,19 +64,19 @@ func ValueEnd(b []byte, i int) int {
 
 // EachMember calls fn with the key token (quotes included) and the raw value of each member of the object obj.
 func EachMember(obj []byte, fn func(key, value []byte) error) error {
-	i := SkipSpace(obj, 0) + 1 // past '{'
+	i := skipSpace(obj, 0) + 1 // past '{'
 	for {
-		i = SkipSpace(obj, i)
+		i = skipSpace(obj, i)
 		switch obj[i] {
 		case '}':
 			return nil
 		case ',':
-			i = SkipSpace(obj, i+1)
+			i = skipSpace(obj, i+1)
 		}
-		keyEnd := StringEnd(obj, i)
+		keyEnd := stringEnd(obj, i)
 		key := obj[i:keyEnd]
-		i = SkipSpace(obj, SkipSpace(obj, keyEnd)+1) // past ':'
-		end := ValueEnd(obj, i)
+		i = skipSpace(obj, skipSpace(obj, keyEnd)+1) // past ':'
+		end := valueEnd(obj, i)
 		if err := fn(key, obj[i:end]); err != nil {
 			return err
 		}
@@ -86,16 +86,16 @@ func EachMember(obj []byte, fn func(key, value []byte) error) error {
 
 // EachElement calls fn with each element of the array arr.
 func EachElement(arr []byte, fn func(value []byte) error) error {
-	i := SkipSpace(arr, 0) + 1 // past '['
+	i := skipSpace(arr, 0) + 1 // past '['
 	for {
-		i = SkipSpace(arr, i)
+		i = skipSpace(arr, i)
 		switch arr[i] {
 		case ']':
 			return nil
 		case ',':
-			i = SkipSpace(arr, i+1)
+			i = skipSpace(arr, i+1)
 		}
-		end := ValueEnd(arr, i)
+		end := valueEnd(arr, i)
 		if err := fn(arr[i:end]); err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -162,6 +163,9 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 	if err = ld.discoverIssuers(l.Gateway, settings.UserPools).Err(); err == nil {
 		l.Snapshot, err = build(l.Gateway, settings)
 	}
+	if err == nil {
+		err = unknownRouteSettings(cfg, l.Snapshot).Err()
+	}
 	if err != nil {
 		ps := asProblems(configFile, err)
 		for name, res := range located {
@@ -199,6 +203,28 @@ func stageModel(st config.Stage) *tollgatev1.Stage {
 		}
 	}
 	return stage
+}
+
+// unknownRouteSettings reports an HTTP API stage's routeSettings that name no route of the API: they would
+// throttle nothing.
+func unknownRouteSettings(cfg *config.Config, snap *ir.Snapshot) diag.Problems {
+	served := map[[3]string]bool{}
+	for _, r := range snap.Routes() {
+		if r.HTTPAPI && r.GatewayResponse == "" {
+			served[[3]string{r.APIID, r.Stage, r.RouteKey()}] = true
+		}
+	}
+	var probs diag.Problems
+	for i, a := range cfg.APIs {
+		for j, st := range a.Stages {
+			for _, key := range slices.Sorted(maps.Keys(st.RouteSettings)) {
+				if a.IsHTTP() && !served[[3]string{a.ID, st.StageName, key}] {
+					probs.Addf(cfg.File, diag.Pointer("apis", i, "stages", j, "routeSettings", key), "route %q is not one of API %q's routes: its settings would apply to nothing", key, a.ID)
+				}
+			}
+		}
+	}
+	return probs
 }
 
 // Settings are the config's runtime settings, as the IR takes them.

@@ -325,3 +325,30 @@ func TestValidateDefinitionTemplate(t *testing.T) {
 		t.Errorf("IsDefinition tells templates and definitions from configs wrongly")
 	}
 }
+
+// An HTTP API stage's routeSettings must name routes the API has.
+func TestRouteSettingsNameRoutes(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "api.yaml", `openapi: 3.0.1
+info: {title: t, version: "1"}
+paths:
+  /a:
+    get:
+      x-amazon-apigateway-integration: {type: http_proxy, payloadFormatVersion: "1.0", httpMethod: GET, uri: "http://127.0.0.1:9/a"}
+`)
+	cfg := write(t, dir, "tollgate.yaml", `apis:
+  - id: h
+    protocolType: HTTP
+    definition: api.yaml
+    stages: [{stageName: $default, routeSettings: {"GET /a": {throttlingRateLimit: 1, throttlingBurstLimit: 1}, "POST /a": {throttlingRateLimit: 1, throttlingBurstLimit: 1}, "$default": {throttlingRateLimit: 1, throttlingBurstLimit: 1}}}]
+`)
+	_, err := New().Load(cfg)
+	for _, want := range []string{`/apis/0/stages/0/routeSettings/POST ~1a: route "POST /a" is not one of API "h"'s routes`, `/apis/0/stages/0/routeSettings/$default: route "$default" is not one of API "h"'s routes`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want %q", err, want)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), `"GET /a"`) {
+		t.Errorf("err = %v: GET /a is a route", err)
+	}
+}
