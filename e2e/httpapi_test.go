@@ -307,3 +307,72 @@ func TestHTTPAPIJWT(t *testing.T) {
 		decodeEcho(t, c, sendV2(t, c))
 	})
 }
+
+// TestHTTPAPILambdaAuthorizer runs an HTTP API's Lambda authorizer with simple responses (e2e/lambdafunctions/
+// simpleauth, under its Runtime Interface Emulator) in front of a Lambda proxy, through a real Envoy: a missing
+// identity source is a 401 without a call, isAuthorized admits with the context in
+// requestContext.authorizer.lambda and its result is cached by identity, a refusal is a 403 and a broken
+// authorizer a 500, each with an HTTP API's body and request id header; a route without the authorizer calls
+// nothing.
+func TestHTTPAPILambdaAuthorizer(t *testing.T) {
+	requireEnvoy(t)
+	backend := startBackend(t, "B")
+	fns := startFunctions(t, "simpleauth", "echo")
+	cfg := newGatewayConfig(t)
+	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"simpleauth": fns["simpleauth"].invokeURL(), "echo": fns["echo"].invokeURL()}}
+	cfg.APIs = []apiConfig{{ID: "gated", ProtocolType: "HTTP", Definition: "lambdaauth.yaml",
+		Stages: []stageConfig{{StageName: "$default", Variables: map[string]string{"backend": backend.addr}}}}}
+	gw := startGateway(t, cfg, map[string]string{"lambdaauth.yaml": "httpapi/lambdaauth.yaml"})
+	watched := map[string]*lambdaFunction{"simpleauth": fns["simpleauth"]}
+	expect := func(t *testing.T, path, authorization string, status int, body string, calls int) reply {
+		t.Helper()
+		c := call{method: "GET", url: gw.url(path), host: "gated." + domain, header: http.Header{}}
+		if authorization != "" {
+			c.header.Set("Authorization", authorization)
+		}
+		before := invocationCounts(watched)
+		r := sendV2(t, c)
+		if r.status != status || (body != "" && r.body != body) {
+			t.Errorf("%s: got %d %s, want %d %s", c, r.status, r.body, status, body)
+		}
+		if et := r.header.Get("x-amzn-ErrorType"); et != "" {
+			t.Errorf("%s: a REST API's x-amzn-ErrorType %q", c, et)
+		}
+		expectInvocations(t, c, watched, before, map[string]int{"simpleauth": calls})
+		return r
+	}
+
+	t.Run("no identity source: 401 without a call", func(t *testing.T) {
+		expect(t, "/items", "", 401, `{"message":"Unauthorized"}`, 0)
+	})
+	t.Run("isAuthorized: admitted with the context, then from the cache", func(t *testing.T) {
+		r := expect(t, "/items", "allow:alice", 200, "", 1)
+		var ev struct {
+			RequestContext struct {
+				Authorizer struct {
+					Lambda map[string]any `json:"lambda"`
+				} `json:"authorizer"`
+			} `json:"requestContext"`
+		}
+		if err := json.Unmarshal([]byte(r.body), &ev); err != nil {
+			t.Fatalf("%d %s: %v", r.status, r.body, err)
+		}
+		lambda := ev.RequestContext.Authorizer.Lambda
+		if lambda["user"] != "alice" || lambda["version"] != "2.0" || !strings.HasSuffix(lambda["routeArn"].(string), ":gated/$default/GET/items") {
+			t.Errorf("requestContext.authorizer.lambda = %v", lambda)
+		}
+		expect(t, "/items", "allow:alice", 200, "", 0)
+		expect(t, "/items", "allow:bob", 200, "", 1) // another identity: its own call
+	})
+	t.Run("isAuthorized false: 403, cached too", func(t *testing.T) {
+		expect(t, "/items", "deny", 403, `{"message":"Forbidden"}`, 1)
+		expect(t, "/items", "deny", 403, `{"message":"Forbidden"}`, 0)
+	})
+	t.Run("a failing or malformed authorizer: 500", func(t *testing.T) {
+		expect(t, "/items", "fail", 500, `{"message":"Internal Server Error"}`, 1)
+		expect(t, "/items", "malformed", 500, `{"message":"Internal Server Error"}`, 1)
+	})
+	t.Run("a route without the authorizer calls nothing", func(t *testing.T) {
+		expect(t, "/open", "", 200, "", 0)
+	})
+}

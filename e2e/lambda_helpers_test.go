@@ -50,7 +50,7 @@ func findRIE(t *testing.T) string {
 }
 
 // testFunctions are the Lambda functions under e2e/lambdafunctions, each a tiny main package using aws-lambda-go.
-var testFunctions = []string{"echo", "status", "fail", "malformed", "slow", "binary", "v2bare", "authorizer"}
+var testFunctions = []string{"echo", "status", "fail", "malformed", "slow", "binary", "v2bare", "authorizer", "simpleauth"}
 
 var (
 	functionsOnce sync.Once

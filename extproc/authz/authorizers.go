@@ -100,7 +100,7 @@ const invoke = "execute-api:Invoke"
 // same account). Without an authorizer the resource policy must allow. It returns what an authorizer admitted
 // the request with (nil when none ran), or the gateway response refusing the request.
 func (a *Server) authorize(ctx context.Context, ix *index, ar *authorizedRoute, hr *authv3.AttributeContext_HttpRequest, sourceIP string) (*authorization, *gatewayresponse.Response) {
-	arn := ar.arnPrefix + hr.GetMethod() + "/" + strings.TrimPrefix(stagePath(hr.GetPath(), ar.Stage), "/")
+	arn := methodARN(ar, hr)
 	if ar.Authorizer != nil && ar.Authorizer.Type == awsIAM {
 		// The resource policy names the signed caller: decided with the signature.
 		return a.authorizeIAM(ix, ar, hr, sourceIP, arn)
@@ -126,11 +126,17 @@ func (a *Server) authorize(ctx context.Context, ix *index, ar *authorizedRoute, 
 	if refused != nil {
 		return nil, refused
 	}
+	if out.Simple {
+		if !out.Authorized {
+			return nil, refusal(gatewayresponse.AccessDenied)
+		}
+		return &authorization{context: lambdaContext(ar, out, latency)}, nil
+	}
 	// A cached answer is evaluated again for each method, as API Gateway does: a policy that allows one method
 	// denies another from the same cache entry.
 	switch policy.Combine(out.Policy.Evaluate(policy.Request{Action: invoke, Resource: arn}), resource) {
 	case policy.Allow:
-		return &authorization{context: lambdaContext(out, latency), usageIdentifierKey: out.UsageIdentifierKey}, nil
+		return &authorization{context: lambdaContext(ar, out, latency), usageIdentifierKey: out.UsageIdentifierKey}, nil
 	case policy.Deny:
 		denied := gatewayresponse.Default(gatewayresponse.AccessDenied).WithMessage(gatewayresponse.ExplicitDenyMessage)
 		return nil, &denied
@@ -146,15 +152,18 @@ func (a *Server) runAuthorizer(ctx context.Context, ar *authorizedRoute, hr *aut
 	if auth.Type != "TOKEN" {
 		req = a.authorizerRequest(ar, hr, sourceIP) // the identity sources read it, and the event is it
 	}
-	identity, ok := identityOf(ar, req, hr)
+	identity, values, ok := identityOf(ar, req, hr)
 	if !ok {
 		return nil, 0, refusal(gatewayresponse.Unauthorized)
 	}
 	event := func() []byte {
-		if req == nil {
+		switch {
+		case req == nil:
 			return lambdaproxy.BuildTokenAuthorizer(headerOf(hr, auth.TokenHeader), arn)
+		case auth.PayloadVersion == "2.0":
+			return lambdaproxy.BuildRequestAuthorizerV2(req, arn, values)
 		}
-		return lambdaproxy.BuildRequestAuthorizerV1(req, arn)
+		return lambdaproxy.BuildRequestAuthorizerV1(req, arn, values)
 	}
 	cacheKey := auth.ID + "/" + string(identity)
 	if auth.TTL > 0 {
@@ -202,7 +211,7 @@ func (a *Server) answer(ctx context.Context, auth *ir.Authorizer, event []byte) 
 	payload, err := a.invokeAuthorizer(ctx, auth, event)
 	var out *lambdaauth.Output
 	if err == nil {
-		out, err = lambdaauth.Parse(payload.status, payload.functionError, payload.body)
+		out, err = lambdaauth.ParseAs(auth.SimpleResponses, payload.status, payload.functionError, payload.body)
 	}
 	return answered{out: out, payload: payload, latency: time.Since(began), err: err, first: true}
 }
@@ -275,6 +284,7 @@ func (a *Server) authorizerRequest(ar *authorizedRoute, hr *authv3.AttributeCont
 	req := &lambdaproxy.Request{
 		Method: hr.GetMethod(), Protocol: hr.GetProtocol(), Resource: ar.Resource, Stage: ar.Stage, APIID: ar.APIID,
 		ResourceID: lambdaproxy.ResourceID(ar.APIID, ar.Resource), SourceIP: sourceIP, Time: a.now(),
+		HTTPAPI: ar.HTTPAPI, RouteKey: ar.RouteKey(),
 	}
 	for _, h := range hr.GetHeaderMap().GetHeaders() {
 		k, v := h.GetKey(), string(h.GetRawValue())
@@ -298,30 +308,42 @@ func (a *Server) authorizerRequest(ar *authorizedRoute, hr *authv3.AttributeCont
 	return req
 }
 
-// identityOf reads the request's identity, its cache key (a hash, so no token is kept in the clear); false when
-// an identity source is missing or the token does not match the validation expression, which API Gateway
-// answers with 401 without calling the function. req is the request described for a REQUEST authorizer.
-func identityOf(ar *authorizedRoute, req *lambdaproxy.Request, hr *authv3.AttributeContext_HttpRequest) ([]byte, bool) {
+// identityOf reads the request's identity: its cache key (a hash, so no token is kept in the clear) and a
+// REQUEST authorizer's identity source values; false when an identity source is missing or the token does not
+// match the validation expression, which API Gateway answers with 401 without calling the function. req is the
+// request described for a REQUEST authorizer.
+func identityOf(ar *authorizedRoute, req *lambdaproxy.Request, hr *authv3.AttributeContext_HttpRequest) ([]byte, []string, bool) {
 	auth := ar.Authorizer
 	h := sha256.New()
 	if auth.Type == "TOKEN" {
 		token := headerOf(hr, auth.TokenHeader)
 		if token == "" || (ar.token != nil && !ar.token.MatchString(token)) {
-			return nil, false
+			return nil, nil, false
 		}
 		h.Write([]byte(token))
-		return h.Sum(nil), true
+		return h.Sum(nil), nil, true
 	}
 	req.StageVariables, req.AccountID = auth.StageVariables, auth.AccountID
+	values := make([]string, 0, len(auth.IdentitySources))
 	for _, src := range auth.IdentitySources {
 		v := sourceValue(src, req, hr)
 		if v == "" {
-			return nil, false
+			return nil, nil, false
 		}
+		values = append(values, v)
 		h.Write([]byte(v))
 		h.Write([]byte{0})
 	}
-	return h.Sum(nil), true
+	return h.Sum(nil), values, true
+}
+
+// methodARN is the ARN of the method the request invokes, as an authorizer's policy names it:
+// {arnPrefix}{METHOD}/{path}, and {arnPrefix}$default for an HTTP API's $default route.
+func methodARN(ar *authorizedRoute, hr *authv3.AttributeContext_HttpRequest) string {
+	if ar.Resource == ir.DefaultRoute {
+		return ar.arnPrefix + ir.DefaultRoute
+	}
+	return ar.arnPrefix + hr.GetMethod() + "/" + strings.TrimPrefix(stagePath(hr.GetPath(), ar.Stage), "/")
 }
 
 // stagePath is a request path without its query and its /{stage} prefix, "/" at least.
@@ -348,6 +370,8 @@ func sourceValue(src ir.ValueSource, req *lambdaproxy.Request, hr *authv3.Attrib
 		return req.Method
 	case ir.SourceIP:
 		return req.SourceIP
+	case ir.RouteKeyValue:
+		return req.RouteKey
 	}
 	return ""
 }
@@ -402,8 +426,16 @@ func (a *Server) invokeAuthorizer(ctx context.Context, auth *ir.Authorizer, even
 }
 
 // lambdaContext is requestContext.authorizer for a Lambda authorizer's answer: principalId, the function call's
-// latency (0 from the cache) and the context's values.
-func lambdaContext(out *lambdaauth.Output, latency time.Duration) *structpb.Value {
+// latency (0 from the cache) and the context's values; an HTTP API's is {"lambda": {the context's values}}.
+func lambdaContext(ar *authorizedRoute, out *lambdaauth.Output, latency time.Duration) *structpb.Value {
+	if ar.HTTPAPI {
+		values := make(map[string]*structpb.Value, len(out.Context))
+		for k, v := range out.Context {
+			values[k] = structpb.NewStringValue(v)
+		}
+		return structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
+			"lambda": structpb.NewStructValue(&structpb.Struct{Fields: values})}})
+	}
 	fields := map[string]*structpb.Value{
 		"principalId":        structpb.NewStringValue(out.PrincipalID),
 		"integrationLatency": structpb.NewNumberValue(float64(latency.Milliseconds())),

@@ -144,6 +144,9 @@ func (a *Server) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.C
 	}
 	if ar != nil {
 		az, refused := a.authorize(ctx, ix, ar, hr, sourceAddress(req, ix.trustedHops))
+		if refused != nil && ar.HTTPAPI {
+			return deniedHTTPAPI(refused.Type, requestID), nil
+		}
 		if refused != nil {
 			return denied(*refused, requestID), nil
 		}
@@ -179,8 +182,19 @@ func (a *Server) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.C
 	return ok, nil
 }
 
+// deniedHTTPAPI is an HTTP API's answer of type t as ext_authz's denial, its request id in apigw-requestid.
+func deniedHTTPAPI(t gatewayresponse.Type, requestID string) *authv3.CheckResponse {
+	return deniedWith(gatewayresponse.ForHTTPAPI(t), [][2]string{{gatewayresponse.RequestIDHeaderV2, requestID}})
+}
+
 // denied is a gateway response as ext_authz's denial: Envoy sends it as it is.
 func denied(r gatewayresponse.Response, requestID string) *authv3.CheckResponse {
+	return deniedWith(r, [][2]string{{gatewayresponse.RequestIDHeader, requestID},
+		{gatewayresponse.ExtendedRequestIDHeader, gatewayresponse.ExtendedRequestID(requestID)}})
+}
+
+// deniedWith is the denial answering r, with the request id headers ids.
+func deniedWith(r gatewayresponse.Response, ids [][2]string) *authv3.CheckResponse {
 	var headers []*core.HeaderValueOption
 	// ext_authz reads header values from value, where ext_proc reads raw_value.
 	add := func(name, value string) {
@@ -192,9 +206,10 @@ func denied(r gatewayresponse.Response, requestID string) *authv3.CheckResponse 
 	for name, value := range r.Headers() {
 		add(name, value)
 	}
-	if requestID != "" {
-		add(gatewayresponse.RequestIDHeader, requestID)
-		add(gatewayresponse.ExtendedRequestIDHeader, gatewayresponse.ExtendedRequestID(requestID))
+	for _, id := range ids {
+		if id[1] != "" {
+			add(id[0], id[1])
+		}
 	}
 	return &authv3.CheckResponse{
 		// Which gateway response this is, for the API's customisation of it (Envoy's local replies, which find it

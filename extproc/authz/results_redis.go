@@ -1,9 +1,11 @@
 package authz
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -59,16 +61,27 @@ func (r *RedisResults) Get(ctx context.Context, key string) (*lambdaauth.Output,
 		return nil, false
 	}
 	r.recovered()
-	out, err := lambdaauth.Parse(200, "", payload)
+	// A simple response is kept behind a marker no JSON answer starts with.
+	simplePayload, simple := bytes.CutPrefix(payload, simpleMarker)
+	if simple {
+		payload = simplePayload
+	}
+	out, err := lambdaauth.ParseAs(simple, 200, "", payload)
 	if err != nil {
 		return nil, false
 	}
 	return out, true
 }
 
-func (r *RedisResults) Set(ctx context.Context, key string, payload []byte, _ *lambdaauth.Output, ttl time.Duration) {
+// simpleMarker starts a kept simple response (an HTTP API authorizer's), to be read in its format.
+var simpleMarker = []byte("simple:")
+
+func (r *RedisResults) Set(ctx context.Context, key string, payload []byte, out *lambdaauth.Output, ttl time.Duration) {
 	ctx, cancel := context.WithTimeout(ctx, redisResultsTimeout)
 	defer cancel()
+	if out.Simple {
+		payload = append(slices.Clip(simpleMarker), payload...)
+	}
 	if err := r.client.Set(ctx, redisKey(key), payload, ttl).Err(); err != nil {
 		r.failed(err)
 		return

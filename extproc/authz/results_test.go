@@ -14,8 +14,11 @@ import (
 
 const cachedAnswer = `{"principalId": "alice", "policyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}]}, "context": {"tier": "gold"}}`
 
+// cachedSimpleAnswer is an HTTP API authorizer's simple response.
+const cachedSimpleAnswer = `{"isAuthorized": true, "context": {"tier": "gold"}}`
+
 // TestResultsKeepAsMemory runs one scenario against every store of authorizer answers: what is kept is read
-// back, expires with its TTL, and a stage's flush forgets that stage's answers only.
+// back (a simple response as one), expires with its TTL, and a stage's flush forgets that stage's answers only.
 func TestResultsKeepAsMemory(t *testing.T) {
 	srv := redistest.Start(t)
 	client := redis.NewClient(&redis.Options{Addr: srv.Addr()})
@@ -55,6 +58,14 @@ func TestResultsKeepAsMemory(t *testing.T) {
 				if want := k == "api1/beta/auth/k1" || k == "api10/prod/auth/k1"; ok != want {
 					t.Errorf("after flushing api1/prod: %s kept %t, want %t", k, ok, want)
 				}
+			}
+			simple, err := lambdaauth.ParseSimple(200, "", []byte(cachedSimpleAnswer))
+			if err != nil {
+				t.Fatal(err)
+			}
+			store.Set(ctx, "api1/prod/gate/k1", []byte(cachedSimpleAnswer), simple, time.Minute)
+			if got, ok := store.Get(ctx, "api1/prod/gate/k1"); !ok || !got.Simple || !got.Authorized || got.Context["tier"] != "gold" {
+				t.Errorf("a simple answer read back as %+v, %t", got, ok)
 			}
 			store.Set(ctx, "api1/prod/auth/short", []byte(cachedAnswer), out, 100*time.Millisecond)
 			time.Sleep(150 * time.Millisecond)

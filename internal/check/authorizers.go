@@ -24,6 +24,12 @@ func (c *checker) authorizer(file string, a *tollgatev1.Authorizer) {
 		c.probs.Addf(file, at+"/type", "a JWT authorizer is an HTTP API's: a REST API verifies tokens with a Cognito user pool authorizer")
 		return
 	}
+	if a.GetPayloadFormatVersion() != "" {
+		c.probs.Addf(file, at+"/authorizerPayloadFormatVersion", "authorizerPayloadFormatVersion is an HTTP API's: a REST API's authorizer has one event format")
+	}
+	if a.GetEnableSimpleResponses() {
+		c.probs.Addf(file, at+"/enableSimpleResponses", "enableSimpleResponses is an HTTP API's: a REST API's authorizer answers with a policy")
+	}
 	cognito := a.GetType() == tollgatev1.AuthorizerType_AUTHORIZER_TYPE_COGNITO_USER_POOLS
 	// A Cognito authorizer reads its token from one header, as a TOKEN authorizer does.
 	isToken := a.GetType() == tollgatev1.AuthorizerType_AUTHORIZER_TYPE_TOKEN || cognito

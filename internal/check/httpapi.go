@@ -48,6 +48,9 @@ func (c *checker) httpAPI(api *tollgatev1.RestApi) {
 				c.probs.Addf(file, m.GetSourcePointer(), "the $default route is x-amazon-apigateway-any-method of /$default, not %s", strings.ToLower(m.GetHttpMethod()))
 			}
 			c.route(file, m)
+			if len(m.GetAuthorizationScopes()) > 0 && authorizerOf(api, m.GetAuthorizer()).GetType() != tollgatev1.AuthorizerType_AUTHORIZER_TYPE_JWT {
+				c.probs.Addf(file, m.GetSourcePointer()+"/security", "the route lists authorization scopes: only a JWT authorizer checks scopes")
+			}
 		}
 	}
 }
@@ -140,14 +143,63 @@ func (c *checker) cors(file string, cors *tollgatev1.Cors) {
 // jwtIdentitySource is a JWT authorizer's identity source: the header its token is in.
 var jwtIdentitySource = regexp.MustCompile(`^\$request\.header\.([!#$%&'*+.^_` + "`" + `|~0-9A-Za-z-]+)$`)
 
-// httpAPIAuthorizer checks an HTTP API's authorizer: a JWT authorizer is served; Lambda authorizers are not yet.
+// httpAPIAuthorizer checks an HTTP API's authorizer: a JWT or a Lambda (request) authorizer.
 func (c *checker) httpAPIAuthorizer(file string, a *tollgatev1.Authorizer) {
 	at := a.GetSourcePointer()
-	if a.GetType() != tollgatev1.AuthorizerType_AUTHORIZER_TYPE_JWT {
-		c.probs.Addf(file, at, "an HTTP API's %s authorizer is not supported yet (Tollgate serves its JWT authorizers): it would serve the routes without checking the caller",
+	switch a.GetType() {
+	case tollgatev1.AuthorizerType_AUTHORIZER_TYPE_JWT:
+		c.jwtAuthorizer(file, at, a)
+	case tollgatev1.AuthorizerType_AUTHORIZER_TYPE_REQUEST:
+		c.httpAPILambdaAuthorizer(file, at, a)
+	case tollgatev1.AuthorizerType_AUTHORIZER_TYPE_AWS_IAM:
+		c.probs.Addf(file, at, "AWS_IAM authorization of an HTTP API's routes is not supported yet: it would serve them without checking the signature")
+	default:
+		c.probs.Addf(file, at+"/type", "an HTTP API's authorizer is of type jwt or request, not %s",
 			strings.ToLower(strings.TrimPrefix(a.GetType().String(), "AUTHORIZER_TYPE_")))
-		return
 	}
+}
+
+// httpAPIIdentitySource is what an HTTP API Lambda authorizer's identity sources read, as AWS lists them.
+var httpAPIIdentitySource = regexp.MustCompile(`^\$(request\.(header|querystring)\.[^$, ]+|stageVariables\.[A-Za-z0-9_]+|context\.[A-Za-z.]+)$`)
+
+// httpAPILambdaAuthorizer checks an HTTP API's Lambda authorizer as apigatewayv2's CreateAuthorizer does.
+func (c *checker) httpAPILambdaAuthorizer(file, at string, a *tollgatev1.Authorizer) {
+	switch v := a.GetPayloadFormatVersion(); {
+	case v == "":
+		c.probs.Addf(file, at+"/authorizerPayloadFormatVersion", "an HTTP API's Lambda authorizer needs its authorizerPayloadFormatVersion: 1.0 or 2.0")
+	case v != "1.0" && v != "2.0":
+		c.probs.Addf(file, at+"/authorizerPayloadFormatVersion", "authorizerPayloadFormatVersion %q: want 1.0 or 2.0", v)
+	case v == "1.0" && a.GetEnableSimpleResponses():
+		c.probs.Addf(file, at+"/enableSimpleResponses", "simple responses are payload format 2.0's: a 1.0 authorizer answers with a policy")
+	}
+	if a.GetAuthorizerUri() == "" {
+		c.probs.Addf(file, at+"/authorizerUri", "a Lambda authorizer needs an authorizerUri naming its function")
+	}
+	if ttl := a.GetResultTtlInSeconds(); ttl < 0 || ttl > MaxAuthorizerTTL {
+		c.probs.Addf(file, at+"/authorizerResultTtlInSeconds", "authorizerResultTtlInSeconds %d is out of range: API Gateway allows 0 to %d", ttl, MaxAuthorizerTTL)
+	}
+	sources := identitySources(a.GetIdentitySource())
+	if len(sources) == 0 && a.GetResultTtlInSeconds() > 0 {
+		c.probs.Addf(file, at+"/identitySource", "an authorizer that caches its results needs an identitySource: API Gateway keys the cache by it (or set authorizerResultTtlInSeconds to 0)")
+	}
+	for _, src := range sources {
+		if !httpAPIIdentitySource.MatchString(src) {
+			c.probs.Addf(file, at+"/identitySource", "identity source %q: want $request.header.NAME, $request.querystring.NAME, $stageVariables.NAME or $context.NAME", src)
+		}
+	}
+	for field, set := range map[string]bool{
+		"identityValidationExpression": a.GetIdentityValidationExpression() != "",
+		"providerARNs":                 len(a.GetProviderArns()) > 0,
+		"jwtConfiguration":             a.GetJwtIssuer() != "" || len(a.GetJwtAudiences()) > 0,
+	} {
+		if set {
+			c.probs.Addf(file, at+"/"+field, "%s: an HTTP API's Lambda authorizer has none", field)
+		}
+	}
+}
+
+// jwtAuthorizer checks an HTTP API's JWT authorizer.
+func (c *checker) jwtAuthorizer(file, at string, a *tollgatev1.Authorizer) {
 	if !strings.HasPrefix(a.GetJwtIssuer(), "https://") && !strings.HasPrefix(a.GetJwtIssuer(), "http://") {
 		c.probs.Addf(file, at+"/jwtConfiguration/issuer", "a JWT authorizer's issuer is the URL its tokens name in iss, got %q", a.GetJwtIssuer())
 	}
@@ -159,11 +211,13 @@ func (c *checker) httpAPIAuthorizer(file string, a *tollgatev1.Authorizer) {
 	}
 	// What only Lambda and Cognito authorizers have would be ignored on a JWT authorizer: refused.
 	for field, set := range map[string]bool{
-		"authorizerUri":                a.GetAuthorizerUri() != "",
-		"authorizerCredentials":        a.GetAuthorizerCredentials() != "",
-		"identityValidationExpression": a.GetIdentityValidationExpression() != "",
-		"authorizerResultTtlInSeconds": a.ResultTtlInSeconds != nil,
-		"providerARNs":                 len(a.GetProviderArns()) > 0,
+		"authorizerUri":                  a.GetAuthorizerUri() != "",
+		"authorizerCredentials":          a.GetAuthorizerCredentials() != "",
+		"identityValidationExpression":   a.GetIdentityValidationExpression() != "",
+		"authorizerResultTtlInSeconds":   a.ResultTtlInSeconds != nil,
+		"providerARNs":                   len(a.GetProviderArns()) > 0,
+		"authorizerPayloadFormatVersion": a.GetPayloadFormatVersion() != "",
+		"enableSimpleResponses":          a.GetEnableSimpleResponses(),
 	} {
 		if set {
 			c.probs.Addf(file, at+"/"+field, "%s: a JWT authorizer has none (it verifies the token itself, every request)", field)
@@ -210,4 +264,14 @@ func (c *checker) parameterMapping(file, at string, integ *tollgatev1.Integratio
 			c.probs.Addf(file, ptr, "mapping value %q is not supported yet (supported: static text, $request.header.x, $request.querystring.x, $context.requestId|httpMethod|stage|apiId|identity.sourceIp, $stageVariables.x)", value)
 		}
 	}
+}
+
+// authorizerOf is the API's authorizer called name, nil for none.
+func authorizerOf(api *tollgatev1.RestApi, name string) *tollgatev1.Authorizer {
+	for _, a := range api.GetAuthorizers() {
+		if a.GetName() == name {
+			return a
+		}
+	}
+	return nil
 }

@@ -16,8 +16,11 @@ var httpAPIAnswers = map[Type]Response{
 	IntegrationTimeout:    {Status: 503, Message: "Service Unavailable"},
 	APIConfigurationError: {Status: 500, Message: "Internal Server Error"},
 	RequestTooLarge:       {Status: 413, Message: "Request Entity Too Large"},
-	// A JWT authorizer's scopes not granted.
+	// A JWT authorizer's scopes not granted, a Lambda authorizer's refusal.
 	AccessDenied: {Status: 403, Message: "Forbidden"},
+	// A Lambda authorizer that fails, times out or answers what API Gateway cannot read.
+	AuthorizerConfiguration: {Status: 500, Message: "Internal Server Error"},
+	AuthorizerFailure:       {Status: 500, Message: "Internal Server Error"},
 }
 
 // ForHTTPAPI is an HTTP API's answer of type t: its own where it has one, else a REST API's without the error

@@ -41,6 +41,20 @@ type Authorizer struct {
 	StageVariables map[string]string `json:"stageVariables,omitempty"`
 	// UserPools are a COGNITO_USER_POOLS authorizer's: a token of any of them is verified by its issuer's keys.
 	UserPools []UserPool `json:"userPools,omitempty"`
+	// PayloadVersion is an HTTP API authorizer's event format, "1.0" or "2.0"; empty for a REST API's.
+	PayloadVersion string `json:"payloadVersion,omitempty"`
+	// SimpleResponses: the function answers {"isAuthorized", "context"} (HTTP APIs, 2.0), not a policy.
+	SimpleResponses bool `json:"simpleResponses,omitempty"`
+}
+
+// authorizerType is the type of the API's authorizer called name; unspecified when it has none of that name.
+func authorizerType(api *tollgatev1.RestApi, name string) tollgatev1.AuthorizerType {
+	for _, def := range api.GetAuthorizers() {
+		if def.GetName() == name {
+			return def.GetType()
+		}
+	}
+	return tollgatev1.AuthorizerType_AUTHORIZER_TYPE_UNSPECIFIED
 }
 
 // UserPool is where a Cognito user pool (or an OpenID Connect issuer standing for one) is: the iss of its tokens,
@@ -80,6 +94,11 @@ func (b *builder) resolveAuthorizer(s stageContext, def *tollgatev1.Authorizer) 
 		StageVariables:  s.stage.GetVariables(),
 		TokenPattern:    def.GetIdentityValidationExpression(),
 	}
+	if isHTTPAPI(s.api) {
+		// An HTTP API's authorizer caches nothing unless it is told how long to (AWS's default is 0 there).
+		a.TTL = 0
+		a.PayloadVersion, a.SimpleResponses = def.GetPayloadFormatVersion(), def.GetEnableSimpleResponses()
+	}
 	if def.ResultTtlInSeconds != nil {
 		a.TTL = Duration(time.Duration(def.GetResultTtlInSeconds()) * time.Second)
 	}
@@ -108,9 +127,14 @@ func (b *builder) resolveAuthorizer(s stageContext, def *tollgatev1.Authorizer) 
 			a.TokenHeader = strings.TrimPrefix(src, "method.request.header.")
 			continue
 		}
-		v, err := mappingSource(src, s)
+		if isHTTPAPI(s.api) && src == "$context.routeKey" {
+			// What AWS suggests to cache a result per route: the cache is the stage's.
+			a.IdentitySources = append(a.IdentitySources, ValueSource{Kind: RouteKeyValue})
+			continue
+		}
+		v, err := mappingSource(httpAPIExpression(src), s)
 		if err != nil || v.Kind == AuthorizerValue {
-			b.probs.Addf(s.file(), at+diag.Pointer("identitySource"), "identity source %q is not supported yet (supported: method.request.header.X, method.request.querystring.X, stageVariables.X, context.requestId|stage|apiId|httpMethod|identity.sourceIp)", src)
+			b.probs.Addf(s.file(), at+diag.Pointer("identitySource"), "identity source %q is not supported yet (supported: method.request.header.X, method.request.querystring.X, stageVariables.X, context.requestId|stage|apiId|httpMethod|identity.sourceIp, and for an HTTP API the same with $request.header.X, $request.querystring.X, $stageVariables.X, $context.X, and $context.routeKey)", src)
 			return nil
 		}
 		a.IdentitySources = append(a.IdentitySources, v)

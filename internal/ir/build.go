@@ -201,7 +201,7 @@ func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.M
 		AuthorizationScopes:  m.GetAuthorizationScopes(), Validation: validation(s.api, m)}
 	integ := m.GetIntegration()
 	n := len(b.probs)
-	if name := m.GetAuthorizer(); name != "" && isHTTPAPI(s.api) {
+	if name := m.GetAuthorizer(); name != "" && isHTTPAPI(s.api) && authorizerType(s.api, name) == tollgatev1.AuthorizerType_AUTHORIZER_TYPE_JWT {
 		if r.JWT = b.jwtAuthorizer(s, name); r.JWT == nil {
 			return nil
 		}

@@ -176,11 +176,8 @@ func (b *builder) headerParameters(s stageContext, integ *tollgatev1.Integration
 		}
 		value := params[key]
 		expr := "'" + value + "'" // static text
-		if rest, ok := strings.CutPrefix(value, "$"); ok {
-			expr = rest // stageVariables.x, context.x
-			if strings.HasPrefix(rest, "request.") {
-				expr = "method." + rest // $request.header.x is a REST API's method.request.header.x
-			}
+		if strings.HasPrefix(value, "$") {
+			expr = httpAPIExpression(value)
 		}
 		src, err := mappingSource(expr, s)
 		if err != nil {
@@ -189,4 +186,17 @@ func (b *builder) headerParameters(s stageContext, integ *tollgatev1.Integration
 		}
 		p.Headers = append(p.Headers, HeaderMapping{Name: name, Source: src, Append: action == "append"})
 	}
+}
+
+// httpAPIExpression is an HTTP API's $-expression ($request.header.x, $stageVariables.x, $context.x) as a REST API
+// writes it (method.request.header.x, stageVariables.x, context.x); anything else as it is.
+func httpAPIExpression(expr string) string {
+	rest, ok := strings.CutPrefix(expr, "$")
+	if !ok {
+		return expr
+	}
+	if strings.HasPrefix(rest, "request.") {
+		return "method." + rest
+	}
+	return rest
 }

@@ -247,6 +247,7 @@ const (
 	RequestID      SourceKind = "requestId"      // context.requestId
 	HTTPMethod     SourceKind = "httpMethod"     // context.httpMethod
 	SourceIP       SourceKind = "sourceIp"       // context.identity.sourceIp
+	RouteKeyValue  SourceKind = "routeKey"       // an HTTP API's $context.routeKey
 	// AuthorizerValue is context.authorizer.NAME: the principalId or a context value the method's authorizer
 	// returned.
 	AuthorizerValue SourceKind = "authorizer"

@@ -16,8 +16,8 @@ var authorizerFields = map[string]field{
 	"identityValidationExpression":   {},
 	"authorizerResultTtlInSeconds":   {},
 	"providerARNs":                   {},
-	"authorizerPayloadFormatVersion": {feature: "HTTP API authorizers", hint: "Tollgate imports REST API authorizers"},
-	"enableSimpleResponses":          {feature: "HTTP API authorizers", hint: "Tollgate imports REST API authorizers"},
+	"authorizerPayloadFormatVersion": {},
+	"enableSimpleResponses":          {},
 	"jwtConfiguration":               {},
 }
 
@@ -39,6 +39,10 @@ func (im *importer) authorizer(name, ptr string, s scheme) *tollgatev1.Authorize
 		IdentityValidationExpression: im.str(x.field("identityValidationExpression")),
 		SourcePointer:                x.ptr,
 		ProviderArns:                 im.stringList(x.field("providerARNs")),
+		PayloadFormatVersion:         im.str(x.field("authorizerPayloadFormatVersion")),
+	}
+	if simple := x.field("enableSimpleResponses"); simple.v != nil {
+		a.EnableSimpleResponses = im.boolean(simple)
 	}
 	if jc := x.field("jwtConfiguration"); jc.v != nil && im.object(jc) != nil {
 		im.knownFields(jc, jwtConfigurationFields, "jwtConfiguration")

@@ -123,7 +123,7 @@ paths: {}
 		warnings: diag.Problems{problem("/components/securitySchemes/auth/x-amazon-apigateway-authorizer/authorizerCredentials",
 			"authorizerCredentials: Tollgate invokes the function with its own credentials (the standard AWS chain, when the function is on AWS), not by assuming this role")},
 	}, {
-		name: "two authorizers on one method, unknown and HTTP API fields refused",
+		name: "two authorizers on one method, unknown fields refused",
 		data: head3 + `components:
   securitySchemes:
     one:
@@ -135,13 +135,11 @@ paths: {}
       type: apiKey
       name: Authorization
       in: header
-      x-amazon-apigateway-authorizer: {type: request, authorizerUri: ` + authURI + `, enableSimpleResponses: true, authorizerResultTtlInSeconds: "5"}
+      x-amazon-apigateway-authorizer: {type: request, authorizerUri: ` + authURI + `, authorizerResultTtlInSeconds: "5"}
 paths: {/a: {get: {responses: {}, security: [{one: [], two: []}]}}}
 `,
 		problems: diag.Problems{
 			problem("/components/securitySchemes/one/x-amazon-apigateway-authorizer/identitySorce", `unknown field "identitySorce" of x-amazon-apigateway-authorizer`),
-			problem("/components/securitySchemes/two/x-amazon-apigateway-authorizer/enableSimpleResponses",
-				"enableSimpleResponses (HTTP API authorizers) is not supported yet: Tollgate imports REST API authorizers"),
 			problem("/components/securitySchemes/two/x-amazon-apigateway-authorizer/authorizerResultTtlInSeconds", `must be an integer, not the string "5"`),
 			problem("/paths/~1a/get/security", `the method names two authorizers, "one" and "two": API Gateway allows a method one`),
 		},

@@ -20,6 +20,8 @@ type Output struct {
 	Context map[string]string
 	// UsageIdentifierKey is the API key the caller is metered by when the API's key source is AUTHORIZER.
 	UsageIdentifierKey string
+	// Simple: the answer was an HTTP API's simple response, and Authorized decides instead of a policy.
+	Simple, Authorized bool
 }
 
 // Refusal is a function answer that is not an Output: the caller is Unauthorized (the function failed with
@@ -40,19 +42,9 @@ func misconfigured(format string, args ...any) *Refusal {
 // Parse reads the Invoke API's answer to an authorizer invocation: its HTTP status, its X-Amz-Function-Error
 // header and its payload. A non-nil error is always a *Refusal.
 func Parse(status int, functionError string, payload []byte) (*Output, error) {
-	if status < 200 || status > 299 {
-		return nil, misconfigured("Invoke API status %d", status)
-	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(payload, &members); err != nil {
-		return nil, misconfigured("the answer is not a JSON object: %v", err)
-	}
-	if message, failed := functionFailure(functionError, members); failed {
-		// API Gateway's one way for a function to answer 401: fail with exactly "Unauthorized".
-		if message == "Unauthorized" {
-			return nil, &Refusal{Unauthorized: true, Reason: "the function answered Unauthorized"}
-		}
-		return nil, misconfigured("the function failed: %.200q", message)
+	members, err := readAnswer(status, functionError, payload, "policyDocument")
+	if err != nil {
+		return nil, err
 	}
 	out := &Output{}
 	if err := decodeString(members["principalId"], &out.PrincipalID); err != nil || out.PrincipalID == "" {
@@ -81,15 +73,36 @@ func Parse(status int, functionError string, payload []byte) (*Output, error) {
 	return out, nil
 }
 
+// readAnswer reads an answer's members, or the refusal of an invocation that failed: answerMember is the one every
+// answer of the format has.
+func readAnswer(status int, functionError string, payload []byte, answerMember string) (map[string]json.RawMessage, error) {
+	if status < 200 || status > 299 {
+		return nil, misconfigured("Invoke API status %d", status)
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &members); err != nil {
+		return nil, misconfigured("the answer is not a JSON object: %v", err)
+	}
+	if message, failed := functionFailure(functionError, members, answerMember); failed {
+		// API Gateway's one way for a function to answer 401: fail with exactly "Unauthorized".
+		if message == "Unauthorized" {
+			return nil, &Refusal{Unauthorized: true, Reason: "the function answered Unauthorized"}
+		}
+		return nil, misconfigured("the function failed: %.200q", message)
+	}
+	return members, nil
+}
+
 // functionFailure tells a failed invocation: Lambda's X-Amz-Function-Error header, or the error document a
-// Runtime Interface Emulator answers without it ({"errorMessage": ..., "errorType": ...}).
-func functionFailure(header string, members map[string]json.RawMessage) (string, bool) {
+// Runtime Interface Emulator answers without it ({"errorMessage": ..., "errorType": ...}, and not the member
+// every answer of the format has: answerMember).
+func functionFailure(header string, members map[string]json.RawMessage, answerMember string) (string, bool) {
 	var message string
 	rawMessage, hasMessage := members["errorMessage"]
 	_, hasType := members["errorType"]
 	_ = decodeString(rawMessage, &message)
-	_, hasPolicy := members["policyDocument"]
-	return message, header != "" || (hasMessage && hasType && !hasPolicy)
+	_, isAnswer := members[answerMember]
+	return message, header != "" || (hasMessage && hasType && !isAnswer)
 }
 
 func decodeString(raw json.RawMessage, s *string) error {

@@ -111,17 +111,52 @@ func BuildV1(r *Request) ([]byte, error) {
 	return w.buf, nil
 }
 
-// BuildRequestAuthorizerV1 returns the event a REST API's REQUEST Lambda authorizer receives for r: the 1.0
-// proxy event's request fields without the body, after the type and the method ARN being authorized, as in
-// the developer guide's "Input to an API Gateway Lambda authorizer" example.
-func BuildRequestAuthorizerV1(r *Request, methodArn string) []byte {
+// BuildRequestAuthorizerV1 returns the event a REQUEST Lambda authorizer receives for r: the 1.0 proxy event's
+// request fields without the body, after the type and the method ARN being authorized, as in the developer
+// guide's "Input to an API Gateway Lambda authorizer" example. An HTTP API's 1.0 event carries "version" first,
+// and after the ARN its identity sources' values, comma-joined, as identitySource and authorizationToken.
+func BuildRequestAuthorizerV1(r *Request, methodArn string, identity []string) []byte {
 	w := jsonWriter{buf: make([]byte, 0, eventSize(r))}
 	w.open('{')
+	if r.HTTPAPI {
+		w.key("version")
+		w.str("1.0")
+	}
 	w.key("type")
 	w.str("REQUEST")
 	w.key("methodArn")
 	w.str(methodArn)
+	if r.HTTPAPI {
+		joined := strings.Join(identity, ",")
+		w.key("identitySource")
+		w.str(joined)
+		w.key("authorizationToken")
+		w.str(joined)
+	}
 	writeRequestV1(&w, r, nil)
+	w.close('}')
+	return w.buf
+}
+
+// BuildRequestAuthorizerV2 returns the payload format 2.0 event an HTTP API's Lambda authorizer receives for r,
+// as the HTTP API guide's example has it: the 2.0 proxy event's members without the body, after the route ARN
+// and the identity sources' values.
+func BuildRequestAuthorizerV2(r *Request, routeArn string, identity []string) []byte {
+	w := jsonWriter{buf: make([]byte, 0, eventSize(r))}
+	w.open('{')
+	w.key("version")
+	w.str("2.0")
+	w.key("type")
+	w.str("REQUEST")
+	w.key("routeArn")
+	w.str(routeArn)
+	w.key("identitySource")
+	w.open('[')
+	for _, v := range identity {
+		w.str(v)
+	}
+	w.close(']')
+	writeRequestV2(&w, r, nil)
 	w.close('}')
 	return w.buf
 }
@@ -257,44 +292,49 @@ func BuildV2(r *Request) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	w := jsonWriter{buf: make([]byte, 0, eventSize(r))}
+	w.open('{')
+	w.key("version")
+	w.str("2.0")
+	writeRequestV2(&w, r, authorizer)
+	contentType, _ := headerValue(r.Headers, "Content-Type")
+	writeBody(&w, r.Body, !isTextMediaType(contentType), false)
+	w.close('}')
+	return w.buf, nil
+}
+
+// writeRequestV2 writes the members the 2.0 event and the 2.0 authorizer's event share, from routeKey to
+// requestContext.
+func writeRequestV2(w *jsonWriter, r *Request, authorizer []byte) {
 	headers := groupFields(r.Headers, true)
 	query := groupFields(parseQuery(r.RawQuery), false)
 	path := r.RawPath
 	if r.Stage != "$default" {
 		path = "/" + r.Stage + path
 	}
-
-	w := jsonWriter{buf: make([]byte, 0, eventSize(r))}
-	w.open('{')
-	w.key("version")
-	w.str("2.0")
 	w.key("routeKey")
 	w.str(r.RouteKey)
 	w.key("rawPath")
 	w.str(path)
 	w.key("rawQueryString")
 	w.str(r.RawQuery)
-	writeCookies(&w, r.Headers)
+	writeCookies(w, r.Headers)
 	w.key("headers")
-	writeJoinedHeaders(&w, &headers)
+	writeJoinedHeaders(w, &headers)
 	if query.len() > 0 {
 		w.key("queryStringParameters")
-		writeJoined(&w, &query)
+		writeJoined(w, &query)
 	}
 	if len(r.PathParameters) > 0 {
 		w.key("pathParameters")
-		writeStringMap(&w, r.PathParameters)
+		writeStringMap(w, r.PathParameters)
 	}
 	if len(r.StageVariables) > 0 {
 		w.key("stageVariables")
-		writeStringMap(&w, r.StageVariables)
+		writeStringMap(w, r.StageVariables)
 	}
 	w.key("requestContext")
-	writeContextV2(&w, r, path, authorizer)
-	contentType, _ := headerValue(r.Headers, "Content-Type")
-	writeBody(&w, r.Body, !isTextMediaType(contentType), false)
-	w.close('}')
-	return w.buf, nil
+	writeContextV2(w, r, path, authorizer)
 }
 
 func writeContextV2(w *jsonWriter, r *Request, path string, authorizer []byte) {

@@ -1162,7 +1162,8 @@ type Authorizer struct {
 	// The role API Gateway assumes to invoke the function (authorizerCredentials).
 	AuthorizerCredentials string `protobuf:"bytes,4,opt,name=authorizer_credentials,json=authorizerCredentials,proto3" json:"authorizer_credentials,omitempty"`
 	// Comma-separated identity sources: method.request.header.X, method.request.querystring.X, stageVariables.X,
-	// context.X. A TOKEN authorizer has one header.
+	// context.X (an HTTP API's: $request.header.X, $request.querystring.X, $stageVariables.X, $context.X). A TOKEN
+	// authorizer has one header.
 	IdentitySource string `protobuf:"bytes,5,opt,name=identity_source,json=identitySource,proto3" json:"identity_source,omitempty"`
 	// A regular expression the token must match before the function is called (TOKEN only).
 	IdentityValidationExpression string `protobuf:"bytes,6,opt,name=identity_validation_expression,json=identityValidationExpression,proto3" json:"identity_validation_expression,omitempty"`
@@ -1173,10 +1174,15 @@ type Authorizer struct {
 	// The user pools a COGNITO_USER_POOLS authorizer accepts tokens of (providerARNs).
 	ProviderArns []string `protobuf:"bytes,9,rep,name=provider_arns,json=providerArns,proto3" json:"provider_arns,omitempty"`
 	// A JWT authorizer's jwtConfiguration: the issuer its tokens name, and the audiences one of which they are for.
-	JwtIssuer     string   `protobuf:"bytes,10,opt,name=jwt_issuer,json=jwtIssuer,proto3" json:"jwt_issuer,omitempty"`
-	JwtAudiences  []string `protobuf:"bytes,11,rep,name=jwt_audiences,json=jwtAudiences,proto3" json:"jwt_audiences,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	JwtIssuer    string   `protobuf:"bytes,10,opt,name=jwt_issuer,json=jwtIssuer,proto3" json:"jwt_issuer,omitempty"`
+	JwtAudiences []string `protobuf:"bytes,11,rep,name=jwt_audiences,json=jwtAudiences,proto3" json:"jwt_audiences,omitempty"`
+	// An HTTP API Lambda authorizer's authorizerPayloadFormatVersion: "1.0" (a REST API's event and an IAM policy
+	// answer) or "2.0" (the 2.0 event).
+	PayloadFormatVersion string `protobuf:"bytes,12,opt,name=payload_format_version,json=payloadFormatVersion,proto3" json:"payload_format_version,omitempty"`
+	// enableSimpleResponses: a 2.0 authorizer answers {"isAuthorized": bool, "context": {...}} instead of a policy.
+	EnableSimpleResponses bool `protobuf:"varint,13,opt,name=enable_simple_responses,json=enableSimpleResponses,proto3" json:"enable_simple_responses,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *Authorizer) Reset() {
@@ -1284,6 +1290,20 @@ func (x *Authorizer) GetJwtAudiences() []string {
 		return x.JwtAudiences
 	}
 	return nil
+}
+
+func (x *Authorizer) GetPayloadFormatVersion() string {
+	if x != nil {
+		return x.PayloadFormatVersion
+	}
+	return ""
+}
+
+func (x *Authorizer) GetEnableSimpleResponses() bool {
+	if x != nil {
+		return x.EnableSimpleResponses
+	}
+	return false
 }
 
 // Resource is one path of the API's resource tree, e.g. /pets/{petId} or /{proxy+}.
@@ -1978,7 +1998,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x86\x01\n" +
 	"\x10RequestValidator\x122\n" +
 	"\x15validate_request_body\x18\x01 \x01(\bR\x13validateRequestBody\x12>\n" +
-	"\x1bvalidate_request_parameters\x18\x02 \x01(\bR\x19validateRequestParameters\"\x80\x04\n" +
+	"\x1bvalidate_request_parameters\x18\x02 \x01(\bR\x19validateRequestParameters\"\xee\x04\n" +
 	"\n" +
 	"Authorizer\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12/\n" +
@@ -1993,7 +2013,9 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\n" +
 	"jwt_issuer\x18\n" +
 	" \x01(\tR\tjwtIssuer\x12#\n" +
-	"\rjwt_audiences\x18\v \x03(\tR\fjwtAudiencesB\x18\n" +
+	"\rjwt_audiences\x18\v \x03(\tR\fjwtAudiences\x124\n" +
+	"\x16payload_format_version\x18\f \x01(\tR\x14payloadFormatVersion\x126\n" +
+	"\x17enable_simple_responses\x18\r \x01(\bR\x15enableSimpleResponsesB\x18\n" +
 	"\x16_result_ttl_in_seconds\"M\n" +
 	"\bResource\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12-\n" +
