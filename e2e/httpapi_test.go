@@ -36,11 +36,15 @@ func TestHTTPAPI(t *testing.T) {
 	}
 
 	t.Run("the $default stage is served at the root, a named stage under its name", func(t *testing.T) {
-		c := at("pets", "GET", "/pets?kind=dog")
+		c := at("pets", "GET", "/pets?kind=dog&secret=s")
 		c.header = http.Header{"X-Source": {"s1"}, "X-Tag": {"client"}, "X-Drop": {"secret"}}
 		e := decodeEcho(t, c, sendV2(t, c))
 		checkString(t, c, "backend", e.Backend, "root")
-		checkString(t, c, "backend request URI", e.RequestURI, "/pets?kind=dog")
+		checkString(t, c, "backend path", strings.Split(e.RequestURI, "?")[0], "/pets")
+		// The route's query string mappings, by Envoy.
+		checkString(t, c, "kind (append)", strings.Join(e.Query["kind"], ","), "dog,cat")
+		checkString(t, c, "stage (overwrite from $context.stage)", strings.Join(e.Query["stage"], ","), "$default")
+		checkString(t, c, "secret (remove)", strings.Join(e.Query["secret"], ","), "")
 		// The route's parameter mappings, by Envoy.
 		checkString(t, c, "x-stage (overwrite from $context.stage)", e.Header.Get("X-Stage"), "$default")
 		checkString(t, c, "x-copied (from $request.header.x-source)", e.Header.Get("X-Copied"), "s1")
@@ -50,7 +54,8 @@ func TestHTTPAPI(t *testing.T) {
 		c = at("pets", "GET", "/prod/pets")
 		e = decodeEcho(t, c, sendV2(t, c))
 		checkString(t, c, "backend", e.Backend, "prod")
-		checkString(t, c, "backend request URI", e.RequestURI, "/pets")
+		checkString(t, c, "backend path", strings.Split(e.RequestURI, "?")[0], "/pets")
+		checkString(t, c, "kind and stage (mapped into a request without a query)", strings.Join(e.Query["kind"], ",")+" "+strings.Join(e.Query["stage"], ","), "cat prod")
 	})
 	t.Run("a greedy path fills the URI's placeholder", func(t *testing.T) {
 		c := at("pets", "GET", "/files/a/b.txt")

@@ -244,22 +244,28 @@ func reservedHeader(name string) bool {
 // mappedValue is a parameter mapping's value Tollgate serves: static text, or one request or context value.
 var mappedValue = regexp.MustCompile(`^(\$request\.(header|querystring)\.[^$ ]+|\$context\.(requestId|httpMethod|stage|apiId|identity\.sourceIp)|\$stageVariables\.[A-Za-z0-9_]+|[^$]*)$`)
 
-// parameterMapping checks an HTTP API integration's requestParameters: header mappings (append, overwrite,
-// remove) of an HTTP_PROXY integration are served; the rest is refused by name.
+// parameterMapping checks an HTTP API integration's requestParameters: header and query string mappings (append,
+// overwrite, remove) of an HTTP_PROXY integration are served; the rest is refused by name.
 func (c *checker) parameterMapping(file, at string, integ *tollgatev1.Integration) {
 	for key, value := range integ.GetRequestParameters() {
 		ptr := at + diag.Pointer("requestParameters", key)
 		action, target, _ := strings.Cut(key, ":")
 		name, isHeader := strings.CutPrefix(target, "header.")
+		query, isQuery := strings.CutPrefix(target, "querystring.")
 		switch {
 		case action != "append" && action != "overwrite" && action != "remove":
 			c.probs.Addf(file, ptr, "invalid mapping %q: want append:, overwrite: or remove: and the target, as overwrite:header.x", key)
-		case !isHeader:
-			c.probs.Addf(file, ptr, "mapping %s is not supported yet: Tollgate maps an HTTP API's request headers (append, overwrite, remove:header.x)", target)
+		case !isHeader && !isQuery:
+			c.probs.Addf(file, ptr, "mapping %s is not supported yet: Tollgate maps an HTTP API's request headers and query string parameters (append, overwrite, remove: header.x, querystring.x)", target)
+		case isQuery && query == "":
+			c.probs.Addf(file, ptr, "invalid mapping %q: name the query string parameter, as overwrite:querystring.x", key)
 		case integ.GetType() != tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY:
-			c.probs.Addf(file, ptr, "parameter mapping of a Lambda integration is not supported yet: Tollgate maps an HTTP_PROXY integration's request headers")
-		case name == "" || reservedHeader(name):
+			c.probs.Addf(file, ptr, "parameter mapping of a Lambda integration is not supported yet: Tollgate maps an HTTP_PROXY integration's request headers and query string")
+		case isHeader && (name == "" || reservedHeader(name)):
 			c.probs.Addf(file, ptr, "header %q cannot be mapped: API Gateway reserves it", name)
+		case isQuery && action != "remove" && strings.HasPrefix(value, "$request."):
+			// Envoy would send a missing value as an empty parameter (x=), where API Gateway leaves it out.
+			c.probs.Addf(file, ptr, "mapping value %q is not supported yet for a query string parameter (supported: static text, $context.requestId|httpMethod|stage|apiId|identity.sourceIp, $stageVariables.x)", value)
 		case action != "remove" && !mappedValue.MatchString(value):
 			c.probs.Addf(file, ptr, "mapping value %q is not supported yet (supported: static text, $request.header.x, $request.querystring.x, $context.requestId|httpMethod|stage|apiId|identity.sourceIp, $stageVariables.x)", value)
 		}

@@ -61,7 +61,7 @@ func (b *builder) httpAPIRoutes(s stageContext, resources []parsedResource) []*R
 			catchAll := parsedResource{res: &tollgatev1.Resource{Path: DefaultRoute, Methods: pr.res.GetMethods()}}
 			for _, m := range pr.res.GetMethods() {
 				if r := b.methodRoute(s, catchAll, m, "^"+prefix+"(/.*)?$"); r != nil {
-					b.headerParameters(s, m.GetIntegration(), r.HTTPProxy)
+					b.parameterMappings(s, m.GetIntegration(), r.HTTPProxy)
 					fallback = append(fallback, r)
 				}
 			}
@@ -72,7 +72,7 @@ func (b *builder) httpAPIRoutes(s stageContext, resources []parsedResource) []*R
 		regex := pr.tpl.RegexUnder(prefix)
 		for _, m := range orderedMethods(pr.res.GetMethods()) {
 			if r := b.methodRoute(s, pr, m, regex); r != nil {
-				b.headerParameters(s, m.GetIntegration(), r.HTTPProxy)
+				b.parameterMappings(s, m.GetIntegration(), r.HTTPProxy)
 				routes = append(routes, r)
 			}
 		}
@@ -160,17 +160,23 @@ func (b *builder) jwtAuthorizer(s stageContext, name string) *JWTAuthorizer {
 	return nil
 }
 
-// headerParameters resolves an HTTP API's HTTP_PROXY header mappings (the model check refused every other kind):
-// append:, overwrite: and remove:header.x. Their values are a REST API's mapping expressions in HTTP API syntax.
-func (b *builder) headerParameters(s stageContext, integ *tollgatev1.Integration, p *HTTPProxy) {
+// parameterMappings resolves an HTTP API's HTTP_PROXY parameter mappings (the model check refused every other
+// kind): append:, overwrite: and remove: of header.x and querystring.x. Their values are a REST API's mapping
+// expressions in HTTP API syntax.
+func (b *builder) parameterMappings(s stageContext, integ *tollgatev1.Integration, p *HTTPProxy) {
 	if p == nil {
 		return
 	}
 	params := integ.GetRequestParameters()
 	for _, key := range sortedKeys(params) {
 		action, target, _ := strings.Cut(key, ":")
+		query, isQuery := strings.CutPrefix(target, "querystring.")
 		name := strings.ToLower(strings.TrimPrefix(target, "header."))
-		if action == "remove" {
+		switch {
+		case action == "remove" && isQuery:
+			p.RemoveQuery = append(p.RemoveQuery, query)
+			continue
+		case action == "remove":
 			p.RemoveHeaders = append(p.RemoveHeaders, name)
 			continue
 		}
@@ -182,6 +188,10 @@ func (b *builder) headerParameters(s stageContext, integ *tollgatev1.Integration
 		src, err := mappingSource(expr, s)
 		if err != nil {
 			b.probs.Addf(s.file(), integ.GetSourcePointer()+diag.Pointer("requestParameters", key), "%v", err)
+			continue
+		}
+		if isQuery {
+			p.Query = append(p.Query, QueryMapping{Name: query, Source: src, Append: action == "append"})
 			continue
 		}
 		p.Headers = append(p.Headers, HeaderMapping{Name: name, Source: src, Append: action == "append"})

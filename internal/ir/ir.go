@@ -192,7 +192,11 @@ type HTTPProxy struct {
 	// headers it removes (an HTTP API's remove:header.x).
 	Headers       []HeaderMapping `json:"headers,omitempty"`
 	RemoveHeaders []string        `json:"removeHeaders,omitempty"`
-	Timeout       Duration        `json:"timeout"`
+	// Query are an HTTP API's query string mappings (append:, overwrite:querystring.x), applied to the client's
+	// query string on the way to the backend; RemoveQuery the parameters it removes (remove:querystring.x).
+	Query       []QueryMapping `json:"query,omitempty"`
+	RemoveQuery []string       `json:"removeQuery,omitempty"`
+	Timeout     Duration       `json:"timeout"`
 }
 
 // ChecksCaller tells whether Tollgate's ext_authz service checks the route's caller (a resource policy, an
@@ -227,6 +231,10 @@ type HeaderMapping struct {
 	Source ValueSource `json:"source"`
 	Append bool        `json:"append,omitempty"`
 }
+
+// QueryMapping is a query string parameter's mapping: its name, its value, and whether the value is added to the
+// client's (append) or replaces them.
+type QueryMapping HeaderMapping
 
 // ValueSource is what a mapping expression reads. Stage variables and the context values a stage fixes (stage,
 // apiId) are resolved to Static.

@@ -26,6 +26,7 @@ const (
 	LuaFilter          = "envoy.filters.http.lua"
 	JWTFilter          = "envoy.filters.http.jwt_authn"
 	ScopesFilter       = "envoy.filters.http.rbac"
+	QueryMappingFilter = "envoy.filters.http.header_mutation"
 	RouterFilter       = "envoy.filters.http.router"
 )
 

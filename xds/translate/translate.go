@@ -39,6 +39,7 @@ var filterOrder = []string{
 	names.ExtAuthzFilter,
 	names.LimitsCheckFilter,
 	names.RateLimitFilter,
+	names.QueryMappingFilter,
 	names.ExtProcFilter,
 	names.InvokeLengthFilter,
 }

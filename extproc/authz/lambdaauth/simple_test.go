@@ -11,10 +11,10 @@ import (
 func TestParseSimple(t *testing.T) {
 	tests := []struct {
 		name, functionError, payload string // payload inline, or @fixture
-		authorized                         bool
-		context                            map[string]string
-		unauthorized                       bool
-		misconfigured                      string // part of the reason; "" for an answer
+		authorized                   bool
+		context                      map[string]string
+		unauthorized                 bool
+		misconfigured                string // part of the reason; "" for an answer
 	}{
 		{name: "the guide's example", payload: "@simple-allow.json", authorized: true, context: map[string]string{"exampleKey": "exampleValue"}},
 		{name: "refused", payload: `{"isAuthorized": false}`},
