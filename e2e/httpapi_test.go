@@ -51,6 +51,7 @@ func TestHTTPAPI(t *testing.T) {
 		checkString(t, c, "x-kind (from $request.querystring.kind)", e.Header.Get("X-Kind"), "dog")
 		checkString(t, c, "x-tag (append)", strings.Join(e.Header.Values("X-Tag"), ","), "client,gateway")
 		checkString(t, c, "x-drop (remove)", e.Header.Get("X-Drop"), "")
+		checkString(t, c, "x-bearer (interpolated)", e.Header.Get("X-Bearer"), "Bearer s1/$default")
 		c = at("pets", "GET", "/prod/pets")
 		e = decodeEcho(t, c, sendV2(t, c))
 		checkString(t, c, "backend", e.Backend, "prod")

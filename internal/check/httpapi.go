@@ -241,8 +241,15 @@ func reservedHeader(name string) bool {
 	return false
 }
 
-// mappedValue is a parameter mapping's value Tollgate serves: static text, or one request or context value.
-var mappedValue = regexp.MustCompile(`^(\$request\.(header|querystring)\.[^$ ]+|\$context\.(requestId|httpMethod|stage|apiId|identity\.sourceIp)|\$stageVariables\.[A-Za-z0-9_]+|[^$]*)$`)
+// mappedExpression is a request or context value a parameter mapping reads.
+const mappedExpression = `request\.(header|querystring)\.[^${} ]+|context\.(requestId|httpMethod|stage|apiId|identity\.sourceIp)|stageVariables\.[A-Za-z0-9_]+`
+
+// mappedValue is a parameter mapping's value Tollgate serves: one value ($request.header.x), or static text with
+// values interpolated (Bearer ${request.header.token}).
+var mappedValue = regexp.MustCompile(`^(\$(` + mappedExpression + `)|([^$]|\$\{(` + mappedExpression + `)\})*)$`)
+
+// requestValue spots a request value in a mapping's value.
+var requestValue = regexp.MustCompile(`\$\{?request\.`)
 
 // parameterMapping checks an HTTP API integration's requestParameters: header and query string mappings (append,
 // overwrite, remove) of an HTTP_PROXY integration are served; the rest is refused by name.
@@ -263,11 +270,11 @@ func (c *checker) parameterMapping(file, at string, integ *tollgatev1.Integratio
 			c.probs.Addf(file, ptr, "parameter mapping of a Lambda integration is not supported yet: Tollgate maps an HTTP_PROXY integration's request headers and query string")
 		case isHeader && (name == "" || reservedHeader(name)):
 			c.probs.Addf(file, ptr, "header %q cannot be mapped: API Gateway reserves it", name)
-		case isQuery && action != "remove" && strings.HasPrefix(value, "$request."):
+		case isQuery && action != "remove" && requestValue.MatchString(value):
 			// Envoy would send a missing value as an empty parameter (x=), where API Gateway leaves it out.
 			c.probs.Addf(file, ptr, "mapping value %q is not supported yet for a query string parameter (supported: static text, $context.requestId|httpMethod|stage|apiId|identity.sourceIp, $stageVariables.x)", value)
 		case action != "remove" && !mappedValue.MatchString(value):
-			c.probs.Addf(file, ptr, "mapping value %q is not supported yet (supported: static text, $request.header.x, $request.querystring.x, $context.requestId|httpMethod|stage|apiId|identity.sourceIp, $stageVariables.x)", value)
+			c.probs.Addf(file, ptr, "mapping value %q is not supported yet (supported: static text, $request.header.x, $request.querystring.x, $context.requestId|httpMethod|stage|apiId|identity.sourceIp, $stageVariables.x, and text with them in ${})", value)
 		}
 	}
 }

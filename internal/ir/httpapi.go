@@ -180,22 +180,55 @@ func (b *builder) parameterMappings(s stageContext, integ *tollgatev1.Integratio
 			p.RemoveHeaders = append(p.RemoveHeaders, name)
 			continue
 		}
-		value := params[key]
-		expr := "'" + value + "'" // static text
-		if strings.HasPrefix(value, "$") {
-			expr = httpAPIExpression(value)
-		}
-		src, err := mappingSource(expr, s)
+		parts, err := mappedParts(params[key], s)
 		if err != nil {
 			b.probs.Addf(s.file(), integ.GetSourcePointer()+diag.Pointer("requestParameters", key), "%v", err)
 			continue
 		}
+		m := HeaderMapping{Name: name, Parts: parts, Append: action == "append"}
+		if len(parts) == 1 {
+			m.Source, m.Parts = parts[0], nil
+		}
 		if isQuery {
-			p.Query = append(p.Query, QueryMapping{Name: query, Source: src, Append: action == "append"})
+			m.Name = query
+			p.Query = append(p.Query, QueryMapping(m))
 			continue
 		}
-		p.Headers = append(p.Headers, HeaderMapping{Name: name, Source: src, Append: action == "append"})
+		p.Headers = append(p.Headers, m)
 	}
+}
+
+// interpolated is a value interpolated in a mapping's text: ${request.header.x}.
+var interpolated = regexp.MustCompile(`\$\{([^}]*)\}`)
+
+// mappedParts reads an HTTP API mapping's value: one value ($request.header.x), or text with values interpolated,
+// as its static and read pieces in order.
+func mappedParts(value string, s stageContext) ([]ValueSource, error) {
+	if strings.HasPrefix(value, "$") && !strings.HasPrefix(value, "${") {
+		src, err := mappingSource(httpAPIExpression(value), s)
+		return []ValueSource{src}, err
+	}
+	var parts []ValueSource
+	text := func(t string) {
+		if t != "" {
+			parts = append(parts, ValueSource{Kind: Static, Value: t})
+		}
+	}
+	last := 0
+	for _, m := range interpolated.FindAllStringSubmatchIndex(value, -1) {
+		text(value[last:m[0]])
+		src, err := mappingSource(httpAPIExpression("$"+value[m[2]:m[3]]), s)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, src)
+		last = m[1]
+	}
+	text(value[last:])
+	if len(parts) == 0 {
+		parts = []ValueSource{{Kind: Static}}
+	}
+	return parts, nil
 }
 
 // httpAPIExpression is an HTTP API's $-expression ($request.header.x, $stageVariables.x, $context.x) as a REST API

@@ -229,7 +229,10 @@ type PathPart struct {
 type HeaderMapping struct {
 	Name   string      `json:"name"`
 	Source ValueSource `json:"source"`
-	Append bool        `json:"append,omitempty"`
+	// Parts, when set, are the value's pieces in order, in place of Source: an HTTP API's static text with values
+	// interpolated (Bearer ${request.header.token}).
+	Parts  []ValueSource `json:"parts,omitempty"`
+	Append bool          `json:"append,omitempty"`
 }
 
 // QueryMapping is a query string parameter's mapping: its name, its value, and whether the value is added to the

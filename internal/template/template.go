@@ -6,7 +6,8 @@
 // What it resolves, and from where (first match wins):
 //
 //   - ${name} in any string (keys too): the parameters, then the template's Parameters defaults, then the pseudo
-//     parameters. $${ is a literal ${, and ${stageVariables.x} is left for API Gateway's stage variables.
+//     parameters. $${ is a literal ${; ${stageVariables.x}, and an HTTP API mapping's ${request.x} and
+//     ${context.x}, are left for API Gateway.
 //   - Ref, Fn::Sub (string, or [string, {vars}]), Fn::GetAtt (Res.Attr, given as a parameter named Res.Attr),
 //     Fn::Join, Fn::Select, Fn::If (a condition is a parameter, true or false) and Fn::Transform AWS::Include,
 //     long or YAML short form (!Ref, !Sub, ...). Ref AWS::NoValue removes the value it stands for.
@@ -703,8 +704,8 @@ func (r *resolver) expand(s string, l loc, vars map[string]*yaml.Node, sub bool)
 			whole := s[i : i+end+1]
 			i += end + 1
 			name := strings.TrimSpace(inner)
-			if strings.HasPrefix(name, "stageVariables.") {
-				b.WriteString(whole) // API Gateway's, resolved per stage
+			if apiGatewayPlaceholder(name) {
+				b.WriteString(whole) // API Gateway's, resolved per stage or request
 				continue
 			}
 			if sub && strings.HasPrefix(inner, "!") {
@@ -797,4 +798,15 @@ func writeJSON(b *bytes.Buffer, n *yaml.Node) {
 func writeString(b *bytes.Buffer, s string) {
 	out, _ := json.Marshal(s)
 	b.Write(out)
+}
+
+// apiGatewayPlaceholder tells a placeholder API Gateway fills: a stage variable, or a request or context value of an
+// HTTP API's parameter mapping.
+func apiGatewayPlaceholder(name string) bool {
+	for _, prefix := range []string{"stageVariables.", "request.", "context."} {
+		if strings.HasPrefix(name, prefix) {
+			return true
+		}
+	}
+	return false
 }

@@ -29,7 +29,7 @@ func (t *translator) httpProxy(out *route.Route, r *ir.Route) {
 		},
 	}}
 	for _, h := range p.Headers {
-		hv := setHeader(h.Name, formatterValue(h.Source))
+		hv := setHeader(h.Name, mappedFormatter(h))
 		if h.Append {
 			hv.AppendAction = core.HeaderValueOption_APPEND_IF_EXISTS_OR_ADD
 		}
@@ -47,6 +47,18 @@ func substitution(path []ir.PathPart) string {
 		} else {
 			b.WriteString(strings.ReplaceAll(part.Literal, `\`, `\\`))
 		}
+	}
+	return b.String()
+}
+
+// mappedFormatter is a mapping's value as an Envoy formatter string: its source's, or its parts' in order.
+func mappedFormatter(m ir.HeaderMapping) string {
+	if len(m.Parts) == 0 {
+		return formatterValue(m.Source)
+	}
+	var b strings.Builder
+	for _, part := range m.Parts {
+		b.WriteString(formatterValue(part))
 	}
 	return b.String()
 }

@@ -36,7 +36,7 @@ func init() {
 					action = core.KeyValueAppend_APPEND_IF_EXISTS_OR_ADD
 				}
 				mutations = append(mutations, &core.KeyValueMutation{Append: &core.KeyValueAppend{
-					Record: &core.KeyValuePair{Key: q.Name, Value: structpb.NewStringValue(formatterValue(q.Source))}, Action: action}})
+					Record: &core.KeyValuePair{Key: q.Name, Value: structpb.NewStringValue(mappedFormatter(ir.HeaderMapping(q)))}, Action: action}})
 			}
 			switchOn(r, names.QueryMappingFilter, mustAny(&headermutation.HeaderMutationPerRoute{
 				Mutations: &headermutation.Mutations{QueryParameterMutations: mutations}}))
