@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -81,11 +82,23 @@ func TestHTTPAPI(t *testing.T) {
 	})
 	t.Run("a path and its method together select a route", func(t *testing.T) {
 		c := at("pets", "GET", "/pets/dog")
-		e := decodeEcho(t, c, sendV2(t, c))
+		r := sendV2(t, c)
+		e := decodeEcho(t, c, r)
 		checkString(t, c, "backend request URI", e.RequestURI, "/dog")
+		// The route's response mappings for a 200, by Tollgate's ext_proc service.
+		checkString(t, c, "status (overwrite:statuscode)", strconv.Itoa(r.status), "202")
+		checkString(t, c, "x-origin (interpolated from $response.header.x-backend)", r.header.Get("X-Origin"), "backend root on $default")
+		checkString(t, c, "x-backend (append)", strings.Join(r.header.Values("X-Backend"), ","), "root,mapped")
+		// For a 404, its own.
+		c.header = http.Header{"X-Echo-Status": {"404"}}
+		r = sendV2(t, c)
+		checkString(t, c, "status", strconv.Itoa(r.status), "404")
+		checkString(t, c, "x-missing", r.header.Get("X-Missing"), "yes")
+		checkString(t, c, "x-backend (removed)", r.header.Get("X-Backend"), "")
+		checkString(t, c, "x-origin (the 200's mapping)", r.header.Get("X-Origin"), "")
 		// /pets/dog has no DELETE: ANY /pets/{petId} takes it.
 		c = at("pets", "DELETE", "/pets/dog")
-		r := sendV2(t, c)
+		r = sendV2(t, c)
 		var ev struct{ Resource string }
 		if err := json.Unmarshal([]byte(r.body), &ev); err != nil || ev.Resource != "/pets/{petId}" {
 			t.Errorf("%s: %d %s, want the event of ANY /pets/{petId}", c, r.status, r.body)

@@ -140,6 +140,9 @@ func (c *checker) method(api *tollgatev1.RestApi, m *tollgatev1.Method) {
 		return
 	}
 	at := integ.GetSourcePointer()
+	if len(integ.GetResponseMappings()) > 0 {
+		c.probs.Addf(file, at+"/responseParameters", "responseParameters by status code are an HTTP API's: a REST API maps a response's headers under responses")
+	}
 	if m.GetApiKeyRequired() && m.GetAuthorizer() == "" && api.GetApiKeySource() == tollgatev1.ApiKeySource_API_KEY_SOURCE_AUTHORIZER {
 		c.probs.Addf(file, m.GetSourcePointer(), "the method requires an API key, which x-amazon-apigateway-api-key-source AUTHORIZER takes from the method's Lambda authorizer, and it has none: API Gateway would refuse every request with 403")
 	}

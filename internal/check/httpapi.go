@@ -2,6 +2,7 @@ package check
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/tollgate-gw/tollgate/internal/diag"
@@ -88,6 +89,7 @@ func (c *checker) route(file string, m *tollgatev1.Method) {
 		return
 	}
 	c.parameterMapping(file, at, integ)
+	c.responseMapping(file, at, integ)
 	for field, set := range map[string]bool{
 		"requestTemplates":    len(integ.GetRequestTemplates()) > 0,
 		"responses":           len(integ.GetResponses()) > 0,
@@ -221,6 +223,47 @@ func (c *checker) jwtAuthorizer(file, at string, a *tollgatev1.Authorizer) {
 	} {
 		if set {
 			c.probs.Addf(file, at+"/"+field, "%s: a JWT authorizer has none (it verifies the token itself, every request)", field)
+		}
+	}
+}
+
+// responseValue is a response mapping's value Tollgate serves: one value ($response.header.x), or static text with
+// values interpolated; the values a response header, a stage variable, or what the stage fixes of the context.
+var responseValue = regexp.MustCompile(`^(\$(` + responseExpression + `)|([^$]|\$\{(` + responseExpression + `)\})*)$`)
+
+const responseExpression = `response\.header\.[^${} ]+|context\.(stage|apiId)|stageVariables\.[A-Za-z0-9_]+`
+
+// responseMapping checks an HTTP API integration's responseParameters: by status code, header mappings (append,
+// overwrite, remove) and overwrite:statuscode of an HTTP_PROXY integration are served; the rest is refused by name.
+func (c *checker) responseMapping(file, at string, integ *tollgatev1.Integration) {
+	for status, mappings := range integ.GetResponseMappings() {
+		sat := at + diag.Pointer("responseParameters", status)
+		if code, err := strconv.Atoi(status); err != nil || code < 100 || code > 599 || len(status) != 3 {
+			c.probs.Addf(file, sat, "response mappings are keyed by the integration response's status code, 100 to 599, not %q", status)
+			continue
+		}
+		if integ.GetType() != tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY {
+			c.probs.Addf(file, sat, "response mapping of a Lambda integration is not supported yet: Tollgate maps an HTTP_PROXY integration's responses")
+			continue
+		}
+		for key, value := range mappings.GetParameters() {
+			ptr := sat + diag.Pointer(key)
+			action, target, _ := strings.Cut(key, ":")
+			name, isHeader := strings.CutPrefix(target, "header.")
+			switch {
+			case key == "overwrite:statuscode":
+				if code, err := strconv.Atoi(value); err != nil || code < 100 || code > 599 {
+					c.probs.Addf(file, ptr, "overwrite:statuscode takes a status code, 100 to 599, not %q", value)
+				}
+			case action != "append" && action != "overwrite" && action != "remove":
+				c.probs.Addf(file, ptr, "invalid mapping %q: want append:, overwrite: or remove: and the target, as overwrite:header.x, or overwrite:statuscode", key)
+			case !isHeader:
+				c.probs.Addf(file, ptr, "invalid mapping %q: a response mapping targets header.x or statuscode", key)
+			case name == "" || reservedHeader(name):
+				c.probs.Addf(file, ptr, "header %q cannot be mapped: API Gateway reserves it", name)
+			case action != "remove" && !responseValue.MatchString(value):
+				c.probs.Addf(file, ptr, "response mapping value %q is not supported yet (supported: static text, $response.header.x, $context.stage|apiId, $stageVariables.x, and text with them in ${})", value)
+			}
 		}
 	}
 }

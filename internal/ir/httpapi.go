@@ -4,6 +4,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tollgate-gw/tollgate/internal/diag"
@@ -180,7 +181,7 @@ func (b *builder) parameterMappings(s stageContext, integ *tollgatev1.Integratio
 			p.RemoveHeaders = append(p.RemoveHeaders, name)
 			continue
 		}
-		parts, err := mappedParts(params[key], s)
+		parts, err := mappedParts(params[key], requestValue(s))
 		if err != nil {
 			b.probs.Addf(s.file(), integ.GetSourcePointer()+diag.Pointer("requestParameters", key), "%v", err)
 			continue
@@ -196,32 +197,92 @@ func (b *builder) parameterMappings(s stageContext, integ *tollgatev1.Integratio
 		}
 		p.Headers = append(p.Headers, m)
 	}
+	b.responseMappings(s, integ, p)
+}
+
+// responseMappings resolves an HTTP API's HTTP_PROXY response mappings (the model check refused every other kind):
+// by status code, overwrite:statuscode, and append:, overwrite: and remove:header.x.
+func (b *builder) responseMappings(s stageContext, integ *tollgatev1.Integration, p *HTTPProxy) {
+	for status, mappings := range integ.GetResponseMappings() {
+		rm := &ResponseMapping{}
+		params := mappings.GetParameters()
+		for _, key := range sortedKeys(params) {
+			action, target, _ := strings.Cut(key, ":")
+			name := strings.ToLower(strings.TrimPrefix(target, "header."))
+			switch {
+			case key == "overwrite:statuscode":
+				rm.Status, _ = strconv.Atoi(params[key]) // the model check read it
+				continue
+			case action == "remove":
+				rm.RemoveHeaders = append(rm.RemoveHeaders, name)
+				continue
+			}
+			parts, err := mappedParts(params[key], responseValue(s))
+			if err != nil {
+				b.probs.Addf(s.file(), integ.GetSourcePointer()+diag.Pointer("responseParameters", status, key), "%v", err)
+				continue
+			}
+			m := HeaderMapping{Name: name, Parts: parts, Append: action == "append"}
+			if len(parts) == 1 {
+				m.Source, m.Parts = parts[0], nil
+			}
+			rm.Headers = append(rm.Headers, m)
+		}
+		if p.Responses == nil {
+			p.Responses = map[string]*ResponseMapping{}
+		}
+		p.Responses[status] = rm
+	}
 }
 
 // interpolated is a value interpolated in a mapping's text: ${request.header.x}.
 var interpolated = regexp.MustCompile(`\$\{([^}]*)\}`)
 
-// mappedParts reads an HTTP API mapping's value: one value ($request.header.x), or text with values interpolated,
-// as its static and read pieces in order.
-func mappedParts(value string, s stageContext) ([]ValueSource, error) {
+// requestValue reads a request mapping's value ($request.header.x, $context.x, $stageVariables.x).
+func requestValue(s stageContext) func(string) (ValueSource, error) {
+	return func(expr string) (ValueSource, error) { return mappingSource(httpAPIExpression(expr), s) }
+}
+
+// responseValue reads a response mapping's value: $response.header.x, or a request mapping's.
+func responseValue(s stageContext) func(string) (ValueSource, error) {
+	return func(expr string) (ValueSource, error) {
+		if name, ok := strings.CutPrefix(expr, "$response.header."); ok {
+			return ValueSource{Kind: ResponseHeader, Value: name}, nil
+		}
+		return mappingSource(httpAPIExpression(expr), s)
+	}
+}
+
+// mappedParts reads an HTTP API mapping's value with read: one value ($request.header.x), or text with values
+// interpolated, as its static and read pieces in order.
+func mappedParts(value string, read func(string) (ValueSource, error)) ([]ValueSource, error) {
 	if strings.HasPrefix(value, "$") && !strings.HasPrefix(value, "${") {
-		src, err := mappingSource(httpAPIExpression(value), s)
+		src, err := read(value)
 		return []ValueSource{src}, err
 	}
 	var parts []ValueSource
 	text := func(t string) {
-		if t != "" {
-			parts = append(parts, ValueSource{Kind: Static, Value: t})
+		if t == "" {
+			return
 		}
+		if n := len(parts); n > 0 && parts[n-1].Kind == Static {
+			parts[n-1].Value += t // static text next to a resolved value ($context.stage)
+			return
+		}
+		parts = append(parts, ValueSource{Kind: Static, Value: t})
 	}
 	last := 0
 	for _, m := range interpolated.FindAllStringSubmatchIndex(value, -1) {
 		text(value[last:m[0]])
-		src, err := mappingSource(httpAPIExpression("$"+value[m[2]:m[3]]), s)
+		src, err := read("$" + value[m[2]:m[3]])
 		if err != nil {
 			return nil, err
 		}
-		parts = append(parts, src)
+		if src.Kind == Static {
+			text(src.Value)
+		} else {
+			parts = append(parts, src)
+		}
 		last = m[1]
 	}
 	text(value[last:])

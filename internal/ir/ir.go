@@ -196,7 +196,10 @@ type HTTPProxy struct {
 	// query string on the way to the backend; RemoveQuery the parameters it removes (remove:querystring.x).
 	Query       []QueryMapping `json:"query,omitempty"`
 	RemoveQuery []string       `json:"removeQuery,omitempty"`
-	Timeout     Duration       `json:"timeout"`
+	// Responses are an HTTP API's response mappings, by the backend's status code ("200"): Tollgate's ext_proc
+	// service applies them to the response headers.
+	Responses map[string]*ResponseMapping `json:"responses,omitempty"`
+	Timeout   Duration                    `json:"timeout"`
 }
 
 // ChecksCaller tells whether Tollgate's ext_authz service checks the route's caller (a resource policy, an
@@ -228,11 +231,19 @@ type PathPart struct {
 // instead (an HTTP API's append:header.x).
 type HeaderMapping struct {
 	Name   string      `json:"name"`
-	Source ValueSource `json:"source"`
+	Source ValueSource `json:"source,omitzero"`
 	// Parts, when set, are the value's pieces in order, in place of Source: an HTTP API's static text with values
 	// interpolated (Bearer ${request.header.token}).
 	Parts  []ValueSource `json:"parts,omitempty"`
 	Append bool          `json:"append,omitempty"`
+}
+
+// ResponseMapping is how an HTTP API maps the backend's responses of one status code: the status replaced (0 keeps
+// it), headers set, appended to (Append) and removed. Their values read Static text and ResponseHeaders.
+type ResponseMapping struct {
+	Status        int             `json:"status,omitempty"`
+	Headers       []HeaderMapping `json:"headers,omitempty"`
+	RemoveHeaders []string        `json:"removeHeaders,omitempty"`
 }
 
 // QueryMapping is a query string parameter's mapping: its name, its value, and whether the value is added to the
@@ -259,6 +270,7 @@ const (
 	HTTPMethod     SourceKind = "httpMethod"     // context.httpMethod
 	SourceIP       SourceKind = "sourceIp"       // context.identity.sourceIp
 	RouteKeyValue  SourceKind = "routeKey"       // an HTTP API's $context.routeKey
+	ResponseHeader SourceKind = "responseHeader" // an HTTP API's $response.header.NAME
 	// AuthorizerValue is context.authorizer.NAME: the principalId or a context value the method's authorizer
 	// returned.
 	AuthorizerValue SourceKind = "authorizer"

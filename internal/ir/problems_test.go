@@ -49,6 +49,11 @@ func TestProblems(t *testing.T) {
 			want:  []string{"/x-amazon-apigateway-integration/httpMethod: an AWS integration invoking a Lambda function must use httpMethod POST"},
 		},
 		{
+			name:  "an HTTP API's response mappings on a REST API",
+			paths: "  /a:\n    get:\n" + proxy("http://h/", "        responseParameters: {'200': {'overwrite:header.x': v}}\n"),
+			want:  []string{"/paths/~1a/get/x-amazon-apigateway-integration/responseParameters: responseParameters by status code are an HTTP API's"},
+		},
+		{
 			name:  "missing integration",
 			paths: "  /a:\n    get:\n      responses: {}\n",
 			want:  []string{"/paths/~1a/get: method has no x-amazon-apigateway-integration"},

@@ -543,10 +543,13 @@ paths:
 			"integrationSubtype (an HTTP API AWS service integration) is not supported yet: Tollgate imports the integrations of REST APIs")},
 	},
 	{
-		name: "responseParameters of the integration refused",
+		name: "responseParameters of the integration imported (an HTTP API's; the model check refuses them on a REST API)",
 		data: withIntegration("responseParameters: {'200': {overwrite:header.X-Pet: 'pet'}}"),
-		problems: diag.Problems{problem(integ+"/responseParameters",
-			"responseParameters (HTTP API response mapping) is not supported yet: Tollgate would return the backend's response unmapped; a REST API maps it under responses")},
+	},
+	{
+		name:     "responseParameters by status that are not mappings refused",
+		data:     withIntegration("responseParameters: {'200': [x]}"),
+		problems: diag.Problems{problem(integ+"/responseParameters/200", "must be an object, not an array")},
 	},
 	{
 		name: "responseTransferMode STREAM refused, an unknown mode too",

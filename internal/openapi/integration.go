@@ -51,8 +51,7 @@ var integrationFields = map[string]field{
 		refuses: "STREAM", accepts: "BUFFERED"},
 	"integrationSubtype": {feature: "an HTTP API AWS service integration",
 		hint: "Tollgate imports the integrations of REST APIs"},
-	"responseParameters": {feature: "HTTP API response mapping",
-		hint: "Tollgate would return the backend's response unmapped; a REST API maps it under responses"},
+	"responseParameters": {},
 }
 
 // tlsConfigFields lists the fields of an integration's tlsConfig.
@@ -83,6 +82,7 @@ func (im *importer) integration(x value) *tollgatev1.Integration {
 		RequestParameters:    im.stringMap(x.field("requestParameters")),
 		RequestTemplates:     im.stringMap(x.field("requestTemplates")),
 		Responses:            im.integrationResponses(x.field("responses")),
+		ResponseMappings:     im.responseMappings(x.field("responseParameters")),
 		PassthroughBehavior:  im.passthroughBehavior(x.field("passthroughBehavior")),
 		TimeoutInMillis:      im.integer(x.field("timeoutInMillis")),
 		CacheKeyParameters:   im.stringList(x.field("cacheKeyParameters")),
@@ -181,6 +181,18 @@ func (im *importer) operationIntegration(x value, shared map[string]*tollgatev1.
 		return nil
 	}
 	return proto.Clone(integ).(*tollgatev1.Integration)
+}
+
+// responseMappings reads an HTTP API integration's responseParameters: mappings by status code.
+func (im *importer) responseMappings(x value) map[string]*tollgatev1.ResponseMappings {
+	if x.v == nil {
+		return nil
+	}
+	out := make(map[string]*tollgatev1.ResponseMappings)
+	for _, status := range im.members(x) {
+		out[status] = &tollgatev1.ResponseMappings{Parameters: im.stringMap(x.field(status))}
+	}
+	return out
 }
 
 // integrationResponses reads the responses keyed by selection pattern ("default" included).

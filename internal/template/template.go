@@ -6,8 +6,8 @@
 // What it resolves, and from where (first match wins):
 //
 //   - ${name} in any string (keys too): the parameters, then the template's Parameters defaults, then the pseudo
-//     parameters. $${ is a literal ${; ${stageVariables.x}, and an HTTP API mapping's ${request.x} and
-//     ${context.x}, are left for API Gateway.
+//     parameters. $${ is a literal ${; ${stageVariables.x}, and an HTTP API mapping's ${request.x},
+//     ${response.x} and ${context.x}, are left for API Gateway.
 //   - Ref, Fn::Sub (string, or [string, {vars}]), Fn::GetAtt (Res.Attr, given as a parameter named Res.Attr),
 //     Fn::Join, Fn::Select, Fn::If (a condition is a parameter, true or false) and Fn::Transform AWS::Include,
 //     long or YAML short form (!Ref, !Sub, ...). Ref AWS::NoValue removes the value it stands for.
@@ -800,10 +800,10 @@ func writeString(b *bytes.Buffer, s string) {
 	b.Write(out)
 }
 
-// apiGatewayPlaceholder tells a placeholder API Gateway fills: a stage variable, or a request or context value of an
-// HTTP API's parameter mapping.
+// apiGatewayPlaceholder tells a placeholder API Gateway fills: a stage variable, or a request, response or context
+// value of an HTTP API's parameter mapping.
 func apiGatewayPlaceholder(name string) bool {
-	for _, prefix := range []string{"stageVariables.", "request.", "context."} {
+	for _, prefix := range []string{"stageVariables.", "request.", "response.", "context."} {
 		if strings.HasPrefix(name, prefix) {
 			return true
 		}

@@ -42,7 +42,7 @@ func TestRender(t *testing.T) {
 		{"escape", "a: $${host} and $${stageVariables.x}\n", `{"a":"${host} and ${stageVariables.x}"}`},
 		{"directive escape", "a: '%%{x}'\n", `{"a":"%{x}"}`},
 		{"stage variables untouched", "a: http://${stageVariables.backend}/${host}\n", `{"a":"http://${stageVariables.backend}/10.0.0.1"}`},
-		{"an HTTP API mapping's values untouched", "a: Bearer ${request.header.token} ${context.stage} ${host}\n", `{"a":"Bearer ${request.header.token} ${context.stage} 10.0.0.1"}`},
+		{"an HTTP API mapping's values untouched", "a: Bearer ${request.header.token} ${context.stage} ${response.header.x} ${host}\n", `{"a":"Bearer ${request.header.token} ${context.stage} ${response.header.x} 10.0.0.1"}`},
 		{"attribute placeholder", "a: ${Fn.Arn}\n", `{"a":"arn:aws:lambda:eu-west-1:123456789012:function:fn"}`},
 		{"pseudo placeholder", "a: ${AWS::Region}\n", `{"a":"eu-west-1"}`},
 		{"types kept", "a: 1\nb: true\nc: null\nd: 1.5\ne: 2020-01-01\nf: '1'\n200: {x: 0o17}\ng: ${host}\n", `{"a":1,"b":true,"c":null,"d":1.5,"e":"2020-01-01","f":"1","200":{"x":15},"g":"10.0.0.1"}`},

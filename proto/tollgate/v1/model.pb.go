@@ -1517,8 +1517,11 @@ type Integration struct {
 	TlsConfig *TlsConfig `protobuf:"bytes,17,opt,name=tls_config,json=tlsConfig,proto3" json:"tls_config,omitempty"`
 	// contentHandling: CONVERT_TO_TEXT or CONVERT_TO_BINARY, empty to pass the request payload as it is.
 	ContentHandling string `protobuf:"bytes,9,opt,name=content_handling,json=contentHandling,proto3" json:"content_handling,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// An HTTP API integration's responseParameters: by the integration response's status code, its mappings
+	// (append:header.x, overwrite:statuscode, ...) -> value.
+	ResponseMappings map[string]*ResponseMappings `protobuf:"bytes,18,rep,name=response_mappings,json=responseMappings,proto3" json:"response_mappings,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Integration) Reset() {
@@ -1663,6 +1666,58 @@ func (x *Integration) GetContentHandling() string {
 	return ""
 }
 
+func (x *Integration) GetResponseMappings() map[string]*ResponseMappings {
+	if x != nil {
+		return x.ResponseMappings
+	}
+	return nil
+}
+
+// ResponseMappings are an HTTP API's mappings of the integration responses of one status code.
+type ResponseMappings struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Parameters    map[string]string      `protobuf:"bytes,1,rep,name=parameters,proto3" json:"parameters,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResponseMappings) Reset() {
+	*x = ResponseMappings{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResponseMappings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResponseMappings) ProtoMessage() {}
+
+func (x *ResponseMappings) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResponseMappings.ProtoReflect.Descriptor instead.
+func (*ResponseMappings) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ResponseMappings) GetParameters() map[string]string {
+	if x != nil {
+		return x.Parameters
+	}
+	return nil
+}
+
 // TlsConfig is an integration's tlsConfig.
 type TlsConfig struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1676,7 +1731,7 @@ type TlsConfig struct {
 
 func (x *TlsConfig) Reset() {
 	*x = TlsConfig{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[14]
+	mi := &file_tollgate_v1_model_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1688,7 +1743,7 @@ func (x *TlsConfig) String() string {
 func (*TlsConfig) ProtoMessage() {}
 
 func (x *TlsConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[14]
+	mi := &file_tollgate_v1_model_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1701,7 +1756,7 @@ func (x *TlsConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TlsConfig.ProtoReflect.Descriptor instead.
 func (*TlsConfig) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{14}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *TlsConfig) GetInsecureSkipVerification() bool {
@@ -1734,7 +1789,7 @@ type IntegrationResponse struct {
 
 func (x *IntegrationResponse) Reset() {
 	*x = IntegrationResponse{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[15]
+	mi := &file_tollgate_v1_model_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1746,7 +1801,7 @@ func (x *IntegrationResponse) String() string {
 func (*IntegrationResponse) ProtoMessage() {}
 
 func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[15]
+	mi := &file_tollgate_v1_model_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1759,7 +1814,7 @@ func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntegrationResponse.ProtoReflect.Descriptor instead.
 func (*IntegrationResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{15}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *IntegrationResponse) GetStatusCode() string {
@@ -1804,7 +1859,7 @@ type Stage struct {
 
 func (x *Stage) Reset() {
 	*x = Stage{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[16]
+	mi := &file_tollgate_v1_model_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1816,7 +1871,7 @@ func (x *Stage) String() string {
 func (*Stage) ProtoMessage() {}
 
 func (x *Stage) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[16]
+	mi := &file_tollgate_v1_model_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1829,7 +1884,7 @@ func (x *Stage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stage.ProtoReflect.Descriptor instead.
 func (*Stage) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{16}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Stage) GetStageName() string {
@@ -1865,7 +1920,7 @@ type MethodSetting struct {
 
 func (x *MethodSetting) Reset() {
 	*x = MethodSetting{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[17]
+	mi := &file_tollgate_v1_model_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1877,7 +1932,7 @@ func (x *MethodSetting) String() string {
 func (*MethodSetting) ProtoMessage() {}
 
 func (x *MethodSetting) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[17]
+	mi := &file_tollgate_v1_model_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1890,7 +1945,7 @@ func (x *MethodSetting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MethodSetting.ProtoReflect.Descriptor instead.
 func (*MethodSetting) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{17}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *MethodSetting) GetThrottlingRateLimit() float64 {
@@ -2040,7 +2095,8 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\bR\x05value:\x028\x01\x1a@\n" +
 	"\x12RequestModelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xfa\b\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xbb\n" +
+	"\n" +
 	"\vIntegration\x120\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1c.tollgate.v1.IntegrationTypeR\x04type\x12\x1f\n" +
 	"\vhttp_method\x18\x02 \x01(\tR\n" +
@@ -2060,7 +2116,8 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\rconnection_id\x18\r \x01(\tR\fconnectionId\x125\n" +
 	"\n" +
 	"tls_config\x18\x11 \x01(\v2\x16.tollgate.v1.TlsConfigR\ttlsConfig\x12)\n" +
-	"\x10content_handling\x18\t \x01(\tR\x0fcontentHandling\x1aD\n" +
+	"\x10content_handling\x18\t \x01(\tR\x0fcontentHandling\x12[\n" +
+	"\x11response_mappings\x18\x12 \x03(\v2..tollgate.v1.Integration.ResponseMappingsEntryR\x10responseMappings\x1aD\n" +
 	"\x16RequestParametersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aC\n" +
@@ -2069,7 +2126,17 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a^\n" +
 	"\x0eResponsesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x126\n" +
-	"\x05value\x18\x02 \x01(\v2 .tollgate.v1.IntegrationResponseR\x05value:\x028\x01J\x04\b\x0e\x10\x0fR\vcredentials\"|\n" +
+	"\x05value\x18\x02 \x01(\v2 .tollgate.v1.IntegrationResponseR\x05value:\x028\x01\x1ab\n" +
+	"\x15ResponseMappingsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ResponseMappingsR\x05value:\x028\x01J\x04\b\x0e\x10\x0fR\vcredentials\"\xa0\x01\n" +
+	"\x10ResponseMappings\x12M\n" +
+	"\n" +
+	"parameters\x18\x01 \x03(\v2-.tollgate.v1.ResponseMappings.ParametersEntryR\n" +
+	"parameters\x1a=\n" +
+	"\x0fParametersEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"|\n" +
 	"\tTlsConfig\x12<\n" +
 	"\x1ainsecure_skip_verification\x18\x01 \x01(\bR\x18insecureSkipVerification\x121\n" +
 	"\x15server_name_to_verify\x18\x02 \x01(\tR\x12serverNameToVerify\"\xc1\x03\n" +
@@ -2145,7 +2212,7 @@ func file_tollgate_v1_model_proto_rawDescGZIP() []byte {
 }
 
 var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_tollgate_v1_model_proto_goTypes = []any{
 	(ProtocolType)(0),           // 0: tollgate.v1.ProtocolType
 	(AuthorizerType)(0),         // 1: tollgate.v1.AuthorizerType
@@ -2167,25 +2234,28 @@ var file_tollgate_v1_model_proto_goTypes = []any{
 	(*Resource)(nil),            // 17: tollgate.v1.Resource
 	(*Method)(nil),              // 18: tollgate.v1.Method
 	(*Integration)(nil),         // 19: tollgate.v1.Integration
-	(*TlsConfig)(nil),           // 20: tollgate.v1.TlsConfig
-	(*IntegrationResponse)(nil), // 21: tollgate.v1.IntegrationResponse
-	(*Stage)(nil),               // 22: tollgate.v1.Stage
-	(*MethodSetting)(nil),       // 23: tollgate.v1.MethodSetting
-	nil,                         // 24: tollgate.v1.ApiStage.ThrottleEntry
-	nil,                         // 25: tollgate.v1.RestApi.RequestValidatorsEntry
-	nil,                         // 26: tollgate.v1.RestApi.ModelsEntry
-	nil,                         // 27: tollgate.v1.RestApi.GatewayResponsesEntry
-	nil,                         // 28: tollgate.v1.GatewayResponse.ResponseParametersEntry
-	nil,                         // 29: tollgate.v1.GatewayResponse.ResponseTemplatesEntry
-	nil,                         // 30: tollgate.v1.Method.RequestParametersEntry
-	nil,                         // 31: tollgate.v1.Method.RequestModelsEntry
-	nil,                         // 32: tollgate.v1.Integration.RequestParametersEntry
-	nil,                         // 33: tollgate.v1.Integration.RequestTemplatesEntry
-	nil,                         // 34: tollgate.v1.Integration.ResponsesEntry
-	nil,                         // 35: tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	nil,                         // 36: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	nil,                         // 37: tollgate.v1.Stage.VariablesEntry
-	nil,                         // 38: tollgate.v1.Stage.MethodSettingsEntry
+	(*ResponseMappings)(nil),    // 20: tollgate.v1.ResponseMappings
+	(*TlsConfig)(nil),           // 21: tollgate.v1.TlsConfig
+	(*IntegrationResponse)(nil), // 22: tollgate.v1.IntegrationResponse
+	(*Stage)(nil),               // 23: tollgate.v1.Stage
+	(*MethodSetting)(nil),       // 24: tollgate.v1.MethodSetting
+	nil,                         // 25: tollgate.v1.ApiStage.ThrottleEntry
+	nil,                         // 26: tollgate.v1.RestApi.RequestValidatorsEntry
+	nil,                         // 27: tollgate.v1.RestApi.ModelsEntry
+	nil,                         // 28: tollgate.v1.RestApi.GatewayResponsesEntry
+	nil,                         // 29: tollgate.v1.GatewayResponse.ResponseParametersEntry
+	nil,                         // 30: tollgate.v1.GatewayResponse.ResponseTemplatesEntry
+	nil,                         // 31: tollgate.v1.Method.RequestParametersEntry
+	nil,                         // 32: tollgate.v1.Method.RequestModelsEntry
+	nil,                         // 33: tollgate.v1.Integration.RequestParametersEntry
+	nil,                         // 34: tollgate.v1.Integration.RequestTemplatesEntry
+	nil,                         // 35: tollgate.v1.Integration.ResponsesEntry
+	nil,                         // 36: tollgate.v1.Integration.ResponseMappingsEntry
+	nil,                         // 37: tollgate.v1.ResponseMappings.ParametersEntry
+	nil,                         // 38: tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	nil,                         // 39: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	nil,                         // 40: tollgate.v1.Stage.VariablesEntry
+	nil,                         // 41: tollgate.v1.Stage.MethodSettingsEntry
 }
 var file_tollgate_v1_model_proto_depIdxs = []int32{
 	12, // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
@@ -2195,44 +2265,47 @@ var file_tollgate_v1_model_proto_depIdxs = []int32{
 	11, // 4: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
 	7,  // 5: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
 	8,  // 6: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
-	24, // 7: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
+	25, // 7: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
 	17, // 8: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
 	2,  // 9: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
-	22, // 10: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
+	23, // 10: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
 	16, // 11: tollgate.v1.RestApi.authorizers:type_name -> tollgate.v1.Authorizer
-	25, // 12: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
-	26, // 13: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
-	27, // 14: tollgate.v1.RestApi.gateway_responses:type_name -> tollgate.v1.RestApi.GatewayResponsesEntry
+	26, // 12: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
+	27, // 13: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
+	28, // 14: tollgate.v1.RestApi.gateway_responses:type_name -> tollgate.v1.RestApi.GatewayResponsesEntry
 	0,  // 15: tollgate.v1.RestApi.protocol_type:type_name -> tollgate.v1.ProtocolType
 	13, // 16: tollgate.v1.RestApi.cors:type_name -> tollgate.v1.Cors
-	28, // 17: tollgate.v1.GatewayResponse.response_parameters:type_name -> tollgate.v1.GatewayResponse.ResponseParametersEntry
-	29, // 18: tollgate.v1.GatewayResponse.response_templates:type_name -> tollgate.v1.GatewayResponse.ResponseTemplatesEntry
+	29, // 17: tollgate.v1.GatewayResponse.response_parameters:type_name -> tollgate.v1.GatewayResponse.ResponseParametersEntry
+	30, // 18: tollgate.v1.GatewayResponse.response_templates:type_name -> tollgate.v1.GatewayResponse.ResponseTemplatesEntry
 	1,  // 19: tollgate.v1.Authorizer.type:type_name -> tollgate.v1.AuthorizerType
 	18, // 20: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
 	19, // 21: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
-	30, // 22: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
-	31, // 23: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
+	31, // 22: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
+	32, // 23: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
 	3,  // 24: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
-	32, // 25: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
-	33, // 26: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
-	34, // 27: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
+	33, // 25: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
+	34, // 26: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
+	35, // 27: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
 	5,  // 28: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
 	4,  // 29: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
-	20, // 30: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
-	35, // 31: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	36, // 32: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	37, // 33: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
-	38, // 34: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
-	7,  // 35: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
-	15, // 36: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
-	14, // 37: tollgate.v1.RestApi.GatewayResponsesEntry.value:type_name -> tollgate.v1.GatewayResponse
-	21, // 38: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
-	23, // 39: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
-	40, // [40:40] is the sub-list for method output_type
-	40, // [40:40] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	21, // 30: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
+	36, // 31: tollgate.v1.Integration.response_mappings:type_name -> tollgate.v1.Integration.ResponseMappingsEntry
+	37, // 32: tollgate.v1.ResponseMappings.parameters:type_name -> tollgate.v1.ResponseMappings.ParametersEntry
+	38, // 33: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	39, // 34: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	40, // 35: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
+	41, // 36: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
+	7,  // 37: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
+	15, // 38: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
+	14, // 39: tollgate.v1.RestApi.GatewayResponsesEntry.value:type_name -> tollgate.v1.GatewayResponse
+	22, // 40: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
+	20, // 41: tollgate.v1.Integration.ResponseMappingsEntry.value:type_name -> tollgate.v1.ResponseMappings
+	24, // 42: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
+	43, // [43:43] is the sub-list for method output_type
+	43, // [43:43] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_v1_model_proto_init() }
@@ -2242,14 +2315,14 @@ func file_tollgate_v1_model_proto_init() {
 	}
 	file_tollgate_v1_model_proto_msgTypes[7].OneofWrappers = []any{}
 	file_tollgate_v1_model_proto_msgTypes[10].OneofWrappers = []any{}
-	file_tollgate_v1_model_proto_msgTypes[17].OneofWrappers = []any{}
+	file_tollgate_v1_model_proto_msgTypes[18].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_v1_model_proto_rawDesc), len(file_tollgate_v1_model_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   33,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
