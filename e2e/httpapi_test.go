@@ -319,6 +319,10 @@ func TestHTTPAPIJWT(t *testing.T) {
 			if tc.status == 403 && r.body != `{"message":"Forbidden"}` {
 				t.Errorf("%s with %v: body %s, want {\"message\":\"Forbidden\"}", c, tc.claims, r.body)
 			}
+			if tc.status == 200 {
+				// The route's mapping of $context.authorizer.claims.sub, by Envoy from jwt_authn's payload.
+				checkString(t, c, "x-user", decodeEcho(t, c, r).Header.Get("X-User"), "user u-1")
+			}
 		}
 	})
 	t.Run("a route without the authorizer needs no token", func(t *testing.T) {
@@ -382,6 +386,16 @@ func TestHTTPAPILambdaAuthorizer(t *testing.T) {
 		}
 		expect(t, "/items", "allow:alice", 200, "", 0)
 		expect(t, "/items", "allow:bob", 200, "", 1) // another identity: its own call
+	})
+	t.Run("an HTTP backend behind the authorizer gets the context by the route's mapping", func(t *testing.T) {
+		r := expect(t, "/proxied", "allow:carol", 200, "", 1)
+		var e echo
+		if err := json.Unmarshal([]byte(r.body), &e); err != nil {
+			t.Fatalf("%d %s: %v", r.status, r.body, err)
+		}
+		if got := e.Header.Get("X-User"); got != "carol" {
+			t.Errorf("x-user (from $context.authorizer.user) = %q, want carol", got)
+		}
 	})
 	t.Run("isAuthorized false: 403, cached too", func(t *testing.T) {
 		expect(t, "/items", "deny", 403, `{"message":"Forbidden"}`, 1)

@@ -1,6 +1,7 @@
 package ir
 
 import (
+	"fmt"
 	"maps"
 	"regexp"
 	"slices"
@@ -62,7 +63,7 @@ func (b *builder) httpAPIRoutes(s stageContext, resources []parsedResource) []*R
 			catchAll := parsedResource{res: &tollgatev1.Resource{Path: DefaultRoute, Methods: pr.res.GetMethods()}}
 			for _, m := range pr.res.GetMethods() {
 				if r := b.methodRoute(s, catchAll, m, "^"+prefix+"(/.*)?$"); r != nil {
-					b.parameterMappings(s, m.GetIntegration(), r.HTTPProxy)
+					b.parameterMappings(s, m.GetIntegration(), r)
 					fallback = append(fallback, r)
 				}
 			}
@@ -73,7 +74,7 @@ func (b *builder) httpAPIRoutes(s stageContext, resources []parsedResource) []*R
 		regex := pr.tpl.RegexUnder(prefix)
 		for _, m := range orderedMethods(pr.res.GetMethods()) {
 			if r := b.methodRoute(s, pr, m, regex); r != nil {
-				b.parameterMappings(s, m.GetIntegration(), r.HTTPProxy)
+				b.parameterMappings(s, m.GetIntegration(), r)
 				routes = append(routes, r)
 			}
 		}
@@ -164,7 +165,8 @@ func (b *builder) jwtAuthorizer(s stageContext, name string) *JWTAuthorizer {
 // parameterMappings resolves an HTTP API's HTTP_PROXY parameter mappings (the model check refused every other
 // kind): append:, overwrite: and remove: of header.x and querystring.x. Their values are a REST API's mapping
 // expressions in HTTP API syntax.
-func (b *builder) parameterMappings(s stageContext, integ *tollgatev1.Integration, p *HTTPProxy) {
+func (b *builder) parameterMappings(s stageContext, integ *tollgatev1.Integration, r *Route) {
+	p := r.HTTPProxy
 	if p == nil {
 		return
 	}
@@ -181,7 +183,7 @@ func (b *builder) parameterMappings(s stageContext, integ *tollgatev1.Integratio
 			p.RemoveHeaders = append(p.RemoveHeaders, name)
 			continue
 		}
-		parts, err := mappedParts(params[key], requestValue(s))
+		parts, err := mappedParts(params[key], requestValue(s, r))
 		if err != nil {
 			b.probs.Addf(s.file(), integ.GetSourcePointer()+diag.Pointer("requestParameters", key), "%v", err)
 			continue
@@ -238,9 +240,25 @@ func (b *builder) responseMappings(s stageContext, integ *tollgatev1.Integration
 // interpolated is a value interpolated in a mapping's text: ${request.header.x}.
 var interpolated = regexp.MustCompile(`\$\{([^}]*)\}`)
 
-// requestValue reads a request mapping's value ($request.header.x, $context.x, $stageVariables.x).
-func requestValue(s stageContext) func(string) (ValueSource, error) {
-	return func(expr string) (ValueSource, error) { return mappingSource(httpAPIExpression(expr), s) }
+// requestValue reads a request mapping's value of route r ($request.header.x, $context.x, $stageVariables.x):
+// $context.authorizer.x is its Lambda authorizer's context value x, $context.authorizer.claims.x its JWT's claim.
+func requestValue(s stageContext, r *Route) func(string) (ValueSource, error) {
+	return func(expr string) (ValueSource, error) {
+		src, err := mappingSource(httpAPIExpression(expr), s)
+		if err != nil || src.Kind != AuthorizerValue {
+			return src, err
+		}
+		claim, isClaim := strings.CutPrefix(src.Value, "claims.")
+		switch {
+		case r.JWT != nil && isClaim:
+			return ValueSource{Kind: JWTClaim, Value: claim}, nil
+		case r.JWT != nil:
+			return ValueSource{}, fmt.Errorf("%s: a JWT authorizer gives its token's claims, $context.authorizer.claims.x", expr)
+		case r.Authorizer != nil:
+			return ValueSource{Kind: AuthorizerValue, Value: "lambda." + src.Value}, nil // requestContext.authorizer.lambda
+		}
+		return ValueSource{}, fmt.Errorf("%s: the route has no authorizer to take it from", expr)
+	}
 }
 
 // responseValue reads a response mapping's value: $response.header.x, or a request mapping's.

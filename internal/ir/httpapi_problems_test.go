@@ -59,6 +59,10 @@ func TestHTTPAPIProblems(t *testing.T) {
 				`/responseParameters/200/overwrite:header.x-b: response mapping value "${response.body.id}" is not supported yet`}},
 		{"response mapping of a Lambda integration", "  /a:\n    get:\n" + lambdaRoute("        payloadFormatVersion: '2.0'\n        responseParameters: {'200': {'overwrite:header.x': v}}\n"),
 			[]string{"/responseParameters/200: response mapping of a Lambda integration is not supported yet"}},
+		{"an authorizer's value on a route without one", "  /a:\n    get:\n" + proxy("http://h/", "        requestParameters: {'overwrite:header.x': $context.authorizer.user}\n"),
+			[]string{"/requestParameters/overwrite:header.x: $context.authorizer.user: the route has no authorizer to take it from"}},
+		{"a JWT authorizer's value that is no claim", strings.Replace(jwtRoute("jwtConfiguration: {issuer: 'https://issuer.example', audience: [a]}"), "        uri: http://h/\n", "        uri: http://h/\n        requestParameters: {'overwrite:header.x': $context.authorizer.principalId}\n", 1),
+			[]string{"$context.authorizer.principalId: a JWT authorizer gives its token's claims, $context.authorizer.claims.x"}},
 		{"parameter mapping of a Lambda integration", "  /a:\n    get:\n" + lambdaRoute("        payloadFormatVersion: '2.0'\n        requestParameters: {'overwrite:header.x': v}\n"),
 			[]string{"parameter mapping of a Lambda integration is not supported yet"}},
 		{"API keys", "  /a:\n    get:\n      security: [{api_key: []}]\n" + proxy("http://h/", "") +
@@ -111,7 +115,8 @@ func TestHTTPAPIProblems(t *testing.T) {
 			gw := &tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{api}}
 			err = check.Gateway(gw)
 			if err == nil {
-				_, err = ir.Build(gw, ir.Settings{Domain: "execute-api.localhost", Lambda: ir.LambdaSettings{Region: "us-east-1", Functions: map[string]string{"f": "http://127.0.0.1:9001/"}}})
+				_, err = ir.Build(gw, ir.Settings{Domain: "execute-api.localhost",
+					UserPools: map[string]ir.UserPool{"pool": {Issuer: "https://issuer.example", JWKSURL: "http://127.0.0.1:9/jwks"}}, Lambda: ir.LambdaSettings{Region: "us-east-1", Functions: map[string]string{"f": "http://127.0.0.1:9001/"}}})
 			}
 			if err == nil {
 				t.Fatalf("no problem, want %q", tt.want)

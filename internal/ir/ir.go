@@ -271,6 +271,7 @@ const (
 	SourceIP       SourceKind = "sourceIp"       // context.identity.sourceIp
 	RouteKeyValue  SourceKind = "routeKey"       // an HTTP API's $context.routeKey
 	ResponseHeader SourceKind = "responseHeader" // an HTTP API's $response.header.NAME
+	JWTClaim       SourceKind = "jwtClaim"       // an HTTP API's $context.authorizer.claims.NAME
 	// AuthorizerValue is context.authorizer.NAME: the principalId or a context value the method's authorizer
 	// returned.
 	AuthorizerValue SourceKind = "authorizer"

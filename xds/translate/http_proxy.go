@@ -76,6 +76,8 @@ func formatterValue(src ir.ValueSource) string {
 		return "%REQ(:METHOD)%"
 	case ir.SourceIP:
 		return "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%"
+	case ir.JWTClaim:
+		return "%DYNAMIC_METADATA(" + names.JWTFilter + ":" + names.JWTPayloadField + ":" + src.Value + ")%"
 	case ir.AuthorizerValue:
 		// ext_authz files its metadata under its extension's name, whichever of the two check filters set it; a
 		// nested value (claims.email of a Cognito authorizer) is a path of keys.
