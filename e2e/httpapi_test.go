@@ -64,6 +64,11 @@ func TestHTTPAPI(t *testing.T) {
 		e := decodeEcho(t, c, sendV2(t, c))
 		checkString(t, c, "backend request URI", e.RequestURI, "/files/a/b.txt")
 	})
+	t.Run("overwrite:path sets the backend's path, from the route's path parameters; the query passes", func(t *testing.T) {
+		c := at("pets", "GET", "/prod/legacy/42?x=1")
+		e := decodeEcho(t, c, sendV2(t, c))
+		checkString(t, c, "backend request URI", e.RequestURI, "/store/prod/items/42?x=1")
+	})
 	t.Run("a route of the method wins over ANY; payload 2.0", func(t *testing.T) {
 		c := at("pets", "GET", "/pets/7?a=1&a=2")
 		r := sendV2(t, c)

@@ -291,6 +291,10 @@ const mappedExpression = `request\.(header|querystring)\.[^${} ]+|context\.(requ
 // values interpolated (Bearer ${request.header.token}).
 var mappedValue = regexp.MustCompile(`^(\$(` + mappedExpression + `)|([^$]|\$\{(` + mappedExpression + `)\})*)$`)
 
+// mappedPath is an overwrite:path mapping's value Tollgate serves: a path of static text and path parameters,
+// stage variables and what the stage fixes of the context.
+var mappedPath = regexp.MustCompile(`^/([^$]|\$\{(request\.path\.[A-Za-z0-9_.-]+|stageVariables\.[A-Za-z0-9_]+|context\.(stage|apiId))\})*$`)
+
 // requestValue spots a request or authorizer value, which may be missing, in a mapping's value.
 var requestValue = regexp.MustCompile(`\$\{?(request|context\.authorizer)\.`)
 
@@ -303,6 +307,12 @@ func (c *checker) parameterMapping(file, at string, integ *tollgatev1.Integratio
 		name, isHeader := strings.CutPrefix(target, "header.")
 		query, isQuery := strings.CutPrefix(target, "querystring.")
 		switch {
+		case key == "overwrite:path":
+			if integ.GetType() != tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY {
+				c.probs.Addf(file, ptr, "parameter mapping of a Lambda integration is not supported yet: Tollgate maps an HTTP_PROXY integration's request")
+			} else if !mappedPath.MatchString(value) {
+				c.probs.Addf(file, ptr, "path mapping value %q is not supported yet (supported: a path, from /, of static text and ${request.path.NAME}, ${stageVariables.x}, ${context.stage|apiId})", value)
+			}
 		case action != "append" && action != "overwrite" && action != "remove":
 			c.probs.Addf(file, ptr, "invalid mapping %q: want append:, overwrite: or remove: and the target, as overwrite:header.x", key)
 		case !isHeader && !isQuery:

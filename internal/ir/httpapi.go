@@ -176,6 +176,13 @@ func (b *builder) parameterMappings(s stageContext, integ *tollgatev1.Integratio
 		query, isQuery := strings.CutPrefix(target, "querystring.")
 		name := strings.ToLower(strings.TrimPrefix(target, "header."))
 		switch {
+		case key == "overwrite:path":
+			if path, err := mappedPath(params[key], s, r); err != nil {
+				b.probs.Addf(s.file(), integ.GetSourcePointer()+diag.Pointer("requestParameters", key), "%v", err)
+			} else {
+				p.Path = path
+			}
+			continue
 		case action == "remove" && isQuery:
 			p.RemoveQuery = append(p.RemoveQuery, query)
 			continue
@@ -200,6 +207,37 @@ func (b *builder) parameterMappings(s stageContext, integ *tollgatev1.Integratio
 		p.Headers = append(p.Headers, m)
 	}
 	b.responseMappings(s, integ, p)
+}
+
+// mappedPath is an overwrite:path mapping's value as the backend path: its text, and its ${request.path.NAME} the
+// route's path parameter captures.
+func mappedPath(value string, s stageContext, r *Route) ([]PathPart, error) {
+	var parts []PathPart
+	last := 0
+	for _, m := range interpolated.FindAllStringSubmatchIndex(value, -1) {
+		if m[0] > last {
+			parts = append(parts, PathPart{Literal: value[last:m[0]]})
+		}
+		last = m[1]
+		expr := value[m[2]:m[3]]
+		if name, ok := strings.CutPrefix(expr, "request.path."); ok {
+			i := slices.Index(r.PathParams, name)
+			if i < 0 {
+				return nil, fmt.Errorf("${%s}: route %s has no path parameter %s", expr, r.Resource, name)
+			}
+			parts = append(parts, PathPart{Capture: i + 1})
+			continue
+		}
+		src, err := mappingSource(httpAPIExpression("$"+expr), s)
+		if err != nil || src.Kind != Static {
+			return nil, fmt.Errorf("${%s} cannot be part of a path", expr)
+		}
+		parts = append(parts, PathPart{Literal: src.Value})
+	}
+	if last < len(value) {
+		parts = append(parts, PathPart{Literal: value[last:]})
+	}
+	return parts, nil
 }
 
 // responseMappings resolves an HTTP API's HTTP_PROXY response mappings (the model check refused every other kind):
