@@ -258,7 +258,9 @@ func TestHTTPAPIJWT(t *testing.T) {
 	token := func(claims map[string]any) string {
 		all := map[string]any{"aud": "e2e-client"}
 		for k, v := range claims {
-			all[k] = v
+			if all[k] = v; v == nil {
+				delete(all, k) // a claim the token has not
+			}
 		}
 		return issuer.Sign("key-1", all)
 	}
@@ -291,13 +293,28 @@ func TestHTTPAPIJWT(t *testing.T) {
 			}
 		}
 	})
+	t.Run("the audience: aud, one of a list, or client_id when there is no aud (Cognito's access tokens)", func(t *testing.T) {
+		for name, claims := range map[string]map[string]any{
+			"aud in a list":   {"aud": []string{"other", "e2e-client"}},
+			"client_id alone": {"aud": nil, "client_id": "e2e-client"},
+		} {
+			c := get("/me", "Bearer "+token(claims))
+			if r := sendV2(t, c); r.status != 200 {
+				t.Errorf("%s (%s): %d %s, want the function's 200", c, name, r.status, r.body)
+			}
+		}
+	})
 	t.Run("refused tokens: 401", func(t *testing.T) {
 		for name, auth := range map[string]string{
 			"none":             "",
 			"expired":          "Bearer " + token(map[string]any{"exp": time.Now().Add(-time.Hour).Unix()}),
 			"another audience": "Bearer " + token(map[string]any{"aud": "someone-else"}),
-			"an unknown key":   "Bearer " + issuer.Sign("rogue", map[string]any{"aud": "e2e-client"}),
-			"not a token":      "Bearer nonsense",
+			"another client":   "Bearer " + token(map[string]any{"aud": nil, "client_id": "someone-else"}),
+			"no audience":      "Bearer " + token(map[string]any{"aud": nil}),
+			// client_id counts only where there is no aud.
+			"another audience, the client": "Bearer " + token(map[string]any{"aud": "someone-else", "client_id": "e2e-client"}),
+			"an unknown key":               "Bearer " + issuer.Sign("rogue", map[string]any{"aud": "e2e-client"}),
+			"not a token":                  "Bearer nonsense",
 		} {
 			c := get("/me", auth)
 			r := sendV2(t, c)

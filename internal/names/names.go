@@ -27,7 +27,10 @@ const (
 	JWTFilter          = "envoy.filters.http.jwt_authn"
 	ScopesFilter       = "envoy.filters.http.rbac"
 	QueryMappingFilter = "envoy.filters.http.header_mutation"
-	RouterFilter       = "envoy.filters.http.router"
+	// AudienceFilter is the RBAC filter that checks a verified JWT's audience: its aud, or its client_id when it
+	// has none, as API Gateway checks it (jwt_authn's audiences read aud only).
+	AudienceFilter = "tollgate.jwt_audience"
+	RouterFilter   = "envoy.filters.http.router"
 )
 
 // JWTPayloadField is where Envoy's jwt_authn files a verified token's payload in its dynamic metadata, for the

@@ -20,11 +20,12 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
-// An HTTP API's JWT authorizers are Envoy's jwt_authn: a provider per authorizer (its issuer, audiences and key
-// set, fetched by Envoy from the key set's cluster and cached), required on the routes that name it; and the
-// route's authorizationScopes, when it lists some, Envoy's RBAC filter on the verified payload's scope (or scp)
-// claim. No call to Tollgate: a refused token is Envoy's 401, a scope not granted its 403, which the HTTP API's
-// local replies answer as AWS does.
+// An HTTP API's JWT authorizers are Envoy's jwt_authn: a provider per authorizer (its issuer and key set, fetched by
+// Envoy from the key set's cluster and cached), required on the routes that name it; the audience, an RBAC filter
+// of its own on the verified payload (aud, or client_id when the token has none: jwt_authn reads aud only); and the
+// route's authorizationScopes, when it lists some, Envoy's RBAC filter on the payload's scope (or scp) claim. No
+// call to Tollgate: a refused token is Envoy's 401 (the audience check's refusal answered as one), a scope not
+// granted its 403, which the HTTP API's local replies answer as AWS does.
 
 // bareToken names the provider of an authorizer that reads a token without the Bearer prefix.
 const bareToken = "/bare"
@@ -45,6 +46,24 @@ func init() {
 			switchOn(r, names.JWTFilter, mustAny(&route.FilterConfig{Config: mustAny(&jwtauthn.PerRouteConfig{
 				RequirementSpecifier: &jwtauthn.PerRouteConfig_RequirementName{RequirementName: in.JWT.Name},
 			})}))
+			return true
+		},
+	})
+	register(names.AudienceFilter, feature{
+		filter: func(*ir.Snapshot) *hcm.HttpFilter {
+			return &hcm.HttpFilter{Name: names.AudienceFilter, Disabled: true, ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&rbac.RBAC{})}}
+		},
+		apply: func(r *route.Route, in *ir.Route) bool {
+			if in.JWT == nil {
+				return false
+			}
+			switchOn(r, names.AudienceFilter, mustAny(&route.FilterConfig{Config: mustAny(&rbac.RBACPerRoute{Rbac: &rbac.RBAC{Rules: &rbacconfig.RBAC{
+				Action: rbacconfig.RBAC_DENY,
+				Policies: map[string]*rbacconfig.Policy{audiencePolicy: {
+					Permissions: []*rbacconfig.Permission{{Rule: &rbacconfig.Permission_Any{Any: true}}},
+					Principals:  []*rbacconfig.Principal{{Identifier: &rbacconfig.Principal_NotId{NotId: forAudience(in.JWT.Audiences)}}},
+				}},
+			}}})}))
 			return true
 		},
 	})
@@ -81,8 +100,8 @@ func jwtFilter(snap *ir.Snapshot) *hcm.HttpFilter {
 		// of which admits (one header read both ways would find a token that cannot verify in every request).
 		for _, form := range []struct{ suffix, prefix string }{{"", "Bearer "}, {bareToken, ""}} {
 			providers[a.Name+form.suffix] = &jwtauthn.JwtProvider{
-				Issuer:    a.Issuer,
-				Audiences: a.Audiences,
+				// Any audience: the audience check decides, with client_id where a token has no aud.
+				Issuer: a.Issuer,
 				JwksSourceSpecifier: &jwtauthn.JwtProvider_RemoteJwks{RemoteJwks: &jwtauthn.RemoteJwks{
 					HttpUri: &core.HttpUri{Uri: a.JWKSURL, HttpUpstreamType: &core.HttpUri_Cluster{Cluster: clusterName(a.JWKS)},
 						Timeout: durationpb.New(5 * time.Second)},
@@ -110,6 +129,43 @@ func jwtFilter(snap *ir.Snapshot) *hcm.HttpFilter {
 	})}}
 }
 
+// audiencePolicy names the audience check's policy, which its refusals name in their code details.
+const audiencePolicy = "audience"
+
+// audienceRefused is the code details of the audience check's refusal, as a CEL string.
+const audienceRefused = "'rbac_access_denied_matched_policy[" + audiencePolicy + "]'"
+
+// forAudience matches a verified token for one of audiences, as API Gateway reads it: its aud (a string or a
+// list), or, when it has no aud, its client_id (Cognito's access tokens).
+func forAudience(audiences []string) *rbacconfig.Principal {
+	quoted := make([]string, len(audiences))
+	for i, a := range slices.Sorted(slices.Values(audiences)) {
+		quoted[i] = regexp.QuoteMeta(a)
+	}
+	oneOf := &matcher.StringMatcher{MatchPattern: &matcher.StringMatcher_SafeRegex{SafeRegex: &matcher.RegexMatcher{Regex: "^(" + strings.Join(quoted, "|") + ")$"}}}
+	is := &matcher.ValueMatcher{MatchPattern: &matcher.ValueMatcher_StringMatch{StringMatch: oneOf}}
+	audIs := claimMatches("aud", is)
+	audHas := claimMatches("aud", &matcher.ValueMatcher{MatchPattern: &matcher.ValueMatcher_ListMatch{ListMatch: &matcher.ListMatcher{
+		MatchPattern: &matcher.ListMatcher_OneOf{OneOf: is}}}})
+	noAud := &rbacconfig.Principal{Identifier: &rbacconfig.Principal_NotId{NotId: claimMatches("aud",
+		&matcher.ValueMatcher{MatchPattern: &matcher.ValueMatcher_PresentMatch{PresentMatch: true}})}}
+	byClientID := &rbacconfig.Principal{Identifier: &rbacconfig.Principal_AndIds{AndIds: &rbacconfig.Principal_Set{
+		Ids: []*rbacconfig.Principal{noAud, claimMatches("client_id", is)}}}}
+	return &rbacconfig.Principal{Identifier: &rbacconfig.Principal_OrIds{OrIds: &rbacconfig.Principal_Set{Ids: []*rbacconfig.Principal{audIs, audHas, byClientID}}}}
+}
+
+// claimMatches matches a verified token whose claim name matches value.
+func claimMatches(name string, value *matcher.ValueMatcher) *rbacconfig.Principal {
+	return &rbacconfig.Principal{Identifier: &rbacconfig.Principal_SourcedMetadata{SourcedMetadata: &rbacconfig.SourcedMetadata{
+		MetadataSource: rbacconfig.MetadataSource_DYNAMIC,
+		MetadataMatcher: &matcher.MetadataMatcher{
+			Filter: names.JWTFilter,
+			Path:   []*matcher.MetadataMatcher_PathSegment{{Segment: &matcher.MetadataMatcher_PathSegment_Key{Key: names.JWTPayloadField}}, {Segment: &matcher.MetadataMatcher_PathSegment_Key{Key: name}}},
+			Value:  value,
+		},
+	}}}
+}
+
 // grantsOneOf matches a verified token that grants one of scopes: in its space-separated scope claim, or its scp
 // list.
 func grantsOneOf(scopes []string) *rbacconfig.Principal {
@@ -117,19 +173,9 @@ func grantsOneOf(scopes []string) *rbacconfig.Principal {
 	for i, s := range slices.Sorted(slices.Values(scopes)) {
 		quoted[i] = regexp.QuoteMeta(s)
 	}
-	claim := func(name string, value *matcher.ValueMatcher) *rbacconfig.Principal {
-		return &rbacconfig.Principal{Identifier: &rbacconfig.Principal_SourcedMetadata{SourcedMetadata: &rbacconfig.SourcedMetadata{
-			MetadataSource: rbacconfig.MetadataSource_DYNAMIC,
-			MetadataMatcher: &matcher.MetadataMatcher{
-				Filter: names.JWTFilter,
-				Path:   []*matcher.MetadataMatcher_PathSegment{{Segment: &matcher.MetadataMatcher_PathSegment_Key{Key: names.JWTPayloadField}}, {Segment: &matcher.MetadataMatcher_PathSegment_Key{Key: name}}},
-				Value:  value,
-			},
-		}}}
-	}
-	inScope := claim("scope", &matcher.ValueMatcher{MatchPattern: &matcher.ValueMatcher_StringMatch{StringMatch: &matcher.StringMatcher{
+	inScope := claimMatches("scope", &matcher.ValueMatcher{MatchPattern: &matcher.ValueMatcher_StringMatch{StringMatch: &matcher.StringMatcher{
 		MatchPattern: &matcher.StringMatcher_SafeRegex{SafeRegex: &matcher.RegexMatcher{Regex: "(^|.* )(" + strings.Join(quoted, "|") + ")( .*|$)"}}}}})
-	inScp := claim("scp", &matcher.ValueMatcher{MatchPattern: &matcher.ValueMatcher_ListMatch{ListMatch: &matcher.ListMatcher{
+	inScp := claimMatches("scp", &matcher.ValueMatcher{MatchPattern: &matcher.ValueMatcher_ListMatch{ListMatch: &matcher.ListMatcher{
 		MatchPattern: &matcher.ListMatcher_OneOf{OneOf: &matcher.ValueMatcher{MatchPattern: &matcher.ValueMatcher_StringMatch{StringMatch: &matcher.StringMatcher{
 			MatchPattern: &matcher.StringMatcher_SafeRegex{SafeRegex: &matcher.RegexMatcher{Regex: "(" + strings.Join(quoted, "|") + ")"}}}}}}}}})
 	return &rbacconfig.Principal{Identifier: &rbacconfig.Principal_OrIds{OrIds: &rbacconfig.Principal_Set{Ids: []*rbacconfig.Principal{inScope, inScp}}}}

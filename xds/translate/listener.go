@@ -126,7 +126,9 @@ var envoyReplies = []struct {
 	// An HTTP API's JWT authorizer: no token, or one Envoy's jwt_authn refuses; a token without a scope the route
 	// requires, refused by the scopes check.
 	{gatewayresponse.Unauthorized, byCEL("response.code_details.startsWith('jwt_authn_access_denied')")},
-	{gatewayresponse.AccessDenied, byCEL("response.code_details.startsWith('rbac_access_denied')")},
+	// A token for another audience, refused by the audience check's policy of that name.
+	{gatewayresponse.Unauthorized, byCEL("response.code_details == " + audienceRefused)},
+	{gatewayresponse.AccessDenied, byCEL("response.code_details.startsWith('rbac_access_denied') && response.code_details != " + audienceRefused)},
 }
 
 // CEL conditions on a local reply's code details: Tollgate's ext_authz or ext_proc service failed.

@@ -34,6 +34,7 @@ var filterOrder = []string{
 	names.BodyLimitFilter,
 	names.LuaFilter,
 	names.JWTFilter,
+	names.AudienceFilter,
 	names.ScopesFilter,
 	names.AuthorizerFilter,
 	names.ExtAuthzFilter,
