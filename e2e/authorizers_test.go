@@ -338,31 +338,9 @@ func TestIAMAuthorization(t *testing.T) {
 	cfg.APIs = []apiConfig{{ID: "signed", Definition: "signed.yaml", Stages: []stageConfig{{StageName: "prod", Variables: map[string]string{"backend": backend.addr}}}}}
 	gw := startGateway(t, cfg, map[string]string{"signed.yaml": "authorizers/signed.yaml"})
 
-	// signed sends method path with body, signed by key (none: unsigned) as the SDK signs for execute-api.
 	signed := func(t *testing.T, method, path, body, key, secret string) reply {
 		t.Helper()
-		url := "http://signed." + domain + ":" + portOf(gw.cfg.Listen) + "/prod" + path
-		req, err := http.NewRequest(method, url, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if key != "" {
-			sum := sha256.Sum256([]byte(body))
-			if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: key, SecretAccessKey: secret}, req,
-				hex.EncodeToString(sum[:]), "execute-api", "us-east-1", time.Now()); err != nil {
-				t.Fatal(err)
-			}
-		}
-		// Sent to the listener, the API's host kept as signed.
-		req.URL.Host = gw.cfg.Listen
-		req.Host = "signed." + domain + ":" + portOf(gw.cfg.Listen)
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return reply{status: resp.StatusCode, header: resp.Header, body: string(b)}
+		return sendSigned(t, gw, "signed."+domain, method, "/prod"+path, body, key, secret)
 	}
 	t.Run("GET signed by an allowed identity", func(t *testing.T) {
 		r := signed(t, "GET", "/pets", "", "AKIAE2EALICE", "alice-secret")
@@ -407,4 +385,32 @@ func TestIAMAuthorization(t *testing.T) {
 			})
 		}
 	})
+}
+
+// sendSigned sends method path with body to the gateway's listener for host, signed by key (none: unsigned) as
+// the SDK signs for execute-api.
+func sendSigned(t *testing.T, gw *tollgate, host, method, path, body, key, secret string) reply {
+	t.Helper()
+	host += ":" + portOf(gw.cfg.Listen)
+	req, err := http.NewRequest(method, "http://"+host+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		sum := sha256.Sum256([]byte(body))
+		if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: key, SecretAccessKey: secret}, req,
+			hex.EncodeToString(sum[:]), "execute-api", "us-east-1", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Sent to the listener, the API's host kept as signed.
+	req.URL.Host = gw.cfg.Listen
+	req.Host = host
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return reply{status: resp.StatusCode, header: resp.Header, body: string(b)}
 }

@@ -58,6 +58,11 @@ func (e *lambdaExchange) Handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.
 				e.authorizer = map[string]any{"jwt": checks.JWT}
 			}
 		}
+		if id := checks.IAM; id.AccessKey != "" && e.route.PayloadFormatVersion == "2.0" {
+			// payload 2.0 names the signed caller in requestContext.authorizer.iam, not identity.
+			e.authorizer = map[string]any{"iam": map[string]any{"accessKey": id.AccessKey, "accountId": id.AccountID, "callerId": id.Caller,
+				"cognitoIdentity": nil, "principalOrgId": nil, "userArn": id.UserARN, "userId": id.User}}
+		}
 		if !r.RequestHeaders.GetEndOfStream() {
 			return nil, nil // answered with the body, which Envoy sends without waiting
 		}

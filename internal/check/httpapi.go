@@ -154,7 +154,7 @@ func (c *checker) httpAPIAuthorizer(file string, a *tollgatev1.Authorizer) {
 	case tollgatev1.AuthorizerType_AUTHORIZER_TYPE_REQUEST:
 		c.httpAPILambdaAuthorizer(file, at, a)
 	case tollgatev1.AuthorizerType_AUTHORIZER_TYPE_AWS_IAM:
-		c.probs.Addf(file, at, "AWS_IAM authorization of an HTTP API's routes is not supported yet: it would serve them without checking the signature")
+		// A scheme with awsSigv4 and nothing else: the SigV4 verification of REST APIs decides.
 	default:
 		c.probs.Addf(file, at+"/type", "an HTTP API's authorizer is of type jwt or request, not %s",
 			strings.ToLower(strings.TrimPrefix(a.GetType().String(), "AUTHORIZER_TYPE_")))

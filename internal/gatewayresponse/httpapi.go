@@ -16,8 +16,11 @@ var httpAPIAnswers = map[Type]Response{
 	IntegrationTimeout:    {Status: 503, Message: "Service Unavailable"},
 	APIConfigurationError: {Status: 500, Message: "Internal Server Error"},
 	RequestTooLarge:       {Status: 413, Message: "Request Entity Too Large"},
-	// A JWT authorizer's scopes not granted, a Lambda authorizer's refusal.
-	AccessDenied: {Status: 403, Message: "Forbidden"},
+	// A JWT authorizer's scopes not granted, a Lambda authorizer's refusal, an IAM caller's policy not allowing
+	// the route; a request to an AWS_IAM route unsigned, or signed wrong: an HTTP API says no more than Forbidden.
+	AccessDenied:               {Status: 403, Message: "Forbidden"},
+	MissingAuthenticationToken: {Status: 403, Message: "Forbidden"},
+	InvalidSignature:           {Status: 403, Message: "Forbidden"},
 	// A Lambda authorizer that fails, times out or answers what API Gateway cannot read.
 	AuthorizerConfiguration: {Status: 500, Message: "Internal Server Error"},
 	AuthorizerFailure:       {Status: 500, Message: "Internal Server Error"},
