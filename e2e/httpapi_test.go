@@ -68,6 +68,17 @@ func TestHTTPAPI(t *testing.T) {
 		c := at("pets", "GET", "/prod/legacy/42?x=1")
 		e := decodeEcho(t, c, sendV2(t, c))
 		checkString(t, c, "backend request URI", e.RequestURI, "/store/prod/items/42?x=1")
+		// A header from the path, by Tollgate's ext_proc service.
+		checkString(t, c, "x-item (from ${request.path.id} and ${request.path})", e.Header.Get("X-Item"), "item 42 of /prod/legacy/42")
+	})
+	t.Run("header mappings from the body and a path parameter, by the service", func(t *testing.T) {
+		c := at("pets", "POST", "/legacy/7")
+		c.body = `{"pet": {"name": "Rex"}}`
+		c.header = http.Header{"X-Tag": {"client"}, "Content-Type": {"application/json"}}
+		e := decodeEcho(t, c, sendV2(t, c))
+		checkString(t, c, "x-name (from $request.body.pet.name)", e.Header.Get("X-Name"), "Rex")
+		checkString(t, c, "x-tag (append from the path)", strings.Join(e.Header.Values("X-Tag"), ","), "client,7")
+		checkString(t, c, "the body, untouched", e.Body, `{"pet": {"name": "Rex"}}`)
 	})
 	t.Run("a route of the method wins over ANY; payload 2.0", func(t *testing.T) {
 		c := at("pets", "GET", "/pets/7?a=1&a=2")

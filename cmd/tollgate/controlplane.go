@@ -14,8 +14,8 @@ import (
 	"github.com/tollgate-gw/tollgate/extproc/authz"
 	"github.com/tollgate-gw/tollgate/extproc/lambda"
 	"github.com/tollgate-gw/tollgate/extproc/mapping"
+	"github.com/tollgate-gw/tollgate/extproc/parametermapping"
 	"github.com/tollgate-gw/tollgate/extproc/processor"
-	"github.com/tollgate-gw/tollgate/extproc/responsemapping"
 	"github.com/tollgate-gw/tollgate/extproc/validation"
 	"github.com/tollgate-gw/tollgate/internal/admin"
 	"github.com/tollgate-gw/tollgate/internal/config"
@@ -55,7 +55,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 		return nil, err
 	}
 	c := &ControlPlane{log: log, configFile: configFile, loader: ld, xds: server.New(log), extProc: processor.New(log,
-		[]processor.Service{lambda.Service{}, mapping.Service{Log: log}, responsemapping.Service{}}, []processor.Check{validation.Check{Log: log}}), current: loaded, errs: make(chan error, 4)}
+		[]processor.Service{lambda.Service{}, mapping.Service{Log: log}, parametermapping.Service{}}, []processor.Check{validation.Check{Log: log}}), current: loaded, errs: make(chan error, 4)}
 	c.logWarnings(loaded)
 	cfg := loaded.Config
 	store, err := rateLimitStore(cfg, log)

@@ -581,17 +581,7 @@ func (e *exchange) value(src ir.ValueSource) string {
 	case ir.RequestBody:
 		return string(e.body)
 	case ir.RequestBodyPath:
-		// A string is its text; anything else, its JSON.
-		in := apigw.NewInput(string(e.body), apigw.Params{})
-		defer in.Release()
-		if v, err := in.Call("path", []any{src.Value}); err == nil {
-			if s, isString := v.(string); isString {
-				return s
-			}
-			if text, err := in.Call("json", []any{src.Value}); err == nil && text != "null" {
-				return vtl.String(text)
-			}
-		}
+		return apigw.BodyValue(e.body, src.Value)
 	}
 	return ""
 }

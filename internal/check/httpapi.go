@@ -285,7 +285,7 @@ func reservedHeader(name string) bool {
 }
 
 // mappedExpression is a request or context value a parameter mapping reads.
-const mappedExpression = `request\.(header|querystring)\.[^${} ]+|context\.(requestId|httpMethod|stage|apiId|identity\.sourceIp)|context\.authorizer\.[A-Za-z0-9_.:-]+|stageVariables\.[A-Za-z0-9_]+`
+const mappedExpression = `request\.(header|querystring|body)\.[^${} ]+|request\.path(\.[A-Za-z0-9_.-]+)?|context\.(requestId|httpMethod|stage|apiId|identity\.sourceIp)|context\.authorizer\.[A-Za-z0-9_.:-]+|stageVariables\.[A-Za-z0-9_]+`
 
 // mappedValue is a parameter mapping's value Tollgate serves: one value ($request.header.x), or static text with
 // values interpolated (Bearer ${request.header.token}).
@@ -327,7 +327,7 @@ func (c *checker) parameterMapping(file, at string, integ *tollgatev1.Integratio
 			// Envoy would send a missing value as an empty parameter (x=), where API Gateway leaves it out.
 			c.probs.Addf(file, ptr, "mapping value %q is not supported yet for a query string parameter (supported: static text, $context.requestId|httpMethod|stage|apiId|identity.sourceIp, $stageVariables.x)", value)
 		case action != "remove" && !mappedValue.MatchString(value):
-			c.probs.Addf(file, ptr, "mapping value %q is not supported yet (supported: static text, $request.header.x, $request.querystring.x, $context.requestId|httpMethod|stage|apiId|identity.sourceIp, $context.authorizer.x, $stageVariables.x, and text with them in ${})", value)
+			c.probs.Addf(file, ptr, "mapping value %q is not supported yet (supported: static text, $request.header.x, $request.querystring.x, $request.path, $request.path.x, $request.body.x, $context.requestId|httpMethod|stage|apiId|identity.sourceIp, $context.authorizer.x, $stageVariables.x, and text with them in ${})", value)
 		}
 	}
 }

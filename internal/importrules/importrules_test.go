@@ -23,7 +23,7 @@ var (
 	}
 	// consumers are fed IR snapshots. None imports another, but for the one crossing a keyed request needs: the
 	// API key check decides the key's limits with the limiter in the same call.
-	consumers = []string{"xds/translate", "extproc/authz", "extproc/lambda", "extproc/mapping", "extproc/responsemapping", "extproc/validation", "ratelimit"}
+	consumers = []string{"xds/translate", "extproc/authz", "extproc/lambda", "extproc/mapping", "extproc/parametermapping", "extproc/validation", "ratelimit"}
 )
 
 // allowed says which packages of ours each package may import (test files aside). Every package of the module
@@ -62,13 +62,13 @@ var allowed = map[string][]string{
 	// Consumers read the IR and leaves; the translator never an ext service or the limiter.
 	"xds/translate": append(slices.Clone(leaves), "internal/ir"),
 	// The ext_proc server runs the streams of the ext_proc features, each a consumer of its own.
-	"extproc/processor":       append(slices.Clone(leaves), "internal/ir"),
-	"extproc/lambda":          append(slices.Clone(leaves), "internal/ir", "extproc/processor"),
-	"extproc/mapping":         append(slices.Clone(leaves), "internal/ir", "extproc/processor"),
-	"extproc/validation":      append(slices.Clone(leaves), "internal/ir", "extproc/processor"),
-	"extproc/responsemapping": append(slices.Clone(leaves), "internal/ir", "extproc/processor"),
-	"ratelimit":               append(slices.Clone(leaves), "internal/ir"),
-	"extproc/authz":           append(slices.Clone(leaves), "internal/ir", "ratelimit", "extproc/authz/lambdaauth", "extproc/authz/sigv4"),
+	"extproc/processor":        append(slices.Clone(leaves), "internal/ir"),
+	"extproc/lambda":           append(slices.Clone(leaves), "internal/ir", "extproc/processor"),
+	"extproc/mapping":          append(slices.Clone(leaves), "internal/ir", "extproc/processor"),
+	"extproc/validation":       append(slices.Clone(leaves), "internal/ir", "extproc/processor"),
+	"extproc/parametermapping": append(slices.Clone(leaves), "internal/ir", "extproc/processor"),
+	"ratelimit":                append(slices.Clone(leaves), "internal/ir"),
+	"extproc/authz":            append(slices.Clone(leaves), "internal/ir", "ratelimit", "extproc/authz/lambdaauth", "extproc/authz/sigv4"),
 	// The xDS server serves what the translator made; Envoy's bootstrap and supervision know only the names.
 	"xds/server":     append(slices.Clone(leaves), "xds/translate"),
 	"envoy":          {"internal/names"},

@@ -199,12 +199,15 @@ func (b *builder) parameterMappings(s stageContext, integ *tollgatev1.Integratio
 		if len(parts) == 1 {
 			m.Source, m.Parts = parts[0], nil
 		}
-		if isQuery {
+		switch {
+		case isQuery:
 			m.Name = query
 			p.Query = append(p.Query, QueryMapping(m))
-			continue
+		case m.ByService():
+			p.ServiceHeaders = append(p.ServiceHeaders, m)
+		default:
+			p.Headers = append(p.Headers, m)
 		}
-		p.Headers = append(p.Headers, m)
 	}
 	b.responseMappings(s, integ, p)
 }
@@ -282,6 +285,18 @@ var interpolated = regexp.MustCompile(`\$\{([^}]*)\}`)
 // $context.authorizer.x is its Lambda authorizer's context value x, $context.authorizer.claims.x its JWT's claim.
 func requestValue(s stageContext, r *Route) func(string) (ValueSource, error) {
 	return func(expr string) (ValueSource, error) {
+		switch rest, _ := strings.CutPrefix(expr, "$request."); {
+		case rest == "path":
+			return ValueSource{Kind: RequestPath}, nil
+		case strings.HasPrefix(rest, "path."):
+			name := strings.TrimPrefix(rest, "path.")
+			if !slices.Contains(r.PathParams, name) {
+				return ValueSource{}, fmt.Errorf("%s: route %s has no path parameter %s", expr, r.Resource, name)
+			}
+			return ValueSource{Kind: PathParameter, Value: name}, nil
+		case strings.HasPrefix(rest, "body."):
+			return ValueSource{Kind: RequestBodyPath, Value: "$." + strings.TrimPrefix(rest, "body.")}, nil
+		}
 		src, err := mappingSource(httpAPIExpression(expr), s)
 		if err != nil || src.Kind != AuthorizerValue {
 			return src, err
@@ -303,7 +318,7 @@ func requestValue(s stageContext, r *Route) func(string) (ValueSource, error) {
 func responseValue(s stageContext) func(string) (ValueSource, error) {
 	return func(expr string) (ValueSource, error) {
 		if name, ok := strings.CutPrefix(expr, "$response.header."); ok {
-			return ValueSource{Kind: ResponseHeader, Value: name}, nil
+			return ValueSource{Kind: IntegrationHeader, Value: name}, nil
 		}
 		return mappingSource(httpAPIExpression(expr), s)
 	}

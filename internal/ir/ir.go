@@ -196,6 +196,9 @@ type HTTPProxy struct {
 	// query string on the way to the backend; RemoveQuery the parameters it removes (remove:querystring.x).
 	Query       []QueryMapping `json:"query,omitempty"`
 	RemoveQuery []string       `json:"removeQuery,omitempty"`
+	// ServiceHeaders are the header mappings whose values Envoy's formatters cannot read (a path parameter, the
+	// request's path or body): Tollgate's ext_proc service sets them.
+	ServiceHeaders []HeaderMapping `json:"serviceHeaders,omitempty"`
 	// Responses are an HTTP API's response mappings, by the backend's status code ("200"): Tollgate's ext_proc
 	// service applies them to the response headers.
 	Responses map[string]*ResponseMapping `json:"responses,omitempty"`
@@ -238,8 +241,39 @@ type HeaderMapping struct {
 	Append bool          `json:"append,omitempty"`
 }
 
+// ReadsBody tells whether a service header's value is read from the request's body.
+func (p *HTTPProxy) ReadsBody() bool {
+	for _, h := range p.ServiceHeaders {
+		for _, part := range h.parts() {
+			if part.Kind == RequestBodyPath {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ByService tells whether the mapping's value is one only Tollgate's service reads.
+func (h HeaderMapping) ByService() bool {
+	for _, part := range h.parts() {
+		switch part.Kind {
+		case PathParameter, RequestPath, RequestBodyPath:
+			return true
+		}
+	}
+	return false
+}
+
+// parts are the mapping's value's pieces: its Parts, or its Source alone.
+func (h HeaderMapping) parts() []ValueSource {
+	if len(h.Parts) > 0 {
+		return h.Parts
+	}
+	return []ValueSource{h.Source}
+}
+
 // ResponseMapping is how an HTTP API maps the backend's responses of one status code: the status replaced (0 keeps
-// it), headers set, appended to (Append) and removed. Their values read Static text and ResponseHeaders.
+// it), headers set, appended to (Append) and removed. Their values read Static text and IntegrationHeaders.
 type ResponseMapping struct {
 	Status        int             `json:"status,omitempty"`
 	Headers       []HeaderMapping `json:"headers,omitempty"`
@@ -270,8 +304,8 @@ const (
 	HTTPMethod     SourceKind = "httpMethod"     // context.httpMethod
 	SourceIP       SourceKind = "sourceIp"       // context.identity.sourceIp
 	RouteKeyValue  SourceKind = "routeKey"       // an HTTP API's $context.routeKey
-	ResponseHeader SourceKind = "responseHeader" // an HTTP API's $response.header.NAME
 	JWTClaim       SourceKind = "jwtClaim"       // an HTTP API's $context.authorizer.claims.NAME
+	RequestPath    SourceKind = "requestPath"    // an HTTP API's $request.path
 	// AuthorizerValue is context.authorizer.NAME: the principalId or a context value the method's authorizer
 	// returned.
 	AuthorizerValue SourceKind = "authorizer"

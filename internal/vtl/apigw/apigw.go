@@ -253,3 +253,19 @@ func utf16Pair(r rune) (rune, rune) {
 	r -= 0x10000
 	return 0xD800 + (r>>10)&0x3FF, 0xDC00 + r&0x3FF
 }
+
+// BodyValue is what a parameter mapping reads at path (a JSONPath) of a JSON body: a string's text, anything
+// else's JSON; "" for nothing there, or a body that is not JSON.
+func BodyValue(body []byte, path string) string {
+	in := NewInput(string(body), Params{})
+	defer in.Release()
+	if v, err := in.Call("path", []any{path}); err == nil {
+		if s, isString := v.(string); isString {
+			return s
+		}
+		if text, err := in.Call("json", []any{path}); err == nil && text != "null" {
+			return vtl.String(text)
+		}
+	}
+	return ""
+}

@@ -1,4 +1,4 @@
-package responsemapping
+package parametermapping
 
 import (
 	"net/http"
@@ -13,7 +13,7 @@ import (
 // status replaced; a value that comes out empty sets nothing.
 func TestMutation(t *testing.T) {
 	static := func(v string) ir.ValueSource { return ir.ValueSource{Kind: ir.Static, Value: v} }
-	header := func(name string) ir.ValueSource { return ir.ValueSource{Kind: ir.ResponseHeader, Value: name} }
+	header := func(name string) ir.ValueSource { return ir.ValueSource{Kind: ir.IntegrationHeader, Value: name} }
 	headers := http.Header{"X-Backend": {"b1"}, "Set-Cookie": {"a=1", "b=2"}}
 	tests := []struct {
 		name    string
