@@ -329,12 +329,7 @@ func TestIAMAuthorization(t *testing.T) {
 	backend := startBackend(t, "B")
 	cfg := newGatewayConfig(t)
 	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"echo": fns["echo"].invokeURL()}}
-	cfg.IAM = &iamConfig{Credentials: []iamCredential{
-		{AccessKeyID: "AKIAE2EALICE", SecretAccessKey: "alice-secret", ARN: "arn:aws:iam::123456789012:user/alice",
-			Policy: `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:us-east-1:123456789012:signed/prod/*"}]}`},
-		{AccessKeyID: "AKIAE2EBOB", SecretAccessKey: "bob-secret", ARN: "arn:aws:iam::123456789012:user/bob",
-			Policy: `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:us-east-1:123456789012:signed/prod/GET/*"}]}`},
-	}}
+	cfg.IAM = aliceAndBob("signed/prod")
 	cfg.APIs = []apiConfig{{ID: "signed", Definition: "signed.yaml", Stages: []stageConfig{{StageName: "prod", Variables: map[string]string{"backend": backend.addr}}}}}
 	gw := startGateway(t, cfg, map[string]string{"signed.yaml": "authorizers/signed.yaml"})
 
@@ -413,4 +408,16 @@ func sendSigned(t *testing.T, gw *tollgate, host, method, path, body, key, secre
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return reply{status: resp.StatusCode, header: resp.Header, body: string(b)}
+}
+
+// aliceAndBob are two IAM identities for the API stage apiStage ("api/stage"): alice may invoke every method of it,
+// bob its GETs only.
+func aliceAndBob(apiStage string) *iamConfig {
+	allow := func(resource string) string {
+		return `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:us-east-1:123456789012:` + apiStage + resource + `"}]}`
+	}
+	return &iamConfig{Credentials: []iamCredential{
+		{AccessKeyID: "AKIAE2EALICE", SecretAccessKey: "alice-secret", ARN: "arn:aws:iam::123456789012:user/alice", Policy: allow("/*")},
+		{AccessKeyID: "AKIAE2EBOB", SecretAccessKey: "bob-secret", ARN: "arn:aws:iam::123456789012:user/bob", Policy: allow("/GET/*")},
+	}}
 }

@@ -46,6 +46,7 @@ func TestHTTPAPI(t *testing.T) {
 		checkString(t, c, "kind (append)", strings.Join(e.Query["kind"], ","), "dog,cat")
 		checkString(t, c, "stage (overwrite from $context.stage)", strings.Join(e.Query["stage"], ","), "$default")
 		checkString(t, c, "secret (remove)", strings.Join(e.Query["secret"], ","), "")
+		checkString(t, c, "user (overwrite from $request.header.x-source, by the service)", strings.Join(e.Query["user"], ","), "s1")
 		// The route's parameter mappings, by Envoy.
 		checkString(t, c, "x-stage (overwrite from $context.stage)", e.Header.Get("X-Stage"), "$default")
 		checkString(t, c, "x-copied (from $request.header.x-source)", e.Header.Get("X-Copied"), "s1")
@@ -58,6 +59,9 @@ func TestHTTPAPI(t *testing.T) {
 		checkString(t, c, "backend", e.Backend, "prod")
 		checkString(t, c, "backend path", strings.Split(e.RequestURI, "?")[0], "/pets")
 		checkString(t, c, "kind and stage (mapped into a request without a query)", strings.Join(e.Query["kind"], ",")+" "+strings.Join(e.Query["stage"], ","), "cat prod")
+		if _, ok := e.Query["user"]; ok {
+			t.Errorf("%s: user=%q mapped from a header the request lacks, want no parameter", c, e.Query["user"])
+		}
 	})
 	t.Run("a greedy path fills the URI's placeholder", func(t *testing.T) {
 		c := at("pets", "GET", "/files/a/b.txt")
@@ -452,12 +456,7 @@ func TestHTTPAPIIAM(t *testing.T) {
 	backend := startBackend(t, "B")
 	cfg := newGatewayConfig(t)
 	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"echo": fns["echo"].invokeURL()}}
-	cfg.IAM = &iamConfig{Credentials: []iamCredential{
-		{AccessKeyID: "AKIAE2EALICE", SecretAccessKey: "alice-secret", ARN: "arn:aws:iam::123456789012:user/alice",
-			Policy: `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:us-east-1:123456789012:signedv2/$default/*"}]}`},
-		{AccessKeyID: "AKIAE2EBOB", SecretAccessKey: "bob-secret", ARN: "arn:aws:iam::123456789012:user/bob",
-			Policy: `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:us-east-1:123456789012:signedv2/$default/GET/*"}]}`},
-	}}
+	cfg.IAM = aliceAndBob("signedv2/$default")
 	cfg.APIs = []apiConfig{{ID: "signedv2", ProtocolType: "HTTP", Definition: "signed.yaml",
 		Stages: []stageConfig{{StageName: "$default", Variables: map[string]string{"backend": backend.addr}}}}}
 	gw := startGateway(t, cfg, map[string]string{"signed.yaml": "httpapi/signed.yaml"})

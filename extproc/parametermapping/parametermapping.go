@@ -7,6 +7,8 @@ package parametermapping
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,11 +29,11 @@ func (Service) Routes(snap *ir.Snapshot) (map[string]processor.Start, error) {
 	routes := map[string]processor.Start{}
 	for _, r := range snap.Routes() {
 		p := r.HTTPProxy
-		if p == nil || len(p.ServiceHeaders)+len(p.Responses) == 0 {
+		if p == nil || !p.MapsRequest() && len(p.Responses) == 0 {
 			continue
 		}
 		rt := &route{proxy: p, readsBody: p.ReadsBody()}
-		if len(p.ServiceHeaders) > 0 {
+		if p.MapsRequest() {
 			paths, err := ir.NewPathMatcher(r)
 			if err != nil {
 				return nil, err
@@ -51,18 +53,21 @@ type route struct {
 
 type exchange struct {
 	route *route
-	// The request's path and, once complete, its body, for the service headers.
-	path string
-	body processor.Body
+	// The request's path, headers and, once complete, body, for the request's mappings.
+	path    string
+	headers http.Header
+	body    processor.Body
 }
 
 func (e *exchange) Handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.ProcessingResponse, error) {
 	switch r := req.GetRequest().(type) {
 	case *extprocv3.ProcessingRequest_RequestHeaders:
+		e.headers = http.Header{}
 		for _, h := range r.RequestHeaders.GetHeaders().GetHeaders() {
 			if h.GetKey() == ":path" {
 				e.path = processor.HeaderValue(h)
 			}
+			e.headers.Add(h.GetKey(), processor.HeaderValue(h))
 		}
 		if e.route.readsBody && !r.RequestHeaders.GetEndOfStream() {
 			return nil, nil // answered with the body, which Envoy sends without waiting
@@ -81,12 +86,17 @@ func (e *exchange) Handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.Proces
 	return nil, nil
 }
 
-// requestMutation sets the service headers from the request.
+// requestMutation makes the service's mappings of the request: its headers, and its query string in the path.
 func (e *exchange) requestMutation() *extprocv3.HeaderMutation {
-	rawPath, _, _ := strings.Cut(e.path, "?")
+	rawPath, rawQuery, _ := strings.Cut(e.path, "?")
 	params, _ := e.route.paths.PathParameters(rawPath)
+	query, _ := url.ParseQuery(rawQuery)
 	read := func(src ir.ValueSource) string {
 		switch src.Kind {
+		case ir.RequestHeader:
+			return e.headers.Get(src.Value)
+		case ir.QueryParameter:
+			return query.Get(src.Value)
 		case ir.PathParameter:
 			return params[src.Value]
 		case ir.RequestPath:
@@ -100,7 +110,38 @@ func (e *exchange) requestMutation() *extprocv3.HeaderMutation {
 	for _, h := range e.route.proxy.ServiceHeaders {
 		mutation.SetHeaders = appendMapped(mutation.SetHeaders, h, valueOf(h, read))
 	}
+	if q := e.route.proxy.ServiceQuery; len(q) > 0 {
+		mutation.SetHeaders = append(mutation.SetHeaders, processor.SetHeader(":path", rawPath+mappedQuery(rawQuery, q, read)))
+	}
 	return mutation
+}
+
+// mappedQuery is the query string (with its ?, if it has parameters) after mappings: a parameter overwritten loses
+// the client's values, an appended one keeps them; a value that comes out empty maps nothing. The client's
+// parameters keep their order and their encoding.
+func mappedQuery(rawQuery string, mappings []ir.QueryMapping, read func(ir.ValueSource) string) string {
+	var pairs []string
+	if rawQuery != "" {
+		pairs = strings.Split(rawQuery, "&")
+	}
+	for _, m := range mappings {
+		value := valueOf(ir.HeaderMapping(m), read)
+		if value == "" {
+			continue
+		}
+		if !m.Append {
+			pairs = slices.DeleteFunc(pairs, func(pair string) bool {
+				name, _, _ := strings.Cut(pair, "=")
+				unescaped, err := url.QueryUnescape(name)
+				return err == nil && unescaped == m.Name
+			})
+		}
+		pairs = append(pairs, url.QueryEscape(m.Name)+"="+url.QueryEscape(value))
+	}
+	if len(pairs) == 0 {
+		return ""
+	}
+	return "?" + strings.Join(pairs, "&")
 }
 
 // Mutation is what mapping m does to a response with headers: its removals first, then its headers in order (a

@@ -199,11 +199,18 @@ func (b *builder) parameterMappings(s stageContext, integ *tollgatev1.Integratio
 		if len(parts) == 1 {
 			m.Source, m.Parts = parts[0], nil
 		}
+		byService := m.ByService() || isQuery && m.ReadsRequest()
 		switch {
+		case byService && !m.ServiceReads():
+			b.probs.Addf(s.file(), integ.GetSourcePointer()+diag.Pointer("requestParameters", key),
+				"a value that reads the request's path or body, or a query string parameter's that reads the request, is not supported yet with $context values in it")
+		case isQuery && byService:
+			m.Name = query
+			p.ServiceQuery = append(p.ServiceQuery, QueryMapping(m))
 		case isQuery:
 			m.Name = query
 			p.Query = append(p.Query, QueryMapping(m))
-		case m.ByService():
+		case byService:
 			p.ServiceHeaders = append(p.ServiceHeaders, m)
 		default:
 			p.Headers = append(p.Headers, m)

@@ -10,6 +10,7 @@ package ir
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -197,8 +198,10 @@ type HTTPProxy struct {
 	Query       []QueryMapping `json:"query,omitempty"`
 	RemoveQuery []string       `json:"removeQuery,omitempty"`
 	// ServiceHeaders are the header mappings whose values Envoy's formatters cannot read (a path parameter, the
-	// request's path or body): Tollgate's ext_proc service sets them.
+	// request's path or body), and ServiceQuery the query string mappings of request values (which may be
+	// missing: a missing one maps nothing, where Envoy would send x=): Tollgate's ext_proc service makes them.
 	ServiceHeaders []HeaderMapping `json:"serviceHeaders,omitempty"`
+	ServiceQuery   []QueryMapping  `json:"serviceQuery,omitempty"`
 	// Responses are an HTTP API's response mappings, by the backend's status code ("200"): Tollgate's ext_proc
 	// service applies them to the response headers.
 	Responses map[string]*ResponseMapping `json:"responses,omitempty"`
@@ -241,9 +244,12 @@ type HeaderMapping struct {
 	Append bool          `json:"append,omitempty"`
 }
 
-// ReadsBody tells whether a service header's value is read from the request's body.
+// MapsRequest tells whether Tollgate's service makes some of the request's mappings.
+func (p *HTTPProxy) MapsRequest() bool { return len(p.ServiceHeaders)+len(p.ServiceQuery) > 0 }
+
+// ReadsBody tells whether a service mapping's value is read from the request's body.
 func (p *HTTPProxy) ReadsBody() bool {
-	for _, h := range p.ServiceHeaders {
+	for _, h := range slices.Concat(p.ServiceHeaders, queryMappings(p.ServiceQuery)) {
 		for _, part := range h.parts() {
 			if part.Kind == RequestBodyPath {
 				return true
@@ -262,6 +268,38 @@ func (h HeaderMapping) ByService() bool {
 		}
 	}
 	return false
+}
+
+// ReadsRequest tells whether the mapping's value reads the request (and so may come out empty).
+func (h HeaderMapping) ReadsRequest() bool {
+	for _, part := range h.parts() {
+		switch part.Kind {
+		case RequestHeader, QueryParameter, PathParameter, RequestPath, RequestBodyPath:
+			return true
+		}
+	}
+	return false
+}
+
+// ServiceReads tells whether the service reads every part of the mapping's value: static text and the request's
+// headers, query, path and body.
+func (h HeaderMapping) ServiceReads() bool {
+	for _, part := range h.parts() {
+		switch part.Kind {
+		case Static, RequestHeader, QueryParameter, PathParameter, RequestPath, RequestBodyPath:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func queryMappings(q []QueryMapping) []HeaderMapping {
+	out := make([]HeaderMapping, len(q))
+	for i, m := range q {
+		out[i] = HeaderMapping(m)
+	}
+	return out
 }
 
 // parts are the mapping's value's pieces: its Parts, or its Source alone.

@@ -8,13 +8,14 @@ import (
 
 // An HTTP API's parameter mappings that Envoy cannot make are Tollgate's ext_proc service on those routes, in the
 // phases they need: header mappings reading a path parameter, the path or the body (which Envoy's formatters do
-// not reach) on the request headers, and the body too when one reads it; response mappings (by status code, which
+// not reach) and query string mappings of request values on the request headers, and the body too when one reads
+// it; response mappings (by status code, which
 // no Envoy header mutation can condition on) on the response headers.
 
 func init() {
 	extProcUses = append(extProcUses, func(in *ir.Route) *extproc.ExtProcOverrides {
 		p := in.HTTPProxy
-		if p == nil || len(p.ServiceHeaders)+len(p.Responses) == 0 {
+		if p == nil || !p.MapsRequest() && len(p.Responses) == 0 {
 			return nil
 		}
 		mode := &extproc.ProcessingMode{
@@ -25,7 +26,7 @@ func init() {
 			ResponseBodyMode:    extproc.ProcessingMode_NONE,
 			ResponseTrailerMode: extproc.ProcessingMode_SKIP,
 		}
-		if len(p.ServiceHeaders) > 0 {
+		if p.MapsRequest() {
 			mode.RequestHeaderMode = extproc.ProcessingMode_SEND
 		}
 		if p.ReadsBody() {
