@@ -270,14 +270,13 @@ func TestHTTPAPIJWT(t *testing.T) {
 		}
 		return c
 	}
+	signingKey := "key-1" // the issuer's, until it rotates its keys
 	token := func(claims map[string]any) string {
 		all := map[string]any{"aud": "e2e-client"}
 		for k, v := range claims {
-			if all[k] = v; v == nil {
-				delete(all, k) // a claim the token has not
-			}
+			all[k] = v // nil: a claim the token has not
 		}
-		return issuer.Sign("key-1", all)
+		return issuer.Sign(signingKey, all)
 	}
 
 	t.Run("a valid token, with Bearer or without; its claims in the 2.0 event", func(t *testing.T) {
@@ -360,6 +359,26 @@ func TestHTTPAPIJWT(t *testing.T) {
 				// The route's mapping of $context.authorizer.claims.sub, by Envoy from jwt_authn's payload.
 				checkString(t, c, "x-user", decodeEcho(t, c, r).Header.Get("X-User"), "user u-1")
 			}
+		}
+	})
+	t.Run("key rotation: a key the issuer publishes verifies, one it retires is refused, once Envoy fetches the set again", func(t *testing.T) {
+		issuer.AddKey("key-2")
+		issuer.Retire("key-1")
+		signingKey = "key-2"
+		// Envoy fetches the set every minute: a token of the new key is refused until it does.
+		status := func(c call) int {
+			r, err := trySend(c)
+			if err != nil {
+				t.Fatalf("%s: %v", c, err)
+			}
+			return r.status
+		}
+		rotated := func() bool {
+			return status(get("/me", "Bearer "+token(map[string]any{"sub": "new-key"}))) == 200 &&
+				status(get("/me", "Bearer "+issuer.Sign("key-1", map[string]any{"aud": "e2e-client", "sub": "old-key"}))) == 401
+		}
+		if err := waitFor(90*time.Second, rotated); err != nil {
+			t.Fatalf("90 s after the rotation: a key-2 token or a fresh key-1 one is not yet decided by the new key set (%d fetches of it)", issuer.Fetches.Load())
 		}
 	})
 	t.Run("a route without the authorizer needs no token", func(t *testing.T) {

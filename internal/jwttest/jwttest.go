@@ -58,6 +58,13 @@ func (p *Pool) AddKey(kid string) {
 	p.addKey(kid, false)
 }
 
+// Retire stops publishing key kid, as a pool rotating its keys does; the key still signs.
+func (p *Pool) Retire(kid string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.hidden[kid] = true
+}
+
 // AddUnpublishedKey makes a key that signs tokens the key set does not vouch for.
 func (p *Pool) AddUnpublishedKey(kid string) {
 	p.addKey(kid, true)

@@ -33,8 +33,9 @@ const bareToken = "/bare"
 // jwtCacheSize is how many verified tokens each provider remembers, per Envoy worker.
 const jwtCacheSize = 1000
 
-// jwksCacheDuration is how long Envoy keeps a key set before fetching it again.
-const jwksCacheDuration = 5 * time.Minute
+// jwksCacheDuration is how long Envoy keeps a key set before fetching it again: how long an issuer's new key may
+// go unrecognised (Envoy does not fetch again for a token naming a key it lacks), for a fetch a minute per Envoy.
+const jwksCacheDuration = time.Minute
 
 func init() {
 	register(names.JWTFilter, feature{
