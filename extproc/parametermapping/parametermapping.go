@@ -93,10 +93,11 @@ func (e *exchange) requestMutation() *extprocv3.HeaderMutation {
 	query, _ := url.ParseQuery(rawQuery)
 	read := func(src ir.ValueSource) string {
 		switch src.Kind {
+		// Several values of a header or parameter, comma-joined, as API Gateway maps them.
 		case ir.RequestHeader:
-			return e.headers.Get(src.Value)
+			return strings.Join(e.headers.Values(src.Value), ",")
 		case ir.QueryParameter:
-			return query.Get(src.Value)
+			return strings.Join(query[src.Value], ",")
 		case ir.PathParameter:
 			return params[src.Value]
 		case ir.RequestPath:
