@@ -85,7 +85,8 @@ func TestHTTPAPI(t *testing.T) {
 		checkString(t, c, "the body, untouched", e.Body, `{"pet": {"name": "Rex"}}`)
 	})
 	t.Run("a route of the method wins over ANY; payload 2.0", func(t *testing.T) {
-		c := at("pets", "GET", "/pets/7?a=1&a=2")
+		c := at("pets", "GET", "/pets/7?a=1&drop=x&a=2")
+		c.header = http.Header{"X-Who": {"ann"}, "X-Secret": {"s"}}
 		r := sendV2(t, c)
 		var ev eventV2
 		if err := json.Unmarshal([]byte(r.body), &ev); err != nil {
@@ -94,8 +95,11 @@ func TestHTTPAPI(t *testing.T) {
 		checkString(t, c, "version", ev.Version, "2.0")
 		checkString(t, c, "routeKey", ev.RouteKey, "GET /pets/{petId}")
 		checkString(t, c, "rawPath", ev.RawPath, "/pets/7")
-		checkString(t, c, "rawQueryString", ev.RawQueryString, "a=1&a=2")
-		checkString(t, c, "queryStringParameters.a", ev.QueryStringParameters["a"], "1,2")
+		// The route's parameter mappings, on the event, by the Lambda service.
+		checkString(t, c, "rawQueryString (drop removed, a appended)", ev.RawQueryString, "a=1&a=2&a=ann")
+		checkString(t, c, "queryStringParameters.a", ev.QueryStringParameters["a"], "1,2,ann")
+		checkString(t, c, "headers.x-pet", ev.Headers["x-pet"], "pet 7 by ann")
+		checkString(t, c, "headers.x-secret (removed)", ev.Headers["x-secret"], "")
 		checkString(t, c, "pathParameters.petId", ev.PathParameters["petId"], "7")
 		checkString(t, c, "requestContext.stage", ev.RequestContext.Stage, "$default")
 		checkString(t, c, "requestContext.http.path", ev.RequestContext.HTTP.Path, "/pets/7")

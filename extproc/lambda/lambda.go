@@ -1,8 +1,10 @@
 package lambda
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/textproto"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,7 +16,9 @@ import (
 	"github.com/tollgate-gw/tollgate/extproc/lambda/lambdaproxy"
 	"github.com/tollgate-gw/tollgate/extproc/processor"
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
+	"github.com/tollgate-gw/tollgate/internal/vtl/apigw"
 )
 
 // lambdaExchange turns one client request into a Lambda Invoke call and the function's answer into the client's
@@ -32,7 +36,8 @@ type lambdaExchange struct {
 	// iam the caller IAM authorization verified.
 	authorizer map[string]any
 	iam        lambdaproxy.IAMIdentity
-	invoked    bool // the request was turned into an Invoke call
+	jwt        map[string]any // a JWT authorizer's {"claims", "scopes"}, for the parameter mappings
+	invoked    bool           // the request was turned into an Invoke call
 	// requestID is the id Envoy gave the request: the response carries it as x-amzn-RequestId, which Envoy's
 	// route-level response headers do not add to a response this filter rewrites.
 	requestID string
@@ -51,7 +56,7 @@ func (e *lambdaExchange) Handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.
 		e.request = r.RequestHeaders.GetHeaders()
 		e.sourceIP = processor.ClientAddress(req, e.request, e.route.trustedHops)
 		checks := processor.ReadChecks(req)
-		e.apiKeyID, e.authorizer, e.iam = checks.APIKeyID, checks.Authorizer, checks.IAM
+		e.apiKeyID, e.authorizer, e.iam, e.jwt = checks.APIKeyID, checks.Authorizer, checks.IAM, checks.JWT
 		if checks.JWT != nil {
 			e.authorizer = checks.JWT // payload 1.0: {"claims", "scopes"}
 			if e.route.PayloadFormatVersion == "2.0" {
@@ -190,7 +195,66 @@ func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
 	in.ExtendedRequestID = gatewayresponse.ExtendedRequestID(in.RequestID)
 	e.requestID = in.RequestID
 	in.RouteKey = r.RouteKey()
+	if r.RequestMappings.Any() {
+		e.mapRequest(in, rawPath)
+	}
 	return in
+}
+
+// mapRequest makes an HTTP API's parameter mappings on the event's request: its headers and its query string.
+func (e *lambdaExchange) mapRequest(in *lambdaproxy.Request, rawPath string) {
+	m := &e.route.RequestMappings
+	query, _ := url.ParseQuery(in.RawQuery)
+	read := func(src ir.ValueSource) string {
+		switch src.Kind {
+		case ir.RequestHeader:
+			var values []string
+			for _, h := range in.Headers {
+				if strings.EqualFold(h[0], src.Value) {
+					values = append(values, h[1])
+				}
+			}
+			return strings.Join(values, ",") // several values comma-joined, as API Gateway maps them
+		case ir.QueryParameter:
+			return strings.Join(query[src.Value], ",")
+		case ir.PathParameter:
+			return in.PathParameters[src.Value]
+		case ir.RequestPath:
+			return rawPath
+		case ir.RequestBodyPath:
+			return apigw.BodyValue(in.Body, src.Value)
+		case ir.RequestID:
+			return in.RequestID
+		case ir.HTTPMethod:
+			return in.Method
+		case ir.SourceIP:
+			return in.SourceIP
+		case ir.AuthorizerValue:
+			return lookUp(e.authorizer, strings.Split(src.Value, ".")) // lambda.x: requestContext.authorizer.lambda.x
+		case ir.JWTClaim:
+			return lookUp(e.jwt, []string{"claims", src.Value})
+		}
+		return src.Value
+	}
+	in.Headers = processor.MapHeaders(in.Headers, m, read)
+	raw := processor.WithoutParameters(in.RawQuery, m.RemoveQuery)
+	in.RawQuery = strings.TrimPrefix(processor.MappedQuery(raw, slices.Concat(m.Query, m.ServiceQuery), read), "?")
+}
+
+// lookUp is the text at path of an authorizer's context: a string as it is, anything else its JSON; "" for none.
+func lookUp(v any, path []string) string {
+	for _, key := range path {
+		m, _ := v.(map[string]any)
+		v = m[key]
+	}
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 // response turns the Invoke API's answer into the client's response, or a gateway error. It answers the held-back

@@ -8,7 +8,6 @@ package parametermapping
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -109,40 +108,12 @@ func (e *exchange) requestMutation() *extprocv3.HeaderMutation {
 	}
 	mutation := &extprocv3.HeaderMutation{}
 	for _, h := range e.route.proxy.ServiceHeaders {
-		mutation.SetHeaders = appendMapped(mutation.SetHeaders, h, valueOf(h, read))
+		mutation.SetHeaders = appendMapped(mutation.SetHeaders, h, processor.MappedValue(h, read))
 	}
 	if q := e.route.proxy.ServiceQuery; len(q) > 0 {
-		mutation.SetHeaders = append(mutation.SetHeaders, processor.SetHeader(":path", rawPath+mappedQuery(rawQuery, q, read)))
+		mutation.SetHeaders = append(mutation.SetHeaders, processor.SetHeader(":path", rawPath+processor.MappedQuery(rawQuery, q, read)))
 	}
 	return mutation
-}
-
-// mappedQuery is the query string (with its ?, if it has parameters) after mappings: a parameter overwritten loses
-// the client's values, an appended one keeps them; a value that comes out empty maps nothing. The client's
-// parameters keep their order and their encoding.
-func mappedQuery(rawQuery string, mappings []ir.QueryMapping, read func(ir.ValueSource) string) string {
-	var pairs []string
-	if rawQuery != "" {
-		pairs = strings.Split(rawQuery, "&")
-	}
-	for _, m := range mappings {
-		value := valueOf(ir.HeaderMapping(m), read)
-		if value == "" {
-			continue
-		}
-		if !m.Append {
-			pairs = slices.DeleteFunc(pairs, func(pair string) bool {
-				name, _, _ := strings.Cut(pair, "=")
-				unescaped, err := url.QueryUnescape(name)
-				return err == nil && unescaped == m.Name
-			})
-		}
-		pairs = append(pairs, url.QueryEscape(m.Name)+"="+url.QueryEscape(value))
-	}
-	if len(pairs) == 0 {
-		return ""
-	}
-	return "?" + strings.Join(pairs, "&")
 }
 
 // Mutation is what mapping m does to a response with headers: its removals first, then its headers in order (a
@@ -159,7 +130,7 @@ func Mutation(m *ir.ResponseMapping, headers http.Header) *extprocv3.HeaderMutat
 	}
 	mutation := &extprocv3.HeaderMutation{RemoveHeaders: m.RemoveHeaders}
 	for _, h := range m.Headers {
-		mutation.SetHeaders = appendMapped(mutation.SetHeaders, h, valueOf(h, read))
+		mutation.SetHeaders = appendMapped(mutation.SetHeaders, h, processor.MappedValue(h, read))
 	}
 	if m.Status != 0 {
 		mutation.SetHeaders = append(mutation.SetHeaders, processor.SetHeader(":status", strconv.Itoa(m.Status)))
@@ -177,17 +148,4 @@ func appendMapped(set []*core.HeaderValueOption, h ir.HeaderMapping, value strin
 		return append(set, processor.AppendHeader(h.Name, value))
 	}
 	return append(set, processor.SetHeader(h.Name, value))
-}
-
-// valueOf is a mapping's value: its parts' values, in order, as read reads each.
-func valueOf(h ir.HeaderMapping, read func(ir.ValueSource) string) string {
-	parts := h.Parts
-	if len(parts) == 0 {
-		parts = []ir.ValueSource{h.Source}
-	}
-	var b strings.Builder
-	for _, p := range parts {
-		b.WriteString(read(p))
-	}
-	return b.String()
 }

@@ -299,7 +299,7 @@ var mappedPath = regexp.MustCompile(`^/([^$]|\$\{(request\.path\.[A-Za-z0-9_.-]+
 var requestValue = regexp.MustCompile(`\$\{?context\.authorizer\.`)
 
 // parameterMapping checks an HTTP API integration's requestParameters: header and query string mappings (append,
-// overwrite, remove) of an HTTP_PROXY integration are served; the rest is refused by name.
+// overwrite, remove), and an HTTP_PROXY integration's path, are served; the rest is refused by name.
 func (c *checker) parameterMapping(file, at string, integ *tollgatev1.Integration) {
 	for key, value := range integ.GetRequestParameters() {
 		ptr := at + diag.Pointer("requestParameters", key)
@@ -309,7 +309,7 @@ func (c *checker) parameterMapping(file, at string, integ *tollgatev1.Integratio
 		switch {
 		case key == "overwrite:path":
 			if integ.GetType() != tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY {
-				c.probs.Addf(file, ptr, "parameter mapping of a Lambda integration is not supported yet: Tollgate maps an HTTP_PROXY integration's request")
+				c.probs.Addf(file, ptr, "overwrite:path of a Lambda integration is not supported yet: Tollgate maps a Lambda event's headers and query string")
 			} else if !mappedPath.MatchString(value) {
 				c.probs.Addf(file, ptr, "path mapping value %q is not supported yet (supported: a path, from /, of static text and ${request.path.NAME}, ${stageVariables.x}, ${context.stage|apiId})", value)
 			}
@@ -319,8 +319,6 @@ func (c *checker) parameterMapping(file, at string, integ *tollgatev1.Integratio
 			c.probs.Addf(file, ptr, "mapping %s is not supported yet: Tollgate maps an HTTP API's request headers and query string parameters (append, overwrite, remove: header.x, querystring.x)", target)
 		case isQuery && query == "":
 			c.probs.Addf(file, ptr, "invalid mapping %q: name the query string parameter, as overwrite:querystring.x", key)
-		case integ.GetType() != tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY:
-			c.probs.Addf(file, ptr, "parameter mapping of a Lambda integration is not supported yet: Tollgate maps an HTTP_PROXY integration's request headers and query string")
 		case isHeader && (name == "" || reservedHeader(name)):
 			c.probs.Addf(file, ptr, "header %q cannot be mapped: API Gateway reserves it", name)
 		case isQuery && action != "remove" && requestValue.MatchString(value):

@@ -162,12 +162,18 @@ func (b *builder) jwtAuthorizer(s stageContext, name string) *JWTAuthorizer {
 	return nil
 }
 
-// parameterMappings resolves an HTTP API's HTTP_PROXY parameter mappings (the model check refused every other
-// kind): append:, overwrite: and remove: of header.x and querystring.x. Their values are a REST API's mapping
-// expressions in HTTP API syntax.
+// parameterMappings resolves an HTTP API integration's parameter mappings (the model check refused every other
+// kind): append:, overwrite: and remove: of header.x and querystring.x, an HTTP_PROXY's overwrite:path. Their values
+// are a REST API's mapping expressions in HTTP API syntax.
 func (b *builder) parameterMappings(s stageContext, integ *tollgatev1.Integration, r *Route) {
-	p := r.HTTPProxy
-	if p == nil {
+	var p *RequestMappings
+	switch {
+	case r.HTTPProxy != nil:
+		p = &r.HTTPProxy.RequestMappings
+		b.responseMappings(s, integ, r.HTTPProxy)
+	case r.Lambda != nil:
+		p = &r.Lambda.RequestMappings
+	default:
 		return
 	}
 	params := integ.GetRequestParameters()
@@ -180,7 +186,7 @@ func (b *builder) parameterMappings(s stageContext, integ *tollgatev1.Integratio
 			if path, err := mappedPath(params[key], s, r); err != nil {
 				b.probs.Addf(s.file(), integ.GetSourcePointer()+diag.Pointer("requestParameters", key), "%v", err)
 			} else {
-				p.Path = path
+				r.HTTPProxy.Path = path // the model check refuses it for a Lambda integration
 			}
 			continue
 		case action == "remove" && isQuery:
@@ -201,7 +207,7 @@ func (b *builder) parameterMappings(s stageContext, integ *tollgatev1.Integratio
 		}
 		byService := m.ByService() || isQuery && m.ReadsRequest()
 		switch {
-		case byService && !m.ServiceReads():
+		case r.HTTPProxy != nil && byService && !m.ServiceReads(): // the Lambda service reads every value
 			b.probs.Addf(s.file(), integ.GetSourcePointer()+diag.Pointer("requestParameters", key),
 				"a value that reads the request's path or body, or a query string parameter's that reads the request, is not supported yet with $context values in it")
 		case isQuery && byService:
@@ -216,7 +222,6 @@ func (b *builder) parameterMappings(s stageContext, integ *tollgatev1.Integratio
 			p.Headers = append(p.Headers, m)
 		}
 	}
-	b.responseMappings(s, integ, p)
 }
 
 // mappedPath is an overwrite:path mapping's value as the backend path: its text, and its ${request.path.NAME} the

@@ -69,8 +69,8 @@ func TestHTTPAPIProblems(t *testing.T) {
 			[]string{"/requestParameters/overwrite:header.x: $request.path.nope: route /a/{id} has no path parameter nope"}},
 		{"a path mapping naming no path parameter", "  /a/{id}:\n    get:\n" + proxy("http://h/", "        requestParameters: {'overwrite:path': '/x/${request.path.nope}'}\n"),
 			[]string{"/requestParameters/overwrite:path: ${request.path.nope}: route /a/{id} has no path parameter nope"}},
-		{"parameter mapping of a Lambda integration", "  /a:\n    get:\n" + lambdaRoute("        payloadFormatVersion: '2.0'\n        requestParameters: {'overwrite:header.x': v}\n"),
-			[]string{"parameter mapping of a Lambda integration is not supported yet"}},
+		{"a path mapping of a Lambda integration", "  /a:\n    get:\n" + lambdaRoute("        payloadFormatVersion: '2.0'\n        requestParameters: {'overwrite:path': /b}\n"),
+			[]string{"/requestParameters/overwrite:path: overwrite:path of a Lambda integration is not supported yet"}},
 		{"API keys", "  /a:\n    get:\n      security: [{api_key: []}]\n" + proxy("http://h/", "") +
 			"components:\n  securitySchemes:\n    api_key: {type: apiKey, name: x-api-key, in: header}\n",
 			[]string{"/paths/~1a/get/security: API keys: an HTTP API has none"}},

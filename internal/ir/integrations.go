@@ -45,11 +45,11 @@ func (b *builder) httpProxy(s stageContext, pr parsedResource, integ *tollgatev1
 	}
 	at := integ.GetSourcePointer()
 	return &HTTPProxy{
-		Backend: be,
-		Host:    host,
-		Path:    b.backendPath(s, at, path, pr, integ.GetRequestParameters()),
-		Headers: b.headerMappings(s, at, integ.GetRequestParameters()),
-		Timeout: timeout(s, integ),
+		Backend:         be,
+		Host:            host,
+		Path:            b.backendPath(s, at, path, pr, integ.GetRequestParameters()),
+		RequestMappings: RequestMappings{Headers: b.headerMappings(s, at, integ.GetRequestParameters())},
+		Timeout:         timeout(s, integ),
 	}
 }
 

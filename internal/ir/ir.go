@@ -189,6 +189,17 @@ type HTTPProxy struct {
 	Host string `json:"host"`
 	// Path is the backend path: literal text and the path parameters that fill its placeholders.
 	Path []PathPart `json:"path"`
+	RequestMappings
+	// Responses are an HTTP API's response mappings, by the backend's status code ("200"): Tollgate's ext_proc
+	// service applies them to the response headers.
+	Responses map[string]*ResponseMapping `json:"responses,omitempty"`
+	Timeout   Duration                    `json:"timeout"`
+}
+
+// RequestMappings are an integration's request parameter mappings. Of an HTTP_PROXY integration, Envoy makes
+// Headers and Query and Tollgate's ext_proc service the rest; of a Lambda proxy, the Lambda service makes them all
+// on the event.
+type RequestMappings struct {
 	// Headers are the integration's header mappings, added on the way to the backend; RemoveHeaders, the client's
 	// headers it removes (an HTTP API's remove:header.x).
 	Headers       []HeaderMapping `json:"headers,omitempty"`
@@ -202,10 +213,6 @@ type HTTPProxy struct {
 	// missing: a missing one maps nothing, where Envoy would send x=): Tollgate's ext_proc service makes them.
 	ServiceHeaders []HeaderMapping `json:"serviceHeaders,omitempty"`
 	ServiceQuery   []QueryMapping  `json:"serviceQuery,omitempty"`
-	// Responses are an HTTP API's response mappings, by the backend's status code ("200"): Tollgate's ext_proc
-	// service applies them to the response headers.
-	Responses map[string]*ResponseMapping `json:"responses,omitempty"`
-	Timeout   Duration                    `json:"timeout"`
 }
 
 // ChecksCaller tells whether Tollgate's ext_authz service checks the route's caller (a resource policy, an
@@ -244,11 +251,16 @@ type HeaderMapping struct {
 	Append bool          `json:"append,omitempty"`
 }
 
+// Any tells whether there are mappings at all.
+func (p *RequestMappings) Any() bool {
+	return p.MapsRequest() || len(p.Headers)+len(p.RemoveHeaders)+len(p.Query)+len(p.RemoveQuery) > 0
+}
+
 // MapsRequest tells whether Tollgate's service makes some of the request's mappings.
-func (p *HTTPProxy) MapsRequest() bool { return len(p.ServiceHeaders)+len(p.ServiceQuery) > 0 }
+func (p *RequestMappings) MapsRequest() bool { return len(p.ServiceHeaders)+len(p.ServiceQuery) > 0 }
 
 // ReadsBody tells whether a service mapping's value is read from the request's body.
-func (p *HTTPProxy) ReadsBody() bool {
+func (p *RequestMappings) ReadsBody() bool {
 	for _, h := range slices.Concat(p.ServiceHeaders, queryMappings(p.ServiceQuery)) {
 		for _, part := range h.parts() {
 			if part.Kind == RequestBodyPath {
@@ -370,6 +382,8 @@ type Lambda struct {
 	AccountID            string            `json:"accountId"` // the function's account, reported as the API's
 	StageVariables       map[string]string `json:"stageVariables,omitempty"`
 	BinaryMediaTypes     []string          `json:"binaryMediaTypes,omitempty"`
+	// RequestMappings are an HTTP API's: the Lambda service makes them on the event's headers and query.
+	RequestMappings
 }
 
 // Limits are the throttles and quotas that may apply to a route's requests, in API Gateway's order: the usage

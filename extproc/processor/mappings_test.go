@@ -1,0 +1,58 @@
+package processor
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/tollgate-gw/tollgate/internal/ir"
+)
+
+// TestMappedQuery maps a client's query string as the HTTP API guide's parameter mapping does: overwrite replaces
+// every value of the parameter, append adds one; a value that comes out empty maps nothing; the client's other
+// parameters keep their order and their encoding.
+func TestMappedQuery(t *testing.T) {
+	header := func(name string) ir.ValueSource { return ir.ValueSource{Kind: ir.RequestHeader, Value: name} }
+	read := func(src ir.ValueSource) string {
+		if src.Kind == ir.Static {
+			return src.Value
+		}
+		return map[string]string{"x-user": "a b&c", "x-empty": ""}[src.Value]
+	}
+	tests := []struct {
+		name, rawQuery string
+		mappings       []ir.QueryMapping
+		want           string
+	}{
+		{"overwrite an absent parameter", "", []ir.QueryMapping{{Name: "user", Source: header("x-user")}}, "?user=a+b%26c"},
+		{"overwrite every value, the rest kept as sent", "k=1&user=x&z=%2F&user=y", []ir.QueryMapping{{Name: "user", Source: header("x-user")}},
+			"?k=1&z=%2F&user=a+b%26c"},
+		{"overwrite a parameter whose name is encoded", "us%65r=x", []ir.QueryMapping{{Name: "user", Source: header("x-user")}}, "?user=a+b%26c"},
+		{"append", "user=x", []ir.QueryMapping{{Name: "user", Source: header("x-user"), Append: true}}, "?user=x&user=a+b%26c"},
+		{"an empty value maps nothing", "user=x", []ir.QueryMapping{{Name: "user", Source: header("x-empty")}}, "?user=x"},
+		{"a missing value, no query at all", "", []ir.QueryMapping{{Name: "user", Source: header("x-missing")}}, ""},
+		{"interpolated", "", []ir.QueryMapping{{Name: "who", Parts: []ir.ValueSource{{Kind: ir.Static, Value: "u-"}, header("x-user")}}}, "?who=u-a+b%26c"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := MappedQuery(tt.rawQuery, tt.mappings, read); got != tt.want {
+				t.Errorf("MappedQuery(%q) = %q, want %q", tt.rawQuery, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestMapHeaders maps a request's headers as the HTTP API guide's parameter mapping does: remove and overwrite
+// drop the client's values whatever their case, append keeps them, an empty value maps nothing.
+func TestMapHeaders(t *testing.T) {
+	static := func(v string) ir.ValueSource { return ir.ValueSource{Kind: ir.Static, Value: v} }
+	read := func(src ir.ValueSource) string { return src.Value }
+	headers := [][2]string{{"X-Tag", "client"}, {"X-Drop", "1"}, {"x-set", "old"}, {"X-Set", "old2"}}
+	got := MapHeaders(headers, &ir.RequestMappings{RemoveHeaders: []string{"x-drop"},
+		Headers:        []ir.HeaderMapping{{Name: "x-set", Source: static("new")}, {Name: "x-tag", Source: static("mapped"), Append: true}, {Name: "x-none", Source: static("")}},
+		ServiceHeaders: []ir.HeaderMapping{{Name: "x-path", Source: static("/a")}},
+	}, read)
+	want := [][2]string{{"X-Tag", "client"}, {"x-set", "new"}, {"x-tag", "mapped"}, {"x-path", "/a"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("MapHeaders = %q, want %q", got, want)
+	}
+}
