@@ -137,6 +137,12 @@ func (a *Server) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.C
 	fields := map[string]*structpb.Value{}
 	key := headerOf(hr, names.APIKeyHeader)
 	ar := ix.authorized[ext[names.RouteExtension]]
+	refuse := func(r gatewayresponse.Response) *authv3.CheckResponse {
+		if ar != nil && ar.HTTPAPI {
+			return deniedHTTPAPI(r.Type, requestID)
+		}
+		return denied(r, requestID)
+	}
 	if ar == nil && ext[names.AuthorizeExtension] != "" {
 		// An Envoy on a configuration this snapshot no longer has: the route's protection is unknown here.
 		a.log.Warn("a check for a route the configuration lacks: refused", "route", ext[names.RouteExtension])
@@ -144,11 +150,8 @@ func (a *Server) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.C
 	}
 	if ar != nil {
 		az, refused := a.authorize(ctx, ix, ar, hr, sourceAddress(req, ix.trustedHops))
-		if refused != nil && ar.HTTPAPI {
-			return deniedHTTPAPI(refused.Type, requestID), nil
-		}
 		if refused != nil {
-			return denied(*refused, requestID), nil
+			return refuse(*refused), nil
 		}
 		if ar.APIKeyFromAuthorizer {
 			key = "" // only a Lambda authorizer's usageIdentifierKey counts
@@ -173,7 +176,7 @@ func (a *Server) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.C
 		fields[names.UsagePlanIDField] = structpb.NewStringValue(grant.PlanID)
 	}
 	if decision := a.limiter.Decide(ctx, ext[names.RouteExtension], grant.KeyID, grant.PlanID); decision != ratelimit.Allow {
-		return denied(decision.Response(), requestID), nil
+		return refuse(decision.Response()), nil
 	}
 	ok := &authv3.CheckResponse{Status: &status.Status{Code: int32(codes.OK)}, HttpResponse: &authv3.CheckResponse_OkResponse{OkResponse: &authv3.OkHttpResponse{}}}
 	if len(fields) > 0 {

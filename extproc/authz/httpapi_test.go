@@ -79,8 +79,9 @@ func TestHTTPAPILambdaAuthorizer(t *testing.T) {
 	v1 := &ir.Authorizer{ID: "h1/$default/policy", Type: "REQUEST", InvokeURL: invoke, PayloadVersion: "1.0",
 		MethodARNPrefix: v2.MethodARNPrefix, AccountID: "123456789012",
 		IdentitySources: []ir.ValueSource{{Kind: ir.RequestHeader, Value: "Authorization"}, {Kind: ir.QueryParameter, Value: "role"}}}
-	simple, policy := route("/items", "GET", v2), route("/pets", "GET", v1)
-	snap := &ir.Snapshot{APIs: []ir.API{{ID: "h1", HTTPAPI: true, Routes: []*ir.Route{simple, policy}}}}
+	simple, policy, throttled := route("/items", "GET", v2), route("/pets", "GET", v1), route("/slow", "GET", v2)
+	throttled.Limits = &ir.Limits{Stage: &ir.Throttle{RateLimit: 0.001, BurstLimit: 1}}
+	snap := &ir.Snapshot{APIs: []ir.API{{ID: "h1", HTTPAPI: true, Routes: []*ir.Route{simple, policy, throttled}}}}
 	limiter := ratelimit.NewLimiter(ratelimit.NewMemory())
 	limiter.SetSnapshot(snap)
 	a := New(limiter, NewMemoryResults(), slog.New(slog.DiscardHandler))
@@ -117,10 +118,19 @@ func TestHTTPAPILambdaAuthorizer(t *testing.T) {
 		{"the refusal is cached", simple, "/items", "refuse", 403, `{"message":"Forbidden"}`, 1, gatewayresponse.AccessDenied},
 		{"not a simple response", simple, "/items", "broken", 500, `{"message":"Internal Server Error"}`, 2, gatewayresponse.AuthorizerConfiguration},
 		{"1.0: a query source missing", policy, "/pets", "alice", 401, `{"message":"Unauthorized"}`, 2, gatewayresponse.Unauthorized},
+		{"admitted, within the route's throttle", throttled, "/slow", "allow", 0, "", 3, ""},
+		{"admitted, over the route's throttle (from the cache)", throttled, "/slow", "allow", 429, `{"message":"Too Many Requests"}`, 3, gatewayresponse.Throttled},
 	}
 	for _, tt := range refusals {
 		t.Run(tt.name, func(t *testing.T) {
-			d := check(tt.r, tt.path, tt.token).GetDeniedResponse()
+			resp := check(tt.r, tt.path, tt.token)
+			if tt.status == 0 {
+				if resp.GetOkResponse() == nil {
+					t.Errorf("refused: %v", resp)
+				}
+				return
+			}
+			d := resp.GetDeniedResponse()
 			if int(d.GetStatus().GetCode()) != tt.status || d.GetBody() != tt.body {
 				t.Errorf("got %d %s, want %d %s", d.GetStatus().GetCode(), d.GetBody(), tt.status, tt.body)
 			}
@@ -148,10 +158,10 @@ func TestHTTPAPILambdaAuthorizer(t *testing.T) {
 		}
 	}
 	calls := fn.calls()
-	if len(calls) != 3 {
-		t.Fatalf("%d calls, want 3: an identity's answer is kept for the TTL", len(calls))
+	if len(calls) != 4 {
+		t.Fatalf("%d calls, want 4: an identity's answer is kept for the TTL (its route key part of it)", len(calls))
 	}
-	event := calls[2]
+	event := calls[3]
 	if event["version"] != "2.0" || event["type"] != "REQUEST" || event["routeArn"] != v2.MethodARNPrefix+"GET/items" ||
 		!slices.Equal(event["identitySource"].([]any), []any{"allow", "GET /items"}) || event["routeKey"] != "GET /items" || event["rawPath"] != "/items" {
 		t.Errorf("2.0 event %v", event)
@@ -162,7 +172,7 @@ func TestHTTPAPILambdaAuthorizer(t *testing.T) {
 	} else if lambda := resp.GetDynamicMetadata().GetFields()[names.AuthorizerField].GetStructValue().AsMap()["lambda"]; lambda.(map[string]any)["role"] != "admin" {
 		t.Errorf("1.0 context %v", lambda)
 	}
-	event = fn.calls()[3]
+	event = fn.calls()[4]
 	if event["version"] != "1.0" || event["methodArn"] != v2.MethodARNPrefix+"GET/pets" || event["identitySource"] != "alice,admin" || event["authorizationToken"] != "alice,admin" {
 		t.Errorf("1.0 event %v", event)
 	}
