@@ -236,7 +236,7 @@ func (e *lambdaExchange) mapRequest(in *lambdaproxy.Request, rawPath string) {
 		}
 		return src.Value
 	}
-	in.Headers = processor.MapHeaders(in.Headers, m, read)
+	in.Headers = processor.MapHeaders(in.Headers, slices.Concat(m.Headers, m.ServiceHeaders), m.RemoveHeaders, read)
 	raw := processor.WithoutParameters(in.RawQuery, m.RemoveQuery)
 	in.RawQuery = strings.TrimPrefix(processor.MappedQuery(raw, slices.Concat(m.Query, m.ServiceQuery), read), "?")
 }
@@ -279,6 +279,9 @@ func (e *lambdaExchange) response(headersOnly bool) []*extprocv3.ProcessingRespo
 		}
 		return processor.One(processor.GatewayError(resp, e.requestID))
 	}
+	if m := e.route.Responses[strconv.Itoa(out.Status)]; m != nil {
+		mapResponse(out, m)
+	}
 	mutation := &extprocv3.HeaderMutation{SetHeaders: []*core.HeaderValueOption{
 		processor.SetHeader(":status", strconv.Itoa(out.Status)),
 		processor.SetHeader("content-length", strconv.Itoa(len(out.Body))),
@@ -317,6 +320,27 @@ func (e *lambdaExchange) response(headersOnly bool) []*extprocv3.ProcessingRespo
 		}))
 	}
 	return e.responseBody.ReplaceResponse(mutation, body)
+}
+
+// mapResponse makes an HTTP API's response mapping on the function's response: its headers, then its status.
+func mapResponse(out *lambdaproxy.Response, m *ir.ResponseMapping) {
+	fromFunction := out.Headers
+	read := func(src ir.ValueSource) string {
+		if src.Kind != ir.IntegrationHeader {
+			return src.Value // the model check admits Static values only besides
+		}
+		var values []string
+		for _, h := range fromFunction {
+			if strings.EqualFold(h[0], src.Value) {
+				values = append(values, h[1])
+			}
+		}
+		return strings.Join(values, ",")
+	}
+	out.Headers = processor.MapHeaders(slices.Clone(out.Headers), m.Headers, m.RemoveHeaders, read)
+	if m.Status != 0 {
+		out.Status = m.Status
+	}
 }
 
 // isCORSHeader tells a CORS response header (lower-case).

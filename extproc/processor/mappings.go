@@ -48,16 +48,17 @@ func MappedQuery(rawQuery string, mappings []ir.QueryMapping, read func(ir.Value
 	return "?" + strings.Join(pairs, "&")
 }
 
-// MapHeaders applies mappings to a request's headers (names as received, in order): remove drops every value of a
-// name, in any case; an overwrite replaces them; an append adds one; a value that comes out empty maps nothing.
-func MapHeaders(headers [][2]string, m *ir.RequestMappings, read func(ir.ValueSource) string) [][2]string {
+// MapHeaders applies mappings to headers (names as received, in order): remove drops every value of a name, in any
+// case; then each mapping's overwrite replaces them, its append adds one; a value that comes out empty maps
+// nothing.
+func MapHeaders(headers [][2]string, mappings []ir.HeaderMapping, remove []string, read func(ir.ValueSource) string) [][2]string {
 	without := func(name string) {
 		headers = slices.DeleteFunc(headers, func(h [2]string) bool { return strings.EqualFold(h[0], name) })
 	}
-	for _, name := range m.RemoveHeaders {
+	for _, name := range remove {
 		without(name)
 	}
-	for _, h := range slices.Concat(m.Headers, m.ServiceHeaders) {
+	for _, h := range mappings {
 		value := MappedValue(h, read)
 		if value == "" || !ValidHeader(h.Name, value) {
 			continue

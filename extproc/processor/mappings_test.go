@@ -47,10 +47,8 @@ func TestMapHeaders(t *testing.T) {
 	static := func(v string) ir.ValueSource { return ir.ValueSource{Kind: ir.Static, Value: v} }
 	read := func(src ir.ValueSource) string { return src.Value }
 	headers := [][2]string{{"X-Tag", "client"}, {"X-Drop", "1"}, {"x-set", "old"}, {"X-Set", "old2"}}
-	got := MapHeaders(headers, &ir.RequestMappings{RemoveHeaders: []string{"x-drop"},
-		Headers:        []ir.HeaderMapping{{Name: "x-set", Source: static("new")}, {Name: "x-tag", Source: static("mapped"), Append: true}, {Name: "x-none", Source: static("")}},
-		ServiceHeaders: []ir.HeaderMapping{{Name: "x-path", Source: static("/a")}},
-	}, read)
+	got := MapHeaders(headers, []ir.HeaderMapping{{Name: "x-set", Source: static("new")}, {Name: "x-tag", Source: static("mapped"), Append: true},
+		{Name: "x-none", Source: static("")}, {Name: "x-path", Source: static("/a")}}, []string{"x-drop"}, read)
 	want := [][2]string{{"X-Tag", "client"}, {"x-set", "new"}, {"x-tag", "mapped"}, {"x-path", "/a"}}
 	if !slices.Equal(got, want) {
 		t.Errorf("MapHeaders = %q, want %q", got, want)

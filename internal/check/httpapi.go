@@ -234,16 +234,12 @@ var responseValue = regexp.MustCompile(`^(\$(` + responseExpression + `)|([^$]|\
 const responseExpression = `response\.header\.[^${} ]+|context\.(stage|apiId)|stageVariables\.[A-Za-z0-9_]+`
 
 // responseMapping checks an HTTP API integration's responseParameters: by status code, header mappings (append,
-// overwrite, remove) and overwrite:statuscode of an HTTP_PROXY integration are served; the rest is refused by name.
+// overwrite, remove) and overwrite:statuscode are served; the rest is refused by name.
 func (c *checker) responseMapping(file, at string, integ *tollgatev1.Integration) {
 	for status, mappings := range integ.GetResponseMappings() {
 		sat := at + diag.Pointer("responseParameters", status)
 		if code, err := strconv.Atoi(status); err != nil || code < 100 || code > 599 || len(status) != 3 {
 			c.probs.Addf(file, sat, "response mappings are keyed by the integration response's status code, 100 to 599, not %q", status)
-			continue
-		}
-		if integ.GetType() != tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY {
-			c.probs.Addf(file, sat, "response mapping of a Lambda integration is not supported yet: Tollgate maps an HTTP_PROXY integration's responses")
 			continue
 		}
 		for key, value := range mappings.GetParameters() {

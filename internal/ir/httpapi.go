@@ -170,9 +170,10 @@ func (b *builder) parameterMappings(s stageContext, integ *tollgatev1.Integratio
 	switch {
 	case r.HTTPProxy != nil:
 		p = &r.HTTPProxy.RequestMappings
-		b.responseMappings(s, integ, r.HTTPProxy)
+		r.HTTPProxy.Responses = b.responseMappings(s, integ)
 	case r.Lambda != nil:
 		p = &r.Lambda.RequestMappings
+		r.Lambda.Responses = b.responseMappings(s, integ)
 	default:
 		return
 	}
@@ -255,9 +256,10 @@ func mappedPath(value string, s stageContext, r *Route) ([]PathPart, error) {
 	return parts, nil
 }
 
-// responseMappings resolves an HTTP API's HTTP_PROXY response mappings (the model check refused every other kind):
+// responseMappings resolves an HTTP API integration's response mappings (the model check refused every other kind):
 // by status code, overwrite:statuscode, and append:, overwrite: and remove:header.x.
-func (b *builder) responseMappings(s stageContext, integ *tollgatev1.Integration, p *HTTPProxy) {
+func (b *builder) responseMappings(s stageContext, integ *tollgatev1.Integration) map[string]*ResponseMapping {
+	var out map[string]*ResponseMapping
 	for status, mappings := range integ.GetResponseMappings() {
 		rm := &ResponseMapping{}
 		params := mappings.GetParameters()
@@ -283,11 +285,12 @@ func (b *builder) responseMappings(s stageContext, integ *tollgatev1.Integration
 			}
 			rm.Headers = append(rm.Headers, m)
 		}
-		if p.Responses == nil {
-			p.Responses = map[string]*ResponseMapping{}
+		if out == nil {
+			out = map[string]*ResponseMapping{}
 		}
-		p.Responses[status] = rm
+		out[status] = rm
 	}
+	return out
 }
 
 // interpolated is a value interpolated in a mapping's text: ${request.header.x}.

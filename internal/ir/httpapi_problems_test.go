@@ -57,8 +57,6 @@ func TestHTTPAPIProblems(t *testing.T) {
 				`/responseParameters/200/append:header.content-length: header "content-length" cannot be mapped: API Gateway reserves it`,
 				`/responseParameters/200/overwrite:header.x-a: response mapping value "$request.header.a" is not supported yet`,
 				`/responseParameters/200/overwrite:header.x-b: response mapping value "${response.body.id}" is not supported yet`}},
-		{"response mapping of a Lambda integration", "  /a:\n    get:\n" + lambdaRoute("        payloadFormatVersion: '2.0'\n        responseParameters: {'200': {'overwrite:header.x': v}}\n"),
-			[]string{"/responseParameters/200: response mapping of a Lambda integration is not supported yet"}},
 		{"an authorizer's value on a route without one", "  /a:\n    get:\n" + proxy("http://h/", "        requestParameters: {'overwrite:header.x': $context.authorizer.user}\n"),
 			[]string{"/requestParameters/overwrite:header.x: $context.authorizer.user: the route has no authorizer to take it from"}},
 		{"a JWT authorizer's value that is no claim", strings.Replace(jwtRoute("jwtConfiguration: {issuer: 'https://issuer.example', audience: [a]}"), "        uri: http://h/\n", "        uri: http://h/\n        requestParameters: {'overwrite:header.x': $context.authorizer.principalId}\n", 1),

@@ -382,8 +382,10 @@ type Lambda struct {
 	AccountID            string            `json:"accountId"` // the function's account, reported as the API's
 	StageVariables       map[string]string `json:"stageVariables,omitempty"`
 	BinaryMediaTypes     []string          `json:"binaryMediaTypes,omitempty"`
-	// RequestMappings are an HTTP API's: the Lambda service makes them on the event's headers and query.
+	// RequestMappings are an HTTP API's: the Lambda service makes them on the event's headers and query; and
+	// Responses its response mappings, by the function's status code, on the function's response.
 	RequestMappings
+	Responses map[string]*ResponseMapping `json:"responses,omitempty"`
 }
 
 // Limits are the throttles and quotas that may apply to a route's requests, in API Gateway's order: the usage
