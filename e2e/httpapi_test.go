@@ -100,6 +100,7 @@ func TestHTTPAPI(t *testing.T) {
 		checkString(t, c, "queryStringParameters.a", ev.QueryStringParameters["a"], "1,2,ann")
 		checkString(t, c, "headers.x-pet", ev.Headers["x-pet"], "pet 7 by ann")
 		checkString(t, c, "headers.x-secret (removed)", ev.Headers["x-secret"], "")
+		checkString(t, c, "headers.x-had-secret (the client's value, though removed)", ev.Headers["x-had-secret"], "s")
 		// And its response mapping, on the function's response.
 		checkString(t, c, "status (overwrite:statuscode)", strconv.Itoa(r.status), "203")
 		checkString(t, c, "x-mapped (from $response.header.content-type)", r.header.Get("X-Mapped"), "from application/json")

@@ -205,11 +205,12 @@ func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
 func (e *lambdaExchange) mapRequest(in *lambdaproxy.Request, rawPath string) {
 	m := &e.route.RequestMappings
 	query, _ := url.ParseQuery(in.RawQuery)
+	client := slices.Clone(in.Headers) // the values read are the client's, whatever the mappings do first
 	read := func(src ir.ValueSource) string {
 		switch src.Kind {
 		case ir.RequestHeader:
 			var values []string
-			for _, h := range in.Headers {
+			for _, h := range client {
 				if strings.EqualFold(h[0], src.Value) {
 					values = append(values, h[1])
 				}

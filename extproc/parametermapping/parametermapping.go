@@ -1,8 +1,9 @@
 // Package parametermapping is the ext_proc feature of an HTTP API's parameter mappings that Envoy cannot make (of
 // an HTTP_PROXY integration): on the way in, the header mappings whose values read a path parameter, the request's
-// path or its body; on the way out, the response mappings (responseParameters), which go by the backend's status
-// code: the status replaced, response headers set, appended to and removed. Envoy sends it only the phases a
-// route's mappings need.
+// path or its body, and the query string mappings of request values (a missing one maps nothing); on the way out,
+// the response mappings (responseParameters), which go by the backend's status code: the status replaced, response
+// headers set, appended to and removed. Envoy sends it only the phases a route's mappings need. (A Lambda proxy's
+// mappings are the Lambda service's, on its event and its response.)
 package parametermapping
 
 import (
@@ -80,7 +81,7 @@ func (e *exchange) Handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.Proces
 	case *extprocv3.ProcessingRequest_ResponseHeaders:
 		status, headers := processor.ResponseStatus(r.ResponseHeaders.GetHeaders())
 		return processor.One(processor.ResponseHeadersContinue(&extprocv3.CommonResponse{
-			HeaderMutation: Mutation(e.route.proxy.Responses[strconv.Itoa(status)], headers)})), nil
+			HeaderMutation: responseMutation(e.route.proxy.Responses[strconv.Itoa(status)], headers)})), nil
 	}
 	return nil, nil
 }
@@ -116,9 +117,9 @@ func (e *exchange) requestMutation() *extprocv3.HeaderMutation {
 	return mutation
 }
 
-// Mutation is what mapping m does to a response with headers: its removals first, then its headers in order (a
+// responseMutation is what mapping m does to a response with headers: its removals first, then its headers in order (a
 // value that comes out empty, a missing header's, sets nothing), then its status. Nil for no mapping.
-func Mutation(m *ir.ResponseMapping, headers http.Header) *extprocv3.HeaderMutation {
+func responseMutation(m *ir.ResponseMapping, headers http.Header) *extprocv3.HeaderMutation {
 	if m == nil {
 		return nil
 	}

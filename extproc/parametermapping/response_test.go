@@ -8,10 +8,10 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/ir"
 )
 
-// TestMutation applies response mappings as the HTTP API guide's "Transforming API responses" describes them:
+// TestResponseMutation applies response mappings as the HTTP API guide's "Transforming API responses" describes them:
 // overwrite and append of headers with static text and the response's own headers interpolated, removal, the
 // status replaced; a value that comes out empty sets nothing.
-func TestMutation(t *testing.T) {
+func TestResponseMutation(t *testing.T) {
 	static := func(v string) ir.ValueSource { return ir.ValueSource{Kind: ir.Static, Value: v} }
 	header := func(name string) ir.ValueSource { return ir.ValueSource{Kind: ir.IntegrationHeader, Value: name} }
 	headers := http.Header{"X-Backend": {"b1"}, "Set-Cookie": {"a=1", "b=2"}}
@@ -35,7 +35,7 @@ func TestMutation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mutation := Mutation(tt.m, headers)
+			mutation := responseMutation(tt.m, headers)
 			if tt.m == nil {
 				if mutation != nil {
 					t.Fatalf("mutation %v for no mapping", mutation)
