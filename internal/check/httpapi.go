@@ -291,8 +291,8 @@ var mappedValue = regexp.MustCompile(`^(\$(` + mappedExpression + `)|([^$]|\$\{(
 // stage variables and what the stage fixes of the context.
 var mappedPath = regexp.MustCompile(`^/([^$]|\$\{(request\.path\.[A-Za-z0-9_.-]+|stageVariables\.[A-Za-z0-9_]+|context\.(stage|apiId))\})*$`)
 
-// requestValue spots an authorizer's value in a mapping's value.
-var requestValue = regexp.MustCompile(`\$\{?context\.authorizer\.`)
+// authorizerValue spots an authorizer's value in a mapping's value.
+var authorizerValue = regexp.MustCompile(`\$\{?context\.authorizer\.`)
 
 // parameterMapping checks an HTTP API integration's requestParameters: header and query string mappings (append,
 // overwrite, remove), and an HTTP_PROXY integration's path, are served; the rest is refused by name.
@@ -317,7 +317,7 @@ func (c *checker) parameterMapping(file, at string, integ *tollgatev1.Integratio
 			c.probs.Addf(file, ptr, "invalid mapping %q: name the query string parameter, as overwrite:querystring.x", key)
 		case isHeader && (name == "" || reservedHeader(name)):
 			c.probs.Addf(file, ptr, "header %q cannot be mapped: API Gateway reserves it", name)
-		case isQuery && action != "remove" && requestValue.MatchString(value):
+		case isQuery && action != "remove" && authorizerValue.MatchString(value):
 			c.probs.Addf(file, ptr, "mapping value %q is not supported yet for a query string parameter (supported: static text, $request.*, $context.requestId|httpMethod|stage|apiId|identity.sourceIp, $stageVariables.x)", value)
 		case action != "remove" && !mappedValue.MatchString(value):
 			c.probs.Addf(file, ptr, "mapping value %q is not supported yet (supported: static text, $request.header.x, $request.querystring.x, $request.path, $request.path.x, $request.body.x, $context.requestId|httpMethod|stage|apiId|identity.sourceIp, $context.authorizer.x, $stageVariables.x, and text with them in ${})", value)
