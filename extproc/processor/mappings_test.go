@@ -1,7 +1,9 @@
 package processor
 
 import (
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
@@ -53,4 +55,32 @@ func TestMapHeaders(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("MapHeaders = %q, want %q", got, want)
 	}
+}
+
+// FuzzMappedQuery: whatever the client's query string and the mapped value, an overwritten parameter has the
+// mapped value alone, and the other parameters keep theirs.
+func FuzzMappedQuery(f *testing.F) {
+	f.Add("k=1&user=x&z=%2F&user=y", "a b&c")
+	f.Add("us%65r=x&%zz=1", "=")
+	f.Add("", "v")
+	f.Fuzz(func(t *testing.T, rawQuery, value string) {
+		read := func(ir.ValueSource) string { return value }
+		got := MappedQuery(rawQuery, []ir.QueryMapping{{Name: "user", Source: ir.ValueSource{Kind: ir.RequestHeader}}}, read)
+		if value == "" {
+			return
+		}
+		after, err := url.ParseQuery(strings.TrimPrefix(got, "?"))
+		if err != nil {
+			return // the client's own pairs may not parse; the mapped one always does
+		}
+		if vs := after["user"]; len(vs) != 1 || vs[0] != value {
+			t.Fatalf("MappedQuery(%q) = %q: user %q, want [%q]", rawQuery, got, vs, value)
+		}
+		before, _ := url.ParseQuery(rawQuery)
+		for name, vs := range before {
+			if name != "user" && !slices.Equal(after[name], vs) {
+				t.Fatalf("MappedQuery(%q) = %q: %s %q, want %q", rawQuery, got, name, after[name], vs)
+			}
+		}
+	})
 }
