@@ -1,7 +1,6 @@
 package lambda
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -18,7 +17,6 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
-	"github.com/tollgate-gw/tollgate/internal/vtl/apigw"
 )
 
 // lambdaExchange turns one client request into a Lambda Invoke call and the function's answer into the client's
@@ -205,57 +203,13 @@ func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
 func (e *lambdaExchange) mapRequest(in *lambdaproxy.Request, rawPath string) {
 	m := &e.route.RequestMappings
 	query, _ := url.ParseQuery(in.RawQuery)
-	client := slices.Clone(in.Headers) // the values read are the client's, whatever the mappings do first
-	read := func(src ir.ValueSource) string {
-		switch src.Kind {
-		case ir.RequestHeader:
-			var values []string
-			for _, h := range client {
-				if strings.EqualFold(h[0], src.Value) {
-					values = append(values, h[1])
-				}
-			}
-			return strings.Join(values, ",") // several values comma-joined, as API Gateway maps them
-		case ir.QueryParameter:
-			return strings.Join(query[src.Value], ",")
-		case ir.PathParameter:
-			return in.PathParameters[src.Value]
-		case ir.RequestPath:
-			return rawPath
-		case ir.RequestBodyPath:
-			return apigw.BodyValue(in.Body, src.Value)
-		case ir.RequestID:
-			return in.RequestID
-		case ir.HTTPMethod:
-			return in.Method
-		case ir.SourceIP:
-			return in.SourceIP
-		case ir.AuthorizerValue:
-			return lookUp(e.authorizer, strings.Split(src.Value, ".")) // lambda.x: requestContext.authorizer.lambda.x
-		case ir.JWTClaim:
-			return lookUp(e.jwt, []string{"claims", src.Value})
-		}
-		return src.Value
-	}
+	// The values read are the client's, whatever the mappings do first.
+	values := &processor.RequestValues{Headers: processor.HeaderOf(in.Headers), Query: query, PathParameters: in.PathParameters,
+		Path: rawPath, Body: in.Body, RequestID: in.RequestID, Method: in.Method, SourceIP: in.SourceIP, Authorizer: e.authorizer, JWT: e.jwt}
+	read := values.Read
 	in.Headers = processor.MapHeaders(in.Headers, slices.Concat(m.Headers, m.ServiceHeaders), m.RemoveHeaders, read)
 	raw := processor.WithoutParameters(in.RawQuery, m.RemoveQuery)
 	in.RawQuery = strings.TrimPrefix(processor.MappedQuery(raw, slices.Concat(m.Query, m.ServiceQuery), read), "?")
-}
-
-// lookUp is the text at path of an authorizer's context: a string as it is, anything else its JSON; "" for none.
-func lookUp(v any, path []string) string {
-	for _, key := range path {
-		m, _ := v.(map[string]any)
-		v = m[key]
-	}
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // response turns the Invoke API's answer into the client's response, or a gateway error. It answers the held-back
@@ -325,20 +279,8 @@ func (e *lambdaExchange) response(headersOnly bool) []*extprocv3.ProcessingRespo
 
 // mapResponse makes an HTTP API's response mapping on the function's response: its headers, then its status.
 func mapResponse(out *lambdaproxy.Response, m *ir.ResponseMapping) {
-	fromFunction := out.Headers
-	read := func(src ir.ValueSource) string {
-		if src.Kind != ir.IntegrationHeader {
-			return src.Value // the model check admits Static values only besides
-		}
-		var values []string
-		for _, h := range fromFunction {
-			if strings.EqualFold(h[0], src.Value) {
-				values = append(values, h[1])
-			}
-		}
-		return strings.Join(values, ",")
-	}
-	out.Headers = processor.MapHeaders(slices.Clone(out.Headers), m.Headers, m.RemoveHeaders, read)
+	read := processor.ResponseValues(processor.HeaderOf(out.Headers))
+	out.Headers = processor.MapHeaders(out.Headers, m.Headers, m.RemoveHeaders, read)
 	if m.Status != 0 {
 		out.Status = m.Status
 	}

@@ -18,7 +18,6 @@ import (
 
 	"github.com/tollgate-gw/tollgate/extproc/processor"
 	"github.com/tollgate-gw/tollgate/internal/ir"
-	"github.com/tollgate-gw/tollgate/internal/vtl/apigw"
 )
 
 // Service serves the snapshot's routes whose mappings need it.
@@ -91,22 +90,8 @@ func (e *exchange) requestMutation() *extprocv3.HeaderMutation {
 	rawPath, rawQuery, _ := strings.Cut(e.path, "?")
 	params, _ := e.route.paths.PathParameters(rawPath)
 	query, _ := url.ParseQuery(rawQuery)
-	read := func(src ir.ValueSource) string {
-		switch src.Kind {
-		// Several values of a header or parameter, comma-joined, as API Gateway maps them.
-		case ir.RequestHeader:
-			return strings.Join(e.headers.Values(src.Value), ",")
-		case ir.QueryParameter:
-			return strings.Join(query[src.Value], ",")
-		case ir.PathParameter:
-			return params[src.Value]
-		case ir.RequestPath:
-			return rawPath
-		case ir.RequestBodyPath:
-			return apigw.BodyValue(e.body.Bytes(), src.Value)
-		}
-		return src.Value // the model check admits Static values only besides
-	}
+	values := &processor.RequestValues{Headers: e.headers, Query: query, PathParameters: params, Path: rawPath, Body: e.body.Bytes()}
+	read := values.Read
 	mutation := &extprocv3.HeaderMutation{}
 	for _, h := range e.route.proxy.ServiceHeaders {
 		mutation.SetHeaders = appendMapped(mutation.SetHeaders, h, processor.MappedValue(h, read))
@@ -123,12 +108,7 @@ func responseMutation(m *ir.ResponseMapping, headers http.Header) *extprocv3.Hea
 	if m == nil {
 		return nil
 	}
-	read := func(src ir.ValueSource) string {
-		if src.Kind == ir.IntegrationHeader {
-			return strings.Join(headers.Values(src.Value), ",")
-		}
-		return src.Value // the model check admits Static values only besides
-	}
+	read := processor.ResponseValues(headers)
 	mutation := &extprocv3.HeaderMutation{RemoveHeaders: m.RemoveHeaders}
 	for _, h := range m.Headers {
 		mutation.SetHeaders = appendMapped(mutation.SetHeaders, h, processor.MappedValue(h, read))

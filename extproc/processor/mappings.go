@@ -1,11 +1,14 @@
 package processor
 
 import (
+	"encoding/json"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/vtl/apigw"
 )
 
 // The parameter mappings the ext_proc features make (an HTTP API's, of an HTTP_PROXY integration in the
@@ -90,4 +93,86 @@ func withoutParameter(pairs []string, name string) []string {
 		unescaped, err := url.QueryUnescape(n)
 		return err == nil && unescaped == name
 	})
+}
+
+// RequestValues are what a parameter mapping reads of one request: the client's headers, query, path (the stage's
+// segment included) and body, and what Envoy and the checks before say of it.
+type RequestValues struct {
+	Headers                     http.Header
+	Query                       url.Values
+	PathParameters              map[string]string
+	Path                        string
+	Body                        []byte
+	RequestID, Method, SourceIP string
+	// Authorizer is requestContext.authorizer; JWT a JWT authorizer's {"claims", "scopes"}.
+	Authorizer, JWT map[string]any
+}
+
+// Read is a mapping source's value for the request; "" for what it lacks. A header or parameter given more than
+// once reads as its values comma-joined, as API Gateway maps them.
+func (v *RequestValues) Read(src ir.ValueSource) string {
+	switch src.Kind {
+	case ir.Static:
+		return src.Value
+	case ir.RequestHeader:
+		return strings.Join(v.Headers.Values(src.Value), ",")
+	case ir.QueryParameter:
+		return strings.Join(v.Query[src.Value], ",")
+	case ir.PathParameter:
+		return v.PathParameters[src.Value]
+	case ir.RequestPath:
+		return v.Path
+	case ir.RequestBodyPath:
+		return apigw.BodyValue(v.Body, src.Value)
+	case ir.RequestID:
+		return v.RequestID
+	case ir.HTTPMethod:
+		return v.Method
+	case ir.SourceIP:
+		return v.SourceIP
+	case ir.AuthorizerValue:
+		return lookUp(v.Authorizer, strings.Split(src.Value, ".")) // lambda.x: requestContext.authorizer.lambda.x
+	case ir.JWTClaim:
+		return lookUp(v.JWT, []string{"claims", src.Value})
+	}
+	return ""
+}
+
+// ResponseValues reads a response mapping's sources for a response with headers: static text, and the response's
+// headers (several values comma-joined).
+func ResponseValues(headers http.Header) func(ir.ValueSource) string {
+	return func(src ir.ValueSource) string {
+		switch src.Kind {
+		case ir.Static:
+			return src.Value
+		case ir.IntegrationHeader:
+			return strings.Join(headers.Values(src.Value), ",")
+		}
+		return ""
+	}
+}
+
+// HeaderOf is headers (names as received, in order) as an http.Header.
+func HeaderOf(headers [][2]string) http.Header {
+	out := make(http.Header, len(headers))
+	for _, h := range headers {
+		out.Add(h[0], h[1])
+	}
+	return out
+}
+
+// lookUp is the text at path of an authorizer's context: a string as it is, anything else its JSON; "" for none.
+func lookUp(v any, path []string) string {
+	for _, key := range path {
+		m, _ := v.(map[string]any)
+		v = m[key]
+	}
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
 }

@@ -1,6 +1,7 @@
 package processor
 
 import (
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -83,4 +84,43 @@ func FuzzMappedQuery(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRequestValuesRead reads each source a parameter mapping may name: repeated headers and parameters
+// comma-joined, a body's JSONPath (a string's text, anything else its JSON), an authorizer's context and a JWT's
+// claims by path; "" for what the request lacks.
+func TestRequestValuesRead(t *testing.T) {
+	v := &RequestValues{
+		Headers: http.Header{"X-A": {"1", "2"}}, Query: url.Values{"q": {"a", "b"}}, PathParameters: map[string]string{"id": "7"},
+		Path: "/prod/pets/7", Body: []byte(`{"pet": {"name": "Rex", "tags": ["a"]}}`), RequestID: "r1", Method: "GET", SourceIP: "192.0.2.1",
+		Authorizer: map[string]any{"lambda": map[string]any{"user": "ann", "n": 2.0}}, JWT: map[string]any{"claims": map[string]any{"sub": "u-1"}},
+	}
+	for _, tt := range []struct {
+		src  ir.ValueSource
+		want string
+	}{
+		{ir.ValueSource{Kind: ir.Static, Value: "s"}, "s"},
+		{ir.ValueSource{Kind: ir.RequestHeader, Value: "x-a"}, "1,2"},
+		{ir.ValueSource{Kind: ir.QueryParameter, Value: "q"}, "a,b"},
+		{ir.ValueSource{Kind: ir.PathParameter, Value: "id"}, "7"},
+		{ir.ValueSource{Kind: ir.RequestPath}, "/prod/pets/7"},
+		{ir.ValueSource{Kind: ir.RequestBodyPath, Value: "$.pet.name"}, "Rex"},
+		{ir.ValueSource{Kind: ir.RequestBodyPath, Value: "$.pet.tags"}, `["a"]`},
+		{ir.ValueSource{Kind: ir.RequestBodyPath, Value: "$.nope"}, ""},
+		{ir.ValueSource{Kind: ir.RequestID}, "r1"},
+		{ir.ValueSource{Kind: ir.HTTPMethod}, "GET"},
+		{ir.ValueSource{Kind: ir.SourceIP}, "192.0.2.1"},
+		{ir.ValueSource{Kind: ir.AuthorizerValue, Value: "lambda.user"}, "ann"},
+		{ir.ValueSource{Kind: ir.AuthorizerValue, Value: "lambda.n"}, "2"},
+		{ir.ValueSource{Kind: ir.AuthorizerValue, Value: "lambda.none"}, ""},
+		{ir.ValueSource{Kind: ir.JWTClaim, Value: "sub"}, "u-1"},
+		{ir.ValueSource{Kind: ir.IntegrationHeader, Value: "x-a"}, ""}, // a response's, not the request's
+	} {
+		if got := v.Read(tt.src); got != tt.want {
+			t.Errorf("Read(%v) = %q, want %q", tt.src, got, tt.want)
+		}
+	}
+	if got := ResponseValues(http.Header{"X-B": {"1", "2"}})(ir.ValueSource{Kind: ir.IntegrationHeader, Value: "x-b"}); got != "1,2" {
+		t.Errorf("a response header read %q, want 1,2", got)
+	}
 }
