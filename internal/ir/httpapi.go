@@ -300,16 +300,16 @@ var interpolated = regexp.MustCompile(`\$\{([^}]*)\}`)
 // $context.authorizer.x is its Lambda authorizer's context value x, $context.authorizer.claims.x its JWT's claim.
 func requestValue(s stageContext, r *Route) func(string) (ValueSource, error) {
 	return func(expr string) (ValueSource, error) {
-		switch rest, _ := strings.CutPrefix(expr, "$request."); {
-		case rest == "path":
+		switch rest, isRequest := strings.CutPrefix(expr, "$request."); {
+		case isRequest && rest == "path":
 			return ValueSource{Kind: RequestPath}, nil
-		case strings.HasPrefix(rest, "path."):
+		case isRequest && strings.HasPrefix(rest, "path."):
 			name := strings.TrimPrefix(rest, "path.")
 			if !slices.Contains(r.PathParams, name) {
 				return ValueSource{}, fmt.Errorf("%s: route %s has no path parameter %s", expr, r.Resource, name)
 			}
 			return ValueSource{Kind: PathParameter, Value: name}, nil
-		case strings.HasPrefix(rest, "body."):
+		case isRequest && strings.HasPrefix(rest, "body."):
 			return ValueSource{Kind: RequestBodyPath, Value: "$." + strings.TrimPrefix(rest, "body.")}, nil
 		}
 		src, err := mappingSource(httpAPIExpression(expr), s)
@@ -322,10 +322,10 @@ func requestValue(s stageContext, r *Route) func(string) (ValueSource, error) {
 			return ValueSource{Kind: JWTClaim, Value: claim}, nil
 		case r.JWT != nil:
 			return ValueSource{}, fmt.Errorf("%s: a JWT authorizer gives its token's claims, $context.authorizer.claims.x", expr)
-		case r.Authorizer != nil:
+		case r.Authorizer != nil && r.Authorizer.Type == "REQUEST":
 			return ValueSource{Kind: AuthorizerValue, Value: "lambda." + src.Value}, nil // requestContext.authorizer.lambda
 		}
-		return ValueSource{}, fmt.Errorf("%s: the route has no authorizer to take it from", expr)
+		return ValueSource{}, fmt.Errorf("%s: the route has no JWT or Lambda authorizer to take it from", expr)
 	}
 }
 

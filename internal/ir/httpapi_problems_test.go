@@ -58,7 +58,7 @@ func TestHTTPAPIProblems(t *testing.T) {
 				`/responseParameters/200/overwrite:header.x-a: response mapping value "$request.header.a" is not supported yet`,
 				`/responseParameters/200/overwrite:header.x-b: response mapping value "${response.body.id}" is not supported yet`}},
 		{"an authorizer's value on a route without one", "  /a:\n    get:\n" + proxy("http://h/", "        requestParameters: {'overwrite:header.x': $context.authorizer.user}\n"),
-			[]string{"/requestParameters/overwrite:header.x: $context.authorizer.user: the route has no authorizer to take it from"}},
+			[]string{"/requestParameters/overwrite:header.x: $context.authorizer.user: the route has no JWT or Lambda authorizer to take it from"}},
 		{"a JWT authorizer's value that is no claim", strings.Replace(jwtRoute("jwtConfiguration: {issuer: 'https://issuer.example', audience: [a]}"), "        uri: http://h/\n", "        uri: http://h/\n        requestParameters: {'overwrite:header.x': $context.authorizer.principalId}\n", 1),
 			[]string{"$context.authorizer.principalId: a JWT authorizer gives its token's claims, $context.authorizer.claims.x"}},
 		{"a query mapping of a request value with a context value", "  /a:\n    get:\n" + proxy("http://h/", "        requestParameters: {'append:querystring.m': '${request.header.h}${context.requestId}'}\n"),
