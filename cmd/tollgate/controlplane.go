@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/extproc/authz"
+	"github.com/tollgate-gw/tollgate/extproc/cache"
 	"github.com/tollgate-gw/tollgate/extproc/lambda"
 	"github.com/tollgate-gw/tollgate/extproc/mapping"
 	"github.com/tollgate-gw/tollgate/extproc/parametermapping"
@@ -35,6 +36,7 @@ type ControlPlane struct {
 	loader     *source.Loader
 	xds        *server.Server
 	extProc    *processor.Server
+	cache      *cache.Service
 	authz      *authz.Server
 	limiter    *ratelimit.Limiter
 	watcher    *source.Watcher
@@ -54,14 +56,18 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	if err != nil {
 		return nil, err
 	}
-	c := &ControlPlane{log: log, configFile: configFile, loader: ld, xds: server.New(log), extProc: processor.New(log,
-		[]processor.Service{lambda.Service{}, mapping.Service{Log: log}, parametermapping.Service{}}, []processor.Check{validation.Check{Log: log}}), current: loaded, errs: make(chan error, 4)}
+	c := &ControlPlane{log: log, configFile: configFile, loader: ld, xds: server.New(log), current: loaded, errs: make(chan error, 4)}
 	c.logWarnings(loaded)
 	cfg := loaded.Config
 	store, err := rateLimitStore(cfg, log)
 	if err != nil {
 		return nil, err
 	}
+	if c.cache, err = cache.New(cacheStore(store, log), cfg.Cache.EncryptionKeyBytes(), log); err != nil {
+		return nil, err
+	}
+	c.extProc = processor.New(log, []processor.Service{lambda.Service{}, mapping.Service{Log: log}, parametermapping.Service{}},
+		[]processor.Wrapper{c.cache}, []processor.Check{validation.Check{Log: log}})
 	// One limiter behind both enforcement points: the key check decides the methods that require a key, the
 	// rate-limit service the others.
 	c.limiter = ratelimit.NewLimiter(store)
@@ -94,6 +100,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 		return admin.Serve(ctx, adminLis, admin.Handler(c.xds.Ready, map[string]http.Handler{
 			"GET /usageplans/{planId}/usage":                            c.limiter.UsageHandler(),
 			"DELETE /restapis/{apiId}/stages/{stage}/cache/authorizers": c.authz.FlushHandler(),
+			"DELETE /restapis/{apiId}/stages/{stage}/cache/data":        c.cache.FlushHandler(),
 		}))
 	})
 	c.goRun(func() error { c.watcher.Run(ctx); return nil })
@@ -139,9 +146,17 @@ func rateLimitStore(cfg *config.Config, log *slog.Logger) (ratelimit.Store, erro
 		return ratelimit.NewMemory(), nil
 	}
 	if u, err := url.Parse(cfg.Redis); err == nil {
-		log.Info("throttles, quotas and authorizer answers are kept in Redis", "redis", u.Redacted())
+		log.Info("throttles, quotas, authorizer answers and stage caches are kept in Redis", "redis", u.Redacted())
 	}
 	return ratelimit.NewRedis(cfg.Redis, log)
+}
+
+// cacheStore keeps the stage caches where the limiter keeps its state: in Redis every node shares them.
+func cacheStore(store ratelimit.Store, log *slog.Logger) cache.Store {
+	if r, ok := store.(*ratelimit.Redis); ok {
+		return cache.NewRedis(r.Client(), log)
+	}
+	return cache.NewMemory()
 }
 
 // authorizerResults keeps authorizer answers where the limiter keeps its state: in Redis every node shares them.

@@ -89,6 +89,8 @@ type authorization struct {
 	context, identity *structpb.Value
 	// usageIdentifierKey is a Lambda authorizer's answer's: the API key when the API's key source is AUTHORIZER.
 	usageIdentifierKey string
+	// mayInvalidateCache: the IAM caller may execute-api:InvalidateCache the method (names.InvalidateCacheField).
+	mayInvalidateCache bool
 }
 
 // invoke is the action every method ARN is authorized for.

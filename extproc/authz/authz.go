@@ -159,6 +159,9 @@ func (a *Server) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.C
 		if az != nil && az.identity != nil {
 			fields[names.IdentityField] = az.identity
 		}
+		if az != nil && az.mayInvalidateCache {
+			fields[names.InvalidateCacheField] = structpb.NewBoolValue(true)
+		}
 		if az != nil && az.context != nil {
 			fields[names.AuthorizerField] = az.context
 			if ar.APIKeyFromAuthorizer {

@@ -78,7 +78,26 @@ func (a *Server) authorizeIAM(ix *index, ar *authorizedRoute, hr *authv3.Attribu
 		return nil, signatureRefusal(err)
 	}
 	addr, _ := netip.ParseAddr(sourceIP)
-	ask := policy.Request{Action: invoke, Resource: arn, Principal: id.ARN, SourceIP: addr}
+	switch ask := (policy.Request{Action: invoke, Resource: arn, Principal: id.ARN, SourceIP: addr}); decideIAM(id, ar, ask, arn) {
+	case policy.Allow:
+		az := &authorization{identity: iamIdentity(id, sig.AccessKeyID)}
+		if ar.Cache != nil && ar.Cache.RequireAuthorization {
+			// Whether the caller's Cache-Control: max-age=0 may refresh the stage cache's entry, for the cache.
+			ask.Action = invalidateCache
+			az.mayInvalidateCache = decideIAM(id, ar, ask, arn) == policy.Allow
+		}
+		return az, nil
+	case policy.Deny:
+		return nil, callerRefusal(id.ARN, arn, true)
+	}
+	return nil, callerRefusal(id.ARN, arn, false)
+}
+
+// invalidateCache is the action a caller needs to refresh a cached method's entry.
+const invalidateCache = "execute-api:InvalidateCache"
+
+// decideIAM is what the caller's identity policy and the API's resource policy decide together for ask.
+func decideIAM(id *identity, ar *authorizedRoute, ask policy.Request, arn string) policy.Decision {
 	identityDecision := policy.NotApplicable
 	if id.policy != nil {
 		identityDecision = id.policy.Evaluate(ask)
@@ -91,13 +110,7 @@ func (a *Server) authorizeIAM(ix *index, ar *authorizedRoute, hr *authv3.Attribu
 	if id.account != arnAccount(arn) && decision == policy.Allow && (identityDecision != policy.Allow || resource != policy.Allow) {
 		decision = policy.NotApplicable // cross-account access needs both to allow
 	}
-	switch decision {
-	case policy.Allow:
-		return &authorization{identity: iamIdentity(id, sig.AccessKeyID)}, nil
-	case policy.Deny:
-		return nil, callerRefusal(id.ARN, arn, true)
-	}
-	return nil, callerRefusal(id.ARN, arn, false)
+	return decision
 }
 
 // arnRegion is the region field of a method ARN.

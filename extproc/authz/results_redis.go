@@ -3,16 +3,14 @@ package authz
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/tollgate-gw/tollgate/extproc/authz/lambdaauth"
+	"github.com/tollgate-gw/tollgate/internal/redisstore"
 )
 
 // redisResultsPrefix starts every key: the answers of one stage share a hash tag, so a stage's flush and its
@@ -27,13 +25,14 @@ const redisResultsTimeout = 100 * time.Millisecond
 // fails is a cache miss, never a refusal.
 type RedisResults struct {
 	client redis.UniversalClient
-	log    *slog.Logger
-	down   atomic.Bool // an outage is logged once, and its end once
+	outage *redisstore.Outage
 }
 
 // NewRedisResults keeps answers in client's Redis.
 func NewRedisResults(client redis.UniversalClient, log *slog.Logger) *RedisResults {
-	return &RedisResults{client: client, log: log}
+	return &RedisResults{client: client, outage: &redisstore.Outage{Log: log,
+		Failing: "Redis is failing: authorizer answers are not cached, every request calls its authorizer",
+		Back:    "Redis is back: authorizer answers are cached again"}}
 }
 
 // redisKey tags the key by its stage (the key's first two segments: apiId/stage/).
@@ -56,11 +55,11 @@ func (r *RedisResults) Get(ctx context.Context, key string) (*lambdaauth.Output,
 	payload, err := r.client.Get(ctx, redisKey(key)).Bytes()
 	if err != nil {
 		if err != redis.Nil {
-			r.failed(err)
+			r.outage.Failed(err)
 		}
 		return nil, false
 	}
-	r.recovered()
+	r.outage.Succeeded()
 	// A simple response is kept behind a marker no JSON answer starts with.
 	simplePayload, simple := bytes.CutPrefix(payload, simpleMarker)
 	if simple {
@@ -83,45 +82,14 @@ func (r *RedisResults) Set(ctx context.Context, key string, payload []byte, out 
 		payload = append(slices.Clip(simpleMarker), payload...)
 	}
 	if err := r.client.Set(ctx, redisKey(key), payload, ttl).Err(); err != nil {
-		r.failed(err)
+		r.outage.Failed(err)
 		return
 	}
-	r.recovered()
+	r.outage.Succeeded()
 }
 
 // Flush deletes a stage's answers on every node of a cluster.
 func (r *RedisResults) Flush(ctx context.Context, prefix string) error {
 	// The stage's part is matched literally: an apiId of "*" flushes that stage, not every one.
-	pattern := redisResultsPrefix + "{" + globEscaper.Replace(prefix) + "}*"
-	flush := func(ctx context.Context, c *redis.Client) error {
-		iter := c.Scan(ctx, 0, pattern, 1000).Iterator()
-		for iter.Next(ctx) {
-			if err := c.Del(ctx, iter.Val()).Err(); err != nil {
-				return err
-			}
-		}
-		return iter.Err()
-	}
-	if cluster, ok := r.client.(*redis.ClusterClient); ok {
-		return cluster.ForEachMaster(ctx, flush)
-	}
-	if c, ok := r.client.(*redis.Client); ok {
-		return flush(ctx, c)
-	}
-	return fmt.Errorf("cannot flush the authorizer cache through a %T", r.client)
-}
-
-// globEscaper quotes what Redis's SCAN MATCH reads as a pattern.
-var globEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`)
-
-func (r *RedisResults) failed(err error) {
-	if !r.down.Swap(true) {
-		r.log.Warn("Redis is failing: authorizer answers are not cached, every request calls its authorizer", "err", err)
-	}
-}
-
-func (r *RedisResults) recovered() {
-	if r.down.Swap(false) {
-		r.log.Info("Redis is back: authorizer answers are cached again")
-	}
+	return redisstore.DeleteMatching(ctx, r.client, redisResultsPrefix+"{"+redisstore.QuoteGlob(prefix)+"}*")
 }

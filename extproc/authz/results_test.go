@@ -87,15 +87,15 @@ func TestRedisResultsOutage(t *testing.T) {
 	store.Set(ctx, "a/p/auth/k", []byte(cachedAnswer), out, time.Minute)
 	srv.Stop()
 	store.Set(ctx, "a/p/auth/k2", []byte(cachedAnswer), out, time.Minute)
-	if _, ok := store.Get(ctx, "a/p/auth/k"); ok || !store.down.Load() {
-		t.Errorf("with Redis down: found %t, down %t; want a miss, noticed", ok, store.down.Load())
+	if _, ok := store.Get(ctx, "a/p/auth/k"); ok || !store.outage.Down() {
+		t.Errorf("with Redis down: found %t, down %t; want a miss, noticed", ok, store.outage.Down())
 	}
 	srv.Start()
 	if _, ok := store.Get(ctx, "a/p/auth/k"); ok {
 		t.Error("a restarted Redis (no persistence) still had the answer")
 	}
 	store.Set(ctx, "a/p/auth/k", []byte(cachedAnswer), out, time.Minute)
-	if _, ok := store.Get(ctx, "a/p/auth/k"); !ok || store.down.Load() {
+	if _, ok := store.Get(ctx, "a/p/auth/k"); !ok || store.outage.Down() {
 		t.Error("the cache did not recover with Redis")
 	}
 }

@@ -94,7 +94,8 @@ func (e *exchange) handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.Proces
 		return e.integrationRequest(e.requestBody.Bytes(), false)
 	case *extprocv3.ProcessingRequest_ResponseHeaders:
 		e.status = 0
-		if e.forwarded && fromBackend(req) {
+		// An HTTP_PROXY's response passes as it is: the service sees it only for the stage cache.
+		if e.forwarded && !e.route.Proxy && processor.FromBackend(req) {
 			e.status, e.backendHeader = processor.ResponseStatus(r.ResponseHeaders.GetHeaders())
 		}
 		if e.status == 0 {
@@ -584,17 +585,6 @@ func (e *exchange) value(src ir.ValueSource) string {
 		return apigw.BodyValue(e.body, src.Value)
 	}
 	return ""
-}
-
-// fromBackend tells whether a response came from the backend, not from Envoy (a local reply: a timeout, a
-// connection failure), by the code details Envoy sends as a response attribute.
-func fromBackend(req *extprocv3.ProcessingRequest) bool {
-	for _, attrs := range req.GetAttributes() {
-		if v := attrs.GetFields()[names.ResponseCodeDetailsAttribute]; v != nil {
-			return v.GetStringValue() == "via_upstream"
-		}
-	}
-	return false
 }
 
 func stringMap(m map[string]string) *vtl.Map {

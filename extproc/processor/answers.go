@@ -294,3 +294,14 @@ func claimText(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// FromBackend tells whether a response came from the backend, not from Envoy (a local reply: a timeout, a
+// connection failure), by the code details Envoy sends as a response attribute.
+func FromBackend(req *extprocv3.ProcessingRequest) bool {
+	for _, attrs := range req.GetAttributes() {
+		if v := attrs.GetFields()[names.ResponseCodeDetailsAttribute]; v != nil {
+			return v.GetStringValue() == "via_upstream"
+		}
+	}
+	return false
+}

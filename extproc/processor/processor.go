@@ -5,6 +5,7 @@
 package processor
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -47,6 +48,24 @@ type Check interface {
 	Checks(*ir.Snapshot) (map[string]func() Checker, error)
 }
 
+// A Wrapper stands between some routes' checks and their feature (the stage cache): it sees every message of a
+// request the checks let through before the feature does, and the feature's answers before Envoy does, and may
+// answer the request itself.
+type Wrapper interface {
+	// Wraps are the snapshot's routes the wrapper applies to, by route name, each with how it wraps one request's
+	// exchange; ctx ends with the request's stream. An error refuses the snapshot.
+	Wraps(*ir.Snapshot) (map[string]Wrap, error)
+}
+
+// Wrap wraps the exchange of one request to a route (a pass-through for a route no feature serves).
+type Wrap func(ctx context.Context, received time.Time, inner Exchange) Exchange
+
+// A Closer is an exchange that holds something until its stream ends (a wait for another request's answer):
+// Close is called once the stream is over, however it ended.
+type Closer interface {
+	Close()
+}
+
 // Checker checks one request.
 type Checker interface {
 	// Request sees a request message (the headers, each body chunk); a response answers the client instead of
@@ -62,21 +81,26 @@ type Server struct {
 	extprocv3.UnimplementedExternalProcessorServer
 	log      *slog.Logger
 	services []Service
+	wrappers []Wrapper
 	checks   []Check
-	routes   atomic.Pointer[map[string]Start]
+	routes   atomic.Pointer[map[string]starter]
 	now      func() time.Time
 }
 
-// New returns a server for the services' routes, which the checks guard, with no routes yet.
-func New(log *slog.Logger, services []Service, checks []Check) *Server {
-	s := &Server{log: log, services: services, checks: checks, now: time.Now}
-	s.routes.Store(&map[string]Start{})
+// starter begins a request's exchange on a route, features, wrappers and checks composed.
+type starter func(ctx context.Context, received time.Time) Exchange
+
+// New returns a server for the services' routes, which the wrappers wrap and the checks guard, with no routes
+// yet.
+func New(log *slog.Logger, services []Service, wrappers []Wrapper, checks []Check) *Server {
+	s := &Server{log: log, services: services, wrappers: wrappers, checks: checks, now: time.Now}
+	s.routes.Store(&map[string]starter{})
 	return s
 }
 
 // SetSnapshot replaces the routes; streams already open keep the route they started with.
 func (s *Server) SetSnapshot(snap *ir.Snapshot) error {
-	routes := map[string]Start{}
+	routes := map[string]starter{}
 	for _, svc := range s.services {
 		own, err := svc.Routes(snap)
 		if err != nil {
@@ -86,7 +110,19 @@ func (s *Server) SetSnapshot(snap *ir.Snapshot) error {
 			if _, dup := routes[name]; dup {
 				return fmt.Errorf("route %s: two ext_proc services claim it", name)
 			}
-			routes[name] = start
+			routes[name] = func(_ context.Context, received time.Time) Exchange { return start(received) }
+		}
+	}
+	for _, w := range s.wrappers {
+		wrapped, err := w.Wraps(snap)
+		if err != nil {
+			return err
+		}
+		for name, wrap := range wrapped {
+			inner := routes[name]
+			routes[name] = func(ctx context.Context, received time.Time) Exchange {
+				return wrap(ctx, received, orPassThrough(ctx, received, inner))
+			}
 		}
 	}
 	for _, check := range s.checks {
@@ -96,17 +132,21 @@ func (s *Server) SetSnapshot(snap *ir.Snapshot) error {
 		}
 		for name, newChecker := range checked {
 			inner := routes[name]
-			routes[name] = func(received time.Time) Exchange {
-				g := &guarded{check: newChecker(), inner: passThrough{}}
-				if inner != nil {
-					g.inner = inner(received)
-				}
-				return g
+			routes[name] = func(ctx context.Context, received time.Time) Exchange {
+				return &guarded{check: newChecker(), inner: orPassThrough(ctx, received, inner)}
 			}
 		}
 	}
 	s.routes.Store(&routes)
 	return nil
+}
+
+// orPassThrough begins the inner exchange, or lets every message go on for a route no feature serves.
+func orPassThrough(ctx context.Context, received time.Time, inner starter) Exchange {
+	if inner == nil {
+		return PassThrough{}
+	}
+	return inner(ctx, received)
 }
 
 // guarded runs a check before an exchange: the check sees each request message first, and once it answers the
@@ -153,10 +193,17 @@ func (g *guarded) Handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.Process
 	return resps, nil
 }
 
-// passThrough lets every message go on unchanged: the exchange of a route only a check needs.
-type passThrough struct{}
+// Close ends the inner exchange's stream.
+func (g *guarded) Close() {
+	if c, ok := g.inner.(Closer); ok {
+		c.Close()
+	}
+}
 
-func (passThrough) Handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.ProcessingResponse, error) {
+// PassThrough lets every message go on unchanged: the exchange of a route only a check or a wrapper needs.
+type PassThrough struct{}
+
+func (PassThrough) Handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.ProcessingResponse, error) {
 	switch req.GetRequest().(type) {
 	case *extprocv3.ProcessingRequest_RequestHeaders:
 		return One(RequestHeadersContinue(nil)), nil
@@ -182,7 +229,10 @@ func (s *Server) Process(stream extprocv3.ExternalProcessor_ProcessServer) error
 	}
 	var ex Exchange
 	if start := (*s.routes.Load())[name]; start != nil {
-		ex = start(s.now())
+		ex = start(stream.Context(), s.now())
+		if c, ok := ex.(Closer); ok {
+			defer c.Close()
+		}
 	} else {
 		// The route was removed by a reload between Envoy matching it and calling here, or Envoy runs a
 		// configuration this process did not build: either way the API is misconfigured from the client's view.

@@ -19,13 +19,13 @@ type claims []string
 func (c claims) Routes(*ir.Snapshot) (map[string]Start, error) {
 	out := map[string]Start{}
 	for _, name := range c {
-		out[name] = func(time.Time) Exchange { return passThrough{} }
+		out[name] = func(time.Time) Exchange { return PassThrough{} }
 	}
 	return out, nil
 }
 
 func TestTwoServicesClaimingARoute(t *testing.T) {
-	s := New(slog.New(slog.DiscardHandler), []Service{claims{"a", "b"}, claims{"b"}}, nil)
+	s := New(slog.New(slog.DiscardHandler), []Service{claims{"a", "b"}, claims{"b"}}, nil, nil)
 	if err := s.SetSnapshot(&ir.Snapshot{}); err == nil || !strings.Contains(err.Error(), "route b") {
 		t.Errorf("SetSnapshot = %v, want the route two services claim", err)
 	}
@@ -64,7 +64,7 @@ func TestGuardedHoldsForTheBody(t *testing.T) {
 		refused bool
 	}{{"passed", []string{"y", "es"}, false}, {"refused", []string{"n", "o"}, true}} {
 		t.Run(tt.name, func(t *testing.T) {
-			g := &guarded{check: &refuseBody{}, inner: passThrough{}}
+			g := &guarded{check: &refuseBody{}, inner: PassThrough{}}
 			if resps, _ := g.Handle(headers); len(resps) != 0 {
 				t.Fatalf("the headers went on before the body was checked: %v", resps)
 			}
@@ -96,7 +96,7 @@ func (refuseHeaders) Request(req *extprocv3.ProcessingRequest) *extprocv3.Proces
 func TestGuarded(t *testing.T) {
 	headers := &extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_RequestHeaders{RequestHeaders: &extprocv3.HttpHeaders{}}}
 	body := &extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_RequestBody{RequestBody: &extprocv3.HttpBody{EndOfStream: true}}}
-	g := &guarded{check: refuseHeaders{}, inner: passThrough{}}
+	g := &guarded{check: refuseHeaders{}, inner: PassThrough{}}
 	resps, _ := g.Handle(headers)
 	if len(resps) != 1 || resps[0].GetImmediateResponse().GetStatus().GetCode() != 400 {
 		t.Fatalf("refusal: %v", resps)
@@ -111,9 +111,9 @@ func TestGuarded(t *testing.T) {
 		{Request: &extprocv3.ProcessingRequest_ResponseHeaders{ResponseHeaders: &extprocv3.HttpHeaders{}}},
 		{Request: &extprocv3.ProcessingRequest_ResponseBody{ResponseBody: &extprocv3.HttpBody{}}},
 	} {
-		resps, err := passThrough{}.Handle(req)
+		resps, err := PassThrough{}.Handle(req)
 		if err != nil || len(resps) != 1 || resps[0].GetImmediateResponse() != nil {
-			t.Errorf("passThrough answered %T with %v, %v", req.GetRequest(), resps, err)
+			t.Errorf("PassThrough answered %T with %v, %v", req.GetRequest(), resps, err)
 		}
 	}
 }

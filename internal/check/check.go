@@ -170,6 +170,7 @@ func (c *checker) method(api *tollgatev1.RestApi, m *tollgatev1.Method) {
 		return
 	}
 	c.connection(file, at, integ)
+	c.cacheKey(file, m)
 	if ms := integ.GetTimeoutInMillis(); ms != 0 && (ms < 50 || ms > 29000) {
 		c.probs.Addf(file, at+"/timeoutInMillis", "timeoutInMillis %d is out of range: API Gateway allows 50 to 29000", ms)
 	}

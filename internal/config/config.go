@@ -51,7 +51,9 @@ type Config struct {
 	VPCLinks map[string]string
 	Cognito  Cognito
 	IAM      IAM
-	APIs     []API
+	// Cache holds the stage caches' settings that are the operator's, not a stage's.
+	Cache Cache
+	APIs  []API
 	// Warnings are the settings accepted that do nothing in Tollgate, such as a stage's description: Parse fails on
 	// errors only.
 	Warnings diag.Problems
@@ -82,6 +84,7 @@ type document struct {
 	VPCLinks        map[string]string `yaml:"vpcLinks"`
 	Cognito         Cognito           `yaml:"cognito"`
 	IAM             IAM               `yaml:"iam"`
+	Cache           Cache             `yaml:"cache"`
 }
 
 // IAM stands in for AWS IAM: the identities that may sign requests to methods with IAM authorization, each with
@@ -191,6 +194,11 @@ type Stage struct {
 	DefaultRouteSettings *MethodSetting           `yaml:"defaultRouteSettings"`
 	RouteSettings        map[string]MethodSetting `yaml:"routeSettings"`
 	AutoDeploy           bool                     `yaml:"autoDeploy"`
+	// The stage's response cache (cache.go): AWS's cacheClusterEnabled and cacheClusterSize (GB), and, beyond
+	// AWS, the name of a header that tells a hit.
+	CacheClusterEnabled bool   `yaml:"cacheClusterEnabled"`
+	CacheClusterSize    string `yaml:"cacheClusterSize"`
+	CacheStatusHeader   string `yaml:"cacheStatusHeader"`
 }
 
 // Defaults of the optional settings.
@@ -242,6 +250,8 @@ func Parse(file string, data []byte) (*Config, error) {
 		// BindEnv with an explicit name: viper would otherwise look for TOLLGATE_ENVOYADMIN only by accident.
 		_ = v.BindEnv(key, "TOLLGATE_"+strings.ToUpper(key))
 	}
+	// A secret: an operator keeps it out of the file.
+	_ = v.BindEnv("cache.encryptionKey", "TOLLGATE_CACHE_ENCRYPTION_KEY")
 	if err := v.ReadConfig(strings.NewReader(string(data))); err != nil {
 		return nil, diag.Problems{{File: file, Reason: "cannot parse: " + err.Error()}}
 	}
@@ -275,6 +285,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		VPCLinks:         doc.VPCLinks,
 		Cognito:          doc.Cognito,
 		IAM:              doc.IAM,
+		Cache:            Cache{EncryptionKey: v.GetString("cache.encryptionKey")},
 		APIs:             doc.APIs,
 		Warnings:         warnings,
 	}
@@ -309,6 +320,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	c.validateIAM(&probs)
 	c.validateAPIs(&probs)
 	c.validateUsagePlans(&probs)
+	c.validateCaches(&probs)
 	if err := probs.Err(); err != nil {
 		return nil, err
 	}

@@ -33,8 +33,6 @@ var notServed = map[reflect.Type]map[string]notServedSetting{
 	// API Gateway's Stage resource. cacheClusterStatus, createdDate and lastUpdatedDate are read-only outputs, not
 	// settings, so they are unknown keys like any other.
 	reflect.TypeFor[Stage](): {
-		"cacheClusterEnabled":  {refused, "Tollgate has no response cache"},
-		"cacheClusterSize":     {refused, "Tollgate has no response cache"},
 		"tracingEnabled":       {refused, "Tollgate sends no X-Ray traces"},
 		"accessLogSettings":    {refused, "Tollgate's access log is Envoy's own; it writes none to a stage's destination"},
 		"canarySettings":       {refused, "a stage serves one definition; Tollgate has no canary deployments"},
@@ -47,14 +45,9 @@ var notServed = map[reflect.Type]map[string]notServedSetting{
 	},
 	// API Gateway's MethodSetting.
 	reflect.TypeFor[MethodSetting](): {
-		"cachingEnabled":                         {refused, "Tollgate has no response cache"},
-		"cacheTtlInSeconds":                      {refused, "Tollgate has no response cache"},
-		"cacheDataEncrypted":                     {refused, "Tollgate has no response cache"},
-		"requireAuthorizationForCacheControl":    {refused, "Tollgate has no response cache"},
-		"unauthorizedCacheControlHeaderStrategy": {refused, "Tollgate has no response cache"},
-		"metricsEnabled":                         {warned, "Tollgate publishes no CloudWatch metrics"},
-		"loggingLevel":                           {warned, "Tollgate writes no CloudWatch execution logs"},
-		"dataTraceEnabled":                       {warned, "Tollgate writes no CloudWatch execution logs"},
+		"metricsEnabled":   {warned, "Tollgate publishes no CloudWatch metrics"},
+		"loggingLevel":     {warned, "Tollgate writes no CloudWatch execution logs"},
+		"dataTraceEnabled": {warned, "Tollgate writes no CloudWatch execution logs"},
 	},
 }
 

@@ -48,10 +48,17 @@ type Quota struct {
 }
 
 // MethodSetting is a stage's methodSettings entry. The throttle fields are pointers because unset is not 0: an
-// entry that sets neither sets no limit of the stage's level, as in API Gateway.
+// entry that sets neither sets no limit of the stage's level, as in API Gateway. The caching fields are pointers
+// for the same reason: unset takes API Gateway's default.
 type MethodSetting struct {
 	ThrottlingRateLimit  *float64 `yaml:"throttlingRateLimit"`
 	ThrottlingBurstLimit *int32   `yaml:"throttlingBurstLimit"`
+	// The method's caching, when its stage has a cache (cache.go).
+	CachingEnabled                         *bool  `yaml:"cachingEnabled"`
+	CacheTTLInSeconds                      *int32 `yaml:"cacheTtlInSeconds"`
+	CacheDataEncrypted                     *bool  `yaml:"cacheDataEncrypted"`
+	RequireAuthorizationForCacheControl    *bool  `yaml:"requireAuthorizationForCacheControl"`
+	UnauthorizedCacheControlHeaderStrategy string `yaml:"unauthorizedCacheControlHeaderStrategy"`
 }
 
 // checkID reports a missing or repeated id of a kind of item, and records it as seen.

@@ -19,11 +19,11 @@ var (
 	leaves = []string{
 		"proto/tollgate/v1", "internal/names", "internal/diag", "internal/gatewayresponse", "internal/pathtemplate",
 		"internal/stagevars", "internal/lambdauri", "extproc/lambda/lambdaproxy", "internal/policy",
-		"internal/clientip", "internal/vtl", "internal/vtl/apigw", "internal/schema", "internal/jsonscan",
+		"internal/clientip", "internal/redisstore", "internal/vtl", "internal/vtl/apigw", "internal/schema", "internal/jsonscan",
 	}
 	// consumers are fed IR snapshots. None imports another, but for the one crossing a keyed request needs: the
 	// API key check decides the key's limits with the limiter in the same call.
-	consumers = []string{"xds/translate", "extproc/authz", "extproc/lambda", "extproc/mapping", "extproc/parametermapping", "extproc/validation", "ratelimit"}
+	consumers = []string{"xds/translate", "extproc/authz", "extproc/lambda", "extproc/mapping", "extproc/parametermapping", "extproc/validation", "extproc/cache", "ratelimit"}
 )
 
 // allowed says which packages of ours each package may import (test files aside). Every package of the module
@@ -42,6 +42,7 @@ var allowed = map[string][]string{
 	"internal/jsonscan":          nil,
 	"internal/policy":            nil,
 	"internal/clientip":          nil,
+	"internal/redisstore":        nil,
 	"internal/vtl":               nil,
 	"internal/schema":            nil,
 	// API Gateway's template variables over the engine.
@@ -66,6 +67,7 @@ var allowed = map[string][]string{
 	"extproc/lambda":           append(slices.Clone(leaves), "internal/ir", "extproc/processor"),
 	"extproc/mapping":          append(slices.Clone(leaves), "internal/ir", "extproc/processor"),
 	"extproc/validation":       append(slices.Clone(leaves), "internal/ir", "extproc/processor"),
+	"extproc/cache":            append(slices.Clone(leaves), "internal/ir", "extproc/processor"),
 	"extproc/parametermapping": append(slices.Clone(leaves), "internal/ir", "extproc/processor"),
 	"ratelimit":                append(slices.Clone(leaves), "internal/ir"),
 	"extproc/authz":            append(slices.Clone(leaves), "internal/ir", "ratelimit", "extproc/authz/lambdaauth", "extproc/authz/sigv4"),

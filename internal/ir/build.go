@@ -61,6 +61,9 @@ func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 		resources := b.sortedResources(api)
 		policy := b.resourcePolicy(api)
 		for _, stage := range servedStages(api) {
+			if c := stageCache(api, stage); c != nil {
+				snap.Caches = append(snap.Caches, *c)
+			}
 			s := stageContext{api: api, stage: stage, policy: policy}
 			if out.HTTPAPI {
 				out.Routes = append(out.Routes, b.httpAPIRoutes(s, resources)...)
@@ -68,11 +71,13 @@ func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 				out.Routes = append(out.Routes, b.stageRoutes(s, resources)...)
 			}
 		}
+		versionCaches(out.Routes)
 		snap.APIs = append(snap.APIs, out)
 	}
 	if err := b.probs.Err(); err != nil {
 		return nil, err
 	}
+	snap.Warnings = b.warnings
 	return snap, nil
 }
 
@@ -99,6 +104,7 @@ type builder struct {
 	gw       *tollgatev1.Gateway
 	settings Settings
 	probs    diag.Problems
+	warnings diag.Problems
 	// parsed caches path templates by path: a definition deployed as many APIs repeats every path.
 	parsed map[string]pathtemplate.Template
 	// authorizers holds each stage's authorizers once resolved, shared by the routes that use them; nil for one
@@ -255,6 +261,7 @@ func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.M
 		return nil
 	}
 	r.Limits = b.limits(s, method, m.GetApiKeyRequired())
+	r.Cache = b.cache(s, m, r)
 	return r
 }
 

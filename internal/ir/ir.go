@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/diag"
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
 )
 
@@ -35,6 +36,11 @@ type Snapshot struct {
 	// TrustedProxyHops is how many proxies before Envoy append to X-Forwarded-For: the client's address is taken
 	// that many hops back in it; 0 takes the connection's peer.
 	TrustedProxyHops uint32 `json:"trustedProxyHops,omitempty"`
+	// Caches are the stages' response caches, in API and stage order; Route.Cache says what each method keeps.
+	Caches []StageCache `json:"caches,omitempty"`
+	// Warnings are what Build accepted that deserves a look (a cached method whose key names no caller), each
+	// against its definition file.
+	Warnings diag.Problems `json:"-"`
 }
 
 // IAMCredential is an identity's access key, standing in for AWS IAM.
@@ -157,6 +163,8 @@ type Route struct {
 	Limits *Limits `json:"limits,omitempty"`
 	// Validation is the method's request validation; nil for none.
 	Validation *Validation `json:"validation,omitempty"`
+	// Cache is how the stage's cache keeps the method's responses; nil when it does not.
+	Cache *Cache `json:"cache,omitempty"`
 }
 
 // Backend is where Envoy sends a route's requests: one cluster per scheme, host and port.

@@ -84,6 +84,18 @@ func TestProblems(t *testing.T) {
 			want:  []string{"/timeoutInMillis: timeoutInMillis 30000 is out of range"},
 		},
 		{
+			name:  "cache key parameter of no source",
+			paths: "  /a:\n    get:\n" + proxy("http://h/a", "        cacheKeyParameters: [method.request.body.x, integration.request.header.a]\n"),
+			want: []string{`/cacheKeyParameters/0: invalid cache key parameter "method.request.body.x"`,
+				`/cacheKeyParameters/1: invalid cache key parameter "integration.request.header.a"`},
+		},
+		{
+			name: "cache key parameter the method does not declare",
+			paths: "  /a/{id}:\n    get:\n      parameters: [{name: id, in: path, required: true, schema: {type: string}}]\n" +
+				proxy("http://h/a", "        cacheKeyParameters: [method.request.path.id, method.request.multivaluequerystring.kind]\n"),
+			want: []string{`/cacheKeyParameters/1: cache key parameter "method.request.multivaluequerystring.kind" is not a request parameter of the method`},
+		},
+		{
 			name:  "greedy segment not last",
 			paths: "  /{proxy+}/x:\n    get:\n" + proxy("http://h/", ""),
 			want:  []string{"/paths/~1{proxy+}~1x: resource path \"/{proxy+}/x\": greedy parameter {proxy+} must be the last path segment"},

@@ -66,6 +66,9 @@ const (
 	// IdentityField holds the caller IAM authorization verified, as requestContext.identity has it: accessKey,
 	// accountId, caller, user, userArn.
 	IdentityField = "identity"
+	// InvalidateCacheField is true when the caller's IAM policies allow execute-api:InvalidateCache on the
+	// method: its Cache-Control: max-age=0 refreshes the stage cache's entry.
+	InvalidateCacheField = "invalidateCache"
 )
 
 // Request headers.

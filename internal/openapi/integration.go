@@ -35,7 +35,7 @@ var integrationFields = map[string]field{
 	"passthroughBehavior":  {},
 	"timeoutInMillis":      {},
 	"payloadFormatVersion": {},
-	// Without a cache, which Tollgate does not have, they change nothing.
+	// The stage cache's key: read by the IR for the methods a stage caches.
 	"cacheKeyParameters": {},
 	"cacheNamespace":     {},
 	// Read into the model, where the model check refuses a VPC link and a tlsConfig until they are served.

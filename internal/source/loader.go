@@ -173,6 +173,11 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 		}
 		return nil, ps.Err()
 	}
+	warnings := l.Snapshot.Warnings
+	for name, res := range located {
+		warnings = res.Relocate(name, warnings)
+	}
+	l.Warnings = append(l.Warnings, warnings...).Sorted()
 	for _, api := range l.Gateway.Apis {
 		if res, ok := located[api.SourceFile]; ok {
 			api.SourceFile = res.File
@@ -184,12 +189,16 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 // stageModel is a stage as the model holds it. An HTTP API's route settings are keyed by method key there, as a
 // REST API's method settings are: "GET /pets" is "/pets/GET", defaultRouteSettings "*/*".
 func stageModel(st config.Stage) *tollgatev1.Stage {
-	stage := &tollgatev1.Stage{StageName: st.StageName, Variables: st.Variables}
+	stage := &tollgatev1.Stage{StageName: st.StageName, Variables: st.Variables, CacheClusterEnabled: st.CacheClusterEnabled,
+		CacheClusterSize: st.CacheClusterSize, CacheStatusHeader: st.CacheStatusHeader}
 	set := func(key string, ms config.MethodSetting) {
 		if stage.MethodSettings == nil {
 			stage.MethodSettings = map[string]*tollgatev1.MethodSetting{}
 		}
-		stage.MethodSettings[key] = &tollgatev1.MethodSetting{ThrottlingRateLimit: ms.ThrottlingRateLimit, ThrottlingBurstLimit: ms.ThrottlingBurstLimit}
+		stage.MethodSettings[key] = &tollgatev1.MethodSetting{ThrottlingRateLimit: ms.ThrottlingRateLimit, ThrottlingBurstLimit: ms.ThrottlingBurstLimit,
+			CachingEnabled: ms.CachingEnabled, CacheTtlInSeconds: ms.CacheTTLInSeconds, CacheDataEncrypted: ms.CacheDataEncrypted,
+			RequireAuthorizationForCacheControl:    ms.RequireAuthorizationForCacheControl,
+			UnauthorizedCacheControlHeaderStrategy: ms.UnauthorizedCacheControlHeaderStrategy}
 	}
 	for key, ms := range st.MethodSettings {
 		set(key, ms)

@@ -23,9 +23,10 @@ const MaxRequestBody = 10 * 1024 * 1024
 // service.
 var extProcUses []func(*ir.Route) *extproc.ExtProcOverrides
 
-// extProcChecks are the checks the ext_proc service runs before a route's feature (request validation): each
-// adds what it needs to the route's overrides, or makes them for a route no feature uses the service on.
-var extProcChecks []func(*ir.Route, *extproc.ExtProcOverrides) *extproc.ExtProcOverrides
+// extProcAdditions are what the ext_proc service does on a route besides its feature (request validation, the
+// stage cache): each adds what it needs to the route's overrides, or makes them for a route no feature uses the
+// service on.
+var extProcAdditions []func(*ir.Route, *extproc.ExtProcOverrides) *extproc.ExtProcOverrides
 
 // extProcUse is what the route asks of the ext_proc service, nil for nothing.
 func extProcUse(in *ir.Route) *extproc.ExtProcOverrides {
@@ -35,8 +36,8 @@ func extProcUse(in *ir.Route) *extproc.ExtProcOverrides {
 			break
 		}
 	}
-	for _, check := range extProcChecks {
-		o = check(in, o)
+	for _, add := range extProcAdditions {
+		o = add(in, o)
 	}
 	return o
 }

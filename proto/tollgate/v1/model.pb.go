@@ -1484,7 +1484,7 @@ func (x *Method) GetRequestModels() map[string]string {
 }
 
 // Integration is x-amazon-apigateway-integration: the fields Tollgate serves, and the cache settings a stage cache
-// will read. The importer refuses the fields it does not read (contentHandling, credentials, ...), and the model
+// reads. The importer refuses the fields it does not read (contentHandling, credentials, ...), and the model
 // check those it reads but Tollgate does not serve yet, so none is dropped in silence.
 type Integration struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1853,8 +1853,14 @@ type Stage struct {
 	// Settings by method, keyed "/pets/GET", or "*/*" for every method without its own (API Gateway's
 	// methodSettings).
 	MethodSettings map[string]*MethodSetting `protobuf:"bytes,4,rep,name=method_settings,json=methodSettings,proto3" json:"method_settings,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// cacheClusterEnabled: the stage has a response cache, which method settings switch on per method (GET by
+	// default); cache_cluster_size is its capacity in GB, as AWS names the sizes ("0.5" ... "237").
+	CacheClusterEnabled bool   `protobuf:"varint,5,opt,name=cache_cluster_enabled,json=cacheClusterEnabled,proto3" json:"cache_cluster_enabled,omitempty"`
+	CacheClusterSize    string `protobuf:"bytes,6,opt,name=cache_cluster_size,json=cacheClusterSize,proto3" json:"cache_cluster_size,omitempty"`
+	// Beyond API Gateway: the name of a response header that says Hit, Miss or Bypass; empty for none.
+	CacheStatusHeader string `protobuf:"bytes,7,opt,name=cache_status_header,json=cacheStatusHeader,proto3" json:"cache_status_header,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Stage) Reset() {
@@ -1908,14 +1914,42 @@ func (x *Stage) GetMethodSettings() map[string]*MethodSetting {
 	return nil
 }
 
+func (x *Stage) GetCacheClusterEnabled() bool {
+	if x != nil {
+		return x.CacheClusterEnabled
+	}
+	return false
+}
+
+func (x *Stage) GetCacheClusterSize() string {
+	if x != nil {
+		return x.CacheClusterSize
+	}
+	return ""
+}
+
+func (x *Stage) GetCacheStatusHeader() string {
+	if x != nil {
+		return x.CacheStatusHeader
+	}
+	return ""
+}
+
 // MethodSetting is a stage's methodSettings entry. An unset throttle field is not a limit of 0: the stage sets no
 // limit of this level (the account's still applies), as in API Gateway. Both throttle fields are set, or neither.
 type MethodSetting struct {
 	state                protoimpl.MessageState `protogen:"open.v1"`
 	ThrottlingRateLimit  *float64               `protobuf:"fixed64,1,opt,name=throttling_rate_limit,json=throttlingRateLimit,proto3,oneof" json:"throttling_rate_limit,omitempty"`
 	ThrottlingBurstLimit *int32                 `protobuf:"varint,2,opt,name=throttling_burst_limit,json=throttlingBurstLimit,proto3,oneof" json:"throttling_burst_limit,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// The method's caching in the stage's cache; unset fields take API Gateway's defaults (a GET is cached for
+	// 300 s; invalidating needs authorization; an unauthorized invalidation is ignored with a warning header).
+	CachingEnabled                         *bool  `protobuf:"varint,3,opt,name=caching_enabled,json=cachingEnabled,proto3,oneof" json:"caching_enabled,omitempty"`
+	CacheTtlInSeconds                      *int32 `protobuf:"varint,4,opt,name=cache_ttl_in_seconds,json=cacheTtlInSeconds,proto3,oneof" json:"cache_ttl_in_seconds,omitempty"`
+	CacheDataEncrypted                     *bool  `protobuf:"varint,5,opt,name=cache_data_encrypted,json=cacheDataEncrypted,proto3,oneof" json:"cache_data_encrypted,omitempty"`
+	RequireAuthorizationForCacheControl    *bool  `protobuf:"varint,6,opt,name=require_authorization_for_cache_control,json=requireAuthorizationForCacheControl,proto3,oneof" json:"require_authorization_for_cache_control,omitempty"`
+	UnauthorizedCacheControlHeaderStrategy string `protobuf:"bytes,7,opt,name=unauthorized_cache_control_header_strategy,json=unauthorizedCacheControlHeaderStrategy,proto3" json:"unauthorized_cache_control_header_strategy,omitempty"`
+	unknownFields                          protoimpl.UnknownFields
+	sizeCache                              protoimpl.SizeCache
 }
 
 func (x *MethodSetting) Reset() {
@@ -1960,6 +1994,41 @@ func (x *MethodSetting) GetThrottlingBurstLimit() int32 {
 		return *x.ThrottlingBurstLimit
 	}
 	return 0
+}
+
+func (x *MethodSetting) GetCachingEnabled() bool {
+	if x != nil && x.CachingEnabled != nil {
+		return *x.CachingEnabled
+	}
+	return false
+}
+
+func (x *MethodSetting) GetCacheTtlInSeconds() int32 {
+	if x != nil && x.CacheTtlInSeconds != nil {
+		return *x.CacheTtlInSeconds
+	}
+	return 0
+}
+
+func (x *MethodSetting) GetCacheDataEncrypted() bool {
+	if x != nil && x.CacheDataEncrypted != nil {
+		return *x.CacheDataEncrypted
+	}
+	return false
+}
+
+func (x *MethodSetting) GetRequireAuthorizationForCacheControl() bool {
+	if x != nil && x.RequireAuthorizationForCacheControl != nil {
+		return *x.RequireAuthorizationForCacheControl
+	}
+	return false
+}
+
+func (x *MethodSetting) GetUnauthorizedCacheControlHeaderStrategy() string {
+	if x != nil {
+		return x.UnauthorizedCacheControlHeaderStrategy
+	}
+	return ""
 }
 
 var File_tollgate_v1_model_proto protoreflect.FileDescriptor
@@ -2151,23 +2220,35 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aD\n" +
 	"\x16ResponseTemplatesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xed\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xff\x03\n" +
 	"\x05Stage\x12\x1d\n" +
 	"\n" +
 	"stage_name\x18\x01 \x01(\tR\tstageName\x12?\n" +
 	"\tvariables\x18\x02 \x03(\v2!.tollgate.v1.Stage.VariablesEntryR\tvariables\x12O\n" +
-	"\x0fmethod_settings\x18\x04 \x03(\v2&.tollgate.v1.Stage.MethodSettingsEntryR\x0emethodSettings\x1a<\n" +
+	"\x0fmethod_settings\x18\x04 \x03(\v2&.tollgate.v1.Stage.MethodSettingsEntryR\x0emethodSettings\x122\n" +
+	"\x15cache_cluster_enabled\x18\x05 \x01(\bR\x13cacheClusterEnabled\x12,\n" +
+	"\x12cache_cluster_size\x18\x06 \x01(\tR\x10cacheClusterSize\x12.\n" +
+	"\x13cache_status_header\x18\a \x01(\tR\x11cacheStatusHeader\x1a<\n" +
 	"\x0eVariablesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a]\n" +
 	"\x13MethodSettingsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
-	"\x05value\x18\x02 \x01(\v2\x1a.tollgate.v1.MethodSettingR\x05value:\x028\x01J\x04\b\x03\x10\x04R\x10method_throttles\"\xb8\x01\n" +
+	"\x05value\x18\x02 \x01(\v2\x1a.tollgate.v1.MethodSettingR\x05value:\x028\x01J\x04\b\x03\x10\x04R\x10method_throttles\"\xfc\x04\n" +
 	"\rMethodSetting\x127\n" +
 	"\x15throttling_rate_limit\x18\x01 \x01(\x01H\x00R\x13throttlingRateLimit\x88\x01\x01\x129\n" +
-	"\x16throttling_burst_limit\x18\x02 \x01(\x05H\x01R\x14throttlingBurstLimit\x88\x01\x01B\x18\n" +
+	"\x16throttling_burst_limit\x18\x02 \x01(\x05H\x01R\x14throttlingBurstLimit\x88\x01\x01\x12,\n" +
+	"\x0fcaching_enabled\x18\x03 \x01(\bH\x02R\x0ecachingEnabled\x88\x01\x01\x124\n" +
+	"\x14cache_ttl_in_seconds\x18\x04 \x01(\x05H\x03R\x11cacheTtlInSeconds\x88\x01\x01\x125\n" +
+	"\x14cache_data_encrypted\x18\x05 \x01(\bH\x04R\x12cacheDataEncrypted\x88\x01\x01\x12Y\n" +
+	"'require_authorization_for_cache_control\x18\x06 \x01(\bH\x05R#requireAuthorizationForCacheControl\x88\x01\x01\x12Z\n" +
+	"*unauthorized_cache_control_header_strategy\x18\a \x01(\tR&unauthorizedCacheControlHeaderStrategyB\x18\n" +
 	"\x16_throttling_rate_limitB\x19\n" +
-	"\x17_throttling_burst_limit*E\n" +
+	"\x17_throttling_burst_limitB\x12\n" +
+	"\x10_caching_enabledB\x17\n" +
+	"\x15_cache_ttl_in_secondsB\x17\n" +
+	"\x15_cache_data_encryptedB*\n" +
+	"(_require_authorization_for_cache_control*E\n" +
 	"\fProtocolType\x12\x1d\n" +
 	"\x19PROTOCOL_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12PROTOCOL_TYPE_HTTP\x10\x01*\xc7\x01\n" +

@@ -1,0 +1,70 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseCaches(t *testing.T) {
+	const ms = "/apis/0/stages/0/methodSettings/*~1*/"
+	key := "cache: {encryptionKey: " + strings.Repeat("A", 43) + "=}\n" // 32 bytes
+	tests := []struct {
+		name, doc string
+		problems  []string // none: the file loads
+		warnings  []string
+	}{
+		{"a cache with its settings", stageWith(`cacheClusterEnabled: true, cacheClusterSize: "6.1", cacheStatusHeader: X-Cache, methodSettings: {"*/*": {cachingEnabled: true, cacheTtlInSeconds: 3600, cacheDataEncrypted: true, requireAuthorizationForCacheControl: false, unauthorizedCacheControlHeaderStrategy: FAIL_WITH_403}}`), nil, nil},
+		{"a size AWS does not have", stageWith(`cacheClusterEnabled: true, cacheClusterSize: "1"`), []string{`/apis/0/stages/0/cacheClusterSize: invalid cacheClusterSize "1"`}, nil},
+		{"a TTL over an hour", stageWith(`cacheClusterEnabled: true, methodSettings: {"*/*": {cacheTtlInSeconds: 3601}}`), []string{ms + "cacheTtlInSeconds: cacheTtlInSeconds 3601: want 0 (no caching) to 3600"}, nil},
+		{"a negative TTL", stageWith(`cacheClusterEnabled: true, methodSettings: {"*/*": {cacheTtlInSeconds: -1}}`), []string{ms + "cacheTtlInSeconds:"}, nil},
+		{"a strategy AWS does not have", stageWith(`cacheClusterEnabled: true, methodSettings: {"*/*": {unauthorizedCacheControlHeaderStrategy: IGNORE}}`), []string{ms + `unauthorizedCacheControlHeaderStrategy: invalid unauthorizedCacheControlHeaderStrategy "IGNORE"`}, nil},
+		{"a status header that is no header name", stageWith(`cacheClusterEnabled: true, cacheStatusHeader: "X Cache"`), []string{`/apis/0/stages/0/cacheStatusHeader: invalid cacheStatusHeader "X Cache"`}, nil},
+		{"encrypted entries in Redis without a key", "redis: redis://127.0.0.1:6379/0\n" + stageWith(`cacheClusterEnabled: true, methodSettings: {"*/*": {cacheDataEncrypted: true}}`), []string{ms + "cacheDataEncrypted: cacheDataEncrypted with Redis needs cache.encryptionKey"}, nil},
+		{"encrypted entries in Redis with a key", key + "redis: redis://127.0.0.1:6379/0\n" + stageWith(`cacheClusterEnabled: true, methodSettings: {"*/*": {cacheDataEncrypted: true}}`), nil, nil},
+		{"a key that is not AES's", "cache: {encryptionKey: c2hvcnQ=}\n", []string{"/cache/encryptionKey: the encryption key must be the base64 of 16, 24 or 32 bytes"}, nil},
+		{"caching settings on a stage without a cache", stageWith(`methodSettings: {"/pets/GET": {cachingEnabled: true}}`), nil, []string{"/apis/0/stages/0/methodSettings/~1pets~1GET: the stage has no cache (cacheClusterEnabled is not true)"}},
+		{"a cache on an HTTP API's stage", `apis: [{id: h, definition: a.yaml, protocolType: HTTP, stages: [{stageName: p, cacheClusterEnabled: true, cacheStatusHeader: X-Cache, routeSettings: {"GET /pets": {cachingEnabled: true}}}]}]`,
+			[]string{"/apis/0/stages/0/cacheClusterEnabled: HTTP APIs have no response cache", "/apis/0/stages/0/cacheStatusHeader: HTTP APIs have no response cache", "/apis/0/stages/0/routeSettings/GET ~1pets: HTTP APIs have no response cache"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse("t.yaml", []byte(tt.doc))
+			if tt.problems == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(c.Warnings) != len(tt.warnings) {
+					t.Errorf("warnings:\n%v\nwant %d", c.Warnings, len(tt.warnings))
+				}
+				for _, w := range tt.warnings {
+					if !strings.Contains(c.Warnings.Error(), w) {
+						t.Errorf("warnings:\n%v\nwant them to contain %q", c.Warnings, w)
+					}
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("Parse succeeded, want problems")
+			}
+			for _, p := range tt.problems {
+				if !strings.Contains(err.Error(), p) {
+					t.Errorf("problems:\n%v\nwant them to contain %q", err, p)
+				}
+			}
+		})
+	}
+}
+
+func TestCacheDefaults(t *testing.T) {
+	c, err := Parse("t.yaml", []byte(stageWith("cacheClusterEnabled: true")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size := c.APIs[0].Stages[0].CacheClusterSize; size != DefaultCacheClusterSize {
+		t.Errorf("an enabled cache without a size is %q, want %q", size, DefaultCacheClusterSize)
+	}
+	t.Setenv("TOLLGATE_CACHE_ENCRYPTION_KEY", strings.Repeat("A", 22)+"==")
+	if c, err = Parse("t.yaml", []byte("{}")); err != nil || len(c.Cache.EncryptionKeyBytes()) != 16 {
+		t.Errorf("the key from the environment: %v, %d bytes; want 16", err, len(c.Cache.EncryptionKeyBytes()))
+	}
+}
