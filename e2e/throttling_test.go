@@ -12,8 +12,11 @@ import (
 )
 
 type methodSetting struct {
-	ThrottlingRateLimit  float64 `yaml:"throttlingRateLimit"`
-	ThrottlingBurstLimit int     `yaml:"throttlingBurstLimit"`
+	ThrottlingRateLimit  float64 `yaml:"throttlingRateLimit,omitempty"`
+	ThrottlingBurstLimit int     `yaml:"throttlingBurstLimit,omitempty"`
+	// The method's caching (see cache_test.go).
+	CacheTTLInSeconds                      int    `yaml:"cacheTtlInSeconds,omitempty"`
+	UnauthorizedCacheControlHeaderStrategy string `yaml:"unauthorizedCacheControlHeaderStrategy,omitempty"`
 }
 
 type throttle struct {

@@ -57,6 +57,9 @@ type stageConfig struct {
 	Variables      map[string]string        `yaml:"variables,omitempty"`
 	MethodSettings map[string]methodSetting `yaml:"methodSettings,omitempty"` // see throttling_test.go
 	RouteSettings  map[string]methodSetting `yaml:"routeSettings,omitempty"`  // an HTTP API's, by route key
+	// The stage's cache (see cache_test.go).
+	CacheClusterEnabled bool   `yaml:"cacheClusterEnabled,omitempty"`
+	CacheStatusHeader   string `yaml:"cacheStatusHeader,omitempty"`
 }
 
 // newGatewayConfig gives a config fresh ports; the caller adds the APIs.
