@@ -11,7 +11,8 @@ import (
 	"time"
 )
 
-// countingBackend answers each request with how many it has had: {"path", "call"}; /slow answers after 300 ms.
+// countingBackend answers each request with how many it has had: {"path", "call"}; /slow answers after 300 ms,
+// and a path ending in /413 with that status.
 type countingBackend struct {
 	addr  string
 	calls atomic.Int64
@@ -27,6 +28,9 @@ func startCountingBackend(t *testing.T) *countingBackend {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Backend", "counting")
+		if strings.HasSuffix(r.URL.Path, "/413") {
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+		}
 		_ = json.NewEncoder(w).Encode(map[string]any{"path": r.URL.RequestURI(), "call": n})
 	}))
 	t.Cleanup(srv.Close)
@@ -80,6 +84,17 @@ func TestStageCache(t *testing.T) {
 		expect(get("/prod/items/1?kind=b", nil), 200, "Miss", calls+2)
 		expect(get("/prod/items/1?kind=a&page=3", nil), 200, "Hit", calls+2)
 		expect(get("/prod/items/2?kind=a", nil), 200, "Miss", calls+3)
+	})
+
+	t.Run("a kept 4xx is the backend's, not a gateway response", func(t *testing.T) {
+		calls := backend.calls.Load()
+		first := get("/prod/items/413", nil)
+		expect(first, 413, "Miss", calls+1)
+		r := get("/prod/items/413", nil)
+		expect(r, 413, "Hit", calls+1)
+		if r.body != first.body || r.header.Get("x-amzn-ErrorType") != "" {
+			t.Errorf("a kept 413: %s %v; want the backend's answer as it was", r.body, r.header)
+		}
 	})
 
 	t.Run("POST is not cached", func(t *testing.T) {

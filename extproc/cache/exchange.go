@@ -191,7 +191,7 @@ func (e *exchange) hit(entry *Entry) *extprocv3.ProcessingResponse {
 		headers = append(headers, processor.AppendHeader(h[0], h[1]))
 	}
 	headers = append(headers, e.marks()...)
-	return processor.Immediate(uint32(entry.Status), headers, entry.Body, e.requestID)
+	return processor.MethodResponse(uint32(entry.Status), headers, entry.Body, e.requestID)
 }
 
 // marks are the headers the cache adds to a response: its status header, and the warning.
@@ -234,10 +234,10 @@ func (e *exchange) apply(req *extprocv3.ProcessingRequest, resp *extprocv3.Proce
 	r := e.resp
 	switch a := resp.GetResponse().(type) {
 	case *extprocv3.ProcessingResponse_ImmediateResponse:
-		// The feature answered the request itself: a MOCK's answer is kept, a gateway response (an error, which
-		// names its type in metadata) is not, nor anything answered in place of a response.
+		// The feature answered the request itself: a MOCK's method response is kept, a gateway response (an
+		// error) is not, nor anything answered in place of a response.
 		inRequest := req.GetRequestHeaders() != nil || req.GetRequestBody() != nil
-		if r != nil && inRequest && resp.GetDynamicMetadata() == nil {
+		if r != nil && inRequest && processor.IsMethodResponse(resp) {
 			e.keepImmediate(a.ImmediateResponse)
 		} else {
 			e.drop()

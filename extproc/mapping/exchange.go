@@ -449,7 +449,7 @@ func (e *exchange) mock(mapped []byte, templated bool) ([]*extprocv3.ProcessingR
 	if err != nil {
 		return e.internalError()
 	}
-	return processor.One(processor.Immediate(out.status, out.headers, out.body, e.requestID)), nil
+	return processor.One(processor.MethodResponse(out.status, out.headers, out.body, e.requestID)), nil
 }
 
 // methodResponse is what the client gets: the response's status, content type, mapped headers and template

@@ -144,6 +144,23 @@ func Immediate(status uint32, headers []*core.HeaderValueOption, body []byte, re
 	}}}
 }
 
+// MethodResponse is Immediate for an answer that is the method's response (a MOCK's, a cache hit's), marked so
+// that Envoy's local replies, which render gateway responses, leave it as it is.
+func MethodResponse(status uint32, headers []*core.HeaderValueOption, body []byte, requestID string) *extprocv3.ProcessingResponse {
+	resp := Immediate(status, headers, body, requestID)
+	resp.DynamicMetadata = &structpb.Struct{Fields: map[string]*structpb.Value{
+		names.GatewayResponseNamespace: structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
+			names.MethodResponseField: structpb.NewBoolValue(true),
+		}}),
+	}}
+	return resp
+}
+
+// IsMethodResponse tells whether an answer is a method response MethodResponse made.
+func IsMethodResponse(resp *extprocv3.ProcessingResponse) bool {
+	return resp.GetDynamicMetadata().GetFields()[names.GatewayResponseNamespace].GetStructValue().GetFields()[names.MethodResponseField].GetBoolValue()
+}
+
 // SetHeader sets a header, replacing any value it had.
 func SetHeader(name, value string) *core.HeaderValueOption {
 	return &core.HeaderValueOption{

@@ -93,6 +93,9 @@ const (
 	GatewayResponseMessageString = "messageString"
 	// GatewayResponseValidationError is $context.error.validationErrorString.
 	GatewayResponseValidationError = "validationErrorString"
+	// MethodResponseField marks an answer of the ext_proc service's that is the method's response (a MOCK's, a
+	// stage cache's hit), not a gateway response: the local replies leave it as it is, whatever its status.
+	MethodResponseField = "methodResponse"
 )
 
 // ResponseCodeDetailsAttribute is the Envoy attribute that says where a response came from ("via_upstream" for

@@ -15,7 +15,10 @@ func init() {
 		if in.Cache == nil {
 			return o
 		}
-		o = overridesOf(o)
+		if o == nil {
+			// The cache reads the request's headers only; Envoy need send no attributes with them.
+			o = &extproc.ExtProcOverrides{ProcessingMode: requestHeadersOnly()}
+		}
 		if m := in.Mapping; m != nil && m.HTTP == nil && m.Lambda == nil {
 			return o
 		}

@@ -11,6 +11,7 @@ import (
 	celfilter "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/filters/cel/v3"
 	router "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
@@ -96,7 +97,17 @@ func localReplies(snap *ir.Snapshot) *hcm.LocalReplyConfig {
 		}
 		return m
 	}
-	mappers := customReplies(snap)
+	// The ext_proc service's method responses (a MOCK's, a cache hit's) are no gateway responses: the first mapper
+	// takes them and changes nothing, so that no other is tried (a kept 413 is not REQUEST_TOO_LARGE).
+	mappers := append([]*hcm.ResponseMapper{{Filter: &accesslog.AccessLogFilter{FilterSpecifier: &accesslog.AccessLogFilter_MetadataFilter{
+		MetadataFilter: &accesslog.MetadataFilter{Matcher: &matcherv3.MetadataMatcher{
+			Filter: names.GatewayResponseNamespace,
+			Path:   []*matcherv3.MetadataMatcher_PathSegment{{Segment: &matcherv3.MetadataMatcher_PathSegment_Key{Key: names.MethodResponseField}}},
+			Value:  &matcherv3.ValueMatcher{MatchPattern: &matcherv3.ValueMatcher_BoolMatch{BoolMatch: true}},
+		},
+			// Envoy's default matches a reply without the key too: every other reply.
+			MatchIfKeyNotFound: wrapperspb.Bool(false)},
+	}}}}, customReplies(snap)...)
 	for _, r := range envoyReplies {
 		mappers = append(mappers, mapper(r.t, r.filter))
 	}

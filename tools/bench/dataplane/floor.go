@@ -15,6 +15,7 @@ import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
+	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 	"google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 )
@@ -63,10 +64,24 @@ func (noopProcessor) Process(s extprocv3.ExternalProcessor_ProcessServer) error 
 		switch r := req.GetRequest().(type) {
 		case *extprocv3.ProcessingRequest_RequestHeaders:
 			common := &extprocv3.CommonResponse{}
+			answered := false // the stream is /procanswer's
 			for _, h := range r.RequestHeaders.GetHeaders().GetHeaders() {
-				if h.GetKey() == ":path" && strings.HasPrefix(string(h.GetRawValue()), "/procmapped") {
-					mapped = true
+				if h.GetKey() == ":path" {
+					mapped = strings.HasPrefix(string(h.GetRawValue()), "/procmapped")
+					answered = strings.HasPrefix(string(h.GetRawValue()), "/procanswer")
 				}
+			}
+			if answered {
+				// A stage cache's hit: the service answers the request itself, with a kept response's size.
+				resps = append(resps, &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ImmediateResponse{ImmediateResponse: &extprocv3.ImmediateResponse{
+					Status: &typev3.HttpStatus{Code: typev3.StatusCode_OK},
+					Headers: &extprocv3.HeaderMutation{SetHeaders: []*corev3.HeaderValueOption{
+						setHeader("content-type", "application/json"), setHeader("x-amzn-requestid", "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"),
+						setHeader("x-amz-apigw-id", "DnK4sGpQoAMFTrg="), setHeader("x-cache", "Hit"),
+					}},
+					Body: []byte(`{"ok":true}`),
+				}}})
+				break
 			}
 			if mapped {
 				common = &extprocv3.CommonResponse{
@@ -169,7 +184,7 @@ func startNoopService(ctx context.Context) (string, int, error) {
 // /procbody through those with the response body streamed behind its headers (what a mapped integration makes),
 // and /procmapped through the same exchanges answered as a mapping answers them (request line, headers and a body
 // for the backend; status, headers and a body for the client), with the attributes and metadata Tollgate's
-// routes ask Envoy for.
+// routes ask Envoy for; /procanswer's request headers are answered by the service itself, as a cache hit is.
 const floorEnvoyConfig = `static_resources:
   listeners:
   - name: floor
@@ -200,6 +215,15 @@ const floorEnvoyConfig = `static_resources:
                       processing_mode: {request_header_mode: SEND, response_header_mode: SEND, request_body_mode: NONE, response_body_mode: STREAMED},
                       request_attributes: [source.address], response_attributes: [response.code_details],
                       grpc_initial_metadata: [{key: x-tollgate-route, value: procmapped}]}}
+              - match: {prefix: "/procanswer"}
+                route: {cluster: backend, prefix_rewrite: /bench}
+                typed_per_filter_config:
+                  envoy.filters.http.ext_proc:
+                    "@type": type.googleapis.com/envoy.config.route.v3.FilterConfig
+                    config: {"@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute, overrides: {
+                      processing_mode: {request_header_mode: SEND, response_header_mode: SKIP, request_body_mode: NONE, response_body_mode: NONE},
+                      request_attributes: [source.address],
+                      grpc_initial_metadata: [{key: x-tollgate-route, value: procanswer}]}}
               - match: {prefix: "/procbody"}
                 route: {cluster: backend, prefix_rewrite: /bench}
                 typed_per_filter_config:
@@ -259,7 +283,7 @@ func startFloorEnvoy(ctx context.Context, envoyBin, dir, backend, noop string) (
 	bhost, bport, _ := net.SplitHostPort(backend)
 	nhost, nport, _ := net.SplitHostPort(noop)
 	config := fmt.Sprintf(floorEnvoyConfig, lport, bhost, bport, nhost, nport)
-	pid, err := startStaticEnvoy(ctx, envoyBin, filepath.Join(dir, "floor.yaml"), config, listen, "/bench", "/authz", "/proc", "/procbody", "/procmapped")
+	pid, err := startStaticEnvoy(ctx, envoyBin, filepath.Join(dir, "floor.yaml"), config, listen, "/bench", "/authz", "/proc", "/procbody", "/procmapped", "/procanswer")
 	return listen, pid, err
 }
 
@@ -271,6 +295,9 @@ type floor struct {
 	// requests/s; procMappedP50 and procMappedP99: those answered with fixed mappings.
 	procBodyP50, procBodyP99     time.Duration
 	procMappedP50, procMappedP99 time.Duration
+	// answeredP50 and answeredP99: the whole latency of a request the service answers itself from its request
+	// headers (no backend), at 1,000 requests/s.
+	answeredP50, answeredP99 time.Duration
 }
 
 // measureFloor times the bare Envoy's routes: /authz and /proc against /bench at a fixed 1,000 requests/s (as the
@@ -295,8 +322,9 @@ func measureFloor(ctx context.Context, envoyBin, dir, backend string) (floor, er
 		{t: target{name: "bare + no-op ext_proc", url: "http://" + listen + "/proc"}},
 		{t: target{name: "bare + no-op ext_proc with the response body", url: "http://" + listen + "/procbody"}},
 		{t: target{name: "bare + ext_proc answered with fixed mappings", url: "http://" + listen + "/procmapped"}},
+		{t: target{name: "bare + ext_proc answering the request itself", url: "http://" + listen + "/procanswer"}},
 	}
-	plain, authz, proc, procBody, procMapped := routes[0], routes[1], routes[2], routes[3], routes[4]
+	plain, authz, proc, procBody, procMapped, answered := routes[0], routes[1], routes[2], routes[3], routes[4], routes[5]
 	for round := 0; round < 2; round++ {
 		for _, r := range routes {
 			beforeS, beforeE := processCPU(noopPID), processCPU(envoyPID)
@@ -332,10 +360,11 @@ func measureFloor(ctx context.Context, envoyBin, dir, backend string) (floor, er
 		procP50:     pct(seqProc, 50) - pct(seqPlain, 50),
 		procBodyP50: added(procBody, 50), procBodyP99: added(procBody, 99),
 		procMappedP50: added(procMapped, 50), procMappedP99: added(procMapped, 99),
+		answeredP50: pct(answered.lat, 50), answeredP99: pct(answered.lat, 99),
 	}
 	fmt.Printf("Floor: a bare Envoy calling a gRPC service that does nothing, in a process of its own (1,000 requests/s, 2 rounds of 4 s):\n")
 	fmt.Printf("  no call: p50 %s, p99 %s; %s\n", pct(plain.lat, 50), pct(plain.lat, 99), cpu(plain))
-	for _, r := range []*route{authz, proc, procBody, procMapped} {
+	for _, r := range []*route{authz, proc, procBody, procMapped, answered} {
 		fmt.Printf("  %s: p50 %s, p99 %s (added: p50 %s, p99 %s); %s\n", r.t.name, pct(r.lat, 50), pct(r.lat, 99), added(r, 50), added(r, 99), cpu(r))
 	}
 	fmt.Printf("  a request and a response ext_proc exchange, %d sequential requests: p50 %s → %s (added: %s)\n",

@@ -42,8 +42,8 @@ func main() {
 	flag.IntVar(&extraAPIs, "apis", 0, "extra APIs of 10 methods each deployed beside the measured one, to time reloads at scale")
 	generator := flag.String("generator", os.Getenv("LOAD_GENERATOR"), "an external load generator printing fortio-format JSON "+
 		"(e.g. Nighthawk with --output-format fortio); run as `sh -c \"GENERATOR [-H 'Host: H'] URL\"`; default: the built-in one")
-	flag.StringVar(&profileFile, "cpuprofile", "", "write a CPU profile of Tollgate, taken during the first keyed+throttled run, to this file")
-	phases := flag.String("phases", "dataplane,floor,lambda,keyed,authorized,jwt,templated,reload", "the measurements to make, comma-separated")
+	flag.StringVar(&profileFile, "cpuprofile", "", "write a CPU profile of Tollgate, taken during the first run of the phase's second target (keyed+throttled, a cache hit), to this file")
+	phases := flag.String("phases", "dataplane,floor,lambda,keyed,authorized,jwt,templated,cached,reload", "the measurements to make, comma-separated")
 	flag.Parse()
 	for _, p := range strings.Split(*phases, ",") {
 		enabled[strings.TrimSpace(p)] = true
@@ -60,7 +60,7 @@ func main() {
 // profileFile, when set, receives Tollgate's CPU profile during the keyed phase (from its admin /debug/pprof).
 var profileFile string
 
-// enabled holds the phases to run: dataplane, floor, lambda, keyed, authorized, jwt, templated, reload.
+// enabled holds the phases to run: dataplane, floor, lambda, keyed, authorized, jwt, templated, cached, reload.
 var enabled = map[string]bool{}
 
 func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads int) error {
@@ -102,7 +102,7 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 		}
 		fl = &f
 	}
-	if enabled["lambda"] || enabled["keyed"] || enabled["authorized"] || enabled["jwt"] || enabled["templated"] {
+	if enabled["lambda"] || enabled["keyed"] || enabled["authorized"] || enabled["jwt"] || enabled["templated"] || enabled["cached"] {
 		if err := measureExtensions(ctx, tollgateBin, envoyBin, dir, backendAddr, fl); err != nil {
 			return err
 		}
@@ -234,6 +234,60 @@ func measureExtensions(ctx context.Context, tollgateBin, envoyBin, dir, backendA
 		if err := compareChecks(lgw, mappedFloors(fl), "HTTP integration with request and response templates", plain, templated); err != nil {
 			return err
 		}
+	}
+	if enabled["cached"] {
+		if err := compareCached(lgw, fl); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// compareCached loads a GET to a backend that takes 20 ms on a stage without a cache and on one whose cache holds
+// its response, in alternation at a fixed 1,000 requests/s, 2 rounds of 4 s each; a hit is read against the
+// uncached GET and against the floor's request a no-op service answers itself.
+func compareCached(lgw *tollgate, fl *floor) error {
+	host := "bench.execute-api.localhost"
+	uncached := target{name: "uncached", url: "http://" + lgw.listen + "/prod/slow", host: host}
+	hit := target{name: "cache hit", url: "http://" + lgw.listen + "/cached/slow", host: host}
+	if _, err := fixedRate(hit, 10, time.Second); err != nil { // the entry, kept by the first request
+		return err
+	}
+	var lat [2][]time.Duration
+	var cpu [2][2]time.Duration // Tollgate's, Envoy's
+	for round := 0; round < 2; round++ {
+		for i, t := range []target{uncached, hit} {
+			beforeT, beforeE := lgw.cpuSplit()
+			profiled := make(chan error, 1)
+			if profileFile != "" && round == 0 && i == 1 {
+				go func() { profiled <- lgw.cpuProfile(3*time.Second, profileFile) }()
+			} else {
+				profiled <- nil
+			}
+			l, err := fixedRate(t, 1000, 4*time.Second)
+			if perr := <-profiled; perr != nil {
+				return fmt.Errorf("profiling: %w", perr)
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.name, err)
+			}
+			afterT, afterE := lgw.cpuSplit()
+			cpu[i][0] += afterT - beforeT
+			cpu[i][1] += afterE - beforeE
+			lat[i] = append(lat[i], l...)
+		}
+	}
+	perRequest := func(i int) string {
+		n := time.Duration(len(lat[i]))
+		return fmt.Sprintf("CPU per request: Tollgate %s, Envoy %s", cpu[i][0]/n, cpu[i][1]/n)
+	}
+	fmt.Printf("Stage cache, a GET to a backend that takes 20 ms, 1,000 requests/s, 2 rounds of 4 s each:\n")
+	fmt.Printf("  uncached:  p50 %s, p99 %s; %s\n", pct(lat[0], 50), pct(lat[0], 99), perRequest(0))
+	fmt.Printf("  cache hit: p50 %s, p99 %s; %s (vs uncached: p50 %.3f×, p99 %.3f×)\n", pct(lat[1], 50), pct(lat[1], 99), perRequest(1),
+		float64(pct(lat[1], 50))/float64(pct(lat[0], 50)), float64(pct(lat[1], 99))/float64(pct(lat[0], 99)))
+	if fl != nil {
+		fmt.Printf("  cache hit vs the floor's request a no-op service answers itself (p50 %s, p99 %s): p50 %s, p99 %s\n",
+			fl.answeredP50, fl.answeredP99, ratio(pct(lat[1], 50), fl.answeredP50), ratio(pct(lat[1], 99), fl.answeredP99))
 	}
 	return nil
 }
@@ -468,7 +522,10 @@ func startBackend(ctx context.Context) (string, error) {
 		return "", err
 	}
 	body := []byte(`{"ok":true}`)
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			time.Sleep(20 * time.Millisecond) // a backend worth caching
+		}
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body)
 	})}
@@ -653,6 +710,12 @@ const templatedPath = `  /templated:
               application/json: '{"ok": $input.path(''$.ok''), "stage": "$context.stage", "path": "$context.resourcePath"}'
 `
 
+// slowPath is a backend that takes 20 ms, which the cached stage caches.
+const slowPath = `  /slow:
+    get:
+      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://${stageVariables.backend}/slow"}
+`
+
 // keyedPath requires an API key of a plan with a throttle and a quota, all too high to refuse anything: what is
 // measured is the cost of the key check and the rate-limit decision.
 const keyedPath = `  /keyed:
@@ -708,9 +771,12 @@ func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL, 
 	if lambdaURL != "" {
 		config += fmt.Sprintf("lambda: {functions: {echo: %q, authorizer: %q}}\n", lambdaURL, authorizerURL) + keyedConfig
 		config += fmt.Sprintf("cognito: {userPools: {%q: {issuer: %q, jwksUrl: %q}}}\n", benchPoolARN, benchIssuer, jwksURL)
-		t.paths = lambdaPath + keyedPath + authorizedPaths + templatedPath
+		t.paths = lambdaPath + keyedPath + authorizedPaths + templatedPath + slowPath
 	}
 	config += fmt.Sprintf("apis:\n  - id: bench\n    definition: bench.yaml\n    stages:\n      - stageName: prod\n        variables: {backend: %q}\n", backend)
+	if lambdaURL != "" {
+		config += fmt.Sprintf("      - {stageName: cached, variables: {backend: %q}, cacheClusterEnabled: true}\n", backend)
+	}
 	config += fmt.Sprintf("  - id: benchv2\n    protocolType: HTTP\n    definition: benchv2.yaml\n    stages:\n      - stageName: $default\n        variables: {backend: %q}\n", backend)
 	v2 := httpAPIDefinition
 	if lambdaURL != "" { // the user pool's issuer is configured: a JWT authorizer's route too
