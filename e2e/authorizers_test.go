@@ -382,14 +382,17 @@ func TestIAMAuthorization(t *testing.T) {
 	})
 }
 
-// sendSigned sends method path with body to the gateway's listener for host, signed by key (none: unsigned) as
-// the SDK signs for execute-api.
-func sendSigned(t *testing.T, gw *tollgate, host, method, path, body, key, secret string) reply {
+// sendSigned sends method path with body (and headers) to the gateway's listener for host, signed by key (none:
+// unsigned) as the SDK signs for execute-api.
+func sendSigned(t *testing.T, gw *tollgate, host, method, path, body, key, secret string, headers ...[2]string) reply {
 	t.Helper()
 	host += ":" + portOf(gw.cfg.Listen)
 	req, err := http.NewRequest(method, "http://"+host+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, h := range headers {
+		req.Header.Set(h[0], h[1])
 	}
 	if key != "" {
 		sum := sha256.Sum256([]byte(body))

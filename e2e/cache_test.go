@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -44,6 +45,7 @@ func cachedStage(backend string) stageConfig {
 		MethodSettings: map[string]methodSetting{
 			"/short/GET":   {CacheTTLInSeconds: 1},
 			"/guarded/GET": {UnauthorizedCacheControlHeaderStrategy: "FAIL_WITH_403"},
+			"/quiet/GET":   {UnauthorizedCacheControlHeaderStrategy: "SUCCEED_WITHOUT_RESPONSE_HEADER"},
 		}}
 }
 
@@ -54,6 +56,13 @@ func TestStageCache(t *testing.T) {
 	backend := startCountingBackend(t)
 	cfg := newGatewayConfig(t)
 	cfg.APIs = []apiConfig{{ID: "cached", Definition: "cached.yaml", Stages: []stageConfig{cachedStage(backend.addr)}}}
+	// alice may invalidate the cache, bob only invoke.
+	cfg.IAM = &iamConfig{Credentials: []iamCredential{
+		{AccessKeyID: "AKIAE2EALICE", SecretAccessKey: "alice-secret", ARN: "arn:aws:iam::123456789012:user/alice",
+			Policy: `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["execute-api:Invoke", "execute-api:InvalidateCache"], "Resource": "*"}]}`},
+		{AccessKeyID: "AKIAE2EBOB", SecretAccessKey: "bob-secret", ARN: "arn:aws:iam::123456789012:user/bob",
+			Policy: `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}]}`},
+	}}
 	gw := startGateway(t, cfg, map[string]string{"cached.yaml": "cache/cached.yaml"})
 	host := "cached." + domain
 	get := func(path string, header http.Header) reply {
@@ -122,11 +131,36 @@ func TestStageCache(t *testing.T) {
 		if r.header.Get("Warning") == "" {
 			t.Error("SUCCEED_WITH_RESPONSE_HEADER: no warning header")
 		}
+		get("/prod/quiet", nil)
+		r = get("/prod/quiet", http.Header{"Cache-Control": {"max-age=0"}})
+		if r.header.Get("X-Cache") != "Hit" || r.header.Get("Warning") != "" {
+			t.Errorf("SUCCEED_WITHOUT_RESPONSE_HEADER: %q, warning %q; want a hit, no warning", r.header.Get("X-Cache"), r.header.Get("Warning"))
+		}
 		get("/prod/guarded", nil)
 		r = get("/prod/guarded", http.Header{"Cache-Control": {"max-age=0"}})
 		// ACCESS_DENIED's body, which names its message "Message" as AWS's does.
 		if r.status != http.StatusForbidden || r.body != `{"Message":"User is not authorized to access this resource"}` || r.header.Get("x-amzn-ErrorType") != "AccessDeniedException" {
 			t.Errorf("FAIL_WITH_403: %d %s %v", r.status, r.body, r.header)
+		}
+	})
+
+	t.Run("Cache-Control: max-age=0 by IAM callers", func(t *testing.T) {
+		signed := func(key, secret string, headers ...[2]string) reply {
+			return sendSigned(t, gw, host, "GET", "/prod/signed", "", key, secret, headers...)
+		}
+		calls := backend.calls.Load()
+		expect(signed("AKIAE2EBOB", "bob-secret"), 200, "Miss", calls+1)
+		expect(signed("AKIAE2EBOB", "bob-secret"), 200, "Hit", calls+1)
+		r := signed("AKIAE2EBOB", "bob-secret", [2]string{"Cache-Control", "max-age=0"})
+		expect(r, 200, "Hit", calls+1)
+		if r.header.Get("Warning") == "" {
+			t.Error("bob's invalidation, which his policy does not allow: no warning")
+		}
+		expect(signed("AKIAE2EALICE", "alice-secret", [2]string{"Cache-Control", "max-age=0"}), 200, "Miss", calls+2)
+		r = signed("AKIAE2EBOB", "bob-secret")
+		expect(r, 200, "Hit", calls+2)
+		if !strings.Contains(r.body, fmt.Sprintf(`"call":%d`, calls+2)) {
+			t.Errorf("after alice's refresh bob gets %s, want the refreshed response", r.body)
 		}
 	})
 

@@ -29,7 +29,8 @@ const (
 // filterOrder is the listener's filter chain, in API Gateway's order: the body limit and the path-form rewrite
 // first, then the authorizer (with the key and the limits it decides), the API key check (with the limits it
 // decides), the limits of MOCKs and of methods without a key, then the ext_proc service's request and response
-// processing (Lambda proxies, mappings). The router ends every chain.
+// processing (request validation, the stage cache, Lambda proxies, mappings), so that a cache hit has passed
+// every check and counted against every limit. The router ends every chain.
 var filterOrder = []string{
 	names.BodyLimitFilter,
 	names.LuaFilter,
