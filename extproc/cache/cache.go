@@ -65,10 +65,25 @@ func (s *Service) countsOf(name string) *Counts {
 // cachedRoute is what the cache needs of one route.
 type cachedRoute struct {
 	*ir.Route
-	stage   string // apiId/stage
-	paths   *ir.PathMatcher
-	counts  *Counts
-	timeout time.Duration // how long a request may wait for another's integration call
+	stage      string // apiId/stage
+	paths      *ir.PathMatcher
+	keyHeaders map[string]bool // the headers the key reads, in lower case
+	counts     *Counts
+	timeout    time.Duration // how long a request may wait for another's integration call
+}
+
+func newCachedRoute(r *ir.Route, counts *Counts) (*cachedRoute, error) {
+	paths, err := ir.NewPathMatcher(r)
+	if err != nil {
+		return nil, err
+	}
+	c := &cachedRoute{Route: r, stage: r.APIID + "/" + r.Stage, paths: paths, keyHeaders: map[string]bool{}, counts: counts, timeout: integrationTimeout(r)}
+	for _, p := range r.Cache.KeyParameters {
+		if p.Kind == ir.RequestHeader {
+			c.keyHeaders[strings.ToLower(p.Value)] = true
+		}
+	}
+	return c, nil
 }
 
 // Wraps serves the snapshot's cached routes, and hands the stores the snapshot's stage caches.
@@ -79,11 +94,10 @@ func (s *Service) Wraps(snap *ir.Snapshot) (map[string]processor.Wrap, error) {
 		if r.Cache == nil {
 			continue
 		}
-		paths, err := ir.NewPathMatcher(r)
+		route, err := newCachedRoute(r, s.countsOf(r.Name))
 		if err != nil {
 			return nil, err
 		}
-		route := &cachedRoute{Route: r, stage: r.APIID + "/" + r.Stage, paths: paths, counts: s.countsOf(r.Name), timeout: integrationTimeout(r)}
 		out[r.Name] = func(ctx context.Context, _ time.Time, inner processor.Exchange) processor.Exchange {
 			return &exchange{ctx: ctx, svc: s, route: route, inner: inner}
 		}
@@ -126,8 +140,8 @@ func (s *Service) FlushHandler() http.Handler {
 
 // key is a request's entry: the route's cache version, the request's method, the namespace, the path
 // parameters' values and the key parameters' values, digested (a Redis key of bounded length, and no request
-// data in it).
-func (r *cachedRoute) key(method, path string, headers http.Header) string {
+// data in it). headers are the request's key headers, names (lower case) and values in turn, in order.
+func (r *cachedRoute) key(method, path string, headers []string) string {
 	rawPath, rawQuery, _ := strings.Cut(path, "?")
 	params, _ := r.paths.PathParameters(rawPath)
 	var query url.Values
@@ -147,7 +161,11 @@ func (r *cachedRoute) key(method, path string, headers http.Header) string {
 		var values []string
 		switch p.Kind {
 		case ir.RequestHeader:
-			values = headers.Values(p.Value)
+			for i := 0; i+1 < len(headers); i += 2 {
+				if headers[i] == p.Value {
+					values = append(values, headers[i+1])
+				}
+			}
 		case ir.QueryParameter:
 			if query == nil {
 				query, _ = url.ParseQuery(rawQuery)

@@ -2,7 +2,6 @@ package cache
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,18 +90,21 @@ func (e *exchange) Handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.Proces
 // lookUp decides a request when its headers arrive: a hit is answered here, and a refused invalidation too; a
 // miss goes on to the feature, and is kept unless the request is bypassed.
 func (e *exchange) lookUp(req *extprocv3.ProcessingRequest, h *extprocv3.HttpHeaders) *extprocv3.ProcessingResponse {
+	// Envoy sends header names in lower case; only the key's headers and Cache-Control are read.
 	var method, path string
-	headers := http.Header{}
+	var headers, cacheControl []string // name and value pairs, values
 	for _, hv := range h.GetHeaders().GetHeaders() {
-		switch k := hv.GetKey(); k {
-		case ":method":
+		switch k := hv.GetKey(); {
+		case k == ":method":
 			method = processor.HeaderValue(hv)
-		case ":path":
+		case k == ":path":
 			path = processor.HeaderValue(hv)
-		case names.EnvoyRequestIDHeader:
+		case k == names.EnvoyRequestIDHeader:
 			e.requestID = processor.HeaderValue(hv)
-		default:
-			headers.Add(k, processor.HeaderValue(hv))
+		case k == "cache-control":
+			cacheControl = append(cacheControl, processor.HeaderValue(hv))
+		case e.route.keyHeaders[k]:
+			headers = append(headers, k, processor.HeaderValue(hv))
 		}
 	}
 	if !e.route.cachesVerb(method) {
@@ -110,7 +112,7 @@ func (e *exchange) lookUp(req *extprocv3.ProcessingRequest, h *extprocv3.HttpHea
 		return nil
 	}
 	e.key = e.route.key(method, path, headers)
-	if invalidates(headers.Values("cache-control")) {
+	if invalidates(cacheControl) {
 		allowed := !e.route.Cache.RequireAuthorization ||
 			req.GetMetadataContext().GetFilterMetadata()[names.ExtAuthzFilter].GetFields()[names.InvalidateCacheField].GetBoolValue()
 		switch {

@@ -165,14 +165,19 @@ func TestMissThenHit(t *testing.T) {
 
 // TestKey: a request's entry is its path parameters' and key parameters' values, nothing else.
 func TestKey(t *testing.T) {
-	r := &cachedRoute{Route: testRoute(ir.Cache{})}
-	r.paths, _ = ir.NewPathMatcher(r.Route)
+	r, err := newCachedRoute(testRoute(ir.Cache{}), &Counts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The key as the exchange computes it from the headers Envoy sends (names in lower case).
 	key := func(method, path string, kv ...string) string {
-		h := map[string][]string{}
+		var headers []string
 		for i := 0; i+1 < len(kv); i += 2 {
-			h[kv[i]] = append(h[kv[i]], kv[i+1])
+			if name := strings.ToLower(kv[i]); r.keyHeaders[name] {
+				headers = append(headers, name, kv[i+1])
+			}
 		}
-		return r.key(method, path, h)
+		return r.key(method, path, headers)
 	}
 	base := key("GET", "/prod/pets/1?kind=cat", "Accept", "application/json")
 	for _, tt := range []struct {
