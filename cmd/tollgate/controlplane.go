@@ -99,8 +99,8 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	c.goRun(func() error {
 		return admin.Serve(ctx, adminLis, admin.Handler(c.xds.Ready, map[string]http.Handler{
 			"GET /usageplans/{planId}/usage":                            c.limiter.UsageHandler(),
-			"DELETE /restapis/{apiId}/stages/{stage}/cache/authorizers": c.authz.FlushHandler(),
-			"DELETE /restapis/{apiId}/stages/{stage}/cache/data":        c.cache.FlushHandler(),
+			"DELETE /restapis/{apiId}/stages/{stage}/cache/authorizers": admin.StageFlush(log, "the authorizer cache", c.authz.FlushAuthorizers),
+			"DELETE /restapis/{apiId}/stages/{stage}/cache/data":        admin.StageFlush(log, "the stage cache", c.cache.Flush),
 		}))
 	})
 	c.goRun(func() error { c.watcher.Run(ctx); return nil })

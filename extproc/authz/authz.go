@@ -109,19 +109,6 @@ func (a *Server) FlushAuthorizers(ctx context.Context, apiID, stage string) erro
 	return a.results.Flush(ctx, apiID+"/"+stage+"/")
 }
 
-// FlushHandler answers AWS's FlushStageAuthorizersCache, DELETE /restapis/{apiId}/stages/{stage}/cache/authorizers:
-// 202 with no body, as AWS.
-func (a *Server) FlushHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := a.FlushAuthorizers(r.Context(), r.PathValue("apiId"), r.PathValue("stage")); err != nil {
-			a.log.Error("cannot flush the authorizer cache", "apiId", r.PathValue("apiId"), "stage", r.PathValue("stage"), "err", err)
-			http.Error(w, `{"message":"Internal server error"}`, http.StatusInternalServerError)
-			return
-		}
-		w.WriteHeader(http.StatusAccepted)
-	})
-}
-
 // Register adds the service to a gRPC server.
 func (a *Server) Register(g *grpc.Server) { authv3.RegisterAuthorizationServer(g, a) }
 

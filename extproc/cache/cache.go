@@ -10,7 +10,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -123,19 +122,6 @@ func integrationTimeout(r *ir.Route) time.Duration {
 // Flush forgets every entry of an API stage (FlushStageCache).
 func (s *Service) Flush(ctx context.Context, apiID, stage string) error {
 	return s.store.Flush(ctx, apiID+"/"+stage)
-}
-
-// FlushHandler answers AWS's FlushStageCache, DELETE /restapis/{apiId}/stages/{stage}/cache/data: 202 with no
-// body, as AWS.
-func (s *Service) FlushHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := s.Flush(r.Context(), r.PathValue("apiId"), r.PathValue("stage")); err != nil {
-			s.log.Error("cannot flush the stage cache", "apiId", r.PathValue("apiId"), "stage", r.PathValue("stage"), "err", err)
-			http.Error(w, `{"message":"Internal server error"}`, http.StatusInternalServerError)
-			return
-		}
-		w.WriteHeader(http.StatusAccepted)
-	})
 }
 
 // key is a request's entry: the route's cache version, the request's method, the namespace, the path

@@ -4,6 +4,7 @@ package admin
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -38,6 +39,20 @@ func Handler(ready ReadyFunc, endpoints map[string]http.Handler) http.Handler {
 		_, _ = w.Write([]byte(reason + "\n"))
 	})
 	return mux
+}
+
+// StageFlush answers one of AWS's flushes of an API stage's cache, DELETE /restapis/{apiId}/stages/{stage}/cache/...:
+// 202 with no body, as AWS; a flush that fails is logged with what it flushes and answered 500.
+func StageFlush(log *slog.Logger, what string, flush func(ctx context.Context, apiID, stage string) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		apiID, stage := r.PathValue("apiId"), r.PathValue("stage")
+		if err := flush(r.Context(), apiID, stage); err != nil {
+			log.Error("cannot flush "+what, "apiId", apiID, "stage", stage, "err", err)
+			http.Error(w, `{"message":"Internal server error"}`, http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	})
 }
 
 // Serve runs the admin server on lis until ctx is done.

@@ -253,10 +253,38 @@ func compareCached(lgw *tollgate, fl *floor) error {
 	if _, err := fixedRate(hit, 10, time.Second); err != nil { // the entry, kept by the first request
 		return err
 	}
-	var lat [2][]time.Duration
-	var cpu [2][2]time.Duration // Tollgate's, Envoy's
+	m, err := loadInTurn(lgw, uncached, hit)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Stage cache, a GET to a backend that takes 20 ms, 1,000 requests/s, 2 rounds of 4 s each:\n")
+	fmt.Printf("  uncached:  p50 %s, p99 %s; %s\n", pct(m.lat[0], 50), pct(m.lat[0], 99), m.perRequest(0))
+	fmt.Printf("  cache hit: p50 %s, p99 %s; %s (vs uncached: p50 %.3f×, p99 %.3f×)\n", pct(m.lat[1], 50), pct(m.lat[1], 99), m.perRequest(1),
+		float64(pct(m.lat[1], 50))/float64(pct(m.lat[0], 50)), float64(pct(m.lat[1], 99))/float64(pct(m.lat[0], 99)))
+	if fl != nil {
+		fmt.Printf("  cache hit vs the floor's request a no-op service answers itself (p50 %s, p99 %s): p50 %s, p99 %s\n",
+			fl.answeredP50, fl.answeredP99, ratio(pct(m.lat[1], 50), fl.answeredP50), ratio(pct(m.lat[1], 99), fl.answeredP99))
+	}
+	return nil
+}
+
+// measured is what loadInTurn measured of each target: every latency, and the CPU Tollgate and its Envoy spent.
+type measured struct {
+	lat [][]time.Duration
+	cpu [][2]time.Duration // Tollgate's, Envoy's
+}
+
+func (m measured) perRequest(i int) string {
+	n := time.Duration(len(m.lat[i]))
+	return fmt.Sprintf("CPU per request: Tollgate %s, Envoy %s", m.cpu[i][0]/n, m.cpu[i][1]/n)
+}
+
+// loadInTurn loads the targets in turn at a fixed 1,000 requests/s, 2 rounds of 4 s each, profiling Tollgate
+// during the first round of the second target when -cpuprofile asks.
+func loadInTurn(lgw *tollgate, targets ...target) (measured, error) {
+	m := measured{lat: make([][]time.Duration, len(targets)), cpu: make([][2]time.Duration, len(targets))}
 	for round := 0; round < 2; round++ {
-		for i, t := range []target{uncached, hit} {
+		for i, t := range targets {
 			beforeT, beforeE := lgw.cpuSplit()
 			profiled := make(chan error, 1)
 			if profileFile != "" && round == 0 && i == 1 {
@@ -266,30 +294,18 @@ func compareCached(lgw *tollgate, fl *floor) error {
 			}
 			l, err := fixedRate(t, 1000, 4*time.Second)
 			if perr := <-profiled; perr != nil {
-				return fmt.Errorf("profiling: %w", perr)
+				return m, fmt.Errorf("profiling: %w", perr)
 			}
 			if err != nil {
-				return fmt.Errorf("%s: %w", t.name, err)
+				return m, fmt.Errorf("%s: %w", t.name, err)
 			}
 			afterT, afterE := lgw.cpuSplit()
-			cpu[i][0] += afterT - beforeT
-			cpu[i][1] += afterE - beforeE
-			lat[i] = append(lat[i], l...)
+			m.cpu[i][0] += afterT - beforeT
+			m.cpu[i][1] += afterE - beforeE
+			m.lat[i] = append(m.lat[i], l...)
 		}
 	}
-	perRequest := func(i int) string {
-		n := time.Duration(len(lat[i]))
-		return fmt.Sprintf("CPU per request: Tollgate %s, Envoy %s", cpu[i][0]/n, cpu[i][1]/n)
-	}
-	fmt.Printf("Stage cache, a GET to a backend that takes 20 ms, 1,000 requests/s, 2 rounds of 4 s each:\n")
-	fmt.Printf("  uncached:  p50 %s, p99 %s; %s\n", pct(lat[0], 50), pct(lat[0], 99), perRequest(0))
-	fmt.Printf("  cache hit: p50 %s, p99 %s; %s (vs uncached: p50 %.3f×, p99 %.3f×)\n", pct(lat[1], 50), pct(lat[1], 99), perRequest(1),
-		float64(pct(lat[1], 50))/float64(pct(lat[0], 50)), float64(pct(lat[1], 99))/float64(pct(lat[0], 99)))
-	if fl != nil {
-		fmt.Printf("  cache hit vs the floor's request a no-op service answers itself (p50 %s, p99 %s): p50 %s, p99 %s\n",
-			fl.answeredP50, fl.answeredP99, ratio(pct(lat[1], 50), fl.answeredP50), ratio(pct(lat[1], 99), fl.answeredP99))
-	}
-	return nil
+	return m, nil
 }
 
 // floorCall is what the floor measured for the kind of call a comparison adds.
@@ -322,41 +338,16 @@ func mappedFloors(fl *floor) []*floorCall {
 // rounds of 4 s each, and prints each check's latency and CPU, and what it adds against the passthrough and
 // against the floor's calls of the same kind.
 func compareChecks(lgw *tollgate, floors []*floorCall, title string, plain target, checked ...target) error {
-	targets := append([]target{plain}, checked...)
-	lat := make([][]time.Duration, len(targets))
-	cpu := make([][2]time.Duration, len(targets)) // Tollgate's, Envoy's
-	for round := 0; round < 2; round++ {
-		for i, t := range targets {
-			beforeT, beforeE := lgw.cpuSplit()
-			profiled := make(chan error, 1)
-			if profileFile != "" && round == 0 && i == 1 {
-				go func() { profiled <- lgw.cpuProfile(3*time.Second, profileFile) }()
-			} else {
-				profiled <- nil
-			}
-			l, err := fixedRate(t, 1000, 4*time.Second)
-			if perr := <-profiled; perr != nil {
-				return fmt.Errorf("profiling: %w", perr)
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", t.name, err)
-			}
-			afterT, afterE := lgw.cpuSplit()
-			cpu[i][0] += afterT - beforeT
-			cpu[i][1] += afterE - beforeE
-			lat[i] = append(lat[i], l...)
-		}
-	}
-	perRequest := func(i int) string {
-		n := time.Duration(len(lat[i]))
-		return fmt.Sprintf("CPU per request: Tollgate %s, Envoy %s", cpu[i][0]/n, cpu[i][1]/n)
+	m, err := loadInTurn(lgw, append([]target{plain}, checked...)...)
+	if err != nil {
+		return err
 	}
 	fmt.Printf("%s, 1,000 requests/s, 2 rounds of 4 s each:\n", title)
-	fmt.Printf("  %-18s p50 %s, p99 %s; %s\n", plain.name+":", pct(lat[0], 50), pct(lat[0], 99), perRequest(0))
+	fmt.Printf("  %-18s p50 %s, p99 %s; %s\n", plain.name+":", pct(m.lat[0], 50), pct(m.lat[0], 99), m.perRequest(0))
 	for i, t := range checked {
-		l := lat[i+1]
-		added50, added99 := pct(l, 50)-pct(lat[0], 50), pct(l, 99)-pct(lat[0], 99)
-		fmt.Printf("  %-18s p50 %s, p99 %s; %s (added: p50 %s, p99 %s)\n", t.name+":", pct(l, 50), pct(l, 99), perRequest(i+1), added50, added99)
+		l := m.lat[i+1]
+		added50, added99 := pct(l, 50)-pct(m.lat[0], 50), pct(l, 99)-pct(m.lat[0], 99)
+		fmt.Printf("  %-18s p50 %s, p99 %s; %s (added: p50 %s, p99 %s)\n", t.name+":", pct(l, 50), pct(l, 99), m.perRequest(i+1), added50, added99)
 		for _, fl := range floors {
 			fmt.Printf("  %-18s added vs %s (floor): p50 %s, p99 %s\n", "", fl.name, ratio(added50, fl.p50), ratio(added99, fl.p99))
 		}
