@@ -163,3 +163,31 @@ func TestFeatureCacheInvalidation(t *testing.T) {
 		t.Errorf("an invalidation not allowed: %d %s; want FAIL_WITH_403's 403", status, body)
 	}
 }
+
+// TestFeatureCachedLambdaProxy: what a Lambda proxy's function answered (its statusCode, headers and body, which
+// the Lambda service makes of the Invoke call's response) is what a hit serves.
+func TestFeatureCachedLambdaProxy(t *testing.T) {
+	const fn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:f/invocations"
+	h := startHarness(t, map[string]string{
+		"api.yaml": "openapi: 3.0.1\ninfo: {title: fn, version: '1'}\npaths:\n  /fn:\n    get:\n      x-amazon-apigateway-integration: {type: aws_proxy, httpMethod: POST, uri: '" + fn + "'}\n",
+		"tollgate.yaml": "lambda: {functions: {f: 'http://127.0.0.1:9/2015-03-31/functions/f/invocations'}}\n" +
+			"apis:\n  - {id: feat, definition: api.yaml, stages: [{stageName: prod, cacheClusterEnabled: true, cacheStatusHeader: X-Cache}]}\n",
+	})
+	r := h.route("feat/prod/GET/fn")
+	invoked := backendAnswer(`{"statusCode": 201, "headers": {"x-fn": "made"}, "body": "from the function"}`)
+	if status, _, cache := served(h.process(r, append([]*extprocv3.ProcessingRequest{getRequest("/prod/fn", nil)}, invoked...)...)); status != 0 || cache != "Miss" {
+		t.Fatalf("first: %d %s; want the function invoked, a miss", status, cache)
+	}
+	resps := h.process(r, getRequest("/prod/fn", nil))
+	status, body, cache := served(resps)
+	if status != 201 || body != "from the function" || cache != "Hit" {
+		t.Errorf("second: %d %q %s; want the function's answer, a hit", status, body, cache)
+	}
+	found := false
+	for _, hv := range resps[0].GetImmediateResponse().GetHeaders().GetSetHeaders() {
+		found = found || hv.GetHeader().GetKey() == "x-fn" && string(hv.GetHeader().GetRawValue()) == "made"
+	}
+	if !found {
+		t.Errorf("the hit lacks the function's header: %v", resps[0].GetImmediateResponse().GetHeaders())
+	}
+}

@@ -60,6 +60,9 @@ func stageCache(api *tollgatev1.RestApi, stage *tollgatev1.Stage) *StageCache {
 		return nil
 	}
 	size := stage.GetCacheClusterSize()
+	if _, ok := cacheSizes[size]; !ok {
+		size = "0.5" // a stage enabled without a size (the config gives it this default; the model may not)
+	}
 	return &StageCache{APIID: api.GetId(), Stage: stage.GetStageName(), Size: size, Bytes: int64(cacheSizes[size] * (1 << 30))}
 }
 
@@ -67,7 +70,7 @@ func stageCache(api *tollgatev1.RestApi, stage *tollgatev1.Stage) *StageCache {
 // methodSettings entry's, else "*/*"'s, else API Gateway's default; caching itself is on by default for GET only
 // (for an ANY method, its GET requests), and on for another verb only by its method's own entry.
 func (b *builder) cache(s stageContext, m *tollgatev1.Method, r *Route) *Cache {
-	if !s.stage.GetCacheClusterEnabled() || (r.HTTPProxy == nil && r.Mapping == nil && r.Lambda == nil) {
+	if stageCache(s.api, s.stage) == nil || (r.HTTPProxy == nil && r.Mapping == nil && r.Lambda == nil) {
 		return nil
 	}
 	own, all := s.stage.GetMethodSettings()[r.MethodKey()], s.stage.GetMethodSettings()["*/*"]
