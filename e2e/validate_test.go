@@ -70,16 +70,16 @@ func TestValidate(t *testing.T) {
 			wantStdout: []string{dir + "config-warnings.yaml: ok"},
 			wantStderr: []string{
 				dir + "config-warnings.yaml: /apis/0/stages/0/description: warning: description has no effect yet",
-				dir + "config-warnings.yaml: /apis/0/stages/0/methodSettings/*~1*/metricsEnabled: warning: metricsEnabled has no effect yet",
+				dir + "config-warnings.yaml: /apis/0/stages/0/methodSettings/*~1*/loggingLevel: warning: loggingLevel has no effect yet",
 			},
 		},
 		{
-			name:     "a stage cache and a misspelt key",
-			files:    []string{dir + "config-cache.yaml"},
+			name:     "a canary and a misspelt key",
+			files:    []string{dir + "config-canary.yaml"},
 			wantExit: 1,
 			wantStderr: []string{
-				dir + "config-cache.yaml: /apis/0/stages/0/cacheClusterEnabled: cacheClusterEnabled is not supported yet",
-				dir + `config-cache.yaml: /rateLimit/failureMod: unknown key "failureMod" (did you mean "failureMode"?)`,
+				dir + "config-canary.yaml: /apis/0/stages/0/canarySettings: canarySettings is not supported yet",
+				dir + `config-canary.yaml: /rateLimit/failureMod: unknown key "failureMod" (did you mean "failureMode"?)`,
 			},
 		},
 		{
