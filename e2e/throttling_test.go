@@ -15,8 +15,11 @@ type methodSetting struct {
 	ThrottlingRateLimit  float64 `yaml:"throttlingRateLimit,omitempty"`
 	ThrottlingBurstLimit int     `yaml:"throttlingBurstLimit,omitempty"`
 	// The method's caching (see cache_test.go).
+	CachingEnabled                         *bool  `yaml:"cachingEnabled,omitempty"`
 	CacheTTLInSeconds                      int    `yaml:"cacheTtlInSeconds,omitempty"`
 	UnauthorizedCacheControlHeaderStrategy string `yaml:"unauthorizedCacheControlHeaderStrategy,omitempty"`
+	// MetricsEnabled: the method's detailed metrics (see metrics_test.go).
+	MetricsEnabled bool `yaml:"metricsEnabled,omitempty"`
 }
 
 type throttle struct {

@@ -22,6 +22,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/config"
 	"github.com/tollgate-gw/tollgate/internal/diag"
 	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/metrics"
 	"github.com/tollgate-gw/tollgate/internal/source"
 	"github.com/tollgate-gw/tollgate/ratelimit"
 	"github.com/tollgate-gw/tollgate/xds/server"
@@ -38,6 +39,7 @@ type ControlPlane struct {
 	extProc    *processor.Server
 	cache      *cache.Service
 	authz      *authz.Server
+	metrics    *metrics.Server
 	limiter    *ratelimit.Limiter
 	watcher    *source.Watcher
 
@@ -72,6 +74,8 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	// rate-limit service the others.
 	c.limiter = ratelimit.NewLimiter(store)
 	c.authz = authz.New(c.limiter, authorizerResults(store, log), log)
+	c.metrics = metrics.New()
+	c.authz.Invoked = c.metrics.AuthorizerCalled
 	if err := c.setServices(loaded.Snapshot); err != nil {
 		return nil, err
 	}
@@ -94,11 +98,12 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	}
 	c.watcher.Watch(loaded.Files)
 	c.goRun(func() error {
-		return c.xds.Serve(ctx, xdsLis, c.extProc.Register, c.authz.Register, ratelimit.NewServer(c.limiter).Register)
+		return c.xds.Serve(ctx, xdsLis, c.extProc.Register, c.authz.Register, ratelimit.NewServer(c.limiter).Register, c.metrics.Register)
 	})
 	c.goRun(func() error {
 		return admin.Serve(ctx, adminLis, admin.Handler(c.xds.Ready, map[string]http.Handler{
-			"GET /usageplans/{planId}/usage":                            c.limiter.UsageHandler(),
+			"GET /usageplans/{planId}/usage": c.limiter.UsageHandler(),
+			"GET /metrics":                   c.metrics.Handler(),
 			"DELETE /restapis/{apiId}/stages/{stage}/cache/authorizers": admin.StageFlush(log, "the authorizer cache", c.authz.FlushAuthorizers),
 			"DELETE /restapis/{apiId}/stages/{stage}/cache/data":        admin.StageFlush(log, "the stage cache", c.cache.Flush),
 		}))
@@ -184,6 +189,7 @@ func (c *ControlPlane) setServices(snap *ir.Snapshot) error {
 		return err
 	}
 	c.limiter.SetSnapshot(snap)
+	c.metrics.SetSnapshot(snap)
 	return nil
 }
 

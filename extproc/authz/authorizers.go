@@ -210,6 +210,9 @@ type answered struct {
 // answer invokes the authorizer with event and reads its answer.
 func (a *Server) answer(ctx context.Context, auth *ir.Authorizer, event []byte) answered {
 	began := time.Now()
+	if a.Invoked != nil {
+		a.Invoked(auth.ID)
+	}
 	payload, err := a.invokeAuthorizer(ctx, auth, event)
 	var out *lambdaauth.Output
 	if err == nil {

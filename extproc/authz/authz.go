@@ -42,6 +42,9 @@ type Server struct {
 	authorizerTimeout time.Duration
 	log               *slog.Logger
 	now               func() time.Time
+	// Invoked, when set, is told of each authorizer invocation (by the authorizer's id), for the metrics; an
+	// answer from the cache is none.
+	Invoked func(authorizerID string)
 }
 
 // index is what one snapshot gives the checks: its keys and plans, and its routes behind authorizers by name.

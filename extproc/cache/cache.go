@@ -13,8 +13,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/tollgate-gw/tollgate/extproc/processor"
@@ -30,7 +28,6 @@ type Service struct {
 	// flights are the misses whose integration call is under way, by key: a request for the same key waits for
 	// its answer rather than calling the integration too.
 	flights flights
-	counts  sync.Map // route name -> *Counts
 }
 
 // New serves caches from store; key seals the entries of methods with cacheDataEncrypted (nil: a key made now,
@@ -43,40 +40,21 @@ func New(store Store, key []byte, log *slog.Logger) (*Service, error) {
 	return &Service{log: log, store: store, sealer: s, now: time.Now}, nil
 }
 
-// Counts are a method's cache hits and misses since the process started (CacheHitCount, CacheMissCount).
-type Counts struct {
-	Hits, Misses atomic.Int64
-}
-
-// CountsOf is the counts of the route called name, nil if it never was asked for.
-func (s *Service) CountsOf(name string) *Counts {
-	if c, ok := s.counts.Load(name); ok {
-		return c.(*Counts)
-	}
-	return nil
-}
-
-func (s *Service) countsOf(name string) *Counts {
-	c, _ := s.counts.LoadOrStore(name, &Counts{})
-	return c.(*Counts)
-}
-
 // cachedRoute is what the cache needs of one route.
 type cachedRoute struct {
 	*ir.Route
 	stage      string // apiId/stage
 	paths      *ir.PathMatcher
 	keyHeaders map[string]bool // the headers the key reads, in lower case
-	counts     *Counts
-	timeout    time.Duration // how long a request may wait for another's integration call
+	timeout    time.Duration   // how long a request may wait for another's integration call
 }
 
-func newCachedRoute(r *ir.Route, counts *Counts) (*cachedRoute, error) {
+func newCachedRoute(r *ir.Route) (*cachedRoute, error) {
 	paths, err := ir.NewPathMatcher(r)
 	if err != nil {
 		return nil, err
 	}
-	c := &cachedRoute{Route: r, stage: r.APIID + "/" + r.Stage, paths: paths, keyHeaders: map[string]bool{}, counts: counts, timeout: integrationTimeout(r)}
+	c := &cachedRoute{Route: r, stage: r.APIID + "/" + r.Stage, paths: paths, keyHeaders: map[string]bool{}, timeout: integrationTimeout(r)}
 	for _, p := range r.Cache.KeyParameters {
 		if p.Kind == ir.RequestHeader {
 			c.keyHeaders[strings.ToLower(p.Value)] = true
@@ -93,7 +71,7 @@ func (s *Service) Wraps(snap *ir.Snapshot) (map[string]processor.Wrap, error) {
 		if r.Cache == nil {
 			continue
 		}
-		route, err := newCachedRoute(r, s.countsOf(r.Name))
+		route, err := newCachedRoute(r)
 		if err != nil {
 			return nil, err
 		}

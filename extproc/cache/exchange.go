@@ -10,6 +10,7 @@ import (
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/tollgate-gw/tollgate/extproc/processor"
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
@@ -18,8 +19,8 @@ import (
 
 // What the status header (a stage's cacheStatusHeader) says of a response.
 const (
-	statusHit    = "Hit"
-	statusMiss   = "Miss"
+	statusHit    = names.CacheHit
+	statusMiss   = names.CacheMiss
 	statusBypass = "Bypass" // neither served from the cache nor kept in it
 )
 
@@ -44,6 +45,8 @@ type exchange struct {
 	status string
 	// warn: the response carries the warning header (an invalidation ignored).
 	warn bool
+	// filed: the status went into an answer's metadata.
+	filed bool
 	// answered: the exchange answered the client itself (a hit, a refusal); what follows is not the feature's.
 	answered bool
 	// flight is the miss's integration call others wait for; nil when this request leads none.
@@ -84,6 +87,9 @@ func (e *exchange) Handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.Proces
 	for _, r := range resps {
 		e.apply(req, r)
 	}
+	if len(resps) > 0 {
+		e.file(resps[0])
+	}
 	return resps, nil
 }
 
@@ -120,7 +126,6 @@ func (e *exchange) lookUp(req *extprocv3.ProcessingRequest, h *extprocv3.HttpHea
 			// The entry goes now: should the fresh response not be kept, the old one is not served either.
 			_ = e.svc.store.Delete(e.ctx, e.route.stage, e.key)
 			e.status = statusMiss
-			e.route.counts.Misses.Add(1)
 			e.resp = &response{keep: true}
 			return nil
 		case e.route.Cache.Unauthorized == "FAIL_WITH_403":
@@ -144,7 +149,6 @@ func (e *exchange) lookUp(req *extprocv3.ProcessingRequest, h *extprocv3.HttpHea
 		e.flight = f
 	}
 	e.status = statusMiss
-	e.route.counts.Misses.Add(1)
 	e.resp = &response{keep: true}
 	return nil
 }
@@ -187,13 +191,29 @@ func (e *exchange) find() *Entry {
 // hit answers the request with the entry.
 func (e *exchange) hit(entry *Entry) *extprocv3.ProcessingResponse {
 	e.status = statusHit
-	e.route.counts.Hits.Add(1)
 	headers := make([]*core.HeaderValueOption, 0, len(entry.Headers)+2)
 	for _, h := range entry.Headers {
 		headers = append(headers, processor.AppendHeader(h[0], h[1]))
 	}
 	headers = append(headers, e.marks()...)
-	return processor.MethodResponse(uint32(entry.Status), headers, entry.Body, e.requestID)
+	resp := processor.MethodResponse(uint32(entry.Status), headers, entry.Body, e.requestID)
+	e.file(resp)
+	return resp
+}
+
+// file notes on the first answer after the lookup whether the request was a hit or a miss, in the dynamic
+// metadata Envoy's access log carries to the metrics (CacheHitCount, CacheMissCount).
+func (e *exchange) file(resp *extprocv3.ProcessingResponse) {
+	if e.filed || (e.status != statusHit && e.status != statusMiss) {
+		return
+	}
+	e.filed = true
+	if resp.DynamicMetadata == nil {
+		resp.DynamicMetadata = &structpb.Struct{Fields: map[string]*structpb.Value{}}
+	}
+	resp.DynamicMetadata.Fields[names.CacheNamespace] = structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
+		names.CacheStatusField: structpb.NewStringValue(e.status),
+	}})
 }
 
 // marks are the headers the cache adds to a response: its status header, and the warning.

@@ -53,7 +53,10 @@ type Config struct {
 	IAM      IAM
 	// Cache holds the stage caches' settings that are the operator's, not a stage's.
 	Cache Cache
-	APIs  []API
+	// Metrics, when false, stops the access log every Envoy streams for API Gateway's metrics (which costs Envoy
+	// throughput at saturation): /metrics then has the process's own only. Default true.
+	Metrics bool
+	APIs    []API
 	// Warnings are the settings accepted that do nothing in Tollgate, such as a stage's description: Parse fails on
 	// errors only.
 	Warnings diag.Problems
@@ -85,6 +88,9 @@ type document struct {
 	Cognito         Cognito           `yaml:"cognito"`
 	IAM             IAM               `yaml:"iam"`
 	Cache           Cache             `yaml:"cache"`
+	Metrics         struct {
+		Enabled *bool `yaml:"enabled"`
+	} `yaml:"metrics"`
 }
 
 // IAM stands in for AWS IAM: the identities that may sign requests to methods with IAM authorization, each with
@@ -286,6 +292,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		Cognito:          doc.Cognito,
 		IAM:              doc.IAM,
 		Cache:            Cache{EncryptionKey: v.GetString("cache.encryptionKey")},
+		Metrics:          doc.Metrics.Enabled == nil || *doc.Metrics.Enabled,
 		APIs:             doc.APIs,
 		Warnings:         warnings,
 	}

@@ -240,10 +240,9 @@ func TestParseWarns(t *testing.T) {
 		{"stage description", "t.yaml", stageWith("description: the live stage"), []string{"t.yaml: /apis/0/stages/0/description: description has no effect yet"}},
 		{"stage documentationVersion", "t.yaml", stageWith("documentationVersion: '1'"), []string{"/apis/0/stages/0/documentationVersion: documentationVersion has no effect yet"}},
 		{"stage tags", "t.yaml", stageWith("tags: {team: pets}"), []string{"/apis/0/stages/0/tags: tags has no effect yet"}},
-		{"metricsEnabled", "t.yaml", methodWith("metricsEnabled: true"), []string{"/apis/0/stages/0/methodSettings/*~1*/metricsEnabled: metricsEnabled has no effect yet"}},
 		{"loggingLevel", "t.yaml", methodWith("loggingLevel: INFO"), []string{"/methodSettings/*~1*/loggingLevel: loggingLevel has no effect yet"}},
 		{"dataTraceEnabled", "t.yaml", methodWith("dataTraceEnabled: true, throttlingRateLimit: 1, throttlingBurstLimit: 1"), []string{"/methodSettings/*~1*/dataTraceEnabled: dataTraceEnabled has no effect yet"}},
-		{"json", "t.json", `{"apis": [{"id": "a", "definition": "a.yaml", "stages": [{"stageName": "p", "description": "d", "methodSettings": {"/a/GET": {"metricsEnabled": true}}}]}]}`, []string{"t.json: /apis/0/stages/0/description:", "t.json: /apis/0/stages/0/methodSettings/~1a~1GET/metricsEnabled:"}},
+		{"json", "t.json", `{"apis": [{"id": "a", "definition": "a.yaml", "stages": [{"stageName": "p", "description": "d", "methodSettings": {"/a/GET": {"loggingLevel": "INFO"}}}]}]}`, []string{"t.json: /apis/0/stages/0/description:", "t.json: /apis/0/stages/0/methodSettings/~1a~1GET/loggingLevel:"}},
 		{"none", "t.yaml", stageWith("variables: {description: x}"), nil},
 	}
 	for _, tt := range tests {
@@ -362,5 +361,18 @@ func TestNearest(t *testing.T) {
 	}
 	if d := editDistance("", "abc"); d != 3 {
 		t.Errorf("editDistance(\"\", abc) = %d", d)
+	}
+}
+
+// The metrics' access log is on unless the config turns it off.
+func TestMetricsSetting(t *testing.T) {
+	for doc, want := range map[string]bool{"{}": true, "metrics: {enabled: true}": true, "metrics: {enabled: false}": false} {
+		c, err := Parse("t.yaml", []byte(doc))
+		if err != nil || c.Metrics != want {
+			t.Errorf("%s: metrics %t (%v), want %t", doc, c != nil && c.Metrics, err, want)
+		}
+	}
+	if _, err := Parse("t.yaml", []byte("metrics: {enable: false}")); err == nil || !strings.Contains(err.Error(), `/metrics/enable: unknown key "enable" (did you mean "enabled"?)`) {
+		t.Errorf("a misspelt metrics key: %v", err)
 	}
 }

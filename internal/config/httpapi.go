@@ -51,7 +51,20 @@ func (c *Config) validateProtocol(probs *diag.Problems, i int) {
 			if st.AutoDeploy {
 				probs.Addf(c.File, at("stages", j, "autoDeploy"), "autoDeploy is an HTTP API's stage setting (a REST API's stage serves its definition as it is read anyway)")
 			}
+			for key, ms := range st.MethodSettings {
+				if ms.DetailedMetricsEnabled != nil {
+					probs.Addf(c.File, at("stages", j, "methodSettings", key, "detailedMetricsEnabled"), "detailedMetricsEnabled is an HTTP API's route setting: a REST API's method setting is metricsEnabled")
+				}
+			}
 			continue
+		}
+		for key, rs := range st.RouteSettings {
+			if rs.MetricsEnabled != nil {
+				probs.Addf(c.File, at("stages", j, "routeSettings", key, "metricsEnabled"), "metricsEnabled is a REST API's method setting: an HTTP API's route setting is detailedMetricsEnabled")
+			}
+		}
+		if rs := st.DefaultRouteSettings; rs != nil && rs.MetricsEnabled != nil {
+			probs.Addf(c.File, at("stages", j, "defaultRouteSettings", "metricsEnabled"), "metricsEnabled is a REST API's method setting: an HTTP API's route setting is detailedMetricsEnabled")
 		}
 		if st.MethodSettings != nil {
 			probs.Addf(c.File, at("stages", j, "methodSettings"), "methodSettings are a REST API's: an HTTP API's stage sets defaultRouteSettings and routeSettings")

@@ -45,7 +45,6 @@ var notServed = map[reflect.Type]map[string]notServedSetting{
 	},
 	// API Gateway's MethodSetting.
 	reflect.TypeFor[MethodSetting](): {
-		"metricsEnabled":   {warned, "Tollgate publishes no CloudWatch metrics"},
 		"loggingLevel":     {warned, "Tollgate writes no CloudWatch execution logs"},
 		"dataTraceEnabled": {warned, "Tollgate writes no CloudWatch execution logs"},
 	},

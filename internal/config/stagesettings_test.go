@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-func TestParseCaches(t *testing.T) {
+func TestParseStageSettings(t *testing.T) {
 	const ms = "/apis/0/stages/0/methodSettings/*~1*/"
 	key := "cache: {encryptionKey: " + strings.Repeat("A", 43) + "=}\n" // 32 bytes
 	tests := []struct {
@@ -23,6 +23,10 @@ func TestParseCaches(t *testing.T) {
 		{"encrypted entries in Redis with a key", key + "redis: redis://127.0.0.1:6379/0\n" + stageWith(`cacheClusterEnabled: true, methodSettings: {"*/*": {cacheDataEncrypted: true}}`), nil, nil},
 		{"a key that is not AES's", "cache: {encryptionKey: c2hvcnQ=}\n", []string{"/cache/encryptionKey: the encryption key must be the base64 of 16, 24 or 32 bytes"}, nil},
 		{"caching settings on a stage without a cache", stageWith(`methodSettings: {"/pets/GET": {cachingEnabled: true}}`), nil, []string{"/apis/0/stages/0/methodSettings/~1pets~1GET: the stage has no cache (cacheClusterEnabled is not true)"}},
+		{"detailed metrics", stageWith(`methodSettings: {"*/*": {metricsEnabled: true}}`), nil, nil},
+		{"detailed metrics of an HTTP API", `apis: [{id: h, definition: a.yaml, protocolType: HTTP, stages: [{stageName: p, routeSettings: {"GET /pets": {detailedMetricsEnabled: true}}}]}]`, nil, nil},
+		{"detailed metrics named as the other kind of API names them", `apis: [{id: h, definition: a.yaml, protocolType: HTTP, stages: [{stageName: p, routeSettings: {"GET /pets": {metricsEnabled: true}}}]}, {id: r, definition: a.yaml, stages: [{stageName: p, methodSettings: {"*/*": {detailedMetricsEnabled: true}}}]}]`,
+			[]string{"/apis/0/stages/0/routeSettings/GET ~1pets/metricsEnabled: metricsEnabled is a REST API's method setting", "/apis/1/stages/0/methodSettings/*~1*/detailedMetricsEnabled: detailedMetricsEnabled is an HTTP API's route setting"}, nil},
 		{"a cache on an HTTP API's stage", `apis: [{id: h, definition: a.yaml, protocolType: HTTP, stages: [{stageName: p, cacheClusterEnabled: true, cacheStatusHeader: X-Cache, routeSettings: {"GET /pets": {cachingEnabled: true}}}]}]`,
 			[]string{"/apis/0/stages/0/cacheClusterEnabled: HTTP APIs have no response cache", "/apis/0/stages/0/cacheStatusHeader: HTTP APIs have no response cache", "/apis/0/stages/0/routeSettings/GET ~1pets: HTTP APIs have no response cache"}, nil},
 	}

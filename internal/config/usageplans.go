@@ -59,6 +59,10 @@ type MethodSetting struct {
 	CacheDataEncrypted                     *bool  `yaml:"cacheDataEncrypted"`
 	RequireAuthorizationForCacheControl    *bool  `yaml:"requireAuthorizationForCacheControl"`
 	UnauthorizedCacheControlHeaderStrategy string `yaml:"unauthorizedCacheControlHeaderStrategy"`
+	// The method's detailed metrics (labelled by resource and method): a REST API's metricsEnabled, an HTTP API
+	// route's detailedMetricsEnabled.
+	MetricsEnabled         *bool `yaml:"metricsEnabled"`
+	DetailedMetricsEnabled *bool `yaml:"detailedMetricsEnabled"`
 }
 
 // checkID reports a missing or repeated id of a kind of item, and records it as seen.

@@ -23,7 +23,7 @@ var (
 	}
 	// consumers are fed IR snapshots. None imports another, but for the one crossing a keyed request needs: the
 	// API key check decides the key's limits with the limiter in the same call.
-	consumers = []string{"xds/translate", "extproc/authz", "extproc/lambda", "extproc/mapping", "extproc/parametermapping", "extproc/validation", "extproc/cache", "ratelimit"}
+	consumers = []string{"xds/translate", "extproc/authz", "extproc/lambda", "extproc/mapping", "extproc/parametermapping", "extproc/validation", "extproc/cache", "internal/metrics", "ratelimit"}
 )
 
 // allowed says which packages of ours each package may import (test files aside). Every package of the module
@@ -68,6 +68,7 @@ var allowed = map[string][]string{
 	"extproc/mapping":          append(slices.Clone(leaves), "internal/ir", "extproc/processor"),
 	"extproc/validation":       append(slices.Clone(leaves), "internal/ir", "extproc/processor"),
 	"extproc/cache":            append(slices.Clone(leaves), "internal/ir", "extproc/processor"),
+	"internal/metrics":         append(slices.Clone(leaves), "internal/ir"),
 	"extproc/parametermapping": append(slices.Clone(leaves), "internal/ir", "extproc/processor"),
 	"ratelimit":                append(slices.Clone(leaves), "internal/ir"),
 	"extproc/authz":            append(slices.Clone(leaves), "internal/ir", "ratelimit", "extproc/authz/lambdaauth", "extproc/authz/sigv4"),

@@ -28,6 +28,8 @@ type Settings struct {
 	IAM []IAMCredential
 	// TrustedProxyHops is how many proxies before Envoy append to X-Forwarded-For.
 	TrustedProxyHops uint32
+	// Metrics: every Envoy reports each request for API Gateway's metrics.
+	Metrics bool
 }
 
 // LambdaSettings say where AWS_PROXY integrations invoke their functions.
@@ -47,7 +49,7 @@ type LambdaSettings struct {
 func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 	b := &builder{gw: gw, settings: settings, parsed: map[string]pathtemplate.Template{}, authorizers: map[authorizerKey]*Authorizer{}}
 	snap := &Snapshot{Domain: settings.Domain, Grants: grants(gw), RateLimit: settings.RateLimit, IAM: settings.IAM,
-		TrustedProxyHops: settings.TrustedProxyHops}
+		TrustedProxyHops: settings.TrustedProxyHops, Metrics: settings.Metrics}
 	for _, k := range gw.GetApiKeys() {
 		snap.APIKeys = append(snap.APIKeys, APIKey{ID: k.GetId(), Value: k.GetValue(), Enabled: k.GetEnabled()})
 	}
@@ -57,7 +59,7 @@ func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 	apis := slices.Clone(gw.GetApis())
 	sort.Slice(apis, func(i, j int) bool { return apis[i].GetId() < apis[j].GetId() })
 	for _, api := range apis {
-		out := API{ID: api.GetId(), HTTPAPI: isHTTPAPI(api), CORS: corsOf(api), Models: b.apiModels(api), GatewayResponses: b.gatewayResponses(api)}
+		out := API{ID: api.GetId(), Name: api.GetName(), HTTPAPI: isHTTPAPI(api), CORS: corsOf(api), Models: b.apiModels(api), GatewayResponses: b.gatewayResponses(api)}
 		resources := b.sortedResources(api)
 		policy := b.resourcePolicy(api)
 		for _, stage := range servedStages(api) {
@@ -262,6 +264,7 @@ func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.M
 	}
 	r.Limits = b.limits(s, method, m.GetApiKeyRequired())
 	r.Cache = b.cache(s, m, r)
+	r.DetailedMetrics = detailedMetrics(s.stage, r.MethodKey())
 	return r
 }
 
@@ -299,6 +302,16 @@ func (b *builder) limits(s stageContext, m Method, keyRequired bool) *Limits {
 		return nil
 	}
 	return &l
+}
+
+// detailedMetrics tells whether the stage's method settings (the method's own entry, else "*/*") enable the
+// method's detailed metrics.
+func detailedMetrics(stage *tollgatev1.Stage, methodKey string) bool {
+	if v := firstSet([]*tollgatev1.MethodSetting{stage.GetMethodSettings()[methodKey], stage.GetMethodSettings()["*/*"]},
+		func(ms *tollgatev1.MethodSetting) *bool { return ms.MetricsEnabled }); v != nil {
+		return *v
+	}
+	return false
 }
 
 // stageThrottle is a methodSettings entry's throttle. An entry without throttle fields (metricsEnabled only, say)

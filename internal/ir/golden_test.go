@@ -31,6 +31,7 @@ type goldenInput struct {
 		VPCLinks  map[string]string `yaml:"vpcLinks"`
 		Region    string            `yaml:"region"`
 		AccountID string            `yaml:"accountId"`
+		Metrics   bool              `yaml:"metrics"`
 		UserPools map[string]struct {
 			Issuer  string `yaml:"issuer"`
 			JWKSURL string `yaml:"jwksUrl"`
@@ -94,5 +95,6 @@ func readGoldenInput(t *testing.T, in string) (*tollgatev1.Gateway, Settings) {
 		VPCLinks:  s.VPCLinks,
 		Region:    s.Region,
 		AccountID: s.AccountID,
+		Metrics:   s.Metrics,
 	}
 }

@@ -36,6 +36,8 @@ type Snapshot struct {
 	// TrustedProxyHops is how many proxies before Envoy append to X-Forwarded-For: the client's address is taken
 	// that many hops back in it; 0 takes the connection's peer.
 	TrustedProxyHops uint32 `json:"trustedProxyHops,omitempty"`
+	// Metrics: every Envoy reports each request for API Gateway's metrics (the config's metrics.enabled).
+	Metrics bool `json:"metrics,omitempty"`
 	// Caches are the stages' response caches, in API and stage order; Route.Cache says what each method keeps.
 	Caches []StageCache `json:"caches,omitempty"`
 	// Warnings are what Build accepted that deserves a look (a cached method whose key names no caller), each
@@ -58,6 +60,8 @@ type IAMCredential struct {
 // API is one API's routes, every stage's, in the order Envoy must try them.
 type API struct {
 	ID string `json:"id"`
+	// Name is the definition's title (the RestApi's name), as API Gateway's metrics name the API.
+	Name string `json:"name,omitempty"`
 	// HTTPAPI: the API is an HTTP API (API Gateway v2), whose answers and headers are its own (see httpapi.go).
 	HTTPAPI bool `json:"httpApi,omitempty"`
 	// CORS is an HTTP API's CORS configuration; nil for none.
@@ -165,6 +169,9 @@ type Route struct {
 	Validation *Validation `json:"validation,omitempty"`
 	// Cache is how the stage's cache keeps the method's responses; nil when it does not.
 	Cache *Cache `json:"cache,omitempty"`
+	// DetailedMetrics: the method's metrics carry its resource and method (metricsEnabled, an HTTP API's
+	// detailedMetricsEnabled).
+	DetailedMetrics bool `json:"detailedMetrics,omitempty"`
 }
 
 // Backend is where Envoy sends a route's requests: one cluster per scheme, host and port.

@@ -37,8 +37,25 @@ const (
 // scopes check and the Lambda proxy event.
 const JWTPayloadField = "jwtPayload"
 
-// RouteMetadataNamespace is the route metadata namespace naming the API Gateway method a route serves.
-const RouteMetadataNamespace = "tollgate"
+// RouteMetadataNamespace is the route metadata namespace naming the API Gateway method a route serves; the API's
+// id and the stage are under these keys.
+const (
+	RouteMetadataNamespace = "tollgate"
+	RouteMetadataAPIID     = "apiId"
+	RouteMetadataStage     = "stage"
+)
+
+// CacheNamespace is the dynamic metadata namespace where the stage cache files what it did with a request, for
+// the metrics: CacheStatusField is CacheHit or CacheMiss.
+const (
+	CacheNamespace   = "tollgate.cache"
+	CacheStatusField = "status"
+	CacheHit         = "Hit"
+	CacheMiss        = "Miss"
+)
+
+// MetricsLogName names the access log every Envoy streams to Tollgate's metrics.
+const MetricsLogName = "tollgate_metrics"
 
 // RouteHeader is the gRPC metadata key under which Envoy names the route to the ext_proc service.
 const RouteHeader = "x-tollgate-route"

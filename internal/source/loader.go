@@ -6,6 +6,7 @@ package source
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -198,7 +199,8 @@ func stageModel(st config.Stage) *tollgatev1.Stage {
 		stage.MethodSettings[key] = &tollgatev1.MethodSetting{ThrottlingRateLimit: ms.ThrottlingRateLimit, ThrottlingBurstLimit: ms.ThrottlingBurstLimit,
 			CachingEnabled: ms.CachingEnabled, CacheTtlInSeconds: ms.CacheTTLInSeconds, CacheDataEncrypted: ms.CacheDataEncrypted,
 			RequireAuthorizationForCacheControl:    ms.RequireAuthorizationForCacheControl,
-			UnauthorizedCacheControlHeaderStrategy: ms.UnauthorizedCacheControlHeaderStrategy}
+			UnauthorizedCacheControlHeaderStrategy: ms.UnauthorizedCacheControlHeaderStrategy,
+			MetricsEnabled:                         cmp.Or(ms.MetricsEnabled, ms.DetailedMetricsEnabled)}
 	}
 	for key, ms := range st.MethodSettings {
 		set(key, ms)
@@ -247,6 +249,7 @@ func Settings(cfg *config.Config) ir.Settings {
 		IAM:       iamCredentials(cfg.IAM.Credentials),
 		// Parse kept it within 0 to 10.
 		TrustedProxyHops: uint32(cfg.TrustedProxyHops),
+		Metrics:          cfg.Metrics,
 		RateLimit: ir.RateLimitSettings{
 			FailClosed: cfg.RateLimit.FailureMode == "closed",
 			Timeout:    ir.Duration(cfg.RateLimit.Timeout),

@@ -105,8 +105,8 @@ func TestValidateDefinitionWithoutConfig(t *testing.T) {
 	}
 }
 
-// Unset is not 0: a methodSettings entry that only enables metrics loads with a warning, and sets no throttle of
-// the stage's level rather than a limit of 0.
+// Unset is not 0: a methodSettings entry that only enables detailed metrics sets them, and no throttle of the
+// stage's level rather than a limit of 0.
 func TestLoadMethodSettingWithoutThrottle(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "api.yaml", definition)
@@ -115,12 +115,17 @@ func TestLoadMethodSettingWithoutThrottle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(l.Warnings) != 1 || !strings.Contains(l.Warnings.Error(), cfg+": /apis/0/stages/0/methodSettings/*~1*/metricsEnabled: metricsEnabled has no effect yet") {
+	if len(l.Warnings) != 0 {
 		t.Errorf("warnings = %v", l.Warnings)
 	}
 	ms := l.Gateway.GetApis()[0].GetStages()[0].GetMethodSettings()["*/*"]
-	if ms == nil || ms.ThrottlingRateLimit != nil || ms.ThrottlingBurstLimit != nil {
-		t.Errorf("methodSettings[*/*] = %v, want an entry with no throttle", ms)
+	if ms == nil || ms.ThrottlingRateLimit != nil || ms.ThrottlingBurstLimit != nil || !ms.GetMetricsEnabled() {
+		t.Errorf("methodSettings[*/*] = %v, want an entry with detailed metrics and no throttle", ms)
+	}
+	for _, r := range l.Snapshot.Routes() {
+		if !r.DetailedMetrics || r.Limits != nil && r.Limits.Stage != nil {
+			t.Errorf("route %s: detailed metrics %t, limits %+v; want detailed metrics and no stage throttle", r.Name, r.DetailedMetrics, r.Limits)
+		}
 	}
 }
 

@@ -142,7 +142,8 @@ func extProcFilter(cluster string) *hcm.HttpFilter {
 			MetadataOptions: &extproc.MetadataOptions{
 				ForwardingNamespaces: &extproc.MetadataOptions_MetadataNamespaces{Untyped: []string{names.ExtAuthzFilter, names.JWTFilter}},
 				// The gateway response an answer of the service's stands for, for the API's customisation of it.
-				ReceivingNamespaces: &extproc.MetadataOptions_MetadataNamespaces{Untyped: []string{names.GatewayResponseNamespace}},
+				// and what the stage cache did with the request, for the metrics.
+				ReceivingNamespaces: &extproc.MetadataOptions_MetadataNamespaces{Untyped: []string{names.GatewayResponseNamespace, names.CacheNamespace}},
 			},
 		})},
 	}

@@ -52,6 +52,9 @@ func (o *Output) Listener(addr string) (*listener.Listener, error) {
 		ServerHeaderTransformation: hcm.HttpConnectionManager_PASS_THROUGH,
 		LocalReplyConfig:           localReplies(o.snapshot),
 	}
+	if o.snapshot.Metrics {
+		manager.AccessLog = append(manager.AccessLog, metricsLog())
+	}
 	return &listener.Listener{
 		Name:    ListenerName,
 		Address: socketAddress(host, uint32(port)),

@@ -74,10 +74,10 @@ func methodMatch(regex, method string) *route.RouteMatch {
 // routeMetadata addresses the method from a route, for filters that read it.
 func routeMetadata(r *ir.Route) *core.Metadata {
 	fields := map[string]*structpb.Value{
-		"apiId":        structpb.NewStringValue(r.APIID),
-		"stage":        structpb.NewStringValue(r.Stage),
-		"resourcePath": structpb.NewStringValue(r.Resource),
-		"httpMethod":   structpb.NewStringValue(r.HTTPMethod),
+		names.RouteMetadataAPIID: structpb.NewStringValue(r.APIID),
+		names.RouteMetadataStage: structpb.NewStringValue(r.Stage),
+		"resourcePath":           structpb.NewStringValue(r.Resource),
+		"httpMethod":             structpb.NewStringValue(r.HTTPMethod),
 	}
 	if r.OperationID != "" {
 		fields["operationId"] = structpb.NewStringValue(r.OperationID)

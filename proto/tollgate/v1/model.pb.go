@@ -1948,8 +1948,11 @@ type MethodSetting struct {
 	CacheDataEncrypted                     *bool  `protobuf:"varint,5,opt,name=cache_data_encrypted,json=cacheDataEncrypted,proto3,oneof" json:"cache_data_encrypted,omitempty"`
 	RequireAuthorizationForCacheControl    *bool  `protobuf:"varint,6,opt,name=require_authorization_for_cache_control,json=requireAuthorizationForCacheControl,proto3,oneof" json:"require_authorization_for_cache_control,omitempty"`
 	UnauthorizedCacheControlHeaderStrategy string `protobuf:"bytes,7,opt,name=unauthorized_cache_control_header_strategy,json=unauthorizedCacheControlHeaderStrategy,proto3" json:"unauthorized_cache_control_header_strategy,omitempty"`
-	unknownFields                          protoimpl.UnknownFields
-	sizeCache                              protoimpl.SizeCache
+	// metricsEnabled (an HTTP API's detailedMetricsEnabled): the method's metrics carry its resource and method, as
+	// API Gateway's detailed metrics do.
+	MetricsEnabled *bool `protobuf:"varint,8,opt,name=metrics_enabled,json=metricsEnabled,proto3,oneof" json:"metrics_enabled,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *MethodSetting) Reset() {
@@ -2029,6 +2032,13 @@ func (x *MethodSetting) GetUnauthorizedCacheControlHeaderStrategy() string {
 		return x.UnauthorizedCacheControlHeaderStrategy
 	}
 	return ""
+}
+
+func (x *MethodSetting) GetMetricsEnabled() bool {
+	if x != nil && x.MetricsEnabled != nil {
+		return *x.MetricsEnabled
+	}
+	return false
 }
 
 var File_tollgate_v1_model_proto protoreflect.FileDescriptor
@@ -2234,7 +2244,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a]\n" +
 	"\x13MethodSettingsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
-	"\x05value\x18\x02 \x01(\v2\x1a.tollgate.v1.MethodSettingR\x05value:\x028\x01J\x04\b\x03\x10\x04R\x10method_throttles\"\xfc\x04\n" +
+	"\x05value\x18\x02 \x01(\v2\x1a.tollgate.v1.MethodSettingR\x05value:\x028\x01J\x04\b\x03\x10\x04R\x10method_throttles\"\xbe\x05\n" +
 	"\rMethodSetting\x127\n" +
 	"\x15throttling_rate_limit\x18\x01 \x01(\x01H\x00R\x13throttlingRateLimit\x88\x01\x01\x129\n" +
 	"\x16throttling_burst_limit\x18\x02 \x01(\x05H\x01R\x14throttlingBurstLimit\x88\x01\x01\x12,\n" +
@@ -2242,13 +2252,15 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x14cache_ttl_in_seconds\x18\x04 \x01(\x05H\x03R\x11cacheTtlInSeconds\x88\x01\x01\x125\n" +
 	"\x14cache_data_encrypted\x18\x05 \x01(\bH\x04R\x12cacheDataEncrypted\x88\x01\x01\x12Y\n" +
 	"'require_authorization_for_cache_control\x18\x06 \x01(\bH\x05R#requireAuthorizationForCacheControl\x88\x01\x01\x12Z\n" +
-	"*unauthorized_cache_control_header_strategy\x18\a \x01(\tR&unauthorizedCacheControlHeaderStrategyB\x18\n" +
+	"*unauthorized_cache_control_header_strategy\x18\a \x01(\tR&unauthorizedCacheControlHeaderStrategy\x12,\n" +
+	"\x0fmetrics_enabled\x18\b \x01(\bH\x06R\x0emetricsEnabled\x88\x01\x01B\x18\n" +
 	"\x16_throttling_rate_limitB\x19\n" +
 	"\x17_throttling_burst_limitB\x12\n" +
 	"\x10_caching_enabledB\x17\n" +
 	"\x15_cache_ttl_in_secondsB\x17\n" +
 	"\x15_cache_data_encryptedB*\n" +
-	"(_require_authorization_for_cache_control*E\n" +
+	"(_require_authorization_for_cache_controlB\x12\n" +
+	"\x10_metrics_enabled*E\n" +
 	"\fProtocolType\x12\x1d\n" +
 	"\x19PROTOCOL_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12PROTOCOL_TYPE_HTTP\x10\x01*\xc7\x01\n" +

@@ -90,7 +90,14 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 	}
 	defer gw.stop()
 	if enabled["dataplane"] {
-		if err := compareDataPlane(duration, rounds, conns, bare, gw); err != nil {
+		// The same gateway without the access log every Envoy streams for API Gateway's metrics.
+		quiet, err := startTollgate(ctx, tollgateBin, envoyBin, filepath.Join(dir, "quiet"), backendAddr, "", "", "", "metrics: {enabled: false}\n")
+		if err != nil {
+			return err
+		}
+		err = compareDataPlane(duration, rounds, conns, bare, gw, quiet)
+		quiet.stop()
+		if err != nil {
 			return err
 		}
 	}
@@ -117,8 +124,9 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 	return nil
 }
 
-// compareDataPlane loads a bare Envoy and Tollgate's Envoy in alternation and prints both and their ratios.
-func compareDataPlane(duration time.Duration, rounds, conns int, bare string, gw *tollgate) error {
+// compareDataPlane loads a bare Envoy and Tollgate's Envoy (with its metrics, and quiet's without) in alternation
+// and prints both and their ratios.
+func compareDataPlane(duration time.Duration, rounds, conns int, bare string, gw, quiet *tollgate) error {
 
 	targets := []target{
 		{name: "bare Envoy", url: "http://" + bare + "/bench"},
@@ -128,6 +136,7 @@ func compareDataPlane(duration time.Duration, rounds, conns int, bare string, gw
 		{name: "Tollgate /restapis", url: "http://" + gw.listen + "/restapis/bench/prod/_user_request_/bench"},
 		// An HTTP API's HTTP_PROXY route on its $default stage.
 		{name: "Tollgate HTTP API", url: "http://" + gw.listen + "/bench", host: "benchv2.execute-api.localhost"},
+		{name: "Tollgate, no metrics", url: "http://" + quiet.listen + "/prod/bench", host: "bench.execute-api.localhost"},
 	}
 	for _, t := range targets { // warm up connections and caches
 		if _, err := loadFunc(t, conns, time.Second); err != nil {
@@ -156,6 +165,9 @@ func compareDataPlane(duration time.Duration, rounds, conns int, bare string, gw
 		fmt.Printf("ratio %s/bare: throughput %.3f, p50 %.3f, p99 %.3f\n", t.name,
 			g.rps()/b.rps(), float64(g.percentile(50))/float64(b.percentile(50)), float64(g.percentile(99))/float64(b.percentile(99)))
 	}
+	with, without := results[1], results[len(targets)-1]
+	fmt.Printf("ratio Tollgate with metrics/without: throughput %.3f, p50 %.3f, p99 %.3f\n", with.rps()/without.rps(),
+		float64(with.percentile(50))/float64(without.percentile(50)), float64(with.percentile(99))/float64(without.percentile(99)))
 	fmt.Println(gw.envoyTimeSplit())
 	return nil
 }
@@ -745,7 +757,7 @@ const lambdaPath = `  /lambda:
       x-amazon-apigateway-integration: {type: aws_proxy, httpMethod: POST, uri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:echo/invocations"}
 `
 
-func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL, authorizerURL, jwksURL string) (*tollgate, error) {
+func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL, authorizerURL, jwksURL string, extraConfig ...string) (*tollgate, error) {
 	var addrs [4]string
 	for i := range addrs {
 		a, err := freeAddr()
@@ -758,7 +770,7 @@ func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL, 
 		return nil, err
 	}
 	t := &tollgate{dir: dir, listen: addrs[0], admin: addrs[1], eadm: addrs[3], backend: backend}
-	config := fmt.Sprintf("listen: %s\nadmin: %s\nxds: %s\nenvoyAdmin: %s\n", addrs[0], addrs[1], addrs[2], addrs[3])
+	config := fmt.Sprintf("listen: %s\nadmin: %s\nxds: %s\nenvoyAdmin: %s\n", addrs[0], addrs[1], addrs[2], addrs[3]) + strings.Join(extraConfig, "")
 	if lambdaURL != "" {
 		config += fmt.Sprintf("lambda: {functions: {echo: %q, authorizer: %q}}\n", lambdaURL, authorizerURL) + keyedConfig
 		config += fmt.Sprintf("cognito: {userPools: {%q: {issuer: %q, jwksUrl: %q}}}\n", benchPoolARN, benchIssuer, jwksURL)

@@ -1,0 +1,190 @@
+// Package metrics is API Gateway's CloudWatch metrics in Prometheus: every Envoy serving the APIs streams an
+// access log entry per request to Tollgate (Envoy's gRPC access log service, batched), and this package counts
+// them by API, stage and node (and resource and method where the stage's detailed metrics ask), with what the
+// ext services filed on the request (a cache hit, a throttle, the API key and plan). It serves them at /metrics.
+package metrics
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	accesslogdata "github.com/envoyproxy/go-control-plane/envoy/data/accesslog/v3"
+	accesslogv3 "github.com/envoyproxy/go-control-plane/envoy/service/accesslog/v3"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
+)
+
+// Server receives Envoys' access log streams and serves the metrics they make.
+type Server struct {
+	accesslogv3.UnimplementedAccessLogServiceServer
+	registry *prometheus.Registry
+	apis     atomic.Pointer[map[string]api] // by API id
+	routes   atomic.Pointer[map[string]*ir.Route]
+
+	requests, clientErrors, serverErrors *prometheus.CounterVec
+	latency, integrationLatency          *prometheus.HistogramVec
+	cacheHits, cacheMisses               *prometheus.CounterVec
+	dataProcessed                        *prometheus.CounterVec
+	throttled, quotaExceeded             *prometheus.CounterVec
+	usage                                *prometheus.CounterVec
+	authorizerCalls                      *prometheus.CounterVec
+}
+
+type api struct{ name, kind string } // kind: REST or HTTP
+
+// Labels of every API series: the API, its stage, the method where detailed metrics are enabled ("" else), and
+// the Envoy that served the request.
+var apiLabels = []string{"api_id", "api_name", "api_type", "stage", "resource", "method", "node"}
+
+// LatencyBuckets resolve 1 ms to 30 s, in seconds.
+var LatencyBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}
+
+// New returns a server with no APIs yet; its registry also holds the process's own Go metrics.
+func New() *Server {
+	s := &Server{registry: prometheus.NewRegistry()}
+	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
+		c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+		s.registry.MustRegister(c)
+		return c
+	}
+	histogram := func(name, help string) *prometheus.HistogramVec {
+		h := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: LatencyBuckets}, apiLabels)
+		s.registry.MustRegister(h)
+		return h
+	}
+	s.requests = counter("apigateway_requests_total", "Requests to the API (API Gateway's Count).", apiLabels...)
+	s.clientErrors = counter("apigateway_4xx_errors_total", "Requests answered 4xx (REST's 4XXError, HTTP APIs' 4xx).", apiLabels...)
+	s.serverErrors = counter("apigateway_5xx_errors_total", "Requests answered 5xx (REST's 5XXError, HTTP APIs' 5xx).", apiLabels...)
+	s.latency = histogram("apigateway_latency_seconds", "From the request's first byte to the response's last (API Gateway's Latency).")
+	s.integrationLatency = histogram("apigateway_integration_latency_seconds", "From the request relayed to the integration to its response received (IntegrationLatency).")
+	s.cacheHits = counter("apigateway_cache_hits_total", "Requests answered from the stage cache (CacheHitCount).", apiLabels...)
+	s.cacheMisses = counter("apigateway_cache_misses_total", "Requests to cached methods answered by the integration (CacheMissCount).", apiLabels...)
+	s.dataProcessed = counter("apigateway_data_processed_bytes_total", "Bytes of requests and responses, headers and bodies (HTTP APIs' DataProcessed).", apiLabels...)
+	s.throttled = counter("apigateway_throttled_requests_total", "Requests refused 429 by a throttle (stage, method, usage plan or account).", apiLabels...)
+	s.quotaExceeded = counter("apigateway_quota_exceeded_requests_total", "Requests refused 429 by a usage plan's quota.", apiLabels...)
+	s.usage = counter("apigateway_usage_plan_requests_total", "Requests admitted under a usage plan, by API key (what its quota counts).", "usage_plan_id", "api_key_id", "api_id", "stage", "node")
+	s.authorizerCalls = counter("apigateway_authorizer_calls_total", "Lambda authorizer invocations (answers from the authorizer cache make none).", "api_id", "stage", "authorizer")
+	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.apis.Store(&map[string]api{})
+	s.routes.Store(&map[string]*ir.Route{})
+	return s
+}
+
+// SetSnapshot gives the APIs' names and the routes' detailed metrics settings.
+func (s *Server) SetSnapshot(snap *ir.Snapshot) {
+	apis := map[string]api{}
+	routes := map[string]*ir.Route{}
+	for _, a := range snap.APIs {
+		kind := "REST"
+		if a.HTTPAPI {
+			kind = "HTTP"
+		}
+		apis[a.ID] = api{name: a.Name, kind: kind}
+		for _, r := range a.Routes {
+			routes[r.Name] = r
+		}
+	}
+	s.apis.Store(&apis)
+	s.routes.Store(&routes)
+}
+
+// Register adds the access log service to a gRPC server (Tollgate's xDS server, which every Envoy reaches).
+func (s *Server) Register(g *grpc.Server) { accesslogv3.RegisterAccessLogServiceServer(g, s) }
+
+// Handler serves the metrics in Prometheus's text format.
+func (s *Server) Handler() http.Handler {
+	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
+}
+
+// AuthorizerCalled counts an invocation of the authorizer whose id (ir.Authorizer.ID) is apiId/stage/name.
+func (s *Server) AuthorizerCalled(id string) {
+	apiID, rest, _ := strings.Cut(id, "/")
+	stage, name, _ := strings.Cut(rest, "/")
+	s.authorizerCalls.WithLabelValues(apiID, stage, name).Inc()
+}
+
+// StreamAccessLogs reads one Envoy's stream: its node in the first message, then batches of entries.
+func (s *Server) StreamAccessLogs(stream accesslogv3.AccessLogService_StreamAccessLogsServer) error {
+	var node string
+	for {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) || status.Code(err) == codes.Canceled {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if id := msg.GetIdentifier(); id != nil {
+			node = id.GetNode().GetId()
+		}
+		for _, e := range msg.GetHttpLogs().GetLogEntry() {
+			s.Record(node, e)
+		}
+	}
+}
+
+// Record counts one request Envoy served.
+func (s *Server) Record(node string, e *accesslogdata.HTTPAccessLogEntry) {
+	c := e.GetCommonProperties()
+	apiID, stage := c.GetCustomTags()[names.RouteMetadataAPIID], c.GetCustomTags()[names.RouteMetadataStage]
+	a, ok := (*s.apis.Load())[apiID]
+	if !ok {
+		return // no API's (an unknown host), or one no longer served
+	}
+	var resource, method string
+	if r := (*s.routes.Load())[c.GetRouteName()]; r != nil && r.DetailedMetrics {
+		resource, method = r.Resource, r.HTTPMethod
+	}
+	labels := prometheus.Labels{"api_id": apiID, "api_name": a.name, "api_type": a.kind, "stage": stage, "resource": resource, "method": method, "node": node}
+	s.requests.With(labels).Inc()
+	code := e.GetResponse().GetResponseCode().GetValue()
+	switch {
+	case code >= 500:
+		s.serverErrors.With(labels).Inc()
+	case code >= 400:
+		s.clientErrors.With(labels).Inc()
+	}
+	if d := c.GetTimeToLastDownstreamTxByte(); d != nil {
+		s.latency.With(labels).Observe(d.AsDuration().Seconds())
+	}
+	if sent, received := c.GetTimeToFirstUpstreamTxByte(), c.GetTimeToLastUpstreamRxByte(); sent != nil && received != nil {
+		s.integrationLatency.With(labels).Observe(between(sent, received).Seconds())
+	}
+	s.dataProcessed.With(labels).Add(float64(e.GetRequest().GetRequestHeadersBytes() + e.GetRequest().GetRequestBodyBytes() +
+		e.GetResponse().GetResponseHeadersBytes() + e.GetResponse().GetResponseBodyBytes()))
+	metadata := c.GetMetadata().GetFilterMetadata()
+	switch metadata[names.CacheNamespace].GetFields()[names.CacheStatusField].GetStringValue() {
+	case names.CacheHit:
+		s.cacheHits.With(labels).Inc()
+	case names.CacheMiss:
+		s.cacheMisses.With(labels).Inc()
+	}
+	checks := metadata[names.ExtAuthzFilter].GetFields()
+	switch refusal := gatewayresponse.Type(checks[names.GatewayResponseType].GetStringValue()); {
+	case refusal == gatewayresponse.QuotaExceeded:
+		s.quotaExceeded.With(labels).Inc()
+	case refusal == gatewayresponse.Throttled, c.GetResponseFlags().GetRateLimited():
+		s.throttled.With(labels).Inc()
+	}
+	if plan, key := checks[names.UsagePlanIDField].GetStringValue(), checks[names.APIKeyIDField].GetStringValue(); plan != "" {
+		s.usage.WithLabelValues(plan, key, apiID, stage, node).Inc()
+	}
+}
+
+// between is the time from one of a request's instants to a later one, both since its start.
+func between(from, to *durationpb.Duration) time.Duration {
+	return max(to.AsDuration()-from.AsDuration(), 0)
+}
