@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -161,12 +162,15 @@ func (r *Redis) Flush(ctx context.Context, stage string) error {
 // SetStages: Redis bounds its memory itself (maxmemory and its eviction policy).
 func (r *Redis) SetStages([]ir.StageCache) {}
 
-// result is err, a miss being none; a failure is logged once per outage.
+// result is err, a miss being none; a failure is logged once per outage. A request whose client went away is
+// no outage.
 func (r *Redis) result(err error) error {
-	switch err {
-	case nil, redis.Nil:
+	switch {
+	case err == nil, errors.Is(err, redis.Nil):
 		r.outage.Succeeded()
 		return nil
+	case errors.Is(err, context.Canceled):
+		return err
 	}
 	r.outage.Failed(err)
 	return err

@@ -134,3 +134,13 @@ func TestRedisOutage(t *testing.T) {
 		t.Errorf("with Redis back: %v, down %t", err, store.outage.Down())
 	}
 }
+
+// A request whose client went away is no Redis outage.
+func TestRedisCanceledIsNoOutage(t *testing.T) {
+	store := newRedisStore(t, redistest.Start(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := store.Get(ctx, "a/s", "k"); err == nil || store.outage.Down() {
+		t.Errorf("a canceled call: %v, down %t; want an error, no outage", err, store.outage.Down())
+	}
+}
