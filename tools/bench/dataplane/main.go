@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -169,7 +170,43 @@ func compareDataPlane(duration time.Duration, rounds, conns int, bare string, gw
 	fmt.Printf("ratio Tollgate with metrics/without: throughput %.3f, p50 %.3f, p99 %.3f\n", with.rps()/without.rps(),
 		float64(with.percentile(50))/float64(without.percentile(50)), float64(with.percentile(99))/float64(without.percentile(99)))
 	fmt.Println(gw.envoyTimeSplit())
+	fmt.Println(gw.metricsAccounting())
 	return nil
+}
+
+// metricsAccounting compares what the metrics counted with what the Envoy served, once its last batch of log
+// entries has had time to arrive: every request of the load was an API's, so none may be missing.
+func (t *tollgate) metricsAccounting() string {
+	time.Sleep(2 * time.Second) // Envoy flushes its access log entries every second
+	stats := func(url, name string) (float64, error) {
+		resp, err := http.Get(url)
+		if err != nil {
+			return 0, err
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		var sum float64
+		for _, l := range strings.Split(string(b), "\n") {
+			if rest, ok := strings.CutPrefix(l, name); ok && (strings.HasPrefix(rest, "{") || strings.HasPrefix(rest, ":")) {
+				_, value, _ := strings.Cut(rest, " ")
+				if strings.HasPrefix(rest, ":") {
+					value = strings.TrimPrefix(rest, ": ")
+				}
+				v, _ := strconv.ParseFloat(strings.TrimSpace(value), 64)
+				sum += v
+			}
+		}
+		return sum, nil
+	}
+	served, err1 := stats("http://"+t.eadm+"/stats?filter=^http.tollgate.downstream_rq_completed$", "http.tollgate.downstream_rq_completed")
+	written, err2 := stats("http://"+t.eadm+"/stats?filter=access_log", "access_logs.grpc_access_log.logs_written")
+	dropped, err3 := stats("http://"+t.eadm+"/stats?filter=access_log", "access_logs.grpc_access_log.logs_dropped")
+	counted, err4 := stats("http://"+t.admin+"/metrics", "apigateway_requests_total")
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		return "Metrics accounting unavailable: " + err.Error()
+	}
+	return fmt.Sprintf("Metrics accounting: Envoy served %.0f requests, wrote %.0f log entries and dropped %.0f; the metrics counted %.0f (missing: %.0f)",
+		served, written, dropped, counted, served-counted)
 }
 
 // measureExtensions times what Tollgate's own services add: the Lambda proxy against invoking the function
