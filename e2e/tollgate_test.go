@@ -60,6 +60,8 @@ type stageConfig struct {
 	// The stage's cache (see cache_test.go).
 	CacheClusterEnabled bool   `yaml:"cacheClusterEnabled,omitempty"`
 	CacheStatusHeader   string `yaml:"cacheStatusHeader,omitempty"`
+	// AccessLogSettings: see accesslog_test.go.
+	AccessLogSettings *accessLogSettings `yaml:"accessLogSettings,omitempty"`
 }
 
 // newGatewayConfig gives a config fresh ports; the caller adds the APIs.

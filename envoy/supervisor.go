@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os/exec"
 	"runtime"
@@ -27,6 +28,9 @@ type Supervisor struct {
 	GracePeriod time.Duration
 	// OnStart, if set, is called with the PID of every Envoy process started, restarts included.
 	OnStart func(pid int)
+	// AccessLog, when set, receives as they are the lines Envoy prints that are not its own log's: the access
+	// logs of stages whose destination is stdout. Unset, they go to Log as any other line.
+	AccessLog io.Writer
 
 	backoff backoff // restart delays; zero value means the defaults
 }
@@ -153,7 +157,8 @@ func (s *Supervisor) args() []string {
 	}
 	// --disable-hot-restart: hot restart coordinates through shared memory named by --base-id, so two
 	// Envoys on one machine would clash; Tollgate restarts Envoy itself and has no use for it.
-	args := []string{"-c", s.ConfigPath, "--log-level", level, "--disable-hot-restart"}
+	// --file-flush-interval-msec: stages' access logs reach their files within a second, not Envoy's ten.
+	args := []string{"-c", s.ConfigPath, "--log-level", level, "--disable-hot-restart", "--file-flush-interval-msec", "1000"}
 	return append(args, s.Args...)
 }
 
@@ -165,7 +170,13 @@ func (s *Supervisor) logger() *slog.Logger {
 }
 
 func (s *Supervisor) emitLine(line string) {
-	s.logger().Log(context.Background(), envoyLevel(line), "envoy: "+line)
+	level, ok := envoyLogLevel(line)
+	if !ok && s.AccessLog != nil {
+		// A stage's access log to stdout: its lines are the operator's, as Envoy wrote them.
+		fmt.Fprintln(s.AccessLog, line)
+		return
+	}
+	s.logger().Log(context.Background(), level, "envoy: "+line)
 }
 
 // describeExit says how the process ended, in the words an operator wants in a log line.
@@ -183,24 +194,32 @@ func describeExit(cmd *exec.Cmd, waitErr error) string {
 // envoyLevel maps a line in Envoy's default log format, "[time][thread][level][logger] message", to a slog
 // level so Envoy's errors stay errors in Tollgate's log. Lines in any other shape are Info.
 func envoyLevel(line string) slog.Level {
+	level, _ := envoyLogLevel(line)
+	return level
+}
+
+// envoyLogLevel is envoyLevel, and whether the line is one of Envoy's log at all (not an access log's).
+func envoyLogLevel(line string) (slog.Level, bool) {
 	var fields [3]string
 	rest := line
 	for i := range fields {
 		end := strings.IndexByte(rest, ']')
 		if !strings.HasPrefix(rest, "[") || end < 0 {
-			return slog.LevelInfo
+			return slog.LevelInfo, false
 		}
 		fields[i], rest = rest[1:end], rest[end+1:]
 	}
 	switch fields[2] {
 	case "trace", "debug":
-		return slog.LevelDebug
+		return slog.LevelDebug, true
+	case "info":
+		return slog.LevelInfo, true
 	case "warning":
-		return slog.LevelWarn
+		return slog.LevelWarn, true
 	case "error", "critical":
-		return slog.LevelError
+		return slog.LevelError, true
 	}
-	return slog.LevelInfo
+	return slog.LevelInfo, false
 }
 
 // lineWriter cuts what a process writes into lines. exec calls Write from one goroutine at a time when

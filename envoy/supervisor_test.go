@@ -253,6 +253,8 @@ printf "no newline at exit"
 		{"envoy: arg --log-level", slog.LevelInfo},
 		{"envoy: arg warn", slog.LevelInfo},
 		{"envoy: arg --disable-hot-restart", slog.LevelInfo},
+		{"envoy: arg --file-flush-interval-msec", slog.LevelInfo},
+		{"envoy: arg 1000", slog.LevelInfo},
 		{"envoy: arg --concurrency", slog.LevelInfo},
 		{"envoy: arg 1", slog.LevelInfo},
 		{"envoy: to stdout", slog.LevelInfo},
@@ -390,4 +392,23 @@ func TestSupervisedProcessDiesWithSupervisor(t *testing.T) {
 	_ = helper.Process.Kill()
 	_ = helper.Wait()
 	waitFor(t, fmt.Sprintf("supervised process %d to die with its supervisor", pid), func() bool { return dead(pid) })
+}
+
+// Lines that are not Envoy's log (a stage's access log to stdout) go to AccessLog as they are; Envoy's own to Log.
+func TestAccessLogLines(t *testing.T) {
+	var logged, out strings.Builder
+	s := &Supervisor{Log: slog.New(slog.NewTextHandler(&logged, nil)), AccessLog: &out}
+	for _, line := range []string{
+		"[2026-12-02 16:15:37.271][30107][warning][main] caught ENVOY_SIGTERM",
+		`203.0.113.9 - - [02/Dec/2026:16:15:37 +0000] "GET /pets HTTP/1.1" 200 12 abc abc`,
+		"[02/Dec/2026:16:15:37 +0000] GET /pets",
+	} {
+		s.emitLine(line)
+	}
+	if want := "203.0.113.9 - - [02/Dec/2026:16:15:37 +0000] \"GET /pets HTTP/1.1\" 200 12 abc abc\n[02/Dec/2026:16:15:37 +0000] GET /pets\n"; out.String() != want {
+		t.Errorf("access log output %q, want %q", out.String(), want)
+	}
+	if !strings.Contains(logged.String(), "caught ENVOY_SIGTERM") || strings.Contains(logged.String(), "GET /pets") {
+		t.Errorf("log: %s; want Envoy's line only", logged.String())
+	}
 }

@@ -60,6 +60,8 @@ func runCommand(newLogger func() *slog.Logger) *cobra.Command {
 				ConfigPath: bootstrapFile,
 				LogLevel:   envoyLogLevel,
 				Log:        log,
+				// Stages' access logs to stdout are Tollgate's output, line for line.
+				AccessLog: cmd.OutOrStdout(),
 			}
 			supErr := sup.Run(cmd.Context())
 			if err := cp.Wait(); err != nil {

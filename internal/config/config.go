@@ -205,6 +205,9 @@ type Stage struct {
 	CacheClusterEnabled bool   `yaml:"cacheClusterEnabled"`
 	CacheClusterSize    string `yaml:"cacheClusterSize"`
 	CacheStatusHeader   string `yaml:"cacheStatusHeader"`
+	// AccessLogSettings writes a line per request in format (API Gateway's $context variables) to destination:
+	// "stdout", or a file's path (relative to this file); nil for no log (accesslog.go).
+	AccessLogSettings *AccessLogSettings `yaml:"accessLogSettings"`
 }
 
 // Defaults of the optional settings.
@@ -328,6 +331,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	c.validateAPIs(&probs)
 	c.validateUsagePlans(&probs)
 	c.validateCaches(&probs)
+	c.validateAccessLogs(&probs)
 	if err := probs.Err(); err != nil {
 		return nil, err
 	}

@@ -34,7 +34,6 @@ var notServed = map[reflect.Type]map[string]notServedSetting{
 	// settings, so they are unknown keys like any other.
 	reflect.TypeFor[Stage](): {
 		"tracingEnabled":       {refused, "Tollgate sends no X-Ray traces"},
-		"accessLogSettings":    {refused, "Tollgate's access log is Envoy's own; it writes none to a stage's destination"},
 		"canarySettings":       {refused, "a stage serves one definition; Tollgate has no canary deployments"},
 		"clientCertificateId":  {refused, "Tollgate presents no client certificate to backends"},
 		"webAclArn":            {refused, "Tollgate has no AWS WAF"},

@@ -27,6 +27,10 @@ func TestParseStageSettings(t *testing.T) {
 		{"detailed metrics of an HTTP API", `apis: [{id: h, definition: a.yaml, protocolType: HTTP, stages: [{stageName: p, routeSettings: {"GET /pets": {detailedMetricsEnabled: true}}}]}]`, nil, nil},
 		{"detailed metrics named as the other kind of API names them", `apis: [{id: h, definition: a.yaml, protocolType: HTTP, stages: [{stageName: p, routeSettings: {"GET /pets": {metricsEnabled: true}}}]}, {id: r, definition: a.yaml, stages: [{stageName: p, methodSettings: {"*/*": {detailedMetricsEnabled: true}}}]}]`,
 			[]string{"/apis/0/stages/0/routeSettings/GET ~1pets/metricsEnabled: metricsEnabled is a REST API's method setting", "/apis/1/stages/0/methodSettings/*~1*/detailedMetricsEnabled: detailedMetricsEnabled is an HTTP API's route setting"}, nil},
+		{"an access log", stageWith(`accessLogSettings: {format: "$context.requestId $context.status", destination: stdout}`), nil, nil},
+		{"an access log of unknown variables, without a destination", stageWith(`accessLogSettings: {format: "$context.requestId $context.wafResponseCode $context.identity.apiKey"}`),
+			[]string{"/apis/0/stages/0/accessLogSettings/format: $context.identity.apiKey cannot be logged", "/apis/0/stages/0/accessLogSettings/destination: an access log needs its destination"}, nil},
+		{"an access log without a format", stageWith(`accessLogSettings: {destination: stdout}`), []string{"/apis/0/stages/0/accessLogSettings/format: an access log needs its format"}, nil},
 		{"a cache on an HTTP API's stage", `apis: [{id: h, definition: a.yaml, protocolType: HTTP, stages: [{stageName: p, cacheClusterEnabled: true, cacheStatusHeader: X-Cache, routeSettings: {"GET /pets": {cachingEnabled: true}}}]}]`,
 			[]string{"/apis/0/stages/0/cacheClusterEnabled: HTTP APIs have no response cache", "/apis/0/stages/0/cacheStatusHeader: HTTP APIs have no response cache", "/apis/0/stages/0/routeSettings/GET ~1pets: HTTP APIs have no response cache"}, nil},
 	}
@@ -70,5 +74,16 @@ func TestCacheDefaults(t *testing.T) {
 	t.Setenv("TOLLGATE_CACHE_ENCRYPTION_KEY", strings.Repeat("A", 22)+"==")
 	if c, err = Parse("t.yaml", []byte("{}")); err != nil || len(c.Cache.EncryptionKeyBytes()) != 16 {
 		t.Errorf("the key from the environment: %v, %d bytes; want 16", err, len(c.Cache.EncryptionKeyBytes()))
+	}
+}
+
+// A file destination is relative to the config file.
+func TestAccessLogDestination(t *testing.T) {
+	c, err := Parse("/etc/tollgate/tollgate.yaml", []byte(stageWith(`accessLogSettings: {format: "$context.status", destination: logs/prod.log}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.APIs[0].Stages[0].AccessLogSettings.Destination; got != "/etc/tollgate/logs/prod.log" {
+		t.Errorf("destination %q, want it beside the config", got)
 	}
 }

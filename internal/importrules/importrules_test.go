@@ -19,7 +19,7 @@ var (
 	leaves = []string{
 		"proto/tollgate/v1", "internal/names", "internal/diag", "internal/gatewayresponse", "internal/pathtemplate",
 		"internal/stagevars", "internal/lambdauri", "extproc/lambda/lambdaproxy", "internal/policy",
-		"internal/clientip", "internal/redisstore", "internal/vtl", "internal/vtl/apigw", "internal/schema", "internal/jsonscan",
+		"internal/clientip", "internal/redisstore", "internal/accesslog", "internal/vtl", "internal/vtl/apigw", "internal/schema", "internal/jsonscan",
 	}
 	// consumers are fed IR snapshots. None imports another, but for the one crossing a keyed request needs: the
 	// API key check decides the key's limits with the limiter in the same call.
@@ -43,6 +43,7 @@ var allowed = map[string][]string{
 	"internal/policy":            nil,
 	"internal/clientip":          nil,
 	"internal/redisstore":        nil,
+	"internal/accesslog":         {"internal/names"},
 	"internal/vtl":               nil,
 	"internal/schema":            nil,
 	// API Gateway's template variables over the engine.
@@ -51,7 +52,7 @@ var allowed = map[string][]string{
 	"extproc/authz/lambdaauth": {"internal/policy"},
 	"extproc/authz/sigv4":      nil,
 	// Config, import and model check read what the user wrote into the model, with diagnostics.
-	"internal/config":  {"internal/diag", "internal/policy"},
+	"internal/config":  {"internal/diag", "internal/policy", "internal/accesslog"},
 	"internal/openapi": {"proto/tollgate/v1", "internal/diag"},
 	// Templates (Terraform's templatefile, CloudFormation and SAM) into the definition the importer reads.
 	"internal/template": {"internal/diag"},

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tollgate-gw/tollgate/internal/accesslog"
 	"github.com/tollgate-gw/tollgate/internal/diag"
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
 	"github.com/tollgate-gw/tollgate/internal/pathtemplate"
@@ -65,6 +66,9 @@ func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 		for _, stage := range servedStages(api) {
 			if c := stageCache(api, stage); c != nil {
 				snap.Caches = append(snap.Caches, *c)
+			}
+			if l := b.accessLog(api, stage); l != nil {
+				snap.AccessLogs = append(snap.AccessLogs, *l)
 			}
 			s := stageContext{api: api, stage: stage, policy: policy}
 			if out.HTTPAPI {
@@ -349,4 +353,19 @@ func sortedKeys[V any](m map[string]V) []string {
 // stageVariableProblem reports stage variables a stage does not define but a value uses.
 func (b *builder) stageVariableProblem(s stageContext, at, what string, missing []string) {
 	b.probs.Addf(s.file(), at, "stage %q does not define stage variable(s) %s used in the %s", s.stage.GetStageName(), strings.Join(missing, ", "), what)
+}
+
+// accessLog is the stage's access log, nil for none. Its format was checked with the config; a model from
+// elsewhere is checked here.
+func (b *builder) accessLog(api *tollgatev1.RestApi, stage *tollgatev1.Stage) *AccessLog {
+	settings := stage.GetAccessLogSettings()
+	if settings == nil {
+		return nil
+	}
+	parts, err := accesslog.Parse(settings.GetFormat())
+	if err != nil {
+		b.probs.Addf(api.GetSourceFile(), "", "stage %s: access log: %v", stage.GetStageName(), err)
+		return nil
+	}
+	return &AccessLog{APIID: api.GetId(), Stage: stage.GetStageName(), Destination: settings.GetDestination(), Format: parts}
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/accesslog"
 	"github.com/tollgate-gw/tollgate/internal/diag"
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
 )
@@ -36,6 +37,8 @@ type Snapshot struct {
 	// TrustedProxyHops is how many proxies before Envoy append to X-Forwarded-For: the client's address is taken
 	// that many hops back in it; 0 takes the connection's peer.
 	TrustedProxyHops uint32 `json:"trustedProxyHops,omitempty"`
+	// AccessLogs are the stages' access logs, in API and stage order.
+	AccessLogs []AccessLog `json:"accessLogs,omitempty"`
 	// Metrics: every Envoy reports each request for API Gateway's metrics (the config's metrics.enabled).
 	Metrics bool `json:"metrics,omitempty"`
 	// Caches are the stages' response caches, in API and stage order; Route.Cache says what each method keeps.
@@ -490,4 +493,13 @@ func (m *PathMatcher) PathParameters(path string) (map[string]string, bool) {
 		params[name] = found[i+1]
 	}
 	return params, true
+}
+
+// AccessLog is a stage's access log: a line per request to the stage, in its format, to a file ("stdout": the
+// Envoy's output).
+type AccessLog struct {
+	APIID       string           `json:"apiId"`
+	Stage       string           `json:"stage"`
+	Destination string           `json:"destination"`
+	Format      []accesslog.Part `json:"format"`
 }

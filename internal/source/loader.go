@@ -192,6 +192,9 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 func stageModel(st config.Stage) *tollgatev1.Stage {
 	stage := &tollgatev1.Stage{StageName: st.StageName, Variables: st.Variables, CacheClusterEnabled: st.CacheClusterEnabled,
 		CacheClusterSize: st.CacheClusterSize, CacheStatusHeader: st.CacheStatusHeader}
+	if l := st.AccessLogSettings; l != nil {
+		stage.AccessLogSettings = &tollgatev1.AccessLogSettings{Format: l.Format, Destination: l.Destination}
+	}
 	set := func(key string, ms config.MethodSetting) {
 		if stage.MethodSettings == nil {
 			stage.MethodSettings = map[string]*tollgatev1.MethodSetting{}

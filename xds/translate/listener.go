@@ -55,6 +55,7 @@ func (o *Output) Listener(addr string) (*listener.Listener, error) {
 	if o.snapshot.Metrics {
 		manager.AccessLog = append(manager.AccessLog, metricsLog())
 	}
+	manager.AccessLog = append(manager.AccessLog, stageLogs(o.snapshot)...)
 	return &listener.Listener{
 		Name:    ListenerName,
 		Address: socketAddress(host, uint32(port)),

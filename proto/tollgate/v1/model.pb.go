@@ -1859,6 +1859,9 @@ type Stage struct {
 	CacheClusterSize    string `protobuf:"bytes,6,opt,name=cache_cluster_size,json=cacheClusterSize,proto3" json:"cache_cluster_size,omitempty"`
 	// Beyond API Gateway: the name of a response header that says Hit, Miss or Bypass; empty for none.
 	CacheStatusHeader string `protobuf:"bytes,7,opt,name=cache_status_header,json=cacheStatusHeader,proto3" json:"cache_status_header,omitempty"`
+	// accessLogSettings: one line per request, in format (text with $context variables), to destination (a file's
+	// path, or "stdout"); unset for none.
+	AccessLogSettings *AccessLogSettings `protobuf:"bytes,8,opt,name=access_log_settings,json=accessLogSettings,proto3" json:"access_log_settings,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -1935,6 +1938,66 @@ func (x *Stage) GetCacheStatusHeader() string {
 	return ""
 }
 
+func (x *Stage) GetAccessLogSettings() *AccessLogSettings {
+	if x != nil {
+		return x.AccessLogSettings
+	}
+	return nil
+}
+
+// AccessLogSettings is where a stage's access log goes, and its format.
+type AccessLogSettings struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Format        string                 `protobuf:"bytes,1,opt,name=format,proto3" json:"format,omitempty"`
+	Destination   string                 `protobuf:"bytes,2,opt,name=destination,proto3" json:"destination,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AccessLogSettings) Reset() {
+	*x = AccessLogSettings{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccessLogSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccessLogSettings) ProtoMessage() {}
+
+func (x *AccessLogSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccessLogSettings.ProtoReflect.Descriptor instead.
+func (*AccessLogSettings) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *AccessLogSettings) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
+func (x *AccessLogSettings) GetDestination() string {
+	if x != nil {
+		return x.Destination
+	}
+	return ""
+}
+
 // MethodSetting is a stage's methodSettings entry. An unset throttle field is not a limit of 0: the stage sets no
 // limit of this level (the account's still applies), as in API Gateway. Both throttle fields are set, or neither.
 type MethodSetting struct {
@@ -1957,7 +2020,7 @@ type MethodSetting struct {
 
 func (x *MethodSetting) Reset() {
 	*x = MethodSetting{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[18]
+	mi := &file_tollgate_v1_model_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1969,7 +2032,7 @@ func (x *MethodSetting) String() string {
 func (*MethodSetting) ProtoMessage() {}
 
 func (x *MethodSetting) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[18]
+	mi := &file_tollgate_v1_model_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1982,7 +2045,7 @@ func (x *MethodSetting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MethodSetting.ProtoReflect.Descriptor instead.
 func (*MethodSetting) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{18}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *MethodSetting) GetThrottlingRateLimit() float64 {
@@ -2230,7 +2293,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aD\n" +
 	"\x16ResponseTemplatesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xff\x03\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xcf\x04\n" +
 	"\x05Stage\x12\x1d\n" +
 	"\n" +
 	"stage_name\x18\x01 \x01(\tR\tstageName\x12?\n" +
@@ -2238,13 +2301,17 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x0fmethod_settings\x18\x04 \x03(\v2&.tollgate.v1.Stage.MethodSettingsEntryR\x0emethodSettings\x122\n" +
 	"\x15cache_cluster_enabled\x18\x05 \x01(\bR\x13cacheClusterEnabled\x12,\n" +
 	"\x12cache_cluster_size\x18\x06 \x01(\tR\x10cacheClusterSize\x12.\n" +
-	"\x13cache_status_header\x18\a \x01(\tR\x11cacheStatusHeader\x1a<\n" +
+	"\x13cache_status_header\x18\a \x01(\tR\x11cacheStatusHeader\x12N\n" +
+	"\x13access_log_settings\x18\b \x01(\v2\x1e.tollgate.v1.AccessLogSettingsR\x11accessLogSettings\x1a<\n" +
 	"\x0eVariablesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a]\n" +
 	"\x13MethodSettingsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
-	"\x05value\x18\x02 \x01(\v2\x1a.tollgate.v1.MethodSettingR\x05value:\x028\x01J\x04\b\x03\x10\x04R\x10method_throttles\"\xbe\x05\n" +
+	"\x05value\x18\x02 \x01(\v2\x1a.tollgate.v1.MethodSettingR\x05value:\x028\x01J\x04\b\x03\x10\x04R\x10method_throttles\"M\n" +
+	"\x11AccessLogSettings\x12\x16\n" +
+	"\x06format\x18\x01 \x01(\tR\x06format\x12 \n" +
+	"\vdestination\x18\x02 \x01(\tR\vdestination\"\xbe\x05\n" +
 	"\rMethodSetting\x127\n" +
 	"\x15throttling_rate_limit\x18\x01 \x01(\x01H\x00R\x13throttlingRateLimit\x88\x01\x01\x129\n" +
 	"\x16throttling_burst_limit\x18\x02 \x01(\x05H\x01R\x14throttlingBurstLimit\x88\x01\x01\x12,\n" +
@@ -2305,7 +2372,7 @@ func file_tollgate_v1_model_proto_rawDescGZIP() []byte {
 }
 
 var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
+var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_tollgate_v1_model_proto_goTypes = []any{
 	(ProtocolType)(0),           // 0: tollgate.v1.ProtocolType
 	(AuthorizerType)(0),         // 1: tollgate.v1.AuthorizerType
@@ -2331,24 +2398,25 @@ var file_tollgate_v1_model_proto_goTypes = []any{
 	(*TlsConfig)(nil),           // 21: tollgate.v1.TlsConfig
 	(*IntegrationResponse)(nil), // 22: tollgate.v1.IntegrationResponse
 	(*Stage)(nil),               // 23: tollgate.v1.Stage
-	(*MethodSetting)(nil),       // 24: tollgate.v1.MethodSetting
-	nil,                         // 25: tollgate.v1.ApiStage.ThrottleEntry
-	nil,                         // 26: tollgate.v1.RestApi.RequestValidatorsEntry
-	nil,                         // 27: tollgate.v1.RestApi.ModelsEntry
-	nil,                         // 28: tollgate.v1.RestApi.GatewayResponsesEntry
-	nil,                         // 29: tollgate.v1.GatewayResponse.ResponseParametersEntry
-	nil,                         // 30: tollgate.v1.GatewayResponse.ResponseTemplatesEntry
-	nil,                         // 31: tollgate.v1.Method.RequestParametersEntry
-	nil,                         // 32: tollgate.v1.Method.RequestModelsEntry
-	nil,                         // 33: tollgate.v1.Integration.RequestParametersEntry
-	nil,                         // 34: tollgate.v1.Integration.RequestTemplatesEntry
-	nil,                         // 35: tollgate.v1.Integration.ResponsesEntry
-	nil,                         // 36: tollgate.v1.Integration.ResponseMappingsEntry
-	nil,                         // 37: tollgate.v1.ResponseMappings.ParametersEntry
-	nil,                         // 38: tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	nil,                         // 39: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	nil,                         // 40: tollgate.v1.Stage.VariablesEntry
-	nil,                         // 41: tollgate.v1.Stage.MethodSettingsEntry
+	(*AccessLogSettings)(nil),   // 24: tollgate.v1.AccessLogSettings
+	(*MethodSetting)(nil),       // 25: tollgate.v1.MethodSetting
+	nil,                         // 26: tollgate.v1.ApiStage.ThrottleEntry
+	nil,                         // 27: tollgate.v1.RestApi.RequestValidatorsEntry
+	nil,                         // 28: tollgate.v1.RestApi.ModelsEntry
+	nil,                         // 29: tollgate.v1.RestApi.GatewayResponsesEntry
+	nil,                         // 30: tollgate.v1.GatewayResponse.ResponseParametersEntry
+	nil,                         // 31: tollgate.v1.GatewayResponse.ResponseTemplatesEntry
+	nil,                         // 32: tollgate.v1.Method.RequestParametersEntry
+	nil,                         // 33: tollgate.v1.Method.RequestModelsEntry
+	nil,                         // 34: tollgate.v1.Integration.RequestParametersEntry
+	nil,                         // 35: tollgate.v1.Integration.RequestTemplatesEntry
+	nil,                         // 36: tollgate.v1.Integration.ResponsesEntry
+	nil,                         // 37: tollgate.v1.Integration.ResponseMappingsEntry
+	nil,                         // 38: tollgate.v1.ResponseMappings.ParametersEntry
+	nil,                         // 39: tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	nil,                         // 40: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	nil,                         // 41: tollgate.v1.Stage.VariablesEntry
+	nil,                         // 42: tollgate.v1.Stage.MethodSettingsEntry
 }
 var file_tollgate_v1_model_proto_depIdxs = []int32{
 	12, // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
@@ -2358,47 +2426,48 @@ var file_tollgate_v1_model_proto_depIdxs = []int32{
 	11, // 4: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
 	7,  // 5: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
 	8,  // 6: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
-	25, // 7: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
+	26, // 7: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
 	17, // 8: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
 	2,  // 9: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
 	23, // 10: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
 	16, // 11: tollgate.v1.RestApi.authorizers:type_name -> tollgate.v1.Authorizer
-	26, // 12: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
-	27, // 13: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
-	28, // 14: tollgate.v1.RestApi.gateway_responses:type_name -> tollgate.v1.RestApi.GatewayResponsesEntry
+	27, // 12: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
+	28, // 13: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
+	29, // 14: tollgate.v1.RestApi.gateway_responses:type_name -> tollgate.v1.RestApi.GatewayResponsesEntry
 	0,  // 15: tollgate.v1.RestApi.protocol_type:type_name -> tollgate.v1.ProtocolType
 	13, // 16: tollgate.v1.RestApi.cors:type_name -> tollgate.v1.Cors
-	29, // 17: tollgate.v1.GatewayResponse.response_parameters:type_name -> tollgate.v1.GatewayResponse.ResponseParametersEntry
-	30, // 18: tollgate.v1.GatewayResponse.response_templates:type_name -> tollgate.v1.GatewayResponse.ResponseTemplatesEntry
+	30, // 17: tollgate.v1.GatewayResponse.response_parameters:type_name -> tollgate.v1.GatewayResponse.ResponseParametersEntry
+	31, // 18: tollgate.v1.GatewayResponse.response_templates:type_name -> tollgate.v1.GatewayResponse.ResponseTemplatesEntry
 	1,  // 19: tollgate.v1.Authorizer.type:type_name -> tollgate.v1.AuthorizerType
 	18, // 20: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
 	19, // 21: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
-	31, // 22: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
-	32, // 23: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
+	32, // 22: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
+	33, // 23: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
 	3,  // 24: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
-	33, // 25: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
-	34, // 26: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
-	35, // 27: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
+	34, // 25: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
+	35, // 26: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
+	36, // 27: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
 	5,  // 28: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
 	4,  // 29: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
 	21, // 30: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
-	36, // 31: tollgate.v1.Integration.response_mappings:type_name -> tollgate.v1.Integration.ResponseMappingsEntry
-	37, // 32: tollgate.v1.ResponseMappings.parameters:type_name -> tollgate.v1.ResponseMappings.ParametersEntry
-	38, // 33: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	39, // 34: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	40, // 35: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
-	41, // 36: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
-	7,  // 37: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
-	15, // 38: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
-	14, // 39: tollgate.v1.RestApi.GatewayResponsesEntry.value:type_name -> tollgate.v1.GatewayResponse
-	22, // 40: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
-	20, // 41: tollgate.v1.Integration.ResponseMappingsEntry.value:type_name -> tollgate.v1.ResponseMappings
-	24, // 42: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
-	43, // [43:43] is the sub-list for method output_type
-	43, // [43:43] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	37, // 31: tollgate.v1.Integration.response_mappings:type_name -> tollgate.v1.Integration.ResponseMappingsEntry
+	38, // 32: tollgate.v1.ResponseMappings.parameters:type_name -> tollgate.v1.ResponseMappings.ParametersEntry
+	39, // 33: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	40, // 34: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	41, // 35: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
+	42, // 36: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
+	24, // 37: tollgate.v1.Stage.access_log_settings:type_name -> tollgate.v1.AccessLogSettings
+	7,  // 38: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
+	15, // 39: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
+	14, // 40: tollgate.v1.RestApi.GatewayResponsesEntry.value:type_name -> tollgate.v1.GatewayResponse
+	22, // 41: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
+	20, // 42: tollgate.v1.Integration.ResponseMappingsEntry.value:type_name -> tollgate.v1.ResponseMappings
+	25, // 43: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
+	44, // [44:44] is the sub-list for method output_type
+	44, // [44:44] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_v1_model_proto_init() }
@@ -2408,14 +2477,14 @@ func file_tollgate_v1_model_proto_init() {
 	}
 	file_tollgate_v1_model_proto_msgTypes[7].OneofWrappers = []any{}
 	file_tollgate_v1_model_proto_msgTypes[10].OneofWrappers = []any{}
-	file_tollgate_v1_model_proto_msgTypes[18].OneofWrappers = []any{}
+	file_tollgate_v1_model_proto_msgTypes[19].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_v1_model_proto_rawDesc), len(file_tollgate_v1_model_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   36,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
