@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,6 +42,23 @@ type Server struct {
 	throttled, quotaExceeded             *prometheus.CounterVec
 	usage                                *prometheus.CounterVec
 	authorizerCalls                      *prometheus.CounterVec
+
+	// seriesOf keeps each request source's series resolved (labels hashed once, not per request); SetSnapshot
+	// starts it afresh, since a reload may rename an API or switch detailed metrics.
+	mu       sync.Mutex
+	seriesOf map[source]*series
+}
+
+// source is what a request's series are chosen by.
+type source struct{ node, route, apiID, stage string }
+
+// series are one source's metrics.
+type series struct {
+	requests, clientErrors, serverErrors prometheus.Counter
+	latency, integrationLatency          prometheus.Observer
+	cacheHits, cacheMisses               prometheus.Counter
+	dataProcessed                        prometheus.Counter
+	throttled, quotaExceeded             prometheus.Counter
 }
 
 type api struct{ name, kind string } // kind: REST or HTTP
@@ -99,6 +117,36 @@ func (s *Server) SetSnapshot(snap *ir.Snapshot) {
 	}
 	s.apis.Store(&apis)
 	s.routes.Store(&routes)
+	s.mu.Lock()
+	s.seriesOf = map[source]*series{}
+	s.mu.Unlock()
+}
+
+// seriesFor is the source's series, resolved on its first request; nil when it is no API's.
+func (s *Server) seriesFor(src source) *series {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sr, ok := s.seriesOf[src]; ok {
+		return sr
+	}
+	a, ok := (*s.apis.Load())[src.apiID]
+	if !ok {
+		return nil // no API's (an unknown host), or one no longer served
+	}
+	var resource, method string
+	if r := (*s.routes.Load())[src.route]; r != nil && r.DetailedMetrics {
+		resource, method = r.Resource, r.HTTPMethod
+	}
+	l := prometheus.Labels{"api_id": src.apiID, "api_name": a.name, "api_type": a.kind, "stage": src.stage, "resource": resource, "method": method, "node": src.node}
+	sr := &series{requests: s.requests.With(l), clientErrors: s.clientErrors.With(l), serverErrors: s.serverErrors.With(l),
+		latency: s.latency.With(l), integrationLatency: s.integrationLatency.With(l),
+		cacheHits: s.cacheHits.With(l), cacheMisses: s.cacheMisses.With(l), dataProcessed: s.dataProcessed.With(l),
+		throttled: s.throttled.With(l), quotaExceeded: s.quotaExceeded.With(l)}
+	if s.seriesOf == nil {
+		s.seriesOf = map[source]*series{}
+	}
+	s.seriesOf[src] = sr
+	return sr
 }
 
 // Register adds the access log service to a gRPC server (Tollgate's xDS server, which every Envoy reaches).
@@ -140,44 +188,39 @@ func (s *Server) StreamAccessLogs(stream accesslogv3.AccessLogService_StreamAcce
 func (s *Server) Record(node string, e *accesslogdata.HTTPAccessLogEntry) {
 	c := e.GetCommonProperties()
 	apiID, stage := c.GetCustomTags()[names.RouteMetadataAPIID], c.GetCustomTags()[names.RouteMetadataStage]
-	a, ok := (*s.apis.Load())[apiID]
-	if !ok {
-		return // no API's (an unknown host), or one no longer served
+	sr := s.seriesFor(source{node: node, route: c.GetRouteName(), apiID: apiID, stage: stage})
+	if sr == nil {
+		return
 	}
-	var resource, method string
-	if r := (*s.routes.Load())[c.GetRouteName()]; r != nil && r.DetailedMetrics {
-		resource, method = r.Resource, r.HTTPMethod
-	}
-	labels := prometheus.Labels{"api_id": apiID, "api_name": a.name, "api_type": a.kind, "stage": stage, "resource": resource, "method": method, "node": node}
-	s.requests.With(labels).Inc()
+	sr.requests.Inc()
 	code := e.GetResponse().GetResponseCode().GetValue()
 	switch {
 	case code >= 500:
-		s.serverErrors.With(labels).Inc()
+		sr.serverErrors.Inc()
 	case code >= 400:
-		s.clientErrors.With(labels).Inc()
+		sr.clientErrors.Inc()
 	}
 	if d := c.GetTimeToLastDownstreamTxByte(); d != nil {
-		s.latency.With(labels).Observe(d.AsDuration().Seconds())
+		sr.latency.Observe(d.AsDuration().Seconds())
 	}
 	if sent, received := c.GetTimeToFirstUpstreamTxByte(), c.GetTimeToLastUpstreamRxByte(); sent != nil && received != nil {
-		s.integrationLatency.With(labels).Observe(between(sent, received).Seconds())
+		sr.integrationLatency.Observe(between(sent, received).Seconds())
 	}
-	s.dataProcessed.With(labels).Add(float64(e.GetRequest().GetRequestHeadersBytes() + e.GetRequest().GetRequestBodyBytes() +
+	sr.dataProcessed.Add(float64(e.GetRequest().GetRequestHeadersBytes() + e.GetRequest().GetRequestBodyBytes() +
 		e.GetResponse().GetResponseHeadersBytes() + e.GetResponse().GetResponseBodyBytes()))
 	metadata := c.GetMetadata().GetFilterMetadata()
 	switch metadata[names.CacheNamespace].GetFields()[names.CacheStatusField].GetStringValue() {
 	case names.CacheHit:
-		s.cacheHits.With(labels).Inc()
+		sr.cacheHits.Inc()
 	case names.CacheMiss:
-		s.cacheMisses.With(labels).Inc()
+		sr.cacheMisses.Inc()
 	}
 	checks := metadata[names.ExtAuthzFilter].GetFields()
 	switch refusal := gatewayresponse.Type(checks[names.GatewayResponseType].GetStringValue()); {
 	case refusal == gatewayresponse.QuotaExceeded:
-		s.quotaExceeded.With(labels).Inc()
+		sr.quotaExceeded.Inc()
 	case refusal == gatewayresponse.Throttled, c.GetResponseFlags().GetRateLimited():
-		s.throttled.With(labels).Inc()
+		sr.throttled.Inc()
 	}
 	if plan, key := checks[names.UsagePlanIDField].GetStringValue(), checks[names.APIKeyIDField].GetStringValue(); plan != "" {
 		s.usage.WithLabelValues(plan, key, apiID, stage, node).Inc()

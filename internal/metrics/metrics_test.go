@@ -128,3 +128,16 @@ apigateway_integration_latency_seconds_bucket{api_id="pets",api_name="Pet Store"
 		t.Errorf("authorizer calls: %v", got)
 	}
 }
+
+// BenchmarkRecord is one request's entry counted, as the access log stream delivers it.
+func BenchmarkRecord(b *testing.B) {
+	s := New()
+	s.SetSnapshot(&ir.Snapshot{APIs: []ir.API{{ID: "pets", Name: "Pet Store", Routes: []*ir.Route{
+		{Name: "pets/prod/GET/pets", Method: ir.Method{APIID: "pets", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"}, DetailedMetrics: true}}}}})
+	e := entry{apiID: "pets", stage: "prod", route: "pets/prod/GET/pets", status: 200, latency: 3 * time.Millisecond, upstream: 2 * time.Millisecond,
+		metadata: map[string]map[string]any{names.ExtAuthzFilter: {names.APIKeyIDField: "k1", names.UsagePlanIDField: "gold"}}}.log()
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Record("edge-1", e)
+	}
+}
