@@ -78,7 +78,7 @@ check-generate: generate
 ## LocalStack's engine, and the load runs through Envoy (bare Envoy vs Tollgate, Lambda proxy overhead, API key and
 ## rate-limit overhead, reload latency)
 bench: build tools $(AIRSPEED)
-	go test -run '^$$' -bench . -benchmem ./xds/... ./internal/source ./extproc/lambda/lambdaproxy ./extproc/authz/... ./extproc/cache ./internal/policy ./ratelimit ./internal/vtl/...
+	go test -run '^$$' -bench . -benchmem ./xds/... ./internal/source ./extproc/lambda/lambdaproxy ./extproc/authz/... ./extproc/cache ./internal/metrics ./internal/policy ./ratelimit ./internal/vtl/...
 	go run ./tools/bench/templates -airspeed $(AIRSPEED)
 	TOLLGATE_ENVOY=$(ENVOY) TOLLGATE_RIE=$(RIE) go run ./tools/bench/dataplane
 
