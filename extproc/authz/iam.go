@@ -81,8 +81,9 @@ func (a *Server) authorizeIAM(ix *index, ar *authorizedRoute, hr *authv3.Attribu
 	switch ask := (policy.Request{Action: invoke, Resource: arn, Principal: id.ARN, SourceIP: addr}); decideIAM(id, ar, ask, arn) {
 	case policy.Allow:
 		az := &authorization{identity: iamIdentity(id, sig.AccessKeyID)}
-		if ar.Cache != nil && ar.Cache.RequireAuthorization {
-			// Whether the caller's Cache-Control: max-age=0 may refresh the stage cache's entry, for the cache.
+		if ar.Cache != nil && ar.Cache.RequireAuthorization && headerOf(hr, "cache-control") != "" {
+			// Whether the caller's Cache-Control: max-age=0 may refresh the stage cache's entry, for the cache (which
+			// reads the directive; a request without the header asks for nothing).
 			ask.Action = invalidateCache
 			az.mayInvalidateCache = decideIAM(id, ar, ask, arn) == policy.Allow
 		}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"path/filepath"
 
 	"github.com/tollgate-gw/tollgate/internal/accesslog"
@@ -35,8 +36,14 @@ func (c *Config) validateAccessLogs(probs *diag.Problems) {
 			switch {
 			case s.Destination == "":
 				probs.Addf(c.File, at("destination"), "an access log needs its destination: stdout, or a file's path")
-			case s.Destination != StdoutDestination && !filepath.IsAbs(s.Destination):
-				s.Destination = filepath.Join(filepath.Dir(c.File), s.Destination)
+			case s.Destination != StdoutDestination:
+				if !filepath.IsAbs(s.Destination) {
+					s.Destination = filepath.Join(filepath.Dir(c.File), s.Destination)
+				}
+				// Envoy would refuse the whole configuration for a log it cannot open.
+				if info, err := os.Stat(filepath.Dir(s.Destination)); err != nil || !info.IsDir() {
+					probs.Addf(c.File, at("destination"), "the access log's directory %s does not exist", filepath.Dir(s.Destination))
+				}
 			}
 		}
 	}

@@ -75,6 +75,16 @@ func (c *Config) validateCaches(probs *diag.Problems) {
 			if h := st.CacheStatusHeader; h != "" && !headerName.MatchString(h) {
 				probs.Addf(c.File, at("cacheStatusHeader"), "invalid cacheStatusHeader %q: want a header name", h)
 			}
+			if !st.CacheClusterEnabled {
+				for _, f := range []struct {
+					key string
+					set bool
+				}{{"cacheClusterSize", st.CacheClusterSize != ""}, {"cacheStatusHeader", st.CacheStatusHeader != ""}} {
+					if f.set {
+						c.Warnings.Addf(c.File, at(f.key), "the stage has no cache (cacheClusterEnabled is not true): %s does nothing", f.key)
+					}
+				}
+			}
 			for key, ms := range st.MethodSettings {
 				if ms.caches() {
 					c.validateMethodCaching(probs, st, ms, at("methodSettings", key))

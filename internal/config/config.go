@@ -332,6 +332,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	c.validateUsagePlans(&probs)
 	c.validateCaches(&probs)
 	c.validateAccessLogs(&probs)
+	c.warnUnmeasured()
 	if err := probs.Err(); err != nil {
 		return nil, err
 	}

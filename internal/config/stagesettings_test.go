@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -31,6 +33,12 @@ func TestParseStageSettings(t *testing.T) {
 		{"an access log of unknown variables, without a destination", stageWith(`accessLogSettings: {format: "$context.requestId $context.wafResponseCode $context.identity.apiKey"}`),
 			[]string{"/apis/0/stages/0/accessLogSettings/format: $context.identity.apiKey cannot be logged", "/apis/0/stages/0/accessLogSettings/destination: an access log needs its destination"}, nil},
 		{"an access log without a format", stageWith(`accessLogSettings: {destination: stdout}`), []string{"/apis/0/stages/0/accessLogSettings/format: an access log needs its format"}, nil},
+		{"cache settings of a stage without a cache", stageWith(`cacheClusterSize: "1.6", cacheStatusHeader: X-Cache`), nil,
+			[]string{"/apis/0/stages/0/cacheClusterSize: the stage has no cache", "/apis/0/stages/0/cacheStatusHeader: the stage has no cache"}},
+		{"detailed metrics with metrics off", "metrics: {enabled: false}\n" + stageWith(`methodSettings: {"*/*": {metricsEnabled: true}}`), nil,
+			[]string{"/apis/0/stages/0/methodSettings/*~1*: metrics.enabled is false"}},
+		{"an access log in a directory that does not exist", stageWith(`accessLogSettings: {format: "$context.status", destination: /nonexistent/dir/a.log}`),
+			[]string{"/apis/0/stages/0/accessLogSettings/destination: the access log's directory /nonexistent/dir does not exist"}, nil},
 		{"a cache on an HTTP API's stage", `apis: [{id: h, definition: a.yaml, protocolType: HTTP, stages: [{stageName: p, cacheClusterEnabled: true, cacheStatusHeader: X-Cache, routeSettings: {"GET /pets": {cachingEnabled: true}}}]}]`,
 			[]string{"/apis/0/stages/0/cacheClusterEnabled: HTTP APIs have no response cache", "/apis/0/stages/0/cacheStatusHeader: HTTP APIs have no response cache", "/apis/0/stages/0/routeSettings/GET ~1pets: HTTP APIs have no response cache"}, nil},
 	}
@@ -79,11 +87,15 @@ func TestCacheDefaults(t *testing.T) {
 
 // A file destination is relative to the config file.
 func TestAccessLogDestination(t *testing.T) {
-	c, err := Parse("/etc/tollgate/tollgate.yaml", []byte(stageWith(`accessLogSettings: {format: "$context.status", destination: logs/prod.log}`)))
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "logs"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse(filepath.Join(dir, "tollgate.yaml"), []byte(stageWith(`accessLogSettings: {format: "$context.status", destination: logs/prod.log}`)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.APIs[0].Stages[0].AccessLogSettings.Destination; got != "/etc/tollgate/logs/prod.log" {
+	if got := c.APIs[0].Stages[0].AccessLogSettings.Destination; got != filepath.Join(dir, "logs", "prod.log") {
 		t.Errorf("destination %q, want it beside the config", got)
 	}
 }
