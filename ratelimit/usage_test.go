@@ -4,8 +4,10 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
 )
@@ -51,5 +53,38 @@ func TestUsageReport(t *testing.T) {
 		if rec.Code != tt.wantStatus || (tt.wantBody != "" && body != tt.wantBody) {
 			t.Errorf("%s: %d %s\nwant %d %s", tt.name, rec.Code, body, tt.wantStatus, tt.wantBody)
 		}
+	}
+}
+
+func TestQuotaUseCountsTheCurrentPeriod(t *testing.T) {
+	store := NewMemory()
+	l := NewLimiter(store)
+	l.now = func() time.Time { return at("2026-11-25T12:00:00Z") } // a Wednesday
+	l.SetSnapshot(&ir.Snapshot{UsagePlans: []ir.UsagePlan{
+		{ID: "weekly", KeyIDs: []string{"k2", "k1"}, Quota: &ir.Quota{Limit: 5, Period: "WEEK", Offset: 1}}, // from Monday
+		{ID: "daily", KeyIDs: []string{"k1"}, Quota: &ir.Quota{Limit: 100, Period: "DAY"}},
+		{ID: "unlimited", KeyIDs: []string{"k1"}},
+	}})
+	for plan, whens := range map[string][]string{
+		"weekly": {"2026-11-22T10:00:00Z", "2026-11-23T00:00:00Z", "2026-11-24T10:00:00Z", "2026-11-25T11:00:00Z"},
+		"daily":  {"2026-11-24T23:59:59Z", "2026-11-25T00:00:00Z"},
+	} {
+		for _, when := range whens {
+			if _, err := store.Decide(context.Background(), Limits{UsageKey: UsageKey(plan, "k1")}, at(when)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got, err := l.QuotaUse(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []QuotaUse{
+		{UsagePlanID: "daily", KeyID: "k1", Used: 1, Limit: 100, Period: Day, ResetsAt: at("2026-11-26T00:00:00Z")},
+		{UsagePlanID: "weekly", KeyID: "k1", Used: 3, Limit: 5, Period: Week, ResetsAt: at("2026-11-30T00:00:00Z")},
+		{UsagePlanID: "weekly", KeyID: "k2", Used: 0, Limit: 5, Period: Week, ResetsAt: at("2026-11-30T00:00:00Z")},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("QuotaUse() =\n%+v\nwant\n%+v", got, want)
 	}
 }

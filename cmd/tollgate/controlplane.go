@@ -20,6 +20,7 @@ import (
 	"github.com/tollgate-gw/tollgate/extproc/validation"
 	"github.com/tollgate-gw/tollgate/internal/admin"
 	"github.com/tollgate-gw/tollgate/internal/config"
+	"github.com/tollgate-gw/tollgate/internal/dashboard"
 	"github.com/tollgate-gw/tollgate/internal/diag"
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/metrics"
@@ -40,6 +41,7 @@ type ControlPlane struct {
 	cache      *cache.Service
 	authz      *authz.Server
 	metrics    *metrics.Server
+	dashboard  *dashboard.Dashboard
 	limiter    *ratelimit.Limiter
 	watcher    *source.Watcher
 
@@ -76,6 +78,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	c.authz = authz.New(c.limiter, authorizerResults(store, log), log)
 	c.metrics = metrics.New()
 	c.authz.Invoked = c.metrics.AuthorizerCalled
+	c.dashboard = dashboard.New(dashboard.Sources{Metrics: c.metrics.Gatherer(), Quotas: c.limiter.QuotaUse, Envoys: c.xds.Envoys, Ready: c.xds.Ready}, log)
 	if err := c.setServices(loaded.Snapshot); err != nil {
 		return nil, err
 	}
@@ -104,11 +107,14 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 		return admin.Serve(ctx, adminLis, admin.Handler(c.xds.Ready, map[string]http.Handler{
 			"GET /usageplans/{planId}/usage": c.limiter.UsageHandler(),
 			"GET /metrics":                   c.metrics.Handler(),
+			"GET /dashboard":                 c.dashboard.Page(),
+			"GET /dashboard/data":            c.dashboard.Data(),
 			"DELETE /restapis/{apiId}/stages/{stage}/cache/authorizers": admin.StageFlush(log, "the authorizer cache", c.authz.FlushAuthorizers),
 			"DELETE /restapis/{apiId}/stages/{stage}/cache/data":        admin.StageFlush(log, "the stage cache", c.cache.Flush),
 		}))
 	})
 	c.goRun(func() error { c.watcher.Run(ctx); return nil })
+	c.goRun(func() error { c.dashboard.Run(ctx); return nil })
 	c.goRun(func() error { return c.authz.RefreshKeys(ctx) })
 	log.Info("control plane started", "xds", cfg.XDS, "admin", cfg.Admin, "apis", len(cfg.APIs))
 	return c, nil
@@ -190,6 +196,7 @@ func (c *ControlPlane) setServices(snap *ir.Snapshot) error {
 	}
 	c.limiter.SetSnapshot(snap)
 	c.metrics.SetSnapshot(snap)
+	c.dashboard.SetSnapshot(snap)
 	return nil
 }
 

@@ -157,6 +157,9 @@ func (s *Server) Handler() http.Handler {
 	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
 }
 
+// Gatherer is the metrics, for the dashboard to sample.
+func (s *Server) Gatherer() prometheus.Gatherer { return s.registry }
+
 // AuthorizerCalled counts an invocation of the authorizer whose id (ir.Authorizer.ID) is apiId/stage/name.
 func (s *Server) AuthorizerCalled(id string) {
 	apiID, rest, _ := strings.Cut(id, "/")

@@ -138,6 +138,49 @@ func (a *ackTracker) ready() (bool, string) {
 	return true, fmt.Sprintf("%d Envoy(s) serving the newest configuration", connected)
 }
 
+// EnvoyStatus is what one connected Envoy runs: for each resource type, the version Tollgate wants it to serve,
+// the version it accepted last and the version it rejected (empty when it rejected none since its last ACK).
+type EnvoyStatus struct {
+	Node      string           `json:"node"`
+	Cluster   string           `json:"cluster"`
+	Listen    string           `json:"listen,omitempty"` // the listener address it asked for; "" for the configured one
+	Resources []ResourceStatus `json:"resources"`
+	// Current: it has accepted the newest version of every type it is sent.
+	Current bool `json:"current"`
+}
+
+// ResourceStatus is one resource type of an EnvoyStatus.
+type ResourceStatus struct {
+	Type     string `json:"type"` // the short type name: Listener, Cluster, ...
+	Wanted   string `json:"wanted"`
+	Accepted string `json:"accepted"`
+	Rejected string `json:"rejected,omitempty"`
+}
+
+func (a *ackTracker) envoys() []EnvoyStatus {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []EnvoyStatus
+	for _, st := range a.streams {
+		if st.node == nil {
+			continue
+		}
+		group := groupOf(st.node)
+		e := EnvoyStatus{Node: st.node.GetId(), Cluster: st.node.GetCluster(), Listen: group, Current: true}
+		want := a.wanted[group]
+		for typeURL, v := range want {
+			r := ResourceStatus{Type: shortType(typeURL), Wanted: v, Accepted: st.acked[typeURL], Rejected: st.nacked[typeURL]}
+			e.Current = e.Current && r.Accepted == v
+			e.Resources = append(e.Resources, r)
+		}
+		e.Current = e.Current && want != nil
+		sort.Slice(e.Resources, func(i, j int) bool { return e.Resources[i].Type < e.Resources[j].Type })
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Node < out[j].Node })
+	return out
+}
+
 func shortType(typeURL string) string { return typeURL[strings.LastIndex(typeURL, ".")+1:] }
 
 // The xds.Callbacks interface, state of the world and delta.

@@ -165,6 +165,9 @@ func contentVersion(hashes map[string]string) string {
 // version of every resource type; the reason says what is missing when not.
 func (s *Server) Ready() (bool, string) { return s.acks.ready() }
 
+// Envoys is what every connected Envoy runs, by node id.
+func (s *Server) Envoys() []EnvoyStatus { return s.acks.envoys() }
+
 // MaxMessageSize is the largest message the server takes: a 10 MB body with its headers, and room to spare.
 const MaxMessageSize = 16 << 20
 

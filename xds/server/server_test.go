@@ -143,6 +143,23 @@ func TestReadinessFollowsACKs(t *testing.T) {
 	envoy.request(resourcev3.RouteType, []string{translate.RouteConfigName}, changed, "bad regex")
 	waitReady(t, s, false, "has not accepted RouteConfiguration")
 	waitLogged(t, &logs, "Envoy rejected configuration (NACK)", "bad regex")
+	routeStatus := func() (EnvoyStatus, ResourceStatus) {
+		t.Helper()
+		envoys := s.Envoys()
+		if len(envoys) != 1 || envoys[0].Node != "envoy-1" {
+			t.Fatalf("Envoys() = %+v, want envoy-1 alone", envoys)
+		}
+		for _, r := range envoys[0].Resources {
+			if r.Type == "RouteConfiguration" {
+				return envoys[0], r
+			}
+		}
+		t.Fatalf("Envoys() has no RouteConfiguration: %+v", envoys[0])
+		return EnvoyStatus{}, ResourceStatus{}
+	}
+	if e, r := routeStatus(); e.Current || r.Rejected != r.Wanted || r.Accepted == r.Wanted || r.Accepted == "" {
+		t.Errorf("after a NACK: %+v, routes %+v; want not current, the wanted version rejected, an older one accepted", e, r)
+	}
 	if err := s.Update(context.Background(), translated(t, "/c"), "127.0.0.1:8080"); err != nil {
 		t.Fatal(err)
 	}
@@ -160,6 +177,9 @@ func TestReadinessFollowsACKs(t *testing.T) {
 		}
 	}
 	waitReady(t, s, true, "serving")
+	if e, r := routeStatus(); !e.Current || r.Rejected != "" || r.Accepted != r.Wanted {
+		t.Errorf("after the ACK: %+v, routes %+v; want current, nothing rejected", e, r)
+	}
 }
 
 func TestListenMetadataGivesOwnListener(t *testing.T) {
