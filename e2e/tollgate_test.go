@@ -33,6 +33,7 @@ type gatewayConfig struct {
 	IAM        *iamConfig        `yaml:"iam,omitempty"`      // see authorizers_test.go
 	// TrustedProxyHops: see resource_policy_test.go.
 	TrustedProxyHops int         `yaml:"trustedProxyHops,omitempty"`
+	Tracing          *tracing    `yaml:"tracing,omitempty"` // see tracing_test.go
 	APIs             []apiConfig `yaml:"apis"`
 	// env is extra environment for the tollgate process, such as SSL_CERT_FILE.
 	env []string
@@ -62,6 +63,7 @@ type stageConfig struct {
 	CacheStatusHeader   string `yaml:"cacheStatusHeader,omitempty"`
 	// AccessLogSettings: see accesslog_test.go.
 	AccessLogSettings *accessLogSettings `yaml:"accessLogSettings,omitempty"`
+	TracingEnabled    bool               `yaml:"tracingEnabled,omitempty"` // see tracing_test.go
 }
 
 // newGatewayConfig gives a config fresh ports; the caller adds the APIs.

@@ -56,6 +56,8 @@ type Config struct {
 	// Metrics, when false, stops the access log every Envoy streams for API Gateway's metrics (which costs Envoy
 	// throughput at saturation): /metrics then has the process's own only. Default true.
 	Metrics bool
+	// Tracing says where the traces of stages with tracingEnabled go (tracing.go).
+	Tracing Tracing
 	APIs    []API
 	// Warnings are the settings accepted that do nothing in Tollgate, such as a stage's description: Parse fails on
 	// errors only.
@@ -91,6 +93,7 @@ type document struct {
 	Metrics         struct {
 		Enabled *bool `yaml:"enabled"`
 	} `yaml:"metrics"`
+	Tracing Tracing `yaml:"tracing"`
 }
 
 // IAM stands in for AWS IAM: the identities that may sign requests to methods with IAM authorization, each with
@@ -208,6 +211,8 @@ type Stage struct {
 	// AccessLogSettings writes a line per request in format (API Gateway's $context variables) to destination:
 	// "stdout", or a file's path (relative to this file); nil for no log (accesslog.go).
 	AccessLogSettings *AccessLogSettings `yaml:"accessLogSettings"`
+	// TracingEnabled traces the stage's requests to the config's tracing.otlp collector (tracing.go).
+	TracingEnabled bool `yaml:"tracingEnabled"`
 }
 
 // Defaults of the optional settings.
@@ -296,6 +301,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		IAM:              doc.IAM,
 		Cache:            Cache{EncryptionKey: v.GetString("cache.encryptionKey")},
 		Metrics:          doc.Metrics.Enabled == nil || *doc.Metrics.Enabled,
+		Tracing:          Tracing{OTLP: v.GetString("tracing.otlp")},
 		APIs:             doc.APIs,
 		Warnings:         warnings,
 	}
@@ -332,6 +338,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	c.validateUsagePlans(&probs)
 	c.validateCaches(&probs)
 	c.validateAccessLogs(&probs)
+	c.validateTracing(&probs)
 	c.warnUnmeasured()
 	if err := probs.Err(); err != nil {
 		return nil, err

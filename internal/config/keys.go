@@ -33,7 +33,6 @@ var notServed = map[reflect.Type]map[string]notServedSetting{
 	// API Gateway's Stage resource. cacheClusterStatus, createdDate and lastUpdatedDate are read-only outputs, not
 	// settings, so they are unknown keys like any other.
 	reflect.TypeFor[Stage](): {
-		"tracingEnabled":       {refused, "Tollgate sends no X-Ray traces"},
 		"canarySettings":       {refused, "a stage serves one definition; Tollgate has no canary deployments"},
 		"clientCertificateId":  {refused, "Tollgate presents no client certificate to backends"},
 		"webAclArn":            {refused, "Tollgate has no AWS WAF"},

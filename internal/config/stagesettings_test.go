@@ -39,6 +39,11 @@ func TestParseStageSettings(t *testing.T) {
 			[]string{"/apis/0/stages/0/methodSettings/*~1*: metrics.enabled is false"}},
 		{"an access log in a directory that does not exist", stageWith(`accessLogSettings: {format: "$context.status", destination: /nonexistent/dir/a.log}`),
 			[]string{"/apis/0/stages/0/accessLogSettings/destination: the access log's directory /nonexistent/dir does not exist"}, nil},
+		{"traces", "tracing: {otlp: 127.0.0.1:4317}\n" + stageWith(`tracingEnabled: true`), nil, nil},
+		{"traces with no collector", stageWith(`tracingEnabled: true`), []string{"/apis/0/stages/0/tracingEnabled: tracingEnabled needs a collector to send the traces to: set tracing.otlp"}, nil},
+		{"a collector that is no address", "tracing: {otlp: collector}\n" + stageWith(`tracingEnabled: true`), []string{"/tracing/otlp: the OTLP collector's address:"}, nil},
+		{"traces of an HTTP API", "tracing: {otlp: 127.0.0.1:4317}\n" + `apis: [{id: h, definition: a.yaml, protocolType: HTTP, stages: [{stageName: p, tracingEnabled: true}]}]`,
+			[]string{"/apis/0/stages/0/tracingEnabled: HTTP APIs have no tracingEnabled: API Gateway traces REST APIs only"}, nil},
 		{"a cache on an HTTP API's stage", `apis: [{id: h, definition: a.yaml, protocolType: HTTP, stages: [{stageName: p, cacheClusterEnabled: true, cacheStatusHeader: X-Cache, routeSettings: {"GET /pets": {cachingEnabled: true}}}]}]`,
 			[]string{"/apis/0/stages/0/cacheClusterEnabled: HTTP APIs have no response cache", "/apis/0/stages/0/cacheStatusHeader: HTTP APIs have no response cache", "/apis/0/stages/0/routeSettings/GET ~1pets: HTTP APIs have no response cache"}, nil},
 	}

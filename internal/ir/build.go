@@ -31,6 +31,8 @@ type Settings struct {
 	TrustedProxyHops uint32
 	// Metrics: every Envoy reports each request for API Gateway's metrics.
 	Metrics bool
+	// TracingCollector is where traced stages' traces go (the config's tracing.otlp).
+	TracingCollector string
 }
 
 // LambdaSettings say where AWS_PROXY integrations invoke their functions.
@@ -69,6 +71,9 @@ func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 			}
 			if l := b.accessLog(api, stage); l != nil {
 				snap.AccessLogs = append(snap.AccessLogs, *l)
+			}
+			if stage.GetTracingEnabled() {
+				snap.TracingCollector = b.settings.TracingCollector
 			}
 			s := stageContext{api: api, stage: stage, policy: policy}
 			if out.HTTPAPI {
@@ -269,6 +274,7 @@ func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.M
 	r.Limits = b.limits(s, method, m.GetApiKeyRequired())
 	r.Cache = b.cache(s, m, r)
 	r.DetailedMetrics = detailedMetrics(s.stage, r.MethodKey())
+	r.Traced = s.stage.GetTracingEnabled()
 	return r
 }
 

@@ -32,7 +32,9 @@ type goldenInput struct {
 		Region    string            `yaml:"region"`
 		AccountID string            `yaml:"accountId"`
 		Metrics   bool              `yaml:"metrics"`
-		UserPools map[string]struct {
+		// TracingCollector: the config's tracing.otlp.
+		TracingCollector string `yaml:"tracingCollector"`
+		UserPools        map[string]struct {
 			Issuer  string `yaml:"issuer"`
 			JWKSURL string `yaml:"jwksUrl"`
 		} `yaml:"userPools"`
@@ -96,5 +98,7 @@ func readGoldenInput(t *testing.T, in string) (*tollgatev1.Gateway, Settings) {
 		Region:    s.Region,
 		AccountID: s.AccountID,
 		Metrics:   s.Metrics,
+		// The collector, when traced stages send to one.
+		TracingCollector: s.TracingCollector,
 	}
 }

@@ -41,6 +41,8 @@ type Snapshot struct {
 	AccessLogs []AccessLog `json:"accessLogs,omitempty"`
 	// Metrics: every Envoy reports each request for API Gateway's metrics (the config's metrics.enabled).
 	Metrics bool `json:"metrics,omitempty"`
+	// TracingCollector is the OTLP/gRPC collector (host:port) traces go to; "" when no stage is traced.
+	TracingCollector string `json:"tracingCollector,omitempty"`
 	// Caches are the stages' response caches, in API and stage order; Route.Cache says what each method keeps.
 	Caches []StageCache `json:"caches,omitempty"`
 	// Warnings are what Build accepted that deserves a look (a cached method whose key names no caller), each
@@ -175,6 +177,8 @@ type Route struct {
 	// DetailedMetrics: the method's metrics carry its resource and method (metricsEnabled, an HTTP API's
 	// detailedMetricsEnabled).
 	DetailedMetrics bool `json:"detailedMetrics,omitempty"`
+	// Traced: the stage's tracingEnabled; Envoy traces the method's requests to Snapshot.TracingCollector.
+	Traced bool `json:"traced,omitempty"`
 }
 
 // Backend is where Envoy sends a route's requests: one cluster per scheme, host and port.

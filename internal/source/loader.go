@@ -191,7 +191,7 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 // REST API's method settings are: "GET /pets" is "/pets/GET", defaultRouteSettings "*/*".
 func stageModel(st config.Stage) *tollgatev1.Stage {
 	stage := &tollgatev1.Stage{StageName: st.StageName, Variables: st.Variables, CacheClusterEnabled: st.CacheClusterEnabled,
-		CacheClusterSize: st.CacheClusterSize, CacheStatusHeader: st.CacheStatusHeader}
+		CacheClusterSize: st.CacheClusterSize, CacheStatusHeader: st.CacheStatusHeader, TracingEnabled: st.TracingEnabled}
 	if l := st.AccessLogSettings; l != nil {
 		stage.AccessLogSettings = &tollgatev1.AccessLogSettings{Format: l.Format, Destination: l.Destination}
 	}
@@ -253,6 +253,7 @@ func Settings(cfg *config.Config) ir.Settings {
 		// Parse kept it within 0 to 10.
 		TrustedProxyHops: uint32(cfg.TrustedProxyHops),
 		Metrics:          cfg.Metrics,
+		TracingCollector: cfg.Tracing.OTLP,
 		RateLimit: ir.RateLimitSettings{
 			FailClosed: cfg.RateLimit.FailureMode == "closed",
 			Timeout:    ir.Duration(cfg.RateLimit.Timeout),

@@ -45,23 +45,28 @@ function envoy_on_request(handle)
 end
 `
 
-// luaFilter is the listener's Lua filter: off unless a route turns it on.
-func luaFilter(domain string) *hcm.HttpFilter {
-	script := strings.ReplaceAll(invocationPathLua, "DOMAIN", domain)
+// luaFilter is the listener's Lua filter: off unless a route turns it on. A request is given one script, the one
+// of the route it matched first, so with traced stages the path forms' script also puts a traced method's trace
+// id in X-Ray's form (tracing.go).
+func luaFilter(snap *ir.Snapshot) *hcm.HttpFilter {
+	script := strings.ReplaceAll(invocationPathLua, "DOMAIN", snap.Domain)
+	scripts := map[string]*core.DataSource{}
+	if snap.TracingCollector != "" {
+		script += traceHeaderLua
+		scripts[traceHeaderScript] = &core.DataSource{Specifier: &core.DataSource_InlineString{InlineString: traceHeaderLua}}
+	}
+	scripts[invocationPathScript] = &core.DataSource{Specifier: &core.DataSource_InlineString{InlineString: script}}
 	return &hcm.HttpFilter{
-		Name:     names.LuaFilter,
-		Disabled: true,
-		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&lua.Lua{
-			SourceCodes: map[string]*core.DataSource{
-				invocationPathScript: {Specifier: &core.DataSource_InlineString{InlineString: script}},
-			},
-		})},
+		Name:       names.LuaFilter,
+		Disabled:   true,
+		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&lua.Lua{SourceCodes: scripts})},
 	}
 }
 
 func init() {
 	register(names.LuaFilter, feature{
-		filter:    func(snap *ir.Snapshot) *hcm.HttpFilter { return luaFilter(snap.Domain) },
+		filter:    luaFilter,
+		apply:     traceRoute,
 		always:    true,
 		pathForms: mustAny(&route.FilterConfig{Config: mustAny(&lua.LuaPerRoute{Override: &lua.LuaPerRoute_Name{Name: invocationPathScript}})}),
 	})

@@ -51,6 +51,7 @@ func (o *Output) Listener(addr string) (*listener.Listener, error) {
 		// A backend's Server header reaches the client as it is; Envoy adds none of its own.
 		ServerHeaderTransformation: hcm.HttpConnectionManager_PASS_THROUGH,
 		LocalReplyConfig:           localReplies(o.snapshot),
+		Tracing:                    tracing(o.snapshot),
 	}
 	if o.snapshot.Metrics {
 		manager.AccessLog = append(manager.AccessLog, metricsLog())

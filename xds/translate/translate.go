@@ -112,6 +112,7 @@ func Translate(snap *ir.Snapshot) *Output {
 	}
 	vhosts = append(vhosts, &route.VirtualHost{Name: "invocation_paths", Domains: []string{"*"}, ResponseHeadersToAdd: requestIDHeaders(false)})
 	t.jwksClusters()
+	t.traceCollector()
 
 	out := &Output{snapshot: snap, Clusters: t.sortedClusters()}
 	idle := map[string]*anypb.Any{}

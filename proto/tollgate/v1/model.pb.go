@@ -1862,8 +1862,10 @@ type Stage struct {
 	// accessLogSettings: one line per request, in format (text with $context variables), to destination (a file's
 	// path, or "stdout"); unset for none.
 	AccessLogSettings *AccessLogSettings `protobuf:"bytes,8,opt,name=access_log_settings,json=accessLogSettings,proto3" json:"access_log_settings,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// tracingEnabled: the stage's requests are traced (OpenTelemetry, to the collector the settings name).
+	TracingEnabled bool `protobuf:"varint,9,opt,name=tracing_enabled,json=tracingEnabled,proto3" json:"tracing_enabled,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Stage) Reset() {
@@ -1943,6 +1945,13 @@ func (x *Stage) GetAccessLogSettings() *AccessLogSettings {
 		return x.AccessLogSettings
 	}
 	return nil
+}
+
+func (x *Stage) GetTracingEnabled() bool {
+	if x != nil {
+		return x.TracingEnabled
+	}
+	return false
 }
 
 // AccessLogSettings is where a stage's access log goes, and its format.
@@ -2293,7 +2302,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aD\n" +
 	"\x16ResponseTemplatesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xcf\x04\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xf8\x04\n" +
 	"\x05Stage\x12\x1d\n" +
 	"\n" +
 	"stage_name\x18\x01 \x01(\tR\tstageName\x12?\n" +
@@ -2302,7 +2311,8 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x15cache_cluster_enabled\x18\x05 \x01(\bR\x13cacheClusterEnabled\x12,\n" +
 	"\x12cache_cluster_size\x18\x06 \x01(\tR\x10cacheClusterSize\x12.\n" +
 	"\x13cache_status_header\x18\a \x01(\tR\x11cacheStatusHeader\x12N\n" +
-	"\x13access_log_settings\x18\b \x01(\v2\x1e.tollgate.v1.AccessLogSettingsR\x11accessLogSettings\x1a<\n" +
+	"\x13access_log_settings\x18\b \x01(\v2\x1e.tollgate.v1.AccessLogSettingsR\x11accessLogSettings\x12'\n" +
+	"\x0ftracing_enabled\x18\t \x01(\bR\x0etracingEnabled\x1a<\n" +
 	"\x0eVariablesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a]\n" +
