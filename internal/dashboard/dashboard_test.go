@@ -9,13 +9,9 @@ import (
 	"testing"
 	"time"
 
-	accesslogdata "github.com/envoyproxy/go-control-plane/envoy/data/accesslog/v3"
-	"google.golang.org/protobuf/types/known/durationpb"
-	"google.golang.org/protobuf/types/known/wrapperspb"
-
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/metrics"
-	"github.com/tollgate-gw/tollgate/internal/names"
+	"github.com/tollgate-gw/tollgate/internal/metricslog"
 	"github.com/tollgate-gw/tollgate/ratelimit"
 	"github.com/tollgate-gw/tollgate/xds/server"
 )
@@ -43,14 +39,9 @@ func TestQuantile(t *testing.T) {
 	}
 }
 
-// request is an access log entry as Envoy streams it for one request to the pets API's prod stage.
-func request(status uint32, latency time.Duration) *accesslogdata.HTTPAccessLogEntry {
-	return &accesslogdata.HTTPAccessLogEntry{
-		CommonProperties: &accesslogdata.AccessLogCommon{RouteName: "pets/prod/GET/pets",
-			CustomTags:                 map[string]string{names.RouteMetadataAPIID: "pets", names.RouteMetadataStage: "prod"},
-			TimeToLastDownstreamTxByte: durationpb.New(latency)},
-		Response: &accesslogdata.HTTPResponseProperties{ResponseCode: wrapperspb.UInt32(status)},
-	}
+// request is a request to the pets API's prod stage as an Envoy's metrics log line tells it.
+func request(status int, latency time.Duration) *metricslog.Entry {
+	return &metricslog.Entry{Route: "pets/prod/GET/pets", APIID: "pets", Stage: "prod", Status: status, Latency: latency}
 }
 
 func TestSamplesCountEachInterval(t *testing.T) {

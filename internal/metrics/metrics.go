@@ -1,36 +1,32 @@
-// Package metrics is API Gateway's CloudWatch metrics in Prometheus: every Envoy serving the APIs streams an
-// access log entry per request to Tollgate (Envoy's gRPC access log service, batched), and this package counts
-// them by API, stage and node (and resource and method where the stage's detailed metrics ask), with what the
-// ext services filed on the request (a cache hit, a throttle, the API key and plan). It serves them at /metrics.
+// Package metrics is API Gateway's CloudWatch metrics in Prometheus: every Envoy serving the APIs sends a line per
+// request to Tollgate (internal/metricslog, by Envoy's OpenTelemetry access logger: OTLP's logs service, batched),
+// and this package counts them by API, stage and node (and resource and method where the stage's detailed metrics
+// ask), with what the ext services filed on the request (a cache hit, a throttle, the API key and plan). It serves
+// them at /metrics.
 package metrics
 
 import (
-	"errors"
-	"io"
+	"context"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
-	accesslogdata "github.com/envoyproxy/go-control-plane/envoy/data/accesslog/v3"
-	accesslogv3 "github.com/envoyproxy/go-control-plane/envoy/service/accesslog/v3"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	collectorlogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
 	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/metricslog"
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
-// Server receives Envoys' access log streams and serves the metrics they make.
+// Server receives Envoys' lines and serves the metrics they make.
 type Server struct {
-	accesslogv3.UnimplementedAccessLogServiceServer
+	collectorlogs.UnimplementedLogsServiceServer
 	registry *prometheus.Registry
 	apis     atomic.Pointer[map[string]api] // by API id
 	routes   atomic.Pointer[map[string]*ir.Route]
@@ -42,6 +38,7 @@ type Server struct {
 	throttled, quotaExceeded             *prometheus.CounterVec
 	usage                                *prometheus.CounterVec
 	authorizerCalls                      *prometheus.CounterVec
+	unreadable                           prometheus.Counter
 
 	// seriesOf keeps each request source's series resolved (labels hashed once, not per request); SetSnapshot
 	// starts it afresh, since a reload may rename an API or switch detailed metrics.
@@ -95,7 +92,8 @@ func New() *Server {
 	s.quotaExceeded = counter("apigateway_quota_exceeded_requests_total", "Requests refused 429 by a usage plan's quota.", apiLabels...)
 	s.usage = counter("apigateway_usage_plan_requests_total", "Requests admitted under a usage plan, by API key (what its quota counts).", "usage_plan_id", "api_key_id", "api_id", "stage", "node")
 	s.authorizerCalls = counter("apigateway_authorizer_calls_total", "Lambda authorizer invocations (answers from the authorizer cache make none).", "api_id", "stage", "authorizer")
-	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.unreadable = prometheus.NewCounter(prometheus.CounterOpts{Name: "tollgate_metrics_lines_unreadable_total", Help: "Lines Envoys sent for the metrics that were not the metrics log's (counted for no API)."})
+	s.registry.MustRegister(s.unreadable, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.apis.Store(&map[string]api{})
 	s.routes.Store(&map[string]*ir.Route{})
 	return s
@@ -149,8 +147,8 @@ func (s *Server) seriesFor(src source) *series {
 	return sr
 }
 
-// Register adds the access log service to a gRPC server (Tollgate's xDS server, which every Envoy reaches).
-func (s *Server) Register(g *grpc.Server) { accesslogv3.RegisterAccessLogServiceServer(g, s) }
+// Register adds OTLP's logs service to a gRPC server (Tollgate's xDS server, which every Envoy reaches).
+func (s *Server) Register(g *grpc.Server) { collectorlogs.RegisterLogsServiceServer(g, s) }
 
 // Handler serves the metrics in Prometheus's text format.
 func (s *Server) Handler() http.Handler {
@@ -167,70 +165,70 @@ func (s *Server) AuthorizerCalled(id string) {
 	s.authorizerCalls.WithLabelValues(apiID, stage, name).Inc()
 }
 
-// StreamAccessLogs reads one Envoy's stream: its node in the first message, then batches of entries.
-func (s *Server) StreamAccessLogs(stream accesslogv3.AccessLogService_StreamAccessLogsServer) error {
-	var node string
-	for {
-		msg, err := stream.Recv()
-		if errors.Is(err, io.EOF) || status.Code(err) == codes.Canceled {
-			return nil
+// nodeAttribute is the resource attribute Envoy's OpenTelemetry access logger names its node by.
+const nodeAttribute = "node_name"
+
+// Export counts a batch of lines from one Envoy. A line that is not the metrics' (an Envoy of another version, a
+// client of the logs service other than Envoy) is skipped and counted as such.
+func (s *Server) Export(_ context.Context, req *collectorlogs.ExportLogsServiceRequest) (*collectorlogs.ExportLogsServiceResponse, error) {
+	var rejected int64
+	for _, rl := range req.GetResourceLogs() {
+		var node string
+		for _, a := range rl.GetResource().GetAttributes() {
+			if a.GetKey() == nodeAttribute {
+				node = a.GetValue().GetStringValue()
+			}
 		}
-		if err != nil {
-			return err
-		}
-		if id := msg.GetIdentifier(); id != nil {
-			node = id.GetNode().GetId()
-		}
-		for _, e := range msg.GetHttpLogs().GetLogEntry() {
-			s.Record(node, e)
+		var e metricslog.Entry
+		for _, sl := range rl.GetScopeLogs() {
+			for _, r := range sl.GetLogRecords() {
+				if metricslog.Parse(r.GetBody().GetStringValue(), &e) != nil {
+					rejected++
+					continue
+				}
+				s.Record(node, &e)
+			}
 		}
 	}
+	if rejected > 0 {
+		s.unreadable.Add(float64(rejected))
+		return &collectorlogs.ExportLogsServiceResponse{PartialSuccess: &collectorlogs.ExportLogsPartialSuccess{
+			RejectedLogRecords: rejected, ErrorMessage: "not lines of Tollgate's metrics log"}}, nil
+	}
+	return &collectorlogs.ExportLogsServiceResponse{}, nil
 }
 
 // Record counts one request Envoy served.
-func (s *Server) Record(node string, e *accesslogdata.HTTPAccessLogEntry) {
-	c := e.GetCommonProperties()
-	apiID, stage := c.GetCustomTags()[names.RouteMetadataAPIID], c.GetCustomTags()[names.RouteMetadataStage]
-	sr := s.seriesFor(source{node: node, route: c.GetRouteName(), apiID: apiID, stage: stage})
+func (s *Server) Record(node string, e *metricslog.Entry) {
+	sr := s.seriesFor(source{node: node, route: e.Route, apiID: e.APIID, stage: e.Stage})
 	if sr == nil {
 		return
 	}
 	sr.requests.Inc()
-	code := e.GetResponse().GetResponseCode().GetValue()
 	switch {
-	case code >= 500:
+	case e.Status >= 500:
 		sr.serverErrors.Inc()
-	case code >= 400:
+	case e.Status >= 400:
 		sr.clientErrors.Inc()
 	}
-	if d := c.GetTimeToLastDownstreamTxByte(); d != nil {
-		sr.latency.Observe(d.AsDuration().Seconds())
+	sr.latency.Observe(e.Latency.Seconds())
+	if e.Integrated {
+		sr.integrationLatency.Observe(e.IntegrationLatency.Seconds())
 	}
-	if sent, received := c.GetTimeToFirstUpstreamTxByte(), c.GetTimeToLastUpstreamRxByte(); sent != nil && received != nil {
-		sr.integrationLatency.Observe(between(sent, received).Seconds())
-	}
-	sr.dataProcessed.Add(float64(e.GetRequest().GetRequestHeadersBytes() + e.GetRequest().GetRequestBodyBytes() +
-		e.GetResponse().GetResponseHeadersBytes() + e.GetResponse().GetResponseBodyBytes()))
-	metadata := c.GetMetadata().GetFilterMetadata()
-	switch metadata[names.CacheNamespace].GetFields()[names.CacheStatusField].GetStringValue() {
+	sr.dataProcessed.Add(float64(e.Bytes))
+	switch e.Cache {
 	case names.CacheHit:
 		sr.cacheHits.Inc()
 	case names.CacheMiss:
 		sr.cacheMisses.Inc()
 	}
-	checks := metadata[names.ExtAuthzFilter].GetFields()
-	switch refusal := gatewayresponse.Type(checks[names.GatewayResponseType].GetStringValue()); {
+	switch refusal := gatewayresponse.Type(e.GatewayResponse); {
 	case refusal == gatewayresponse.QuotaExceeded:
 		sr.quotaExceeded.Inc()
-	case refusal == gatewayresponse.Throttled, c.GetResponseFlags().GetRateLimited():
+	case refusal == gatewayresponse.Throttled, e.RateLimited:
 		sr.throttled.Inc()
 	}
-	if plan, key := checks[names.UsagePlanIDField].GetStringValue(), checks[names.APIKeyIDField].GetStringValue(); plan != "" {
-		s.usage.WithLabelValues(plan, key, apiID, stage, node).Inc()
+	if e.UsagePlanID != "" {
+		s.usage.WithLabelValues(e.UsagePlanID, e.APIKeyID, e.APIID, e.Stage, node).Inc()
 	}
-}
-
-// between is the time from one of a request's instants to a later one, both since its start.
-func between(from, to *durationpb.Duration) time.Duration {
-	return max(to.AsDuration()-from.AsDuration(), 0)
 }

@@ -1,47 +1,65 @@
 package metrics
 
 import (
+	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
-	accesslogdata "github.com/envoyproxy/go-control-plane/envoy/data/accesslog/v3"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/common/expfmt"
-	"google.golang.org/protobuf/types/known/durationpb"
-	"google.golang.org/protobuf/types/known/structpb"
-	"google.golang.org/protobuf/types/known/wrapperspb"
+	collectorlogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
+	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
-// entry is an access log entry as Envoy streams it for a request to apiID's stage on route.
+// entry is a request as Envoy writes its line of the metrics log (internal/metricslog) for apiID's stage on route.
 type entry struct {
 	apiID, stage, route string
-	status              uint32
+	status              int
 	latency, upstream   time.Duration // upstream 0: no integration call
 	rateLimited         bool
-	metadata            map[string]map[string]any
+	cache, refusal      string
+	plan, key           string
 }
 
-func (e entry) log() *accesslogdata.HTTPAccessLogEntry {
-	c := &accesslogdata.AccessLogCommon{RouteName: e.route,
-		CustomTags:                 map[string]string{names.RouteMetadataAPIID: e.apiID, names.RouteMetadataStage: e.stage},
-		TimeToLastDownstreamTxByte: durationpb.New(e.latency),
-		ResponseFlags:              &accesslogdata.ResponseFlags{RateLimited: e.rateLimited},
-		Metadata:                   &core.Metadata{FilterMetadata: map[string]*structpb.Struct{}},
+func (e entry) line() string {
+	dash := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	}
+	flags, upstream := "-", "-"
+	if e.rateLimited {
+		flags = "RL"
 	}
 	if e.upstream > 0 {
-		c.TimeToFirstUpstreamTxByte, c.TimeToLastUpstreamRxByte = durationpb.New(time.Millisecond), durationpb.New(time.Millisecond+e.upstream)
+		upstream = strconv.FormatInt(e.upstream.Microseconds(), 10)
 	}
-	for ns, fields := range e.metadata {
-		c.Metadata.FilterMetadata[ns], _ = structpb.NewStruct(fields)
+	return strings.Join([]string{dash(e.route), dash(e.apiID), dash(e.stage), strconv.Itoa(e.status), flags,
+		strconv.FormatInt(e.latency.Microseconds(), 10), upstream, "100", "10", "50", "40",
+		dash(e.cache), dash(e.refusal), dash(e.plan), dash(e.key)}, "\t")
+}
+
+// batch is an Envoy's export of lines, as its OpenTelemetry access logger sends them.
+func batch(node string, lines ...string) *collectorlogs.ExportLogsServiceRequest {
+	var records []*logspb.LogRecord
+	for _, l := range lines {
+		records = append(records, &logspb.LogRecord{Body: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: l}}})
 	}
-	return &accesslogdata.HTTPAccessLogEntry{CommonProperties: c,
-		Request:  &accesslogdata.HTTPRequestProperties{RequestHeadersBytes: 100, RequestBodyBytes: 10},
-		Response: &accesslogdata.HTTPResponseProperties{ResponseCode: wrapperspb.UInt32(e.status), ResponseHeadersBytes: 50, ResponseBodyBytes: 40}}
+	return &collectorlogs.ExportLogsServiceRequest{ResourceLogs: []*logspb.ResourceLogs{{
+		Resource: &resourcepb.Resource{Attributes: []*commonpb.KeyValue{
+			{Key: "log_name", Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: names.MetricsLogName}}},
+			{Key: nodeAttribute, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: node}}},
+		}},
+		ScopeLogs: []*logspb.ScopeLogs{{LogRecords: records}},
+	}}}
 }
 
 func TestRecord(t *testing.T) {
@@ -53,25 +71,28 @@ func TestRecord(t *testing.T) {
 		}},
 		{ID: "h1", Name: "orders", HTTPAPI: true},
 	}})
-	hit := map[string]map[string]any{names.CacheNamespace: {names.CacheStatusField: names.CacheHit}}
-	miss := map[string]map[string]any{names.CacheNamespace: {names.CacheStatusField: names.CacheMiss}}
-	keyed := map[string]map[string]any{names.ExtAuthzFilter: {names.APIKeyIDField: "k1", names.UsagePlanIDField: "gold"}}
-	quota := map[string]map[string]any{names.ExtAuthzFilter: {names.GatewayResponseType: "QUOTA_EXCEEDED"}}
-	throttledKey := map[string]map[string]any{names.ExtAuthzFilter: {names.GatewayResponseType: "THROTTLED"}}
+	var lines []string
 	for _, e := range []entry{
-		{apiID: "pets", stage: "prod", route: "pets/prod/GET/pets", status: 200, latency: 30 * time.Millisecond, upstream: 20 * time.Millisecond, metadata: miss},
-		{apiID: "pets", stage: "prod", route: "pets/prod/GET/pets", status: 200, latency: 2 * time.Millisecond, metadata: hit},
+		{apiID: "pets", stage: "prod", route: "pets/prod/GET/pets", status: 200, latency: 30 * time.Millisecond, upstream: 20 * time.Millisecond, cache: names.CacheMiss},
+		{apiID: "pets", stage: "prod", route: "pets/prod/GET/pets", status: 200, latency: 2 * time.Millisecond, cache: names.CacheHit},
 		{apiID: "pets", stage: "prod", route: "pets/prod/POST/pets", status: 502, latency: 5 * time.Millisecond, upstream: 4 * time.Millisecond},
-		{apiID: "pets", stage: "prod", route: "pets/prod/POST/pets", status: 201, latency: 5 * time.Millisecond, upstream: 4 * time.Millisecond, metadata: keyed},
-		{apiID: "pets", stage: "prod", route: "pets/prod/POST/pets", status: 429, latency: time.Millisecond, metadata: quota},
-		{apiID: "pets", stage: "prod", route: "pets/prod/POST/pets", status: 429, latency: time.Millisecond, metadata: throttledKey},
+		{apiID: "pets", stage: "prod", route: "pets/prod/POST/pets", status: 201, latency: 5 * time.Millisecond, upstream: 4 * time.Millisecond, plan: "gold", key: "k1"},
+		{apiID: "pets", stage: "prod", route: "pets/prod/POST/pets", status: 429, latency: time.Millisecond, refusal: "QUOTA_EXCEEDED"},
+		{apiID: "pets", stage: "prod", route: "pets/prod/POST/pets", status: 429, latency: time.Millisecond, refusal: "THROTTLED"},
 		{apiID: "pets", stage: "prod", route: "pets/prod/POST/pets", status: 429, latency: time.Millisecond, rateLimited: true},
 		{apiID: "pets", stage: "prod", route: "", status: 403, latency: time.Millisecond}, // a path no method has
 		{apiID: "h1", stage: "$default", route: "h1/$default/GET/orders", status: 404, latency: time.Millisecond},
 		{apiID: "gone", stage: "prod", route: "gone/prod/GET/x", status: 200}, // an API no longer served
 		{route: "", status: 404}, // a host of no API's
 	} {
-		s.Record("edge-1", e.log())
+		lines = append(lines, e.line())
+	}
+	resp, err := s.Export(context.Background(), batch("edge-1", append(lines, "not a line of the metrics log")...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := resp.GetPartialSuccess().GetRejectedLogRecords(); got != 1 || testutil.ToFloat64(s.unreadable) != 1 {
+		t.Errorf("%d lines rejected, %v counted unreadable; want the one that is no metrics line", got, testutil.ToFloat64(s.unreadable))
 	}
 	detailed := []string{"pets", "Pet Store", "REST", "prod", "/pets", "GET", "edge-1"}
 	basic := []string{"pets", "Pet Store", "REST", "prod", "", "", "edge-1"}
@@ -112,8 +133,8 @@ apigateway_integration_latency_seconds_bucket{api_id="pets",api_name="Pet Store"
 apigateway_integration_latency_seconds_bucket{api_id="pets",api_name="Pet Store",api_type="REST",method="GET",node="edge-1",resource="/pets",stage="prod",le="0.025"} 1
 `
 	var out strings.Builder
-	lines, _ := testutil.CollectAndFormat(s.integrationLatency, expfmt.TypeTextPlain, "apigateway_integration_latency_seconds")
-	out.Write(lines)
+	integration, _ := testutil.CollectAndFormat(s.integrationLatency, expfmt.TypeTextPlain, "apigateway_integration_latency_seconds")
+	out.Write(integration)
 	for _, line := range strings.Split(strings.TrimSpace(want), "\n") {
 		if !strings.Contains(out.String(), line) {
 			t.Errorf("integration latency lacks %s\n%s", line, out.String())
@@ -129,15 +150,17 @@ apigateway_integration_latency_seconds_bucket{api_id="pets",api_name="Pet Store"
 	}
 }
 
-// BenchmarkRecord is one request's entry counted, as the access log stream delivers it.
+// BenchmarkRecord is one request's line read and counted, as an Envoy's batch delivers it.
 func BenchmarkRecord(b *testing.B) {
 	s := New()
 	s.SetSnapshot(&ir.Snapshot{APIs: []ir.API{{ID: "pets", Name: "Pet Store", Routes: []*ir.Route{
 		{Name: "pets/prod/GET/pets", Method: ir.Method{APIID: "pets", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"}, DetailedMetrics: true}}}}})
-	e := entry{apiID: "pets", stage: "prod", route: "pets/prod/GET/pets", status: 200, latency: 3 * time.Millisecond, upstream: 2 * time.Millisecond,
-		metadata: map[string]map[string]any{names.ExtAuthzFilter: {names.APIKeyIDField: "k1", names.UsagePlanIDField: "gold"}}}.log()
+	req := batch("edge-1", entry{apiID: "pets", stage: "prod", route: "pets/prod/GET/pets", status: 200, latency: 3 * time.Millisecond,
+		upstream: 2 * time.Millisecond, plan: "gold", key: "k1"}.line())
 	b.ReportAllocs()
 	for b.Loop() {
-		s.Record("edge-1", e)
+		if _, err := s.Export(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

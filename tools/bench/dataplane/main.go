@@ -81,23 +81,35 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 	if err != nil {
 		return err
 	}
-	bare, err := startBareEnvoy(ctx, envoyBin, dir, backendAddr)
+	bare, err := startBareEnvoy(ctx, envoyBin, dir, backendAddr, "")
 	if err != nil {
 		return err
 	}
-	gw, err := startTollgate(ctx, tollgateBin, envoyBin, filepath.Join(dir, "gateway"), backendAddr, "", "", "")
+	gw, err := startTollgate(ctx, tollgateBin, envoyBin, filepath.Join(dir, "gateway"), backendAddr, gatewayOptions{})
 	if err != nil {
 		return err
 	}
 	defer gw.stop()
 	if enabled["dataplane"] {
-		// The same gateway without the access log every Envoy streams for API Gateway's metrics.
-		quiet, err := startTollgate(ctx, tollgateBin, envoyBin, filepath.Join(dir, "quiet"), backendAddr, "", "", "", "metrics: {enabled: false}\n")
+		// The same gateway without the metrics' access log, and with a stage access log beside it; and the floor of
+		// any per-request report, a bare Envoy writing a one-field access log.
+		quiet, err := startTollgate(ctx, tollgateBin, envoyBin, filepath.Join(dir, "quiet"), backendAddr, gatewayOptions{config: "metrics: {enabled: false}\n"})
 		if err != nil {
 			return err
 		}
-		err = compareDataPlane(duration, rounds, conns, bare, gw, quiet)
+		logged, err := startTollgate(ctx, tollgateBin, envoyBin, filepath.Join(dir, "logged"), backendAddr, gatewayOptions{
+			prodStage: fmt.Sprintf("accessLogSettings: {format: %q, destination: %q}", clfFormat, filepath.Join(dir, "logged", "access.log"))})
+		if err != nil {
+			quiet.stop()
+			return err
+		}
+		bareLogged, err := startBareEnvoy(ctx, envoyBin, dir, backendAddr, bareAccessLog)
+		if err != nil {
+			return err
+		}
+		err = compareDataPlane(duration, rounds, conns, dataPlaneTargets{bare: bare, bareLogged: bareLogged, gw: gw, quiet: quiet, logged: logged})
 		quiet.stop()
+		logged.stop()
 		if err != nil {
 			return err
 		}
@@ -125,19 +137,27 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 	return nil
 }
 
-// compareDataPlane loads a bare Envoy and Tollgate's Envoy (with its metrics, and quiet's without) in alternation
-// and prints both and their ratios.
-func compareDataPlane(duration time.Duration, rounds, conns int, bare string, gw, quiet *tollgate) error {
+// dataPlaneTargets are the data plane phase's Envoys: bare, bare with a one-field access log, Tollgate's (with its
+// metrics), quiet's (without) and logged's (with its metrics and a stage access log).
+type dataPlaneTargets struct {
+	bare, bareLogged  string
+	gw, quiet, logged *tollgate
+}
 
+// compareDataPlane loads the targets in alternation and prints each and their ratios.
+func compareDataPlane(duration time.Duration, rounds, conns int, dp dataPlaneTargets) error {
+	const host = "bench.execute-api.localhost"
 	targets := []target{
-		{name: "bare Envoy", url: "http://" + bare + "/bench"},
+		{name: "bare Envoy", url: "http://" + dp.bare + "/bench"},
 		// API Gateway's own URL form: Host {apiId}.{domain}, path /{stage}/{path}.
-		{name: "Tollgate", url: "http://" + gw.listen + "/prod/bench", host: "bench.execute-api.localhost"},
+		{name: "Tollgate", url: "http://" + dp.gw.listen + "/prod/bench", host: host, gw: dp.gw},
 		// The emulator form, rewritten to the one above by Envoy's Lua filter before routing.
-		{name: "Tollgate /restapis", url: "http://" + gw.listen + "/restapis/bench/prod/_user_request_/bench"},
+		{name: "Tollgate /restapis", url: "http://" + dp.gw.listen + "/restapis/bench/prod/_user_request_/bench"},
 		// An HTTP API's HTTP_PROXY route on its $default stage.
-		{name: "Tollgate HTTP API", url: "http://" + gw.listen + "/bench", host: "benchv2.execute-api.localhost"},
-		{name: "Tollgate, no metrics", url: "http://" + quiet.listen + "/prod/bench", host: "bench.execute-api.localhost"},
+		{name: "Tollgate HTTP API", url: "http://" + dp.gw.listen + "/bench", host: "benchv2.execute-api.localhost"},
+		{name: "Tollgate, no metrics", url: "http://" + dp.quiet.listen + "/prod/bench", host: host, gw: dp.quiet},
+		{name: "Tollgate, access log", url: "http://" + dp.logged.listen + "/prod/bench", host: host, gw: dp.logged},
+		{name: "bare Envoy, logged", url: "http://" + dp.bareLogged + "/bench"},
 	}
 	for _, t := range targets { // warm up connections and caches
 		if _, err := loadFunc(t, conns, time.Second); err != nil {
@@ -155,22 +175,36 @@ func compareDataPlane(duration time.Duration, rounds, conns int, bare string, gw
 		}
 	}
 	fmt.Printf("Data plane: %d connections, %d rounds of %s per target, GET through Envoy to a Go backend on loopback\n", conns, rounds, duration)
-	fmt.Printf("%-20s %12s %10s %10s %8s\n", "target", "requests/s", "p50", "p99", "errors")
+	fmt.Printf("%-22s %12s %10s %10s %8s\n", "target", "requests/s", "p50", "p99", "errors")
 	for i, t := range targets {
 		r := results[i]
-		fmt.Printf("%-20s %12.0f %10s %10s %8d\n", t.name, r.rps(), r.percentile(50), r.percentile(99), r.errors)
+		fmt.Printf("%-22s %12.0f %10s %10s %8d\n", t.name, r.rps(), r.percentile(50), r.percentile(99), r.errors)
 	}
-	b := results[0]
-	for i, t := range targets[1:] {
-		g := results[i+1]
-		fmt.Printf("ratio %s/bare: throughput %.3f, p50 %.3f, p99 %.3f\n", t.name,
-			g.rps()/b.rps(), float64(g.percentile(50))/float64(b.percentile(50)), float64(g.percentile(99))/float64(b.percentile(99)))
+	compare := func(what string, a, b result) float64 {
+		fmt.Printf("ratio %s: throughput %.3f, p50 %.3f, p99 %.3f\n", what, a.rps()/b.rps(),
+			float64(a.percentile(50))/float64(b.percentile(50)), float64(a.percentile(99))/float64(b.percentile(99)))
+		return a.rps() / b.rps()
 	}
-	with, without := results[1], results[len(targets)-1]
-	fmt.Printf("ratio Tollgate with metrics/without: throughput %.3f, p50 %.3f, p99 %.3f\n", with.rps()/without.rps(),
-		float64(with.percentile(50))/float64(without.percentile(50)), float64(with.percentile(99))/float64(without.percentile(99)))
-	fmt.Println(gw.envoyTimeSplit())
-	fmt.Println(gw.metricsAccounting())
+	for i, t := range targets[1:4] {
+		compare(t.name+"/bare", results[i+1], results[0])
+	}
+	without := results[4]
+	metered := compare("Tollgate with metrics/without", results[1], without)
+	logged := compare("Tollgate with metrics and an access log/without", results[5], without)
+	floor := compare("floor: bare Envoy with a one-field access log/without", results[6], results[0])
+	fmt.Printf("against the floor (any report per request): metrics %.3f, metrics and an access log %.3f\n", metered/floor, logged/floor)
+	// CPU per request at a fixed rate is steadier than throughput at saturation on a shared machine.
+	m, err := loadInTurn(dp.gw, targets[1], targets[4], targets[5])
+	if err != nil {
+		return err
+	}
+	total := func(i int) time.Duration { return (m.cpu[i][0] + m.cpu[i][1]) / time.Duration(len(m.lat[i])) }
+	fmt.Println("The same routes at 1,000 requests/s, 2 rounds of 4 s each:")
+	for i, name := range []string{"with metrics", "without", "with metrics and an access log"} {
+		fmt.Printf("  %-32s %s; together %s (without/this: %.3f)\n", name+":", m.perRequest(i), total(i), float64(total(1))/float64(total(i)))
+	}
+	fmt.Println(dp.gw.envoyTimeSplit())
+	fmt.Println(dp.gw.metricsAccounting())
 	return nil
 }
 
@@ -199,8 +233,8 @@ func (t *tollgate) metricsAccounting() string {
 		return sum, nil
 	}
 	served, err1 := stats("http://"+t.eadm+"/stats?filter=^http.tollgate.downstream_rq_completed$", "http.tollgate.downstream_rq_completed")
-	written, err2 := stats("http://"+t.eadm+"/stats?filter=access_log", "access_logs.grpc_access_log.logs_written")
-	dropped, err3 := stats("http://"+t.eadm+"/stats?filter=access_log", "access_logs.grpc_access_log.logs_dropped")
+	written, err2 := stats("http://"+t.eadm+"/stats?filter=access_log", "access_logs.open_telemetry_access_log.logs_written")
+	dropped, err3 := stats("http://"+t.eadm+"/stats?filter=access_log", "access_logs.open_telemetry_access_log.logs_dropped")
 	counted, err4 := stats("http://"+t.admin+"/metrics", "apigateway_requests_total")
 	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		return "Metrics accounting unavailable: " + err.Error()
@@ -227,7 +261,8 @@ func measureExtensions(ctx context.Context, tollgateBin, envoyBin, dir, backendA
 	if err != nil {
 		return err
 	}
-	lgw, err := startTollgate(ctx, tollgateBin, envoyBin, filepath.Join(dir, "lambda"), backendAddr, fn.invokeURL, authorizer.invokeURL, jwksURL)
+	lgw, err := startTollgate(ctx, tollgateBin, envoyBin, filepath.Join(dir, "lambda"), backendAddr,
+		gatewayOptions{lambdaURL: fn.invokeURL, authorizerURL: authorizer.invokeURL, jwksURL: jwksURL})
 	if err != nil {
 		return err
 	}
@@ -334,7 +369,11 @@ func loadInTurn(lgw *tollgate, targets ...target) (measured, error) {
 	m := measured{lat: make([][]time.Duration, len(targets)), cpu: make([][2]time.Duration, len(targets))}
 	for round := 0; round < 2; round++ {
 		for i, t := range targets {
-			beforeT, beforeE := lgw.cpuSplit()
+			g := lgw
+			if t.gw != nil {
+				g = t.gw
+			}
+			beforeT, beforeE := g.cpuSplit()
 			profiled := make(chan error, 1)
 			if profileFile != "" && round == 0 && i == 1 {
 				go func() { profiled <- lgw.cpuProfile(3*time.Second, profileFile) }()
@@ -348,7 +387,7 @@ func loadInTurn(lgw *tollgate, targets ...target) (measured, error) {
 			if err != nil {
 				return m, fmt.Errorf("%s: %w", t.name, err)
 			}
-			afterT, afterE := lgw.cpuSplit()
+			afterT, afterE := g.cpuSplit()
 			m.cpu[i][0] += afterT - beforeT
 			m.cpu[i][1] += afterE - beforeE
 			m.lat[i] = append(m.lat[i], l...)
@@ -404,8 +443,12 @@ func compareChecks(lgw *tollgate, floors []*floorCall, title string, plain targe
 	return nil
 }
 
-// target is a route to load: its URL and host, and what each request carries.
-type target struct{ name, url, host, apiKey, token string }
+// target is a route to load: its URL and host, and what each request carries; gw, when set, is the gateway whose
+// CPU loadInTurn reads for it.
+type target struct {
+	name, url, host, apiKey, token string
+	gw                             *tollgate
+}
 
 // result accumulates what a load run measured: every latency with the built-in generator, or the percentiles an
 // external generator reported.
@@ -584,7 +627,7 @@ const bareEnvoyConfig = `static_resources:
         typed_config:
           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
           stat_prefix: bare
-          route_config:
+%s          route_config:
             virtual_hosts:
             - name: all
               domains: ["*"]
@@ -603,15 +646,28 @@ const bareEnvoyConfig = `static_resources:
       endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: %s, port_value: %s}}}}]}]
 `
 
-// startBareEnvoy runs the baseline: the same Envoy binary with a static config and only the router filter.
-func startBareEnvoy(ctx context.Context, envoyBin, dir, backend string) (string, error) {
+// bareAccessLog is the least an Envoy can write per request: one field, to /dev/null.
+const bareAccessLog = `          access_log:
+          - name: envoy.access_loggers.file
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+              path: /dev/null
+              log_format: {text_format_source: {inline_string: "%RESPONSE_CODE%\n"}}
+`
+
+// clfFormat is AWS's CLF example of an access log format.
+const clfFormat = `$context.identity.sourceIp $context.identity.caller $context.identity.user [$context.requestTime] "$context.httpMethod $context.resourcePath $context.protocol" $context.status $context.responseLength $context.requestId`
+
+// startBareEnvoy runs the baseline: the same Envoy binary with a static config and only the router filter, and
+// accessLog (the HTTP connection manager's access_log setting, or "").
+func startBareEnvoy(ctx context.Context, envoyBin, dir, backend, accessLog string) (string, error) {
 	listen, err := freeAddr()
 	if err != nil {
 		return "", err
 	}
 	_, lport, _ := net.SplitHostPort(listen)
 	bhost, bport, _ := net.SplitHostPort(backend)
-	_, err = startStaticEnvoy(ctx, envoyBin, filepath.Join(dir, "bare.yaml"), fmt.Sprintf(bareEnvoyConfig, lport, bhost, bport), listen, "/bench")
+	_, err = startStaticEnvoy(ctx, envoyBin, filepath.Join(dir, "bare-"+lport+".yaml"), fmt.Sprintf(bareEnvoyConfig, lport, accessLog, bhost, bport), listen, "/bench")
 	return listen, err
 }
 
@@ -794,7 +850,15 @@ const lambdaPath = `  /lambda:
       x-amazon-apigateway-integration: {type: aws_proxy, httpMethod: POST, uri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:echo/invocations"}
 `
 
-func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL, authorizerURL, jwksURL string, extraConfig ...string) (*tollgate, error) {
+// gatewayOptions are what a gateway of the bench serves beyond the passthrough routes: Lambda functions and a
+// JWKS (all the checks' routes with them), settings added to the config, and settings of the prod stage.
+type gatewayOptions struct {
+	lambdaURL, authorizerURL, jwksURL string
+	config, prodStage                 string
+}
+
+func startTollgate(ctx context.Context, bin, envoyBin, dir, backend string, opts gatewayOptions) (*tollgate, error) {
+	lambdaURL, authorizerURL, jwksURL := opts.lambdaURL, opts.authorizerURL, opts.jwksURL
 	var addrs [4]string
 	for i := range addrs {
 		a, err := freeAddr()
@@ -807,13 +871,16 @@ func startTollgate(ctx context.Context, bin, envoyBin, dir, backend, lambdaURL, 
 		return nil, err
 	}
 	t := &tollgate{dir: dir, listen: addrs[0], admin: addrs[1], eadm: addrs[3], backend: backend}
-	config := fmt.Sprintf("listen: %s\nadmin: %s\nxds: %s\nenvoyAdmin: %s\n", addrs[0], addrs[1], addrs[2], addrs[3]) + strings.Join(extraConfig, "")
+	config := fmt.Sprintf("listen: %s\nadmin: %s\nxds: %s\nenvoyAdmin: %s\n", addrs[0], addrs[1], addrs[2], addrs[3]) + opts.config
 	if lambdaURL != "" {
 		config += fmt.Sprintf("lambda: {functions: {echo: %q, authorizer: %q}}\n", lambdaURL, authorizerURL) + keyedConfig
 		config += fmt.Sprintf("cognito: {userPools: {%q: {issuer: %q, jwksUrl: %q}}}\n", benchPoolARN, benchIssuer, jwksURL)
 		t.paths = lambdaPath + keyedPath + authorizedPaths + templatedPath + slowPath
 	}
 	config += fmt.Sprintf("apis:\n  - id: bench\n    definition: bench.yaml\n    stages:\n      - stageName: prod\n        variables: {backend: %q}\n", backend)
+	if opts.prodStage != "" {
+		config += "        " + opts.prodStage + "\n"
+	}
 	if lambdaURL != "" {
 		config += fmt.Sprintf("      - {stageName: cached, variables: {backend: %q}, cacheClusterEnabled: true}\n", backend)
 	}
