@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -95,9 +96,12 @@ var xrayTraceID = regexp.MustCompile(`^Root=1-([0-9a-f]{8})-([0-9a-f]{24});Sampl
 // in X-Ray's form (a refusal too) and the backend the trace's context; an untraced stage of the same API sends
 // nothing.
 func TestTraces(t *testing.T) {
+	requireEnvoy(t)
+	fns := startFunctions(t, "authorizer", "echo")
 	col := startCollector(t)
 	backend := startBackend(t, "A")
 	cfg := newGatewayConfig(t)
+	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"authorizer": fns["authorizer"].invokeURL(), "echo": fns["echo"].invokeURL()}}
 	cfg.Tracing = &tracing{OTLP: col.addr}
 	cfg.APIKeys = []apiKey{{ID: "k1", Name: "alice", Value: aliceKey, Enabled: true}}
 	cfg.UsagePlans = []usagePlan{{ID: "gold", APIStages: []planAPIStage{{APIID: "shop", Stage: "prod"}, {APIID: "shop", Stage: "dev"}}, Keys: []string{"k1"}}}
@@ -105,8 +109,8 @@ func TestTraces(t *testing.T) {
 	cfg.APIs = []apiConfig{{ID: "shop", Definition: "shop.yaml", Stages: []stageConfig{
 		{StageName: "prod", Variables: vars, TracingEnabled: true, CacheClusterEnabled: true},
 		{StageName: "dev", Variables: vars},
-	}}}
-	gw := startGateway(t, cfg, map[string]string{"shop.yaml": "dashboard/shop.yaml"})
+	}}, {ID: "authz", Definition: "authorizers.yaml", Stages: []stageConfig{{StageName: "prod", Variables: vars, TracingEnabled: true}}}}
+	gw := startGateway(t, cfg, map[string]string{"shop.yaml": "dashboard/shop.yaml", "authorizers.yaml": "authorizers/authorizers.yaml"})
 	host := "shop." + domain
 	key := http.Header{"X-Api-Key": {aliceKey}}
 
@@ -117,17 +121,20 @@ func TestTraces(t *testing.T) {
 	}
 
 	for _, tt := range []struct {
-		name, path string
-		header     http.Header
-		// spans the trace must hold besides the request's own and the integration's: the call to the checks (the
-		// key) and the call to ext_proc (the cache; GETs are cached by default).
+		name, api, path string
+		header          http.Header
+		// the spans the trace holds besides the request's own and the integration's: Envoy's calls to the checks
+		// (the key, the authorizer) and to ext_proc (the cache; GETs are cached by default), and Tollgate's spans
+		// inside them, by name.
 		checks, extProc bool
+		tollgate        []string
 	}{
-		{"a cached GET", "/prod/pets", nil, false, true},
-		{"a cached method that requires a key", "/prod/orders", key, true, true},
+		{"a cached GET", "shop", "/prod/pets", nil, false, true, []string{"cache lookup"}},
+		{"a cached method that requires a key", "shop", "/prod/orders", key, true, true, []string{"cache lookup"}},
+		{"a method behind a Lambda authorizer", "authz", "/prod/pets", http.Header{"Authorization": {"allow:alice"}}, true, false, []string{"authorizer tokenAuth"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			r := send(t, call{method: "GET", url: gw.url(tt.path), host: host, header: tt.header})
+			r := send(t, call{method: "GET", url: gw.url(tt.path), host: tt.api + "." + domain, header: tt.header})
 			if r.status != http.StatusOK {
 				t.Fatalf("%d %s", r.status, r.body)
 			}
@@ -144,7 +151,7 @@ func TestTraces(t *testing.T) {
 				t.Errorf("the backend got traceparent %q, want the trace %s", tp, id)
 			}
 			var spans []*tracepb.Span
-			want := 2 // the request's and the integration's
+			want := 2 + len(tt.tollgate) // the request's and the integration's, and Tollgate's
 			if tt.checks {
 				want++
 			}
@@ -155,9 +162,11 @@ func TestTraces(t *testing.T) {
 				t.Fatalf("the collector has %d spans of trace %s, want %d: %v", len(spans), id, want, spans)
 			}
 			var server *tracepb.Span
+			byID := map[string]*tracepb.Span{}
 			kinds := map[tracepb.Span_SpanKind]int{}
 			for _, s := range spans {
 				kinds[s.GetKind()]++
+				byID[string(s.GetSpanId())] = s
 				if s.GetKind() == tracepb.Span_SPAN_KIND_SERVER {
 					server = s
 				}
@@ -165,16 +174,29 @@ func TestTraces(t *testing.T) {
 			if server == nil {
 				t.Fatalf("no server span among %v", spans)
 			}
-			if server.GetName() != "shop/prod GET "+tt.path[len("/prod"):] || attribute(server, "apigateway.api_id") != "shop" || attribute(server, "apigateway.stage") != "prod" {
-				t.Errorf("the request's span: %q %v; want it named and tagged for shop/prod", server.GetName(), server.GetAttributes())
+			if server.GetName() != tt.api+"/prod GET "+tt.path[len("/prod"):] || attribute(server, "apigateway.api_id") != tt.api || attribute(server, "apigateway.stage") != "prod" {
+				t.Errorf("the request's span: %q %v; want it named and tagged for %s/prod", server.GetName(), server.GetAttributes(), tt.api)
 			}
+			var tollgate []string
 			for _, s := range spans {
-				if s != server && string(s.GetParentSpanId()) != string(server.GetSpanId()) {
+				parent := byID[string(s.GetParentSpanId())]
+				switch {
+				case s == server:
+				case s.GetKind() == tracepb.Span_SPAN_KIND_INTERNAL:
+					// Tollgate's own, inside Envoy's call to the service.
+					tollgate = append(tollgate, s.GetName())
+					if parent == nil || parent.GetKind() != tracepb.Span_SPAN_KIND_CLIENT || parent.GetParentSpanId() == nil {
+						t.Errorf("Tollgate's span %q is not a child of Envoy's call", s.GetName())
+					}
+				case parent != server:
 					t.Errorf("span %q is not a child of the request's", s.GetName())
 				}
 			}
-			if kinds[tracepb.Span_SPAN_KIND_CLIENT] != want-1 {
-				t.Errorf("%d client spans (%v), want %d", kinds[tracepb.Span_SPAN_KIND_CLIENT], spans, want-1)
+			if strings.Join(tollgate, ",") != strings.Join(tt.tollgate, ",") {
+				t.Errorf("Tollgate's spans %q, want %q", tollgate, tt.tollgate)
+			}
+			if kinds[tracepb.Span_SPAN_KIND_CLIENT] != want-1-len(tt.tollgate) {
+				t.Errorf("%d client spans (%v), want %d", kinds[tracepb.Span_SPAN_KIND_CLIENT], spans, want-1-len(tt.tollgate))
 			}
 		})
 	}

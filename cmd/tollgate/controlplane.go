@@ -25,6 +25,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/metrics"
 	"github.com/tollgate-gw/tollgate/internal/source"
+	"github.com/tollgate-gw/tollgate/internal/tracing"
 	"github.com/tollgate-gw/tollgate/ratelimit"
 	"github.com/tollgate-gw/tollgate/xds/server"
 	"github.com/tollgate-gw/tollgate/xds/translate"
@@ -42,6 +43,7 @@ type ControlPlane struct {
 	authz      *authz.Server
 	metrics    *metrics.Server
 	dashboard  *dashboard.Dashboard
+	tracer     *tracing.Tracer
 	limiter    *ratelimit.Limiter
 	watcher    *source.Watcher
 
@@ -78,6 +80,8 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	c.authz = authz.New(c.limiter, authorizerResults(store, log), log)
 	c.metrics = metrics.New()
 	c.authz.Invoked = c.metrics.AuthorizerCalled
+	c.tracer = tracing.New(log)
+	c.authz.Tracer, c.cache.Tracer = c.tracer, c.tracer
 	c.dashboard = dashboard.New(dashboard.Sources{Metrics: c.metrics.Gatherer(), Quotas: c.limiter.QuotaUse, Envoys: c.xds.Envoys, Ready: c.xds.Ready}, log)
 	if err := c.setServices(loaded.Snapshot); err != nil {
 		return nil, err
@@ -115,6 +119,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	})
 	c.goRun(func() error { c.watcher.Run(ctx); return nil })
 	c.goRun(func() error { c.dashboard.Run(ctx); return nil })
+	c.goRun(func() error { <-ctx.Done(); c.tracer.Close(); return nil })
 	c.goRun(func() error { return c.authz.RefreshKeys(ctx) })
 	log.Info("control plane started", "xds", cfg.XDS, "admin", cfg.Admin, "apis", len(cfg.APIs))
 	return c, nil
@@ -197,6 +202,7 @@ func (c *ControlPlane) setServices(snap *ir.Snapshot) error {
 	c.limiter.SetSnapshot(snap)
 	c.metrics.SetSnapshot(snap)
 	c.dashboard.SetSnapshot(snap)
+	c.tracer.SetCollector(snap.TracingCollector)
 	return nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
 	"github.com/tollgate-gw/tollgate/internal/policy"
+	"github.com/tollgate-gw/tollgate/internal/tracing"
 	"github.com/tollgate-gw/tollgate/ratelimit"
 )
 
@@ -45,6 +46,8 @@ type Server struct {
 	// Invoked, when set, is told of each authorizer invocation (by the authorizer's id), for the metrics; an
 	// answer from the cache is none.
 	Invoked func(authorizerID string)
+	// Tracer, when set, adds the authorizer's span to a traced request's trace.
+	Tracer *tracing.Tracer
 }
 
 // index is what one snapshot gives the checks: its keys and plans, and its routes behind authorizers by name.

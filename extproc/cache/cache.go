@@ -17,6 +17,7 @@ import (
 
 	"github.com/tollgate-gw/tollgate/extproc/processor"
 	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/tracing"
 )
 
 // Service is the stage caches of every snapshot it is given.
@@ -28,6 +29,8 @@ type Service struct {
 	// flights are the misses whose integration call is under way, by key: a request for the same key waits for
 	// its answer rather than calling the integration too.
 	flights flights
+	// Tracer, when set, adds the lookup's span to a traced request's trace.
+	Tracer *tracing.Tracer
 }
 
 // New serves caches from store; key seals the entries of methods with cacheDataEncrypted (nil: a key made now,

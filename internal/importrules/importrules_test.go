@@ -20,6 +20,7 @@ var (
 		"proto/tollgate/v1", "internal/names", "internal/diag", "internal/gatewayresponse", "internal/pathtemplate",
 		"internal/stagevars", "internal/lambdauri", "extproc/lambda/lambdaproxy", "internal/policy",
 		"internal/clientip", "internal/redisstore", "internal/accesslog", "internal/vtl", "internal/vtl/apigw", "internal/schema", "internal/jsonscan",
+		"internal/metricslog", "internal/tracing",
 	}
 	// consumers are fed IR snapshots. None imports another, but for the one crossing a keyed request needs: the
 	// API key check decides the key's limits with the limiter in the same call.
@@ -46,6 +47,10 @@ var allowed = map[string][]string{
 	"internal/accesslog":         {"internal/names"},
 	"internal/vtl":               nil,
 	"internal/schema":            nil,
+	// The metrics log's line, which the translator gives Envoy and the metrics read.
+	"internal/metricslog": {"internal/names"},
+	// Tollgate's own spans in Envoy's traces.
+	"internal/tracing": nil,
 	// API Gateway's template variables over the engine.
 	"internal/vtl/apigw": {"internal/vtl", "internal/jsonscan"},
 	// The Lambda authorizer protocol decides with IAM policies; SigV4 is a protocol of its own.
@@ -77,6 +82,8 @@ var allowed = map[string][]string{
 	"xds/server":     append(slices.Clone(leaves), "xds/translate"),
 	"envoy":          {"internal/names"},
 	"internal/admin": nil,
+	// The dashboard shows what the metrics, the limiter and the xDS server report, with the snapshot's routes.
+	"internal/dashboard": append(slices.Clone(leaves), "internal/ir", "ratelimit", "xds/server"),
 	// Only cmd wires the layers together.
 	"cmd/tollgate": {"*"},
 	// Programs and tests that drive a built gateway from outside.
