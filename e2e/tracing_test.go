@@ -114,8 +114,11 @@ func TestTraces(t *testing.T) {
 	host := "shop." + domain
 	key := http.Header{"X-Api-Key": {aliceKey}}
 
-	// The untraced stage first: the collector gets it before the traced requests' spans, if at all.
-	untraced := send(t, call{method: "GET", url: gw.url("/dev/orders"), host: host, header: key})
+	// The untraced stage first: the collector gets it before the traced requests' spans, if at all. Its client
+	// asks for a trace (a sampled traceparent) and gets none.
+	const clientTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
+	untraced := send(t, call{method: "GET", url: gw.url("/dev/orders"), host: host,
+		header: http.Header{"X-Api-Key": {aliceKey}, "Traceparent": {"00-" + clientTrace + "-00f067aa0ba902b7-01"}}})
 	if untraced.status != http.StatusOK || untraced.header.Get("X-Amzn-Trace-Id") != "" {
 		t.Errorf("untraced stage: %d, X-Amzn-Trace-Id %q; want 200 without one", untraced.status, untraced.header.Get("X-Amzn-Trace-Id"))
 	}
@@ -204,6 +207,9 @@ func TestTraces(t *testing.T) {
 	refused := send(t, call{method: "GET", url: gw.url("/prod/orders"), host: host})
 	if refused.status != http.StatusForbidden || !xrayTraceID.MatchString(refused.header.Get("X-Amzn-Trace-Id")) {
 		t.Errorf("a request without its key: %d, X-Amzn-Trace-Id %q; want 403 with the trace id", refused.status, refused.header.Get("X-Amzn-Trace-Id"))
+	}
+	if spans := col.trace(clientTrace); len(spans) > 0 {
+		t.Errorf("the untraced stage's request with a sampled traceparent sent spans: %v", spans)
 	}
 	if spans := col.tagged("apigateway.stage", "dev"); len(spans) > 0 {
 		t.Errorf("the untraced stage sent spans: %v", spans)
