@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -102,5 +103,52 @@ func TestAccessLogs(t *testing.T) {
 	}
 	if f := strings.Split(lines["csv"], ","); len(f) != 10 || f[0] != "127.0.0.1" || f[4] != "GET" || f[5] != "/pets" || f[7] != "200" || f[9] != ids["csv"] {
 		t.Errorf("CSV preset: %q", lines["csv"])
+	}
+}
+
+// TestAccessLogErrors logs the gateway response each request of a stage was answered with ($context.error.*):
+// none for a MOCK's answer, Envoy's own replies (a path no method has, a backend that cannot be reached) and a
+// refusal of Tollgate's key check, each with its type and message as the client's answer says them.
+func TestAccessLogErrors(t *testing.T) {
+	cfg := newGatewayConfig(t)
+	cfg.APIKeys = []apiKey{{ID: "k1", Name: "alice", Value: aliceKey, Enabled: true}}
+	cfg.UsagePlans = []usagePlan{{ID: "p1", APIStages: []planAPIStage{{APIID: "keyed", Stage: "errors"}}, Keys: []string{"k1"}}}
+	log := filepath.Join(t.TempDir(), "errors.log")
+	cfg.APIs = []apiConfig{{ID: "keyed", Definition: "keyed.yaml", Stages: []stageConfig{{StageName: "errors",
+		Variables:         map[string]string{"backend": freeAddrs(t, 1)[0]}, // nothing listens there
+		AccessLogSettings: &accessLogSettings{Format: `$context.requestId|$context.status|$context.error.responseType|$context.error.messageString|$context.error.message`, Destination: log}}}}}
+	gw := startGateway(t, cfg, map[string]string{"keyed.yaml": "apikeys/keyed.yaml"})
+	key := http.Header{"X-Api-Key": {aliceKey}}
+	want := map[string]string{} // request id -> the line's rest
+	for _, tt := range []struct {
+		path   string
+		header http.Header
+		status int
+		logged string
+	}{
+		{"/errors/ping", nil, 200, "-|-|-"},
+		{"/errors/nowhere", nil, 403, `MISSING_AUTHENTICATION_TOKEN|"Missing Authentication Token"|Missing Authentication Token`},
+		{"/errors/pets", key, 504, `INTEGRATION_FAILURE|"Internal server error"|Internal server error`},
+		{"/errors/pets", nil, 403, `INVALID_API_KEY|"Forbidden"|Forbidden`},
+	} {
+		r := send(t, call{method: "GET", url: gw.url(tt.path), host: "keyed." + domain, header: tt.header})
+		if r.status != tt.status {
+			t.Fatalf("GET %s: %d %s, want %d", tt.path, r.status, r.body, tt.status)
+		}
+		want[r.header.Get("x-amzn-RequestId")] = fmt.Sprintf("%d|%s", tt.status, tt.logged)
+	}
+	got := map[string]string{}
+	for deadline := time.Now().Add(5 * time.Second); len(got) < len(want) && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		b, _ := os.ReadFile(log)
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if id, rest, ok := strings.Cut(line, "|"); ok {
+				got[id] = rest
+			}
+		}
+	}
+	for id, line := range want {
+		if got[id] != line {
+			t.Errorf("request %s logged %q, want %q", id, got[id], line)
+		}
 	}
 }

@@ -54,13 +54,23 @@ var operators = map[string]string{
 	"identity.userArn":    authzField(names.IdentityField, "userArn"),
 }
 
+// The variables of the gateway response a request was answered with ("-" for an answer of the integration's).
+// Which of Envoy's replies and Tollgate's refusals stands for which type is the translator's knowledge, so their
+// operators are the translator's too (EnvoyFormat's errorOperator).
+const (
+	ErrorMessage       = "error.message"
+	ErrorMessageString = "error.messageString"
+	ErrorResponseType  = "error.responseType"
+)
+
+// IsError tells whether a variable is one of the gateway response's.
+func IsError(name string) bool {
+	return name == ErrorMessage || name == ErrorMessageString || name == ErrorResponseType
+}
+
 // refused are the variables Tollgate will not log, and why.
 var refused = map[string]string{
 	"identity.apiKey": "it is the API key's value, a secret (log $context.identity.apiKeyId)",
-	// The refusing service files these where only that service's filter finds them.
-	"error.message":       "not supported yet",
-	"error.messageString": "not supported yet",
-	"error.responseType":  "not supported yet",
 }
 
 // Parse reads a format into its parts; every variable it names must be one Tollgate logs.
@@ -89,7 +99,7 @@ func Parse(format string) ([]Part, error) {
 		if reason, ok := refused[name]; ok {
 			return nil, fmt.Errorf("$context.%s cannot be logged: %s", name, reason)
 		}
-		if _, ok := Operator(name); !ok {
+		if _, ok := Operator(name); !ok && !IsError(name) {
 			unknown = append(unknown, "$context."+name)
 			continue
 		}
@@ -117,11 +127,14 @@ func Operator(name string) (string, bool) {
 	return "", false
 }
 
-// EnvoyFormat is the format as Envoy's text formatter reads it, one line per request.
-func EnvoyFormat(parts []Part) string {
+// EnvoyFormat is the format as Envoy's text formatter reads it, one line per request; errorOperator writes the
+// gateway response's variables.
+func EnvoyFormat(parts []Part, errorOperator func(variable string) string) string {
 	var b strings.Builder
 	for _, p := range parts {
-		if p.Variable != "" {
+		if IsError(p.Variable) {
+			b.WriteString(errorOperator(p.Variable))
+		} else if p.Variable != "" {
 			op, _ := Operator(p.Variable)
 			b.WriteString(op)
 		} else {

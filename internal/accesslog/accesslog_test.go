@@ -19,7 +19,7 @@ func TestParse(t *testing.T) {
 		{format: "two\nlines $context.status", want: "two lines %RESPONSE_CODE%\n"},
 		{format: `$context.wafResponseCode $context.status $context.xrayTraceId`, problem: "$context.wafResponseCode, $context.xrayTraceId: not a $context variable Tollgate logs"},
 		{format: `$context.identity.apiKey`, problem: "$context.identity.apiKey cannot be logged: it is the API key's value, a secret"},
-		{format: `$context.error.message`, problem: "$context.error.message cannot be logged: not supported yet"},
+		{format: `$context.error.responseType: $context.error.message ($context.error.messageString)`, want: "<error.responseType>: <error.message> (<error.messageString>)\n"},
 		{format: `$context.authorizer.`, problem: "$context.authorizer: not a $context variable"},
 	} {
 		parts, err := Parse(tt.format)
@@ -30,11 +30,14 @@ func TestParse(t *testing.T) {
 			}
 		case err != nil:
 			t.Errorf("Parse(%q): %v", tt.format, err)
-		case EnvoyFormat(parts) != tt.want:
-			t.Errorf("Parse(%q) writes\n%s\nwant\n%s", tt.format, EnvoyFormat(parts), tt.want)
+		case EnvoyFormat(parts, placeholder) != tt.want:
+			t.Errorf("Parse(%q) writes\n%s\nwant\n%s", tt.format, EnvoyFormat(parts, placeholder), tt.want)
 		}
 	}
 }
+
+// placeholder stands for the translator's operators of the gateway response's variables.
+func placeholder(variable string) string { return "<" + variable + ">" }
 
 // FuzzParse: any format parses or is refused, and what parses is one line for Envoy, its text's % escaped.
 func FuzzParse(f *testing.F) {
@@ -45,12 +48,12 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		out := EnvoyFormat(parts)
+		out := EnvoyFormat(parts, placeholder)
 		if strings.Count(out, "\n") != 1 || !strings.HasSuffix(out, "\n") {
 			t.Errorf("%q writes %q: want one line", format, out)
 		}
 		for _, p := range parts {
-			if p.Variable != "" {
+			if p.Variable != "" && !IsError(p.Variable) {
 				if _, ok := Operator(p.Variable); !ok {
 					t.Errorf("%q parsed with a variable it cannot write: %s", format, p.Variable)
 				}

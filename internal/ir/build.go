@@ -187,7 +187,11 @@ func (b *builder) stageRoutes(s stageContext, resources []parsedResource) []*Rou
 				GatewayResponse: gatewayresponse.MissingAuthenticationToken})
 		}
 	}
-	return routes
+	// A path under the stage that no resource takes is the API's 403 Missing Authentication Token, as a path under
+	// no stage is, but it is the stage's request: its metrics and its access log count it.
+	method := Method{APIID: s.api.GetId(), Stage: s.stage.GetStageName(), HTTPMethod: "*"}
+	return append(routes, &Route{Name: routeName(method), Method: method, PathRegex: "^" + prefix + "(/.*)?$",
+		GatewayResponse: gatewayresponse.MissingAuthenticationToken})
 }
 
 // orderedMethods puts ANY last: it matches only the methods the resource does not define explicitly.

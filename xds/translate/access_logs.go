@@ -2,6 +2,7 @@ package translate
 
 import (
 	"fmt"
+	"slices"
 
 	accesslog "github.com/envoyproxy/go-control-plane/envoy/config/accesslog/v3"
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -17,11 +18,18 @@ import (
 // command operators for the $context variables (internal/accesslog), so a log line costs no call to Tollgate. A
 // log takes the requests of its stage's routes, by the route's metadata.
 func stageLogs(snap *ir.Snapshot) []*accesslog.AccessLog {
+	httpAPI := map[string]bool{}
+	for _, a := range snap.APIs {
+		httpAPI[a.ID] = a.HTTPAPI
+	}
 	var out []*accesslog.AccessLog
 	for _, l := range snap.AccessLogs {
 		format := &core.SubstitutionFormatString{Format: &core.SubstitutionFormatString_TextFormatSource{
-			TextFormatSource: &core.DataSource{Specifier: &core.DataSource_InlineString{InlineString: accessformat.EnvoyFormat(l.Format)}},
+			TextFormatSource: &core.DataSource{Specifier: &core.DataSource_InlineString{InlineString: accessformat.EnvoyFormat(l.Format, errorOperator(httpAPI[l.APIID]))}},
 		}}
+		if slices.ContainsFunc(l.Format, func(p accessformat.Part) bool { return accessformat.IsError(p.Variable) }) {
+			format.Formatters = []*core.TypedExtensionConfig{celFormatter()}
+		}
 		name, config := "envoy.access_loggers.file", mustAny(&fileals.FileAccessLog{
 			Path: l.Destination, AccessLogFormat: &fileals.FileAccessLog_LogFormat{LogFormat: format}})
 		if l.Destination == "stdout" {
