@@ -25,6 +25,9 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/envoy"
+
+	collectorlogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
+	"google.golang.org/grpc"
 )
 
 func main() {
@@ -81,7 +84,7 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 	if err != nil {
 		return err
 	}
-	bare, err := startBareEnvoy(ctx, envoyBin, dir, backendAddr, "")
+	bare, err := startBareEnvoy(ctx, envoyBin, dir, backendAddr, "", "")
 	if err != nil {
 		return err
 	}
@@ -92,7 +95,7 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 	defer gw.stop()
 	if enabled["dataplane"] {
 		// The same gateway without the metrics' access log, and with a stage access log beside it; and the floor of
-		// any per-request report, a bare Envoy writing a one-field access log.
+		// the metrics' design, a bare Envoy sending a one-field line per request as the metrics' log is sent.
 		quiet, err := startTollgate(ctx, tollgateBin, envoyBin, filepath.Join(dir, "quiet"), backendAddr, gatewayOptions{config: "metrics: {enabled: false}\n"})
 		if err != nil {
 			return err
@@ -103,7 +106,11 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 			quiet.stop()
 			return err
 		}
-		bareLogged, err := startBareEnvoy(ctx, envoyBin, dir, backendAddr, bareAccessLog)
+		sink, err := startLogSink(ctx)
+		if err != nil {
+			return err
+		}
+		bareLogged, err := startBareEnvoy(ctx, envoyBin, dir, backendAddr, bareOTLPLog, fmt.Sprintf(sinkCluster, sink))
 		if err != nil {
 			return err
 		}
@@ -137,7 +144,7 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 	return nil
 }
 
-// dataPlaneTargets are the data plane phase's Envoys: bare, bare with a one-field access log, Tollgate's (with its
+// dataPlaneTargets are the data plane phase's Envoys: bare, bare sending a one-field log line, Tollgate's (with its
 // metrics), quiet's (without) and logged's (with its metrics and a stage access log).
 type dataPlaneTargets struct {
 	bare, bareLogged  string
@@ -157,7 +164,7 @@ func compareDataPlane(duration time.Duration, rounds, conns int, dp dataPlaneTar
 		{name: "Tollgate HTTP API", url: "http://" + dp.gw.listen + "/bench", host: "benchv2.execute-api.localhost"},
 		{name: "Tollgate, no metrics", url: "http://" + dp.quiet.listen + "/prod/bench", host: host, gw: dp.quiet},
 		{name: "Tollgate, access log", url: "http://" + dp.logged.listen + "/prod/bench", host: host, gw: dp.logged},
-		{name: "bare Envoy, logged", url: "http://" + dp.bareLogged + "/bench"},
+		{name: "bare Envoy, OTLP log", url: "http://" + dp.bareLogged + "/bench"},
 	}
 	for _, t := range targets { // warm up connections and caches
 		if _, err := loadFunc(t, conns, time.Second); err != nil {
@@ -191,8 +198,8 @@ func compareDataPlane(duration time.Duration, rounds, conns int, dp dataPlaneTar
 	without := results[4]
 	metered := compare("Tollgate with metrics/without", results[1], without)
 	logged := compare("Tollgate with metrics and an access log/without", results[5], without)
-	floor := compare("floor: bare Envoy with a one-field access log/without", results[6], results[0])
-	fmt.Printf("against the floor (any report per request): metrics %.3f, metrics and an access log %.3f\n", metered/floor, logged/floor)
+	floor := compare("floor: bare Envoy sending a one-field line per request/without", results[6], results[0])
+	fmt.Printf("against the floor (a line per request sent as the metrics' is): metrics %.3f, metrics and an access log %.3f\n", metered/floor, logged/floor)
 	// CPU per request at a fixed rate is steadier than throughput at saturation on a shared machine.
 	m, err := loadInTurn(dp.gw, targets[1], targets[4], targets[5])
 	if err != nil {
@@ -646,28 +653,67 @@ const bareEnvoyConfig = `static_resources:
       endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: %s, port_value: %s}}}}]}]
 `
 
-// bareAccessLog is the least an Envoy can write per request: one field, to /dev/null.
-const bareAccessLog = `          access_log:
-          - name: envoy.access_loggers.file
+// bareOTLPLog is the floor of the metrics' design: Envoy's OpenTelemetry access logger sending one field per
+// request, in the metrics' batches, to a receiver that discards them (startLogSink), over a cluster of its own.
+const bareOTLPLog = `          access_log:
+          - name: envoy.access_loggers.open_telemetry
             typed_config:
-              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
-              path: /dev/null
-              log_format: {text_format_source: {inline_string: "%RESPONSE_CODE%\n"}}
+              "@type": type.googleapis.com/envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig
+              log_name: floor
+              grpc_service: {envoy_grpc: {cluster_name: sink}}
+              buffer_flush_interval: 1s
+              buffer_size_bytes: 262144
+              body: {string_value: "%RESPONSE_CODE%"}
 `
+
+// sinkCluster is the log receiver's cluster, HTTP/2 for gRPC, at a port.
+const sinkCluster = `  - name: sink
+    type: STATIC
+    typed_extension_protocol_options:
+      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+        explicit_http_config: {http2_protocol_options: {}}
+    load_assignment:
+      cluster_name: sink
+      endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %s}}}}]}]
+`
+
+// logSink is an OTLP logs service that takes every export and keeps nothing.
+type logSink struct {
+	collectorlogs.UnimplementedLogsServiceServer
+}
+
+func (logSink) Export(context.Context, *collectorlogs.ExportLogsServiceRequest) (*collectorlogs.ExportLogsServiceResponse, error) {
+	return &collectorlogs.ExportLogsServiceResponse{}, nil
+}
+
+// startLogSink serves a logSink on loopback until ctx is done, and returns its port.
+func startLogSink(ctx context.Context) (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	g := grpc.NewServer()
+	collectorlogs.RegisterLogsServiceServer(g, logSink{})
+	go func() { _ = g.Serve(l) }()
+	go func() { <-ctx.Done(); g.Stop() }()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port, nil
+}
 
 // clfFormat is AWS's CLF example of an access log format.
 const clfFormat = `$context.identity.sourceIp $context.identity.caller $context.identity.user [$context.requestTime] "$context.httpMethod $context.resourcePath $context.protocol" $context.status $context.responseLength $context.requestId`
 
 // startBareEnvoy runs the baseline: the same Envoy binary with a static config and only the router filter, and
-// accessLog (the HTTP connection manager's access_log setting, or "").
-func startBareEnvoy(ctx context.Context, envoyBin, dir, backend, accessLog string) (string, error) {
+// accessLog (the HTTP connection manager's access_log setting, or "") with the clusters it names.
+func startBareEnvoy(ctx context.Context, envoyBin, dir, backend, accessLog, clusters string) (string, error) {
 	listen, err := freeAddr()
 	if err != nil {
 		return "", err
 	}
 	_, lport, _ := net.SplitHostPort(listen)
 	bhost, bport, _ := net.SplitHostPort(backend)
-	_, err = startStaticEnvoy(ctx, envoyBin, filepath.Join(dir, "bare-"+lport+".yaml"), fmt.Sprintf(bareEnvoyConfig, lport, accessLog, bhost, bport), listen, "/bench")
+	_, err = startStaticEnvoy(ctx, envoyBin, filepath.Join(dir, "bare-"+lport+".yaml"), fmt.Sprintf(bareEnvoyConfig, lport, accessLog, bhost, bport)+clusters, listen, "/bench")
 	return listen, err
 }
 
