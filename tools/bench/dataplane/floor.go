@@ -16,6 +16,7 @@ import (
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
+	collectorlogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	"google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 )
@@ -149,7 +150,17 @@ func serveNoop(addr string) error {
 	g := grpc.NewServer()
 	authv3.RegisterAuthorizationServer(g, noopAuthz{})
 	extprocv3.RegisterExternalProcessorServer(g, noopProcessor{})
+	collectorlogs.RegisterLogsServiceServer(g, noopLogs{})
 	return g.Serve(lis)
+}
+
+// noopLogs takes every export of an OpenTelemetry access logger and keeps nothing: the metrics log's floor.
+type noopLogs struct {
+	collectorlogs.UnimplementedLogsServiceServer
+}
+
+func (noopLogs) Export(context.Context, *collectorlogs.ExportLogsServiceRequest) (*collectorlogs.ExportLogsServiceResponse, error) {
+	return &collectorlogs.ExportLogsServiceResponse{}, nil
 }
 
 // startNoopService runs this binary again as the no-op service, and returns its address and process id.

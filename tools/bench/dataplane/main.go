@@ -25,9 +25,6 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/envoy"
-
-	collectorlogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
-	"google.golang.org/grpc"
 )
 
 func main() {
@@ -106,11 +103,12 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 			quiet.stop()
 			return err
 		}
-		sink, err := startLogSink(ctx)
+		sink, _, err := startNoopService(ctx)
 		if err != nil {
 			return err
 		}
-		bareLogged, err := startBareEnvoy(ctx, envoyBin, dir, backendAddr, bareOTLPLog, fmt.Sprintf(sinkCluster, sink))
+		_, sinkPort, _ := net.SplitHostPort(sink)
+		bareLogged, err := startBareEnvoy(ctx, envoyBin, dir, backendAddr, bareOTLPLog, fmt.Sprintf(sinkCluster, sinkPort))
 		if err != nil {
 			return err
 		}
@@ -654,7 +652,7 @@ const bareEnvoyConfig = `static_resources:
 `
 
 // bareOTLPLog is the floor of the metrics' design: Envoy's OpenTelemetry access logger sending one field per
-// request, in the metrics' batches, to a receiver that discards them (startLogSink), over a cluster of its own.
+// request, in the metrics' batches, to the no-op service's logs service (floor.go), over a cluster of its own.
 const bareOTLPLog = `          access_log:
           - name: envoy.access_loggers.open_telemetry
             typed_config:
@@ -677,29 +675,6 @@ const sinkCluster = `  - name: sink
       cluster_name: sink
       endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %s}}}}]}]
 `
-
-// logSink is an OTLP logs service that takes every export and keeps nothing.
-type logSink struct {
-	collectorlogs.UnimplementedLogsServiceServer
-}
-
-func (logSink) Export(context.Context, *collectorlogs.ExportLogsServiceRequest) (*collectorlogs.ExportLogsServiceResponse, error) {
-	return &collectorlogs.ExportLogsServiceResponse{}, nil
-}
-
-// startLogSink serves a logSink on loopback until ctx is done, and returns its port.
-func startLogSink(ctx context.Context) (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	g := grpc.NewServer()
-	collectorlogs.RegisterLogsServiceServer(g, logSink{})
-	go func() { _ = g.Serve(l) }()
-	go func() { <-ctx.Done(); g.Stop() }()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return port, nil
-}
 
 // clfFormat is AWS's CLF example of an access log format.
 const clfFormat = `$context.identity.sourceIp $context.identity.caller $context.identity.user [$context.requestTime] "$context.httpMethod $context.resourcePath $context.protocol" $context.status $context.responseLength $context.requestId`
