@@ -15,8 +15,6 @@ import (
 	"time"
 
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/tollgate-gw/tollgate/extproc/authz/lambdaauth"
@@ -169,17 +167,18 @@ func (a *Server) runAuthorizer(ctx context.Context, ar *authorizedRoute, hr *aut
 		}
 		return lambdaproxy.BuildRequestAuthorizerV1(req, arn, values)
 	}
-	ctx, span := a.Tracer.Start(ctx, "authorizer "+auth.ID[strings.LastIndex(auth.ID, "/")+1:], attribute.String("apigateway.authorizer.id", auth.ID),
-		attribute.String("apigateway.authorizer.type", auth.Type))
+	ctx, span := a.Tracer.Start(ctx, "authorizer", auth.ID[strings.LastIndex(auth.ID, "/")+1:])
 	defer span.End()
+	span.SetString("apigateway.authorizer.id", auth.ID)
+	span.SetString("apigateway.authorizer.type", auth.Type)
 	cacheKey := auth.ID + "/" + string(identity)
 	if auth.TTL > 0 {
 		if out, ok := a.results.Get(ctx, cacheKey); ok {
-			span.SetAttributes(attribute.Bool("apigateway.authorizer.cached", true))
+			span.SetBool("apigateway.authorizer.cached", true)
 			return out, 0, nil
 		}
 	}
-	span.SetAttributes(attribute.Bool("apigateway.authorizer.cached", false))
+	span.SetBool("apigateway.authorizer.cached", false)
 	var answer answered
 	if auth.TTL > 0 {
 		// Requests of one identity that miss the cache together wait for one call: a burst of a new caller's
@@ -195,7 +194,7 @@ func (a *Server) runAuthorizer(ctx context.Context, ar *authorizedRoute, hr *aut
 	case errors.As(err, &refused) && refused.Unauthorized:
 		return nil, 0, refusal(gatewayresponse.Unauthorized)
 	case err != nil:
-		span.SetStatus(codes.Error, err.Error())
+		span.Fail(err)
 		a.log.Warn("authorizer failed", "authorizer", auth.ID, "err", err)
 		return nil, 0, refusal(gatewayresponse.AuthorizerConfiguration)
 	}

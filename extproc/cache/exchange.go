@@ -10,7 +10,6 @@ import (
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
-	"go.opentelemetry.io/otel/attribute"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/tollgate-gw/tollgate/extproc/processor"
@@ -72,9 +71,10 @@ func (e *exchange) Handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.Proces
 		return nil, nil
 	}
 	if h := req.GetRequestHeaders(); h != nil {
-		_, span := e.svc.Tracer.Start(e.ctx, "cache lookup", attribute.String("apigateway.stage", e.route.stage))
+		_, span := e.svc.Tracer.Start(e.ctx, "cache lookup")
 		resp := e.lookUp(req, h)
-		span.SetAttributes(attribute.String("apigateway.cache.status", e.status))
+		span.SetString("apigateway.stage", e.route.stage)
+		span.SetString("apigateway.cache.status", e.status)
 		span.End()
 		if resp != nil {
 			e.answered = true

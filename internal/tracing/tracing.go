@@ -8,11 +8,13 @@ package tracing
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -94,18 +96,54 @@ func (t *Tracer) shutdown(p *sdktrace.TracerProvider) {
 	}
 }
 
-// Start starts a span named name, a child of the call whose gRPC metadata ctx carries, when Envoy traces it;
-// else the span records nothing. End it.
-func (t *Tracer) Start(ctx context.Context, name string, attrs ...attribute.KeyValue) (context.Context, trace.Span) {
+// Span is one of Tollgate's spans. Its zero value, the span of a call Envoy does not trace, records nothing and
+// costs nothing: every request to a cached or authorized route makes one, traced or not.
+type Span struct{ span trace.Span }
+
+// SetString tags the span.
+func (s Span) SetString(key, value string) {
+	if s.span != nil {
+		s.span.SetAttributes(attribute.String(key, value))
+	}
+}
+
+// SetBool tags the span.
+func (s Span) SetBool(key string, value bool) {
+	if s.span != nil {
+		s.span.SetAttributes(attribute.Bool(key, value))
+	}
+}
+
+// Fail marks the span failed with err.
+func (s Span) Fail(err error) {
+	if s.span != nil {
+		s.span.SetStatus(codes.Error, err.Error())
+	}
+}
+
+// End ends the span.
+func (s Span) End() {
+	if s.span != nil {
+		s.span.End()
+	}
+}
+
+// Start starts a span, a child of the call whose gRPC metadata ctx carries, when Envoy traces it; else the zero
+// Span. The span is named by its parts joined with spaces, joined only for a traced call. End it.
+func (t *Tracer) Start(ctx context.Context, name ...string) (context.Context, Span) {
 	if t == nil {
-		return ctx, trace.SpanFromContext(context.Background())
+		return ctx, Span{}
 	}
 	md, _ := metadata.FromIncomingContext(ctx)
 	if len(md.Get(traceparent)) == 0 {
-		return ctx, trace.SpanFromContext(context.Background())
+		return ctx, Span{}
 	}
 	ctx = propagation.TraceContext{}.Extract(ctx, metadataCarrier(md))
-	return (*t.tracer.Load()).Start(ctx, name, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
+	ctx, span := (*t.tracer.Load()).Start(ctx, strings.Join(name, " "), trace.WithSpanKind(trace.SpanKindInternal))
+	if !span.IsRecording() {
+		return ctx, Span{}
+	}
+	return ctx, Span{span}
 }
 
 // traceparent is W3C's trace context header, as Envoy sends it in a call's metadata.
