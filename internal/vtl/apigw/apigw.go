@@ -199,7 +199,7 @@ func (u Util) Call(name string, args []any) (any, error) {
 func escapeJavaScript(s string) string {
 	// Most values need no escape: they are their own answer.
 	i := 0
-	for i < len(s) && s[i] >= 0x20 && s[i] < utf8.RuneSelf && !escapedByJava[s[i]] {
+	for i < len(s) && javaScriptPlain[s[i]] {
 		i++
 	}
 	if i == len(s) {
@@ -208,46 +208,62 @@ func escapeJavaScript(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 8)
 	b.WriteString(s[:i])
-	for _, r := range s[i:] {
-		switch r {
-		case '\'':
-			b.WriteString(`\'`)
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '/':
-			b.WriteString(`\/`)
-		case '\b':
-			b.WriteString(`\b`)
-		case '\f':
-			b.WriteString(`\f`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			switch {
-			case r < 0x20:
-				fmt.Fprintf(&b, `\u%04X`, r)
-			case r > 0x7f && r < 0x10000:
-				fmt.Fprintf(&b, `\u%04X`, r)
-			case r >= 0x10000:
-				// Java strings are UTF-16: a character outside the BMP is two escapes.
-				r1, r2 := utf16Pair(r)
-				fmt.Fprintf(&b, `\u%04X\u%04X`, r1, r2)
-			default:
-				b.WriteByte(byte(r))
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case javaScriptPlain[c]:
+			j := i + 1
+			for j < len(s) && javaScriptPlain[s[j]] {
+				j++
 			}
+			b.WriteString(s[i:j])
+			i = j
+			continue
+		case c < utf8.RuneSelf:
+			if short := javaScriptShort[c]; short != 0 {
+				b.WriteByte('\\')
+				b.WriteByte(short)
+			} else {
+				writeUnicodeEscape(&b, rune(c))
+			}
+			i++
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:]) // U+FFFD for an invalid byte, as ranging over s reads it
+		i += size
+		if r >= 0x10000 {
+			// Java strings are UTF-16: a character outside the BMP is two escapes.
+			r1, r2 := utf16Pair(r)
+			writeUnicodeEscape(&b, r1)
+			r = r2
+		}
+		writeUnicodeEscape(&b, r)
 	}
 	return b.String()
 }
 
-// escapedByJava marks the printable ASCII characters escapeJavaScript escapes.
-var escapedByJava = [utf8.RuneSelf]bool{'\'': true, '"': true, '\\': true, '/': true}
+// javaScriptPlain marks the bytes escapeJavaScript writes as they are: printable ASCII but quotes, backslash and
+// slash.
+var javaScriptPlain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '\'' && c != '"' && c != '\\' && c != '/'
+	}
+	return t
+}()
+
+// javaScriptShort is the letter of the ASCII characters escaped with one (\n, \'), 0 for those written \uXXXX.
+var javaScriptShort = [utf8.RuneSelf]byte{'\'': '\'', '"': '"', '\\': '\\', '/': '/', '\b': 'b', '\f': 'f', '\n': 'n',
+	'\r': 'r', '\t': 't'}
+
+// writeUnicodeEscape writes \uXXXX, with upper-case hex digits as commons-lang does.
+func writeUnicodeEscape(b *strings.Builder, r rune) {
+	const hex = "0123456789ABCDEF"
+	b.WriteString(`\u`)
+	b.WriteByte(hex[r>>12&0xF])
+	b.WriteByte(hex[r>>8&0xF])
+	b.WriteByte(hex[r>>4&0xF])
+	b.WriteByte(hex[r&0xF])
+}
 
 func utf16Pair(r rune) (rune, rune) {
 	r -= 0x10000

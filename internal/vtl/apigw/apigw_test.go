@@ -3,6 +3,7 @@ package apigw
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -202,4 +203,79 @@ func FuzzParseJSON(f *testing.F) {
 			t.Fatalf("%q: parseJSON reads %s, encoding/json %#v", body, toJSON(got), want)
 		}
 	})
+}
+
+// FuzzEscapeJavaScript: the escaper writes what commons-lang's escapeJavaScript does, character by character as
+// it is written here.
+func FuzzEscapeJavaScript(f *testing.F) {
+	for _, seed := range []string{"plain", `it's "q"/é` + "\n", "\x01\x7f\u0100\uffff😀", "\xff\xfe", `\\`} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var want strings.Builder
+		for _, r := range s { // Java sees UTF-16 units: outside the BMP, a character is two
+			var units []rune
+			if r >= 0x10000 {
+				r1, r2 := utf16Pair(r)
+				units = []rune{r1, r2}
+			} else {
+				units = []rune{r}
+			}
+			for _, u := range units {
+				switch {
+				case u > 0x7f || u < 0x20 && !strings.ContainsRune("\b\f\n\r\t", u):
+					fmt.Fprintf(&want, `\u%04X`, u)
+				case strings.ContainsRune("'\"\\/", u):
+					want.WriteString(`\` + string(u))
+				case strings.ContainsRune("\b\f\n\r\t", u):
+					want.WriteString(map[rune]string{'\b': `\b`, '\f': `\f`, '\n': `\n`, '\r': `\r`, '\t': `\t`}[u])
+				default:
+					want.WriteRune(u)
+				}
+			}
+		}
+		if got := escapeJavaScript(s); got != want.String() {
+			t.Fatalf("escapeJavaScript(%q) = %q, want %q", s, got, want.String())
+		}
+	})
+}
+
+// BenchmarkReadJSON: the reader's pass over a body, which every rendering that reads the body makes once.
+func BenchmarkReadJSON(b *testing.B) {
+	body := `{"id": "o-1842", "total": 118.5, "owner": {"name": "Ann Lee"}, "tags": ["gift", "express", "fragile"],
+ "order": {"customer": {"name": "Ann \"Lee\"", "address": {"street": "1 Main St", "city": "Lyon", "zip": "69001"}},
+  "lines": [{"sku": "BK-1", "qty": 2, "price": 12.5}, {"sku": "PN-7", "qty": 1, "price": 93.5}]}}`
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		doc, err := readJSON(body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		doc.release()
+	}
+}
+
+// Decoded strings and numbers are boxed where the decoder keeps them (see boxed): they compare, convert and
+// stay what they were read as after the tape is reused for another body.
+func TestDecodedValuesOutliveTheTape(t *testing.T) {
+	first := NewInput(`{"s": "text", "i": 1842, "f": 118.5, "e": "a\"b"}`, Params{})
+	v, err := first.Call("path", []any{"$"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Release()
+	second := NewInput(`{"s": "other", "i": 7, "f": 0.25, "e": "c\"d"}`, Params{})
+	if _, err := second.Call("path", []any{"$"}); err != nil {
+		t.Fatal(err)
+	}
+	defer second.Release()
+	m := v.(*vtl.Map)
+	for key, want := range map[string]any{"s": "text", "i": int64(1842), "f": 118.5, "e": `a"b`} {
+		if got, _ := m.Get(key); got != want {
+			t.Errorf("%s = %#v, want %#v", key, got, want)
+		}
+	}
+	if s, _ := m.Get("s"); s.(string)+"!" != "text!" {
+		t.Errorf("the boxed string converts to %q", s.(string))
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/tollgate-gw/tollgate/internal/jsonscan"
 	"github.com/tollgate-gw/tollgate/internal/vtl"
@@ -385,7 +386,7 @@ func (d *jsonDoc) decode(i int) (any, error) {
 	if n.kind != '{' && n.kind != '[' {
 		return d.scalar(n)
 	}
-	var maps, lists, members, elements, escaped int
+	var maps, lists, members, elements, escaped, strs, nums int
 	for _, c := range d.nodes[i : i+int(n.size)] {
 		switch c.kind {
 		case '{':
@@ -395,16 +396,20 @@ func (d *jsonDoc) decode(i int) (any, error) {
 			lists++
 			elements += int(c.count)
 		case '"':
+			strs++
 			if c.flags&escapedValue != 0 {
 				escaped += int(c.end - c.start)
 			}
+		case '0':
+			nums++
 		}
 		if c.flags&escapedName != 0 {
 			escaped += int(c.nameEnd - c.name)
 		}
 	}
 	b := &decoder{jsonDoc: d, maps: make([]vtl.Map, maps), lists: make([]vtl.List, lists),
-		keys: make([]string, members), vals: make([]any, members+elements)}
+		keys: make([]string, members), vals: make([]any, members+elements), strs: make([]string, strs),
+		nums: make([]number, nums)}
 	b.decoded.Grow(escaped)
 	return b.value(i)
 }
@@ -416,6 +421,9 @@ type decoder struct {
 	lists []vtl.List
 	keys  []string
 	vals  []any
+	// strs and nums hold the strings and numbers decoded, which vals box in place (see boxed).
+	strs []string
+	nums []number
 	// scratch is where a string is unquoted before it is checked.
 	scratch []byte
 	// decoded holds the text of the strings with escapes, one after the other: each is a slice of it (a
@@ -440,10 +448,24 @@ func (b *decoder) text(tok string, escaped bool) string {
 
 func (b *decoder) value(i int) (any, error) {
 	n := &b.nodes[i]
-	if n.kind == '"' {
-		return b.text(b.jsonDoc.text[n.start:n.end], n.flags&escapedValue != 0), nil
-	}
-	if n.kind != '{' && n.kind != '[' {
+	switch n.kind {
+	case '"':
+		s := &b.strs[0]
+		b.strs = b.strs[1:]
+		*s = b.text(b.jsonDoc.text[n.start:n.end], n.flags&escapedValue != 0)
+		return boxed(s), nil
+	case '0':
+		v := &b.nums[0]
+		b.nums = b.nums[1:]
+		var err error
+		if *v, err = b.number(n); err != nil {
+			return nil, err
+		}
+		if v.integral {
+			return boxed(&v.int), nil
+		}
+		return boxed(&v.float), nil
+	case 't', 'f', 'n':
 		return b.scalar(n)
 	}
 	// Each container's slices have no room beyond their length: a map or list that grows copies itself out of
@@ -493,6 +515,26 @@ func (d *jsonDoc) scalar(n *jsonNode) (any, error) {
 	case 'n':
 		return nil, nil
 	}
+	v, err := d.number(n)
+	switch {
+	case err != nil:
+		return nil, err
+	case v.integral:
+		return v.int, nil
+	}
+	return v.float, nil
+}
+
+// number is a JSON number read as a template reads it: an integer (Java's Long) when it is one and fits, else
+// a Double.
+type number struct {
+	int      int64
+	float    float64
+	integral bool
+}
+
+func (d *jsonDoc) number(n *jsonNode) (number, error) {
+	text := d.text[n.start:n.end]
 	if n.flags&integral != 0 {
 		if len(text) <= 18 { // no overflow: read here, faster than strconv
 			var v int64
@@ -502,20 +544,30 @@ func (d *jsonDoc) scalar(n *jsonNode) (any, error) {
 			if text[0] == '-' {
 				v = -v
 			}
-			return v, nil
+			return number{int: v, integral: true}, nil
 		}
 		if v, err := strconv.ParseInt(text, 10, 64); err == nil {
-			return v, nil
+			return number{int: v, integral: true}, nil
 		}
 	}
 	f, err := strconv.ParseFloat(text, 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return nil, fmt.Errorf("invalid JSON at offset %d: invalid number %s", n.start, text)
+		return number{}, fmt.Errorf("invalid JSON at offset %d: invalid number %s", n.start, text)
 	}
 	if math.IsInf(f, 0) {
-		return nil, fmt.Errorf("invalid JSON at offset %d: number %s out of range", n.start, text)
+		return number{}, fmt.Errorf("invalid JSON at offset %d: number %s out of range", n.start, text)
 	}
-	return f, nil
+	return number{float: f}, nil
+}
+
+// boxed is *p as an interface value that points at *p instead of at a copy of its own. Converting a string or
+// a number to an interface allocates the copy, and a decoded body has hundreds of them: the decoder keeps them in
+// one slab and boxes each where it lies. *p must never change after.
+func boxed[T string | int64 | float64](p *T) any {
+	var zero T
+	v := any(zero) // the zero value boxes without an allocation, with T's type
+	(*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1] = unsafe.Pointer(p)
+	return v
 }
 
 // name is a member's name.

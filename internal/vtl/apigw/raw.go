@@ -77,37 +77,35 @@ func (d *jsonDoc) element(arr, n int) (int, bool) {
 // are sent compact already: their text is the answer, not copied.
 func (d *jsonDoc) compact(i int) string {
 	n := &d.nodes[i]
-	text := d.text[n.start:n.end]
 	if n.flags&spaced == 0 {
-		return text
+		return d.text[n.start:n.end]
 	}
 	var out strings.Builder
-	out.Grow(len(text))
-	for j := 0; j < len(text); {
-		switch c := text[j]; {
-		case c == '"':
-			end := j + 1
-			for text[end] != '"' {
-				if text[end] == '\\' {
-					end++ // the escaped byte ends no string
-				}
-				end++
-			}
-			out.WriteString(text[j : end+1])
-			j = end + 1
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			j++
-		default:
-			end := j + 1
-			for end < len(text) && !breaksRun[text[end]] {
-				end++
-			}
-			out.WriteString(text[j:end])
-			j = end
-		}
-	}
+	out.Grow(int(n.end - n.start))
+	d.writeCompact(&out, i)
 	return out.String()
 }
 
-// breaksRun marks the bytes that end a run of a compacted text's bytes outside strings: space and a quote.
-var breaksRun = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '"': true}
+// writeCompact writes node i token by token from the tape, and the parts with no space inside whole.
+func (d *jsonDoc) writeCompact(out *strings.Builder, i int) {
+	n := &d.nodes[i]
+	if n.flags&spaced == 0 {
+		out.WriteString(d.text[n.start:n.end])
+		return
+	}
+	out.WriteByte(n.kind)
+	child := i + 1
+	for k := range n.count {
+		if k > 0 {
+			out.WriteByte(',')
+		}
+		c := &d.nodes[child]
+		if n.kind == '{' {
+			out.WriteString(d.text[c.name:c.nameEnd])
+			out.WriteByte(':')
+		}
+		d.writeCompact(out, child)
+		child += int(c.size)
+	}
+	out.WriteByte(n.kind + 2) // '[' + 2 is ']', '{' + 2 is '}'
+}
