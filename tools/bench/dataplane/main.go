@@ -81,7 +81,7 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 	if err != nil {
 		return err
 	}
-	bare, err := startBareEnvoy(ctx, envoyBin, dir, backendAddr, "", "")
+	bare, barePid, err := startBareEnvoy(ctx, envoyBin, dir, backendAddr, "", "")
 	if err != nil {
 		return err
 	}
@@ -103,16 +103,20 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 			quiet.stop()
 			return err
 		}
-		sink, _, err := startNoopService(ctx)
+		sink, sinkPid, err := startNoopService(ctx)
 		if err != nil {
 			return err
 		}
 		_, sinkPort, _ := net.SplitHostPort(sink)
-		bareLogged, err := startBareEnvoy(ctx, envoyBin, dir, backendAddr, bareOTLPLog, fmt.Sprintf(sinkCluster, sinkPort))
+		bareLogged, bareLoggedPid, err := startBareEnvoy(ctx, envoyBin, dir, backendAddr, bareOTLPLog, fmt.Sprintf(sinkCluster, sinkPort))
 		if err != nil {
 			return err
 		}
-		err = compareDataPlane(duration, rounds, conns, dataPlaneTargets{bare: bare, bareLogged: bareLogged, gw: gw, quiet: quiet, logged: logged})
+		err = compareDataPlane(duration, rounds, conns, dataPlaneTargets{
+			bare: bare, bareLogged: bareLogged, gw: gw, quiet: quiet, logged: logged,
+			bareCPU:       func() (time.Duration, time.Duration) { return 0, processCPU(barePid) },
+			bareLoggedCPU: func() (time.Duration, time.Duration) { return processCPU(sinkPid), processCPU(bareLoggedPid) },
+		})
 		quiet.stop()
 		logged.stop()
 		if err != nil {
@@ -143,10 +147,12 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 }
 
 // dataPlaneTargets are the data plane phase's Envoys: bare, bare sending a one-field log line, Tollgate's (with its
-// metrics), quiet's (without) and logged's (with its metrics and a stage access log).
+// metrics), quiet's (without) and logged's (with its metrics and a stage access log); and the CPU the bare ones
+// and the receiver of their lines have spent.
 type dataPlaneTargets struct {
-	bare, bareLogged  string
-	gw, quiet, logged *tollgate
+	bare, bareLogged       string
+	gw, quiet, logged      *tollgate
+	bareCPU, bareLoggedCPU func() (service, envoy time.Duration)
 }
 
 // compareDataPlane loads the targets in alternation and prints each and their ratios.
@@ -162,8 +168,9 @@ func compareDataPlane(duration time.Duration, rounds, conns int, dp dataPlaneTar
 		{name: "Tollgate HTTP API", url: "http://" + dp.gw.listen + "/bench", host: "benchv2.execute-api.localhost"},
 		{name: "Tollgate, no metrics", url: "http://" + dp.quiet.listen + "/prod/bench", host: host, gw: dp.quiet},
 		{name: "Tollgate, access log", url: "http://" + dp.logged.listen + "/prod/bench", host: host, gw: dp.logged},
-		{name: "bare Envoy, OTLP log", url: "http://" + dp.bareLogged + "/bench"},
+		{name: "bare Envoy, OTLP log", url: "http://" + dp.bareLogged + "/bench", cpu: dp.bareLoggedCPU},
 	}
+	targets[0].cpu = dp.bareCPU
 	for _, t := range targets { // warm up connections and caches
 		if _, err := loadFunc(t, conns, time.Second); err != nil {
 			return fmt.Errorf("%s: %w", t.name, err)
@@ -198,16 +205,24 @@ func compareDataPlane(duration time.Duration, rounds, conns int, dp dataPlaneTar
 	logged := compare("Tollgate with metrics and an access log/without", results[5], without)
 	floor := compare("floor: bare Envoy sending a one-field line per request/without", results[6], results[0])
 	fmt.Printf("against the floor (a line per request sent as the metrics' is): metrics %.3f, metrics and an access log %.3f\n", metered/floor, logged/floor)
-	// CPU per request at a fixed rate is steadier than throughput at saturation on a shared machine.
-	m, err := loadInTurn(dp.gw, targets[1], targets[4], targets[5])
+	// CPU per request at a fixed rate is steadier than throughput at saturation on a shared machine; the floor's
+	// is measured the same way, in the same turns.
+	m, err := loadInTurn(dp.gw, targets[1], targets[4], targets[5], targets[0], targets[6])
 	if err != nil {
 		return err
 	}
 	total := func(i int) time.Duration { return (m.cpu[i][0] + m.cpu[i][1]) / time.Duration(len(m.lat[i])) }
-	fmt.Println("The same routes at 1,000 requests/s, 2 rounds of 4 s each:")
+	ratioTo := func(i, base int) float64 { return float64(total(base)) / float64(total(i)) }
+	fmt.Println("The same routes at 1,000 requests/s, 2 rounds of 4 s each (the service's CPU is Tollgate's, or the floor's receiver's):")
 	for i, name := range []string{"with metrics", "without", "with metrics and an access log"} {
-		fmt.Printf("  %-32s %s; together %s (without/this: %.3f)\n", name+":", m.perRequest(i), total(i), float64(total(1))/float64(total(i)))
+		fmt.Printf("  %-32s %s; together %s (without/this: %.3f)\n", name+":", m.perRequest(i), total(i), ratioTo(i, 1))
 	}
+	for i, name := range []string{"floor: bare Envoy", "floor: bare Envoy, OTLP log line"} {
+		fmt.Printf("  %-32s %s; together %s (bare/this: %.3f)\n", name+":", m.perRequest(i+3), total(i+3), ratioTo(i+3, 3))
+	}
+	floorCPU := ratioTo(4, 3)
+	fmt.Printf("CPU per request against the floor (a line per request, sent as the metrics' is): metrics %.3f, metrics and an access log %.3f\n",
+		ratioTo(0, 1)/floorCPU, ratioTo(2, 1)/floorCPU)
 	fmt.Println(dp.gw.envoyTimeSplit())
 	fmt.Println(dp.gw.metricsAccounting())
 	return nil
@@ -374,11 +389,14 @@ func loadInTurn(lgw *tollgate, targets ...target) (measured, error) {
 	m := measured{lat: make([][]time.Duration, len(targets)), cpu: make([][2]time.Duration, len(targets))}
 	for round := 0; round < 2; round++ {
 		for i, t := range targets {
-			g := lgw
-			if t.gw != nil {
-				g = t.gw
+			cpu := lgw.cpuSplit
+			switch {
+			case t.cpu != nil:
+				cpu = t.cpu
+			case t.gw != nil:
+				cpu = t.gw.cpuSplit
 			}
-			beforeT, beforeE := g.cpuSplit()
+			beforeT, beforeE := cpu()
 			profiled := make(chan error, 1)
 			if profileFile != "" && round == 0 && i == 1 {
 				go func() { profiled <- lgw.cpuProfile(3*time.Second, profileFile) }()
@@ -392,7 +410,7 @@ func loadInTurn(lgw *tollgate, targets ...target) (measured, error) {
 			if err != nil {
 				return m, fmt.Errorf("%s: %w", t.name, err)
 			}
-			afterT, afterE := g.cpuSplit()
+			afterT, afterE := cpu()
 			m.cpu[i][0] += afterT - beforeT
 			m.cpu[i][1] += afterE - beforeE
 			m.lat[i] = append(m.lat[i], l...)
@@ -453,6 +471,8 @@ func compareChecks(lgw *tollgate, floors []*floorCall, title string, plain targe
 type target struct {
 	name, url, host, apiKey, token string
 	gw                             *tollgate
+	// cpu reads the CPU spent serving the target, when it is no Tollgate's: its service's and its Envoy's.
+	cpu func() (service, envoy time.Duration)
 }
 
 // result accumulates what a load run measured: every latency with the built-in generator, or the percentiles an
@@ -681,15 +701,14 @@ const clfFormat = `$context.identity.sourceIp $context.identity.caller $context.
 
 // startBareEnvoy runs the baseline: the same Envoy binary with a static config and only the router filter, and
 // accessLog (the HTTP connection manager's access_log setting, or "") with the clusters it names.
-func startBareEnvoy(ctx context.Context, envoyBin, dir, backend, accessLog, clusters string) (string, error) {
-	listen, err := freeAddr()
-	if err != nil {
-		return "", err
+func startBareEnvoy(ctx context.Context, envoyBin, dir, backend, accessLog, clusters string) (listen string, pid int, err error) {
+	if listen, err = freeAddr(); err != nil {
+		return "", 0, err
 	}
 	_, lport, _ := net.SplitHostPort(listen)
 	bhost, bport, _ := net.SplitHostPort(backend)
-	_, err = startStaticEnvoy(ctx, envoyBin, filepath.Join(dir, "bare-"+lport+".yaml"), fmt.Sprintf(bareEnvoyConfig, lport, accessLog, bhost, bport)+clusters, listen, "/bench")
-	return listen, err
+	pid, err = startStaticEnvoy(ctx, envoyBin, filepath.Join(dir, "bare-"+lport+".yaml"), fmt.Sprintf(bareEnvoyConfig, lport, accessLog, bhost, bport)+clusters, listen, "/bench")
+	return listen, pid, err
 }
 
 // startStaticEnvoy runs Envoy on a static config written to file, and waits until each path answers 200 on
