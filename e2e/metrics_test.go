@@ -2,7 +2,10 @@ package e2e
 
 import (
 	"bufio"
+	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -66,6 +69,33 @@ func TestMetrics(t *testing.T) {
 		if got := metricSum(text, tt.metric, tt.filter); got != tt.want {
 			t.Errorf("%s{%s} = %v, want %v", tt.metric, tt.filter, got, tt.want)
 		}
+	}
+	// DataProcessed is the bytes the client sent and received, as on the wire: one request written and its answer
+	// read on a connection of the test's own.
+	stage := api + `,resource="",method=""`
+	before, requests := metricSum(text, "apigateway_data_processed_bytes_total", stage), metricSum(text, "apigateway_requests_total", stage)
+	target, _ := url.Parse(gw.url("/"))
+	conn, err := net.Dial("tcp", target.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	request := "GET /prod/nowhere HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n"
+	if _, err := io.WriteString(conn, request); err != nil {
+		t.Fatal(err)
+	}
+	answer, err := io.ReadAll(conn)
+	conn.Close()
+	if err != nil || !strings.HasPrefix(string(answer), "HTTP/1.1 403") {
+		t.Fatalf("the raw request: %q, %v", answer, err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		_, text, _ = getAdmin(gw.cfg.Admin, "/metrics")
+		if metricSum(text, "apigateway_requests_total", stage) == requests+1 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if got := metricSum(text, "apigateway_data_processed_bytes_total", stage) - before; got != float64(len(request)+len(answer)) {
+		t.Errorf("data processed by one request: %v bytes, want %d sent and %d received", got, len(request), len(answer))
 	}
 	if !strings.Contains(text, `api_name="Metered"`) || !strings.Contains(text, `api_type="REST"`) {
 		t.Errorf("the series do not name the API:\n%s", grepLines(text, "apigateway_requests_total"))

@@ -41,7 +41,7 @@ func TestQuantile(t *testing.T) {
 
 // request is a request to the pets API's prod stage as an Envoy's metrics log line tells it.
 func request(status int, latency time.Duration) *metricslog.Entry {
-	return &metricslog.Entry{Route: "pets/prod/GET/pets", APIID: "pets", Stage: "prod", Status: status, Latency: latency}
+	return &metricslog.Entry{Route: "pets/prod/GET/pets", Status: status, Latency: latency}
 }
 
 func TestSamplesCountEachInterval(t *testing.T) {
@@ -119,7 +119,8 @@ func deref(p *float64) any {
 
 func TestWindowKeepsTheNewestSamples(t *testing.T) {
 	m := metrics.New()
-	m.SetSnapshot(&ir.Snapshot{APIs: []ir.API{{ID: "pets"}}})
+	m.SetSnapshot(&ir.Snapshot{APIs: []ir.API{{ID: "pets", Routes: []*ir.Route{
+		{Name: "pets/prod/GET/pets", Method: ir.Method{APIID: "pets", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"}}}}}})
 	d := New(Sources{Metrics: m.Gatherer()}, slog.Default())
 	start := time.Now()
 	keep := int(Window / Interval)

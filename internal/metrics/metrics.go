@@ -29,7 +29,7 @@ type Server struct {
 	collectorlogs.UnimplementedLogsServiceServer
 	registry *prometheus.Registry
 	apis     atomic.Pointer[map[string]api] // by API id
-	routes   atomic.Pointer[map[string]*ir.Route]
+	routes   atomic.Pointer[routeTable]
 
 	requests, clientErrors, serverErrors *prometheus.CounterVec
 	latency, integrationLatency          *prometheus.HistogramVec
@@ -47,7 +47,25 @@ type Server struct {
 }
 
 // source is what a request's series are chosen by.
-type source struct{ node, route, apiID, stage string }
+type source struct{ node, route string }
+
+// routeTable is what the metrics know of each route Envoy may name in a line: its API and stage, and the IR route
+// (nil for an API's unmatched route). The previous snapshot's routes are kept beside the current ones, for the
+// lines of requests a reload found in flight on a route it removed.
+type routeTable struct{ current, previous map[string]routeOf }
+
+type routeOf struct {
+	apiID, stage string
+	route        *ir.Route
+}
+
+func (t *routeTable) find(name string) (routeOf, bool) {
+	if r, ok := t.current[name]; ok {
+		return r, true
+	}
+	r, ok := t.previous[name]
+	return r, ok
+}
 
 // series are one source's metrics.
 type series struct {
@@ -95,47 +113,48 @@ func New() *Server {
 	s.unreadable = prometheus.NewCounter(prometheus.CounterOpts{Name: "tollgate_metrics_lines_unreadable_total", Help: "Lines Envoys sent for the metrics that were not the metrics log's (counted for no API)."})
 	s.registry.MustRegister(s.unreadable, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.apis.Store(&map[string]api{})
-	s.routes.Store(&map[string]*ir.Route{})
+	s.routes.Store(&routeTable{})
 	return s
 }
 
 // SetSnapshot gives the APIs' names and the routes' detailed metrics settings.
 func (s *Server) SetSnapshot(snap *ir.Snapshot) {
 	apis := map[string]api{}
-	routes := map[string]*ir.Route{}
+	routes := map[string]routeOf{}
 	for _, a := range snap.APIs {
 		kind := "REST"
 		if a.HTTPAPI {
 			kind = "HTTP"
 		}
 		apis[a.ID] = api{name: a.Name, kind: kind}
+		routes[names.UnmatchedRoute(a.ID)] = routeOf{apiID: a.ID}
 		for _, r := range a.Routes {
-			routes[r.Name] = r
+			routes[r.Name] = routeOf{apiID: r.APIID, stage: r.Stage, route: r}
 		}
 	}
 	s.apis.Store(&apis)
-	s.routes.Store(&routes)
+	s.routes.Store(&routeTable{current: routes, previous: s.routes.Load().current})
 	s.mu.Lock()
 	s.seriesOf = map[source]*series{}
 	s.mu.Unlock()
 }
 
 // seriesFor is the source's series, resolved on its first request; nil when it is no API's.
-func (s *Server) seriesFor(src source) *series {
+func (s *Server) seriesFor(src source, r routeOf) *series {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if sr, ok := s.seriesOf[src]; ok {
 		return sr
 	}
-	a, ok := (*s.apis.Load())[src.apiID]
+	a, ok := (*s.apis.Load())[r.apiID]
 	if !ok {
-		return nil // no API's (an unknown host), or one no longer served
+		return nil // an API no longer served
 	}
 	var resource, method string
-	if r := (*s.routes.Load())[src.route]; r != nil && r.DetailedMetrics {
-		resource, method = r.Resource, r.HTTPMethod
+	if r.route != nil && r.route.DetailedMetrics {
+		resource, method = r.route.Resource, r.route.HTTPMethod
 	}
-	l := prometheus.Labels{"api_id": src.apiID, "api_name": a.name, "api_type": a.kind, "stage": src.stage, "resource": resource, "method": method, "node": src.node}
+	l := prometheus.Labels{"api_id": r.apiID, "api_name": a.name, "api_type": a.kind, "stage": r.stage, "resource": resource, "method": method, "node": src.node}
 	sr := &series{requests: s.requests.With(l), clientErrors: s.clientErrors.With(l), serverErrors: s.serverErrors.With(l),
 		latency: s.latency.With(l), integrationLatency: s.integrationLatency.With(l),
 		cacheHits: s.cacheHits.With(l), cacheMisses: s.cacheMisses.With(l), dataProcessed: s.dataProcessed.With(l),
@@ -200,7 +219,11 @@ func (s *Server) Export(_ context.Context, req *collectorlogs.ExportLogsServiceR
 
 // Record counts one request Envoy served.
 func (s *Server) Record(node string, e *metricslog.Entry) {
-	sr := s.seriesFor(source{node: node, route: e.Route, apiID: e.APIID, stage: e.Stage})
+	r, ok := s.routes.Load().find(e.Route)
+	if !ok {
+		return // no API's route (an unknown host's)
+	}
+	sr := s.seriesFor(source{node: node, route: e.Route}, r)
 	if sr == nil {
 		return
 	}
@@ -229,6 +252,6 @@ func (s *Server) Record(node string, e *metricslog.Entry) {
 		sr.throttled.Inc()
 	}
 	if e.UsagePlanID != "" {
-		s.usage.WithLabelValues(e.UsagePlanID, e.APIKeyID, e.APIID, e.Stage, node).Inc()
+		s.usage.WithLabelValues(e.UsagePlanID, e.APIKeyID, r.apiID, r.stage, node).Inc()
 	}
 }

@@ -18,14 +18,14 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
-// entry is a request as Envoy writes its line of the metrics log (internal/metricslog) for apiID's stage on route.
+// entry is a request as Envoy writes its line of the metrics log (internal/metricslog) on route.
 type entry struct {
-	apiID, stage, route string
-	status              int
-	latency, upstream   time.Duration // upstream 0: no integration call
-	rateLimited         bool
-	cache, refusal      string
-	plan, key           string
+	route             string
+	status            int
+	latency, upstream time.Duration // upstream 0: no integration call
+	rateLimited       bool
+	cache, refusal    string
+	plan, key         string
 }
 
 func (e entry) line() string {
@@ -42,8 +42,8 @@ func (e entry) line() string {
 	if e.upstream > 0 {
 		upstream = strconv.FormatInt(e.upstream.Microseconds(), 10)
 	}
-	return strings.Join([]string{dash(e.route), dash(e.apiID), dash(e.stage), strconv.Itoa(e.status), flags,
-		strconv.FormatInt(e.latency.Microseconds(), 10), upstream, "100", "10", "50", "40",
+	return strings.Join([]string{dash(e.route), strconv.Itoa(e.status), flags,
+		strconv.FormatInt(e.latency.Microseconds(), 10), upstream, "110", "90",
 		dash(e.cache), dash(e.refusal), dash(e.plan), dash(e.key)}, "\t")
 }
 
@@ -68,22 +68,26 @@ func TestRecord(t *testing.T) {
 		{ID: "pets", Name: "Pet Store", Routes: []*ir.Route{
 			{Name: "pets/prod/GET/pets", Method: ir.Method{APIID: "pets", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"}, DetailedMetrics: true},
 			{Name: "pets/prod/POST/pets", Method: ir.Method{APIID: "pets", Stage: "prod", Resource: "/pets", HTTPMethod: "POST"}},
+			{Name: "pets/prod/*", Method: ir.Method{APIID: "pets", Stage: "prod", HTTPMethod: "*"}, GatewayResponse: "MISSING_AUTHENTICATION_TOKEN"},
 		}},
-		{ID: "h1", Name: "orders", HTTPAPI: true},
+		{ID: "h1", Name: "orders", HTTPAPI: true, Routes: []*ir.Route{
+			{Name: "h1/$default/GET/orders", Method: ir.Method{APIID: "h1", Stage: "$default", Resource: "/orders", HTTPMethod: "GET"}},
+		}},
 	}})
 	var lines []string
 	for _, e := range []entry{
-		{apiID: "pets", stage: "prod", route: "pets/prod/GET/pets", status: 200, latency: 30 * time.Millisecond, upstream: 20 * time.Millisecond, cache: names.CacheMiss},
-		{apiID: "pets", stage: "prod", route: "pets/prod/GET/pets", status: 200, latency: 2 * time.Millisecond, cache: names.CacheHit},
-		{apiID: "pets", stage: "prod", route: "pets/prod/POST/pets", status: 502, latency: 5 * time.Millisecond, upstream: 4 * time.Millisecond},
-		{apiID: "pets", stage: "prod", route: "pets/prod/POST/pets", status: 201, latency: 5 * time.Millisecond, upstream: 4 * time.Millisecond, plan: "gold", key: "k1"},
-		{apiID: "pets", stage: "prod", route: "pets/prod/POST/pets", status: 429, latency: time.Millisecond, refusal: "QUOTA_EXCEEDED"},
-		{apiID: "pets", stage: "prod", route: "pets/prod/POST/pets", status: 429, latency: time.Millisecond, refusal: "THROTTLED"},
-		{apiID: "pets", stage: "prod", route: "pets/prod/POST/pets", status: 429, latency: time.Millisecond, rateLimited: true},
-		{apiID: "pets", stage: "prod", route: "", status: 403, latency: time.Millisecond}, // a path no method has
-		{apiID: "h1", stage: "$default", route: "h1/$default/GET/orders", status: 404, latency: time.Millisecond},
-		{apiID: "gone", stage: "prod", route: "gone/prod/GET/x", status: 200}, // an API no longer served
-		{route: "", status: 404}, // a host of no API's
+		{route: "pets/prod/GET/pets", status: 200, latency: 30 * time.Millisecond, upstream: 20 * time.Millisecond, cache: names.CacheMiss},
+		{route: "pets/prod/GET/pets", status: 200, latency: 2 * time.Millisecond, cache: names.CacheHit},
+		{route: "pets/prod/POST/pets", status: 502, latency: 5 * time.Millisecond, upstream: 4 * time.Millisecond},
+		{route: "pets/prod/POST/pets", status: 201, latency: 5 * time.Millisecond, upstream: 4 * time.Millisecond, plan: "gold", key: "k1"},
+		{route: "pets/prod/POST/pets", status: 429, latency: time.Millisecond, refusal: "QUOTA_EXCEEDED"},
+		{route: "pets/prod/POST/pets", status: 429, latency: time.Millisecond, refusal: "THROTTLED"},
+		{route: "pets/prod/POST/pets", status: 429, latency: time.Millisecond, rateLimited: true},
+		{route: "pets/prod/*", status: 403, latency: time.Millisecond},        // a path under the stage no resource takes
+		{route: "api_pets_unmatched", status: 403, latency: time.Millisecond}, // a path under no stage
+		{route: "h1/$default/GET/orders", status: 404, latency: time.Millisecond},
+		{route: "gone/prod/GET/x", status: 200}, // an API no longer served
+		{route: "", status: 404},                // a host of no API's
 	} {
 		lines = append(lines, e.line())
 	}
@@ -97,6 +101,7 @@ func TestRecord(t *testing.T) {
 	detailed := []string{"pets", "Pet Store", "REST", "prod", "/pets", "GET", "edge-1"}
 	basic := []string{"pets", "Pet Store", "REST", "prod", "", "", "edge-1"}
 	httpAPI := []string{"h1", "orders", "HTTP", "$default", "", "", "edge-1"}
+	noStage := []string{"pets", "Pet Store", "REST", "", "", "", "edge-1"}
 	for _, tt := range []struct {
 		name   string
 		got    float64
@@ -113,14 +118,15 @@ func TestRecord(t *testing.T) {
 		{"quota exceeded", testutil.ToFloat64(s.quotaExceeded.WithLabelValues(basic...)), 1, basic},
 		{"usage", testutil.ToFloat64(s.usage.WithLabelValues("gold", "k1", "pets", "prod", "edge-1")), 1, nil},
 		{"HTTP API requests", testutil.ToFloat64(s.requests.WithLabelValues(httpAPI...)), 1, httpAPI},
+		{"requests under no stage", testutil.ToFloat64(s.requests.WithLabelValues(noStage...)), 1, noStage},
 		{"HTTP API data processed", testutil.ToFloat64(s.dataProcessed.WithLabelValues(httpAPI...)), 200, httpAPI},
 	} {
 		if tt.got != tt.want {
 			t.Errorf("%s %v: %v, want %v", tt.name, tt.labels, tt.got, tt.want)
 		}
 	}
-	if n := testutil.CollectAndCount(s.requests); n != 3 {
-		t.Errorf("%d request series, want 3 (no API's requests are not counted)", n)
+	if n := testutil.CollectAndCount(s.requests); n != 4 {
+		t.Errorf("%d request series, want 4 (no API's requests are not counted)", n)
 	}
 	// The latencies: the whole request, and the integration's part, only where it was called.
 	want := `
@@ -155,7 +161,7 @@ func BenchmarkRecord(b *testing.B) {
 	s := New()
 	s.SetSnapshot(&ir.Snapshot{APIs: []ir.API{{ID: "pets", Name: "Pet Store", Routes: []*ir.Route{
 		{Name: "pets/prod/GET/pets", Method: ir.Method{APIID: "pets", Stage: "prod", Resource: "/pets", HTTPMethod: "GET"}, DetailedMetrics: true}}}}})
-	req := batch("edge-1", entry{apiID: "pets", stage: "prod", route: "pets/prod/GET/pets", status: 200, latency: 3 * time.Millisecond,
+	req := batch("edge-1", entry{route: "pets/prod/GET/pets", status: 200, latency: 3 * time.Millisecond,
 		upstream: 2 * time.Millisecond, plan: "gold", key: "k1"}.line())
 	b.ReportAllocs()
 	for b.Loop() {

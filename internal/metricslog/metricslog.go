@@ -14,10 +14,13 @@ import (
 )
 
 // Entry is what a line says of one request. Its strings are parts of the line.
+//
+// The line carries no field the metrics can tell from another: the route's name says its API and stage (the
+// metrics know every route they were given), and each field costs Envoy about as much as any other to write (a
+// route metadata field twice that), on every request.
 type Entry struct {
-	// Route is the route's name (ir.Route.Name), APIID and Stage its metadata's; "" where the request matched no
-	// route of an API, or a route of no stage.
-	Route, APIID, Stage string
+	// Route is the route's name (ir.Route.Name, or names.UnmatchedRoute's).
+	Route string
 	// Status is the response's code, 0 when none was sent.
 	Status int
 	// RateLimited: Envoy's rate-limit filter refused the request.
@@ -26,7 +29,7 @@ type Entry struct {
 	// byte sent to the integration to its response's last byte received, when Integrated.
 	Latency, IntegrationLatency time.Duration
 	Integrated                  bool
-	// Bytes are the request's and the response's, headers and bodies.
+	// Bytes are those the client sent and received for the request, headers and bodies as on the wire.
 	Bytes int64
 	// Cache is what the stage cache did (names.CacheHit, names.CacheMiss), GatewayResponse the type of the checks'
 	// refusal, UsagePlanID and APIKeyID the key the checks admitted: "" for none.
@@ -36,16 +39,12 @@ type Entry struct {
 // The line's fields, in order.
 const (
 	fieldRoute = iota
-	fieldAPIID
-	fieldStage
 	fieldStatus
 	fieldFlags
 	fieldLatency
 	fieldIntegrationLatency
-	fieldRequestHeaderBytes
-	fieldRequestBodyBytes
-	fieldResponseHeaderBytes
-	fieldResponseBodyBytes
+	fieldBytesReceived
+	fieldBytesSent
 	fieldCache
 	fieldGatewayResponse
 	fieldUsagePlanID
@@ -55,21 +54,17 @@ const (
 
 // fields are Envoy's command operators for each field. Durations are in microseconds.
 var fields = [fieldCount]string{
-	fieldRoute:               "%ROUTE_NAME%",
-	fieldAPIID:               "%METADATA(ROUTE:" + names.RouteMetadataNamespace + ":" + names.RouteMetadataAPIID + ")%",
-	fieldStage:               "%METADATA(ROUTE:" + names.RouteMetadataNamespace + ":" + names.RouteMetadataStage + ")%",
-	fieldStatus:              "%RESPONSE_CODE%",
-	fieldFlags:               "%RESPONSE_FLAGS%",
-	fieldLatency:             "%COMMON_DURATION(DS_RX_BEG:DS_TX_END:us)%",
-	fieldIntegrationLatency:  "%COMMON_DURATION(US_TX_BEG:US_RX_END:us)%",
-	fieldRequestHeaderBytes:  "%REQUEST_HEADERS_BYTES%",
-	fieldRequestBodyBytes:    "%BYTES_RECEIVED%",
-	fieldResponseHeaderBytes: "%RESPONSE_HEADERS_BYTES%",
-	fieldResponseBodyBytes:   "%BYTES_SENT%",
-	fieldCache:               "%DYNAMIC_METADATA(" + names.CacheNamespace + ":" + names.CacheStatusField + ")%",
-	fieldGatewayResponse:     "%DYNAMIC_METADATA(" + names.ExtAuthzFilter + ":" + names.GatewayResponseType + ")%",
-	fieldUsagePlanID:         "%DYNAMIC_METADATA(" + names.ExtAuthzFilter + ":" + names.UsagePlanIDField + ")%",
-	fieldAPIKeyID:            "%DYNAMIC_METADATA(" + names.ExtAuthzFilter + ":" + names.APIKeyIDField + ")%",
+	fieldRoute:              "%ROUTE_NAME%",
+	fieldStatus:             "%RESPONSE_CODE%",
+	fieldFlags:              "%RESPONSE_FLAGS%",
+	fieldLatency:            "%COMMON_DURATION(DS_RX_BEG:DS_TX_END:us)%",
+	fieldIntegrationLatency: "%COMMON_DURATION(US_TX_BEG:US_RX_END:us)%",
+	fieldBytesReceived:      "%DOWNSTREAM_WIRE_BYTES_RECEIVED%",
+	fieldBytesSent:          "%DOWNSTREAM_WIRE_BYTES_SENT%",
+	fieldCache:              "%DYNAMIC_METADATA(" + names.CacheNamespace + ":" + names.CacheStatusField + ")%",
+	fieldGatewayResponse:    "%DYNAMIC_METADATA(" + names.ExtAuthzFilter + ":" + names.GatewayResponseType + ")%",
+	fieldUsagePlanID:        "%DYNAMIC_METADATA(" + names.ExtAuthzFilter + ":" + names.UsagePlanIDField + ")%",
+	fieldAPIKeyID:           "%DYNAMIC_METADATA(" + names.ExtAuthzFilter + ":" + names.APIKeyIDField + ")%",
 }
 
 // Format is the line's format, for Envoy.
@@ -115,14 +110,14 @@ func Parse(line string, e *Entry) error {
 		return err
 	}
 	var bytes int64
-	for _, i := range []int{fieldRequestHeaderBytes, fieldRequestBodyBytes, fieldResponseHeaderBytes, fieldResponseBodyBytes} {
+	for _, i := range []int{fieldBytesReceived, fieldBytesSent} {
 		n, _, err := count(f[i])
 		if err != nil {
 			return err
 		}
 		bytes += n
 	}
-	*e = Entry{Route: text(f[fieldRoute]), APIID: text(f[fieldAPIID]), Stage: text(f[fieldStage]), Status: status,
+	*e = Entry{Route: text(f[fieldRoute]), Status: status,
 		RateLimited: hasFlag(f[fieldFlags], "RL"), Latency: latency, IntegrationLatency: integration, Integrated: integrated,
 		Bytes: bytes, Cache: text(f[fieldCache]), GatewayResponse: text(f[fieldGatewayResponse]),
 		UsagePlanID: text(f[fieldUsagePlanID]), APIKeyID: text(f[fieldAPIKeyID])}

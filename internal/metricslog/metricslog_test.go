@@ -13,23 +13,23 @@ func TestParse(t *testing.T) {
 		want       Entry
 		err        bool
 	}{
-		{"a cache hit under a key", line("pets/prod/GET/pets", "pets", "prod", "200", "-", "1532", "-", "120", "0", "80", "25", "Hit", "-", "gold", "k1"),
-			Entry{Route: "pets/prod/GET/pets", APIID: "pets", Stage: "prod", Status: 200, Latency: 1532 * time.Microsecond, Bytes: 225, Cache: "Hit", UsagePlanID: "gold", APIKeyID: "k1"}, false},
-		{"an integration's 5xx", line("pets/prod/POST/pets", "pets", "prod", "502", "UF,URX", "30000", "29500", "100", "10", "50", "40", "-", "-", "-", "-"),
-			Entry{Route: "pets/prod/POST/pets", APIID: "pets", Stage: "prod", Status: 502, Latency: 30 * time.Millisecond, IntegrationLatency: 29500 * time.Microsecond, Integrated: true, Bytes: 200}, false},
-		{"throttled by Envoy's rate-limit filter", line("pets/prod/GET/open", "pets", "prod", "429", "RL", "900", "-", "100", "0", "60", "34", "-", "-", "-", "-"),
-			Entry{Route: "pets/prod/GET/open", APIID: "pets", Stage: "prod", Status: 429, RateLimited: true, Latency: 900 * time.Microsecond, Bytes: 194}, false},
-		{"the rate-limit service failed: not throttled", line("r", "a", "s", "200", "RLSE", "1", "-", "0", "0", "0", "0", "-", "-", "-", "-"),
-			Entry{Route: "r", APIID: "a", Stage: "s", Status: 200, Latency: time.Microsecond}, false},
-		{"refused by the key check", line("pets/prod/GET/pets", "pets", "prod", "429", "UAEX", "700", "-", "100", "0", "60", "35", "-", "QUOTA_EXCEEDED", "-", "-"),
-			Entry{Route: "pets/prod/GET/pets", APIID: "pets", Stage: "prod", Status: 429, Latency: 700 * time.Microsecond, Bytes: 195, GatewayResponse: "QUOTA_EXCEEDED"}, false},
-		{"a path of no stage", line("api_pets_unmatched", "pets", "", "403", "-", "300", "-", "90", "0", "70", "42", "-", "-", "-", "-"),
-			Entry{Route: "api_pets_unmatched", APIID: "pets", Status: 403, Latency: 300 * time.Microsecond, Bytes: 202}, false},
-		{"no route, no response", line("-", "-", "-", "0", "DC", "-", "-", "0", "0", "0", "0", "-", "-", "-", "-"), Entry{}, false},
-		{"a field short", line("r", "a", "s", "200", "-", "1", "-", "0", "0", "0", "0", "-", "-", "-"), Entry{}, true},
-		{"a field more", line("r", "a", "s", "200", "-", "1", "-", "0", "0", "0", "0", "-", "-", "-", "-", "x"), Entry{}, true},
-		{"a code that is no number", line("r", "a", "s", "ok", "-", "1", "-", "0", "0", "0", "0", "-", "-", "-", "-"), Entry{}, true},
-		{"a negative count", line("r", "a", "s", "200", "-", "1", "-", "-5", "0", "0", "0", "-", "-", "-", "-"), Entry{}, true},
+		{"a cache hit under a key", line("pets/prod/GET/pets", "200", "-", "1532", "-", "120", "105", "Hit", "-", "gold", "k1"),
+			Entry{Route: "pets/prod/GET/pets", Status: 200, Latency: 1532 * time.Microsecond, Bytes: 225, Cache: "Hit", UsagePlanID: "gold", APIKeyID: "k1"}, false},
+		{"an integration's 5xx", line("pets/prod/POST/pets", "502", "UF,URX", "30000", "29500", "110", "90", "-", "-", "-", "-"),
+			Entry{Route: "pets/prod/POST/pets", Status: 502, Latency: 30 * time.Millisecond, IntegrationLatency: 29500 * time.Microsecond, Integrated: true, Bytes: 200}, false},
+		{"throttled by Envoy's rate-limit filter", line("pets/prod/GET/open", "429", "RL", "900", "-", "100", "94", "-", "-", "-", "-"),
+			Entry{Route: "pets/prod/GET/open", Status: 429, RateLimited: true, Latency: 900 * time.Microsecond, Bytes: 194}, false},
+		{"the rate-limit service failed: not throttled", line("r", "200", "RLSE", "1", "-", "0", "0", "-", "-", "-", "-"),
+			Entry{Route: "r", Status: 200, Latency: time.Microsecond}, false},
+		{"refused by the key check", line("pets/prod/GET/pets", "429", "UAEX", "700", "-", "100", "95", "-", "QUOTA_EXCEEDED", "-", "-"),
+			Entry{Route: "pets/prod/GET/pets", Status: 429, Latency: 700 * time.Microsecond, Bytes: 195, GatewayResponse: "QUOTA_EXCEEDED"}, false},
+		{"a path of no stage", line("api_pets_unmatched", "403", "-", "300", "-", "90", "112", "-", "-", "-", "-"),
+			Entry{Route: "api_pets_unmatched", Status: 403, Latency: 300 * time.Microsecond, Bytes: 202}, false},
+		{"no route, no response", line("-", "0", "DC", "-", "-", "0", "0", "-", "-", "-", "-"), Entry{}, false},
+		{"a field short", line("r", "200", "-", "1", "-", "0", "0", "-", "-", "-"), Entry{}, true},
+		{"a field more", line("r", "200", "-", "1", "-", "0", "0", "-", "-", "-", "-", "x"), Entry{}, true},
+		{"a code that is no number", line("r", "ok", "-", "1", "-", "0", "0", "-", "-", "-", "-"), Entry{}, true},
+		{"a negative count", line("r", "200", "-", "1", "-", "-5", "0", "-", "-", "-", "-"), Entry{}, true},
 		{"empty", "", Entry{}, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,8 +55,8 @@ func TestFormatHasEveryField(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	f.Add("pets/prod/GET/pets\tpets\tprod\t200\t-\t1532\t-\t120\t0\t80\t25\tHit\t-\tgold\tk1")
-	f.Add("-\t-\t-\t0\tDC\t-\t-\t0\t0\t0\t0\t-\t-\t-\t-")
+	f.Add("pets/prod/GET/pets\t200\t-\t1532\t-\t120\t105\tHit\t-\tgold\tk1")
+	f.Add("-\t0\tDC\t-\t-\t0\t0\t-\t-\t-\t-")
 	f.Fuzz(func(t *testing.T, line string) {
 		var e Entry
 		if Parse(line, &e) != nil {
@@ -72,7 +72,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func BenchmarkParse(b *testing.B) {
-	line := "pets/prod/GET/pets\tpets\tprod\t200\t-\t1532\t840\t120\t0\t80\t25\tMiss\t-\tgold\tk1"
+	line := "pets/prod/GET/pets\t200\t-\t1532\t840\t120\t105\tMiss\t-\tgold\tk1"
 	var e Entry
 	b.ReportAllocs()
 	for b.Loop() {

@@ -45,6 +45,13 @@ const (
 	RouteMetadataStage     = "stage"
 )
 
+// APIVirtualHost is the name of the Envoy virtual host serving an API's host, {apiId}.{domain}.
+func APIVirtualHost(apiID string) string { return "api_" + apiID }
+
+// UnmatchedRoute is the name of the route that answers a path under none of the API's stages, last of its
+// virtual host: the metrics count its requests as the API's, of no stage.
+func UnmatchedRoute(apiID string) string { return APIVirtualHost(apiID) + "_unmatched" }
+
 // CacheNamespace is the dynamic metadata namespace where the stage cache files what it did with a request, for
 // the metrics: CacheStatusField is CacheHit or CacheMiss.
 const (

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
 // An HTTP API's CORS configuration is served by Envoy's routes alone. A route at the top of the API's virtual host
@@ -60,7 +61,7 @@ func corsPreflight(api *ir.API) *route.Route {
 		present("access-control-request-method"),
 		allowedOrigin(c),
 	}
-	r := &route.Route{Name: "api_" + api.ID + "_cors_preflight", Match: m,
+	r := &route.Route{Name: names.APIVirtualHost(api.ID) + "_cors_preflight", Match: m,
 		Action: &route.Route_DirectResponse{DirectResponse: &route.DirectResponseAction{Status: 204}}}
 	r.ResponseHeadersToAdd = append(r.ResponseHeadersToAdd, setHeader("access-control-allow-origin", allowOriginValue(c)))
 	if len(c.AllowMethods) > 0 {

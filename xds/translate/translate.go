@@ -96,7 +96,7 @@ func Translate(snap *ir.Snapshot) *Output {
 	var vhosts []*route.VirtualHost
 	for i := range snap.APIs {
 		api := &snap.APIs[i]
-		vh := &route.VirtualHost{Name: "api_" + api.ID, Domains: []string{api.ID + "." + snap.Domain}, ResponseHeadersToAdd: requestIDHeaders(api.HTTPAPI)}
+		vh := &route.VirtualHost{Name: names.APIVirtualHost(api.ID), Domains: []string{api.ID + "." + snap.Domain}, ResponseHeadersToAdd: requestIDHeaders(api.HTTPAPI)}
 		if api.CORS != nil {
 			vh.Routes = append(vh.Routes, corsPreflight(api))
 		}
@@ -140,6 +140,9 @@ func Translate(snap *ir.Snapshot) *Output {
 			api = &snap.APIs[i]
 		}
 		unmatched := &route.Route{Name: vh.GetName() + "_unmatched", Match: prefixMatch("/")}
+		if api != nil {
+			unmatched.Name = names.UnmatchedRoute(api.ID)
+		}
 		setGatewayResponse(unmatched, answer(api, unmatchedType(api)))
 		if api != nil {
 			// A path under no stage of the API: its customised gateway responses apply, with no stage's variables.
