@@ -37,6 +37,12 @@ chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@chromium --version 2>/dev/null
 
+# valgrind: make bench counts Envoy's instructions per request under its callgrind.
+.PHONY: valgrind
+valgrind:
+	@command -v callgrind_control >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
+	@valgrind --version
+
 .PHONY: ca-certificates
 ca-certificates:
 	@test -f /etc/ssl/certs/ca-certificates.crt || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ca-certificates >/dev/null; }
@@ -82,8 +88,9 @@ check-generate: generate
 
 ## bench: Go benchmarks (translation, reload, Lambda events, rate-limit decisions, VTL), VTL rendering against
 ## LocalStack's engine, and the load runs through Envoy (bare Envoy vs Tollgate, Lambda proxy overhead, API key and
-## rate-limit overhead, reload latency)
-bench: build tools $(AIRSPEED)
+## rate-limit overhead, reload latency; Envoy's instructions per request with and without the metrics' line and a
+## stage's access log, under Valgrind)
+bench: build tools valgrind $(AIRSPEED)
 	go test -run '^$$' -bench . -benchmem ./xds/... ./internal/source ./extproc/lambda/lambdaproxy ./extproc/authz/... ./extproc/cache ./internal/metrics ./internal/policy ./ratelimit ./internal/vtl/...
 	go run ./tools/bench/templates -airspeed $(AIRSPEED)
 	TOLLGATE_ENVOY=$(ENVOY) TOLLGATE_RIE=$(RIE) go run ./tools/bench/dataplane

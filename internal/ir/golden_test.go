@@ -57,6 +57,13 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("build: %v", err)
 			}
+			for _, a := range snap.APIs {
+				for _, r := range a.Routes {
+					if !strings.HasPrefix(r.Name, StageRoutes(r.APIID, r.Stage)) {
+						t.Errorf("route %s is not named as its stage's routes are (%s...)", r.Name, StageRoutes(r.APIID, r.Stage))
+					}
+				}
+			}
 			b, err := json.Marshal(snap)
 			if err != nil {
 				t.Fatal(err)

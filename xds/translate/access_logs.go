@@ -11,7 +11,6 @@ import (
 
 	accessformat "github.com/tollgate-gw/tollgate/internal/accesslog"
 	"github.com/tollgate-gw/tollgate/internal/ir"
-	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
 // stageLogs are the stages' access logs (accessLogSettings): Envoy writes each stage's lines itself, with its own
@@ -37,9 +36,8 @@ func stageLogs(snap *ir.Snapshot) []*accesslog.AccessLog {
 				AccessLogFormat: &streamals.StdoutAccessLog_LogFormat{LogFormat: format}})
 		}
 		out = append(out, &accesslog.AccessLog{
-			Name: name,
-			Filter: byCEL(fmt.Sprintf("%s[%q] == %q && %s[%q] == %q", routeMetadataCEL, names.RouteMetadataAPIID, l.APIID,
-				routeMetadataCEL, names.RouteMetadataStage, l.Stage)),
+			Name:       name,
+			Filter:     byCEL(fmt.Sprintf("xds.route_name.startsWith(%q)", ir.StageRoutes(l.APIID, l.Stage))),
 			ConfigType: &accesslog.AccessLog_TypedConfig{TypedConfig: config},
 		})
 	}

@@ -44,7 +44,7 @@ func main() {
 	generator := flag.String("generator", os.Getenv("LOAD_GENERATOR"), "an external load generator printing fortio-format JSON "+
 		"(e.g. Nighthawk with --output-format fortio); run as `sh -c \"GENERATOR [-H 'Host: H'] URL\"`; default: the built-in one")
 	flag.StringVar(&profileFile, "cpuprofile", "", "write a CPU profile of Tollgate, taken during the first run of the phase's second target (keyed+throttled, a cache hit), to this file")
-	phases := flag.String("phases", "dataplane,floor,lambda,keyed,authorized,jwt,templated,cached,reload", "the measurements to make, comma-separated")
+	phases := flag.String("phases", "dataplane,instructions,floor,lambda,keyed,authorized,jwt,templated,cached,reload", "the measurements to make, comma-separated")
 	flag.Parse()
 	for _, p := range strings.Split(*phases, ",") {
 		enabled[strings.TrimSpace(p)] = true
@@ -61,7 +61,7 @@ func main() {
 // profileFile, when set, receives Tollgate's CPU profile during the keyed phase (from its admin /debug/pprof).
 var profileFile string
 
-// enabled holds the phases to run: dataplane, floor, lambda, keyed, authorized, jwt, templated, cached, reload.
+// enabled holds the phases to run: dataplane, instructions, floor, lambda, keyed, authorized, jwt, templated, cached, reload.
 var enabled = map[string]bool{}
 
 func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads int) error {
@@ -120,6 +120,11 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 		quiet.stop()
 		logged.stop()
 		if err != nil {
+			return err
+		}
+	}
+	if enabled["instructions"] {
+		if err := countEnvoyInstructions(ctx, tollgateBin, envoyBin, dir, backendAddr); err != nil {
 			return err
 		}
 	}
@@ -659,6 +664,7 @@ const bareEnvoyConfig = `static_resources:
               routes:
               - match: {prefix: "/"}
                 route: {cluster: backend}
+                name: bench/prod/GET/bench
           http_filters:
           - name: envoy.filters.http.router
             typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
@@ -1033,18 +1039,26 @@ func (t *tollgate) cpuProfile(d time.Duration, file string) error {
 
 // cpuSplit is the CPU time Tollgate and its Envoy have used so far, read from /proc (Linux only; 0 elsewhere).
 func (t *tollgate) cpuSplit() (tollgate, envoy time.Duration) {
-	pid := t.cmd.Process.Pid
+	for _, child := range t.children() {
+		envoy += processCPU(child)
+	}
+	return processCPU(t.cmd.Process.Pid), envoy
+}
+
+// children are the processes Tollgate started: its Envoy.
+func (t *tollgate) children() []int {
+	var pids []int
 	// Any of Tollgate's threads may have started Envoy, and each thread lists its own children.
-	children, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
-	for _, file := range children {
+	files, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", t.cmd.Process.Pid))
+	for _, file := range files {
 		list, _ := os.ReadFile(file)
 		for _, c := range strings.Fields(string(list)) {
 			if child, err := strconv.Atoi(c); err == nil {
-				envoy += processCPU(child)
+				pids = append(pids, child)
 			}
 		}
 	}
-	return processCPU(pid), envoy
+	return pids
 }
 
 // processCPU reads a process's user and system time from /proc/PID/stat, in clock ticks of 10 ms (Linux's
