@@ -285,8 +285,9 @@ func (r *jsonReader) str() (escaped bool, err error) {
 	start := r.i + 1 // after the "
 	ascii := true
 	i := start
+	text := r.text // a local: the loop below reads it from a register, not through r
 	for {
-		for i < len(r.text) && plain[r.text[i]] {
+		for i < len(text) && plain[text[i]] {
 			i++
 		}
 		if i >= len(r.text) {
