@@ -90,7 +90,7 @@ var allowed = map[string][]string{
 	"e2e":                       {"envoy", "internal/names", "internal/jwttest"},
 	"e2e/lambdafunctions/...":   nil,
 	"examples/petstore/backend": nil,
-	"tools/bench/dataplane":     {"envoy", "internal/names"},
+	"tools/bench/dataplane":     {"envoy", "internal/names", "internal/accesslog"},
 	"tools/bench/templates":     {"internal/vtl", "internal/vtl/apigw"},
 	"internal/importrules":      nil,
 	// Golden-file comparison and real redis-servers, for the tests of every layer.

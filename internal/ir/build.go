@@ -9,6 +9,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/accesslog"
 	"github.com/tollgate-gw/tollgate/internal/diag"
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/names"
 	"github.com/tollgate-gw/tollgate/internal/pathtemplate"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
@@ -209,15 +210,10 @@ func orderedMethods(methods []*tollgatev1.Method) []*tollgatev1.Method {
 
 func routeName(m Method) string {
 	if m.Resource == DefaultRoute { // an HTTP API's $default route: a route key, not a path
-		return StageRoutes(m.APIID, m.Stage) + m.HTTPMethod + "/" + m.Resource
+		return names.StageRoutes(m.APIID, m.Stage) + m.HTTPMethod + "/" + m.Resource
 	}
-	return StageRoutes(m.APIID, m.Stage) + m.HTTPMethod + m.Resource
+	return names.StageRoutes(m.APIID, m.Stage) + m.HTTPMethod + m.Resource
 }
-
-// StageRoutes is the beginning every name of a stage's routes has, and no other route's (neither an API id nor a
-// stage name holds a '/'): a filter of Envoy's that takes a stage's requests tests the route's name for it,
-// which costs Envoy a few times less on each request than reading the route's metadata.
-func StageRoutes(apiID, stage string) string { return apiID + "/" + stage + "/" }
 
 func (b *builder) methodRoute(s stageContext, pr parsedResource, m *tollgatev1.Method, regex string) *Route {
 	method := Method{APIID: s.api.GetId(), Stage: s.stage.GetStageName(), Resource: pr.res.GetPath(), HTTPMethod: m.GetHttpMethod()}

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/tollgate-gw/tollgate/internal/golden"
+	"github.com/tollgate-gw/tollgate/internal/names"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
@@ -59,8 +60,8 @@ func TestGolden(t *testing.T) {
 			}
 			for _, a := range snap.APIs {
 				for _, r := range a.Routes {
-					if !strings.HasPrefix(r.Name, StageRoutes(r.APIID, r.Stage)) {
-						t.Errorf("route %s is not named as its stage's routes are (%s...)", r.Name, StageRoutes(r.APIID, r.Stage))
+					if !strings.HasPrefix(r.Name, names.StageRoutes(r.APIID, r.Stage)) {
+						t.Errorf("route %s is not named as its stage's routes are (%s...)", r.Name, names.StageRoutes(r.APIID, r.Stage))
 					}
 				}
 			}

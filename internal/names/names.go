@@ -45,6 +45,11 @@ const (
 	RouteMetadataStage     = "stage"
 )
 
+// StageRoutes is the beginning every name of a stage's routes has (ir.Route.Name), and no other route's: neither
+// an API id nor a stage name holds a '/'. A filter of Envoy's that takes a stage's requests tests the route's name
+// for it, which costs Envoy a few times less on each request than reading the route's metadata.
+func StageRoutes(apiID, stage string) string { return apiID + "/" + stage + "/" }
+
 // APIVirtualHost is the name of the Envoy virtual host serving an API's host, {apiId}.{domain}.
 func APIVirtualHost(apiID string) string { return "api_" + apiID }
 

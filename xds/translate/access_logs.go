@@ -11,6 +11,7 @@ import (
 
 	accessformat "github.com/tollgate-gw/tollgate/internal/accesslog"
 	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
 // stageLogs are the stages' access logs (accessLogSettings): Envoy writes each stage's lines itself, with its own
@@ -37,7 +38,7 @@ func stageLogs(snap *ir.Snapshot) []*accesslog.AccessLog {
 		}
 		out = append(out, &accesslog.AccessLog{
 			Name:       name,
-			Filter:     byCEL(fmt.Sprintf("xds.route_name.startsWith(%q)", ir.StageRoutes(l.APIID, l.Stage))),
+			Filter:     byCEL(fmt.Sprintf("xds.route_name.startsWith(%q)", names.StageRoutes(l.APIID, l.Stage))),
 			ConfigType: &accesslog.AccessLog_TypedConfig{TypedConfig: config},
 		})
 	}

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/accesslog"
-	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
 // The instructions phase counts what Envoy executes per request, under Valgrind's callgrind: the same requests
@@ -70,7 +70,7 @@ func countEnvoyInstructions(ctx context.Context, tollgateBin, envoyBin, dir, bac
                 typed_config:
                   "@type": type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter
                   expression: 'xds.route_name.startsWith(%q)'
-`, filepath.Join(dir, "bare-access.log"), accesslog.EnvoyFormat(clf, nil), ir.StageRoutes("bench", "prod"))
+`, filepath.Join(dir, "bare-access.log"), accesslog.EnvoyFormat(clf, nil), names.StageRoutes("bench", "prod"))
 
 	type counted struct {
 		name, url, host string
