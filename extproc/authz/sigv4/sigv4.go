@@ -18,7 +18,7 @@ import (
 // Algorithm is the one signing algorithm API Gateway accepts.
 const Algorithm = "AWS4-HMAC-SHA256"
 
-// Service is the service a request to an API is signed for.
+// Service is the service a request to an API is signed for (the management API's is apigateway).
 const Service = "execute-api"
 
 // MaxSkew is how far a signature's time may be from the gateway's clock.
@@ -75,20 +75,20 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Type + ": " + e.Message }
 
-// Parse reads the signature from the Authorization header or the query string. A request with neither is a
-// MissingAuthenticationTokenException, as API Gateway answers an unsigned request to an IAM method.
-func Parse(r *Request) (*Signature, error) {
+// Parse reads the signature, for service, from the Authorization header or the query string. A request with
+// neither is a MissingAuthenticationTokenException, as API Gateway answers an unsigned request to an IAM method.
+func Parse(r *Request, service string) (*Signature, error) {
 	if auth, ok := r.header("authorization"); ok {
-		return parseHeader(r, auth)
+		return parseHeader(r, auth, service)
 	}
 	q, err := url.ParseQuery(r.RawQuery)
 	if err == nil && q.Has("X-Amz-Signature") {
-		return parseQuery(q)
+		return parseQuery(q, service)
 	}
 	return nil, &Error{Type: "MissingAuthenticationTokenException", Message: "Missing Authentication Token"}
 }
 
-func parseHeader(r *Request, auth string) (*Signature, error) {
+func parseHeader(r *Request, auth, service string) (*Signature, error) {
 	s := &Signature{}
 	algorithm, params, _ := strings.Cut(auth, " ")
 	fields := map[string]string{}
@@ -116,7 +116,7 @@ func parseHeader(r *Request, auth string) (*Signature, error) {
 		}
 		return nil, &Error{Type: "IncompleteSignatureException", Message: strings.Join(missing, " ") + " Authorization=" + auth}
 	}
-	if err := s.credential(fields["Credential"]); err != nil {
+	if err := s.credential(fields["Credential"], service); err != nil {
 		return nil, err
 	}
 	s.SignedHeaders = strings.Split(fields["SignedHeaders"], ";")
@@ -125,7 +125,7 @@ func parseHeader(r *Request, auth string) (*Signature, error) {
 	return s, s.parseTime(date)
 }
 
-func parseQuery(q url.Values) (*Signature, error) {
+func parseQuery(q url.Values, service string) (*Signature, error) {
 	s := &Signature{Presigned: true}
 	var missing []string
 	for _, k := range []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders"} {
@@ -139,7 +139,7 @@ func parseQuery(q url.Values) (*Signature, error) {
 		}
 		return nil, &Error{Type: "IncompleteSignatureException", Message: strings.Join(missing, " ") + " Re-examine the query-string parameters."}
 	}
-	if err := s.credential(q.Get("X-Amz-Credential")); err != nil {
+	if err := s.credential(q.Get("X-Amz-Credential"), service); err != nil {
 		return nil, err
 	}
 	// Without X-Amz-Expires a presigned URL is as good as a signed header: within MaxSkew of its time.
@@ -158,14 +158,14 @@ func parseQuery(q url.Values) (*Signature, error) {
 }
 
 // credential reads AKID/date/region/service/aws4_request.
-func (s *Signature) credential(c string) error {
+func (s *Signature) credential(c, service string) error {
 	parts := strings.Split(c, "/")
 	if len(parts) != 5 || parts[0] == "" || parts[4] != "aws4_request" {
 		return &Error{Type: "IncompleteSignatureException", Message: fmt.Sprintf("Credential should be scoped to a valid region, service and date: %q is not ACCESS_KEY/date/region/service/aws4_request.", c)}
 	}
 	s.AccessKeyID, s.Date, s.Region, s.Service = parts[0], parts[1], parts[2], parts[3]
-	if s.Service != Service {
-		return &Error{Type: "InvalidSignatureException", Message: "Credential should be scoped to correct service: '" + Service + "'. "}
+	if s.Service != service {
+		return &Error{Type: "InvalidSignatureException", Message: "Credential should be scoped to correct service: '" + service + "'. "}
 	}
 	return nil
 }

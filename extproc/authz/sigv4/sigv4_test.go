@@ -90,7 +90,7 @@ func TestVerifySDKSignatures(t *testing.T) {
 			}
 			req.Body = io.NopCloser(strings.NewReader(tt.body))
 			r := fromHTTP(t, req)
-			sig, err := Parse(r)
+			sig, err := Parse(r, Service)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -177,7 +177,7 @@ func TestRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sig, err := Parse(tt.request)
+			sig, err := Parse(tt.request, Service)
 			if err == nil {
 				err = sig.Verify(tt.request, secret, tt.region, tt.now)
 			}
@@ -215,7 +215,7 @@ func FuzzParseVerify(f *testing.F) {
 		if auth != "" {
 			r.Headers = append(r.Headers, [2]string{"authorization", auth})
 		}
-		sig, err := Parse(r)
+		sig, err := Parse(r, Service)
 		if err == nil {
 			err = sig.Verify(r, secret, region, signedAt)
 		}
@@ -234,7 +234,7 @@ func BenchmarkVerify(b *testing.B) {
 	r := fromHTTP(b, req)
 	b.ReportAllocs()
 	for b.Loop() {
-		sig, err := Parse(r)
+		sig, err := Parse(r, Service)
 		if err != nil {
 			b.Fatal(err)
 		}
