@@ -351,25 +351,37 @@ func Parse(file string, data []byte) (*Config, error) {
 	return c, nil
 }
 
+// validateAccessKeys checks the n credentials under /{section}/credentials: each has an access key id, one of
+// its own, and a secret; key gives credential i's.
+func (c *Config) validateAccessKeys(probs *diag.Problems, section, what string, n int, key func(i int) (id, secret string)) {
+	seen := map[string]int{}
+	for i := range n {
+		id, secret := key(i)
+		at := func(field string) string { return diag.Pointer(section, "credentials", i, field) }
+		switch j, dup := seen[id]; {
+		case id == "":
+			probs.Addf(c.File, at("accessKeyId"), "%s needs its accessKeyId", what)
+		case dup:
+			probs.Addf(c.File, at("accessKeyId"), "access key %q is already /%s/credentials/%d's", id, section, j)
+		default:
+			seen[id] = i
+		}
+		if secret == "" {
+			probs.Addf(c.File, at("secretAccessKey"), "%s needs its secretAccessKey", what)
+		}
+	}
+}
+
 // callerARN is an IAM user's or a role session's ARN.
 var callerARN = regexp.MustCompile(`^arn:aws[a-z-]*:(iam::[0-9]{12}:user/[\w+=,.@/-]+|sts::[0-9]{12}:assumed-role/[\w+=,.@-]+/[\w+=,.@-]+)$`)
 
 func (c *Config) validateIAM(probs *diag.Problems) {
-	seen := map[string]int{}
+	c.validateAccessKeys(probs, "iam", "an IAM credential", len(c.IAM.Credentials), func(i int) (string, string) {
+		return c.IAM.Credentials[i].AccessKeyID, c.IAM.Credentials[i].SecretAccessKey
+	})
 	for i := range c.IAM.Credentials {
 		cred := &c.IAM.Credentials[i]
 		at := func(key string) string { return diag.Pointer("iam", "credentials", i, key) }
-		switch j, dup := seen[cred.AccessKeyID]; {
-		case cred.AccessKeyID == "":
-			probs.Addf(c.File, at("accessKeyId"), "an IAM credential needs its accessKeyId")
-		case dup:
-			probs.Addf(c.File, at("accessKeyId"), "access key %q is already /iam/credentials/%d's", cred.AccessKeyID, j)
-		default:
-			seen[cred.AccessKeyID] = i
-		}
-		if cred.SecretAccessKey == "" {
-			probs.Addf(c.File, at("secretAccessKey"), "an IAM credential needs its secretAccessKey")
-		}
 		if !callerARN.MatchString(cred.ARN) {
 			probs.Addf(c.File, at("arn"), "invalid caller ARN %q: want arn:aws:iam::{account}:user/{name} or arn:aws:sts::{account}:assumed-role/{role}/{session}", cred.ARN)
 		}

@@ -16,19 +16,7 @@ type ManagementCredential struct {
 }
 
 func (c *Config) validateManagement(probs *diag.Problems) {
-	seen := map[string]int{}
-	for i, cred := range c.Management.Credentials {
-		at := func(key string) string { return diag.Pointer("management", "credentials", i, key) }
-		switch j, dup := seen[cred.AccessKeyID]; {
-		case cred.AccessKeyID == "":
-			probs.Addf(c.File, at("accessKeyId"), "a management credential needs its accessKeyId")
-		case dup:
-			probs.Addf(c.File, at("accessKeyId"), "access key %q is already /management/credentials/%d's", cred.AccessKeyID, j)
-		default:
-			seen[cred.AccessKeyID] = i
-		}
-		if cred.SecretAccessKey == "" {
-			probs.Addf(c.File, at("secretAccessKey"), "a management credential needs its secretAccessKey")
-		}
-	}
+	c.validateAccessKeys(probs, "management", "a management credential", len(c.Management.Credentials), func(i int) (string, string) {
+		return c.Management.Credentials[i].AccessKeyID, c.Management.Credentials[i].SecretAccessKey
+	})
 }
