@@ -87,11 +87,12 @@ lint:
 	$(GOTOOL) buf lint
 
 ## generate: regenerate the protobuf Go code (committed; must be reproducible)
-generate:
+generate: $(AWSCLI)
 	$(GOTOOL) buf generate
+	go run ./tools/awsops -botocore $(AWSCLI)/awscli/botocore/data -out internal/management/operations.go
 
 check-generate: generate
-	@git diff --exit-code -- proto || { echo "generated code is stale: run make generate and commit"; exit 1; }
+	@git diff --exit-code -- proto internal/management/operations.go || { echo "generated code is stale: run make generate and commit"; exit 1; }
 
 ## bench: Go benchmarks (translation, reload, Lambda events, rate-limit decisions, VTL), VTL rendering against
 ## LocalStack's engine, and the load runs through Envoy (bare Envoy vs Tollgate, Lambda proxy overhead, API key and

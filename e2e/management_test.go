@@ -22,8 +22,9 @@ type managementCredential struct {
 }
 
 // TestManagementAPIByTheAWSCLI: the aws CLI, pointed at the admin address with --endpoint-url, signs its requests
-// with a key of management.credentials: it reads a usage plan's usage and flushes a stage's cache. A key the
-// config lacks and a wrong secret are refused with AWS's errors, which the CLI reports by their names.
+// with a key of management.credentials: it reads a usage plan's usage and flushes a stage's cache, and is told the
+// operations not served yet by name. A key the config lacks and a wrong secret are refused with AWS's errors,
+// which the CLI reports by their names.
 func TestManagementAPIByTheAWSCLI(t *testing.T) {
 	aws := requireAWSCLI(t)
 	backend := startBackend(t, "A")
@@ -65,6 +66,11 @@ func TestManagementAPIByTheAWSCLI(t *testing.T) {
 	flush := []string{"apigateway", "flush-stage-cache", "--rest-api-id", "keyed", "--stage-name", "prod"}
 	if _, stderr, err := run("AKIAMANAGEMENT", "management-secret", flush...); err != nil {
 		t.Errorf("aws %s: %v\n%s", strings.Join(flush, " "), err, stderr)
+	}
+	// An operation Tollgate does not serve yet is named, not answered with a wrong success.
+	if _, stderr, err := run("AKIAMANAGEMENT", "management-secret", "apigateway", "get-rest-apis"); err == nil ||
+		!strings.Contains(stderr, "(NotImplementedException) when calling the GetRestApis operation: GetRestApis (apigateway) is not served by Tollgate yet") {
+		t.Errorf("get-rest-apis: %v\n%s\nwant NotImplementedException naming GetRestApis", err, stderr)
 	}
 	for _, refused := range []struct{ key, secret, exception string }{
 		{"AKIAUNKNOWN", "management-secret", "UnrecognizedClientException"},

@@ -120,6 +120,8 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 			"GET /dashboard/data":            c.dashboard.Data(),
 			"DELETE /restapis/{apiId}/stages/{stage}/cache/authorizers": c.management.Wrap(admin.StageFlush(log, "the authorizer cache", c.authz.FlushAuthorizers)),
 			"DELETE /restapis/{apiId}/stages/{stage}/cache/data":        c.management.Wrap(admin.StageFlush(log, "the stage cache", c.cache.Flush)),
+			// Every other path: API Gateway's operations not served yet, named.
+			"/": c.management.Wrap(management.NotServed()),
 		}))
 	})
 	c.goRun(func() error { c.watcher.Run(ctx); return nil })

@@ -97,6 +97,7 @@ var allowed = map[string][]string{
 	"examples/petstore/backend": nil,
 	"tools/bench/dataplane":     {"envoy", "internal/names", "internal/accesslog"},
 	"tools/bench/templates":     {"internal/vtl", "internal/vtl/apigw"},
+	"tools/awsops":              nil,
 	"internal/importrules":      nil,
 	// Golden-file comparison and real redis-servers, for the tests of every layer.
 	"internal/golden":    nil,
