@@ -22,8 +22,8 @@ type managementCredential struct {
 }
 
 // TestManagementAPIByTheAWSCLI: the aws CLI, pointed at the admin address with --endpoint-url, signs its requests
-// with a key of management.credentials: it reads a usage plan's usage and flushes a stage's cache, and is told the
-// operations not served yet by name. A key the config lacks and a wrong secret are refused with AWS's errors,
+// with a key of management.credentials: it reads a usage plan's usage, flushes a stage's cache, lists and reads
+// the file's REST APIs and is refused writes to them, and is told the operations not served yet by name. A key the config lacks and a wrong secret are refused with AWS's errors,
 // which the CLI reports by their names.
 func TestManagementAPIByTheAWSCLI(t *testing.T) {
 	aws := requireAWSCLI(t)
@@ -33,8 +33,10 @@ func TestManagementAPIByTheAWSCLI(t *testing.T) {
 	cfg.Management = &management{Credentials: []managementCredential{{AccessKeyID: "AKIAMANAGEMENT", SecretAccessKey: "management-secret"}}}
 	cfg.APIKeys = []apiKey{{ID: "k1", Name: "alice", Value: aliceKey, Enabled: true}}
 	cfg.UsagePlans = []usagePlan{{ID: "quota", APIStages: []planAPIStage{{APIID: "keyed", Stage: "prod"}}, Keys: []string{"k1"}, Quota: &quota{Limit: 3, Period: "DAY"}}}
-	cfg.APIs = []apiConfig{{ID: "keyed", Definition: "keyed.yaml", Stages: []stageConfig{
-		{StageName: "prod", Variables: map[string]string{"backend": backend.addr}, CacheClusterEnabled: true}}}}
+	cfg.APIs = []apiConfig{
+		{ID: "keyed", Definition: "keyed.yaml", Stages: []stageConfig{{StageName: "prod", Variables: map[string]string{"backend": backend.addr}, CacheClusterEnabled: true}}},
+		{ID: "other", Definition: "keyed.yaml", Stages: []stageConfig{{StageName: "dev", Variables: map[string]string{"backend": backend.addr}}}},
+	}
 	gw := startGateway(t, cfg, map[string]string{"keyed.yaml": "apikeys/keyed.yaml"})
 	c := call{method: "GET", url: gw.url("/prod/pets"), host: "keyed." + domain, header: http.Header{"X-Api-Key": {aliceKey}}}
 	if r := send(t, c); r.status != http.StatusOK {
@@ -67,10 +69,36 @@ func TestManagementAPIByTheAWSCLI(t *testing.T) {
 	if _, stderr, err := run("AKIAMANAGEMENT", "management-secret", flush...); err != nil {
 		t.Errorf("aws %s: %v\n%s", strings.Join(flush, " "), err, stderr)
 	}
-	// An operation Tollgate does not serve yet is named, not answered with a wrong success.
-	if _, stderr, err := run("AKIAMANAGEMENT", "management-secret", "apigateway", "get-rest-apis"); err == nil ||
-		!strings.Contains(stderr, "(NotImplementedException) when calling the GetRestApis operation: GetRestApis (apigateway) is not served by Tollgate yet") {
-		t.Errorf("get-rest-apis: %v\n%s\nwant NotImplementedException naming GetRestApis", err, stderr)
+	// The file's APIs are listed (a page of one at a time: the CLI follows the positions) and read, and refused for
+	// writes, which belong in the file.
+	api := func(id string) map[string]any {
+		return map[string]any{"id": id, "name": "keyed", "apiKeySource": "HEADER", "disableExecuteApiEndpoint": false}
+	}
+	for _, read := range []struct {
+		args []string
+		want map[string]any
+	}{
+		{[]string{"apigateway", "get-rest-apis", "--page-size", "1"}, map[string]any{"items": []any{api("keyed"), api("other")}}},
+		{[]string{"apigateway", "get-rest-api", "--rest-api-id", "other"}, api("other")},
+	} {
+		out, stderr, err := run("AKIAMANAGEMENT", "management-secret", read.args...)
+		var got map[string]any
+		if err != nil || json.Unmarshal([]byte(out), &got) != nil || !reflect.DeepEqual(got, read.want) {
+			t.Errorf("aws %s: %v\n%s%s\nwant %v", strings.Join(read.args, " "), err, out, stderr, read.want)
+		}
+	}
+	for _, refused := range []struct {
+		args    []string
+		message string
+	}{
+		{[]string{"apigateway", "delete-rest-api", "--rest-api-id", "keyed"}, "(BadRequestException) when calling the DeleteRestApi operation: API keyed is defined in tollgate.yaml"},
+		{[]string{"apigateway", "get-rest-api", "--rest-api-id", "nope"}, "(NotFoundException) when calling the GetRestApi operation: Invalid API identifier specified 123456789012:nope"},
+		// An operation Tollgate does not serve yet is named, never answered with a wrong success.
+		{[]string{"apigateway", "get-resources", "--rest-api-id", "keyed"}, "(NotImplementedException) when calling the GetResources operation: GetResources (apigateway) is not served by Tollgate yet"},
+	} {
+		if _, stderr, err := run("AKIAMANAGEMENT", "management-secret", refused.args...); err == nil || !strings.Contains(stderr, refused.message) {
+			t.Errorf("aws %s: %v\n%s\nwant %q", strings.Join(refused.args, " "), err, stderr, refused.message)
+		}
 	}
 	for _, refused := range []struct{ key, secret, exception string }{
 		{"AKIAUNKNOWN", "management-secret", "UnrecognizedClientException"},

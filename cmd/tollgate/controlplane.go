@@ -45,6 +45,7 @@ type ControlPlane struct {
 	metrics    *metrics.Server
 	dashboard  *dashboard.Dashboard
 	management *management.Auth
+	catalog    *management.Catalog
 	tracer     *tracing.Tracer
 	limiter    *ratelimit.Limiter
 	watcher    *source.Watcher
@@ -86,6 +87,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	c.authz.Tracer, c.cache.Tracer = c.tracer, c.tracer
 	c.dashboard = dashboard.New(dashboard.Sources{Metrics: c.metrics.Gatherer(), Quotas: c.limiter.QuotaUse, Envoys: c.xds.Envoys, Ready: c.xds.Ready}, log)
 	c.management = management.NewAuth(managementKeys(cfg))
+	c.catalog = management.NewCatalog(loaded.Gateway, cfg.AWS.AccountID)
 	c.management.LogMode(log)
 	if err := c.setServices(loaded.Snapshot); err != nil {
 		return nil, err
@@ -120,6 +122,11 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 			"GET /dashboard/data":            c.dashboard.Data(),
 			"DELETE /restapis/{apiId}/stages/{stage}/cache/authorizers": c.management.Wrap(admin.StageFlush(log, "the authorizer cache", c.authz.FlushAuthorizers)),
 			"DELETE /restapis/{apiId}/stages/{stage}/cache/data":        c.management.Wrap(admin.StageFlush(log, "the stage cache", c.cache.Flush)),
+			"GET /restapis":                 c.management.Wrap(c.catalog.RestAPIs()),
+			"GET /restapis/{restapi_id}":    c.management.Wrap(c.catalog.RestAPI()),
+			"PATCH /restapis/{restapi_id}":  c.management.Wrap(c.catalog.FileAPIWrite()),
+			"PUT /restapis/{restapi_id}":    c.management.Wrap(c.catalog.FileAPIWrite()),
+			"DELETE /restapis/{restapi_id}": c.management.Wrap(c.catalog.FileAPIWrite()),
 			// Every other path: API Gateway's operations not served yet, named.
 			"/": c.management.Wrap(management.NotServed()),
 		}))
@@ -271,6 +278,7 @@ func (c *ControlPlane) Reload() {
 	}
 	c.current = loaded
 	c.management.Set(managementKeys(loaded.Config))
+	c.catalog.Set(loaded.Gateway, loaded.Config.AWS.AccountID)
 	c.watcher.Watch(loaded.Files)
 	c.log.Info("configuration reloaded", "apis", len(loaded.Config.APIs), "load", loadTime.Round(time.Millisecond), "publish", (time.Since(start) - loadTime).Round(time.Millisecond))
 }

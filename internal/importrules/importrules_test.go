@@ -88,8 +88,8 @@ var allowed = map[string][]string{
 	// The dashboard shows what the metrics, the limiter and the xDS server report, with the snapshot's routes.
 	"internal/dashboard": append(slices.Clone(leaves), "internal/ir", "ratelimit", "xds/server"),
 	// Only cmd wires the layers together.
-	// The management API, on the admin address: its callers sign with SigV4.
-	"internal/management": {"extproc/authz/sigv4"},
+	// The management API, on the admin address: its callers sign with SigV4; it reads the model.
+	"internal/management": {"extproc/authz/sigv4", "proto/tollgate/v1"},
 	"cmd/tollgate":        {"*"},
 	// Programs and tests that drive a built gateway from outside.
 	"e2e":                       {"envoy", "internal/names", "internal/jwttest"},
