@@ -32,6 +32,12 @@ type restAPI struct {
 	DisableExecuteAPIEndpoint bool     `json:"disableExecuteApiEndpoint"`
 }
 
+// restAPIPage is GetRestApis's answer, API Gateway's RestApis.
+type restAPIPage struct {
+	Item     []restAPI `json:"item"`
+	Position string    `json:"position,omitempty"`
+}
+
 // NewCatalog serves gw's APIs, of account, until Set gives others.
 func NewCatalog(gw *tollgatev1.Gateway, account string) *Catalog {
 	c := &Catalog{}
@@ -78,10 +84,7 @@ func (c *Catalog) RestAPIs() http.Handler {
 		}
 		apis := c.current.Load().apis
 		start, _ := slices.BinarySearchFunc(apis, r.URL.Query().Get("position"), func(a restAPI, id string) int { return strings.Compare(a.ID, id) })
-		page := struct {
-			Item     []restAPI `json:"item"`
-			Position string    `json:"position,omitempty"`
-		}{Item: apis[start:min(start+limit, len(apis))]}
+		page := restAPIPage{Item: apis[start:min(start+limit, len(apis))]}
 		if start+limit < len(apis) {
 			page.Position = apis[start+limit].ID
 		}
