@@ -69,6 +69,7 @@ func (t *routeTable) find(name string) (routeOf, bool) {
 
 // series are one source's metrics.
 type series struct {
+	apiID, stage                         string // the route's, for the usage counts
 	requests, clientErrors, serverErrors prometheus.Counter
 	latency, integrationLatency          prometheus.Observer
 	cacheHits, cacheMisses               prometheus.Counter
@@ -140,11 +141,16 @@ func (s *Server) SetSnapshot(snap *ir.Snapshot) {
 }
 
 // seriesFor is the source's series, resolved on its first request; nil when it is no API's.
-func (s *Server) seriesFor(src source, r routeOf) *series {
+func (s *Server) seriesFor(src source) *series {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if sr, ok := s.seriesOf[src]; ok {
 		return sr
+	}
+	// The route is resolved once per series, not per request.
+	r, ok := s.routes.Load().find(src.route)
+	if !ok {
+		return nil // no API's route (an unknown host's)
 	}
 	a, ok := (*s.apis.Load())[r.apiID]
 	if !ok {
@@ -155,7 +161,7 @@ func (s *Server) seriesFor(src source, r routeOf) *series {
 		resource, method = r.route.Resource, r.route.HTTPMethod
 	}
 	l := prometheus.Labels{"api_id": r.apiID, "api_name": a.name, "api_type": a.kind, "stage": r.stage, "resource": resource, "method": method, "node": src.node}
-	sr := &series{requests: s.requests.With(l), clientErrors: s.clientErrors.With(l), serverErrors: s.serverErrors.With(l),
+	sr := &series{apiID: r.apiID, stage: r.stage, requests: s.requests.With(l), clientErrors: s.clientErrors.With(l), serverErrors: s.serverErrors.With(l),
 		latency: s.latency.With(l), integrationLatency: s.integrationLatency.With(l),
 		cacheHits: s.cacheHits.With(l), cacheMisses: s.cacheMisses.With(l), dataProcessed: s.dataProcessed.With(l),
 		throttled: s.throttled.With(l), quotaExceeded: s.quotaExceeded.With(l)}
@@ -219,11 +225,7 @@ func (s *Server) Export(_ context.Context, req *collectorlogs.ExportLogsServiceR
 
 // Record counts one request Envoy served.
 func (s *Server) Record(node string, e *metricslog.Entry) {
-	r, ok := s.routes.Load().find(e.Route)
-	if !ok {
-		return // no API's route (an unknown host's)
-	}
-	sr := s.seriesFor(source{node: node, route: e.Route}, r)
+	sr := s.seriesFor(source{node: node, route: e.Route})
 	if sr == nil {
 		return
 	}
@@ -252,6 +254,6 @@ func (s *Server) Record(node string, e *metricslog.Entry) {
 		sr.throttled.Inc()
 	}
 	if e.UsagePlanID != "" {
-		s.usage.WithLabelValues(e.UsagePlanID, e.APIKeyID, r.apiID, r.stage, node).Inc()
+		s.usage.WithLabelValues(e.UsagePlanID, e.APIKeyID, sr.apiID, sr.stage, node).Inc()
 	}
 }
