@@ -44,14 +44,7 @@ func TestManagementAPIByTheAWSCLI(t *testing.T) {
 	}
 
 	run := func(key, secret string, args ...string) (string, string, error) {
-		cmd := exec.Command("python3", append([]string{filepath.Join(aws, "bin", "aws")}, append(args,
-			"--endpoint-url", "http://"+gw.cfg.Admin, "--region", "eu-west-1", "--output", "json")...)...)
-		cmd.Env = append(os.Environ(), "PYTHONPATH="+aws, "AWS_ACCESS_KEY_ID="+key, "AWS_SECRET_ACCESS_KEY="+secret,
-			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true")
-		var stdout, stderr strings.Builder
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		return stdout.String(), stderr.String(), err
+		return awsCLI(aws, gw, key, secret, args...)
 	}
 	today := time.Now().UTC().Format(time.DateOnly)
 	usage := []string{"apigateway", "get-usage", "--usage-plan-id", "quota", "--key-id", "k1", "--start-date", today, "--end-date", today}
@@ -94,7 +87,8 @@ func TestManagementAPIByTheAWSCLI(t *testing.T) {
 		{[]string{"apigateway", "delete-rest-api", "--rest-api-id", "keyed"}, "(BadRequestException) when calling the DeleteRestApi operation: API keyed is defined in tollgate.yaml"},
 		{[]string{"apigateway", "get-rest-api", "--rest-api-id", "nope"}, "(NotFoundException) when calling the GetRestApi operation: Invalid API identifier specified 123456789012:nope"},
 		// An operation Tollgate does not serve yet is named, never answered with a wrong success.
-		{[]string{"apigateway", "get-resources", "--rest-api-id", "keyed"}, "(NotImplementedException) when calling the GetResources operation: GetResources (apigateway) is not served by Tollgate yet"},
+		{[]string{"apigateway", "get-authorizers", "--rest-api-id", "keyed"}, "(NotImplementedException) when calling the GetAuthorizers operation: GetAuthorizers (apigateway) is not served by Tollgate yet"},
+		{[]string{"apigateway", "get-resources", "--rest-api-id", "keyed"}, "(NotImplementedException) when calling the GetResources operation: reading the resources, deployments and stages of API keyed, defined in tollgate.yaml, is not served by Tollgate yet"},
 	} {
 		if _, stderr, err := run("AKIAMANAGEMENT", "management-secret", refused.args...); err == nil || !strings.Contains(stderr, refused.message) {
 			t.Errorf("aws %s: %v\n%s\nwant %q", strings.Join(refused.args, " "), err, stderr, refused.message)
@@ -107,6 +101,102 @@ func TestManagementAPIByTheAWSCLI(t *testing.T) {
 		if _, stderr, err := run(refused.key, refused.secret, usage...); err == nil || !strings.Contains(stderr, "("+refused.exception+")") {
 			t.Errorf("key %s, secret %s: %v\n%s\nwant the CLI to report %s", refused.key, refused.secret, err, stderr, refused.exception)
 		}
+	}
+}
+
+// awsCLI runs the aws CLI installed in dir against gw's management API, signing with key and secret, and returns
+// what it printed.
+func awsCLI(dir string, gw *tollgate, key, secret string, args ...string) (stdout, stderr string, err error) {
+	cmd := exec.Command("python3", append([]string{filepath.Join(dir, "bin", "aws")}, append(args,
+		"--endpoint-url", "http://"+gw.cfg.Admin, "--region", "eu-west-1", "--output", "json")...)...)
+	cmd.Env = append(os.Environ(), "PYTHONPATH="+dir, "AWS_ACCESS_KEY_ID="+key, "AWS_SECRET_ACCESS_KEY="+secret,
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true")
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	return out.String(), errOut.String(), err
+}
+
+// TestManagementAPIBuildsAndDeploys: the aws CLI builds a REST API resource by resource (a MOCK whose response
+// template reads a path parameter, an HTTP_PROXY to a backend by a stage variable), deploys it to a stage, and
+// Envoy serves it; a stage variable changed by update-stage is served too; deleted, the API is served no more.
+func TestManagementAPIBuildsAndDeploys(t *testing.T) {
+	aws := requireAWSCLI(t)
+	backend := startBackend(t, "A")
+	cfg := newGatewayConfig(t)
+	cfg.AWS = &awsConfig{Region: "eu-west-1"}
+	cfg.Management = &management{Credentials: []managementCredential{{AccessKeyID: "AKIAMANAGEMENT", SecretAccessKey: "management-secret"}}}
+	gw := startGateway(t, cfg, nil)
+	cli := func(into any, args ...string) {
+		t.Helper()
+		out, stderr, err := awsCLI(aws, gw, "AKIAMANAGEMENT", "management-secret", append([]string{"apigateway"}, args...)...)
+		if err != nil {
+			t.Fatalf("aws apigateway %s: %v\n%s", strings.Join(args, " "), err, stderr)
+		}
+		if into != nil {
+			if err := json.Unmarshal([]byte(out), into); err != nil {
+				t.Fatalf("aws apigateway %s printed %s: %v", strings.Join(args, " "), out, err)
+			}
+		}
+	}
+	var api struct{ ID, RootResourceID string }
+	cli(&api, "create-rest-api", "--name", "shop", "--endpoint-configuration", "types=REGIONAL")
+	var resources struct{ Items []struct{ ID, Path string } }
+	cli(&resources, "get-resources", "--rest-api-id", api.ID)
+	if len(resources.Items) != 1 || resources.Items[0].Path != "/" || resources.Items[0].ID != api.RootResourceID {
+		t.Fatalf("a new API's resources: %+v", resources)
+	}
+	var items, item, pets struct{ ID string }
+	cli(&items, "create-resource", "--rest-api-id", api.ID, "--parent-id", api.RootResourceID, "--path-part", "items")
+	cli(&item, "create-resource", "--rest-api-id", api.ID, "--parent-id", items.ID, "--path-part", "{id}")
+	cli(&pets, "create-resource", "--rest-api-id", api.ID, "--parent-id", api.RootResourceID, "--path-part", "pets")
+	onItem := []string{"--rest-api-id", api.ID, "--resource-id", item.ID, "--http-method", "GET"}
+	cli(nil, append([]string{"put-method", "--authorization-type", "NONE", "--request-parameters", "method.request.path.id=true"}, onItem...)...)
+	cli(nil, append([]string{"put-integration", "--type", "MOCK", "--request-templates", `{"application/json": "{\"statusCode\": 200}"}`}, onItem...)...)
+	cli(nil, append([]string{"put-method-response", "--status-code", "200"}, onItem...)...)
+	cli(nil, append([]string{"put-integration-response", "--status-code", "200", "--selection-pattern", "",
+		"--response-templates", `{"application/json": "{\"item\": \"$input.params('id')\"}"}`}, onItem...)...)
+	onPets := []string{"--rest-api-id", api.ID, "--resource-id", pets.ID, "--http-method", "GET"}
+	cli(nil, append([]string{"put-method", "--authorization-type", "NONE"}, onPets...)...)
+	cli(nil, append([]string{"put-integration", "--type", "HTTP_PROXY", "--integration-http-method", "GET",
+		"--uri", "http://${stageVariables.backend}/pets"}, onPets...)...)
+	var method struct {
+		MethodIntegration struct {
+			Type            string
+			TimeoutInMillis int
+		}
+	}
+	cli(&method, append([]string{"get-method"}, onPets...)...)
+	if method.MethodIntegration.Type != "HTTP_PROXY" || method.MethodIntegration.TimeoutInMillis != 29000 {
+		t.Errorf("get-method: %+v", method)
+	}
+	var dep struct{ ID string }
+	cli(&dep, "create-deployment", "--rest-api-id", api.ID, "--stage-name", "prod", "--variables", "backend="+backend.addr)
+
+	host := api.ID + "." + domain
+	r, took := pollUntil(t, call{method: "GET", url: gw.url("/prod/items/7"), host: host}, http.StatusOK, 5*time.Second)
+	t.Logf("Envoy served the deployment %v after create-deployment returned", took)
+	if r.body != `{"item": "7"}` {
+		t.Errorf("the MOCK answered %s", r.body)
+	}
+	if r := send(t, call{method: "GET", url: gw.url("/prod/pets"), host: host}); r.status != http.StatusOK || r.header.Get("X-Backend") != "A" {
+		t.Errorf("the HTTP_PROXY answered %d %v %s", r.status, r.header, r.body)
+	}
+	var stages struct {
+		Item []struct{ StageName, DeploymentID string }
+	}
+	cli(&stages, "get-stages", "--rest-api-id", api.ID)
+	if len(stages.Item) != 1 || stages.Item[0].DeploymentID != dep.ID {
+		t.Errorf("get-stages: %+v, want prod on %s", stages, dep.ID)
+	}
+	other := startBackend(t, "B")
+	cli(nil, "update-stage", "--rest-api-id", api.ID, "--stage-name", "prod", "--patch-operations", "op=replace,path=/variables/backend,value="+other.addr)
+	if r := send(t, call{method: "GET", url: gw.url("/prod/pets"), host: host}); r.header.Get("X-Backend") != "B" {
+		t.Errorf("after update-stage, the HTTP_PROXY answered %d from %q, want the new backend", r.status, r.header.Get("X-Backend"))
+	}
+	cli(nil, "delete-rest-api", "--rest-api-id", api.ID)
+	if r := send(t, call{method: "GET", url: gw.url("/prod/items/7"), host: host}); r.status != http.StatusForbidden {
+		t.Errorf("a deleted API answered %d %s, want 403", r.status, r.body)
 	}
 }
 

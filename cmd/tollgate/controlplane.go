@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -26,6 +27,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/management"
 	"github.com/tollgate-gw/tollgate/internal/metrics"
 	"github.com/tollgate-gw/tollgate/internal/source"
+	"github.com/tollgate-gw/tollgate/internal/state"
 	"github.com/tollgate-gw/tollgate/internal/tracing"
 	"github.com/tollgate-gw/tollgate/ratelimit"
 	"github.com/tollgate-gw/tollgate/xds/server"
@@ -45,13 +47,16 @@ type ControlPlane struct {
 	metrics    *metrics.Server
 	dashboard  *dashboard.Dashboard
 	management *management.Auth
-	catalog    *management.Catalog
+	restAPIs   *management.Service
+	state      state.Store
 	tracer     *tracing.Tracer
 	limiter    *ratelimit.Limiter
 	watcher    *source.Watcher
 
-	mu      sync.Mutex
-	current *source.Loaded
+	// reloading serializes loads and their publishing, so that a load never publishes over a newer one.
+	reloading sync.Mutex
+	mu        sync.Mutex
+	current   *source.Loaded
 
 	wg   sync.WaitGroup
 	errs chan error
@@ -60,14 +65,26 @@ type ControlPlane struct {
 // Start loads configFile and starts serving it; it fails if the configuration is invalid or an address is taken.
 // Everything stops when ctx is done; Wait returns then.
 func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPlane, error) {
-	ld := source.New()
-	loaded, err := ld.Load(configFile)
+	cfg, err := config.Load(configFile)
 	if err != nil {
 		return nil, err
 	}
-	c := &ControlPlane{log: log, configFile: configFile, loader: ld, xds: server.New(log), current: loaded, errs: make(chan error, 4)}
+	// The state comes first: the APIs the management API deployed are served with the file's from the start.
+	st, err := state.OpenFile(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	c := &ControlPlane{log: log, configFile: configFile, loader: source.New(), xds: server.New(log), state: st, errs: make(chan error, 4)}
+	c.restAPIs = management.New(st, c, nil, cfg.AWS.AccountID)
+	loaded, err := c.load()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	c.current = loaded
+	c.restAPIs.Set(loaded.Gateway, cfg.AWS.AccountID)
 	c.logWarnings(loaded)
-	cfg := loaded.Config
+	cfg = loaded.Config
 	store, err := rateLimitStore(cfg, log)
 	if err != nil {
 		return nil, err
@@ -87,7 +104,6 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	c.authz.Tracer, c.cache.Tracer = c.tracer, c.tracer
 	c.dashboard = dashboard.New(dashboard.Sources{Metrics: c.metrics.Gatherer(), Quotas: c.limiter.QuotaUse, Envoys: c.xds.Envoys, Ready: c.xds.Ready}, log)
 	c.management = management.NewAuth(managementKeys(cfg))
-	c.catalog = management.NewCatalog(loaded.Gateway, cfg.AWS.AccountID)
 	c.management.LogMode(log)
 	if err := c.setServices(loaded.Snapshot); err != nil {
 		return nil, err
@@ -114,22 +130,22 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 		return c.xds.Serve(ctx, xdsLis, c.extProc.Register, c.authz.Register, ratelimit.NewServer(c.limiter).Register, c.metrics.Register)
 	})
 	c.goRun(func() error {
-		// AWS's paths are the management API's, which only its callers may call.
-		return admin.Serve(ctx, adminLis, admin.Handler(c.xds.Ready, map[string]http.Handler{
-			"GET /usageplans/{planId}/usage": c.management.Wrap(c.limiter.UsageHandler()),
-			"GET /metrics":                   c.metrics.Handler(),
-			"GET /dashboard":                 c.dashboard.Page(),
-			"GET /dashboard/data":            c.dashboard.Data(),
-			"DELETE /restapis/{apiId}/stages/{stage}/cache/authorizers": c.management.Wrap(admin.StageFlush(log, "the authorizer cache", c.authz.FlushAuthorizers)),
-			"DELETE /restapis/{apiId}/stages/{stage}/cache/data":        c.management.Wrap(admin.StageFlush(log, "the stage cache", c.cache.Flush)),
-			"GET /restapis":                 c.management.Wrap(c.catalog.RestAPIs()),
-			"GET /restapis/{restapi_id}":    c.management.Wrap(c.catalog.RestAPI()),
-			"PATCH /restapis/{restapi_id}":  c.management.Wrap(c.catalog.FileAPIWrite()),
-			"PUT /restapis/{restapi_id}":    c.management.Wrap(c.catalog.FileAPIWrite()),
-			"DELETE /restapis/{restapi_id}": c.management.Wrap(c.catalog.FileAPIWrite()),
+		handlers := map[string]http.Handler{
+			"GET /usageplans/{planId}/usage":                                      c.limiter.UsageHandler(),
+			"DELETE /restapis/{restapi_id}/stages/{stage_name}/cache/authorizers": admin.StageFlush(log, "the authorizer cache", c.authz.FlushAuthorizers),
+			"DELETE /restapis/{restapi_id}/stages/{stage_name}/cache/data":        admin.StageFlush(log, "the stage cache", c.cache.Flush),
 			// Every other path: API Gateway's operations not served yet, named.
-			"/": c.management.Wrap(management.NotServed()),
-		}))
+			"/": management.NotServed(),
+		}
+		maps.Copy(handlers, c.restAPIs.Handlers())
+		// AWS's paths are the management API's, which only its callers may call.
+		for pattern, h := range handlers {
+			handlers[pattern] = c.management.Wrap(h)
+		}
+		handlers["GET /metrics"] = c.metrics.Handler()
+		handlers["GET /dashboard"] = c.dashboard.Page()
+		handlers["GET /dashboard/data"] = c.dashboard.Data()
+		return admin.Serve(ctx, adminLis, admin.Handler(c.xds.Ready, handlers))
 	})
 	c.goRun(func() error { c.watcher.Run(ctx); return nil })
 	c.goRun(func() error { c.dashboard.Run(ctx); return nil })
@@ -163,7 +179,7 @@ func (c *ControlPlane) Ready() (bool, string) { return c.xds.Ready() }
 func (c *ControlPlane) Wait() error {
 	c.wg.Wait()
 	close(c.errs)
-	var errs []error
+	errs := []error{c.state.Close()}
 	for err := range c.errs {
 		errs = append(errs, err)
 	}
@@ -195,6 +211,32 @@ func authorizerResults(store ratelimit.Store, log *slog.Logger) authz.Results {
 		return authz.NewRedisResults(r.Client(), log)
 	}
 	return authz.NewMemoryResults()
+}
+
+// load loads the config file and the management API's deployments as stored.
+func (c *ControlPlane) load() (*source.Loaded, error) {
+	deployed, err := c.restAPIs.Deployed(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return c.loader.LoadWith(c.configFile, deployments(deployed))
+}
+
+// Check is management.Serving's: whether the configuration with the management API's deployments as given would
+// load, serving nothing.
+func (c *ControlPlane) Check(deployed []management.Deployed) error {
+	c.reloading.Lock()
+	defer c.reloading.Unlock()
+	_, err := c.loader.LoadWith(c.configFile, deployments(deployed))
+	return err
+}
+
+func deployments(deployed []management.Deployed) []source.Deployment {
+	out := make([]source.Deployment, 0, len(deployed))
+	for _, d := range deployed {
+		out = append(out, source.Deployment{APIID: d.APIID, File: d.File(), Definition: d.Definition, Stages: d.Stages})
+	}
+	return out
 }
 
 // managementKeys are the management API's credentials in cfg.
@@ -239,8 +281,10 @@ func (c *ControlPlane) restoreServices() {
 // Reload loads the files again. An invalid change is logged, problem by problem, and the running configuration
 // stays exactly as it was.
 func (c *ControlPlane) Reload() {
+	c.reloading.Lock()
+	defer c.reloading.Unlock()
 	start := time.Now()
-	loaded, err := c.loader.Load(c.configFile)
+	loaded, err := c.load()
 	loadTime := time.Since(start)
 	if err != nil {
 		var probs diag.Problems
@@ -278,7 +322,7 @@ func (c *ControlPlane) Reload() {
 	}
 	c.current = loaded
 	c.management.Set(managementKeys(loaded.Config))
-	c.catalog.Set(loaded.Gateway, loaded.Config.AWS.AccountID)
+	c.restAPIs.Set(loaded.Gateway, loaded.Config.AWS.AccountID)
 	c.watcher.Watch(loaded.Files)
 	c.log.Info("configuration reloaded", "apis", len(loaded.Config.APIs), "load", loadTime.Round(time.Millisecond), "publish", (time.Since(start) - loadTime).Round(time.Millisecond))
 }

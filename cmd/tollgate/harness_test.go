@@ -36,10 +36,11 @@ import (
 // it asks for the xDS resources over ADS and calls the ext services with what the routes it received tell Envoy
 // to send. Feature tests decide behaviour here in milliseconds; e2e keeps what only a real Envoy can show.
 type harness struct {
-	t    *testing.T
-	dir  string
-	cp   *ControlPlane
-	conn *grpc.ClientConn
+	t      *testing.T
+	dir    string
+	cp     *ControlPlane
+	conn   *grpc.ClientConn
+	cancel context.CancelFunc
 }
 
 // startHarness writes files (tollgate.yaml among them, without addresses: the harness picks free ones) into a
@@ -54,13 +55,7 @@ func startHarness(t *testing.T, files map[string]string) *harness {
 		}
 		h.write(name, content)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cp, err := Start(ctx, filepath.Join(h.dir, "tollgate.yaml"), discardLog())
-	if err != nil {
-		cancel()
-		t.Fatalf("start: %v", err)
-	}
-	h.cp = cp
+	h.start()
 	conn, err := grpc.NewClient(xdsAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
@@ -68,12 +63,35 @@ func startHarness(t *testing.T, files map[string]string) *harness {
 	h.conn = conn
 	t.Cleanup(func() {
 		conn.Close()
-		cancel()
-		if err := cp.Wait(); err != nil {
-			t.Errorf("control plane: %v", err)
-		}
+		h.stop()
 	})
 	return h
+}
+
+func (h *harness) start() {
+	h.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cp, err := Start(ctx, filepath.Join(h.dir, "tollgate.yaml"), discardLog())
+	if err != nil {
+		cancel()
+		h.t.Fatalf("start: %v", err)
+	}
+	h.cp, h.cancel = cp, cancel
+}
+
+func (h *harness) stop() {
+	h.cancel()
+	if err := h.cp.Wait(); err != nil {
+		h.t.Errorf("control plane: %v", err)
+	}
+}
+
+// restart stops the control plane and starts it again on the same files and addresses, as a restart of
+// `tollgate serve` does.
+func (h *harness) restart() {
+	h.t.Helper()
+	h.stop()
+	h.start()
 }
 
 func freeAddress(t *testing.T) string {

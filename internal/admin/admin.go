@@ -45,7 +45,7 @@ func Handler(ready ReadyFunc, endpoints map[string]http.Handler) http.Handler {
 // 202 with no body, as AWS; a flush that fails is logged with what it flushes and answered 500.
 func StageFlush(log *slog.Logger, what string, flush func(ctx context.Context, apiID, stage string) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		apiID, stage := r.PathValue("apiId"), r.PathValue("stage")
+		apiID, stage := r.PathValue("restapi_id"), r.PathValue("stage_name")
 		if err := flush(r.Context(), apiID, stage); err != nil {
 			log.Error("cannot flush "+what, "apiId", apiID, "stage", stage, "err", err)
 			http.Error(w, `{"message":"Internal server error"}`, http.StatusInternalServerError)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/diag"
 	"github.com/tollgate-gw/tollgate/internal/policy"
+	"github.com/tollgate-gw/tollgate/internal/stagevars"
 )
 
 // Config is the whole file after defaults and environment overrides.
@@ -53,6 +54,9 @@ type Config struct {
 	IAM      IAM
 	// Management is who may call the management API (management.go).
 	Management Management
+	// StateDir is where the management API keeps what it writes (the stateDir key, relative to the config file's
+	// directory; default .tollgate beside it).
+	StateDir string
 	// Cache holds the stage caches' settings that are the operator's, not a stage's.
 	Cache Cache
 	// Metrics, when false, stops the access log every Envoy streams for API Gateway's metrics (which costs Envoy
@@ -76,6 +80,7 @@ type document struct {
 	EnvoyAdmin string `yaml:"envoyAdmin"`
 	Domain     string `yaml:"domain"`
 	Redis      string `yaml:"redis"`
+	StateDir   string `yaml:"stateDir"`
 	// TrustedProxyHops: see Config.
 	TrustedProxyHops int `yaml:"trustedProxyHops"`
 	RateLimit        struct {
@@ -189,6 +194,17 @@ const (
 // IsHTTP tells whether the entry is an HTTP API.
 func (a API) IsHTTP() bool { return a.ProtocolType == ProtocolHTTP }
 
+// stateDir resolves the state directory relative to the config file, .tollgate beside it by default.
+func stateDir(configFile, dir string) string {
+	if dir == "" {
+		dir = ".tollgate"
+	}
+	if filepath.IsAbs(dir) {
+		return dir
+	}
+	return filepath.Join(filepath.Dir(configFile), dir)
+}
+
 // DefinitionPath resolves the definition relative to the config file, as the config contract promises.
 func (a API) DefinitionPath(configFile string) string {
 	if filepath.IsAbs(a.Definition) {
@@ -228,13 +244,8 @@ const (
 )
 
 var (
-	apiIDPattern     = regexp.MustCompile(`^[a-z0-9]{1,63}$`)
-	stageNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
-	// AWS: "Variable names can have alphanumeric and underscore characters, and the values must match
-	// [A-Za-z0-9-._~:/?#&=,]+."
-	stageVarNamePattern  = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
-	stageVarValuePattern = regexp.MustCompile(`^[A-Za-z0-9\-._~:/?#&=,]{1,512}$`)
-	domainPattern        = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	apiIDPattern  = regexp.MustCompile(`^[a-z0-9]{1,63}$`)
+	domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 )
 
 // Load reads, defaults and validates a config file. Every problem found is reported, each with its pointer.
@@ -263,7 +274,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	v.SetDefault("domain", DefaultDomain)
 	v.SetDefault("rateLimit.failureMode", "open")
 	v.SetDefault("rateLimit.timeout", "20ms")
-	for _, key := range []string{"listen", "admin", "xds", "envoyAdmin", "domain", "redis"} {
+	for _, key := range []string{"listen", "admin", "xds", "envoyAdmin", "domain", "redis", "stateDir"} {
 		// BindEnv with an explicit name: viper would otherwise look for TOLLGATE_ENVOYADMIN only by accident.
 		_ = v.BindEnv(key, "TOLLGATE_"+strings.ToUpper(key))
 	}
@@ -297,6 +308,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		UsagePlans:       doc.UsagePlans,
 		AccountThrottle:  doc.AccountThrottle,
 		Redis:            v.GetString("redis"),
+		StateDir:         stateDir(file, v.GetString("stateDir")),
 		TrustedProxyHops: v.GetInt("trustedProxyHops"),
 		RateLimit:        RateLimitSettings{FailureMode: strings.ToLower(v.GetString("rateLimit.failureMode"))},
 		VPCLinks:         doc.VPCLinks,
@@ -440,7 +452,7 @@ func (c *Config) validateAPIs(probs *diag.Problems) {
 		c.validateProtocol(probs, i)
 		for j, st := range api.Stages {
 			// An HTTP API may have a $default stage, served at the root.
-			if !stageNamePattern.MatchString(st.StageName) && !(api.IsHTTP() && st.StageName == DefaultStage) {
+			if !stagevars.StageName.MatchString(st.StageName) && !(api.IsHTTP() && st.StageName == DefaultStage) {
 				probs.Addf(c.File, at("stages", j, "stageName"), "invalid stage name %q: must match [A-Za-z0-9_-]{1,128}%s", st.StageName, map[bool]string{true: ", or be $default"}[api.IsHTTP()])
 			} else if k, dup := stages[st.StageName]; dup {
 				probs.Addf(c.File, at("stages", j, "stageName"), "stage %q is already defined at /apis/%d/stages/%d", st.StageName, i, k)
@@ -448,10 +460,10 @@ func (c *Config) validateAPIs(probs *diag.Problems) {
 				stages[st.StageName] = j
 			}
 			for name, value := range st.Variables {
-				if !stageVarNamePattern.MatchString(name) {
+				if !stagevars.Name.MatchString(name) {
 					probs.Addf(c.File, at("stages", j, "variables", name), "invalid stage variable name %q: use letters, digits and underscores", name)
 				}
-				if !stageVarValuePattern.MatchString(value) {
+				if !stagevars.Value.MatchString(value) {
 					probs.Addf(c.File, at("stages", j, "variables", name), "invalid value %q for stage variable %q: must match [A-Za-z0-9-._~:/?#&=,]{1,512}", value, name)
 				}
 			}

@@ -33,6 +33,24 @@ apis:
 	if got := c.APIs[0].DefinitionPath(c.File); got != "dir/petstore.yaml" {
 		t.Errorf("DefinitionPath = %q", got)
 	}
+	if c.StateDir != "dir/.tollgate" {
+		t.Errorf("StateDir = %q, want .tollgate beside the config file", c.StateDir)
+	}
+}
+
+func TestParseStateDir(t *testing.T) {
+	for _, tt := range []struct{ file, want string }{
+		{"stateDir: state", "dir/state"},
+		{"stateDir: /var/lib/tollgate", "/var/lib/tollgate"},
+	} {
+		c, err := Parse("dir/tollgate.yaml", []byte(tt.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.StateDir != tt.want {
+			t.Errorf("%s: StateDir = %q, want %q", tt.file, c.StateDir, tt.want)
+		}
+	}
 }
 
 // The strict key check reads the file; the scalar settings still come from viper, environment first.

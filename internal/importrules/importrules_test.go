@@ -54,13 +54,15 @@ var allowed = map[string][]string{
 	"internal/metricslog": {"internal/names"},
 	// Tollgate's own spans in Envoy's traces.
 	"internal/tracing": nil,
+	// What the management API writes, kept.
+	"internal/state": nil,
 	// API Gateway's template variables over the engine.
 	"internal/vtl/apigw": {"internal/vtl", "internal/jsonscan"},
 	// The Lambda authorizer protocol decides with IAM policies; SigV4 is a protocol of its own.
 	"extproc/authz/lambdaauth": {"internal/policy"},
 	"extproc/authz/sigv4":      nil,
 	// Config, import and model check read what the user wrote into the model, with diagnostics.
-	"internal/config":  {"internal/diag", "internal/policy", "internal/accesslog"},
+	"internal/config":  {"internal/diag", "internal/policy", "internal/accesslog", "internal/stagevars"},
 	"internal/openapi": {"proto/tollgate/v1", "internal/diag"},
 	// Templates (Terraform's templatefile, CloudFormation and SAM) into the definition the importer reads.
 	"internal/template": {"internal/diag"},
@@ -89,7 +91,7 @@ var allowed = map[string][]string{
 	"internal/dashboard": append(slices.Clone(leaves), "internal/ir", "ratelimit", "xds/server"),
 	// Only cmd wires the layers together.
 	// The management API, on the admin address: its callers sign with SigV4; it reads the model.
-	"internal/management": {"extproc/authz/sigv4", "proto/tollgate/v1"},
+	"internal/management": {"extproc/authz/sigv4", "internal/state", "internal/stagevars", "proto/tollgate/v1"},
 	"cmd/tollgate":        {"*"},
 	// Programs and tests that drive a built gateway from outside.
 	"e2e":                       {"envoy", "internal/names", "internal/jwttest"},

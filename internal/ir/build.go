@@ -61,7 +61,8 @@ func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 		snap.UsagePlans = append(snap.UsagePlans, UsagePlan{ID: p.GetId(), KeyIDs: p.GetKeyIds(), Quota: quota(p.GetQuota())})
 	}
 	apis := slices.Clone(gw.GetApis())
-	sort.Slice(apis, func(i, j int) bool { return apis[i].GetId() < apis[j].GetId() })
+	// Stable: the deployments of one API, each a model API of its own with the stages that serve it, stay in order.
+	sort.SliceStable(apis, func(i, j int) bool { return apis[i].GetId() < apis[j].GetId() })
 	for _, api := range apis {
 		out := API{ID: api.GetId(), Name: api.GetName(), HTTPAPI: isHTTPAPI(api), CORS: corsOf(api), Models: b.apiModels(api), GatewayResponses: b.gatewayResponses(api)}
 		resources := b.sortedResources(api)
@@ -84,13 +85,44 @@ func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 			}
 		}
 		versionCaches(out.Routes)
-		snap.APIs = append(snap.APIs, out)
+		if n := len(snap.APIs); n > 0 && snap.APIs[n-1].ID == out.ID {
+			b.mergeDeployment(&snap.APIs[n-1], out, api)
+		} else {
+			snap.APIs = append(snap.APIs, out)
+		}
 	}
 	if err := b.probs.Err(); err != nil {
 		return nil, err
 	}
 	snap.Warnings = b.warnings
 	return snap, nil
+}
+
+// mergeDeployment adds to an API the routes of another of its deployments (the management API's stages may each
+// serve their own). The stages of each are their own, and so are their gateway responses; an API's models are
+// shared by name, so a model that differs between deployments is refused until routes name their deployment's.
+func (b *builder) mergeDeployment(into *API, other API, api *tollgatev1.RestApi) {
+	into.Routes = append(into.Routes, other.Routes...)
+	for name, schema := range other.Models {
+		if prev, ok := into.Models[name]; ok && prev != schema {
+			b.probs.Addf(api.GetSourceFile(), diag.Pointer("components", "schemas", name),
+				"model %s differs from the one another stage of API %s serves: stages serving deployments with different models are not supported yet", name, api.GetId())
+			continue
+		}
+		if into.Models == nil {
+			into.Models = map[string]string{}
+		}
+		into.Models[name] = schema
+	}
+	for stage, set := range other.GatewayResponses {
+		if _, ok := into.GatewayResponses[stage]; ok {
+			continue // "", a path under no stage: the first deployment's
+		}
+		if into.GatewayResponses == nil {
+			into.GatewayResponses = map[string]gatewayresponse.Set{}
+		}
+		into.GatewayResponses[stage] = set
+	}
 }
 
 // grants lists which plan admits each key on each API stage. API Gateway allows a key in one plan per stage; the

@@ -17,8 +17,8 @@ import (
 	"github.com/tollgate-gw/tollgate/extproc/authz/sigv4"
 )
 
-// Service is the service a management request is signed for.
-const Service = "apigateway"
+// SigningName is the service a management request is signed for.
+const SigningName = "apigateway"
 
 // maxBody bounds the body a request may have to be verified (an imported OpenAPI document is the largest).
 const maxBody = 10 << 20
@@ -54,7 +54,7 @@ func (a *Auth) LogMode(log *slog.Logger) {
 		log.Warn("the management API accepts loopback clients only, signed or not: set management.credentials to accept others, by SigV4")
 		return
 	}
-	log.Info("the management API accepts requests signed by SigV4", "service", Service, "region", k.Region, "keys", len(k.Secrets))
+	log.Info("the management API accepts requests signed by SigV4", "service", SigningName, "region", k.Region, "keys", len(k.Secrets))
 }
 
 // Wrap lets through to next the requests a may call with, and answers the others with API Gateway's 403s.
@@ -91,7 +91,7 @@ func (a *Auth) check(r *http.Request) *sigv4.Error {
 	if r.Header.Get("Content-Length") == "" && r.ContentLength > 0 { // net/http may keep it out of the header map
 		req.Headers = append(req.Headers, [2]string{"content-length", strconv.FormatInt(r.ContentLength, 10)})
 	}
-	sig, err := sigv4.Parse(req, Service)
+	sig, err := sigv4.Parse(req, SigningName)
 	if err != nil {
 		return asSigV4Error(err)
 	}

@@ -1,35 +1,23 @@
 package management
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
-
-	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
-// Catalog serves what the management API reads of the APIs tollgate.yaml defines: its REST APIs (HTTP APIs are
-// apigatewayv2's). They are the file's, so a write to one is refused with a BadRequestException that says so.
-type Catalog struct {
-	current atomic.Pointer[catalog]
-}
-
-type catalog struct {
-	account string
-	apis    []restAPI // by id
-}
-
-// restAPI is API Gateway's RestApi resource, with what Tollgate knows of a file's API.
-type restAPI struct {
-	ID                        string   `json:"id"`
-	Name                      string   `json:"name"`
-	BinaryMediaTypes          []string `json:"binaryMediaTypes,omitempty"`
-	APIKeySource              string   `json:"apiKeySource"`
-	Policy                    string   `json:"policy,omitempty"`
-	DisableExecuteAPIEndpoint bool     `json:"disableExecuteApiEndpoint"`
+func init() {
+	routes = append(routes,
+		route{"GET /restapis", (*Service).getRestAPIs},
+		route{"POST /restapis", (*Service).createRestAPI},
+		route{"GET /restapis/{restapi_id}", (*Service).getRestAPI},
+		route{"PATCH /restapis/{restapi_id}", (*Service).updateRestAPI},
+		route{"DELETE /restapis/{restapi_id}", (*Service).deleteRestAPI},
+		route{"PUT /restapis/{restapi_id}", (*Service).putRestAPI},
+	)
 }
 
 // restAPIPage is GetRestApis's answer, API Gateway's RestApis.
@@ -38,86 +26,249 @@ type restAPIPage struct {
 	Position string    `json:"position,omitempty"`
 }
 
-// NewCatalog serves gw's APIs, of account, until Set gives others.
-func NewCatalog(gw *tollgatev1.Gateway, account string) *Catalog {
-	c := &Catalog{}
-	c.Set(gw, account)
-	return c
-}
-
-// Set serves gw's APIs from now on (a reload's).
-func (c *Catalog) Set(gw *tollgatev1.Gateway, account string) {
-	next := &catalog{account: account}
-	for _, a := range gw.GetApis() {
-		if a.GetProtocolType() == tollgatev1.ProtocolType_PROTOCOL_TYPE_HTTP {
-			continue
-		}
-		source := "HEADER"
-		if a.GetApiKeySource() == tollgatev1.ApiKeySource_API_KEY_SOURCE_AUTHORIZER {
-			source = "AUTHORIZER"
-		}
-		next.apis = append(next.apis, restAPI{ID: a.GetId(), Name: a.GetName(), BinaryMediaTypes: a.GetBinaryMediaTypes(),
-			APIKeySource: source, Policy: a.GetResourcePolicy()})
-	}
-	slices.SortFunc(next.apis, func(a, b restAPI) int { return strings.Compare(a.ID, b.ID) })
-	c.current.Store(next)
-}
-
-// Limits of GetRestApis's pages, as API Gateway's.
+// Limits of a page, as API Gateway's.
 const (
 	defaultPage = 25
 	maxPage     = 500
 )
 
-// RestAPIs is GetRestApis: GET /restapis?limit=&position=, a page of the APIs by id; position, when more remain,
-// is where the next page starts (the id of its first API).
-func (c *Catalog) RestAPIs() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		limit := defaultPage
-		if s := r.URL.Query().Get("limit"); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 || n > maxPage {
-				writeError(w, http.StatusBadRequest, "BadRequestException", "Invalid limit: "+s+": want 1 to "+strconv.Itoa(maxPage))
-				return
-			}
-			limit = n
+// pageOf is the page of items (sorted by id) a request's limit and position ask for, and where the next starts
+// (the id of its first item), "" when none remain.
+func pageOf[T any](r *http.Request, items []T, id func(T) string) ([]T, string, error) {
+	limit := defaultPage
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxPage {
+			return nil, "", badRequest("Invalid limit: %s: want 1 to %d", s, maxPage)
 		}
-		apis := c.current.Load().apis
-		start, _ := slices.BinarySearchFunc(apis, r.URL.Query().Get("position"), func(a restAPI, id string) int { return strings.Compare(a.ID, id) })
-		page := restAPIPage{Item: apis[start:min(start+limit, len(apis))]}
-		if start+limit < len(apis) {
-			page.Position = apis[start+limit].ID
-		}
-		writeJSON(w, http.StatusOK, page)
-	})
-}
-
-// RestAPI is GetRestApi: GET /restapis/{restapi_id}.
-func (c *Catalog) RestAPI() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if a, ok := c.find(w, r); ok {
-			writeJSON(w, http.StatusOK, a)
-		}
-	})
-}
-
-// FileAPIWrite answers UpdateRestApi, PutRestApi and DeleteRestApi: a file's API is changed in the file.
-func (c *Catalog) FileAPIWrite() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if a, ok := c.find(w, r); ok {
-			writeError(w, http.StatusBadRequest, "BadRequestException", "API "+a.ID+" is defined in tollgate.yaml: change it there, the management API cannot")
-		}
-	})
-}
-
-// find is the API r names, or answers that it has none, as API Gateway does.
-func (c *Catalog) find(w http.ResponseWriter, r *http.Request) (restAPI, bool) {
-	cur, id := c.current.Load(), r.PathValue("restapi_id")
-	if i, ok := slices.BinarySearchFunc(cur.apis, id, func(a restAPI, id string) int { return strings.Compare(a.ID, id) }); ok {
-		return cur.apis[i], true
+		limit = n
 	}
-	writeError(w, http.StatusNotFound, "NotFoundException", "Invalid API identifier specified "+cur.account+":"+id)
-	return restAPI{}, false
+	start, _ := slices.BinarySearchFunc(items, r.URL.Query().Get("position"), func(item T, pos string) int { return strings.Compare(id(item), pos) })
+	page := items[start:min(start+limit, len(items))]
+	if page == nil {
+		page = []T{} // a page of none is [], as API Gateway's
+	}
+	if start+limit < len(items) {
+		return page, id(items[start+limit]), nil
+	}
+	return page, "", nil
+}
+
+// getRestAPIs is GetRestApis: tollgate.yaml's REST APIs and the management API's, by id.
+func (s *Service) getRestAPIs(w http.ResponseWriter, r *http.Request) {
+	records, err := s.records(r.Context())
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	apis := slices.Clone(s.files.Load().apis)
+	for _, rec := range records {
+		apis = append(apis, rec.API)
+	}
+	slices.SortFunc(apis, func(a, b restAPI) int { return strings.Compare(a.ID, b.ID) })
+	page, position, err := pageOf(r, apis, func(a restAPI) string { return a.ID })
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, restAPIPage{Item: page, Position: position})
+}
+
+// getRestAPI is GetRestApi.
+func (s *Service) getRestAPI(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("restapi_id")
+	files := s.files.Load()
+	if i, ok := slices.BinarySearchFunc(files.apis, id, func(a restAPI, id string) int { return strings.Compare(a.ID, id) }); ok {
+		writeJSON(w, http.StatusOK, files.apis[i])
+		return
+	}
+	rec, err := s.read(r, false)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rec.API)
+}
+
+// createRestAPIRequest is CreateRestApi's body. The fields Tollgate does not serve yet are here to be refused.
+type createRestAPIRequest struct {
+	Name                      string                 `json:"name"`
+	Description               string                 `json:"description"`
+	Version                   string                 `json:"version"`
+	CloneFrom                 string                 `json:"cloneFrom"`
+	BinaryMediaTypes          []string               `json:"binaryMediaTypes"`
+	MinimumCompressionSize    *int                   `json:"minimumCompressionSize"`
+	APIKeySource              string                 `json:"apiKeySource"`
+	EndpointConfiguration     *endpointConfiguration `json:"endpointConfiguration"`
+	Policy                    string                 `json:"policy"`
+	Tags                      map[string]string      `json:"tags"`
+	DisableExecuteAPIEndpoint bool                   `json:"disableExecuteApiEndpoint"`
+	SecurityPolicy            string                 `json:"securityPolicy"`
+	EndpointAccessMode        string                 `json:"endpointAccessMode"`
+}
+
+// createRestAPI is CreateRestApi: an API with its root resource, deployed nowhere yet.
+func (s *Service) createRestAPI(w http.ResponseWriter, r *http.Request) {
+	var req createRestAPIRequest
+	if err := decode(r, &req); err != nil {
+		fail(w, err)
+		return
+	}
+	if err := req.check(); err != nil {
+		fail(w, err)
+		return
+	}
+	created := at(s.now())
+	api := restAPI{Name: req.Name, Description: req.Description, CreatedDate: &created, Version: req.Version,
+		BinaryMediaTypes: req.BinaryMediaTypes, APIKeySource: cmp.Or(req.APIKeySource, "HEADER"),
+		EndpointConfiguration: &endpointConfiguration{Types: []string{"REGIONAL"}}, Policy: req.Policy, Tags: req.Tags,
+		RootResourceID: newID()}
+	rec := &apiRecord{API: api, Resources: []*resource{{ID: api.RootResourceID, Path: "/"}}}
+	for {
+		rec.API.ID = newID()
+		if s.files.Load().has(rec.API.ID) {
+			continue
+		}
+		stored := false
+		err := s.store.Update(r.Context(), recordPrefix+rec.API.ID, func(old []byte) ([]byte, error) {
+			if old != nil {
+				return old, nil // the id is taken: draw another
+			}
+			stored = true
+			return json.Marshal(rec)
+		})
+		if err != nil {
+			fail(w, err)
+			return
+		}
+		if stored {
+			break
+		}
+	}
+	writeJSON(w, http.StatusCreated, rec.API)
+}
+
+// check refuses what Tollgate would not serve as asked.
+func (req *createRestAPIRequest) check() error {
+	switch {
+	case req.Name == "":
+		return badRequest("Invalid REST API name specified: a name is required")
+	case req.CloneFrom != "":
+		return badRequest("cloneFrom is not supported by Tollgate yet")
+	case req.MinimumCompressionSize != nil:
+		return badRequest("minimumCompressionSize (response compression) is not supported by Tollgate yet: responses would be sent uncompressed")
+	case req.DisableExecuteAPIEndpoint:
+		return badRequest("disableExecuteApiEndpoint is not supported by Tollgate yet: the execute-api endpoint would keep serving")
+	case req.SecurityPolicy != "" || req.EndpointAccessMode != "":
+		return badRequest("securityPolicy and endpointAccessMode are not supported by Tollgate yet")
+	case req.APIKeySource != "" && req.APIKeySource != "HEADER" && req.APIKeySource != "AUTHORIZER":
+		return badRequest("Invalid apiKeySource %q: want HEADER or AUTHORIZER", req.APIKeySource)
+	}
+	if c := req.EndpointConfiguration; c != nil {
+		for _, t := range c.Types {
+			if t != "REGIONAL" {
+				return badRequest("endpoint type %s is not supported by Tollgate yet: it serves REGIONAL endpoints", t)
+			}
+		}
+	}
+	return nil
+}
+
+// patchOperation is API Gateway's PatchOperation.
+type patchOperation struct {
+	Op    string `json:"op"`
+	Path  string `json:"path"`
+	Value string `json:"value"`
+	From  string `json:"from"`
+}
+
+// patchRequest is the body of the Update operations.
+type patchRequest struct {
+	PatchOperations []patchOperation `json:"patchOperations"`
+}
+
+// patches reads an Update operation's patch operations.
+func patches(r *http.Request) ([]patchOperation, error) {
+	var req patchRequest
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	return req.PatchOperations, nil
+}
+
+// invalidPatch is API Gateway's answer for a patch path an operation does not know.
+func invalidPatch(op patchOperation) error {
+	return badRequest("Invalid patch path '%s' specified for op '%s'", op.Path, op.Op)
+}
+
+// updateRestAPI is UpdateRestApi over the API's own fields; a deployment serves them.
+func (s *Service) updateRestAPI(w http.ResponseWriter, r *http.Request) {
+	ops, err := patches(r)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	rec, err := s.change(r, func(rec **apiRecord) (bool, error) {
+		api := &(*rec).API
+		for _, op := range ops {
+			switch {
+			case op.Op == "replace" && op.Path == "/name" && op.Value != "":
+				api.Name = op.Value
+			case op.Op == "replace" && op.Path == "/description":
+				api.Description = op.Value
+			case op.Op == "replace" && op.Path == "/version":
+				api.Version = op.Value
+			case op.Op == "replace" && op.Path == "/apiKeySource" && (op.Value == "HEADER" || op.Value == "AUTHORIZER"):
+				api.APIKeySource = op.Value
+			case op.Op == "replace" && op.Path == "/policy":
+				api.Policy = op.Value
+			case op.Op == "add" && strings.HasPrefix(op.Path, "/binaryMediaTypes/"):
+				if t := unescapePointer(strings.TrimPrefix(op.Path, "/binaryMediaTypes/")); !slices.Contains(api.BinaryMediaTypes, t) {
+					api.BinaryMediaTypes = append(api.BinaryMediaTypes, t)
+				}
+			case op.Op == "remove" && strings.HasPrefix(op.Path, "/binaryMediaTypes/"):
+				t := unescapePointer(strings.TrimPrefix(op.Path, "/binaryMediaTypes/"))
+				api.BinaryMediaTypes = slices.DeleteFunc(api.BinaryMediaTypes, func(b string) bool { return b == t })
+			default:
+				return false, invalidPatch(op)
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rec.API)
+}
+
+// unescapePointer is a patch path's segment as written: API Gateway's paths escape "/" as "~1" and "~" as "~0".
+func unescapePointer(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
+}
+
+// deleteRestAPI is DeleteRestApi: its stages stop serving.
+func (s *Service) deleteRestAPI(w http.ResponseWriter, r *http.Request) {
+	_, err := s.change(r, func(rec **apiRecord) (bool, error) {
+		served := len((*rec).Stages) > 0
+		*rec = nil
+		return served, nil
+	})
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	noContent(w)
+}
+
+// putRestAPI is PutRestApi, an import into an existing API: refused for a file's API, and not served yet for the
+// management API's (NotServed's answer, with the operation's name).
+func (s *Service) putRestAPI(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.read(r, true); err != nil {
+		fail(w, err)
+		return
+	}
+	NotServed().ServeHTTP(w, r)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -1,26 +1,71 @@
 package management
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/state"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
-func TestCatalog(t *testing.T) {
+// serving stands in for the control plane: it refuses every configuration while refuse is set, and counts reloads.
+type serving struct {
+	refuse   error
+	checked  [][]Deployed
+	reloaded int
+}
+
+func (s *serving) Check(apis []Deployed) error { s.checked = append(s.checked, apis); return s.refuse }
+func (s *serving) Reload()                     { s.reloaded++ }
+
+// newService serves gw's APIs and a fresh store's, its clock fixed.
+func newService(t *testing.T, gw *tollgatev1.Gateway) (*Service, *serving, http.Handler) {
+	t.Helper()
+	store, err := state.OpenFile(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	sv := &serving{}
+	s := New(store, sv, gw, "123456789012")
+	s.now = func() time.Time { return time.Unix(1764000000, 0) }
+	mux := http.NewServeMux()
+	for pattern, h := range s.Handlers() {
+		mux.Handle(pattern, h)
+	}
+	return s, sv, mux
+}
+
+// call sends one request and decodes its answer into out (when not nil), failing unless the status is want.
+func call(t *testing.T, h http.Handler, method, target, body string, want int, out any) string {
+	t.Helper()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(method, target, bytes.NewBufferString(body)))
+	if w.Code != want {
+		t.Fatalf("%s %s: %d %s, want %d", method, target, w.Code, w.Body, want)
+	}
+	if out != nil {
+		if err := json.Unmarshal(w.Body.Bytes(), out); err != nil {
+			t.Fatalf("%s %s: %v", method, target, err)
+		}
+	}
+	return strings.TrimSpace(w.Body.String())
+}
+
+func TestFileAPIs(t *testing.T) {
 	gw := &tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{
 		{Id: "pets", Name: "Pet Store", BinaryMediaTypes: []string{"image/png"}},
 		{Id: "orders", Name: "Orders", ApiKeySource: tollgatev1.ApiKeySource_API_KEY_SOURCE_AUTHORIZER, ResourcePolicy: `{"Version":"2012-10-17"}`},
 		{Id: "h1", Name: "HTTP", ProtocolType: tollgatev1.ProtocolType_PROTOCOL_TYPE_HTTP},
 		{Id: "alpha", Name: "Alpha"},
 	}}
-	c := NewCatalog(gw, "123456789012")
-	mux := http.NewServeMux()
-	mux.Handle("GET /restapis", c.RestAPIs())
-	mux.Handle("GET /restapis/{restapi_id}", c.RestAPI())
-	mux.Handle("DELETE /restapis/{restapi_id}", c.FileAPIWrite())
+	_, _, mux := newService(t, gw)
 	alpha := `{"id":"alpha","name":"Alpha","apiKeySource":"HEADER","disableExecuteApiEndpoint":false}`
 	orders := `{"id":"orders","name":"Orders","apiKeySource":"AUTHORIZER","policy":"{\"Version\":\"2012-10-17\"}","disableExecuteApiEndpoint":false}`
 	pets := `{"id":"pets","name":"Pet Store","binaryMediaTypes":["image/png"],"apiKeySource":"HEADER","disableExecuteApiEndpoint":false}`
@@ -32,18 +77,102 @@ func TestCatalog(t *testing.T) {
 		{"every REST API, by id (the HTTP API is apigatewayv2's)", "GET", "/restapis", 200, `{"item":[` + alpha + `,` + orders + `,` + pets + `]}`},
 		{"a page, and where the next starts", "GET", "/restapis?limit=2", 200, `{"item":[` + alpha + `,` + orders + `],"position":"pets"}`},
 		{"the last page", "GET", "/restapis?limit=2&position=pets", 200, `{"item":[` + pets + `]}`},
+		{"past the last page", "GET", "/restapis?position=zzz", 200, `{"item":[]}`},
 		{"a bad limit", "GET", "/restapis?limit=0", 400, `{"message":"Invalid limit: 0: want 1 to 500"}`},
 		{"one API", "GET", "/restapis/orders", 200, orders},
 		{"an API there is not", "GET", "/restapis/nope", 404, `{"message":"Invalid API identifier specified 123456789012:nope"}`},
 		{"the HTTP API is none of apigateway's", "GET", "/restapis/h1", 404, `{"message":"Invalid API identifier specified 123456789012:h1"}`},
 		{"a write to a file's API", "DELETE", "/restapis/pets", 400, `{"message":"API pets is defined in tollgate.yaml: change it there, the management API cannot"}`},
+		{"a resource of a file's API", "POST", "/restapis/pets/resources/x", 400, `{"message":"API pets is defined in tollgate.yaml: change it there, the management API cannot"}`},
+		{"a file's API's resources", "GET", "/restapis/pets/resources", 501, `{"message":"reading the resources, deployments and stages of API pets, defined in tollgate.yaml, is not served by Tollgate yet"}`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			w := httptest.NewRecorder()
-			mux.ServeHTTP(w, httptest.NewRequest(tt.method, tt.target, nil))
-			if w.Code != tt.status || strings.TrimSpace(w.Body.String()) != tt.body {
-				t.Errorf("%d %s\nwant %d %s", w.Code, w.Body, tt.status, tt.body)
+			if got := call(t, mux, tt.method, tt.target, "{}", tt.status, nil); got != tt.body {
+				t.Errorf("%s\nwant %s", got, tt.body)
 			}
 		})
 	}
+}
+
+// TestBuildAndDeploy builds an API resource by resource, as the aws CLI does, and deploys it: the deployment is
+// checked as a whole configuration before it is stored, and served after.
+func TestBuildAndDeploy(t *testing.T) {
+	_, sv, mux := newService(t, nil)
+	var api restAPI
+	call(t, mux, "POST", "/restapis", `{"name":"Shop","endpointConfiguration":{"types":["REGIONAL"]}}`, 201, &api)
+	if len(api.ID) != 10 || api.RootResourceID == "" || api.APIKeySource != "HEADER" || *api.CreatedDate != 1764000000 {
+		t.Fatalf("created %+v", api)
+	}
+	base := "/restapis/" + api.ID
+	var page resourcePage
+	call(t, mux, "GET", base+"/resources", "", 200, &page)
+	if len(page.Items) != 1 || page.Items[0].Path != "/" || page.Items[0].ID != api.RootResourceID {
+		t.Fatalf("a new API's resources: %+v", page)
+	}
+	var items resourceView
+	call(t, mux, "POST", base+"/resources/"+api.RootResourceID, `{"pathPart":"items"}`, 201, &items)
+	var item resourceView
+	call(t, mux, "POST", base+"/resources/"+items.ID, `{"pathPart":"{id}"}`, 201, &item)
+	if item.Path != "/items/{id}" || item.ParentID != items.ID {
+		t.Errorf("child resource %+v", item)
+	}
+	call(t, mux, "POST", base+"/resources/"+items.ID, `{"pathPart":"{other}"}`, 400, nil)
+	call(t, mux, "POST", base+"/resources/"+items.ID, `{"pathPart":"{id}"}`, 409, nil)
+	call(t, mux, "POST", base+"/resources/"+api.RootResourceID, `{"pathPart":"a/b"}`, 400, nil)
+
+	call(t, mux, "POST", base+"/deployments", `{"stageName":"prod"}`, 400, nil) // no methods yet
+	getItem := base + "/resources/" + item.ID + "/methods/GET"
+	call(t, mux, "PUT", getItem, `{"authorizationType":"NONE","requestParameters":{"method.request.path.id":true}}`, 201, nil)
+	call(t, mux, "PUT", getItem, `{"authorizationType":"NONE"}`, 409, nil)
+	call(t, mux, "POST", base+"/deployments", `{"stageName":"prod"}`, 400, nil) // no integration yet
+	call(t, mux, "PUT", getItem+"/integration", `{"type":"MOCK","requestTemplates":{"application/json":"{\"statusCode\": 200}"}}`, 201, nil)
+	call(t, mux, "PUT", getItem+"/integration/responses/200", `{"selectionPattern":""}`, 404, nil) // no method response yet
+	call(t, mux, "PUT", getItem+"/responses/200", `{}`, 201, nil)
+	call(t, mux, "PUT", getItem+"/integration/responses/200", `{"selectionPattern":"","responseTemplates":{"application/json":"{\"id\": \"$input.params('id')\"}"}}`, 201, nil)
+	var m method
+	call(t, mux, "GET", getItem, "", 200, &m)
+	if m.MethodIntegration == nil || m.MethodIntegration.IntegrationResponses["200"] == nil || m.MethodIntegration.TimeoutInMillis != 29000 {
+		t.Errorf("the method as read back: %+v", m)
+	}
+
+	sv.refuse = errors.New("restapis/x: /paths: something the model check refuses")
+	call(t, mux, "POST", base+"/deployments", `{"stageName":"prod"}`, 400, nil)
+	if sv.reloaded != 0 {
+		t.Fatal("a refused deployment was served")
+	}
+	call(t, mux, "GET", base+"/stages/prod", "", 404, nil) // nothing of the refused deployment was kept
+	sv.refuse = nil
+	var d deployment
+	call(t, mux, "POST", base+"/deployments", `{"stageName":"prod","variables":{"color":"blue"}}`, 201, &d)
+	if sv.reloaded != 1 {
+		t.Fatalf("a deployment to a stage reloaded %d times, want once", sv.reloaded)
+	}
+	last := sv.checked[len(sv.checked)-1]
+	if len(last) != 1 || last[0].DeploymentID != d.ID || len(last[0].Stages) != 1 || last[0].Stages[0].GetVariables()["color"] != "blue" {
+		t.Fatalf("checked %+v", last)
+	}
+	var def map[string]any
+	if err := json.Unmarshal(last[0].Definition, &def); err != nil {
+		t.Fatal(err)
+	}
+	get := def["paths"].(map[string]any)["/items/{id}"].(map[string]any)["get"].(map[string]any)
+	if get["x-amazon-apigateway-integration"].(map[string]any)["type"] != "mock" {
+		t.Errorf("the deployed definition's method: %v", get)
+	}
+	var st stage
+	call(t, mux, "GET", base+"/stages/prod", "", 200, &st)
+	if st.DeploymentID != d.ID || st.Variables["color"] != "blue" {
+		t.Errorf("stage %+v", st)
+	}
+	// The working copy changes; the stage serves what was deployed until the next deployment.
+	call(t, mux, "DELETE", getItem, "", 202, nil)
+	call(t, mux, "PATCH", base+"/stages/prod", `{"patchOperations":[{"op":"replace","path":"/variables/color","value":"red"}]}`, 200, &st)
+	if st.Variables["color"] != "red" || sv.reloaded != 2 {
+		t.Errorf("patched stage %+v, %d reloads", st, sv.reloaded)
+	}
+	call(t, mux, "DELETE", base+"/deployments/"+d.ID, "", 400, nil) // prod serves it
+	call(t, mux, "DELETE", base+"/stages/prod", "", 202, nil)
+	call(t, mux, "DELETE", base+"/deployments/"+d.ID, "", 202, nil)
+	call(t, mux, "DELETE", base, "", 202, nil)
+	call(t, mux, "GET", base, "", 404, nil)
 }

@@ -27,8 +27,9 @@ func botocoreModel(t *testing.T, service, version string) map[string]shape {
 
 type shape struct {
 	Type    string
-	Members map[string]struct{ Shape, LocationName string }
+	Members map[string]struct{ Shape, Location, LocationName string }
 	Member  struct{ Shape string }
+	Value   struct{ Shape string }
 	Enum    []string
 }
 
@@ -42,6 +43,9 @@ func checkShape(t *testing.T, shapes map[string]shape, name string, typ reflect.
 	}
 	wire := map[string]string{} // a member's name on the wire (its locationName, if any) -> its shape
 	for member, m := range s.Members {
+		if m.Location != "" {
+			continue // in the URI, the query or a header: not the body's
+		}
 		if m.LocationName != "" {
 			member = m.LocationName
 		}
@@ -55,20 +59,62 @@ func checkShape(t *testing.T, shapes map[string]shape, name string, typ reflect.
 			t.Errorf("%s has no member %s (%s.%s)", name, field, typ.Name(), f.Name)
 			continue
 		}
-		want := map[reflect.Kind]string{reflect.String: "string", reflect.Bool: "boolean", reflect.Slice: "list", reflect.Struct: "structure"}[f.Type.Kind()]
-		if got := shapes[memberShape].Type; got != want {
+		typ := f.Type
+		if typ.Kind() == reflect.Pointer {
+			typ = typ.Elem()
+		}
+		if got, want := shapes[memberShape].Type, kindOf(typ); got != want {
 			t.Errorf("%s.%s is a %s in the model, %s here", name, field, got, f.Type)
 		}
-		if f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct {
-			checkShape(t, shapes, shapes[memberShape].Member.Shape, f.Type.Elem())
+		switch elem := elemStruct(typ); {
+		case elem == nil:
+		case typ.Kind() == reflect.Slice:
+			checkShape(t, shapes, shapes[memberShape].Member.Shape, elem)
+		case typ.Kind() == reflect.Map:
+			checkShape(t, shapes, shapes[memberShape].Value.Shape, elem)
+		default:
+			checkShape(t, shapes, memberShape, elem)
 		}
 	}
+}
+
+// kindOf is the model's type for a Go type.
+func kindOf(typ reflect.Type) string {
+	if typ == reflect.TypeFor[timestamp]() {
+		return "timestamp"
+	}
+	return map[reflect.Kind]string{reflect.String: "string", reflect.Bool: "boolean", reflect.Slice: "list", reflect.Struct: "structure",
+		reflect.Map: "map", reflect.Int: "integer", reflect.Interface: "structure"}[typ.Kind()]
+}
+
+// elemStruct is the structure a field holds (itself, or its elements or values), nil for none.
+func elemStruct(typ reflect.Type) reflect.Type {
+	if typ.Kind() == reflect.Slice || typ.Kind() == reflect.Map {
+		typ = typ.Elem()
+	}
+	if typ.Kind() == reflect.Pointer {
+		typ = typ.Elem()
+	}
+	if typ.Kind() == reflect.Struct {
+		return typ
+	}
+	return nil
 }
 
 func TestShapesAreBotocores(t *testing.T) {
 	shapes := botocoreModel(t, "apigateway", "2015-07-09")
 	checkShape(t, shapes, "RestApi", reflect.TypeFor[restAPI]())
 	checkShape(t, shapes, "RestApis", reflect.TypeFor[restAPIPage]())
+	checkShape(t, shapes, "Resource", reflect.TypeFor[resource]())
+	checkShape(t, shapes, "Resources", reflect.TypeFor[resourcePage]())
+	checkShape(t, shapes, "Deployment", reflect.TypeFor[deployment]())
+	checkShape(t, shapes, "Deployments", reflect.TypeFor[deploymentPage]())
+	checkShape(t, shapes, "Stage", reflect.TypeFor[stage]())
+	checkShape(t, shapes, "Stages", reflect.TypeFor[stagePage]())
+	checkShape(t, shapes, "PatchOperation", reflect.TypeFor[patchOperation]())
+	checkShape(t, shapes, "CreateRestApiRequest", reflect.TypeFor[createRestAPIRequest]())
+	checkShape(t, shapes, "PutMethodRequest", reflect.TypeFor[putMethodRequest]())
+	checkShape(t, shapes, "PutIntegrationRequest", reflect.TypeFor[putIntegrationRequest]())
 	for _, source := range []string{"HEADER", "AUTHORIZER"} {
 		if !strings.Contains(strings.Join(shapes["ApiKeySourceType"].Enum, " "), source) {
 			t.Errorf("apiKeySource %s is none of the model's %v", source, shapes["ApiKeySourceType"].Enum)

@@ -84,7 +84,20 @@ func New() *Loader { return &Loader{imported: map[importKey]importedDefinition{}
 func Load(configFile string) (*Loaded, error) { return New().Load(configFile) }
 
 // Load reads, checks and builds everything the config file names.
-func (ld *Loader) Load(configFile string) (*Loaded, error) {
+func (ld *Loader) Load(configFile string) (*Loaded, error) { return ld.LoadWith(configFile, nil) }
+
+// Deployment is a REST API's definition that the management API deployed, with the stages serving it: served as a
+// definition the config file names is, beside them.
+type Deployment struct {
+	APIID string
+	// File names the deployment in problems, as a path names a file's definition.
+	File       string
+	Definition []byte
+	Stages     []*tollgatev1.Stage
+}
+
+// LoadWith reads, checks and builds everything the config file names, and the management API's deployments.
+func (ld *Loader) LoadWith(configFile string, deployments []Deployment) (*Loaded, error) {
 	cfg, err := config.Load(configFile)
 	if err != nil {
 		return nil, err
@@ -155,6 +168,20 @@ func (ld *Loader) Load(configFile string) (*Loaded, error) {
 			api.Stages = append(api.Stages, stageModel(st))
 		}
 		l.Gateway.Apis = append(l.Gateway.Apis, api)
+	}
+	for _, d := range deployments {
+		if i := slices.IndexFunc(cfg.APIs, func(a config.API) bool { return a.ID == d.APIID }); i >= 0 {
+			probs.Addf(configFile, diag.Pointer("apis", i, "id"), "API id %q is the management API's (%s): choose another", d.APIID, d.File)
+			continue
+		}
+		def, err := ld.importDeployment(d, imported)
+		if err != nil {
+			probs = append(probs, asProblems(d.File, err)...)
+			continue
+		}
+		l.Warnings = append(l.Warnings, def.warnings...)
+		def.api.Id, def.api.Stages = d.APIID, d.Stages
+		l.Gateway.Apis = append(l.Gateway.Apis, def.api)
 	}
 	if err := probs.Err(); err != nil {
 		return nil, err
@@ -346,6 +373,23 @@ func (ld *Loader) importDefinition(in template.Input, imported map[importKey]imp
 	out := def
 	out.api = proto.Clone(api).(*tollgatev1.RestApi)
 	return out, nil
+}
+
+// importDeployment imports a deployment's definition, unless the last load imported the same bytes. It is no
+// template: a deployment's text is the API's, placeholders included.
+func (ld *Loader) importDeployment(d Deployment, imported map[importKey]importedDefinition) (importedDefinition, error) {
+	key := importKey{path: d.File, sum: sha256.Sum256(d.Definition)}
+	def, ok := ld.imported[key]
+	if !ok {
+		api, warnings, err := openapi.Import(d.File, d.Definition)
+		if err != nil {
+			return importedDefinition{}, err
+		}
+		def = importedDefinition{api: api, warnings: warnings}
+	}
+	imported[key] = def
+	def.api = proto.Clone(def.api).(*tollgatev1.RestApi)
+	return def, nil
 }
 
 // inputSum sums what, besides the pseudo parameters, changes a definition: its bytes, parameters and resource.

@@ -9,6 +9,14 @@ import (
 
 var reference = regexp.MustCompile(`\$\{stageVariables\.([A-Za-z0-9_]+)\}`)
 
+// What API Gateway allows a stage's name, and its variables' names and values, to be: "Variable names can have
+// alphanumeric and underscore characters, and the values must match [A-Za-z0-9-._~:/?#&=,]+."
+var (
+	StageName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	Name      = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
+	Value     = regexp.MustCompile(`^[A-Za-z0-9\-._~:/?#&=,]{1,512}$`)
+)
+
 // Expand replaces every reference with the stage's value. It also returns the names referenced but not defined,
 // sorted; they expand to "" as on AWS, and callers decide whether that is an error.
 func Expand(s string, vars map[string]string) (string, []string) {

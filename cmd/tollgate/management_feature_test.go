@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// manage sends one management API call to the control plane's admin address (a loopback client, and no
+// credentials configured: no signature needed) and decodes the answer into out, failing unless the status is want.
+func (h *harness) manage(method, path, body string, want int, out any) string {
+	h.t.Helper()
+	req, err := http.NewRequest(method, "http://"+h.cp.Config().Admin+path, bytes.NewBufferString(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		h.t.Fatalf("%s %s: %d %s, want %d", method, path, resp.StatusCode, raw, want)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			h.t.Fatalf("%s %s: %v", method, path, err)
+		}
+	}
+	return string(raw)
+}
+
+// mockAnswer is what a MOCK route answers a GET of path: the immediate response's status and body.
+func (h *harness) mockAnswer(routeName, path string) (int, string) {
+	h.t.Helper()
+	for _, r := range h.process(h.route(routeName), getRequest(path, nil)) {
+		if im := r.GetImmediateResponse(); im != nil {
+			return int(im.GetStatus().GetCode()), string(im.GetBody())
+		}
+	}
+	h.t.Fatalf("%s: no answer", routeName)
+	return 0, ""
+}
+
+// TestManagementAPIDeploys builds a REST API through the management API as the aws CLI does, deploys it to two
+// stages, each serving its own deployment, refuses a deployment the model check refuses, and serves the same
+// after a restart from the state store.
+func TestManagementAPIDeploys(t *testing.T) {
+	h := startHarness(t, map[string]string{
+		"tollgate.yaml": "apis:\n  - {id: file, definition: api.yaml, stages: [{stageName: prod}]}\n",
+		"api.yaml":      "openapi: 3.0.1\ninfo: {title: file, version: '1'}\npaths:\n  /x:\n    get:\n      x-amazon-apigateway-integration: {type: mock, requestTemplates: {application/json: '{\"statusCode\": 200}'}}\n",
+	})
+	var api struct{ ID, RootResourceID string }
+	h.manage("POST", "/restapis", `{"name":"shop"}`, 201, &api)
+	base := "/restapis/" + api.ID
+	var res struct{ ID string }
+	h.manage("POST", base+"/resources/"+api.RootResourceID, `{"pathPart":"{id}"}`, 201, &res)
+	get := base + "/resources/" + res.ID + "/methods/GET"
+	h.manage("PUT", get, `{"authorizationType":"NONE"}`, 201, nil)
+	h.manage("PUT", get+"/integration", `{"type":"MOCK","requestTemplates":{"application/json":"{\"statusCode\": 200}"}}`, 201, nil)
+	h.manage("PUT", get+"/responses/200", `{}`, 201, nil)
+	respond := func(template string) {
+		body, _ := json.Marshal(map[string]any{"selectionPattern": "", "responseTemplates": map[string]string{"application/json": template}})
+		h.manage("PUT", get+"/integration/responses/200", string(body), 201, nil)
+	}
+	respond(`{"id": "$input.params('id')", "v": 1}`)
+	h.manage("POST", base+"/deployments", `{"stageName":"prod"}`, 201, nil)
+
+	route := func(stage string) string { return api.ID + "/" + stage + "/GET/{id}" }
+	if code, body := h.mockAnswer(route("prod"), "/prod/7"); code != 200 || body != `{"id": "7", "v": 1}` {
+		t.Fatalf("the deployed MOCK answered %d %s", code, body)
+	}
+	// The working copy changes; prod keeps its deployment, dev serves the new one.
+	respond(`{"id": "$input.params('id')", "v": 2}`)
+	h.manage("POST", base+"/deployments", `{"stageName":"dev"}`, 201, nil)
+	if _, body := h.mockAnswer(route("prod"), "/prod/7"); body != `{"id": "7", "v": 1}` {
+		t.Errorf("prod, not redeployed, answered %s", body)
+	}
+	if _, body := h.mockAnswer(route("dev"), "/dev/8"); body != `{"id": "8", "v": 2}` {
+		t.Errorf("dev answered %s", body)
+	}
+	// A template that does not parse is refused at deployment with the model's reasons; dev keeps serving.
+	respond(`#if(`)
+	refusal := h.manage("POST", base+"/deployments", `{"stageName":"dev"}`, 400, nil)
+	if !strings.Contains(refusal, "restapis/"+api.ID+"/deployments/") || !strings.Contains(refusal, "mapping template") {
+		t.Errorf("the refusal says %s", refusal)
+	}
+	if _, body := h.mockAnswer(route("dev"), "/dev/8"); body != `{"id": "8", "v": 2}` {
+		t.Errorf("after a refused deployment, dev answered %s", body)
+	}
+	var stages struct {
+		Item []struct{ StageName, DeploymentID string }
+	}
+	h.manage("GET", base+"/stages", "", 200, &stages)
+	if len(stages.Item) != 2 {
+		t.Errorf("stages %+v", stages)
+	}
+
+	h.restart()
+	if _, body := h.mockAnswer(route("prod"), "/prod/7"); body != `{"id": "7", "v": 1}` {
+		t.Errorf("after a restart, prod answered %s", body)
+	}
+	var apis struct{ Item []struct{ ID string } }
+	h.manage("GET", "/restapis", "", 200, &apis)
+	if len(apis.Item) != 2 {
+		t.Errorf("after a restart, the REST APIs are %+v", apis)
+	}
+	h.manage("DELETE", base, "", 202, nil)
+	served := 0
+	for _, vh := range h.routeConfig().GetVirtualHosts() {
+		for _, r := range vh.GetRoutes() {
+			if strings.HasPrefix(r.GetName(), api.ID+"/") {
+				t.Errorf("a deleted API is still served: %s", r.GetName())
+			}
+			if strings.HasPrefix(r.GetName(), "file/") {
+				served++
+			}
+		}
+	}
+	if served == 0 {
+		t.Error("the file's API is no longer served")
+	}
+}

@@ -1,0 +1,301 @@
+package management
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/state"
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+)
+
+// Service is the management API's REST APIs: those tollgate.yaml defines, which it reads and refuses to change, and
+// those it creates itself, kept in a state.Store and served once deployed.
+type Service struct {
+	store   state.Store
+	serving Serving
+	files   atomic.Pointer[catalog]
+	now     func() time.Time
+}
+
+// Serving is the control plane, as the management API changes what it serves.
+type Serving interface {
+	// Check loads the configuration with apis as the management API's deployed APIs and returns its problems,
+	// serving nothing.
+	Check(apis []Deployed) error
+	// Reload serves the configuration with the store's deployed APIs as they are now.
+	Reload()
+}
+
+// Deployed is one deployment of a REST API the management API created, with the stages that serve it.
+type Deployed struct {
+	APIID, DeploymentID string
+	// Definition is what was deployed, an OpenAPI 3 definition with API Gateway's extensions.
+	Definition []byte
+	Stages     []*tollgatev1.Stage
+}
+
+// File names a deployment in problems, as a file names a definition.
+func (d Deployed) File() string {
+	return "restapis/" + d.APIID + "/deployments/" + d.DeploymentID
+}
+
+// catalog is what Service knows of tollgate.yaml's REST APIs, by id.
+type catalog struct {
+	account string
+	apis    []restAPI
+}
+
+// recordPrefix is where the store keeps REST APIs, each under its id.
+const recordPrefix = "restapis/"
+
+// New serves the REST APIs of gw (tollgate.yaml's), of account, and those in store; serving is told when what
+// Envoy serves changes.
+func New(store state.Store, serving Serving, gw *tollgatev1.Gateway, account string) *Service {
+	s := &Service{store: store, serving: serving, now: time.Now}
+	s.Set(gw, account)
+	return s
+}
+
+// Set serves gw's APIs from now on (a reload's).
+func (s *Service) Set(gw *tollgatev1.Gateway, account string) {
+	next := &catalog{account: account}
+	for _, a := range gw.GetApis() {
+		if a.GetProtocolType() == tollgatev1.ProtocolType_PROTOCOL_TYPE_HTTP || next.has(a.GetId()) {
+			continue // an HTTP API is apigatewayv2's; a managed API's deployments are its own
+		}
+		if strings.HasPrefix(a.GetSourceFile(), recordPrefix) {
+			continue
+		}
+		source := "HEADER"
+		if a.GetApiKeySource() == tollgatev1.ApiKeySource_API_KEY_SOURCE_AUTHORIZER {
+			source = "AUTHORIZER"
+		}
+		next.apis = append(next.apis, restAPI{ID: a.GetId(), Name: a.GetName(), BinaryMediaTypes: a.GetBinaryMediaTypes(),
+			APIKeySource: source, Policy: a.GetResourcePolicy()})
+	}
+	slices.SortFunc(next.apis, func(a, b restAPI) int { return strings.Compare(a.ID, b.ID) })
+	s.files.Store(next)
+}
+
+func (c *catalog) has(id string) bool {
+	_, ok := slices.BinarySearchFunc(c.apis, id, func(a restAPI, id string) int { return strings.Compare(a.ID, id) })
+	return ok
+}
+
+// route is one operation of the management API: its pattern on the admin server, and its handler.
+type route struct {
+	pattern string
+	handle  func(s *Service, w http.ResponseWriter, r *http.Request)
+}
+
+// routes are the operations served, each file adding its own.
+var routes []route
+
+// Handlers are the operations Service serves, by pattern; the caller puts them behind Auth.
+func (s *Service) Handlers() map[string]http.Handler {
+	out := map[string]http.Handler{}
+	for _, rt := range routes {
+		out[rt.pattern] = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rt.handle(s, w, r) })
+	}
+	return out
+}
+
+// Deployed is every deployment a stage of a managed REST API serves.
+func (s *Service) Deployed(ctx context.Context) ([]Deployed, error) {
+	records, err := s.records(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Deployed
+	for _, rec := range records {
+		out = append(out, rec.deployed()...)
+	}
+	return out, nil
+}
+
+// records are the managed REST APIs, by id.
+func (s *Service) records(ctx context.Context) ([]*apiRecord, error) {
+	all, err := s.store.All(ctx, recordPrefix)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*apiRecord, 0, len(all))
+	for key, raw := range all {
+		var rec apiRecord
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return nil, fmt.Errorf("state record %s: %w", key, err)
+		}
+		out = append(out, &rec)
+	}
+	slices.SortFunc(out, func(a, b *apiRecord) int { return strings.Compare(a.API.ID, b.API.ID) })
+	return out, nil
+}
+
+// deployed is the deployments rec's stages serve, each with its stages.
+func (rec *apiRecord) deployed() []Deployed {
+	var out []Deployed
+	for _, d := range rec.Deployments {
+		dep := Deployed{APIID: rec.API.ID, DeploymentID: d.ID, Definition: d.Definition}
+		for _, st := range rec.Stages {
+			if st.DeploymentID == d.ID {
+				dep.Stages = append(dep.Stages, st.model())
+			}
+		}
+		if len(dep.Stages) > 0 {
+			out = append(out, dep)
+		}
+	}
+	return out
+}
+
+// apiError is a refusal in API Gateway's terms: the status, the exception's name and its message.
+type apiError struct {
+	status    int
+	exception string
+	message   string
+}
+
+func (e *apiError) Error() string { return e.exception + ": " + e.message }
+
+func badRequest(format string, args ...any) error {
+	return &apiError{http.StatusBadRequest, "BadRequestException", fmt.Sprintf(format, args...)}
+}
+
+func notFound(format string, args ...any) error {
+	return &apiError{http.StatusNotFound, "NotFoundException", fmt.Sprintf(format, args...)}
+}
+
+func conflict(format string, args ...any) error {
+	return &apiError{http.StatusConflict, "ConflictException", fmt.Sprintf(format, args...)}
+}
+
+// fail answers err: API Gateway's exception when it is one, else a 500 that names nothing inside.
+func fail(w http.ResponseWriter, err error) {
+	var e *apiError
+	if errors.As(err, &e) {
+		writeError(w, e.status, e.exception, e.message)
+		return
+	}
+	writeError(w, http.StatusInternalServerError, "InternalFailureException", "the state store failed: "+err.Error())
+}
+
+// decode reads a request's JSON body into v; a body that is not one is a BadRequestException.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return badRequest("Invalid request body: %v", err)
+	}
+	return nil
+}
+
+// invalidAPI is API Gateway's answer for an API id there is none of.
+func (s *Service) invalidAPI(id string) error {
+	return notFound("Invalid API identifier specified %s:%s", s.files.Load().account, id)
+}
+
+// read is the managed API r names; a file's API is a BadRequestException when write says r changes it.
+func (s *Service) read(r *http.Request, write bool) (*apiRecord, error) {
+	id := r.PathValue("restapi_id")
+	raw, err := s.store.Get(r.Context(), recordPrefix+id)
+	if err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		switch {
+		case !s.files.Load().has(id):
+			return nil, s.invalidAPI(id)
+		case write:
+			return nil, fileAPI(id)
+		}
+		return nil, &apiError{http.StatusNotImplemented, "NotImplementedException",
+			"reading the resources, deployments and stages of API " + id + ", defined in tollgate.yaml, is not served by Tollgate yet"}
+	}
+	var rec apiRecord
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return nil, fmt.Errorf("state record %s: %w", id, err)
+	}
+	return &rec, nil
+}
+
+func fileAPI(id string) error {
+	return badRequest("API %s is defined in tollgate.yaml: change it there, the management API cannot", id)
+}
+
+// change applies a write to the managed API r names, atomically: edit changes the record, or sets it to nil to
+// delete the API. When edit reports that what Envoy serves changes, the whole configuration with the new record is
+// checked before the record is stored, and served after it is.
+func (s *Service) change(r *http.Request, edit func(rec **apiRecord) (served bool, err error)) (*apiRecord, error) {
+	id := r.PathValue("restapi_id")
+	var rec *apiRecord
+	served := false
+	err := s.store.Update(r.Context(), recordPrefix+id, func(old []byte) ([]byte, error) {
+		if old == nil {
+			if s.files.Load().has(id) {
+				return nil, fileAPI(id)
+			}
+			return nil, s.invalidAPI(id)
+		}
+		rec = &apiRecord{}
+		if err := json.Unmarshal(old, rec); err != nil {
+			return nil, fmt.Errorf("state record %s: %w", id, err)
+		}
+		var err error
+		if served, err = edit(&rec); err != nil {
+			return nil, err
+		}
+		if served {
+			if err := s.check(r.Context(), id, rec); err != nil {
+				return nil, err
+			}
+		}
+		if rec == nil {
+			return nil, nil
+		}
+		return json.Marshal(rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if served {
+		s.serving.Reload()
+	}
+	return rec, nil
+}
+
+// check loads the configuration with every managed API as stored, but id's as rec (nil: without it), and turns
+// its problems into the BadRequestException API Gateway answers a deployment it cannot make with.
+func (s *Service) check(ctx context.Context, id string, rec *apiRecord) error {
+	records, err := s.records(ctx)
+	if err != nil {
+		return err
+	}
+	var apis []Deployed
+	for _, other := range records {
+		if other.API.ID != id {
+			apis = append(apis, other.deployed()...)
+		}
+	}
+	if rec != nil {
+		apis = append(apis, rec.deployed()...)
+	}
+	if err := s.serving.Check(apis); err != nil {
+		return badRequest("The deployment cannot be served: %v", err)
+	}
+	return nil
+}
+
+// newID is an id as API Gateway makes them: 10 lower-case letters and digits (of 32, 50 random bits). A create
+// stores its record only where there is none, so two equal ids cannot both be stored.
+func newID() string { return strings.ToLower(rand.Text()[:10]) }
+
+// noContent answers a delete, as API Gateway does: 202 and no body.
+func noContent(w http.ResponseWriter) { w.WriteHeader(http.StatusAccepted) }

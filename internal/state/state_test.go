@@ -1,0 +1,108 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"testing"
+)
+
+// stores are the stores the behaviour suite runs against, each opened afresh in a test's own directory.
+var stores = map[string]func(t *testing.T, dir string) Store{
+	"file": func(t *testing.T, dir string) Store {
+		f, err := OpenFile(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	},
+}
+
+func TestStoresBehaveAlike(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			t.Run("update", func(t *testing.T) { testUpdate(t, open(t, t.TempDir())) })
+			t.Run("concurrent", func(t *testing.T) { testConcurrent(t, open(t, t.TempDir())) })
+			t.Run("reopen", func(t *testing.T) {
+				dir := t.TempDir()
+				s := open(t, dir)
+				put(t, s, "restapis/a", "one")
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+				s = open(t, dir)
+				defer s.Close()
+				if got := get(t, s, "restapis/a"); got != "one" {
+					t.Errorf("after reopening, restapis/a = %q, want one", got)
+				}
+			})
+		})
+	}
+}
+
+func testUpdate(t *testing.T, s Store) {
+	defer s.Close()
+	ctx := context.Background()
+	put(t, s, "restapis/a", "one")
+	put(t, s, "restapis/b", "two")
+	put(t, s, "usageplans/c", "three")
+	failed := errors.New("refused")
+	if err := s.Update(ctx, "restapis/a", func(old []byte) ([]byte, error) { return []byte("changed"), failed }); !errors.Is(err, failed) {
+		t.Errorf("a failed change returned %v, want its error", err)
+	}
+	if got := get(t, s, "restapis/a"); got != "one" {
+		t.Errorf("a failed change left %q, want the record as it was", got)
+	}
+	all, err := s.All(ctx, "restapis/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 || string(all["restapis/a"]) != "one" || string(all["restapis/b"]) != "two" {
+		t.Errorf("All(restapis/) = %q, want a and b only", all)
+	}
+	if err := s.Update(ctx, "restapis/a", func(old []byte) ([]byte, error) { return nil, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.Get(ctx, "restapis/a"); err != nil || v != nil {
+		t.Errorf("a deleted record is %q, %v; want none", v, err)
+	}
+}
+
+// testConcurrent has many writers change one record at once: every change reads the one before it.
+func testConcurrent(t *testing.T, s Store) {
+	defer s.Close()
+	const writers = 50
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Go(func() {
+			err := s.Update(context.Background(), "counter", func(old []byte) ([]byte, error) {
+				n, _ := strconv.Atoi(string(old))
+				return []byte(strconv.Itoa(n + 1)), nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := get(t, s, "counter"); got != strconv.Itoa(writers) {
+		t.Errorf("%d writers counted to %s", writers, got)
+	}
+}
+
+func put(t *testing.T, s Store, key, value string) {
+	t.Helper()
+	if err := s.Update(context.Background(), key, func([]byte) ([]byte, error) { return []byte(value), nil }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func get(t *testing.T, s Store, key string) string {
+	t.Helper()
+	v, err := s.Get(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(v)
+}
