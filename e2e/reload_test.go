@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"bufio"
+	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -178,4 +181,64 @@ func waitLogLine(t *testing.T, p *process, offset int, substr string) string {
 		t.Fatalf("no log line containing %q within 5s; log since the change:\n%s", substr, p.out.Since(offset))
 	}
 	return found
+}
+
+// TestReloadOntoACheckNeverAdmitsUnchecked: a connection kept alive across a reload that makes a method require
+// an API key (the listener's first check, so the reload changes the listener's filters) is never admitted to the
+// new method without the key. Envoy drains such a connection on the filters it was accepted with; it must meet
+// the routes written for them (the previous configuration, whose /pets needed no key and went to /pets), and be
+// closed after its next answer, never meet the new routes without the new filters.
+func TestReloadOntoACheckNeverAdmitsUnchecked(t *testing.T) {
+	requireEnvoy(t)
+	a := startBackend(t, "A")
+	cfg := newGatewayConfig(t)
+	cfg.APIKeys = []apiKey{{ID: "k1", Name: "alice", Value: aliceKey, Enabled: true}}
+	cfg.UsagePlans = []usagePlan{{ID: "plan", APIStages: []planAPIStage{{APIID: "guard", Stage: "prod"}}, Keys: []string{"k1"}}}
+	cfg.APIs = []apiConfig{{ID: "guard", Definition: "api.yaml", Stages: []stageConfig{{StageName: "prod", Variables: map[string]string{"backend": a.addr}}}}}
+	gw := startGateway(t, cfg, map[string]string{"api.yaml": "reload/base.yaml"})
+	conn, err := net.Dial("tcp", gw.cfg.Listen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	kept := bufio.NewReader(conn)
+	// ask sends GET /prod/pets without a key on the kept connection; false when Envoy has closed it.
+	ask := func() (status int, body string, closing, ok bool) {
+		if _, err := io.WriteString(conn, "GET /restapis/guard/prod/_user_request_/pets HTTP/1.1\r\nHost: gateway\r\n\r\n"); err != nil {
+			return 0, "", false, false
+		}
+		resp, err := http.ReadResponse(kept, nil)
+		if err != nil {
+			return 0, "", false, false
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, string(raw), resp.Close, true
+	}
+	if status, body, _, ok := ask(); !ok || status != http.StatusOK || !strings.Contains(body, `"requestURI":"/pets"`) {
+		t.Fatalf("before the reload: %d %s", status, body)
+	}
+	offset := gw.out.Len()
+	copyTestdata(t, "reload/keyed.yaml", gw.dir, "api.yaml")
+	waitLogLine(t, gw.process, offset, "configuration reloaded")
+	// A new connection meets the key check once Envoy has the new configuration.
+	pollUntil(t, call{url: gw.url("/restapis/guard/prod/_user_request_/pets")}, http.StatusForbidden, 10*time.Second)
+	for i := 0; ; i++ {
+		status, body, closing, ok := ask()
+		switch {
+		case !ok:
+			return // closed by Envoy's drain: the client's next connection meets the check
+		case status == http.StatusOK && strings.Contains(body, `"requestURI":"/keyed"`):
+			t.Fatalf("request %d on a connection kept across the reload reached the new method without a key", i)
+		case status == http.StatusOK && !closing:
+			t.Fatalf("request %d on a connection kept across the reload was served by the previous configuration and the connection kept open", i)
+		case status != http.StatusOK && status != http.StatusForbidden:
+			t.Fatalf("request %d on a connection kept across the reload: %d %s", i, status, body)
+		case closing:
+			return
+		}
+		if i == 20 {
+			t.Fatal("the connection kept across the reload is still open after 20 requests: Envoy does not drain it")
+		}
+	}
 }

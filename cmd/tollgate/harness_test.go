@@ -29,7 +29,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tollgate-gw/tollgate/internal/names"
-	"github.com/tollgate-gw/tollgate/xds/translate"
 )
 
 // harness runs the whole control plane in process, as `tollgate serve` does, and plays Envoy's part over real gRPC:
@@ -161,7 +160,7 @@ func (h *harness) resource(typeURL, name string, into proto.Message) {
 func (h *harness) routeConfig() *route.RouteConfiguration {
 	h.t.Helper()
 	rc := &route.RouteConfiguration{}
-	h.resource(resourcev3.RouteType, translate.RouteConfigName, rc)
+	h.resource(resourcev3.RouteType, "", rc) // the one there is: its name is the listener's
 	return rc
 }
 

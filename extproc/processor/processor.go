@@ -83,8 +83,22 @@ type Server struct {
 	services []Service
 	wrappers []Wrapper
 	checks   []Check
-	routes   atomic.Pointer[map[string]starter]
+	routes   atomic.Pointer[routeTable]
 	now      func() time.Time
+}
+
+// routeTable is the routes of the snapshot served and of the one before it: Envoy closes the connections a reload's
+// new listener did not accept after their next answer, and that answer is the previous configuration's, a route
+// that may be gone from the newest.
+type routeTable struct {
+	current, previous map[string]starter
+}
+
+func (t *routeTable) find(name string) starter {
+	if start := t.current[name]; start != nil {
+		return start
+	}
+	return t.previous[name]
 }
 
 // starter begins a request's exchange on a route, features, wrappers and checks composed.
@@ -94,7 +108,7 @@ type starter func(ctx context.Context, received time.Time) Exchange
 // yet.
 func New(log *slog.Logger, services []Service, wrappers []Wrapper, checks []Check) *Server {
 	s := &Server{log: log, services: services, wrappers: wrappers, checks: checks, now: time.Now}
-	s.routes.Store(&map[string]starter{})
+	s.routes.Store(&routeTable{})
 	return s
 }
 
@@ -137,7 +151,7 @@ func (s *Server) SetSnapshot(snap *ir.Snapshot) error {
 			}
 		}
 	}
-	s.routes.Store(&routes)
+	s.routes.Store(&routeTable{current: routes, previous: s.routes.Load().current})
 	return nil
 }
 
@@ -228,14 +242,14 @@ func (s *Server) Process(stream extprocv3.ExternalProcessor_ProcessServer) error
 		name = v[0]
 	}
 	var ex Exchange
-	if start := (*s.routes.Load())[name]; start != nil {
+	if start := s.routes.Load().find(name); start != nil {
 		ex = start(stream.Context(), s.now())
 		if c, ok := ex.(Closer); ok {
 			defer c.Close()
 		}
 	} else {
-		// The route was removed by a reload between Envoy matching it and calling here, or Envoy runs a
-		// configuration this process did not build: either way the API is misconfigured from the client's view.
+		// The route was removed by the reloads before the last, or Envoy runs a configuration this process did
+		// not build: either way the API is misconfigured from the client's view.
 		s.log.Warn("ext_proc called for a route Tollgate does not know", "route", name)
 		ex = failedExchange{}
 	}

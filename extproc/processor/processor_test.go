@@ -31,6 +31,43 @@ func TestTwoServicesClaimingARoute(t *testing.T) {
 	}
 }
 
+// apiRoutes is a Service with one route per API of the snapshot, named by its id.
+type apiRoutes struct{}
+
+func (apiRoutes) Routes(snap *ir.Snapshot) (map[string]Start, error) {
+	out := map[string]Start{}
+	for _, api := range snap.APIs {
+		out[api.ID] = func(time.Time) Exchange { return PassThrough{} }
+	}
+	return out, nil
+}
+
+// TestRemovedRouteServedOnce: a route a reload removes is still served, as the connections Envoy drains send their
+// last requests on the previous configuration; one removed two reloads ago is not.
+func TestRemovedRouteServedOnce(t *testing.T) {
+	s := New(slog.New(slog.DiscardHandler), []Service{apiRoutes{}}, nil, nil)
+	for _, ids := range [][]string{{"a", "b"}, {"b", "c"}} {
+		snap := &ir.Snapshot{}
+		for _, id := range ids {
+			snap.APIs = append(snap.APIs, ir.API{ID: id})
+		}
+		if err := s.SetSnapshot(snap); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for route, served := range map[string]bool{"a": true, "b": true, "c": true, "d": false} {
+		if got := s.routes.Load().find(route) != nil; got != served {
+			t.Errorf("route %s served: %v, want %v", route, got, served)
+		}
+	}
+	if err := s.SetSnapshot(&ir.Snapshot{}); err != nil {
+		t.Fatal(err)
+	}
+	if s.routes.Load().find("a") != nil {
+		t.Error("a route removed two reloads ago is still served")
+	}
+}
+
 // refuseHeaders refuses every request at its headers.
 type refuseHeaders struct{}
 

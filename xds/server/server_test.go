@@ -121,9 +121,11 @@ func TestReadinessFollowsACKs(t *testing.T) {
 	envoy.request(resourcev3.ClusterType, nil, clusters, "")
 	envoy.request(resourcev3.ListenerType, nil, listeners, "")
 	waitReady(t, s, false, "envoy-1 has not accepted RouteConfiguration")
-	envoy.request(resourcev3.RouteType, []string{translate.RouteConfigName}, nil, "")
+	// The routes' name is the listener's: changing routes alone (/a, /b, /c) keeps it.
+	routeConfig := translated(t, "/a").Routes.GetName()
+	envoy.request(resourcev3.RouteType, []string{routeConfig}, nil, "")
 	routes := envoy.receive()
-	envoy.request(resourcev3.RouteType, []string{translate.RouteConfigName}, routes, "")
+	envoy.request(resourcev3.RouteType, []string{routeConfig}, routes, "")
 	waitReady(t, s, true, "1 Envoy(s) serving the newest configuration")
 
 	// The same configuration again changes no version, so Envoy stays ready and is sent nothing.
@@ -140,7 +142,7 @@ func TestReadinessFollowsACKs(t *testing.T) {
 	if changed.GetTypeUrl() != resourcev3.RouteType {
 		t.Fatalf("after a route change Envoy got %s, want only routes", changed.GetTypeUrl())
 	}
-	envoy.request(resourcev3.RouteType, []string{translate.RouteConfigName}, changed, "bad regex")
+	envoy.request(resourcev3.RouteType, []string{routeConfig}, changed, "bad regex")
 	waitReady(t, s, false, "has not accepted RouteConfiguration")
 	waitLogged(t, &logs, "Envoy rejected configuration (NACK)", "bad regex")
 	routeStatus := func() (EnvoyStatus, ResourceStatus) {
@@ -167,7 +169,7 @@ func TestReadinessFollowsACKs(t *testing.T) {
 	// newest version arrives.
 	for i := 0; i < 3; i++ {
 		resp := envoy.receive()
-		envoy.request(resourcev3.RouteType, []string{translate.RouteConfigName}, resp, "")
+		envoy.request(resourcev3.RouteType, []string{routeConfig}, resp, "")
 		if ok, _ := s.Ready(); ok {
 			break
 		}

@@ -19,8 +19,9 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
-// Listener builds the public HTTP listener on addr (host:port). Its routes come over ADS (RDS), so a change to the
-// APIs never touches the listener and never drains connections; only a change of domain does.
+// Listener builds the public HTTP listener on addr (host:port). Its routes come over ADS (RDS): a change to the
+// routes alone leaves the listener as it is, and its connections; a change to the filters the routes use, the
+// local replies or the access logs is a new listener, with a route configuration of its own (routeConfigName).
 func (o *Output) Listener(addr string) (*listener.Listener, error) {
 	host, portText, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -30,11 +31,23 @@ func (o *Output) Listener(addr string) (*listener.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen address %q: invalid port", addr)
 	}
+	return &listener.Listener{
+		Name:    ListenerName,
+		Address: socketAddress(host, uint32(port)),
+		FilterChains: []*listener.FilterChain{{Filters: []*listener.Filter{{
+			Name:       "envoy.filters.network.http_connection_manager",
+			ConfigType: &listener.Filter_TypedConfig{TypedConfig: mustAny(o.manager(o.Routes.GetName()))},
+		}}}},
+	}, nil
+}
+
+// manager is the listener's HTTP connection manager, its routes the route configuration named routes.
+func (o *Output) manager(routes string) *hcm.HttpConnectionManager {
 	manager := &hcm.HttpConnectionManager{
 		StatPrefix: "tollgate",
 		CodecType:  hcm.HttpConnectionManager_AUTO,
 		RouteSpecifier: &hcm.HttpConnectionManager_Rds{Rds: &hcm.Rds{
-			RouteConfigName: RouteConfigName,
+			RouteConfigName: routes,
 			ConfigSource: &core.ConfigSource{
 				ResourceApiVersion:    core.ApiVersion_V3,
 				ConfigSourceSpecifier: &core.ConfigSource_Ads{Ads: &core.AggregatedConfigSource{}},
@@ -57,14 +70,7 @@ func (o *Output) Listener(addr string) (*listener.Listener, error) {
 		manager.AccessLog = append(manager.AccessLog, metricsLog())
 	}
 	manager.AccessLog = append(manager.AccessLog, stageLogs(o.snapshot)...)
-	return &listener.Listener{
-		Name:    ListenerName,
-		Address: socketAddress(host, uint32(port)),
-		FilterChains: []*listener.FilterChain{{Filters: []*listener.Filter{{
-			Name:       "envoy.filters.network.http_connection_manager",
-			ConfigType: &listener.Filter_TypedConfig{TypedConfig: mustAny(manager)},
-		}}}},
-	}, nil
+	return manager
 }
 
 // chain is the listener's HTTP filters, in filterOrder, the router last.

@@ -16,9 +16,9 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
-func routeConfiguration(vhosts []*route.VirtualHost) *route.RouteConfiguration {
+func routeConfiguration(name string, vhosts []*route.VirtualHost) *route.RouteConfiguration {
 	return &route.RouteConfiguration{
-		Name:         RouteConfigName,
+		Name:         name,
 		VirtualHosts: vhosts,
 		// Hosts are matched without their port ({apiId}.{domain}:8080 is the API's host), and the Host header
 		// keeps it: a SigV4 signature covers the host as the client sent it.

@@ -9,10 +9,14 @@
 package translate
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+
 	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -20,7 +24,8 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
-// Names of the resources every Envoy gets.
+// Names of the resources every Envoy gets. The route configuration's name ends with a digest of the listener's
+// HTTP connection manager (see routeConfigName).
 const (
 	ListenerName    = "tollgate_http"
 	RouteConfigName = "tollgate"
@@ -155,8 +160,24 @@ func Translate(snap *ir.Snapshot) *Output {
 			vh.TypedPerFilterConfig = idle
 		}
 	}
-	out.Routes = routeConfiguration(vhosts)
+	out.Routes = routeConfiguration(out.routeConfigName(), vhosts)
 	return out
+}
+
+// routeConfigName names the route configuration after the HTTP connection manager it is written for: its filters
+// and their settings, its local replies and access logs. A change to any of them is a new listener, and Envoy
+// drains the connections the old one accepted on the old filters, gracefully, over seconds; were the route
+// configuration shared, those connections would meet routes that count on filters they lack (a method newly
+// requiring a key, on a connection without the key check, admitted unchecked). Under its own name, the new
+// configuration reaches the new listener only, and the old listener keeps the routes it was written with: Envoy
+// ignores a route configuration's removal, so the server need not keep sending it.
+func (o *Output) routeConfigName() string {
+	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(o.manager(""))
+	if err != nil {
+		panic(err) // only messages of our own making: a failure is a programming error
+	}
+	sum := sha256.Sum256(raw)
+	return RouteConfigName + "_" + hex.EncodeToString(sum[:6])
 }
 
 // route translates one route: how it is answered, then what each filter adds to it.
