@@ -53,8 +53,10 @@ type ControlPlane struct {
 	limiter    *ratelimit.Limiter
 	watcher    *source.Watcher
 
-	// reloading serializes loads and their publishing, so that a load never publishes over a newer one.
+	// reloading serializes loads and their publishing, so that a load never publishes over a newer one; deployed
+	// is what the last load read of the management API's state.
 	reloading sync.Mutex
+	deployed  []management.Deployed
 	mu        sync.Mutex
 	current   *source.Loaded
 
@@ -69,8 +71,12 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	if err != nil {
 		return nil, err
 	}
+	store, err := rateLimitStore(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	// The state comes first: the APIs the management API deployed are served with the file's from the start.
-	st, err := state.OpenFile(cfg.StateDir)
+	st, err := stateStore(cfg, store, log)
 	if err != nil {
 		return nil, err
 	}
@@ -85,10 +91,6 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	c.restAPIs.Set(loaded.Gateway, cfg.AWS.AccountID)
 	c.logWarnings(loaded)
 	cfg = loaded.Config
-	store, err := rateLimitStore(cfg, log)
-	if err != nil {
-		return nil, err
-	}
 	if c.cache, err = cache.New(cacheStore(store, log), cfg.Cache.EncryptionKeyBytes(), log); err != nil {
 		return nil, err
 	}
@@ -148,6 +150,10 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 		return admin.Serve(ctx, adminLis, admin.Handler(c.xds.Ready, handlers))
 	})
 	c.goRun(func() error { c.watcher.Run(ctx); return nil })
+	if w, ok := st.(state.Watcher); ok {
+		// Another control plane's write through the management API: served here too.
+		c.goRun(func() error { w.Watch(ctx, c.Reload); return nil })
+	}
 	c.goRun(func() error { c.dashboard.Run(ctx); return nil })
 	c.goRun(func() error { <-ctx.Done(); c.tracer.Close(); return nil })
 	c.goRun(func() error { return c.authz.RefreshKeys(ctx) })
@@ -197,6 +203,16 @@ func rateLimitStore(cfg *config.Config, log *slog.Logger) (ratelimit.Store, erro
 	return ratelimit.NewRedis(cfg.Redis, log)
 }
 
+// stateStore keeps what the management API writes where the limiter keeps its state: in Redis every control plane
+// of the fleet serves one state; else in a file in stateDir.
+func stateStore(cfg *config.Config, store ratelimit.Store, log *slog.Logger) (state.Store, error) {
+	if r, ok := store.(*ratelimit.Redis); ok {
+		log.Info("what the management API writes is kept in Redis, shared by every control plane using it")
+		return state.NewRedis(r.Client()), nil
+	}
+	return state.OpenFile(cfg.StateDir)
+}
+
 // cacheStore keeps the stage caches where the limiter keeps its state: in Redis every node shares them.
 func cacheStore(store ratelimit.Store, log *slog.Logger) cache.Store {
 	if r, ok := store.(*ratelimit.Redis); ok {
@@ -213,13 +229,26 @@ func authorizerResults(store ratelimit.Store, log *slog.Logger) authz.Results {
 	return authz.NewMemoryResults()
 }
 
-// load loads the config file and the management API's deployments as stored.
+// stateTimeout bounds a load's read of the management API's state: a store that does not answer (Redis down)
+// must not hold the file's APIs back.
+const stateTimeout = 2 * time.Second
+
+// load loads the config file and the management API's deployments as stored. When the store cannot be read, the
+// deployments are those of the last read (none at start), and the failure is logged: a Redis outage neither stops
+// the file's APIs nor takes the management API's away; the store's watcher reloads once it answers again.
 func (c *ControlPlane) load() (*source.Loaded, error) {
-	deployed, err := c.restAPIs.Deployed(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), stateTimeout)
+	defer cancel()
+	deployed, err := c.restAPIs.Deployed(ctx)
 	if err != nil {
-		return nil, err
+		c.log.Error("cannot read the management API's state; serving its deployments as last read", "err", err)
+		deployed = c.deployed
 	}
-	return c.loader.LoadWith(c.configFile, deployments(deployed))
+	loaded, err := c.loader.LoadWith(c.configFile, deployments(deployed))
+	if err == nil {
+		c.deployed = deployed
+	}
+	return loaded, err
 }
 
 // Check is management.Serving's: whether the configuration with the management API's deployments as given would

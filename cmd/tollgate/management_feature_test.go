@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/redistest"
 )
 
 // manage sends one management API call to the control plane's admin address (a loopback client, and no
@@ -123,5 +126,47 @@ func TestManagementAPIDeploys(t *testing.T) {
 	}
 	if served == 0 {
 		t.Error("the file's API is no longer served")
+	}
+}
+
+// TestManagementAPIFleet: two control planes on one Redis serve one state: an API deployed through either is
+// served by both, and so is its removal.
+func TestManagementAPIFleet(t *testing.T) {
+	redis := redistest.Start(t)
+	config := map[string]string{"tollgate.yaml": "redis: redis://" + redis.Addr() + "\n"}
+	one, other := startHarness(t, config), startHarness(t, config)
+	var api struct{ ID, RootResourceID string }
+	one.manage("POST", "/restapis", `{"name":"fleet"}`, 201, &api)
+	get := "/restapis/" + api.ID + "/resources/" + api.RootResourceID + "/methods/GET"
+	one.manage("PUT", get, `{"authorizationType":"NONE"}`, 201, nil)
+	other.manage("PUT", get+"/integration", `{"type":"MOCK","requestTemplates":{"application/json":"{\"statusCode\": 200}"}}`, 201, nil)
+	other.manage("POST", "/restapis/"+api.ID+"/deployments", `{"stageName":"prod"}`, 201, nil)
+	route := api.ID + "/prod/GET/"
+	for _, h := range []*harness{one, other} {
+		waitRoute(t, h, route, true)
+	}
+	one.manage("DELETE", "/restapis/"+api.ID, "", 202, nil)
+	waitRoute(t, other, route, false)
+}
+
+// waitRoute waits until the control plane serves the route, or no longer does.
+func waitRoute(t *testing.T, h *harness, name string, served bool) {
+	t.Helper()
+	began := time.Now()
+	for {
+		found := false
+		for _, vh := range h.routeConfig().GetVirtualHosts() {
+			for _, r := range vh.GetRoutes() {
+				found = found || r.GetName() == name
+			}
+		}
+		if found == served {
+			t.Logf("route %s served %v after %v", name, served, time.Since(began).Round(time.Millisecond))
+			return
+		}
+		if time.Since(began) > 5*time.Second {
+			t.Fatalf("route %s served: %v after %v, want %v", name, found, time.Since(began), served)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -131,10 +131,9 @@ func (s *Service) createRestAPI(w http.ResponseWriter, r *http.Request) {
 		}
 		stored := false
 		err := s.store.Update(r.Context(), recordPrefix+rec.API.ID, func(old []byte) ([]byte, error) {
-			if old != nil {
+			if stored = old == nil; !stored {
 				return old, nil // the id is taken: draw another
 			}
-			stored = true
 			return json.Marshal(rec)
 		})
 		if err != nil {

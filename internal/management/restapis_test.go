@@ -159,6 +159,23 @@ func TestBuildAndDeploy(t *testing.T) {
 	if get["x-amazon-apigateway-integration"].(map[string]any)["type"] != "mock" {
 		t.Errorf("the deployed definition's method: %v", get)
 	}
+	for _, tt := range []struct {
+		target, accept, want, notWant string
+		status                        int
+	}{
+		{"/exports/oas30?extensions=integrations", "application/json", `"x-amazon-apigateway-integration": {`, "", 200},
+		{"/exports/oas30?extensions=apigateway", "application/yaml", "x-amazon-apigateway-integration:\n", "", 200},
+		{"/exports/oas30", "", `"/items/{id}": {`, "x-amazon-apigateway-integration", 200},
+		{"/exports/swagger", "", "swagger exports are not supported by Tollgate yet", "", 400},
+	} {
+		w := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", base+"/stages/prod"+tt.target, nil)
+		req.Header.Set("Accept", tt.accept)
+		mux.ServeHTTP(w, req)
+		if got := w.Body.String(); w.Code != tt.status || !strings.Contains(got, tt.want) || (tt.notWant != "" && strings.Contains(got, tt.notWant)) {
+			t.Errorf("GetExport %s (Accept %s): %d %s", tt.target, tt.accept, w.Code, got)
+		}
+	}
 	var st stage
 	call(t, mux, "GET", base+"/stages/prod", "", 200, &st)
 	if st.DeploymentID != d.ID || st.Variables["color"] != "blue" {

@@ -178,14 +178,15 @@ func conflict(format string, args ...any) error {
 	return &apiError{http.StatusConflict, "ConflictException", fmt.Sprintf(format, args...)}
 }
 
-// fail answers err: API Gateway's exception when it is one, else a 500 that names nothing inside.
+// fail answers err: API Gateway's exception when it is one, else the store failed, which is API Gateway's 503
+// (clients retry it).
 func fail(w http.ResponseWriter, err error) {
 	var e *apiError
 	if errors.As(err, &e) {
 		writeError(w, e.status, e.exception, e.message)
 		return
 	}
-	writeError(w, http.StatusInternalServerError, "InternalFailureException", "the state store failed: "+err.Error())
+	writeError(w, http.StatusServiceUnavailable, "ServiceUnavailableException", "the state store failed: "+err.Error())
 }
 
 // decode reads a request's JSON body into v; a body that is not one is a BadRequestException.

@@ -1,6 +1,7 @@
 // Package state keeps what the management API writes, so that it survives restarts: records of bytes by key, each
 // changed atomically by a read-modify-write. The embedded store is a bbolt file; a record is whole or absent
-// after any crash, since bbolt commits a transaction with one write of its meta page.
+// after any crash, since bbolt commits a transaction with one write of its meta page. With Redis, several control
+// planes share one store, and each hears of the others' changes.
 package state
 
 import (
@@ -23,9 +24,17 @@ type Store interface {
 	// Get is key's record, nil when there is none.
 	Get(ctx context.Context, key string) ([]byte, error)
 	// Update changes key's record atomically: change gets the record (nil for none) and returns the new one (nil
-	// deletes it); when change fails, the record stays as it was and Update returns change's error.
+	// deletes it); when change fails, the record stays as it was and Update returns change's error. change may run
+	// more than once (a store that lost a race with another writer runs it again on the newer record): only its
+	// last run counts.
 	Update(ctx context.Context, key string, change func(old []byte) ([]byte, error)) error
 	Close() error
+}
+
+// A Watcher is a store other processes write to: Watch calls changed after each of their changes, until ctx is
+// done.
+type Watcher interface {
+	Watch(ctx context.Context, changed func())
 }
 
 // bucket holds every record: keys are already namespaced ("restapis/abc"), and one bucket keeps All a range scan.

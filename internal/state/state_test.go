@@ -6,9 +6,15 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/tollgate-gw/tollgate/internal/redistest"
 )
 
-// stores are the stores the behaviour suite runs against, each opened afresh in a test's own directory.
+// stores are the stores the behaviour suite runs against, each opened on a test's own directory: the same
+// directory is the same store (for Redis, the same redis-server).
 var stores = map[string]func(t *testing.T, dir string) Store{
 	"file": func(t *testing.T, dir string) Store {
 		f, err := OpenFile(dir)
@@ -17,7 +23,20 @@ var stores = map[string]func(t *testing.T, dir string) Store{
 		}
 		return f
 	},
+	"redis": func(t *testing.T, dir string) Store {
+		server, ok := redisServers[dir]
+		if !ok {
+			server = redistest.Start(t)
+			redisServers[dir] = server
+		}
+		client := redis.NewClient(&redis.Options{Addr: server.Addr()})
+		t.Cleanup(func() { client.Close() })
+		return NewRedis(client)
+	},
 }
+
+// redisServers are the redis-servers of the suite's stores, by directory.
+var redisServers = map[string]*redistest.Server{}
 
 func TestStoresBehaveAlike(t *testing.T) {
 	for name, open := range stores {
@@ -105,4 +124,38 @@ func get(t *testing.T, s Store, key string) string {
 		t.Fatal(err)
 	}
 	return string(v)
+}
+
+// TestRedisTellsOtherStores: a change through one Redis store is heard by every other store on the same Redis, not
+// by the one that made it.
+func TestRedisTellsOtherStores(t *testing.T) {
+	dir := t.TempDir()
+	writer, other := stores["redis"](t, dir).(*Redis), stores["redis"](t, dir).(*Redis)
+	heard := map[*Redis]chan struct{}{writer: make(chan struct{}, 8), other: make(chan struct{}, 8)}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for s, ch := range heard {
+		wg.Go(func() { s.Watch(ctx, func() { ch <- struct{}{} }) })
+	}
+	defer wg.Wait() // after cancel, which comes first
+	defer cancel()
+	// Each store hears its subscription made, then the other's changes.
+	for s, ch := range heard {
+		select {
+		case <-ch:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("store %s did not hear its subscription made", s.writer)
+		}
+	}
+	put(t, writer, "restapis/a", "one")
+	select {
+	case <-heard[other]:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the other store did not hear of the change")
+	}
+	select {
+	case <-heard[writer]:
+		t.Error("the writing store heard of its own change")
+	case <-time.After(200 * time.Millisecond):
+	}
 }
