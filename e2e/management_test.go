@@ -73,6 +73,14 @@ func TestManagementAPIByTheAWSCLI(t *testing.T) {
 	}{
 		{[]string{"apigateway", "get-rest-apis", "--page-size", "1"}, map[string]any{"items": []any{api("keyed"), api("other")}}},
 		{[]string{"apigateway", "get-rest-api", "--rest-api-id", "other"}, api("other")},
+		// The file's keys and plans too, a key's value only when asked for.
+		{[]string{"apigateway", "get-api-keys", "--include-values"}, map[string]any{"items": []any{
+			map[string]any{"id": "k1", "name": "alice", "value": aliceKey, "enabled": true}}}},
+		{[]string{"apigateway", "get-api-key", "--api-key", "k1"}, map[string]any{"id": "k1", "name": "alice", "enabled": true}},
+		{[]string{"apigateway", "get-usage-plan-keys", "--usage-plan-id", "quota"}, map[string]any{"items": []any{
+			map[string]any{"id": "k1", "type": "API_KEY", "name": "alice", "value": aliceKey}}}},
+		{[]string{"apigateway", "get-usage-plan", "--usage-plan-id", "quota"}, map[string]any{"id": "quota", "name": "",
+			"apiStages": []any{map[string]any{"apiId": "keyed", "stage": "prod"}}, "quota": map[string]any{"limit": 3.0, "offset": 0.0, "period": "DAY"}}},
 	} {
 		out, stderr, err := run("AKIAMANAGEMENT", "management-secret", read.args...)
 		var got map[string]any
@@ -119,7 +127,8 @@ func awsCLI(dir string, gw *tollgate, key, secret string, args ...string) (stdou
 
 // TestManagementAPIBuildsAndDeploys: the aws CLI builds a REST API resource by resource (a MOCK whose response
 // template reads a path parameter, an HTTP_PROXY to a backend by a stage variable), deploys it to a stage, and
-// Envoy serves it; a stage variable changed by update-stage is served too; deleted, the API is served no more.
+// Envoy serves it; a stage variable changed by update-stage is served too; its export imports as a new API that
+// serves the same; deleted, the API is served no more.
 func TestManagementAPIBuildsAndDeploys(t *testing.T) {
 	aws := requireAWSCLI(t)
 	backend := startBackend(t, "A")
@@ -193,6 +202,18 @@ func TestManagementAPIBuildsAndDeploys(t *testing.T) {
 	cli(nil, "update-stage", "--rest-api-id", api.ID, "--stage-name", "prod", "--patch-operations", "op=replace,path=/variables/backend,value="+other.addr)
 	if r := send(t, call{method: "GET", url: gw.url("/prod/pets"), host: host}); r.header.Get("X-Backend") != "B" {
 		t.Errorf("after update-stage, the HTTP_PROXY answered %d from %q, want the new backend", r.status, r.header.Get("X-Backend"))
+	}
+	// Its export imports back as a new API, served once deployed.
+	exported := filepath.Join(t.TempDir(), "export.json")
+	cli(nil, "get-export", "--rest-api-id", api.ID, "--stage-name", "prod", "--export-type", "oas30", "--parameters", "extensions=integrations", exported)
+	var copied struct{ ID string }
+	cli(&copied, "import-rest-api", "--body", "fileb://"+exported)
+	cli(nil, "create-deployment", "--rest-api-id", copied.ID, "--stage-name", "copy", "--variables", "backend="+backend.addr)
+	if r, _ := pollUntil(t, call{method: "GET", url: gw.url("/copy/items/9"), host: copied.ID + "." + domain}, http.StatusOK, 5*time.Second); r.body != `{"item": "9"}` {
+		t.Errorf("the imported MOCK answered %s", r.body)
+	}
+	if r := send(t, call{method: "GET", url: gw.url("/copy/pets"), host: copied.ID + "." + domain}); r.header.Get("X-Backend") != "A" {
+		t.Errorf("the imported HTTP_PROXY answered %d from %q", r.status, r.header.Get("X-Backend"))
 	}
 	// Deleted, the API is served no more: a connection kept open gets its last answer from the configuration it
 	// was accepted on, then a new one meets the new configuration.

@@ -20,15 +20,18 @@ import (
 	"github.com/tollgate-gw/tollgate/extproc/processor"
 	"github.com/tollgate-gw/tollgate/extproc/validation"
 	"github.com/tollgate-gw/tollgate/internal/admin"
+	"github.com/tollgate-gw/tollgate/internal/check"
 	"github.com/tollgate-gw/tollgate/internal/config"
 	"github.com/tollgate-gw/tollgate/internal/dashboard"
 	"github.com/tollgate-gw/tollgate/internal/diag"
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/management"
 	"github.com/tollgate-gw/tollgate/internal/metrics"
+	"github.com/tollgate-gw/tollgate/internal/openapi"
 	"github.com/tollgate-gw/tollgate/internal/source"
 	"github.com/tollgate-gw/tollgate/internal/state"
 	"github.com/tollgate-gw/tollgate/internal/tracing"
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 	"github.com/tollgate-gw/tollgate/ratelimit"
 	"github.com/tollgate-gw/tollgate/xds/server"
 	"github.com/tollgate-gw/tollgate/xds/translate"
@@ -258,6 +261,23 @@ func (c *ControlPlane) Check(deployed []management.Deployed) error {
 	defer c.reloading.Unlock()
 	_, err := c.loader.LoadWith(c.configFile, deployments(deployed))
 	return err
+}
+
+// Import is management.Serving's: a definition the management API imports goes through the importer and the
+// model check a file's definition does.
+func (c *ControlPlane) Import(definition []byte) (*tollgatev1.RestApi, []string, error) {
+	api, warnings, err := openapi.Import("definition", definition)
+	if err == nil {
+		err = check.Gateway(&tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{api}})
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []string
+	for _, w := range warnings {
+		out = append(out, w.Pointer+": "+w.Reason)
+	}
+	return api, out, nil
 }
 
 func deployments(deployed []management.Deployed) []source.Deployment {

@@ -34,6 +34,7 @@ type restAPI struct {
 	Description               string                 `json:"description,omitempty"`
 	CreatedDate               *timestamp             `json:"createdDate,omitempty"`
 	Version                   string                 `json:"version,omitempty"`
+	Warnings                  []string               `json:"warnings,omitempty"`
 	BinaryMediaTypes          []string               `json:"binaryMediaTypes,omitempty"`
 	APIKeySource              string                 `json:"apiKeySource"`
 	EndpointConfiguration     *endpointConfiguration `json:"endpointConfiguration,omitempty"`

@@ -107,8 +107,13 @@ type createRestAPIRequest struct {
 	EndpointAccessMode        string                 `json:"endpointAccessMode"`
 }
 
-// createRestAPI is CreateRestApi: an API with its root resource, deployed nowhere yet.
+// createRestAPI is CreateRestApi: an API with its root resource, deployed nowhere yet; or, with mode=import,
+// ImportRestApi.
 func (s *Service) createRestAPI(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("mode") == "import" {
+		s.importRestAPI(w, r)
+		return
+	}
 	var req createRestAPIRequest
 	if err := decode(r, &req); err != nil {
 		fail(w, err)
@@ -124,25 +129,9 @@ func (s *Service) createRestAPI(w http.ResponseWriter, r *http.Request) {
 		EndpointConfiguration: &endpointConfiguration{Types: []string{"REGIONAL"}}, Policy: req.Policy, Tags: req.Tags,
 		RootResourceID: newID()}
 	rec := &apiRecord{API: api, Resources: []*resource{{ID: api.RootResourceID, Path: "/"}}}
-	for {
-		rec.API.ID = newID()
-		if s.files.Load().has(rec.API.ID) {
-			continue
-		}
-		stored := false
-		err := s.store.Update(r.Context(), recordPrefix+rec.API.ID, func(old []byte) ([]byte, error) {
-			if stored = old == nil; !stored {
-				return old, nil // the id is taken: draw another
-			}
-			return json.Marshal(rec)
-		})
-		if err != nil {
-			fail(w, err)
-			return
-		}
-		if stored {
-			break
-		}
+	if err := s.insert(r, rec); err != nil {
+		fail(w, err)
+		return
 	}
 	writeJSON(w, http.StatusCreated, rec.API)
 }
@@ -258,16 +247,6 @@ func (s *Service) deleteRestAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	noContent(w)
-}
-
-// putRestAPI is PutRestApi, an import into an existing API: refused for a file's API, and not served yet for the
-// management API's (NotServed's answer, with the operation's name).
-func (s *Service) putRestAPI(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.read(r, true); err != nil {
-		fail(w, err)
-		return
-	}
-	NotServed().ServeHTTP(w, r)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/openapi"
 	"github.com/tollgate-gw/tollgate/internal/state"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
@@ -23,6 +24,16 @@ type serving struct {
 
 func (s *serving) Check(apis []Deployed) error { s.checked = append(s.checked, apis); return s.refuse }
 func (s *serving) Reload()                     { s.reloaded++ }
+
+// Import is the importer a file's definition goes through.
+func (s *serving) Import(definition []byte) (*tollgatev1.RestApi, []string, error) {
+	api, warnings, err := openapi.Import("definition", definition)
+	var out []string
+	for _, w := range warnings {
+		out = append(out, w.Pointer+": "+w.Reason)
+	}
+	return api, out, err
+}
 
 // newService serves gw's APIs and a fresh store's, its clock fixed.
 func newService(t *testing.T, gw *tollgatev1.Gateway) (*Service, *serving, http.Handler) {
@@ -192,4 +203,74 @@ func TestBuildAndDeploy(t *testing.T) {
 	call(t, mux, "DELETE", base+"/deployments/"+d.ID, "", 202, nil)
 	call(t, mux, "DELETE", base, "", 202, nil)
 	call(t, mux, "GET", base, "", 404, nil)
+}
+
+// TestImportTheExport: an API's export imports back as a new API with the same paths, methods and integrations;
+// PutRestApi merges a definition into an API or overwrites it; what the management API cannot hold is refused.
+func TestImportTheExport(t *testing.T) {
+	_, sv, mux := newService(t, nil)
+	var api restAPI
+	call(t, mux, "POST", "/restapis", `{"name":"orig"}`, 201, &api)
+	base := "/restapis/" + api.ID
+	var res resourceView
+	call(t, mux, "POST", base+"/resources/"+api.RootResourceID, `{"pathPart":"things"}`, 201, &res)
+	get := base + "/resources/" + res.ID + "/methods/GET"
+	call(t, mux, "PUT", get, `{"authorizationType":"AWS_IAM","apiKeyRequired":true}`, 201, nil)
+	call(t, mux, "PUT", get+"/integration", `{"type":"HTTP","httpMethod":"GET","uri":"http://10.0.0.1/things","timeoutInMillis":5000}`, 201, nil)
+	call(t, mux, "PUT", get+"/responses/200", `{"responseParameters":{"method.response.header.X-Count":false}}`, 201, nil)
+	call(t, mux, "PUT", get+"/integration/responses/200", `{"selectionPattern":"","responseParameters":{"method.response.header.X-Count":"integration.response.header.Count"}}`, 201, nil)
+	call(t, mux, "POST", base+"/deployments", `{"stageName":"prod"}`, 201, nil)
+	exported := call(t, mux, "GET", base+"/stages/prod/exports/oas30?extensions=integrations", "", 200, nil)
+
+	var imported restAPI
+	call(t, mux, "POST", "/restapis?mode=import", exported, 201, &imported)
+	if imported.ID == api.ID || imported.Name != "orig" {
+		t.Fatalf("imported %+v", imported)
+	}
+	var page resourcePage
+	call(t, mux, "GET", "/restapis/"+imported.ID+"/resources?embed=methods", "", 200, &page)
+	var things *resourceView
+	for i := range page.Items {
+		if page.Items[i].Path == "/things" {
+			things = &page.Items[i]
+		}
+	}
+	if len(page.Items) != 2 || things == nil {
+		t.Fatalf("the import's resources: %+v", page.Items)
+	}
+	var m method
+	call(t, mux, "GET", "/restapis/"+imported.ID+"/resources/"+things.ID+"/methods/GET", "", 200, &m)
+	in := m.MethodIntegration
+	if m.AuthorizationType != "AWS_IAM" || !m.APIKeyRequired || in == nil || in.Type != "HTTP" || in.URI != "http://10.0.0.1/things" ||
+		in.TimeoutInMillis != 5000 || in.IntegrationResponses["200"].ResponseParameters["method.response.header.X-Count"] != "integration.response.header.Count" ||
+		m.MethodResponses["200"] == nil {
+		t.Errorf("the imported method: %+v, integration %+v", m, in)
+	}
+	call(t, mux, "POST", "/restapis/"+imported.ID+"/deployments", `{"stageName":"prod"}`, 201, nil)
+	if last := sv.checked[len(sv.checked)-1]; len(last) != 2 {
+		t.Errorf("after deploying the import, %d deployments are served, want 2", len(last))
+	}
+
+	more := `{"openapi":"3.0.1","info":{"title":"more","version":"1"},"paths":{"/more":{"get":{"x-amazon-apigateway-integration":{"type":"mock","requestTemplates":{"application/json":"{\"statusCode\": 200}"}}}}}}`
+	call(t, mux, "PUT", "/restapis/"+imported.ID+"?mode=merge", more, 200, nil)
+	call(t, mux, "GET", "/restapis/"+imported.ID+"/resources", "", 200, &page)
+	if len(page.Items) != 3 {
+		t.Errorf("merged: %+v, want /, /things and /more", page.Items)
+	}
+	call(t, mux, "PUT", "/restapis/"+imported.ID+"?mode=overwrite", more, 200, nil)
+	call(t, mux, "GET", "/restapis/"+imported.ID+"/resources", "", 200, &page)
+	if len(page.Items) != 2 {
+		t.Errorf("overwritten: %+v, want / and /more", page.Items)
+	}
+	for _, tt := range []struct{ name, target, body, want string }{
+		{"not a definition", "/restapis?mode=import", `{"swagger": 12}`, "Errors found during import:"},
+		{"a Lambda authorizer", "/restapis?mode=import", `{"openapi":"3.0.1","info":{"title":"a","version":"1"},"paths":{"/x":{"get":{"security":[{"auth":[]}],"x-amazon-apigateway-integration":{"type":"mock"}}}},` +
+			`"components":{"securitySchemes":{"auth":{"type":"apiKey","name":"Authorization","in":"header","x-amazon-apigateway-authtype":"custom","x-amazon-apigateway-authorizer":{"type":"token","authorizerUri":"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations"}}}}}`,
+			"authorizers are not supported by Tollgate's management API yet"},
+		{"a base path", "/restapis?mode=import&basepath=prepend", more, "basepath=prepend is not supported by Tollgate yet"},
+	} {
+		if got := call(t, mux, "POST", tt.target, tt.body, 400, nil); !strings.Contains(got, tt.want) {
+			t.Errorf("%s: %s, want %q", tt.name, got, tt.want)
+		}
+	}
 }

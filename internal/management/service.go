@@ -33,6 +33,9 @@ type Serving interface {
 	Check(apis []Deployed) error
 	// Reload serves the configuration with the store's deployed APIs as they are now.
 	Reload()
+	// Import reads a definition (OpenAPI 3 or Swagger 2) into the model with the importer of tollgate.yaml's
+	// definitions: its problems are the import's refusals, its warnings the API's warnings.
+	Import(definition []byte) (api *tollgatev1.RestApi, warnings []string, err error)
 }
 
 // Deployed is one deployment of a REST API the management API created, with the stages that serve it.
@@ -48,10 +51,12 @@ func (d Deployed) File() string {
 	return "restapis/" + d.APIID + "/deployments/" + d.DeploymentID
 }
 
-// catalog is what Service knows of tollgate.yaml's REST APIs, by id.
+// catalog is what Service knows of tollgate.yaml's REST APIs, API keys and usage plans, each by id.
 type catalog struct {
 	account string
 	apis    []restAPI
+	keys    []apiKey
+	plans   []usagePlan
 }
 
 // recordPrefix is where the store keeps REST APIs, each under its id.
@@ -83,6 +88,7 @@ func (s *Service) Set(gw *tollgatev1.Gateway, account string) {
 			APIKeySource: source, Policy: a.GetResourcePolicy()})
 	}
 	slices.SortFunc(next.apis, func(a, b restAPI) int { return strings.Compare(a.ID, b.ID) })
+	next.keys, next.plans = keysOf(gw)
 	s.files.Store(next)
 }
 

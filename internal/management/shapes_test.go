@@ -53,6 +53,9 @@ func checkShape(t *testing.T, shapes map[string]shape, name string, typ reflect.
 	}
 	for i := range typ.NumField() {
 		f := typ.Field(i)
+		if !f.IsExported() {
+			continue // not on the wire
+		}
 		field, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		memberShape, ok := wire[field]
 		if !ok {
@@ -84,7 +87,8 @@ func kindOf(typ reflect.Type) string {
 		return "timestamp"
 	}
 	return map[reflect.Kind]string{reflect.String: "string", reflect.Bool: "boolean", reflect.Slice: "list", reflect.Struct: "structure",
-		reflect.Map: "map", reflect.Int: "integer", reflect.Interface: "structure"}[typ.Kind()]
+		reflect.Map: "map", reflect.Int: "integer", reflect.Int32: "integer", reflect.Int64: "integer", reflect.Float64: "double",
+		reflect.Interface: "structure"}[typ.Kind()]
 }
 
 // elemStruct is the structure a field holds (itself, or its elements or values), nil for none.
@@ -112,6 +116,12 @@ func TestShapesAreBotocores(t *testing.T) {
 	checkShape(t, shapes, "Stage", reflect.TypeFor[stage]())
 	checkShape(t, shapes, "Stages", reflect.TypeFor[stagePage]())
 	checkShape(t, shapes, "PatchOperation", reflect.TypeFor[patchOperation]())
+	checkShape(t, shapes, "ApiKey", reflect.TypeFor[apiKey]())
+	checkShape(t, shapes, "ApiKeys", reflect.TypeFor[apiKeyPage]())
+	checkShape(t, shapes, "UsagePlan", reflect.TypeFor[usagePlan]())
+	checkShape(t, shapes, "UsagePlans", reflect.TypeFor[usagePlanPage]())
+	checkShape(t, shapes, "UsagePlanKey", reflect.TypeFor[usagePlanKey]())
+	checkShape(t, shapes, "UsagePlanKeys", reflect.TypeFor[usagePlanKeyPage]())
 	checkShape(t, shapes, "CreateRestApiRequest", reflect.TypeFor[createRestAPIRequest]())
 	checkShape(t, shapes, "PutMethodRequest", reflect.TypeFor[putMethodRequest]())
 	checkShape(t, shapes, "PutIntegrationRequest", reflect.TypeFor[putIntegrationRequest]())
