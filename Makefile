@@ -94,12 +94,14 @@ generate: $(AWSCLI)
 check-generate: generate
 	@git diff --exit-code -- proto internal/management/operations.go || { echo "generated code is stale: run make generate and commit"; exit 1; }
 
-## bench: Go benchmarks (translation, reload, Lambda events, rate-limit decisions, VTL), VTL rendering against
+## bench: Go benchmarks (translation, reload, Lambda events, rate-limit decisions, VTL, management calls and store,
+## create-deployment to published with 1 and 1,000 deployed APIs), VTL rendering against
 ## LocalStack's engine, and the load runs through Envoy (bare Envoy vs Tollgate, Lambda proxy overhead, API key and
 ## rate-limit overhead, reload latency; Envoy's instructions per request with and without the metrics' line and a
 ## stage's access log, under Valgrind)
 bench: build tools valgrind $(AIRSPEED)
-	go test -run '^$$' -bench . -benchmem ./xds/... ./internal/source ./extproc/lambda/lambdaproxy ./extproc/authz/... ./extproc/cache ./internal/metrics ./internal/policy ./ratelimit ./internal/vtl/...
+	go test -run '^$$' -bench . -benchmem ./xds/... ./internal/source ./extproc/lambda/lambdaproxy ./extproc/authz/... ./extproc/cache ./internal/metrics ./internal/policy ./ratelimit ./internal/vtl/... ./internal/management
+	go test -run '^$$' -bench DeploymentPublished -benchtime 20x ./cmd/tollgate
 	go run ./tools/bench/templates -airspeed $(AIRSPEED)
 	TOLLGATE_ENVOY=$(ENVOY) TOLLGATE_RIE=$(RIE) go run ./tools/bench/dataplane
 

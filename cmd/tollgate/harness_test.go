@@ -35,7 +35,7 @@ import (
 // it asks for the xDS resources over ADS and calls the ext services with what the routes it received tell Envoy
 // to send. Feature tests decide behaviour here in milliseconds; e2e keeps what only a real Envoy can show.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	cp     *ControlPlane
 	conn   *grpc.ClientConn
@@ -44,7 +44,7 @@ type harness struct {
 
 // startHarness writes files (tollgate.yaml among them, without addresses: the harness picks free ones) into a
 // temporary directory and starts the control plane on it.
-func startHarness(t *testing.T, files map[string]string) *harness {
+func startHarness(t testing.TB, files map[string]string) *harness {
 	t.Helper()
 	h := &harness{t: t, dir: t.TempDir()}
 	xdsAddr, adminAddr := freeAddress(t), freeAddress(t)
@@ -93,7 +93,7 @@ func (h *harness) restart() {
 	h.start()
 }
 
-func freeAddress(t *testing.T) string {
+func freeAddress(t testing.TB) string {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -110,7 +110,7 @@ func (h *harness) write(name, content string) {
 	writeFile(h.t, h.dir, name, content)
 }
 
-func writeFile(t *testing.T, dir, name, content string) {
+func writeFile(t testing.TB, dir, name, content string) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
 		t.Fatal(err)

@@ -36,7 +36,7 @@ func (s *serving) Import(definition []byte) (*tollgatev1.RestApi, []string, erro
 }
 
 // newService serves gw's APIs and a fresh store's, its clock fixed.
-func newService(t *testing.T, gw *tollgatev1.Gateway) (*Service, *serving, http.Handler) {
+func newService(t testing.TB, gw *tollgatev1.Gateway) (*Service, *serving, http.Handler) {
 	t.Helper()
 	store, err := state.OpenFile(t.TempDir())
 	if err != nil {
