@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -168,5 +169,42 @@ func waitRoute(t *testing.T, h *harness, name string, served bool) {
 			t.Fatalf("route %s served: %v after %v, want %v", name, found, time.Since(began), served)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestManagementAPIConcurrentClients: 50 clients at once, each creating an API and deploying it, leave a store of
+// 50 APIs, each served on its stage.
+func TestManagementAPIConcurrentClients(t *testing.T) {
+	h := startHarness(t, map[string]string{"tollgate.yaml": ""})
+	const clients = 50
+	ids := make([]string, clients)
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Go(func() {
+			var api struct{ ID, RootResourceID string }
+			h.manage("POST", "/restapis", `{"name":"client"}`, 201, &api)
+			get := "/restapis/" + api.ID + "/resources/" + api.RootResourceID + "/methods/GET"
+			h.manage("PUT", get, `{"authorizationType":"NONE"}`, 201, nil)
+			h.manage("PUT", get+"/integration", `{"type":"MOCK","requestTemplates":{"application/json":"{\"statusCode\": 200}"}}`, 201, nil)
+			h.manage("POST", "/restapis/"+api.ID+"/deployments", `{"stageName":"prod"}`, 201, nil)
+			ids[i] = api.ID
+		})
+	}
+	wg.Wait()
+	var apis struct{ Item []struct{ ID string } }
+	h.manage("GET", "/restapis?limit=500", "", 200, &apis)
+	if len(apis.Item) != clients {
+		t.Errorf("%d clients made %d APIs", clients, len(apis.Item))
+	}
+	served := map[string]bool{}
+	for _, vh := range h.routeConfig().GetVirtualHosts() {
+		for _, r := range vh.GetRoutes() {
+			served[r.GetName()] = true
+		}
+	}
+	for _, id := range ids {
+		if !served[id+"/prod/GET/"] {
+			t.Errorf("API %s is not served", id)
+		}
 	}
 }

@@ -1,9 +1,14 @@
 package state
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -157,5 +162,64 @@ func TestRedisTellsOtherStores(t *testing.T) {
 	case <-heard[writer]:
 		t.Error("the writing store heard of its own change")
 	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+// TestFileSurvivesKill: a process killed (SIGKILL) while it writes leaves a store that opens, holding every change
+// it had committed, each record whole. The writer is this test binary again, run as a child that writes until
+// it is killed and prints each change once Update has returned.
+func TestFileSurvivesKill(t *testing.T) {
+	if dir := os.Getenv("TOLLGATE_STATE_WRITER"); dir != "" {
+		writeUntilKilled(dir)
+		return
+	}
+	dir := t.TempDir()
+	for round := range 3 {
+		cmd := exec.Command(os.Args[0], "-test.run", "^TestFileSurvivesKill$")
+		cmd.Env = append(os.Environ(), "TOLLGATE_STATE_WRITER="+dir)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		lines := bufio.NewScanner(out)
+		committed := 0
+		for lines.Scan() && committed < 200*(round+1) {
+			committed, _ = strconv.Atoi(lines.Text())
+		}
+		cmd.Process.Kill() // mid-write, most likely: the child writes without pause
+		cmd.Wait()
+		f, err := OpenFile(dir)
+		if err != nil {
+			t.Fatalf("round %d: the store does not open after a kill: %v", round, err)
+		}
+		all, err := f.All(context.Background(), "n/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n := 1; n <= committed; n++ {
+			if got := string(all[fmt.Sprintf("n/%08d", n)]); got != strings.Repeat(strconv.Itoa(n), 100) {
+				t.Fatalf("round %d: change %d, committed before the kill, reads %q", round, n, got)
+			}
+		}
+		f.Close()
+	}
+}
+
+// writeUntilKilled writes record after record, continuing from the store's last, printing each once stored.
+func writeUntilKilled(dir string) {
+	f, err := OpenFile(dir)
+	if err != nil {
+		panic(err)
+	}
+	all, _ := f.All(context.Background(), "n/")
+	for n := len(all) + 1; ; n++ {
+		value := []byte(strings.Repeat(strconv.Itoa(n), 100))
+		if err := f.Update(context.Background(), fmt.Sprintf("n/%08d", n), func([]byte) ([]byte, error) { return value, nil }); err != nil {
+			panic(err)
+		}
+		fmt.Println(n)
 	}
 }
