@@ -203,6 +203,31 @@ func TestManagementAPIBuildsAndDeploys(t *testing.T) {
 	if r := send(t, call{method: "GET", url: gw.url("/prod/pets"), host: host}); r.header.Get("X-Backend") != "B" {
 		t.Errorf("after update-stage, the HTTP_PROXY answered %d from %q, want the new backend", r.status, r.header.Get("X-Backend"))
 	}
+	// A method behind a key, and a key and a usage plan made here: the key is admitted, counted, and get-usage says so.
+	var keyed struct{ ID string }
+	cli(&keyed, "create-resource", "--rest-api-id", api.ID, "--parent-id", api.RootResourceID, "--path-part", "keyed")
+	onKeyed := []string{"--rest-api-id", api.ID, "--resource-id", keyed.ID, "--http-method", "GET"}
+	cli(nil, append([]string{"put-method", "--authorization-type", "NONE", "--api-key-required"}, onKeyed...)...)
+	cli(nil, append([]string{"put-integration", "--type", "MOCK", "--request-templates", `{"application/json": "{\"statusCode\": 200}"}`}, onKeyed...)...)
+	cli(nil, append([]string{"put-method-response", "--status-code", "200"}, onKeyed...)...)
+	cli(nil, append([]string{"put-integration-response", "--status-code", "200", "--selection-pattern", ""}, onKeyed...)...)
+	cli(nil, "create-deployment", "--rest-api-id", api.ID, "--stage-name", "prod")
+	var key struct{ ID, Value string }
+	cli(&key, "create-api-key", "--name", "carol", "--enabled")
+	var plan struct{ ID string }
+	cli(&plan, "create-usage-plan", "--name", "metered", "--api-stages", "apiId="+api.ID+",stage=prod", "--quota", "limit=10,period=DAY")
+	cli(nil, "create-usage-plan-key", "--usage-plan-id", plan.ID, "--key-id", key.ID, "--key-type", "API_KEY")
+	withKey := call{method: "GET", url: gw.url("/prod/keyed"), host: host, header: http.Header{"X-Api-Key": {key.Value}}}
+	pollUntil(t, withKey, http.StatusOK, 5*time.Second)
+	if r := send(t, call{method: "GET", url: gw.url("/prod/keyed"), host: host}); r.status != http.StatusForbidden || r.body != `{"message":"Forbidden"}` {
+		t.Errorf("without the key: %d %s, want 403 Forbidden", r.status, r.body)
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	var usage struct{ Items map[string][][]float64 }
+	cli(&usage, "get-usage", "--usage-plan-id", plan.ID, "--key-id", key.ID, "--start-date", today, "--end-date", today)
+	if got := usage.Items[key.ID]; len(got) != 1 || got[0][0] != 1 || got[0][1] != 9 {
+		t.Errorf("get-usage: %+v, want one request used of 10", usage)
+	}
 	// Its export imports back as a new API, served once deployed.
 	exported := filepath.Join(t.TempDir(), "export.json")
 	cli(nil, "get-export", "--rest-api-id", api.ID, "--stage-name", "prod", "--export-type", "oas30", "--parameters", "extensions=integrations", exported)
@@ -217,6 +242,8 @@ func TestManagementAPIBuildsAndDeploys(t *testing.T) {
 	}
 	// Deleted, the API is served no more: a connection kept open gets its last answer from the configuration it
 	// was accepted on, then a new one meets the new configuration.
+	// A stage in a usage plan stays until the plan lets it go.
+	cli(nil, "update-usage-plan", "--usage-plan-id", plan.ID, "--patch-operations", "op=remove,path=/apiStages,value="+api.ID+":prod")
 	cli(nil, "delete-rest-api", "--rest-api-id", api.ID)
 	pollUntil(t, call{method: "GET", url: gw.url("/prod/items/7"), host: host}, http.StatusForbidden, 5*time.Second)
 }

@@ -56,10 +56,10 @@ type ControlPlane struct {
 	limiter    *ratelimit.Limiter
 	watcher    *source.Watcher
 
-	// reloading serializes loads and their publishing, so that a load never publishes over a newer one; deployed
+	// reloading serializes loads and their publishing, so that a load never publishes over a newer one; managed
 	// is what the last load read of the management API's state.
 	reloading sync.Mutex
-	deployed  []management.Deployed
+	managed   management.State
 	mu        sync.Mutex
 	current   *source.Loaded
 
@@ -236,30 +236,30 @@ func authorizerResults(store ratelimit.Store, log *slog.Logger) authz.Results {
 // must not hold the file's APIs back.
 const stateTimeout = 2 * time.Second
 
-// load loads the config file and the management API's deployments as stored. When the store cannot be read, the
-// deployments are those of the last read (none at start), and the failure is logged: a Redis outage neither stops
-// the file's APIs nor takes the management API's away; the store's watcher reloads once it answers again.
+// load loads the config file and the management API's state as stored. When the store cannot be read, the state
+// is that of the last read (none at start), and the failure is logged: a Redis outage neither stops the file's
+// APIs nor takes the management API's away; the store's watcher reloads once it answers again.
 func (c *ControlPlane) load() (*source.Loaded, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), stateTimeout)
 	defer cancel()
-	deployed, err := c.restAPIs.Deployed(ctx)
+	st, err := c.restAPIs.State(ctx)
 	if err != nil {
-		c.log.Error("cannot read the management API's state; serving its deployments as last read", "err", err)
-		deployed = c.deployed
+		c.log.Error("cannot read the management API's state; serving it as last read", "err", err)
+		st = c.managed
 	}
-	loaded, err := c.loader.LoadWith(c.configFile, deployments(deployed))
+	loaded, err := c.loader.LoadWith(c.configFile, managedOf(st))
 	if err == nil {
-		c.deployed = deployed
+		c.managed = st
 	}
 	return loaded, err
 }
 
-// Check is management.Serving's: whether the configuration with the management API's deployments as given would
-// load, serving nothing.
-func (c *ControlPlane) Check(deployed []management.Deployed) error {
+// Check is management.Serving's: whether the configuration with the management API's state as given would load,
+// serving nothing.
+func (c *ControlPlane) Check(st management.State) error {
 	c.reloading.Lock()
 	defer c.reloading.Unlock()
-	_, err := c.loader.LoadWith(c.configFile, deployments(deployed))
+	_, err := c.loader.LoadWith(c.configFile, managedOf(st))
 	return err
 }
 
@@ -280,10 +280,10 @@ func (c *ControlPlane) Import(definition []byte) (*tollgatev1.RestApi, []string,
 	return api, out, nil
 }
 
-func deployments(deployed []management.Deployed) []source.Deployment {
-	out := make([]source.Deployment, 0, len(deployed))
-	for _, d := range deployed {
-		out = append(out, source.Deployment{APIID: d.APIID, File: d.File(), Definition: d.Definition, Stages: d.Stages})
+func managedOf(st management.State) source.Managed {
+	out := source.Managed{APIKeys: st.APIKeys, UsagePlans: st.UsagePlans}
+	for _, d := range st.Deployments {
+		out.Deployments = append(out.Deployments, source.Deployment{APIID: d.APIID, File: d.File(), Definition: d.Definition, Stages: d.Stages})
 	}
 	return out
 }

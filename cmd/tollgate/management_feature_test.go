@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/names"
 	"github.com/tollgate-gw/tollgate/internal/redistest"
 )
 
@@ -207,4 +208,45 @@ func TestManagementAPIConcurrentClients(t *testing.T) {
 			t.Errorf("API %s is not served", id)
 		}
 	}
+}
+
+// TestManagementAPIKeysAndPlans: a key and a usage plan made through the management API admit the key on the
+// plan's API stage, as the file's do; a plan naming a stage not deployed is refused with the reason.
+func TestManagementAPIKeysAndPlans(t *testing.T) {
+	h := startHarness(t, map[string]string{"tollgate.yaml": ""})
+	var api struct{ ID, RootResourceID string }
+	h.manage("POST", "/restapis", `{"name":"keyed"}`, 201, &api)
+	get := "/restapis/" + api.ID + "/resources/" + api.RootResourceID + "/methods/GET"
+	h.manage("PUT", get, `{"authorizationType":"NONE","apiKeyRequired":true}`, 201, nil)
+	h.manage("PUT", get+"/integration", `{"type":"MOCK","requestTemplates":{"application/json":"{\"statusCode\": 200}"}}`, 201, nil)
+	h.manage("POST", "/restapis/"+api.ID+"/deployments", `{"stageName":"prod"}`, 201, nil)
+
+	var key struct{ ID, Value string }
+	h.manage("POST", "/apikeys", `{"name":"alice","enabled":true}`, 201, &key)
+	if len(key.Value) != 40 {
+		t.Errorf("a drawn key value has %d characters, want 40", len(key.Value))
+	}
+	refusal := h.manage("POST", "/usageplans", `{"name":"gold","apiStages":[{"apiId":"`+api.ID+`","stage":"beta"}]}`, 400, nil)
+	if !strings.Contains(refusal, "has no stage beta deployed") {
+		t.Errorf("a plan on a stage not deployed: %s", refusal)
+	}
+	var plan struct{ ID string }
+	h.manage("POST", "/usageplans", `{"name":"gold","apiStages":[{"apiId":"`+api.ID+`","stage":"prod"}],"quota":{"limit":2,"period":"DAY"}}`, 201, &plan)
+	route := h.route(api.ID + "/prod/GET/")
+	if status, _ := deniedWith(h.check(route, names.ExtAuthzFilter, map[string]string{"x-api-key": key.Value})); status != 403 {
+		t.Errorf("a key in no plan: %d, want 403", status)
+	}
+	h.manage("POST", "/usageplans/"+plan.ID+"/keys", `{"keyId":"`+key.ID+`","keyType":"API_KEY"}`, 201, nil)
+	for i, want := range []int{0, 0, 429} {
+		if status, body := deniedWith(h.check(route, names.ExtAuthzFilter, map[string]string{"x-api-key": key.Value})); status != want {
+			t.Errorf("request %d with the key: %d %s, want %d (0: admitted)", i+1, status, body, want)
+		}
+	}
+	h.manage("PATCH", "/apikeys/"+key.ID, `{"patchOperations":[{"op":"replace","path":"/enabled","value":"false"}]}`, 200, nil)
+	if status, _ := deniedWith(h.check(route, names.ExtAuthzFilter, map[string]string{"x-api-key": key.Value})); status != 403 {
+		t.Errorf("a disabled key: %d, want 403", status)
+	}
+	h.manage("DELETE", "/apikeys/"+key.ID, "", 400, nil) // still in the plan
+	h.manage("DELETE", "/usageplans/"+plan.ID+"/keys/"+key.ID, "", 202, nil)
+	h.manage("DELETE", "/apikeys/"+key.ID, "", 202, nil)
 }

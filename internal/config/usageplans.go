@@ -1,11 +1,10 @@
 package config
 
 import (
-	"fmt"
 	"regexp"
-	"strings"
 
 	"github.com/tollgate-gw/tollgate/internal/diag"
+	"github.com/tollgate-gw/tollgate/internal/usageplan"
 )
 
 // APIKey is one entry of apiKeys, in API Gateway's own shape.
@@ -77,8 +76,8 @@ func (c *Config) checkID(probs *diag.Problems, at, kind, id string, seen map[str
 }
 
 func checkThrottle(probs *diag.Problems, file, at string, t Throttle) {
-	if t.RateLimit < 0 || t.BurstLimit < 0 {
-		probs.Addf(file, at, "throttle limits must not be negative (rateLimit %v, burstLimit %d)", t.RateLimit, t.BurstLimit)
+	if err := usageplan.CheckThrottle(t.RateLimit, t.BurstLimit); err != nil {
+		probs.Addf(file, at, "%v", err)
 	}
 }
 
@@ -111,8 +110,8 @@ func (c *Config) validateUsagePlans(probs *diag.Problems) {
 	for i, k := range c.APIKeys {
 		at := func(field string) string { return diag.Pointer("apiKeys", i, field) }
 		c.checkID(probs, at("id"), "API key", k.ID, keyIDs)
-		if n := len(k.Value); n < 20 || n > 128 {
-			probs.Addf(c.File, at("value"), "API key %q: the value must be 20 to 128 characters long, it has %d", k.ID, n)
+		if n := len(k.Value); n < usageplan.MinKeyValue || n > usageplan.MaxKeyValue {
+			probs.Addf(c.File, at("value"), "API key %q: the value must be %d to %d characters long, it has %d", k.ID, usageplan.MinKeyValue, usageplan.MaxKeyValue, n)
 		} else if j, dup := values[k.Value]; dup {
 			probs.Addf(c.File, at("value"), "API key %q has the same value as /apiKeys/%d", k.ID, j)
 		} else {
@@ -147,7 +146,7 @@ func (c *Config) validateUsagePlans(probs *diag.Problems) {
 			checkThrottle(probs, c.File, at("throttle"), *p.Throttle)
 		}
 		if p.Quota != nil {
-			if err := checkQuota(*p.Quota); err != nil {
+			if err := usageplan.CheckQuota(p.Quota.Limit, p.Quota.Period, p.Quota.Offset); err != nil {
 				probs.Addf(c.File, at("quota"), "usage plan %q: %v", p.ID, err)
 			}
 		}
@@ -168,29 +167,4 @@ func (c *Config) validateUsagePlans(probs *diag.Problems) {
 			}
 		}
 	}
-}
-
-// checkQuota checks a quota as API Gateway's CreateUsagePlan does: WEEK offsets are days of the week (0 is
-// Sunday), MONTH offsets days of the month (0 is the 1st), and a DAY takes none.
-func checkQuota(q Quota) error {
-	switch period := strings.ToUpper(q.Period); period {
-	case "DAY":
-		if q.Offset != 0 {
-			return fmt.Errorf("offset must be 0 for a DAY period")
-		}
-	case "WEEK":
-		if q.Offset < 0 || q.Offset > 6 {
-			return fmt.Errorf("offset %d out of range for a WEEK period: 0 (Sunday) to 6 (Saturday)", q.Offset)
-		}
-	case "MONTH":
-		if q.Offset < 0 || q.Offset > 27 {
-			return fmt.Errorf("offset %d out of range for a MONTH period: 0 (the 1st) to 27", q.Offset)
-		}
-	default:
-		return fmt.Errorf("unknown period %q: want DAY, WEEK or MONTH", q.Period)
-	}
-	if q.Limit < 0 {
-		return fmt.Errorf("limit %d must not be negative", q.Limit)
-	}
-	return nil
 }

@@ -56,17 +56,19 @@ var allowed = map[string][]string{
 	"internal/tracing": nil,
 	// What the management API writes, kept.
 	"internal/state": nil,
+	// API Gateway's rules for keys and plans, the config's and the management API's.
+	"internal/usageplan": nil,
 	// API Gateway's template variables over the engine.
 	"internal/vtl/apigw": {"internal/vtl", "internal/jsonscan"},
 	// The Lambda authorizer protocol decides with IAM policies; SigV4 is a protocol of its own.
 	"extproc/authz/lambdaauth": {"internal/policy"},
 	"extproc/authz/sigv4":      nil,
 	// Config, import and model check read what the user wrote into the model, with diagnostics.
-	"internal/config":  {"internal/diag", "internal/policy", "internal/accesslog", "internal/stagevars"},
+	"internal/config":  {"internal/diag", "internal/policy", "internal/accesslog", "internal/stagevars", "internal/usageplan"},
 	"internal/openapi": {"proto/tollgate/v1", "internal/diag"},
 	// Templates (Terraform's templatefile, CloudFormation and SAM) into the definition the importer reads.
 	"internal/template": {"internal/diag"},
-	"internal/check":    {"proto/tollgate/v1", "internal/diag", "internal/pathtemplate"},
+	"internal/check":    {"proto/tollgate/v1", "internal/diag", "internal/pathtemplate", "internal/usageplan"},
 	// The IR is built from the model alone.
 	"internal/ir": leaves,
 	// The source runs the chain up to the IR: files → config and model → check → IR.
@@ -91,7 +93,7 @@ var allowed = map[string][]string{
 	"internal/dashboard": append(slices.Clone(leaves), "internal/ir", "ratelimit", "xds/server"),
 	// Only cmd wires the layers together.
 	// The management API, on the admin address: its callers sign with SigV4; it reads the model.
-	"internal/management": {"extproc/authz/sigv4", "internal/state", "internal/stagevars", "proto/tollgate/v1"},
+	"internal/management": {"extproc/authz/sigv4", "internal/state", "internal/stagevars", "internal/usageplan", "proto/tollgate/v1"},
 	"cmd/tollgate":        {"*"},
 	// Programs and tests that drive a built gateway from outside.
 	"e2e":                       {"envoy", "internal/names", "internal/jwttest"},

@@ -44,3 +44,42 @@ func TestFileKeysAndPlans(t *testing.T) {
 		})
 	}
 }
+
+// TestManagedKeys: keys made by CreateApiKey and ImportApiKeys are listed with the file's, and a plan's keys
+// follow CreateUsagePlanKey and DeleteUsagePlanKey.
+func TestManagedKeys(t *testing.T) {
+	gw := &tollgatev1.Gateway{ApiKeys: []*tollgatev1.ApiKey{{Id: "k1", Name: "alice", Value: "alice-value-0123456789"}}}
+	_, sv, mux := newService(t, gw)
+	var made apiKey
+	call(t, mux, "POST", "/apikeys", `{"name":"carol","enabled":true}`, 201, &made)
+	if len(made.ID) != 10 || len(made.Value) != 40 || !made.Enabled || *made.CreatedDate != 1764000000 {
+		t.Errorf("CreateApiKey made %+v", made)
+	}
+	call(t, mux, "POST", "/apikeys", `{"name":"short","value":"too-short"}`, 400, nil)
+	var imported apiKeyIDs
+	call(t, mux, "POST", "/apikeys?mode=import&format=csv", "Name,Key,Enabled\nbob,bob-value-0123456789xyz,TRUE\n", 201, &imported)
+	var page apiKeyPage
+	call(t, mux, "GET", "/apikeys?includeValues=true&name=bob", "", 200, &page)
+	if len(imported.IDs) != 1 || len(page.Items) != 1 || page.Items[0].ID != imported.IDs[0] || page.Items[0].Value != "bob-value-0123456789xyz" || !page.Items[0].Enabled {
+		t.Errorf("imported %+v, listed %+v", imported, page)
+	}
+	var plan usagePlan
+	call(t, mux, "POST", "/usageplans", `{"name":"basic","quota":{"limit":100,"period":"week","offset":1}}`, 201, &plan)
+	if plan.Quota.Period != "WEEK" {
+		t.Errorf("CreateUsagePlan made %+v", plan)
+	}
+	call(t, mux, "POST", "/usageplans/"+plan.ID+"/keys", `{"keyId":"k1","keyType":"API_KEY"}`, 201, nil)
+	call(t, mux, "POST", "/usageplans/"+plan.ID+"/keys", `{"keyId":"k1","keyType":"API_KEY"}`, 409, nil)
+	call(t, mux, "POST", "/usageplans/"+plan.ID+"/keys", `{"keyId":"nope","keyType":"API_KEY"}`, 404, nil)
+	call(t, mux, "PATCH", "/usageplans/"+plan.ID, `{"patchOperations":[{"op":"replace","path":"/throttle/rateLimit","value":"5"},{"op":"replace","path":"/throttle/burstLimit","value":"10"}]}`, 200, &plan)
+	if plan.Throttle == nil || plan.Throttle.RateLimit != 5 || plan.Throttle.BurstLimit != 10 {
+		t.Errorf("UpdateUsagePlan made %+v", plan)
+	}
+	last := sv.checked[len(sv.checked)-1]
+	if len(last.APIKeys) != 2 || len(last.UsagePlans) != 1 || last.UsagePlans[0].GetKeyIds()[0] != "k1" || last.UsagePlans[0].GetThrottle().GetBurstLimit() != 10 {
+		t.Errorf("the state checked: %+v", last)
+	}
+	call(t, mux, "DELETE", "/usageplans/"+plan.ID+"/keys/k1", "", 202, nil)
+	call(t, mux, "DELETE", "/usageplans/"+plan.ID, "", 202, nil)
+	call(t, mux, "GET", "/usageplans/"+plan.ID, "", 404, nil)
+}

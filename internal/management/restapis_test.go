@@ -18,12 +18,12 @@ import (
 // serving stands in for the control plane: it refuses every configuration while refuse is set, and counts reloads.
 type serving struct {
 	refuse   error
-	checked  [][]Deployed
+	checked  []State
 	reloaded int
 }
 
-func (s *serving) Check(apis []Deployed) error { s.checked = append(s.checked, apis); return s.refuse }
-func (s *serving) Reload()                     { s.reloaded++ }
+func (s *serving) Check(st State) error { s.checked = append(s.checked, st); return s.refuse }
+func (s *serving) Reload()              { s.reloaded++ }
 
 // Import is the importer a file's definition goes through.
 func (s *serving) Import(definition []byte) (*tollgatev1.RestApi, []string, error) {
@@ -158,7 +158,7 @@ func TestBuildAndDeploy(t *testing.T) {
 	if sv.reloaded != 1 {
 		t.Fatalf("a deployment to a stage reloaded %d times, want once", sv.reloaded)
 	}
-	last := sv.checked[len(sv.checked)-1]
+	last := sv.checked[len(sv.checked)-1].Deployments
 	if len(last) != 1 || last[0].DeploymentID != d.ID || len(last[0].Stages) != 1 || last[0].Stages[0].GetVariables()["color"] != "blue" {
 		t.Fatalf("checked %+v", last)
 	}
@@ -247,7 +247,7 @@ func TestImportTheExport(t *testing.T) {
 		t.Errorf("the imported method: %+v, integration %+v", m, in)
 	}
 	call(t, mux, "POST", "/restapis/"+imported.ID+"/deployments", `{"stageName":"prod"}`, 201, nil)
-	if last := sv.checked[len(sv.checked)-1]; len(last) != 2 {
+	if last := sv.checked[len(sv.checked)-1].Deployments; len(last) != 2 {
 		t.Errorf("after deploying the import, %d deployments are served, want 2", len(last))
 	}
 

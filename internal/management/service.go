@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -28,14 +29,20 @@ type Service struct {
 
 // Serving is the control plane, as the management API changes what it serves.
 type Serving interface {
-	// Check loads the configuration with apis as the management API's deployed APIs and returns its problems,
-	// serving nothing.
-	Check(apis []Deployed) error
+	// Check loads the configuration with st as the management API's and returns its problems, serving nothing.
+	Check(st State) error
 	// Reload serves the configuration with the store's deployed APIs as they are now.
 	Reload()
 	// Import reads a definition (OpenAPI 3 or Swagger 2) into the model with the importer of tollgate.yaml's
 	// definitions: its problems are the import's refusals, its warnings the API's warnings.
 	Import(definition []byte) (api *tollgatev1.RestApi, warnings []string, err error)
+}
+
+// State is what the management API serves: its REST APIs' deployments, its API keys and usage plans.
+type State struct {
+	Deployments []Deployed
+	APIKeys     []*tollgatev1.ApiKey
+	UsagePlans  []*tollgatev1.UsagePlan
 }
 
 // Deployed is one deployment of a REST API the management API created, with the stages that serve it.
@@ -56,7 +63,7 @@ type catalog struct {
 	account string
 	apis    []restAPI
 	keys    []apiKey
-	plans   []usagePlan
+	plans   []planRecord
 }
 
 // recordPrefix is where the store keeps REST APIs, each under its id.
@@ -115,17 +122,55 @@ func (s *Service) Handlers() map[string]http.Handler {
 	return out
 }
 
-// Deployed is every deployment a stage of a managed REST API serves.
-func (s *Service) Deployed(ctx context.Context) ([]Deployed, error) {
-	records, err := s.records(ctx)
+// State is what the management API serves now.
+func (s *Service) State(ctx context.Context) (State, error) {
+	return s.stateWith(ctx, "", nil)
+}
+
+// stateWith is what the management API would serve with the record at key changed to raw (nil: deleted); key ""
+// changes nothing.
+func (s *Service) stateWith(ctx context.Context, key string, raw []byte) (State, error) {
+	all, err := s.store.All(ctx, "")
 	if err != nil {
-		return nil, err
+		return State{}, err
 	}
-	var out []Deployed
-	for _, rec := range records {
-		out = append(out, rec.deployed()...)
+	if key != "" {
+		if all[key] = raw; raw == nil {
+			delete(all, key)
+		}
 	}
-	return out, nil
+	var st State
+	for _, k := range slices.Sorted(maps.Keys(all)) {
+		if err := st.add(k, all[k]); err != nil {
+			return State{}, fmt.Errorf("state record %s: %w", k, err)
+		}
+	}
+	return st, nil
+}
+
+// add adds a stored record to the state, as its key's prefix says it is.
+func (st *State) add(key string, raw []byte) error {
+	switch {
+	case strings.HasPrefix(key, recordPrefix):
+		var rec apiRecord
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return err
+		}
+		st.Deployments = append(st.Deployments, rec.deployed()...)
+	case strings.HasPrefix(key, keyPrefix):
+		var rec apiKey
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return err
+		}
+		st.APIKeys = append(st.APIKeys, rec.model())
+	case strings.HasPrefix(key, planPrefix):
+		var rec planRecord
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return err
+		}
+		st.UsagePlans = append(st.UsagePlans, rec.model())
+	}
+	return nil
 }
 
 // records are the managed REST APIs, by id.
@@ -259,15 +304,18 @@ func (s *Service) change(r *http.Request, edit func(rec **apiRecord) (served boo
 		if served, err = edit(&rec); err != nil {
 			return nil, err
 		}
-		if served {
-			if err := s.check(r.Context(), id, rec); err != nil {
+		var raw []byte
+		if rec != nil {
+			if raw, err = json.Marshal(rec); err != nil {
 				return nil, err
 			}
 		}
-		if rec == nil {
-			return nil, nil
+		if served {
+			if err := s.check(r.Context(), recordPrefix+id, raw); err != nil {
+				return nil, err
+			}
 		}
-		return json.Marshal(rec)
+		return raw, nil
 	})
 	if err != nil {
 		return nil, err
@@ -278,24 +326,15 @@ func (s *Service) change(r *http.Request, edit func(rec **apiRecord) (served boo
 	return rec, nil
 }
 
-// check loads the configuration with every managed API as stored, but id's as rec (nil: without it), and turns
-// its problems into the BadRequestException API Gateway answers a deployment it cannot make with.
-func (s *Service) check(ctx context.Context, id string, rec *apiRecord) error {
-	records, err := s.records(ctx)
+// check loads the configuration with the management API's state as stored but the record at key as raw (nil:
+// deleted), and turns its problems into the BadRequestException API Gateway answers a change it cannot make with.
+func (s *Service) check(ctx context.Context, key string, raw []byte) error {
+	st, err := s.stateWith(ctx, key, raw)
 	if err != nil {
 		return err
 	}
-	var apis []Deployed
-	for _, other := range records {
-		if other.API.ID != id {
-			apis = append(apis, other.deployed()...)
-		}
-	}
-	if rec != nil {
-		apis = append(apis, rec.deployed()...)
-	}
-	if err := s.serving.Check(apis); err != nil {
-		return badRequest("The deployment cannot be served: %v", err)
+	if err := s.serving.Check(st); err != nil {
+		return badRequest("The change cannot be served: %v", err)
 	}
 	return nil
 }

@@ -84,7 +84,15 @@ func New() *Loader { return &Loader{imported: map[importKey]importedDefinition{}
 func Load(configFile string) (*Loaded, error) { return New().Load(configFile) }
 
 // Load reads, checks and builds everything the config file names.
-func (ld *Loader) Load(configFile string) (*Loaded, error) { return ld.LoadWith(configFile, nil) }
+func (ld *Loader) Load(configFile string) (*Loaded, error) { return ld.LoadWith(configFile, Managed{}) }
+
+// Managed is what the management API serves beside what the config file names: its REST APIs' deployments, its
+// API keys and its usage plans.
+type Managed struct {
+	Deployments []Deployment
+	APIKeys     []*tollgatev1.ApiKey
+	UsagePlans  []*tollgatev1.UsagePlan
+}
 
 // Deployment is a REST API's definition that the management API deployed, with the stages serving it: served as a
 // definition the config file names is, beside them.
@@ -96,8 +104,8 @@ type Deployment struct {
 	Stages     []*tollgatev1.Stage
 }
 
-// LoadWith reads, checks and builds everything the config file names, and the management API's deployments.
-func (ld *Loader) LoadWith(configFile string, deployments []Deployment) (*Loaded, error) {
+// LoadWith reads, checks and builds everything the config file names, and what the management API serves.
+func (ld *Loader) LoadWith(configFile string, managed Managed) (*Loaded, error) {
 	cfg, err := config.Load(configFile)
 	if err != nil {
 		return nil, err
@@ -169,7 +177,9 @@ func (ld *Loader) LoadWith(configFile string, deployments []Deployment) (*Loaded
 		}
 		l.Gateway.Apis = append(l.Gateway.Apis, api)
 	}
-	for _, d := range deployments {
+	l.Gateway.ApiKeys = append(l.Gateway.ApiKeys, managed.APIKeys...)
+	l.Gateway.UsagePlans = append(l.Gateway.UsagePlans, managed.UsagePlans...)
+	for _, d := range managed.Deployments {
 		if i := slices.IndexFunc(cfg.APIs, func(a config.API) bool { return a.ID == d.APIID }); i >= 0 {
 			probs.Addf(configFile, diag.Pointer("apis", i, "id"), "API id %q is the management API's (%s): choose another", d.APIID, d.File)
 			continue
