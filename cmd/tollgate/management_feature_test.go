@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/jwttest"
 	"github.com/tollgate-gw/tollgate/internal/names"
 	"github.com/tollgate-gw/tollgate/internal/redistest"
 )
@@ -249,4 +250,29 @@ func TestManagementAPIKeysAndPlans(t *testing.T) {
 	h.manage("DELETE", "/apikeys/"+key.ID, "", 400, nil) // still in the plan
 	h.manage("DELETE", "/usageplans/"+plan.ID+"/keys/"+key.ID, "", 202, nil)
 	h.manage("DELETE", "/apikeys/"+key.ID, "", 202, nil)
+}
+
+// TestManagementAPIAuthorizer: a Cognito authorizer made through the management API checks the tokens of the
+// method that names it, as a file's does.
+func TestManagementAPIAuthorizer(t *testing.T) {
+	pool := jwttest.NewPool(t, "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_M", "k1")
+	const arn = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_M"
+	h := startHarness(t, map[string]string{"tollgate.yaml": "cognito: {userPools: {'" + arn + "': {issuer: '" + pool.Issuer + "', jwksUrl: '" + pool.URL + "'}}}\n"})
+	var api struct{ ID, RootResourceID string }
+	h.manage("POST", "/restapis", `{"name":"pooled"}`, 201, &api)
+	base := "/restapis/" + api.ID
+	var a struct{ ID string }
+	h.manage("POST", base+"/authorizers", `{"name":"pool","type":"COGNITO_USER_POOLS","providerARNs":["`+arn+`"],"identitySource":"method.request.header.Authorization"}`, 201, &a)
+	get := base + "/resources/" + api.RootResourceID + "/methods/GET"
+	h.manage("PUT", get, `{"authorizationType":"COGNITO_USER_POOLS","authorizerId":"`+a.ID+`"}`, 201, nil)
+	h.manage("PUT", get+"/integration", `{"type":"HTTP_PROXY","httpMethod":"GET","uri":"http://127.0.0.1:9/"}`, 201, nil)
+	h.manage("POST", base+"/deployments", `{"stageName":"prod"}`, 201, nil)
+	route := h.route(api.ID + "/prod/GET/")
+	if status, body := deniedWith(h.authorize(route, "GET", "/prod/", "192.0.2.7", nil, nil)); status != 401 || body != `{"message":"Unauthorized"}` {
+		t.Errorf("no token: %d %s, want 401", status, body)
+	}
+	token := pool.Sign("k1", map[string]any{"email": "ops@example.com"})
+	if status, body := deniedWith(h.authorize(route, "GET", "/prod/", "192.0.2.7", [][2]string{{"authorization", token}}, nil)); status != 0 {
+		t.Errorf("the pool's token: %d %s, want admitted", status, body)
+	}
 }

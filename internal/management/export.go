@@ -40,7 +40,7 @@ func export(rec *apiRecord) ([]byte, error) {
 				return nil, badRequest("No integration defined for method %s %s", name, res.Path)
 			}
 			op := openAPIOperation(res, m)
-			if sec := security(m, schemes); sec != nil {
+			if sec := security(rec, m, schemes); sec != nil {
 				op["security"] = []any{sec}
 			}
 			key := strings.ToLower(name)
@@ -113,9 +113,18 @@ func openAPIOperation(res *resource, m *method) map[string]any {
 	return op
 }
 
-// security is the security requirement of a method, adding the schemes it names: API Gateway's API key, IAM.
-func security(m *method, schemes map[string]any) map[string]any {
+// security is the security requirement of a method, adding the schemes it names: API Gateway's API key, IAM, the
+// method's authorizer (with its scopes).
+func security(rec *apiRecord, m *method, schemes map[string]any) map[string]any {
 	req := map[string]any{}
+	if a := rec.authorizer(m.AuthorizerID); a != nil && (m.AuthorizationType == "CUSTOM" || m.AuthorizationType == "COGNITO_USER_POOLS") {
+		schemes[a.Name] = a.scheme()
+		scopes := []any{}
+		for _, s := range m.AuthorizationScopes {
+			scopes = append(scopes, s)
+		}
+		req[a.Name] = scopes
+	}
 	if m.APIKeyRequired {
 		schemes["api_key"] = map[string]any{"type": "apiKey", "name": "x-api-key", "in": "header"}
 		req["api_key"] = []any{}

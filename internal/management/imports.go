@@ -129,12 +129,21 @@ func (rec *apiRecord) merge(api *tollgatev1.RestApi) error {
 	case len(api.GetGatewayResponses()) > 0:
 		return badRequest("gateway responses are not supported by Tollgate's management API yet")
 	}
-	iam := map[string]bool{}
+	// An imported method names its authorizer by the name of its scheme: IAM, or one of the API's authorizers, which
+	// a merge replaces by name.
+	named := map[string]*authorizer{}
 	for _, a := range api.GetAuthorizers() {
-		if a.GetType() != tollgatev1.AuthorizerType_AUTHORIZER_TYPE_AWS_IAM {
-			return badRequest("authorizer %s: authorizers are not supported by Tollgate's management API yet (IAM authorization is)", a.GetName())
+		if a.GetType() == tollgatev1.AuthorizerType_AUTHORIZER_TYPE_AWS_IAM {
+			named[a.GetName()] = &authorizer{Type: "AWS_IAM"}
+			continue
 		}
-		iam[a.GetName()] = true
+		converted, err := authorizerOfModel(a)
+		if err != nil {
+			return err
+		}
+		rec.Authorizers = slices.DeleteFunc(rec.Authorizers, func(old *authorizer) bool { return old.Name == converted.Name })
+		rec.Authorizers = append(rec.Authorizers, converted)
+		named[a.GetName()] = converted
 	}
 	if len(api.GetBinaryMediaTypes()) > 0 {
 		rec.API.BinaryMediaTypes = api.GetBinaryMediaTypes()
@@ -149,7 +158,7 @@ func (rec *apiRecord) merge(api *tollgatev1.RestApi) error {
 	for _, res := range resources {
 		target := rec.ensure(res.GetPath())
 		for _, m := range res.GetMethods() {
-			converted, err := methodOfModel(m, iam)
+			converted, err := methodOfModel(m, named)
 			if err != nil {
 				return err
 			}
@@ -184,16 +193,22 @@ func (rec *apiRecord) ensure(path string) *resource {
 	return at
 }
 
-// methodOfModel is a model method as API Gateway's Method; the method responses are those its integration
-// responses answer with.
-func methodOfModel(m *tollgatev1.Method, iam map[string]bool) (*method, error) {
+// methodOfModel is a model method as API Gateway's Method, its authorizer one of named; the method responses are
+// those its integration responses answer with.
+func methodOfModel(m *tollgatev1.Method, named map[string]*authorizer) (*method, error) {
 	out := &method{HTTPMethod: m.GetHttpMethod(), AuthorizationType: "NONE", APIKeyRequired: m.GetApiKeyRequired(),
 		OperationName: m.GetOperationId(), RequestParameters: m.GetRequestParameters(), AuthorizationScopes: m.GetAuthorizationScopes()}
 	if name := m.GetAuthorizer(); name != "" {
-		if !iam[name] {
-			return nil, badRequest("%s: authorizers are not supported by Tollgate's management API yet", m.GetSourcePointer())
+		switch a := named[name]; {
+		case a == nil:
+			return nil, badRequest("%s: no authorizer %s", m.GetSourcePointer(), name)
+		case a.Type == "AWS_IAM":
+			out.AuthorizationType = "AWS_IAM"
+		case a.Type == "COGNITO_USER_POOLS":
+			out.AuthorizationType, out.AuthorizerID = "COGNITO_USER_POOLS", a.ID
+		default:
+			out.AuthorizationType, out.AuthorizerID = "CUSTOM", a.ID
 		}
-		out.AuthorizationType = "AWS_IAM"
 	}
 	if m.GetRequestValidator() != "" || len(m.GetRequestModels()) > 0 {
 		return nil, badRequest("%s: request validation is not supported by Tollgate's management API yet", m.GetSourcePointer())

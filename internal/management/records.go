@@ -16,6 +16,7 @@ type apiRecord struct {
 	API restAPI `json:"api"`
 	// Resources are the working copy's resource tree, the root first, each parent before its children.
 	Resources   []*resource         `json:"resources"`
+	Authorizers []*authorizer       `json:"authorizers,omitempty"`
 	Deployments []*deploymentRecord `json:"deployments,omitempty"`
 	Stages      []*stage            `json:"stages,omitempty"`
 }
@@ -62,6 +63,7 @@ type resource struct {
 type method struct {
 	HTTPMethod          string                     `json:"httpMethod"`
 	AuthorizationType   string                     `json:"authorizationType"`
+	AuthorizerID        string                     `json:"authorizerId,omitempty"`
 	APIKeyRequired      bool                       `json:"apiKeyRequired"`
 	OperationName       string                     `json:"operationName,omitempty"`
 	RequestParameters   map[string]bool            `json:"requestParameters,omitempty"`

@@ -245,9 +245,12 @@ func (s *Service) putMethod(w http.ResponseWriter, r *http.Request) {
 	_, err := s.change(r, func(rec **apiRecord) (bool, error) {
 		switch req.AuthorizationType {
 		case "NONE", "AWS_IAM":
+			req.AuthorizerID = ""
 		case "CUSTOM", "COGNITO_USER_POOLS":
-			// No authorizer exists: CreateAuthorizer is not served yet.
-			return false, badRequest("Invalid authorizer ID specified")
+			a := (*rec).authorizer(req.AuthorizerID)
+			if a == nil || (a.Type == "COGNITO_USER_POOLS") != (req.AuthorizationType == "COGNITO_USER_POOLS") {
+				return false, badRequest("Invalid authorizer ID specified")
+			}
 		default:
 			return false, badRequest("Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS")
 		}
@@ -263,7 +266,7 @@ func (s *Service) putMethod(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return false, err
 		}
-		m.AuthorizationType, m.APIKeyRequired, m.OperationName = req.AuthorizationType, req.APIKeyRequired, req.OperationName
+		m.AuthorizationType, m.AuthorizerID, m.APIKeyRequired, m.OperationName = req.AuthorizationType, req.AuthorizerID, req.APIKeyRequired, req.OperationName
 		m.RequestParameters, m.RequestModels, m.AuthorizationScopes = req.RequestParameters, req.RequestModels, req.AuthorizationScopes
 		out = m
 		return false, nil

@@ -264,13 +264,52 @@ func TestImportTheExport(t *testing.T) {
 	}
 	for _, tt := range []struct{ name, target, body, want string }{
 		{"not a definition", "/restapis?mode=import", `{"swagger": 12}`, "Errors found during import:"},
-		{"a Lambda authorizer", "/restapis?mode=import", `{"openapi":"3.0.1","info":{"title":"a","version":"1"},"paths":{"/x":{"get":{"security":[{"auth":[]}],"x-amazon-apigateway-integration":{"type":"mock"}}}},` +
-			`"components":{"securitySchemes":{"auth":{"type":"apiKey","name":"Authorization","in":"header","x-amazon-apigateway-authtype":"custom","x-amazon-apigateway-authorizer":{"type":"token","authorizerUri":"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations"}}}}}`,
-			"authorizers are not supported by Tollgate's management API yet"},
+		{"an HTTP API's JWT authorizer", "/restapis?mode=import", `{"openapi":"3.0.1","info":{"title":"a","version":"1"},"paths":{"/x":{"get":{"security":[{"jwt":[]}],"x-amazon-apigateway-integration":{"type":"mock"}}}},` +
+			`"components":{"securitySchemes":{"jwt":{"type":"oauth2","flows":{},"x-amazon-apigateway-authorizer":{"type":"jwt","jwtConfiguration":{"issuer":"https://issuer.example","audience":["a"]},"identitySource":"$request.header.Authorization"}}}}}`,
+			"Invalid authorizer type"},
 		{"a base path", "/restapis?mode=import&basepath=prepend", more, "basepath=prepend is not supported by Tollgate yet"},
 	} {
 		if got := call(t, mux, "POST", tt.target, tt.body, 400, nil); !strings.Contains(got, tt.want) {
 			t.Errorf("%s: %s, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestAuthorizers: an authorizer made by CreateAuthorizer is named by its methods' authorizerId and exported as the
+// security scheme the importer reads, which imports back as an authorizer of its own.
+func TestAuthorizers(t *testing.T) {
+	_, sv, mux := newService(t, nil)
+	var api restAPI
+	call(t, mux, "POST", "/restapis", `{"name":"guarded"}`, 201, &api)
+	base := "/restapis/" + api.ID
+	const uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations"
+	call(t, mux, "POST", base+"/authorizers", `{"name":"tok","type":"TOKEN","authorizerUri":"`+uri+`"}`, 400, nil) // no identity source
+	var a authorizer
+	call(t, mux, "POST", base+"/authorizers", `{"name":"tok","type":"TOKEN","authorizerUri":"`+uri+`","identitySource":"method.request.header.Auth","authorizerResultTtlInSeconds":60}`, 201, &a)
+	call(t, mux, "POST", base+"/authorizers", `{"name":"tok","type":"REQUEST","authorizerUri":"`+uri+`"}`, 409, nil)
+	get := base + "/resources/" + api.RootResourceID + "/methods/GET"
+	call(t, mux, "PUT", get, `{"authorizationType":"COGNITO_USER_POOLS","authorizerId":"`+a.ID+`"}`, 400, nil) // a TOKEN authorizer
+	call(t, mux, "PUT", get, `{"authorizationType":"CUSTOM","authorizerId":"`+a.ID+`"}`, 201, nil)
+	call(t, mux, "PUT", get+"/integration", `{"type":"MOCK"}`, 201, nil)
+	call(t, mux, "DELETE", base+"/authorizers/"+a.ID, "", 400, nil) // GET / names it
+	call(t, mux, "POST", base+"/deployments", `{"stageName":"prod"}`, 201, nil)
+	definition := string(sv.checked[len(sv.checked)-1].Deployments[0].Definition)
+	for _, want := range []string{`"security":[{"tok":[]}]`, `"x-amazon-apigateway-authtype":"custom"`, `"name":"Auth"`, `"authorizerResultTtlInSeconds":60`} {
+		if !strings.Contains(definition, want) {
+			t.Errorf("the deployed definition lacks %s: %s", want, definition)
+		}
+	}
+	exported := call(t, mux, "GET", base+"/stages/prod/exports/oas30?extensions=integrations", "", 200, nil)
+	var imported restAPI
+	call(t, mux, "POST", "/restapis?mode=import", exported, 201, &imported)
+	var page authorizerPage
+	call(t, mux, "GET", "/restapis/"+imported.ID+"/authorizers", "", 200, &page)
+	if len(page.Items) != 1 || page.Items[0].Name != "tok" || page.Items[0].ID == a.ID || page.Items[0].IdentitySource != "method.request.header.Auth" {
+		t.Fatalf("the import's authorizers: %+v", page.Items)
+	}
+	var m method
+	call(t, mux, "GET", "/restapis/"+imported.ID+"/resources/"+imported.RootResourceID+"/methods/GET", "", 200, &m)
+	if m.AuthorizationType != "CUSTOM" || m.AuthorizerID != page.Items[0].ID {
+		t.Errorf("the imported method: %+v", m)
 	}
 }

@@ -116,6 +116,8 @@ func TestShapesAreBotocores(t *testing.T) {
 	checkShape(t, shapes, "Stage", reflect.TypeFor[stage]())
 	checkShape(t, shapes, "Stages", reflect.TypeFor[stagePage]())
 	checkShape(t, shapes, "PatchOperation", reflect.TypeFor[patchOperation]())
+	checkShape(t, shapes, "Authorizer", reflect.TypeFor[authorizer]())
+	checkShape(t, shapes, "Authorizers", reflect.TypeFor[authorizerPage]())
 	checkShape(t, shapes, "ApiKey", reflect.TypeFor[apiKey]())
 	checkShape(t, shapes, "ApiKeys", reflect.TypeFor[apiKeyPage]())
 	checkShape(t, shapes, "UsagePlan", reflect.TypeFor[usagePlan]())
