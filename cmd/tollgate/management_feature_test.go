@@ -276,3 +276,29 @@ func TestManagementAPIAuthorizer(t *testing.T) {
 		t.Errorf("the pool's token: %d %s, want admitted", status, body)
 	}
 }
+
+// TestManagementAPIValidation: a model and a request validator made through the management API refuse a body the
+// model does not allow, as a file's do.
+func TestManagementAPIValidation(t *testing.T) {
+	h := startHarness(t, map[string]string{"tollgate.yaml": ""})
+	var api struct{ ID, RootResourceID string }
+	h.manage("POST", "/restapis", `{"name":"validated"}`, 201, &api)
+	base := "/restapis/" + api.ID
+	var orders struct{ ID string }
+	h.manage("POST", base+"/resources/"+api.RootResourceID, `{"pathPart":"orders"}`, 201, &orders)
+	h.manage("POST", base+"/models", `{"name":"Order","contentType":"application/json","schema":"{\"type\":\"object\",\"required\":[\"item\"]}"}`, 201, nil)
+	var v struct{ ID string }
+	h.manage("POST", base+"/requestvalidators", `{"name":"body","validateRequestBody":true}`, 201, &v)
+	post := base + "/resources/" + orders.ID + "/methods/POST"
+	h.manage("PUT", post, `{"authorizationType":"NONE","requestValidatorId":"`+v.ID+`","requestModels":{"application/json":"Order"}}`, 201, nil)
+	h.manage("PUT", post+"/integration", `{"type":"HTTP_PROXY","httpMethod":"POST","uri":"http://127.0.0.1:9/orders"}`, 201, nil)
+	h.manage("DELETE", base+"/models/Order", "", 400, nil) // POST /orders names it
+	h.manage("POST", base+"/deployments", `{"stageName":"prod"}`, 201, nil)
+	route := h.route(api.ID + "/prod/POST/orders")
+	if _, status := mappedBody(h.process(route, orderRequest("", `{"quantity": 2}`)...)); status != 400 {
+		t.Errorf("a body without the item the model requires: %d, want 400", status)
+	}
+	if _, status := mappedBody(h.process(route, orderRequest("", `{"item": "tea"}`)...)); status != 0 {
+		t.Errorf("a body the model allows: %d, want it sent on", status)
+	}
+}

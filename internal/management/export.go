@@ -40,6 +40,9 @@ func export(rec *apiRecord) ([]byte, error) {
 				return nil, badRequest("No integration defined for method %s %s", name, res.Path)
 			}
 			op := openAPIOperation(res, m)
+			if v := rec.validator(m.RequestValidatorID); v != nil {
+				op["x-amazon-apigateway-request-validator"] = v.Name
+			}
 			if sec := security(rec, m, schemes); sec != nil {
 				op["security"] = []any{sec}
 			}
@@ -57,8 +60,47 @@ func export(rec *apiRecord) ([]byte, error) {
 		return nil, badRequest("The REST API doesn't contain any methods")
 	}
 	doc["paths"] = paths
+	components := map[string]any{}
 	if len(schemes) > 0 {
-		doc["components"] = map[string]any{"securitySchemes": schemes}
+		components["securitySchemes"] = schemes
+	}
+	if len(rec.Models) > 0 {
+		models := map[string]any{}
+		for _, m := range rec.Models {
+			var schema any
+			if err := json.Unmarshal([]byte(m.Schema), &schema); err != nil {
+				return nil, badRequest("model %s: %v", m.Name, err)
+			}
+			models[m.Name] = schema
+		}
+		components["schemas"] = models
+	}
+	if len(components) > 0 {
+		doc["components"] = components
+	}
+	if len(rec.GatewayResponses) > 0 {
+		responses := map[string]any{}
+		for t, resp := range rec.GatewayResponses {
+			x := map[string]any{}
+			if resp.StatusCode != "" {
+				x["statusCode"] = resp.StatusCode
+			}
+			if len(resp.ResponseParameters) > 0 {
+				x["responseParameters"] = resp.ResponseParameters
+			}
+			if len(resp.ResponseTemplates) > 0 {
+				x["responseTemplates"] = resp.ResponseTemplates
+			}
+			responses[t] = x
+		}
+		doc["x-amazon-apigateway-gateway-responses"] = responses
+	}
+	if len(rec.RequestValidators) > 0 {
+		validators := map[string]any{}
+		for _, v := range rec.RequestValidators {
+			validators[v.Name] = map[string]any{"validateRequestBody": v.ValidateRequestBody, "validateRequestParameters": v.ValidateRequestParameters}
+		}
+		doc["x-amazon-apigateway-request-validators"] = validators
 	}
 	return json.Marshal(doc)
 }
@@ -109,6 +151,13 @@ func openAPIOperation(res *resource, m *method) map[string]any {
 		responses[code] = resp
 	}
 	op["responses"] = responses
+	if len(m.RequestModels) > 0 {
+		content := map[string]any{}
+		for contentType, name := range m.RequestModels {
+			content[contentType] = map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/" + name}}
+		}
+		op["requestBody"] = map[string]any{"content": content}
+	}
 	op["x-amazon-apigateway-integration"] = integrationExtension(m.MethodIntegration)
 	return op
 }

@@ -106,6 +106,7 @@ func (s *Service) putRestAPI(w http.ResponseWriter, r *http.Request) {
 			root.ResourceMethods = nil
 			(*rec).Resources = []*resource{root}
 			(*rec).API.BinaryMediaTypes, (*rec).API.Policy = nil, ""
+			(*rec).Authorizers, (*rec).Models, (*rec).RequestValidators, (*rec).GatewayResponses = nil, nil, nil, nil
 		}
 		return false, (*rec).merge(api)
 	})
@@ -121,13 +122,27 @@ func (s *Service) putRestAPI(w http.ResponseWriter, r *http.Request) {
 // merge adds an imported model's resources, methods and settings to the working copy; a method the copy has is
 // replaced. What the management API cannot hold yet is refused, naming it.
 func (rec *apiRecord) merge(api *tollgatev1.RestApi) error {
-	switch {
-	case len(api.GetRequestValidators()) > 0 || api.GetRequestValidator() != "":
-		return badRequest("request validators are not supported by Tollgate's management API yet")
-	case len(api.GetModels()) > 0:
-		return badRequest("models are not supported by Tollgate's management API yet")
-	case len(api.GetGatewayResponses()) > 0:
-		return badRequest("gateway responses are not supported by Tollgate's management API yet")
+	for t, resp := range api.GetGatewayResponses() {
+		if rec.GatewayResponses == nil {
+			rec.GatewayResponses = map[string]*gatewayResponse{}
+		}
+		rec.GatewayResponses[t] = &gatewayResponse{ResponseType: t, StatusCode: resp.GetStatusCode(),
+			ResponseParameters: resp.GetResponseParameters(), ResponseTemplates: resp.GetResponseTemplates()}
+	}
+	for _, name := range slices.Sorted(maps.Keys(api.GetModels())) {
+		if strings.HasPrefix(name, "/") {
+			return badRequest("%s: an inline request body schema: the management API keeps models by name ($ref to components.schemas)", name)
+		}
+		rec.Models = slices.DeleteFunc(rec.Models, func(m *model) bool { return m.Name == name })
+		rec.Models = append(rec.Models, &model{ID: newID(), Name: name, Schema: api.GetModels()[name], ContentType: "application/json"})
+	}
+	validators := map[string]string{} // by name, its id
+	for _, name := range slices.Sorted(maps.Keys(api.GetRequestValidators())) {
+		v := api.GetRequestValidators()[name]
+		rec.RequestValidators = slices.DeleteFunc(rec.RequestValidators, func(old *requestValidator) bool { return old.Name == name })
+		made := &requestValidator{ID: newID(), Name: name, ValidateRequestBody: v.GetValidateRequestBody(), ValidateRequestParameters: v.GetValidateRequestParameters()}
+		rec.RequestValidators = append(rec.RequestValidators, made)
+		validators[name] = made.ID
 	}
 	// An imported method names its authorizer by the name of its scheme: IAM, or one of the API's authorizers, which
 	// a merge replaces by name.
@@ -161,6 +176,12 @@ func (rec *apiRecord) merge(api *tollgatev1.RestApi) error {
 			converted, err := methodOfModel(m, named)
 			if err != nil {
 				return err
+			}
+			// A method without a validator of its own has the API's default, as API Gateway's import sets it.
+			if name := cmp.Or(m.GetRequestValidator(), api.GetRequestValidator()); name != "" {
+				if converted.RequestValidatorID = validators[name]; converted.RequestValidatorID == "" {
+					return badRequest("%s: no request validator %s", m.GetSourcePointer(), name)
+				}
 			}
 			if target.ResourceMethods == nil {
 				target.ResourceMethods = map[string]*method{}
@@ -210,9 +231,7 @@ func methodOfModel(m *tollgatev1.Method, named map[string]*authorizer) (*method,
 			out.AuthorizationType, out.AuthorizerID = "CUSTOM", a.ID
 		}
 	}
-	if m.GetRequestValidator() != "" || len(m.GetRequestModels()) > 0 {
-		return nil, badRequest("%s: request validation is not supported by Tollgate's management API yet", m.GetSourcePointer())
-	}
+	out.RequestModels = m.GetRequestModels()
 	in := m.GetIntegration()
 	if in == nil {
 		return out, nil

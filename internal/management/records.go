@@ -15,10 +15,13 @@ import (
 type apiRecord struct {
 	API restAPI `json:"api"`
 	// Resources are the working copy's resource tree, the root first, each parent before its children.
-	Resources   []*resource         `json:"resources"`
-	Authorizers []*authorizer       `json:"authorizers,omitempty"`
-	Deployments []*deploymentRecord `json:"deployments,omitempty"`
-	Stages      []*stage            `json:"stages,omitempty"`
+	Resources         []*resource                 `json:"resources"`
+	Authorizers       []*authorizer               `json:"authorizers,omitempty"`
+	Models            []*model                    `json:"models,omitempty"`
+	RequestValidators []*requestValidator         `json:"requestValidators,omitempty"`
+	GatewayResponses  map[string]*gatewayResponse `json:"gatewayResponses,omitempty"`
+	Deployments       []*deploymentRecord         `json:"deployments,omitempty"`
+	Stages            []*stage                    `json:"stages,omitempty"`
 }
 
 // deploymentRecord is a deployment with what it deployed: the working copy as an OpenAPI definition, which the
@@ -65,6 +68,7 @@ type method struct {
 	AuthorizationType   string                     `json:"authorizationType"`
 	AuthorizerID        string                     `json:"authorizerId,omitempty"`
 	APIKeyRequired      bool                       `json:"apiKeyRequired"`
+	RequestValidatorID  string                     `json:"requestValidatorId,omitempty"`
 	OperationName       string                     `json:"operationName,omitempty"`
 	RequestParameters   map[string]bool            `json:"requestParameters,omitempty"`
 	RequestModels       map[string]string          `json:"requestModels,omitempty"`

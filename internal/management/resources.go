@@ -254,8 +254,13 @@ func (s *Service) putMethod(w http.ResponseWriter, r *http.Request) {
 		default:
 			return false, badRequest("Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS")
 		}
-		if req.RequestValidatorID != "" {
+		if req.RequestValidatorID != "" && (*rec).validator(req.RequestValidatorID) == nil {
 			return false, badRequest("Invalid Request Validator identifier specified")
+		}
+		for contentType, name := range req.RequestModels {
+			if (*rec).model(name) == nil {
+				return false, badRequest("Invalid model identifier specified: %s for %s", name, contentType)
+			}
 		}
 		for name := range req.RequestParameters {
 			if !requestParameter.MatchString(name) {
@@ -268,6 +273,7 @@ func (s *Service) putMethod(w http.ResponseWriter, r *http.Request) {
 		}
 		m.AuthorizationType, m.AuthorizerID, m.APIKeyRequired, m.OperationName = req.AuthorizationType, req.AuthorizerID, req.APIKeyRequired, req.OperationName
 		m.RequestParameters, m.RequestModels, m.AuthorizationScopes = req.RequestParameters, req.RequestModels, req.AuthorizationScopes
+		m.RequestValidatorID = req.RequestValidatorID
 		out = m
 		return false, nil
 	})

@@ -128,7 +128,7 @@ func (s *Service) createRestAPI(w http.ResponseWriter, r *http.Request) {
 		BinaryMediaTypes: req.BinaryMediaTypes, APIKeySource: cmp.Or(req.APIKeySource, "HEADER"),
 		EndpointConfiguration: &endpointConfiguration{Types: []string{"REGIONAL"}}, Policy: req.Policy, Tags: req.Tags,
 		RootResourceID: newID()}
-	rec := &apiRecord{API: api, Resources: []*resource{{ID: api.RootResourceID, Path: "/"}}}
+	rec := &apiRecord{API: api, Resources: []*resource{{ID: api.RootResourceID, Path: "/"}}, Models: defaultModels()}
 	if err := s.insert(r, rec); err != nil {
 		fail(w, err)
 		return

@@ -313,3 +313,37 @@ func TestAuthorizers(t *testing.T) {
 		t.Errorf("the imported method: %+v", m)
 	}
 }
+
+// TestGatewayResponses: a customised gateway response is read back, listed among the defaults, and deployed as
+// x-amazon-apigateway-gateway-responses.
+func TestGatewayResponses(t *testing.T) {
+	_, sv, mux := newService(t, nil)
+	var api restAPI
+	call(t, mux, "POST", "/restapis", `{"name":"answers"}`, 201, &api)
+	base := "/restapis/" + api.ID
+	call(t, mux, "PUT", base+"/gatewayresponses/NOT_A_TYPE", `{}`, 400, nil)
+	call(t, mux, "PUT", base+"/gatewayresponses/MISSING_AUTHENTICATION_TOKEN", `{"statusCode":"404","responseTemplates":{"application/json":"{\"error\":\"no such path\"}"}}`, 201, nil)
+	var resp gatewayResponse
+	call(t, mux, "GET", base+"/gatewayresponses/MISSING_AUTHENTICATION_TOKEN", "", 200, &resp)
+	if resp.StatusCode != "404" || resp.DefaultResponse {
+		t.Errorf("the customised response: %+v", resp)
+	}
+	call(t, mux, "GET", base+"/gatewayresponses/THROTTLED", "", 200, &resp)
+	if resp.StatusCode != "429" || !resp.DefaultResponse {
+		t.Errorf("a default response: %+v", resp)
+	}
+	var page gatewayResponsePage
+	call(t, mux, "GET", base+"/gatewayresponses?limit=500", "", 200, &page)
+	if len(page.Items) < 10 {
+		t.Errorf("GetGatewayResponses lists %d", len(page.Items))
+	}
+	get := base + "/resources/" + api.RootResourceID + "/methods/GET"
+	call(t, mux, "PUT", get, `{"authorizationType":"NONE"}`, 201, nil)
+	call(t, mux, "PUT", get+"/integration", `{"type":"MOCK"}`, 201, nil)
+	call(t, mux, "POST", base+"/deployments", `{"stageName":"prod"}`, 201, nil)
+	if definition := string(sv.checked[len(sv.checked)-1].Deployments[0].Definition); !strings.Contains(definition, `"x-amazon-apigateway-gateway-responses":{"MISSING_AUTHENTICATION_TOKEN":{"responseTemplates"`) {
+		t.Errorf("the deployed definition: %s", definition)
+	}
+	call(t, mux, "DELETE", base+"/gatewayresponses/MISSING_AUTHENTICATION_TOKEN", "", 202, nil)
+	call(t, mux, "DELETE", base+"/gatewayresponses/MISSING_AUTHENTICATION_TOKEN", "", 404, nil)
+}
