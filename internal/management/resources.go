@@ -243,29 +243,17 @@ func (s *Service) putMethod(w http.ResponseWriter, r *http.Request) {
 	}
 	var out *method
 	_, err := s.change(r, func(rec **apiRecord) (bool, error) {
-		switch req.AuthorizationType {
-		case "NONE", "AWS_IAM":
-			req.AuthorizerID = ""
-		case "CUSTOM", "COGNITO_USER_POOLS":
-			a := (*rec).authorizer(req.AuthorizerID)
-			if a == nil || (a.Type == "COGNITO_USER_POOLS") != (req.AuthorizationType == "COGNITO_USER_POOLS") {
-				return false, badRequest("Invalid authorizer ID specified")
-			}
-		default:
-			return false, badRequest("Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS")
-		}
-		if req.RequestValidatorID != "" && (*rec).validator(req.RequestValidatorID) == nil {
-			return false, badRequest("Invalid Request Validator identifier specified")
-		}
-		for contentType, name := range req.RequestModels {
-			if (*rec).model(name) == nil {
-				return false, badRequest("Invalid model identifier specified: %s for %s", name, contentType)
-			}
-		}
 		for name := range req.RequestParameters {
 			if !requestParameter.MatchString(name) {
 				return false, badRequest("Invalid method request parameter name %q: want method.request.{path|querystring|header|multivaluequerystring|multivalueheader}.{name}", name)
 			}
+		}
+		if req.AuthorizationType == "NONE" || req.AuthorizationType == "AWS_IAM" {
+			req.AuthorizerID = ""
+		}
+		candidate := &method{AuthorizationType: req.AuthorizationType, AuthorizerID: req.AuthorizerID, RequestValidatorID: req.RequestValidatorID, RequestModels: req.RequestModels}
+		if err := (*rec).checkMethod(candidate); err != nil {
+			return false, err
 		}
 		_, m, err := methodOf(*rec, r, true)
 		if err != nil {
@@ -282,6 +270,32 @@ func (s *Service) putMethod(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, out)
+}
+
+// checkMethod refuses a method whose authorization, validator or models the API does not have.
+func (rec *apiRecord) checkMethod(m *method) error {
+	switch m.AuthorizationType {
+	case "NONE", "AWS_IAM":
+		if m.AuthorizerID != "" {
+			return badRequest("Invalid authorizer ID specified: a method of authorization type %s has no authorizer", m.AuthorizationType)
+		}
+	case "CUSTOM", "COGNITO_USER_POOLS":
+		a := rec.authorizer(m.AuthorizerID)
+		if a == nil || (a.Type == "COGNITO_USER_POOLS") != (m.AuthorizationType == "COGNITO_USER_POOLS") {
+			return badRequest("Invalid authorizer ID specified")
+		}
+	default:
+		return badRequest("Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS")
+	}
+	if m.RequestValidatorID != "" && rec.validator(m.RequestValidatorID) == nil {
+		return badRequest("Invalid Request Validator identifier specified")
+	}
+	for contentType, name := range m.RequestModels {
+		if rec.model(name) == nil {
+			return badRequest("Invalid model identifier specified: %s for %s", name, contentType)
+		}
+	}
+	return nil
 }
 
 // readMethod answers a Get operation with what pick takes of the method r names.

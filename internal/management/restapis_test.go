@@ -347,3 +347,46 @@ func TestGatewayResponses(t *testing.T) {
 	call(t, mux, "DELETE", base+"/gatewayresponses/MISSING_AUTHENTICATION_TOKEN", "", 202, nil)
 	call(t, mux, "DELETE", base+"/gatewayresponses/MISSING_AUTHENTICATION_TOKEN", "", 404, nil)
 }
+
+// TestUpdates: the Update operations of resources, methods, integrations and their responses change the working
+// copy as their patch paths say, and refuse a method naming what the API lacks.
+func TestUpdates(t *testing.T) {
+	_, _, mux := newService(t, nil)
+	var api restAPI
+	call(t, mux, "POST", "/restapis", `{"name":"patched"}`, 201, &api)
+	base := "/restapis/" + api.ID
+	var a, b, c resourceView
+	call(t, mux, "POST", base+"/resources/"+api.RootResourceID, `{"pathPart":"a"}`, 201, &a)
+	call(t, mux, "POST", base+"/resources/"+api.RootResourceID, `{"pathPart":"b"}`, 201, &b)
+	call(t, mux, "POST", base+"/resources/"+a.ID, `{"pathPart":"c"}`, 201, &c)
+	call(t, mux, "PATCH", base+"/resources/"+a.ID, `{"patchOperations":[{"op":"replace","path":"/parentId","value":"`+b.ID+`"},{"op":"replace","path":"/pathPart","value":"moved"}]}`, 200, nil)
+	call(t, mux, "GET", base+"/resources/"+c.ID, "", 200, &c)
+	if c.Path != "/b/moved/c" {
+		t.Errorf("a child of a moved resource is at %s", c.Path)
+	}
+	call(t, mux, "PATCH", base+"/resources/"+b.ID, `{"patchOperations":[{"op":"replace","path":"/parentId","value":"`+c.ID+`"}]}`, 400, nil)
+
+	get := base + "/resources/" + c.ID + "/methods/GET"
+	call(t, mux, "PUT", get, `{"authorizationType":"NONE"}`, 201, nil)
+	var m method
+	call(t, mux, "PATCH", get, `{"patchOperations":[{"op":"replace","path":"/apiKeyRequired","value":"true"},{"op":"add","path":"/requestParameters/method.request.querystring.q","value":"true"}]}`, 200, &m)
+	if !m.APIKeyRequired || !m.RequestParameters["method.request.querystring.q"] {
+		t.Errorf("the patched method: %+v", m)
+	}
+	call(t, mux, "PATCH", get, `{"patchOperations":[{"op":"replace","path":"/authorizationType","value":"CUSTOM"}]}`, 400, nil)
+	call(t, mux, "PUT", get+"/integration", `{"type":"HTTP","httpMethod":"GET","uri":"http://10.0.0.1/"}`, 201, nil)
+	var integ integration
+	call(t, mux, "PATCH", get+"/integration", `{"patchOperations":[{"op":"replace","path":"/uri","value":"http://10.0.0.2/"},{"op":"add","path":"/requestTemplates/application~1json","value":"{}"},{"op":"replace","path":"/timeoutInMillis","value":"1000"}]}`, 200, &integ)
+	if integ.URI != "http://10.0.0.2/" || integ.RequestTemplates["application/json"] != "{}" || integ.TimeoutInMillis != 1000 {
+		t.Errorf("the patched integration: %+v", integ)
+	}
+	call(t, mux, "PATCH", get+"/integration", `{"patchOperations":[{"op":"replace","path":"/timeoutInMillis","value":"10"}]}`, 400, nil)
+	call(t, mux, "PUT", get+"/responses/200", `{}`, 201, nil)
+	call(t, mux, "PATCH", get+"/responses/200", `{"patchOperations":[{"op":"add","path":"/responseParameters/method.response.header.X-Id","value":"false"}]}`, 200, nil)
+	call(t, mux, "PUT", get+"/integration/responses/200", `{}`, 201, nil)
+	var ir integrationResponse
+	call(t, mux, "PATCH", get+"/integration/responses/200", `{"patchOperations":[{"op":"replace","path":"/selectionPattern","value":"2\\d{2}"},{"op":"add","path":"/responseParameters/method.response.header.X-Id","value":"'7'"}]}`, 200, &ir)
+	if ir.SelectionPattern != `2\d{2}` || ir.ResponseParameters["method.response.header.X-Id"] != "'7'" {
+		t.Errorf("the patched integration response: %+v", ir)
+	}
+}
