@@ -126,34 +126,17 @@ func (s *Service) createAuthorizer(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) getAuthorizers(w http.ResponseWriter, r *http.Request) {
-	rec, err := s.read(r, false)
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	var all []authorizer
-	for _, a := range rec.Authorizers {
-		all = append(all, *a)
-	}
-	slices.SortFunc(all, func(a, b authorizer) int { return strings.Compare(a.ID, b.ID) })
-	page, position, err := pageOf(r, all, func(a authorizer) string { return a.ID })
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, authorizerPage{Items: page, Position: position})
+	readList(s, w, r, func(rec *apiRecord) []authorizer {
+		var all []authorizer
+		for _, a := range rec.Authorizers {
+			all = append(all, *a)
+		}
+		return all
+	}, func(a authorizer) string { return a.ID }, func(page []authorizer, position string) any { return authorizerPage{page, position} })
 }
 
 func (s *Service) getAuthorizer(w http.ResponseWriter, r *http.Request) {
-	rec, err := s.read(r, false)
-	if err == nil {
-		var a *authorizer
-		if a, err = authorizerOf(rec, r.PathValue("authorizer_id")); err == nil {
-			writeJSON(w, http.StatusOK, a)
-			return
-		}
-	}
-	fail(w, err)
+	readOne(s, w, r, func(rec *apiRecord) (*authorizer, error) { return authorizerOf(rec, r.PathValue("authorizer_id")) })
 }
 
 // updateAuthorizer is UpdateAuthorizer over the authorizer's fields; a deployment serves the change.
@@ -188,12 +171,12 @@ func (s *Service) updateAuthorizer(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *authorizer) patch(op patchOperation) error {
-	field := map[string]*string{"/name": &a.Name, "/type": &a.Type, "/authType": &a.AuthType, "/authorizerUri": &a.AuthorizerURI,
-		"/authorizerCredentials": &a.AuthorizerCredentials, "/identitySource": &a.IdentitySource,
-		"/identityValidationExpression": &a.IdentityValidationExpression}
+	done, err := fields{strings: map[string]*string{"/name": &a.Name, "/type": &a.Type, "/authType": &a.AuthType,
+		"/authorizerUri": &a.AuthorizerURI, "/authorizerCredentials": &a.AuthorizerCredentials, "/identitySource": &a.IdentitySource,
+		"/identityValidationExpression": &a.IdentityValidationExpression}}.replace(op)
 	switch {
-	case op.Op == "replace" && field[op.Path] != nil:
-		*field[op.Path] = op.Value
+	case done:
+		return err
 	case op.Op == "replace" && op.Path == "/authorizerResultTtlInSeconds":
 		ttl, err := strconv.Atoi(op.Value)
 		if err != nil {
@@ -237,15 +220,10 @@ func (s *Service) deleteAuthorizer(w http.ResponseWriter, r *http.Request) {
 // scheme is the authorizer as the security scheme the importer reads.
 func (a *authorizer) scheme() map[string]any {
 	x := map[string]any{"type": strings.ToLower(a.Type)}
-	set := func(key, v string) {
-		if v != "" {
-			x[key] = v
-		}
-	}
-	set("authorizerUri", a.AuthorizerURI)
-	set("authorizerCredentials", a.AuthorizerCredentials)
-	set("identitySource", a.IdentitySource)
-	set("identityValidationExpression", a.IdentityValidationExpression)
+	setIf(x, "authorizerUri", a.AuthorizerURI)
+	setIf(x, "authorizerCredentials", a.AuthorizerCredentials)
+	setIf(x, "identitySource", a.IdentitySource)
+	setIf(x, "identityValidationExpression", a.IdentityValidationExpression)
 	if len(a.ProviderARNs) > 0 {
 		x["providerARNs"] = a.ProviderARNs
 	}

@@ -134,22 +134,13 @@ type deploymentPage struct {
 }
 
 func (s *Service) getDeployments(w http.ResponseWriter, r *http.Request) {
-	rec, err := s.read(r, false)
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	var all []deployment
-	for _, d := range rec.Deployments {
-		all = append(all, d.deployment)
-	}
-	slices.SortFunc(all, func(a, b deployment) int { return strings.Compare(a.ID, b.ID) })
-	page, position, err := pageOf(r, all, func(d deployment) string { return d.ID })
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, deploymentPage{Items: page, Position: position})
+	readList(s, w, r, func(rec *apiRecord) []deployment {
+		var all []deployment
+		for _, d := range rec.Deployments {
+			all = append(all, d.deployment)
+		}
+		return all
+	}, func(d deployment) string { return d.ID }, func(page []deployment, position string) any { return deploymentPage{page, position} })
 }
 
 func deploymentOf(rec *apiRecord, id string) (*deploymentRecord, error) {
@@ -160,15 +151,13 @@ func deploymentOf(rec *apiRecord, id string) (*deploymentRecord, error) {
 }
 
 func (s *Service) getDeployment(w http.ResponseWriter, r *http.Request) {
-	rec, err := s.read(r, false)
-	if err == nil {
-		var d *deploymentRecord
-		if d, err = deploymentOf(rec, r.PathValue("deployment_id")); err == nil {
-			writeJSON(w, http.StatusOK, d.deployment)
-			return
+	readOne(s, w, r, func(rec *apiRecord) (deployment, error) {
+		d, err := deploymentOf(rec, r.PathValue("deployment_id"))
+		if err != nil {
+			return deployment{}, err
 		}
-	}
-	fail(w, err)
+		return d.deployment, nil
+	})
 }
 
 // deleteDeployment is DeleteDeployment, of a deployment no stage serves.
@@ -261,15 +250,7 @@ func stageOf(rec *apiRecord, name string) (*stage, error) {
 }
 
 func (s *Service) getStage(w http.ResponseWriter, r *http.Request) {
-	rec, err := s.read(r, false)
-	if err == nil {
-		var st *stage
-		if st, err = stageOf(rec, r.PathValue("stage_name")); err == nil {
-			writeJSON(w, http.StatusOK, st)
-			return
-		}
-	}
-	fail(w, err)
+	readOne(s, w, r, func(rec *apiRecord) (*stage, error) { return stageOf(rec, r.PathValue("stage_name")) })
 }
 
 // updateStage is UpdateStage over the patch paths Tollgate serves: the deployment, the description, variables,
@@ -304,20 +285,16 @@ func (s *Service) updateStage(w http.ResponseWriter, r *http.Request) {
 
 func (st *stage) patch(rec *apiRecord, op patchOperation) error {
 	name, isVariable := strings.CutPrefix(op.Path, "/variables/")
+	done, err := fields{strings: map[string]*string{"/description": &st.Description, "/cacheClusterSize": &st.CacheClusterSize},
+		flags: map[string]*bool{"/cacheClusterEnabled": &st.CacheClusterEnabled, "/tracingEnabled": &st.TracingEnabled}}.replace(op)
 	switch {
+	case done:
+		return err
 	case op.Op == "replace" && op.Path == "/deploymentId":
 		if _, err := deploymentOf(rec, op.Value); err != nil {
 			return err
 		}
 		st.DeploymentID = op.Value
-	case op.Op == "replace" && op.Path == "/description":
-		st.Description = op.Value
-	case op.Op == "replace" && op.Path == "/cacheClusterEnabled" && (op.Value == "true" || op.Value == "false"):
-		st.CacheClusterEnabled = op.Value == "true"
-	case op.Op == "replace" && op.Path == "/cacheClusterSize":
-		st.CacheClusterSize = op.Value
-	case op.Op == "replace" && op.Path == "/tracingEnabled" && (op.Value == "true" || op.Value == "false"):
-		st.TracingEnabled = op.Value == "true"
 	case isVariable && (op.Op == "replace" || op.Op == "add"):
 		if err := checkVariable(name, op.Value); err != nil {
 			return err

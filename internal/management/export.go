@@ -188,22 +188,24 @@ func security(rec *apiRecord, m *method, schemes map[string]any) map[string]any 
 	return req
 }
 
+// setIf sets a definition's field to v, unless v is empty.
+func setIf(x map[string]any, key, v string) {
+	if v != "" {
+		x[key] = v
+	}
+}
+
 // integrationExtension is an integration as x-amazon-apigateway-integration, its responses keyed by selection
 // pattern ("default" for none).
 func integrationExtension(integ *integration) map[string]any {
 	x := map[string]any{"type": strings.ToLower(integ.Type), "passthroughBehavior": strings.ToLower(integ.PassthroughBehavior),
 		"timeoutInMillis": integ.TimeoutInMillis}
-	set := func(key string, v string) {
-		if v != "" {
-			x[key] = v
-		}
-	}
-	set("httpMethod", integ.HTTPMethod)
-	set("uri", integ.URI)
-	set("connectionType", integ.ConnectionType)
-	set("connectionId", integ.ConnectionID)
-	set("contentHandling", integ.ContentHandling)
-	set("cacheNamespace", integ.CacheNamespace)
+	setIf(x, "httpMethod", integ.HTTPMethod)
+	setIf(x, "uri", integ.URI)
+	setIf(x, "connectionType", integ.ConnectionType)
+	setIf(x, "connectionId", integ.ConnectionID)
+	setIf(x, "contentHandling", integ.ContentHandling)
+	setIf(x, "cacheNamespace", integ.CacheNamespace)
 	if len(integ.CacheKeyParameters) > 0 {
 		x["cacheKeyParameters"] = integ.CacheKeyParameters
 	}

@@ -431,18 +431,11 @@ func (s *Service) updateAPIKey(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.PathValue("api_Key")
 	k, err := changeRecord(s, r, keyPrefix+id, errKeyNotFound, s.fileKey(id), func(k *apiKey) (bool, error) {
+		patchable := fields{strings: map[string]*string{"/name": &k.Name, "/description": &k.Description, "/customerId": &k.CustomerID},
+			flags: map[string]*bool{"/enabled": &k.Enabled}}
 		for _, op := range ops {
-			switch {
-			case op.Op == "replace" && op.Path == "/name":
-				k.Name = op.Value
-			case op.Op == "replace" && op.Path == "/description":
-				k.Description = op.Value
-			case op.Op == "replace" && op.Path == "/enabled" && (op.Value == "true" || op.Value == "false"):
-				k.Enabled = op.Value == "true"
-			case op.Op == "replace" && op.Path == "/customerId":
-				k.CustomerID = op.Value
-			default:
-				return false, invalidPatch(op)
+			if done, err := patchable.replace(op); !done || err != nil {
+				return false, cmp.Or(err, invalidPatch(op))
 			}
 		}
 		now := at(s.now())
@@ -577,11 +570,10 @@ func (p *usagePlan) patch(op patchOperation) error {
 	if p.Quota == nil && strings.HasPrefix(op.Path, "/quota/") {
 		p.Quota = &quotaSettings{Period: "DAY"}
 	}
+	done, err := fields{strings: map[string]*string{"/name": &p.Name, "/description": &p.Description}}.replace(op)
 	switch {
-	case op.Op == "replace" && op.Path == "/name":
-		p.Name = op.Value
-	case op.Op == "replace" && op.Path == "/description":
-		p.Description = op.Value
+	case done:
+		return err
 	case op.Op == "replace" && op.Path == "/throttle/rateLimit":
 		v, err := number()
 		p.Throttle.RateLimit = v

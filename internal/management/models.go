@@ -1,6 +1,7 @@
 package management
 
 import (
+	"cmp"
 	"encoding/json"
 	"maps"
 	"net/http"
@@ -127,34 +128,17 @@ func (s *Service) createModel(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) getModels(w http.ResponseWriter, r *http.Request) {
-	rec, err := s.read(r, false)
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	var all []model
-	for _, m := range rec.Models {
-		all = append(all, *m)
-	}
-	slices.SortFunc(all, func(a, b model) int { return strings.Compare(a.ID, b.ID) })
-	page, position, err := pageOf(r, all, func(m model) string { return m.ID })
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, modelPage{Items: page, Position: position})
+	readList(s, w, r, func(rec *apiRecord) []model {
+		var all []model
+		for _, m := range rec.Models {
+			all = append(all, *m)
+		}
+		return all
+	}, func(m model) string { return m.ID }, func(page []model, position string) any { return modelPage{page, position} })
 }
 
 func (s *Service) getModel(w http.ResponseWriter, r *http.Request) {
-	rec, err := s.read(r, false)
-	if err == nil {
-		var m *model
-		if m, err = modelOf(rec, r.PathValue("model_name")); err == nil {
-			writeJSON(w, http.StatusOK, m)
-			return
-		}
-	}
-	fail(w, err)
+	readOne(s, w, r, func(rec *apiRecord) (*model, error) { return modelOf(rec, r.PathValue("model_name")) })
 }
 
 // updateModel is UpdateModel over /schema and /description; a deployment serves the change.
@@ -260,34 +244,19 @@ func (s *Service) createRequestValidator(w http.ResponseWriter, r *http.Request)
 }
 
 func (s *Service) getRequestValidators(w http.ResponseWriter, r *http.Request) {
-	rec, err := s.read(r, false)
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	var all []requestValidator
-	for _, v := range rec.RequestValidators {
-		all = append(all, *v)
-	}
-	slices.SortFunc(all, func(a, b requestValidator) int { return strings.Compare(a.ID, b.ID) })
-	page, position, err := pageOf(r, all, func(v requestValidator) string { return v.ID })
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, requestValidatorPage{Items: page, Position: position})
+	readList(s, w, r, func(rec *apiRecord) []requestValidator {
+		var all []requestValidator
+		for _, v := range rec.RequestValidators {
+			all = append(all, *v)
+		}
+		return all
+	}, func(v requestValidator) string { return v.ID }, func(page []requestValidator, position string) any { return requestValidatorPage{page, position} })
 }
 
 func (s *Service) getRequestValidator(w http.ResponseWriter, r *http.Request) {
-	rec, err := s.read(r, false)
-	if err == nil {
-		var v *requestValidator
-		if v, err = validatorOf(rec, r.PathValue("requestvalidator_id")); err == nil {
-			writeJSON(w, http.StatusOK, v)
-			return
-		}
-	}
-	fail(w, err)
+	readOne(s, w, r, func(rec *apiRecord) (*requestValidator, error) {
+		return validatorOf(rec, r.PathValue("requestvalidator_id"))
+	})
 }
 
 // updateRequestValidator is UpdateRequestValidator over /name, /validateRequestBody and
@@ -304,16 +273,15 @@ func (s *Service) updateRequestValidator(w http.ResponseWriter, r *http.Request)
 		if err != nil {
 			return false, err
 		}
+		patchable := fields{strings: map[string]*string{"/name": &v.Name},
+			flags: map[string]*bool{"/validateRequestBody": &v.ValidateRequestBody, "/validateRequestParameters": &v.ValidateRequestParameters}}
 		for _, op := range ops {
-			flag := map[string]*bool{"/validateRequestBody": &v.ValidateRequestBody, "/validateRequestParameters": &v.ValidateRequestParameters}[op.Path]
-			switch {
-			case op.Op == "replace" && op.Path == "/name" && op.Value != "":
-				v.Name = op.Value
-			case op.Op == "replace" && flag != nil && (op.Value == "true" || op.Value == "false"):
-				*flag = op.Value == "true"
-			default:
-				return false, invalidPatch(op)
+			if done, err := patchable.replace(op); !done || err != nil {
+				return false, cmp.Or(err, invalidPatch(op))
 			}
+		}
+		if v.Name == "" {
+			return false, badRequest("Invalid request validator name specified")
 		}
 		out = v
 		return false, nil

@@ -198,18 +198,18 @@ func (s *Service) updateRestAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	rec, err := s.change(r, func(rec **apiRecord) (bool, error) {
 		api := &(*rec).API
+		patchable := fields{strings: map[string]*string{"/name": &api.Name, "/description": &api.Description, "/version": &api.Version, "/policy": &api.Policy}}
 		for _, op := range ops {
+			done, err := patchable.replace(op)
 			switch {
-			case op.Op == "replace" && op.Path == "/name" && op.Value != "":
-				api.Name = op.Value
-			case op.Op == "replace" && op.Path == "/description":
-				api.Description = op.Value
-			case op.Op == "replace" && op.Path == "/version":
-				api.Version = op.Value
+			case done:
+				if api.Name == "" {
+					return false, badRequest("Invalid REST API name specified: a name is required")
+				}
+			case err != nil:
+				return false, err
 			case op.Op == "replace" && op.Path == "/apiKeySource" && (op.Value == "HEADER" || op.Value == "AUTHORIZER"):
 				api.APIKeySource = op.Value
-			case op.Op == "replace" && op.Path == "/policy":
-				api.Policy = op.Value
 			case op.Op == "add" && strings.HasPrefix(op.Path, "/binaryMediaTypes/"):
 				if t := unescapePointer(strings.TrimPrefix(op.Path, "/binaryMediaTypes/")); !slices.Contains(api.BinaryMediaTypes, t) {
 					api.BinaryMediaTypes = append(api.BinaryMediaTypes, t)

@@ -278,6 +278,35 @@ func (s *Service) read(r *http.Request, write bool) (*apiRecord, error) {
 	return &rec, nil
 }
 
+// readList answers a Get operation with a page of what pick takes of the API r names, sorted by id.
+func readList[T any](s *Service, w http.ResponseWriter, r *http.Request, pick func(rec *apiRecord) []T, id func(T) string, answer func(page []T, position string) any) {
+	rec, err := s.read(r, false)
+	if err == nil {
+		items := pick(rec)
+		slices.SortFunc(items, func(a, b T) int { return strings.Compare(id(a), id(b)) })
+		var page []T
+		var position string
+		if page, position, err = pageOf(r, items, id); err == nil {
+			writeJSON(w, http.StatusOK, answer(page, position))
+			return
+		}
+	}
+	fail(w, err)
+}
+
+// readOne answers a Get operation with what find takes of the API r names.
+func readOne[T any](s *Service, w http.ResponseWriter, r *http.Request, find func(rec *apiRecord) (T, error)) {
+	rec, err := s.read(r, false)
+	if err == nil {
+		var v T
+		if v, err = find(rec); err == nil {
+			writeJSON(w, http.StatusOK, v)
+			return
+		}
+	}
+	fail(w, err)
+}
+
 func fileAPI(id string) error {
 	return badRequest("API %s is defined in tollgate.yaml: change it there, the management API cannot", id)
 }

@@ -25,6 +25,32 @@ func init() {
 	)
 }
 
+// fields are the plain fields an Update operation may replace, by patch path.
+type fields struct {
+	strings map[string]*string
+	flags   map[string]*bool
+}
+
+// replace applies op if it replaces one of the fields, and says whether it did.
+func (f fields) replace(op patchOperation) (bool, error) {
+	if op.Op != "replace" {
+		return false, nil
+	}
+	if p := f.strings[op.Path]; p != nil {
+		*p = op.Value
+		return true, nil
+	}
+	if p := f.flags[op.Path]; p != nil {
+		v, err := strconv.ParseBool(op.Value)
+		if err != nil {
+			return true, badRequest("Invalid value %q for %s: want true or false", op.Value, op.Path)
+		}
+		*p = v
+		return true, nil
+	}
+	return false, nil
+}
+
 // entry is the map entry a patch path names under prefix ("/requestTemplates/"), its key unescaped.
 func entry(op patchOperation, prefix string) (string, bool) {
 	key, ok := strings.CutPrefix(op.Path, prefix)
@@ -167,21 +193,12 @@ func (m *method) patch(op patchOperation) error {
 	if key, ok := entry(op, "/requestModels/"); ok {
 		return patchStrings(&m.RequestModels, key, op)
 	}
+	done, err := fields{strings: map[string]*string{"/authorizationType": &m.AuthorizationType, "/authorizerId": &m.AuthorizerID,
+		"/operationName": &m.OperationName, "/requestValidatorId": &m.RequestValidatorID},
+		flags: map[string]*bool{"/apiKeyRequired": &m.APIKeyRequired}}.replace(op)
 	switch {
-	case op.Op == "replace" && op.Path == "/authorizationType":
-		m.AuthorizationType = op.Value
-	case op.Op == "replace" && op.Path == "/authorizerId":
-		m.AuthorizerID = op.Value
-	case op.Op == "replace" && op.Path == "/apiKeyRequired":
-		v, err := strconv.ParseBool(op.Value)
-		if err != nil {
-			return badRequest("Invalid value %q for /apiKeyRequired: want true or false", op.Value)
-		}
-		m.APIKeyRequired = v
-	case op.Op == "replace" && op.Path == "/operationName":
-		m.OperationName = op.Value
-	case op.Op == "replace" && op.Path == "/requestValidatorId":
-		m.RequestValidatorID = op.Value
+	case done:
+		return err
 	case op.Op == "add" && op.Path == "/authorizationScopes":
 		m.AuthorizationScopes = append(m.AuthorizationScopes, op.Value)
 	case op.Op == "remove" && op.Path == "/authorizationScopes":
@@ -260,12 +277,12 @@ func (integ *integration) patch(op patchOperation) error {
 		}
 		return nil
 	}
-	field := map[string]*string{"/uri": &integ.URI, "/httpMethod": &integ.HTTPMethod, "/passthroughBehavior": &integ.PassthroughBehavior,
-		"/contentHandling": &integ.ContentHandling, "/connectionType": &integ.ConnectionType, "/connectionId": &integ.ConnectionID,
-		"/cacheNamespace": &integ.CacheNamespace}
+	done, err := fields{strings: map[string]*string{"/uri": &integ.URI, "/httpMethod": &integ.HTTPMethod,
+		"/passthroughBehavior": &integ.PassthroughBehavior, "/contentHandling": &integ.ContentHandling,
+		"/connectionType": &integ.ConnectionType, "/connectionId": &integ.ConnectionID, "/cacheNamespace": &integ.CacheNamespace}}.replace(op)
 	switch {
-	case op.Op == "replace" && field[op.Path] != nil:
-		*field[op.Path] = op.Value
+	case done:
+		return err
 	case op.Op == "replace" && op.Path == "/timeoutInMillis":
 		v, err := strconv.Atoi(op.Value)
 		if err != nil {
