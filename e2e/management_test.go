@@ -95,7 +95,7 @@ func TestManagementAPIByTheAWSCLI(t *testing.T) {
 		{[]string{"apigateway", "delete-rest-api", "--rest-api-id", "keyed"}, "(BadRequestException) when calling the DeleteRestApi operation: API keyed is defined in tollgate.yaml"},
 		{[]string{"apigateway", "get-rest-api", "--rest-api-id", "nope"}, "(NotFoundException) when calling the GetRestApi operation: Invalid API identifier specified 123456789012:nope"},
 		// An operation Tollgate does not serve yet is named, never answered with a wrong success.
-		{[]string{"apigateway", "get-authorizers", "--rest-api-id", "keyed"}, "(NotImplementedException) when calling the GetAuthorizers operation: GetAuthorizers (apigateway) is not served by Tollgate yet"},
+		{[]string{"apigateway", "get-domain-names"}, "(NotImplementedException) when calling the GetDomainNames operation: GetDomainNames (apigateway) is not served by Tollgate yet"},
 		{[]string{"apigateway", "get-resources", "--rest-api-id", "keyed"}, "(NotImplementedException) when calling the GetResources operation: reading the resources, deployments and stages of API keyed, defined in tollgate.yaml, is not served by Tollgate yet"},
 	} {
 		if _, stderr, err := run("AKIAMANAGEMENT", "management-secret", refused.args...); err == nil || !strings.Contains(stderr, refused.message) {
@@ -246,6 +246,54 @@ func TestManagementAPIBuildsAndDeploys(t *testing.T) {
 	cli(nil, "update-usage-plan", "--usage-plan-id", plan.ID, "--patch-operations", "op=remove,path=/apiStages,value="+api.ID+":prod")
 	cli(nil, "delete-rest-api", "--rest-api-id", api.ID)
 	pollUntil(t, call{method: "GET", url: gw.url("/prod/items/7"), host: host}, http.StatusForbidden, 5*time.Second)
+}
+
+// TestManagementAPIByBoto3: a boto3 script builds, deploys and reads a REST API (boto3 parses every answer by
+// botocore's model: a timestamp as a datetime, an error by its code), and Envoy serves it.
+func TestManagementAPIByBoto3(t *testing.T) {
+	boto3 := requireBoto3(t)
+	cfg := newGatewayConfig(t)
+	cfg.AWS = &awsConfig{Region: "eu-west-1"}
+	cfg.Management = &management{Credentials: []managementCredential{{AccessKeyID: "AKIAMANAGEMENT", SecretAccessKey: "management-secret"}}}
+	gw := startGateway(t, cfg, nil)
+	cmd := exec.Command("python3", filepath.Join("testdata", "management", "boto3_build.py"))
+	cmd.Env = append(os.Environ(), "PYTHONPATH="+boto3, "TOLLGATE_ENDPOINT=http://"+gw.cfg.Admin, "AWS_DEFAULT_REGION=eu-west-1",
+		"AWS_ACCESS_KEY_ID=AKIAMANAGEMENT", "AWS_SECRET_ACCESS_KEY=management-secret",
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("the boto3 script: %v\n%s", err, stderr.String())
+	}
+	var got struct {
+		APIID, DeploymentID, StageDeploymentID, CreatedDateType, NotFound string
+		Variables                                                         map[string]string
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("the boto3 script printed %s: %v", out, err)
+	}
+	if got.StageDeploymentID != got.DeploymentID || got.Variables["from"] != "boto3" || got.CreatedDateType != "datetime" || got.NotFound != "NotFoundException" {
+		t.Errorf("the boto3 script saw %+v", got)
+	}
+	r, _ := pollUntil(t, call{method: "GET", url: gw.url("/prod/hello"), host: got.APIID + "." + domain}, http.StatusOK, 5*time.Second)
+	if r.body != `{"hello": "boto3"}` {
+		t.Errorf("the API boto3 built answered %s", r.body)
+	}
+}
+
+// requireBoto3 is the directory boto3 is installed in (make tools installs it into .tools/boto3), or
+// $TOLLGATE_BOTO3. Missing, the test fails, never skips.
+func requireBoto3(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("TOLLGATE_BOTO3")
+	if dir == "" {
+		dir = filepath.Join(repoRoot, ".tools", "boto3")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "boto3")); err != nil {
+		t.Fatalf("this test needs boto3 and it is not in %s: %v; run `make tools` (it installs .tools/boto3) or set TOLLGATE_BOTO3", dir, err)
+	}
+	return dir
 }
 
 // requireAWSCLI is the directory the aws CLI is installed in (make tools installs it into .tools/awscli), or
