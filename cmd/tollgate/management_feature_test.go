@@ -5,10 +5,16 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	listener "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	rlsv3 "github.com/envoyproxy/go-control-plane/envoy/service/ratelimit/v3"
+	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/tollgate-gw/tollgate/internal/jwttest"
 	"github.com/tollgate-gw/tollgate/internal/names"
@@ -300,5 +306,35 @@ func TestManagementAPIValidation(t *testing.T) {
 	}
 	if _, status := mappedBody(h.process(route, orderRequest("", `{"item": "tea"}`)...)); status != 0 {
 		t.Errorf("a body the model allows: %d, want it sent on", status)
+	}
+}
+
+// TestManagementAPIStageSettings: a stage's method settings and access log, set by update-stage's patch paths,
+// throttle its methods and log its requests as a file's stage settings do.
+func TestManagementAPIStageSettings(t *testing.T) {
+	h := startHarness(t, map[string]string{"tollgate.yaml": ""})
+	var api struct{ ID, RootResourceID string }
+	h.manage("POST", "/restapis", `{"name":"throttled"}`, 201, &api)
+	base := "/restapis/" + api.ID
+	get := base + "/resources/" + api.RootResourceID + "/methods/GET"
+	h.manage("PUT", get, `{"authorizationType":"NONE"}`, 201, nil)
+	h.manage("PUT", get+"/integration", `{"type":"HTTP_PROXY","httpMethod":"GET","uri":"http://127.0.0.1:9/"}`, 201, nil)
+	h.manage("POST", base+"/deployments", `{"stageName":"prod"}`, 201, nil)
+	logFile := filepath.Join(t.TempDir(), "access.log")
+	h.manage("PATCH", base+"/stages/prod", `{"patchOperations":[`+
+		`{"op":"replace","path":"/*/*/throttling/burstLimit","value":"1"},{"op":"replace","path":"/*/*/throttling/rateLimit","value":"0.01"},`+
+		`{"op":"replace","path":"/accessLogSettings/format","value":"$context.requestId $context.status"},`+
+		`{"op":"replace","path":"/accessLogSettings/destinationArn","value":"`+logFile+`"}]}`, 200, nil)
+	h.manage("PATCH", base+"/stages/prod", `{"patchOperations":[{"op":"replace","path":"/*/*/logging/loglevel","value":"INFO"}]}`, 400, nil)
+	route := h.route(api.ID + "/prod/GET/")
+	for i, want := range []rlsv3.RateLimitResponse_Code{rlsv3.RateLimitResponse_OK, rlsv3.RateLimitResponse_OVER_LIMIT} {
+		if got := h.shouldRateLimit(route).GetOverallCode(); got != want {
+			t.Errorf("request %d: %v, want %v", i+1, got, want)
+		}
+	}
+	lis := &listener.Listener{}
+	h.resource(resourcev3.ListenerType, "", lis)
+	if raw, _ := protojson.Marshal(lis); !strings.Contains(string(raw), logFile) {
+		t.Errorf("the listener has no access log to %s", logFile)
 	}
 }

@@ -254,7 +254,7 @@ func (s *Service) getStage(w http.ResponseWriter, r *http.Request) {
 }
 
 // updateStage is UpdateStage over the patch paths Tollgate serves: the deployment, the description, variables,
-// the cache cluster and tracing.
+// the cache cluster, tracing, the method settings (stagesettings.go) and the access log.
 func (s *Service) updateStage(w http.ResponseWriter, r *http.Request) {
 	ops, err := patches(r)
 	if err != nil {
@@ -284,6 +284,11 @@ func (s *Service) updateStage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (st *stage) patch(rec *apiRecord, op patchOperation) error {
+	for _, settings := range []func(patchOperation) (bool, error){st.patchSettings, st.patchAccessLog} {
+		if done, err := settings(op); done {
+			return err
+		}
+	}
 	name, isVariable := strings.CutPrefix(op.Path, "/variables/")
 	done, err := fields{strings: map[string]*string{"/description": &st.Description, "/cacheClusterSize": &st.CacheClusterSize},
 		flags: map[string]*bool{"/cacheClusterEnabled": &st.CacheClusterEnabled, "/tracingEnabled": &st.TracingEnabled}}.replace(op)
@@ -330,6 +335,10 @@ func (s *Service) deleteStage(w http.ResponseWriter, r *http.Request) {
 
 // model is the stage as the model holds it.
 func (st *stage) model() *tollgatev1.Stage {
-	return &tollgatev1.Stage{StageName: st.StageName, Variables: st.Variables, CacheClusterEnabled: st.CacheClusterEnabled,
-		CacheClusterSize: st.CacheClusterSize, TracingEnabled: st.TracingEnabled}
+	out := &tollgatev1.Stage{StageName: st.StageName, Variables: st.Variables, CacheClusterEnabled: st.CacheClusterEnabled,
+		CacheClusterSize: st.CacheClusterSize, TracingEnabled: st.TracingEnabled, MethodSettings: st.modelSettings()}
+	if l := st.AccessLogSettings; l != nil {
+		out.AccessLogSettings = &tollgatev1.AccessLogSettings{Format: l.Format, Destination: l.DestinationARN}
+	}
+	return out
 }

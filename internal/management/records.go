@@ -125,16 +125,18 @@ type deployment struct {
 
 // stage is API Gateway's Stage, with the settings Tollgate serves of it.
 type stage struct {
-	DeploymentID        string            `json:"deploymentId"`
-	StageName           string            `json:"stageName"`
-	Description         string            `json:"description,omitempty"`
-	Variables           map[string]string `json:"variables,omitempty"`
-	CacheClusterEnabled bool              `json:"cacheClusterEnabled"`
-	CacheClusterSize    string            `json:"cacheClusterSize,omitempty"`
-	TracingEnabled      bool              `json:"tracingEnabled"`
-	Tags                map[string]string `json:"tags,omitempty"`
-	CreatedDate         timestamp         `json:"createdDate"`
-	LastUpdatedDate     timestamp         `json:"lastUpdatedDate"`
+	DeploymentID        string                    `json:"deploymentId"`
+	StageName           string                    `json:"stageName"`
+	Description         string                    `json:"description,omitempty"`
+	Variables           map[string]string         `json:"variables,omitempty"`
+	CacheClusterEnabled bool                      `json:"cacheClusterEnabled"`
+	CacheClusterSize    string                    `json:"cacheClusterSize,omitempty"`
+	MethodSettings      map[string]*methodSetting `json:"methodSettings,omitempty"`
+	AccessLogSettings   *accessLogSettings        `json:"accessLogSettings,omitempty"`
+	TracingEnabled      bool                      `json:"tracingEnabled"`
+	Tags                map[string]string         `json:"tags,omitempty"`
+	CreatedDate         timestamp                 `json:"createdDate"`
+	LastUpdatedDate     timestamp                 `json:"lastUpdatedDate"`
 }
 
 // timestamp is a time as rest-json services write it: seconds since the epoch, a JSON number.
