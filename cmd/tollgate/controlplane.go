@@ -57,11 +57,12 @@ type ControlPlane struct {
 	watcher    *source.Watcher
 
 	// reloading serializes loads and their publishing, so that a load never publishes over a newer one; managed
-	// is what the last load read of the management API's state.
-	reloading sync.Mutex
-	managed   management.State
-	mu        sync.Mutex
-	current   *source.Loaded
+	// is what the last load read of the management API's state, generation counts the loads published.
+	reloading  sync.Mutex
+	managed    management.State
+	generation int
+	mu         sync.Mutex
+	current    *source.Loaded
 
 	wg   sync.WaitGroup
 	errs chan error
@@ -254,13 +255,29 @@ func (c *ControlPlane) load() (*source.Loaded, error) {
 	return loaded, err
 }
 
-// Check is management.Serving's: whether the configuration with the management API's state as given would load,
-// serving nothing.
-func (c *ControlPlane) Check(st management.State) error {
+// Check is management.Serving's: whether the configuration with the management API's state as given loads, and
+// how to serve what it loaded once the state is stored; should another load be published first, serving loads
+// afresh, with the store's state.
+func (c *ControlPlane) Check(st management.State) (func(), error) {
 	c.reloading.Lock()
 	defer c.reloading.Unlock()
-	_, err := c.loader.LoadWith(c.configFile, managedOf(st))
-	return err
+	start := time.Now()
+	loaded, err := c.loader.LoadWith(c.configFile, managedOf(st))
+	if err != nil {
+		return nil, err
+	}
+	loadTime, generation := time.Since(start), c.generation
+	return func() {
+		c.reloading.Lock()
+		if c.generation != generation {
+			c.reloading.Unlock()
+			c.Reload()
+			return
+		}
+		defer c.reloading.Unlock()
+		c.managed = st
+		c.publish(loaded, time.Now().Add(-loadTime), loadTime)
+	}, nil
 }
 
 // Import is management.Serving's: a definition the management API imports goes through the importer and the
@@ -346,6 +363,12 @@ func (c *ControlPlane) Reload() {
 		}
 		return
 	}
+	c.publish(loaded, start, loadTime)
+}
+
+// publish serves a loaded configuration; the caller holds c.reloading.
+func (c *ControlPlane) publish(loaded *source.Loaded, start time.Time, loadTime time.Duration) {
+	c.generation++
 	c.logWarnings(loaded)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -357,8 +380,8 @@ func (c *ControlPlane) Reload() {
 		c.log.Warn("listen, xds, admin and envoyAdmin changes take effect after a restart; APIs are reloaded now")
 		loaded.Config.Listen, loaded.Config.XDS, loaded.Config.Admin, loaded.Config.EnvoyAdmin = old.Listen, old.XDS, old.Admin, old.EnvoyAdmin
 	}
-	// The ext services learn new routes and keys before Envoy can send requests on them; routes a reload
-	// removes stay unknown to them, which only a request already matched before the reload can hit.
+	// The ext services learn new routes and keys before Envoy can send requests on them; the routes a reload
+	// removes stay known to ext_proc until the next, for the last requests of the connections Envoy drains.
 	if err := c.setServices(loaded.Snapshot); err != nil {
 		c.log.Error("cannot serve the new configuration; still serving the previous one", "err", err)
 		c.restoreServices()

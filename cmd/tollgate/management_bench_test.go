@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/management"
 )
 
 // BenchmarkDeploymentPublished is create-deployment until its answer, which comes once the whole configuration
@@ -29,7 +31,9 @@ func BenchmarkDeploymentPublished(b *testing.B) {
 			}
 			respond(0)
 			h.manage("POST", base+"/deployments", `{"stageName":"prod"}`, 201, nil)
-			copyAPI(b, h, api.ID, apis-1)
+			if err := management.CopyAPI(context.Background(), h.cp.state, api.ID, apis-1); err != nil {
+				b.Fatal(err)
+			}
 			h.cp.Reload()
 
 			var took []time.Duration
@@ -43,27 +47,5 @@ func BenchmarkDeploymentPublished(b *testing.B) {
 			b.ReportMetric(float64(took[len(took)/2].Milliseconds()), "p50-ms")
 			b.ReportMetric(float64(took[len(took)*99/100].Milliseconds()), "p99-ms")
 		})
-	}
-}
-
-// copyAPI stores n copies of a managed API's record, each under an id of its own, as n more APIs deployed alike.
-func copyAPI(b *testing.B, h *harness, id string, n int) {
-	b.Helper()
-	ctx := context.Background()
-	raw, err := h.cp.state.Get(ctx, "restapis/"+id)
-	if err != nil || raw == nil {
-		b.Fatalf("record of %s: %v", id, err)
-	}
-	for i := range n {
-		var rec map[string]any
-		if err := json.Unmarshal(raw, &rec); err != nil {
-			b.Fatal(err)
-		}
-		copied := fmt.Sprintf("copy%06d", i)
-		rec["api"].(map[string]any)["id"] = copied
-		out, _ := json.Marshal(rec)
-		if err := h.cp.state.Update(ctx, "restapis/"+copied, func([]byte) ([]byte, error) { return out, nil }); err != nil {
-			b.Fatal(err)
-		}
 	}
 }

@@ -99,7 +99,7 @@ var allowed = map[string][]string{
 	"e2e":                       {"envoy", "internal/names", "internal/jwttest"},
 	"e2e/lambdafunctions/...":   nil,
 	"examples/petstore/backend": nil,
-	"tools/bench/dataplane":     {"envoy", "internal/names", "internal/accesslog"},
+	"tools/bench/dataplane":     {"envoy", "internal/names", "internal/accesslog", "internal/management", "internal/state"},
 	"tools/bench/templates":     {"internal/vtl", "internal/vtl/apigw"},
 	"tools/awsops":              nil,
 	"internal/importrules":      nil,

@@ -357,21 +357,22 @@ func (s *Service) insertKey(r *http.Request, k *apiKey) error {
 // insertRecord stores v at key where there is no record yet, checking the state with it first and serving it
 // after; false when key is taken.
 func (s *Service) insertRecord(r *http.Request, key string, v any) (bool, error) {
-	stored := false
+	var serve func()
 	err := s.store.Update(r.Context(), key, func(old []byte) ([]byte, error) {
-		if stored = old == nil; !stored {
+		if serve = nil; old != nil {
 			return old, nil
 		}
 		raw, err := json.Marshal(v)
 		if err != nil {
 			return nil, err
 		}
-		return raw, s.check(r.Context(), key, raw)
+		serve, err = s.check(r.Context(), key, raw)
+		return raw, err
 	})
-	if err == nil && stored {
-		s.serving.Reload()
+	if err == nil && serve != nil {
+		serve()
 	}
-	return stored, err
+	return serve != nil, err
 }
 
 // changeRecord applies edit to the record at key, kept in a T, atomically: missing is the answer when there is
@@ -379,6 +380,7 @@ func (s *Service) insertRecord(r *http.Request, key string, v any) (bool, error)
 // is checked before it is stored, and served after.
 func changeRecord[T any](s *Service, r *http.Request, key string, missing, file error, edit func(v *T) (keep bool, err error)) (*T, error) {
 	var out *T
+	var serve func()
 	err := s.store.Update(r.Context(), key, func(old []byte) ([]byte, error) {
 		if old == nil {
 			return nil, cmp.Or(file, missing)
@@ -397,12 +399,13 @@ func changeRecord[T any](s *Service, r *http.Request, key string, missing, file 
 				return nil, err
 			}
 		}
-		return raw, s.check(r.Context(), key, raw)
+		serve, err = s.check(r.Context(), key, raw)
+		return raw, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.serving.Reload()
+	serve()
 	return out, nil
 }
 

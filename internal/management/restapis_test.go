@@ -22,8 +22,10 @@ type serving struct {
 	reloaded int
 }
 
-func (s *serving) Check(st State) error { s.checked = append(s.checked, st); return s.refuse }
-func (s *serving) Reload()              { s.reloaded++ }
+func (s *serving) Check(st State) (func(), error) {
+	s.checked = append(s.checked, st)
+	return func() { s.reloaded++ }, s.refuse
+}
 
 // Import is the importer a file's definition goes through.
 func (s *serving) Import(definition []byte) (*tollgatev1.RestApi, []string, error) {

@@ -29,10 +29,10 @@ type Service struct {
 
 // Serving is the control plane, as the management API changes what it serves.
 type Serving interface {
-	// Check loads the configuration with st as the management API's and returns its problems, serving nothing.
-	Check(st State) error
-	// Reload serves the configuration with the store's deployed APIs as they are now.
-	Reload()
+	// Check loads the configuration with st as the management API's and returns its problems, serving nothing;
+	// without problems, serve serves what was loaded, once st is stored (or, should anything have been loaded
+	// since, loads again with the store's state).
+	Check(st State) (serve func(), err error)
 	// Import reads a definition (OpenAPI 3 or Swagger 2) into the model with the importer of tollgate.yaml's
 	// definitions: its problems are the import's refusals, its warnings the API's warnings.
 	Import(definition []byte) (api *tollgatev1.RestApi, warnings []string, err error)
@@ -317,7 +317,7 @@ func fileAPI(id string) error {
 func (s *Service) change(r *http.Request, edit func(rec **apiRecord) (served bool, err error)) (*apiRecord, error) {
 	id := r.PathValue("restapi_id")
 	var rec *apiRecord
-	served := false
+	var serve func()
 	err := s.store.Update(r.Context(), recordPrefix+id, func(old []byte) ([]byte, error) {
 		if old == nil {
 			if s.files.Load().has(id) {
@@ -329,8 +329,8 @@ func (s *Service) change(r *http.Request, edit func(rec **apiRecord) (served boo
 		if err := json.Unmarshal(old, rec); err != nil {
 			return nil, fmt.Errorf("state record %s: %w", id, err)
 		}
-		var err error
-		if served, err = edit(&rec); err != nil {
+		served, err := edit(&rec)
+		if err != nil {
 			return nil, err
 		}
 		var raw []byte
@@ -339,8 +339,9 @@ func (s *Service) change(r *http.Request, edit func(rec **apiRecord) (served boo
 				return nil, err
 			}
 		}
+		serve = nil
 		if served {
-			if err := s.check(r.Context(), recordPrefix+id, raw); err != nil {
+			if serve, err = s.check(r.Context(), recordPrefix+id, raw); err != nil {
 				return nil, err
 			}
 		}
@@ -349,23 +350,24 @@ func (s *Service) change(r *http.Request, edit func(rec **apiRecord) (served boo
 	if err != nil {
 		return nil, err
 	}
-	if served {
-		s.serving.Reload()
+	if serve != nil {
+		serve()
 	}
 	return rec, nil
 }
 
 // check loads the configuration with the management API's state as stored but the record at key as raw (nil:
-// deleted), and turns its problems into the BadRequestException API Gateway answers a change it cannot make with.
-func (s *Service) check(ctx context.Context, key string, raw []byte) error {
+// deleted), and turns its problems into the BadRequestException API Gateway answers a change it cannot make with;
+// serve serves it, once stored.
+func (s *Service) check(ctx context.Context, key string, raw []byte) (serve func(), err error) {
 	st, err := s.stateWith(ctx, key, raw)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := s.serving.Check(st); err != nil {
-		return badRequest("The change cannot be served: %v", err)
+	if serve, err = s.serving.Check(st); err != nil {
+		return nil, badRequest("The change cannot be served: %v", err)
 	}
-	return nil
+	return serve, nil
 }
 
 // newID is an id as API Gateway makes them: 10 lower-case letters and digits (of 32, 50 random bits). A create
@@ -374,3 +376,27 @@ func newID() string { return strings.ToLower(rand.Text()[:10]) }
 
 // noContent answers a delete, as API Gateway does: 202 and no body.
 func noContent(w http.ResponseWriter) { w.WriteHeader(http.StatusAccepted) }
+
+// CopyAPI stores n copies of the managed REST API id, deployed as it is, each under an id of its own
+// (copy000000, ...): a store of many APIs for benchmarks, written while no control plane serves it.
+func CopyAPI(ctx context.Context, store state.Store, id string, n int) error {
+	raw, err := store.Get(ctx, recordPrefix+id)
+	if err != nil || raw == nil {
+		return fmt.Errorf("record of API %s: %v", id, err)
+	}
+	for i := range n {
+		var rec apiRecord
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return err
+		}
+		rec.API.ID = fmt.Sprintf("copy%06d", i)
+		out, err := json.Marshal(&rec)
+		if err != nil {
+			return err
+		}
+		if err := store.Update(ctx, recordPrefix+rec.API.ID, func([]byte) ([]byte, error) { return out, nil }); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -44,7 +44,8 @@ func main() {
 	generator := flag.String("generator", os.Getenv("LOAD_GENERATOR"), "an external load generator printing fortio-format JSON "+
 		"(e.g. Nighthawk with --output-format fortio); run as `sh -c \"GENERATOR [-H 'Host: H'] URL\"`; default: the built-in one")
 	flag.StringVar(&profileFile, "cpuprofile", "", "write a CPU profile of Tollgate, taken during the first run of the phase's second target (keyed+throttled, a cache hit), to this file")
-	phases := flag.String("phases", "dataplane,instructions,floor,lambda,keyed,authorized,jwt,templated,cached,reload", "the measurements to make, comma-separated")
+	phases := flag.String("phases", "dataplane,instructions,floor,lambda,keyed,authorized,jwt,templated,cached,reload,deploy", "the measurements to make, comma-separated")
+	deployments := flag.Int("deployments", 20, "create-deployments timed for the deployment-latency figure, with 1 and with 1,000 APIs deployed")
 	flag.Parse()
 	for _, p := range strings.Split(*phases, ",") {
 		enabled[strings.TrimSpace(p)] = true
@@ -52,7 +53,7 @@ func main() {
 	if *generator != "" {
 		loadFunc = external(*generator)
 	}
-	if err := run(*duration, *rounds, *conns, *tollgateBin, *reloads); err != nil {
+	if err := run(*duration, *rounds, *conns, *tollgateBin, *reloads, *deployments); err != nil {
 		fmt.Fprintln(os.Stderr, "dataplane:", err)
 		os.Exit(1)
 	}
@@ -61,10 +62,10 @@ func main() {
 // profileFile, when set, receives Tollgate's CPU profile during the keyed phase (from its admin /debug/pprof).
 var profileFile string
 
-// enabled holds the phases to run: dataplane, instructions, floor, lambda, keyed, authorized, jwt, templated, cached, reload.
+// enabled holds the phases to run: dataplane, instructions, floor, lambda, keyed, authorized, jwt, templated, cached, reload, deploy.
 var enabled = map[string]bool{}
 
-func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads int) error {
+func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads, deployments int) error {
 	envoyBin, err := envoy.Find("")
 	if err != nil {
 		return err
@@ -147,6 +148,15 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads 
 			return err
 		}
 		fmt.Printf("Reload with %d APIs: definition change to served, %d changes: p50 %s, p99 %s, max %s\n", 1+extraAPIs, len(lat), pct(lat, 50), pct(lat, 99), pct(lat, 100))
+	}
+	if enabled["deploy"] {
+		for _, others := range []int{0, 999} {
+			lat, err := deployLatencies(ctx, tollgateBin, envoyBin, dir, backendAddr, deployments, others)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("create-deployment to Envoy serving it, %d deployed APIs, %d deployments: p50 %s, p99 %s, max %s\n", 1+others, len(lat), pct(lat, 50), pct(lat, 99), pct(lat, 100))
+		}
 	}
 	return nil
 }
