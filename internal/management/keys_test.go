@@ -1,6 +1,7 @@
 package management
 
 import (
+	"strings"
 	"testing"
 
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
@@ -82,4 +83,38 @@ func TestManagedKeys(t *testing.T) {
 	call(t, mux, "DELETE", "/usageplans/"+plan.ID+"/keys/k1", "", 202, nil)
 	call(t, mux, "DELETE", "/usageplans/"+plan.ID, "", 202, nil)
 	call(t, mux, "GET", "/usageplans/"+plan.ID, "", 404, nil)
+}
+
+// TestTags: tags of an API, a stage, a key and a plan, by ARN; the file's are refused.
+func TestTags(t *testing.T) {
+	gw := &tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{{Id: "filed", Name: "Filed"}}}
+	_, _, mux := newService(t, gw)
+	var api restAPI
+	call(t, mux, "POST", "/restapis", `{"name":"tagged","tags":{"team":"a"}}`, 201, &api)
+	get := "/restapis/" + api.ID + "/resources/" + api.RootResourceID + "/methods/GET"
+	call(t, mux, "PUT", get, `{"authorizationType":"NONE"}`, 201, nil)
+	call(t, mux, "PUT", get+"/integration", `{"type":"MOCK"}`, 201, nil)
+	call(t, mux, "POST", "/restapis/"+api.ID+"/deployments", `{"stageName":"prod"}`, 201, nil)
+	var key apiKey
+	call(t, mux, "POST", "/apikeys", `{"name":"k"}`, 201, &key)
+	arn := func(path string) string {
+		return "/tags/" + strings.ReplaceAll("arn:aws:apigateway:us-east-1::"+path, "/", "%2F")
+	}
+	for _, path := range []string{"/restapis/" + api.ID, "/restapis/" + api.ID + "/stages/prod", "/apikeys/" + key.ID} {
+		call(t, mux, "PUT", arn(path), `{"tags":{"env":"test","drop":"me"}}`, 204, nil)
+		call(t, mux, "DELETE", arn(path)+"?tagKeys=drop", "", 204, nil)
+		var got tagsAnswer
+		call(t, mux, "GET", arn(path), "", 200, &got)
+		if got.Tags["env"] != "test" || got.Tags["drop"] != "" {
+			t.Errorf("%s: tags %v", path, got.Tags)
+		}
+	}
+	var read restAPI
+	call(t, mux, "GET", "/restapis/"+api.ID, "", 200, &read)
+	if read.Tags["team"] != "a" || read.Tags["env"] != "test" {
+		t.Errorf("GetRestApi's tags: %v", read.Tags)
+	}
+	call(t, mux, "PUT", arn("/restapis/filed"), `{"tags":{"a":"b"}}`, 400, nil)
+	call(t, mux, "GET", arn("/restapis/nope"), "", 404, nil)
+	call(t, mux, "GET", "/tags/not-an-arn", "", 400, nil)
 }

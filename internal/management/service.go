@@ -18,8 +18,9 @@ import (
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
-// Service is the management API's REST APIs: those tollgate.yaml defines, which it reads and refuses to change, and
-// those it creates itself, kept in a state.Store and served once deployed.
+// Service is what the management API manages: the REST APIs, API keys and usage plans tollgate.yaml defines, which
+// it reads and refuses to change, and those it creates itself, kept in a state.Store and served with the file's
+// (a REST API once deployed).
 type Service struct {
 	store   state.Store
 	serving Serving
