@@ -84,11 +84,16 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	if err != nil {
 		return nil, err
 	}
+	started := false
+	defer func() {
+		if !started {
+			st.Close() // a file store's lock, which another Start in this process would wait for
+		}
+	}()
 	c := &ControlPlane{log: log, configFile: configFile, loader: source.New(), xds: server.New(log), state: st, errs: make(chan error, 4)}
 	c.restAPIs = management.New(st, c, nil, cfg.AWS.AccountID)
 	loaded, err := c.load()
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
 	c.current = loaded
@@ -162,6 +167,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	c.goRun(func() error { <-ctx.Done(); c.tracer.Close(); return nil })
 	c.goRun(func() error { return c.authz.RefreshKeys(ctx) })
 	log.Info("control plane started", "xds", cfg.XDS, "admin", cfg.Admin, "apis", len(cfg.APIs))
+	started = true
 	return c, nil
 }
 
