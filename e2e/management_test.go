@@ -88,6 +88,12 @@ func TestManagementAPIByTheAWSCLI(t *testing.T) {
 			t.Errorf("aws %s: %v\n%s%s\nwant %v", strings.Join(read.args, " "), err, out, stderr, read.want)
 		}
 	}
+	// A file's API reads whole: its resources, and its stages on the deployment that stands for tollgate.yaml.
+	out, stderr, err = run("AKIAMANAGEMENT", "management-secret", "apigateway", "get-resources", "--rest-api-id", "keyed")
+	var resources struct{ Items []struct{ Path string } }
+	if err != nil || json.Unmarshal([]byte(out), &resources) != nil || len(resources.Items) != 5 {
+		t.Errorf("get-resources of the file's API: %v\n%s%s\nwant / and its four paths", err, out, stderr)
+	}
 	for _, refused := range []struct {
 		args    []string
 		message string
@@ -96,7 +102,7 @@ func TestManagementAPIByTheAWSCLI(t *testing.T) {
 		{[]string{"apigateway", "get-rest-api", "--rest-api-id", "nope"}, "(NotFoundException) when calling the GetRestApi operation: Invalid API identifier specified 123456789012:nope"},
 		// An operation Tollgate does not serve yet is named, never answered with a wrong success.
 		{[]string{"apigateway", "get-domain-names"}, "(NotImplementedException) when calling the GetDomainNames operation: GetDomainNames (apigateway) is not served by Tollgate yet"},
-		{[]string{"apigateway", "get-resources", "--rest-api-id", "keyed"}, "(NotImplementedException) when calling the GetResources operation: reading the resources, deployments and stages of API keyed, defined in tollgate.yaml, is not served by Tollgate yet"},
+		{[]string{"apigateway", "create-resource", "--rest-api-id", "keyed", "--parent-id", "x", "--path-part", "y"}, "(BadRequestException) when calling the CreateResource operation: API keyed is defined in tollgate.yaml"},
 	} {
 		if _, stderr, err := run("AKIAMANAGEMENT", "management-secret", refused.args...); err == nil || !strings.Contains(stderr, refused.message) {
 			t.Errorf("aws %s: %v\n%s\nwant %q", strings.Join(refused.args, " "), err, stderr, refused.message)

@@ -244,9 +244,9 @@ func (a *authorizer) scheme() map[string]any {
 		"x-amazon-apigateway-authorizer": x}
 }
 
-// authorizerOfModel is an imported authorizer as API Gateway's, under a new id.
-func authorizerOfModel(a *tollgatev1.Authorizer) (*authorizer, error) {
-	out := &authorizer{ID: newID(), Name: a.GetName(), Type: strings.TrimPrefix(a.GetType().String(), "AUTHORIZER_TYPE_"),
+// authorizerOfModel is an imported authorizer as API Gateway's, under id.
+func authorizerOfModel(a *tollgatev1.Authorizer, id string) (*authorizer, error) {
+	out := &authorizer{ID: id, Name: a.GetName(), Type: strings.TrimPrefix(a.GetType().String(), "AUTHORIZER_TYPE_"),
 		ProviderARNs: a.GetProviderArns(), AuthorizerURI: a.GetAuthorizerUri(), AuthorizerCredentials: a.GetAuthorizerCredentials(),
 		IdentitySource: a.GetIdentitySource(), IdentityValidationExpression: a.GetIdentityValidationExpression()}
 	if a.ResultTtlInSeconds != nil {

@@ -23,7 +23,14 @@ func (s *Service) getExport(w http.ResponseWriter, r *http.Request) {
 		if st, err = stageOf(rec, r.PathValue("stage_name")); err == nil {
 			var out []byte
 			var contentType string
-			if out, contentType, err = exportAs(rec.deployment(st.DeploymentID).Definition, r); err == nil {
+			definition := rec.deployment(st.DeploymentID).Definition
+			if definition == nil { // a file's API, exported as it is served
+				definition, err = export(rec)
+			}
+			if err == nil {
+				out, contentType, err = exportAs(definition, r)
+			}
+			if err == nil {
 				w.Header().Set("Content-Type", contentType)
 				w.Header().Set("Content-Disposition", `attachment; filename="`+rec.API.Name+`-`+st.StageName+`-oas30.`+strings.TrimPrefix(contentType, "application/")+`"`)
 				_, _ = w.Write(out)

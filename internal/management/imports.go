@@ -134,13 +134,13 @@ func (rec *apiRecord) merge(api *tollgatev1.RestApi) error {
 			return badRequest("%s: an inline request body schema: the management API keeps models by name ($ref to components.schemas)", name)
 		}
 		rec.Models = slices.DeleteFunc(rec.Models, func(m *model) bool { return m.Name == name })
-		rec.Models = append(rec.Models, &model{ID: newID(), Name: name, Schema: api.GetModels()[name], ContentType: "application/json"})
+		rec.Models = append(rec.Models, &model{ID: rec.newID("model " + name), Name: name, Schema: api.GetModels()[name], ContentType: "application/json"})
 	}
 	validators := map[string]string{} // by name, its id
 	for _, name := range slices.Sorted(maps.Keys(api.GetRequestValidators())) {
 		v := api.GetRequestValidators()[name]
 		rec.RequestValidators = slices.DeleteFunc(rec.RequestValidators, func(old *requestValidator) bool { return old.Name == name })
-		made := &requestValidator{ID: newID(), Name: name, ValidateRequestBody: v.GetValidateRequestBody(), ValidateRequestParameters: v.GetValidateRequestParameters()}
+		made := &requestValidator{ID: rec.newID("validator " + name), Name: name, ValidateRequestBody: v.GetValidateRequestBody(), ValidateRequestParameters: v.GetValidateRequestParameters()}
 		rec.RequestValidators = append(rec.RequestValidators, made)
 		validators[name] = made.ID
 	}
@@ -152,7 +152,7 @@ func (rec *apiRecord) merge(api *tollgatev1.RestApi) error {
 			named[a.GetName()] = &authorizer{Type: "AWS_IAM"}
 			continue
 		}
-		converted, err := authorizerOfModel(a)
+		converted, err := authorizerOfModel(a, rec.newID("authorizer "+a.GetName()))
 		if err != nil {
 			return err
 		}
@@ -206,7 +206,7 @@ func (rec *apiRecord) ensure(path string) *resource {
 			}
 		}
 		if child == nil {
-			child = &resource{ID: newID(), ParentID: at.ID, PathPart: part, Path: childPath(at, part)}
+			child = &resource{ID: rec.newID("resource " + childPath(at, part)), ParentID: at.ID, PathPart: part, Path: childPath(at, part)}
 			rec.Resources = append(rec.Resources, child)
 		}
 		at = child

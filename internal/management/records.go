@@ -22,6 +22,17 @@ type apiRecord struct {
 	GatewayResponses  map[string]*gatewayResponse `json:"gatewayResponses,omitempty"`
 	Deployments       []*deploymentRecord         `json:"deployments,omitempty"`
 	Stages            []*stage                    `json:"stages,omitempty"`
+	// ids, when set, names what an import makes by what it is ("resource /pets"), so that a file's API, read
+	// afresh on every load, keeps its ids; else ids are drawn.
+	ids func(what string) string
+}
+
+// newID is the id of what rec is given next.
+func (rec *apiRecord) newID(what string) string {
+	if rec.ids != nil {
+		return rec.ids(what)
+	}
+	return newID()
 }
 
 // deploymentRecord is a deployment with what it deployed: the working copy as an OpenAPI definition, which the

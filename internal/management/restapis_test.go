@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/tollgate-gw/tollgate/internal/openapi"
 	"github.com/tollgate-gw/tollgate/internal/state"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
@@ -97,7 +99,6 @@ func TestFileAPIs(t *testing.T) {
 		{"the HTTP API is none of apigateway's", "GET", "/restapis/h1", 404, `{"message":"Invalid API identifier specified 123456789012:h1"}`},
 		{"a write to a file's API", "DELETE", "/restapis/pets", 400, `{"message":"API pets is defined in tollgate.yaml: change it there, the management API cannot"}`},
 		{"a resource of a file's API", "POST", "/restapis/pets/resources/x", 400, `{"message":"API pets is defined in tollgate.yaml: change it there, the management API cannot"}`},
-		{"a file's API's resources", "GET", "/restapis/pets/resources", 501, `{"message":"reading the resources, deployments and stages of API pets, defined in tollgate.yaml, is not served by Tollgate yet"}`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := call(t, mux, tt.method, tt.target, "{}", tt.status, nil); got != tt.body {
@@ -390,5 +391,47 @@ func TestUpdates(t *testing.T) {
 	call(t, mux, "PATCH", get+"/integration/responses/200", `{"patchOperations":[{"op":"replace","path":"/selectionPattern","value":"2\\d{2}"},{"op":"add","path":"/responseParameters/method.response.header.X-Id","value":"'7'"}]}`, 200, &ir)
 	if ir.SelectionPattern != `2\d{2}` || ir.ResponseParameters["method.response.header.X-Id"] != "'7'" {
 		t.Errorf("the patched integration response: %+v", ir)
+	}
+}
+
+// TestFileAPIsRead: a file's API reads as the management API's do, its resources, methods, stages and export, with
+// ids that stay from load to load.
+func TestFileAPIsRead(t *testing.T) {
+	gw := &tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{{Id: "pets", Name: "Pet Store",
+		Resources: []*tollgatev1.Resource{{Path: "/pets/{id}", Methods: []*tollgatev1.Method{{HttpMethod: "GET", ApiKeyRequired: true,
+			Integration: &tollgatev1.Integration{Type: tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY, HttpMethod: "GET", Uri: "http://10.0.0.1/pets/{id}"}}}}},
+		Stages: []*tollgatev1.Stage{{StageName: "prod", Variables: map[string]string{"v": "1"},
+			MethodSettings: map[string]*tollgatev1.MethodSetting{"*/*": {MetricsEnabled: proto.Bool(true)}}}}}}}
+	s, _, mux := newService(t, gw)
+	var page resourcePage
+	call(t, mux, "GET", "/restapis/pets/resources?embed=methods", "", 200, &page)
+	paths := map[string]string{}
+	for _, res := range page.Items {
+		paths[res.Path] = res.ID
+	}
+	if len(page.Items) != 3 || paths["/pets/{id}"] == "" {
+		t.Fatalf("a file's resources: %+v", page.Items)
+	}
+	var m method
+	call(t, mux, "GET", "/restapis/pets/resources/"+paths["/pets/{id}"]+"/methods/GET", "", 200, &m)
+	if !m.APIKeyRequired || m.MethodIntegration.URI != "http://10.0.0.1/pets/{id}" {
+		t.Errorf("a file's method: %+v", m)
+	}
+	var st stage
+	call(t, mux, "GET", "/restapis/pets/stages/prod", "", 200, &st)
+	if st.Variables["v"] != "1" || !st.MethodSettings["*/*"].MetricsEnabled || st.DeploymentID == "" {
+		t.Errorf("a file's stage: %+v", st)
+	}
+	if export := call(t, mux, "GET", "/restapis/pets/stages/prod/exports/oas30?extensions=integrations", "", 200, nil); !strings.Contains(export, "http://10.0.0.1/pets/{id}") {
+		t.Errorf("a file's export: %s", export)
+	}
+	call(t, mux, "PUT", "/restapis/pets/resources/"+paths["/pets/{id}"]+"/methods/POST", `{"authorizationType":"NONE"}`, 400, nil) // the file's
+	s.Set(gw, "123456789012")
+	var again resourcePage
+	call(t, mux, "GET", "/restapis/pets/resources", "", 200, &again)
+	for _, res := range again.Items {
+		if paths[res.Path] != res.ID {
+			t.Errorf("after a reload, %s has id %s, was %s", res.Path, res.ID, paths[res.Path])
+		}
 	}
 }

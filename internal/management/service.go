@@ -3,6 +3,8 @@ package management
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,6 +65,8 @@ func (d Deployed) File() string {
 type catalog struct {
 	account string
 	apis    []restAPI
+	// records are the file's REST APIs whole, read-only (fileRecord), by id.
+	records map[string]*apiRecord
 	keys    []apiKey
 	plans   []planRecord
 }
@@ -80,7 +84,7 @@ func New(store state.Store, serving Serving, gw *tollgatev1.Gateway, account str
 
 // Set serves gw's APIs from now on (a reload's).
 func (s *Service) Set(gw *tollgatev1.Gateway, account string) {
-	next := &catalog{account: account}
+	next := &catalog{account: account, records: map[string]*apiRecord{}}
 	for _, a := range gw.GetApis() {
 		if a.GetProtocolType() == tollgatev1.ProtocolType_PROTOCOL_TYPE_HTTP || next.has(a.GetId()) {
 			continue // an HTTP API is apigatewayv2's; a managed API's deployments are its own
@@ -92,8 +96,11 @@ func (s *Service) Set(gw *tollgatev1.Gateway, account string) {
 		if a.GetApiKeySource() == tollgatev1.ApiKeySource_API_KEY_SOURCE_AUTHORIZER {
 			source = "AUTHORIZER"
 		}
-		next.apis = append(next.apis, restAPI{ID: a.GetId(), Name: a.GetName(), BinaryMediaTypes: a.GetBinaryMediaTypes(),
-			APIKeySource: source, Policy: a.GetResourcePolicy()})
+		api := restAPI{ID: a.GetId(), Name: a.GetName(), BinaryMediaTypes: a.GetBinaryMediaTypes(), APIKeySource: source, Policy: a.GetResourcePolicy()}
+		next.apis = append(next.apis, api)
+		if rec := fileRecord(a, api); rec != nil {
+			next.records[a.GetId()] = rec
+		}
 	}
 	slices.SortFunc(next.apis, func(a, b restAPI) int { return strings.Compare(a.ID, b.ID) })
 	next.keys, next.plans = keysOf(gw)
@@ -255,7 +262,7 @@ func (s *Service) invalidAPI(id string) error {
 	return notFound("Invalid API identifier specified %s:%s", s.files.Load().account, id)
 }
 
-// read is the managed API r names; a file's API is a BadRequestException when write says r changes it.
+// read is the API r names: the management API's, or the file's, whose changes are a BadRequestException (write).
 func (s *Service) read(r *http.Request, write bool) (*apiRecord, error) {
 	id := r.PathValue("restapi_id")
 	raw, err := s.store.Get(r.Context(), recordPrefix+id)
@@ -263,14 +270,17 @@ func (s *Service) read(r *http.Request, write bool) (*apiRecord, error) {
 		return nil, err
 	}
 	if raw == nil {
+		files := s.files.Load()
 		switch {
-		case !s.files.Load().has(id):
+		case !files.has(id):
 			return nil, s.invalidAPI(id)
 		case write:
 			return nil, fileAPI(id)
+		case files.records[id] != nil:
+			return files.records[id], nil
 		}
 		return nil, &apiError{http.StatusNotImplemented, "NotImplementedException",
-			"reading the resources, deployments and stages of API " + id + ", defined in tollgate.yaml, is not served by Tollgate yet"}
+			"API " + id + ", defined in tollgate.yaml, has what the management API cannot show yet (an inline request body schema, say)"}
 	}
 	var rec apiRecord
 	if err := json.Unmarshal(raw, &rec); err != nil {
@@ -306,6 +316,27 @@ func readOne[T any](s *Service, w http.ResponseWriter, r *http.Request, find fun
 		}
 	}
 	fail(w, err)
+}
+
+// fileRecord is a file's REST API as the management API reads it: its resources, methods and settings as an
+// import makes them, under ids named by what they are (so that they stay from load to load), one deployment
+// standing for tollgate.yaml, and its stages; nil when the API has what a managed one cannot hold.
+func fileRecord(a *tollgatev1.RestApi, api restAPI) *apiRecord {
+	ids := func(what string) string {
+		sum := sha256.Sum256([]byte(a.GetId() + " " + what))
+		return strings.ToLower(base32.StdEncoding.EncodeToString(sum[:]))[:10]
+	}
+	api.RootResourceID = ids("resource /")
+	rec := &apiRecord{API: api, ids: ids, Resources: []*resource{{ID: api.RootResourceID, Path: "/"}}}
+	if rec.merge(a) != nil {
+		return nil
+	}
+	d := &deploymentRecord{deployment: deployment{ID: ids("deployment"), Description: "tollgate.yaml"}}
+	rec.Deployments = []*deploymentRecord{d}
+	for _, st := range a.GetStages() {
+		rec.Stages = append(rec.Stages, stageOfModel(st, d.ID))
+	}
+	return rec
 }
 
 func fileAPI(id string) error {

@@ -167,3 +167,33 @@ func (st *stage) modelSettings() map[string]*tollgatev1.MethodSetting {
 	}
 	return out
 }
+
+// stageOfModel is a file's stage as API Gateway's, serving the deployment named deploymentID.
+func stageOfModel(st *tollgatev1.Stage, deploymentID string) *stage {
+	out := &stage{StageName: st.GetStageName(), DeploymentID: deploymentID, Variables: st.GetVariables(),
+		CacheClusterEnabled: st.GetCacheClusterEnabled(), CacheClusterSize: st.GetCacheClusterSize(), TracingEnabled: st.GetTracingEnabled()}
+	if l := st.GetAccessLogSettings(); l != nil {
+		out.AccessLogSettings = &accessLogSettings{Format: l.GetFormat(), DestinationARN: l.GetDestination()}
+	}
+	for key, m := range st.GetMethodSettings() {
+		ms := defaultMethodSetting()
+		ms.ThrottlingRateLimit, ms.ThrottlingBurstLimit = m.ThrottlingRateLimit, m.ThrottlingBurstLimit
+		for to, from := range map[*bool]*bool{&ms.CachingEnabled: m.CachingEnabled, &ms.CacheDataEncrypted: m.CacheDataEncrypted,
+			&ms.RequireAuthorizationForCacheControl: m.RequireAuthorizationForCacheControl, &ms.MetricsEnabled: m.MetricsEnabled} {
+			if from != nil {
+				*to = *from
+			}
+		}
+		if m.CacheTtlInSeconds != nil {
+			ms.CacheTTLInSeconds = int(m.GetCacheTtlInSeconds())
+		}
+		if m.GetUnauthorizedCacheControlHeaderStrategy() != "" {
+			ms.UnauthorizedCacheControlHeaderStrategy = m.GetUnauthorizedCacheControlHeaderStrategy()
+		}
+		if out.MethodSettings == nil {
+			out.MethodSettings = map[string]*methodSetting{}
+		}
+		out.MethodSettings[key] = ms
+	}
+	return out
+}
