@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tollgate-gw/tollgate/internal/state"
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
 // BenchmarkCalls is the management API's calls through its handlers on the embedded store: a read (GetResource)
@@ -76,4 +77,23 @@ func BenchmarkStoreOf10000Resources(b *testing.B) {
 		s.Close()
 	}
 	b.ReportMetric(float64(info.Size())/(1<<20), "store-MiB")
+}
+
+// BenchmarkSetFileAPIs1000 is what every load adds for the management API: reading 1,000 file APIs of 10 methods
+// into the records it answers them from.
+func BenchmarkSetFileAPIs1000(b *testing.B) {
+	gw := &tollgatev1.Gateway{}
+	for i := range 1000 {
+		api := &tollgatev1.RestApi{Id: fmt.Sprintf("api%06d", i), Name: "scale", Stages: []*tollgatev1.Stage{{StageName: "prod"}}}
+		for j := range 10 {
+			api.Resources = append(api.Resources, &tollgatev1.Resource{Path: fmt.Sprintf("/things%d/{id}", j), Methods: []*tollgatev1.Method{{HttpMethod: "GET",
+				Integration: &tollgatev1.Integration{Type: tollgatev1.IntegrationType_INTEGRATION_TYPE_HTTP_PROXY, HttpMethod: "GET", Uri: "http://10.0.0.1/things/{id}"}}}})
+		}
+		gw.Apis = append(gw.Apis, api)
+	}
+	s, _, _ := newService(b, nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Set(gw, "123456789012")
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -65,10 +66,26 @@ func (d Deployed) File() string {
 type catalog struct {
 	account string
 	apis    []restAPI
-	// records are the file's REST APIs whole, read-only (fileRecord), by id.
+	// models are the file's REST APIs as loaded, by id; records are those read whole so far (fileRecord), made
+	// when first asked for rather than on every load.
+	models  map[string]*tollgatev1.RestApi
+	mu      sync.Mutex
 	records map[string]*apiRecord
 	keys    []apiKey
 	plans   []planRecord
+}
+
+// record is the file's REST API id read whole, nil when it has what a managed API cannot hold.
+func (c *catalog) record(id string) *apiRecord {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rec, done := c.records[id]
+	if !done {
+		i, _ := slices.BinarySearchFunc(c.apis, id, func(a restAPI, id string) int { return strings.Compare(a.ID, id) })
+		rec = fileRecord(c.models[id], c.apis[i])
+		c.records[id] = rec
+	}
+	return rec
 }
 
 // recordPrefix is where the store keeps REST APIs, each under its id.
@@ -84,7 +101,7 @@ func New(store state.Store, serving Serving, gw *tollgatev1.Gateway, account str
 
 // Set serves gw's APIs from now on (a reload's).
 func (s *Service) Set(gw *tollgatev1.Gateway, account string) {
-	next := &catalog{account: account, records: map[string]*apiRecord{}}
+	next := &catalog{account: account, models: map[string]*tollgatev1.RestApi{}, records: map[string]*apiRecord{}}
 	for _, a := range gw.GetApis() {
 		if a.GetProtocolType() == tollgatev1.ProtocolType_PROTOCOL_TYPE_HTTP || next.has(a.GetId()) {
 			continue // an HTTP API is apigatewayv2's; a managed API's deployments are its own
@@ -98,9 +115,7 @@ func (s *Service) Set(gw *tollgatev1.Gateway, account string) {
 		}
 		api := restAPI{ID: a.GetId(), Name: a.GetName(), BinaryMediaTypes: a.GetBinaryMediaTypes(), APIKeySource: source, Policy: a.GetResourcePolicy()}
 		next.apis = append(next.apis, api)
-		if rec := fileRecord(a, api); rec != nil {
-			next.records[a.GetId()] = rec
-		}
+		next.models[a.GetId()] = a
 	}
 	slices.SortFunc(next.apis, func(a, b restAPI) int { return strings.Compare(a.ID, b.ID) })
 	next.keys, next.plans = keysOf(gw)
@@ -276,8 +291,9 @@ func (s *Service) read(r *http.Request, write bool) (*apiRecord, error) {
 			return nil, s.invalidAPI(id)
 		case write:
 			return nil, fileAPI(id)
-		case files.records[id] != nil:
-			return files.records[id], nil
+		}
+		if rec := files.record(id); rec != nil {
+			return rec, nil
 		}
 		return nil, &apiError{http.StatusNotImplemented, "NotImplementedException",
 			"API " + id + ", defined in tollgate.yaml, has what the management API cannot show yet (an inline request body schema, say)"}
