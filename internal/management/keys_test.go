@@ -118,3 +118,21 @@ func TestTags(t *testing.T) {
 	call(t, mux, "GET", arn("/restapis/nope"), "", 404, nil)
 	call(t, mux, "GET", "/tags/not-an-arn", "", 400, nil)
 }
+
+func TestAccount(t *testing.T) {
+	_, _, mux := newService(t, &tollgatev1.Gateway{AccountThrottle: &tollgatev1.ThrottleSettings{RateLimit: 100, BurstLimit: 50}})
+	want := `{"throttleSettings":{"burstLimit":50,"rateLimit":100},"features":["UsagePlans"],"apiKeyVersion":"4"}`
+	for _, tt := range []struct {
+		method, body string
+		status       int
+		want         string
+	}{
+		{"GET", "", 200, want},
+		{"PATCH", `{"patchOperations":[{"op":"add","path":"/features","value":"UsagePlans"}]}`, 200, want},
+		{"PATCH", `{"patchOperations":[{"op":"replace","path":"/throttle/rateLimit","value":"5"}]}`, 400, `{"message":"the account throttle is tollgate.yaml's accountThrottle: change it there, the management API cannot"}`},
+	} {
+		if got := call(t, mux, tt.method, "/account", tt.body, tt.status, nil); got != tt.want {
+			t.Errorf("%s /account %s: %s, want %s", tt.method, tt.body, got, tt.want)
+		}
+	}
+}

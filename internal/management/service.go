@@ -73,6 +73,8 @@ type catalog struct {
 	records map[string]*apiRecord
 	keys    []apiKey
 	plans   []planRecord
+	// throttle is the account's, nil for none.
+	throttle *throttleSettings
 }
 
 // record is the file's REST API id read whole, nil when it has what a managed API cannot hold.
@@ -119,6 +121,7 @@ func (s *Service) Set(gw *tollgatev1.Gateway, account string) {
 	}
 	slices.SortFunc(next.apis, func(a, b restAPI) int { return strings.Compare(a.ID, b.ID) })
 	next.keys, next.plans = keysOf(gw)
+	next.throttle = throttleOf(gw.GetAccountThrottle())
 	s.files.Store(next)
 }
 

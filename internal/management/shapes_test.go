@@ -116,6 +116,7 @@ func TestShapesAreBotocores(t *testing.T) {
 	checkShape(t, shapes, "Stage", reflect.TypeFor[stage]())
 	checkShape(t, shapes, "Stages", reflect.TypeFor[stagePage]())
 	checkShape(t, shapes, "PatchOperation", reflect.TypeFor[patchOperation]())
+	checkShape(t, shapes, "Account", reflect.TypeFor[account]())
 	checkShape(t, shapes, "Tags", reflect.TypeFor[tagsAnswer]())
 	checkShape(t, shapes, "MethodSetting", reflect.TypeFor[methodSetting]())
 	checkShape(t, shapes, "AccessLogSettings", reflect.TypeFor[accessLogSettings]())
