@@ -39,6 +39,11 @@ func export(rec *apiRecord) ([]byte, error) {
 			if m.MethodIntegration == nil {
 				return nil, badRequest("No integration defined for method %s %s", name, res.Path)
 			}
+			// A method must not be deployed without the check it names: a name without its authorizer, validator or
+			// model is refused, never dropped.
+			if err := rec.checkMethod(m); err != nil {
+				return nil, badRequest("%s %s: %s", name, res.Path, messageOf(err))
+			}
 			op := openAPIOperation(res, m)
 			if v := rec.validator(m.RequestValidatorID); v != nil {
 				op["x-amazon-apigateway-request-validator"] = v.Name

@@ -152,7 +152,13 @@ func (rec *apiRecord) merge(api *tollgatev1.RestApi) error {
 			named[a.GetName()] = &authorizer{Type: "AWS_IAM"}
 			continue
 		}
-		converted, err := authorizerOfModel(a, rec.newID("authorizer "+a.GetName()))
+		id := rec.newID("authorizer " + a.GetName())
+		for _, old := range rec.Authorizers {
+			if old.Name == a.GetName() {
+				id = old.ID // the methods the import leaves keep naming it
+			}
+		}
+		converted, err := authorizerOfModel(a, id)
 		if err != nil {
 			return err
 		}

@@ -315,6 +315,26 @@ func TestAuthorizers(t *testing.T) {
 	if m.AuthorizationType != "CUSTOM" || m.AuthorizerID != page.Items[0].ID {
 		t.Errorf("the imported method: %+v", m)
 	}
+	// Merged again, the authorizer is replaced under its id: the methods naming it keep their check.
+	call(t, mux, "PUT", "/restapis/"+api.ID+"?mode=merge", exported, 200, nil)
+	call(t, mux, "GET", base+"/authorizers", "", 200, &page)
+	if len(page.Items) != 1 || page.Items[0].ID != a.ID {
+		t.Errorf("after a merge, the authorizers are %+v, want %s alone", page.Items, a.ID)
+	}
+	var d deployment
+	call(t, mux, "POST", base+"/deployments", `{"stageName":"prod"}`, 201, &d)
+	found := false
+	for _, dep := range sv.checked[len(sv.checked)-1].Deployments {
+		if dep.DeploymentID == d.ID {
+			found = true
+			if !strings.Contains(string(dep.Definition), `"security":[{"tok":[]}]`) {
+				t.Errorf("after a merge, the method is deployed without its authorizer: %s", dep.Definition)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("deployment %s was not checked", d.ID)
+	}
 }
 
 // TestGatewayResponses: a customised gateway response is read back, listed among the defaults, and deployed as

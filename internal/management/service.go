@@ -243,6 +243,15 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.exception + ": " + e.message }
 
+// messageOf is an error's message as API Gateway's exception carries it.
+func messageOf(err error) string {
+	var e *apiError
+	if errors.As(err, &e) {
+		return e.message
+	}
+	return err.Error()
+}
+
 func badRequest(format string, args ...any) error {
 	return &apiError{http.StatusBadRequest, "BadRequestException", fmt.Sprintf(format, args...)}
 }
