@@ -139,8 +139,14 @@ func (rec *apiRecord) merge(api *tollgatev1.RestApi) error {
 	validators := map[string]string{} // by name, its id
 	for _, name := range slices.Sorted(maps.Keys(api.GetRequestValidators())) {
 		v := api.GetRequestValidators()[name]
+		id := rec.newID("validator " + name)
+		for _, old := range rec.RequestValidators {
+			if old.Name == name {
+				id = old.ID // the methods the import leaves keep naming it
+			}
+		}
 		rec.RequestValidators = slices.DeleteFunc(rec.RequestValidators, func(old *requestValidator) bool { return old.Name == name })
-		made := &requestValidator{ID: rec.newID("validator " + name), Name: name, ValidateRequestBody: v.GetValidateRequestBody(), ValidateRequestParameters: v.GetValidateRequestParameters()}
+		made := &requestValidator{ID: id, Name: name, ValidateRequestBody: v.GetValidateRequestBody(), ValidateRequestParameters: v.GetValidateRequestParameters()}
 		rec.RequestValidators = append(rec.RequestValidators, made)
 		validators[name] = made.ID
 	}
