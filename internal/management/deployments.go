@@ -75,15 +75,18 @@ func (st stageSettings) apply(s *stage) {
 	}
 }
 
+// createDeploymentRequest is CreateDeployment's body.
+type createDeploymentRequest struct {
+	StageName        string `json:"stageName"`
+	StageDescription string `json:"stageDescription"`
+	Description      string `json:"description"`
+	stageSettings
+}
+
 // createDeployment is CreateDeployment: the working copy, as it is, becomes a deployment; with stageName, that
 // stage (created if need be) serves it.
 func (s *Service) createDeployment(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		StageName        string `json:"stageName"`
-		StageDescription string `json:"stageDescription"`
-		Description      string `json:"description"`
-		stageSettings
-	}
+	var req createDeploymentRequest
 	if err := decode(r, &req); err != nil {
 		fail(w, err)
 		return
@@ -182,14 +185,18 @@ func (s *Service) deleteDeployment(w http.ResponseWriter, r *http.Request) {
 	noContent(w)
 }
 
+// createStageRequest is CreateStage's body.
+type createStageRequest struct {
+	StageName            string            `json:"stageName"`
+	DeploymentID         string            `json:"deploymentId"`
+	DocumentationVersion string            `json:"documentationVersion"`
+	Tags                 map[string]string `json:"tags"`
+	stageSettings
+}
+
 // createStage is CreateStage: a stage serving one of the API's deployments.
 func (s *Service) createStage(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		StageName    string            `json:"stageName"`
-		DeploymentID string            `json:"deploymentId"`
-		Tags         map[string]string `json:"tags"`
-		stageSettings
-	}
+	var req createStageRequest
 	if err := decode(r, &req); err != nil {
 		fail(w, err)
 		return
@@ -210,7 +217,8 @@ func (s *Service) createStage(w http.ResponseWriter, r *http.Request) {
 		}
 		now := at(s.now())
 		out = &stage{StageName: req.StageName, DeploymentID: req.DeploymentID, Description: req.Description, Tags: req.Tags,
-			CreatedDate: now, LastUpdatedDate: now}
+			DocumentationVersion: req.DocumentationVersion,
+			CreatedDate:          now, LastUpdatedDate: now}
 		req.stageSettings.apply(out)
 		(*rec).Stages = append((*rec).Stages, out)
 		return true, nil

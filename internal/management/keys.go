@@ -683,12 +683,15 @@ func (s *Service) getUsagePlanKey(w http.ResponseWriter, r *http.Request) {
 	fail(w, errKeyNotFound)
 }
 
+// createUsagePlanKeyRequest is CreateUsagePlanKey's body.
+type createUsagePlanKeyRequest struct {
+	KeyID   string `json:"keyId"`
+	KeyType string `json:"keyType"`
+}
+
 // createUsagePlanKey is CreateUsagePlanKey: a key (the file's or the management API's) joins the plan.
 func (s *Service) createUsagePlanKey(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		KeyID   string `json:"keyId"`
-		KeyType string `json:"keyType"`
-	}
+	var req createUsagePlanKeyRequest
 	if err := decode(r, &req); err != nil {
 		fail(w, err)
 		return

@@ -61,7 +61,9 @@ type restAPI struct {
 
 // endpointConfiguration is API Gateway's EndpointConfiguration: Tollgate serves REGIONAL endpoints.
 type endpointConfiguration struct {
-	Types []string `json:"types"`
+	Types          []string `json:"types"`
+	IPAddressType  string   `json:"ipAddressType,omitempty"`
+	VPCEndpointIDs []string `json:"vpcEndpointIds,omitempty"`
 }
 
 // resource is API Gateway's Resource.
@@ -136,18 +138,20 @@ type deployment struct {
 
 // stage is API Gateway's Stage, with the settings Tollgate serves of it.
 type stage struct {
-	DeploymentID        string                    `json:"deploymentId"`
-	StageName           string                    `json:"stageName"`
-	Description         string                    `json:"description,omitempty"`
-	Variables           map[string]string         `json:"variables,omitempty"`
-	CacheClusterEnabled bool                      `json:"cacheClusterEnabled"`
-	CacheClusterSize    string                    `json:"cacheClusterSize,omitempty"`
-	MethodSettings      map[string]*methodSetting `json:"methodSettings,omitempty"`
-	AccessLogSettings   *accessLogSettings        `json:"accessLogSettings,omitempty"`
-	TracingEnabled      bool                      `json:"tracingEnabled"`
-	Tags                map[string]string         `json:"tags,omitempty"`
-	CreatedDate         timestamp                 `json:"createdDate"`
-	LastUpdatedDate     timestamp                 `json:"lastUpdatedDate"`
+	DeploymentID string `json:"deploymentId"`
+	StageName    string `json:"stageName"`
+	Description  string `json:"description,omitempty"`
+	// DocumentationVersion is kept and read back: documentation changes nothing that is served.
+	DocumentationVersion string                    `json:"documentationVersion,omitempty"`
+	Variables            map[string]string         `json:"variables,omitempty"`
+	CacheClusterEnabled  bool                      `json:"cacheClusterEnabled"`
+	CacheClusterSize     string                    `json:"cacheClusterSize,omitempty"`
+	MethodSettings       map[string]*methodSetting `json:"methodSettings,omitempty"`
+	AccessLogSettings    *accessLogSettings        `json:"accessLogSettings,omitempty"`
+	TracingEnabled       bool                      `json:"tracingEnabled"`
+	Tags                 map[string]string         `json:"tags,omitempty"`
+	CreatedDate          timestamp                 `json:"createdDate"`
+	LastUpdatedDate      timestamp                 `json:"lastUpdatedDate"`
 }
 
 // timestamp is a time as rest-json services write it: seconds since the epoch, a JSON number.

@@ -125,11 +125,14 @@ func resourceOf(rec *apiRecord, id string) (*resource, error) {
 // {parameter+}.
 var pathPart = regexp.MustCompile(`^([a-zA-Z0-9._:-]+|\{[a-zA-Z0-9._-]+\+?\})$`)
 
+// createResourceRequest is CreateResource's body.
+type createResourceRequest struct {
+	PathPart string `json:"pathPart"`
+}
+
 // createResource is CreateResource: a child of the resource parent_id.
 func (s *Service) createResource(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		PathPart string `json:"pathPart"`
-	}
+	var req createResourceRequest
 	if err := decode(r, &req); err != nil {
 		fail(w, err)
 		return
@@ -350,11 +353,14 @@ func (s *Service) deleteMethod(w http.ResponseWriter, r *http.Request) {
 // statusCode is what a method response's status code may be.
 var statusCode = regexp.MustCompile(`^[1-5]\d\d$`)
 
+// putMethodResponseRequest is PutMethodResponse's body.
+type putMethodResponseRequest struct {
+	ResponseParameters map[string]bool   `json:"responseParameters"`
+	ResponseModels     map[string]string `json:"responseModels"`
+}
+
 func (s *Service) putMethodResponse(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		ResponseParameters map[string]bool   `json:"responseParameters"`
-		ResponseModels     map[string]string `json:"responseModels"`
-	}
+	var req putMethodResponseRequest
 	if err := decode(r, &req); err != nil {
 		fail(w, err)
 		return
@@ -504,15 +510,18 @@ func (s *Service) deleteIntegration(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// putIntegrationResponseRequest is PutIntegrationResponse's body.
+type putIntegrationResponseRequest struct {
+	SelectionPattern   string            `json:"selectionPattern"`
+	ResponseParameters map[string]string `json:"responseParameters"`
+	ResponseTemplates  map[string]string `json:"responseTemplates"`
+	ContentHandling    string            `json:"contentHandling"`
+}
+
 // putIntegrationResponse is PutIntegrationResponse: it maps the integration's answers onto a method response
 // that exists.
 func (s *Service) putIntegrationResponse(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		SelectionPattern   string            `json:"selectionPattern"`
-		ResponseParameters map[string]string `json:"responseParameters"`
-		ResponseTemplates  map[string]string `json:"responseTemplates"`
-		ContentHandling    string            `json:"contentHandling"`
-	}
+	var req putIntegrationResponseRequest
 	if err := decode(r, &req); err != nil {
 		fail(w, err)
 		return

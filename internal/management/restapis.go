@@ -153,6 +153,12 @@ func (req *createRestAPIRequest) check() error {
 		return badRequest("Invalid apiKeySource %q: want HEADER or AUTHORIZER", req.APIKeySource)
 	}
 	if c := req.EndpointConfiguration; c != nil {
+		if len(c.VPCEndpointIDs) > 0 {
+			return badRequest("vpcEndpointIds (private endpoints) are not supported by Tollgate yet")
+		}
+		if c.IPAddressType != "" && c.IPAddressType != "ipv4" {
+			return badRequest("ipAddressType %s is not supported by Tollgate: the listener's address decides who reaches it", c.IPAddressType)
+		}
 		for _, t := range c.Types {
 			if t != "REGIONAL" {
 				return badRequest("endpoint type %s is not supported by Tollgate yet: it serves REGIONAL endpoints", t)

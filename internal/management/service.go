@@ -275,9 +275,11 @@ func fail(w http.ResponseWriter, err error) {
 	writeError(w, http.StatusServiceUnavailable, "ServiceUnavailableException", "the state store failed: "+err.Error())
 }
 
-// decode reads a request's JSON body into v; a body that is not one is a BadRequestException.
+// decode reads a request's JSON body into v; a body that is not one, or has a field v lacks (v has every field of
+// the operation's model: requests_test.go), is a BadRequestException, never a field ignored.
 func decode(r *http.Request, v any) error {
 	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
 		return badRequest("Invalid request body: %v", err)
 	}
