@@ -55,6 +55,14 @@ func exportAs(definition []byte, r *http.Request) ([]byte, string, error) {
 		return nil, "", err
 	}
 	extensions := strings.Split(r.URL.Query().Get("extensions"), ",")
+	for _, e := range extensions {
+		switch e {
+		case "", "integrations", "apigateway", "authorizers":
+			// Authorizers are always exported: an import of the export must not lose a method's check.
+		default:
+			return nil, "", badRequest("export extensions=%s is not supported by Tollgate: want integrations, apigateway or authorizers", e)
+		}
+	}
 	if !slices.Contains(extensions, "integrations") && !slices.Contains(extensions, "apigateway") {
 		paths, _ := doc["paths"].(map[string]any)
 		for _, item := range paths {

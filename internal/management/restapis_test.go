@@ -181,6 +181,7 @@ func TestBuildAndDeploy(t *testing.T) {
 		{"/exports/oas30?extensions=apigateway", "application/yaml", "x-amazon-apigateway-integration:\n", "", 200},
 		{"/exports/oas30", "", `"/items/{id}": {`, "x-amazon-apigateway-integration", 200},
 		{"/exports/swagger", "", "swagger exports are not supported by Tollgate yet", "", 400},
+		{"/exports/oas30?extensions=postman", "", "export extensions=postman is not supported by Tollgate", "", 400},
 	} {
 		w := httptest.NewRecorder()
 		req := httptest.NewRequest("GET", base+"/stages/prod"+tt.target, nil)
