@@ -62,6 +62,11 @@ func (c *requestContext) Property(name string) any {
 		return r.Resource
 	case "stage":
 		return r.Stage
+	case "isCanaryRequest": // present only on a stage with a canary release, as AWS's
+		if r.Canary == nil {
+			return nil
+		}
+		return r.Canary.Release
 	case "authorizer":
 		if c.authorizer == nil && e.checks.Authorizer != nil {
 			c.authorizer, _ = vtl.FromJSON(e.checks.Authorizer).(*vtl.Map)

@@ -44,6 +44,7 @@ var operators = map[string]string{
 	"apiId":               routeField(names.RouteMetadataAPIID),
 	"stage":               routeField(names.RouteMetadataStage),
 	"resourcePath":        routeField("resourcePath"),
+	"isCanaryRequest":     routeField(names.RouteMetadataIsCanaryRequest),
 	"identity.sourceIp":   "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%",
 	"identity.userAgent":  "%REQ(USER-AGENT)%",
 	"identity.apiKeyId":   authzField(names.APIKeyIDField),

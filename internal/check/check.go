@@ -19,6 +19,7 @@ func Gateway(gw *tollgatev1.Gateway) error {
 		c.api(api)
 	}
 	c.plans(gw)
+	c.canaries(gw)
 	return c.probs.Err()
 }
 

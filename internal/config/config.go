@@ -232,6 +232,8 @@ type Stage struct {
 	AccessLogSettings *AccessLogSettings `yaml:"accessLogSettings"`
 	// TracingEnabled traces the stage's requests to the config's tracing.otlp collector (tracing.go).
 	TracingEnabled bool `yaml:"tracingEnabled"`
+	// CanarySettings is the stage's canary release, nil for none (canary.go).
+	CanarySettings *CanarySettings `yaml:"canarySettings"`
 }
 
 // Defaults of the optional settings.
@@ -356,6 +358,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	c.validateCaches(&probs)
 	c.validateAccessLogs(&probs)
 	c.validateTracing(&probs)
+	c.validateCanaries(&probs)
 	c.warnUnmeasured()
 	if err := probs.Err(); err != nil {
 		return nil, err

@@ -93,6 +93,15 @@ func TestParseProblems(t *testing.T) {
 		{"duplicate stage", "apis: [{id: a, definition: a.yaml, stages: [{stageName: p}, {stageName: p}]}]", []string{"/apis/0/stages/1/stageName: stage \"p\" is already defined"}},
 		{"bad variable name", "apis: [{id: a, definition: a.yaml, stages: [{stageName: p, variables: {'a-b': x}}]}]", []string{"/apis/0/stages/0/variables/a-b: invalid stage variable name"}},
 		{"bad variable value", "apis: [{id: a, definition: a.yaml, stages: [{stageName: p, variables: {a: 'x y'}}]}]", []string{"/apis/0/stages/0/variables/a: invalid value \"x y\""}},
+		{"canary release", "apis: [{id: a, definition: a.yaml, stages: [{stageName: p, canarySettings: {percentTraffic: 101, stageVariableOverrides: {'a-b': x, c: 'x y'}}}]}]", []string{
+			"/apis/0/stages/0/canarySettings/definition: a canary release needs its definition",
+			"/apis/0/stages/0/canarySettings/percentTraffic: percentTraffic 101 is not a percentage from 0 to 100",
+			"/apis/0/stages/0/canarySettings/stageVariableOverrides/a-b: invalid stage variable name",
+			"/apis/0/stages/0/canarySettings/stageVariableOverrides/c: invalid value \"x y\""}},
+		{"canary release of an HTTP API", "apis: [{id: a, definition: a.yaml, protocolType: HTTP, stages: [{stageName: p, canarySettings: {definition: b.yaml}}]}]", []string{
+			"/apis/0/stages/0/canarySettings: an HTTP API has no canary releases"}},
+		{"canary release naming a deployment", "apis: [{id: a, definition: a.yaml, stages: [{stageName: p, canarySettings: {definition: b.yaml, deploymentId: abc}}]}]", []string{
+			"/apis/0/stages/0/canarySettings/deploymentId: deploymentId is not supported yet: a canary release serves the definition file"}},
 		{"bad lambda region", "lambda: {region: Mars}", []string{"/lambda/region: invalid region \"Mars\""}},
 		{"bad lambda endpoint", "lambda: {endpoint: 'localhost:4566'}", []string{"/lambda/endpoint: invalid URL \"localhost:4566\""}},
 		{"bad function url", "lambda: {functions: {echo: '/x'}}", []string{"/lambda/functions/echo: invalid URL \"/x\""}},

@@ -33,13 +33,16 @@ var notServed = map[reflect.Type]map[string]notServedSetting{
 	// API Gateway's Stage resource. cacheClusterStatus, createdDate and lastUpdatedDate are read-only outputs, not
 	// settings, so they are unknown keys like any other.
 	reflect.TypeFor[Stage](): {
-		"canarySettings":       {refused, "a stage serves one definition; Tollgate has no canary deployments"},
 		"clientCertificateId":  {refused, "Tollgate presents no client certificate to backends"},
 		"webAclArn":            {refused, "Tollgate has no AWS WAF"},
 		"deploymentId":         {refused, "a stage serves its API's definition file; Tollgate has no deployments to choose from"},
 		"description":          {warned, "it describes the stage and changes nothing for a caller"},
 		"documentationVersion": {warned, "Tollgate serves no documentation"},
 		"tags":                 {warned, "tags label the stage and change nothing for a caller"},
+	},
+	// API Gateway's CanarySettings.
+	reflect.TypeFor[CanarySettings](): {
+		"deploymentId": {refused, "a canary release serves the definition file its definition names; Tollgate has no deployments to choose from"},
 	},
 	// API Gateway's MethodSetting.
 	reflect.TypeFor[MethodSetting](): {

@@ -18,7 +18,8 @@ const DefaultAuthorizerTTL = 300 * time.Second
 // API key check, and caches what it answers.
 type Authorizer struct {
 	// ID names the authorizer's cached results: apiId/stage/name. API Gateway caches per stage, and a result is
-	// reused by every method of the stage that names the authorizer.
+	// reused by every method of the stage that names the authorizer; a canary release's are its own, under
+	// apiId/{names.CanaryStage(stage)}/name.
 	ID   string `json:"id"`
 	Type string `json:"type"` // TOKEN or REQUEST
 	// InvokeURL is the function's Invoke API URL; SigningRegion is set when it is AWS's, to sign the call.
@@ -64,12 +65,12 @@ type UserPool struct {
 	JWKSURL string `json:"jwksUrl"`
 }
 
-type authorizerKey struct{ api, stage, name string }
+type authorizerKey struct{ api, release, name string }
 
 // authorizer resolves the API's authorizer called name for the stage, once for all the stage's methods; false
 // when it cannot be, which the first method reports.
 func (b *builder) authorizer(s stageContext, name string) (*Authorizer, bool) {
-	key := authorizerKey{s.api.GetId(), s.stage.GetStageName(), name}
+	key := authorizerKey{s.api.GetId(), s.release(), name}
 	if a, done := b.authorizers[key]; done {
 		return a, a != nil
 	}
@@ -86,7 +87,7 @@ func (b *builder) authorizer(s stageContext, name string) (*Authorizer, bool) {
 func (b *builder) resolveAuthorizer(s stageContext, def *tollgatev1.Authorizer) *Authorizer {
 	at := def.GetSourcePointer()
 	a := &Authorizer{
-		ID:              s.api.GetId() + "/" + s.stage.GetStageName() + "/" + def.GetName(),
+		ID:              s.api.GetId() + "/" + s.release() + "/" + def.GetName(),
 		Type:            strings.TrimPrefix(def.GetType().String(), "AUTHORIZER_TYPE_"),
 		TTL:             Duration(DefaultAuthorizerTTL),
 		MethodARNPrefix: "arn:aws:execute-api:" + b.settings.Region + ":" + b.settings.AccountID + ":" + s.api.GetId() + "/" + s.stage.GetStageName() + "/",

@@ -1,6 +1,8 @@
 package ir
 
 import (
+	"cmp"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -60,6 +62,8 @@ func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 	for _, p := range gw.GetUsagePlans() {
 		snap.UsagePlans = append(snap.UsagePlans, UsagePlan{ID: p.GetId(), KeyIDs: p.GetKeyIds(), Quota: quota(p.GetQuota())})
 	}
+	canaries := canaryReleases(gw)
+	files := map[string]string{} // an API's first definition, by id
 	apis := slices.Clone(gw.GetApis())
 	// Stable: the deployments of one API, each a model API of its own with the stages that serve it, stay in order.
 	sort.SliceStable(apis, func(i, j int) bool { return apis[i].GetId() < apis[j].GetId() })
@@ -68,28 +72,37 @@ func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 		resources := b.sortedResources(api)
 		policy := b.resourcePolicy(api)
 		for _, stage := range servedStages(api) {
-			if c := stageCache(api, stage); c != nil {
+			s := stageContext{api: api, stage: stage, policy: policy, canary: canaries[[2]string{api.GetId(), stage.GetStageName()}]}
+			if c := stageCache(api, stage); c != nil && !s.isCanary() { // a canary uses its stage's cache, or none
 				snap.Caches = append(snap.Caches, *c)
 			}
-			if l := b.accessLog(api, stage); l != nil {
+			if l := b.accessLog(s); l != nil {
 				snap.AccessLogs = append(snap.AccessLogs, *l)
 			}
 			if stage.GetTracingEnabled() {
 				snap.TracingCollector = b.settings.TracingCollector
 			}
-			s := stageContext{api: api, stage: stage, policy: policy}
+			var routes []*Route
 			if out.HTTPAPI {
-				out.Routes = append(out.Routes, b.httpAPIRoutes(s, resources)...)
+				routes = b.httpAPIRoutes(s, resources)
 			} else {
-				out.Routes = append(out.Routes, b.stageRoutes(s, resources)...)
+				routes = b.stageRoutes(s, resources)
 			}
+			out.Routes = append(out.Routes, s.releaseRoutes(routes)...)
 		}
 		versionCaches(out.Routes)
+		files[api.GetId()] = cmp.Or(files[api.GetId()], api.GetSourceFile())
 		if n := len(snap.APIs); n > 0 && snap.APIs[n-1].ID == out.ID {
 			b.mergeDeployment(&snap.APIs[n-1], out, api)
 		} else {
 			snap.APIs = append(snap.APIs, out)
 		}
+	}
+	for i := range snap.APIs {
+		api := &snap.APIs[i]
+		b.canaryGatewayResponses(api, files[api.ID])
+		// Stages' routes never match each other's paths, so putting every canary's first puts each stage's first.
+		slices.SortStableFunc(api.Routes, func(x, y *Route) int { return cmp.Compare(canaryOrder(x), canaryOrder(y)) })
 	}
 	if err := b.probs.Err(); err != nil {
 		return nil, err
@@ -160,9 +173,63 @@ type stageContext struct {
 	api    *tollgatev1.RestApi
 	stage  *tollgatev1.Stage
 	policy *ResourcePolicy // the API's, nil for none
+	// canary is the canary release of the stage, on the base release's entry and on the canary's; nil for none.
+	canary *tollgatev1.CanaryRelease
 }
 
 func (s stageContext) file() string { return s.api.GetSourceFile() }
+
+// isCanary tells that the stage entry is a canary release, not the stage's base release.
+func (s stageContext) isCanary() bool { return s.stage.GetCanary() != nil }
+
+// release is what names the stage entry's release in metrics, logs and caches of results: the stage's name, or
+// names.CanaryStage of it for the canary.
+func (s stageContext) release() string {
+	if s.isCanary() {
+		return names.CanaryStage(s.stage.GetStageName())
+	}
+	return s.stage.GetStageName()
+}
+
+// canaryReleases are the canary releases of the gateway's stages, by API id and stage name.
+func canaryReleases(gw *tollgatev1.Gateway) map[[2]string]*tollgatev1.CanaryRelease {
+	out := map[[2]string]*tollgatev1.CanaryRelease{}
+	for _, api := range gw.GetApis() {
+		for _, st := range api.GetStages() {
+			if c := st.GetCanary(); c != nil {
+				out[[2]string{api.GetId(), st.GetStageName()}] = c
+			}
+		}
+	}
+	return out
+}
+
+// releaseRoutes marks the routes of a stage with a canary release as the base release's or the canary's. The
+// canary's are renamed under its release's name, and without the stage cache use no cache.
+func (s stageContext) releaseRoutes(routes []*Route) []*Route {
+	if s.canary == nil {
+		return routes
+	}
+	for _, r := range routes {
+		r.Canary = &Canary{PercentTraffic: s.canary.GetPercentTraffic(), Release: s.isCanary()}
+		if !s.isCanary() {
+			continue
+		}
+		r.Name = names.StageRoutes(r.APIID, s.release()) + strings.TrimPrefix(r.Name, names.StageRoutes(r.APIID, r.Stage))
+		if !s.canary.GetUseStageCache() {
+			r.Cache = nil
+		}
+	}
+	return routes
+}
+
+// canaryOrder puts a canary's routes before the others.
+func canaryOrder(r *Route) int {
+	if r.Canary != nil && r.Canary.Release {
+		return 0
+	}
+	return 1
+}
 
 type parsedResource struct {
 	res    *tollgatev1.Resource
@@ -400,15 +467,33 @@ func (b *builder) stageVariableProblem(s stageContext, at, what string, missing 
 
 // accessLog is the stage's access log, nil for none. Its format was checked with the config; a model from
 // elsewhere is checked here.
-func (b *builder) accessLog(api *tollgatev1.RestApi, stage *tollgatev1.Stage) *AccessLog {
-	settings := stage.GetAccessLogSettings()
-	if settings == nil {
+//
+// A canary's log is the stage's, of its requests only, in a file of its own beside the stage's (as AWS gives it a
+// log group of its own, {group}/Canary): the stage's log has its requests too. Written to stdout, the stage's
+// log is the canary's.
+func (b *builder) accessLog(s stageContext) *AccessLog {
+	settings := s.stage.GetAccessLogSettings()
+	if settings == nil || (s.isCanary() && settings.GetDestination() == StdoutDestination) {
 		return nil
 	}
 	parts, err := accesslog.Parse(settings.GetFormat())
 	if err != nil {
-		b.probs.Addf(api.GetSourceFile(), "", "stage %s: access log: %v", stage.GetStageName(), err)
+		b.probs.Addf(s.file(), "", "stage %s: access log: %v", s.stage.GetStageName(), err)
 		return nil
 	}
-	return &AccessLog{APIID: api.GetId(), Stage: stage.GetStageName(), Destination: settings.GetDestination(), Format: parts}
+	destination := settings.GetDestination()
+	if s.isCanary() {
+		destination = CanaryLogFile(destination)
+	}
+	return &AccessLog{APIID: s.api.GetId(), Stage: s.release(), Destination: destination, Format: parts}
+}
+
+// StdoutDestination is the access log destination that is the output of the Envoy serving the stage.
+const StdoutDestination = "stdout"
+
+// CanaryLogFile is where a canary's access log goes when its stage's goes to the file at path: beside it, with
+// -Canary before the extension (access.log, access-Canary.log).
+func CanaryLogFile(path string) string {
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "-Canary" + ext
 }

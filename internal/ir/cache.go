@@ -188,18 +188,25 @@ func keyedBy(params []ValueSource, r *Route) bool {
 // versionCaches gives each cached route of an API the version of its namespace: a digest of what every method
 // sharing the namespace answers with, so that a reload changing any of them serves none of the entries made
 // before.
+//
+// A canary release that uses the stage cache is versioned apart from its stage's base release: the two share
+// entries exactly when they answer alike.
 func versionCaches(routes []*Route) {
-	type group struct{ stage, namespace string }
+	type group struct {
+		stage, namespace string
+		canary           bool
+	}
+	groupOf := func(r *Route) group { return group{r.Stage, r.Cache.Namespace, canaryOrder(r) == 0} }
 	digests := map[group][]string{}
 	for _, r := range routes {
 		if r.Cache != nil {
-			g := group{r.Stage, r.Cache.Namespace}
+			g := groupOf(r)
 			digests[g] = append(digests[g], routeDigest(r))
 		}
 	}
 	for _, r := range routes {
 		if r.Cache != nil {
-			d := digests[group{r.Stage, r.Cache.Namespace}]
+			d := digests[groupOf(r)]
 			slices.Sort(d)
 			sum := sha256.Sum256([]byte(strings.Join(d, ",")))
 			r.Cache.Version = hex.EncodeToString(sum[:8])
@@ -216,7 +223,7 @@ func routeDigest(r *Route) string {
 		Lambda    *Lambda
 		Cache     *Cache
 		Method    string
-	}{r.HTTPProxy, r.Mapping, r.Lambda, r.Cache, r.Name})
+	}{r.HTTPProxy, r.Mapping, r.Lambda, r.Cache, routeName(r.Method)})
 	sum := sha256.Sum256(b)
 	return strconv.Itoa(len(b)) + ":" + hex.EncodeToString(sum[:8])
 }

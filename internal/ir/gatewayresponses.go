@@ -1,12 +1,14 @@
 package ir
 
 import (
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/tollgate-gw/tollgate/internal/diag"
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
+	"github.com/tollgate-gw/tollgate/internal/names"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
@@ -30,7 +32,11 @@ func (b *builder) gatewayResponses(api *tollgatev1.RestApi) map[string]gatewayre
 	}
 	stages := map[string]map[string]string{"": nil}
 	for _, s := range api.GetStages() {
-		stages[s.GetStageName()] = s.GetVariables()
+		name := s.GetStageName()
+		if s.GetCanary() != nil {
+			name = names.CanaryStage(name) // compared with the stage's by canaryGatewayResponses
+		}
+		stages[name] = s.GetVariables()
 	}
 	out := map[string]gatewayresponse.Set{}
 	for stage, vars := range stages {
@@ -119,4 +125,21 @@ func contextVariables() []string {
 		}
 	}
 	return out
+}
+
+// canaryGatewayResponses refuses a canary release whose gateway responses differ from its stage's (its own
+// customisations, or the stage variables they read): a request finds them by its stage, so the canary's would
+// never be served. What was resolved for the canary is dropped once compared.
+func (b *builder) canaryGatewayResponses(api *API, file string) {
+	for key, set := range api.GatewayResponses {
+		stage, isCanary := strings.CutSuffix(key, names.CanaryStage(""))
+		if !isCanary {
+			continue
+		}
+		if !reflect.DeepEqual(set, api.GatewayResponses[stage]) {
+			b.probs.Addf(file, diag.Pointer("x-amazon-apigateway-gateway-responses"),
+				"the canary release of stage %s answers with other gateway responses than the stage (its customisations, or the stage variables they read): a canary's own gateway responses are not supported yet", stage)
+		}
+		delete(api.GatewayResponses, key)
+	}
 }

@@ -179,6 +179,19 @@ type Route struct {
 	DetailedMetrics bool `json:"detailedMetrics,omitempty"`
 	// Traced: the stage's tracingEnabled; Envoy traces the method's requests to Snapshot.TracingCollector.
 	Traced bool `json:"traced,omitempty"`
+	// Canary is set on the routes of a stage with a canary release, the base release's and the canary's; nil on
+	// the others.
+	Canary *Canary `json:"canary,omitempty"`
+}
+
+// Canary is how a route of a stage with a canary release serves the stage's requests. The canary's routes take
+// PercentTraffic of them at random, before the base release's routes take the rest; each request is drawn once
+// (Envoy's runtime fraction, one random value per request), so it meets the canary's routes, its 403s included,
+// or the base release's only. A canary route's name begins with names.StageRoutes(apiId, names.CanaryStage(stage)).
+type Canary struct {
+	PercentTraffic float64 `json:"percentTraffic"`
+	// Release: the route is the canary's ($context.isCanaryRequest is true).
+	Release bool `json:"release,omitempty"`
 }
 
 // Backend is where Envoy sends a route's requests: one cluster per scheme, host and port.
@@ -502,7 +515,8 @@ func (m *PathMatcher) PathParameters(path string) (map[string]string, bool) {
 // AccessLog is a stage's access log: a line per request to the stage, in its format, to a file ("stdout": the
 // Envoy's output).
 type AccessLog struct {
-	APIID       string           `json:"apiId"`
+	APIID string `json:"apiId"`
+	// Stage is the stage's name, or names.CanaryStage of it for the log of its canary's requests.
 	Stage       string           `json:"stage"`
 	Destination string           `json:"destination"`
 	Format      []accesslog.Part `json:"format"`

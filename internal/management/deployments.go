@@ -37,12 +37,14 @@ type stageSettings struct {
 	CacheClusterSize    string            `json:"cacheClusterSize"`
 	Variables           map[string]string `json:"variables"`
 	TracingEnabled      *bool             `json:"tracingEnabled"`
-	CanarySettings      any               `json:"canarySettings"`
+	CanarySettings      *canarySettings   `json:"canarySettings"`
 }
 
 func (st stageSettings) check() error {
-	if st.CanarySettings != nil {
-		return badRequest("canarySettings (canary releases) are not supported by Tollgate yet")
+	if c := st.CanarySettings; c != nil {
+		if err := c.check(); err != nil {
+			return err
+		}
 	}
 	for name, value := range st.Variables {
 		if err := checkVariable(name, value); err != nil {
@@ -73,6 +75,9 @@ func (st stageSettings) apply(s *stage) {
 	if st.TracingEnabled != nil {
 		s.TracingEnabled = *st.TracingEnabled
 	}
+	if st.CanarySettings != nil {
+		s.CanarySettings = st.CanarySettings
+	}
 }
 
 // createDeploymentRequest is CreateDeployment's body.
@@ -96,6 +101,10 @@ func (s *Service) createDeployment(w http.ResponseWriter, r *http.Request) {
 		if err := req.stageSettings.check(); err != nil {
 			return false, err
 		}
+		canary := req.CanarySettings
+		if canary != nil && canary.DeploymentID != "" {
+			return false, badRequest("canarySettings of a deployment name no deploymentId: the canary serves the deployment created")
+		}
 		definition, err := export(*rec)
 		if err != nil {
 			return false, err
@@ -105,18 +114,34 @@ func (s *Service) createDeployment(w http.ResponseWriter, r *http.Request) {
 		(*rec).Deployments = append((*rec).Deployments, d)
 		out = d.deployment
 		if req.StageName == "" {
+			if canary != nil {
+				return false, badRequest("A canary deployment needs the stageName of an existing stage")
+			}
 			return false, nil // deployed, served by no stage yet
 		}
 		if !stagevars.StageName.MatchString(req.StageName) {
 			return false, invalidStageName(req.StageName)
 		}
 		st := (*rec).stage(req.StageName)
-		if st == nil {
+		switch {
+		case st == nil && canary != nil:
+			// AWS creates a missing stage for a deployment, but not for a canary's.
+			return false, badRequest("Invalid stage identifier specified: a canary deployment is to an existing stage")
+		case st == nil:
 			st = &stage{StageName: req.StageName, Description: req.StageDescription, CreatedDate: now}
 			(*rec).Stages = append((*rec).Stages, st)
 		}
-		st.DeploymentID, st.LastUpdatedDate = d.ID, now
-		req.stageSettings.apply(st)
+		st.LastUpdatedDate = now
+		if canary != nil {
+			c := *canary
+			c.DeploymentID = d.ID // the stage keeps serving its deployment
+			st.CanarySettings = &c
+		} else {
+			st.DeploymentID = d.ID
+		}
+		settings := req.stageSettings
+		settings.CanarySettings = nil // applied above
+		settings.apply(st)
 		return true, nil
 	})
 	if err != nil {
@@ -171,7 +196,7 @@ func (s *Service) deleteDeployment(w http.ResponseWriter, r *http.Request) {
 			return false, err
 		}
 		for _, st := range (*rec).Stages {
-			if st.DeploymentID == d.ID {
+			if st.DeploymentID == d.ID || (st.CanarySettings != nil && st.CanarySettings.DeploymentID == d.ID) {
 				return false, badRequest("Active stages pointing to this deployment must be moved or deleted")
 			}
 		}
@@ -214,6 +239,13 @@ func (s *Service) createStage(w http.ResponseWriter, r *http.Request) {
 		}
 		if _, err := deploymentOf(*rec, req.DeploymentID); err != nil {
 			return false, err
+		}
+		if c := req.CanarySettings; c != nil {
+			if c.DeploymentID == "" {
+				c.DeploymentID = req.DeploymentID
+			} else if _, err := deploymentOf(*rec, c.DeploymentID); err != nil {
+				return false, err
+			}
 		}
 		now := at(s.now())
 		out = &stage{StageName: req.StageName, DeploymentID: req.DeploymentID, Description: req.Description, Tags: req.Tags,
@@ -296,6 +328,9 @@ func (st *stage) patch(rec *apiRecord, op patchOperation) error {
 		if done, err := settings(op); done {
 			return err
 		}
+	}
+	if done, err := st.patchCanary(rec, op); done {
+		return err
 	}
 	name, isVariable := strings.CutPrefix(op.Path, "/variables/")
 	done, err := fields{strings: map[string]*string{"/description": &st.Description, "/cacheClusterSize": &st.CacheClusterSize},

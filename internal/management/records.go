@@ -149,6 +149,7 @@ type stage struct {
 	MethodSettings       map[string]*methodSetting `json:"methodSettings,omitempty"`
 	AccessLogSettings    *accessLogSettings        `json:"accessLogSettings,omitempty"`
 	TracingEnabled       bool                      `json:"tracingEnabled"`
+	CanarySettings       *canarySettings           `json:"canarySettings,omitempty"`
 	Tags                 map[string]string         `json:"tags,omitempty"`
 	CreatedDate          timestamp                 `json:"createdDate"`
 	LastUpdatedDate      timestamp                 `json:"lastUpdatedDate"`

@@ -68,11 +68,13 @@ type catalog struct {
 	apis    []restAPI
 	// models are the file's REST APIs as loaded, by id; records are those read whole so far (fileRecord), made
 	// when first asked for rather than on every load.
-	models  map[string]*tollgatev1.RestApi
-	mu      sync.Mutex
-	records map[string]*apiRecord
-	keys    []apiKey
-	plans   []planRecord
+	models map[string]*tollgatev1.RestApi
+	// canaries are the stage entries of the file's canary releases, by API id.
+	canaries map[string][]*tollgatev1.Stage
+	mu       sync.Mutex
+	records  map[string]*apiRecord
+	keys     []apiKey
+	plans    []planRecord
 	// throttle is the account's, nil for none.
 	throttle *throttleSettings
 }
@@ -84,7 +86,7 @@ func (c *catalog) record(id string) *apiRecord {
 	rec, done := c.records[id]
 	if !done {
 		i, _ := slices.BinarySearchFunc(c.apis, id, func(a restAPI, id string) int { return strings.Compare(a.ID, id) })
-		rec = fileRecord(c.models[id], c.apis[i])
+		rec = fileRecord(c.models[id], c.canaries[id], c.apis[i])
 		c.records[id] = rec
 	}
 	return rec
@@ -103,12 +105,14 @@ func New(store state.Store, serving Serving, gw *tollgatev1.Gateway, account str
 
 // Set serves gw's APIs from now on (a reload's).
 func (s *Service) Set(gw *tollgatev1.Gateway, account string) {
-	next := &catalog{account: account, models: map[string]*tollgatev1.RestApi{}, records: map[string]*apiRecord{}}
+	next := &catalog{account: account, models: map[string]*tollgatev1.RestApi{}, canaries: map[string][]*tollgatev1.Stage{},
+		records: map[string]*apiRecord{}}
 	for _, a := range gw.GetApis() {
-		if a.GetProtocolType() == tollgatev1.ProtocolType_PROTOCOL_TYPE_HTTP || next.has(a.GetId()) {
+		if a.GetProtocolType() == tollgatev1.ProtocolType_PROTOCOL_TYPE_HTTP || strings.HasPrefix(a.GetSourceFile(), recordPrefix) {
 			continue // an HTTP API is apigatewayv2's; a managed API's deployments are its own
 		}
-		if strings.HasPrefix(a.GetSourceFile(), recordPrefix) {
+		if next.models[a.GetId()] != nil { // a canary release of one of the file's stages
+			next.canaries[a.GetId()] = append(next.canaries[a.GetId()], a.GetStages()...)
 			continue
 		}
 		source := "HEADER"
@@ -225,6 +229,9 @@ func (rec *apiRecord) deployed() []Deployed {
 		for _, st := range rec.Stages {
 			if st.DeploymentID == d.ID {
 				dep.Stages = append(dep.Stages, st.model())
+			}
+			if c := st.CanarySettings; c != nil && c.DeploymentID == d.ID {
+				dep.Stages = append(dep.Stages, st.canaryModel())
 			}
 		}
 		if len(dep.Stages) > 0 {
@@ -350,8 +357,9 @@ func readOne[T any](s *Service, w http.ResponseWriter, r *http.Request, find fun
 
 // fileRecord is a file's REST API as the management API reads it: its resources, methods and settings as an
 // import makes them, under ids named by what they are (so that they stay from load to load), one deployment
-// standing for tollgate.yaml, and its stages; nil when the API has what a managed one cannot hold.
-func fileRecord(a *tollgatev1.RestApi, api restAPI) *apiRecord {
+// standing for tollgate.yaml and one for each canary's definition, and its stages; nil when the API has what a
+// managed one cannot hold.
+func fileRecord(a *tollgatev1.RestApi, canaries []*tollgatev1.Stage, api restAPI) *apiRecord {
 	ids := func(what string) string {
 		sum := sha256.Sum256([]byte(a.GetId() + " " + what))
 		return strings.ToLower(base32.StdEncoding.EncodeToString(sum[:]))[:10]
@@ -364,7 +372,13 @@ func fileRecord(a *tollgatev1.RestApi, api restAPI) *apiRecord {
 	d := &deploymentRecord{deployment: deployment{ID: ids("deployment"), Description: "tollgate.yaml"}}
 	rec.Deployments = []*deploymentRecord{d}
 	for _, st := range a.GetStages() {
-		rec.Stages = append(rec.Stages, stageOfModel(st, d.ID))
+		out := stageOfModel(st, d.ID)
+		if i := slices.IndexFunc(canaries, func(c *tollgatev1.Stage) bool { return c.GetStageName() == st.GetStageName() }); i >= 0 {
+			canary := &deploymentRecord{deployment: deployment{ID: ids("canary " + st.GetStageName()), Description: "tollgate.yaml, the canary of stage " + st.GetStageName()}}
+			rec.Deployments = append(rec.Deployments, canary)
+			out.CanarySettings = canaryOfModel(canaries[i], st.GetVariables(), canary.ID)
+		}
+		rec.Stages = append(rec.Stages, out)
 	}
 	return rec
 }

@@ -130,7 +130,11 @@ func (s *Server) SetSnapshot(snap *ir.Snapshot) {
 		apis[a.ID] = api{name: a.Name, kind: kind}
 		routes[names.UnmatchedRoute(a.ID)] = routeOf{apiID: a.ID}
 		for _, r := range a.Routes {
-			routes[r.Name] = routeOf{apiID: r.APIID, stage: r.Stage, route: r}
+			stage := r.Stage
+			if r.Canary != nil && r.Canary.Release {
+				stage = names.CanaryStage(stage) // AWS's series of a canary's requests
+			}
+			routes[r.Name] = routeOf{apiID: r.APIID, stage: stage, route: r}
 		}
 	}
 	s.apis.Store(&apis)
@@ -183,10 +187,14 @@ func (s *Server) Handler() http.Handler {
 // Gatherer is the metrics, for the dashboard to sample.
 func (s *Server) Gatherer() prometheus.Gatherer { return s.registry }
 
-// AuthorizerCalled counts an invocation of the authorizer whose id (ir.Authorizer.ID) is apiId/stage/name.
+// AuthorizerCalled counts an invocation of the authorizer whose id (ir.Authorizer.ID) is apiId/stage/name, or
+// apiId/stage/Canary/name for a canary release's, counted under the canary's stage as AWS's metrics count it.
 func (s *Server) AuthorizerCalled(id string) {
 	apiID, rest, _ := strings.Cut(id, "/")
 	stage, name, _ := strings.Cut(rest, "/")
+	if canary, ok := strings.CutPrefix(rest, names.CanaryStage(stage)+"/"); ok {
+		stage, name = names.CanaryStage(stage), canary
+	}
 	s.authorizerCalls.WithLabelValues(apiID, stage, name).Inc()
 }
 

@@ -43,12 +43,20 @@ const (
 	RouteMetadataNamespace = "tollgate"
 	RouteMetadataAPIID     = "apiId"
 	RouteMetadataStage     = "stage"
+	// RouteMetadataIsCanaryRequest is "true" on a canary release's routes, "false" on the other routes of its
+	// stage, and absent elsewhere, as AWS's $context.isCanaryRequest.
+	RouteMetadataIsCanaryRequest = "isCanaryRequest"
 )
 
 // StageRoutes is the beginning every name of a stage's routes has (ir.Route.Name), and no other route's: neither
 // an API id nor a stage name holds a '/'. A filter of Envoy's that takes a stage's requests tests the route's name
 // for it, which costs Envoy a few times less on each request than reading the route's metadata.
 func StageRoutes(apiID, stage string) string { return apiID + "/" + stage + "/" }
+
+// CanaryStage is how API Gateway names a stage's canary release in its metrics and logs: {stage}/Canary. The
+// canary's routes are named under StageRoutes(apiID, CanaryStage(stage)), which begins as the stage's do (no
+// method is named Canary), so the stage's access log takes the canary's requests too, as AWS logs them in both.
+func CanaryStage(stage string) string { return stage + "/Canary" }
 
 // APIVirtualHost is the name of the Envoy virtual host serving an API's host, {apiId}.{domain}.
 func APIVirtualHost(apiID string) string { return "api_" + apiID }

@@ -13,6 +13,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -138,13 +139,14 @@ func (ld *Loader) LoadWith(configFile string, managed Managed) (*Loaded, error) 
 	// located holds, by the source file a rendered API's model names until it is built, where the user wrote its
 	// values: the model check and the IR report against the definition the importer read.
 	located := map[string]*template.Result{}
-	for i, a := range cfg.APIs {
-		path := a.DefinitionPath(configFile)
+	// load imports the definition at path, for API i; at points at where the config names it, and name
+	// distinguishes its model among the API's when templating moved its values.
+	load := func(i int, a config.API, path, at, name string) *tollgatev1.RestApi {
 		l.Files = append(l.Files, path)
 		data, err := os.ReadFile(path)
 		if err != nil {
-			probs.Addf(configFile, diag.Pointer("apis", i, "definition"), "cannot read definition: %v", err)
-			continue
+			probs.Addf(configFile, at, "cannot read definition: %v", err)
+			return nil
 		}
 		in := template.Input{File: path, Data: data, Parameters: a.Parameters, Resource: a.Resource, Pseudo: template.Pseudo{
 			Region: cfg.AWS.Region, AccountID: cfg.AWS.AccountID, Partition: cfg.AWS.Partition, StackName: cfg.AWS.StackNameFor(a.ID),
@@ -157,11 +159,11 @@ func (ld *Loader) LoadWith(configFile string, managed Managed) (*Loaded, error) 
 		}
 		if err != nil {
 			probs = append(probs, asProblems(path, err)...)
-			continue
+			return nil
 		}
 		api := def.api
 		if def.located != nil {
-			api.SourceFile = fmt.Sprintf("%s#%d", path, i)
+			api.SourceFile = fmt.Sprintf("%s#%s", path, name)
 			located[api.SourceFile] = def.located
 		}
 		l.Warnings = append(l.Warnings, def.warnings...)
@@ -172,10 +174,32 @@ func (ld *Loader) LoadWith(configFile string, managed Managed) (*Loaded, error) 
 		if a.IsHTTP() {
 			api.ProtocolType = tollgatev1.ProtocolType_PROTOCOL_TYPE_HTTP
 		}
+		return api
+	}
+	for i, a := range cfg.APIs {
+		api := load(i, a, a.DefinitionPath(configFile), diag.Pointer("apis", i, "definition"), strconv.Itoa(i))
+		if api == nil {
+			continue
+		}
 		for _, st := range a.Stages {
 			api.Stages = append(api.Stages, stageModel(st))
 		}
 		l.Gateway.Apis = append(l.Gateway.Apis, api)
+		// Each canary release is a model API of the same id, serving the canary's version to its stage only.
+		for j, st := range a.Stages {
+			canary := st.CanarySettings
+			if canary == nil {
+				continue
+			}
+			at := diag.Pointer("apis", i, "stages", j, "canarySettings", "definition")
+			if api := load(i, a, canary.DefinitionPath(configFile), at, fmt.Sprintf("%d/stages/%d/canary", i, j)); api != nil {
+				stage := stageModel(st)
+				stage.Variables = canary.Variables(st.Variables)
+				stage.Canary = &tollgatev1.CanaryRelease{PercentTraffic: canary.PercentTraffic, UseStageCache: canary.UseStageCache}
+				api.Stages = []*tollgatev1.Stage{stage}
+				l.Gateway.Apis = append(l.Gateway.Apis, api)
+			}
+		}
 	}
 	l.Gateway.ApiKeys = append(l.Gateway.ApiKeys, managed.APIKeys...)
 	l.Gateway.UsagePlans = append(l.Gateway.UsagePlans, managed.UsagePlans...)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -360,5 +361,51 @@ paths:
 	}
 	if err != nil && strings.Contains(err.Error(), `"GET /a"`) {
 		t.Errorf("err = %v: GET /a is a route", err)
+	}
+}
+
+// TestLoadCanaryRelease: a stage's canary release in tollgate.yaml serves its own definition to its share of the
+// stage's requests, with the stage's variables overridden; a canary definition that cannot be read is reported
+// where the config names it.
+func TestLoadCanaryRelease(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "api.yaml", definition)
+	write(t, dir, "api-v2.yaml", strings.Replace(definition, "/a\"}", "/v2/a\"}", 1))
+	cfg := write(t, dir, "tollgate.yaml", `apis:
+  - id: one
+    definition: api.yaml
+    stages:
+      - stageName: prod
+        variables: {backend: '127.0.0.1:9000', region: eu}
+        canarySettings: {definition: api-v2.yaml, percentTraffic: 5, stageVariableOverrides: {backend: '127.0.0.1:9200'}}
+`)
+	l, err := Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range l.Snapshot.Routes() {
+		if r.HTTPProxy != nil {
+			got[r.Name] = r.HTTPProxy.Backend.Authority() + " " + r.HTTPProxy.Path[0].Literal
+			if r.Canary == nil || r.Canary.PercentTraffic != 5 {
+				t.Errorf("route %s: canary %+v, want the stage's 5 percent", r.Name, r.Canary)
+			}
+		}
+	}
+	want := map[string]string{"one/prod/Canary/GET/a": "127.0.0.1:9200 /v2/a", "one/prod/GET/a": "127.0.0.1:9000 /a"}
+	if len(got) != len(want) || got["one/prod/Canary/GET/a"] != want["one/prod/Canary/GET/a"] || got["one/prod/GET/a"] != want["one/prod/GET/a"] {
+		t.Errorf("routes %v, want %v", got, want)
+	}
+	if !slices.Contains(l.Files, filepath.Join(dir, "api-v2.yaml")) {
+		t.Errorf("files %v: a change to the canary's definition must reload", l.Files)
+	}
+
+	original, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, dir, "tollgate.yaml", strings.Replace(string(original), "api-v2.yaml", "missing.yaml", 1))
+	if _, err := Load(cfg); err == nil || !strings.Contains(err.Error(), "/apis/0/stages/0/canarySettings/definition: cannot read definition") {
+		t.Errorf("err = %v, want the canary's definition reported where the config names it", err)
 	}
 }

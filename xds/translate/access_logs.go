@@ -32,7 +32,7 @@ func stageLogs(snap *ir.Snapshot) []*accesslog.AccessLog {
 		}
 		name, config := "envoy.access_loggers.file", mustAny(&fileals.FileAccessLog{
 			Path: l.Destination, AccessLogFormat: &fileals.FileAccessLog_LogFormat{LogFormat: format}})
-		if l.Destination == "stdout" {
+		if l.Destination == ir.StdoutDestination {
 			name, config = "envoy.access_loggers.stdout", mustAny(&streamals.StdoutAccessLog{
 				AccessLogFormat: &streamals.StdoutAccessLog_LogFormat{LogFormat: format}})
 		}

@@ -2,6 +2,7 @@ package translate
 
 import (
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	matcher "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
@@ -82,6 +84,9 @@ func routeMetadata(r *ir.Route) *core.Metadata {
 	if r.OperationID != "" {
 		fields["operationId"] = structpb.NewStringValue(r.OperationID)
 	}
+	if r.Canary != nil {
+		fields[names.RouteMetadataIsCanaryRequest] = structpb.NewStringValue(strconv.FormatBool(r.Canary.Release))
+	}
 	return &core.Metadata{FilterMetadata: map[string]*structpb.Struct{names.RouteMetadataNamespace: {Fields: fields}}}
 }
 
@@ -126,3 +131,17 @@ func setHeader(name, value string) *core.HeaderValueOption {
 }
 
 func escapeFormatter(s string) string { return strings.ReplaceAll(s, "%", "%%") }
+
+// canaryRelease makes a canary's route take its share of the stage's requests. Envoy draws one random value per
+// request and tests every route's fraction against it, so a request either meets all the canary's routes (its
+// 403s too) or none: the base release's routes after them take the rest.
+func canaryRelease(out *route.Route, r *ir.Route) {
+	if r.Canary == nil || !r.Canary.Release {
+		return
+	}
+	out.Match.RuntimeFraction = &core.RuntimeFractionalPercent{DefaultValue: &typev3.FractionalPercent{
+		// percentTraffic has at most four decimals' worth of meaning here: millionths of the requests.
+		Numerator:   uint32(math.Round(r.Canary.PercentTraffic * 1e4)),
+		Denominator: typev3.FractionalPercent_MILLION,
+	}}
+}

@@ -188,6 +188,7 @@ func (t *translator) route(api *ir.API, r *ir.Route) *route.Route {
 		out.Match = regexMatch(r.PathRegex)
 		out.Metadata = gatewayResponseMetadata(routeMetadata(r), r.GatewayResponse)
 		setGatewayResponse(out, answer(api, r.GatewayResponse))
+		canaryRelease(out, r)
 		return out
 	case r.GatewayResponse != "":
 		out.Metadata = gatewayResponseMetadata(routeMetadata(r), r.GatewayResponse)
@@ -210,6 +211,7 @@ func (t *translator) route(api *ir.API, r *ir.Route) *route.Route {
 			t.used[name] = true
 		}
 	}
+	canaryRelease(out, r)
 	return out
 }
 

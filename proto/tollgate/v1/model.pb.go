@@ -1864,8 +1864,11 @@ type Stage struct {
 	AccessLogSettings *AccessLogSettings `protobuf:"bytes,8,opt,name=access_log_settings,json=accessLogSettings,proto3" json:"access_log_settings,omitempty"`
 	// tracingEnabled: the stage's requests are traced (OpenTelemetry, to the collector the settings name).
 	TracingEnabled bool `protobuf:"varint,9,opt,name=tracing_enabled,json=tracingEnabled,proto3" json:"tracing_enabled,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// canary: this entry is not a stage of its own but the canary release of the stage of the same name, which a
+	// model API of the same id serves: its requests are percent_traffic of the stage's, chosen at random.
+	Canary        *CanaryRelease `protobuf:"bytes,10,opt,name=canary,proto3" json:"canary,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Stage) Reset() {
@@ -1954,6 +1957,70 @@ func (x *Stage) GetTracingEnabled() bool {
 	return false
 }
 
+func (x *Stage) GetCanary() *CanaryRelease {
+	if x != nil {
+		return x.Canary
+	}
+	return nil
+}
+
+// CanaryRelease is what API Gateway's canarySettings say of how a canary release serves its stage: the entry
+// carrying it holds the canary's stage variables (the stage's, with stageVariableOverrides applied) and the
+// stage's other settings.
+type CanaryRelease struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// percentTraffic: the share of the stage's requests the canary serves, 0 to 100.
+	PercentTraffic float64 `protobuf:"fixed64,1,opt,name=percent_traffic,json=percentTraffic,proto3" json:"percent_traffic,omitempty"`
+	// useStageCache: the canary's requests use the stage's cache; else they use no cache.
+	UseStageCache bool `protobuf:"varint,2,opt,name=use_stage_cache,json=useStageCache,proto3" json:"use_stage_cache,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CanaryRelease) Reset() {
+	*x = CanaryRelease{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CanaryRelease) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CanaryRelease) ProtoMessage() {}
+
+func (x *CanaryRelease) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CanaryRelease.ProtoReflect.Descriptor instead.
+func (*CanaryRelease) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *CanaryRelease) GetPercentTraffic() float64 {
+	if x != nil {
+		return x.PercentTraffic
+	}
+	return 0
+}
+
+func (x *CanaryRelease) GetUseStageCache() bool {
+	if x != nil {
+		return x.UseStageCache
+	}
+	return false
+}
+
 // AccessLogSettings is where a stage's access log goes, and its format.
 type AccessLogSettings struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1965,7 +2032,7 @@ type AccessLogSettings struct {
 
 func (x *AccessLogSettings) Reset() {
 	*x = AccessLogSettings{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[18]
+	mi := &file_tollgate_v1_model_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1977,7 +2044,7 @@ func (x *AccessLogSettings) String() string {
 func (*AccessLogSettings) ProtoMessage() {}
 
 func (x *AccessLogSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[18]
+	mi := &file_tollgate_v1_model_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1990,7 +2057,7 @@ func (x *AccessLogSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccessLogSettings.ProtoReflect.Descriptor instead.
 func (*AccessLogSettings) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{18}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *AccessLogSettings) GetFormat() string {
@@ -2029,7 +2096,7 @@ type MethodSetting struct {
 
 func (x *MethodSetting) Reset() {
 	*x = MethodSetting{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[19]
+	mi := &file_tollgate_v1_model_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2041,7 +2108,7 @@ func (x *MethodSetting) String() string {
 func (*MethodSetting) ProtoMessage() {}
 
 func (x *MethodSetting) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[19]
+	mi := &file_tollgate_v1_model_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2054,7 +2121,7 @@ func (x *MethodSetting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MethodSetting.ProtoReflect.Descriptor instead.
 func (*MethodSetting) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{19}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *MethodSetting) GetThrottlingRateLimit() float64 {
@@ -2302,7 +2369,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aD\n" +
 	"\x16ResponseTemplatesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xf8\x04\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xac\x05\n" +
 	"\x05Stage\x12\x1d\n" +
 	"\n" +
 	"stage_name\x18\x01 \x01(\tR\tstageName\x12?\n" +
@@ -2312,13 +2379,18 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x12cache_cluster_size\x18\x06 \x01(\tR\x10cacheClusterSize\x12.\n" +
 	"\x13cache_status_header\x18\a \x01(\tR\x11cacheStatusHeader\x12N\n" +
 	"\x13access_log_settings\x18\b \x01(\v2\x1e.tollgate.v1.AccessLogSettingsR\x11accessLogSettings\x12'\n" +
-	"\x0ftracing_enabled\x18\t \x01(\bR\x0etracingEnabled\x1a<\n" +
+	"\x0ftracing_enabled\x18\t \x01(\bR\x0etracingEnabled\x122\n" +
+	"\x06canary\x18\n" +
+	" \x01(\v2\x1a.tollgate.v1.CanaryReleaseR\x06canary\x1a<\n" +
 	"\x0eVariablesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a]\n" +
 	"\x13MethodSettingsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
-	"\x05value\x18\x02 \x01(\v2\x1a.tollgate.v1.MethodSettingR\x05value:\x028\x01J\x04\b\x03\x10\x04R\x10method_throttles\"M\n" +
+	"\x05value\x18\x02 \x01(\v2\x1a.tollgate.v1.MethodSettingR\x05value:\x028\x01J\x04\b\x03\x10\x04R\x10method_throttles\"`\n" +
+	"\rCanaryRelease\x12'\n" +
+	"\x0fpercent_traffic\x18\x01 \x01(\x01R\x0epercentTraffic\x12&\n" +
+	"\x0fuse_stage_cache\x18\x02 \x01(\bR\ruseStageCache\"M\n" +
 	"\x11AccessLogSettings\x12\x16\n" +
 	"\x06format\x18\x01 \x01(\tR\x06format\x12 \n" +
 	"\vdestination\x18\x02 \x01(\tR\vdestination\"\xbe\x05\n" +
@@ -2382,7 +2454,7 @@ func file_tollgate_v1_model_proto_rawDescGZIP() []byte {
 }
 
 var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
+var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_tollgate_v1_model_proto_goTypes = []any{
 	(ProtocolType)(0),           // 0: tollgate.v1.ProtocolType
 	(AuthorizerType)(0),         // 1: tollgate.v1.AuthorizerType
@@ -2408,25 +2480,26 @@ var file_tollgate_v1_model_proto_goTypes = []any{
 	(*TlsConfig)(nil),           // 21: tollgate.v1.TlsConfig
 	(*IntegrationResponse)(nil), // 22: tollgate.v1.IntegrationResponse
 	(*Stage)(nil),               // 23: tollgate.v1.Stage
-	(*AccessLogSettings)(nil),   // 24: tollgate.v1.AccessLogSettings
-	(*MethodSetting)(nil),       // 25: tollgate.v1.MethodSetting
-	nil,                         // 26: tollgate.v1.ApiStage.ThrottleEntry
-	nil,                         // 27: tollgate.v1.RestApi.RequestValidatorsEntry
-	nil,                         // 28: tollgate.v1.RestApi.ModelsEntry
-	nil,                         // 29: tollgate.v1.RestApi.GatewayResponsesEntry
-	nil,                         // 30: tollgate.v1.GatewayResponse.ResponseParametersEntry
-	nil,                         // 31: tollgate.v1.GatewayResponse.ResponseTemplatesEntry
-	nil,                         // 32: tollgate.v1.Method.RequestParametersEntry
-	nil,                         // 33: tollgate.v1.Method.RequestModelsEntry
-	nil,                         // 34: tollgate.v1.Integration.RequestParametersEntry
-	nil,                         // 35: tollgate.v1.Integration.RequestTemplatesEntry
-	nil,                         // 36: tollgate.v1.Integration.ResponsesEntry
-	nil,                         // 37: tollgate.v1.Integration.ResponseMappingsEntry
-	nil,                         // 38: tollgate.v1.ResponseMappings.ParametersEntry
-	nil,                         // 39: tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	nil,                         // 40: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	nil,                         // 41: tollgate.v1.Stage.VariablesEntry
-	nil,                         // 42: tollgate.v1.Stage.MethodSettingsEntry
+	(*CanaryRelease)(nil),       // 24: tollgate.v1.CanaryRelease
+	(*AccessLogSettings)(nil),   // 25: tollgate.v1.AccessLogSettings
+	(*MethodSetting)(nil),       // 26: tollgate.v1.MethodSetting
+	nil,                         // 27: tollgate.v1.ApiStage.ThrottleEntry
+	nil,                         // 28: tollgate.v1.RestApi.RequestValidatorsEntry
+	nil,                         // 29: tollgate.v1.RestApi.ModelsEntry
+	nil,                         // 30: tollgate.v1.RestApi.GatewayResponsesEntry
+	nil,                         // 31: tollgate.v1.GatewayResponse.ResponseParametersEntry
+	nil,                         // 32: tollgate.v1.GatewayResponse.ResponseTemplatesEntry
+	nil,                         // 33: tollgate.v1.Method.RequestParametersEntry
+	nil,                         // 34: tollgate.v1.Method.RequestModelsEntry
+	nil,                         // 35: tollgate.v1.Integration.RequestParametersEntry
+	nil,                         // 36: tollgate.v1.Integration.RequestTemplatesEntry
+	nil,                         // 37: tollgate.v1.Integration.ResponsesEntry
+	nil,                         // 38: tollgate.v1.Integration.ResponseMappingsEntry
+	nil,                         // 39: tollgate.v1.ResponseMappings.ParametersEntry
+	nil,                         // 40: tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	nil,                         // 41: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	nil,                         // 42: tollgate.v1.Stage.VariablesEntry
+	nil,                         // 43: tollgate.v1.Stage.MethodSettingsEntry
 }
 var file_tollgate_v1_model_proto_depIdxs = []int32{
 	12, // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
@@ -2436,48 +2509,49 @@ var file_tollgate_v1_model_proto_depIdxs = []int32{
 	11, // 4: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
 	7,  // 5: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
 	8,  // 6: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
-	26, // 7: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
+	27, // 7: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
 	17, // 8: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
 	2,  // 9: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
 	23, // 10: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
 	16, // 11: tollgate.v1.RestApi.authorizers:type_name -> tollgate.v1.Authorizer
-	27, // 12: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
-	28, // 13: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
-	29, // 14: tollgate.v1.RestApi.gateway_responses:type_name -> tollgate.v1.RestApi.GatewayResponsesEntry
+	28, // 12: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
+	29, // 13: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
+	30, // 14: tollgate.v1.RestApi.gateway_responses:type_name -> tollgate.v1.RestApi.GatewayResponsesEntry
 	0,  // 15: tollgate.v1.RestApi.protocol_type:type_name -> tollgate.v1.ProtocolType
 	13, // 16: tollgate.v1.RestApi.cors:type_name -> tollgate.v1.Cors
-	30, // 17: tollgate.v1.GatewayResponse.response_parameters:type_name -> tollgate.v1.GatewayResponse.ResponseParametersEntry
-	31, // 18: tollgate.v1.GatewayResponse.response_templates:type_name -> tollgate.v1.GatewayResponse.ResponseTemplatesEntry
+	31, // 17: tollgate.v1.GatewayResponse.response_parameters:type_name -> tollgate.v1.GatewayResponse.ResponseParametersEntry
+	32, // 18: tollgate.v1.GatewayResponse.response_templates:type_name -> tollgate.v1.GatewayResponse.ResponseTemplatesEntry
 	1,  // 19: tollgate.v1.Authorizer.type:type_name -> tollgate.v1.AuthorizerType
 	18, // 20: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
 	19, // 21: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
-	32, // 22: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
-	33, // 23: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
+	33, // 22: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
+	34, // 23: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
 	3,  // 24: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
-	34, // 25: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
-	35, // 26: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
-	36, // 27: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
+	35, // 25: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
+	36, // 26: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
+	37, // 27: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
 	5,  // 28: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
 	4,  // 29: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
 	21, // 30: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
-	37, // 31: tollgate.v1.Integration.response_mappings:type_name -> tollgate.v1.Integration.ResponseMappingsEntry
-	38, // 32: tollgate.v1.ResponseMappings.parameters:type_name -> tollgate.v1.ResponseMappings.ParametersEntry
-	39, // 33: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	40, // 34: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	41, // 35: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
-	42, // 36: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
-	24, // 37: tollgate.v1.Stage.access_log_settings:type_name -> tollgate.v1.AccessLogSettings
-	7,  // 38: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
-	15, // 39: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
-	14, // 40: tollgate.v1.RestApi.GatewayResponsesEntry.value:type_name -> tollgate.v1.GatewayResponse
-	22, // 41: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
-	20, // 42: tollgate.v1.Integration.ResponseMappingsEntry.value:type_name -> tollgate.v1.ResponseMappings
-	25, // 43: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
-	44, // [44:44] is the sub-list for method output_type
-	44, // [44:44] is the sub-list for method input_type
-	44, // [44:44] is the sub-list for extension type_name
-	44, // [44:44] is the sub-list for extension extendee
-	0,  // [0:44] is the sub-list for field type_name
+	38, // 31: tollgate.v1.Integration.response_mappings:type_name -> tollgate.v1.Integration.ResponseMappingsEntry
+	39, // 32: tollgate.v1.ResponseMappings.parameters:type_name -> tollgate.v1.ResponseMappings.ParametersEntry
+	40, // 33: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	41, // 34: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	42, // 35: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
+	43, // 36: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
+	25, // 37: tollgate.v1.Stage.access_log_settings:type_name -> tollgate.v1.AccessLogSettings
+	24, // 38: tollgate.v1.Stage.canary:type_name -> tollgate.v1.CanaryRelease
+	7,  // 39: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
+	15, // 40: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
+	14, // 41: tollgate.v1.RestApi.GatewayResponsesEntry.value:type_name -> tollgate.v1.GatewayResponse
+	22, // 42: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
+	20, // 43: tollgate.v1.Integration.ResponseMappingsEntry.value:type_name -> tollgate.v1.ResponseMappings
+	26, // 44: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
+	45, // [45:45] is the sub-list for method output_type
+	45, // [45:45] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_v1_model_proto_init() }
@@ -2487,14 +2561,14 @@ func file_tollgate_v1_model_proto_init() {
 	}
 	file_tollgate_v1_model_proto_msgTypes[7].OneofWrappers = []any{}
 	file_tollgate_v1_model_proto_msgTypes[10].OneofWrappers = []any{}
-	file_tollgate_v1_model_proto_msgTypes[19].OneofWrappers = []any{}
+	file_tollgate_v1_model_proto_msgTypes[20].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_v1_model_proto_rawDesc), len(file_tollgate_v1_model_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   37,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
