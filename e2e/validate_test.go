@@ -74,12 +74,12 @@ func TestValidate(t *testing.T) {
 			},
 		},
 		{
-			name:     "a canary and a misspelt key",
-			files:    []string{dir + "config-canary.yaml"},
+			name:     "a canary naming a deployment and a misspelt key",
+			files:    []string{dir + "config-refused.yaml"},
 			wantExit: 1,
 			wantStderr: []string{
-				dir + "config-canary.yaml: /apis/0/stages/0/canarySettings: canarySettings is not supported yet",
-				dir + `config-canary.yaml: /rateLimit/failureMod: unknown key "failureMod" (did you mean "failureMode"?)`,
+				dir + "config-refused.yaml: /apis/0/stages/0/canarySettings/deploymentId: deploymentId is not supported yet",
+				dir + `config-refused.yaml: /rateLimit/failureMod: unknown key "failureMod" (did you mean "failureMode"?)`,
 			},
 		},
 		{
