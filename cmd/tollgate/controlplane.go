@@ -97,7 +97,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 		return nil, err
 	}
 	c.current = loaded
-	c.restAPIs.Set(loaded.Gateway, cfg.AWS.AccountID)
+	c.restAPIs.Set(loaded.Gateway, cfg.AWS.AccountID, cfg.Domain)
 	c.logWarnings(loaded)
 	cfg = loaded.Config
 	if c.cache, err = cache.New(cacheStore(store, log), cfg.Cache.EncryptionKeyBytes(), log); err != nil {
@@ -306,7 +306,7 @@ func (c *ControlPlane) Import(definition []byte) (*tollgatev1.RestApi, []string,
 func managedOf(st management.State) source.Managed {
 	out := source.Managed{APIKeys: st.APIKeys, UsagePlans: st.UsagePlans}
 	for _, d := range st.Deployments {
-		out.Deployments = append(out.Deployments, source.Deployment{APIID: d.APIID, File: d.File(), Definition: d.Definition, Stages: d.Stages})
+		out.Deployments = append(out.Deployments, source.Deployment{APIID: d.APIID, File: d.File(), Definition: d.Definition, Stages: d.Stages, HTTP: d.HTTP})
 	}
 	return out
 }
@@ -400,7 +400,7 @@ func (c *ControlPlane) publish(loaded *source.Loaded, start time.Time, loadTime 
 	}
 	c.current = loaded
 	c.management.Set(managementKeys(loaded.Config))
-	c.restAPIs.Set(loaded.Gateway, loaded.Config.AWS.AccountID)
+	c.restAPIs.Set(loaded.Gateway, loaded.Config.AWS.AccountID, loaded.Config.Domain)
 	c.watcher.Watch(loaded.Files)
 	c.log.Info("configuration reloaded", "apis", len(loaded.Config.APIs), "load", loadTime.Round(time.Millisecond), "publish", (time.Since(start) - loadTime).Round(time.Millisecond))
 }

@@ -338,3 +338,58 @@ func TestManagementAPIStageSettings(t *testing.T) {
 		t.Errorf("the listener has no access log to %s", logFile)
 	}
 }
+
+// TestManagementAPIHTTPAPI: an HTTP API built through apigatewayv2 (an integration, a route, a $default stage that
+// deploys every change) is served as a file's HTTP API is; a change the load refuses leaves the stage serving,
+// and says why on the stage.
+func TestManagementAPIHTTPAPI(t *testing.T) {
+	h := startHarness(t, map[string]string{"tollgate.yaml": "domain: execute-api.localhost\n"})
+	var api struct{ APIID, APIEndpoint string }
+	h.manage("POST", "/v2/apis", `{"name":"pets","protocolType":"HTTP"}`, 201, &api)
+	if api.APIEndpoint != "http://"+api.APIID+".execute-api.localhost" {
+		t.Errorf("apiEndpoint %s", api.APIEndpoint)
+	}
+	base := "/v2/apis/" + api.APIID
+	var integ struct{ IntegrationID string }
+	h.manage("POST", base+"/integrations", `{"integrationType":"HTTP_PROXY","integrationMethod":"GET","integrationUri":"http://${stageVariables.backend}/pets"}`, 201, &integ)
+	var route struct{ RouteID string }
+	h.manage("POST", base+"/routes", `{"routeKey":"GET /pets","target":"integrations/`+integ.IntegrationID+`"}`, 201, &route)
+	h.manage("POST", base+"/stages", `{"stageName":"$default","autoDeploy":true,"stageVariables":{"backend":"127.0.0.1:9000"}}`, 201, nil)
+	served := func() []string {
+		var out []string
+		for _, vh := range h.routeConfig().GetVirtualHosts() {
+			for _, r := range vh.GetRoutes() {
+				if strings.HasPrefix(r.GetName(), api.APIID+"/") && r.GetRoute() != nil {
+					out = append(out, r.GetName()+" "+r.GetRoute().GetCluster())
+				}
+			}
+		}
+		return out
+	}
+	if got := served(); len(got) != 1 || got[0] != api.APIID+"/$default/GET/pets http://127.0.0.1:9000" {
+		t.Fatalf("served %v, want GET /pets to the stage's backend", got)
+	}
+	// A backend by a stage variable the stage does not define: the load refuses it, the stage keeps serving.
+	h.manage("PATCH", base+"/integrations/"+integ.IntegrationID, `{"integrationUri":"http://${stageVariables.other}/pets"}`, 200, nil)
+	var st struct{ LastDeploymentStatusMessage string }
+	h.manage("GET", base+"/stages/$default", "", 200, &st)
+	if !strings.Contains(st.LastDeploymentStatusMessage, "other") {
+		t.Errorf("the stage says %q, want the undefined stage variable", st.LastDeploymentStatusMessage)
+	}
+	if got := served(); len(got) != 1 || !strings.HasSuffix(got[0], "http://127.0.0.1:9000") {
+		t.Errorf("after a refused change, served %v", got)
+	}
+	h.manage("PATCH", base+"/stages/$default", `{"stageVariables":{"backend":"127.0.0.1:9000","other":"127.0.0.1:9100"}}`, 200, nil)
+	h.manage("PATCH", base+"/routes/"+route.RouteID, `{"operationName":"listPets"}`, 200, nil) // a change: deployed again
+	if got := served(); len(got) != 1 || !strings.HasSuffix(got[0], "http://127.0.0.1:9100") {
+		t.Errorf("after the stage defines it, served %v", got)
+	}
+	h.restart()
+	if got := served(); len(got) != 1 {
+		t.Errorf("after a restart, served %v", got)
+	}
+	h.manage("DELETE", base, "", 204, nil)
+	if got := served(); len(got) != 0 {
+		t.Errorf("a deleted HTTP API is still served: %v", got)
+	}
+}

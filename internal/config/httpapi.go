@@ -1,32 +1,15 @@
 package config
 
 import (
-	"regexp"
-
 	"github.com/tollgate-gw/tollgate/internal/diag"
+	"github.com/tollgate-gw/tollgate/internal/routekey"
 )
 
 // DefaultStage is an HTTP API's stage served at the root, without a stage segment in the path.
 const DefaultStage = "$default"
 
 // DefaultRoute is the route key of an HTTP API's route for the requests no other route matches.
-const DefaultRoute = "$default"
-
-// routeKeyPattern is an HTTP API route key: a method (or ANY) and a path.
-var routeKeyPattern = regexp.MustCompile(`^(ANY|GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) (/[^ ]*)$`)
-
-// RouteKeyMethodKey turns an HTTP API route key ("GET /pets", "$default") into the method key ("/pets/GET",
-// "$default/ANY") the model keys a stage's settings by, and reports whether it is a route key.
-func RouteKeyMethodKey(key string) (string, bool) {
-	if key == DefaultRoute {
-		return DefaultRoute + "/ANY", true
-	}
-	m := routeKeyPattern.FindStringSubmatch(key)
-	if m == nil {
-		return "", false
-	}
-	return m[2] + "/" + m[1], true
-}
+const DefaultRoute = routekey.Default
 
 // validateProtocol checks an API entry's protocolType, and that its stages use the settings of its kind: a
 // REST API's methodSettings, an HTTP API's defaultRouteSettings and routeSettings.
@@ -73,7 +56,7 @@ func (c *Config) validateProtocol(probs *diag.Problems, i int) {
 			checkStageThrottle(probs, c.File, at("stages", j, "defaultRouteSettings"), *st.DefaultRouteSettings)
 		}
 		for key, rs := range st.RouteSettings {
-			if _, ok := RouteKeyMethodKey(key); !ok {
+			if _, ok := routekey.MethodKey(key); !ok {
 				probs.Addf(c.File, at("stages", j, "routeSettings", key), "invalid route key %q: want a method and a path such as \"GET /pets\" or \"ANY /{proxy+}\", or $default", key)
 				continue
 			}

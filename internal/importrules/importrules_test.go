@@ -41,6 +41,7 @@ var allowed = map[string][]string{
 	"internal/gatewayresponse":   {"internal/names"},
 	"internal/pathtemplate":      nil,
 	"internal/stagevars":         nil,
+	"internal/routekey":          nil,
 	"internal/lambdauri":         nil,
 	"extproc/lambda/lambdaproxy": {"internal/jsonscan"},
 	"internal/jsonscan":          nil,
@@ -64,7 +65,7 @@ var allowed = map[string][]string{
 	"extproc/authz/lambdaauth": {"internal/policy"},
 	"extproc/authz/sigv4":      nil,
 	// Config, import and model check read what the user wrote into the model, with diagnostics.
-	"internal/config":  {"internal/diag", "internal/policy", "internal/accesslog", "internal/stagevars", "internal/usageplan"},
+	"internal/config":  {"internal/diag", "internal/policy", "internal/accesslog", "internal/stagevars", "internal/usageplan", "internal/routekey"},
 	"internal/openapi": {"proto/tollgate/v1", "internal/diag"},
 	// Templates (Terraform's templatefile, CloudFormation and SAM) into the definition the importer reads.
 	"internal/template": {"internal/diag"},
@@ -72,7 +73,7 @@ var allowed = map[string][]string{
 	// The IR is built from the model alone.
 	"internal/ir": leaves,
 	// The source runs the chain up to the IR: files → config and model → check → IR.
-	"internal/source": append(slices.Clone(leaves), "internal/config", "internal/template", "internal/openapi", "internal/check", "internal/ir"),
+	"internal/source": append(slices.Clone(leaves), "internal/config", "internal/template", "internal/openapi", "internal/check", "internal/ir", "internal/routekey"),
 	// Consumers read the IR and leaves; the translator never an ext service or the limiter.
 	"xds/translate": append(slices.Clone(leaves), "internal/ir"),
 	// The ext_proc server runs the streams of the ext_proc features, each a consumer of its own.
@@ -93,7 +94,7 @@ var allowed = map[string][]string{
 	"internal/dashboard": append(slices.Clone(leaves), "internal/ir", "ratelimit", "xds/server"),
 	// Only cmd wires the layers together.
 	// The management API, on the admin address: its callers sign with SigV4; it reads the model.
-	"internal/management": {"extproc/authz/sigv4", "internal/gatewayresponse", "internal/state", "internal/stagevars", "internal/usageplan", "proto/tollgate/v1"},
+	"internal/management": {"extproc/authz/sigv4", "internal/gatewayresponse", "internal/state", "internal/stagevars", "internal/usageplan", "internal/routekey", "proto/tollgate/v1"},
 	"cmd/tollgate":        {"*"},
 	// Programs and tests that drive a built gateway from outside.
 	"e2e":                       {"envoy", "internal/names", "internal/jwttest"},

@@ -94,6 +94,6 @@ func BenchmarkSetFileAPIs1000(b *testing.B) {
 	s, _, _ := newService(b, nil)
 	b.ReportAllocs()
 	for b.Loop() {
-		s.Set(gw, "123456789012")
+		s.Set(gw, "123456789012", "execute-api.localhost")
 	}
 }

@@ -37,17 +37,42 @@ func TestRequestsHoldEveryField(t *testing.T) {
 		"UpdateAccountRequest":          reflect.TypeFor[patchRequest](),
 		"EndpointConfiguration":         reflect.TypeFor[endpointConfiguration](),
 	} {
-		fields := jsonFields(typ)
-		for member, m := range shapes[name].Members {
-			if m.Location != "" {
-				continue // in the URI, the query or a header
-			}
-			if m.LocationName != "" {
-				member = m.LocationName
-			}
-			if !fields[member] {
-				t.Errorf("%s has a member %s that %s does not decode", name, member, typ.Name())
-			}
+		checkRequest(t, shapes, name, typ)
+	}
+	shapes = botocoreModel(t, "apigatewayv2", "2018-11-29")
+	for name, typ := range map[string]reflect.Type{
+		"CreateApiRequest":         reflect.TypeFor[createHTTPAPIRequest](),
+		"UpdateApiRequest":         reflect.TypeFor[createHTTPAPIRequest](),
+		"CreateIntegrationRequest": reflect.TypeFor[integrationV2Request](),
+		"UpdateIntegrationRequest": reflect.TypeFor[integrationV2Request](),
+		"CreateRouteRequest":       reflect.TypeFor[routeV2Request](),
+		"UpdateRouteRequest":       reflect.TypeFor[routeV2Request](),
+		"CreateAuthorizerRequest":  reflect.TypeFor[authorizerV2Request](),
+		"UpdateAuthorizerRequest":  reflect.TypeFor[authorizerV2Request](),
+		"CreateStageRequest":       reflect.TypeFor[stageV2Request](),
+		"UpdateStageRequest":       reflect.TypeFor[stageV2Request](),
+		"CreateDeploymentRequest":  reflect.TypeFor[createDeploymentV2Request](),
+	} {
+		checkRequest(t, shapes, name, typ)
+	}
+}
+
+// checkRequest fails for each member of the request shape name, in the body, that typ does not decode.
+func checkRequest(t *testing.T, shapes map[string]shape, name string, typ reflect.Type) {
+	t.Helper()
+	if _, ok := shapes[name]; !ok {
+		t.Fatalf("the model has no shape %s", name)
+	}
+	fields := jsonFields(typ)
+	for member, m := range shapes[name].Members {
+		if m.Location != "" {
+			continue // in the URI, the query or a header
+		}
+		if m.LocationName != "" {
+			member = m.LocationName
+		}
+		if !fields[member] {
+			t.Errorf("%s has a member %s that %s does not decode", name, member, typ.Name())
 		}
 	}
 }

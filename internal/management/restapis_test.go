@@ -447,7 +447,7 @@ func TestFileAPIsRead(t *testing.T) {
 		t.Errorf("a file's export: %s", export)
 	}
 	call(t, mux, "PUT", "/restapis/pets/resources/"+paths["/pets/{id}"]+"/methods/POST", `{"authorizationType":"NONE"}`, 400, nil) // the file's
-	s.Set(gw, "123456789012")
+	s.Set(gw, "123456789012", "execute-api.localhost")
 	var again resourcePage
 	call(t, mux, "GET", "/restapis/pets/resources", "", 200, &again)
 	for _, res := range again.Items {

@@ -55,17 +55,25 @@ type Deployed struct {
 	// Definition is what was deployed, an OpenAPI 3 definition with API Gateway's extensions.
 	Definition []byte
 	Stages     []*tollgatev1.Stage
+	// HTTP: the API is an HTTP API (apigatewayv2's), its definition as export-api writes one.
+	HTTP bool
 }
 
 // File names a deployment in problems, as a file names a definition.
 func (d Deployed) File() string {
-	return "restapis/" + d.APIID + "/deployments/" + d.DeploymentID
+	if d.HTTP {
+		return httpAPIPrefix + d.APIID + "/deployments/" + d.DeploymentID
+	}
+	return recordPrefix + d.APIID + "/deployments/" + d.DeploymentID
 }
 
-// catalog is what Service knows of tollgate.yaml's REST APIs, API keys and usage plans, each by id.
+// catalog is what Service knows of tollgate.yaml's REST APIs, HTTP APIs, API keys and usage plans, each by id.
 type catalog struct {
 	account string
-	apis    []restAPI
+	// domain is the invocation hosts': {apiId}.{domain}.
+	domain   string
+	apis     []restAPI
+	httpAPIs []httpAPI
 	// models are the file's REST APIs as loaded, by id; records are those read whole so far (fileRecord), made
 	// when first asked for rather than on every load.
 	models map[string]*tollgatev1.RestApi
@@ -99,17 +107,23 @@ const recordPrefix = "restapis/"
 // Envoy serves changes.
 func New(store state.Store, serving Serving, gw *tollgatev1.Gateway, account string) *Service {
 	s := &Service{store: store, serving: serving, now: time.Now}
-	s.Set(gw, account)
+	s.Set(gw, account, "")
 	return s
 }
 
 // Set serves gw's APIs from now on (a reload's).
-func (s *Service) Set(gw *tollgatev1.Gateway, account string) {
-	next := &catalog{account: account, models: map[string]*tollgatev1.RestApi{}, canaries: map[string][]*tollgatev1.Stage{},
+func (s *Service) Set(gw *tollgatev1.Gateway, account, domain string) {
+	next := &catalog{account: account, domain: domain, models: map[string]*tollgatev1.RestApi{}, canaries: map[string][]*tollgatev1.Stage{},
 		records: map[string]*apiRecord{}}
 	for _, a := range gw.GetApis() {
-		if a.GetProtocolType() == tollgatev1.ProtocolType_PROTOCOL_TYPE_HTTP || strings.HasPrefix(a.GetSourceFile(), recordPrefix) {
-			continue // an HTTP API is apigatewayv2's; a managed API's deployments are its own
+		switch {
+		case strings.HasPrefix(a.GetSourceFile(), recordPrefix) || strings.HasPrefix(a.GetSourceFile(), httpAPIPrefix):
+			continue // a managed API's deployments are its own
+		case a.GetProtocolType() == tollgatev1.ProtocolType_PROTOCOL_TYPE_HTTP:
+			if !slices.ContainsFunc(next.httpAPIs, func(h httpAPI) bool { return h.APIID == a.GetId() }) {
+				next.httpAPIs = append(next.httpAPIs, next.fileHTTPAPI(a))
+			}
+			continue
 		}
 		if next.models[a.GetId()] != nil { // a canary release of one of the file's stages
 			next.canaries[a.GetId()] = append(next.canaries[a.GetId()], a.GetStages()...)
@@ -183,6 +197,12 @@ func (st *State) add(key string, raw []byte) error {
 	switch {
 	case strings.HasPrefix(key, recordPrefix):
 		var rec apiRecord
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return err
+		}
+		st.Deployments = append(st.Deployments, rec.deployed()...)
+	case strings.HasPrefix(key, httpAPIPrefix):
+		var rec httpAPIRecord
 		if err := json.Unmarshal(raw, &rec); err != nil {
 			return err
 		}
@@ -392,18 +412,26 @@ func fileAPI(id string) error {
 // checked before the record is stored, and served after it is.
 func (s *Service) change(r *http.Request, edit func(rec **apiRecord) (served bool, err error)) (*apiRecord, error) {
 	id := r.PathValue("restapi_id")
-	var rec *apiRecord
-	var serve func()
-	err := s.store.Update(r.Context(), recordPrefix+id, func(old []byte) ([]byte, error) {
-		if old == nil {
-			if s.files.Load().has(id) {
-				return nil, fileAPI(id)
-			}
-			return nil, s.invalidAPI(id)
+	return changeServed(s, r, recordPrefix+id, func() error {
+		if s.files.Load().has(id) {
+			return fileAPI(id)
 		}
-		rec = &apiRecord{}
+		return s.invalidAPI(id)
+	}, edit)
+}
+
+// changeServed applies a write to the record at key, kept in a T, atomically, as change does; missing is the
+// answer when there is none.
+func changeServed[T any](s *Service, r *http.Request, key string, missing func() error, edit func(rec **T) (served bool, err error)) (*T, error) {
+	var rec *T
+	var serve func()
+	err := s.store.Update(r.Context(), key, func(old []byte) ([]byte, error) {
+		if old == nil {
+			return nil, missing()
+		}
+		rec = new(T)
 		if err := json.Unmarshal(old, rec); err != nil {
-			return nil, fmt.Errorf("state record %s: %w", id, err)
+			return nil, fmt.Errorf("state record %s: %w", key, err)
 		}
 		served, err := edit(&rec)
 		if err != nil {
@@ -417,7 +445,7 @@ func (s *Service) change(r *http.Request, edit func(rec **apiRecord) (served boo
 		}
 		serve = nil
 		if served {
-			if serve, err = s.check(r.Context(), recordPrefix+id, raw); err != nil {
+			if serve, err = s.check(r.Context(), key, raw); err != nil {
 				return nil, err
 			}
 		}

@@ -83,7 +83,7 @@ func checkShape(t *testing.T, shapes map[string]shape, name string, typ reflect.
 
 // kindOf is the model's type for a Go type.
 func kindOf(typ reflect.Type) string {
-	if typ == reflect.TypeFor[timestamp]() {
+	if typ == reflect.TypeFor[timestamp]() || typ == reflect.TypeFor[iso8601]() {
 		return "timestamp"
 	}
 	return map[reflect.Kind]string{reflect.String: "string", reflect.Bool: "boolean", reflect.Slice: "list", reflect.Struct: "structure",
@@ -142,4 +142,15 @@ func TestShapesAreBotocores(t *testing.T) {
 			t.Errorf("apiKeySource %s is none of the model's %v", source, shapes["ApiKeySourceType"].Enum)
 		}
 	}
+}
+
+func TestHTTPAPIShapesAreBotocores(t *testing.T) {
+	shapes := botocoreModel(t, "apigatewayv2", "2018-11-29")
+	checkShape(t, shapes, "Api", reflect.TypeFor[httpAPI]())
+	checkShape(t, shapes, "GetApisResponse", reflect.TypeFor[httpAPIPage]())
+	checkShape(t, shapes, "Integration", reflect.TypeFor[integrationV2]())
+	checkShape(t, shapes, "Route", reflect.TypeFor[routeV2]())
+	checkShape(t, shapes, "Authorizer", reflect.TypeFor[authorizerV2]())
+	checkShape(t, shapes, "Stage", reflect.TypeFor[stageV2]())
+	checkShape(t, shapes, "Deployment", reflect.TypeFor[deploymentV2]())
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/diag"
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/openapi"
+	"github.com/tollgate-gw/tollgate/internal/routekey"
 	"github.com/tollgate-gw/tollgate/internal/stagevars"
 	"github.com/tollgate-gw/tollgate/internal/template"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
@@ -103,6 +104,8 @@ type Deployment struct {
 	File       string
 	Definition []byte
 	Stages     []*tollgatev1.Stage
+	// HTTP: the API is an HTTP API (apigatewayv2's), its definition one as export-api writes it.
+	HTTP bool
 }
 
 // LoadWith reads, checks and builds everything the config file names, and what the management API serves.
@@ -215,6 +218,9 @@ func (ld *Loader) LoadWith(configFile string, managed Managed) (*Loaded, error) 
 		}
 		l.Warnings = append(l.Warnings, def.warnings...)
 		def.api.Id, def.api.Stages = d.APIID, d.Stages
+		if d.HTTP {
+			def.api.ProtocolType = tollgatev1.ProtocolType_PROTOCOL_TYPE_HTTP
+		}
 		l.Gateway.Apis = append(l.Gateway.Apis, def.api)
 	}
 	if err := probs.Err(); err != nil {
@@ -273,7 +279,7 @@ func stageModel(st config.Stage) *tollgatev1.Stage {
 		set("*/*", *st.DefaultRouteSettings)
 	}
 	for key, rs := range st.RouteSettings {
-		if methodKey, ok := config.RouteKeyMethodKey(key); ok { // config.Load refused the others
+		if methodKey, ok := routekey.MethodKey(key); ok { // config.Load refused the others
 			set(methodKey, rs)
 		}
 	}
