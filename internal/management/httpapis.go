@@ -285,6 +285,12 @@ func (s *Service) readHTTPAPI(r *http.Request, write bool) (*httpAPIRecord, erro
 		return nil, err
 	}
 	if raw == nil {
+		files := s.files.Load()
+		if model := files.httpModels[id]; model != nil && !write {
+			if rec := fileHTTPRecord(model, files.fileHTTPAPI(model)); rec != nil {
+				return rec, nil
+			}
+		}
 		return nil, s.missingHTTPAPI(id, write)
 	}
 	var rec httpAPIRecord
@@ -294,25 +300,20 @@ func (s *Service) readHTTPAPI(r *http.Request, write bool) (*httpAPIRecord, erro
 	return &rec, nil
 }
 
-// missingHTTPAPI is the answer for an HTTP API the store has not: the file's may be read as an Api, no further.
+// missingHTTPAPI is the answer for a write to an HTTP API the store has not: the file's are read-only.
 func (s *Service) missingHTTPAPI(id string, write bool) error {
 	files := s.files.Load()
-	if !slices.ContainsFunc(files.httpAPIs, func(a httpAPI) bool { return a.APIID == id }) {
+	if files.httpModels[id] == nil {
 		return notFound("Invalid API identifier specified %s:%s", files.account, id)
 	}
 	if write {
 		return fileAPI(id)
 	}
 	return &apiError{http.StatusNotImplemented, "NotImplementedException",
-		"API " + id + " is defined in tollgate.yaml: the management API lists it, and reads its routes, integrations and stages from the file only in a later version of Tollgate"}
+		"API " + id + ", defined in tollgate.yaml, has what the management API cannot show yet"}
 }
 
 func (s *Service) getHTTPAPI(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("api_id")
-	if i := slices.IndexFunc(s.files.Load().httpAPIs, func(a httpAPI) bool { return a.APIID == id }); i >= 0 {
-		writeJSON(w, http.StatusOK, s.files.Load().httpAPIs[i])
-		return
-	}
 	readHTTP(s, w, r, func(rec *httpAPIRecord) (httpAPI, error) { return rec.API, nil })
 }
 

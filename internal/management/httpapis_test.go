@@ -206,22 +206,96 @@ func TestHTTPAPIQuickCreate(t *testing.T) {
 	}
 }
 
-// TestFileHTTPAPIs: the file's HTTP APIs are listed and read as Apis, and refused for writes.
+// TestFileHTTPAPIs: the file's HTTP APIs are listed and read (routes, integrations, authorizers, stages), under
+// ids that stay from load to load, and refused for writes.
 func TestFileHTTPAPIs(t *testing.T) {
-	max := int32(300)
-	gw := &tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{
-		{Id: "h1", Name: "pets-http", ProtocolType: tollgatev1.ProtocolType_PROTOCOL_TYPE_HTTP, Cors: &tollgatev1.Cors{AllowOrigins: []string{"*"}, MaxAge: &max}},
-		{Id: "r1", Name: "rest"},
-	}}
+	definition := `openapi: 3.0.1
+info: {title: pets-http, version: "1"}
+paths:
+  /pets:
+    get:
+      security: [{users: [read]}]
+      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://${stageVariables.backend}/pets", payloadFormatVersion: "1.0"}
+  /$default:
+    x-amazon-apigateway-any-method:
+      x-amazon-apigateway-integration: {type: aws_proxy, httpMethod: POST, uri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:f/invocations", payloadFormatVersion: "2.0"}
+components:
+  securitySchemes:
+    users:
+      type: oauth2
+      flows: {}
+      x-amazon-apigateway-authorizer: {type: jwt, identitySource: $request.header.Authorization, jwtConfiguration: {issuer: "https://issuer.example.com", audience: [pets]}}
+x-amazon-apigateway-cors: {allowOrigins: ["*"], maxAge: 300}
+`
+	model, _, err := openapi.Import("pets-http.yaml", []byte(definition))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rate, burst := 5.0, int32(2)
+	model.Id, model.ProtocolType = "h1", tollgatev1.ProtocolType_PROTOCOL_TYPE_HTTP
+	model.Stages = []*tollgatev1.Stage{{StageName: "$default", Variables: map[string]string{"backend": "127.0.0.1:9000"},
+		MethodSettings: map[string]*tollgatev1.MethodSetting{"/pets/GET": {ThrottlingRateLimit: &rate, ThrottlingBurstLimit: &burst}}}}
+	gw := &tollgatev1.Gateway{Apis: []*tollgatev1.RestApi{model, {Id: "r1", Name: "rest"}}}
 	_, _, mux := newService(t, gw)
 	var page struct{ Items []httpAPI }
 	call(t, mux, "GET", "/v2/apis", "", 200, &page)
 	if len(page.Items) != 1 || page.Items[0].APIID != "h1" || page.Items[0].CorsConfiguration == nil || *page.Items[0].CorsConfiguration.MaxAge != 300 {
 		t.Fatalf("get-apis: %+v", page.Items)
 	}
-	call(t, mux, "GET", "/v2/apis/h1", "", 200, nil)
 	call(t, mux, "GET", "/v2/apis/r1", "", 404, nil) // a REST API is apigateway's
+	var routes struct{ Items []routeV2 }
+	call(t, mux, "GET", "/v2/apis/h1/routes", "", 200, &routes)
+	keys := map[string]routeV2{}
+	for _, rt := range routes.Items {
+		keys[rt.RouteKey] = rt
+	}
+	if pets := keys["GET /pets"]; len(keys) != 2 || pets.AuthorizationType != "JWT" || len(pets.AuthorizationScopes) != 1 || keys["$default"].Target == "" {
+		t.Fatalf("the file's routes: %+v", routes.Items)
+	}
+	var again struct{ Items []routeV2 }
+	call(t, mux, "GET", "/v2/apis/h1/routes", "", 200, &again)
+	if again.Items[0].RouteID != routes.Items[0].RouteID {
+		t.Errorf("route ids changed between reads: %s, %s", again.Items[0].RouteID, routes.Items[0].RouteID)
+	}
+	var in integrationV2
+	call(t, mux, "GET", "/v2/apis/h1/"+keys["$default"].Target, "", 200, &in)
+	if in.IntegrationType != "AWS_PROXY" || in.PayloadFormatVersion != "2.0" {
+		t.Errorf("the $default route's integration: %+v", in)
+	}
+	var st stageV2
+	call(t, mux, "GET", "/v2/apis/h1/stages/$default", "", 200, &st)
+	if rs := st.RouteSettings["GET /pets"]; rs == nil || *rs.ThrottlingRateLimit != 5 || st.StageVariables["backend"] != "127.0.0.1:9000" {
+		t.Errorf("the file's stage: %+v", st)
+	}
+	call(t, mux, "GET", "/v2/apis/h1/exports/OAS30?outputType=JSON", "", 200, nil)
 	call(t, mux, "PATCH", "/v2/apis/h1", `{"name":"x"}`, 400, nil)
 	call(t, mux, "POST", "/v2/apis/h1/routes", `{"routeKey":"GET /x"}`, 400, nil)
-	call(t, mux, "GET", "/v2/apis/h1/routes", "", 501, nil)
+	call(t, mux, "PUT", "/v2/apis/h1", `{"body":"{}"}`, 400, nil)
+}
+
+// TestHTTPAPIImport: ImportApi makes an HTTP API of a definition, ReimportApi replaces its routes, and a stage
+// that deploys every change serves the new ones; a REST API's definition is apigateway's to import.
+func TestHTTPAPIImport(t *testing.T) {
+	_, sv, mux := newService(t, nil)
+	definition := func(path string) string {
+		b, _ := json.Marshal(map[string]string{"body": `{"openapi": "3.0.1", "info": {"title": "imported", "version": "1"}, "paths": {"` + path +
+			`": {"get": {"x-amazon-apigateway-integration": {"type": "http_proxy", "httpMethod": "GET", "uri": "http://127.0.0.1:9000/x", "payloadFormatVersion": "1.0"}}}}, "x-amazon-apigateway-cors": {"allowOrigins": ["*"]}}`})
+		return string(b)
+	}
+	var api httpAPI
+	call(t, mux, "PUT", "/v2/apis", definition("/a"), 201, &api)
+	if api.Name != "imported" || api.CorsConfiguration == nil {
+		t.Fatalf("imported %+v", api)
+	}
+	base := "/v2/apis/" + api.APIID
+	call(t, mux, "POST", base+"/stages", `{"stageName":"prod","autoDeploy":true}`, 201, nil)
+	call(t, mux, "PUT", base, definition("/b"), 201, nil)
+	_, routes := importedRoutes(t, sv.checked[len(sv.checked)-1].Deployments[0].Definition)
+	if len(routes) != 1 || routes[0] != "GET /b" {
+		t.Errorf("after reimport the stage serves %v", routes)
+	}
+	rest, _ := json.Marshal(map[string]string{"body": `{"openapi": "3.0.1", "info": {"title": "r", "version": "1"}, "paths": {"/m": {"get": {"x-amazon-apigateway-integration": {"type": "mock"}}}}}`})
+	call(t, mux, "PUT", "/v2/apis", string(rest), 400, nil)
+	call(t, mux, "PUT", "/v2/apis?basepath=prepend", definition("/a"), 400, nil)
+	call(t, mux, "PUT", "/v2/apis", `{"body":"not a definition"}`, 400, nil)
 }

@@ -42,6 +42,19 @@ func (s *Service) readImport(r *http.Request) (*tollgatev1.RestApi, []string, er
 	if err != nil {
 		return nil, nil, badRequest("Invalid request body: %v", err)
 	}
+	api, warnings, err := s.importDefinition(body, q.Get("failonwarnings") == "true" || q.Get("failOnWarnings") == "true")
+	if err != nil {
+		return nil, nil, err
+	}
+	if api.GetProtocolType() == tollgatev1.ProtocolType_PROTOCOL_TYPE_HTTP || api.GetCors() != nil {
+		return nil, nil, badRequest("The definition is an HTTP API's (it has x-amazon-apigateway-cors): import it with apigatewayv2's import-api")
+	}
+	return api, warnings, nil
+}
+
+// importDefinition reads a definition with the importer of tollgate.yaml's, its problems a BadRequestException,
+// and its warnings one too when failOnWarnings.
+func (s *Service) importDefinition(body []byte, failOnWarnings bool) (*tollgatev1.RestApi, []string, error) {
 	api, warnings, err := s.serving.Import(body)
 	if err != nil {
 		var e *apiError
@@ -50,11 +63,8 @@ func (s *Service) readImport(r *http.Request) (*tollgatev1.RestApi, []string, er
 		}
 		return nil, nil, badRequest("Errors found during import:\n\t%s", strings.ReplaceAll(err.Error(), "\n", "\n\t"))
 	}
-	if len(warnings) > 0 && (q.Get("failonwarnings") == "true" || q.Get("failOnWarnings") == "true") {
+	if len(warnings) > 0 && failOnWarnings {
 		return nil, nil, badRequest("Warnings found during import:\n\t%s", strings.Join(warnings, "\n\t"))
-	}
-	if api.GetProtocolType() == tollgatev1.ProtocolType_PROTOCOL_TYPE_HTTP || api.GetCors() != nil {
-		return nil, nil, badRequest("an HTTP API's definition is apigatewayv2's import-api, which Tollgate does not serve yet")
 	}
 	return api, warnings, nil
 }

@@ -52,6 +52,8 @@ func TestRequestsHoldEveryField(t *testing.T) {
 		"CreateStageRequest":       reflect.TypeFor[stageV2Request](),
 		"UpdateStageRequest":       reflect.TypeFor[stageV2Request](),
 		"CreateDeploymentRequest":  reflect.TypeFor[createDeploymentV2Request](),
+		"ImportApiRequest":         reflect.TypeFor[importV2Request](),
+		"ReimportApiRequest":       reflect.TypeFor[importV2Request](),
 	} {
 		checkRequest(t, shapes, name, typ)
 	}

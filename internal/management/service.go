@@ -74,6 +74,8 @@ type catalog struct {
 	domain   string
 	apis     []restAPI
 	httpAPIs []httpAPI
+	// httpModels are the file's HTTP APIs as loaded, by id, read whole when asked for (fileHTTPRecord).
+	httpModels map[string]*tollgatev1.RestApi
 	// models are the file's REST APIs as loaded, by id; records are those read whole so far (fileRecord), made
 	// when first asked for rather than on every load.
 	models map[string]*tollgatev1.RestApi
@@ -114,13 +116,15 @@ func New(store state.Store, serving Serving, gw *tollgatev1.Gateway, account str
 // Set serves gw's APIs from now on (a reload's).
 func (s *Service) Set(gw *tollgatev1.Gateway, account, domain string) {
 	next := &catalog{account: account, domain: domain, models: map[string]*tollgatev1.RestApi{}, canaries: map[string][]*tollgatev1.Stage{},
-		records: map[string]*apiRecord{}}
+		httpModels: map[string]*tollgatev1.RestApi{},
+		records:    map[string]*apiRecord{}}
 	for _, a := range gw.GetApis() {
 		switch {
 		case strings.HasPrefix(a.GetSourceFile(), recordPrefix) || strings.HasPrefix(a.GetSourceFile(), httpAPIPrefix):
 			continue // a managed API's deployments are its own
 		case a.GetProtocolType() == tollgatev1.ProtocolType_PROTOCOL_TYPE_HTTP:
-			if !slices.ContainsFunc(next.httpAPIs, func(h httpAPI) bool { return h.APIID == a.GetId() }) {
+			if next.httpModels[a.GetId()] == nil {
+				next.httpModels[a.GetId()] = a
 				next.httpAPIs = append(next.httpAPIs, next.fileHTTPAPI(a))
 			}
 			continue
