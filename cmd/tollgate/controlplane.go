@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,8 +10,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"time"
+
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 
 	"github.com/tollgate-gw/tollgate/extproc/authz"
 	"github.com/tollgate-gw/tollgate/extproc/cache"
@@ -27,6 +33,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/management"
 	"github.com/tollgate-gw/tollgate/internal/metrics"
+	"github.com/tollgate-gw/tollgate/internal/names"
 	"github.com/tollgate-gw/tollgate/internal/openapi"
 	"github.com/tollgate-gw/tollgate/internal/source"
 	"github.com/tollgate-gw/tollgate/internal/state"
@@ -61,8 +68,11 @@ type ControlPlane struct {
 	reloading  sync.Mutex
 	managed    management.State
 	generation int
-	mu         sync.Mutex
-	current    *source.Loaded
+	// testInvocations are the management API's test invocations in flight, by token: every load serves them
+	// until each is done.
+	testInvocations map[string]management.Deployed
+	mu              sync.Mutex
+	current         *source.Loaded
 
 	wg   sync.WaitGroup
 	errs chan error
@@ -254,7 +264,7 @@ func (c *ControlPlane) load() (*source.Loaded, error) {
 		c.log.Error("cannot read the management API's state; serving it as last read", "err", err)
 		st = c.managed
 	}
-	loaded, err := c.loader.LoadWith(c.configFile, managedOf(st))
+	loaded, err := c.loader.LoadWith(c.configFile, c.managedOf(st))
 	if err == nil {
 		c.managed = st
 	}
@@ -268,7 +278,7 @@ func (c *ControlPlane) Check(st management.State) (func(), error) {
 	c.reloading.Lock()
 	defer c.reloading.Unlock()
 	start := time.Now()
-	loaded, err := c.loader.LoadWith(c.configFile, managedOf(st))
+	loaded, err := c.loader.LoadWith(c.configFile, c.managedOf(st))
 	if err != nil {
 		return nil, err
 	}
@@ -303,12 +313,106 @@ func (c *ControlPlane) Import(definition []byte) (*tollgatev1.RestApi, []string,
 	return api, out, nil
 }
 
-func managedOf(st management.State) source.Managed {
+// managedOf is what the source loads of the management API's state, with the test invocations in flight; the
+// caller holds c.reloading.
+func (c *ControlPlane) managedOf(st management.State) source.Managed {
 	out := source.Managed{APIKeys: st.APIKeys, UsagePlans: st.UsagePlans}
-	for _, d := range st.Deployments {
+	deployments := st.Deployments
+	for _, token := range slices.Sorted(maps.Keys(c.testInvocations)) {
+		deployments = append(deployments, c.testInvocations[token])
+	}
+	for _, d := range deployments {
 		out.Deployments = append(out.Deployments, source.Deployment{APIID: d.APIID, File: d.File(), Definition: d.Definition, Stages: d.Stages, HTTP: d.HTTP})
 	}
 	return out
+}
+
+// TestInvoke is management.Serving's: d is served beside the rest until invoke, given an Envoy's listener, is
+// done. Its load's problems are the answer, and nothing changes then.
+func (c *ControlPlane) TestInvoke(d management.Deployed, invoke func(listen string) error) error {
+	token := d.Stages[0].GetTestInvokeToken()
+	c.reloading.Lock()
+	if c.testInvocations == nil {
+		c.testInvocations = map[string]management.Deployed{}
+	}
+	c.testInvocations[token] = d
+	start := time.Now()
+	loaded, err := c.load()
+	if err != nil {
+		delete(c.testInvocations, token)
+		c.reloading.Unlock()
+		return err
+	}
+	c.publish(loaded, start, time.Since(start))
+	c.reloading.Unlock()
+	defer func() {
+		c.reloading.Lock()
+		delete(c.testInvocations, token)
+		c.reloading.Unlock()
+		c.Reload()
+	}()
+	listen, err := c.servingEnvoy(testInvokeWait)
+	if err != nil {
+		return err
+	}
+	return invoke(listen)
+}
+
+// TestInvokeAuthorizer is management.Serving's: d is loaded beside what is served, serving nothing, and its
+// method's authorizer judges the request, with the authorizer service's own code.
+func (c *ControlPlane) TestInvokeAuthorizer(d management.Deployed, in management.AuthorizerInvocation) (management.AuthorizerResult, error) {
+	c.reloading.Lock()
+	managed := c.managedOf(c.managed)
+	managed.Deployments = append(managed.Deployments, source.Deployment{APIID: d.APIID, File: d.File(), Definition: d.Definition, Stages: d.Stages})
+	loaded, err := c.loader.LoadWith(c.configFile, managed)
+	c.reloading.Unlock()
+	if err != nil {
+		return management.AuthorizerResult{}, err
+	}
+	token := d.Stages[0].GetTestInvokeToken()
+	i := slices.IndexFunc(loaded.Snapshot.Routes(), func(r *ir.Route) bool { return r.TestInvokeToken == token && r.Authorizer != nil })
+	if i < 0 {
+		return management.AuthorizerResult{}, errors.New("the test invocation's method has no authorizer")
+	}
+	route := loaded.Snapshot.Routes()[i]
+	headers := &corev3.HeaderMap{Headers: []*corev3.HeaderValue{{Key: ":authority", RawValue: []byte(d.APIID + "." + loaded.Config.Domain)}}}
+	for _, name := range slices.Sorted(maps.Keys(in.Headers)) {
+		for _, v := range in.Headers[name] {
+			headers.Headers = append(headers.Headers, &corev3.HeaderValue{Key: strings.ToLower(name), RawValue: []byte(v)})
+		}
+	}
+	hr := &authv3.AttributeContext_HttpRequest{Method: http.MethodGet, Path: "/" + names.TestInvokeStage + in.Path, Protocol: "HTTP/1.1",
+		HeaderMap: headers, Body: in.Body}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := c.authz.TestAuthorizer(ctx, route, hr, testInvokeSourceIP)
+	return management.AuthorizerResult{Status: res.Status, PrincipalID: res.PrincipalID, Policy: res.Policy, Context: res.Context,
+		Latency: res.Latency, Failure: res.Failure}, err
+}
+
+// testInvokeSourceIP is a test invocation's $context.identity.sourceIp, as AWS's.
+const testInvokeSourceIP = "test-invoke-source-ip"
+
+// testInvokeWait bounds how long a test invocation waits for an Envoy to accept the configuration serving it.
+const testInvokeWait = 5 * time.Second
+
+// servingEnvoy is the listener address of an Envoy that has accepted the configuration last published, once one
+// has: an Envoy of the configured listener if there is one.
+func (c *ControlPlane) servingEnvoy(limit time.Duration) (string, error) {
+	for deadline := time.Now().Add(limit); ; time.Sleep(5 * time.Millisecond) {
+		listen := ""
+		for _, e := range c.xds.Envoys() {
+			if e.Current && (listen == "" || e.Listen == "") {
+				listen = cmp.Or(e.Listen, c.Config().Listen)
+			}
+		}
+		if listen != "" {
+			return listen, nil
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("no Envoy accepted the configuration within %v", limit)
+		}
+	}
 }
 
 // managementKeys are the management API's credentials in cfg.

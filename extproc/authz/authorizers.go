@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -158,15 +159,7 @@ func (a *Server) runAuthorizer(ctx context.Context, ar *authorizedRoute, hr *aut
 	if !ok {
 		return nil, 0, refusal(gatewayresponse.Unauthorized)
 	}
-	event := func() []byte {
-		switch {
-		case req == nil:
-			return lambdaproxy.BuildTokenAuthorizer(headerOf(hr, auth.TokenHeader), arn)
-		case auth.PayloadVersion == "2.0":
-			return lambdaproxy.BuildRequestAuthorizerV2(req, arn, values)
-		}
-		return lambdaproxy.BuildRequestAuthorizerV1(req, arn, values)
-	}
+	event := func() []byte { return authorizerEvent(auth, req, hr, arn, values) }
 	ctx, span := a.Tracer.Start(ctx, "authorizer", auth.ID[strings.LastIndex(auth.ID, "/")+1:])
 	defer span.End()
 	span.SetString("apigateway.authorizer.id", auth.ID)
@@ -202,6 +195,71 @@ func (a *Server) runAuthorizer(ctx context.Context, ar *authorizedRoute, hr *aut
 		a.results.Set(ctx, cacheKey, payload.body, out, time.Duration(auth.TTL))
 	}
 	return out, latency, nil
+}
+
+// authorizerEvent is the event the authorizer is invoked with: a TOKEN authorizer's (req nil), or a REQUEST
+// authorizer's of its payload version.
+func authorizerEvent(auth *ir.Authorizer, req *lambdaproxy.Request, hr *authv3.AttributeContext_HttpRequest, arn string, values []string) []byte {
+	switch {
+	case req == nil:
+		return lambdaproxy.BuildTokenAuthorizer(headerOf(hr, auth.TokenHeader), arn)
+	case auth.PayloadVersion == "2.0":
+		return lambdaproxy.BuildRequestAuthorizerV2(req, arn, values)
+	}
+	return lambdaproxy.BuildRequestAuthorizerV1(req, arn, values)
+}
+
+// AuthorizerTest is what a test invocation of a Lambda authorizer finds (TestInvokeAuthorizer).
+type AuthorizerTest struct {
+	// Status is what the client would have been answered: 200 when the authorizer answered, 401 when the request
+	// lacks the identity or the function said Unauthorized, 500 when the function failed.
+	Status      int
+	PrincipalID string
+	// Policy is the policy document as the function wrote it; Context its context, as the integration gets it.
+	Policy  string
+	Context map[string]string
+	Latency time.Duration
+	// Failure says why the function failed, for the test's log.
+	Failure string
+}
+
+// TestAuthorizer runs the Lambda authorizer of route r on a request as TestInvokeAuthorizer does: its cache
+// neither read nor written, and no method's ARN judged by the policy it answers.
+func (a *Server) TestAuthorizer(ctx context.Context, r *ir.Route, hr *authv3.AttributeContext_HttpRequest, sourceIP string) (AuthorizerTest, error) {
+	auth := r.Authorizer
+	if auth == nil || (auth.Type != "TOKEN" && auth.Type != "REQUEST") {
+		return AuthorizerTest{}, errors.New("only a Lambda authorizer (TOKEN or REQUEST) can be test-invoked")
+	}
+	ar, err := newAuthorizedRoute(r, compiled{patterns: map[string]*regexp.Regexp{}, policies: map[*ir.ResourcePolicy]*policy.Document{}})
+	if err != nil {
+		return AuthorizerTest{}, err
+	}
+	var req *lambdaproxy.Request
+	if auth.Type != "TOKEN" {
+		req = a.authorizerRequest(ar, hr, sourceIP)
+	}
+	_, values, ok := identityOf(ar, req, hr)
+	if !ok {
+		return AuthorizerTest{Status: http.StatusUnauthorized, Failure: "the request lacks the identity source"}, nil
+	}
+	answer := a.answer(ctx, auth, authorizerEvent(auth, req, hr, methodARN(ar, hr), values))
+	out := AuthorizerTest{Status: http.StatusOK, Latency: answer.latency}
+	var refused *lambdaauth.Refusal
+	switch {
+	case errors.As(answer.err, &refused) && refused.Unauthorized:
+		out.Status, out.Failure = http.StatusUnauthorized, "the function answered Unauthorized"
+	case answer.err != nil:
+		out.Status, out.Failure = http.StatusInternalServerError, answer.err.Error()
+	default:
+		out.PrincipalID, out.Context = answer.out.PrincipalID, answer.out.Context
+		var raw struct {
+			PolicyDocument json.RawMessage `json:"policyDocument"`
+		}
+		if json.Unmarshal(answer.payload.body, &raw) == nil {
+			out.Policy = string(raw.PolicyDocument)
+		}
+	}
+	return out, nil
 }
 
 // answered is one invocation of an authorizer and what its answer means.

@@ -102,6 +102,7 @@ func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 		api := &snap.APIs[i]
 		b.canaryGatewayResponses(api, files[api.ID])
 		// Stages' routes never match each other's paths, so putting every canary's first puts each stage's first.
+		// A test invocation's match only requests with its token.
 		slices.SortStableFunc(api.Routes, func(x, y *Route) int { return cmp.Compare(canaryOrder(x), canaryOrder(y)) })
 	}
 	if err := b.probs.Err(); err != nil {
@@ -205,8 +206,16 @@ func canaryReleases(gw *tollgatev1.Gateway) map[[2]string]*tollgatev1.CanaryRele
 }
 
 // releaseRoutes marks the routes of a stage with a canary release as the base release's or the canary's. The
-// canary's are renamed under its release's name, and without the stage cache use no cache.
+// canary's are renamed under its release's name, and without the stage cache use no cache. A test invocation's are
+// named under their token, which they answer only.
 func (s stageContext) releaseRoutes(routes []*Route) []*Route {
+	if token := s.stage.GetTestInvokeToken(); token != "" {
+		for _, r := range routes {
+			r.TestInvokeToken = token
+			r.Name = names.StageRoutes(r.APIID, r.Stage) + "~" + token + "/" + strings.TrimPrefix(r.Name, names.StageRoutes(r.APIID, r.Stage))
+		}
+		return routes
+	}
 	if s.canary == nil {
 		return routes
 	}
@@ -223,13 +232,20 @@ func (s stageContext) releaseRoutes(routes []*Route) []*Route {
 	return routes
 }
 
-// canaryOrder puts a canary's routes before the others.
+// canaryOrder puts a test invocation's routes first (they match only its requests), then a canary's, before the
+// others.
 func canaryOrder(r *Route) int {
-	if r.Canary != nil && r.Canary.Release {
+	switch {
+	case r.TestInvokeToken != "":
 		return 0
+	case r.isCanary():
+		return 1
 	}
-	return 1
+	return 2
 }
+
+// isCanary tells that the route is a canary release's.
+func (r *Route) isCanary() bool { return r.Canary != nil && r.Canary.Release }
 
 type parsedResource struct {
 	res    *tollgatev1.Resource

@@ -196,7 +196,7 @@ func versionCaches(routes []*Route) {
 		stage, namespace string
 		canary           bool
 	}
-	groupOf := func(r *Route) group { return group{r.Stage, r.Cache.Namespace, canaryOrder(r) == 0} }
+	groupOf := func(r *Route) group { return group{r.Stage, r.Cache.Namespace, r.isCanary()} }
 	digests := map[group][]string{}
 	for _, r := range routes {
 		if r.Cache != nil {

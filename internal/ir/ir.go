@@ -182,6 +182,9 @@ type Route struct {
 	// Canary is set on the routes of a stage with a canary release, the base release's and the canary's; nil on
 	// the others.
 	Canary *Canary `json:"canary,omitempty"`
+	// TestInvokeToken: the route serves a management API test invocation, and only requests whose
+	// names.TestInvokeHeader is the token.
+	TestInvokeToken string `json:"testInvokeToken,omitempty"`
 }
 
 // Canary is how a route of a stage with a canary release serves the stage's requests. The canary's routes take

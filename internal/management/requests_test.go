@@ -36,6 +36,8 @@ func TestRequestsHoldEveryField(t *testing.T) {
 		"UpdateUsagePlanRequest":        reflect.TypeFor[patchRequest](),
 		"UpdateAccountRequest":          reflect.TypeFor[patchRequest](),
 		"EndpointConfiguration":         reflect.TypeFor[endpointConfiguration](),
+		"TestInvokeMethodRequest":       reflect.TypeFor[testInvokeRequest](),
+		"TestInvokeAuthorizerRequest":   reflect.TypeFor[testInvokeAuthorizerRequest](),
 	} {
 		checkRequest(t, shapes, name, typ)
 	}

@@ -29,6 +29,16 @@ func (s *serving) Check(st State) (func(), error) {
 	return func() { s.reloaded++ }, s.refuse
 }
 
+// TestInvoke refuses: the tests of test invocations run the control plane (cmd/tollgate).
+func (s *serving) TestInvoke(Deployed, func(string) error) error {
+	return errors.New("no Envoy here")
+}
+
+// TestInvokeAuthorizer refuses too.
+func (s *serving) TestInvokeAuthorizer(Deployed, AuthorizerInvocation) (AuthorizerResult, error) {
+	return AuthorizerResult{}, errors.New("no authorizer here")
+}
+
 // Import is the importer a file's definition goes through.
 func (s *serving) Import(definition []byte) (*tollgatev1.RestApi, []string, error) {
 	api, warnings, err := openapi.Import("definition", definition)

@@ -40,6 +40,13 @@ type Serving interface {
 	// Import reads a definition (OpenAPI 3 or Swagger 2) into the model with the importer of tollgate.yaml's
 	// definitions: its problems are the import's refusals, its warnings the API's warnings.
 	Import(definition []byte) (api *tollgatev1.RestApi, warnings []string, err error)
+	// TestInvoke serves d, a deployment whose one stage answers only the requests carrying its token
+	// (names.TestInvokeHeader), beside what is served, until invoke, given the address of an Envoy's listener,
+	// returns; the load's problems are its error.
+	TestInvoke(d Deployed, invoke func(listen string) error) error
+	// TestInvokeAuthorizer loads d, whose one stage's one method names a Lambda authorizer, beside what is served,
+	// serving nothing, and runs that authorizer on the request as the method's would.
+	TestInvokeAuthorizer(d Deployed, req AuthorizerInvocation) (AuthorizerResult, error)
 }
 
 // State is what the management API serves: its REST APIs' deployments, its API keys and usage plans.

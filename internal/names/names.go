@@ -58,6 +58,13 @@ func StageRoutes(apiID, stage string) string { return apiID + "/" + stage + "/" 
 // method is named Canary), so the stage's access log takes the canary's requests too, as AWS logs them in both.
 func CanaryStage(stage string) string { return stage + "/Canary" }
 
+// TestInvokeHeader carries a management API test invocation's token: only a request with it meets the routes of
+// the stage that serves the invocation.
+const TestInvokeHeader = "x-tollgate-test-invoke"
+
+// TestInvokeStage is the stage a test invocation is served on, as AWS's $context.stage names it.
+const TestInvokeStage = "test-invoke-stage"
+
 // APIVirtualHost is the name of the Envoy virtual host serving an API's host, {apiId}.{domain}.
 func APIVirtualHost(apiID string) string { return "api_" + apiID }
 

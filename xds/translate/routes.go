@@ -145,3 +145,16 @@ func canaryRelease(out *route.Route, r *ir.Route) {
 		Denominator: typev3.FractionalPercent_MILLION,
 	}}
 }
+
+// testInvocation makes a test invocation's route take only the requests with its token; the token goes no
+// further than Envoy.
+func testInvocation(out *route.Route, r *ir.Route) {
+	if r.TestInvokeToken == "" {
+		return
+	}
+	out.Match.Headers = append(out.Match.Headers, &route.HeaderMatcher{Name: names.TestInvokeHeader,
+		HeaderMatchSpecifier: &route.HeaderMatcher_StringMatch{StringMatch: &matcher.StringMatcher{
+			MatchPattern: &matcher.StringMatcher_Exact{Exact: r.TestInvokeToken},
+		}}})
+	out.RequestHeadersToRemove = append(out.RequestHeadersToRemove, names.TestInvokeHeader)
+}

@@ -189,6 +189,7 @@ func (t *translator) route(api *ir.API, r *ir.Route) *route.Route {
 		out.Metadata = gatewayResponseMetadata(routeMetadata(r), r.GatewayResponse)
 		setGatewayResponse(out, answer(api, r.GatewayResponse))
 		canaryRelease(out, r)
+		testInvocation(out, r)
 		return out
 	case r.GatewayResponse != "":
 		out.Metadata = gatewayResponseMetadata(routeMetadata(r), r.GatewayResponse)
@@ -212,6 +213,7 @@ func (t *translator) route(api *ir.API, r *ir.Route) *route.Route {
 		}
 	}
 	canaryRelease(out, r)
+	testInvocation(out, r)
 	return out
 }
 

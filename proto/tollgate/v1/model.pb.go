@@ -1866,9 +1866,12 @@ type Stage struct {
 	TracingEnabled bool `protobuf:"varint,9,opt,name=tracing_enabled,json=tracingEnabled,proto3" json:"tracing_enabled,omitempty"`
 	// canary: this entry is not a stage of its own but the canary release of the stage of the same name, which a
 	// model API of the same id serves: its requests are percent_traffic of the stage's, chosen at random.
-	Canary        *CanaryRelease `protobuf:"bytes,10,opt,name=canary,proto3" json:"canary,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Canary *CanaryRelease `protobuf:"bytes,10,opt,name=canary,proto3" json:"canary,omitempty"`
+	// test_invoke_token: this entry serves a management API test invocation (TestInvokeMethod) only: it answers
+	// nothing but requests whose x-tollgate-test-invoke header is the token.
+	TestInvokeToken string `protobuf:"bytes,11,opt,name=test_invoke_token,json=testInvokeToken,proto3" json:"test_invoke_token,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Stage) Reset() {
@@ -1962,6 +1965,13 @@ func (x *Stage) GetCanary() *CanaryRelease {
 		return x.Canary
 	}
 	return nil
+}
+
+func (x *Stage) GetTestInvokeToken() string {
+	if x != nil {
+		return x.TestInvokeToken
+	}
+	return ""
 }
 
 // CanaryRelease is what API Gateway's canarySettings say of how a canary release serves its stage: the entry
@@ -2369,7 +2379,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aD\n" +
 	"\x16ResponseTemplatesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xac\x05\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd8\x05\n" +
 	"\x05Stage\x12\x1d\n" +
 	"\n" +
 	"stage_name\x18\x01 \x01(\tR\tstageName\x12?\n" +
@@ -2381,7 +2391,8 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x13access_log_settings\x18\b \x01(\v2\x1e.tollgate.v1.AccessLogSettingsR\x11accessLogSettings\x12'\n" +
 	"\x0ftracing_enabled\x18\t \x01(\bR\x0etracingEnabled\x122\n" +
 	"\x06canary\x18\n" +
-	" \x01(\v2\x1a.tollgate.v1.CanaryReleaseR\x06canary\x1a<\n" +
+	" \x01(\v2\x1a.tollgate.v1.CanaryReleaseR\x06canary\x12*\n" +
+	"\x11test_invoke_token\x18\v \x01(\tR\x0ftestInvokeToken\x1a<\n" +
 	"\x0eVariablesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a]\n" +
