@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,24 +13,11 @@ import (
 // which release answered; the metrics count the canary's requests under {stage}/Canary; promoted and removed as AWS
 // documents it, the canary's version serves every request.
 func TestCanaryReleaseByTheAWSCLI(t *testing.T) {
-	aws := requireAWSCLI(t)
 	base, canary := startBackend(t, "base"), startBackend(t, "canary")
 	cfg := newGatewayConfig(t)
-	cfg.AWS = &awsConfig{Region: "eu-west-1"}
-	cfg.Management = &management{Credentials: []managementCredential{{AccessKeyID: "AKIAMANAGEMENT", SecretAccessKey: "management-secret"}}}
+	configure, cli := managementCLI(t, &cfg, "apigateway")
 	gw := startGateway(t, cfg, nil)
-	cli := func(into any, args ...string) {
-		t.Helper()
-		out, stderr, err := awsCLI(aws, gw, "AKIAMANAGEMENT", "management-secret", append([]string{"apigateway"}, args...)...)
-		if err != nil {
-			t.Fatalf("aws apigateway %s: %v\n%s", strings.Join(args, " "), err, stderr)
-		}
-		if into != nil {
-			if err := json.Unmarshal([]byte(out), into); err != nil {
-				t.Fatalf("aws apigateway %s printed %s: %v", strings.Join(args, " "), out, err)
-			}
-		}
-	}
+	configure(gw)
 	var api struct{ ID, RootResourceID string }
 	cli(&api, "create-rest-api", "--name", "shop")
 	var pets, which struct{ ID string }

@@ -13,24 +13,11 @@ import (
 // TestManagementAPIHTTPAPIByTheAWSCLI: aws apigatewayv2 quick-creates an HTTP API and builds another route by
 // route, on a $default stage that deploys every change; Envoy serves both; export-api writes what is served.
 func TestManagementAPIHTTPAPIByTheAWSCLI(t *testing.T) {
-	aws := requireAWSCLI(t)
 	backend := startBackend(t, "A")
 	cfg := newGatewayConfig(t)
-	cfg.AWS = &awsConfig{Region: "eu-west-1"}
-	cfg.Management = &management{Credentials: []managementCredential{{AccessKeyID: "AKIAMANAGEMENT", SecretAccessKey: "management-secret"}}}
+	configure, cli := managementCLI(t, &cfg, "apigatewayv2")
 	gw := startGateway(t, cfg, nil)
-	cli := func(into any, args ...string) {
-		t.Helper()
-		out, stderr, err := awsCLI(aws, gw, "AKIAMANAGEMENT", "management-secret", append([]string{"apigatewayv2"}, args...)...)
-		if err != nil {
-			t.Fatalf("aws apigatewayv2 %s: %v\n%s", strings.Join(args, " "), err, stderr)
-		}
-		if into != nil {
-			if err := json.Unmarshal([]byte(out), into); err != nil {
-				t.Fatalf("aws apigatewayv2 %s printed %s: %v", strings.Join(args, " "), out, err)
-			}
-		}
-	}
+	configure(gw)
 	// Quick create: a $default route to the target, on a $default stage, served at once.
 	var quick struct{ APIID, APIEndpoint, ProtocolType string }
 	cli(&quick, "create-api", "--name", "quick", "--protocol-type", "HTTP", "--target", "http://"+backend.addr+"/quick")

@@ -131,29 +131,44 @@ func awsCLI(dir string, gw *tollgate, key, secret string, args ...string) (stdou
 	return out.String(), errOut.String(), err
 }
 
+// managementCLI configures cfg's management credentials (and aws.region eu-west-1, which awsCLI signs for) and
+// returns how to run `aws {service} ...` against the gateway gw will be, decoding its JSON output into into (when
+// not nil), failing the test when it fails.
+func managementCLI(t *testing.T, cfg *gatewayConfig, service string) (configure func(gw *tollgate), cli func(into any, args ...string)) {
+	t.Helper()
+	aws := requireAWSCLI(t)
+	if cfg.AWS == nil {
+		cfg.AWS = &awsConfig{}
+	}
+	cfg.AWS.Region = "eu-west-1"
+	cfg.Management = &management{Credentials: []managementCredential{{AccessKeyID: "AKIAMANAGEMENT", SecretAccessKey: "management-secret"}}}
+	var gw *tollgate
+	return func(g *tollgate) { gw = g }, func(into any, args ...string) {
+		t.Helper()
+		out, stderr, err := awsCLI(aws, gw, "AKIAMANAGEMENT", "management-secret", append([]string{service}, args...)...)
+		if err != nil {
+			t.Fatalf("aws %s %s: %v\n%s", service, strings.Join(args, " "), err, stderr)
+		}
+		if into != nil {
+			if err := json.Unmarshal([]byte(out), into); err != nil {
+				t.Fatalf("aws %s %s printed %s: %v", service, strings.Join(args, " "), out, err)
+			}
+		}
+	}
+}
+
 // TestManagementAPIBuildsAndDeploys: the aws CLI builds a REST API resource by resource (a MOCK whose response
 // template reads a path parameter, an HTTP_PROXY to a backend by a stage variable), deploys it to a stage, and
 // Envoy serves it; a stage variable changed by update-stage is served too; its export imports as a new API that
 // serves the same; deleted, the API is served no more.
 func TestManagementAPIBuildsAndDeploys(t *testing.T) {
-	aws := requireAWSCLI(t)
 	backend := startBackend(t, "A")
+	fns := startFunctions(t, "echo")
 	cfg := newGatewayConfig(t)
-	cfg.AWS = &awsConfig{Region: "eu-west-1"}
-	cfg.Management = &management{Credentials: []managementCredential{{AccessKeyID: "AKIAMANAGEMENT", SecretAccessKey: "management-secret"}}}
+	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"echo": fns["echo"].invokeURL()}}
+	configure, cli := managementCLI(t, &cfg, "apigateway")
 	gw := startGateway(t, cfg, nil)
-	cli := func(into any, args ...string) {
-		t.Helper()
-		out, stderr, err := awsCLI(aws, gw, "AKIAMANAGEMENT", "management-secret", append([]string{"apigateway"}, args...)...)
-		if err != nil {
-			t.Fatalf("aws apigateway %s: %v\n%s", strings.Join(args, " "), err, stderr)
-		}
-		if into != nil {
-			if err := json.Unmarshal([]byte(out), into); err != nil {
-				t.Fatalf("aws apigateway %s printed %s: %v", strings.Join(args, " "), out, err)
-			}
-		}
-	}
+	configure(gw)
 	var api struct{ ID, RootResourceID string }
 	cli(&api, "create-rest-api", "--name", "shop", "--endpoint-configuration", "types=REGIONAL")
 	var resources struct{ Items []struct{ ID, Path string } }
@@ -185,6 +200,13 @@ func TestManagementAPIBuildsAndDeploys(t *testing.T) {
 	if method.MethodIntegration.Type != "HTTP_PROXY" || method.MethodIntegration.TimeoutInMillis != 29000 {
 		t.Errorf("get-method: %+v", method)
 	}
+	// A Lambda proxy.
+	var echo struct{ ID string }
+	cli(&echo, "create-resource", "--rest-api-id", api.ID, "--parent-id", api.RootResourceID, "--path-part", "echo")
+	onEcho := []string{"--rest-api-id", api.ID, "--resource-id", echo.ID, "--http-method", "POST"}
+	cli(nil, append([]string{"put-method", "--authorization-type", "NONE"}, onEcho...)...)
+	cli(nil, append([]string{"put-integration", "--type", "AWS_PROXY", "--integration-http-method", "POST",
+		"--uri", "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:echo/invocations"}, onEcho...)...)
 	var dep struct{ ID string }
 	cli(&dep, "create-deployment", "--rest-api-id", api.ID, "--stage-name", "prod", "--variables", "backend="+backend.addr)
 
@@ -196,6 +218,14 @@ func TestManagementAPIBuildsAndDeploys(t *testing.T) {
 	}
 	if r := send(t, call{method: "GET", url: gw.url("/prod/pets"), host: host}); r.status != http.StatusOK || r.header.Get("X-Backend") != "A" {
 		t.Errorf("the HTTP_PROXY answered %d %v %s", r.status, r.header, r.body)
+	}
+	var event struct {
+		Resource, Body string
+		RequestContext struct{ Stage string }
+	}
+	if r := send(t, call{method: "POST", url: gw.url("/prod/echo"), host: host, body: `{"n":1}`}); r.status != http.StatusOK || json.Unmarshal([]byte(r.body), &event) != nil ||
+		event.Resource != "/echo" || event.Body != `{"n":1}` || event.RequestContext.Stage != "prod" {
+		t.Errorf("the Lambda proxy answered %d %s", r.status, r.body)
 	}
 	var stages struct {
 		Item []struct{ StageName, DeploymentID string }

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,24 +11,11 @@ import (
 // reaches the backend, its API key is not asked for, and $context.stage is test-invoke-stage; the stage it was
 // served on takes no other request.
 func TestTestInvokeMethodByTheAWSCLI(t *testing.T) {
-	aws := requireAWSCLI(t)
 	backend := startBackend(t, "A")
 	cfg := newGatewayConfig(t)
-	cfg.AWS = &awsConfig{Region: "eu-west-1"}
-	cfg.Management = &management{Credentials: []managementCredential{{AccessKeyID: "AKIAMANAGEMENT", SecretAccessKey: "management-secret"}}}
+	configure, cli := managementCLI(t, &cfg, "apigateway")
 	gw := startGateway(t, cfg, nil)
-	cli := func(into any, args ...string) {
-		t.Helper()
-		out, stderr, err := awsCLI(aws, gw, "AKIAMANAGEMENT", "management-secret", append([]string{"apigateway"}, args...)...)
-		if err != nil {
-			t.Fatalf("aws apigateway %s: %v\n%s", strings.Join(args, " "), err, stderr)
-		}
-		if into != nil {
-			if err := json.Unmarshal([]byte(out), into); err != nil {
-				t.Fatalf("aws apigateway %s printed %s: %v", strings.Join(args, " "), out, err)
-			}
-		}
-	}
+	configure(gw)
 	var api struct{ ID, RootResourceID string }
 	cli(&api, "create-rest-api", "--name", "shop")
 	var items, item, pets struct{ ID string }
@@ -84,25 +70,12 @@ func TestTestInvokeMethodByTheAWSCLI(t *testing.T) {
 // the Runtime Interface Emulator) of the working copy on the request given, as a method's request would, and
 // answers what it said: its principal and policy, or the client's 401.
 func TestTestInvokeAuthorizerByTheAWSCLI(t *testing.T) {
-	aws := requireAWSCLI(t)
 	fns := startFunctions(t, "authorizer")
 	cfg := newGatewayConfig(t)
-	cfg.AWS = &awsConfig{Region: "eu-west-1"}
 	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"authorizer": fns["authorizer"].invokeURL()}}
-	cfg.Management = &management{Credentials: []managementCredential{{AccessKeyID: "AKIAMANAGEMENT", SecretAccessKey: "management-secret"}}}
+	configure, cli := managementCLI(t, &cfg, "apigateway")
 	gw := startGateway(t, cfg, nil)
-	cli := func(into any, args ...string) {
-		t.Helper()
-		out, stderr, err := awsCLI(aws, gw, "AKIAMANAGEMENT", "management-secret", append([]string{"apigateway"}, args...)...)
-		if err != nil {
-			t.Fatalf("aws apigateway %s: %v\n%s", strings.Join(args, " "), err, stderr)
-		}
-		if into != nil {
-			if err := json.Unmarshal([]byte(out), into); err != nil {
-				t.Fatalf("aws apigateway %s printed %s: %v", strings.Join(args, " "), out, err)
-			}
-		}
-	}
+	configure(gw)
 	var api struct{ ID string }
 	cli(&api, "create-rest-api", "--name", "shop")
 	var auth struct{ ID string }

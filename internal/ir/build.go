@@ -3,6 +3,7 @@ package ir
 import (
 	"cmp"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -117,6 +118,11 @@ func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 // shared by name, so a model that differs between deployments is refused until routes name their deployment's.
 func (b *builder) mergeDeployment(into *API, other API, api *tollgatev1.RestApi) {
 	into.Routes = append(into.Routes, other.Routes...)
+	if !reflect.DeepEqual(into.CORS, other.CORS) {
+		// Envoy's CORS policy is the API's virtual host's, for every stage.
+		b.probs.Addf(api.GetSourceFile(), diag.Pointer("x-amazon-apigateway-cors"),
+			"the CORS configuration differs from the one another stage of API %s serves: stages serving deployments with different CORS configurations are not supported yet", api.GetId())
+	}
 	for name, schema := range other.Models {
 		if prev, ok := into.Models[name]; ok && prev != schema {
 			b.probs.Addf(api.GetSourceFile(), diag.Pointer("components", "schemas", name),

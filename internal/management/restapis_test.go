@@ -190,7 +190,8 @@ func TestBuildAndDeploy(t *testing.T) {
 		{"/exports/oas30?extensions=integrations", "application/json", `"x-amazon-apigateway-integration": {`, "", 200},
 		{"/exports/oas30?extensions=apigateway", "application/yaml", "x-amazon-apigateway-integration:\n", "", 200},
 		{"/exports/oas30", "", `"/items/{id}": {`, "x-amazon-apigateway-integration", 200},
-		{"/exports/swagger", "", "swagger exports are not supported by Tollgate yet", "", 400},
+		{"/exports/swagger?extensions=integrations", "", `"swagger": "2.0"`, "openapi", 200},
+		{"/exports/openapi", "", "Invalid export type openapi", "", 400},
 		{"/exports/oas30?extensions=postman", "", "export extensions=postman is not supported by Tollgate", "", 400},
 	} {
 		w := httptest.NewRecorder()
@@ -233,8 +234,31 @@ func TestImportTheExport(t *testing.T) {
 	call(t, mux, "PUT", get+"/integration", `{"type":"HTTP","httpMethod":"GET","uri":"http://10.0.0.1/things","timeoutInMillis":5000}`, 201, nil)
 	call(t, mux, "PUT", get+"/responses/200", `{"responseParameters":{"method.response.header.X-Count":false}}`, 201, nil)
 	call(t, mux, "PUT", get+"/integration/responses/200", `{"selectionPattern":"","responseParameters":{"method.response.header.X-Count":"integration.response.header.Count"}}`, 201, nil)
+	post := base + "/resources/" + res.ID + "/methods/POST"
+	var validator requestValidator
+	call(t, mux, "POST", base+"/requestvalidators", `{"name":"body","validateRequestBody":true}`, 201, &validator)
+	call(t, mux, "PUT", post, `{"authorizationType":"NONE","requestModels":{"application/json":"Error"},"requestValidatorId":"`+validator.ID+`"}`, 201, nil)
+	call(t, mux, "PUT", post+"/integration", `{"type":"HTTP_PROXY","httpMethod":"POST","uri":"http://10.0.0.1/things"}`, 201, nil)
 	call(t, mux, "POST", base+"/deployments", `{"stageName":"prod"}`, 201, nil)
 	exported := call(t, mux, "GET", base+"/stages/prod/exports/oas30?extensions=integrations", "", 200, nil)
+
+	// The Swagger 2.0 export imports as the OpenAPI 3.0 one does.
+	swagger := call(t, mux, "GET", base+"/stages/prod/exports/swagger?extensions=integrations", "", 200, nil)
+	var fromSwagger restAPI
+	call(t, mux, "POST", "/restapis?mode=import", swagger, 201, &fromSwagger)
+	var swaggerPage resourcePage
+	call(t, mux, "GET", "/restapis/"+fromSwagger.ID+"/resources", "", 200, &swaggerPage)
+	for _, r := range swaggerPage.Items {
+		if r.Path != "/things" {
+			continue
+		}
+		var g, p method
+		call(t, mux, "GET", "/restapis/"+fromSwagger.ID+"/resources/"+r.ID+"/methods/GET", "", 200, &g)
+		call(t, mux, "GET", "/restapis/"+fromSwagger.ID+"/resources/"+r.ID+"/methods/POST", "", 200, &p)
+		if g.AuthorizationType != "AWS_IAM" || !g.APIKeyRequired || p.RequestModels["application/json"] != "Error" || p.MethodIntegration.Type != "HTTP_PROXY" {
+			t.Errorf("the Swagger export imported as GET %+v, POST %+v", g, p)
+		}
+	}
 
 	var imported restAPI
 	call(t, mux, "POST", "/restapis?mode=import", exported, 201, &imported)

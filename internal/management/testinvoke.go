@@ -64,13 +64,9 @@ func (s *Service) testInvokeMethod(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	rec, err := s.read(r, false)
+	rec, err := s.invocationRecord(r)
 	if err != nil {
 		fail(w, err)
-		return
-	}
-	if s.files.Load().has(rec.API.ID) {
-		fail(w, badRequest("API %s is defined in tollgate.yaml: call its stages to try it", rec.API.ID))
 		return
 	}
 	res := rec.resource(r.PathValue("resource_id"))
@@ -91,12 +87,9 @@ func (s *Service) testInvokeMethod(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	token := make([]byte, 16)
-	_, _ = rand.Read(token) // never fails
-	d := Deployed{APIID: rec.API.ID, DeploymentID: "test-invoke", Definition: definition, Stages: []*tollgatev1.Stage{{
-		StageName: names.TestInvokeStage, Variables: req.StageVariables, TestInvokeToken: hex.EncodeToString(token)}}}
+	d := invocationDeployment(rec.API.ID, definition, req.StageVariables)
 	invocation := testInvocation{host: rec.API.ID + "." + s.files.Load().domain, method: m.HTTPMethod, resource: res.Path,
-		token: hex.EncodeToString(token), req: req}
+		token: d.Stages[0].GetTestInvokeToken(), req: req}
 	if invocation.method == "ANY" {
 		invocation.method = http.MethodGet
 	}
@@ -114,6 +107,27 @@ func (s *Service) testInvokeMethod(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusOK, out)
 	}
+}
+
+// invocationRecord is the managed API r names, for a test invocation: a file's is tried by calling its stages.
+func (s *Service) invocationRecord(r *http.Request) (*apiRecord, error) {
+	rec, err := s.read(r, false)
+	if err != nil {
+		return nil, err
+	}
+	if s.files.Load().has(rec.API.ID) {
+		return nil, badRequest("API %s is defined in tollgate.yaml: call its stages to try it", rec.API.ID)
+	}
+	return rec, nil
+}
+
+// invocationDeployment is a test invocation's deployment of definition: on names.TestInvokeStage with the stage
+// variables given, its routes taking only the requests with a token of its own.
+func invocationDeployment(apiID string, definition []byte, variables map[string]string) Deployed {
+	token := make([]byte, 16)
+	_, _ = rand.Read(token) // never fails
+	return Deployed{APIID: apiID, DeploymentID: "test-invoke", Definition: definition, Stages: []*tollgatev1.Stage{{
+		StageName: names.TestInvokeStage, Variables: variables, TestInvokeToken: hex.EncodeToString(token)}}}
 }
 
 // invocationOf is the definition a test invocation of the method at path serves: that method alone (the others'
@@ -269,13 +283,9 @@ func (s *Service) testInvokeAuthorizer(w http.ResponseWriter, r *http.Request) {
 		fail(w, badRequest("additionalContext is not supported by Tollgate yet"))
 		return
 	}
-	rec, err := s.read(r, false)
+	rec, err := s.invocationRecord(r)
 	if err != nil {
 		fail(w, err)
-		return
-	}
-	if s.files.Load().has(rec.API.ID) {
-		fail(w, badRequest("API %s is defined in tollgate.yaml: call its stages to try its authorizers", rec.API.ID))
 		return
 	}
 	a := rec.authorizer(r.PathValue("authorizer_id"))
@@ -300,10 +310,7 @@ func (s *Service) testInvokeAuthorizer(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	token := make([]byte, 16)
-	_, _ = rand.Read(token) // never fails
-	d := Deployed{APIID: rec.API.ID, DeploymentID: "test-invoke", Definition: definition, Stages: []*tollgatev1.Stage{{
-		StageName: names.TestInvokeStage, Variables: req.StageVariables, TestInvokeToken: hex.EncodeToString(token)}}}
+	d := invocationDeployment(rec.API.ID, definition, req.StageVariables)
 	headers := map[string][]string{}
 	maps.Copy(headers, req.MultiValueHeaders)
 	for name, v := range req.Headers {
