@@ -58,6 +58,24 @@ func TestManagementAPIByTheAWSCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("get-usage printed %s (%v), want %v", out, err, want)
 	}
+	// update-usage grants the key more of its quota today than the plan's limit: the requests it grants pass.
+	update := []string{"apigateway", "update-usage", "--usage-plan-id", "quota", "--key-id", "k1", "--patch-operations", "op=replace,path=/remaining,value=5"}
+	if out, stderr, err = run("AKIAMANAGEMENT", "management-secret", update...); err != nil {
+		t.Fatalf("aws %s: %v\n%s", strings.Join(update, " "), err, stderr)
+	}
+	want["items"] = map[string]any{"k1": []any{[]any{1.0, 5.0}}}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("update-usage printed %s (%v), want %v", out, err, want)
+	}
+	for i := range 6 {
+		want := http.StatusOK
+		if i == 5 {
+			want = http.StatusTooManyRequests
+		}
+		if r := send(t, c); r.status != want {
+			t.Errorf("request %d after update-usage: %d %s, want %d", i+1, r.status, r.body, want)
+		}
+	}
 	flush := []string{"apigateway", "flush-stage-cache", "--rest-api-id", "keyed", "--stage-name", "prod"}
 	if _, stderr, err := run("AKIAMANAGEMENT", "management-secret", flush...); err != nil {
 		t.Errorf("aws %s: %v\n%s", strings.Join(flush, " "), err, stderr)

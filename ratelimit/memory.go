@@ -60,12 +60,7 @@ func (m *Memory) decide(l Limits, now time.Time) Decision {
 		return Throttled
 	}
 	if q := l.Quota; q != nil {
-		start := q.Quota.PeriodStart(now)
-		c, ok := m.quotas[q.Key]
-		if !ok || !c.period.Equal(start) {
-			c = &quotaCount{period: start}
-			m.quotas[q.Key] = c
-		}
+		c := m.quota(*q, now)
 		if c.used >= q.Quota.Limit {
 			return QuotaExceeded
 		}
@@ -78,6 +73,32 @@ func (m *Memory) decide(l Limits, now time.Time) Decision {
 		m.usage[l.UsageKey+"/"+DayOf(now)]++
 	}
 	return Allow
+}
+
+// quota is the count of the quota's period at now; the caller holds m.mu.
+func (m *Memory) quota(q QuotaLimit, now time.Time) *quotaCount {
+	start := q.Quota.PeriodStart(now)
+	c, ok := m.quotas[q.Key]
+	if !ok || !c.period.Equal(start) {
+		c = &quotaCount{period: start}
+		m.quotas[q.Key] = c
+	}
+	return c
+}
+
+// QuotaUsed reads the period's count.
+func (m *Memory) QuotaUsed(_ context.Context, q QuotaLimit, now time.Time) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.quota(q, now).used, nil
+}
+
+// SetQuotaUsed sets the period's count.
+func (m *Memory) SetQuotaUsed(_ context.Context, q QuotaLimit, used int64, now time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.quota(q, now).used = used
+	return nil
 }
 
 // Usage returns the admitted requests counted under key on each of days.

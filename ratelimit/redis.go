@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -18,6 +19,10 @@ type Store interface {
 	Decide(ctx context.Context, l Limits, now time.Time) (Decision, error)
 	// Usage returns the admitted requests counted under a usage key on each day (2006-01-02).
 	Usage(ctx context.Context, key string, days []string) ([]int64, error)
+	// QuotaUsed is what the quota's period at now has used; SetQuotaUsed sets it, as UpdateUsage grants a key
+	// more of its quota (or less).
+	QuotaUsed(ctx context.Context, q QuotaLimit, now time.Time) (int64, error)
+	SetQuotaUsed(ctx context.Context, q QuotaLimit, used int64, now time.Time) error
 }
 
 // usageTTL keeps daily usage counts long enough for reports over the last quarter.
@@ -240,9 +245,9 @@ func (r *Redis) Decide(ctx context.Context, l Limits, now time.Time) (Decision, 
 	}
 	quotaLimit, quotaExpiry := int64(0), int64(0)
 	if q := l.Quota; q != nil {
-		start := q.Quota.PeriodStart(now)
-		keys = append(keys, redisKey(q.Key+"/"+strconv.FormatInt(start.Unix(), 10)))
-		quotaLimit, quotaExpiry = q.Quota.Limit, q.Quota.PeriodEnd(start).UnixMilli()
+		key, expiry := redisQuotaKey(*q, now)
+		keys = append(keys, key)
+		quotaLimit, quotaExpiry = q.Quota.Limit, expiry.UnixMilli()
 	}
 	if l.UsageKey != "" {
 		keys = append(keys, redisKey(l.UsageKey+"/"+DayOf(now)))
@@ -279,6 +284,28 @@ func (r *Redis) pipelined(ctx context.Context, keys []string, args []any) (Decis
 	case <-ctx.Done():
 		return Allow, ctx.Err()
 	}
+}
+
+// redisQuotaKey is where the quota's period at now is counted, and when that count expires: when the period ends.
+func redisQuotaKey(q QuotaLimit, now time.Time) (string, time.Time) {
+	start := q.Quota.PeriodStart(now)
+	return redisKey(q.Key + "/" + strconv.FormatInt(start.Unix(), 10)), q.Quota.PeriodEnd(start)
+}
+
+// QuotaUsed reads the period's count.
+func (r *Redis) QuotaUsed(ctx context.Context, q QuotaLimit, now time.Time) (int64, error) {
+	key, _ := redisQuotaKey(q, now)
+	used, err := r.client.Get(ctx, key).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	return used, err
+}
+
+// SetQuotaUsed sets the period's count, to expire when the period ends.
+func (r *Redis) SetQuotaUsed(ctx context.Context, q QuotaLimit, used int64, now time.Time) error {
+	key, expiry := redisQuotaKey(q, now)
+	return r.client.SetArgs(ctx, key, used, redis.SetArgs{ExpireAt: expiry}).Err()
 }
 
 // Usage reads the daily usage counts with one MGET.

@@ -211,3 +211,49 @@ func decideConcurrently(t *testing.T, stores []*Redis, limits Limits, workers, n
 	wg.Wait()
 	return counts
 }
+
+// TestQuotaUsedIsSet: both stores read a quota's count of the current period, and set it as UpdateUsage does:
+// a key granted more than its limit is admitted for it, a key left none is refused.
+func TestQuotaUsedIsSet(t *testing.T) {
+	for name, store := range map[string]Store{"memory": NewMemory(), "redis": newRedisStore(t, redistest.Start(t))} {
+		t.Run(name, func(t *testing.T) {
+			now := time.Now().UTC() // Redis expires the count when its real period ends
+			q := QuotaLimit{Key: "quota/p1/k1", Quota: Quota{Limit: 3, Period: Day}}
+			limits := Limits{Quota: &q}
+			decide := func(n int) (allowed int) {
+				t.Helper()
+				for range n {
+					d, err := store.Decide(patient(t), limits, now)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if d == Allow {
+						allowed++
+					}
+				}
+				return allowed
+			}
+			if got := decide(2); got != 2 {
+				t.Fatalf("admitted %d of 2 under a limit of 3", got)
+			}
+			if used, err := store.QuotaUsed(context.Background(), q, now); err != nil || used != 2 {
+				t.Errorf("used %d, %v; want 2", used, err)
+			}
+			for _, tt := range []struct {
+				used      int64
+				n, admits int
+			}{
+				{-2, 7, 5}, // 5 remaining: an extension beyond the limit
+				{3, 1, 0},  // none remaining
+				{0, 4, 3},
+			} {
+				if err := store.SetQuotaUsed(context.Background(), q, tt.used, now); err != nil {
+					t.Fatal(err)
+				}
+				if got := decide(tt.n); got != tt.admits {
+					t.Errorf("with %d used, admitted %d of %d, want %d", tt.used, got, tt.n, tt.admits)
+				}
+			}
+		})
+	}
+}

@@ -16,6 +16,9 @@ type Limits struct {
 // UsageKey is where a key's admitted requests under a plan are counted by day.
 func UsageKey(planID, keyID string) string { return "usage/" + planID + "/" + keyID }
 
+// quotaKey is where a key's quota under a plan is counted, by period.
+func quotaKey(planID, keyID string) string { return "quota/" + planID + "/" + keyID }
+
 // BucketLimit is one token bucket: its state is kept under Key.
 type BucketLimit struct {
 	Key      string
@@ -68,7 +71,7 @@ func (t *Table) Limits(route, keyID, planID string) (Limits, bool) {
 			l.Buckets = append(l.Buckets, BucketLimit{Key: key, Throttle: toThrottle(th)})
 		}
 		if q := plan.Quota; q != nil {
-			l.Quota = &QuotaLimit{Key: "quota/" + planID + "/" + keyID, Quota: toQuota(q)}
+			l.Quota = &QuotaLimit{Key: quotaKey(planID, keyID), Quota: toQuota(q)}
 		}
 	}
 	if th := r.Limits.Stage; th != nil {

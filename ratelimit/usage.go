@@ -4,8 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"slices"
 	"sort"
+	"strconv"
 	"time"
 )
 
@@ -81,10 +85,18 @@ func (l *Limiter) usage(r *http.Request, planID, keyID, startDate, endDate strin
 		names = append(names, DayOf(d))
 	}
 	report := &UsageReport{UsagePlanID: planID, StartDate: startDate, EndDate: endDate, Values: map[string][][2]*int64{}}
+	now := l.now()
 	for _, k := range keys {
 		counts, err := l.store.Usage(r.Context(), UsageKey(planID, k), names)
 		if err != nil {
 			return nil, err
+		}
+		// Today's remaining quota is the quota's own count's: UpdateUsage may have granted more, or less.
+		var usedNow int64
+		if quota != nil {
+			if usedNow, err = l.store.QuotaUsed(r.Context(), QuotaLimit{Key: quotaKey(planID, k), Quota: *quota}, now); err != nil {
+				return nil, err
+			}
 		}
 		var values [][2]*int64
 		var periodUsed int64
@@ -102,6 +114,9 @@ func (l *Limiter) usage(r *http.Request, planID, keyID, startDate, endDate strin
 			pair := [2]*int64{&used, nil}
 			if quota != nil {
 				remaining := max(quota.Limit-periodUsed, 0)
+				if DayOf(d) == DayOf(now) {
+					remaining = max(quota.Limit-usedNow, 0)
+				}
 				pair[1] = &remaining
 			}
 			values = append(values, pair)
@@ -109,6 +124,64 @@ func (l *Limiter) usage(r *http.Request, planID, keyID, startDate, endDate strin
 		report.Values[k] = values
 	}
 	return report, nil
+}
+
+// UpdateUsageHandler serves PATCH /usageplans/{planId}/keys/{keyId}/usage, API Gateway's UpdateUsage: the patch
+// operation replace /remaining sets what the key has left of its plan's quota in the current period (more than
+// the limit grants an extension, as AWS's), and the answer is the key's usage today.
+func (l *Limiter) UpdateUsageHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		planID, keyID := r.PathValue("planId"), r.PathValue("keyId")
+		status, err := l.updateUsage(r, planID, keyID)
+		w.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			w.Header().Set("X-Amzn-Errortype", map[int]string{http.StatusNotFound: "NotFoundException", http.StatusBadRequest: "BadRequestException",
+				http.StatusServiceUnavailable: "ServiceUnavailableException"}[status])
+			w.WriteHeader(status)
+			_ = json.NewEncoder(w).Encode(map[string]string{"message": err.Error()})
+			return
+		}
+		today := DayOf(l.now())
+		report, err := l.usage(r, planID, keyID, today, today)
+		if err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_ = json.NewEncoder(w).Encode(map[string]string{"message": err.Error()})
+			return
+		}
+		_ = json.NewEncoder(w).Encode(report)
+	})
+}
+
+func (l *Limiter) updateUsage(r *http.Request, planID, keyID string) (int, error) {
+	plan, ok := l.state.Load().table.plans[planID]
+	switch {
+	case !ok:
+		return http.StatusNotFound, errors.New(unknownPlanMessage)
+	case !slices.Contains(plan.KeyIDs, keyID):
+		return http.StatusNotFound, errors.New("Invalid API Key identifier specified")
+	case plan.Quota == nil:
+		return http.StatusBadRequest, fmt.Errorf("usage plan %s has no quota to update", planID)
+	}
+	var body struct {
+		PatchOperations []struct{ Op, Path, Value, From string } `json:"patchOperations"`
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		return http.StatusBadRequest, fmt.Errorf("Invalid request body: %v", err)
+	}
+	if len(body.PatchOperations) != 1 || body.PatchOperations[0].Op != "replace" || body.PatchOperations[0].Path != "/remaining" {
+		return http.StatusBadRequest, errors.New("UpdateUsage takes one patch operation: replace /remaining")
+	}
+	remaining, err := strconv.ParseInt(body.PatchOperations[0].Value, 10, 64)
+	if err != nil || remaining < 0 {
+		return http.StatusBadRequest, fmt.Errorf("Invalid remaining %q: want a whole number, 0 or more", body.PatchOperations[0].Value)
+	}
+	q := toQuota(plan.Quota)
+	if err := l.store.SetQuotaUsed(r.Context(), QuotaLimit{Key: quotaKey(planID, keyID), Quota: q}, q.Limit-remaining, l.now()); err != nil {
+		return http.StatusServiceUnavailable, err
+	}
+	return http.StatusOK, nil
 }
 
 // QuotaUse is how much of its usage plan's quota one key has used in the current period.
@@ -132,21 +205,12 @@ func (l *Limiter) QuotaUse(ctx context.Context) ([]QuotaUse, error) {
 			continue
 		}
 		q := toQuota(plan.Quota)
-		start := q.PeriodStart(now)
-		var days []string
-		for d := start; !d.After(now); d = d.AddDate(0, 0, 1) {
-			days = append(days, DayOf(d))
-		}
 		for _, k := range plan.KeyIDs {
-			counts, err := l.store.Usage(ctx, UsageKey(plan.ID, k), days)
+			used, err := l.store.QuotaUsed(ctx, QuotaLimit{Key: quotaKey(plan.ID, k), Quota: q}, now)
 			if err != nil {
 				return nil, err
 			}
-			u := QuotaUse{UsagePlanID: plan.ID, KeyID: k, Limit: q.Limit, Period: q.Period, ResetsAt: q.PeriodEnd(start)}
-			for _, c := range counts {
-				u.Used += c
-			}
-			out = append(out, u)
+			out = append(out, QuotaUse{UsagePlanID: plan.ID, KeyID: k, Used: used, Limit: q.Limit, Period: q.Period, ResetsAt: q.PeriodEnd(q.PeriodStart(now))})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {

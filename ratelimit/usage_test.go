@@ -65,12 +65,14 @@ func TestQuotaUseCountsTheCurrentPeriod(t *testing.T) {
 		{ID: "daily", KeyIDs: []string{"k1"}, Quota: &ir.Quota{Limit: 100, Period: "DAY"}},
 		{ID: "unlimited", KeyIDs: []string{"k1"}},
 	}})
+	quotas := map[string]Quota{"weekly": {Limit: 5, Period: Week, Offset: 1}, "daily": {Limit: 100, Period: Day}}
 	for plan, whens := range map[string][]string{
 		"weekly": {"2026-11-22T10:00:00Z", "2026-11-23T00:00:00Z", "2026-11-24T10:00:00Z", "2026-11-25T11:00:00Z"},
 		"daily":  {"2026-11-24T23:59:59Z", "2026-11-25T00:00:00Z"},
 	} {
 		for _, when := range whens {
-			if _, err := store.Decide(context.Background(), Limits{UsageKey: UsageKey(plan, "k1")}, at(when)); err != nil {
+			limits := Limits{UsageKey: UsageKey(plan, "k1"), Quota: &QuotaLimit{Key: quotaKey(plan, "k1"), Quota: quotas[plan]}}
+			if _, err := store.Decide(context.Background(), limits, at(when)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -86,5 +88,54 @@ func TestQuotaUseCountsTheCurrentPeriod(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("QuotaUse() =\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+// TestUpdateUsage: UpdateUsage sets what a key has left of its plan's quota today, which the usage report and the
+// limits then count from; what it cannot update is refused with API Gateway's errors.
+func TestUpdateUsage(t *testing.T) {
+	store := NewMemory()
+	l := NewLimiter(store)
+	l.SetSnapshot(&ir.Snapshot{UsagePlans: []ir.UsagePlan{
+		{ID: "p1", KeyIDs: []string{"k1"}, Quota: &ir.Quota{Limit: 3, Period: "DAY"}},
+		{ID: "free", KeyIDs: []string{"k1"}},
+	}})
+	now := l.now()
+	limits := Limits{UsageKey: UsageKey("p1", "k1"), Quota: &QuotaLimit{Key: quotaKey("p1", "k1"), Quota: Quota{Limit: 3, Period: Day}}}
+	for range 3 {
+		if d, _ := store.Decide(context.Background(), limits, now); d != Allow {
+			t.Fatal("a request within the quota was refused")
+		}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("PATCH /usageplans/{planId}/keys/{keyId}/usage", l.UpdateUsageHandler())
+	today := DayOf(now)
+	for _, tt := range []struct {
+		name, url, body string
+		status          int
+		want            string
+	}{
+		{"an extension", "/usageplans/p1/keys/k1/usage", `{"patchOperations":[{"op":"replace","path":"/remaining","value":"10"}]}`, 200,
+			`{"usagePlanId":"p1","startDate":"` + today + `","endDate":"` + today + `","values":{"k1":[[3,10]]}}`},
+		{"an unknown plan", "/usageplans/nope/keys/k1/usage", `{"patchOperations":[{"op":"replace","path":"/remaining","value":"1"}]}`, 404, `{"message":"Invalid Usage Plan ID specified"}`},
+		{"a key not in the plan", "/usageplans/p1/keys/k9/usage", `{"patchOperations":[{"op":"replace","path":"/remaining","value":"1"}]}`, 404, `{"message":"Invalid API Key identifier specified"}`},
+		{"a plan without a quota", "/usageplans/free/keys/k1/usage", `{"patchOperations":[{"op":"replace","path":"/remaining","value":"1"}]}`, 400, ""},
+		{"another path", "/usageplans/p1/keys/k1/usage", `{"patchOperations":[{"op":"replace","path":"/used","value":"1"}]}`, 400, ""},
+		{"a negative remaining", "/usageplans/p1/keys/k1/usage", `{"patchOperations":[{"op":"replace","path":"/remaining","value":"-1"}]}`, 400, ""},
+	} {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodPatch, tt.url, strings.NewReader(tt.body)))
+		if body := strings.TrimSpace(rec.Body.String()); rec.Code != tt.status || (tt.want != "" && body != tt.want) {
+			t.Errorf("%s: %d %s\nwant %d %s", tt.name, rec.Code, body, tt.status, tt.want)
+		}
+	}
+	admitted := 0
+	for range 12 {
+		if d, _ := store.Decide(context.Background(), limits, now); d == Allow {
+			admitted++
+		}
+	}
+	if admitted != 10 {
+		t.Errorf("after the extension %d requests were admitted, want the 10 granted", admitted)
 	}
 }

@@ -153,6 +153,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	c.goRun(func() error {
 		handlers := map[string]http.Handler{
 			"GET /usageplans/{planId}/usage":                                      c.limiter.UsageHandler(),
+			"PATCH /usageplans/{planId}/keys/{keyId}/usage":                       c.limiter.UpdateUsageHandler(),
 			"DELETE /restapis/{restapi_id}/stages/{stage_name}/cache/authorizers": admin.StageFlush(log, "the authorizer cache", c.authz.FlushAuthorizers),
 			"DELETE /restapis/{restapi_id}/stages/{stage_name}/cache/data":        admin.StageFlush(log, "the stage cache", c.cache.Flush),
 			// Every other path: API Gateway's operations not served yet, named.
