@@ -132,13 +132,13 @@ func (l *Limiter) usage(r *http.Request, planID, keyID, startDate, endDate strin
 func (l *Limiter) UpdateUsageHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		planID, keyID := r.PathValue("planId"), r.PathValue("keyId")
-		status, err := l.updateUsage(r, planID, keyID)
+		status, refusal := l.updateUsage(r, planID, keyID)
 		w.Header().Set("Content-Type", "application/json")
-		if err != nil {
+		if refusal != "" {
 			w.Header().Set("X-Amzn-Errortype", map[int]string{http.StatusNotFound: "NotFoundException", http.StatusBadRequest: "BadRequestException",
 				http.StatusServiceUnavailable: "ServiceUnavailableException"}[status])
 			w.WriteHeader(status)
-			_ = json.NewEncoder(w).Encode(map[string]string{"message": err.Error()})
+			_ = json.NewEncoder(w).Encode(map[string]string{"message": refusal})
 			return
 		}
 		today := DayOf(l.now())
@@ -152,15 +152,16 @@ func (l *Limiter) UpdateUsageHandler() http.Handler {
 	})
 }
 
-func (l *Limiter) updateUsage(r *http.Request, planID, keyID string) (int, error) {
+// updateUsage applies UpdateUsage's patch, or answers its refusal in API Gateway's words with its status.
+func (l *Limiter) updateUsage(r *http.Request, planID, keyID string) (status int, refusal string) {
 	plan, ok := l.state.Load().table.plans[planID]
 	switch {
 	case !ok:
-		return http.StatusNotFound, errors.New(unknownPlanMessage)
+		return http.StatusNotFound, unknownPlanMessage
 	case !slices.Contains(plan.KeyIDs, keyID):
-		return http.StatusNotFound, errors.New("Invalid API Key identifier specified")
+		return http.StatusNotFound, "Invalid API Key identifier specified"
 	case plan.Quota == nil:
-		return http.StatusBadRequest, fmt.Errorf("usage plan %s has no quota to update", planID)
+		return http.StatusBadRequest, "Usage plan " + planID + " has no quota to update"
 	}
 	var body struct {
 		PatchOperations []struct{ Op, Path, Value, From string } `json:"patchOperations"`
@@ -168,20 +169,20 @@ func (l *Limiter) updateUsage(r *http.Request, planID, keyID string) (int, error
 	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&body); err != nil {
-		return http.StatusBadRequest, fmt.Errorf("Invalid request body: %v", err)
+		return http.StatusBadRequest, "Invalid request body: " + err.Error()
 	}
 	if len(body.PatchOperations) != 1 || body.PatchOperations[0].Op != "replace" || body.PatchOperations[0].Path != "/remaining" {
-		return http.StatusBadRequest, errors.New("UpdateUsage takes one patch operation: replace /remaining")
+		return http.StatusBadRequest, "UpdateUsage takes one patch operation: replace /remaining"
 	}
 	remaining, err := strconv.ParseInt(body.PatchOperations[0].Value, 10, 64)
 	if err != nil || remaining < 0 {
-		return http.StatusBadRequest, fmt.Errorf("Invalid remaining %q: want a whole number, 0 or more", body.PatchOperations[0].Value)
+		return http.StatusBadRequest, fmt.Sprintf("Invalid remaining %q: want a whole number, 0 or more", body.PatchOperations[0].Value)
 	}
 	q := toQuota(plan.Quota)
 	if err := l.store.SetQuotaUsed(r.Context(), QuotaLimit{Key: quotaKey(planID, keyID), Quota: q}, q.Limit-remaining, l.now()); err != nil {
-		return http.StatusServiceUnavailable, err
+		return http.StatusServiceUnavailable, "the quota store failed: " + err.Error()
 	}
-	return http.StatusOK, nil
+	return http.StatusOK, ""
 }
 
 // QuotaUse is how much of its usage plan's quota one key has used in the current period.
