@@ -185,18 +185,27 @@ func (t testInvocation) send(r *http.Request, listen string) (testInvokeAnswer, 
 		req.Header.Set(name, v)
 	}
 	req.Header.Set(names.TestInvokeHeader, t.token)
-	began := time.Now()
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 35 * time.Second}
-	resp, err := client.Do(req)
-	if err != nil {
-		return testInvokeAnswer{}, &apiError{http.StatusServiceUnavailable, "ServiceUnavailableException", "no Envoy answers at " + listen + ": " + err.Error()}
+	// An Envoy that acknowledged the configuration may still be warming the listener that serves it, whose
+	// predecessor answers the invocation's path as no route's (403): asked again, the new listener answers.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		began := time.Now()
+		attempt := req.Clone(r.Context())
+		attempt.Body = io.NopCloser(strings.NewReader(t.req.Body))
+		resp, err := client.Do(attempt)
+		if err != nil {
+			return testInvokeAnswer{}, &apiError{http.StatusServiceUnavailable, "ServiceUnavailableException", "no Envoy answers at " + listen + ": " + err.Error()}
+		}
+		body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+		resp.Body.Close()
+		if err != nil {
+			return testInvokeAnswer{}, err
+		}
+		if resp.StatusCode == http.StatusForbidden && strings.Contains(string(body), "Missing Authentication Token") && time.Now().Before(deadline) {
+			continue
+		}
+		return t.answer(resp, string(body), time.Since(began), began), nil
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return testInvokeAnswer{}, err
-	}
-	return t.answer(resp, string(body), time.Since(began), began), nil
 }
 
 // answer is TestInvokeMethod's answer to the response, its log as the execution log AWS gives says it.
