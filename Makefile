@@ -130,7 +130,8 @@ FUZZ_TARGETS := ./internal/openapi:FuzzImport ./internal/config:FuzzParse ./inte
 	./extproc/authz/lambdaauth:FuzzParseSimple ./extproc/processor:FuzzMappedQuery \
 	./internal/policy:FuzzParseEvaluate ./internal/policy:FuzzMatchWildcard \
 	./internal/vtl:FuzzParseRender ./internal/vtl/apigw:FuzzJSONPath ./internal/vtl/apigw:FuzzParseJSON \
-	./extproc/cache:FuzzDecodeEntry ./internal/accesslog:FuzzParse
+	./extproc/cache:FuzzDecodeEntry ./internal/accesslog:FuzzParse \
+	./internal/websocketapi:FuzzRead ./internal/websocket:FuzzMessage
 fuzz:
 	@for t in $(FUZZ_TARGETS); do go test $${t%%:*} -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZTIME) || exit 1; done
 

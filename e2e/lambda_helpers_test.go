@@ -50,7 +50,13 @@ func findRIE(t *testing.T) string {
 }
 
 // testFunctions are the Lambda functions under e2e/lambdafunctions, each a tiny main package using aws-lambda-go.
-var testFunctions = []string{"echo", "status", "fail", "malformed", "slow", "binary", "v2bare", "authorizer", "simpleauth"}
+var testFunctions = []string{"echo", "status", "fail", "malformed", "slow", "binary", "v2bare", "authorizer", "simpleauth", "wschat"}
+
+// functionEnv is what a test function's environment adds to the RIE's, by function: a Lambda function's
+// credentials and region, which it signs its calls to AWS with.
+var functionEnv = map[string][]string{
+	"wschat": {"AWS_ACCESS_KEY_ID=" + connectionsKey, "AWS_SECRET_ACCESS_KEY=" + connectionsSecret, "AWS_REGION=eu-west-1"},
+}
 
 var (
 	functionsOnce sync.Once
@@ -120,7 +126,7 @@ func startFunctions(t *testing.T, names ...string) map[string]*lambdaFunction {
 	for i, name := range names {
 		f := &lambdaFunction{name: name, addr: addrs[2*i], runtimeAddr: addrs[2*i+1]}
 		// AWS_LAMBDA_FUNCTION_NAME is only for the RIE's logs; the function's environment is the RIE's.
-		env := childEnv(t.TempDir(), "AWS_LAMBDA_FUNCTION_NAME="+name)
+		env := childEnv(t.TempDir(), append([]string{"AWS_LAMBDA_FUNCTION_NAME=" + name}, functionEnv[name]...)...)
 		f.rie = startProcess(t, "aws-lambda-rie "+name, env, rie,
 			"--runtime-interface-emulator-address", f.addr,
 			"--runtime-api-address", f.runtimeAddr,

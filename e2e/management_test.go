@@ -139,8 +139,13 @@ func TestManagementAPIByTheAWSCLI(t *testing.T) {
 // awsCLI runs the aws CLI installed in dir against gw's management API, signing with key and secret, and returns
 // what it printed.
 func awsCLI(dir string, gw *tollgate, key, secret string, args ...string) (stdout, stderr string, err error) {
+	return awsCLIAt(dir, "http://"+gw.cfg.Admin, key, secret, args...)
+}
+
+// awsCLIAt is awsCLI against the endpoint.
+func awsCLIAt(dir, endpoint, key, secret string, args ...string) (stdout, stderr string, err error) {
 	cmd := exec.Command("python3", append([]string{filepath.Join(dir, "bin", "aws")}, append(args,
-		"--endpoint-url", "http://"+gw.cfg.Admin, "--region", "eu-west-1", "--output", "json")...)...)
+		"--endpoint-url", endpoint, "--region", "eu-west-1", "--output", "json")...)...)
 	cmd.Env = append(os.Environ(), "PYTHONPATH="+dir, "AWS_ACCESS_KEY_ID="+key, "AWS_SECRET_ACCESS_KEY="+secret,
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true")
 	var out, errOut strings.Builder

@@ -35,6 +35,7 @@ type gatewayConfig struct {
 	TrustedProxyHops int         `yaml:"trustedProxyHops,omitempty"`
 	Tracing          *tracing    `yaml:"tracing,omitempty"`    // see tracing_test.go
 	Management       *management `yaml:"management,omitempty"` // see management_test.go
+	WebSocket        *webSocket  `yaml:"webSocket,omitempty"`  // see websocket_test.go
 	APIs             []apiConfig `yaml:"apis"`
 	// env is extra environment for the tollgate process, such as SSL_CERT_FILE.
 	env []string
@@ -50,7 +51,8 @@ type apiConfig struct {
 	Resource   string            `yaml:"resource,omitempty"` // the API's logical id in a template
 	Parameters map[string]string `yaml:"parameters,omitempty"`
 	Stages     []stageConfig     `yaml:"stages"`
-	// ProtocolType HTTP makes the API an HTTP API (see httpapi_test.go).
+	// ProtocolType HTTP makes the API an HTTP API (see httpapi_test.go), WEBSOCKET a WebSocket API (see
+	// websocket_test.go).
 	ProtocolType string `yaml:"protocolType,omitempty"`
 }
 

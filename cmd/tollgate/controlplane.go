@@ -38,6 +38,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/source"
 	"github.com/tollgate-gw/tollgate/internal/state"
 	"github.com/tollgate-gw/tollgate/internal/tracing"
+	"github.com/tollgate-gw/tollgate/internal/websocket"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 	"github.com/tollgate-gw/tollgate/ratelimit"
 	"github.com/tollgate-gw/tollgate/xds/server"
@@ -62,6 +63,10 @@ type ControlPlane struct {
 	tracer     *tracing.Tracer
 	limiter    *ratelimit.Limiter
 	watcher    *source.Watcher
+	webSocket  *websocket.Server
+	// webSocketListening tells the WebSocket service listens: from the first load with a WebSocket API on.
+	webSocketListening bool
+	ctx                context.Context
 
 	// reloading serializes loads and their publishing, so that a load never publishes over a newer one; managed
 	// is what the last load read of the management API's state, generation counts the loads published.
@@ -100,7 +105,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 			st.Close() // a file store's lock, which another Start in this process would wait for
 		}
 	}()
-	c := &ControlPlane{log: log, configFile: configFile, loader: source.New(), xds: server.New(log), state: st, errs: make(chan error, 4)}
+	c := &ControlPlane{log: log, configFile: configFile, loader: source.New(), xds: server.New(log), state: st, errs: make(chan error, 4), ctx: ctx}
 	c.restAPIs = management.New(st, c, nil, cfg.AWS.AccountID)
 	loaded, err := c.load()
 	if err != nil {
@@ -126,6 +131,8 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	c.dashboard = dashboard.New(dashboard.Sources{Metrics: c.metrics.Gatherer(), Quotas: c.limiter.QuotaUse, Envoys: c.xds.Envoys, Ready: c.xds.Ready}, log)
 	c.management = management.NewAuth(managementKeys(cfg))
 	c.management.LogMode(log)
+	c.webSocket = websocket.New(websocket.Options{Domain: cfg.Domain, Region: cfg.AWS.Region, AccountID: cfg.AWS.AccountID,
+		IdleTimeout: cfg.WebSocket.IdleTimeout, MaxDuration: cfg.WebSocket.MaxConnectionDuration, Logger: log})
 	if err := c.setServices(loaded.Snapshot); err != nil {
 		return nil, err
 	}
@@ -169,6 +176,11 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 		handlers["GET /dashboard/data"] = c.dashboard.Data()
 		return admin.Serve(ctx, adminLis, admin.Handler(c.xds.Ready, handlers))
 	})
+	if err := c.listenWebSocket(cfg, loaded.Snapshot); err != nil {
+		xdsLis.Close()
+		adminLis.Close()
+		return nil, err
+	}
 	c.goRun(func() error { c.watcher.Run(ctx); return nil })
 	if w, ok := st.(state.Watcher); ok {
 		// Another control plane's write through the management API: served here too.
@@ -180,6 +192,40 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	log.Info("control plane started", "xds", cfg.XDS, "admin", cfg.Admin, "apis", len(cfg.APIs))
 	started = true
 	return c, nil
+}
+
+// listenWebSocket starts the WebSocket service's listener once a configuration has a WebSocket API (so that a
+// gateway without any takes no port for it). Until the service holds its connections in Redis, each node's are
+// its own, which a fleet sharing a Redis is told.
+func (c *ControlPlane) listenWebSocket(cfg *config.Config, snap *ir.Snapshot) error {
+	if c.webSocketListening || len(snap.WebSockets) == 0 {
+		return nil
+	}
+	lis, err := net.Listen("tcp", cfg.WebSocket.Listen)
+	if err != nil {
+		return fmt.Errorf("WebSocket service: %w", err)
+	}
+	c.webSocketListening = true
+	if cfg.Redis != "" {
+		c.log.Warn("WebSocket connections are held by the node they reached: an @connections call reaches only this node's (sharing them through Redis is not supported yet)")
+	}
+	srv := &http.Server{Handler: c.webSocket, ReadHeaderTimeout: 10 * time.Second}
+	c.goRun(func() error {
+		if err := srv.Serve(lis); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("WebSocket service: %w", err)
+		}
+		return nil
+	})
+	c.goRun(func() error {
+		<-c.ctx.Done()
+		// Hijacked connections are the service's to close, each with its $disconnect.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		c.webSocket.Shutdown(ctx)
+		return srv.Shutdown(ctx)
+	})
+	c.log.Info("WebSocket service listening", "address", cfg.WebSocket.Listen)
+	return nil
 }
 
 func (c *ControlPlane) goRun(f func() error) {
@@ -442,6 +488,7 @@ func (c *ControlPlane) setServices(snap *ir.Snapshot) error {
 		return err
 	}
 	c.limiter.SetSnapshot(snap)
+	c.webSocket.Update(snap)
 	c.metrics.SetSnapshot(snap)
 	c.dashboard.SetSnapshot(snap)
 	c.tracer.SetCollector(snap.TracingCollector)
@@ -487,6 +534,10 @@ func (c *ControlPlane) publish(loaded *source.Loaded, start time.Time, loadTime 
 	if loaded.Config.Redis != old.Redis {
 		c.log.Warn("a redis change takes effect after a restart; everything else is reloaded now")
 	}
+	if loaded.Config.WebSocket.Listen != old.WebSocket.Listen && c.webSocketListening {
+		c.log.Warn("a webSocket.listen change takes effect after a restart")
+		loaded.Config.WebSocket.Listen = old.WebSocket.Listen
+	}
 	if loaded.Config.Listen != old.Listen || loaded.Config.XDS != old.XDS || loaded.Config.Admin != old.Admin || loaded.Config.EnvoyAdmin != old.EnvoyAdmin {
 		c.log.Warn("listen, xds, admin and envoyAdmin changes take effect after a restart; APIs are reloaded now")
 		loaded.Config.Listen, loaded.Config.XDS, loaded.Config.Admin, loaded.Config.EnvoyAdmin = old.Listen, old.XDS, old.Admin, old.EnvoyAdmin
@@ -502,6 +553,9 @@ func (c *ControlPlane) publish(loaded *source.Loaded, start time.Time, loadTime 
 		c.restoreServices()
 		c.log.Error("cannot publish the new configuration; still serving the previous one", "err", err)
 		return
+	}
+	if err := c.listenWebSocket(loaded.Config, loaded.Snapshot); err != nil {
+		c.log.Error("the WebSocket service cannot listen: its APIs' connections fail until a restart", "err", err)
 	}
 	c.current = loaded
 	c.management.Set(managementKeys(loaded.Config))

@@ -118,6 +118,13 @@ func printInvocationURLs(cmd *cobra.Command, cfg *config.Config) {
 				fmt.Fprintf(out, "    curl http://%s.%s:%s/\n", api.ID, cfg.Domain, port)
 				continue
 			}
+			if api.IsWebSocket() {
+				// A WebSocket client's URL, and the stage's for @connections callers (aws --endpoint-url).
+				fmt.Fprintf(out, "    ws://%s.%s:%s/%s\n", api.ID, cfg.Domain, port, st.StageName)
+				fmt.Fprintf(out, "    ws://%s/_aws/execute-api/%s/%s (@connections: --endpoint-url http://%s/_aws/execute-api/%s/%s)\n",
+					cfg.Listen, api.ID, st.StageName, cfg.Listen, api.ID, st.StageName)
+				continue
+			}
 			fmt.Fprintf(out, "    curl http://%s.%s:%s/%s/\n", api.ID, cfg.Domain, port, st.StageName)
 			fmt.Fprintf(out, "    curl http://%s/restapis/%s/%s/_user_request_/\n", cfg.Listen, api.ID, st.StageName)
 		}

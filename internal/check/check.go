@@ -18,6 +18,7 @@ func Gateway(gw *tollgatev1.Gateway) error {
 	for _, api := range gw.GetApis() {
 		c.api(api)
 	}
+	c.webSocketAPIs(gw)
 	c.plans(gw)
 	c.canaries(gw)
 	return c.probs.Err()

@@ -64,7 +64,9 @@ type Config struct {
 	Metrics bool
 	// Tracing says where the traces of stages with tracingEnabled go (tracing.go).
 	Tracing Tracing
-	APIs    []API
+	// WebSocket is the WebSocket service's address and connection limits (websocket.go).
+	WebSocket WebSocket
+	APIs      []API
 	// Warnings are the settings accepted that do nothing in Tollgate, such as a stage's description: Parse fails on
 	// errors only.
 	Warnings diag.Problems
@@ -101,7 +103,8 @@ type document struct {
 	Metrics         struct {
 		Enabled *bool `yaml:"enabled"`
 	} `yaml:"metrics"`
-	Tracing Tracing `yaml:"tracing"`
+	Tracing   Tracing   `yaml:"tracing"`
+	WebSocket WebSocket `yaml:"webSocket"`
 }
 
 // IAM stands in for AWS IAM: the identities that may sign requests to methods with IAM authorization, each with
@@ -181,7 +184,8 @@ type API struct {
 	// declaring several.
 	Resource string  `yaml:"resource"`
 	Stages   []Stage `yaml:"stages"`
-	// ProtocolType is REST (the default: a REST API) or HTTP (an HTTP API, API Gateway v2).
+	// ProtocolType is REST (the default: a REST API), HTTP (an HTTP API, API Gateway v2) or WEBSOCKET (a
+	// WebSocket API, whose definition is apigatewayv2's fields: see internal/websocketapi).
 	ProtocolType string `yaml:"protocolType"`
 }
 
@@ -320,6 +324,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		Cache:            Cache{EncryptionKey: v.GetString("cache.encryptionKey")},
 		Metrics:          doc.Metrics.Enabled == nil || *doc.Metrics.Enabled,
 		Tracing:          Tracing{OTLP: v.GetString("tracing.otlp")},
+		WebSocket:        doc.WebSocket,
 		APIs:             doc.APIs,
 		Warnings:         warnings,
 	}
@@ -359,6 +364,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	c.validateAccessLogs(&probs)
 	c.validateTracing(&probs)
 	c.validateCanaries(&probs)
+	c.validateWebSocket(&probs)
 	c.warnUnmeasured()
 	if err := probs.Err(); err != nil {
 		return nil, err

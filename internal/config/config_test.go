@@ -132,8 +132,15 @@ func TestParseProblems(t *testing.T) {
 		{"quota offset past the 28th", "usagePlans: [{id: p1, quota: {limit: 5, period: MONTH, offset: 28}}]", []string{"/usagePlans/0/quota: usage plan \"p1\": offset 28 out of range for a MONTH period"}},
 		{"negative quota", "usagePlans: [{id: p1, quota: {limit: -1, period: MONTH, offset: 27}}]", []string{"/usagePlans/0/quota: usage plan \"p1\": limit -1 must not be negative"}},
 		{"bad method key", "apis: [{id: a, definition: a.yaml, stages: [{stageName: p, methodSettings: {'pets': {throttlingRateLimit: 1}}}]}]", []string{"/apis/0/stages/0/methodSettings/pets: invalid method key \"pets\""}},
-		{"unknown protocol type", "apis: [{id: a, definition: a.yaml, protocolType: GRPC, stages: [{stageName: p}]}]", []string{`/apis/0/protocolType: invalid protocolType "GRPC": want REST or HTTP`}},
-		{"WebSocket API", "apis: [{id: a, definition: a.yaml, protocolType: WEBSOCKET, stages: [{stageName: p}]}]", []string{"/apis/0/protocolType: WebSocket APIs are not supported yet"}},
+		{"unknown protocol type", "apis: [{id: a, definition: a.yaml, protocolType: GRPC, stages: [{stageName: p}]}]", []string{`/apis/0/protocolType: invalid protocolType "GRPC": want REST, HTTP or WEBSOCKET`}},
+		{"REST settings on a WebSocket API's stage", "apis: [{id: a, definition: a.yaml, protocolType: WEBSOCKET, stages: [{stageName: p, cacheClusterEnabled: true, tracingEnabled: true}]}]", []string{
+			"/apis/0/stages/0/cacheClusterEnabled: cacheClusterEnabled on a WebSocket API's stage is not supported yet",
+			"/apis/0/stages/0/tracingEnabled: tracingEnabled on a WebSocket API's stage is not supported yet"}},
+		{"usage plan of a WebSocket API", "apis: [{id: w, definition: a.yaml, protocolType: WEBSOCKET, stages: [{stageName: p}]}]\nusagePlans: [{id: p1, apiStages: [{apiId: w, stage: p}]}]",
+			[]string{`/usagePlans/0/apiStages/0: usage plan "p1" names WebSocket API "w": usage plans of WebSocket APIs are not supported yet`}},
+		{"WebSocket service's address and limits", "webSocket: {listen: '0.0.0.0:9082', idleTimeout: -1s, maxConnectionDuration: 48h}", []string{
+			"/webSocket/listen: Envoy reaches the WebSocket service at this address", "/webSocket/idleTimeout: -1s: want a duration up to 24h",
+			"/webSocket/maxConnectionDuration: 48h0m0s: want a duration up to 24h"}},
 		{"$default stage of a REST API", "apis: [{id: a, definition: a.yaml, stages: [{stageName: $default}]}]", []string{`/apis/0/stages/0/stageName: invalid stage name "$default": must match [A-Za-z0-9_-]{1,128}`}},
 		{"HTTP API settings on a REST API's stage", "apis: [{id: a, definition: a.yaml, stages: [{stageName: p, autoDeploy: true, defaultRouteSettings: {}, routeSettings: {}}]}]",
 			[]string{"/apis/0/stages/0/defaultRouteSettings: defaultRouteSettings are an HTTP API's", "/apis/0/stages/0/routeSettings: routeSettings are an HTTP API's", "/apis/0/stages/0/autoDeploy: autoDeploy is an HTTP API's stage setting"}},

@@ -18,10 +18,10 @@ func (c *Config) validateProtocol(probs *diag.Problems, i int) {
 	at := func(tokens ...any) string { return diag.Pointer(append([]any{"apis", i}, tokens...)...) }
 	switch api.ProtocolType {
 	case "", ProtocolREST, ProtocolHTTP:
-	case "WEBSOCKET":
-		probs.Addf(c.File, at("protocolType"), "WebSocket APIs are not supported yet: Tollgate serves REST and HTTP APIs")
+	case ProtocolWebSocket:
+		return // its stages are checked in websocket.go
 	default:
-		probs.Addf(c.File, at("protocolType"), "invalid protocolType %q: want REST or HTTP", api.ProtocolType)
+		probs.Addf(c.File, at("protocolType"), "invalid protocolType %q: want REST, HTTP or WEBSOCKET", api.ProtocolType)
 	}
 	for j, st := range api.Stages {
 		if !api.IsHTTP() {

@@ -119,9 +119,9 @@ func (c *Config) validateUsagePlans(probs *diag.Problems) {
 		}
 	}
 	stages := map[[2]string]bool{}
-	httpAPIs := map[string]bool{}
+	httpAPIs, webSocketAPIs := map[string]bool{}, map[string]bool{}
 	for _, api := range c.APIs {
-		httpAPIs[api.ID] = api.IsHTTP()
+		httpAPIs[api.ID], webSocketAPIs[api.ID] = api.IsHTTP(), api.IsWebSocket()
 		for _, st := range api.Stages {
 			stages[[2]string{api.ID, st.StageName}] = true
 		}
@@ -151,9 +151,12 @@ func (c *Config) validateUsagePlans(probs *diag.Problems) {
 			}
 		}
 		for j, as := range p.APIStages {
-			if httpAPIs[as.APIID] {
+			switch {
+			case httpAPIs[as.APIID]:
 				probs.Addf(c.File, at("apiStages", j), "usage plan %q names HTTP API %q: HTTP APIs have no usage plans or API keys", p.ID, as.APIID)
-			} else if !stages[[2]string{as.APIID, as.Stage}] {
+			case webSocketAPIs[as.APIID]:
+				probs.Addf(c.File, at("apiStages", j), "usage plan %q names WebSocket API %q: usage plans of WebSocket APIs are not supported yet", p.ID, as.APIID)
+			case !stages[[2]string{as.APIID, as.Stage}]:
 				probs.Addf(c.File, at("apiStages", j), "usage plan %q names API %q stage %q, which is not deployed (see apis)", p.ID, as.APIID, as.Stage)
 			}
 			for key, th := range as.Throttle {

@@ -67,13 +67,15 @@ var allowed = map[string][]string{
 	// Config, import and model check read what the user wrote into the model, with diagnostics.
 	"internal/config":  {"internal/diag", "internal/policy", "internal/accesslog", "internal/stagevars", "internal/usageplan", "internal/routekey"},
 	"internal/openapi": {"proto/tollgate/v1", "internal/diag"},
+	// A WebSocket API's definition, apigatewayv2's fields, into the model.
+	"internal/websocketapi": {"proto/tollgate/v1", "internal/diag"},
 	// Templates (Terraform's templatefile, CloudFormation and SAM) into the definition the importer reads.
 	"internal/template": {"internal/diag"},
-	"internal/check":    {"proto/tollgate/v1", "internal/diag", "internal/pathtemplate", "internal/usageplan"},
+	"internal/check":    {"proto/tollgate/v1", "internal/diag", "internal/names", "internal/pathtemplate", "internal/usageplan"},
 	// The IR is built from the model alone.
 	"internal/ir": leaves,
 	// The source runs the chain up to the IR: files → config and model → check → IR.
-	"internal/source": append(slices.Clone(leaves), "internal/config", "internal/template", "internal/openapi", "internal/check", "internal/ir", "internal/routekey"),
+	"internal/source": append(slices.Clone(leaves), "internal/config", "internal/template", "internal/openapi", "internal/check", "internal/ir", "internal/routekey", "internal/websocketapi"),
 	// Consumers read the IR and leaves; the translator never an ext service or the limiter.
 	"xds/translate": append(slices.Clone(leaves), "internal/ir"),
 	// The ext_proc server runs the streams of the ext_proc features, each a consumer of its own.
@@ -86,6 +88,8 @@ var allowed = map[string][]string{
 	"extproc/parametermapping": append(slices.Clone(leaves), "internal/ir", "extproc/processor"),
 	"ratelimit":                append(slices.Clone(leaves), "internal/ir"),
 	"extproc/authz":            append(slices.Clone(leaves), "internal/ir", "ratelimit", "extproc/authz/lambdaauth", "extproc/authz/sigv4"),
+	// The WebSocket service holds the connections Envoy upgrades; @connections callers sign with SigV4.
+	"internal/websocket": append(slices.Clone(leaves), "internal/ir", "extproc/authz/sigv4"),
 	// The xDS server serves what the translator made; Envoy's bootstrap and supervision know only the names.
 	"xds/server":     append(slices.Clone(leaves), "xds/translate"),
 	"envoy":          {"internal/names"},

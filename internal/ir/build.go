@@ -37,6 +37,8 @@ type Settings struct {
 	Metrics bool
 	// TracingCollector is where traced stages' traces go (the config's tracing.otlp).
 	TracingCollector string
+	// WebSocketService is where Envoy reaches Tollgate's WebSocket service (the config's webSocket.listen).
+	WebSocketService string
 }
 
 // LambdaSettings say where AWS_PROXY integrations invoke their functions.
@@ -105,6 +107,9 @@ func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 		// Stages' routes never match each other's paths, so putting every canary's first puts each stage's first.
 		// A test invocation's match only requests with its token.
 		slices.SortStableFunc(api.Routes, func(x, y *Route) int { return cmp.Compare(canaryOrder(x), canaryOrder(y)) })
+	}
+	if snap.WebSockets = b.webSockets(gw); len(snap.WebSockets) > 0 {
+		snap.WebSocketService = b.settings.WebSocketService
 	}
 	if err := b.probs.Err(); err != nil {
 		return nil, err

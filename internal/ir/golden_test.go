@@ -35,6 +35,8 @@ type goldenInput struct {
 		Metrics   bool              `yaml:"metrics"`
 		// TracingCollector: the config's tracing.otlp.
 		TracingCollector string `yaml:"tracingCollector"`
+		// WebSocketService: the config's webSocket.listen.
+		WebSocketService string `yaml:"webSocketService"`
 		UserPools        map[string]struct {
 			Issuer  string `yaml:"issuer"`
 			JWKSURL string `yaml:"jwksUrl"`
@@ -108,5 +110,6 @@ func readGoldenInput(t *testing.T, in string) (*tollgatev1.Gateway, Settings) {
 		Metrics:   s.Metrics,
 		// The collector, when traced stages send to one.
 		TracingCollector: s.TracingCollector,
+		WebSocketService: s.WebSocketService,
 	}
 }

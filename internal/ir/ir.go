@@ -45,6 +45,10 @@ type Snapshot struct {
 	TracingCollector string `json:"tracingCollector,omitempty"`
 	// Caches are the stages' response caches, in API and stage order; Route.Cache says what each method keeps.
 	Caches []StageCache `json:"caches,omitempty"`
+	// WebSockets are the WebSocket APIs' stages, in API and stage order (websocket.go).
+	WebSockets []WebSocketStage `json:"webSockets,omitempty"`
+	// WebSocketService is where Envoy reaches Tollgate's WebSocket service (host:port), when WebSockets has any.
+	WebSocketService string `json:"webSocketService,omitempty"`
 	// Warnings are what Build accepted that deserves a look (a cached method whose key names no caller), each
 	// against its definition file.
 	Warnings diag.Problems `json:"-"`

@@ -151,3 +151,22 @@ const (
 	RateLimitDomain = "tollgate"
 	RouteDescriptor = "route"
 )
+
+// The route keys a WebSocket API gives a meaning of its own: the connection's opening and close, and the messages
+// no other route's key selects.
+const (
+	WebSocketConnect    = "$connect"
+	WebSocketDisconnect = "$disconnect"
+	WebSocketDefault    = "$default"
+)
+
+// WebSocketAPIHeader is the header the translator sets on the requests it sends to the WebSocket service: the
+// API id and stage of the route ({apiId}/{stage}), which the client cannot set (Envoy overwrites it).
+const WebSocketAPIHeader = "x-tollgate-websocket-api"
+
+// WebSocketSourceIPHeader is the header the translator sets on them to the client's address as Envoy decided it
+// (the connection's peer, or trusted X-Forwarded-For hops back).
+const WebSocketSourceIPHeader = "x-tollgate-source-ip"
+
+// WebSocketCluster is the cluster of Tollgate's WebSocket service.
+const WebSocketCluster = "tollgate_websocket"

@@ -27,6 +27,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/routekey"
 	"github.com/tollgate-gw/tollgate/internal/stagevars"
 	"github.com/tollgate-gw/tollgate/internal/template"
+	"github.com/tollgate-gw/tollgate/internal/websocketapi"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
@@ -180,6 +181,13 @@ func (ld *Loader) LoadWith(configFile string, managed Managed) (*Loaded, error) 
 		return api
 	}
 	for i, a := range cfg.APIs {
+		if a.IsWebSocket() {
+			if api := loadWebSocket(configFile, i, a, &probs); api != nil {
+				l.Files = append(l.Files, a.DefinitionPath(configFile))
+				l.Gateway.WebsocketApis = append(l.Gateway.WebsocketApis, api)
+			}
+			continue
+		}
 		api := load(i, a, a.DefinitionPath(configFile), diag.Pointer("apis", i, "definition"), strconv.Itoa(i))
 		if api == nil {
 			continue
@@ -254,6 +262,26 @@ func (ld *Loader) LoadWith(configFile string, managed Managed) (*Loaded, error) 
 	return l, nil
 }
 
+// loadWebSocket reads the definition of a WebSocket API entry, i of the config's apis, with its stages.
+func loadWebSocket(configFile string, i int, a config.API, probs *diag.Problems) *tollgatev1.WebSocketApi {
+	path := a.DefinitionPath(configFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		probs.Addf(configFile, diag.Pointer("apis", i, "definition"), "cannot read definition: %v", err)
+		return nil
+	}
+	api, err := websocketapi.Read(path, data)
+	if err != nil {
+		*probs = append(*probs, asProblems(path, err)...)
+		return nil
+	}
+	api.Id = a.ID
+	for _, st := range a.Stages {
+		api.Stages = append(api.Stages, stageModel(st))
+	}
+	return api
+}
+
 // stageModel is a stage as the model holds it. An HTTP API's route settings are keyed by method key there, as a
 // REST API's method settings are: "GET /pets" is "/pets/GET", defaultRouteSettings "*/*".
 func stageModel(st config.Stage) *tollgatev1.Stage {
@@ -321,6 +349,7 @@ func Settings(cfg *config.Config) ir.Settings {
 		TrustedProxyHops: uint32(cfg.TrustedProxyHops),
 		Metrics:          cfg.Metrics,
 		TracingCollector: cfg.Tracing.OTLP,
+		WebSocketService: cfg.WebSocket.Listen,
 		RateLimit: ir.RateLimitSettings{
 			FailClosed: cfg.RateLimit.FailureMode == "closed",
 			Timeout:    ir.Duration(cfg.RateLimit.Timeout),

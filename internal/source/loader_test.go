@@ -409,3 +409,29 @@ func TestLoadCanaryRelease(t *testing.T) {
 		t.Errorf("err = %v, want the canary's definition reported where the config names it", err)
 	}
 }
+
+// A WebSocket API entry's definition is read as apigatewayv2's fields, with the entry's stages, and its problems
+// name the definition's file.
+func TestLoadWebSocketAPI(t *testing.T) {
+	dir := t.TempDir()
+	def := write(t, dir, "chat.yaml", "routeSelectionExpression: $request.body.action\nroutes: [{routeKey: $default, target: integrations/be}]\n"+
+		"integrations: [{integrationId: be, integrationType: HTTP_PROXY, integrationUri: 'http://${stageVariables.backend}/in'}]\n")
+	cfg := write(t, dir, "tollgate.yaml", "apis:\n  - {id: chat, protocolType: WEBSOCKET, definition: chat.yaml, stages: [{stageName: prod, variables: {backend: '127.0.0.1:9000'}}]}\n")
+	l, err := Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(l.Snapshot.WebSockets); n != 1 || l.Snapshot.WebSocketService != "127.0.0.1:9082" {
+		t.Fatalf("snapshot: %d WebSocket stages, service %q", n, l.Snapshot.WebSocketService)
+	}
+	if got := l.Snapshot.WebSockets[0].Routes["$default"].Integration.URL; got != "http://127.0.0.1:9000/in" {
+		t.Errorf("$default's URL = %q", got)
+	}
+	if !slices.Contains(l.Files, def) {
+		t.Errorf("files = %v: the definition's changes must reload", l.Files)
+	}
+	write(t, dir, "chat.yaml", "routeSelectionExpression: $request.body.action\nroutes: [{routeKey: $default, target: integrations/none}]\n")
+	if _, err := Load(cfg); err == nil || !strings.Contains(err.Error(), def+`: /routes/0/target: route "$default" targets integration "none"`) {
+		t.Errorf("err = %v, want the definition's file and pointer", err)
+	}
+}

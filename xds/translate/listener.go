@@ -65,6 +65,7 @@ func (o *Output) manager(routes string) *hcm.HttpConnectionManager {
 		ServerHeaderTransformation: hcm.HttpConnectionManager_PASS_THROUGH,
 		LocalReplyConfig:           localReplies(o.snapshot),
 		Tracing:                    tracing(o.snapshot),
+		UpgradeConfigs:             webSocketUpgrades(o.snapshot),
 	}
 	if o.snapshot.Metrics {
 		manager.AccessLog = append(manager.AccessLog, metricsLog())
@@ -79,11 +80,15 @@ func (o *Output) chain() []*hcm.HttpFilter {
 	for _, name := range o.filters {
 		filters = append(filters, features[name].filter(o.snapshot))
 	}
-	return append(filters, &hcm.HttpFilter{
+	return append(filters, routerFilter())
+}
+
+func routerFilter() *hcm.HttpFilter {
+	return &hcm.HttpFilter{
 		Name: names.RouterFilter,
 		// Envoy's x-envoy-* response headers are not API Gateway's.
 		ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(&router.Router{SuppressEnvoyHeaders: true})},
-	})
+	}
 }
 
 // localReplies rewrites the replies Envoy makes up itself when a backend fails into API Gateway's responses, after

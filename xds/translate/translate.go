@@ -115,6 +115,8 @@ func Translate(snap *ir.Snapshot) *Output {
 		}
 		vhosts = append(vhosts, vh)
 	}
+	webSocketHosts, webSocketForms := t.webSocketHosts()
+	vhosts = append(vhosts, webSocketHosts...)
 	vhosts = append(vhosts, &route.VirtualHost{Name: "invocation_paths", Domains: []string{"*"}, ResponseHeadersToAdd: requestIDHeaders(false)})
 	t.jwksClusters()
 	t.traceCollector()
@@ -137,10 +139,11 @@ func Translate(snap *ir.Snapshot) *Output {
 	}
 	// Every virtual host ends with the path forms' rewrite routes, shared (marshalled once), and a 403 for
 	// everything else. Routes that do not switch a filter on inherit its idle setting from their virtual host.
-	forms := invocationPathRoutes(pathForms)
+	forms := append(webSocketForms, invocationPathRoutes(pathForms)...)
 	for i, vh := range vhosts {
 		vh.Routes = append(vh.Routes, forms...)
-		var api *ir.API // none for the invocation paths' host
+		var api *ir.API // none for the WebSocket APIs' hosts and the invocation paths'
+
 		if i < len(snap.APIs) {
 			api = &snap.APIs[i]
 		}

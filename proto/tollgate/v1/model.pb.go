@@ -358,8 +358,10 @@ type Gateway struct {
 	UsagePlans []*UsagePlan `protobuf:"bytes,5,rep,name=usage_plans,json=usagePlans,proto3" json:"usage_plans,omitempty"`
 	// The account-level throttle over every API; unset means none.
 	AccountThrottle *ThrottleSettings `protobuf:"bytes,6,opt,name=account_throttle,json=accountThrottle,proto3" json:"account_throttle,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The WebSocket APIs (API Gateway v2 with protocol type WEBSOCKET), each with its stages.
+	WebsocketApis []*WebSocketApi `protobuf:"bytes,8,rep,name=websocket_apis,json=websocketApis,proto3" json:"websocket_apis,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Gateway) Reset() {
@@ -416,6 +418,13 @@ func (x *Gateway) GetUsagePlans() []*UsagePlan {
 func (x *Gateway) GetAccountThrottle() *ThrottleSettings {
 	if x != nil {
 		return x.AccountThrottle
+	}
+	return nil
+}
+
+func (x *Gateway) GetWebsocketApis() []*WebSocketApi {
+	if x != nil {
+		return x.WebsocketApis
 	}
 	return nil
 }
@@ -2190,17 +2199,331 @@ func (x *MethodSetting) GetMetricsEnabled() bool {
 	return false
 }
 
+// WebSocketApi is an API Gateway v2 API of protocol type WEBSOCKET, in apigatewayv2's own terms: clients keep a
+// connection open to a stage, and each message they send is routed by route_selection_expression to a route
+// and its integration.
+type WebSocketApi struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The API id, [a-z0-9]{1,63}: the first label of its invocation host.
+	Id   string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// The file the definition was read from, for error messages.
+	SourceFile string `protobuf:"bytes,3,opt,name=source_file,json=sourceFile,proto3" json:"source_file,omitempty"`
+	// routeSelectionExpression: $request.body.{path}, the member of a JSON message whose value is its route key.
+	RouteSelectionExpression string `protobuf:"bytes,4,opt,name=route_selection_expression,json=routeSelectionExpression,proto3" json:"route_selection_expression,omitempty"`
+	// apiKeySelectionExpression, as written (API Gateway's default: $request.header.x-api-key).
+	ApiKeySelectionExpression string                  `protobuf:"bytes,5,opt,name=api_key_selection_expression,json=apiKeySelectionExpression,proto3" json:"api_key_selection_expression,omitempty"`
+	Routes                    []*WebSocketRoute       `protobuf:"bytes,6,rep,name=routes,proto3" json:"routes,omitempty"`
+	Integrations              []*WebSocketIntegration `protobuf:"bytes,7,rep,name=integrations,proto3" json:"integrations,omitempty"`
+	// Only stage_name and variables of a stage apply to a WebSocket API (the config refuses the others).
+	Stages        []*Stage `protobuf:"bytes,8,rep,name=stages,proto3" json:"stages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WebSocketApi) Reset() {
+	*x = WebSocketApi{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebSocketApi) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebSocketApi) ProtoMessage() {}
+
+func (x *WebSocketApi) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebSocketApi.ProtoReflect.Descriptor instead.
+func (*WebSocketApi) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *WebSocketApi) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *WebSocketApi) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *WebSocketApi) GetSourceFile() string {
+	if x != nil {
+		return x.SourceFile
+	}
+	return ""
+}
+
+func (x *WebSocketApi) GetRouteSelectionExpression() string {
+	if x != nil {
+		return x.RouteSelectionExpression
+	}
+	return ""
+}
+
+func (x *WebSocketApi) GetApiKeySelectionExpression() string {
+	if x != nil {
+		return x.ApiKeySelectionExpression
+	}
+	return ""
+}
+
+func (x *WebSocketApi) GetRoutes() []*WebSocketRoute {
+	if x != nil {
+		return x.Routes
+	}
+	return nil
+}
+
+func (x *WebSocketApi) GetIntegrations() []*WebSocketIntegration {
+	if x != nil {
+		return x.Integrations
+	}
+	return nil
+}
+
+func (x *WebSocketApi) GetStages() []*Stage {
+	if x != nil {
+		return x.Stages
+	}
+	return nil
+}
+
+// WebSocketRoute is one route of a WebSocket API: $connect, $disconnect, $default or a route key.
+type WebSocketRoute struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	RouteKey string                 `protobuf:"bytes,1,opt,name=route_key,json=routeKey,proto3" json:"route_key,omitempty"`
+	// target: the id of the integration the route's messages go to (from "integrations/{id}").
+	IntegrationId string `protobuf:"bytes,2,opt,name=integration_id,json=integrationId,proto3" json:"integration_id,omitempty"`
+	// authorizationType NONE, AWS_IAM or CUSTOM; authorizer_id names the authorizer of CUSTOM.
+	AuthorizationType string `protobuf:"bytes,3,opt,name=authorization_type,json=authorizationType,proto3" json:"authorization_type,omitempty"`
+	AuthorizerId      string `protobuf:"bytes,4,opt,name=authorizer_id,json=authorizerId,proto3" json:"authorizer_id,omitempty"`
+	ApiKeyRequired    bool   `protobuf:"varint,5,opt,name=api_key_required,json=apiKeyRequired,proto3" json:"api_key_required,omitempty"`
+	// routeResponseSelectionExpression: $default sends the integration's answer to the client; empty sends
+	// nothing.
+	RouteResponseSelectionExpression string `protobuf:"bytes,6,opt,name=route_response_selection_expression,json=routeResponseSelectionExpression,proto3" json:"route_response_selection_expression,omitempty"`
+	// JSON pointer of the route in the source definition.
+	SourcePointer string `protobuf:"bytes,7,opt,name=source_pointer,json=sourcePointer,proto3" json:"source_pointer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WebSocketRoute) Reset() {
+	*x = WebSocketRoute{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebSocketRoute) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebSocketRoute) ProtoMessage() {}
+
+func (x *WebSocketRoute) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebSocketRoute.ProtoReflect.Descriptor instead.
+func (*WebSocketRoute) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *WebSocketRoute) GetRouteKey() string {
+	if x != nil {
+		return x.RouteKey
+	}
+	return ""
+}
+
+func (x *WebSocketRoute) GetIntegrationId() string {
+	if x != nil {
+		return x.IntegrationId
+	}
+	return ""
+}
+
+func (x *WebSocketRoute) GetAuthorizationType() string {
+	if x != nil {
+		return x.AuthorizationType
+	}
+	return ""
+}
+
+func (x *WebSocketRoute) GetAuthorizerId() string {
+	if x != nil {
+		return x.AuthorizerId
+	}
+	return ""
+}
+
+func (x *WebSocketRoute) GetApiKeyRequired() bool {
+	if x != nil {
+		return x.ApiKeyRequired
+	}
+	return false
+}
+
+func (x *WebSocketRoute) GetRouteResponseSelectionExpression() string {
+	if x != nil {
+		return x.RouteResponseSelectionExpression
+	}
+	return ""
+}
+
+func (x *WebSocketRoute) GetSourcePointer() string {
+	if x != nil {
+		return x.SourcePointer
+	}
+	return ""
+}
+
+// WebSocketIntegration is what a WebSocket route's messages are sent to.
+type WebSocketIntegration struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	IntegrationId string                 `protobuf:"bytes,1,opt,name=integration_id,json=integrationId,proto3" json:"integration_id,omitempty"`
+	// integrationType: AWS_PROXY (a Lambda function), HTTP_PROXY, MOCK, AWS or HTTP.
+	IntegrationType string `protobuf:"bytes,2,opt,name=integration_type,json=integrationType,proto3" json:"integration_type,omitempty"`
+	// integrationUri: a Lambda function (its ARN, or the Invoke API's path) for AWS_PROXY, a URL for HTTP_PROXY.
+	IntegrationUri string `protobuf:"bytes,3,opt,name=integration_uri,json=integrationUri,proto3" json:"integration_uri,omitempty"`
+	// requestTemplates by template selection key, and templateSelectionExpression choosing one.
+	RequestTemplates            map[string]string `protobuf:"bytes,4,rep,name=request_templates,json=requestTemplates,proto3" json:"request_templates,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	TemplateSelectionExpression string            `protobuf:"bytes,5,opt,name=template_selection_expression,json=templateSelectionExpression,proto3" json:"template_selection_expression,omitempty"`
+	// timeoutInMillis: 50 to 29,000; 0 takes API Gateway's default, 29,000.
+	TimeoutInMillis int32 `protobuf:"varint,6,opt,name=timeout_in_millis,json=timeoutInMillis,proto3" json:"timeout_in_millis,omitempty"`
+	// integrationMethod, for HTTP_PROXY (POST by default).
+	IntegrationMethod string `protobuf:"bytes,7,opt,name=integration_method,json=integrationMethod,proto3" json:"integration_method,omitempty"`
+	// JSON pointer of the integration in the source definition.
+	SourcePointer string `protobuf:"bytes,8,opt,name=source_pointer,json=sourcePointer,proto3" json:"source_pointer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WebSocketIntegration) Reset() {
+	*x = WebSocketIntegration{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebSocketIntegration) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebSocketIntegration) ProtoMessage() {}
+
+func (x *WebSocketIntegration) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebSocketIntegration.ProtoReflect.Descriptor instead.
+func (*WebSocketIntegration) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *WebSocketIntegration) GetIntegrationId() string {
+	if x != nil {
+		return x.IntegrationId
+	}
+	return ""
+}
+
+func (x *WebSocketIntegration) GetIntegrationType() string {
+	if x != nil {
+		return x.IntegrationType
+	}
+	return ""
+}
+
+func (x *WebSocketIntegration) GetIntegrationUri() string {
+	if x != nil {
+		return x.IntegrationUri
+	}
+	return ""
+}
+
+func (x *WebSocketIntegration) GetRequestTemplates() map[string]string {
+	if x != nil {
+		return x.RequestTemplates
+	}
+	return nil
+}
+
+func (x *WebSocketIntegration) GetTemplateSelectionExpression() string {
+	if x != nil {
+		return x.TemplateSelectionExpression
+	}
+	return ""
+}
+
+func (x *WebSocketIntegration) GetTimeoutInMillis() int32 {
+	if x != nil {
+		return x.TimeoutInMillis
+	}
+	return 0
+}
+
+func (x *WebSocketIntegration) GetIntegrationMethod() string {
+	if x != nil {
+		return x.IntegrationMethod
+	}
+	return ""
+}
+
+func (x *WebSocketIntegration) GetSourcePointer() string {
+	if x != nil {
+		return x.SourcePointer
+	}
+	return ""
+}
+
 var File_tollgate_v1_model_proto protoreflect.FileDescriptor
 
 const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\n" +
-	"\x17tollgate/v1/model.proto\x12\vtollgate.v1\"\xa0\x02\n" +
+	"\x17tollgate/v1/model.proto\x12\vtollgate.v1\"\xe2\x02\n" +
 	"\aGateway\x12(\n" +
 	"\x04apis\x18\x02 \x03(\v2\x14.tollgate.v1.RestApiR\x04apis\x12.\n" +
 	"\bapi_keys\x18\x04 \x03(\v2\x13.tollgate.v1.ApiKeyR\aapiKeys\x127\n" +
 	"\vusage_plans\x18\x05 \x03(\v2\x16.tollgate.v1.UsagePlanR\n" +
 	"usagePlans\x12H\n" +
-	"\x10account_throttle\x18\x06 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x0faccountThrottleJ\x04\b\x01\x10\x02J\x04\b\x03\x10\x04J\x04\b\a\x10\bR\x06domainR\x06lambdaR\x16rate_limit_fail_closed\"R\n" +
+	"\x10account_throttle\x18\x06 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x0faccountThrottle\x12@\n" +
+	"\x0ewebsocket_apis\x18\b \x03(\v2\x19.tollgate.v1.WebSocketApiR\rwebsocketApisJ\x04\b\x01\x10\x02J\x04\b\x03\x10\x04J\x04\b\a\x10\bR\x06domainR\x06lambdaR\x16rate_limit_fail_closed\"R\n" +
 	"\x10ThrottleSettings\x12\x1d\n" +
 	"\n" +
 	"rate_limit\x18\x01 \x01(\x01R\trateLimit\x12\x1f\n" +
@@ -2420,7 +2743,37 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x15_cache_ttl_in_secondsB\x17\n" +
 	"\x15_cache_data_encryptedB*\n" +
 	"(_require_authorization_for_cache_controlB\x12\n" +
-	"\x10_metrics_enabled*E\n" +
+	"\x10_metrics_enabled\"\xfa\x02\n" +
+	"\fWebSocketApi\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1f\n" +
+	"\vsource_file\x18\x03 \x01(\tR\n" +
+	"sourceFile\x12<\n" +
+	"\x1aroute_selection_expression\x18\x04 \x01(\tR\x18routeSelectionExpression\x12?\n" +
+	"\x1capi_key_selection_expression\x18\x05 \x01(\tR\x19apiKeySelectionExpression\x123\n" +
+	"\x06routes\x18\x06 \x03(\v2\x1b.tollgate.v1.WebSocketRouteR\x06routes\x12E\n" +
+	"\fintegrations\x18\a \x03(\v2!.tollgate.v1.WebSocketIntegrationR\fintegrations\x12*\n" +
+	"\x06stages\x18\b \x03(\v2\x12.tollgate.v1.StageR\x06stages\"\xc8\x02\n" +
+	"\x0eWebSocketRoute\x12\x1b\n" +
+	"\troute_key\x18\x01 \x01(\tR\brouteKey\x12%\n" +
+	"\x0eintegration_id\x18\x02 \x01(\tR\rintegrationId\x12-\n" +
+	"\x12authorization_type\x18\x03 \x01(\tR\x11authorizationType\x12#\n" +
+	"\rauthorizer_id\x18\x04 \x01(\tR\fauthorizerId\x12(\n" +
+	"\x10api_key_required\x18\x05 \x01(\bR\x0eapiKeyRequired\x12M\n" +
+	"#route_response_selection_expression\x18\x06 \x01(\tR routeResponseSelectionExpression\x12%\n" +
+	"\x0esource_pointer\x18\a \x01(\tR\rsourcePointer\"\x82\x04\n" +
+	"\x14WebSocketIntegration\x12%\n" +
+	"\x0eintegration_id\x18\x01 \x01(\tR\rintegrationId\x12)\n" +
+	"\x10integration_type\x18\x02 \x01(\tR\x0fintegrationType\x12'\n" +
+	"\x0fintegration_uri\x18\x03 \x01(\tR\x0eintegrationUri\x12d\n" +
+	"\x11request_templates\x18\x04 \x03(\v27.tollgate.v1.WebSocketIntegration.RequestTemplatesEntryR\x10requestTemplates\x12B\n" +
+	"\x1dtemplate_selection_expression\x18\x05 \x01(\tR\x1btemplateSelectionExpression\x12*\n" +
+	"\x11timeout_in_millis\x18\x06 \x01(\x05R\x0ftimeoutInMillis\x12-\n" +
+	"\x12integration_method\x18\a \x01(\tR\x11integrationMethod\x12%\n" +
+	"\x0esource_pointer\x18\b \x01(\tR\rsourcePointer\x1aC\n" +
+	"\x15RequestTemplatesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*E\n" +
 	"\fProtocolType\x12\x1d\n" +
 	"\x19PROTOCOL_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12PROTOCOL_TYPE_HTTP\x10\x01*\xc7\x01\n" +
@@ -2465,104 +2818,113 @@ func file_tollgate_v1_model_proto_rawDescGZIP() []byte {
 }
 
 var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_tollgate_v1_model_proto_goTypes = []any{
-	(ProtocolType)(0),           // 0: tollgate.v1.ProtocolType
-	(AuthorizerType)(0),         // 1: tollgate.v1.AuthorizerType
-	(ApiKeySource)(0),           // 2: tollgate.v1.ApiKeySource
-	(IntegrationType)(0),        // 3: tollgate.v1.IntegrationType
-	(ConnectionType)(0),         // 4: tollgate.v1.ConnectionType
-	(PassthroughBehavior)(0),    // 5: tollgate.v1.PassthroughBehavior
-	(*Gateway)(nil),             // 6: tollgate.v1.Gateway
-	(*ThrottleSettings)(nil),    // 7: tollgate.v1.ThrottleSettings
-	(*QuotaSettings)(nil),       // 8: tollgate.v1.QuotaSettings
-	(*ApiKey)(nil),              // 9: tollgate.v1.ApiKey
-	(*UsagePlan)(nil),           // 10: tollgate.v1.UsagePlan
-	(*ApiStage)(nil),            // 11: tollgate.v1.ApiStage
-	(*RestApi)(nil),             // 12: tollgate.v1.RestApi
-	(*Cors)(nil),                // 13: tollgate.v1.Cors
-	(*GatewayResponse)(nil),     // 14: tollgate.v1.GatewayResponse
-	(*RequestValidator)(nil),    // 15: tollgate.v1.RequestValidator
-	(*Authorizer)(nil),          // 16: tollgate.v1.Authorizer
-	(*Resource)(nil),            // 17: tollgate.v1.Resource
-	(*Method)(nil),              // 18: tollgate.v1.Method
-	(*Integration)(nil),         // 19: tollgate.v1.Integration
-	(*ResponseMappings)(nil),    // 20: tollgate.v1.ResponseMappings
-	(*TlsConfig)(nil),           // 21: tollgate.v1.TlsConfig
-	(*IntegrationResponse)(nil), // 22: tollgate.v1.IntegrationResponse
-	(*Stage)(nil),               // 23: tollgate.v1.Stage
-	(*CanaryRelease)(nil),       // 24: tollgate.v1.CanaryRelease
-	(*AccessLogSettings)(nil),   // 25: tollgate.v1.AccessLogSettings
-	(*MethodSetting)(nil),       // 26: tollgate.v1.MethodSetting
-	nil,                         // 27: tollgate.v1.ApiStage.ThrottleEntry
-	nil,                         // 28: tollgate.v1.RestApi.RequestValidatorsEntry
-	nil,                         // 29: tollgate.v1.RestApi.ModelsEntry
-	nil,                         // 30: tollgate.v1.RestApi.GatewayResponsesEntry
-	nil,                         // 31: tollgate.v1.GatewayResponse.ResponseParametersEntry
-	nil,                         // 32: tollgate.v1.GatewayResponse.ResponseTemplatesEntry
-	nil,                         // 33: tollgate.v1.Method.RequestParametersEntry
-	nil,                         // 34: tollgate.v1.Method.RequestModelsEntry
-	nil,                         // 35: tollgate.v1.Integration.RequestParametersEntry
-	nil,                         // 36: tollgate.v1.Integration.RequestTemplatesEntry
-	nil,                         // 37: tollgate.v1.Integration.ResponsesEntry
-	nil,                         // 38: tollgate.v1.Integration.ResponseMappingsEntry
-	nil,                         // 39: tollgate.v1.ResponseMappings.ParametersEntry
-	nil,                         // 40: tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	nil,                         // 41: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	nil,                         // 42: tollgate.v1.Stage.VariablesEntry
-	nil,                         // 43: tollgate.v1.Stage.MethodSettingsEntry
+	(ProtocolType)(0),            // 0: tollgate.v1.ProtocolType
+	(AuthorizerType)(0),          // 1: tollgate.v1.AuthorizerType
+	(ApiKeySource)(0),            // 2: tollgate.v1.ApiKeySource
+	(IntegrationType)(0),         // 3: tollgate.v1.IntegrationType
+	(ConnectionType)(0),          // 4: tollgate.v1.ConnectionType
+	(PassthroughBehavior)(0),     // 5: tollgate.v1.PassthroughBehavior
+	(*Gateway)(nil),              // 6: tollgate.v1.Gateway
+	(*ThrottleSettings)(nil),     // 7: tollgate.v1.ThrottleSettings
+	(*QuotaSettings)(nil),        // 8: tollgate.v1.QuotaSettings
+	(*ApiKey)(nil),               // 9: tollgate.v1.ApiKey
+	(*UsagePlan)(nil),            // 10: tollgate.v1.UsagePlan
+	(*ApiStage)(nil),             // 11: tollgate.v1.ApiStage
+	(*RestApi)(nil),              // 12: tollgate.v1.RestApi
+	(*Cors)(nil),                 // 13: tollgate.v1.Cors
+	(*GatewayResponse)(nil),      // 14: tollgate.v1.GatewayResponse
+	(*RequestValidator)(nil),     // 15: tollgate.v1.RequestValidator
+	(*Authorizer)(nil),           // 16: tollgate.v1.Authorizer
+	(*Resource)(nil),             // 17: tollgate.v1.Resource
+	(*Method)(nil),               // 18: tollgate.v1.Method
+	(*Integration)(nil),          // 19: tollgate.v1.Integration
+	(*ResponseMappings)(nil),     // 20: tollgate.v1.ResponseMappings
+	(*TlsConfig)(nil),            // 21: tollgate.v1.TlsConfig
+	(*IntegrationResponse)(nil),  // 22: tollgate.v1.IntegrationResponse
+	(*Stage)(nil),                // 23: tollgate.v1.Stage
+	(*CanaryRelease)(nil),        // 24: tollgate.v1.CanaryRelease
+	(*AccessLogSettings)(nil),    // 25: tollgate.v1.AccessLogSettings
+	(*MethodSetting)(nil),        // 26: tollgate.v1.MethodSetting
+	(*WebSocketApi)(nil),         // 27: tollgate.v1.WebSocketApi
+	(*WebSocketRoute)(nil),       // 28: tollgate.v1.WebSocketRoute
+	(*WebSocketIntegration)(nil), // 29: tollgate.v1.WebSocketIntegration
+	nil,                          // 30: tollgate.v1.ApiStage.ThrottleEntry
+	nil,                          // 31: tollgate.v1.RestApi.RequestValidatorsEntry
+	nil,                          // 32: tollgate.v1.RestApi.ModelsEntry
+	nil,                          // 33: tollgate.v1.RestApi.GatewayResponsesEntry
+	nil,                          // 34: tollgate.v1.GatewayResponse.ResponseParametersEntry
+	nil,                          // 35: tollgate.v1.GatewayResponse.ResponseTemplatesEntry
+	nil,                          // 36: tollgate.v1.Method.RequestParametersEntry
+	nil,                          // 37: tollgate.v1.Method.RequestModelsEntry
+	nil,                          // 38: tollgate.v1.Integration.RequestParametersEntry
+	nil,                          // 39: tollgate.v1.Integration.RequestTemplatesEntry
+	nil,                          // 40: tollgate.v1.Integration.ResponsesEntry
+	nil,                          // 41: tollgate.v1.Integration.ResponseMappingsEntry
+	nil,                          // 42: tollgate.v1.ResponseMappings.ParametersEntry
+	nil,                          // 43: tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	nil,                          // 44: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	nil,                          // 45: tollgate.v1.Stage.VariablesEntry
+	nil,                          // 46: tollgate.v1.Stage.MethodSettingsEntry
+	nil,                          // 47: tollgate.v1.WebSocketIntegration.RequestTemplatesEntry
 }
 var file_tollgate_v1_model_proto_depIdxs = []int32{
 	12, // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
 	9,  // 1: tollgate.v1.Gateway.api_keys:type_name -> tollgate.v1.ApiKey
 	10, // 2: tollgate.v1.Gateway.usage_plans:type_name -> tollgate.v1.UsagePlan
 	7,  // 3: tollgate.v1.Gateway.account_throttle:type_name -> tollgate.v1.ThrottleSettings
-	11, // 4: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
-	7,  // 5: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
-	8,  // 6: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
-	27, // 7: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
-	17, // 8: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
-	2,  // 9: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
-	23, // 10: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
-	16, // 11: tollgate.v1.RestApi.authorizers:type_name -> tollgate.v1.Authorizer
-	28, // 12: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
-	29, // 13: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
-	30, // 14: tollgate.v1.RestApi.gateway_responses:type_name -> tollgate.v1.RestApi.GatewayResponsesEntry
-	0,  // 15: tollgate.v1.RestApi.protocol_type:type_name -> tollgate.v1.ProtocolType
-	13, // 16: tollgate.v1.RestApi.cors:type_name -> tollgate.v1.Cors
-	31, // 17: tollgate.v1.GatewayResponse.response_parameters:type_name -> tollgate.v1.GatewayResponse.ResponseParametersEntry
-	32, // 18: tollgate.v1.GatewayResponse.response_templates:type_name -> tollgate.v1.GatewayResponse.ResponseTemplatesEntry
-	1,  // 19: tollgate.v1.Authorizer.type:type_name -> tollgate.v1.AuthorizerType
-	18, // 20: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
-	19, // 21: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
-	33, // 22: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
-	34, // 23: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
-	3,  // 24: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
-	35, // 25: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
-	36, // 26: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
-	37, // 27: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
-	5,  // 28: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
-	4,  // 29: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
-	21, // 30: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
-	38, // 31: tollgate.v1.Integration.response_mappings:type_name -> tollgate.v1.Integration.ResponseMappingsEntry
-	39, // 32: tollgate.v1.ResponseMappings.parameters:type_name -> tollgate.v1.ResponseMappings.ParametersEntry
-	40, // 33: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	41, // 34: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	42, // 35: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
-	43, // 36: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
-	25, // 37: tollgate.v1.Stage.access_log_settings:type_name -> tollgate.v1.AccessLogSettings
-	24, // 38: tollgate.v1.Stage.canary:type_name -> tollgate.v1.CanaryRelease
-	7,  // 39: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
-	15, // 40: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
-	14, // 41: tollgate.v1.RestApi.GatewayResponsesEntry.value:type_name -> tollgate.v1.GatewayResponse
-	22, // 42: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
-	20, // 43: tollgate.v1.Integration.ResponseMappingsEntry.value:type_name -> tollgate.v1.ResponseMappings
-	26, // 44: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
-	45, // [45:45] is the sub-list for method output_type
-	45, // [45:45] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	27, // 4: tollgate.v1.Gateway.websocket_apis:type_name -> tollgate.v1.WebSocketApi
+	11, // 5: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
+	7,  // 6: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
+	8,  // 7: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
+	30, // 8: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
+	17, // 9: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
+	2,  // 10: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
+	23, // 11: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
+	16, // 12: tollgate.v1.RestApi.authorizers:type_name -> tollgate.v1.Authorizer
+	31, // 13: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
+	32, // 14: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
+	33, // 15: tollgate.v1.RestApi.gateway_responses:type_name -> tollgate.v1.RestApi.GatewayResponsesEntry
+	0,  // 16: tollgate.v1.RestApi.protocol_type:type_name -> tollgate.v1.ProtocolType
+	13, // 17: tollgate.v1.RestApi.cors:type_name -> tollgate.v1.Cors
+	34, // 18: tollgate.v1.GatewayResponse.response_parameters:type_name -> tollgate.v1.GatewayResponse.ResponseParametersEntry
+	35, // 19: tollgate.v1.GatewayResponse.response_templates:type_name -> tollgate.v1.GatewayResponse.ResponseTemplatesEntry
+	1,  // 20: tollgate.v1.Authorizer.type:type_name -> tollgate.v1.AuthorizerType
+	18, // 21: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
+	19, // 22: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
+	36, // 23: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
+	37, // 24: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
+	3,  // 25: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
+	38, // 26: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
+	39, // 27: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
+	40, // 28: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
+	5,  // 29: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
+	4,  // 30: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
+	21, // 31: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
+	41, // 32: tollgate.v1.Integration.response_mappings:type_name -> tollgate.v1.Integration.ResponseMappingsEntry
+	42, // 33: tollgate.v1.ResponseMappings.parameters:type_name -> tollgate.v1.ResponseMappings.ParametersEntry
+	43, // 34: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	44, // 35: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	45, // 36: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
+	46, // 37: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
+	25, // 38: tollgate.v1.Stage.access_log_settings:type_name -> tollgate.v1.AccessLogSettings
+	24, // 39: tollgate.v1.Stage.canary:type_name -> tollgate.v1.CanaryRelease
+	28, // 40: tollgate.v1.WebSocketApi.routes:type_name -> tollgate.v1.WebSocketRoute
+	29, // 41: tollgate.v1.WebSocketApi.integrations:type_name -> tollgate.v1.WebSocketIntegration
+	23, // 42: tollgate.v1.WebSocketApi.stages:type_name -> tollgate.v1.Stage
+	47, // 43: tollgate.v1.WebSocketIntegration.request_templates:type_name -> tollgate.v1.WebSocketIntegration.RequestTemplatesEntry
+	7,  // 44: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
+	15, // 45: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
+	14, // 46: tollgate.v1.RestApi.GatewayResponsesEntry.value:type_name -> tollgate.v1.GatewayResponse
+	22, // 47: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
+	20, // 48: tollgate.v1.Integration.ResponseMappingsEntry.value:type_name -> tollgate.v1.ResponseMappings
+	26, // 49: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
+	50, // [50:50] is the sub-list for method output_type
+	50, // [50:50] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_v1_model_proto_init() }
@@ -2579,7 +2941,7 @@ func file_tollgate_v1_model_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_v1_model_proto_rawDesc), len(file_tollgate_v1_model_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   38,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

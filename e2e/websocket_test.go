@@ -1,0 +1,295 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// The IAM credential @connections callers sign with (the wschat function's, and the aws CLI's here).
+const (
+	connectionsKey    = "AKIACONNECTIONS"
+	connectionsSecret = "connections-secret"
+)
+
+// webSocket is tollgate.yaml's webSocket block.
+type webSocket struct {
+	Listen      string `yaml:"listen"`
+	IdleTimeout string `yaml:"idleTimeout,omitempty"`
+}
+
+// connectionIDPattern is what API Gateway's connection ids look like.
+var connectionIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{15}=$`)
+
+// TestWebSocketAPI runs a WebSocket API through a real Envoy with a real WebSocket client: $connect's Lambda
+// function refusing and accepting connections (choosing a subprotocol), route selection to a Lambda function with
+// a route response, to a MOCK, and to $default's HTTP backend for messages no route selects or that are no JSON;
+// the function calling @connections back; the aws CLI's apigatewaymanagementapi sending to, describing and
+// closing a connection through the host-independent URL; unsigned calls refused, a closed connection Gone; the
+// message size limit, the idle timeout, and $disconnect on each close.
+func TestWebSocketAPI(t *testing.T) {
+	fns := startFunctions(t, "wschat")
+	var disconnects atomic.Int32
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		switch r.URL.Path {
+		case "/echo":
+			_, _ = w.Write(append([]byte("echo: "), body...))
+		case "/disconnect":
+			disconnects.Add(1)
+		}
+	}))
+	t.Cleanup(backend.Close)
+	aws := requireAWSCLI(t)
+	cfg := newGatewayConfig(t)
+	cfg.WebSocket = &webSocket{Listen: freeAddrs(t, 1)[0], IdleTimeout: "3s"}
+	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"wschat": fns["wschat"].invokeURL()}}
+	cfg.AWS = &awsConfig{Region: "eu-west-1"}
+	cfg.IAM = &iamConfig{Credentials: []iamCredential{
+		{AccessKeyID: connectionsKey, SecretAccessKey: connectionsSecret, ARN: "arn:aws:iam::123456789012:user/chat",
+			Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:ManageConnections","Resource":"arn:aws:execute-api:eu-west-1:*:chat/*"}]}`},
+		{AccessKeyID: "AKIANOPOLICY", SecretAccessKey: "no-policy-secret", ARN: "arn:aws:iam::123456789012:user/nobody"},
+	}}
+	cfg.APIs = []apiConfig{{ID: "chat", Definition: "chat.yaml", ProtocolType: "WEBSOCKET", Stages: []stageConfig{
+		{StageName: "prod", Variables: map[string]string{"function": "wschat", "backend": strings.TrimPrefix(backend.URL, "http://")}},
+	}}}
+	gw := startGateway(t, cfg, map[string]string{"chat.yaml": "websocket/chat.yaml"})
+	stageURL := "ws://" + gw.cfg.Listen + "/prod"
+	// The host-independent URL of the stage, which needs no name resolution: what @connections callers use here.
+	endpoint := "http://" + gw.cfg.Listen + "/_aws/execute-api/chat/prod"
+	dial := func(t *testing.T, url string, opts *websocket.DialOptions) (*websocket.Conn, *http.Response, error) {
+		t.Helper()
+		if opts == nil {
+			opts = &websocket.DialOptions{}
+		}
+		opts.Host = "chat." + domain
+		opts.HTTPHeader = http.Header{"User-Agent": {userAgent}}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return websocket.Dial(ctx, url, opts)
+	}
+	connect := func(t *testing.T) *websocket.Conn {
+		t.Helper()
+		c, _, err := dial(t, stageURL, nil)
+		if err != nil {
+			t.Fatalf("connect: %v", err)
+		}
+		c.SetReadLimit(1 << 20)
+		t.Cleanup(func() { _ = c.CloseNow() })
+		return c
+	}
+	send := func(t *testing.T, c *websocket.Conn, msg string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := c.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+			t.Fatalf("send %s: %v", msg, err)
+		}
+	}
+	receive := func(t *testing.T, c *websocket.Conn) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, msg, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("receive: %v", err)
+		}
+		return string(msg)
+	}
+	closedWith := func(t *testing.T, c *websocket.Conn, within time.Duration) websocket.StatusCode {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), within)
+		defer cancel()
+		for {
+			if _, _, err := c.Read(ctx); err != nil {
+				if errors.Is(err, context.DeadlineExceeded) {
+					t.Fatalf("the connection is still open after %v", within)
+				}
+				return websocket.CloseStatus(err)
+			}
+		}
+	}
+	cli := func(args ...string) (string, string, error) {
+		return awsCLIAt(aws, endpoint, connectionsKey, connectionsSecret, append([]string{"apigatewaymanagementapi"}, args...)...)
+	}
+	// The connection's id, as the function was told it.
+	connectionID := func(t *testing.T, c *websocket.Conn) string {
+		t.Helper()
+		send(t, c, `{"action":"sendmessage"}`)
+		var told struct{ ConnectionID string }
+		if err := json.Unmarshal([]byte(receive(t, c)), &told); err != nil {
+			t.Fatal(err)
+		}
+		return told.ConnectionID
+	}
+
+	t.Run("$connect's function refuses", func(t *testing.T) {
+		_, resp, err := dial(t, stageURL+"?deny=1", nil)
+		if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("a refused connection: %v, %+v; want the function's 403", err, resp)
+		}
+	})
+
+	t.Run("$connect's function chooses the subprotocol", func(t *testing.T) {
+		c, _, err := dial(t, stageURL, &websocket.DialOptions{Subprotocols: []string{"chat.v0", "chat.v1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseNow()
+		if c.Subprotocol() != "chat.v1" {
+			t.Errorf("subprotocol %q, want the function's chat.v1", c.Subprotocol())
+		}
+	})
+
+	t.Run("a route's function, with its route response", func(t *testing.T) {
+		c := connect(t)
+		before := time.Now()
+		msg := `{"action":"sendmessage","text":"hi"}`
+		send(t, c, msg)
+		var told struct {
+			RouteKey, EventType, ConnectionID, MessageID, Stage, APIID, DomainName, SourceIP, Body string
+			IsBase64Encoded                                                                        bool
+			ConnectedAt, RequestTimeEpoch                                                          int64
+		}
+		if err := json.Unmarshal([]byte(receive(t, c)), &told); err != nil {
+			t.Fatal(err)
+		}
+		if told.RouteKey != "sendmessage" || told.EventType != "MESSAGE" || told.Stage != "prod" || told.APIID != "chat" ||
+			told.DomainName != "chat."+domain || told.SourceIP != "127.0.0.1" || told.Body != msg || told.IsBase64Encoded || told.MessageID == "" {
+			t.Errorf("the function was told %+v", told)
+		}
+		if !connectionIDPattern.MatchString(told.ConnectionID) {
+			t.Errorf("connection id %q does not look like API Gateway's", told.ConnectionID)
+		}
+		if at := time.UnixMilli(told.RequestTimeEpoch); at.Before(before.Add(-time.Second)) || told.ConnectedAt > told.RequestTimeEpoch {
+			t.Errorf("connectedAt %d, requestTimeEpoch %d (sent at %d)", told.ConnectedAt, told.RequestTimeEpoch, before.UnixMilli())
+		}
+	})
+
+	t.Run("$default takes what no route selects, and what is no JSON", func(t *testing.T) {
+		c := connect(t)
+		for _, msg := range []string{`{"action":"unknown"}`, "plain text", `{"text":"no action"}`} {
+			send(t, c, msg)
+			if got := receive(t, c); got != "echo: "+msg {
+				t.Errorf("%s: got %q, want $default's backend's echo", msg, got)
+			}
+		}
+	})
+
+	t.Run("a MOCK answers nothing", func(t *testing.T) {
+		c := connect(t)
+		send(t, c, `{"action":"silent"}`)
+		send(t, c, "after")
+		if got := receive(t, c); got != "echo: after" {
+			t.Errorf("got %q: want nothing for the MOCK's message, then $default's echo", got)
+		}
+	})
+
+	t.Run("the function calls @connections back", func(t *testing.T) {
+		c := connect(t)
+		send(t, c, `{"action":"callback","endpoint":"`+endpoint+`"}`)
+		if got := receive(t, c); got != "from the function" {
+			t.Errorf("got %q, want what the function posted", got)
+		}
+		// The connection's messages are routed one after the other: this one's answer says the function is done
+		// with the last (the emulator takes one invocation at a time).
+		connectionID(t, c)
+	})
+
+	t.Run("the aws CLI's apigatewaymanagementapi", func(t *testing.T) {
+		c := connect(t)
+		id := connectionID(t, c)
+		if _, stderr, err := cli("post-to-connection", "--connection-id", id, "--data", "from the CLI"); err != nil {
+			t.Fatalf("post-to-connection: %v\n%s", err, stderr)
+		}
+		if got := receive(t, c); got != "from the CLI" {
+			t.Errorf("got %q, want what the CLI posted", got)
+		}
+		out, stderr, err := cli("get-connection", "--connection-id", id)
+		if err != nil {
+			t.Fatalf("get-connection: %v\n%s", err, stderr)
+		}
+		var described struct {
+			ConnectedAt, LastActiveAt time.Time
+			Identity                  struct{ SourceIP, UserAgent string }
+		}
+		if err := json.Unmarshal([]byte(out), &described); err != nil {
+			t.Fatalf("get-connection printed %s: %v", out, err)
+		}
+		if described.Identity.SourceIP != "127.0.0.1" || described.Identity.UserAgent != userAgent ||
+			described.ConnectedAt.IsZero() || described.LastActiveAt.Before(described.ConnectedAt) {
+			t.Errorf("get-connection: %s", out)
+		}
+		if _, stderr, err := cli("delete-connection", "--connection-id", id); err != nil {
+			t.Fatalf("delete-connection: %v\n%s", err, stderr)
+		}
+		if status := closedWith(t, c, 5*time.Second); status != websocket.StatusNormalClosure {
+			t.Errorf("deleted connection closed with %d, want 1000", status)
+		}
+		_, stderr, err = cli("post-to-connection", "--connection-id", id, "--data", "late")
+		if err == nil || !strings.Contains(stderr, "(GoneException)") {
+			t.Errorf("post-to-connection to a closed connection: %v\n%s\nwant GoneException", err, stderr)
+		}
+	})
+
+	t.Run("@connections refuses callers IAM does not allow", func(t *testing.T) {
+		c := connect(t)
+		id := connectionID(t, c)
+		resp, err := http.Post(endpoint+"/@connections/"+id, "text/plain", strings.NewReader("unsigned"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("unsigned post: %d, want 403", resp.StatusCode)
+		}
+		_, stderr, err := awsCLIAt(aws, endpoint, "AKIANOPOLICY", "no-policy-secret", "apigatewaymanagementapi", "post-to-connection",
+			"--connection-id", id, "--data", "x")
+		if err == nil || !strings.Contains(stderr, "(AccessDeniedException)") {
+			t.Errorf("a caller whose policy allows nothing: %v\n%s\nwant AccessDeniedException", err, stderr)
+		}
+		send(t, c, "still here")
+		if got := receive(t, c); got != "echo: still here" {
+			t.Errorf("got %q: the refused calls must send nothing", got)
+		}
+	})
+
+	t.Run("a message over 128 KB closes with 1009", func(t *testing.T) {
+		c := connect(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = c.Write(ctx, websocket.MessageText, []byte(strings.Repeat("x", 128<<10+1)))
+		if status := closedWith(t, c, 5*time.Second); status != websocket.StatusMessageTooBig {
+			t.Errorf("closed with %d, want 1009", status)
+		}
+	})
+
+	t.Run("an idle connection is closed", func(t *testing.T) {
+		c := connect(t)
+		if status := closedWith(t, c, 10*time.Second); status != websocket.StatusGoingAway {
+			t.Errorf("idle connection closed with %d, want 1001", status)
+		}
+	})
+
+	t.Run("$disconnect hears of every close", func(t *testing.T) {
+		// Connections the subtests before opened: the refused one never was; every other is closed by now or
+		// when its subtest ended.
+		deadline := time.Now().Add(10 * time.Second)
+		for disconnects.Load() < 9 && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if n := disconnects.Load(); n != 9 {
+			t.Errorf("$disconnect was told of %d closes, want 9", n)
+		}
+	})
+}

@@ -1,0 +1,133 @@
+package check
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/tollgate-gw/tollgate/internal/names"
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+)
+
+// RouteSelection matches a WebSocket API's routeSelectionExpression Tollgate serves: a member of the JSON message,
+// $request.body.action or ${request.body.action}, nested members by dots. Group 1 or 2 is the member's path.
+var RouteSelection = regexp.MustCompile(`^(?:\$request\.body\.([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)|\$\{request\.body\.([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)\})$`)
+
+// routeKeyPattern is what a route key may be: printable, at most 128 characters, as API Gateway's.
+var routeKeyPattern = regexp.MustCompile(`^[\x21-\x7e]{1,128}$`)
+
+// WebSocket integrations' timeouts, in milliseconds: API Gateway's bounds and default.
+const (
+	minWSTimeout        = 50
+	MaxWebSocketTimeout = 29000
+)
+
+// webSocketAPIs checks each WebSocket API: its route selection, its routes and their targets, its integrations,
+// and that it asks for nothing Tollgate does not serve yet; an API id is one API's, of whichever kind.
+func (c *checker) webSocketAPIs(gw *tollgatev1.Gateway) {
+	ids := map[string]bool{}
+	for _, api := range gw.GetApis() {
+		ids[api.GetId()] = true
+	}
+	for _, api := range gw.GetWebsocketApis() {
+		file := api.GetSourceFile()
+		if ids[api.GetId()] {
+			c.probs.Addf(file, "", "API id %q is already a REST or HTTP API's", api.GetId())
+		}
+		if !RouteSelection.MatchString(api.GetRouteSelectionExpression()) {
+			c.probs.Addf(file, "/routeSelectionExpression", "routeSelectionExpression %q: want $request.body.{member}, such as $request.body.action", api.GetRouteSelectionExpression())
+		}
+		if e := api.GetApiKeySelectionExpression(); e != "" && e != "$request.header.x-api-key" {
+			c.probs.Addf(file, "/apiKeySelectionExpression", "apiKeySelectionExpression %q is not supported yet (WebSocket APIs' API keys are not)", e)
+		}
+		integrations := map[string]bool{}
+		for _, in := range api.GetIntegrations() {
+			at := in.GetSourcePointer()
+			switch id := in.GetIntegrationId(); {
+			case id == "":
+				c.probs.Addf(file, at+"/integrationId", "an integration needs its integrationId, which routes target")
+			case integrations[id]:
+				c.probs.Addf(file, at+"/integrationId", "integration %q is defined twice", id)
+			default:
+				integrations[id] = true
+			}
+			c.webSocketIntegration(file, in)
+		}
+		routes := map[string]bool{}
+		for _, r := range api.GetRoutes() {
+			at := r.GetSourcePointer()
+			key := r.GetRouteKey()
+			switch {
+			case !routeKeyPattern.MatchString(key):
+				c.probs.Addf(file, at+"/routeKey", "invalid routeKey %q: want $connect, $disconnect, $default or up to 128 printable characters", key)
+			case routes[key]:
+				c.probs.Addf(file, at+"/routeKey", "route %q is defined twice", key)
+			}
+			routes[key] = true
+			if id := r.GetIntegrationId(); id == "" {
+				c.probs.Addf(file, at+"/target", "route %q needs a target: integrations/{integrationId}", key)
+			} else if !integrations[id] {
+				c.probs.Addf(file, at+"/target", "route %q targets integration %q, which integrations do not define", key, id)
+			}
+			switch t := r.GetAuthorizationType(); {
+			case t == "" || t == "NONE":
+			case t != "AWS_IAM" && t != "CUSTOM":
+				c.probs.Addf(file, at+"/authorizationType", "invalid authorizationType %q: want NONE, AWS_IAM or CUSTOM", t)
+			case key != names.WebSocketConnect:
+				c.probs.Addf(file, at+"/authorizationType", "only the $connect route is authorized (API Gateway authorizes a connection once)")
+			default:
+				c.probs.Addf(file, at+"/authorizationType", "authorizationType %s of WebSocket APIs is not supported yet", t)
+			}
+			if r.GetApiKeyRequired() {
+				c.probs.Addf(file, at+"/apiKeyRequired", "API keys of WebSocket APIs are not supported yet")
+			}
+			switch e := r.GetRouteResponseSelectionExpression(); {
+			case e == "":
+			case key == names.WebSocketConnect || key == names.WebSocketDisconnect:
+				c.probs.Addf(file, at+"/routeResponseSelectionExpression", "%s has no route responses: the client has no connection to send them on", key)
+			case e != "$default":
+				c.probs.Addf(file, at+"/routeResponseSelectionExpression", "routeResponseSelectionExpression %q: want $default (the integration's answer is sent to the client)", e)
+			}
+		}
+		if len(api.GetStages()) == 0 {
+			c.probs.Addf(file, "", "WebSocket API %q has no stages", api.GetId())
+		}
+	}
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func (c *checker) webSocketIntegration(file string, in *tollgatev1.WebSocketIntegration) {
+	at := in.GetSourcePointer()
+	switch t := in.GetIntegrationType(); t {
+	case "AWS_PROXY":
+		if in.GetIntegrationUri() == "" {
+			c.probs.Addf(file, at+"/integrationUri", "an AWS_PROXY integration needs the Lambda function's ARN")
+		}
+	case "HTTP_PROXY":
+		// Stage variables are filled per stage, where the IR checks the URL they make.
+		if uri := in.GetIntegrationUri(); !strings.Contains(uri, "${stageVariables.") && !isHTTPURL(uri) {
+			c.probs.Addf(file, at+"/integrationUri", "an HTTP_PROXY integration needs an http or https URL, not %q", uri)
+		}
+	case "MOCK":
+		if in.GetIntegrationUri() != "" {
+			c.probs.Addf(file, at+"/integrationUri", "a MOCK integration calls nothing: it has no integrationUri")
+		}
+	case "AWS", "HTTP":
+		c.probs.Addf(file, at+"/integrationType", "%s integrations of WebSocket APIs (with mapping templates) are not supported yet: use AWS_PROXY, HTTP_PROXY or MOCK", t)
+	default:
+		c.probs.Addf(file, at+"/integrationType", "invalid integrationType %q: want AWS_PROXY, HTTP_PROXY, MOCK, AWS or HTTP", t)
+	}
+	if m := in.GetIntegrationMethod(); m != "" && in.GetIntegrationType() != "HTTP_PROXY" {
+		c.probs.Addf(file, at+"/integrationMethod", "integrationMethod is an HTTP_PROXY integration's")
+	}
+	if len(in.GetRequestTemplates()) > 0 || in.GetTemplateSelectionExpression() != "" {
+		c.probs.Addf(file, at+"/requestTemplates", "mapping templates of WebSocket integrations are not supported yet")
+	}
+	if ms := in.GetTimeoutInMillis(); ms != 0 && (ms < minWSTimeout || ms > MaxWebSocketTimeout) {
+		c.probs.Addf(file, at+"/timeoutInMillis", "timeoutInMillis %d: want %d to %d", ms, minWSTimeout, MaxWebSocketTimeout)
+	}
+}

@@ -1,0 +1,101 @@
+package check
+
+import (
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+)
+
+// validWebSocketAPI is a WebSocket API the check accepts; each case changes one thing of it.
+func validWebSocketAPI() *tollgatev1.WebSocketApi {
+	return &tollgatev1.WebSocketApi{Id: "chat", SourceFile: "chat.yaml", RouteSelectionExpression: "$request.body.action",
+		Routes: []*tollgatev1.WebSocketRoute{
+			{RouteKey: "$connect", IntegrationId: "fn", AuthorizationType: "NONE", SourcePointer: "/routes/0"},
+			{RouteKey: "send", IntegrationId: "fn", RouteResponseSelectionExpression: "$default", SourcePointer: "/routes/1"},
+			{RouteKey: "$default", IntegrationId: "mock", SourcePointer: "/routes/2"},
+		},
+		Integrations: []*tollgatev1.WebSocketIntegration{
+			{IntegrationId: "fn", IntegrationType: "AWS_PROXY", IntegrationUri: "arn:aws:lambda:us-east-1:123456789012:function:f", SourcePointer: "/integrations/0"},
+			{IntegrationId: "mock", IntegrationType: "MOCK", SourcePointer: "/integrations/1"},
+			{IntegrationId: "http", IntegrationType: "HTTP_PROXY", IntegrationUri: "http://${stageVariables.host}/in", SourcePointer: "/integrations/2"},
+		},
+		Stages: []*tollgatev1.Stage{{StageName: "prod"}}}
+}
+
+func TestWebSocketAPIs(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		change func(api *tollgatev1.WebSocketApi, gw *tollgatev1.Gateway)
+		want   []string // nil: accepted
+	}{
+		{"valid", func(*tollgatev1.WebSocketApi, *tollgatev1.Gateway) {}, nil},
+		{"nested member and braces", func(api *tollgatev1.WebSocketApi, _ *tollgatev1.Gateway) {
+			api.RouteSelectionExpression = "${request.body.message.kind}"
+		}, nil},
+		{"id of a REST API", func(_ *tollgatev1.WebSocketApi, gw *tollgatev1.Gateway) {
+			gw.Apis = []*tollgatev1.RestApi{{Id: "chat", SourceFile: "rest.yaml"}}
+		}, []string{`chat.yaml: API id "chat" is already a REST or HTTP API's`}},
+		{"route selection of a header", func(api *tollgatev1.WebSocketApi, _ *tollgatev1.Gateway) {
+			api.RouteSelectionExpression = "$request.header.x-action"
+		}, []string{`chat.yaml: /routeSelectionExpression: routeSelectionExpression "$request.header.x-action": want $request.body.{member}`}},
+		{"route twice, target missing or unknown", func(api *tollgatev1.WebSocketApi, _ *tollgatev1.Gateway) {
+			api.Routes[1].RouteKey = "$default"
+			api.Routes[2].IntegrationId = ""
+			api.Routes[0].IntegrationId = "nope"
+		}, []string{`/routes/2/routeKey: route "$default" is defined twice`, `/routes/2/target: route "$default" needs a target`,
+			`/routes/0/target: route "$connect" targets integration "nope", which integrations do not define`}},
+		{"authorization", func(api *tollgatev1.WebSocketApi, _ *tollgatev1.Gateway) {
+			api.Routes[0].AuthorizationType = "CUSTOM"
+			api.Routes[1].AuthorizationType = "AWS_IAM"
+			api.Routes[2].AuthorizationType = "JWT"
+		}, []string{"/routes/0/authorizationType: authorizationType CUSTOM of WebSocket APIs is not supported yet",
+			"/routes/1/authorizationType: only the $connect route is authorized", `/routes/2/authorizationType: invalid authorizationType "JWT"`}},
+		{"API keys", func(api *tollgatev1.WebSocketApi, _ *tollgatev1.Gateway) {
+			api.Routes[0].ApiKeyRequired = true
+			api.ApiKeySelectionExpression = "$context.authorizer.usageIdentifierKey"
+		}, []string{"/routes/0/apiKeyRequired: API keys of WebSocket APIs are not supported yet", "/apiKeySelectionExpression: "}},
+		{"route responses", func(api *tollgatev1.WebSocketApi, _ *tollgatev1.Gateway) {
+			api.Routes[0].RouteResponseSelectionExpression = "$default"
+			api.Routes[1].RouteResponseSelectionExpression = "$integration.response.statuscode"
+		}, []string{"/routes/0/routeResponseSelectionExpression: $connect has no route responses",
+			`/routes/1/routeResponseSelectionExpression: routeResponseSelectionExpression "$integration.response.statuscode": want $default`}},
+		{"integrations", func(api *tollgatev1.WebSocketApi, _ *tollgatev1.Gateway) {
+			api.Integrations[0].IntegrationUri = ""
+			api.Integrations[1].IntegrationUri = "http://x"
+			api.Integrations[1].RequestTemplates = map[string]string{"$default": "{}"}
+			api.Integrations[2].IntegrationUri = "ftp://x"
+			api.Integrations = append(api.Integrations, &tollgatev1.WebSocketIntegration{IntegrationId: "fn", IntegrationType: "AWS", TimeoutInMillis: 30000, SourcePointer: "/integrations/3"},
+				&tollgatev1.WebSocketIntegration{IntegrationType: "LAMBDA", IntegrationMethod: "GET", SourcePointer: "/integrations/4"})
+		}, []string{"/integrations/0/integrationUri: an AWS_PROXY integration needs the Lambda function's ARN",
+			"/integrations/1/integrationUri: a MOCK integration calls nothing", "/integrations/1/requestTemplates: mapping templates of WebSocket integrations are not supported yet",
+			`/integrations/2/integrationUri: an HTTP_PROXY integration needs an http or https URL, not "ftp://x"`,
+			`/integrations/3/integrationId: integration "fn" is defined twice`, "/integrations/3/integrationType: AWS integrations of WebSocket APIs (with mapping templates) are not supported yet",
+			"/integrations/3/timeoutInMillis: timeoutInMillis 30000: want 50 to 29000", "/integrations/4/integrationId: an integration needs its integrationId",
+			`/integrations/4/integrationType: invalid integrationType "LAMBDA"`, "/integrations/4/integrationMethod: integrationMethod is an HTTP_PROXY integration's"}},
+		{"no stage", func(api *tollgatev1.WebSocketApi, _ *tollgatev1.Gateway) { api.Stages = nil }, []string{`WebSocket API "chat" has no stages`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			api := validWebSocketAPI()
+			gw := &tollgatev1.Gateway{WebsocketApis: []*tollgatev1.WebSocketApi{api}}
+			tt.change(api, gw)
+			err := Gateway(proto.Clone(gw).(*tollgatev1.Gateway))
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("accepted, want problems")
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("problems:\n%v\nwant one containing %q", err, want)
+				}
+			}
+		})
+	}
+}

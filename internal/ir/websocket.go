@@ -1,0 +1,131 @@
+package ir
+
+import (
+	"cmp"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/lambdauri"
+	"github.com/tollgate-gw/tollgate/internal/names"
+	"github.com/tollgate-gw/tollgate/internal/stagevars"
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+)
+
+// WebSocketStage is one stage of a WebSocket API, as the WebSocket service serves it: Envoy upgrades the
+// connections to {apiId}.{domain}/{stage} and hands them over, and the service routes each message.
+type WebSocketStage struct {
+	APIID string `json:"apiId"`
+	Name  string `json:"name,omitempty"`
+	Stage string `json:"stage"`
+	// RouteSelection is the path of members of a JSON message whose value is its route key ("action" of
+	// $request.body.action).
+	RouteSelection []string `json:"routeSelection"`
+	// Routes by route key: $connect, $disconnect and $default among them when the API defines them.
+	Routes         map[string]*WebSocketRoute `json:"routes"`
+	StageVariables map[string]string          `json:"stageVariables,omitempty"`
+}
+
+// WebSocketRoute is a route of a WebSocket API's stage.
+type WebSocketRoute struct {
+	Key         string               `json:"key"`
+	Integration WebSocketIntegration `json:"integration"`
+	// SendResponse: the route's routeResponseSelectionExpression is $default, so the integration's answer is
+	// sent to the client.
+	SendResponse bool `json:"sendResponse,omitempty"`
+}
+
+// WebSocketIntegration is where a route's messages go.
+type WebSocketIntegration struct {
+	// Type is AWS_PROXY, HTTP_PROXY or MOCK.
+	Type string `json:"type"`
+	// URL is the Lambda function's Invoke URL (AWS_PROXY) or the backend's (HTTP_PROXY), stage variables
+	// expanded; Method is an HTTP_PROXY's.
+	URL    string `json:"url,omitempty"`
+	Method string `json:"method,omitempty"`
+	// AccountID is the function's account, which the event reports as the API's.
+	AccountID string   `json:"accountId,omitempty"`
+	Timeout   Duration `json:"timeout"`
+}
+
+// maxWebSocketTimeout is a WebSocket integration's longest timeout, and its default.
+const maxWebSocketTimeout = 29 * time.Second
+
+// webSockets resolves every WebSocket API's stages: each route's integration with the stage's variables.
+func (b *builder) webSockets(gw *tollgatev1.Gateway) []WebSocketStage {
+	apis := slices.Clone(gw.GetWebsocketApis())
+	slices.SortFunc(apis, func(x, y *tollgatev1.WebSocketApi) int { return cmp.Compare(x.GetId(), y.GetId()) })
+	var out []WebSocketStage
+	for _, api := range apis {
+		integrations := map[string]*tollgatev1.WebSocketIntegration{}
+		for _, in := range api.GetIntegrations() {
+			integrations[in.GetIntegrationId()] = in
+		}
+		selection := api.GetRouteSelectionExpression()
+		selection = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(selection, "$request.body."), "${request.body."), "}")
+		for _, stage := range api.GetStages() {
+			st := WebSocketStage{APIID: api.GetId(), Name: api.GetName(), Stage: stage.GetStageName(),
+				RouteSelection: strings.Split(selection, "."), Routes: map[string]*WebSocketRoute{}, StageVariables: stage.GetVariables()}
+			for _, r := range api.GetRoutes() {
+				in, ok := b.webSocketIntegration(api, stage, integrations[r.GetIntegrationId()])
+				if !ok {
+					continue
+				}
+				st.Routes[r.GetRouteKey()] = &WebSocketRoute{Key: r.GetRouteKey(), Integration: in,
+					SendResponse: r.GetRouteResponseSelectionExpression() == names.WebSocketDefault}
+			}
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+func (b *builder) webSocketIntegration(api *tollgatev1.WebSocketApi, stage *tollgatev1.Stage, in *tollgatev1.WebSocketIntegration) (WebSocketIntegration, bool) {
+	file, at := api.GetSourceFile(), in.GetSourcePointer()+"/integrationUri"
+	out := WebSocketIntegration{Type: in.GetIntegrationType(), Timeout: Duration(maxWebSocketTimeout)}
+	if ms := in.GetTimeoutInMillis(); ms > 0 {
+		out.Timeout = Duration(time.Duration(ms) * time.Millisecond)
+	}
+	uri, missing := stagevars.Expand(in.GetIntegrationUri(), stage.GetVariables())
+	if len(missing) > 0 {
+		b.probs.Addf(file, at, "stage %q does not define stage variable(s) %s used in the integrationUri", stage.GetStageName(), strings.Join(missing, ", "))
+		return out, false
+	}
+	switch out.Type {
+	case "AWS_PROXY":
+		fn, err := lambdauri.Parse(invocationsURI(uri))
+		if err != nil {
+			b.probs.Addf(file, at, "%v", err)
+			return out, false
+		}
+		settings := b.settings.Lambda
+		if _, listed := settings.Functions[fn.Name]; !listed && settings.Endpoint == "" {
+			b.probs.Addf(file, at, "unknown Lambda function %q (stage %q): add it under lambda.functions in the config, or set lambda.endpoint", fn.Name, stage.GetStageName())
+			return out, false
+		}
+		out.URL, out.AccountID = fn.InvokeURL(settings.Endpoint, settings.Functions), fn.Account
+		if u, err := url.Parse(out.URL); err == nil && isAWSEndpoint(u.Hostname()) {
+			b.probs.Addf(file, at, "function %q is invoked at AWS's endpoint: WebSocket integrations call an emulator's or a listed endpoint (SigV4 to AWS is not supported yet)", fn.Name)
+			return out, false
+		}
+	case "HTTP_PROXY":
+		if u, err := url.Parse(uri); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			b.probs.Addf(file, at, "integrationUri %q (stage %q) is not an http or https URL", uri, stage.GetStageName())
+			return out, false
+		}
+		out.URL, out.Method = uri, cmp.Or(in.GetIntegrationMethod(), "POST")
+	}
+	return out, true
+}
+
+// invocationsURI is an integration URI that names a Lambda function: as written when it is API Gateway's
+// invocations URI, which a WebSocket API's integrationUri is; built around it when it is the function's ARN,
+// which apigatewayv2 takes too.
+func invocationsURI(uri string) string {
+	parts := strings.SplitN(uri, ":", 5)
+	if len(parts) < 5 || parts[0] != "arn" || parts[2] != "lambda" {
+		return uri
+	}
+	return "arn:aws:apigateway:" + parts[3] + ":lambda:path/2015-03-31/functions/" + uri + "/invocations"
+}

@@ -1,0 +1,388 @@
+// Package websocket is Tollgate's WebSocket service: Envoy upgrades a client's connection to a WebSocket API's
+// stage and hands it over, and the service holds it as API Gateway does. $connect's integration decides whether
+// the upgrade completes; each message the client sends is routed by the API's routeSelectionExpression to a
+// route's integration (AWS_PROXY, HTTP_PROXY, MOCK), whose answer is sent back when the route has a route
+// response; $disconnect's integration hears of every close. The @connections API (connections.go) sends to,
+// describes and closes connections, SigV4-signed by the IAM credentials of the snapshot.
+//
+// It is the one place where requests pass through Tollgate's own process: a WebSocket connection is a
+// conversation Envoy has no filter for.
+package websocket
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
+)
+
+// API Gateway's limits on a message. Its 32 KB frame limit is not enforced: the library reads frames into
+// messages without telling their sizes, so only the message's is.
+const maxMessage = 128 << 10
+
+// Options are the service's settings.
+type Options struct {
+	// Domain: invocation hosts are {apiId}.{domain}; events report it as domainName.
+	Domain string
+	// Region and AccountID are where the APIs are: @connections calls are signed for the region (service
+	// execute-api) and authorized on the APIs' ARNs.
+	Region, AccountID string
+	// IdleTimeout closes a connection nothing was sent on for that long; MaxDuration any that old.
+	IdleTimeout, MaxDuration time.Duration
+	Logger                   *slog.Logger
+	// Client calls the integrations; nil is a client of the service's own.
+	Client *http.Client
+}
+
+// Server holds the connections of every WebSocket API's stages of the current snapshot.
+type Server struct {
+	opts   Options
+	stages atomic.Pointer[map[string]*ir.WebSocketStage] // by "{apiId}/{stage}"
+	iam    atomic.Pointer[[]caller]
+	mu     sync.Mutex
+	conns  map[string]*conn // by connection id
+	// closing is set by Shutdown: no connection is accepted after.
+	closing atomic.Bool
+	wg      sync.WaitGroup
+	now     func() time.Time
+}
+
+// New returns a server with no APIs until Update.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Client == nil {
+		opts.Client = &http.Client{}
+	}
+	s := &Server{opts: opts, conns: map[string]*conn{}, now: time.Now}
+	empty := map[string]*ir.WebSocketStage{}
+	s.stages.Store(&empty)
+	s.iam.Store(&[]caller{})
+	return s
+}
+
+// Update serves a new snapshot's WebSocket stages. Connections to a stage the snapshot no longer has are closed
+// (1001, going away), as a deleted API's are.
+func (s *Server) Update(snap *ir.Snapshot) {
+	stages := make(map[string]*ir.WebSocketStage, len(snap.WebSockets))
+	for i := range snap.WebSockets {
+		st := &snap.WebSockets[i]
+		stages[st.APIID+"/"+st.Stage] = st
+	}
+	iam := callers(snap.IAM)
+	s.iam.Store(&iam)
+	s.stages.Store(&stages)
+	s.mu.Lock()
+	var gone []*conn
+	for _, c := range s.conns {
+		if stages[c.stageKey] == nil {
+			gone = append(gone, c)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range gone {
+		c.close(websocket.StatusGoingAway, "the API's stage is no longer served")
+	}
+}
+
+// Shutdown closes every connection (1001, going away), their $disconnect integrations told, and waits for them
+// to finish or ctx to end.
+func (s *Server) Shutdown(ctx context.Context) {
+	s.closing.Store(true)
+	s.mu.Lock()
+	all := make([]*conn, 0, len(s.conns))
+	for _, c := range s.conns {
+		all = append(all, c)
+	}
+	s.mu.Unlock()
+	for _, c := range all {
+		c.close(websocket.StatusGoingAway, "the gateway is shutting down")
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+// stage is the stage a request from Envoy is for, by the header the translator sets.
+func (s *Server) stage(r *http.Request) (string, *ir.WebSocketStage) {
+	key := r.Header.Get(names.WebSocketAPIHeader)
+	return key, (*s.stages.Load())[key]
+}
+
+// ServeHTTP takes the requests Envoy sends: a stage's upgrades, and its @connections calls.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	key, st := s.stage(r)
+	if st == nil {
+		writeMessage(w, http.StatusForbidden, "", "Forbidden")
+		return
+	}
+	if id, ok := connectionsPath(r.URL.EscapedPath(), st); ok {
+		s.connections(w, r, st, id)
+		return
+	}
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		writeMessage(w, http.StatusUpgradeRequired, "", "Upgrade Required")
+		return
+	}
+	s.connect(w, r, key, st)
+}
+
+// A conn is one client's connection.
+type conn struct {
+	s           *Server
+	id          string
+	stageKey    string
+	ws          *websocket.Conn
+	connectedAt time.Time
+	sourceIP    string
+	userAgent   string
+	// lastActive is when a message last went either way, in Unix nanoseconds.
+	lastActive atomic.Int64
+	closeOnce  sync.Once
+	// closed is closed when the connection is done: the reader stops, calls to it are Gone. status is the close
+	// status it was closed with.
+	closed chan struct{}
+	status websocket.StatusCode
+}
+
+func (c *conn) touch() { c.lastActive.Store(c.s.now().UnixNano()) }
+
+// close closes the connection with code and reason, once; the reader then runs $disconnect.
+func (c *conn) close(code websocket.StatusCode, reason string) {
+	c.closeOnce.Do(func() {
+		c.status = code
+		c.s.mu.Lock()
+		delete(c.s.conns, c.id)
+		c.s.mu.Unlock()
+		close(c.closed)
+		if code == websocket.StatusAbnormalClosure { // no close frame can say it: the client is gone
+			_ = c.ws.CloseNow()
+			return
+		}
+		go func() { _ = c.ws.Close(code, reason) }() // the close handshake waits for the client: not here
+	})
+}
+
+// newID is an id as API Gateway's look: 16 characters of URL-safe base64 (11 random bytes, one '=').
+func newID() string {
+	var b [11]byte
+	_, _ = rand.Read(b[:])
+	return base64.URLEncoding.EncodeToString(b[:])
+}
+
+// connect runs $connect's integration and, when it succeeds, completes the upgrade and reads the connection's
+// messages until it closes.
+func (s *Server) connect(w http.ResponseWriter, r *http.Request, key string, st *ir.WebSocketStage) {
+	if s.closing.Load() {
+		writeMessage(w, http.StatusServiceUnavailable, "", "Service Unavailable")
+		return
+	}
+	now := s.now()
+	c := &conn{s: s, id: newID(), stageKey: key, connectedAt: now, sourceIP: r.Header.Get(names.WebSocketSourceIPHeader),
+		userAgent: r.UserAgent(), closed: make(chan struct{})}
+	c.touch()
+	accept := &websocket.AcceptOptions{
+		// API Gateway checks no Origin: a WebSocket API is called by any page, as an HTTP API is.
+		InsecureSkipVerify: true,
+		CompressionMode:    websocket.CompressionDisabled,
+	}
+	if route := st.Routes[names.WebSocketConnect]; route != nil {
+		res, err := s.invoke(r.Context(), st, route, c, connectEvent(r), nil)
+		switch {
+		case err != nil:
+			s.opts.Logger.Warn("websocket: $connect integration failed", "api", key, "connection", c.id, "error", err)
+			writeMessage(w, http.StatusInternalServerError, "", "Internal server error")
+			return
+		case res.status < 200 || res.status > 299:
+			// The integration refused the connection: the client gets its status.
+			writeMessage(w, res.status, "", http.StatusText(res.status))
+			return
+		}
+		// Sec-WebSocket-Protocol is the integration's to choose, as API Gateway leaves it.
+		if p := res.header("Sec-WebSocket-Protocol"); p != "" {
+			accept.Subprotocols = []string{p}
+		}
+	}
+	ws, err := websocket.Accept(w, r, accept)
+	if err != nil {
+		return // Accept answered the client
+	}
+	ws.SetReadLimit(maxMessage + 1) // read enforces API Gateway's limit
+	c.ws = ws
+	s.mu.Lock()
+	s.conns[c.id] = c
+	s.mu.Unlock()
+	s.wg.Add(1)
+	defer s.wg.Done()
+	go c.watch(s.opts.IdleTimeout, s.opts.MaxDuration)
+	status := c.read(st)
+	c.close(status, closeReason(status))
+	status = c.status // the first close's, which may have stopped the read
+	if route := st.Routes[names.WebSocketDisconnect]; route != nil {
+		// Best effort, as API Gateway's: the client is gone whatever the integration says.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(route.Integration.Timeout))
+		defer cancel()
+		if _, err := s.invoke(ctx, st, route, c, disconnectEvent(r, status), nil); err != nil {
+			s.opts.Logger.Warn("websocket: $disconnect integration failed", "api", key, "connection", c.id, "error", err)
+		}
+	}
+}
+
+// watch closes the connection when it has been idle for idle, or open for lifetime (1001, going away, as API
+// Gateway closes them).
+func (c *conn) watch(idle, lifetime time.Duration) {
+	end := time.NewTimer(lifetime)
+	defer end.Stop()
+	check := time.NewTimer(idle)
+	defer check.Stop()
+	for {
+		select {
+		case <-c.closed:
+			return
+		case <-end.C:
+			c.close(websocket.StatusGoingAway, "Going away")
+			return
+		case <-check.C:
+			quiet := c.s.now().Sub(time.Unix(0, c.lastActive.Load()))
+			if quiet >= idle {
+				c.close(websocket.StatusGoingAway, "Going away")
+				return
+			}
+			check.Reset(idle - quiet)
+		}
+	}
+}
+
+// read routes the client's messages until the connection closes, and says how it closed.
+func (c *conn) read(st *ir.WebSocketStage) websocket.StatusCode {
+	// Integrations are called within ctx, which the connection's close ends; the reads are not (the library
+	// drops a connection whose read's context ends, where a close sends its close frame first: it ends them).
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-c.closed
+		cancel()
+	}()
+	for {
+		typ, r, err := c.ws.Reader(context.Background())
+		if err != nil {
+			return closeStatus(err)
+		}
+		// Read here rather than by the library's limit, whose error does not say it was the limit.
+		msg, err := io.ReadAll(io.LimitReader(r, maxMessage+1))
+		switch {
+		case err != nil:
+			return closeStatus(err)
+		case len(msg) > maxMessage:
+			return websocket.StatusMessageTooBig
+		}
+		c.touch()
+		c.s.message(ctx, st, c, typ, msg)
+	}
+}
+
+// closeStatus is how a connection whose read failed with err closed: the client's close status, else 1006 (it
+// went away without a close frame). A connection the service closed has its own status already.
+func closeStatus(err error) websocket.StatusCode {
+	if status := websocket.CloseStatus(err); status != -1 {
+		return status
+	}
+	return websocket.StatusAbnormalClosure
+}
+
+// message routes one message and answers it as its route says.
+func (s *Server) message(ctx context.Context, st *ir.WebSocketStage, c *conn, typ websocket.MessageType, msg []byte) {
+	key := routeKey(st.RouteSelection, typ, msg)
+	route := st.Routes[key]
+	if route == nil || key == names.WebSocketConnect || key == names.WebSocketDisconnect {
+		key, route = names.WebSocketDefault, st.Routes[names.WebSocketDefault]
+	}
+	requestID := newID()
+	if route == nil {
+		c.send(ctx, errorFrame("Forbidden", c.id, requestID))
+		return
+	}
+	res, err := s.invoke(ctx, st, route, c, messageEvent(typ, msg, requestID), msg)
+	switch {
+	case err != nil:
+		s.opts.Logger.Warn("websocket: integration failed", "api", c.stageKey, "route", key, "connection", c.id, "error", err)
+		c.send(ctx, errorFrame("Internal server error", c.id, requestID))
+	case route.SendResponse && res.body != nil:
+		c.send(ctx, res.body)
+	}
+}
+
+// send sends a text message, bounded in time so that a client that does not read is closed rather than kept.
+func (c *conn) send(ctx context.Context, msg []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	defer cancel()
+	if err := c.ws.Write(ctx, websocket.MessageText, msg); err != nil {
+		c.close(websocket.StatusPolicyViolation, "the client does not read")
+		return err
+	}
+	c.touch()
+	return nil
+}
+
+// sendTimeout bounds how long a message waits for a client to read.
+const sendTimeout = 5 * time.Second
+
+// errorFrame is API Gateway's message for a message it could not deliver.
+func errorFrame(message, connectionID, requestID string) []byte {
+	b, _ := json.Marshal(map[string]string{"message": message, "connectionId": connectionID, "requestId": requestID})
+	return b
+}
+
+// routeKey is the route key a message selects: the value at the selection's path of a JSON object, as text; ""
+// (which no route has, so $default) for a message that is not one or lacks it.
+func routeKey(path []string, typ websocket.MessageType, msg []byte) string {
+	if typ != websocket.MessageText {
+		return ""
+	}
+	var v any
+	if json.Unmarshal(msg, &v) != nil {
+		return ""
+	}
+	for _, member := range path {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v = obj[member]
+	}
+	switch v := v.(type) {
+	case string:
+		return v
+	case nil:
+		return ""
+	default:
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+}
+
+// writeMessage answers an HTTP request with API Gateway's {"message": ...}, and its error type when it has one.
+func writeMessage(w http.ResponseWriter, status int, errorType, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	if errorType != "" {
+		w.Header().Set("X-Amzn-Errortype", errorType)
+	}
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"message": message})
+}

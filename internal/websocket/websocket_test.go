@@ -1,0 +1,359 @@
+package websocket
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/coder/websocket"
+
+	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
+)
+
+func TestRouteKey(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		path []string
+		typ  websocket.MessageType
+		msg  string
+		want string
+	}{
+		{"member", []string{"action"}, websocket.MessageText, `{"action":"send","x":1}`, "send"},
+		{"nested member", []string{"m", "kind"}, websocket.MessageText, `{"m":{"kind":"a"}}`, "a"},
+		{"number, as text", []string{"action"}, websocket.MessageText, `{"action":12}`, "12"},
+		{"boolean, as text", []string{"action"}, websocket.MessageText, `{"action":true}`, "true"},
+		{"object, as JSON", []string{"action"}, websocket.MessageText, `{"action":{"b":1}}`, `{"b":1}`},
+		{"missing", []string{"action"}, websocket.MessageText, `{"other":"send"}`, ""},
+		{"null", []string{"action"}, websocket.MessageText, `{"action":null}`, ""},
+		{"through a non-object", []string{"m", "kind"}, websocket.MessageText, `{"m":"kind"}`, ""},
+		{"not JSON", []string{"action"}, websocket.MessageText, `hello`, ""},
+		{"an array", []string{"action"}, websocket.MessageText, `["send"]`, ""},
+		{"binary", []string{"action"}, websocket.MessageBinary, `{"action":"send"}`, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := routeKey(tt.path, tt.typ, []byte(tt.msg)); got != tt.want {
+				t.Errorf("routeKey = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestConnectionsPath(t *testing.T) {
+	st := &ir.WebSocketStage{APIID: "chat", Stage: "prod"}
+	for _, tt := range []struct {
+		path, want string
+		ok         bool
+	}{
+		{"/prod/@connections/abc%3D", "abc=", true},
+		{"/prod/%40connections/abc=", "abc=", true},
+		{"/_aws/execute-api/chat/prod/%40connections/abc", "abc", true},
+		{"/restapis/chat/prod/_user_request_/@connections/abc", "abc", true},
+		{"/prod/@connections/", "", false},
+		{"/prod/@connections/a/b", "", false},
+		{"/dev/@connections/abc", "", false},
+		{"/_aws/execute-api/other/prod/@connections/abc", "", false},
+		{"/prod", "", false},
+		{"/prod/@connections/%zz", "", false},
+	} {
+		id, ok := connectionsPath(tt.path, st)
+		if id != tt.want || ok != tt.ok {
+			t.Errorf("connectionsPath(%q) = %q, %v; want %q, %v", tt.path, id, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestLambdaResult(t *testing.T) {
+	for _, tt := range []struct {
+		name, answer string
+		status       int
+		body         string // "<nil>" for none
+		header       string // Sec-WebSocket-Protocol
+		fails        bool
+	}{
+		{"proxy response", `{"statusCode": 200, "body": "hi", "headers": {"sec-websocket-protocol": "p"}}`, 200, "hi", "p", false},
+		{"a refusal", `{"statusCode": 401}`, 401, "<nil>", "", false},
+		{"base64 body", `{"statusCode": 200, "body": "aGk=", "isBase64Encoded": true}`, 200, "hi", "", false},
+		{"bad base64 body", `{"statusCode": 200, "body": "!", "isBase64Encoded": true}`, 0, "", "", true},
+		{"no HTTP status", `{"statusCode": 0}`, 0, "", "", true},
+		{"nothing", ``, 200, "<nil>", "", false},
+		{"null", `null`, 200, "<nil>", "", false},
+		{"any other JSON is sent as it is", `{"hello": "world"}`, 200, `{"hello": "world"}`, "", false},
+		{"a string", `"text"`, 200, `"text"`, "", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := lambdaResult([]byte(tt.answer))
+			if (err != nil) != tt.fails {
+				t.Fatalf("error %v, want failure %v", err, tt.fails)
+			}
+			if tt.fails {
+				return
+			}
+			body := "<nil>"
+			if res.body != nil {
+				body = string(res.body)
+			}
+			if res.status != tt.status || body != tt.body || res.header("Sec-WebSocket-Protocol") != tt.header {
+				t.Errorf("got %d %q %q, want %d %q %q", res.status, body, res.header("Sec-WebSocket-Protocol"), tt.status, tt.body, tt.header)
+			}
+		})
+	}
+}
+
+// FuzzMessage: any message selects a route key, and any function answer is a result or an error, never a panic.
+func FuzzMessage(f *testing.F) {
+	f.Add([]byte(`{"action":"send"}`))
+	f.Add([]byte(`{"statusCode": 200, "body": "aGk=", "isBase64Encoded": true}`))
+	f.Add([]byte(`{"m":{"kind":[1,2]}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_ = routeKey([]string{"m", "kind"}, websocket.MessageText, data)
+		if res, err := lambdaResult(data); err == nil && res.status == 0 {
+			t.Fatalf("a result without a status from %q", data)
+		}
+	})
+}
+
+// The in-process tests' stage: an HTTP backend decides connections (refusing ?deny) and answers messages; no
+// $default route.
+const allowManage = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:ManageConnections","Resource":"*"}]}`
+
+type harness struct {
+	t   *testing.T
+	srv *Server
+	url string // the service's, as Envoy reaches it
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		switch r.URL.Path {
+		case "/connect":
+			w.WriteHeader(http.StatusOK)
+		case "/echo":
+			_, _ = w.Write(append([]byte("echo: "), body...))
+		case "/fail":
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}))
+	t.Cleanup(backend.Close)
+	in := func(path string) ir.WebSocketIntegration {
+		return ir.WebSocketIntegration{Type: "HTTP_PROXY", URL: backend.URL + path, Method: http.MethodPost, Timeout: ir.Duration(time.Second)}
+	}
+	srv := New(Options{Domain: "execute-api.test", Region: "us-east-1", AccountID: "123456789012", IdleTimeout: time.Minute, MaxDuration: time.Hour})
+	srv.Update(&ir.Snapshot{
+		IAM: []ir.IAMCredential{
+			{AccessKeyID: "AKIAALLOWED", SecretAccessKey: "secret", ARN: "arn:aws:iam::123456789012:user/u", Policy: allowManage},
+			{AccessKeyID: "AKIATOKEN", SecretAccessKey: "secret", SessionToken: "token", ARN: "arn:aws:sts::123456789012:assumed-role/r/s", Policy: allowManage},
+		},
+		WebSockets: []ir.WebSocketStage{{APIID: "chat", Stage: "prod", RouteSelection: []string{"action"}, Routes: map[string]*ir.WebSocketRoute{
+			names.WebSocketConnect: {Key: names.WebSocketConnect, Integration: in("/connect")},
+			"echo":                 {Key: "echo", Integration: in("/echo"), SendResponse: true},
+			"fail":                 {Key: "fail", Integration: in("/fail"), SendResponse: true},
+			"quiet":                {Key: "quiet", Integration: ir.WebSocketIntegration{Type: "MOCK", Timeout: ir.Duration(time.Second)}},
+		}}},
+	})
+	// Envoy's part: the route's headers.
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("deny") == "1" {
+			r.Header.Set(names.WebSocketAPIHeader, "chat/gone")
+		} else {
+			r.Header.Set(names.WebSocketAPIHeader, "chat/prod")
+		}
+		r.Header.Set(names.WebSocketSourceIPHeader, "192.0.2.7")
+		srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	h := &harness{t: t, srv: srv, url: front.URL}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	return h
+}
+
+func (h *harness) connect() *websocket.Conn {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(h.url, "http")+"/prod", &websocket.DialOptions{HTTPHeader: http.Header{"User-Agent": {"tests"}}})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { _ = c.CloseNow() })
+	return c
+}
+
+func (h *harness) exchange(c *websocket.Conn, msg string) string {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+		h.t.Fatal(err)
+	}
+	_, got, err := c.Read(ctx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return string(got)
+}
+
+// id is the connection's id: the only connection of the server's.
+func (h *harness) id() string {
+	h.t.Helper()
+	h.srv.mu.Lock()
+	defer h.srv.mu.Unlock()
+	for id := range h.srv.conns {
+		return id
+	}
+	h.t.Fatal("no connection")
+	return ""
+}
+
+// call calls @connections/{id}, signed by key unless key is "".
+func (h *harness) call(method, id, key, token string, body []byte) (int, http.Header, string) {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.url+"/prod/%40connections/"+id, bytes.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if key != "" {
+		if token != "" {
+			req.Header.Set("X-Amz-Security-Token", token)
+		}
+		sum := sha256.Sum256(body)
+		if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: key, SecretAccessKey: "secret"}, req,
+			hex.EncodeToString(sum[:]), SigningName, "us-east-1", time.Now()); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+func TestMessages(t *testing.T) {
+	h := newHarness(t)
+	c := h.connect()
+	if got := h.exchange(c, `{"action":"echo","x":1}`); got != `echo: {"action":"echo","x":1}` {
+		t.Errorf("a route with a route response: %q", got)
+	}
+	// No $default: API Gateway's error frame, with the connection's id and the message's request id.
+	for msg, want := range map[string]string{`{"action":"nope"}`: "Forbidden", "not JSON": "Forbidden", `{"action":"fail"}`: "Internal server error"} {
+		var frame struct{ Message, ConnectionID, RequestID string }
+		if err := json.Unmarshal([]byte(h.exchange(c, msg)), &frame); err != nil {
+			t.Fatal(err)
+		}
+		if frame.Message != want || frame.ConnectionID != h.id() || len(frame.RequestID) != 16 {
+			t.Errorf("%s: error frame %+v, want message %q", msg, frame, want)
+		}
+	}
+	// A MOCK answers nothing: the next frame is the answer to the message after it.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Write(ctx, websocket.MessageText, []byte(`{"action":"quiet"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.exchange(c, `{"action":"echo"}`); got != `echo: {"action":"echo"}` {
+		t.Errorf("after a MOCK's message: %q", got)
+	}
+}
+
+func TestConnectRefused(t *testing.T) {
+	h := newHarness(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// A stage the snapshot does not have: Forbidden, as API Gateway answers a stage it does not know.
+	_, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(h.url, "http")+"/prod?deny=1", nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("dial to an unknown stage: %v %+v", err, resp)
+	}
+	plain, err := http.Get(h.url + "/prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain.Body.Close()
+	if plain.StatusCode != http.StatusUpgradeRequired {
+		t.Errorf("a request that is no upgrade: %d, want 426", plain.StatusCode)
+	}
+}
+
+func TestConnectionsAPI(t *testing.T) {
+	h := newHarness(t)
+	c := h.connect()
+	id := h.id()
+	for _, tt := range []struct {
+		name, method, id, key, token string
+		body                         []byte
+		status                       int
+		errorType                    string
+	}{
+		{"unsigned", http.MethodPost, id, "", "", []byte("x"), http.StatusForbidden, "MissingAuthenticationTokenException"},
+		{"unknown key", http.MethodPost, id, "AKIAUNKNOWN", "", []byte("x"), http.StatusForbidden, "UnrecognizedClientException"},
+		{"temporary credentials without their token", http.MethodPost, id, "AKIATOKEN", "", []byte("x"), http.StatusForbidden, "UnrecognizedClientException"},
+		{"unknown connection", http.MethodPost, "bm9uZQ==", "AKIAALLOWED", "", []byte("x"), http.StatusGone, "GoneException"},
+		{"too large", http.MethodPost, id, "AKIAALLOWED", "", bytes.Repeat([]byte("x"), maxMessage+1), http.StatusRequestEntityTooLarge, "PayloadTooLargeException"},
+		{"temporary credentials", http.MethodGet, id, "AKIATOKEN", "token", nil, http.StatusOK, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			status, header, body := h.call(tt.method, tt.id, tt.key, tt.token, tt.body)
+			if status != tt.status || header.Get("X-Amzn-Errortype") != tt.errorType {
+				t.Errorf("%d %s %s, want %d %s", status, header.Get("X-Amzn-Errortype"), body, tt.status, tt.errorType)
+			}
+		})
+	}
+	if status, _, body := h.call(http.MethodPost, id, "AKIAALLOWED", "", []byte("pushed")); status != http.StatusOK {
+		t.Fatalf("post: %d %s", status, body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, msg, err := c.Read(ctx); err != nil || string(msg) != "pushed" {
+		t.Fatalf("the connection read %q, %v", msg, err)
+	}
+	status, _, body := h.call(http.MethodGet, id, "AKIAALLOWED", "", nil)
+	var described struct {
+		ConnectedAt, LastActiveAt time.Time
+		Identity                  struct{ SourceIP, UserAgent string }
+	}
+	if err := json.Unmarshal([]byte(body), &described); err != nil || status != http.StatusOK {
+		t.Fatalf("get: %d %s %v", status, body, err)
+	}
+	if described.Identity.SourceIP != "192.0.2.7" || described.Identity.UserAgent != "tests" || described.LastActiveAt.Before(described.ConnectedAt) {
+		t.Errorf("get: %s", body)
+	}
+	if status, _, body := h.call(http.MethodDelete, id, "AKIAALLOWED", "", nil); status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", status, body)
+	}
+	if _, _, err := c.Read(ctx); websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+		t.Errorf("a deleted connection's read: %v, want a close with 1000", err)
+	}
+	if status, _, _ := h.call(http.MethodGet, id, "AKIAALLOWED", "", nil); status != http.StatusGone {
+		t.Errorf("a deleted connection: %d, want 410", status)
+	}
+}
+
+func TestStageRemovedClosesItsConnections(t *testing.T) {
+	h := newHarness(t)
+	c := h.connect()
+	h.srv.Update(&ir.Snapshot{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, _, err := c.Read(ctx); websocket.CloseStatus(err) != websocket.StatusGoingAway {
+		t.Errorf("read after the stage went: %v, want a close with 1001", err)
+	}
+}

@@ -1,0 +1,112 @@
+// Package websocketapi reads a WebSocket API's definition into the model. A definition is YAML or JSON with
+// apigatewayv2's own field names (those of CreateApi, CreateRoute and CreateIntegration), so what a user reads in
+// AWS's reference is what they write:
+//
+//	name: chat
+//	routeSelectionExpression: $request.body.action
+//	routes:
+//	  - {routeKey: $connect, target: integrations/connect}
+//	  - {routeKey: sendmessage, target: integrations/chat, routeResponseSelectionExpression: $default}
+//	integrations:
+//	  - {integrationId: chat, integrationType: AWS_PROXY, integrationUri: arn:aws:lambda:us-east-1:123456789012:function:chat}
+//
+// Fields are read as written; what API Gateway's rules say of them is the model check's (internal/check).
+package websocketapi
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/tollgate-gw/tollgate/internal/diag"
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+)
+
+type definition struct {
+	Name                      string        `yaml:"name"`
+	Description               string        `yaml:"description"`
+	ProtocolType              string        `yaml:"protocolType"`
+	RouteSelectionExpression  string        `yaml:"routeSelectionExpression"`
+	APIKeySelectionExpression string        `yaml:"apiKeySelectionExpression"`
+	Routes                    []route       `yaml:"routes"`
+	Integrations              []integration `yaml:"integrations"`
+	// Not served yet: refused when present rather than ignored.
+	Authorizers          []yaml.Node `yaml:"authorizers"`
+	IntegrationResponses []yaml.Node `yaml:"integrationResponses"`
+	RouteResponses       []yaml.Node `yaml:"routeResponses"`
+}
+
+type route struct {
+	RouteKey                         string `yaml:"routeKey"`
+	Target                           string `yaml:"target"`
+	AuthorizationType                string `yaml:"authorizationType"`
+	AuthorizerID                     string `yaml:"authorizerId"`
+	APIKeyRequired                   bool   `yaml:"apiKeyRequired"`
+	RouteResponseSelectionExpression string `yaml:"routeResponseSelectionExpression"`
+}
+
+type integration struct {
+	IntegrationID               string            `yaml:"integrationId"`
+	IntegrationType             string            `yaml:"integrationType"`
+	IntegrationURI              string            `yaml:"integrationUri"`
+	IntegrationMethod           string            `yaml:"integrationMethod"`
+	RequestTemplates            map[string]string `yaml:"requestTemplates"`
+	TemplateSelectionExpression string            `yaml:"templateSelectionExpression"`
+	TimeoutInMillis             int32             `yaml:"timeoutInMillis"`
+}
+
+// targetPrefix starts a route's target: integrations/{integrationId}.
+const targetPrefix = "integrations/"
+
+// Read reads the definition in data, from file (which problems name), into a model API without id or stages.
+func Read(file string, data []byte) (*tollgatev1.WebSocketApi, error) {
+	var def definition
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true) // a field Tollgate does not know is an error, never ignored
+	if err := dec.Decode(&def); err != nil && !errors.Is(err, io.EOF) {
+		return nil, diag.Problems{{File: file, Reason: "cannot read the WebSocket API definition: " + err.Error()}}
+	}
+	var probs diag.Problems
+	if def.ProtocolType != "" && def.ProtocolType != "WEBSOCKET" {
+		probs.Addf(file, "/protocolType", "protocolType %q: a WebSocket API's definition is WEBSOCKET", def.ProtocolType)
+	}
+	for _, refused := range []struct {
+		field string
+		n     int
+	}{{"authorizers", len(def.Authorizers)}, {"integrationResponses", len(def.IntegrationResponses)}, {"routeResponses", len(def.RouteResponses)}} {
+		if refused.n > 0 {
+			probs.Addf(file, diag.Pointer(refused.field), "%s of WebSocket APIs are not supported yet", refused.field)
+		}
+	}
+	api := &tollgatev1.WebSocketApi{
+		Name: def.Name, SourceFile: file,
+		RouteSelectionExpression: def.RouteSelectionExpression, ApiKeySelectionExpression: def.APIKeySelectionExpression,
+	}
+	for i, r := range def.Routes {
+		at := diag.Pointer("routes", i)
+		id, isIntegration := strings.CutPrefix(r.Target, targetPrefix)
+		if r.Target != "" && !isIntegration {
+			probs.Addf(file, at+"/target", "target %q: want integrations/{integrationId}", r.Target)
+		}
+		api.Routes = append(api.Routes, &tollgatev1.WebSocketRoute{
+			RouteKey: r.RouteKey, IntegrationId: id, AuthorizationType: r.AuthorizationType, AuthorizerId: r.AuthorizerID,
+			ApiKeyRequired: r.APIKeyRequired, RouteResponseSelectionExpression: r.RouteResponseSelectionExpression,
+			SourcePointer: at,
+		})
+	}
+	for i, in := range def.Integrations {
+		api.Integrations = append(api.Integrations, &tollgatev1.WebSocketIntegration{
+			IntegrationId: in.IntegrationID, IntegrationType: in.IntegrationType, IntegrationUri: in.IntegrationURI,
+			IntegrationMethod: in.IntegrationMethod, RequestTemplates: in.RequestTemplates,
+			TemplateSelectionExpression: in.TemplateSelectionExpression, TimeoutInMillis: in.TimeoutInMillis,
+			SourcePointer: diag.Pointer("integrations", i),
+		})
+	}
+	if err := probs.Err(); err != nil {
+		return nil, err
+	}
+	return api, nil
+}

@@ -1,0 +1,94 @@
+package websocketapi
+
+import (
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
+)
+
+func TestRead(t *testing.T) {
+	for _, tt := range []struct {
+		name, definition string
+		want             *tollgatev1.WebSocketApi
+	}{
+		{"YAML, as the package comment shows it", `
+name: chat
+routeSelectionExpression: $request.body.action
+routes:
+  - {routeKey: $connect, target: integrations/connect, authorizationType: NONE}
+  - {routeKey: sendmessage, target: integrations/chat, routeResponseSelectionExpression: $default}
+integrations:
+  - {integrationId: connect, integrationType: MOCK}
+  - {integrationId: chat, integrationType: AWS_PROXY, integrationUri: "arn:aws:lambda:us-east-1:123456789012:function:chat", timeoutInMillis: 5000}
+`, &tollgatev1.WebSocketApi{Name: "chat", SourceFile: "chat.yaml", RouteSelectionExpression: "$request.body.action",
+			Routes: []*tollgatev1.WebSocketRoute{
+				{RouteKey: "$connect", IntegrationId: "connect", AuthorizationType: "NONE", SourcePointer: "/routes/0"},
+				{RouteKey: "sendmessage", IntegrationId: "chat", RouteResponseSelectionExpression: "$default", SourcePointer: "/routes/1"},
+			},
+			Integrations: []*tollgatev1.WebSocketIntegration{
+				{IntegrationId: "connect", IntegrationType: "MOCK", SourcePointer: "/integrations/0"},
+				{IntegrationId: "chat", IntegrationType: "AWS_PROXY", IntegrationUri: "arn:aws:lambda:us-east-1:123456789012:function:chat", TimeoutInMillis: 5000, SourcePointer: "/integrations/1"},
+			}}},
+		{"JSON, with get-api's protocolType", `{"name": "n", "protocolType": "WEBSOCKET", "routeSelectionExpression": "${request.body.a.b}",
+			"routes": [{"routeKey": "$default", "target": "integrations/h"}],
+			"integrations": [{"integrationId": "h", "integrationType": "HTTP_PROXY", "integrationUri": "http://b/", "integrationMethod": "PUT"}]}`,
+			&tollgatev1.WebSocketApi{Name: "n", SourceFile: "chat.yaml", RouteSelectionExpression: "${request.body.a.b}",
+				Routes:       []*tollgatev1.WebSocketRoute{{RouteKey: "$default", IntegrationId: "h", SourcePointer: "/routes/0"}},
+				Integrations: []*tollgatev1.WebSocketIntegration{{IntegrationId: "h", IntegrationType: "HTTP_PROXY", IntegrationUri: "http://b/", IntegrationMethod: "PUT", SourcePointer: "/integrations/0"}}}},
+		{"empty", "", &tollgatev1.WebSocketApi{SourceFile: "chat.yaml"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Read("chat.yaml", []byte(tt.definition))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !proto.Equal(got, tt.want) {
+				t.Errorf("got  %s\nwant %s", protojson.Format(got), protojson.Format(tt.want))
+			}
+		})
+	}
+}
+
+func TestReadProblems(t *testing.T) {
+	for _, tt := range []struct {
+		name, definition string
+		want             []string
+	}{
+		{"unknown field", "name: a\nroutez: []", []string{"chat.yaml: cannot read the WebSocket API definition", "field routez not found"}},
+		{"wrong shape", "routes: {routeKey: a}", []string{"chat.yaml: cannot read the WebSocket API definition"}},
+		{"not a WebSocket API", "protocolType: HTTP", []string{`chat.yaml: /protocolType: protocolType "HTTP": a WebSocket API's definition is WEBSOCKET`}},
+		{"target of another kind", "routes: [{routeKey: a, target: functions/f}]", []string{`chat.yaml: /routes/0/target: target "functions/f": want integrations/{integrationId}`}},
+		{"what is not served yet", "authorizers: [{name: a}]\nintegrationResponses: [{}]\nrouteResponses: [{}]", []string{
+			"chat.yaml: /authorizers: authorizers of WebSocket APIs are not supported yet",
+			"chat.yaml: /integrationResponses: integrationResponses of WebSocket APIs are not supported yet",
+			"chat.yaml: /routeResponses: routeResponses of WebSocket APIs are not supported yet"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Read("chat.yaml", []byte(tt.definition))
+			if err == nil {
+				t.Fatal("Read succeeded, want problems")
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error:\n%v\nwant it to contain %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+// FuzzRead: any bytes are a definition or problems, never a panic.
+func FuzzRead(f *testing.F) {
+	f.Add([]byte("name: chat\nrouteSelectionExpression: $request.body.action\nroutes: [{routeKey: $default, target: integrations/a}]\nintegrations: [{integrationId: a, integrationType: MOCK}]"))
+	f.Add([]byte(`{"routes": [{"target": "integrations/"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		api, err := Read("f.yaml", data)
+		if (api == nil) == (err == nil) {
+			t.Fatalf("Read gave %v and %v: want one of them", api, err)
+		}
+	})
+}
