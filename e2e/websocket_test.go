@@ -31,15 +31,107 @@ type webSocket struct {
 // connectionIDPattern is what API Gateway's connection ids look like.
 var connectionIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{15}=$`)
 
-// TestWebSocketAPI runs a WebSocket API through a real Envoy with a real WebSocket client: $connect's Lambda
-// function refusing and accepting connections (choosing a subprotocol), route selection to a Lambda function with
-// a route response, to a MOCK, and to $default's HTTP backend for messages no route selects or that are no JSON;
-// the function calling @connections back; the aws CLI's apigatewaymanagementapi sending to, describing and
-// closing a connection through the host-independent URL; unsigned calls refused, a closed connection Gone; the
-// message size limit, the idle timeout, and $disconnect on each close.
-func TestWebSocketAPI(t *testing.T) {
-	fns := startFunctions(t, "wschat")
-	var disconnects atomic.Int32
+// chatGateway runs the chat API (testdata/websocket/chat.yaml) with the wschat function and an HTTP backend,
+// its connections registered in Redis when redisURL is set.
+func chatGateway(t *testing.T, fns map[string]*lambdaFunction, backendURL, redisURL string) *tollgate {
+	t.Helper()
+	cfg := newGatewayConfig(t)
+	cfg.WebSocket = &webSocket{Listen: freeAddrs(t, 1)[0], IdleTimeout: "3s"}
+	cfg.Redis = redisURL
+	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"wschat": fns["wschat"].invokeURL()}}
+	cfg.AWS = &awsConfig{Region: "eu-west-1"}
+	cfg.IAM = &iamConfig{Credentials: []iamCredential{
+		{AccessKeyID: connectionsKey, SecretAccessKey: connectionsSecret, ARN: "arn:aws:iam::123456789012:user/chat",
+			Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:ManageConnections","Resource":"arn:aws:execute-api:eu-west-1:*:chat/*"}]}`},
+		{AccessKeyID: "AKIANOPOLICY", SecretAccessKey: "no-policy-secret", ARN: "arn:aws:iam::123456789012:user/nobody"},
+	}}
+	cfg.APIs = []apiConfig{{ID: "chat", Definition: "chat.yaml", ProtocolType: "WEBSOCKET", Stages: []stageConfig{
+		{StageName: "prod", Variables: map[string]string{"function": "wschat", "backend": strings.TrimPrefix(backendURL, "http://")}},
+	}}}
+	return startGateway(t, cfg, map[string]string{"chat.yaml": "websocket/chat.yaml"})
+}
+
+// connectionsEndpoint is the host-independent URL of a gateway's chat stage, which needs no name resolution: what
+// @connections callers use here.
+func connectionsEndpoint(gw *tollgate) string {
+	return "http://" + gw.cfg.Listen + "/_aws/execute-api/chat/prod"
+}
+
+// dialChat opens a connection to the chat stage of gw (at url's path), as a client of the API's host.
+func dialChat(t *testing.T, url string, opts *websocket.DialOptions) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
+	if opts == nil {
+		opts = &websocket.DialOptions{}
+	}
+	opts.Host = "chat." + domain
+	opts.HTTPHeader = http.Header{"User-Agent": {userAgent}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return websocket.Dial(ctx, url, opts)
+}
+
+// connectChat opens a connection to gw's chat stage, closed when the test ends.
+func connectChat(t *testing.T, gw *tollgate) *websocket.Conn {
+	t.Helper()
+	c, _, err := dialChat(t, "ws://"+gw.cfg.Listen+"/prod", nil)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	c.SetReadLimit(1 << 20)
+	t.Cleanup(func() { _ = c.CloseNow() })
+	return c
+}
+
+func sendText(t *testing.T, c *websocket.Conn, msg string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+		t.Fatalf("send %s: %v", msg, err)
+	}
+}
+
+func receiveText(t *testing.T, c *websocket.Conn) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, msg, err := c.Read(ctx)
+	if err != nil {
+		t.Fatalf("receive: %v", err)
+	}
+	return string(msg)
+}
+
+// closedWith reads until the connection closes, within a time, and says with which status.
+func closedWith(t *testing.T, c *websocket.Conn, within time.Duration) websocket.StatusCode {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	for {
+		if _, _, err := c.Read(ctx); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("the connection is still open after %v", within)
+			}
+			return websocket.CloseStatus(err)
+		}
+	}
+}
+
+// chatConnectionID is the connection's id, as the function was told it.
+func chatConnectionID(t *testing.T, c *websocket.Conn) string {
+	t.Helper()
+	sendText(t, c, `{"action":"sendmessage"}`)
+	var told struct{ ConnectionID string }
+	if err := json.Unmarshal([]byte(receiveText(t, c)), &told); err != nil {
+		t.Fatal(err)
+	}
+	return told.ConnectionID
+}
+
+// startChatBackend is the HTTP backend of the chat API: /echo echoes, /disconnect counts.
+func startChatBackend(t *testing.T) (url string, disconnects *atomic.Int32) {
+	t.Helper()
+	disconnects = &atomic.Int32{}
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		switch r.URL.Path {
@@ -50,87 +142,26 @@ func TestWebSocketAPI(t *testing.T) {
 		}
 	}))
 	t.Cleanup(backend.Close)
+	return backend.URL, disconnects
+}
+
+// TestWebSocketAPI runs a WebSocket API through a real Envoy with a real WebSocket client: $connect's Lambda
+// function refusing and accepting connections (choosing a subprotocol), route selection to a Lambda function with
+// a route response, to a MOCK, and to $default's HTTP backend for messages no route selects or that are no JSON;
+// the function calling @connections back; the aws CLI's apigatewaymanagementapi sending to, describing and
+// closing a connection through the host-independent URL; unsigned calls refused, a closed connection Gone; the
+// message size limit, the idle timeout, and $disconnect on each close.
+func TestWebSocketAPI(t *testing.T) {
+	fns := startFunctions(t, "wschat")
+	backendURL, disconnects := startChatBackend(t)
 	aws := requireAWSCLI(t)
-	cfg := newGatewayConfig(t)
-	cfg.WebSocket = &webSocket{Listen: freeAddrs(t, 1)[0], IdleTimeout: "3s"}
-	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"wschat": fns["wschat"].invokeURL()}}
-	cfg.AWS = &awsConfig{Region: "eu-west-1"}
-	cfg.IAM = &iamConfig{Credentials: []iamCredential{
-		{AccessKeyID: connectionsKey, SecretAccessKey: connectionsSecret, ARN: "arn:aws:iam::123456789012:user/chat",
-			Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:ManageConnections","Resource":"arn:aws:execute-api:eu-west-1:*:chat/*"}]}`},
-		{AccessKeyID: "AKIANOPOLICY", SecretAccessKey: "no-policy-secret", ARN: "arn:aws:iam::123456789012:user/nobody"},
-	}}
-	cfg.APIs = []apiConfig{{ID: "chat", Definition: "chat.yaml", ProtocolType: "WEBSOCKET", Stages: []stageConfig{
-		{StageName: "prod", Variables: map[string]string{"function": "wschat", "backend": strings.TrimPrefix(backend.URL, "http://")}},
-	}}}
-	gw := startGateway(t, cfg, map[string]string{"chat.yaml": "websocket/chat.yaml"})
+	gw := chatGateway(t, fns, backendURL, "")
 	stageURL := "ws://" + gw.cfg.Listen + "/prod"
-	// The host-independent URL of the stage, which needs no name resolution: what @connections callers use here.
-	endpoint := "http://" + gw.cfg.Listen + "/_aws/execute-api/chat/prod"
-	dial := func(t *testing.T, url string, opts *websocket.DialOptions) (*websocket.Conn, *http.Response, error) {
-		t.Helper()
-		if opts == nil {
-			opts = &websocket.DialOptions{}
-		}
-		opts.Host = "chat." + domain
-		opts.HTTPHeader = http.Header{"User-Agent": {userAgent}}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		return websocket.Dial(ctx, url, opts)
-	}
-	connect := func(t *testing.T) *websocket.Conn {
-		t.Helper()
-		c, _, err := dial(t, stageURL, nil)
-		if err != nil {
-			t.Fatalf("connect: %v", err)
-		}
-		c.SetReadLimit(1 << 20)
-		t.Cleanup(func() { _ = c.CloseNow() })
-		return c
-	}
-	send := func(t *testing.T, c *websocket.Conn, msg string) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := c.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
-			t.Fatalf("send %s: %v", msg, err)
-		}
-	}
-	receive := func(t *testing.T, c *websocket.Conn) string {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_, msg, err := c.Read(ctx)
-		if err != nil {
-			t.Fatalf("receive: %v", err)
-		}
-		return string(msg)
-	}
-	closedWith := func(t *testing.T, c *websocket.Conn, within time.Duration) websocket.StatusCode {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), within)
-		defer cancel()
-		for {
-			if _, _, err := c.Read(ctx); err != nil {
-				if errors.Is(err, context.DeadlineExceeded) {
-					t.Fatalf("the connection is still open after %v", within)
-				}
-				return websocket.CloseStatus(err)
-			}
-		}
-	}
+	endpoint := connectionsEndpoint(gw)
+	dial, send, receive, connectionID := dialChat, sendText, receiveText, chatConnectionID
+	connect := func(t *testing.T) *websocket.Conn { t.Helper(); return connectChat(t, gw) }
 	cli := func(args ...string) (string, string, error) {
 		return awsCLIAt(aws, endpoint, connectionsKey, connectionsSecret, append([]string{"apigatewaymanagementapi"}, args...)...)
-	}
-	// The connection's id, as the function was told it.
-	connectionID := func(t *testing.T, c *websocket.Conn) string {
-		t.Helper()
-		send(t, c, `{"action":"sendmessage"}`)
-		var told struct{ ConnectionID string }
-		if err := json.Unmarshal([]byte(receive(t, c)), &told); err != nil {
-			t.Fatal(err)
-		}
-		return told.ConnectionID
 	}
 
 	t.Run("$connect's function refuses", func(t *testing.T) {
@@ -292,4 +323,42 @@ func TestWebSocketAPI(t *testing.T) {
 			t.Errorf("$disconnect was told of %d closes, want 9", n)
 		}
 	})
+}
+
+// TestWebSocketConnectionsAcrossGateways: two gateways share one Redis, a client connected to each; the aws CLI's
+// post-to-connection through either gateway reaches the connection the other holds, and once a gateway stops,
+// its connection is Gone through the other.
+func TestWebSocketConnectionsAcrossGateways(t *testing.T) {
+	fns := startFunctions(t, "wschat")
+	backendURL, _ := startChatBackend(t)
+	aws := requireAWSCLI(t)
+	addr := freeAddrs(t, 1)[0]
+	runRedisServer(t, addr)
+	gws := []*tollgate{chatGateway(t, fns, backendURL, "redis://"+addr+"/0"), chatGateway(t, fns, backendURL, "redis://"+addr+"/0")}
+	var clients []*websocket.Conn
+	var ids []string
+	for _, gw := range gws {
+		c := connectChat(t, gw)
+		clients, ids = append(clients, c), append(ids, chatConnectionID(t, c))
+	}
+	post := func(through *tollgate, id, data string) (string, error) {
+		_, stderr, err := awsCLIAt(aws, connectionsEndpoint(through), connectionsKey, connectionsSecret,
+			"apigatewaymanagementapi", "post-to-connection", "--connection-id", id, "--data", data)
+		return stderr, err
+	}
+	for i, through := range []*tollgate{gws[1], gws[0]} {
+		if stderr, err := post(through, ids[i], "through the other gateway"); err != nil {
+			t.Fatalf("post-to-connection to gateway %d's connection through the other: %v\n%s", i, err, stderr)
+		}
+		if got := receiveText(t, clients[i]); got != "through the other gateway" {
+			t.Errorf("gateway %d's client got %q", i, got)
+		}
+	}
+	gws[0].stop(t)
+	if status := closedWith(t, clients[0], 10*time.Second); status != websocket.StatusGoingAway {
+		t.Errorf("the stopped gateway's connection closed with %d, want 1001", status)
+	}
+	if stderr, err := post(gws[1], ids[0], "late"); err == nil || !strings.Contains(stderr, "(GoneException)") {
+		t.Errorf("post-to-connection to the stopped gateway's connection: %v\n%s\nwant GoneException", err, stderr)
+	}
 }

@@ -132,7 +132,8 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	c.management = management.NewAuth(managementKeys(cfg))
 	c.management.LogMode(log)
 	c.webSocket = websocket.New(websocket.Options{Domain: cfg.Domain, Region: cfg.AWS.Region, AccountID: cfg.AWS.AccountID,
-		IdleTimeout: cfg.WebSocket.IdleTimeout, MaxDuration: cfg.WebSocket.MaxConnectionDuration, Logger: log})
+		IdleTimeout: cfg.WebSocket.IdleTimeout, MaxDuration: cfg.WebSocket.MaxConnectionDuration, Logger: log,
+		Registry: connectionRegistry(store, log)})
 	if err := c.setServices(loaded.Snapshot); err != nil {
 		return nil, err
 	}
@@ -195,8 +196,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 }
 
 // listenWebSocket starts the WebSocket service's listener once a configuration has a WebSocket API (so that a
-// gateway without any takes no port for it). Until the service holds its connections in Redis, each node's are
-// its own, which a fleet sharing a Redis is told.
+// gateway without any takes no port for it), and its part in the connection registry.
 func (c *ControlPlane) listenWebSocket(cfg *config.Config, snap *ir.Snapshot) error {
 	if c.webSocketListening || len(snap.WebSockets) == 0 {
 		return nil
@@ -206,9 +206,7 @@ func (c *ControlPlane) listenWebSocket(cfg *config.Config, snap *ir.Snapshot) er
 		return fmt.Errorf("WebSocket service: %w", err)
 	}
 	c.webSocketListening = true
-	if cfg.Redis != "" {
-		c.log.Warn("WebSocket connections are held by the node they reached: an @connections call reaches only this node's (sharing them through Redis is not supported yet)")
-	}
+	c.goRun(func() error { c.webSocket.Run(c.ctx); return nil })
 	srv := &http.Server{Handler: c.webSocket, ReadHeaderTimeout: 10 * time.Second}
 	c.goRun(func() error {
 		if err := srv.Serve(lis); !errors.Is(err, http.ErrServerClosed) {
@@ -286,6 +284,15 @@ func cacheStore(store ratelimit.Store, log *slog.Logger) cache.Store {
 		return cache.NewRedis(r.Client(), log)
 	}
 	return cache.NewMemory()
+}
+
+// connectionRegistry keeps which node holds each WebSocket connection where the limiter keeps its state: in Redis
+// an @connections call reaching any node reaches the connection.
+func connectionRegistry(store ratelimit.Store, log *slog.Logger) websocket.Registry {
+	if r, ok := store.(*ratelimit.Redis); ok {
+		return websocket.NewRedis(r.Client(), log)
+	}
+	return websocket.Memory{}
 }
 
 // authorizerResults keeps authorizer answers where the limiter keeps its state: in Redis every node shares them.

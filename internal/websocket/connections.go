@@ -1,6 +1,7 @@
 package websocket
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -43,6 +44,7 @@ func cutAny(s string, prefixes ...string) (string, bool) {
 }
 
 // connections is the @connections API: POST sends the body to the connection, GET describes it, DELETE closes it.
+// The call is verified here, and made where the connection is: on this node, or on the one the registry names.
 func (s *Server) connections(w http.ResponseWriter, r *http.Request, st *ir.WebSocketStage, id string) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxMessage+1))
 	if err != nil {
@@ -53,37 +55,69 @@ func (s *Server) connections(w http.ResponseWriter, r *http.Request, st *ir.WebS
 		writeMessage(w, http.StatusForbidden, e.Type, e.Message)
 		return
 	}
-	s.mu.Lock()
-	c := s.conns[id]
-	s.mu.Unlock()
-	if c == nil || c.stageKey != st.APIID+"/"+st.Stage {
-		writeMessage(w, http.StatusGone, "GoneException", "")
+	switch {
+	case r.Method != http.MethodPost && r.Method != http.MethodGet && r.Method != http.MethodDelete:
+		writeMessage(w, http.StatusMethodNotAllowed, "", "Method Not Allowed")
+		return
+	case r.Method == http.MethodPost && len(body) > maxMessage:
+		writeMessage(w, http.StatusRequestEntityTooLarge, "PayloadTooLargeException", "Message too long")
 		return
 	}
-	switch r.Method {
-	case http.MethodPost:
-		if len(body) > maxMessage {
-			writeMessage(w, http.StatusRequestEntityTooLarge, "PayloadTooLargeException", "Message too long")
+	call := Call{Method: r.Method, ID: id, StageKey: st.APIID + "/" + st.Stage, Body: body}
+	answer, held := s.answerLocal(r.Context(), call)
+	if !held {
+		var err error
+		answer, held, err = s.opts.Registry.Call(r.Context(), call)
+		switch {
+		case err != nil:
+			s.opts.Logger.Warn("websocket: an @connections call to another node failed", "connection", id, "error", err)
+			writeMessage(w, http.StatusInternalServerError, "InternalServerErrorException", "Internal server error")
 			return
+		case !held:
+			answer = gone
 		}
-		if c.send(r.Context(), body) != nil {
-			writeMessage(w, http.StatusGone, "GoneException", "")
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	case http.MethodGet:
+	}
+	if answer.ErrorType != "" {
+		writeMessage(w, answer.Status, answer.ErrorType, answer.Message)
+		return
+	}
+	if answer.Body != nil {
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{
+	}
+	w.WriteHeader(answer.Status)
+	_, _ = w.Write(answer.Body)
+}
+
+// gone is the answer for a connection no node holds.
+var gone = Answer{Status: http.StatusGone, ErrorType: "GoneException"}
+
+// answerLocal makes a call to a connection this node holds; held is false when it holds none of that id.
+func (s *Server) answerLocal(ctx context.Context, call Call) (answer Answer, held bool) {
+	s.mu.Lock()
+	c := s.conns[call.ID]
+	s.mu.Unlock()
+	if c == nil {
+		return Answer{}, false
+	}
+	if c.stageKey != call.StageKey {
+		return gone, true
+	}
+	switch call.Method {
+	case http.MethodPost:
+		if c.send(ctx, call.Body) != nil {
+			return gone, true
+		}
+		return Answer{Status: http.StatusOK}, true
+	case http.MethodGet:
+		b, _ := json.Marshal(map[string]any{
 			"connectedAt":  c.connectedAt.UTC().Format(time.RFC3339Nano),
 			"identity":     map[string]string{"sourceIp": c.sourceIP, "userAgent": c.userAgent},
 			"lastActiveAt": time.Unix(0, c.lastActive.Load()).UTC().Format(time.RFC3339Nano),
 		})
-	case http.MethodDelete:
-		c.close(websocket.StatusNormalClosure, "")
-		w.WriteHeader(http.StatusNoContent)
-	default:
-		writeMessage(w, http.StatusMethodNotAllowed, "", "Method Not Allowed")
+		return Answer{Status: http.StatusOK, Body: b}, true
 	}
+	c.close(websocket.StatusNormalClosure, "")
+	return Answer{Status: http.StatusNoContent}, true
 }
 
 // verify checks the call's SigV4 signature (service execute-api) against the snapshot's IAM credentials, and

@@ -44,6 +44,8 @@ type Options struct {
 	Logger                   *slog.Logger
 	// Client calls the integrations; nil is a client of the service's own.
 	Client *http.Client
+	// Registry says which node holds each connection; nil is Memory, a gateway of one node.
+	Registry Registry
 }
 
 // Server holds the connections of every WebSocket API's stages of the current snapshot.
@@ -66,6 +68,9 @@ func New(opts Options) *Server {
 	}
 	if opts.Client == nil {
 		opts.Client = &http.Client{}
+	}
+	if opts.Registry == nil {
+		opts.Registry = Memory{}
 	}
 	s := &Server{opts: opts, conns: map[string]*conn{}, now: time.Now}
 	empty := map[string]*ir.WebSocketStage{}
@@ -97,6 +102,9 @@ func (s *Server) Update(snap *ir.Snapshot) {
 		c.close(websocket.StatusGoingAway, "the API's stage is no longer served")
 	}
 }
+
+// Run takes the @connections calls other nodes carry to this one's connections, until ctx is done.
+func (s *Server) Run(ctx context.Context) { s.opts.Registry.Run(ctx, s.answerLocal) }
 
 // Shutdown closes every connection (1001, going away), their $disconnect integrations told, and waits for them
 // to finish or ctx to end.
@@ -228,12 +236,22 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request, key string, st 
 	s.mu.Lock()
 	s.conns[c.id] = c
 	s.mu.Unlock()
+	// An Update that removed the stage, or a Shutdown, while the upgrade was answered did not see the connection.
+	if (*s.stages.Load())[key] == nil || s.closing.Load() {
+		c.close(websocket.StatusGoingAway, "the API's stage is no longer served")
+	}
+	registering, cancel := context.WithTimeout(context.Background(), time.Second)
+	s.opts.Registry.Register(registering, c.id, key)
+	cancel()
 	s.wg.Add(1)
 	defer s.wg.Done()
 	go c.watch(s.opts.IdleTimeout, s.opts.MaxDuration)
 	status := c.read(st)
 	c.close(status, closeReason(status))
 	status = c.status // the first close's, which may have stopped the read
+	unregistering, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	s.opts.Registry.Unregister(unregistering, c.id)
 	if route := st.Routes[names.WebSocketDisconnect]; route != nil {
 		// Best effort, as API Gateway's: the client is gone whatever the integration says.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(route.Integration.Timeout))

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,9 +17,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/coder/websocket"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
+	"github.com/tollgate-gw/tollgate/internal/redistest"
 )
 
 func TestRouteKey(t *testing.T) {
@@ -133,7 +136,10 @@ type harness struct {
 	url string // the service's, as Envoy reaches it
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { return newNode(t, Memory{}) }
+
+// newNode is a node of the stage's gateway with the registry given, its part in the registry running.
+func newNode(t *testing.T, registry Registry) *harness {
 	t.Helper()
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -150,7 +156,12 @@ func newHarness(t *testing.T) *harness {
 	in := func(path string) ir.WebSocketIntegration {
 		return ir.WebSocketIntegration{Type: "HTTP_PROXY", URL: backend.URL + path, Method: http.MethodPost, Timeout: ir.Duration(time.Second)}
 	}
-	srv := New(Options{Domain: "execute-api.test", Region: "us-east-1", AccountID: "123456789012", IdleTimeout: time.Minute, MaxDuration: time.Hour})
+	srv := New(Options{Domain: "execute-api.test", Region: "us-east-1", AccountID: "123456789012", IdleTimeout: time.Minute, MaxDuration: time.Hour,
+		Registry: registry})
+	running, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { srv.Run(running); close(done) }()
+	t.Cleanup(func() { stop(); <-done })
 	srv.Update(&ir.Snapshot{
 		IAM: []ir.IAMCredential{
 			{AccessKeyID: "AKIAALLOWED", SecretAccessKey: "secret", ARN: "arn:aws:iam::123456789012:user/u", Policy: allowManage},
@@ -209,13 +220,17 @@ func (h *harness) exchange(c *websocket.Conn, msg string) string {
 	return string(got)
 }
 
-// id is the connection's id: the only connection of the server's.
+// id is the connection's id: the only connection of the server's (which the server records right after the
+// upgrade it answered).
 func (h *harness) id() string {
 	h.t.Helper()
-	h.srv.mu.Lock()
-	defer h.srv.mu.Unlock()
-	for id := range h.srv.conns {
-		return id
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		h.srv.mu.Lock()
+		for id := range h.srv.conns {
+			h.srv.mu.Unlock()
+			return id
+		}
+		h.srv.mu.Unlock()
 	}
 	h.t.Fatal("no connection")
 	return ""
@@ -350,10 +365,87 @@ func TestConnectionsAPI(t *testing.T) {
 func TestStageRemovedClosesItsConnections(t *testing.T) {
 	h := newHarness(t)
 	c := h.connect()
+	h.id()
 	h.srv.Update(&ir.Snapshot{})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if _, _, err := c.Read(ctx); websocket.CloseStatus(err) != websocket.StatusGoingAway {
 		t.Errorf("read after the stage went: %v, want a close with 1001", err)
 	}
+}
+
+// TestConnectionsReachEveryNode: an @connections call reaches the connection whichever node it reaches, in every
+// registry (memory: the one node there is; Redis: a connection held by another node).
+func TestConnectionsReachEveryNode(t *testing.T) {
+	for _, registry := range []struct {
+		name  string
+		nodes func(t *testing.T) (holder, caller *harness)
+	}{
+		{"memory", func(t *testing.T) (*harness, *harness) { h := newHarness(t); return h, h }},
+		{"redis", func(t *testing.T) (*harness, *harness) {
+			r := redistest.Start(t)
+			return newNode(t, NewRedis(redisClient(t, r), slog.Default())), newNode(t, NewRedis(redisClient(t, r), slog.Default()))
+		}},
+	} {
+		t.Run(registry.name, func(t *testing.T) {
+			holder, caller := registry.nodes(t)
+			c := holder.connect()
+			id := holder.id()
+			waitCallable(t, caller, id)
+			if status, _, body := caller.call(http.MethodPost, id, "AKIAALLOWED", "", []byte("across")); status != http.StatusOK {
+				t.Fatalf("post: %d %s", status, body)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if _, msg, err := c.Read(ctx); err != nil || string(msg) != "across" {
+				t.Fatalf("the connection read %q, %v", msg, err)
+			}
+			if status, _, body := caller.call(http.MethodGet, id, "AKIAALLOWED", "", nil); status != http.StatusOK || !strings.Contains(body, `"sourceIp":"192.0.2.7"`) {
+				t.Errorf("get: %d %s", status, body)
+			}
+			if status, _, body := caller.call(http.MethodDelete, id, "AKIAALLOWED", "", nil); status != http.StatusNoContent {
+				t.Fatalf("delete: %d %s", status, body)
+			}
+			if _, _, err := c.Read(ctx); websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+				t.Errorf("a deleted connection's read: %v, want a close with 1000", err)
+			}
+			if status, header, _ := caller.call(http.MethodPost, id, "AKIAALLOWED", "", []byte("late")); status != http.StatusGone || header.Get("X-Amzn-Errortype") != "GoneException" {
+				t.Errorf("post to a closed connection: %d %s, want 410 GoneException", status, header.Get("X-Amzn-Errortype"))
+			}
+		})
+	}
+}
+
+// A node that dies (here: one that never says it is alive) holds no connection for the others: a call to one of
+// its connections is Gone at once, and its entry is removed.
+func TestRedisDeadNodesConnectionsAreGone(t *testing.T) {
+	r := redistest.Start(t)
+	client := redisClient(t, r)
+	caller := newNode(t, NewRedis(client, slog.Default()))
+	dead := NewRedis(redisClient(t, r), slog.Default())
+	dead.Register(context.Background(), "ZGVhZCBub2RlcyA=", "chat/prod")
+	if status, header, _ := caller.call(http.MethodPost, "ZGVhZCBub2RlcyA=", "AKIAALLOWED", "", []byte("x")); status != http.StatusGone {
+		t.Errorf("post to a dead node's connection: %d %s, want 410", status, header.Get("X-Amzn-Errortype"))
+	}
+	if n := client.Exists(context.Background(), connectionKey("ZGVhZCBub2RlcyA=")).Val(); n != 0 {
+		t.Errorf("the dead node's entry is still there")
+	}
+}
+
+func redisClient(t *testing.T, r *redistest.Server) *redis.Client {
+	c := redis.NewClient(&redis.Options{Addr: r.Addr()})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// waitCallable waits until the caller's registry can carry calls (its subscription made) and the holder's entry
+// is written: both happen right after a connection, not before it.
+func waitCallable(t *testing.T, caller *harness, id string) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if status, _, _ := caller.call(http.MethodGet, id, "AKIAALLOWED", "", nil); status == http.StatusOK {
+			return
+		}
+	}
+	t.Fatalf("connection %s never reachable from the caller", id)
 }
