@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/coder/websocket"
 )
 
@@ -27,6 +29,9 @@ type webSocket struct {
 	Listen      string `yaml:"listen"`
 	IdleTimeout string `yaml:"idleTimeout,omitempty"`
 }
+
+// emptySHA256 is the SHA-256 of an empty body, which a presigned upgrade's signature covers.
+const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 // connectionIDPattern is what API Gateway's connection ids look like.
 var connectionIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{15}=$`)
@@ -361,4 +366,103 @@ func TestWebSocketConnectionsAcrossGateways(t *testing.T) {
 	if stderr, err := post(gws[1], ids[0], "late"); err == nil || !strings.Contains(stderr, "(GoneException)") {
 		t.Errorf("post-to-connection to the stopped gateway's connection: %v\n%s\nwant GoneException", err, stderr)
 	}
+}
+
+// TestWebSocketAuthorization: $connect decided by a REQUEST Lambda authorizer (its identity header missing: 401
+// without a call; the function's Allow, Deny or Unauthorized: connected, 403, 401; its values in the
+// connection's events) and by IAM (a presigned upgrade by a credential whose policy allows $connect; unsigned,
+// or by one whose policy does not: 403; the caller in the events).
+func TestWebSocketAuthorization(t *testing.T) {
+	fns := startFunctions(t, "wschat", "authorizer")
+	cfg := newGatewayConfig(t)
+	cfg.WebSocket = &webSocket{Listen: freeAddrs(t, 1)[0]}
+	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"wschat": fns["wschat"].invokeURL(), "authorizer": fns["authorizer"].invokeURL()}}
+	cfg.AWS = &awsConfig{Region: "eu-west-1"}
+	cfg.IAM = &iamConfig{Credentials: []iamCredential{
+		{AccessKeyID: "AKIACONNECT", SecretAccessKey: "connect-secret", ARN: "arn:aws:iam::123456789012:user/caller",
+			Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:eu-west-1:*:signed/prod/$connect"}]}`},
+		{AccessKeyID: "AKIAOTHER", SecretAccessKey: "other-secret", ARN: "arn:aws:iam::123456789012:user/other",
+			Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:eu-west-1:*:chat/*"}]}`},
+	}}
+	cfg.APIs = []apiConfig{
+		{ID: "secure", Definition: "secure.yaml", ProtocolType: "WEBSOCKET", Stages: []stageConfig{{StageName: "prod"}}},
+		{ID: "signed", Definition: "signed.yaml", ProtocolType: "WEBSOCKET", Stages: []stageConfig{{StageName: "prod"}}},
+	}
+	gw := startGateway(t, cfg, map[string]string{"secure.yaml": "websocket/secure.yaml", "signed.yaml": "websocket/signed.yaml"})
+	dial := func(t *testing.T, api, url string, header http.Header) (*websocket.Conn, int) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{Host: api + "." + domain, HTTPHeader: header})
+		if err != nil {
+			if resp == nil {
+				t.Fatalf("dial: %v", err)
+			}
+			return nil, resp.StatusCode
+		}
+		t.Cleanup(func() { _ = c.CloseNow() })
+		return c, http.StatusSwitchingProtocols
+	}
+	told := func(t *testing.T, c *websocket.Conn) map[string]any {
+		t.Helper()
+		sendText(t, c, `{"action":"sendmessage"}`)
+		var m map[string]any
+		if err := json.Unmarshal([]byte(receiveText(t, c)), &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	secureURL := "ws://" + gw.cfg.Listen + "/prod"
+
+	t.Run("Lambda authorizer", func(t *testing.T) {
+		calls := fns["authorizer"].invocations()
+		if _, status := dial(t, "secure", secureURL, nil); status != http.StatusUnauthorized {
+			t.Errorf("without X-User: %d, want 401", status)
+		}
+		if n := fns["authorizer"].invocations(); n != calls {
+			t.Errorf("the authorizer was called %d times for a connection without its identity", n-calls)
+		}
+		for user, want := range map[string]int{"deny:eve": http.StatusForbidden, "unauthorized": http.StatusUnauthorized, "fail": http.StatusInternalServerError} {
+			if _, status := dial(t, "secure", secureURL, http.Header{"X-User": {user}}); status != want {
+				t.Errorf("X-User %s: %d, want %d", user, status, want)
+			}
+		}
+		c, status := dial(t, "secure", secureURL, http.Header{"X-User": {"allow:alice"}})
+		if status != http.StatusSwitchingProtocols {
+			t.Fatalf("X-User allow:alice: %d, want the connection", status)
+		}
+		authorizer, _ := told(t, c)["authorizer"].(map[string]any)
+		if authorizer["principalId"] != "alice" || authorizer["tier"] != "gold" || authorizer["count"] != "3" {
+			t.Errorf("a message's event tells the authorizer's values %v", authorizer)
+		}
+	})
+
+	t.Run("IAM", func(t *testing.T) {
+		signedURL := func(key, secret string) string {
+			req, err := http.NewRequest(http.MethodGet, "http://"+gw.cfg.Listen+"/prod", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Host = "signed." + domain
+			presigned, _, err := v4.NewSigner().PresignHTTP(context.Background(), aws.Credentials{AccessKeyID: key, SecretAccessKey: secret}, req,
+				emptySHA256, "execute-api", "eu-west-1", time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return "ws" + strings.TrimPrefix(presigned, "http")
+		}
+		if _, status := dial(t, "signed", "ws://"+gw.cfg.Listen+"/prod", nil); status != http.StatusForbidden {
+			t.Errorf("unsigned: %d, want 403", status)
+		}
+		if _, status := dial(t, "signed", signedURL("AKIAOTHER", "other-secret"), nil); status != http.StatusForbidden {
+			t.Errorf("by a caller whose policy does not allow $connect: %d, want 403", status)
+		}
+		c, status := dial(t, "signed", signedURL("AKIACONNECT", "connect-secret"), nil)
+		if status != http.StatusSwitchingProtocols {
+			t.Fatalf("signed by the allowed caller: %d, want the connection", status)
+		}
+		if m := told(t, c); m["userArn"] != "arn:aws:iam::123456789012:user/caller" || m["accessKey"] != "AKIACONNECT" {
+			t.Errorf("a message's event tells the caller %v %v", m["userArn"], m["accessKey"])
+		}
+	})
 }

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -12,6 +13,9 @@ import (
 // RouteSelection matches a WebSocket API's routeSelectionExpression Tollgate serves: a member of the JSON message,
 // $request.body.action or ${request.body.action}, nested members by dots. Group 1 or 2 is the member's path.
 var RouteSelection = regexp.MustCompile(`^(?:\$request\.body\.([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)|\$\{request\.body\.([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)\})$`)
+
+// webSocketIdentitySource is what a WebSocket authorizer's identity may be read from.
+var webSocketIdentitySource = regexp.MustCompile(`^(route\.request\.(header|querystring)\.[!#$%&'*+.^_|~0-9A-Za-z-]+|stageVariables\.[A-Za-z0-9_]+)$`)
 
 // routeKeyPattern is what a route key may be: printable, at most 128 characters, as API Gateway's.
 var routeKeyPattern = regexp.MustCompile(`^[\x21-\x7e]{1,128}$`)
@@ -53,6 +57,29 @@ func (c *checker) webSocketAPIs(gw *tollgatev1.Gateway) {
 			}
 			c.webSocketIntegration(file, in)
 		}
+		authorizers := map[string]bool{}
+		for _, a := range api.GetAuthorizers() {
+			at := a.GetSourcePointer()
+			switch id := a.GetAuthorizerId(); {
+			case id == "":
+				c.probs.Addf(file, at+"/authorizerId", "an authorizer needs its authorizerId, which routes name")
+			case authorizers[id]:
+				c.probs.Addf(file, at+"/authorizerId", "authorizer %q is defined twice", id)
+			default:
+				authorizers[id] = true
+			}
+			if t := a.GetAuthorizerType(); t != "REQUEST" {
+				c.probs.Addf(file, at+"/authorizerType", "authorizerType %q: a WebSocket API's authorizers are REQUEST Lambda authorizers", t)
+			}
+			if a.GetAuthorizerUri() == "" {
+				c.probs.Addf(file, at+"/authorizerUri", "an authorizer needs its Lambda function (authorizerUri)")
+			}
+			for j, src := range a.GetIdentitySource() {
+				if !webSocketIdentitySource.MatchString(src) {
+					c.probs.Addf(file, fmt.Sprintf("%s/identitySource/%d", at, j), "identitySource %q: want route.request.header.{name}, route.request.querystring.{name} or stageVariables.{name}", src)
+				}
+			}
+		}
 		routes := map[string]bool{}
 		for _, r := range api.GetRoutes() {
 			at := r.GetSourcePointer()
@@ -75,8 +102,11 @@ func (c *checker) webSocketAPIs(gw *tollgatev1.Gateway) {
 				c.probs.Addf(file, at+"/authorizationType", "invalid authorizationType %q: want NONE, AWS_IAM or CUSTOM", t)
 			case key != names.WebSocketConnect:
 				c.probs.Addf(file, at+"/authorizationType", "only the $connect route is authorized (API Gateway authorizes a connection once)")
-			default:
-				c.probs.Addf(file, at+"/authorizationType", "authorizationType %s of WebSocket APIs is not supported yet", t)
+			case t == "CUSTOM" && !authorizers[r.GetAuthorizerId()]:
+				c.probs.Addf(file, at+"/authorizerId", "a CUSTOM route names one of the API's authorizers, not %q", r.GetAuthorizerId())
+			}
+			if id := r.GetAuthorizerId(); id != "" && r.GetAuthorizationType() != "CUSTOM" {
+				c.probs.Addf(file, at+"/authorizerId", "authorizerId %q on a route whose authorizationType is not CUSTOM", id)
 			}
 			if r.GetApiKeyRequired() {
 				c.probs.Addf(file, at+"/apiKeyRequired", "API keys of WebSocket APIs are not supported yet")

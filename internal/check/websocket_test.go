@@ -47,12 +47,24 @@ func TestWebSocketAPIs(t *testing.T) {
 			api.Routes[0].IntegrationId = "nope"
 		}, []string{`/routes/2/routeKey: route "$default" is defined twice`, `/routes/2/target: route "$default" needs a target`,
 			`/routes/0/target: route "$connect" targets integration "nope", which integrations do not define`}},
+		{"an authorizer", func(api *tollgatev1.WebSocketApi, _ *tollgatev1.Gateway) {
+			api.Routes[0].AuthorizationType, api.Routes[0].AuthorizerId = "CUSTOM", "users"
+			api.Authorizers = []*tollgatev1.WebSocketAuthorizer{{AuthorizerId: "users", AuthorizerType: "REQUEST", AuthorizerUri: "arn",
+				IdentitySource: []string{"route.request.header.X-User", "route.request.querystring.token", "stageVariables.realm"}}}
+		}, nil},
+		{"IAM", func(api *tollgatev1.WebSocketApi, _ *tollgatev1.Gateway) { api.Routes[0].AuthorizationType = "AWS_IAM" }, nil},
 		{"authorization", func(api *tollgatev1.WebSocketApi, _ *tollgatev1.Gateway) {
-			api.Routes[0].AuthorizationType = "CUSTOM"
+			api.Routes[0].AuthorizationType, api.Routes[0].AuthorizerId = "CUSTOM", "nope"
 			api.Routes[1].AuthorizationType = "AWS_IAM"
-			api.Routes[2].AuthorizationType = "JWT"
-		}, []string{"/routes/0/authorizationType: authorizationType CUSTOM of WebSocket APIs is not supported yet",
-			"/routes/1/authorizationType: only the $connect route is authorized", `/routes/2/authorizationType: invalid authorizationType "JWT"`}},
+			api.Routes[2].AuthorizationType, api.Routes[2].AuthorizerId = "JWT", "users"
+			api.Authorizers = []*tollgatev1.WebSocketAuthorizer{{AuthorizerId: "users", AuthorizerType: "TOKEN", SourcePointer: "/authorizers/0",
+				IdentitySource: []string{"method.request.header.Auth"}}, {AuthorizerId: "users", AuthorizerType: "REQUEST", AuthorizerUri: "arn", SourcePointer: "/authorizers/1"}}
+		}, []string{`/routes/0/authorizerId: a CUSTOM route names one of the API's authorizers, not "nope"`,
+			"/routes/1/authorizationType: only the $connect route is authorized", `/routes/2/authorizationType: invalid authorizationType "JWT"`,
+			`/routes/2/authorizerId: authorizerId "users" on a route whose authorizationType is not CUSTOM`,
+			`/authorizers/0/authorizerType: authorizerType "TOKEN": a WebSocket API's authorizers are REQUEST Lambda authorizers`,
+			"/authorizers/0/authorizerUri: an authorizer needs its Lambda function", `/authorizers/0/identitySource/0: identitySource "method.request.header.Auth"`,
+			`/authorizers/1/authorizerId: authorizer "users" is defined twice`}},
 		{"API keys", func(api *tollgatev1.WebSocketApi, _ *tollgatev1.Gateway) {
 			api.Routes[0].ApiKeyRequired = true
 			api.ApiKeySelectionExpression = "$context.authorizer.usageIdentifierKey"

@@ -89,7 +89,7 @@ var allowed = map[string][]string{
 	"ratelimit":                append(slices.Clone(leaves), "internal/ir"),
 	"extproc/authz":            append(slices.Clone(leaves), "internal/ir", "ratelimit", "extproc/authz/lambdaauth", "extproc/authz/sigv4"),
 	// The WebSocket service holds the connections Envoy upgrades; @connections callers sign with SigV4.
-	"internal/websocket": append(slices.Clone(leaves), "internal/ir", "extproc/authz/sigv4"),
+	"internal/websocket": append(slices.Clone(leaves), "internal/ir", "extproc/authz/sigv4", "extproc/authz/lambdaauth"),
 	// The xDS server serves what the translator made; Envoy's bootstrap and supervision know only the names.
 	"xds/server":     append(slices.Clone(leaves), "xds/translate"),
 	"envoy":          {"internal/names"},

@@ -34,6 +34,22 @@ type WebSocketRoute struct {
 	// SendResponse: the route's routeResponseSelectionExpression is $default, so the integration's answer is
 	// sent to the client.
 	SendResponse bool `json:"sendResponse,omitempty"`
+	// IAM ($connect only): the upgrade request must be signed (SigV4, execute-api) by a credential whose policy
+	// allows execute-api:Invoke on the route's ARN. Authorizer ($connect only): the Lambda authorizer deciding
+	// the connection; nil for none.
+	IAM        bool                 `json:"iam,omitempty"`
+	Authorizer *WebSocketAuthorizer `json:"authorizer,omitempty"`
+}
+
+// WebSocketAuthorizer is a REQUEST Lambda authorizer of a WebSocket API's stage.
+type WebSocketAuthorizer struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	// URL is the function's Invoke URL.
+	URL string `json:"url"`
+	// IdentitySources are where the caller's identity is (route.request.header.X, route.request.querystring.X,
+	// stageVariables.X): each must be present, else the connection is refused without a call.
+	IdentitySources []string `json:"identitySources,omitempty"`
 }
 
 // WebSocketIntegration is where a route's messages go.
@@ -62,6 +78,10 @@ func (b *builder) webSockets(gw *tollgatev1.Gateway) []WebSocketStage {
 		for _, in := range api.GetIntegrations() {
 			integrations[in.GetIntegrationId()] = in
 		}
+		authorizers := map[string]*tollgatev1.WebSocketAuthorizer{}
+		for _, a := range api.GetAuthorizers() {
+			authorizers[a.GetAuthorizerId()] = a
+		}
 		selection := api.GetRouteSelectionExpression()
 		selection = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(selection, "$request.body."), "${request.body."), "}")
 		for _, stage := range api.GetStages() {
@@ -72,8 +92,16 @@ func (b *builder) webSockets(gw *tollgatev1.Gateway) []WebSocketStage {
 				if !ok {
 					continue
 				}
-				st.Routes[r.GetRouteKey()] = &WebSocketRoute{Key: r.GetRouteKey(), Integration: in,
-					SendResponse: r.GetRouteResponseSelectionExpression() == names.WebSocketDefault}
+				route := &WebSocketRoute{Key: r.GetRouteKey(), Integration: in,
+					SendResponse: r.GetRouteResponseSelectionExpression() == names.WebSocketDefault, IAM: r.GetAuthorizationType() == "AWS_IAM"}
+				if a := authorizers[r.GetAuthorizerId()]; r.GetAuthorizationType() == "CUSTOM" && a != nil {
+					url, _, ok := b.webSocketFunction(api.GetSourceFile(), a.GetSourcePointer()+"/authorizerUri", stage, a.GetAuthorizerUri())
+					if !ok {
+						continue
+					}
+					route.Authorizer = &WebSocketAuthorizer{ID: a.GetAuthorizerId(), Name: a.GetName(), URL: url, IdentitySources: a.GetIdentitySource()}
+				}
+				st.Routes[r.GetRouteKey()] = route
 			}
 			out = append(out, st)
 		}
@@ -87,29 +115,18 @@ func (b *builder) webSocketIntegration(api *tollgatev1.WebSocketApi, stage *toll
 	if ms := in.GetTimeoutInMillis(); ms > 0 {
 		out.Timeout = Duration(time.Duration(ms) * time.Millisecond)
 	}
-	uri, missing := stagevars.Expand(in.GetIntegrationUri(), stage.GetVariables())
-	if len(missing) > 0 {
-		b.probs.Addf(file, at, "stage %q does not define stage variable(s) %s used in the integrationUri", stage.GetStageName(), strings.Join(missing, ", "))
-		return out, false
-	}
 	switch out.Type {
 	case "AWS_PROXY":
-		fn, err := lambdauri.Parse(invocationsURI(uri))
-		if err != nil {
-			b.probs.Addf(file, at, "%v", err)
-			return out, false
-		}
-		settings := b.settings.Lambda
-		if _, listed := settings.Functions[fn.Name]; !listed && settings.Endpoint == "" {
-			b.probs.Addf(file, at, "unknown Lambda function %q (stage %q): add it under lambda.functions in the config, or set lambda.endpoint", fn.Name, stage.GetStageName())
-			return out, false
-		}
-		out.URL, out.AccountID = fn.InvokeURL(settings.Endpoint, settings.Functions), fn.Account
-		if u, err := url.Parse(out.URL); err == nil && isAWSEndpoint(u.Hostname()) {
-			b.probs.Addf(file, at, "function %q is invoked at AWS's endpoint: WebSocket integrations call an emulator's or a listed endpoint (SigV4 to AWS is not supported yet)", fn.Name)
+		var ok bool
+		if out.URL, out.AccountID, ok = b.webSocketFunction(file, at, stage, in.GetIntegrationUri()); !ok {
 			return out, false
 		}
 	case "HTTP_PROXY":
+		uri, missing := stagevars.Expand(in.GetIntegrationUri(), stage.GetVariables())
+		if len(missing) > 0 {
+			b.probs.Addf(file, at, "stage %q does not define stage variable(s) %s used in the integrationUri", stage.GetStageName(), strings.Join(missing, ", "))
+			return out, false
+		}
 		if u, err := url.Parse(uri); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			b.probs.Addf(file, at, "integrationUri %q (stage %q) is not an http or https URL", uri, stage.GetStageName())
 			return out, false
@@ -117,6 +134,32 @@ func (b *builder) webSocketIntegration(api *tollgatev1.WebSocketApi, stage *toll
 		out.URL, out.Method = uri, cmp.Or(in.GetIntegrationMethod(), "POST")
 	}
 	return out, true
+}
+
+// webSocketFunction resolves a Lambda function's URI (an integration's or an authorizer's, written at at) for a
+// stage: its Invoke URL and its account.
+func (b *builder) webSocketFunction(file, at string, stage *tollgatev1.Stage, uri string) (string, string, bool) {
+	uri, missing := stagevars.Expand(uri, stage.GetVariables())
+	if len(missing) > 0 {
+		b.probs.Addf(file, at, "stage %q does not define stage variable(s) %s used in the function's URI", stage.GetStageName(), strings.Join(missing, ", "))
+		return "", "", false
+	}
+	fn, err := lambdauri.Parse(invocationsURI(uri))
+	if err != nil {
+		b.probs.Addf(file, at, "%v", err)
+		return "", "", false
+	}
+	settings := b.settings.Lambda
+	if _, listed := settings.Functions[fn.Name]; !listed && settings.Endpoint == "" {
+		b.probs.Addf(file, at, "unknown Lambda function %q (stage %q): add it under lambda.functions in the config, or set lambda.endpoint", fn.Name, stage.GetStageName())
+		return "", "", false
+	}
+	invoke := fn.InvokeURL(settings.Endpoint, settings.Functions)
+	if u, err := url.Parse(invoke); err == nil && isAWSEndpoint(u.Hostname()) {
+		b.probs.Addf(file, at, "function %q is invoked at AWS's endpoint: a WebSocket API calls an emulator's or a listed endpoint (SigV4 to AWS is not supported yet)", fn.Name)
+		return "", "", false
+	}
+	return invoke, fn.Account, true
 }
 
 // invocationsURI is an integration URI that names a Lambda function: as written when it is API Gateway's

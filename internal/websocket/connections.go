@@ -6,15 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/coder/websocket"
 
-	"github.com/tollgate-gw/tollgate/extproc/authz/sigv4"
 	"github.com/tollgate-gw/tollgate/internal/ir"
-	"github.com/tollgate-gw/tollgate/internal/policy"
 )
 
 // SigningName is the service @connections calls are signed for.
@@ -51,7 +48,9 @@ func (s *Server) connections(w http.ResponseWriter, r *http.Request, st *ir.WebS
 		writeMessage(w, http.StatusBadRequest, "BadRequestException", "The request body cannot be read")
 		return
 	}
-	if e := s.verify(r, body, st, id); e != nil {
+	// The caller's identity policy must allow execute-api:ManageConnections on the connection, as IAM's.
+	resource := s.arn(st, r.Method+"/@connections/"+id)
+	if _, e := s.verify(r, body, "execute-api:ManageConnections", resource); e != nil {
 		writeMessage(w, http.StatusForbidden, e.Type, e.Message)
 		return
 	}
@@ -118,66 +117,4 @@ func (s *Server) answerLocal(ctx context.Context, call Call) (answer Answer, hel
 	}
 	c.close(websocket.StatusNormalClosure, "")
 	return Answer{Status: http.StatusNoContent}, true
-}
-
-// verify checks the call's SigV4 signature (service execute-api) against the snapshot's IAM credentials, and
-// that the caller's policy allows it: an unsigned call, or one by a key of none of them, is refused as API
-// Gateway refuses it.
-func (s *Server) verify(r *http.Request, body []byte, st *ir.WebSocketStage, id string) *sigv4.Error {
-	req := &sigv4.Request{Method: r.Method, RawPath: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Body: body,
-		Headers: [][2]string{{"host", r.Host}}}
-	for name, values := range r.Header {
-		for _, v := range values {
-			req.Headers = append(req.Headers, [2]string{strings.ToLower(name), v})
-		}
-	}
-	if r.Header.Get("Content-Length") == "" && r.ContentLength > 0 {
-		req.Headers = append(req.Headers, [2]string{"content-length", strconv.FormatInt(r.ContentLength, 10)})
-	}
-	sig, err := sigv4.Parse(req, SigningName)
-	if err != nil {
-		if e, ok := err.(*sigv4.Error); ok {
-			return e
-		}
-		return &sigv4.Error{Type: "IncompleteSignatureException", Message: err.Error()}
-	}
-	for _, cred := range *s.iam.Load() {
-		if cred.AccessKeyID != sig.AccessKeyID {
-			continue
-		}
-		if cred.SessionToken != "" && r.Header.Get("X-Amz-Security-Token") != cred.SessionToken {
-			return &sigv4.Error{Type: "UnrecognizedClientException", Message: "The security token included in the request is invalid."}
-		}
-		if err := sig.Verify(req, cred.SecretAccessKey, s.opts.Region, s.now()); err != nil {
-			if e, ok := err.(*sigv4.Error); ok {
-				return e
-			}
-			return &sigv4.Error{Type: "InvalidSignatureException", Message: err.Error()}
-		}
-		// The caller's identity policy must allow execute-api:ManageConnections on the connection, as IAM's.
-		resource := "arn:aws:execute-api:" + s.opts.Region + ":" + s.opts.AccountID + ":" + st.APIID + "/" + st.Stage + "/" + r.Method + "/@connections/" + id
-		if cred.policy == nil || cred.policy.Evaluate(policy.Request{Action: "execute-api:ManageConnections", Resource: resource, Principal: cred.ARN}) != policy.Allow {
-			return &sigv4.Error{Type: "AccessDeniedException", Message: "User: " + cred.ARN + " is not authorized to perform: execute-api:ManageConnections on resource: " + resource}
-		}
-		return nil
-	}
-	return &sigv4.Error{Type: "UnrecognizedClientException", Message: "The security token included in the request is invalid."}
-}
-
-// A caller is an IAM credential with its identity policy parsed.
-type caller struct {
-	ir.IAMCredential
-	policy *policy.Document // nil for none, which allows nothing
-}
-
-// callers parses the snapshot's credentials' policies (the config checked them).
-func callers(creds []ir.IAMCredential) []caller {
-	out := make([]caller, len(creds))
-	for i, c := range creds {
-		out[i].IAMCredential = c
-		if c.Policy != "" {
-			out[i].policy, _ = policy.Parse([]byte(c.Policy))
-		}
-	}
-	return out
 }

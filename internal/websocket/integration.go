@@ -160,44 +160,63 @@ func (s *Server) call(ctx context.Context, method, url, contentType string, body
 
 // lambdaEvent is API Gateway's event for a WebSocket route's Lambda proxy integration.
 func (s *Server) lambdaEvent(st *ir.WebSocketStage, route *ir.WebSocketRoute, c *conn, ev event) map[string]any {
-	now := s.now()
-	rc := map[string]any{
-		"routeKey": route.Key, "eventType": ev.eventType, "extendedRequestId": ev.requestID,
-		"requestTime": now.UTC().Format("02/Jan/2006:15:04:05 -0700"), "messageDirection": "IN",
-		"stage": st.Stage, "connectedAt": c.connectedAt.UnixMilli(), "requestTimeEpoch": now.UnixMilli(),
-		"identity": map[string]any{"sourceIp": c.sourceIP, "userAgent": c.userAgent}, "requestId": ev.requestID,
-		"domainName": st.APIID + "." + s.opts.Domain, "connectionId": c.id, "apiId": st.APIID,
-	}
-	out := map[string]any{"requestContext": rc, "isBase64Encoded": false}
+	out := map[string]any{"requestContext": s.requestContext(st, route, c, ev), "isBase64Encoded": false}
 	if len(st.StageVariables) > 0 {
 		out["stageVariables"] = st.StageVariables
 	}
-	switch ev.eventType {
-	case "MESSAGE":
-		rc["messageId"] = ev.messageID
+	if ev.eventType == "MESSAGE" {
 		if ev.binary || !utf8.Valid(ev.body) {
 			out["body"], out["isBase64Encoded"] = base64.StdEncoding.EncodeToString(ev.body), true
 		} else {
 			out["body"] = string(ev.body)
 		}
+		return out
+	}
+	addRequest(out, ev)
+	return out
+}
+
+// requestContext is an event's requestContext: the connection's, the route's and the event's own values, and
+// what the connection was admitted with (the authorizer's values, the IAM caller).
+func (s *Server) requestContext(st *ir.WebSocketStage, route *ir.WebSocketRoute, c *conn, ev event) map[string]any {
+	now := s.now()
+	identity := map[string]any{"sourceIp": c.sourceIP, "userAgent": c.userAgent}
+	for k, v := range c.caller {
+		identity[k] = v
+	}
+	rc := map[string]any{
+		"routeKey": route.Key, "eventType": ev.eventType, "extendedRequestId": ev.requestID,
+		"requestTime": now.UTC().Format("02/Jan/2006:15:04:05 -0700"), "messageDirection": "IN",
+		"stage": st.Stage, "connectedAt": c.connectedAt.UnixMilli(), "requestTimeEpoch": now.UnixMilli(),
+		"identity": identity, "requestId": ev.requestID,
+		"domainName": st.APIID + "." + s.opts.Domain, "connectionId": c.id, "apiId": st.APIID,
+	}
+	if c.authorizer != nil {
+		rc["authorizer"] = c.authorizer
+	}
+	switch ev.eventType {
+	case "MESSAGE":
+		rc["messageId"] = ev.messageID
 	case "DISCONNECT":
 		rc["disconnectStatusCode"], rc["disconnectReason"] = ev.closeStatus, ev.closeReason
-		fallthrough
-	case "CONNECT":
-		headers, multi := map[string]string{}, map[string][]string{}
-		for name, values := range ev.headers {
-			headers[name], multi[name] = values[len(values)-1], values
-		}
-		out["headers"], out["multiValueHeaders"] = headers, multi
-		if len(ev.query) > 0 {
-			query, multi := map[string]string{}, map[string][]string{}
-			for name, values := range ev.query {
-				query[name], multi[name] = values[len(values)-1], values
-			}
-			out["queryStringParameters"], out["multiValueQueryStringParameters"] = query, multi
-		}
 	}
-	return out
+	return rc
+}
+
+// addRequest adds the upgrade request's headers and query to a CONNECT's or DISCONNECT's event.
+func addRequest(out map[string]any, ev event) {
+	headers, multi := map[string]string{}, map[string][]string{}
+	for name, values := range ev.headers {
+		headers[name], multi[name] = values[len(values)-1], values
+	}
+	out["headers"], out["multiValueHeaders"] = headers, multi
+	if len(ev.query) > 0 {
+		query, multi := map[string]string{}, map[string][]string{}
+		for name, values := range ev.query {
+			query[name], multi[name] = values[len(values)-1], values
+		}
+		out["queryStringParameters"], out["multiValueQueryStringParameters"] = query, multi
+	}
 }
 
 // lambdaResult reads a function's answer: {statusCode, headers, body, isBase64Encoded}, or any other JSON

@@ -160,6 +160,9 @@ type conn struct {
 	connectedAt time.Time
 	sourceIP    string
 	userAgent   string
+	// caller is the IAM caller's identity values (accessKey, accountId, userArn), authorizer a Lambda
+	// authorizer's principalId and context: what $connect admitted the connection with, which its events report.
+	caller, authorizer map[string]any
 	// lastActive is when a message last went either way, in Unix nanoseconds.
 	lastActive atomic.Int64
 	closeOnce  sync.Once
@@ -211,6 +214,9 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request, key string, st 
 		CompressionMode:    websocket.CompressionDisabled,
 	}
 	if route := st.Routes[names.WebSocketConnect]; route != nil {
+		if !s.authorize(w, r, st, route, c) {
+			return
+		}
 		res, err := s.invoke(r.Context(), st, route, c, connectEvent(r), nil)
 		switch {
 		case err != nil:

@@ -33,8 +33,8 @@ type definition struct {
 	APIKeySelectionExpression string        `yaml:"apiKeySelectionExpression"`
 	Routes                    []route       `yaml:"routes"`
 	Integrations              []integration `yaml:"integrations"`
+	Authorizers               []authorizer  `yaml:"authorizers"`
 	// Not served yet: refused when present rather than ignored.
-	Authorizers          []yaml.Node `yaml:"authorizers"`
 	IntegrationResponses []yaml.Node `yaml:"integrationResponses"`
 	RouteResponses       []yaml.Node `yaml:"routeResponses"`
 }
@@ -46,6 +46,17 @@ type route struct {
 	AuthorizerID                     string `yaml:"authorizerId"`
 	APIKeyRequired                   bool   `yaml:"apiKeyRequired"`
 	RouteResponseSelectionExpression string `yaml:"routeResponseSelectionExpression"`
+}
+
+type authorizer struct {
+	AuthorizerID   string   `yaml:"authorizerId"`
+	Name           string   `yaml:"name"`
+	AuthorizerType string   `yaml:"authorizerType"`
+	AuthorizerURI  string   `yaml:"authorizerUri"`
+	IdentitySource []string `yaml:"identitySource"`
+	// Not served yet: refused when present rather than ignored.
+	AuthorizerCredentialsArn     string `yaml:"authorizerCredentialsArn"`
+	AuthorizerResultTTLInSeconds *int   `yaml:"authorizerResultTtlInSeconds"`
 }
 
 type integration struct {
@@ -76,7 +87,7 @@ func Read(file string, data []byte) (*tollgatev1.WebSocketApi, error) {
 	for _, refused := range []struct {
 		field string
 		n     int
-	}{{"authorizers", len(def.Authorizers)}, {"integrationResponses", len(def.IntegrationResponses)}, {"routeResponses", len(def.RouteResponses)}} {
+	}{{"integrationResponses", len(def.IntegrationResponses)}, {"routeResponses", len(def.RouteResponses)}} {
 		if refused.n > 0 {
 			probs.Addf(file, diag.Pointer(refused.field), "%s of WebSocket APIs are not supported yet", refused.field)
 		}
@@ -95,6 +106,19 @@ func Read(file string, data []byte) (*tollgatev1.WebSocketApi, error) {
 			RouteKey: r.RouteKey, IntegrationId: id, AuthorizationType: r.AuthorizationType, AuthorizerId: r.AuthorizerID,
 			ApiKeyRequired: r.APIKeyRequired, RouteResponseSelectionExpression: r.RouteResponseSelectionExpression,
 			SourcePointer: at,
+		})
+	}
+	for i, a := range def.Authorizers {
+		at := diag.Pointer("authorizers", i)
+		if a.AuthorizerCredentialsArn != "" {
+			probs.Addf(file, at+"/authorizerCredentialsArn", "authorizerCredentialsArn is not supported yet: Tollgate invokes functions with its own credentials")
+		}
+		if a.AuthorizerResultTTLInSeconds != nil {
+			probs.Addf(file, at+"/authorizerResultTtlInSeconds", "a WebSocket API's authorizer caches nothing: it decides each connection once, at $connect")
+		}
+		api.Authorizers = append(api.Authorizers, &tollgatev1.WebSocketAuthorizer{
+			AuthorizerId: a.AuthorizerID, Name: a.Name, AuthorizerType: a.AuthorizerType, AuthorizerUri: a.AuthorizerURI,
+			IdentitySource: a.IdentitySource, SourcePointer: at,
 		})
 	}
 	for i, in := range def.Integrations {

@@ -18,6 +18,8 @@ func TestRead(t *testing.T) {
 		{"YAML, as the package comment shows it", `
 name: chat
 routeSelectionExpression: $request.body.action
+authorizers:
+  - {authorizerId: auth, name: users, authorizerType: REQUEST, authorizerUri: "arn:aws:lambda:us-east-1:123456789012:function:auth", identitySource: [route.request.header.X-User]}
 routes:
   - {routeKey: $connect, target: integrations/connect, authorizationType: NONE}
   - {routeKey: sendmessage, target: integrations/chat, routeResponseSelectionExpression: $default}
@@ -25,6 +27,8 @@ integrations:
   - {integrationId: connect, integrationType: MOCK}
   - {integrationId: chat, integrationType: AWS_PROXY, integrationUri: "arn:aws:lambda:us-east-1:123456789012:function:chat", timeoutInMillis: 5000}
 `, &tollgatev1.WebSocketApi{Name: "chat", SourceFile: "chat.yaml", RouteSelectionExpression: "$request.body.action",
+			Authorizers: []*tollgatev1.WebSocketAuthorizer{{AuthorizerId: "auth", Name: "users", AuthorizerType: "REQUEST",
+				AuthorizerUri: "arn:aws:lambda:us-east-1:123456789012:function:auth", IdentitySource: []string{"route.request.header.X-User"}, SourcePointer: "/authorizers/0"}},
 			Routes: []*tollgatev1.WebSocketRoute{
 				{RouteKey: "$connect", IntegrationId: "connect", AuthorizationType: "NONE", SourcePointer: "/routes/0"},
 				{RouteKey: "sendmessage", IntegrationId: "chat", RouteResponseSelectionExpression: "$default", SourcePointer: "/routes/1"},
@@ -62,8 +66,9 @@ func TestReadProblems(t *testing.T) {
 		{"wrong shape", "routes: {routeKey: a}", []string{"chat.yaml: cannot read the WebSocket API definition"}},
 		{"not a WebSocket API", "protocolType: HTTP", []string{`chat.yaml: /protocolType: protocolType "HTTP": a WebSocket API's definition is WEBSOCKET`}},
 		{"target of another kind", "routes: [{routeKey: a, target: functions/f}]", []string{`chat.yaml: /routes/0/target: target "functions/f": want integrations/{integrationId}`}},
-		{"what is not served yet", "authorizers: [{name: a}]\nintegrationResponses: [{}]\nrouteResponses: [{}]", []string{
-			"chat.yaml: /authorizers: authorizers of WebSocket APIs are not supported yet",
+		{"what is not served yet", "authorizers: [{name: a, authorizerCredentialsArn: arn, authorizerResultTtlInSeconds: 0}]\nintegrationResponses: [{}]\nrouteResponses: [{}]", []string{
+			"chat.yaml: /authorizers/0/authorizerCredentialsArn: authorizerCredentialsArn is not supported yet",
+			"chat.yaml: /authorizers/0/authorizerResultTtlInSeconds: a WebSocket API's authorizer caches nothing",
 			"chat.yaml: /integrationResponses: integrationResponses of WebSocket APIs are not supported yet",
 			"chat.yaml: /routeResponses: routeResponses of WebSocket APIs are not supported yet"}},
 	} {

@@ -1,5 +1,6 @@
 // Command wschat is a WebSocket API's Lambda proxy function. On CONNECT it refuses a client asking ?deny=1 with
-// 403 and chooses the chat.v1 subprotocol when offered; on a MESSAGE it answers with what the event told it, and
+// 403 and chooses the chat.v1 subprotocol when offered; on a MESSAGE it answers with what the event told it (the
+// authorizer's values and the IAM caller among them), and
 // for {"action": "callback", "endpoint": URL} it sends "from the function" to the connection through the
 // @connections API at URL (the stage's URL), signed with SigV4 as boto3's apigatewaymanagementapi signs, with the
 // credentials of its environment.
@@ -56,6 +57,7 @@ func handle(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (eve
 			"routeKey": rc.RouteKey, "eventType": rc.EventType, "connectionId": rc.ConnectionID, "messageId": rc.MessageID,
 			"stage": rc.Stage, "apiId": rc.APIID, "domainName": rc.DomainName, "sourceIp": rc.Identity.SourceIP,
 			"body": ev.Body, "isBase64Encoded": ev.IsBase64Encoded, "connectedAt": rc.ConnectedAt, "requestTimeEpoch": rc.RequestTimeEpoch,
+			"authorizer": rc.Authorizer, "userArn": rc.Identity.UserArn, "accessKey": rc.Identity.AccessKey,
 		})
 		return events.APIGatewayProxyResponse{StatusCode: http.StatusOK, Body: string(told)}, nil
 	}

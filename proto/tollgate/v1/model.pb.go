@@ -2216,7 +2216,9 @@ type WebSocketApi struct {
 	Routes                    []*WebSocketRoute       `protobuf:"bytes,6,rep,name=routes,proto3" json:"routes,omitempty"`
 	Integrations              []*WebSocketIntegration `protobuf:"bytes,7,rep,name=integrations,proto3" json:"integrations,omitempty"`
 	// Only stage_name and variables of a stage apply to a WebSocket API (the config refuses the others).
-	Stages        []*Stage `protobuf:"bytes,8,rep,name=stages,proto3" json:"stages,omitempty"`
+	Stages []*Stage `protobuf:"bytes,8,rep,name=stages,proto3" json:"stages,omitempty"`
+	// The Lambda authorizers $connect may name.
+	Authorizers   []*WebSocketAuthorizer `protobuf:"bytes,9,rep,name=authorizers,proto3" json:"authorizers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2307,6 +2309,104 @@ func (x *WebSocketApi) GetStages() []*Stage {
 	return nil
 }
 
+func (x *WebSocketApi) GetAuthorizers() []*WebSocketAuthorizer {
+	if x != nil {
+		return x.Authorizers
+	}
+	return nil
+}
+
+// WebSocketAuthorizer is a WebSocket API's REQUEST Lambda authorizer, which decides a connection at $connect.
+type WebSocketAuthorizer struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// authorizerId, which a route's authorizer_id names.
+	AuthorizerId string `protobuf:"bytes,1,opt,name=authorizer_id,json=authorizerId,proto3" json:"authorizer_id,omitempty"`
+	Name         string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// authorizerType: REQUEST.
+	AuthorizerType string `protobuf:"bytes,3,opt,name=authorizer_type,json=authorizerType,proto3" json:"authorizer_type,omitempty"`
+	// authorizerUri: the Lambda function, as an integration's URI names it.
+	AuthorizerUri string `protobuf:"bytes,4,opt,name=authorizer_uri,json=authorizerUri,proto3" json:"authorizer_uri,omitempty"`
+	// identitySource: route.request.header.X, route.request.querystring.X, stageVariables.X; each must be present,
+	// else the connection is refused without a call.
+	IdentitySource []string `protobuf:"bytes,5,rep,name=identity_source,json=identitySource,proto3" json:"identity_source,omitempty"`
+	// JSON pointer of the authorizer in the source definition.
+	SourcePointer string `protobuf:"bytes,6,opt,name=source_pointer,json=sourcePointer,proto3" json:"source_pointer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WebSocketAuthorizer) Reset() {
+	*x = WebSocketAuthorizer{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebSocketAuthorizer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebSocketAuthorizer) ProtoMessage() {}
+
+func (x *WebSocketAuthorizer) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebSocketAuthorizer.ProtoReflect.Descriptor instead.
+func (*WebSocketAuthorizer) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *WebSocketAuthorizer) GetAuthorizerId() string {
+	if x != nil {
+		return x.AuthorizerId
+	}
+	return ""
+}
+
+func (x *WebSocketAuthorizer) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *WebSocketAuthorizer) GetAuthorizerType() string {
+	if x != nil {
+		return x.AuthorizerType
+	}
+	return ""
+}
+
+func (x *WebSocketAuthorizer) GetAuthorizerUri() string {
+	if x != nil {
+		return x.AuthorizerUri
+	}
+	return ""
+}
+
+func (x *WebSocketAuthorizer) GetIdentitySource() []string {
+	if x != nil {
+		return x.IdentitySource
+	}
+	return nil
+}
+
+func (x *WebSocketAuthorizer) GetSourcePointer() string {
+	if x != nil {
+		return x.SourcePointer
+	}
+	return ""
+}
+
 // WebSocketRoute is one route of a WebSocket API: $connect, $disconnect, $default or a route key.
 type WebSocketRoute struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -2328,7 +2428,7 @@ type WebSocketRoute struct {
 
 func (x *WebSocketRoute) Reset() {
 	*x = WebSocketRoute{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[22]
+	mi := &file_tollgate_v1_model_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2340,7 +2440,7 @@ func (x *WebSocketRoute) String() string {
 func (*WebSocketRoute) ProtoMessage() {}
 
 func (x *WebSocketRoute) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[22]
+	mi := &file_tollgate_v1_model_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2353,7 +2453,7 @@ func (x *WebSocketRoute) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WebSocketRoute.ProtoReflect.Descriptor instead.
 func (*WebSocketRoute) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{22}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *WebSocketRoute) GetRouteKey() string {
@@ -2428,7 +2528,7 @@ type WebSocketIntegration struct {
 
 func (x *WebSocketIntegration) Reset() {
 	*x = WebSocketIntegration{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[23]
+	mi := &file_tollgate_v1_model_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2440,7 +2540,7 @@ func (x *WebSocketIntegration) String() string {
 func (*WebSocketIntegration) ProtoMessage() {}
 
 func (x *WebSocketIntegration) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[23]
+	mi := &file_tollgate_v1_model_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2453,7 +2553,7 @@ func (x *WebSocketIntegration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WebSocketIntegration.ProtoReflect.Descriptor instead.
 func (*WebSocketIntegration) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{23}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *WebSocketIntegration) GetIntegrationId() string {
@@ -2743,7 +2843,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x15_cache_ttl_in_secondsB\x17\n" +
 	"\x15_cache_data_encryptedB*\n" +
 	"(_require_authorization_for_cache_controlB\x12\n" +
-	"\x10_metrics_enabled\"\xfa\x02\n" +
+	"\x10_metrics_enabled\"\xbe\x03\n" +
 	"\fWebSocketApi\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1f\n" +
@@ -2753,7 +2853,15 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x1capi_key_selection_expression\x18\x05 \x01(\tR\x19apiKeySelectionExpression\x123\n" +
 	"\x06routes\x18\x06 \x03(\v2\x1b.tollgate.v1.WebSocketRouteR\x06routes\x12E\n" +
 	"\fintegrations\x18\a \x03(\v2!.tollgate.v1.WebSocketIntegrationR\fintegrations\x12*\n" +
-	"\x06stages\x18\b \x03(\v2\x12.tollgate.v1.StageR\x06stages\"\xc8\x02\n" +
+	"\x06stages\x18\b \x03(\v2\x12.tollgate.v1.StageR\x06stages\x12B\n" +
+	"\vauthorizers\x18\t \x03(\v2 .tollgate.v1.WebSocketAuthorizerR\vauthorizers\"\xee\x01\n" +
+	"\x13WebSocketAuthorizer\x12#\n" +
+	"\rauthorizer_id\x18\x01 \x01(\tR\fauthorizerId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12'\n" +
+	"\x0fauthorizer_type\x18\x03 \x01(\tR\x0eauthorizerType\x12%\n" +
+	"\x0eauthorizer_uri\x18\x04 \x01(\tR\rauthorizerUri\x12'\n" +
+	"\x0fidentity_source\x18\x05 \x03(\tR\x0eidentitySource\x12%\n" +
+	"\x0esource_pointer\x18\x06 \x01(\tR\rsourcePointer\"\xc8\x02\n" +
 	"\x0eWebSocketRoute\x12\x1b\n" +
 	"\troute_key\x18\x01 \x01(\tR\brouteKey\x12%\n" +
 	"\x0eintegration_id\x18\x02 \x01(\tR\rintegrationId\x12-\n" +
@@ -2818,7 +2926,7 @@ func file_tollgate_v1_model_proto_rawDescGZIP() []byte {
 }
 
 var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_tollgate_v1_model_proto_goTypes = []any{
 	(ProtocolType)(0),            // 0: tollgate.v1.ProtocolType
 	(AuthorizerType)(0),          // 1: tollgate.v1.AuthorizerType
@@ -2848,26 +2956,27 @@ var file_tollgate_v1_model_proto_goTypes = []any{
 	(*AccessLogSettings)(nil),    // 25: tollgate.v1.AccessLogSettings
 	(*MethodSetting)(nil),        // 26: tollgate.v1.MethodSetting
 	(*WebSocketApi)(nil),         // 27: tollgate.v1.WebSocketApi
-	(*WebSocketRoute)(nil),       // 28: tollgate.v1.WebSocketRoute
-	(*WebSocketIntegration)(nil), // 29: tollgate.v1.WebSocketIntegration
-	nil,                          // 30: tollgate.v1.ApiStage.ThrottleEntry
-	nil,                          // 31: tollgate.v1.RestApi.RequestValidatorsEntry
-	nil,                          // 32: tollgate.v1.RestApi.ModelsEntry
-	nil,                          // 33: tollgate.v1.RestApi.GatewayResponsesEntry
-	nil,                          // 34: tollgate.v1.GatewayResponse.ResponseParametersEntry
-	nil,                          // 35: tollgate.v1.GatewayResponse.ResponseTemplatesEntry
-	nil,                          // 36: tollgate.v1.Method.RequestParametersEntry
-	nil,                          // 37: tollgate.v1.Method.RequestModelsEntry
-	nil,                          // 38: tollgate.v1.Integration.RequestParametersEntry
-	nil,                          // 39: tollgate.v1.Integration.RequestTemplatesEntry
-	nil,                          // 40: tollgate.v1.Integration.ResponsesEntry
-	nil,                          // 41: tollgate.v1.Integration.ResponseMappingsEntry
-	nil,                          // 42: tollgate.v1.ResponseMappings.ParametersEntry
-	nil,                          // 43: tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	nil,                          // 44: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	nil,                          // 45: tollgate.v1.Stage.VariablesEntry
-	nil,                          // 46: tollgate.v1.Stage.MethodSettingsEntry
-	nil,                          // 47: tollgate.v1.WebSocketIntegration.RequestTemplatesEntry
+	(*WebSocketAuthorizer)(nil),  // 28: tollgate.v1.WebSocketAuthorizer
+	(*WebSocketRoute)(nil),       // 29: tollgate.v1.WebSocketRoute
+	(*WebSocketIntegration)(nil), // 30: tollgate.v1.WebSocketIntegration
+	nil,                          // 31: tollgate.v1.ApiStage.ThrottleEntry
+	nil,                          // 32: tollgate.v1.RestApi.RequestValidatorsEntry
+	nil,                          // 33: tollgate.v1.RestApi.ModelsEntry
+	nil,                          // 34: tollgate.v1.RestApi.GatewayResponsesEntry
+	nil,                          // 35: tollgate.v1.GatewayResponse.ResponseParametersEntry
+	nil,                          // 36: tollgate.v1.GatewayResponse.ResponseTemplatesEntry
+	nil,                          // 37: tollgate.v1.Method.RequestParametersEntry
+	nil,                          // 38: tollgate.v1.Method.RequestModelsEntry
+	nil,                          // 39: tollgate.v1.Integration.RequestParametersEntry
+	nil,                          // 40: tollgate.v1.Integration.RequestTemplatesEntry
+	nil,                          // 41: tollgate.v1.Integration.ResponsesEntry
+	nil,                          // 42: tollgate.v1.Integration.ResponseMappingsEntry
+	nil,                          // 43: tollgate.v1.ResponseMappings.ParametersEntry
+	nil,                          // 44: tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	nil,                          // 45: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	nil,                          // 46: tollgate.v1.Stage.VariablesEntry
+	nil,                          // 47: tollgate.v1.Stage.MethodSettingsEntry
+	nil,                          // 48: tollgate.v1.WebSocketIntegration.RequestTemplatesEntry
 }
 var file_tollgate_v1_model_proto_depIdxs = []int32{
 	12, // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
@@ -2878,53 +2987,54 @@ var file_tollgate_v1_model_proto_depIdxs = []int32{
 	11, // 5: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
 	7,  // 6: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
 	8,  // 7: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
-	30, // 8: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
+	31, // 8: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
 	17, // 9: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
 	2,  // 10: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
 	23, // 11: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
 	16, // 12: tollgate.v1.RestApi.authorizers:type_name -> tollgate.v1.Authorizer
-	31, // 13: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
-	32, // 14: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
-	33, // 15: tollgate.v1.RestApi.gateway_responses:type_name -> tollgate.v1.RestApi.GatewayResponsesEntry
+	32, // 13: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
+	33, // 14: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
+	34, // 15: tollgate.v1.RestApi.gateway_responses:type_name -> tollgate.v1.RestApi.GatewayResponsesEntry
 	0,  // 16: tollgate.v1.RestApi.protocol_type:type_name -> tollgate.v1.ProtocolType
 	13, // 17: tollgate.v1.RestApi.cors:type_name -> tollgate.v1.Cors
-	34, // 18: tollgate.v1.GatewayResponse.response_parameters:type_name -> tollgate.v1.GatewayResponse.ResponseParametersEntry
-	35, // 19: tollgate.v1.GatewayResponse.response_templates:type_name -> tollgate.v1.GatewayResponse.ResponseTemplatesEntry
+	35, // 18: tollgate.v1.GatewayResponse.response_parameters:type_name -> tollgate.v1.GatewayResponse.ResponseParametersEntry
+	36, // 19: tollgate.v1.GatewayResponse.response_templates:type_name -> tollgate.v1.GatewayResponse.ResponseTemplatesEntry
 	1,  // 20: tollgate.v1.Authorizer.type:type_name -> tollgate.v1.AuthorizerType
 	18, // 21: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
 	19, // 22: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
-	36, // 23: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
-	37, // 24: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
+	37, // 23: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
+	38, // 24: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
 	3,  // 25: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
-	38, // 26: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
-	39, // 27: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
-	40, // 28: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
+	39, // 26: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
+	40, // 27: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
+	41, // 28: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
 	5,  // 29: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
 	4,  // 30: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
 	21, // 31: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
-	41, // 32: tollgate.v1.Integration.response_mappings:type_name -> tollgate.v1.Integration.ResponseMappingsEntry
-	42, // 33: tollgate.v1.ResponseMappings.parameters:type_name -> tollgate.v1.ResponseMappings.ParametersEntry
-	43, // 34: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	44, // 35: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	45, // 36: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
-	46, // 37: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
+	42, // 32: tollgate.v1.Integration.response_mappings:type_name -> tollgate.v1.Integration.ResponseMappingsEntry
+	43, // 33: tollgate.v1.ResponseMappings.parameters:type_name -> tollgate.v1.ResponseMappings.ParametersEntry
+	44, // 34: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	45, // 35: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	46, // 36: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
+	47, // 37: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
 	25, // 38: tollgate.v1.Stage.access_log_settings:type_name -> tollgate.v1.AccessLogSettings
 	24, // 39: tollgate.v1.Stage.canary:type_name -> tollgate.v1.CanaryRelease
-	28, // 40: tollgate.v1.WebSocketApi.routes:type_name -> tollgate.v1.WebSocketRoute
-	29, // 41: tollgate.v1.WebSocketApi.integrations:type_name -> tollgate.v1.WebSocketIntegration
+	29, // 40: tollgate.v1.WebSocketApi.routes:type_name -> tollgate.v1.WebSocketRoute
+	30, // 41: tollgate.v1.WebSocketApi.integrations:type_name -> tollgate.v1.WebSocketIntegration
 	23, // 42: tollgate.v1.WebSocketApi.stages:type_name -> tollgate.v1.Stage
-	47, // 43: tollgate.v1.WebSocketIntegration.request_templates:type_name -> tollgate.v1.WebSocketIntegration.RequestTemplatesEntry
-	7,  // 44: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
-	15, // 45: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
-	14, // 46: tollgate.v1.RestApi.GatewayResponsesEntry.value:type_name -> tollgate.v1.GatewayResponse
-	22, // 47: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
-	20, // 48: tollgate.v1.Integration.ResponseMappingsEntry.value:type_name -> tollgate.v1.ResponseMappings
-	26, // 49: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
-	50, // [50:50] is the sub-list for method output_type
-	50, // [50:50] is the sub-list for method input_type
-	50, // [50:50] is the sub-list for extension type_name
-	50, // [50:50] is the sub-list for extension extendee
-	0,  // [0:50] is the sub-list for field type_name
+	28, // 43: tollgate.v1.WebSocketApi.authorizers:type_name -> tollgate.v1.WebSocketAuthorizer
+	48, // 44: tollgate.v1.WebSocketIntegration.request_templates:type_name -> tollgate.v1.WebSocketIntegration.RequestTemplatesEntry
+	7,  // 45: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
+	15, // 46: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
+	14, // 47: tollgate.v1.RestApi.GatewayResponsesEntry.value:type_name -> tollgate.v1.GatewayResponse
+	22, // 48: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
+	20, // 49: tollgate.v1.Integration.ResponseMappingsEntry.value:type_name -> tollgate.v1.ResponseMappings
+	26, // 50: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
+	51, // [51:51] is the sub-list for method output_type
+	51, // [51:51] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_v1_model_proto_init() }
@@ -2941,7 +3051,7 @@ func file_tollgate_v1_model_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_v1_model_proto_rawDesc), len(file_tollgate_v1_model_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   42,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

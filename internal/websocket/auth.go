@@ -1,0 +1,168 @@
+package websocket
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/extproc/authz/lambdaauth"
+	"github.com/tollgate-gw/tollgate/extproc/authz/sigv4"
+	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
+	"github.com/tollgate-gw/tollgate/internal/policy"
+)
+
+// authorizerTimeout bounds a Lambda authorizer's invocation, as API Gateway's.
+const authorizerTimeout = 10 * time.Second
+
+// arn is the execute-api ARN of a stage's route: arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{route}.
+func (s *Server) arn(st *ir.WebSocketStage, route string) string {
+	return "arn:aws:execute-api:" + s.opts.Region + ":" + s.opts.AccountID + ":" + st.APIID + "/" + st.Stage + "/" + route
+}
+
+// verify checks a request's SigV4 signature (service execute-api; the Authorization header or a presigned query)
+// against the snapshot's IAM credentials, and that the caller's identity policy allows action on resource: an
+// unsigned request, or one by a key of none of them, is refused as API Gateway refuses it.
+func (s *Server) verify(r *http.Request, body []byte, action, resource string) (*caller, *sigv4.Error) {
+	req := &sigv4.Request{Method: r.Method, RawPath: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Body: body,
+		Headers: [][2]string{{"host", r.Host}}}
+	for name, values := range r.Header {
+		for _, v := range values {
+			req.Headers = append(req.Headers, [2]string{strings.ToLower(name), v})
+		}
+	}
+	if r.Header.Get("Content-Length") == "" && r.ContentLength > 0 {
+		req.Headers = append(req.Headers, [2]string{"content-length", strconv.FormatInt(r.ContentLength, 10)})
+	}
+	sig, err := sigv4.Parse(req, SigningName)
+	if err != nil {
+		return nil, asSigV4Error(err, "IncompleteSignatureException")
+	}
+	for _, cred := range *s.iam.Load() {
+		if cred.AccessKeyID != sig.AccessKeyID {
+			continue
+		}
+		token := r.Header.Get("X-Amz-Security-Token")
+		if token == "" {
+			token = r.URL.Query().Get("X-Amz-Security-Token")
+		}
+		if cred.SessionToken != "" && token != cred.SessionToken {
+			return nil, &sigv4.Error{Type: "UnrecognizedClientException", Message: "The security token included in the request is invalid."}
+		}
+		if err := sig.Verify(req, cred.SecretAccessKey, s.opts.Region, s.now()); err != nil {
+			return nil, asSigV4Error(err, "InvalidSignatureException")
+		}
+		if cred.policy == nil || cred.policy.Evaluate(policy.Request{Action: action, Resource: resource, Principal: cred.ARN}) != policy.Allow {
+			return nil, &sigv4.Error{Type: "AccessDeniedException", Message: "User: " + cred.ARN + " is not authorized to perform: " + action + " on resource: " + resource}
+		}
+		return &cred, nil
+	}
+	return nil, &sigv4.Error{Type: "UnrecognizedClientException", Message: "The security token included in the request is invalid."}
+}
+
+func asSigV4Error(err error, otherwise string) *sigv4.Error {
+	if e, ok := err.(*sigv4.Error); ok {
+		return e
+	}
+	return &sigv4.Error{Type: otherwise, Message: err.Error()}
+}
+
+// authorize decides a connection at $connect as API Gateway does, by IAM or the route's Lambda authorizer,
+// answering the client itself when it refuses. What it admitted the connection with goes into c: the caller's
+// identity, or the authorizer's principalId and context, which every event of the connection reports.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, st *ir.WebSocketStage, route *ir.WebSocketRoute, c *conn) bool {
+	switch {
+	case route.IAM:
+		caller, e := s.verify(r, nil, "execute-api:Invoke", s.arn(st, names.WebSocketConnect))
+		if e != nil {
+			s.opts.Logger.Info("websocket: $connect refused by IAM", "api", c.stageKey, "reason", e.Type+": "+e.Message)
+			writeMessage(w, http.StatusForbidden, "", "Forbidden")
+			return false
+		}
+		account, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(caller.ARN, "arn:aws:iam::"), "arn:aws:sts::"), ":")
+		c.caller = map[string]any{"accessKey": caller.AccessKeyID, "accountId": account, "userArn": caller.ARN}
+	case route.Authorizer != nil:
+		return s.runAuthorizer(w, r, st, route, c)
+	}
+	return true
+}
+
+// runAuthorizer runs a REQUEST Lambda authorizer: every identity source present, else 401 without a call; the
+// function's policy must allow the $connect route's ARN.
+func (s *Server) runAuthorizer(w http.ResponseWriter, r *http.Request, st *ir.WebSocketStage, route *ir.WebSocketRoute, c *conn) bool {
+	auth := route.Authorizer
+	for _, src := range auth.IdentitySources {
+		if identityValue(r, st, src) == "" {
+			writeMessage(w, http.StatusUnauthorized, "", "Unauthorized")
+			return false
+		}
+	}
+	methodARN := s.arn(st, names.WebSocketConnect)
+	ev := connectEvent(r)
+	event := map[string]any{"type": "REQUEST", "methodArn": methodARN, "requestContext": s.requestContext(st, route, c, ev),
+		"stageVariables": st.StageVariables}
+	addRequest(event, ev)
+	payload, _ := json.Marshal(event)
+	ctx, cancel := context.WithTimeout(r.Context(), authorizerTimeout)
+	defer cancel()
+	start := s.now()
+	status, header, body, err := s.call(ctx, http.MethodPost, auth.URL, "application/json", payload)
+	if err != nil {
+		s.opts.Logger.Warn("websocket: the authorizer's invocation failed", "api", c.stageKey, "authorizer", auth.ID, "error", err)
+		writeMessage(w, http.StatusInternalServerError, "", "Internal server error")
+		return false
+	}
+	out, err := lambdaauth.Parse(status, header.Get("X-Amz-Function-Error"), body)
+	if err != nil {
+		if refusal, ok := err.(*lambdaauth.Refusal); ok && refusal.Unauthorized {
+			writeMessage(w, http.StatusUnauthorized, "", "Unauthorized")
+			return false
+		}
+		s.opts.Logger.Warn("websocket: the authorizer's answer is not one", "api", c.stageKey, "authorizer", auth.ID, "reason", err)
+		writeMessage(w, http.StatusInternalServerError, "", "Internal server error")
+		return false
+	}
+	if out.Policy.Evaluate(policy.Request{Action: "execute-api:Invoke", Resource: methodARN}) != policy.Allow {
+		writeMessage(w, http.StatusForbidden, "", "Forbidden")
+		return false
+	}
+	c.authorizer = map[string]any{"principalId": out.PrincipalID, "integrationLatency": s.now().Sub(start).Milliseconds()}
+	for k, v := range out.Context {
+		c.authorizer[k] = v
+	}
+	return true
+}
+
+// identityValue is an authorizer's identity source's value for the upgrade request.
+func identityValue(r *http.Request, st *ir.WebSocketStage, src string) string {
+	switch {
+	case strings.HasPrefix(src, "route.request.header."):
+		return r.Header.Get(strings.TrimPrefix(src, "route.request.header."))
+	case strings.HasPrefix(src, "route.request.querystring."):
+		return r.URL.Query().Get(strings.TrimPrefix(src, "route.request.querystring."))
+	case strings.HasPrefix(src, "stageVariables."):
+		return st.StageVariables[strings.TrimPrefix(src, "stageVariables.")]
+	}
+	return ""
+}
+
+// A caller is an IAM credential with its identity policy parsed.
+type caller struct {
+	ir.IAMCredential
+	policy *policy.Document // nil for none, which allows nothing
+}
+
+// callers parses the snapshot's credentials' policies (the config checked them).
+func callers(creds []ir.IAMCredential) []caller {
+	out := make([]caller, len(creds))
+	for i, c := range creds {
+		out[i].IAMCredential = c
+		if c.Policy != "" {
+			out[i].policy, _ = policy.Parse([]byte(c.Policy))
+		}
+	}
+	return out
+}
