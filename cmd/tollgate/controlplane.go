@@ -133,7 +133,7 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	c.management.LogMode(log)
 	c.webSocket = websocket.New(websocket.Options{Domain: cfg.Domain, Region: cfg.AWS.Region, AccountID: cfg.AWS.AccountID,
 		IdleTimeout: cfg.WebSocket.IdleTimeout, MaxDuration: cfg.WebSocket.MaxConnectionDuration, Logger: log,
-		Registry: connectionRegistry(store, log)})
+		Registry: connectionRegistry(store, log), Counted: c.metrics.WebSocketCounted})
 	if err := c.setServices(loaded.Snapshot); err != nil {
 		return nil, err
 	}

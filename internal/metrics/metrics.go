@@ -38,7 +38,9 @@ type Server struct {
 	throttled, quotaExceeded             *prometheus.CounterVec
 	usage                                *prometheus.CounterVec
 	authorizerCalls                      *prometheus.CounterVec
-	unreadable                           prometheus.Counter
+	// webSocket are the WebSocket APIs' counters, by API Gateway's metric name.
+	webSocket  map[string]*prometheus.CounterVec
+	unreadable prometheus.Counter
 
 	// seriesOf keeps each request source's series resolved (labels hashed once, not per request); SetSnapshot
 	// starts it afresh, since a reload may rename an API or switch detailed metrics.
@@ -111,6 +113,13 @@ func New() *Server {
 	s.quotaExceeded = counter("apigateway_quota_exceeded_requests_total", "Requests refused 429 by a usage plan's quota.", apiLabels...)
 	s.usage = counter("apigateway_usage_plan_requests_total", "Requests admitted under a usage plan, by API key (what its quota counts).", "usage_plan_id", "api_key_id", "api_id", "stage", "node")
 	s.authorizerCalls = counter("apigateway_authorizer_calls_total", "Lambda authorizer invocations (answers from the authorizer cache make none).", "api_id", "stage", "authorizer")
+	s.webSocket = map[string]*prometheus.CounterVec{
+		names.WebSocketConnectCount:     counter("apigateway_websocket_connects_total", "WebSocket connections made (ConnectCount).", "api_id", "stage"),
+		names.WebSocketMessageCount:     counter("apigateway_websocket_messages_total", "WebSocket messages from clients and to them (MessageCount).", "api_id", "stage"),
+		names.WebSocketClientError:      counter("apigateway_websocket_client_errors_total", "WebSocket connections and messages refused before an integration (ClientError).", "api_id", "stage"),
+		names.WebSocketIntegrationError: counter("apigateway_websocket_integration_errors_total", "WebSocket integrations answering with an error (IntegrationError).", "api_id", "stage"),
+		names.WebSocketExecutionError:   counter("apigateway_websocket_execution_errors_total", "WebSocket integration calls that failed (ExecutionError).", "api_id", "stage"),
+	}
 	s.unreadable = prometheus.NewCounter(prometheus.CounterOpts{Name: "tollgate_metrics_lines_unreadable_total", Help: "Lines Envoys sent for the metrics that were not the metrics log's (counted for no API)."})
 	s.registry.MustRegister(s.unreadable, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.apis.Store(&map[string]api{})
@@ -196,6 +205,13 @@ func (s *Server) AuthorizerCalled(id string) {
 		stage, name = names.CanaryStage(stage), canary
 	}
 	s.authorizerCalls.WithLabelValues(apiID, stage, name).Inc()
+}
+
+// WebSocketCounted counts one of a WebSocket API's metrics (names.WebSocketConnectCount, ...) for a stage.
+func (s *Server) WebSocketCounted(apiID, stage, metric string) {
+	if c := s.webSocket[metric]; c != nil {
+		c.WithLabelValues(apiID, stage).Inc()
+	}
 }
 
 // nodeAttribute is the resource attribute Envoy's OpenTelemetry access logger names its node by.

@@ -154,6 +154,12 @@ apigateway_integration_latency_seconds_bucket{api_id="pets",api_name="Pet Store"
 	if got := testutil.ToFloat64(s.authorizerCalls.WithLabelValues("pets", "prod", "tokenAuth")); got != 1 {
 		t.Errorf("authorizer calls: %v", got)
 	}
+	for _, metric := range []string{names.WebSocketConnectCount, names.WebSocketMessageCount, names.WebSocketMessageCount, names.WebSocketExecutionError} {
+		s.WebSocketCounted("chat", "prod", metric)
+	}
+	if got := testutil.ToFloat64(s.webSocket[names.WebSocketMessageCount].WithLabelValues("chat", "prod")); got != 2 {
+		t.Errorf("WebSocket messages: %v", got)
+	}
 }
 
 // BenchmarkRecord is one request's line read and counted, as an Envoy's batch delivers it.

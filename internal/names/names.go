@@ -170,3 +170,14 @@ const WebSocketSourceIPHeader = "x-tollgate-source-ip"
 
 // WebSocketCluster is the cluster of Tollgate's WebSocket service.
 const WebSocketCluster = "tollgate_websocket"
+
+// A WebSocket API's metrics, as API Gateway names them: connections made, messages to and from clients, refusals
+// before an integration (ClientError), integrations answering an error (IntegrationError) and calls to them that
+// failed (ExecutionError). The WebSocket service counts them and the metrics export them.
+const (
+	WebSocketConnectCount     = "ConnectCount"
+	WebSocketMessageCount     = "MessageCount"
+	WebSocketClientError      = "ClientError"
+	WebSocketIntegrationError = "IntegrationError"
+	WebSocketExecutionError   = "ExecutionError"
+)

@@ -79,6 +79,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, st *ir.WebSoc
 		caller, e := s.verify(r, nil, "execute-api:Invoke", s.arn(st, names.WebSocketConnect))
 		if e != nil {
 			s.opts.Logger.Info("websocket: $connect refused by IAM", "api", c.stageKey, "reason", e.Type+": "+e.Message)
+			s.count(st, names.WebSocketClientError)
 			writeMessage(w, http.StatusForbidden, "", "Forbidden")
 			return false
 		}
@@ -96,6 +97,7 @@ func (s *Server) runAuthorizer(w http.ResponseWriter, r *http.Request, st *ir.We
 	auth := route.Authorizer
 	for _, src := range auth.IdentitySources {
 		if identityValue(r, st, src) == "" {
+			s.count(st, names.WebSocketClientError)
 			writeMessage(w, http.StatusUnauthorized, "", "Unauthorized")
 			return false
 		}
@@ -112,20 +114,24 @@ func (s *Server) runAuthorizer(w http.ResponseWriter, r *http.Request, st *ir.We
 	status, header, body, err := s.call(ctx, http.MethodPost, auth.URL, "application/json", payload)
 	if err != nil {
 		s.opts.Logger.Warn("websocket: the authorizer's invocation failed", "api", c.stageKey, "authorizer", auth.ID, "error", err)
+		s.count(st, names.WebSocketExecutionError)
 		writeMessage(w, http.StatusInternalServerError, "", "Internal server error")
 		return false
 	}
 	out, err := lambdaauth.Parse(status, header.Get("X-Amz-Function-Error"), body)
 	if err != nil {
 		if refusal, ok := err.(*lambdaauth.Refusal); ok && refusal.Unauthorized {
+			s.count(st, names.WebSocketClientError)
 			writeMessage(w, http.StatusUnauthorized, "", "Unauthorized")
 			return false
 		}
+		s.count(st, names.WebSocketExecutionError)
 		s.opts.Logger.Warn("websocket: the authorizer's answer is not one", "api", c.stageKey, "authorizer", auth.ID, "reason", err)
 		writeMessage(w, http.StatusInternalServerError, "", "Internal server error")
 		return false
 	}
 	if out.Policy.Evaluate(policy.Request{Action: "execute-api:Invoke", Resource: methodARN}) != policy.Allow {
+		s.count(st, names.WebSocketClientError)
 		writeMessage(w, http.StatusForbidden, "", "Forbidden")
 		return false
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
 // maxAnswer bounds what an integration's answer may be: a message's size, and some room for its envelope.
@@ -35,6 +37,21 @@ func (r result) header(name string) string {
 		}
 	}
 	return ""
+}
+
+// An integrationError is an integration's answer that is an error (a function's failure, a backend's error
+// status), as opposed to a call that failed: API Gateway counts them apart (IntegrationError, ExecutionError).
+type integrationError struct{ reason string }
+
+func (e *integrationError) Error() string { return e.reason }
+
+// failureMetric is the metric an integration's failure counts under.
+func failureMetric(err error) string {
+	var ie *integrationError
+	if errors.As(err, &ie) {
+		return names.WebSocketIntegrationError
+	}
+	return names.WebSocketExecutionError
 }
 
 // An event is what an integration is told of: the event type with its own fields (a CONNECT's request headers
@@ -115,7 +132,7 @@ func (s *Server) invoke(ctx context.Context, st *ir.WebSocketStage, route *ir.We
 		case status != http.StatusOK:
 			return result{}, fmt.Errorf("the Invoke API answered %d: %.200s", status, body)
 		case header.Get("X-Amz-Function-Error") != "":
-			return result{}, fmt.Errorf("the function failed: %.200s", body)
+			return result{}, &integrationError{fmt.Sprintf("the function failed: %.200s", body)}
 		}
 		return lambdaResult(body)
 	case "HTTP_PROXY":
@@ -129,7 +146,7 @@ func (s *Server) invoke(ctx context.Context, st *ir.WebSocketStage, route *ir.We
 		}
 		if status < 200 || status > 299 {
 			if ev.eventType == "MESSAGE" {
-				return result{}, fmt.Errorf("the backend answered %d", status)
+				return result{}, &integrationError{fmt.Sprintf("the backend answered %d", status)}
 			}
 		}
 		return res, nil

@@ -55,8 +55,8 @@ func (Memory) Call(context.Context, Call) (Answer, bool, error) {
 func (Memory) Run(ctx context.Context, _ func(context.Context, Call) (Answer, bool)) { <-ctx.Done() }
 
 // The Redis registry's timings: a node says it is alive every heartbeat and is taken for dead when it has not for
-// nodeTTL; it renews its connections' entries every renewal, which expire after connectionTTL, so that a dead
-// node's are reported gone at once (its heartbeat is missing) and cleaned up soon after.
+// nodeTTL; it writes its connections' entries again every renewal, which expire after connectionTTL, so that a
+// dead node's are reported gone at once (its heartbeat is missing) and cleaned up soon after.
 const (
 	heartbeat     = 2 * time.Second
 	nodeTTL       = 6 * time.Second
@@ -75,7 +75,7 @@ type Redis struct {
 	log    *slog.Logger
 
 	mu      sync.Mutex
-	held    map[string]bool        // the connections this node registered
+	held    map[string]string      // the connections this node registered: their stages, by id
 	pending map[string]chan Answer // the calls this node carried, by request id
 	ready   chan struct{}          // closed once the node takes calls
 	started sync.Once
@@ -98,7 +98,7 @@ type reply struct {
 func NewRedis(client redis.UniversalClient, log *slog.Logger) *Redis {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return &Redis{client: client, node: hex.EncodeToString(b[:]), log: log, held: map[string]bool{},
+	return &Redis{client: client, node: hex.EncodeToString(b[:]), log: log, held: map[string]string{},
 		pending: map[string]chan Answer{}, ready: make(chan struct{})}
 }
 
@@ -109,12 +109,16 @@ func callsChannel(node string) string {
 }
 func repliesChannel(node string) string { return redisPrefix + "replies:" + node }
 
-// Register writes the connection's entry: this node and the stage.
+// Register writes the connection's entry, this node and the stage, and the node's heartbeat with it, so that
+// no caller sees the entry of a node not yet alive.
 func (r *Redis) Register(ctx context.Context, id, stageKey string) {
 	r.mu.Lock()
-	r.held[id] = true
+	r.held[id] = stageKey
 	r.mu.Unlock()
-	if err := r.client.Set(ctx, connectionKey(id), r.node+" "+stageKey, connectionTTL).Err(); err != nil {
+	pipe := r.client.Pipeline()
+	pipe.Set(ctx, nodeKey(r.node), "1", nodeTTL)
+	pipe.Set(ctx, connectionKey(id), r.node+" "+stageKey, connectionTTL)
+	if _, err := pipe.Exec(ctx); err != nil {
 		r.log.Warn("websocket: a connection is not registered in Redis: @connections calls reach it on this node only", "connection", id, "error", err)
 	}
 }
@@ -147,8 +151,7 @@ func (r *Redis) Call(ctx context.Context, call Call) (Answer, bool, error) {
 	case err != nil:
 		return Answer{}, false, err
 	case alive == 0:
-		// The node died with its connections: they are gone, and so is their entry.
-		r.client.Del(ctx, connectionKey(call.ID))
+		// The node died with its connections: they are gone, their entries expire.
 		return Answer{}, false, nil
 	}
 	select {
@@ -262,16 +265,13 @@ func (r *Redis) keepAlive(ctx context.Context) {
 				r.log.Warn("websocket: the node's heartbeat is not written: other nodes take its connections for gone", "error", err)
 			}
 		case <-renew.C:
+			// Written again, not only given time: an entry lost (Redis restarted, say) comes back.
 			r.mu.Lock()
-			ids := make([]string, 0, len(r.held))
-			for id := range r.held {
-				ids = append(ids, id)
+			pipe := r.client.Pipeline()
+			for id, stageKey := range r.held {
+				pipe.Set(ctx, connectionKey(id), r.node+" "+stageKey, connectionTTL)
 			}
 			r.mu.Unlock()
-			pipe := r.client.Pipeline()
-			for _, id := range ids {
-				pipe.Expire(ctx, connectionKey(id), connectionTTL)
-			}
 			if _, err := pipe.Exec(ctx); err != nil && ctx.Err() == nil {
 				r.log.Warn("websocket: the node's connections' entries are not renewed", "error", err)
 			}

@@ -46,6 +46,9 @@ type Options struct {
 	Client *http.Client
 	// Registry says which node holds each connection; nil is Memory, a gateway of one node.
 	Registry Registry
+	// Counted counts one of API Gateway's WebSocket metrics (names.WebSocketConnectCount, ...) for a stage; nil
+	// counts nothing.
+	Counted func(apiID, stage, metric string)
 }
 
 // Server holds the connections of every WebSocket API's stages of the current snapshot.
@@ -71,6 +74,9 @@ func New(opts Options) *Server {
 	}
 	if opts.Registry == nil {
 		opts.Registry = Memory{}
+	}
+	if opts.Counted == nil {
+		opts.Counted = func(string, string, string) {}
 	}
 	s := &Server{opts: opts, conns: map[string]*conn{}, now: time.Now}
 	empty := map[string]*ir.WebSocketStage{}
@@ -127,6 +133,10 @@ func (s *Server) Shutdown(ctx context.Context) {
 	}
 }
 
+func (s *Server) count(st *ir.WebSocketStage, metric string) {
+	s.opts.Counted(st.APIID, st.Stage, metric)
+}
+
 // stage is the stage a request from Envoy is for, by the header the translator sets.
 func (s *Server) stage(r *http.Request) (string, *ir.WebSocketStage) {
 	key := r.Header.Get(names.WebSocketAPIHeader)
@@ -155,7 +165,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type conn struct {
 	s           *Server
 	id          string
-	stageKey    string
+	stageKey    string // {apiId}/{stage}
+	apiID       string
+	stage       string
 	ws          *websocket.Conn
 	connectedAt time.Time
 	sourceIP    string
@@ -166,10 +178,15 @@ type conn struct {
 	// lastActive is when a message last went either way, in Unix nanoseconds.
 	lastActive atomic.Int64
 	closeOnce  sync.Once
-	// closed is closed when the connection is done: the reader stops, calls to it are Gone. status is the close
-	// status it was closed with.
-	closed chan struct{}
+	// done ends when the connection is closed: the integrations' calls for it stop. status is the close status
+	// it was closed with.
+	done   context.Context
+	cancel context.CancelFunc
 	status websocket.StatusCode
+	// idle and lifetime close the connection: timers rather than a goroutine each, which an idle connection
+	// would pay for in stack; timers guards them.
+	timers         sync.Mutex
+	idle, lifetime *time.Timer
 }
 
 func (c *conn) touch() { c.lastActive.Store(c.s.now().UnixNano()) }
@@ -181,7 +198,13 @@ func (c *conn) close(code websocket.StatusCode, reason string) {
 		c.s.mu.Lock()
 		delete(c.s.conns, c.id)
 		c.s.mu.Unlock()
-		close(c.closed)
+		c.cancel()
+		c.timers.Lock()
+		if c.idle != nil {
+			c.idle.Stop()
+			c.lifetime.Stop()
+		}
+		c.timers.Unlock()
 		if code == websocket.StatusAbnormalClosure { // no close frame can say it: the client is gone
 			_ = c.ws.CloseNow()
 			return
@@ -205,8 +228,9 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request, key string, st 
 		return
 	}
 	now := s.now()
-	c := &conn{s: s, id: newID(), stageKey: key, connectedAt: now, sourceIP: r.Header.Get(names.WebSocketSourceIPHeader),
-		userAgent: r.UserAgent(), closed: make(chan struct{})}
+	c := &conn{s: s, id: newID(), stageKey: key, apiID: st.APIID, stage: st.Stage, connectedAt: now, sourceIP: r.Header.Get(names.WebSocketSourceIPHeader),
+		userAgent: r.UserAgent()}
+	c.done, c.cancel = context.WithCancel(context.Background())
 	c.touch()
 	accept := &websocket.AcceptOptions{
 		// API Gateway checks no Origin: a WebSocket API is called by any page, as an HTTP API is.
@@ -220,11 +244,13 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request, key string, st 
 		res, err := s.invoke(r.Context(), st, route, c, connectEvent(r), nil)
 		switch {
 		case err != nil:
+			s.count(st, failureMetric(err))
 			s.opts.Logger.Warn("websocket: $connect integration failed", "api", key, "connection", c.id, "error", err)
 			writeMessage(w, http.StatusInternalServerError, "", "Internal server error")
 			return
 		case res.status < 200 || res.status > 299:
 			// The integration refused the connection: the client gets its status.
+			s.count(st, names.WebSocketIntegrationError)
 			writeMessage(w, res.status, "", http.StatusText(res.status))
 			return
 		}
@@ -238,6 +264,7 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request, key string, st 
 		return // Accept answered the client
 	}
 	ws.SetReadLimit(maxMessage + 1) // read enforces API Gateway's limit
+	s.count(st, names.WebSocketConnectCount)
 	c.ws = ws
 	s.mu.Lock()
 	s.conns[c.id] = c
@@ -251,7 +278,7 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request, key string, st 
 	cancel()
 	s.wg.Add(1)
 	defer s.wg.Done()
-	go c.watch(s.opts.IdleTimeout, s.opts.MaxDuration)
+	c.watch(s.opts.IdleTimeout, s.opts.MaxDuration)
 	status := c.read(st)
 	c.close(status, closeReason(status))
 	status = c.status // the first close's, which may have stopped the read
@@ -271,38 +298,25 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request, key string, st 
 // watch closes the connection when it has been idle for idle, or open for lifetime (1001, going away, as API
 // Gateway closes them).
 func (c *conn) watch(idle, lifetime time.Duration) {
-	end := time.NewTimer(lifetime)
-	defer end.Stop()
-	check := time.NewTimer(idle)
-	defer check.Stop()
-	for {
-		select {
-		case <-c.closed:
-			return
-		case <-end.C:
+	c.timers.Lock()
+	defer c.timers.Unlock()
+	c.lifetime = time.AfterFunc(lifetime, func() { c.close(websocket.StatusGoingAway, "Going away") })
+	c.idle = time.AfterFunc(idle, func() {
+		quiet := c.s.now().Sub(time.Unix(0, c.lastActive.Load()))
+		if quiet >= idle {
 			c.close(websocket.StatusGoingAway, "Going away")
 			return
-		case <-check.C:
-			quiet := c.s.now().Sub(time.Unix(0, c.lastActive.Load()))
-			if quiet >= idle {
-				c.close(websocket.StatusGoingAway, "Going away")
-				return
-			}
-			check.Reset(idle - quiet)
 		}
-	}
+		c.timers.Lock()
+		defer c.timers.Unlock()
+		c.idle.Reset(idle - quiet)
+	})
 }
 
 // read routes the client's messages until the connection closes, and says how it closed.
 func (c *conn) read(st *ir.WebSocketStage) websocket.StatusCode {
-	// Integrations are called within ctx, which the connection's close ends; the reads are not (the library
+	// Integrations are called within c.done, which the connection's close ends; the reads are not (the library
 	// drops a connection whose read's context ends, where a close sends its close frame first: it ends them).
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		<-c.closed
-		cancel()
-	}()
 	for {
 		typ, r, err := c.ws.Reader(context.Background())
 		if err != nil {
@@ -317,7 +331,7 @@ func (c *conn) read(st *ir.WebSocketStage) websocket.StatusCode {
 			return websocket.StatusMessageTooBig
 		}
 		c.touch()
-		c.s.message(ctx, st, c, typ, msg)
+		c.s.message(c.done, st, c, typ, msg)
 	}
 }
 
@@ -338,13 +352,16 @@ func (s *Server) message(ctx context.Context, st *ir.WebSocketStage, c *conn, ty
 		key, route = names.WebSocketDefault, st.Routes[names.WebSocketDefault]
 	}
 	requestID := newID()
+	s.count(st, names.WebSocketMessageCount)
 	if route == nil {
+		s.count(st, names.WebSocketClientError)
 		c.send(ctx, errorFrame("Forbidden", c.id, requestID))
 		return
 	}
 	res, err := s.invoke(ctx, st, route, c, messageEvent(typ, msg, requestID), msg)
 	switch {
 	case err != nil:
+		s.count(st, failureMetric(err))
 		s.opts.Logger.Warn("websocket: integration failed", "api", c.stageKey, "route", key, "connection", c.id, "error", err)
 		c.send(ctx, errorFrame("Internal server error", c.id, requestID))
 	case route.SendResponse && res.body != nil:
@@ -354,6 +371,7 @@ func (s *Server) message(ctx context.Context, st *ir.WebSocketStage, c *conn, ty
 
 // send sends a text message, bounded in time so that a client that does not read is closed rather than kept.
 func (c *conn) send(ctx context.Context, msg []byte) error {
+	c.s.opts.Counted(c.apiID, c.stage, names.WebSocketMessageCount)
 	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
 	if err := c.ws.Write(ctx, websocket.MessageText, msg); err != nil {

@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -134,6 +136,15 @@ type harness struct {
 	t   *testing.T
 	srv *Server
 	url string // the service's, as Envoy reaches it
+	// counted are the metrics the server counted, by name.
+	mu      sync.Mutex
+	counted map[string]int
+}
+
+func (h *harness) counts() map[string]int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return maps.Clone(h.counted)
 }
 
 func newHarness(t *testing.T) *harness { return newNode(t, Memory{}) }
@@ -156,8 +167,15 @@ func newNode(t *testing.T, registry Registry) *harness {
 	in := func(path string) ir.WebSocketIntegration {
 		return ir.WebSocketIntegration{Type: "HTTP_PROXY", URL: backend.URL + path, Method: http.MethodPost, Timeout: ir.Duration(time.Second)}
 	}
+	h := &harness{t: t, counted: map[string]int{}}
 	srv := New(Options{Domain: "execute-api.test", Region: "us-east-1", AccountID: "123456789012", IdleTimeout: time.Minute, MaxDuration: time.Hour,
-		Registry: registry})
+		Registry: registry, Counted: func(apiID, stage, metric string) {
+			if apiID == "chat" && stage == "prod" {
+				h.mu.Lock()
+				h.counted[metric]++
+				h.mu.Unlock()
+			}
+		}})
 	running, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { srv.Run(running); close(done) }()
@@ -185,7 +203,7 @@ func newNode(t *testing.T, registry Registry) *harness {
 		srv.ServeHTTP(w, r)
 	}))
 	t.Cleanup(front.Close)
-	h := &harness{t: t, srv: srv, url: front.URL}
+	h.srv, h.url = srv, front.URL
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -286,6 +304,11 @@ func TestMessages(t *testing.T) {
 	}
 	if got := h.exchange(c, `{"action":"echo"}`); got != `echo: {"action":"echo"}` {
 		t.Errorf("after a MOCK's message: %q", got)
+	}
+	// Six messages in, five out; the two without a route refused before an integration, the backend's 500.
+	want := map[string]int{names.WebSocketConnectCount: 1, names.WebSocketMessageCount: 11, names.WebSocketClientError: 2, names.WebSocketIntegrationError: 1}
+	if got := h.counts(); !maps.Equal(got, want) {
+		t.Errorf("metrics counted %v, want %v", got, want)
 	}
 }
 
@@ -416,19 +439,20 @@ func TestConnectionsReachEveryNode(t *testing.T) {
 	}
 }
 
-// A node that dies (here: one that never says it is alive) holds no connection for the others: a call to one of
-// its connections is Gone at once, and its entry is removed.
+// A node that dies (here: its heartbeat gone, its entries left) holds no connection for the others: a call to one
+// of its connections is Gone at once, and its entry expires.
 func TestRedisDeadNodesConnectionsAreGone(t *testing.T) {
 	r := redistest.Start(t)
 	client := redisClient(t, r)
 	caller := newNode(t, NewRedis(client, slog.Default()))
 	dead := NewRedis(redisClient(t, r), slog.Default())
 	dead.Register(context.Background(), "ZGVhZCBub2RlcyA=", "chat/prod")
+	client.Del(context.Background(), nodeKey(dead.node)) // it stopped beating without saying so
 	if status, header, _ := caller.call(http.MethodPost, "ZGVhZCBub2RlcyA=", "AKIAALLOWED", "", []byte("x")); status != http.StatusGone {
 		t.Errorf("post to a dead node's connection: %d %s, want 410", status, header.Get("X-Amzn-Errortype"))
 	}
-	if n := client.Exists(context.Background(), connectionKey("ZGVhZCBub2RlcyA=")).Val(); n != 0 {
-		t.Errorf("the dead node's entry is still there")
+	if ttl := client.TTL(context.Background(), connectionKey("ZGVhZCBub2RlcyA=")).Val(); ttl <= 0 || ttl > connectionTTL {
+		t.Errorf("the dead node's entry lives %v: want it to expire within %v", ttl, connectionTTL)
 	}
 }
 
@@ -442,7 +466,7 @@ func redisClient(t *testing.T, r *redistest.Server) *redis.Client {
 // is written: both happen right after a connection, not before it.
 func waitCallable(t *testing.T, caller *harness, id string) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if status, _, _ := caller.call(http.MethodGet, id, "AKIAALLOWED", "", nil); status == http.StatusOK {
 			return
 		}

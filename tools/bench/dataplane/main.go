@@ -44,7 +44,8 @@ func main() {
 	generator := flag.String("generator", os.Getenv("LOAD_GENERATOR"), "an external load generator printing fortio-format JSON "+
 		"(e.g. Nighthawk with --output-format fortio); run as `sh -c \"GENERATOR [-H 'Host: H'] URL\"`; default: the built-in one")
 	flag.StringVar(&profileFile, "cpuprofile", "", "write a CPU profile of Tollgate, taken during the first run of the phase's second target (keyed+throttled, a cache hit), to this file")
-	phases := flag.String("phases", "dataplane,instructions,floor,lambda,keyed,authorized,jwt,templated,cached,reload,deploy", "the measurements to make, comma-separated")
+	phases := flag.String("phases", "dataplane,instructions,floor,lambda,keyed,authorized,jwt,templated,cached,reload,deploy,websocket", "the measurements to make, comma-separated")
+	flag.IntVar(&idleWebSockets, "idle", 10000, "idle WebSocket connections held open for the WebSocket phase's memory figure")
 	deployments := flag.Int("deployments", 20, "create-deployments timed for the deployment-latency figure, with 1 and with 1,000 APIs deployed")
 	flag.Parse()
 	for _, p := range strings.Split(*phases, ",") {
@@ -62,7 +63,10 @@ func main() {
 // profileFile, when set, receives Tollgate's CPU profile during the keyed phase (from its admin /debug/pprof).
 var profileFile string
 
-// enabled holds the phases to run: dataplane, instructions, floor, lambda, keyed, authorized, jwt, templated, cached, reload, deploy.
+// idleWebSockets is how many idle connections the WebSocket phase opens.
+var idleWebSockets int
+
+// enabled holds the phases to run: dataplane, instructions, floor, lambda, keyed, authorized, jwt, templated, cached, reload, deploy, websocket.
 var enabled = map[string]bool{}
 
 func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads, deployments int) error {
@@ -148,6 +152,11 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads,
 			return err
 		}
 		fmt.Printf("Reload with %d APIs: definition change to served, %d changes: p50 %s, p99 %s, max %s\n", 1+extraAPIs, len(lat), pct(lat, 50), pct(lat, 99), pct(lat, 100))
+	}
+	if enabled["websocket"] {
+		if err := measureWebSockets(ctx, tollgateBin, envoyBin, dir, backendAddr, idleWebSockets, duration); err != nil {
+			return fmt.Errorf("websocket: %w", err)
+		}
 	}
 	if enabled["deploy"] {
 		for _, others := range []int{0, 999} {
@@ -911,6 +920,9 @@ const lambdaPath = `  /lambda:
 type gatewayOptions struct {
 	lambdaURL, authorizerURL, jwksURL string
 	config, prodStage                 string
+	// apis are more entries of the config's apis, and files the definitions they name, by file name.
+	apis  string
+	files map[string]string
 }
 
 func startTollgate(ctx context.Context, bin, envoyBin, dir, backend string, opts gatewayOptions) (*tollgate, error) {
@@ -950,6 +962,12 @@ func startTollgate(ctx context.Context, bin, envoyBin, dir, backend string, opts
 	}
 	for i := 0; i < extraAPIs; i++ {
 		config += fmt.Sprintf("  - id: scale%06d\n    definition: scale.yaml\n    stages: [{stageName: prod}]\n", i)
+	}
+	config += opts.apis
+	for name, content := range opts.files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			return nil, err
+		}
 	}
 	if err := writeScaleDefinition(dir, backend); err != nil {
 		return nil, err
