@@ -74,8 +74,10 @@ func connectEvent(r *http.Request) event {
 	return event{eventType: "CONNECT", requestID: newID(), headers: clientHeaders(r), query: r.URL.Query()}
 }
 
-func disconnectEvent(r *http.Request, status websocket.StatusCode) event {
-	return event{eventType: "DISCONNECT", requestID: newID(), headers: clientHeaders(r), query: r.URL.Query(),
+// disconnectEvent is the DISCONNECT event of a connection that closed with status, its upgrade request's
+// headers and query those of upgrade, its CONNECT event.
+func disconnectEvent(upgrade event, status websocket.StatusCode) event {
+	return event{eventType: "DISCONNECT", requestID: newID(), headers: upgrade.headers, query: upgrade.query,
 		closeStatus: int(status), closeReason: closeReason(status)}
 }
 

@@ -78,6 +78,8 @@ type Redis struct {
 	held    map[string]string      // the connections this node registered: their stages, by id
 	pending map[string]chan Answer // the calls this node carried, by request id
 	ready   chan struct{}          // closed once the node takes calls
+	// alive remembers, for a heartbeat, the nodes found alive: a call costs one read of Redis, not two.
+	alive   map[string]time.Time
 	started sync.Once
 }
 
@@ -99,7 +101,7 @@ func NewRedis(client redis.UniversalClient, log *slog.Logger) *Redis {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return &Redis{client: client, node: hex.EncodeToString(b[:]), log: log, held: map[string]string{},
-		pending: map[string]chan Answer{}, ready: make(chan struct{})}
+		pending: map[string]chan Answer{}, ready: make(chan struct{}), alive: map[string]time.Time{}}
 }
 
 func connectionKey(id string) string { return redisPrefix + "conn:" + id }
@@ -146,13 +148,9 @@ func (r *Redis) Call(ctx context.Context, call Call) (Answer, bool, error) {
 	if node == r.node {
 		return Answer{}, false, nil // this node's, and it has no such connection any more
 	}
-	alive, err := r.client.Exists(ctx, nodeKey(node)).Result()
-	switch {
-	case err != nil:
+	if alive, err := r.isAlive(ctx, node); err != nil || !alive {
+		// A dead node's connections are gone, and their entries expire.
 		return Answer{}, false, err
-	case alive == 0:
-		// The node died with its connections: they are gone, their entries expire.
-		return Answer{}, false, nil
 	}
 	select {
 	case <-r.ready:
@@ -172,8 +170,17 @@ func (r *Redis) Call(ctx context.Context, call Call) (Answer, bool, error) {
 		r.mu.Unlock()
 	}()
 	payload, _ := json.Marshal(req)
-	if err := r.client.Publish(ctx, callsChannel(node), payload).Err(); err != nil {
+	receivers, err := r.client.Publish(ctx, callsChannel(node), payload).Result()
+	if err != nil {
 		return Answer{}, false, err
+	}
+	if _, cluster := r.client.(*redis.ClusterClient); receivers == 0 && !cluster {
+		// Nobody took it: the node died within its last heartbeat. (A cluster counts only the receivers on the
+		// shard that took the message, so there the call waits for its answer.)
+		r.mu.Lock()
+		delete(r.alive, node)
+		r.mu.Unlock()
+		return Answer{}, false, nil
 	}
 	timer := time.NewTimer(callTimeout)
 	defer timer.Stop()
@@ -185,6 +192,27 @@ func (r *Redis) Call(ctx context.Context, call Call) (Answer, bool, error) {
 	case <-ctx.Done():
 		return Answer{}, false, ctx.Err()
 	}
+}
+
+// isAlive tells whether the node's heartbeat is there, or was within the last heartbeat.
+func (r *Redis) isAlive(ctx context.Context, node string) (bool, error) {
+	r.mu.Lock()
+	seen, ok := r.alive[node]
+	r.mu.Unlock()
+	if ok && time.Since(seen) < heartbeat {
+		return true, nil
+	}
+	n, err := r.client.Exists(ctx, nodeKey(node)).Result()
+	if err != nil || n == 0 {
+		return false, err
+	}
+	r.mu.Lock()
+	if len(r.alive) > 1024 { // nodes come and go: keep the map small rather than exact
+		clear(r.alive)
+	}
+	r.alive[node] = time.Now()
+	r.mu.Unlock()
+	return true, nil
 }
 
 // Run says the node is alive, renews its connections' entries, and takes the calls for them and the replies to

@@ -266,6 +266,7 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request, key string, st 
 	ws.SetReadLimit(maxMessage + 1) // read enforces API Gateway's limit
 	s.count(st, names.WebSocketConnectCount)
 	c.ws = ws
+	c.watch(s.opts.IdleTimeout, s.opts.MaxDuration)
 	s.mu.Lock()
 	s.conns[c.id] = c
 	s.mu.Unlock()
@@ -276,9 +277,19 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request, key string, st 
 	registering, cancel := context.WithTimeout(context.Background(), time.Second)
 	s.opts.Registry.Register(registering, c.id, key)
 	cancel()
+	// The connection is read by a goroutine of its own, and the handler returns: what net/http holds for a
+	// request (the request, its response, the deep stack of the connection's goroutine) is not kept for hours.
+	var upgrade event
+	if st.Routes[names.WebSocketDisconnect] != nil {
+		upgrade = connectEvent(r) // what $disconnect's event reports of the upgrade request
+	}
 	s.wg.Add(1)
+	go s.serve(st, c, upgrade)
+}
+
+// serve reads the connection's messages until it closes, then tells $disconnect.
+func (s *Server) serve(st *ir.WebSocketStage, c *conn, upgrade event) {
 	defer s.wg.Done()
-	c.watch(s.opts.IdleTimeout, s.opts.MaxDuration)
 	status := c.read(st)
 	c.close(status, closeReason(status))
 	status = c.status // the first close's, which may have stopped the read
@@ -289,8 +300,8 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request, key string, st 
 		// Best effort, as API Gateway's: the client is gone whatever the integration says.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(route.Integration.Timeout))
 		defer cancel()
-		if _, err := s.invoke(ctx, st, route, c, disconnectEvent(r, status), nil); err != nil {
-			s.opts.Logger.Warn("websocket: $disconnect integration failed", "api", key, "connection", c.id, "error", err)
+		if _, err := s.invoke(ctx, st, route, c, disconnectEvent(upgrade, status), nil); err != nil {
+			s.opts.Logger.Warn("websocket: $disconnect integration failed", "api", c.stageKey, "connection", c.id, "error", err)
 		}
 	}
 }
