@@ -34,7 +34,7 @@ type webSocket struct {
 const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 // connectionIDPattern is what API Gateway's connection ids look like.
-var connectionIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{15}=$`)
+var connectionIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{14}=$`)
 
 // chatGateway runs the chat API (testdata/websocket/chat.yaml) with the wschat function and an HTTP backend,
 // its connections registered in Redis when redisURL is set.
@@ -43,7 +43,7 @@ func chatGateway(t *testing.T, fns map[string]*lambdaFunction, backendURL, redis
 	cfg := newGatewayConfig(t)
 	cfg.WebSocket = &webSocket{Listen: freeAddrs(t, 1)[0], IdleTimeout: "3s"}
 	cfg.Redis = redisURL
-	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"wschat": fns["wschat"].invokeURL()}}
+	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"wschat": fns["wschat"].invokeURL(), "echo": fns["echo"].invokeURL()}}
 	cfg.AWS = &awsConfig{Region: "eu-west-1"}
 	cfg.IAM = &iamConfig{Credentials: []iamCredential{
 		{AccessKeyID: connectionsKey, SecretAccessKey: connectionsSecret, ARN: "arn:aws:iam::123456789012:user/chat",
@@ -157,7 +157,7 @@ func startChatBackend(t *testing.T) (url string, disconnects *atomic.Int32) {
 // closing a connection through the host-independent URL; unsigned calls refused, a closed connection Gone; the
 // message size limit, the idle timeout, and $disconnect on each close.
 func TestWebSocketAPI(t *testing.T) {
-	fns := startFunctions(t, "wschat")
+	fns := startFunctions(t, "wschat", "echo")
 	backendURL, disconnects := startChatBackend(t)
 	aws := requireAWSCLI(t)
 	gw := chatGateway(t, fns, backendURL, "")
@@ -228,6 +228,22 @@ func TestWebSocketAPI(t *testing.T) {
 		send(t, c, "after")
 		if got := receive(t, c); got != "echo: after" {
 			t.Errorf("got %q: want nothing for the MOCK's message, then $default's echo", got)
+		}
+	})
+
+	t.Run("mapping templates and integration responses", func(t *testing.T) {
+		c := connect(t)
+		id := connectionID(t, c)
+		for msg, want := range map[string]string{
+			`{"action":"mapped"}`:               `{"connection": "` + id + `", "route": "mapped"}`,
+			`{"action":"mapped","kind":"fail"}`: `{"failed": true}`,
+			`{"action":"custom","text":"hi"}`:   `{"text": "hi", "connection": "` + id + `"}`,
+			`{"action":"custom","text":"a\"b"}`: `{"text": "a\"b", "connection": "` + id + `"}`,
+		} {
+			send(t, c, msg)
+			if got := receive(t, c); got != want {
+				t.Errorf("%s: got %s, want %s", msg, got, want)
+			}
 		}
 	})
 
@@ -321,11 +337,11 @@ func TestWebSocketAPI(t *testing.T) {
 		// Connections the subtests before opened: the refused one never was; every other is closed by now or
 		// when its subtest ended.
 		deadline := time.Now().Add(10 * time.Second)
-		for disconnects.Load() < 9 && time.Now().Before(deadline) {
+		for disconnects.Load() < 10 && time.Now().Before(deadline) {
 			time.Sleep(50 * time.Millisecond)
 		}
-		if n := disconnects.Load(); n != 9 {
-			t.Errorf("$disconnect was told of %d closes, want 9", n)
+		if n := disconnects.Load(); n != 10 {
+			t.Errorf("$disconnect was told of %d closes, want 10", n)
 		}
 	})
 }
@@ -334,7 +350,7 @@ func TestWebSocketAPI(t *testing.T) {
 // post-to-connection through either gateway reaches the connection the other holds, and once a gateway stops,
 // its connection is Gone through the other.
 func TestWebSocketConnectionsAcrossGateways(t *testing.T) {
-	fns := startFunctions(t, "wschat")
+	fns := startFunctions(t, "wschat", "echo")
 	backendURL, _ := startChatBackend(t)
 	aws := requireAWSCLI(t)
 	addr := freeAddrs(t, 1)[0]

@@ -46,28 +46,13 @@ func (c *checker) webSocketAPIs(gw *tollgatev1.Gateway) {
 		}
 		integrations := map[string]bool{}
 		for _, in := range api.GetIntegrations() {
-			at := in.GetSourcePointer()
-			switch id := in.GetIntegrationId(); {
-			case id == "":
-				c.probs.Addf(file, at+"/integrationId", "an integration needs its integrationId, which routes target")
-			case integrations[id]:
-				c.probs.Addf(file, at+"/integrationId", "integration %q is defined twice", id)
-			default:
-				integrations[id] = true
-			}
+			c.uniqueID(file, in.GetSourcePointer()+"/integrationId", "integration", "which routes target", in.GetIntegrationId(), integrations)
 			c.webSocketIntegration(file, in)
 		}
 		authorizers := map[string]bool{}
 		for _, a := range api.GetAuthorizers() {
 			at := a.GetSourcePointer()
-			switch id := a.GetAuthorizerId(); {
-			case id == "":
-				c.probs.Addf(file, at+"/authorizerId", "an authorizer needs its authorizerId, which routes name")
-			case authorizers[id]:
-				c.probs.Addf(file, at+"/authorizerId", "authorizer %q is defined twice", id)
-			default:
-				authorizers[id] = true
-			}
+			c.uniqueID(file, at+"/authorizerId", "authorizer", "which routes name", a.GetAuthorizerId(), authorizers)
 			if t := a.GetAuthorizerType(); t != "REQUEST" {
 				c.probs.Addf(file, at+"/authorizerType", "authorizerType %q: a WebSocket API's authorizers are REQUEST Lambda authorizers", t)
 			}
@@ -125,6 +110,19 @@ func (c *checker) webSocketAPIs(gw *tollgatev1.Gateway) {
 	}
 }
 
+// uniqueID checks the id of one of an API's integrations or authorizers (what), written at at: there, and no
+// other's; seen holds those read before.
+func (c *checker) uniqueID(file, at, what, use, id string, seen map[string]bool) {
+	switch {
+	case id == "":
+		c.probs.Addf(file, at, "an %s needs its id, %s", what, use)
+	case seen[id]:
+		c.probs.Addf(file, at, "%s %q is defined twice", what, id)
+	default:
+		seen[id] = true
+	}
+}
+
 func isHTTPURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
@@ -132,30 +130,49 @@ func isHTTPURL(s string) bool {
 
 func (c *checker) webSocketIntegration(file string, in *tollgatev1.WebSocketIntegration) {
 	at := in.GetSourcePointer()
-	switch t := in.GetIntegrationType(); t {
-	case "AWS_PROXY":
+	t := in.GetIntegrationType()
+	switch t {
+	case "AWS_PROXY", "AWS":
 		if in.GetIntegrationUri() == "" {
-			c.probs.Addf(file, at+"/integrationUri", "an AWS_PROXY integration needs the Lambda function's ARN")
+			c.probs.Addf(file, at+"/integrationUri", "an %s integration needs the Lambda function's ARN", t)
 		}
-	case "HTTP_PROXY":
+	case "HTTP_PROXY", "HTTP":
 		// Stage variables are filled per stage, where the IR checks the URL they make.
 		if uri := in.GetIntegrationUri(); !strings.Contains(uri, "${stageVariables.") && !isHTTPURL(uri) {
-			c.probs.Addf(file, at+"/integrationUri", "an HTTP_PROXY integration needs an http or https URL, not %q", uri)
+			c.probs.Addf(file, at+"/integrationUri", "an %s integration needs an http or https URL, not %q", t, uri)
 		}
 	case "MOCK":
 		if in.GetIntegrationUri() != "" {
 			c.probs.Addf(file, at+"/integrationUri", "a MOCK integration calls nothing: it has no integrationUri")
 		}
-	case "AWS", "HTTP":
-		c.probs.Addf(file, at+"/integrationType", "%s integrations of WebSocket APIs (with mapping templates) are not supported yet: use AWS_PROXY, HTTP_PROXY or MOCK", t)
 	default:
 		c.probs.Addf(file, at+"/integrationType", "invalid integrationType %q: want AWS_PROXY, HTTP_PROXY, MOCK, AWS or HTTP", t)
 	}
-	if m := in.GetIntegrationMethod(); m != "" && in.GetIntegrationType() != "HTTP_PROXY" {
-		c.probs.Addf(file, at+"/integrationMethod", "integrationMethod is an HTTP_PROXY integration's")
+	if m := in.GetIntegrationMethod(); m != "" && t != "HTTP_PROXY" && t != "HTTP" {
+		c.probs.Addf(file, at+"/integrationMethod", "integrationMethod is an HTTP or HTTP_PROXY integration's")
 	}
-	if len(in.GetRequestTemplates()) > 0 || in.GetTemplateSelectionExpression() != "" {
-		c.probs.Addf(file, at+"/requestTemplates", "mapping templates of WebSocket integrations are not supported yet")
+	proxy := t == "AWS_PROXY" || t == "HTTP_PROXY"
+	if proxy && (len(in.GetRequestTemplates()) > 0 || in.GetTemplateSelectionExpression() != "" || len(in.GetIntegrationResponses()) > 0) {
+		c.probs.Addf(file, at, "a proxy integration passes messages and answers as they are: mapping templates and integration responses are AWS, HTTP and MOCK integrations'")
+	}
+	if e := in.GetTemplateSelectionExpression(); e != "" && e != `\$default` && e != names.WebSocketDefault && !RouteSelection.MatchString(e) {
+		c.probs.Addf(file, at+"/templateSelectionExpression", "templateSelectionExpression %q is not supported yet: want \\$default or $request.body.{member}", e)
+	}
+	keys := map[string]bool{}
+	for _, r := range in.GetIntegrationResponses() {
+		key := r.GetIntegrationResponseKey()
+		switch {
+		case keys[key]:
+			c.probs.Addf(file, r.GetSourcePointer()+"/integrationResponseKey", "integration response %q is defined twice", key)
+		case key == names.WebSocketDefault:
+		case len(key) < 2 || key[0] != '/' || key[len(key)-1] != '/':
+			c.probs.Addf(file, r.GetSourcePointer()+"/integrationResponseKey", "integrationResponseKey %q: want $default or a /regex/ of the integration's status code, such as /2\\d\\d/", key)
+		default:
+			if _, err := regexp.Compile(key[1 : len(key)-1]); err != nil {
+				c.probs.Addf(file, r.GetSourcePointer()+"/integrationResponseKey", "integrationResponseKey %q: %v", key, err)
+			}
+		}
+		keys[key] = true
 	}
 	if ms := in.GetTimeoutInMillis(); ms != 0 && (ms < minWSTimeout || ms > MaxWebSocketTimeout) {
 		c.probs.Addf(file, at+"/timeoutInMillis", "timeoutInMillis %d: want %d to %d", ms, minWSTimeout, MaxWebSocketTimeout)

@@ -76,17 +76,35 @@ func TestWebSocketAPIs(t *testing.T) {
 			`/routes/1/routeResponseSelectionExpression: routeResponseSelectionExpression "$integration.response.statuscode": want $default`}},
 		{"integrations", func(api *tollgatev1.WebSocketApi, _ *tollgatev1.Gateway) {
 			api.Integrations[0].IntegrationUri = ""
+			api.Integrations[0].RequestTemplates = map[string]string{"$default": "{}"}
 			api.Integrations[1].IntegrationUri = "http://x"
-			api.Integrations[1].RequestTemplates = map[string]string{"$default": "{}"}
+			api.Integrations[1].TemplateSelectionExpression = "$request.header.kind"
+			api.Integrations[1].IntegrationResponses = []*tollgatev1.WebSocketIntegrationResponse{
+				{IntegrationResponseKey: "2xx", SourcePointer: "/integrations/1/integrationResponses/0"},
+				{IntegrationResponseKey: "/2(/", SourcePointer: "/integrations/1/integrationResponses/1"},
+				{IntegrationResponseKey: "2xx", SourcePointer: "/integrations/1/integrationResponses/2"}}
 			api.Integrations[2].IntegrationUri = "ftp://x"
 			api.Integrations = append(api.Integrations, &tollgatev1.WebSocketIntegration{IntegrationId: "fn", IntegrationType: "AWS", TimeoutInMillis: 30000, SourcePointer: "/integrations/3"},
 				&tollgatev1.WebSocketIntegration{IntegrationType: "LAMBDA", IntegrationMethod: "GET", SourcePointer: "/integrations/4"})
 		}, []string{"/integrations/0/integrationUri: an AWS_PROXY integration needs the Lambda function's ARN",
-			"/integrations/1/integrationUri: a MOCK integration calls nothing", "/integrations/1/requestTemplates: mapping templates of WebSocket integrations are not supported yet",
+			"/integrations/0: a proxy integration passes messages and answers as they are",
+			"/integrations/1/integrationUri: a MOCK integration calls nothing", `/integrations/1/templateSelectionExpression: templateSelectionExpression "$request.header.kind" is not supported yet`,
+			`/integrations/1/integrationResponses/0/integrationResponseKey: integrationResponseKey "2xx": want $default or a /regex/`,
+			`/integrations/1/integrationResponses/1/integrationResponseKey: integrationResponseKey "/2(/": error parsing regexp`,
+			`/integrations/1/integrationResponses/2/integrationResponseKey: integration response "2xx" is defined twice`,
 			`/integrations/2/integrationUri: an HTTP_PROXY integration needs an http or https URL, not "ftp://x"`,
-			`/integrations/3/integrationId: integration "fn" is defined twice`, "/integrations/3/integrationType: AWS integrations of WebSocket APIs (with mapping templates) are not supported yet",
-			"/integrations/3/timeoutInMillis: timeoutInMillis 30000: want 50 to 29000", "/integrations/4/integrationId: an integration needs its integrationId",
-			`/integrations/4/integrationType: invalid integrationType "LAMBDA"`, "/integrations/4/integrationMethod: integrationMethod is an HTTP_PROXY integration's"}},
+			`/integrations/3/integrationId: integration "fn" is defined twice`, "/integrations/3/integrationUri: an AWS integration needs the Lambda function's ARN",
+			"/integrations/3/timeoutInMillis: timeoutInMillis 30000: want 50 to 29000", "/integrations/4/integrationId: an integration needs its id",
+			`/integrations/4/integrationType: invalid integrationType "LAMBDA"`, "/integrations/4/integrationMethod: integrationMethod is an HTTP or HTTP_PROXY integration's"}},
+		{"mapping templates", func(api *tollgatev1.WebSocketApi, _ *tollgatev1.Gateway) {
+			api.Integrations[1].RequestTemplates = map[string]string{"$default": `{"statusCode": 200}`}
+			api.Integrations[1].TemplateSelectionExpression = "$request.body.kind"
+			api.Integrations[1].IntegrationResponses = []*tollgatev1.WebSocketIntegrationResponse{
+				{IntegrationResponseKey: "$default", ResponseTemplates: map[string]string{"$default": "ok"}}, {IntegrationResponseKey: `/4\d\d/`}}
+			api.Integrations = append(api.Integrations, &tollgatev1.WebSocketIntegration{IntegrationId: "aws", IntegrationType: "AWS",
+				IntegrationUri: "arn:aws:lambda:us-east-1:123456789012:function:f", TemplateSelectionExpression: `\$default`},
+				&tollgatev1.WebSocketIntegration{IntegrationId: "plain", IntegrationType: "HTTP", IntegrationUri: "http://b/", IntegrationMethod: "PUT"})
+		}, nil},
 		{"no stage", func(api *tollgatev1.WebSocketApi, _ *tollgatev1.Gateway) { api.Stages = nil }, []string{`WebSocket API "chat" has no stages`}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

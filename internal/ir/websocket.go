@@ -7,9 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/diag"
 	"github.com/tollgate-gw/tollgate/internal/lambdauri"
 	"github.com/tollgate-gw/tollgate/internal/names"
 	"github.com/tollgate-gw/tollgate/internal/stagevars"
+	"github.com/tollgate-gw/tollgate/internal/vtl"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
@@ -54,15 +56,30 @@ type WebSocketAuthorizer struct {
 
 // WebSocketIntegration is where a route's messages go.
 type WebSocketIntegration struct {
-	// Type is AWS_PROXY, HTTP_PROXY or MOCK.
+	// Type is AWS_PROXY, HTTP_PROXY, AWS, HTTP or MOCK.
 	Type string `json:"type"`
-	// URL is the Lambda function's Invoke URL (AWS_PROXY) or the backend's (HTTP_PROXY), stage variables
-	// expanded; Method is an HTTP_PROXY's.
+	// URL is the Lambda function's Invoke URL (AWS_PROXY, AWS) or the backend's (HTTP_PROXY, HTTP), stage variables
+	// expanded; Method is an HTTP_PROXY's or HTTP's.
 	URL    string `json:"url,omitempty"`
 	Method string `json:"method,omitempty"`
 	// AccountID is the function's account, which the event reports as the API's.
 	AccountID string   `json:"accountId,omitempty"`
 	Timeout   Duration `json:"timeout"`
+	// RequestTemplates (AWS, HTTP, MOCK) by selection key; TemplateSelection is the path of members of a JSON
+	// message whose value selects one (nil: $default), else the $default one renders; none passes the message.
+	RequestTemplates  map[string]string `json:"requestTemplates,omitempty"`
+	TemplateSelection []string          `json:"templateSelection,omitempty"`
+	// Responses are the integration responses, in the definition's order: the first whose pattern matches the
+	// integration's status code, else the $default one (Pattern "").
+	Responses []WebSocketIntegrationResponse `json:"responses,omitempty"`
+}
+
+// WebSocketIntegrationResponse is an integration response: what the route response sends for a status.
+type WebSocketIntegrationResponse struct {
+	// Pattern is the integrationResponseKey's regex, matching the whole status code; "" for $default.
+	Pattern string `json:"pattern,omitempty"`
+	// Template is the response's $default template (or its only one); "" sends the integration's answer as it is.
+	Template string `json:"template,omitempty"`
 }
 
 // maxWebSocketTimeout is a WebSocket integration's longest timeout, and its default.
@@ -82,11 +99,9 @@ func (b *builder) webSockets(gw *tollgatev1.Gateway) []WebSocketStage {
 		for _, a := range api.GetAuthorizers() {
 			authorizers[a.GetAuthorizerId()] = a
 		}
-		selection := api.GetRouteSelectionExpression()
-		selection = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(selection, "$request.body."), "${request.body."), "}")
 		for _, stage := range api.GetStages() {
 			st := WebSocketStage{APIID: api.GetId(), Name: api.GetName(), Stage: stage.GetStageName(),
-				RouteSelection: strings.Split(selection, "."), Routes: map[string]*WebSocketRoute{}, StageVariables: stage.GetVariables()}
+				RouteSelection: bodyPath(api.GetRouteSelectionExpression()), Routes: map[string]*WebSocketRoute{}, StageVariables: stage.GetVariables()}
 			for _, r := range api.GetRoutes() {
 				in, ok := b.webSocketIntegration(api, stage, integrations[r.GetIntegrationId()])
 				if !ok {
@@ -115,13 +130,16 @@ func (b *builder) webSocketIntegration(api *tollgatev1.WebSocketApi, stage *toll
 	if ms := in.GetTimeoutInMillis(); ms > 0 {
 		out.Timeout = Duration(time.Duration(ms) * time.Millisecond)
 	}
+	if !b.webSocketTemplates(file, in, &out) {
+		return out, false
+	}
 	switch out.Type {
-	case "AWS_PROXY":
+	case "AWS_PROXY", "AWS":
 		var ok bool
 		if out.URL, out.AccountID, ok = b.webSocketFunction(file, at, stage, in.GetIntegrationUri()); !ok {
 			return out, false
 		}
-	case "HTTP_PROXY":
+	case "HTTP_PROXY", "HTTP":
 		uri, missing := stagevars.Expand(in.GetIntegrationUri(), stage.GetVariables())
 		if len(missing) > 0 {
 			b.probs.Addf(file, at, "stage %q does not define stage variable(s) %s used in the integrationUri", stage.GetStageName(), strings.Join(missing, ", "))
@@ -134,6 +152,56 @@ func (b *builder) webSocketIntegration(api *tollgatev1.WebSocketApi, stage *toll
 		out.URL, out.Method = uri, cmp.Or(in.GetIntegrationMethod(), "POST")
 	}
 	return out, true
+}
+
+// webSocketTemplates resolves an integration's mapping templates, each parsed as the service will parse it, and
+// its responses.
+func (b *builder) webSocketTemplates(file string, in *tollgatev1.WebSocketIntegration, out *WebSocketIntegration) bool {
+	ok := true
+	parses := func(at, src string) bool {
+		if _, err := vtl.Parse(src); err != nil {
+			b.probs.Addf(file, at, "mapping template: %v", err)
+			ok = false
+			return false
+		}
+		return true
+	}
+	for key, src := range in.GetRequestTemplates() {
+		if parses(in.GetSourcePointer()+"/requestTemplates"+diag.Pointer(key), src) {
+			if out.RequestTemplates == nil {
+				out.RequestTemplates = map[string]string{}
+			}
+			out.RequestTemplates[key] = src
+		}
+	}
+	if e := in.GetTemplateSelectionExpression(); e != "" && e != `\$default` && e != names.WebSocketDefault {
+		out.TemplateSelection = bodyPath(e)
+	}
+	for _, r := range in.GetIntegrationResponses() {
+		resp := WebSocketIntegrationResponse{}
+		if key := r.GetIntegrationResponseKey(); key != names.WebSocketDefault {
+			resp.Pattern = strings.TrimSuffix(strings.TrimPrefix(key, "/"), "/")
+		}
+		templates := r.GetResponseTemplates()
+		src, has := templates[names.WebSocketDefault]
+		if !has && len(templates) == 1 {
+			for _, only := range templates {
+				src = only
+			}
+		}
+		if src != "" && !parses(r.GetSourcePointer()+"/responseTemplates", src) {
+			continue
+		}
+		resp.Template = src
+		out.Responses = append(out.Responses, resp)
+	}
+	return ok
+}
+
+// bodyPath is the member path of a $request.body.{path} (or ${request.body.{path}}) expression.
+func bodyPath(expression string) []string {
+	path := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(expression, "$request.body."), "${request.body."), "}")
+	return strings.Split(path, ".")
 }
 
 // webSocketFunction resolves a Lambda function's URI (an integration's or an authorizer's, written at at) for a

@@ -127,14 +127,9 @@ func (s *Server) invoke(ctx context.Context, st *ir.WebSocketStage, route *ir.We
 		if err != nil {
 			return result{}, err
 		}
-		status, header, body, err := s.call(ctx, http.MethodPost, in.URL, "application/json", payload)
-		switch {
-		case err != nil:
+		body, err := s.lambdaInvoke(ctx, in.URL, payload)
+		if err != nil {
 			return result{}, err
-		case status != http.StatusOK:
-			return result{}, fmt.Errorf("the Invoke API answered %d: %.200s", status, body)
-		case header.Get("X-Amz-Function-Error") != "":
-			return result{}, &integrationError{fmt.Sprintf("the function failed: %.200s", body)}
 		}
 		return lambdaResult(body)
 	case "HTTP_PROXY":
@@ -153,7 +148,22 @@ func (s *Server) invoke(ctx context.Context, st *ir.WebSocketStage, route *ir.We
 		}
 		return res, nil
 	}
-	return result{status: http.StatusOK}, nil // MOCK: accepted, with nothing to say
+	return s.invokeMapped(ctx, st, route, c, ev, msg) // AWS, HTTP and MOCK
+}
+
+// lambdaInvoke calls a function over the Invoke API with payload, and says what it answered; a function's
+// failure is an integrationError.
+func (s *Server) lambdaInvoke(ctx context.Context, url string, payload []byte) ([]byte, error) {
+	status, header, body, err := s.call(ctx, http.MethodPost, url, "application/json", payload)
+	switch {
+	case err != nil:
+		return nil, err
+	case status != http.StatusOK:
+		return nil, fmt.Errorf("the Invoke API answered %d: %.200s", status, body)
+	case header.Get("X-Amz-Function-Error") != "":
+		return nil, &integrationError{fmt.Sprintf("the function failed: %.200s", body)}
+	}
+	return body, nil
 }
 
 func (s *Server) call(ctx context.Context, method, url, contentType string, body []byte) (int, http.Header, []byte, error) {
@@ -217,7 +227,7 @@ func (s *Server) requestContext(st *ir.WebSocketStage, route *ir.WebSocketRoute,
 	case "MESSAGE":
 		rc["messageId"] = ev.messageID
 	case "DISCONNECT":
-		rc["disconnectStatusCode"], rc["disconnectReason"] = ev.closeStatus, ev.closeReason
+		rc["disconnectStatusCode"], rc["disconnectReason"] = int64(ev.closeStatus), ev.closeReason
 	}
 	return rc
 }

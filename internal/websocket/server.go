@@ -213,11 +213,16 @@ func (c *conn) close(code websocket.StatusCode, reason string) {
 	})
 }
 
-// newID is an id as API Gateway's look: 16 characters of URL-safe base64 (11 random bytes, one '=').
+// newID is an id as API Gateway's look: 16 characters of URL-safe base64 (11 random bytes, one '='), beginning
+// with a letter or digit, as theirs do (an id beginning with '-' reads as an option to the aws CLI).
 func newID() string {
 	var b [11]byte
-	_, _ = rand.Read(b[:])
-	return base64.URLEncoding.EncodeToString(b[:])
+	for {
+		_, _ = rand.Read(b[:])
+		if id := base64.URLEncoding.EncodeToString(b[:]); id[0] != '-' && id[0] != '_' {
+			return id
+		}
+	}
 }
 
 // connect runs $connect's integration and, when it succeeds, completes the upgrade and reads the connection's

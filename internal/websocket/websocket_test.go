@@ -11,6 +11,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -159,6 +160,8 @@ func newNode(t *testing.T, registry Registry) *harness {
 			w.WriteHeader(http.StatusOK)
 		case "/echo":
 			_, _ = w.Write(append([]byte("echo: "), body...))
+		case "/json":
+			_, _ = w.Write(body)
 		case "/fail":
 			w.WriteHeader(http.StatusInternalServerError)
 		}
@@ -185,11 +188,21 @@ func newNode(t *testing.T, registry Registry) *harness {
 			{AccessKeyID: "AKIAALLOWED", SecretAccessKey: "secret", ARN: "arn:aws:iam::123456789012:user/u", Policy: allowManage},
 			{AccessKeyID: "AKIATOKEN", SecretAccessKey: "secret", SessionToken: "token", ARN: "arn:aws:sts::123456789012:assumed-role/r/s", Policy: allowManage},
 		},
-		WebSockets: []ir.WebSocketStage{{APIID: "chat", Stage: "prod", RouteSelection: []string{"action"}, Routes: map[string]*ir.WebSocketRoute{
+		WebSockets: []ir.WebSocketStage{{APIID: "chat", Stage: "prod", RouteSelection: []string{"action"}, StageVariables: map[string]string{"name": "production"}, Routes: map[string]*ir.WebSocketRoute{
 			names.WebSocketConnect: {Key: names.WebSocketConnect, Integration: in("/connect")},
 			"echo":                 {Key: "echo", Integration: in("/echo"), SendResponse: true},
 			"fail":                 {Key: "fail", Integration: in("/fail"), SendResponse: true},
 			"quiet":                {Key: "quiet", Integration: ir.WebSocketIntegration{Type: "MOCK", Timeout: ir.Duration(time.Second)}},
+			"mock": {Key: "mock", SendResponse: true, Integration: ir.WebSocketIntegration{Type: "MOCK", Timeout: ir.Duration(time.Second),
+				RequestTemplates: map[string]string{"$default": `{"statusCode": #if($input.path('$.ok'))200#{else}500#end}`},
+				Responses: []ir.WebSocketIntegrationResponse{
+					{Template: `{"ok": false}`},
+					{Pattern: `2\d\d`, Template: `{"ok": true, "connection": "$context.connectionId", "route": "$context.routeKey", "stage": "$stageVariables.name"}`},
+				}}},
+			"templated": {Key: "templated", SendResponse: true, Integration: ir.WebSocketIntegration{Type: "HTTP", URL: backend.URL + "/json", Method: http.MethodPost,
+				Timeout: ir.Duration(time.Second), TemplateSelection: []string{"kind"},
+				RequestTemplates: map[string]string{"greet": `{"hello": "$input.path('$.name')"}`, "$default": `{"other": true}`},
+				Responses:        []ir.WebSocketIntegrationResponse{{Template: `{"backend said": $input.json('$')}`}}}},
 		}}},
 	})
 	// Envoy's part: the route's headers.
@@ -309,6 +322,43 @@ func TestMessages(t *testing.T) {
 	want := map[string]int{names.WebSocketConnectCount: 1, names.WebSocketMessageCount: 11, names.WebSocketClientError: 2, names.WebSocketIntegrationError: 1}
 	if got := h.counts(); !maps.Equal(got, want) {
 		t.Errorf("metrics counted %v, want %v", got, want)
+	}
+}
+
+// TestMappedIntegrations: a MOCK whose request template's status selects its integration response, and an HTTP
+// integration whose request template is chosen by the message's kind, its answer rendered by the response's.
+func TestMappedIntegrations(t *testing.T) {
+	h := newHarness(t)
+	c := h.connect()
+	id := h.id()
+	for _, tt := range []struct{ msg, want string }{
+		{`{"action":"mock","ok":true}`, `{"ok": true, "connection": "` + id + `", "route": "mock", "stage": "production"}`},
+		{`{"action":"mock"}`, `{"ok": false}`},
+		{`{"action":"templated","kind":"greet","name":"Ann"}`, `{"backend said": {"hello":"Ann"}}`},
+		{`{"action":"templated","kind":"other"}`, `{"backend said": {"other":true}}`},
+	} {
+		if got := h.exchange(c, tt.msg); got != tt.want {
+			t.Errorf("%s: got %s, want %s", tt.msg, got, tt.want)
+		}
+	}
+}
+
+func TestNewID(t *testing.T) {
+	for range 1000 {
+		if id := newID(); !connectionID.MatchString(id) {
+			t.Fatalf("id %q does not look like API Gateway's", id)
+		}
+	}
+}
+
+// connectionID is what API Gateway's connection ids look like: a letter or digit, then URL-safe base64.
+var connectionID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{14}=$`)
+
+func TestMockStatus(t *testing.T) {
+	for rendered, want := range map[string]int{`{"statusCode": 401}`: 401, `{"statusCode": "404"}`: 404, `{}`: 200, `not JSON`: 200, `{"statusCode": 1000}`: 200} {
+		if got := mockStatus([]byte(rendered)); got != want {
+			t.Errorf("mockStatus(%s) = %d, want %d", rendered, got, want)
+		}
 	}
 }
 

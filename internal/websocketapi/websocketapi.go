@@ -16,6 +16,7 @@ package websocketapi
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 
@@ -34,7 +35,7 @@ type definition struct {
 	Routes                    []route       `yaml:"routes"`
 	Integrations              []integration `yaml:"integrations"`
 	Authorizers               []authorizer  `yaml:"authorizers"`
-	// Not served yet: refused when present rather than ignored.
+	// Not served yet: refused when present rather than ignored. An integration's responses are written in it.
 	IntegrationResponses []yaml.Node `yaml:"integrationResponses"`
 	RouteResponses       []yaml.Node `yaml:"routeResponses"`
 }
@@ -60,13 +61,26 @@ type authorizer struct {
 }
 
 type integration struct {
-	IntegrationID               string            `yaml:"integrationId"`
-	IntegrationType             string            `yaml:"integrationType"`
-	IntegrationURI              string            `yaml:"integrationUri"`
-	IntegrationMethod           string            `yaml:"integrationMethod"`
-	RequestTemplates            map[string]string `yaml:"requestTemplates"`
+	IntegrationID               string                `yaml:"integrationId"`
+	IntegrationType             string                `yaml:"integrationType"`
+	IntegrationURI              string                `yaml:"integrationUri"`
+	IntegrationMethod           string                `yaml:"integrationMethod"`
+	RequestTemplates            map[string]string     `yaml:"requestTemplates"`
+	TemplateSelectionExpression string                `yaml:"templateSelectionExpression"`
+	TimeoutInMillis             int32                 `yaml:"timeoutInMillis"`
+	IntegrationResponses        []integrationResponse `yaml:"integrationResponses"`
+	// Not served yet: refused when present rather than ignored.
+	PassthroughBehavior     string `yaml:"passthroughBehavior"`
+	ContentHandlingStrategy string `yaml:"contentHandlingStrategy"`
+}
+
+// integrationResponse is an integration's response, written inside it (apigatewayv2 keeps them under it).
+type integrationResponse struct {
+	IntegrationResponseKey      string            `yaml:"integrationResponseKey"`
+	ResponseTemplates           map[string]string `yaml:"responseTemplates"`
 	TemplateSelectionExpression string            `yaml:"templateSelectionExpression"`
-	TimeoutInMillis             int32             `yaml:"timeoutInMillis"`
+	ContentHandlingStrategy     string            `yaml:"contentHandlingStrategy"`
+	ResponseParameters          map[string]string `yaml:"responseParameters"`
 }
 
 // targetPrefix starts a route's target: integrations/{integrationId}.
@@ -89,7 +103,7 @@ func Read(file string, data []byte) (*tollgatev1.WebSocketApi, error) {
 		n     int
 	}{{"integrationResponses", len(def.IntegrationResponses)}, {"routeResponses", len(def.RouteResponses)}} {
 		if refused.n > 0 {
-			probs.Addf(file, diag.Pointer(refused.field), "%s of WebSocket APIs are not supported yet", refused.field)
+			probs.Addf(file, diag.Pointer(refused.field), "top-level %s are not supported: write an integration's responses in it (integrations/N/integrationResponses), and a route's response as its routeResponseSelectionExpression: $default", refused.field)
 		}
 	}
 	api := &tollgatev1.WebSocketApi{
@@ -122,12 +136,32 @@ func Read(file string, data []byte) (*tollgatev1.WebSocketApi, error) {
 		})
 	}
 	for i, in := range def.Integrations {
-		api.Integrations = append(api.Integrations, &tollgatev1.WebSocketIntegration{
+		at := diag.Pointer("integrations", i)
+		if in.PassthroughBehavior != "" && in.PassthroughBehavior != "WHEN_NO_MATCH" {
+			probs.Addf(file, at+"/passthroughBehavior", "passthroughBehavior %s is not supported yet: a message no template matches is passed as it is (WHEN_NO_MATCH)", in.PassthroughBehavior)
+		}
+		if in.ContentHandlingStrategy != "" {
+			probs.Addf(file, at+"/contentHandlingStrategy", "contentHandlingStrategy is not supported yet")
+		}
+		model := &tollgatev1.WebSocketIntegration{
 			IntegrationId: in.IntegrationID, IntegrationType: in.IntegrationType, IntegrationUri: in.IntegrationURI,
 			IntegrationMethod: in.IntegrationMethod, RequestTemplates: in.RequestTemplates,
 			TemplateSelectionExpression: in.TemplateSelectionExpression, TimeoutInMillis: in.TimeoutInMillis,
-			SourcePointer: diag.Pointer("integrations", i),
-		})
+			SourcePointer: at,
+		}
+		for j, ir := range in.IntegrationResponses {
+			at := fmt.Sprintf("%s/integrationResponses/%d", at, j)
+			if e := ir.TemplateSelectionExpression; e != "" && e != `\$default` && e != "$default" {
+				probs.Addf(file, at+"/templateSelectionExpression", "templateSelectionExpression %q of an integration response is not supported yet: its $default template is rendered", e)
+			}
+			if ir.ContentHandlingStrategy != "" || ir.ResponseParameters != nil {
+				probs.Addf(file, at, "contentHandlingStrategy and responseParameters of an integration response are not supported yet")
+			}
+			model.IntegrationResponses = append(model.IntegrationResponses, &tollgatev1.WebSocketIntegrationResponse{
+				IntegrationResponseKey: ir.IntegrationResponseKey, ResponseTemplates: ir.ResponseTemplates, SourcePointer: at,
+			})
+		}
+		api.Integrations = append(api.Integrations, model)
 	}
 	if err := probs.Err(); err != nil {
 		return nil, err

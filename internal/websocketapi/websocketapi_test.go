@@ -69,8 +69,13 @@ func TestReadProblems(t *testing.T) {
 		{"what is not served yet", "authorizers: [{name: a, authorizerCredentialsArn: arn, authorizerResultTtlInSeconds: 0}]\nintegrationResponses: [{}]\nrouteResponses: [{}]", []string{
 			"chat.yaml: /authorizers/0/authorizerCredentialsArn: authorizerCredentialsArn is not supported yet",
 			"chat.yaml: /authorizers/0/authorizerResultTtlInSeconds: a WebSocket API's authorizer caches nothing",
-			"chat.yaml: /integrationResponses: integrationResponses of WebSocket APIs are not supported yet",
-			"chat.yaml: /routeResponses: routeResponses of WebSocket APIs are not supported yet"}},
+			"chat.yaml: /integrationResponses: top-level integrationResponses are not supported: write an integration's responses in it",
+			"chat.yaml: /routeResponses: top-level routeResponses are not supported"}},
+		{"integration settings not served yet", "integrations: [{integrationId: a, passthroughBehavior: NEVER, contentHandlingStrategy: CONVERT_TO_TEXT, integrationResponses: [{integrationResponseKey: $default, templateSelectionExpression: $integration.response.statuscode, responseParameters: {}}]}]", []string{
+			"chat.yaml: /integrations/0/passthroughBehavior: passthroughBehavior NEVER is not supported yet",
+			"chat.yaml: /integrations/0/contentHandlingStrategy: contentHandlingStrategy is not supported yet",
+			`chat.yaml: /integrations/0/integrationResponses/0/templateSelectionExpression: templateSelectionExpression "$integration.response.statuscode" of an integration response is not supported yet`,
+			"chat.yaml: /integrations/0/integrationResponses/0: contentHandlingStrategy and responseParameters"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Read("chat.yaml", []byte(tt.definition))

@@ -2518,12 +2518,15 @@ type WebSocketIntegration struct {
 	TemplateSelectionExpression string            `protobuf:"bytes,5,opt,name=template_selection_expression,json=templateSelectionExpression,proto3" json:"template_selection_expression,omitempty"`
 	// timeoutInMillis: 50 to 29,000; 0 takes API Gateway's default, 29,000.
 	TimeoutInMillis int32 `protobuf:"varint,6,opt,name=timeout_in_millis,json=timeoutInMillis,proto3" json:"timeout_in_millis,omitempty"`
-	// integrationMethod, for HTTP_PROXY (POST by default).
+	// integrationMethod, for HTTP_PROXY and HTTP (POST by default).
 	IntegrationMethod string `protobuf:"bytes,7,opt,name=integration_method,json=integrationMethod,proto3" json:"integration_method,omitempty"`
 	// JSON pointer of the integration in the source definition.
 	SourcePointer string `protobuf:"bytes,8,opt,name=source_pointer,json=sourcePointer,proto3" json:"source_pointer,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// The integration's responses (AWS, HTTP, MOCK): each selected by its key, $default or a /regex/ over the
+	// integration's status, its template rendering what the route response sends.
+	IntegrationResponses []*WebSocketIntegrationResponse `protobuf:"bytes,9,rep,name=integration_responses,json=integrationResponses,proto3" json:"integration_responses,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *WebSocketIntegration) Reset() {
@@ -2606,6 +2609,77 @@ func (x *WebSocketIntegration) GetIntegrationMethod() string {
 }
 
 func (x *WebSocketIntegration) GetSourcePointer() string {
+	if x != nil {
+		return x.SourcePointer
+	}
+	return ""
+}
+
+func (x *WebSocketIntegration) GetIntegrationResponses() []*WebSocketIntegrationResponse {
+	if x != nil {
+		return x.IntegrationResponses
+	}
+	return nil
+}
+
+// WebSocketIntegrationResponse is one of a WebSocket integration's integration responses.
+type WebSocketIntegrationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// integrationResponseKey: $default, or /regex/ matching the integration's status code.
+	IntegrationResponseKey string `protobuf:"bytes,1,opt,name=integration_response_key,json=integrationResponseKey,proto3" json:"integration_response_key,omitempty"`
+	// responseTemplates by template selection key; the $default one is rendered.
+	ResponseTemplates map[string]string `protobuf:"bytes,2,rep,name=response_templates,json=responseTemplates,proto3" json:"response_templates,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// JSON pointer of the integration response in the source definition.
+	SourcePointer string `protobuf:"bytes,3,opt,name=source_pointer,json=sourcePointer,proto3" json:"source_pointer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WebSocketIntegrationResponse) Reset() {
+	*x = WebSocketIntegrationResponse{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebSocketIntegrationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebSocketIntegrationResponse) ProtoMessage() {}
+
+func (x *WebSocketIntegrationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebSocketIntegrationResponse.ProtoReflect.Descriptor instead.
+func (*WebSocketIntegrationResponse) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *WebSocketIntegrationResponse) GetIntegrationResponseKey() string {
+	if x != nil {
+		return x.IntegrationResponseKey
+	}
+	return ""
+}
+
+func (x *WebSocketIntegrationResponse) GetResponseTemplates() map[string]string {
+	if x != nil {
+		return x.ResponseTemplates
+	}
+	return nil
+}
+
+func (x *WebSocketIntegrationResponse) GetSourcePointer() string {
 	if x != nil {
 		return x.SourcePointer
 	}
@@ -2869,7 +2943,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\rauthorizer_id\x18\x04 \x01(\tR\fauthorizerId\x12(\n" +
 	"\x10api_key_required\x18\x05 \x01(\bR\x0eapiKeyRequired\x12M\n" +
 	"#route_response_selection_expression\x18\x06 \x01(\tR routeResponseSelectionExpression\x12%\n" +
-	"\x0esource_pointer\x18\a \x01(\tR\rsourcePointer\"\x82\x04\n" +
+	"\x0esource_pointer\x18\a \x01(\tR\rsourcePointer\"\xe2\x04\n" +
 	"\x14WebSocketIntegration\x12%\n" +
 	"\x0eintegration_id\x18\x01 \x01(\tR\rintegrationId\x12)\n" +
 	"\x10integration_type\x18\x02 \x01(\tR\x0fintegrationType\x12'\n" +
@@ -2878,8 +2952,16 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x1dtemplate_selection_expression\x18\x05 \x01(\tR\x1btemplateSelectionExpression\x12*\n" +
 	"\x11timeout_in_millis\x18\x06 \x01(\x05R\x0ftimeoutInMillis\x12-\n" +
 	"\x12integration_method\x18\a \x01(\tR\x11integrationMethod\x12%\n" +
-	"\x0esource_pointer\x18\b \x01(\tR\rsourcePointer\x1aC\n" +
+	"\x0esource_pointer\x18\b \x01(\tR\rsourcePointer\x12^\n" +
+	"\x15integration_responses\x18\t \x03(\v2).tollgate.v1.WebSocketIntegrationResponseR\x14integrationResponses\x1aC\n" +
 	"\x15RequestTemplatesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb6\x02\n" +
+	"\x1cWebSocketIntegrationResponse\x128\n" +
+	"\x18integration_response_key\x18\x01 \x01(\tR\x16integrationResponseKey\x12o\n" +
+	"\x12response_templates\x18\x02 \x03(\v2@.tollgate.v1.WebSocketIntegrationResponse.ResponseTemplatesEntryR\x11responseTemplates\x12%\n" +
+	"\x0esource_pointer\x18\x03 \x01(\tR\rsourcePointer\x1aD\n" +
+	"\x16ResponseTemplatesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*E\n" +
 	"\fProtocolType\x12\x1d\n" +
@@ -2926,57 +3008,59 @@ func file_tollgate_v1_model_proto_rawDescGZIP() []byte {
 }
 
 var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
+var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_tollgate_v1_model_proto_goTypes = []any{
-	(ProtocolType)(0),            // 0: tollgate.v1.ProtocolType
-	(AuthorizerType)(0),          // 1: tollgate.v1.AuthorizerType
-	(ApiKeySource)(0),            // 2: tollgate.v1.ApiKeySource
-	(IntegrationType)(0),         // 3: tollgate.v1.IntegrationType
-	(ConnectionType)(0),          // 4: tollgate.v1.ConnectionType
-	(PassthroughBehavior)(0),     // 5: tollgate.v1.PassthroughBehavior
-	(*Gateway)(nil),              // 6: tollgate.v1.Gateway
-	(*ThrottleSettings)(nil),     // 7: tollgate.v1.ThrottleSettings
-	(*QuotaSettings)(nil),        // 8: tollgate.v1.QuotaSettings
-	(*ApiKey)(nil),               // 9: tollgate.v1.ApiKey
-	(*UsagePlan)(nil),            // 10: tollgate.v1.UsagePlan
-	(*ApiStage)(nil),             // 11: tollgate.v1.ApiStage
-	(*RestApi)(nil),              // 12: tollgate.v1.RestApi
-	(*Cors)(nil),                 // 13: tollgate.v1.Cors
-	(*GatewayResponse)(nil),      // 14: tollgate.v1.GatewayResponse
-	(*RequestValidator)(nil),     // 15: tollgate.v1.RequestValidator
-	(*Authorizer)(nil),           // 16: tollgate.v1.Authorizer
-	(*Resource)(nil),             // 17: tollgate.v1.Resource
-	(*Method)(nil),               // 18: tollgate.v1.Method
-	(*Integration)(nil),          // 19: tollgate.v1.Integration
-	(*ResponseMappings)(nil),     // 20: tollgate.v1.ResponseMappings
-	(*TlsConfig)(nil),            // 21: tollgate.v1.TlsConfig
-	(*IntegrationResponse)(nil),  // 22: tollgate.v1.IntegrationResponse
-	(*Stage)(nil),                // 23: tollgate.v1.Stage
-	(*CanaryRelease)(nil),        // 24: tollgate.v1.CanaryRelease
-	(*AccessLogSettings)(nil),    // 25: tollgate.v1.AccessLogSettings
-	(*MethodSetting)(nil),        // 26: tollgate.v1.MethodSetting
-	(*WebSocketApi)(nil),         // 27: tollgate.v1.WebSocketApi
-	(*WebSocketAuthorizer)(nil),  // 28: tollgate.v1.WebSocketAuthorizer
-	(*WebSocketRoute)(nil),       // 29: tollgate.v1.WebSocketRoute
-	(*WebSocketIntegration)(nil), // 30: tollgate.v1.WebSocketIntegration
-	nil,                          // 31: tollgate.v1.ApiStage.ThrottleEntry
-	nil,                          // 32: tollgate.v1.RestApi.RequestValidatorsEntry
-	nil,                          // 33: tollgate.v1.RestApi.ModelsEntry
-	nil,                          // 34: tollgate.v1.RestApi.GatewayResponsesEntry
-	nil,                          // 35: tollgate.v1.GatewayResponse.ResponseParametersEntry
-	nil,                          // 36: tollgate.v1.GatewayResponse.ResponseTemplatesEntry
-	nil,                          // 37: tollgate.v1.Method.RequestParametersEntry
-	nil,                          // 38: tollgate.v1.Method.RequestModelsEntry
-	nil,                          // 39: tollgate.v1.Integration.RequestParametersEntry
-	nil,                          // 40: tollgate.v1.Integration.RequestTemplatesEntry
-	nil,                          // 41: tollgate.v1.Integration.ResponsesEntry
-	nil,                          // 42: tollgate.v1.Integration.ResponseMappingsEntry
-	nil,                          // 43: tollgate.v1.ResponseMappings.ParametersEntry
-	nil,                          // 44: tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	nil,                          // 45: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	nil,                          // 46: tollgate.v1.Stage.VariablesEntry
-	nil,                          // 47: tollgate.v1.Stage.MethodSettingsEntry
-	nil,                          // 48: tollgate.v1.WebSocketIntegration.RequestTemplatesEntry
+	(ProtocolType)(0),                    // 0: tollgate.v1.ProtocolType
+	(AuthorizerType)(0),                  // 1: tollgate.v1.AuthorizerType
+	(ApiKeySource)(0),                    // 2: tollgate.v1.ApiKeySource
+	(IntegrationType)(0),                 // 3: tollgate.v1.IntegrationType
+	(ConnectionType)(0),                  // 4: tollgate.v1.ConnectionType
+	(PassthroughBehavior)(0),             // 5: tollgate.v1.PassthroughBehavior
+	(*Gateway)(nil),                      // 6: tollgate.v1.Gateway
+	(*ThrottleSettings)(nil),             // 7: tollgate.v1.ThrottleSettings
+	(*QuotaSettings)(nil),                // 8: tollgate.v1.QuotaSettings
+	(*ApiKey)(nil),                       // 9: tollgate.v1.ApiKey
+	(*UsagePlan)(nil),                    // 10: tollgate.v1.UsagePlan
+	(*ApiStage)(nil),                     // 11: tollgate.v1.ApiStage
+	(*RestApi)(nil),                      // 12: tollgate.v1.RestApi
+	(*Cors)(nil),                         // 13: tollgate.v1.Cors
+	(*GatewayResponse)(nil),              // 14: tollgate.v1.GatewayResponse
+	(*RequestValidator)(nil),             // 15: tollgate.v1.RequestValidator
+	(*Authorizer)(nil),                   // 16: tollgate.v1.Authorizer
+	(*Resource)(nil),                     // 17: tollgate.v1.Resource
+	(*Method)(nil),                       // 18: tollgate.v1.Method
+	(*Integration)(nil),                  // 19: tollgate.v1.Integration
+	(*ResponseMappings)(nil),             // 20: tollgate.v1.ResponseMappings
+	(*TlsConfig)(nil),                    // 21: tollgate.v1.TlsConfig
+	(*IntegrationResponse)(nil),          // 22: tollgate.v1.IntegrationResponse
+	(*Stage)(nil),                        // 23: tollgate.v1.Stage
+	(*CanaryRelease)(nil),                // 24: tollgate.v1.CanaryRelease
+	(*AccessLogSettings)(nil),            // 25: tollgate.v1.AccessLogSettings
+	(*MethodSetting)(nil),                // 26: tollgate.v1.MethodSetting
+	(*WebSocketApi)(nil),                 // 27: tollgate.v1.WebSocketApi
+	(*WebSocketAuthorizer)(nil),          // 28: tollgate.v1.WebSocketAuthorizer
+	(*WebSocketRoute)(nil),               // 29: tollgate.v1.WebSocketRoute
+	(*WebSocketIntegration)(nil),         // 30: tollgate.v1.WebSocketIntegration
+	(*WebSocketIntegrationResponse)(nil), // 31: tollgate.v1.WebSocketIntegrationResponse
+	nil,                                  // 32: tollgate.v1.ApiStage.ThrottleEntry
+	nil,                                  // 33: tollgate.v1.RestApi.RequestValidatorsEntry
+	nil,                                  // 34: tollgate.v1.RestApi.ModelsEntry
+	nil,                                  // 35: tollgate.v1.RestApi.GatewayResponsesEntry
+	nil,                                  // 36: tollgate.v1.GatewayResponse.ResponseParametersEntry
+	nil,                                  // 37: tollgate.v1.GatewayResponse.ResponseTemplatesEntry
+	nil,                                  // 38: tollgate.v1.Method.RequestParametersEntry
+	nil,                                  // 39: tollgate.v1.Method.RequestModelsEntry
+	nil,                                  // 40: tollgate.v1.Integration.RequestParametersEntry
+	nil,                                  // 41: tollgate.v1.Integration.RequestTemplatesEntry
+	nil,                                  // 42: tollgate.v1.Integration.ResponsesEntry
+	nil,                                  // 43: tollgate.v1.Integration.ResponseMappingsEntry
+	nil,                                  // 44: tollgate.v1.ResponseMappings.ParametersEntry
+	nil,                                  // 45: tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	nil,                                  // 46: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	nil,                                  // 47: tollgate.v1.Stage.VariablesEntry
+	nil,                                  // 48: tollgate.v1.Stage.MethodSettingsEntry
+	nil,                                  // 49: tollgate.v1.WebSocketIntegration.RequestTemplatesEntry
+	nil,                                  // 50: tollgate.v1.WebSocketIntegrationResponse.ResponseTemplatesEntry
 }
 var file_tollgate_v1_model_proto_depIdxs = []int32{
 	12, // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
@@ -2987,54 +3071,56 @@ var file_tollgate_v1_model_proto_depIdxs = []int32{
 	11, // 5: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
 	7,  // 6: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
 	8,  // 7: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
-	31, // 8: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
+	32, // 8: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
 	17, // 9: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
 	2,  // 10: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
 	23, // 11: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
 	16, // 12: tollgate.v1.RestApi.authorizers:type_name -> tollgate.v1.Authorizer
-	32, // 13: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
-	33, // 14: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
-	34, // 15: tollgate.v1.RestApi.gateway_responses:type_name -> tollgate.v1.RestApi.GatewayResponsesEntry
+	33, // 13: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
+	34, // 14: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
+	35, // 15: tollgate.v1.RestApi.gateway_responses:type_name -> tollgate.v1.RestApi.GatewayResponsesEntry
 	0,  // 16: tollgate.v1.RestApi.protocol_type:type_name -> tollgate.v1.ProtocolType
 	13, // 17: tollgate.v1.RestApi.cors:type_name -> tollgate.v1.Cors
-	35, // 18: tollgate.v1.GatewayResponse.response_parameters:type_name -> tollgate.v1.GatewayResponse.ResponseParametersEntry
-	36, // 19: tollgate.v1.GatewayResponse.response_templates:type_name -> tollgate.v1.GatewayResponse.ResponseTemplatesEntry
+	36, // 18: tollgate.v1.GatewayResponse.response_parameters:type_name -> tollgate.v1.GatewayResponse.ResponseParametersEntry
+	37, // 19: tollgate.v1.GatewayResponse.response_templates:type_name -> tollgate.v1.GatewayResponse.ResponseTemplatesEntry
 	1,  // 20: tollgate.v1.Authorizer.type:type_name -> tollgate.v1.AuthorizerType
 	18, // 21: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
 	19, // 22: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
-	37, // 23: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
-	38, // 24: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
+	38, // 23: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
+	39, // 24: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
 	3,  // 25: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
-	39, // 26: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
-	40, // 27: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
-	41, // 28: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
+	40, // 26: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
+	41, // 27: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
+	42, // 28: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
 	5,  // 29: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
 	4,  // 30: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
 	21, // 31: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
-	42, // 32: tollgate.v1.Integration.response_mappings:type_name -> tollgate.v1.Integration.ResponseMappingsEntry
-	43, // 33: tollgate.v1.ResponseMappings.parameters:type_name -> tollgate.v1.ResponseMappings.ParametersEntry
-	44, // 34: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	45, // 35: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	46, // 36: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
-	47, // 37: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
+	43, // 32: tollgate.v1.Integration.response_mappings:type_name -> tollgate.v1.Integration.ResponseMappingsEntry
+	44, // 33: tollgate.v1.ResponseMappings.parameters:type_name -> tollgate.v1.ResponseMappings.ParametersEntry
+	45, // 34: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	46, // 35: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	47, // 36: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
+	48, // 37: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
 	25, // 38: tollgate.v1.Stage.access_log_settings:type_name -> tollgate.v1.AccessLogSettings
 	24, // 39: tollgate.v1.Stage.canary:type_name -> tollgate.v1.CanaryRelease
 	29, // 40: tollgate.v1.WebSocketApi.routes:type_name -> tollgate.v1.WebSocketRoute
 	30, // 41: tollgate.v1.WebSocketApi.integrations:type_name -> tollgate.v1.WebSocketIntegration
 	23, // 42: tollgate.v1.WebSocketApi.stages:type_name -> tollgate.v1.Stage
 	28, // 43: tollgate.v1.WebSocketApi.authorizers:type_name -> tollgate.v1.WebSocketAuthorizer
-	48, // 44: tollgate.v1.WebSocketIntegration.request_templates:type_name -> tollgate.v1.WebSocketIntegration.RequestTemplatesEntry
-	7,  // 45: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
-	15, // 46: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
-	14, // 47: tollgate.v1.RestApi.GatewayResponsesEntry.value:type_name -> tollgate.v1.GatewayResponse
-	22, // 48: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
-	20, // 49: tollgate.v1.Integration.ResponseMappingsEntry.value:type_name -> tollgate.v1.ResponseMappings
-	26, // 50: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
-	51, // [51:51] is the sub-list for method output_type
-	51, // [51:51] is the sub-list for method input_type
-	51, // [51:51] is the sub-list for extension type_name
-	51, // [51:51] is the sub-list for extension extendee
-	0,  // [0:51] is the sub-list for field type_name
+	49, // 44: tollgate.v1.WebSocketIntegration.request_templates:type_name -> tollgate.v1.WebSocketIntegration.RequestTemplatesEntry
+	31, // 45: tollgate.v1.WebSocketIntegration.integration_responses:type_name -> tollgate.v1.WebSocketIntegrationResponse
+	50, // 46: tollgate.v1.WebSocketIntegrationResponse.response_templates:type_name -> tollgate.v1.WebSocketIntegrationResponse.ResponseTemplatesEntry
+	7,  // 47: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
+	15, // 48: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
+	14, // 49: tollgate.v1.RestApi.GatewayResponsesEntry.value:type_name -> tollgate.v1.GatewayResponse
+	22, // 50: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
+	20, // 51: tollgate.v1.Integration.ResponseMappingsEntry.value:type_name -> tollgate.v1.ResponseMappings
+	26, // 52: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
+	53, // [53:53] is the sub-list for method output_type
+	53, // [53:53] is the sub-list for method input_type
+	53, // [53:53] is the sub-list for extension type_name
+	53, // [53:53] is the sub-list for extension extendee
+	0,  // [0:53] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_v1_model_proto_init() }
@@ -3051,7 +3137,7 @@ func file_tollgate_v1_model_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_v1_model_proto_rawDesc), len(file_tollgate_v1_model_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   43,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -402,23 +402,9 @@ func startBareWebSocketEnvoy(ctx context.Context, envoyBin, dir, echo string) (s
 	}
 	_, lport, _ := net.SplitHostPort(listen)
 	ehost, eport, _ := net.SplitHostPort(echo)
-	file := filepath.Join(dir, "bare-ws.yaml")
-	if err := os.WriteFile(file, []byte(fmt.Sprintf(bareWebSocketEnvoy, lport, ehost, eport)), 0o600); err != nil {
-		return "", err
-	}
-	cmd := exec.CommandContext(ctx, envoyBin, "-c", file, "--disable-hot-restart", "--log-level", "error")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return "", err
-	}
-	go func() { _ = cmd.Wait() }()
-	return listen, waitFor(func() bool {
-		c, err := net.Dial("tcp", listen)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
+	// The echo server answers a plain GET with 200: what startStaticEnvoy waits for.
+	_, err = startStaticEnvoy(ctx, envoyBin, filepath.Join(dir, "bare-ws.yaml"), fmt.Sprintf(bareWebSocketEnvoy, lport, ehost, eport), listen, "/")
+	return listen, err
 }
 
 // startRedis runs redis-server (from PATH, as make tools provides it) on a free port.
