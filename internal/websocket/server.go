@@ -14,8 +14,10 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -351,13 +353,18 @@ func (c *conn) read(st *ir.WebSocketStage) websocket.StatusCode {
 	}
 }
 
-// closeStatus is how a connection whose read failed with err closed: the client's close status, else 1006 (it
-// went away without a close frame). A connection the service closed has its own status already.
+// closeStatus is how a connection whose read failed with err closed: the client's close status; 1006 when it went
+// away without a close frame; else what it sent broke the protocol (a frame unmasked, a bad opcode), 1002. A
+// connection the service closed has its own status already.
 func closeStatus(err error) websocket.StatusCode {
-	if status := websocket.CloseStatus(err); status != -1 {
+	var netErr net.Error
+	switch status := websocket.CloseStatus(err); {
+	case status != -1:
 		return status
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed), errors.As(err, &netErr):
+		return websocket.StatusAbnormalClosure
 	}
-	return websocket.StatusAbnormalClosure
+	return websocket.StatusProtocolError
 }
 
 // message routes one message and answers it as its route says.

@@ -1,14 +1,17 @@
 package websocket
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -522,4 +525,55 @@ func waitCallable(t *testing.T, caller *harness, id string) {
 		}
 	}
 	t.Fatalf("connection %s never reachable from the caller", id)
+}
+
+// A client that does not read is closed once a send has waited sendTimeout for it, and its calls are Gone after:
+// what is sent to it is never buffered without bound.
+func TestClientThatDoesNotReadIsClosed(t *testing.T) {
+	h := newHarness(t)
+	c := h.connect()
+	_ = c // never read
+	id := h.id()
+	big := bytes.Repeat([]byte("x"), maxMessage)
+	deadline := time.Now().Add(sendTimeout + 10*time.Second)
+	for time.Now().Before(deadline) {
+		status, _, _ := h.call(http.MethodPost, id, "AKIAALLOWED", "", big)
+		if status == http.StatusGone {
+			return
+		}
+		if status != http.StatusOK {
+			t.Fatalf("post: %d, want 200 until the connection is closed, then 410", status)
+		}
+	}
+	t.Fatalf("a connection that never reads still takes messages after %v", sendTimeout+10*time.Second)
+}
+
+// A malformed frame (here: an unmasked one, which a client must mask) closes the connection with a protocol
+// error, and the service goes on serving others.
+func TestMalformedFrameClosesTheConnection(t *testing.T) {
+	h := newHarness(t)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(h.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /prod HTTP/1.1\r\nHost: chat.execute-api.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	r := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", resp, err)
+	}
+	_, _ = conn.Write([]byte{0x81, 0x02, 'h', 'i'}) // a text frame, FIN, unmasked
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	frame := make([]byte, 4)
+	if _, err := io.ReadFull(r, frame); err != nil {
+		t.Fatalf("no close frame: %v", err)
+	}
+	if frame[0] != 0x88 || int(frame[2])<<8|int(frame[3]) != int(websocket.StatusProtocolError) {
+		t.Errorf("got frame % x, want a close with 1002", frame)
+	}
+	if got := h.exchange(h.connect(), `{"action":"echo"}`); got != `echo: {"action":"echo"}` {
+		t.Errorf("another connection after a malformed frame: %q", got)
+	}
 }
