@@ -1,8 +1,9 @@
 // Package websocket is Tollgate's WebSocket service: Envoy upgrades a client's connection to a WebSocket API's
-// stage and hands it over, and the service holds it as API Gateway does. $connect's integration decides whether
-// the upgrade completes; each message the client sends is routed by the API's routeSelectionExpression to a
-// route's integration (AWS_PROXY, HTTP_PROXY, MOCK), whose answer is sent back when the route has a route
-// response; $disconnect's integration hears of every close. The @connections API (connections.go) sends to,
+// stage and hands it over, and the service holds it as API Gateway does. $connect's authorization and integration
+// decide whether the upgrade completes; each message the client sends is routed by the API's
+// routeSelectionExpression to a route's integration (AWS_PROXY, HTTP_PROXY, or AWS, HTTP and MOCK through mapping
+// templates), whose answer is sent back when the route has a route response; $disconnect's integration hears of
+// every close. The @connections API (connections.go) sends to,
 // describes and closes connections, SigV4-signed by the IAM credentials of the snapshot.
 //
 // It is the one place where requests pass through Tollgate's own process: a WebSocket connection is a
@@ -291,18 +292,23 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request, key string, st 
 		upgrade = connectEvent(r) // what $disconnect's event reports of the upgrade request
 	}
 	s.wg.Add(1)
-	go s.serve(st, c, upgrade)
+	go s.serve(c, upgrade)
 }
 
-// serve reads the connection's messages until it closes, then tells $disconnect.
-func (s *Server) serve(st *ir.WebSocketStage, c *conn, upgrade event) {
+// serve reads the connection's messages until it closes, then tells $disconnect. Each message is routed by the
+// stage as the newest snapshot has it, so that a reload's routes and integrations serve the connections open.
+func (s *Server) serve(c *conn, upgrade event) {
 	defer s.wg.Done()
-	status := c.read(st)
+	status := c.read()
 	c.close(status, closeReason(status))
 	status = c.status // the first close's, which may have stopped the read
 	unregistering, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	s.opts.Registry.Unregister(unregistering, c.id)
+	st := (*s.stages.Load())[c.stageKey]
+	if st == nil {
+		return // the stage is no longer served, nor is its $disconnect
+	}
 	if route := st.Routes[names.WebSocketDisconnect]; route != nil {
 		// Best effort, as API Gateway's: the client is gone whatever the integration says.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(route.Integration.Timeout))
@@ -332,7 +338,7 @@ func (c *conn) watch(idle, lifetime time.Duration) {
 }
 
 // read routes the client's messages until the connection closes, and says how it closed.
-func (c *conn) read(st *ir.WebSocketStage) websocket.StatusCode {
+func (c *conn) read() websocket.StatusCode {
 	// Integrations are called within c.done, which the connection's close ends; the reads are not (the library
 	// drops a connection whose read's context ends, where a close sends its close frame first: it ends them).
 	for {
@@ -349,6 +355,10 @@ func (c *conn) read(st *ir.WebSocketStage) websocket.StatusCode {
 			return websocket.StatusMessageTooBig
 		}
 		c.touch()
+		st := (*c.s.stages.Load())[c.stageKey]
+		if st == nil { // an Update closes the connections of a stage it removes: this one is closing
+			return websocket.StatusGoingAway
+		}
 		c.s.message(c.done, st, c, typ, msg)
 	}
 }

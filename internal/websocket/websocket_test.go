@@ -143,6 +143,8 @@ type harness struct {
 	// counted are the metrics the server counted, by name.
 	mu      sync.Mutex
 	counted map[string]int
+	// snapshot is what the server serves.
+	snapshot *ir.Snapshot
 }
 
 func (h *harness) counts() map[string]int {
@@ -186,7 +188,7 @@ func newNode(t *testing.T, registry Registry) *harness {
 	done := make(chan struct{})
 	go func() { srv.Run(running); close(done) }()
 	t.Cleanup(func() { stop(); <-done })
-	srv.Update(&ir.Snapshot{
+	h.snapshot = &ir.Snapshot{
 		IAM: []ir.IAMCredential{
 			{AccessKeyID: "AKIAALLOWED", SecretAccessKey: "secret", ARN: "arn:aws:iam::123456789012:user/u", Policy: allowManage},
 			{AccessKeyID: "AKIATOKEN", SecretAccessKey: "secret", SessionToken: "token", ARN: "arn:aws:sts::123456789012:assumed-role/r/s", Policy: allowManage},
@@ -207,7 +209,8 @@ func newNode(t *testing.T, registry Registry) *harness {
 				RequestTemplates: map[string]string{"greet": `{"hello": "$input.path('$.name')"}`, "$default": `{"other": true}`},
 				Responses:        []ir.WebSocketIntegrationResponse{{Template: `{"backend said": $input.json('$')}`}}}},
 		}}},
-	})
+	}
+	srv.Update(h.snapshot)
 	// Envoy's part: the route's headers.
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("deny") == "1" {
@@ -435,6 +438,24 @@ func TestConnectionsAPI(t *testing.T) {
 	}
 	if status, _, _ := h.call(http.MethodGet, id, "AKIAALLOWED", "", nil); status != http.StatusGone {
 		t.Errorf("a deleted connection: %d, want 410", status)
+	}
+}
+
+// A reload's routes serve the connections already open.
+func TestReloadServesOpenConnections(t *testing.T) {
+	h := newHarness(t)
+	c := h.connect()
+	h.id()
+	reloaded := *h.snapshot
+	stage := reloaded.WebSockets[0]
+	stage.Routes = maps.Clone(stage.Routes)
+	echo := *stage.Routes["echo"]
+	echo.Integration.URL = strings.Replace(echo.Integration.URL, "/echo", "/json", 1)
+	stage.Routes["echo"] = &echo
+	reloaded.WebSockets = []ir.WebSocketStage{stage}
+	h.srv.Update(&reloaded)
+	if got := h.exchange(c, `{"action":"echo"}`); got != `{"action":"echo"}` {
+		t.Errorf("after the reload: %q, want the new integration's answer", got)
 	}
 }
 
