@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -481,4 +482,76 @@ func TestWebSocketAuthorization(t *testing.T) {
 			t.Errorf("a message's event tells the caller %v %v", m["userArn"], m["accessKey"])
 		}
 	})
+}
+
+// TestManagementAPIWebSocketByTheAWSCLI: the aws CLI builds a WebSocket API through apigatewayv2 (a MOCK
+// $connect through its request template, a $default route to an HTTP backend with its route response, a stage
+// that deploys every change), and Envoy and the WebSocket service serve it; a change is served too.
+func TestManagementAPIWebSocketByTheAWSCLI(t *testing.T) {
+	backendURL, _ := startChatBackend(t)
+	cfg := newGatewayConfig(t)
+	cfg.WebSocket = &webSocket{Listen: freeAddrs(t, 1)[0]}
+	configure, cli := managementCLI(t, &cfg, "apigatewayv2")
+	gw := startGateway(t, cfg, nil)
+	configure(gw)
+	var api struct{ APIID, APIEndpoint, ProtocolType string }
+	cli(&api, "create-api", "--name", "chat", "--protocol-type", "WEBSOCKET", "--route-selection-expression", "$request.body.action")
+	if api.ProtocolType != "WEBSOCKET" || !strings.HasPrefix(api.APIEndpoint, "ws://"+api.APIID+".") {
+		t.Errorf("create-api answered %+v", api)
+	}
+	var accept, echo struct{ IntegrationID string }
+	cli(&accept, "create-integration", "--api-id", api.APIID, "--integration-type", "MOCK",
+		"--request-templates", `{"$default": "{\"statusCode\": 200}"}`, "--template-selection-expression", `\$default`)
+	cli(&echo, "create-integration", "--api-id", api.APIID, "--integration-type", "HTTP_PROXY", "--integration-method", "POST",
+		"--integration-uri", backendURL+"/echo")
+	cli(nil, "create-route", "--api-id", api.APIID, "--route-key", "$connect", "--target", "integrations/"+accept.IntegrationID)
+	cli(nil, "create-route", "--api-id", api.APIID, "--route-key", "$default", "--target", "integrations/"+echo.IntegrationID,
+		"--route-response-selection-expression", "$default")
+	cli(nil, "create-stage", "--api-id", api.APIID, "--stage-name", "prod", "--auto-deploy")
+	url := "ws://" + gw.cfg.Listen + "/prod"
+	connect := func() *websocket.Conn {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			c, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Host: api.APIID + "." + domain})
+			cancel()
+			if err == nil {
+				t.Cleanup(func() { _ = c.CloseNow() })
+				return c
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the stage is not served 10 s after create-stage: %v", err)
+			}
+		}
+	}
+	c := connect()
+	sendText(t, c, "hello")
+	if got := receiveText(t, c); got != "echo: hello" {
+		t.Errorf("$default answered %q", got)
+	}
+	// A change is served without a deployment: the stage deploys it, to the connections open too. A route to the
+	// MOCK, which answers nothing: once it is served, its message gets no echo.
+	cli(nil, "create-route", "--api-id", api.APIID, "--route-key", "ping", "--target", "integrations/"+accept.IntegrationID)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		sendText(t, c, `{"action":"ping"}`)
+		sendText(t, c, "after")
+		got := receiveText(t, c)
+		if got == "echo: after" {
+			break
+		}
+		if got != `echo: {"action":"ping"}` || time.Now().After(deadline) {
+			t.Fatalf("after create-route: %q", got)
+		}
+		_ = receiveText(t, c) // "echo: after", before the route was served
+		time.Sleep(50 * time.Millisecond)
+	}
+	var routes struct {
+		Items []struct{ RouteKey, RouteResponseSelectionExpression string }
+	}
+	cli(&routes, "get-routes", "--api-id", api.APIID)
+	if len(routes.Items) != 3 || !slices.ContainsFunc(routes.Items, func(r struct{ RouteKey, RouteResponseSelectionExpression string }) bool {
+		return r.RouteKey == "$default" && r.RouteResponseSelectionExpression == "$default"
+	}) {
+		t.Errorf("get-routes: %+v", routes)
+	}
 }

@@ -376,7 +376,7 @@ func (c *ControlPlane) managedOf(st management.State) source.Managed {
 		deployments = append(deployments, c.testInvocations[token])
 	}
 	for _, d := range deployments {
-		out.Deployments = append(out.Deployments, source.Deployment{APIID: d.APIID, File: d.File(), Definition: d.Definition, Stages: d.Stages, HTTP: d.HTTP})
+		out.Deployments = append(out.Deployments, source.Deployment{APIID: d.APIID, File: d.File(), Definition: d.Definition, Stages: d.Stages, HTTP: d.HTTP, WebSocket: d.WebSocket})
 	}
 	return out
 }

@@ -88,6 +88,9 @@ func (s *Service) reimportHTTPAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec, err := s.changeHTTP(r, func(rec **httpAPIRecord) (bool, error) {
+		if (*rec).isWebSocket() {
+			return false, badRequest("ReimportApi imports an HTTP API's OpenAPI definition: a WebSocket API has none")
+		}
 		return false, (*rec).replaceWith(api, func(string) string { return newID() })
 	})
 	if err != nil {

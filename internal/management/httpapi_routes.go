@@ -51,6 +51,9 @@ type integrationV2 struct {
 	RequestParameters    map[string]string `json:"requestParameters,omitempty"`
 	TimeoutInMillis      int               `json:"timeoutInMillis"`
 	TLSConfig            *tlsConfigV2      `json:"tlsConfig,omitempty"`
+	// A WebSocket API's integration's mapping templates (websocketapis.go).
+	RequestTemplates            map[string]string `json:"requestTemplates,omitempty"`
+	TemplateSelectionExpression string            `json:"templateSelectionExpression,omitempty"`
 }
 
 // tlsConfigV2 is apigatewayv2's TlsConfig: the name a private integration's certificate must have.
@@ -153,6 +156,20 @@ func (in *integrationV2) check() error {
 	return nil
 }
 
+// update applies the request to the integration and checks it, as its API's kind says.
+func (in *integrationV2) update(rec *httpAPIRecord, req integrationV2Request) error {
+	if rec.isWebSocket() {
+		if err := req.applyWebSocket(in); err != nil {
+			return err
+		}
+		return in.checkWebSocket()
+	}
+	if err := req.apply(in); err != nil {
+		return err
+	}
+	return in.check()
+}
+
 func integrationV2Of(rec *httpAPIRecord, id string) (*integrationV2, error) {
 	if i := slices.IndexFunc(rec.Integrations, func(in *integrationV2) bool { return in.IntegrationID == id }); i >= 0 {
 		return rec.Integrations[i], nil
@@ -167,18 +184,15 @@ func (s *Service) createIntegrationV2(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := &integrationV2{IntegrationID: newID(), ConnectionType: "INTERNET", TimeoutInMillis: defaultTimeoutMillis}
-	if req.IntegrationType == "HTTP_PROXY" {
-		in.PayloadFormatVersion = "1.0"
-	}
-	if err := req.apply(in); err != nil {
-		fail(w, err)
-		return
-	}
-	if err := in.check(); err != nil {
-		fail(w, err)
-		return
-	}
 	_, err := s.changeHTTP(r, func(rec **httpAPIRecord) (bool, error) {
+		if (*rec).isWebSocket() {
+			in.TimeoutInMillis, in.PayloadFormatVersion = maxWebSocketTimeoutMillis, "1.0"
+		} else if req.IntegrationType == "HTTP_PROXY" {
+			in.PayloadFormatVersion = "1.0"
+		}
+		if err := in.update(*rec, req); err != nil {
+			return false, err
+		}
 		(*rec).Integrations = append((*rec).Integrations, in)
 		return false, nil
 	})
@@ -212,11 +226,8 @@ func (s *Service) updateIntegrationV2(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return false, err
 		}
-		if err := req.apply(in); err != nil {
-			return false, err
-		}
 		out = in
-		return false, in.check()
+		return false, in.update(*rec, req)
 	})
 	if err != nil {
 		fail(w, err)
@@ -255,6 +266,8 @@ type routeV2 struct {
 	RouteID             string   `json:"routeId"`
 	RouteKey            string   `json:"routeKey"`
 	Target              string   `json:"target,omitempty"`
+	// A WebSocket API's route's (websocketapis.go).
+	RouteResponseSelectionExpression string `json:"routeResponseSelectionExpression,omitempty"`
 }
 
 // routeV2Request is CreateRoute's and UpdateRoute's body.
@@ -299,17 +312,14 @@ func (req routeV2Request) apply(rt *routeV2) error {
 // check refuses a route the API cannot have: a key that is none, or another route's, a target that is none of its
 // integrations, an authorizer it has not, or one of another type than the route's authorization.
 func (rt *routeV2) check(rec *httpAPIRecord) error {
+	if rec.isWebSocket() {
+		return rt.checkWebSocket(rec)
+	}
 	if _, ok := routekey.MethodKey(rt.RouteKey); !ok {
 		return badRequest("Invalid route key %q: want a method (or ANY) and a path, as GET /pets, or $default", rt.RouteKey)
 	}
-	if slices.ContainsFunc(rec.Routes, func(other *routeV2) bool { return other.RouteKey == rt.RouteKey && other.RouteID != rt.RouteID }) {
-		return conflict("Route key %s is another route's", rt.RouteKey)
-	}
-	if rt.Target != "" {
-		id, ok := strings.CutPrefix(rt.Target, "integrations/")
-		if _, err := integrationV2Of(rec, id); !ok || err != nil {
-			return badRequest("Invalid target %q: want integrations/{integrationId} of one of the API's integrations", rt.Target)
-		}
+	if err := rt.checkCommon(rec); err != nil {
+		return err
 	}
 	switch rt.AuthorizationType {
 	case "NONE":
@@ -336,6 +346,29 @@ func (rt *routeV2) check(rec *httpAPIRecord) error {
 	return nil
 }
 
+// checkCommon checks what every API's route must be: its key no other route's, its target one of the API's
+// integrations.
+func (rt *routeV2) checkCommon(rec *httpAPIRecord) error {
+	if slices.ContainsFunc(rec.Routes, func(other *routeV2) bool { return other.RouteKey == rt.RouteKey && other.RouteID != rt.RouteID }) {
+		return conflict("Route key %s is another route's", rt.RouteKey)
+	}
+	if rt.Target != "" {
+		id, ok := strings.CutPrefix(rt.Target, "integrations/")
+		if _, err := integrationV2Of(rec, id); !ok || err != nil {
+			return badRequest("Invalid target %q: want integrations/{integrationId} of one of the API's integrations", rt.Target)
+		}
+	}
+	return nil
+}
+
+// applyTo applies the request to the route as its API's kind says.
+func (req routeV2Request) applyTo(rec *httpAPIRecord, rt *routeV2) error {
+	if rec.isWebSocket() {
+		return req.applyWebSocket(rt)
+	}
+	return req.apply(rt)
+}
+
 func routeOf(rec *httpAPIRecord, id string) (*routeV2, error) {
 	if i := slices.IndexFunc(rec.Routes, func(rt *routeV2) bool { return rt.RouteID == id }); i >= 0 {
 		return rec.Routes[i], nil
@@ -350,11 +383,10 @@ func (s *Service) createRouteV2(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rt := &routeV2{RouteID: newID(), AuthorizationType: "NONE"}
-	if err := req.apply(rt); err != nil {
-		fail(w, err)
-		return
-	}
 	_, err := s.changeHTTP(r, func(rec **httpAPIRecord) (bool, error) {
+		if err := req.applyTo(*rec, rt); err != nil {
+			return false, err
+		}
 		if err := rt.check(*rec); err != nil {
 			return false, err
 		}
@@ -388,7 +420,7 @@ func (s *Service) updateRouteV2(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return false, err
 		}
-		if err := req.apply(rt); err != nil {
+		if err := req.applyTo(*rec, rt); err != nil {
 			return false, err
 		}
 		out = rt
@@ -479,7 +511,10 @@ func (req authorizerV2Request) apply(a *authorizerV2) error {
 	return nil
 }
 
-func (a *authorizerV2) check() error {
+func (a *authorizerV2) check(rec *httpAPIRecord) error {
+	if rec.isWebSocket() {
+		return a.checkWebSocket()
+	}
 	switch {
 	case a.Name == "":
 		return badRequest("An authorizer needs its name")
@@ -515,11 +550,10 @@ func (s *Service) createAuthorizerV2(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	if err := a.check(); err != nil {
-		fail(w, err)
-		return
-	}
 	_, err := s.changeHTTP(r, func(rec **httpAPIRecord) (bool, error) {
+		if err := a.check(*rec); err != nil {
+			return false, err
+		}
 		if slices.ContainsFunc((*rec).Authorizers, func(other *authorizerV2) bool { return other.Name == a.Name }) {
 			return false, conflict("Authorizer name %s is another authorizer's", a.Name)
 		}
@@ -559,7 +593,7 @@ func (s *Service) updateAuthorizerV2(w http.ResponseWriter, r *http.Request) {
 		if err := req.apply(a); err != nil {
 			return false, err
 		}
-		if err := a.check(); err != nil {
+		if err := a.check(*rec); err != nil {
 			return false, err
 		}
 		for _, rt := range (*rec).Routes {

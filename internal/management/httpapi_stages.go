@@ -94,6 +94,11 @@ type stageV2Request struct {
 
 // apply sets what the request gives of a stage.
 func (req stageV2Request) apply(rec *httpAPIRecord, st *stageV2) error {
+	if rec.isWebSocket() {
+		if err := req.checkWebSocketStage(); err != nil {
+			return err
+		}
+	}
 	if req.ClientCertificateID != "" {
 		return badRequest("clientCertificateId is a WebSocket API's")
 	}
@@ -305,7 +310,11 @@ func deploymentOfV2(rec *httpAPIRecord, id string) (*deploymentV2Record, error) 
 
 // deploy adds a deployment of the working copy.
 func (rec *httpAPIRecord) deploy(now time.Time, auto bool, description string) (*deploymentV2Record, error) {
-	definition, err := exportHTTP(rec)
+	export := exportHTTP
+	if rec.isWebSocket() {
+		export = exportWebSocket
+	}
+	definition, err := export(rec)
 	if err != nil {
 		return nil, err
 	}
@@ -447,6 +456,10 @@ func (s *Service) exportHTTPAPI(w http.ResponseWriter, r *http.Request) {
 	rec, err := s.readHTTPAPI(r, false)
 	if err != nil {
 		fail(w, err)
+		return
+	}
+	if rec.isWebSocket() {
+		notForWebSocket(w, "ExportApi") // as AWS's: a WebSocket API has no OpenAPI definition
 		return
 	}
 	q := r.URL.Query()

@@ -136,11 +136,8 @@ func (s *Service) createHTTPAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case req.ProtocolType == "WEBSOCKET":
-		fail(w, badRequest("WebSocket APIs are not supported by Tollgate yet"))
-		return
-	case req.ProtocolType != "HTTP":
-		fail(w, badRequest("Invalid protocolType %q: want HTTP", req.ProtocolType))
+	case req.ProtocolType != "HTTP" && req.ProtocolType != protocolWebSocket:
+		fail(w, badRequest("Invalid protocolType %q: want HTTP or WEBSOCKET", req.ProtocolType))
 		return
 	case req.Name == nil:
 		fail(w, badRequest("CreateApi needs a name"))
@@ -154,7 +151,13 @@ func (s *Service) createHTTPAPI(w http.ResponseWriter, r *http.Request) {
 	rec := &httpAPIRecord{API: httpAPI{APIID: id, ProtocolType: "HTTP", RouteSelectionExpression: routeSelection,
 		APIKeySelectionExpression: "$request.header.x-api-key", CreatedDate: isoAt(now), Tags: req.Tags,
 		APIEndpoint: s.files.Load().endpoint(id)}}
-	if err := req.apply(&rec.API); err != nil {
+	var err error
+	if req.ProtocolType == protocolWebSocket {
+		rec, err = s.newWebSocketAPI(id, req)
+	} else {
+		err = req.apply(&rec.API)
+	}
+	if err != nil {
 		fail(w, err)
 		return
 	}
@@ -394,6 +397,12 @@ func (s *Service) updateHTTPAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec, err := s.changeHTTP(r, func(rec **httpAPIRecord) (bool, error) {
+		if e := req.RouteSelectionExpression; (*rec).isWebSocket() && e != nil {
+			if !isBodySelection(*e) {
+				return false, badRequest("A WebSocket API's routeSelectionExpression is a member of the message: $request.body.{member}")
+			}
+			(*rec).API.RouteSelectionExpression, req.RouteSelectionExpression = *e, nil
+		}
 		return false, req.apply(&(*rec).API)
 	})
 	if err != nil {
@@ -421,7 +430,7 @@ func (s *Service) deleteHTTPAPI(w http.ResponseWriter, r *http.Request) {
 func (rec *httpAPIRecord) deployed() []Deployed {
 	var out []Deployed
 	for _, d := range rec.Deployments {
-		dep := Deployed{APIID: rec.API.APIID, DeploymentID: d.DeploymentID, Definition: d.Definition, HTTP: true}
+		dep := Deployed{APIID: rec.API.APIID, DeploymentID: d.DeploymentID, Definition: d.Definition, HTTP: !rec.isWebSocket(), WebSocket: rec.isWebSocket()}
 		for _, st := range rec.Stages {
 			if st.DeploymentID == d.DeploymentID {
 				dep.Stages = append(dep.Stages, st.model())

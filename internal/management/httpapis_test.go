@@ -49,7 +49,6 @@ func importedRoutes(t *testing.T, definition []byte) (*tollgatev1.RestApi, []str
 // HTTP API does.
 func TestHTTPAPIBuildAndDeploy(t *testing.T) {
 	_, sv, mux := newService(t, nil)
-	call(t, mux, "POST", "/v2/apis", `{"name":"chat","protocolType":"WEBSOCKET","routeSelectionExpression":"$request.body.action"}`, 400, nil)
 	call(t, mux, "POST", "/v2/apis", `{"name":"pets","protocolType":"HTTP","disableExecuteApiEndpoint":true}`, 400, nil)
 	var api httpAPI
 	call(t, mux, "POST", "/v2/apis", `{"name":"pets","protocolType":"HTTP","corsConfiguration":{"allowOrigins":["https://example.com"]}}`, 201, &api)

@@ -62,13 +62,14 @@ type Deployed struct {
 	// Definition is what was deployed, an OpenAPI 3 definition with API Gateway's extensions.
 	Definition []byte
 	Stages     []*tollgatev1.Stage
-	// HTTP: the API is an HTTP API (apigatewayv2's), its definition as export-api writes one.
-	HTTP bool
+	// HTTP: the API is an HTTP API (apigatewayv2's), its definition as export-api writes one. WebSocket: it is a
+	// WebSocket API, its definition in the fields of a file's (internal/websocketapi).
+	HTTP, WebSocket bool
 }
 
 // File names a deployment in problems, as a file names a definition.
 func (d Deployed) File() string {
-	if d.HTTP {
+	if d.HTTP || d.WebSocket {
 		return httpAPIPrefix + d.APIID + "/deployments/" + d.DeploymentID
 	}
 	return recordPrefix + d.APIID + "/deployments/" + d.DeploymentID

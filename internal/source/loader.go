@@ -105,8 +105,9 @@ type Deployment struct {
 	File       string
 	Definition []byte
 	Stages     []*tollgatev1.Stage
-	// HTTP: the API is an HTTP API (apigatewayv2's), its definition one as export-api writes it.
-	HTTP bool
+	// HTTP: the API is an HTTP API (apigatewayv2's), its definition one as export-api writes it. WebSocket: it is
+	// a WebSocket API, its definition in the fields of a file's.
+	HTTP, WebSocket bool
 }
 
 // LoadWith reads, checks and builds everything the config file names, and what the management API serves.
@@ -217,6 +218,16 @@ func (ld *Loader) LoadWith(configFile string, managed Managed) (*Loaded, error) 
 	for _, d := range managed.Deployments {
 		if i := slices.IndexFunc(cfg.APIs, func(a config.API) bool { return a.ID == d.APIID }); i >= 0 {
 			probs.Addf(configFile, diag.Pointer("apis", i, "id"), "API id %q is the management API's (%s): choose another", d.APIID, d.File)
+			continue
+		}
+		if d.WebSocket {
+			api, err := websocketapi.Read(d.File, d.Definition)
+			if err != nil {
+				probs = append(probs, asProblems(d.File, err)...)
+				continue
+			}
+			api.Id, api.Stages = d.APIID, d.Stages
+			l.Gateway.WebsocketApis = append(l.Gateway.WebsocketApis, api)
 			continue
 		}
 		def, err := ld.importDeployment(d, imported)

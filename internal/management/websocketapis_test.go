@@ -1,0 +1,79 @@
+package management
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+)
+
+// TestWebSocketAPIBuildAndDeploy builds a WebSocket API as the aws CLI does (apigatewayv2, protocolType
+// WEBSOCKET): integrations with templates, routes with a route response and $connect's authorizer, a stage that
+// deploys every change; what is deployed is the definition a file's WebSocket API has, refusals by name.
+func TestWebSocketAPIBuildAndDeploy(t *testing.T) {
+	_, sv, mux := newService(t, nil)
+	call(t, mux, "POST", "/v2/apis", `{"name":"chat","protocolType":"WEBSOCKET"}`, 400, nil)
+	call(t, mux, "POST", "/v2/apis", `{"name":"chat","protocolType":"WEBSOCKET","routeSelectionExpression":"$request.body.action","target":"http://x"}`, 400, nil)
+	var api httpAPI
+	call(t, mux, "POST", "/v2/apis", `{"name":"chat","protocolType":"WEBSOCKET","routeSelectionExpression":"$request.body.action"}`, 201, &api)
+	if api.ProtocolType != "WEBSOCKET" || api.RouteSelectionExpression != "$request.body.action" || api.APIEndpoint != "ws://"+api.APIID+"." {
+		t.Fatalf("created %+v", api)
+	}
+	base := "/v2/apis/" + api.APIID
+	var mock, fn integrationV2
+	call(t, mux, "POST", base+"/integrations", `{"integrationType":"MOCK","requestTemplates":{"$default":"{\"statusCode\": 200}"},"templateSelectionExpression":"\\$default"}`, 201, &mock)
+	call(t, mux, "POST", base+"/integrations", `{"integrationType":"AWS_PROXY","integrationUri":"arn:aws:lambda:us-east-1:123456789012:function:chat"}`, 201, &fn)
+	if mock.TimeoutInMillis != 29000 || fn.TimeoutInMillis != 29000 {
+		t.Errorf("a WebSocket integration's default timeout is 29 s: %+v %+v", mock, fn)
+	}
+	for _, bad := range []string{
+		`{"integrationType":"AWS_PROXY","integrationUri":"arn:aws:lambda:us-east-1:123456789012:function:chat","requestTemplates":{"$default":"x"}}`,
+		`{"integrationType":"HTTP","integrationUri":"http://x","timeoutInMillis":30000}`,
+		`{"integrationType":"MOCK","passthroughBehavior":"NEVER"}`,
+		`{"integrationType":"LAMBDA"}`,
+	} {
+		call(t, mux, "POST", base+"/integrations", bad, 400, nil)
+	}
+	var auth authorizerV2
+	call(t, mux, "POST", base+"/authorizers", `{"name":"users","authorizerType":"REQUEST","authorizerUri":"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations","identitySource":["route.request.header.X-User"]}`, 201, &auth)
+	call(t, mux, "POST", base+"/authorizers", `{"name":"jwt","authorizerType":"JWT","identitySource":["$request.header.Authorization"],"jwtConfiguration":{"issuer":"https://i"}}`, 400, nil)
+	call(t, mux, "POST", base+"/routes", `{"routeKey":"$connect","target":"integrations/`+mock.IntegrationID+`","authorizationType":"CUSTOM","authorizerId":"`+auth.AuthorizerID+`"}`, 201, nil)
+	call(t, mux, "POST", base+"/routes", `{"routeKey":"sendmessage","target":"integrations/`+fn.IntegrationID+`","routeResponseSelectionExpression":"$default"}`, 201, nil)
+	for _, bad := range []struct {
+		body   string
+		status int
+	}{
+		{`{"routeKey":"sendmessage","target":"integrations/` + fn.IntegrationID + `"}`, 409},
+		{`{"routeKey":"other","authorizationType":"AWS_IAM"}`, 400},
+		{`{"routeKey":"keyed","apiKeyRequired":true}`, 400},
+		{`{"routeKey":"x","routeResponseSelectionExpression":"$request.body.kind"}`, 400},
+	} {
+		call(t, mux, "POST", base+"/routes", bad.body, bad.status, nil)
+	}
+	call(t, mux, "POST", base+"/stages", `{"stageName":"prod","routeSettings":{"sendmessage":{}}}`, 400, nil)
+	call(t, mux, "POST", base+"/stages", `{"stageName":"prod","autoDeploy":true,"stageVariables":{"v":"1"}}`, 201, nil)
+	call(t, mux, "GET", base+"/exports/OAS30?outputType=JSON", "", 400, nil)
+	if len(sv.checked) == 0 {
+		t.Fatal("the automatic deployment was not checked")
+	}
+	st := sv.checked[len(sv.checked)-1]
+	i := slices.IndexFunc(st.Deployments, func(d Deployed) bool { return d.APIID == api.APIID })
+	if i < 0 || !st.Deployments[i].WebSocket || st.Deployments[i].HTTP {
+		t.Fatalf("deployments %+v", st.Deployments)
+	}
+	var def struct {
+		RouteSelectionExpression string
+		Routes                   []map[string]string
+		Integrations             []map[string]any
+		Authorizers              []map[string]any
+	}
+	if err := json.Unmarshal(st.Deployments[i].Definition, &def); err != nil {
+		t.Fatal(err)
+	}
+	if def.RouteSelectionExpression != "$request.body.action" || len(def.Routes) != 2 || len(def.Integrations) != 2 || len(def.Authorizers) != 1 ||
+		def.Routes[0]["authorizerId"] != auth.AuthorizerID || def.Routes[1]["routeResponseSelectionExpression"] != "$default" {
+		t.Errorf("deployed definition %s", st.Deployments[i].Definition)
+	}
+	if file := st.Deployments[i].File(); file != "apis/"+api.APIID+"/deployments/"+st.Deployments[i].DeploymentID {
+		t.Errorf("a deployment's file %s", file)
+	}
+}
