@@ -486,7 +486,8 @@ func TestWebSocketAuthorization(t *testing.T) {
 
 // TestManagementAPIWebSocketByTheAWSCLI: the aws CLI builds a WebSocket API through apigatewayv2 (a MOCK
 // $connect through its request template, a $default route to an HTTP backend with its route response, a stage
-// that deploys every change), and Envoy and the WebSocket service serve it; a change is served too.
+// that deploys every change), and Envoy and the WebSocket service serve it; a change is served too, to the
+// connection open.
 func TestManagementAPIWebSocketByTheAWSCLI(t *testing.T) {
 	backendURL, _ := startChatBackend(t)
 	cfg := newGatewayConfig(t)
@@ -505,8 +506,11 @@ func TestManagementAPIWebSocketByTheAWSCLI(t *testing.T) {
 	cli(&echo, "create-integration", "--api-id", api.APIID, "--integration-type", "HTTP_PROXY", "--integration-method", "POST",
 		"--integration-uri", backendURL+"/echo")
 	cli(nil, "create-route", "--api-id", api.APIID, "--route-key", "$connect", "--target", "integrations/"+accept.IntegrationID)
-	cli(nil, "create-route", "--api-id", api.APIID, "--route-key", "$default", "--target", "integrations/"+echo.IntegrationID,
+	var route struct{ RouteID string }
+	cli(&route, "create-route", "--api-id", api.APIID, "--route-key", "$default", "--target", "integrations/"+echo.IntegrationID,
 		"--route-response-selection-expression", "$default")
+	// Two-way, as API Gateway's: the route's selection and a $default route response.
+	cli(nil, "create-route-response", "--api-id", api.APIID, "--route-id", route.RouteID, "--route-response-key", "$default")
 	cli(nil, "create-stage", "--api-id", api.APIID, "--stage-name", "prod", "--auto-deploy")
 	url := "ws://" + gw.cfg.Listen + "/prod"
 	connect := func() *websocket.Conn {

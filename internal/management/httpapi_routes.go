@@ -247,6 +247,7 @@ func (s *Service) deleteIntegrationV2(w http.ResponseWriter, r *http.Request) {
 			return false, conflict("Integration %s is the target of a route: change the route first", in.IntegrationID)
 		}
 		(*rec).Integrations = slices.DeleteFunc((*rec).Integrations, func(other *integrationV2) bool { return other == in })
+		delete((*rec).IntegrationResponses, in.IntegrationID)
 		return false, nil
 	})
 	if err != nil {
@@ -440,6 +441,7 @@ func (s *Service) deleteRouteV2(w http.ResponseWriter, r *http.Request) {
 			return false, err
 		}
 		(*rec).Routes = slices.DeleteFunc((*rec).Routes, func(other *routeV2) bool { return other == rt })
+		delete((*rec).RouteResponses, rt.RouteID)
 		return false, nil
 	})
 	if err != nil {

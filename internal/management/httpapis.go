@@ -72,6 +72,10 @@ type httpAPIRecord struct {
 	Authorizers  []*authorizerV2       `json:"authorizers,omitempty"`
 	Stages       []*stageV2            `json:"stages,omitempty"`
 	Deployments  []*deploymentV2Record `json:"deployments,omitempty"`
+	// A WebSocket API's integration responses by integration id, and route responses by route id
+	// (websocket_responses.go): each kept beside what it is of, which answers without it, as AWS's.
+	IntegrationResponses map[string][]*integrationResponseV2 `json:"integrationResponses,omitempty"`
+	RouteResponses       map[string][]*routeResponseV2       `json:"routeResponses,omitempty"`
 }
 
 // createHTTPAPIRequest is CreateApi's body; UpdateApi's is the same, every field optional.

@@ -176,14 +176,19 @@ func exportWebSocket(rec *httpAPIRecord) ([]byte, error) {
 		AuthorizerID                     string `json:"authorizerId,omitempty"`
 		RouteResponseSelectionExpression string `json:"routeResponseSelectionExpression,omitempty"`
 	}
+	type integrationResponse struct {
+		IntegrationResponseKey string            `json:"integrationResponseKey"`
+		ResponseTemplates      map[string]string `json:"responseTemplates,omitempty"`
+	}
 	type integration struct {
-		IntegrationID               string            `json:"integrationId"`
-		IntegrationType             string            `json:"integrationType"`
-		IntegrationURI              string            `json:"integrationUri,omitempty"`
-		IntegrationMethod           string            `json:"integrationMethod,omitempty"`
-		RequestTemplates            map[string]string `json:"requestTemplates,omitempty"`
-		TemplateSelectionExpression string            `json:"templateSelectionExpression,omitempty"`
-		TimeoutInMillis             int               `json:"timeoutInMillis,omitempty"`
+		IntegrationResponses        []integrationResponse `json:"integrationResponses,omitempty"`
+		IntegrationID               string                `json:"integrationId"`
+		IntegrationType             string                `json:"integrationType"`
+		IntegrationURI              string                `json:"integrationUri,omitempty"`
+		IntegrationMethod           string                `json:"integrationMethod,omitempty"`
+		RequestTemplates            map[string]string     `json:"requestTemplates,omitempty"`
+		TemplateSelectionExpression string                `json:"templateSelectionExpression,omitempty"`
+		TimeoutInMillis             int                   `json:"timeoutInMillis,omitempty"`
 	}
 	type authorizer struct {
 		AuthorizerID   string   `json:"authorizerId"`
@@ -201,13 +206,21 @@ func exportWebSocket(rec *httpAPIRecord) ([]byte, error) {
 		Authorizers               []authorizer  `json:"authorizers,omitempty"`
 	}{Name: rec.API.Name, RouteSelectionExpression: rec.API.RouteSelectionExpression, APIKeySelectionExpression: rec.API.APIKeySelectionExpression}
 	for _, rt := range rec.Routes {
-		def.Routes = append(def.Routes, route{RouteKey: rt.RouteKey, Target: rt.Target, AuthorizationType: rt.AuthorizationType,
-			AuthorizerID: rt.AuthorizerID, RouteResponseSelectionExpression: rt.RouteResponseSelectionExpression})
+		out := route{RouteKey: rt.RouteKey, Target: rt.Target, AuthorizationType: rt.AuthorizationType, AuthorizerID: rt.AuthorizerID}
+		// Two-way, as API Gateway's: the selection $default and a $default route response.
+		if rt.RouteResponseSelectionExpression == "$default" && len(rec.RouteResponses[rt.RouteID]) > 0 {
+			out.RouteResponseSelectionExpression = "$default"
+		}
+		def.Routes = append(def.Routes, out)
 	}
 	for _, in := range rec.Integrations {
-		def.Integrations = append(def.Integrations, integration{IntegrationID: in.IntegrationID, IntegrationType: in.IntegrationType,
+		out := integration{IntegrationID: in.IntegrationID, IntegrationType: in.IntegrationType,
 			IntegrationURI: in.IntegrationURI, IntegrationMethod: in.IntegrationMethod, RequestTemplates: in.RequestTemplates,
-			TemplateSelectionExpression: in.TemplateSelectionExpression, TimeoutInMillis: in.TimeoutInMillis})
+			TemplateSelectionExpression: in.TemplateSelectionExpression, TimeoutInMillis: in.TimeoutInMillis}
+		for _, ir := range rec.IntegrationResponses[in.IntegrationID] {
+			out.IntegrationResponses = append(out.IntegrationResponses, integrationResponse{IntegrationResponseKey: ir.IntegrationResponseKey, ResponseTemplates: ir.ResponseTemplates})
+		}
+		def.Integrations = append(def.Integrations, out)
 	}
 	for _, a := range rec.Authorizers {
 		def.Authorizers = append(def.Authorizers, authorizer{AuthorizerID: a.AuthorizerID, Name: a.Name, AuthorizerType: a.AuthorizerType,

@@ -37,7 +37,20 @@ func TestWebSocketAPIBuildAndDeploy(t *testing.T) {
 	call(t, mux, "POST", base+"/authorizers", `{"name":"users","authorizerType":"REQUEST","authorizerUri":"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations","identitySource":["route.request.header.X-User"]}`, 201, &auth)
 	call(t, mux, "POST", base+"/authorizers", `{"name":"jwt","authorizerType":"JWT","identitySource":["$request.header.Authorization"],"jwtConfiguration":{"issuer":"https://i"}}`, 400, nil)
 	call(t, mux, "POST", base+"/routes", `{"routeKey":"$connect","target":"integrations/`+mock.IntegrationID+`","authorizationType":"CUSTOM","authorizerId":"`+auth.AuthorizerID+`"}`, 201, nil)
-	call(t, mux, "POST", base+"/routes", `{"routeKey":"sendmessage","target":"integrations/`+fn.IntegrationID+`","routeResponseSelectionExpression":"$default"}`, 201, nil)
+	var send routeV2
+	call(t, mux, "POST", base+"/routes", `{"routeKey":"sendmessage","target":"integrations/`+fn.IntegrationID+`","routeResponseSelectionExpression":"$default"}`, 201, &send)
+	// Two-way, as API Gateway's: the selection and a $default route response.
+	call(t, mux, "POST", base+"/routes/"+send.RouteID+"/routeresponses", `{"routeResponseKey":"other"}`, 400, nil)
+	call(t, mux, "POST", base+"/routes/"+send.RouteID+"/routeresponses", `{"routeResponseKey":"$default"}`, 201, nil)
+	call(t, mux, "POST", base+"/routes/"+send.RouteID+"/routeresponses", `{"routeResponseKey":"$default"}`, 409, nil)
+	call(t, mux, "POST", base+"/integrations/"+mock.IntegrationID+"/integrationresponses", `{"integrationResponseKey":"/2\\d\\d/","responseTemplates":{"$default":"ok"}}`, 201, nil)
+	call(t, mux, "POST", base+"/integrations/"+mock.IntegrationID+"/integrationresponses", `{"integrationResponseKey":"2xx"}`, 400, nil)
+	call(t, mux, "POST", base+"/integrations/"+fn.IntegrationID+"/integrationresponses", `{"integrationResponseKey":"$default"}`, 400, nil)
+	var listed struct{ Items []integrationResponseV2 }
+	call(t, mux, "GET", base+"/integrations/"+mock.IntegrationID+"/integrationresponses", "", 200, &listed)
+	if len(listed.Items) != 1 || listed.Items[0].IntegrationResponseKey != `/2\d\d/` {
+		t.Errorf("get-integration-responses: %+v", listed)
+	}
 	for _, bad := range []struct {
 		body   string
 		status int
@@ -70,7 +83,8 @@ func TestWebSocketAPIBuildAndDeploy(t *testing.T) {
 		t.Fatal(err)
 	}
 	if def.RouteSelectionExpression != "$request.body.action" || len(def.Routes) != 2 || len(def.Integrations) != 2 || len(def.Authorizers) != 1 ||
-		def.Routes[0]["authorizerId"] != auth.AuthorizerID || def.Routes[1]["routeResponseSelectionExpression"] != "$default" {
+		def.Routes[0]["authorizerId"] != auth.AuthorizerID || def.Routes[1]["routeResponseSelectionExpression"] != "$default" ||
+		def.Integrations[0]["integrationResponses"] == nil {
 		t.Errorf("deployed definition %s", st.Deployments[i].Definition)
 	}
 	if file := st.Deployments[i].File(); file != "apis/"+api.APIID+"/deployments/"+st.Deployments[i].DeploymentID {
