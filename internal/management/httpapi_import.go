@@ -223,10 +223,7 @@ func corsOf(c *tollgatev1.Cors) *corsConfig {
 // as an import of its model makes them, under ids named by what they are (so they stay from load to load), one
 // deployment standing for tollgate.yaml, and its stages; nil when it has what the management API cannot show.
 func fileHTTPRecord(a *tollgatev1.RestApi, api httpAPI) *httpAPIRecord {
-	ids := func(what string) string {
-		sum := sha256.Sum256([]byte(a.GetId() + " " + what))
-		return strings.ToLower(base32.StdEncoding.EncodeToString(sum[:]))[:10]
-	}
+	ids := func(what string) string { return fileID(a.GetId(), what) }
 	rec := &httpAPIRecord{API: api}
 	if rec.replaceWith(a, ids) != nil {
 		return nil
@@ -253,6 +250,13 @@ func fileHTTPRecord(a *tollgatev1.RestApi, api httpAPI) *httpAPIRecord {
 		rec.Stages = append(rec.Stages, out)
 	}
 	return rec
+}
+
+// fileID is the id of what a file's API (of apiID) has, as the management API shows it: a digest of what it is,
+// the same on every load and every control plane.
+func fileID(apiID, what string) string {
+	sum := sha256.Sum256([]byte(apiID + " " + what))
+	return strings.ToLower(base32.StdEncoding.EncodeToString(sum[:]))[:10]
 }
 
 // routeKeyOf is the route key of a method key ("/pets/GET" is "GET /pets", "$default/ANY" is "$default").

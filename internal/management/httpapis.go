@@ -298,6 +298,9 @@ func (s *Service) readHTTPAPI(r *http.Request, write bool) (*httpAPIRecord, erro
 				return rec, nil
 			}
 		}
+		if model := files.webSocketModels[id]; model != nil && !write {
+			return fileWebSocketRecord(model, files.fileWebSocketAPI(model)), nil
+		}
 		return nil, s.missingHTTPAPI(id, write)
 	}
 	var rec httpAPIRecord
@@ -310,7 +313,7 @@ func (s *Service) readHTTPAPI(r *http.Request, write bool) (*httpAPIRecord, erro
 // missingHTTPAPI is the answer for a write to an HTTP API the store has not: the file's are read-only.
 func (s *Service) missingHTTPAPI(id string, write bool) error {
 	files := s.files.Load()
-	if files.httpModels[id] == nil {
+	if files.httpModels[id] == nil && files.webSocketModels[id] == nil {
 		return notFound("Invalid API identifier specified %s:%s", files.account, id)
 	}
 	if write {

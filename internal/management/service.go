@@ -82,8 +82,10 @@ type catalog struct {
 	domain   string
 	apis     []restAPI
 	httpAPIs []httpAPI
-	// httpModels are the file's HTTP APIs as loaded, by id, read whole when asked for (fileHTTPRecord).
-	httpModels map[string]*tollgatev1.RestApi
+	// httpModels are the file's HTTP APIs as loaded, by id, read whole when asked for (fileHTTPRecord), and
+	// webSocketModels its WebSocket APIs (fileWebSocketRecord).
+	httpModels      map[string]*tollgatev1.RestApi
+	webSocketModels map[string]*tollgatev1.WebSocketApi
 	// models are the file's REST APIs as loaded, by id; records are those read whole so far (fileRecord), made
 	// when first asked for rather than on every load.
 	models map[string]*tollgatev1.RestApi
@@ -124,8 +126,14 @@ func New(store state.Store, serving Serving, gw *tollgatev1.Gateway, account str
 // Set serves gw's APIs from now on (a reload's).
 func (s *Service) Set(gw *tollgatev1.Gateway, account, domain string) {
 	next := &catalog{account: account, domain: domain, models: map[string]*tollgatev1.RestApi{}, canaries: map[string][]*tollgatev1.Stage{},
-		httpModels: map[string]*tollgatev1.RestApi{},
-		records:    map[string]*apiRecord{}}
+		httpModels: map[string]*tollgatev1.RestApi{}, webSocketModels: map[string]*tollgatev1.WebSocketApi{},
+		records: map[string]*apiRecord{}}
+	for _, a := range gw.GetWebsocketApis() {
+		if !strings.HasPrefix(a.GetSourceFile(), httpAPIPrefix) { // a managed API's deployments are its own
+			next.webSocketModels[a.GetId()] = a
+			next.httpAPIs = append(next.httpAPIs, next.fileWebSocketAPI(a))
+		}
+	}
 	for _, a := range gw.GetApis() {
 		switch {
 		case strings.HasPrefix(a.GetSourceFile(), recordPrefix) || strings.HasPrefix(a.GetSourceFile(), httpAPIPrefix):

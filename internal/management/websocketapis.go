@@ -1,9 +1,12 @@
 package management
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
 // WebSocket APIs, apigatewayv2's with protocolType WEBSOCKET: the same records and operations as an HTTP API's
@@ -232,4 +235,54 @@ func exportWebSocket(rec *httpAPIRecord) ([]byte, error) {
 // notForWebSocket refuses, on a WebSocket API, an operation only HTTP APIs have.
 func notForWebSocket(w http.ResponseWriter, operation string) {
 	fail(w, badRequest("%s is not supported for WebSocket APIs", operation))
+}
+
+// fileWebSocketAPI is a file's WebSocket API as GetApi answers it.
+func (c *catalog) fileWebSocketAPI(a *tollgatev1.WebSocketApi) httpAPI {
+	selection := a.GetApiKeySelectionExpression()
+	if selection == "" {
+		selection = "$request.header.x-api-key"
+	}
+	return httpAPI{APIID: a.GetId(), Name: a.GetName(), ProtocolType: protocolWebSocket, RouteSelectionExpression: a.GetRouteSelectionExpression(),
+		APIKeySelectionExpression: selection, APIEndpoint: "ws://" + a.GetId() + "." + c.domain}
+}
+
+// fileWebSocketRecord is a file's WebSocket API as the management API reads it: its ids digests of what they
+// name, as a file's HTTP API's are, one deployment that every stage serves.
+func fileWebSocketRecord(a *tollgatev1.WebSocketApi, api httpAPI) *httpAPIRecord {
+	ids := func(what string) string { return fileID(a.GetId(), what) }
+	rec := &httpAPIRecord{API: api}
+	for _, in := range a.GetIntegrations() {
+		id := ids("integration " + in.GetIntegrationId())
+		rec.Integrations = append(rec.Integrations, &integrationV2{IntegrationID: id, IntegrationType: in.GetIntegrationType(),
+			IntegrationURI: in.GetIntegrationUri(), IntegrationMethod: in.GetIntegrationMethod(), ConnectionType: "INTERNET",
+			PayloadFormatVersion: "1.0", TimeoutInMillis: int(cmp.Or(in.GetTimeoutInMillis(), maxWebSocketTimeoutMillis)),
+			RequestTemplates: in.GetRequestTemplates(), TemplateSelectionExpression: in.GetTemplateSelectionExpression()})
+		for _, r := range in.GetIntegrationResponses() {
+			if rec.IntegrationResponses == nil {
+				rec.IntegrationResponses = map[string][]*integrationResponseV2{}
+			}
+			rec.IntegrationResponses[id] = append(rec.IntegrationResponses[id], &integrationResponseV2{
+				IntegrationResponseID:  ids("integration response " + in.GetIntegrationId() + " " + r.GetIntegrationResponseKey()),
+				IntegrationResponseKey: r.GetIntegrationResponseKey(), ResponseTemplates: r.GetResponseTemplates()})
+		}
+	}
+	for _, au := range a.GetAuthorizers() {
+		rec.Authorizers = append(rec.Authorizers, &authorizerV2{AuthorizerID: ids("authorizer " + au.GetAuthorizerId()), Name: au.GetName(),
+			AuthorizerType: au.GetAuthorizerType(), AuthorizerURI: au.GetAuthorizerUri(), IdentitySource: au.GetIdentitySource()})
+	}
+	for _, r := range a.GetRoutes() {
+		rt := &routeV2{RouteID: ids("route " + r.GetRouteKey()), RouteKey: r.GetRouteKey(), AuthorizationType: cmp.Or(r.GetAuthorizationType(), "NONE"),
+			Target: "integrations/" + ids("integration "+r.GetIntegrationId()), RouteResponseSelectionExpression: r.GetRouteResponseSelectionExpression()}
+		if r.GetAuthorizerId() != "" {
+			rt.AuthorizerID = ids("authorizer " + r.GetAuthorizerId())
+		}
+		rec.Routes = append(rec.Routes, rt)
+	}
+	d := &deploymentV2Record{deploymentV2: deploymentV2{DeploymentID: ids("deployment"), DeploymentStatus: "DEPLOYED", Description: "tollgate.yaml"}}
+	rec.Deployments = []*deploymentV2Record{d}
+	for _, st := range a.GetStages() {
+		rec.Stages = append(rec.Stages, &stageV2{StageName: st.GetStageName(), DeploymentID: d.DeploymentID, StageVariables: st.GetVariables()})
+	}
+	return rec
 }

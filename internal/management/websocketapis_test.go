@@ -3,7 +3,10 @@ package management
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
+
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
 // TestWebSocketAPIBuildAndDeploy builds a WebSocket API as the aws CLI does (apigatewayv2, protocolType
@@ -89,5 +92,53 @@ func TestWebSocketAPIBuildAndDeploy(t *testing.T) {
 	}
 	if file := st.Deployments[i].File(); file != "apis/"+api.APIID+"/deployments/"+st.Deployments[i].DeploymentID {
 		t.Errorf("a deployment's file %s", file)
+	}
+}
+
+// A file's WebSocket API is listed and read whole, as a file's HTTP API is, and refused for writes.
+func TestFileWebSocketAPIIsReadOnly(t *testing.T) {
+	gw := &tollgatev1.Gateway{WebsocketApis: []*tollgatev1.WebSocketApi{{Id: "chat", Name: "chat", SourceFile: "chat.yaml",
+		RouteSelectionExpression: "$request.body.action",
+		Routes:                   []*tollgatev1.WebSocketRoute{{RouteKey: "$connect", IntegrationId: "accept"}, {RouteKey: "send", IntegrationId: "fn", RouteResponseSelectionExpression: "$default"}},
+		Integrations: []*tollgatev1.WebSocketIntegration{{IntegrationId: "accept", IntegrationType: "MOCK",
+			IntegrationResponses: []*tollgatev1.WebSocketIntegrationResponse{{IntegrationResponseKey: "$default"}}},
+			{IntegrationId: "fn", IntegrationType: "AWS_PROXY", IntegrationUri: "arn:aws:lambda:us-east-1:123456789012:function:chat"}},
+		Stages: []*tollgatev1.Stage{{StageName: "prod", Variables: map[string]string{"v": "1"}}}}}}
+	_, _, mux := newService(t, gw)
+	var apis struct{ Items []httpAPI }
+	call(t, mux, "GET", "/v2/apis", "", 200, &apis)
+	if len(apis.Items) != 1 || apis.Items[0].ProtocolType != "WEBSOCKET" || apis.Items[0].RouteSelectionExpression != "$request.body.action" {
+		t.Fatalf("get-apis: %+v", apis)
+	}
+	var routes struct{ Items []routeV2 }
+	call(t, mux, "GET", "/v2/apis/chat/routes", "", 200, &routes)
+	var integrations struct{ Items []integrationV2 }
+	call(t, mux, "GET", "/v2/apis/chat/integrations", "", 200, &integrations)
+	if len(routes.Items) != 2 || len(integrations.Items) != 2 {
+		t.Fatalf("routes %+v, integrations %+v", routes, integrations)
+	}
+	for _, rt := range routes.Items {
+		if !slices.ContainsFunc(integrations.Items, func(in integrationV2) bool { return rt.Target == "integrations/"+in.IntegrationID }) {
+			t.Errorf("route %s targets %s, none of the integrations", rt.RouteKey, rt.Target)
+		}
+	}
+	var mock integrationV2
+	for _, in := range integrations.Items {
+		if in.IntegrationType == "MOCK" {
+			mock = in
+		}
+	}
+	var responses struct{ Items []integrationResponseV2 }
+	call(t, mux, "GET", "/v2/apis/chat/integrations/"+mock.IntegrationID+"/integrationresponses", "", 200, &responses)
+	if len(responses.Items) != 1 {
+		t.Errorf("the MOCK's integration responses: %+v", responses)
+	}
+	var stages struct{ Items []stageV2 }
+	call(t, mux, "GET", "/v2/apis/chat/stages", "", 200, &stages)
+	if len(stages.Items) != 1 || stages.Items[0].StageVariables["v"] != "1" {
+		t.Errorf("stages %+v", stages)
+	}
+	if body := call(t, mux, "POST", "/v2/apis/chat/routes", `{"routeKey":"other"}`, 400, nil); !strings.Contains(body, "tollgate.yaml") {
+		t.Errorf("a write to the file's API: %s", body)
 	}
 }
