@@ -404,8 +404,12 @@ func TestWebSocketAuthorization(t *testing.T) {
 	cfg.APIs = []apiConfig{
 		{ID: "secure", Definition: "secure.yaml", ProtocolType: "WEBSOCKET", Stages: []stageConfig{{StageName: "prod"}}},
 		{ID: "signed", Definition: "signed.yaml", ProtocolType: "WEBSOCKET", Stages: []stageConfig{{StageName: "prod"}}},
+		{ID: "keyed", Definition: "keyed.yaml", ProtocolType: "WEBSOCKET", Stages: []stageConfig{{StageName: "prod"}}},
 	}
-	gw := startGateway(t, cfg, map[string]string{"secure.yaml": "websocket/secure.yaml", "signed.yaml": "websocket/signed.yaml"})
+	cfg.APIKeys = []apiKey{{ID: "k1", Name: "alice", Value: aliceKey, Enabled: true}, {ID: "k2", Name: "off", Value: "off-0123456789abcdefghij", Enabled: false}}
+	cfg.UsagePlans = []usagePlan{{ID: "p1", Name: "two a day", APIStages: []planAPIStage{{APIID: "keyed", Stage: "prod"}}, Keys: []string{"k1", "k2"},
+		Quota: &quota{Limit: 2, Period: "DAY"}}}
+	gw := startGateway(t, cfg, map[string]string{"secure.yaml": "websocket/secure.yaml", "signed.yaml": "websocket/signed.yaml", "keyed.yaml": "websocket/keyed.yaml"})
 	dial := func(t *testing.T, api, url string, header http.Header) (*websocket.Conn, int) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -451,6 +455,30 @@ func TestWebSocketAuthorization(t *testing.T) {
 		authorizer, _ := told(t, c)["authorizer"].(map[string]any)
 		if authorizer["principalId"] != "alice" || authorizer["tier"] != "gold" || authorizer["count"] != "3" {
 			t.Errorf("a message's event tells the authorizer's values %v", authorizer)
+		}
+	})
+
+	t.Run("API key and usage plan", func(t *testing.T) {
+		keyedURL := "ws://" + gw.cfg.Listen + "/prod"
+		for name, header := range map[string]http.Header{"no key": nil, "an unknown key": {"X-Api-Key": {"nobody-0123456789abcdefgh"}}, "a disabled key": {"X-Api-Key": {"off-0123456789abcdefghij"}}} {
+			if _, status := dial(t, "keyed", keyedURL, header); status != http.StatusForbidden {
+				t.Errorf("%s: %d, want 403", name, status)
+			}
+		}
+		alice := http.Header{"X-Api-Key": {aliceKey}}
+		for i := range 2 {
+			c, status := dial(t, "keyed", keyedURL, alice)
+			if status != http.StatusSwitchingProtocols {
+				t.Fatalf("connection %d of the plan's two a day: %d", i+1, status)
+			}
+			if i == 0 {
+				if m := told(t, c); m["apiKeyId"] != "k1" {
+					t.Errorf("a message's event tells the key %v", m["apiKeyId"])
+				}
+			}
+		}
+		if _, status := dial(t, "keyed", keyedURL, alice); status != http.StatusTooManyRequests {
+			t.Errorf("a third connection of two a day: %d, want 429", status)
 		}
 	})
 

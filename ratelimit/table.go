@@ -45,6 +45,11 @@ func NewTable(snap *ir.Snapshot) *Table {
 			t.routes[r.Name] = r
 		}
 	}
+	for i := range snap.WebSockets {
+		if r := snap.WebSockets[i].LimitedRoute(); r != nil {
+			t.routes[r.Name] = r
+		}
+	}
 	for _, p := range snap.UsagePlans {
 		t.plans[p.ID] = p
 	}

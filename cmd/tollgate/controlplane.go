@@ -133,7 +133,15 @@ func Start(ctx context.Context, configFile string, log *slog.Logger) (*ControlPl
 	c.management.LogMode(log)
 	c.webSocket = websocket.New(websocket.Options{Domain: cfg.Domain, Region: cfg.AWS.Region, AccountID: cfg.AWS.AccountID,
 		IdleTimeout: cfg.WebSocket.IdleTimeout, MaxDuration: cfg.WebSocket.MaxConnectionDuration, Logger: log,
-		Registry: connectionRegistry(store, log), Counted: c.metrics.WebSocketCounted})
+		Registry: connectionRegistry(store, log), Counted: c.metrics.WebSocketCounted,
+		Limit: func(ctx context.Context, route, keyID, planID string) (bool, int, string) {
+			d := c.limiter.Decide(ctx, route, keyID, planID)
+			if d == ratelimit.Allow {
+				return false, 0, ""
+			}
+			resp := d.Response()
+			return true, int(resp.Status), resp.Message
+		}})
 	if err := c.setServices(loaded.Snapshot); err != nil {
 		return nil, err
 	}

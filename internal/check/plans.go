@@ -32,6 +32,13 @@ func (c *checker) plans(gw *tollgatev1.Gateway) {
 			stages[[2]string{api.GetId(), st.GetStageName()}] = true
 		}
 	}
+	webSocketAPIs := map[string]bool{}
+	for _, api := range gw.GetWebsocketApis() {
+		webSocketAPIs[api.GetId()] = true
+		for _, st := range api.GetStages() {
+			stages[[2]string{api.GetId(), st.GetStageName()}] = true
+		}
+	}
 	plans := map[string]bool{}
 	for _, p := range gw.GetUsagePlans() {
 		file := "usageplans/" + p.GetId()
@@ -53,6 +60,8 @@ func (c *checker) plans(gw *tollgatev1.Gateway) {
 			switch {
 			case httpAPIs[as.GetApiId()]:
 				c.probs.Addf(file, diag.Pointer("apiStages", i), "HTTP API %s has no usage plans or API keys", as.GetApiId())
+			case webSocketAPIs[as.GetApiId()] && len(as.GetThrottle()) > 0:
+				c.probs.Addf(file, diag.Pointer("apiStages", i, "throttle"), "per-route throttles of a WebSocket API's stage are not supported yet")
 			case !stages[[2]string{as.GetApiId(), as.GetStage()}]:
 				c.probs.Addf(file, diag.Pointer("apiStages", i), "API %s has no stage %s deployed", as.GetApiId(), as.GetStage())
 			}

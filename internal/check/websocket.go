@@ -42,7 +42,7 @@ func (c *checker) webSocketAPIs(gw *tollgatev1.Gateway) {
 			c.probs.Addf(file, "/routeSelectionExpression", "routeSelectionExpression %q: want $request.body.{member}, such as $request.body.action", api.GetRouteSelectionExpression())
 		}
 		if e := api.GetApiKeySelectionExpression(); e != "" && e != "$request.header.x-api-key" {
-			c.probs.Addf(file, "/apiKeySelectionExpression", "apiKeySelectionExpression %q is not supported yet (WebSocket APIs' API keys are not)", e)
+			c.probs.Addf(file, "/apiKeySelectionExpression", "apiKeySelectionExpression %q is not supported yet: the key is the x-api-key header's", e)
 		}
 		integrations := map[string]bool{}
 		for _, in := range api.GetIntegrations() {
@@ -93,8 +93,8 @@ func (c *checker) webSocketAPIs(gw *tollgatev1.Gateway) {
 			if id := r.GetAuthorizerId(); id != "" && r.GetAuthorizationType() != "CUSTOM" {
 				c.probs.Addf(file, at+"/authorizerId", "authorizerId %q on a route whose authorizationType is not CUSTOM", id)
 			}
-			if r.GetApiKeyRequired() {
-				c.probs.Addf(file, at+"/apiKeyRequired", "API keys of WebSocket APIs are not supported yet")
+			if r.GetApiKeyRequired() && key != names.WebSocketConnect {
+				c.probs.Addf(file, at+"/apiKeyRequired", "only the $connect route requires an API key (API Gateway checks a connection's key once)")
 			}
 			switch e := r.GetRouteResponseSelectionExpression(); {
 			case e == "":

@@ -65,10 +65,17 @@ func TestWebSocketAPIs(t *testing.T) {
 			`/authorizers/0/authorizerType: authorizerType "TOKEN": a WebSocket API's authorizers are REQUEST Lambda authorizers`,
 			"/authorizers/0/authorizerUri: an authorizer needs its Lambda function", `/authorizers/0/identitySource/0: identitySource "method.request.header.Auth"`,
 			`/authorizers/1/authorizerId: authorizer "users" is defined twice`}},
-		{"API keys", func(api *tollgatev1.WebSocketApi, _ *tollgatev1.Gateway) {
-			api.Routes[0].ApiKeyRequired = true
+		{"an API key at $connect", func(api *tollgatev1.WebSocketApi, _ *tollgatev1.Gateway) { api.Routes[0].ApiKeyRequired = true }, nil},
+		{"API keys", func(api *tollgatev1.WebSocketApi, gw *tollgatev1.Gateway) {
+			api.Routes[1].ApiKeyRequired = true
 			api.ApiKeySelectionExpression = "$context.authorizer.usageIdentifierKey"
-		}, []string{"/routes/0/apiKeyRequired: API keys of WebSocket APIs are not supported yet", "/apiKeySelectionExpression: "}},
+			gw.UsagePlans = []*tollgatev1.UsagePlan{{Id: "p", ApiStages: []*tollgatev1.ApiStage{{ApiId: "chat", Stage: "prod",
+				Throttle: map[string]*tollgatev1.ThrottleSettings{"$connect": {RateLimit: 1, BurstLimit: 1}}}}}}
+		}, []string{"/routes/1/apiKeyRequired: only the $connect route requires an API key", "/apiKeySelectionExpression: ",
+			"usageplans/p: /apiStages/0/throttle: per-route throttles of a WebSocket API's stage are not supported yet"}},
+		{"a usage plan of a WebSocket stage", func(_ *tollgatev1.WebSocketApi, gw *tollgatev1.Gateway) {
+			gw.UsagePlans = []*tollgatev1.UsagePlan{{Id: "p", ApiStages: []*tollgatev1.ApiStage{{ApiId: "chat", Stage: "prod"}}}}
+		}, nil},
 		{"route responses", func(api *tollgatev1.WebSocketApi, _ *tollgatev1.Gateway) {
 			api.Routes[0].RouteResponseSelectionExpression = "$default"
 			api.Routes[1].RouteResponseSelectionExpression = "$integration.response.statuscode"

@@ -136,8 +136,8 @@ func TestParseProblems(t *testing.T) {
 		{"REST settings on a WebSocket API's stage", "apis: [{id: a, definition: a.yaml, protocolType: WEBSOCKET, stages: [{stageName: p, cacheClusterEnabled: true, tracingEnabled: true}]}]", []string{
 			"/apis/0/stages/0/cacheClusterEnabled: cacheClusterEnabled on a WebSocket API's stage is not supported yet",
 			"/apis/0/stages/0/tracingEnabled: tracingEnabled on a WebSocket API's stage is not supported yet"}},
-		{"usage plan of a WebSocket API", "apis: [{id: w, definition: a.yaml, protocolType: WEBSOCKET, stages: [{stageName: p}]}]\nusagePlans: [{id: p1, apiStages: [{apiId: w, stage: p}]}]",
-			[]string{`/usagePlans/0/apiStages/0: usage plan "p1" names WebSocket API "w": usage plans of WebSocket APIs are not supported yet`}},
+		{"per-route throttle of a WebSocket API's usage plan", "apis: [{id: w, definition: a.yaml, protocolType: WEBSOCKET, stages: [{stageName: p}]}]\nusagePlans: [{id: p1, apiStages: [{apiId: w, stage: p, throttle: {'$connect': {rateLimit: 1, burstLimit: 1}}}]}]",
+			[]string{`/usagePlans/0/apiStages/0/throttle: per-route throttles of a WebSocket API's stage are not supported yet`}},
 		{"WebSocket service's address and limits", "webSocket: {listen: '0.0.0.0:9082', idleTimeout: -1s, maxConnectionDuration: 48h}", []string{
 			"/webSocket/listen: Envoy reaches the WebSocket service at this address", "/webSocket/idleTimeout: -1s: want a duration up to 24h",
 			"/webSocket/maxConnectionDuration: 48h0m0s: want a duration up to 24h"}},

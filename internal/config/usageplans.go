@@ -154,8 +154,8 @@ func (c *Config) validateUsagePlans(probs *diag.Problems) {
 			switch {
 			case httpAPIs[as.APIID]:
 				probs.Addf(c.File, at("apiStages", j), "usage plan %q names HTTP API %q: HTTP APIs have no usage plans or API keys", p.ID, as.APIID)
-			case webSocketAPIs[as.APIID]:
-				probs.Addf(c.File, at("apiStages", j), "usage plan %q names WebSocket API %q: usage plans of WebSocket APIs are not supported yet", p.ID, as.APIID)
+			case webSocketAPIs[as.APIID] && len(as.Throttle) > 0:
+				probs.Addf(c.File, at("apiStages", j, "throttle"), "per-route throttles of a WebSocket API's stage are not supported yet: the plan's throttle and quota apply to $connect")
 			case !stages[[2]string{as.APIID, as.Stage}]:
 				probs.Addf(c.File, at("apiStages", j), "usage plan %q names API %q stage %q, which is not deployed (see apis)", p.ID, as.APIID, as.Stage)
 			}

@@ -41,6 +41,31 @@ type WebSocketRoute struct {
 	// the connection; nil for none.
 	IAM        bool                 `json:"iam,omitempty"`
 	Authorizer *WebSocketAuthorizer `json:"authorizer,omitempty"`
+	// APIKeyRequired ($connect only): the x-api-key header must be an enabled key of a usage plan of the stage;
+	// Limits are what a connection counts against (its key's plan, the account's), nil for nothing.
+	APIKeyRequired bool    `json:"apiKeyRequired,omitempty"`
+	Limits         *Limits `json:"limits,omitempty"`
+}
+
+// connectMethod is the method the limiter knows a stage's $connect by: its plans' counts and buckets are keyed
+// as a REST method's.
+func connectMethod(apiID, stage string) Method {
+	return Method{APIID: apiID, Stage: stage, Resource: names.WebSocketConnect, HTTPMethod: "GET"}
+}
+
+// ConnectRouteName is the name the limiter knows the stage's $connect by.
+func (st *WebSocketStage) ConnectRouteName() string {
+	return names.StageRoutes(st.APIID, st.Stage) + names.WebSocketConnect
+}
+
+// LimitedRoute is the stage's $connect as the limiter takes it, a route of its name and limits; nil when a
+// connection counts against nothing.
+func (st *WebSocketStage) LimitedRoute() *Route {
+	r := st.Routes[names.WebSocketConnect]
+	if r == nil || r.Limits == nil {
+		return nil
+	}
+	return &Route{Name: st.ConnectRouteName(), Method: connectMethod(st.APIID, st.Stage), Limits: r.Limits}
 }
 
 // WebSocketAuthorizer is a REQUEST Lambda authorizer of a WebSocket API's stage.
@@ -108,7 +133,11 @@ func (b *builder) webSockets(gw *tollgatev1.Gateway) []WebSocketStage {
 					continue
 				}
 				route := &WebSocketRoute{Key: r.GetRouteKey(), Integration: in,
-					SendResponse: r.GetRouteResponseSelectionExpression() == names.WebSocketDefault, IAM: r.GetAuthorizationType() == "AWS_IAM"}
+					SendResponse: r.GetRouteResponseSelectionExpression() == names.WebSocketDefault, IAM: r.GetAuthorizationType() == "AWS_IAM",
+					APIKeyRequired: r.GetApiKeyRequired()}
+				if r.GetRouteKey() == names.WebSocketConnect {
+					route.Limits = b.limits(stageContext{stage: stage}, connectMethod(api.GetId(), stage.GetStageName()), r.GetApiKeyRequired())
+				}
 				if a := authorizers[r.GetAuthorizerId()]; r.GetAuthorizationType() == "CUSTOM" && a != nil {
 					url, _, ok := b.webSocketFunction(api.GetSourceFile(), a.GetSourcePointer()+"/authorizerUri", stage, a.GetAuthorizerUri())
 					if !ok {

@@ -74,7 +74,7 @@ func asSigV4Error(err error, otherwise string) *sigv4.Error {
 // answering the client itself when it refuses. What it admitted the connection with goes into c: the caller's
 // identity, or the authorizer's principalId and context, which every event of the connection reports.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, st *ir.WebSocketStage, route *ir.WebSocketRoute, c *conn) bool {
-	switch {
+	switch { // the caller's identity first, then its key and limits, in API Gateway's order
 	case route.IAM:
 		caller, e := s.verify(r, nil, "execute-api:Invoke", s.arn(st, names.WebSocketConnect))
 		if e != nil {
@@ -84,11 +84,72 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, st *ir.WebSoc
 			return false
 		}
 		account, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(caller.ARN, "arn:aws:iam::"), "arn:aws:sts::"), ":")
-		c.caller = map[string]any{"accessKey": caller.AccessKeyID, "accountId": account, "userArn": caller.ARN}
+		c.caller = mergeIdentity(c.caller, map[string]any{"accessKey": caller.AccessKeyID, "accountId": account, "userArn": caller.ARN})
 	case route.Authorizer != nil:
-		return s.runAuthorizer(w, r, st, route, c)
+		if !s.runAuthorizer(w, r, st, route, c) {
+			return false
+		}
+	}
+	return s.admit(w, r, st, route, c)
+}
+
+// apiKeys are the snapshot's enabled API keys by value, and the plan that grants each on each stage.
+type apiKeys struct {
+	byValue map[string]string    // value -> key id
+	plans   map[[3]string]string // key id, API id, stage -> usage plan id
+}
+
+func keysOf(snap *ir.Snapshot) *apiKeys {
+	k := &apiKeys{byValue: map[string]string{}, plans: map[[3]string]string{}}
+	for _, key := range snap.APIKeys {
+		if key.Enabled {
+			k.byValue[key.Value] = key.ID
+		}
+	}
+	for _, g := range snap.Grants {
+		k.plans[[3]string{g.KeyID, g.APIID, g.Stage}] = g.PlanID
+	}
+	return k
+}
+
+// admit checks $connect's API key, when it requires one, and takes the connection through its limits: API
+// Gateway's 403 for a key that is missing, unknown, disabled or of no plan of the stage; 429 when a throttle or the
+// plan's quota refuses it.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, st *ir.WebSocketStage, route *ir.WebSocketRoute, c *conn) bool {
+	var keyID, planID string
+	if route.APIKeyRequired {
+		keys := s.keys.Load()
+		var known bool
+		if keyID, known = keys.byValue[r.Header.Get("X-Api-Key")]; known {
+			planID, known = keys.plans[[3]string{keyID, st.APIID, st.Stage}]
+		}
+		if !known {
+			s.count(st, names.WebSocketClientError)
+			writeMessage(w, http.StatusForbidden, "ForbiddenException", "Forbidden")
+			return false
+		}
+		c.caller = mergeIdentity(c.caller, map[string]any{"apiKey": r.Header.Get("X-Api-Key"), "apiKeyId": keyID})
+	}
+	if route.Limits == nil {
+		return true
+	}
+	if refused, status, message := s.opts.Limit(r.Context(), st.ConnectRouteName(), keyID, planID); refused {
+		s.count(st, names.WebSocketClientError)
+		writeMessage(w, status, "", message)
+		return false
 	}
 	return true
+}
+
+// mergeIdentity adds values to an event's identity values.
+func mergeIdentity(identity, values map[string]any) map[string]any {
+	if identity == nil {
+		identity = map[string]any{}
+	}
+	for k, v := range values {
+		identity[k] = v
+	}
+	return identity
 }
 
 // runAuthorizer runs a REQUEST Lambda authorizer: every identity source present, else 401 without a call; the

@@ -52,6 +52,10 @@ type Options struct {
 	// Counted counts one of API Gateway's WebSocket metrics (names.WebSocketConnectCount, ...) for a stage; nil
 	// counts nothing.
 	Counted func(apiID, stage, metric string)
+	// Limit takes a connection on a stage's $connect (route, the limiter's name of it) through its limits, with
+	// the key and plan it was admitted with ("" for none); a refusal says API Gateway's status and message. Nil
+	// refuses nothing.
+	Limit func(ctx context.Context, route, keyID, planID string) (refused bool, status int, message string)
 }
 
 // Server holds the connections of every WebSocket API's stages of the current snapshot.
@@ -59,6 +63,7 @@ type Server struct {
 	opts   Options
 	stages atomic.Pointer[map[string]*ir.WebSocketStage] // by "{apiId}/{stage}"
 	iam    atomic.Pointer[[]caller]
+	keys   atomic.Pointer[apiKeys]
 	mu     sync.Mutex
 	conns  map[string]*conn // by connection id
 	// closing is set by Shutdown: no connection is accepted after.
@@ -81,10 +86,14 @@ func New(opts Options) *Server {
 	if opts.Counted == nil {
 		opts.Counted = func(string, string, string) {}
 	}
+	if opts.Limit == nil {
+		opts.Limit = func(context.Context, string, string, string) (bool, int, string) { return false, 0, "" }
+	}
 	s := &Server{opts: opts, conns: map[string]*conn{}, now: time.Now}
 	empty := map[string]*ir.WebSocketStage{}
 	s.stages.Store(&empty)
 	s.iam.Store(&[]caller{})
+	s.keys.Store(&apiKeys{})
 	return s
 }
 
@@ -98,6 +107,7 @@ func (s *Server) Update(snap *ir.Snapshot) {
 	}
 	iam := callers(snap.IAM)
 	s.iam.Store(&iam)
+	s.keys.Store(keysOf(snap))
 	s.stages.Store(&stages)
 	s.mu.Lock()
 	var gone []*conn

@@ -598,3 +598,65 @@ func TestMalformedFrameClosesTheConnection(t *testing.T) {
 		t.Errorf("another connection after a malformed frame: %q", got)
 	}
 }
+
+// $connect's API key and limits: a key of no plan of the stage (or none, or a disabled one) is refused with 403
+// without the limits asked; an admitted key's connections go through the limiter with its key and plan, whose
+// refusal is answered with its status and message.
+func TestConnectAPIKeyAndLimits(t *testing.T) {
+	var asked [][3]string
+	srv := New(Options{Domain: "execute-api.test", IdleTimeout: time.Minute, MaxDuration: time.Hour,
+		Limit: func(_ context.Context, route, keyID, planID string) (bool, int, string) {
+			asked = append(asked, [3]string{route, keyID, planID})
+			if len(asked) > 1 {
+				return true, http.StatusTooManyRequests, "Limit Exceeded"
+			}
+			return false, 0, ""
+		}})
+	srv.Update(&ir.Snapshot{
+		APIKeys: []ir.APIKey{{ID: "k1", Value: "alice-0123456789abcdefgh", Enabled: true}, {ID: "k2", Value: "off-0123456789abcdefghij"},
+			{ID: "k3", Value: "other-0123456789abcdefgh", Enabled: true}},
+		Grants: []ir.Grant{{KeyID: "k1", APIID: "chat", Stage: "prod", PlanID: "p1"}, {KeyID: "k2", APIID: "chat", Stage: "prod", PlanID: "p1"},
+			{KeyID: "k3", APIID: "chat", Stage: "dev", PlanID: "p2"}},
+		WebSockets: []ir.WebSocketStage{{APIID: "chat", Stage: "prod", RouteSelection: []string{"action"}, Routes: map[string]*ir.WebSocketRoute{
+			names.WebSocketConnect: {Key: names.WebSocketConnect, APIKeyRequired: true, Limits: &ir.Limits{},
+				Integration: ir.WebSocketIntegration{Type: "MOCK", Timeout: ir.Duration(time.Second)}},
+		}}},
+	})
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set(names.WebSocketAPIHeader, "chat/prod")
+		srv.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	defer srv.Shutdown(context.Background())
+	dial := func(key string) int {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		header := http.Header{}
+		if key != "" {
+			header.Set("X-Api-Key", key)
+		}
+		c, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(front.URL, "http")+"/prod", &websocket.DialOptions{HTTPHeader: header})
+		if err != nil {
+			return resp.StatusCode
+		}
+		c.CloseNow()
+		return http.StatusSwitchingProtocols
+	}
+	for key, want := range map[string]int{"": 403, "nobody-0123456789abcdefgh": 403, "off-0123456789abcdefghij": 403, "other-0123456789abcdefgh": 403} {
+		if got := dial(key); got != want {
+			t.Errorf("key %q: %d, want %d", key, got, want)
+		}
+	}
+	if len(asked) != 0 {
+		t.Errorf("the limiter was asked for refused keys: %v", asked)
+	}
+	if got := dial("alice-0123456789abcdefgh"); got != http.StatusSwitchingProtocols {
+		t.Errorf("an admitted key: %d", got)
+	}
+	if got := dial("alice-0123456789abcdefgh"); got != http.StatusTooManyRequests {
+		t.Errorf("a key the limiter refuses: %d, want 429", got)
+	}
+	if want := [3]string{"chat/prod/$connect", "k1", "p1"}; len(asked) != 2 || asked[0] != want {
+		t.Errorf("the limiter was asked %v, want %v twice", asked, want)
+	}
+}

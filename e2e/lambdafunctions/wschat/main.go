@@ -57,7 +57,7 @@ func handle(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (eve
 			"routeKey": rc.RouteKey, "eventType": rc.EventType, "connectionId": rc.ConnectionID, "messageId": rc.MessageID,
 			"stage": rc.Stage, "apiId": rc.APIID, "domainName": rc.DomainName, "sourceIp": rc.Identity.SourceIP,
 			"body": ev.Body, "isBase64Encoded": ev.IsBase64Encoded, "connectedAt": rc.ConnectedAt, "requestTimeEpoch": rc.RequestTimeEpoch,
-			"authorizer": rc.Authorizer, "userArn": rc.Identity.UserArn, "accessKey": rc.Identity.AccessKey,
+			"authorizer": rc.Authorizer, "userArn": rc.Identity.UserArn, "accessKey": rc.Identity.AccessKey, "apiKeyId": rc.Identity.APIKeyID,
 		})
 		return events.APIGatewayProxyResponse{StatusCode: http.StatusOK, Body: string(told)}, nil
 	}
