@@ -97,8 +97,6 @@ func (req routeV2Request) applyWebSocket(rt *routeV2) error {
 	switch {
 	case req.ModelSelectionExpression != "" || req.RequestModels != nil || req.RequestParameters != nil:
 		return badRequest("modelSelectionExpression, requestModels and requestParameters of WebSocket routes are not supported by Tollgate yet")
-	case req.APIKeyRequired != nil && *req.APIKeyRequired:
-		return badRequest("API keys of WebSocket APIs are not supported by Tollgate yet")
 	case req.AuthorizationScopes != nil:
 		return badRequest("A WebSocket route has no authorizationScopes")
 	}
@@ -110,6 +108,9 @@ func (req routeV2Request) applyWebSocket(rt *routeV2) error {
 	}
 	if req.RouteResponseSelectionExpression != "" {
 		rt.RouteResponseSelectionExpression = req.RouteResponseSelectionExpression
+	}
+	if req.APIKeyRequired != nil {
+		rt.APIKeyRequired = *req.APIKeyRequired
 	}
 	for to, from := range map[*string]*string{&rt.AuthorizerID: req.AuthorizerID, &rt.OperationName: req.OperationName, &rt.Target: req.Target} {
 		if from != nil {
@@ -124,8 +125,8 @@ func (rt *routeV2) checkWebSocket(rec *httpAPIRecord) error {
 	switch {
 	case rt.RouteKey == "" || len(rt.RouteKey) > 128:
 		return badRequest("Invalid route key %q", rt.RouteKey)
-	case rt.AuthorizationType != "NONE" && rt.RouteKey != "$connect":
-		return badRequest("Only the $connect route is authorized")
+	case (rt.AuthorizationType != "NONE" || rt.APIKeyRequired) && rt.RouteKey != "$connect":
+		return badRequest("Only the $connect route is authorized, and requires an API key")
 	case rt.AuthorizationType != "NONE" && rt.AuthorizationType != "AWS_IAM" && rt.AuthorizationType != "CUSTOM":
 		return badRequest("Invalid authorizationType %q: want NONE, AWS_IAM or CUSTOM", rt.AuthorizationType)
 	case (rt.AuthorizationType == "CUSTOM") != (rt.AuthorizerID != ""):
@@ -177,6 +178,7 @@ func exportWebSocket(rec *httpAPIRecord) ([]byte, error) {
 		Target                           string `json:"target,omitempty"`
 		AuthorizationType                string `json:"authorizationType,omitempty"`
 		AuthorizerID                     string `json:"authorizerId,omitempty"`
+		APIKeyRequired                   bool   `json:"apiKeyRequired,omitempty"`
 		RouteResponseSelectionExpression string `json:"routeResponseSelectionExpression,omitempty"`
 	}
 	type integrationResponse struct {
@@ -209,7 +211,8 @@ func exportWebSocket(rec *httpAPIRecord) ([]byte, error) {
 		Authorizers               []authorizer  `json:"authorizers,omitempty"`
 	}{Name: rec.API.Name, RouteSelectionExpression: rec.API.RouteSelectionExpression, APIKeySelectionExpression: rec.API.APIKeySelectionExpression}
 	for _, rt := range rec.Routes {
-		out := route{RouteKey: rt.RouteKey, Target: rt.Target, AuthorizationType: rt.AuthorizationType, AuthorizerID: rt.AuthorizerID}
+		out := route{RouteKey: rt.RouteKey, Target: rt.Target, AuthorizationType: rt.AuthorizationType, AuthorizerID: rt.AuthorizerID,
+			APIKeyRequired: rt.APIKeyRequired}
 		// Two-way, as API Gateway's: the selection $default and a $default route response.
 		if rt.RouteResponseSelectionExpression == "$default" && len(rec.RouteResponses[rt.RouteID]) > 0 {
 			out.RouteResponseSelectionExpression = "$default"
@@ -273,7 +276,8 @@ func fileWebSocketRecord(a *tollgatev1.WebSocketApi, api httpAPI) *httpAPIRecord
 	}
 	for _, r := range a.GetRoutes() {
 		rt := &routeV2{RouteID: ids("route " + r.GetRouteKey()), RouteKey: r.GetRouteKey(), AuthorizationType: cmp.Or(r.GetAuthorizationType(), "NONE"),
-			Target: "integrations/" + ids("integration "+r.GetIntegrationId()), RouteResponseSelectionExpression: r.GetRouteResponseSelectionExpression()}
+			Target: "integrations/" + ids("integration "+r.GetIntegrationId()), RouteResponseSelectionExpression: r.GetRouteResponseSelectionExpression(),
+			APIKeyRequired: r.GetApiKeyRequired()}
 		if r.GetAuthorizerId() != "" {
 			rt.AuthorizerID = ids("authorizer " + r.GetAuthorizerId())
 		}

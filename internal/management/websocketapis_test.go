@@ -39,7 +39,7 @@ func TestWebSocketAPIBuildAndDeploy(t *testing.T) {
 	var auth authorizerV2
 	call(t, mux, "POST", base+"/authorizers", `{"name":"users","authorizerType":"REQUEST","authorizerUri":"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations","identitySource":["route.request.header.X-User"]}`, 201, &auth)
 	call(t, mux, "POST", base+"/authorizers", `{"name":"jwt","authorizerType":"JWT","identitySource":["$request.header.Authorization"],"jwtConfiguration":{"issuer":"https://i"}}`, 400, nil)
-	call(t, mux, "POST", base+"/routes", `{"routeKey":"$connect","target":"integrations/`+mock.IntegrationID+`","authorizationType":"CUSTOM","authorizerId":"`+auth.AuthorizerID+`"}`, 201, nil)
+	call(t, mux, "POST", base+"/routes", `{"routeKey":"$connect","target":"integrations/`+mock.IntegrationID+`","authorizationType":"CUSTOM","authorizerId":"`+auth.AuthorizerID+`","apiKeyRequired":true}`, 201, nil)
 	var send routeV2
 	call(t, mux, "POST", base+"/routes", `{"routeKey":"sendmessage","target":"integrations/`+fn.IntegrationID+`","routeResponseSelectionExpression":"$default"}`, 201, &send)
 	// Two-way, as API Gateway's: the selection and a $default route response.
@@ -60,7 +60,7 @@ func TestWebSocketAPIBuildAndDeploy(t *testing.T) {
 	}{
 		{`{"routeKey":"sendmessage","target":"integrations/` + fn.IntegrationID + `"}`, 409},
 		{`{"routeKey":"other","authorizationType":"AWS_IAM"}`, 400},
-		{`{"routeKey":"keyed","apiKeyRequired":true}`, 400},
+		{`{"routeKey":"keyed","apiKeyRequired":true}`, 400}, // only $connect requires a key
 		{`{"routeKey":"x","routeResponseSelectionExpression":"$request.body.kind"}`, 400},
 	} {
 		call(t, mux, "POST", base+"/routes", bad.body, bad.status, nil)
@@ -78,7 +78,7 @@ func TestWebSocketAPIBuildAndDeploy(t *testing.T) {
 	}
 	var def struct {
 		RouteSelectionExpression string
-		Routes                   []map[string]string
+		Routes                   []map[string]any
 		Integrations             []map[string]any
 		Authorizers              []map[string]any
 	}
@@ -86,7 +86,7 @@ func TestWebSocketAPIBuildAndDeploy(t *testing.T) {
 		t.Fatal(err)
 	}
 	if def.RouteSelectionExpression != "$request.body.action" || len(def.Routes) != 2 || len(def.Integrations) != 2 || len(def.Authorizers) != 1 ||
-		def.Routes[0]["authorizerId"] != auth.AuthorizerID || def.Routes[1]["routeResponseSelectionExpression"] != "$default" ||
+		def.Routes[0]["authorizerId"] != auth.AuthorizerID || def.Routes[0]["apiKeyRequired"] != true || def.Routes[1]["routeResponseSelectionExpression"] != "$default" ||
 		def.Integrations[0]["integrationResponses"] == nil {
 		t.Errorf("deployed definition %s", st.Deployments[i].Definition)
 	}
