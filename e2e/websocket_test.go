@@ -317,13 +317,40 @@ func TestWebSocketAPI(t *testing.T) {
 		}
 	})
 
-	t.Run("a message over 128 KB closes with 1009", func(t *testing.T) {
+	t.Run("a frame over 32 KB, or a message over 128 KB, closes with 1009", func(t *testing.T) {
+		// The library sends a message written at once as one frame, and one written in parts as a frame a part.
+		inFrames := func(c *websocket.Conn, size, frame int) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			w, err := c.Writer(ctx, websocket.MessageText)
+			if err != nil {
+				t.Fatal(err)
+			}
+			msg := []byte(`{"action":"x","pad":"` + strings.Repeat("x", size) + `"}`)
+			for len(msg) > 0 {
+				n := min(len(msg), frame)
+				if _, err := w.Write(msg[:n]); err != nil {
+					return // closed already
+				}
+				msg = msg[n:]
+			}
+			_ = w.Close()
+		}
 		c := connect(t)
+		inFrames(c, 100<<10, 16<<10)
+		if got := receive(t, c); !strings.HasPrefix(got, `echo: {"action":"x"`) || len(got) < 100<<10 {
+			t.Errorf("a 100 KB message in 16 KB frames: %.40q (%d bytes)", got, len(got))
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = c.Write(ctx, websocket.MessageText, []byte(strings.Repeat("x", 128<<10+1)))
+		_ = c.Write(ctx, websocket.MessageText, []byte(strings.Repeat("x", 32<<10+1)))
 		if status := closedWith(t, c, 5*time.Second); status != websocket.StatusMessageTooBig {
-			t.Errorf("closed with %d, want 1009", status)
+			t.Errorf("a frame over 32 KB: closed with %d, want 1009", status)
+		}
+		c = connect(t)
+		inFrames(c, 128<<10, 16<<10)
+		if status := closedWith(t, c, 5*time.Second); status != websocket.StatusMessageTooBig {
+			t.Errorf("a message over 128 KB in 16 KB frames: closed with %d, want 1009", status)
 		}
 	})
 
@@ -338,11 +365,11 @@ func TestWebSocketAPI(t *testing.T) {
 		// Connections the subtests before opened: the refused one never was; every other is closed by now or
 		// when its subtest ended.
 		deadline := time.Now().Add(10 * time.Second)
-		for disconnects.Load() < 10 && time.Now().Before(deadline) {
+		for disconnects.Load() < 11 && time.Now().Before(deadline) {
 			time.Sleep(50 * time.Millisecond)
 		}
-		if n := disconnects.Load(); n != 10 {
-			t.Errorf("$disconnect was told of %d closes, want 10", n)
+		if n := disconnects.Load(); n != 11 {
+			t.Errorf("$disconnect was told of %d closes, want 11", n)
 		}
 	})
 }

@@ -31,8 +31,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
-// API Gateway's limits on a message. Its 32 KB frame limit is not enforced: the library reads frames into
-// messages without telling their sizes, so only the message's is.
+// maxMessage is API Gateway's limit on a message a client sends (its frames' is frames.go's).
 const maxMessage = 128 << 10
 
 // Options are the service's settings.
@@ -277,7 +276,7 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request, key string, st 
 			accept.Subprotocols = []string{p}
 		}
 	}
-	ws, err := websocket.Accept(w, r, accept)
+	ws, err := websocket.Accept(limitFrames{w}, r, accept)
 	if err != nil {
 		return // Accept answered the client
 	}
@@ -373,14 +372,16 @@ func (c *conn) read() websocket.StatusCode {
 	}
 }
 
-// closeStatus is how a connection whose read failed with err closed: the client's close status; 1006 when it went
-// away without a close frame; else what it sent broke the protocol (a frame unmasked, a bad opcode), 1002. A
-// connection the service closed has its own status already.
+// closeStatus is how a connection whose read failed with err closed: the client's close status; 1009 for a frame
+// over 32 KB; 1006 when it went away without a close frame; else what it sent broke the protocol (a frame
+// unmasked, a bad opcode), 1002. A connection the service closed has its own status already.
 func closeStatus(err error) websocket.StatusCode {
 	var netErr net.Error
 	switch status := websocket.CloseStatus(err); {
 	case status != -1:
 		return status
+	case errors.Is(err, errFrameTooBig):
+		return websocket.StatusMessageTooBig
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed), errors.As(err, &netErr):
 		return websocket.StatusAbnormalClosure
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -573,26 +575,10 @@ func TestClientThatDoesNotReadIsClosed(t *testing.T) {
 // error, and the service goes on serving others.
 func TestMalformedFrameClosesTheConnection(t *testing.T) {
 	h := newHarness(t)
-	conn, err := net.Dial("tcp", strings.TrimPrefix(h.url, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	fmt.Fprintf(conn, "GET /prod HTTP/1.1\r\nHost: chat.execute-api.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-	r := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(r, nil)
-	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("upgrade: %v %v", resp, err)
-	}
+	conn, r := h.rawConnection()
 	_, _ = conn.Write([]byte{0x81, 0x02, 'h', 'i'}) // a text frame, FIN, unmasked
-	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	frame := make([]byte, 4)
-	if _, err := io.ReadFull(r, frame); err != nil {
-		t.Fatalf("no close frame: %v", err)
-	}
-	if frame[0] != 0x88 || int(frame[2])<<8|int(frame[3]) != int(websocket.StatusProtocolError) {
-		t.Errorf("got frame % x, want a close with 1002", frame)
+	if status := closeFrame(t, conn, r); status != websocket.StatusProtocolError {
+		t.Errorf("closed with %d, want 1002", status)
 	}
 	if got := h.exchange(h.connect(), `{"action":"echo"}`); got != `echo: {"action":"echo"}` {
 		t.Errorf("another connection after a malformed frame: %q", got)
@@ -659,4 +645,124 @@ func TestConnectAPIKeyAndLimits(t *testing.T) {
 	if want := [3]string{"chat/prod/$connect", "k1", "p1"}; len(asked) != 2 || asked[0] != want {
 		t.Errorf("the limiter was asked %v, want %v twice", asked, want)
 	}
+}
+
+func TestFrameLimiter(t *testing.T) {
+	frame := func(masked bool, n int) []byte {
+		var h []byte
+		b1 := byte(0)
+		if masked {
+			b1 = 0x80
+		}
+		switch {
+		case n < 126:
+			h = []byte{0x81, b1 | byte(n)}
+		case n <= 0xffff:
+			h = []byte{0x81, b1 | 126, byte(n >> 8), byte(n)}
+		default:
+			h = []byte{0x81, b1 | 127, 0, 0, 0, 0, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
+		}
+		if masked {
+			h = append(h, 1, 2, 3, 4)
+		}
+		return append(h, bytes.Repeat([]byte{'x'}, n)...)
+	}
+	for _, tt := range []struct {
+		name   string
+		stream []byte
+		chunk  int // the size of each read from the client, to split headers across reads
+		fails  bool
+	}{
+		{"small frames", append(frame(true, 10), frame(true, 125)...), 1 << 16, false},
+		{"a 16-bit length at the limit", frame(true, maxFrame), 7, false},
+		{"a 16-bit length over it", frame(true, maxFrame+1), 1 << 16, true},
+		{"a 64-bit length over it", frame(true, 70000), 3, true},
+		{"several frames of one message, each within it", append(append(frame(true, 30000), frame(true, 30000)...), frame(false, 30000)...), 4096, false},
+		{"a header split byte by byte", append(frame(true, 200), frame(true, 40000)...), 1, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &frameLimiter{r: iotest.OneByteReader(bytes.NewReader(tt.stream))}
+			if tt.chunk > 1 {
+				f.r = &chunked{r: bytes.NewReader(tt.stream), n: tt.chunk}
+			}
+			_, err := io.Copy(io.Discard, f)
+			if failed := errors.Is(err, errFrameTooBig); failed != tt.fails || (err != nil && !failed) {
+				t.Errorf("read: %v, want a frame too big %v", err, tt.fails)
+			}
+		})
+	}
+}
+
+// chunked reads at most n bytes at a time.
+type chunked struct {
+	r io.Reader
+	n int
+}
+
+func (c *chunked) Read(p []byte) (int, error) { return c.r.Read(p[:min(len(p), c.n)]) }
+
+// A frame over 32 KB closes the connection with 1009; a larger message in smaller frames is taken.
+func TestFrameOverTheLimitCloses(t *testing.T) {
+	h := newHarness(t)
+	c := h.connect()
+	c.SetReadLimit(1 << 20)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	msg := `{"action":"echo","pad":"` + strings.Repeat("x", 60000) + `"}`
+	w, err := c.Writer(ctx, websocket.MessageText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rest := []byte(msg); len(rest) > 0; {
+		n := min(len(rest), 2000)
+		if _, err := w.Write(rest[:n]); err != nil {
+			t.Fatal(err)
+		}
+		rest = rest[n:]
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err := c.Read(ctx); err != nil || string(got) != "echo: "+msg {
+		t.Fatalf("a 60 KB message in frames: %.40q %v", got, err)
+	}
+	// The library sends large messages in frames of a few KB: a frame over 32 KB is written by hand.
+	conn, r := h.rawConnection()
+	payload := bytes.Repeat([]byte{'x'}, maxFrame+1)
+	_, _ = conn.Write(append([]byte{0x81, 0x80 | 126, byte(len(payload) >> 8), byte(len(payload)), 0, 0, 0, 0}, payload...)) // masked by zeros
+	if status := closeFrame(t, conn, r); status != websocket.StatusMessageTooBig {
+		t.Errorf("after a frame over 32 KB: closed with %d, want 1009", status)
+	}
+}
+
+// rawConnection is an upgraded connection to the harness's stage, spoken to byte by byte.
+func (h *harness) rawConnection() (net.Conn, *bufio.Reader) {
+	h.t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(h.url, "http://"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { conn.Close() })
+	fmt.Fprintf(conn, "GET /prod HTTP/1.1\r\nHost: chat.execute-api.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	r := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		h.t.Fatalf("upgrade: %v %v", resp, err)
+	}
+	return conn, r
+}
+
+// closeFrame reads the server's close frame (unmasked, with a status) and says its status.
+func closeFrame(t *testing.T, conn net.Conn, r *bufio.Reader) websocket.StatusCode {
+	t.Helper()
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	frame := make([]byte, 4)
+	if _, err := io.ReadFull(r, frame); err != nil {
+		t.Fatalf("no close frame: %v", err)
+	}
+	if frame[0] != 0x88 {
+		t.Fatalf("got frame % x, want a close frame", frame)
+	}
+	return websocket.StatusCode(int(frame[2])<<8 | int(frame[3]))
 }
