@@ -131,7 +131,7 @@ FUZZ_TARGETS := ./internal/openapi:FuzzImport ./internal/config:FuzzParse ./inte
 	./internal/policy:FuzzParseEvaluate ./internal/policy:FuzzMatchWildcard \
 	./internal/vtl:FuzzParseRender ./internal/vtl/apigw:FuzzJSONPath ./internal/vtl/apigw:FuzzParseJSON \
 	./extproc/cache:FuzzDecodeEntry ./internal/accesslog:FuzzParse \
-	./internal/websocketapi:FuzzRead ./internal/websocket:FuzzMessage
+	./internal/websocketapi:FuzzRead ./internal/websocket:FuzzMessage ./internal/websocket:FuzzFrameLimiter
 fuzz:
 	@for t in $(FUZZ_TARGETS); do go test $${t%%:*} -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZTIME) || exit 1; done
 

@@ -766,3 +766,20 @@ func closeFrame(t *testing.T, conn net.Conn, r *bufio.Reader) websocket.StatusCo
 	}
 	return websocket.StatusCode(int(frame[2])<<8 | int(frame[3]))
 }
+
+// FuzzFrameLimiter: any bytes, read in any chunks, pass whole or fail with errFrameTooBig, never a panic.
+func FuzzFrameLimiter(f *testing.F) {
+	f.Add([]byte{0x81, 0x82, 1, 2, 3, 4, 'h', 'i'}, 3)
+	f.Add([]byte{0x81, 0xfe, 0x80, 0x01, 0, 0, 0, 0}, 1)
+	f.Add([]byte{0x82, 0xff, 0, 0, 0, 0, 0, 0, 0x80, 0x01}, 7)
+	f.Fuzz(func(t *testing.T, stream []byte, chunk int) {
+		chunk = max(1, chunk%64)
+		n, err := io.Copy(io.Discard, &frameLimiter{r: &chunked{r: bytes.NewReader(stream), n: chunk}})
+		if err != nil && !errors.Is(err, errFrameTooBig) {
+			t.Fatalf("read: %v", err)
+		}
+		if err == nil && n != int64(len(stream)) {
+			t.Fatalf("passed %d of %d bytes", n, len(stream))
+		}
+	})
+}
