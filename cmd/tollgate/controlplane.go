@@ -234,6 +234,10 @@ func (c *ControlPlane) listenWebSocket(cfg *config.Config, snap *ir.Snapshot) er
 	return nil
 }
 
+// CloseWebSockets closes the WebSocket service's connections (1001, going away), each with its $disconnect, within
+// ctx: `tollgate run` does it before it stops its Envoy, which their close frames pass through.
+func (c *ControlPlane) CloseWebSockets(ctx context.Context) { c.webSocket.Shutdown(ctx) }
+
 func (c *ControlPlane) goRun(f func() error) {
 	c.wg.Add(1)
 	go func() {

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -63,7 +65,17 @@ func runCommand(newLogger func() *slog.Logger) *cobra.Command {
 				// Stages' access logs to stdout are Tollgate's output, line for line.
 				AccessLog: cmd.OutOrStdout(),
 			}
-			supErr := sup.Run(cmd.Context())
+			// Envoy stops after the WebSocket service has closed its connections: their close frames pass through it.
+			envoyCtx, stopEnvoy := context.WithCancel(context.Background())
+			defer stopEnvoy()
+			go func() {
+				<-cmd.Context().Done()
+				closing, cancel := context.WithTimeout(context.Background(), webSocketCloseTimeout)
+				defer cancel()
+				cp.CloseWebSockets(closing)
+				stopEnvoy()
+			}()
+			supErr := sup.Run(envoyCtx)
 			if err := cp.Wait(); err != nil {
 				return err
 			}
@@ -75,6 +87,9 @@ func runCommand(newLogger func() *slog.Logger) *cobra.Command {
 	cmd.Flags().StringVar(&envoyLogLevel, "envoy-log-level", "warn", "Envoy's log level")
 	return cmd
 }
+
+// webSocketCloseTimeout bounds how long Envoy waits at shutdown for the WebSocket connections' close handshakes.
+const webSocketCloseTimeout = 2 * time.Second
 
 // writeBootstrap puts the supervised Envoy's bootstrap in a private temporary directory.
 func writeBootstrap(cfg *config.Config) (string, func(), error) {
