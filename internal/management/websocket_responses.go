@@ -7,8 +7,9 @@ import (
 )
 
 // A WebSocket API's integration responses and route responses: an integration's responses render what its route
-// sends back (AWS, HTTP and MOCK integrations); a route sends it back only with a $default route response and
-// routeResponseSelectionExpression $default, as API Gateway's two-way routes.
+// sends back (AWS, HTTP and MOCK integrations). A route sends it back when its routeResponseSelectionExpression is
+// $default, as a file's definition says; its $default route response, AWS's second step to a two-way route, is
+// kept and shown.
 
 func init() {
 	const integrationResponses = "/v2/apis/{api_id}/integrations/{integration_id}/integrationresponses"

@@ -211,13 +211,8 @@ func exportWebSocket(rec *httpAPIRecord) ([]byte, error) {
 		Authorizers               []authorizer  `json:"authorizers,omitempty"`
 	}{Name: rec.API.Name, RouteSelectionExpression: rec.API.RouteSelectionExpression, APIKeySelectionExpression: rec.API.APIKeySelectionExpression}
 	for _, rt := range rec.Routes {
-		out := route{RouteKey: rt.RouteKey, Target: rt.Target, AuthorizationType: rt.AuthorizationType, AuthorizerID: rt.AuthorizerID,
-			APIKeyRequired: rt.APIKeyRequired}
-		// Two-way, as API Gateway's: the selection $default and a $default route response.
-		if rt.RouteResponseSelectionExpression == "$default" && len(rec.RouteResponses[rt.RouteID]) > 0 {
-			out.RouteResponseSelectionExpression = "$default"
-		}
-		def.Routes = append(def.Routes, out)
+		def.Routes = append(def.Routes, route{RouteKey: rt.RouteKey, Target: rt.Target, AuthorizationType: rt.AuthorizationType,
+			AuthorizerID: rt.AuthorizerID, APIKeyRequired: rt.APIKeyRequired, RouteResponseSelectionExpression: rt.RouteResponseSelectionExpression})
 	}
 	for _, in := range rec.Integrations {
 		out := integration{IntegrationID: in.IntegrationID, IntegrationType: in.IntegrationType,

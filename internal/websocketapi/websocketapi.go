@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -35,9 +36,20 @@ type definition struct {
 	Routes                    []route       `yaml:"routes"`
 	Integrations              []integration `yaml:"integrations"`
 	Authorizers               []authorizer  `yaml:"authorizers"`
-	// Not served yet: refused when present rather than ignored. An integration's responses are written in it.
-	IntegrationResponses []yaml.Node `yaml:"integrationResponses"`
-	RouteResponses       []yaml.Node `yaml:"routeResponses"`
+	// An integration's responses, written in it or here naming it (integrationId); the routes' responses,
+	// naming their route (routeKey).
+	IntegrationResponses []integrationResponse `yaml:"integrationResponses"`
+	RouteResponses       []routeResponse       `yaml:"routeResponses"`
+}
+
+// routeResponse is a route's route response: its $default one is what a two-way route sends back.
+type routeResponse struct {
+	RouteKey         string `yaml:"routeKey"`
+	RouteResponseKey string `yaml:"routeResponseKey"`
+	// Not served yet: refused when present rather than ignored.
+	ModelSelectionExpression string         `yaml:"modelSelectionExpression"`
+	ResponseModels           map[string]any `yaml:"responseModels"`
+	ResponseParameters       map[string]any `yaml:"responseParameters"`
 }
 
 type route struct {
@@ -74,13 +86,26 @@ type integration struct {
 	ContentHandlingStrategy string `yaml:"contentHandlingStrategy"`
 }
 
-// integrationResponse is an integration's response, written inside it (apigatewayv2 keeps them under it).
+// integrationResponse is an integration's response: written inside it (apigatewayv2 keeps them under it), or at
+// the top level naming it.
 type integrationResponse struct {
+	IntegrationID               string            `yaml:"integrationId"`
 	IntegrationResponseKey      string            `yaml:"integrationResponseKey"`
 	ResponseTemplates           map[string]string `yaml:"responseTemplates"`
 	TemplateSelectionExpression string            `yaml:"templateSelectionExpression"`
 	ContentHandlingStrategy     string            `yaml:"contentHandlingStrategy"`
 	ResponseParameters          map[string]string `yaml:"responseParameters"`
+}
+
+// model is the integration response as the model holds it, what is not served yet refused.
+func (ir integrationResponse) model(file, at string, probs *diag.Problems) *tollgatev1.WebSocketIntegrationResponse {
+	if e := ir.TemplateSelectionExpression; e != "" && e != `\$default` && e != "$default" {
+		probs.Addf(file, at+"/templateSelectionExpression", "templateSelectionExpression %q of an integration response is not supported yet: its $default template is rendered", e)
+	}
+	if ir.ContentHandlingStrategy != "" || ir.ResponseParameters != nil {
+		probs.Addf(file, at, "contentHandlingStrategy and responseParameters of an integration response are not supported yet")
+	}
+	return &tollgatev1.WebSocketIntegrationResponse{IntegrationResponseKey: ir.IntegrationResponseKey, ResponseTemplates: ir.ResponseTemplates, SourcePointer: at}
 }
 
 // targetPrefix starts a route's target: integrations/{integrationId}.
@@ -97,14 +122,6 @@ func Read(file string, data []byte) (*tollgatev1.WebSocketApi, error) {
 	var probs diag.Problems
 	if def.ProtocolType != "" && def.ProtocolType != "WEBSOCKET" {
 		probs.Addf(file, "/protocolType", "protocolType %q: a WebSocket API's definition is WEBSOCKET", def.ProtocolType)
-	}
-	for _, refused := range []struct {
-		field string
-		n     int
-	}{{"integrationResponses", len(def.IntegrationResponses)}, {"routeResponses", len(def.RouteResponses)}} {
-		if refused.n > 0 {
-			probs.Addf(file, diag.Pointer(refused.field), "top-level %s are not supported: write an integration's responses in it (integrations/N/integrationResponses), and a route's response as its routeResponseSelectionExpression: $default", refused.field)
-		}
 	}
 	api := &tollgatev1.WebSocketApi{
 		Name: def.Name, SourceFile: file,
@@ -151,17 +168,35 @@ func Read(file string, data []byte) (*tollgatev1.WebSocketApi, error) {
 		}
 		for j, ir := range in.IntegrationResponses {
 			at := fmt.Sprintf("%s/integrationResponses/%d", at, j)
-			if e := ir.TemplateSelectionExpression; e != "" && e != `\$default` && e != "$default" {
-				probs.Addf(file, at+"/templateSelectionExpression", "templateSelectionExpression %q of an integration response is not supported yet: its $default template is rendered", e)
+			if ir.IntegrationID != "" && ir.IntegrationID != in.IntegrationID {
+				probs.Addf(file, at+"/integrationId", "an integration response written in integration %q is its", in.IntegrationID)
 			}
-			if ir.ContentHandlingStrategy != "" || ir.ResponseParameters != nil {
-				probs.Addf(file, at, "contentHandlingStrategy and responseParameters of an integration response are not supported yet")
-			}
-			model.IntegrationResponses = append(model.IntegrationResponses, &tollgatev1.WebSocketIntegrationResponse{
-				IntegrationResponseKey: ir.IntegrationResponseKey, ResponseTemplates: ir.ResponseTemplates, SourcePointer: at,
-			})
+			model.IntegrationResponses = append(model.IntegrationResponses, ir.model(file, at, &probs))
 		}
 		api.Integrations = append(api.Integrations, model)
+	}
+	for i, ir := range def.IntegrationResponses {
+		at := diag.Pointer("integrationResponses", i)
+		j := slices.IndexFunc(api.Integrations, func(in *tollgatev1.WebSocketIntegration) bool { return in.GetIntegrationId() == ir.IntegrationID })
+		if j < 0 {
+			probs.Addf(file, at+"/integrationId", "integration response of integration %q, which integrations do not define", ir.IntegrationID)
+			continue
+		}
+		api.Integrations[j].IntegrationResponses = append(api.Integrations[j].IntegrationResponses, ir.model(file, at, &probs))
+	}
+	for i, rr := range def.RouteResponses {
+		at := diag.Pointer("routeResponses", i)
+		j := slices.IndexFunc(api.Routes, func(r *tollgatev1.WebSocketRoute) bool { return r.GetRouteKey() == rr.RouteKey })
+		switch {
+		case j < 0:
+			probs.Addf(file, at+"/routeKey", "route response of route %q, which routes do not define", rr.RouteKey)
+		case rr.RouteResponseKey != "$default":
+			probs.Addf(file, at+"/routeResponseKey", "routeResponseKey %q: a route's response is its $default one", rr.RouteResponseKey)
+		case rr.ModelSelectionExpression != "" || rr.ResponseModels != nil || rr.ResponseParameters != nil:
+			probs.Addf(file, at, "modelSelectionExpression, responseModels and responseParameters of route responses are not supported yet")
+		case api.Routes[j].GetRouteResponseSelectionExpression() != "$default":
+			probs.Addf(file, at, "route %q sends its response only with routeResponseSelectionExpression: $default", rr.RouteKey)
+		}
 	}
 	if err := probs.Err(); err != nil {
 		return nil, err

@@ -44,6 +44,14 @@ integrations:
 				Routes:       []*tollgatev1.WebSocketRoute{{RouteKey: "$default", IntegrationId: "h", SourcePointer: "/routes/0"}},
 				Integrations: []*tollgatev1.WebSocketIntegration{{IntegrationId: "h", IntegrationType: "HTTP_PROXY", IntegrationUri: "http://b/", IntegrationMethod: "PUT", SourcePointer: "/integrations/0"}}}},
 		{"empty", "", &tollgatev1.WebSocketApi{SourceFile: "chat.yaml"}},
+		{"responses at the top level", `routes: [{routeKey: send, target: integrations/m, routeResponseSelectionExpression: $default}]
+integrations: [{integrationId: m, integrationType: MOCK}]
+integrationResponses: [{integrationId: m, integrationResponseKey: $default, responseTemplates: {$default: ok}}]
+routeResponses: [{routeKey: send, routeResponseKey: $default}]`, &tollgatev1.WebSocketApi{SourceFile: "chat.yaml",
+			Routes: []*tollgatev1.WebSocketRoute{{RouteKey: "send", IntegrationId: "m", RouteResponseSelectionExpression: "$default", SourcePointer: "/routes/0"}},
+			Integrations: []*tollgatev1.WebSocketIntegration{{IntegrationId: "m", IntegrationType: "MOCK", SourcePointer: "/integrations/0",
+				IntegrationResponses: []*tollgatev1.WebSocketIntegrationResponse{{IntegrationResponseKey: "$default",
+					ResponseTemplates: map[string]string{"$default": "ok"}, SourcePointer: "/integrationResponses/0"}}}}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := Read("chat.yaml", []byte(tt.definition))
@@ -66,11 +74,19 @@ func TestReadProblems(t *testing.T) {
 		{"wrong shape", "routes: {routeKey: a}", []string{"chat.yaml: cannot read the WebSocket API definition"}},
 		{"not a WebSocket API", "protocolType: HTTP", []string{`chat.yaml: /protocolType: protocolType "HTTP": a WebSocket API's definition is WEBSOCKET`}},
 		{"target of another kind", "routes: [{routeKey: a, target: functions/f}]", []string{`chat.yaml: /routes/0/target: target "functions/f": want integrations/{integrationId}`}},
-		{"what is not served yet", "authorizers: [{name: a, authorizerCredentialsArn: arn, authorizerResultTtlInSeconds: 0}]\nintegrationResponses: [{}]\nrouteResponses: [{}]", []string{
+		{"what is not served yet", "authorizers: [{name: a, authorizerCredentialsArn: arn, authorizerResultTtlInSeconds: 0}]", []string{
 			"chat.yaml: /authorizers/0/authorizerCredentialsArn: authorizerCredentialsArn is not supported yet",
-			"chat.yaml: /authorizers/0/authorizerResultTtlInSeconds: a WebSocket API's authorizer caches nothing",
-			"chat.yaml: /integrationResponses: top-level integrationResponses are not supported: write an integration's responses in it",
-			"chat.yaml: /routeResponses: top-level routeResponses are not supported"}},
+			"chat.yaml: /authorizers/0/authorizerResultTtlInSeconds: a WebSocket API's authorizer caches nothing"}},
+		{"responses of what is not there", `routes: [{routeKey: a, target: integrations/i}, {routeKey: b, target: integrations/i, routeResponseSelectionExpression: $default}]
+integrations: [{integrationId: i, integrationType: MOCK, integrationResponses: [{integrationId: j, integrationResponseKey: $default}]}]
+integrationResponses: [{integrationId: nope, integrationResponseKey: $default}]
+routeResponses: [{routeKey: nope, routeResponseKey: $default}, {routeKey: a, routeResponseKey: $default}, {routeKey: b, routeResponseKey: other}, {routeKey: b, routeResponseKey: $default, responseModels: {}}]`, []string{
+			`chat.yaml: /integrations/0/integrationResponses/0/integrationId: an integration response written in integration "i" is its`,
+			`chat.yaml: /integrationResponses/0/integrationId: integration response of integration "nope", which integrations do not define`,
+			`chat.yaml: /routeResponses/0/routeKey: route response of route "nope", which routes do not define`,
+			`chat.yaml: /routeResponses/1: route "a" sends its response only with routeResponseSelectionExpression: $default`,
+			`chat.yaml: /routeResponses/2/routeResponseKey: routeResponseKey "other": a route's response is its $default one`,
+			`chat.yaml: /routeResponses/3: modelSelectionExpression, responseModels and responseParameters of route responses are not supported yet`}},
 		{"integration settings not served yet", "integrations: [{integrationId: a, passthroughBehavior: NEVER, contentHandlingStrategy: CONVERT_TO_TEXT, integrationResponses: [{integrationResponseKey: $default, templateSelectionExpression: $integration.response.statuscode, responseParameters: {}}]}]", []string{
 			"chat.yaml: /integrations/0/passthroughBehavior: passthroughBehavior NEVER is not supported yet",
 			"chat.yaml: /integrations/0/contentHandlingStrategy: contentHandlingStrategy is not supported yet",
