@@ -46,7 +46,7 @@ func NewTable(snap *ir.Snapshot) *Table {
 		}
 	}
 	for i := range snap.WebSockets {
-		if r := snap.WebSockets[i].LimitedRoute(); r != nil {
+		for _, r := range snap.WebSockets[i].LimitedRoutes() {
 			t.routes[r.Name] = r
 		}
 	}

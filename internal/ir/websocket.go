@@ -27,6 +27,9 @@ type WebSocketStage struct {
 	// Routes by route key: $connect, $disconnect and $default among them when the API defines them.
 	Routes         map[string]*WebSocketRoute `json:"routes"`
 	StageVariables map[string]string          `json:"stageVariables,omitempty"`
+	// ConnectionsLimits are what @connections calls to the stage count against (the account's throttle), nil
+	// for nothing.
+	ConnectionsLimits *Limits `json:"connectionsLimits,omitempty"`
 }
 
 // WebSocketRoute is a route of a WebSocket API's stage.
@@ -58,14 +61,23 @@ func (st *WebSocketStage) ConnectRouteName() string {
 	return names.StageRoutes(st.APIID, st.Stage) + names.WebSocketConnect
 }
 
-// LimitedRoute is the stage's $connect as the limiter takes it, a route of its name and limits; nil when a
-// connection counts against nothing.
-func (st *WebSocketStage) LimitedRoute() *Route {
-	r := st.Routes[names.WebSocketConnect]
-	if r == nil || r.Limits == nil {
-		return nil
+// ConnectionsRouteName is the name the limiter knows the stage's @connections calls by.
+func (st *WebSocketStage) ConnectionsRouteName() string {
+	return names.StageRoutes(st.APIID, st.Stage) + "@connections"
+}
+
+// LimitedRoutes are the stage's $connect and @connections as the limiter takes them, routes of their names and
+// limits, those that count against any.
+func (st *WebSocketStage) LimitedRoutes() []*Route {
+	var out []*Route
+	if r := st.Routes[names.WebSocketConnect]; r != nil && r.Limits != nil {
+		out = append(out, &Route{Name: st.ConnectRouteName(), Method: connectMethod(st.APIID, st.Stage), Limits: r.Limits})
 	}
-	return &Route{Name: st.ConnectRouteName(), Method: connectMethod(st.APIID, st.Stage), Limits: r.Limits}
+	if st.ConnectionsLimits != nil {
+		out = append(out, &Route{Name: st.ConnectionsRouteName(), Method: Method{APIID: st.APIID, Stage: st.Stage, Resource: "@connections", HTTPMethod: "POST"},
+			Limits: st.ConnectionsLimits})
+	}
+	return out
 }
 
 // WebSocketAuthorizer is a REQUEST Lambda authorizer of a WebSocket API's stage.
@@ -127,6 +139,9 @@ func (b *builder) webSockets(gw *tollgatev1.Gateway) []WebSocketStage {
 		for _, stage := range api.GetStages() {
 			st := WebSocketStage{APIID: api.GetId(), Name: api.GetName(), Stage: stage.GetStageName(),
 				RouteSelection: bodyPath(api.GetRouteSelectionExpression()), Routes: map[string]*WebSocketRoute{}, StageVariables: stage.GetVariables()}
+			if th := throttle(gw.GetAccountThrottle()); th != nil {
+				st.ConnectionsLimits = &Limits{Account: th}
+			}
 			for _, r := range api.GetRoutes() {
 				in, ok := b.webSocketIntegration(api, stage, integrations[r.GetIntegrationId()])
 				if !ok {

@@ -54,6 +54,12 @@ func (s *Server) connections(w http.ResponseWriter, r *http.Request, st *ir.WebS
 		writeMessage(w, http.StatusForbidden, e.Type, e.Message)
 		return
 	}
+	if st.ConnectionsLimits != nil {
+		if refused, status, message := s.opts.Limit(r.Context(), st.ConnectionsRouteName(), "", ""); refused {
+			writeMessage(w, status, "LimitExceededException", message)
+			return
+		}
+	}
 	switch {
 	case r.Method != http.MethodPost && r.Method != http.MethodGet && r.Method != http.MethodDelete:
 		writeMessage(w, http.StatusMethodNotAllowed, "", "Method Not Allowed")

@@ -783,3 +783,28 @@ func FuzzFrameLimiter(f *testing.F) {
 		}
 	})
 }
+
+// @connections calls count against the account's throttle, as API Gateway's: a refusal is 429
+// LimitExceededException, and sends nothing.
+func TestConnectionsThrottled(t *testing.T) {
+	h := newHarness(t)
+	c := h.connect()
+	id := h.id()
+	var asked []string
+	h.srv.opts.Limit = func(_ context.Context, route, _, _ string) (bool, int, string) {
+		asked = append(asked, route)
+		return true, http.StatusTooManyRequests, "Too Many Requests"
+	}
+	throttled := *h.snapshot
+	stage := throttled.WebSockets[0]
+	stage.ConnectionsLimits = &ir.Limits{Account: &ir.Throttle{RateLimit: 1, BurstLimit: 1}}
+	throttled.WebSockets = []ir.WebSocketStage{stage}
+	h.srv.Update(&throttled)
+	status, header, _ := h.call(http.MethodPost, id, "AKIAALLOWED", "", []byte("x"))
+	if status != http.StatusTooManyRequests || header.Get("X-Amzn-Errortype") != "LimitExceededException" || len(asked) != 1 || asked[0] != "chat/prod/@connections" {
+		t.Errorf("a throttled post: %d %s, the limiter asked %v", status, header.Get("X-Amzn-Errortype"), asked)
+	}
+	if got := h.exchange(c, `{"action":"echo"}`); got != `echo: {"action":"echo"}` {
+		t.Errorf("the next frame %q: the throttled post must send nothing", got)
+	}
+}

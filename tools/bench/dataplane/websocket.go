@@ -25,9 +25,9 @@ import (
 	"github.com/coder/websocket"
 )
 
-// The WebSocket phase's API: $connect answered by a MOCK, an echo route whose HTTP backend's answer is the route
-// response, and no $default (so a message no route selects is answered with the error frame, which names the
-// connection: how the phase learns a connection's id).
+// The WebSocket phase's API: $connect answered by a MOCK, an echo route whose MOCK answers through its integration
+// response's template, and no $default (so a message no route selects is answered with the error frame, which
+// names the connection: how the phase learns a connection's id).
 const wsDefinition = `name: benchws
 routeSelectionExpression: $request.body.action
 routes:
@@ -35,7 +35,11 @@ routes:
   - {routeKey: echo, target: integrations/echo, routeResponseSelectionExpression: $default}
 integrations:
   - {integrationId: accept, integrationType: MOCK}
-  - {integrationId: echo, integrationType: HTTP_PROXY, integrationUri: "http://${stageVariables.backend}/echo"}
+  - integrationId: echo
+    integrationType: MOCK
+    requestTemplates: {$default: '{"statusCode": 200}'}
+    integrationResponses:
+      - {integrationResponseKey: $default, responseTemplates: {$default: '{"echo": true, "connectionId": "$context.connectionId"}'}}
 `
 
 const (
@@ -74,7 +78,7 @@ func measureWebSockets(ctx context.Context, tollgateBin, envoyBin, dir, backend 
 		}
 		n, err := startTollgate(ctx, tollgateBin, envoyBin, filepath.Join(dir, fmt.Sprintf("ws%d", i)), backend, gatewayOptions{
 			config: wsConfig(listen, redisAddr),
-			apis:   fmt.Sprintf("  - {id: benchws, protocolType: WEBSOCKET, definition: benchws.yaml, stages: [{stageName: prod, variables: {backend: %q}}]}\n", backend),
+			apis:   "  - {id: benchws, protocolType: WEBSOCKET, definition: benchws.yaml, stages: [{stageName: prod}]}\n",
 			files:  map[string]string{"benchws.yaml": wsDefinition},
 		})
 		if err != nil {
@@ -130,7 +134,7 @@ func measureWebSockets(ctx context.Context, tollgateBin, envoyBin, dir, backend 
 		message         []byte
 	}{
 		{"bare Envoy to an echo WebSocket server", "ws://" + bare + "/", "", []byte(`{"action":"echo","n":1}`)},
-		{"Tollgate, a route whose HTTP integration answers", "ws://" + nodes[0].listen + "/prod", wsHost, []byte(`{"action":"echo","n":1}`)},
+		{"Tollgate, a MOCK route answering through its integration response's template", "ws://" + nodes[0].listen + "/prod", wsHost, []byte(`{"action":"echo","n":1}`)},
 	} {
 		lat, err := roundTrips(ctx, target.url, target.host, target.message, duration)
 		if err != nil {
