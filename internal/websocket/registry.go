@@ -78,8 +78,10 @@ type Redis struct {
 	held    map[string]string      // the connections this node registered: their stages, by id
 	pending map[string]chan Answer // the calls this node carried, by request id
 	ready   chan struct{}          // closed once the node takes calls
-	// alive remembers, for a heartbeat, the nodes found alive: a call costs one read of Redis, not two.
+	// alive and holders remember, for a heartbeat, the nodes found alive and the node each connection called
+	// is on: a stream of calls to a connection costs no read of Redis each.
 	alive   map[string]time.Time
+	holders map[string]holder
 	started sync.Once
 }
 
@@ -101,7 +103,7 @@ func NewRedis(client redis.UniversalClient, log *slog.Logger) *Redis {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return &Redis{client: client, node: hex.EncodeToString(b[:]), log: log, held: map[string]string{},
-		pending: map[string]chan Answer{}, ready: make(chan struct{}), alive: map[string]time.Time{}}
+		pending: map[string]chan Answer{}, ready: make(chan struct{}), alive: map[string]time.Time{}, holders: map[string]holder{}}
 }
 
 func connectionKey(id string) string { return redisPrefix + "conn:" + id }
@@ -137,15 +139,13 @@ func (r *Redis) Unregister(ctx context.Context, id string) {
 
 // Call carries the call to the node the connection's entry names, if that node is alive.
 func (r *Redis) Call(ctx context.Context, call Call) (Answer, bool, error) {
-	entry, err := r.client.Get(ctx, connectionKey(call.ID)).Result()
+	node, err := r.nodeOf(ctx, call.ID)
 	switch {
-	case errors.Is(err, redis.Nil):
-		return Answer{}, false, nil
 	case err != nil:
 		return Answer{}, false, err
-	}
-	node, _, _ := strings.Cut(entry, " ")
-	if node == r.node {
+	case node == "":
+		return Answer{}, false, nil
+	case node == r.node:
 		return Answer{}, false, nil // this node's, and it has no such connection any more
 	}
 	if alive, err := r.isAlive(ctx, node); err != nil || !alive {
@@ -186,12 +186,52 @@ func (r *Redis) Call(ctx context.Context, call Call) (Answer, bool, error) {
 	defer timer.Stop()
 	select {
 	case a := <-answers:
+		if a.Status == 0 { // the node no longer holds it: its entry says nothing more
+			r.mu.Lock()
+			delete(r.holders, call.ID)
+			r.mu.Unlock()
+		}
 		return a, a.Status != 0, nil
 	case <-timer.C:
 		return Answer{}, false, fmt.Errorf("node %s did not answer within %v", node, callTimeout)
 	case <-ctx.Done():
 		return Answer{}, false, ctx.Err()
 	}
+}
+
+// nodeOf is the node a connection's entry names, "" for none; what a read found is remembered for a heartbeat, as
+// a connection stays on its node (a call to one that is gone is answered Gone by that node, or found dead).
+func (r *Redis) nodeOf(ctx context.Context, id string) (string, error) {
+	r.mu.Lock()
+	h, ok := r.holders[id]
+	r.mu.Unlock()
+	if ok && time.Since(h.seen) < heartbeat {
+		return h.node, nil
+	}
+	entry, err := r.client.Get(ctx, connectionKey(id)).Result()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return "", nil
+	case err != nil:
+		return "", err
+	}
+	node, _, _ := strings.Cut(entry, " ")
+	r.mu.Lock()
+	if len(r.holders) > maxRemembered {
+		clear(r.holders)
+	}
+	r.holders[id] = holder{node: node, seen: time.Now()}
+	r.mu.Unlock()
+	return node, nil
+}
+
+// maxRemembered bounds the nodes and holders a registry remembers: the maps are cleared rather than kept exact.
+const maxRemembered = 1 << 14
+
+// A holder is the node an entry named, and when it was read.
+type holder struct {
+	node string
+	seen time.Time
 }
 
 // isAlive tells whether the node's heartbeat is there, or was within the last heartbeat.
@@ -207,7 +247,7 @@ func (r *Redis) isAlive(ctx context.Context, node string) (bool, error) {
 		return false, err
 	}
 	r.mu.Lock()
-	if len(r.alive) > 1024 { // nodes come and go: keep the map small rather than exact
+	if len(r.alive) > maxRemembered {
 		clear(r.alive)
 	}
 	r.alive[node] = time.Now()

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -90,7 +91,7 @@ func measureWebSockets(ctx context.Context, tollgateBin, envoyBin, dir, backend 
 	if err := idleConnections(nodes[0], idle); err != nil {
 		return err
 	}
-	time.Sleep(3 * time.Second) // the idle connections' closes are done with before the timed phases
+	time.Sleep(6 * time.Second) // the idle connections' closes are done with before the timed phases
 	conn, id, err := dialWS(ctx, "ws://"+nodes[0].listen+"/prod", wsHost)
 	if err != nil {
 		return err
@@ -113,12 +114,28 @@ func measureWebSockets(ctx context.Context, tollgateBin, envoyBin, dir, backend 
 	if err != nil {
 		return err
 	}
-	// The floor: the same signed POSTs, at the same rate, through a bare Envoy to a server that answers 200.
+	// The floor: the same signed POSTs, at the same rate, through a bare Envoy to the echo server, which writes
+	// each to a WebSocket connection a client holds through that Envoy, and answers 200: the exchange any
+	// @connections service makes, less what is the service's.
+	floorConn, _, err := websocket.Dial(ctx, "ws://"+bare+"/", nil)
+	if err != nil {
+		return err
+	}
+	defer floorConn.CloseNow()
+	floorReceived := make(chan struct{}, 1024)
+	go func() {
+		for {
+			if _, _, err := floorConn.Read(ctx); err != nil {
+				return
+			}
+			floorReceived <- struct{}{}
+		}
+	}()
 	for _, via := range []struct {
 		name, url string
 		received  <-chan struct{}
 	}{
-		{"the floor: a bare Envoy to a server answering 200", "http://" + bare + "/prod/%40connections/" + id, nil},
+		{"the floor: a bare Envoy to a server writing each to a connection through it", "http://" + bare + "/post", floorReceived},
 		{"one node", "http://" + nodes[0].listen + "/prod/%40connections/" + id, received},
 		{"across two nodes (Redis)", "http://" + nodes[1].listen + "/prod/%40connections/" + id, received},
 	} {
@@ -340,21 +357,29 @@ func roundTrips(ctx context.Context, url, host string, message []byte, d time.Du
 	return lat, nil
 }
 
-// startEchoWebSocket is a WebSocket server answering each message with itself, and any other request with 200.
+// startEchoWebSocket is a WebSocket server answering each message with itself; a POST to /post it writes to the
+// last connection made, answering 200 once written; any other request it answers 200.
 func startEchoWebSocket(ctx context.Context) (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
+	var last atomic.Pointer[websocket.Conn]
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
-			_, _ = io.Copy(io.Discard, r.Body)
+			body, _ := io.ReadAll(r.Body)
+			if c := last.Load(); r.URL.Path == "/post" && c != nil {
+				if err := c.Write(r.Context(), websocket.MessageText, body); err != nil {
+					w.WriteHeader(http.StatusGone)
+				}
+			}
 			return
 		}
 		c, err := websocket.Accept(w, r, nil)
 		if err != nil {
 			return
 		}
+		last.Store(c)
 		defer c.CloseNow()
 		for {
 			typ, msg, err := c.Read(r.Context())
