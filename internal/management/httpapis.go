@@ -404,6 +404,9 @@ func (s *Service) updateHTTPAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec, err := s.changeHTTP(r, func(rec **httpAPIRecord) (bool, error) {
+		if (*rec).isWebSocket() && req.CorsConfiguration != nil {
+			return false, badRequest("A WebSocket API has no corsConfiguration: it is an HTTP API's")
+		}
 		if e := req.RouteSelectionExpression; (*rec).isWebSocket() && e != nil {
 			if !isBodySelection(*e) {
 				return false, badRequest("A WebSocket API's routeSelectionExpression is a member of the message: $request.body.{member}")

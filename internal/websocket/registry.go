@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/tollgate-gw/tollgate/internal/redisstore"
 )
 
 // A Registry says which node holds a connection and carries @connections calls to it, so that a call reaching
@@ -83,6 +85,8 @@ type Redis struct {
 	alive   map[string]time.Time
 	holders map[string]holder
 	started sync.Once
+	// outage logs Redis's failures once, and their end.
+	outage *redisstore.Outage
 }
 
 // request and reply are what the nodes publish to each other.
@@ -103,6 +107,9 @@ func NewRedis(client redis.UniversalClient, log *slog.Logger) *Redis {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return &Redis{client: client, node: hex.EncodeToString(b[:]), log: log, held: map[string]string{},
+		outage: &redisstore.Outage{Log: log,
+			Failing: "websocket: Redis fails: @connections calls reach only the connections of the node they reach, and other nodes take this one's for gone, until it is back",
+			Back:    "websocket: Redis is back: the connections' entries are written"},
 		pending: map[string]chan Answer{}, ready: make(chan struct{}), alive: map[string]time.Time{}, holders: map[string]holder{}}
 }
 
@@ -123,8 +130,10 @@ func (r *Redis) Register(ctx context.Context, id, stageKey string) {
 	pipe.Set(ctx, nodeKey(r.node), "1", nodeTTL)
 	pipe.Set(ctx, connectionKey(id), r.node+" "+stageKey, connectionTTL)
 	if _, err := pipe.Exec(ctx); err != nil {
-		r.log.Warn("websocket: a connection is not registered in Redis: @connections calls reach it on this node only", "connection", id, "error", err)
+		r.outage.Failed(err)
+		return
 	}
+	r.outage.Succeeded()
 }
 
 // Unregister deletes the connection's entry, if it is still this node's.
@@ -133,7 +142,7 @@ func (r *Redis) Unregister(ctx context.Context, id string) {
 	delete(r.held, id)
 	r.mu.Unlock()
 	if err := r.client.Del(ctx, connectionKey(id)).Err(); err != nil {
-		r.log.Warn("websocket: a closed connection's entry stays in Redis until it expires", "connection", id, "error", err)
+		r.outage.Failed(err) // its entry expires, and the call it names is Gone
 	}
 }
 
@@ -329,8 +338,11 @@ func (r *Redis) keepAlive(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-beat.C:
+			// Unwritten, other nodes take this one's connections for gone until it is again.
 			if err := r.client.Set(ctx, nodeKey(r.node), "1", nodeTTL).Err(); err != nil && ctx.Err() == nil {
-				r.log.Warn("websocket: the node's heartbeat is not written: other nodes take its connections for gone", "error", err)
+				r.outage.Failed(err)
+			} else if err == nil {
+				r.outage.Succeeded()
 			}
 		case <-renew.C:
 			// Written again, not only given time: an entry lost (Redis restarted, say) comes back.
@@ -341,7 +353,7 @@ func (r *Redis) keepAlive(ctx context.Context) {
 			}
 			r.mu.Unlock()
 			if _, err := pipe.Exec(ctx); err != nil && ctx.Err() == nil {
-				r.log.Warn("websocket: the node's connections' entries are not renewed", "error", err)
+				r.outage.Failed(err)
 			}
 		}
 	}
