@@ -131,18 +131,21 @@ func (s *Service) createIntegrationResponseV2(w http.ResponseWriter, r *http.Req
 	writeJSON(w, http.StatusCreated, ir)
 }
 
+// itemsOf is a Get operation's list, all of it: an integration's or a route's responses are few.
+type itemsOf[T any] struct {
+	Items []T `json:"items"`
+}
+
+func items[T any](list []T) itemsOf[T] { return itemsOf[T]{Items: append([]T{}, list...)} }
+
 func (s *Service) getIntegrationResponsesV2(w http.ResponseWriter, r *http.Request) {
-	rec, err := s.readHTTPAPI(r, false)
-	if err == nil {
-		var in *integrationV2
-		if in, err = webSocketIntegration(rec, r); err == nil {
-			writeJSON(w, http.StatusOK, struct {
-				Items []*integrationResponseV2 `json:"items"`
-			}{append([]*integrationResponseV2{}, rec.IntegrationResponses[in.IntegrationID]...)})
-			return
+	readHTTP(s, w, r, func(rec *httpAPIRecord) (itemsOf[*integrationResponseV2], error) {
+		in, err := webSocketIntegration(rec, r)
+		if err != nil {
+			return itemsOf[*integrationResponseV2]{}, err
 		}
-	}
-	fail(w, err)
+		return items(rec.IntegrationResponses[in.IntegrationID]), nil
+	})
 }
 
 func (s *Service) getIntegrationResponseV2(w http.ResponseWriter, r *http.Request) {
@@ -275,17 +278,13 @@ func (s *Service) createRouteResponseV2(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Service) getRouteResponsesV2(w http.ResponseWriter, r *http.Request) {
-	rec, err := s.readHTTPAPI(r, false)
-	if err == nil {
-		var rt *routeV2
-		if rt, err = webSocketRoute(rec, r); err == nil {
-			writeJSON(w, http.StatusOK, struct {
-				Items []*routeResponseV2 `json:"items"`
-			}{append([]*routeResponseV2{}, rec.RouteResponses[rt.RouteID]...)})
-			return
+	readHTTP(s, w, r, func(rec *httpAPIRecord) (itemsOf[*routeResponseV2], error) {
+		rt, err := webSocketRoute(rec, r)
+		if err != nil {
+			return itemsOf[*routeResponseV2]{}, err
 		}
-	}
-	fail(w, err)
+		return items(rec.RouteResponses[rt.RouteID]), nil
+	})
 }
 
 func (s *Service) getRouteResponseV2(w http.ResponseWriter, r *http.Request) {
