@@ -14,8 +14,8 @@ import (
 
 // HTTP APIs, apigatewayv2's, under /v2 on the admin server: an API's routes, integrations, authorizers, stages
 // and deployments are one record, as a REST API's are. A deployment keeps the working copy as export-api writes
-// it (httpapi_export.go), which the control plane imports as it imports a file's HTTP API. WebSocket APIs are
-// refused until they are served.
+// it (httpapi_export.go), which the control plane imports as it imports a file's HTTP API. A WebSocket API is the
+// same record with a WebSocket API's fields (websocketapis.go).
 
 func init() {
 	const apis = "/v2/apis"
