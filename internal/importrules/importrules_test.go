@@ -98,7 +98,7 @@ var allowed = map[string][]string{
 	"internal/dashboard": append(slices.Clone(leaves), "internal/ir", "ratelimit", "xds/server"),
 	// Only cmd wires the layers together.
 	// The management API, on the admin address: its callers sign with SigV4; it reads the model.
-	"internal/management": {"extproc/authz/sigv4", "internal/gatewayresponse", "internal/names", "internal/state", "internal/stagevars", "internal/usageplan", "internal/routekey", "proto/tollgate/v1"},
+	"internal/management": {"extproc/authz/sigv4", "internal/gatewayresponse", "internal/lambdauri", "internal/names", "internal/state", "internal/stagevars", "internal/usageplan", "internal/routekey", "proto/tollgate/v1"},
 	"cmd/tollgate":        {"*"},
 	// Programs and tests that drive a built gateway from outside.
 	"e2e":                       {"envoy", "internal/names", "internal/jwttest"},

@@ -256,7 +256,7 @@ func (b *builder) webSocketFunction(file, at string, stage *tollgatev1.Stage, ur
 		b.probs.Addf(file, at, "stage %q does not define stage variable(s) %s used in the function's URI", stage.GetStageName(), strings.Join(missing, ", "))
 		return "", "", false
 	}
-	fn, err := lambdauri.Parse(invocationsURI(uri))
+	fn, err := lambdauri.Parse(lambdauri.InvocationURI(uri))
 	if err != nil {
 		b.probs.Addf(file, at, "%v", err)
 		return "", "", false
@@ -272,15 +272,4 @@ func (b *builder) webSocketFunction(file, at string, stage *tollgatev1.Stage, ur
 		return "", "", false
 	}
 	return invoke, fn.Account, true
-}
-
-// invocationsURI is an integration URI that names a Lambda function: as written when it is API Gateway's
-// invocations URI, which a WebSocket API's integrationUri is; built around it when it is the function's ARN,
-// which apigatewayv2 takes too.
-func invocationsURI(uri string) string {
-	parts := strings.SplitN(uri, ":", 5)
-	if len(parts) < 5 || parts[0] != "arn" || parts[2] != "lambda" {
-		return uri
-	}
-	return "arn:aws:apigateway:" + parts[3] + ":lambda:path/2015-03-31/functions/" + uri + "/invocations"
 }

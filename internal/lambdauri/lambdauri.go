@@ -39,6 +39,16 @@ func Parse(uri string) (Function, error) {
 	return Function{Region: f[1], Account: f[2], Name: f[3], Qualifier: f[4]}, nil
 }
 
+// InvocationURI is the integration URI of a function's ARN (arn:aws:lambda:{region}:{account}:function:{name}),
+// which apigatewayv2 takes in its place; any other URI is returned as written.
+func InvocationURI(uri string) string {
+	parts := strings.SplitN(uri, ":", 5)
+	if len(parts) < 5 || parts[0] != "arn" || parts[2] != "lambda" {
+		return uri
+	}
+	return "arn:" + parts[1] + ":apigateway:" + parts[3] + ":lambda:path/2015-03-31/functions/" + uri + "/invocations"
+}
+
 // InvokeURL is where the function is invoked: the URL the functions map gives for its name, else Lambda's
 // Invoke API under endpoint, with the qualifier as ?Qualifier= as the Invoke API takes it.
 func (f Function) InvokeURL(endpoint string, functions map[string]string) string {

@@ -58,3 +58,16 @@ func TestInvokeURL(t *testing.T) {
 		}
 	}
 }
+
+func TestInvocationURI(t *testing.T) {
+	for uri, want := range map[string]string{
+		"arn:aws:lambda:eu-west-1:123456789012:function:chat":                                                             "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:chat/invocations",
+		"arn:aws-cn:lambda:cn-north-1:123456789012:function:f:live":                                                       "arn:aws-cn:apigateway:cn-north-1:lambda:path/2015-03-31/functions/arn:aws-cn:lambda:cn-north-1:123456789012:function:f:live/invocations",
+		"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:1:function:f/invocations": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:1:function:f/invocations",
+		"http://backend/": "http://backend/",
+	} {
+		if got := InvocationURI(uri); got != want {
+			t.Errorf("InvocationURI(%q) = %q, want %q", uri, got, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tollgate-gw/tollgate/internal/lambdauri"
 	"github.com/tollgate-gw/tollgate/internal/routekey"
 )
 
@@ -103,7 +104,7 @@ func integrationDocument(in *integrationV2) map[string]any {
 		"timeoutInMillis": in.TimeoutInMillis}
 	switch in.IntegrationType {
 	case "AWS_PROXY":
-		out["type"], out["httpMethod"], out["uri"] = "aws_proxy", "POST", lambdaInvocationURI(in.IntegrationURI)
+		out["type"], out["httpMethod"], out["uri"] = "aws_proxy", "POST", lambdauri.InvocationURI(in.IntegrationURI)
 	default:
 		out["type"], out["httpMethod"], out["uri"] = "http_proxy", in.IntegrationMethod, in.IntegrationURI
 	}
@@ -119,16 +120,6 @@ func integrationDocument(in *integrationV2) map[string]any {
 	return out
 }
 
-// lambdaInvocationURI is the invocation URI of a function ARN (arn:aws:lambda:{region}:...:function:{name}); any
-// other URI is one already.
-func lambdaInvocationURI(uri string) string {
-	parts := strings.SplitN(uri, ":", 5)
-	if len(parts) < 5 || parts[2] != "lambda" {
-		return uri
-	}
-	return "arn:" + parts[1] + ":apigateway:" + parts[3] + ":lambda:path/2015-03-31/functions/" + uri + "/invocations"
-}
-
 // securityScheme is an authorizer as export-api writes it: a JWT authorizer an oauth2 scheme, a Lambda one an
 // apiKey scheme, each with x-amazon-apigateway-authorizer.
 func securityScheme(a *authorizerV2) map[string]any {
@@ -142,7 +133,7 @@ func securityScheme(a *authorizerV2) map[string]any {
 		x["jwtConfiguration"] = jc
 		return map[string]any{"type": "oauth2", "flows": map[string]any{}, "x-amazon-apigateway-authorizer": x}
 	}
-	x["type"], x["authorizerUri"] = "request", lambdaInvocationURI(a.AuthorizerURI)
+	x["type"], x["authorizerUri"] = "request", lambdauri.InvocationURI(a.AuthorizerURI)
 	x["authorizerPayloadFormatVersion"], x["enableSimpleResponses"] = a.AuthorizerPayloadFormatVersion, a.EnableSimpleResponses
 	if a.AuthorizerResultTTLInSeconds != nil {
 		x["authorizerResultTtlInSeconds"] = *a.AuthorizerResultTTLInSeconds
