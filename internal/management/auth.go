@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -82,34 +80,20 @@ func (a *Auth) check(r *http.Request) *sigv4.Error {
 		return &sigv4.Error{Type: "AccessDeniedException", Message: "The request body cannot be read to verify its signature"}
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	req := &sigv4.Request{Method: r.Method, RawPath: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Body: body, Headers: [][2]string{{"host", r.Host}}}
-	for name, values := range r.Header {
-		for _, v := range values {
-			req.Headers = append(req.Headers, [2]string{strings.ToLower(name), v})
-		}
-	}
-	if r.Header.Get("Content-Length") == "" && r.ContentLength > 0 { // net/http may keep it out of the header map
-		req.Headers = append(req.Headers, [2]string{"content-length", strconv.FormatInt(r.ContentLength, 10)})
-	}
+	req := &sigv4.Request{Method: r.Method, RawPath: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Body: body,
+		Headers: sigv4.Headers(r.Host, r.Header, r.ContentLength)}
 	sig, err := sigv4.Parse(req, SigningName)
 	if err != nil {
-		return asSigV4Error(err)
+		return sigv4.ErrorOf(err, "IncompleteSignatureException")
 	}
 	secret, ok := keys.Secrets[sig.AccessKeyID]
 	if !ok {
 		return &sigv4.Error{Type: "UnrecognizedClientException", Message: "The security token included in the request is invalid."}
 	}
 	if err := sig.Verify(req, secret, keys.Region, a.now()); err != nil {
-		return asSigV4Error(err)
+		return sigv4.ErrorOf(err, "IncompleteSignatureException")
 	}
 	return nil
-}
-
-func asSigV4Error(err error) *sigv4.Error {
-	if e, ok := err.(*sigv4.Error); ok {
-		return e
-	}
-	return &sigv4.Error{Type: "IncompleteSignatureException", Message: err.Error()}
 }
 
 // writeError answers with API Gateway's error shape: the exception's name in x-amzn-ErrorType (which botocore

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -28,18 +27,10 @@ func (s *Server) arn(st *ir.WebSocketStage, route string) string {
 // unsigned request, or one by a key of none of them, is refused as API Gateway refuses it.
 func (s *Server) verify(r *http.Request, body []byte, action, resource string) (*caller, *sigv4.Error) {
 	req := &sigv4.Request{Method: r.Method, RawPath: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Body: body,
-		Headers: [][2]string{{"host", r.Host}}}
-	for name, values := range r.Header {
-		for _, v := range values {
-			req.Headers = append(req.Headers, [2]string{strings.ToLower(name), v})
-		}
-	}
-	if r.Header.Get("Content-Length") == "" && r.ContentLength > 0 {
-		req.Headers = append(req.Headers, [2]string{"content-length", strconv.FormatInt(r.ContentLength, 10)})
-	}
+		Headers: sigv4.Headers(r.Host, r.Header, r.ContentLength)}
 	sig, err := sigv4.Parse(req, SigningName)
 	if err != nil {
-		return nil, asSigV4Error(err, "IncompleteSignatureException")
+		return nil, sigv4.ErrorOf(err, "IncompleteSignatureException")
 	}
 	for _, cred := range *s.iam.Load() {
 		if cred.AccessKeyID != sig.AccessKeyID {
@@ -53,7 +44,7 @@ func (s *Server) verify(r *http.Request, body []byte, action, resource string) (
 			return nil, &sigv4.Error{Type: "UnrecognizedClientException", Message: "The security token included in the request is invalid."}
 		}
 		if err := sig.Verify(req, cred.SecretAccessKey, s.opts.Region, s.now()); err != nil {
-			return nil, asSigV4Error(err, "InvalidSignatureException")
+			return nil, sigv4.ErrorOf(err, "InvalidSignatureException")
 		}
 		if cred.policy == nil || cred.policy.Evaluate(policy.Request{Action: action, Resource: resource, Principal: cred.ARN}) != policy.Allow {
 			return nil, &sigv4.Error{Type: "AccessDeniedException", Message: "User: " + cred.ARN + " is not authorized to perform: " + action + " on resource: " + resource}
@@ -61,13 +52,6 @@ func (s *Server) verify(r *http.Request, body []byte, action, resource string) (
 		return &cred, nil
 	}
 	return nil, &sigv4.Error{Type: "UnrecognizedClientException", Message: "The security token included in the request is invalid."}
-}
-
-func asSigV4Error(err error, otherwise string) *sigv4.Error {
-	if e, ok := err.(*sigv4.Error); ok {
-		return e
-	}
-	return &sigv4.Error{Type: otherwise, Message: err.Error()}
 }
 
 // authorize decides a connection at $connect as API Gateway does, by IAM or the route's Lambda authorizer,

@@ -37,6 +37,21 @@ type Request struct {
 	Body    []byte
 }
 
+// Headers are a request's headers as Request takes them, from the host and the header map a Go HTTP server
+// hands over: it keeps the host out of the map, and the content length too when it read it.
+func Headers(host string, header map[string][]string, contentLength int64) [][2]string {
+	out := [][2]string{{"host", host}}
+	for name, values := range header {
+		for _, v := range values {
+			out = append(out, [2]string{strings.ToLower(name), v})
+		}
+	}
+	if _, given := header["Content-Length"]; !given && contentLength > 0 {
+		out = append(out, [2]string{"content-length", strconv.FormatInt(contentLength, 10)})
+	}
+	return out
+}
+
 // header is the values of a header joined with commas, and whether the request has it.
 func (r *Request) header(name string) (string, bool) {
 	var values []string
@@ -74,6 +89,14 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return e.Type + ": " + e.Message }
+
+// ErrorOf is err as the refusal API Gateway answers: the *Error it is, else one of type otherwise.
+func ErrorOf(err error, otherwise string) *Error {
+	if e, ok := err.(*Error); ok {
+		return e
+	}
+	return &Error{Type: otherwise, Message: err.Error()}
+}
 
 // Parse reads the signature, for service, from the Authorization header or the query string. A request with
 // neither is a MissingAuthenticationTokenException, as API Gateway answers an unsigned request to an IAM method.
