@@ -11,6 +11,7 @@
 package websocket
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -28,6 +29,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tollgate-gw/tollgate/internal/ir"
+	"github.com/tollgate-gw/tollgate/internal/jsonscan"
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
@@ -435,32 +437,37 @@ func errorFrame(message, connectionID, requestID string) []byte {
 	return b
 }
 
-// routeKey is the route key a message selects: the value at the selection's path of a JSON object, as text; ""
-// (which no route has, so $default) for a message that is not one or lacks it.
+// routeKey is the route key a message selects: the value at the selection's path of a JSON object, as text (a
+// string's text, any other value's JSON); "" (which no route has, so $default) for a message that is not one or
+// lacks it. It reads the members in place: a message is not decoded to find one.
 func routeKey(path []string, typ websocket.MessageType, msg []byte) string {
-	if typ != websocket.MessageText {
+	if typ != websocket.MessageText || !json.Valid(msg) {
 		return ""
 	}
-	var v any
-	if json.Unmarshal(msg, &v) != nil {
-		return ""
-	}
+	v := bytes.TrimSpace(msg)
 	for _, member := range path {
-		obj, ok := v.(map[string]any)
-		if !ok {
+		if v[0] != '{' {
 			return ""
 		}
-		v = obj[member]
+		var found []byte
+		_ = jsonscan.EachMember(v, func(key, value []byte) error {
+			if jsonscan.Unquote(key) == member {
+				found = value // the last of a repeated member, as a decoder keeps it
+			}
+			return nil
+		})
+		if found == nil {
+			return ""
+		}
+		v = found
 	}
-	switch v := v.(type) {
-	case string:
-		return v
-	case nil:
+	switch {
+	case v[0] == '"':
+		return jsonscan.Unquote(v)
+	case string(v) == "null":
 		return ""
-	default:
-		b, _ := json.Marshal(v)
-		return string(b)
 	}
+	return string(v)
 }
 
 // writeMessage answers an HTTP request with API Gateway's {"message": ...}, and its error type when it has one.

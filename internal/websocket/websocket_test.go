@@ -51,6 +51,9 @@ func TestRouteKey(t *testing.T) {
 		{"not JSON", []string{"action"}, websocket.MessageText, `hello`, ""},
 		{"an array", []string{"action"}, websocket.MessageText, `["send"]`, ""},
 		{"binary", []string{"action"}, websocket.MessageBinary, `{"action":"send"}`, ""},
+		{"spaced, nested, escaped", []string{"m", "kind"}, websocket.MessageText, " { \"x\": [1, {\"kind\": 2}], \"m\" : { \"kind\" : \"s\\u0065nd\" } } ", "send"},
+		{"a repeated member: its last", []string{"action"}, websocket.MessageText, `{"action":"a","action":"b"}`, "b"},
+		{"invalid JSON", []string{"action"}, websocket.MessageText, `{"action":"send"`, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := routeKey(tt.path, tt.typ, []byte(tt.msg)); got != tt.want {
