@@ -53,8 +53,10 @@ func (req integrationV2Request) applyWebSocket(in *integrationV2) error {
 		return badRequest("credentialsArn is not supported by Tollgate: it invokes functions with its own credentials")
 	case req.ContentHandlingStrategy != "" || req.ResponseParameters != nil || req.RequestParameters != nil || req.TLSConfig != nil:
 		return badRequest("contentHandlingStrategy, requestParameters, responseParameters and tlsConfig of WebSocket integrations are not supported by Tollgate yet")
-	case req.ConnectionType == "VPC_LINK" || req.IntegrationSubtype != "":
-		return badRequest("VPC links and integrationSubtype of WebSocket integrations are not supported by Tollgate yet")
+	case req.ConnectionType == "VPC_LINK" || req.ConnectionID != "" || req.IntegrationSubtype != "":
+		return badRequest("VPC links (connectionType VPC_LINK, connectionId) and integrationSubtype of WebSocket integrations are not supported by Tollgate yet")
+	case req.PayloadFormatVersion != "" && req.PayloadFormatVersion != "1.0":
+		return badRequest("A WebSocket integration's payloadFormatVersion is 1.0")
 	case req.PassthroughBehavior != "" && req.PassthroughBehavior != "WHEN_NO_MATCH":
 		return badRequest("passthroughBehavior %s is not supported by Tollgate yet: a message no template matches is passed as it is", req.PassthroughBehavior)
 	}

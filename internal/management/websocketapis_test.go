@@ -33,6 +33,8 @@ func TestWebSocketAPIBuildAndDeploy(t *testing.T) {
 		`{"integrationType":"HTTP","integrationUri":"http://x","timeoutInMillis":30000}`,
 		`{"integrationType":"MOCK","passthroughBehavior":"NEVER"}`,
 		`{"integrationType":"LAMBDA"}`,
+		`{"integrationType":"HTTP_PROXY","integrationUri":"http://x","connectionId":"link"}`,
+		`{"integrationType":"AWS_PROXY","integrationUri":"arn:aws:lambda:us-east-1:123456789012:function:chat","payloadFormatVersion":"2.0"}`,
 	} {
 		call(t, mux, "POST", base+"/integrations", bad, 400, nil)
 	}

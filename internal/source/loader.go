@@ -183,7 +183,7 @@ func (ld *Loader) LoadWith(configFile string, managed Managed) (*Loaded, error) 
 	}
 	for i, a := range cfg.APIs {
 		if a.IsWebSocket() {
-			if api := loadWebSocket(configFile, i, a, &probs); api != nil {
+			if api := loadWebSocket(configFile, i, a, &probs, &l.Warnings); api != nil {
 				l.Files = append(l.Files, a.DefinitionPath(configFile))
 				l.Gateway.WebsocketApis = append(l.Gateway.WebsocketApis, api)
 			}
@@ -221,7 +221,8 @@ func (ld *Loader) LoadWith(configFile string, managed Managed) (*Loaded, error) 
 			continue
 		}
 		if d.WebSocket {
-			api, err := websocketapi.Read(d.File, d.Definition)
+			api, warnings, err := websocketapi.Read(d.File, d.Definition)
+			l.Warnings = append(l.Warnings, warnings...)
 			if err != nil {
 				probs = append(probs, asProblems(d.File, err)...)
 				continue
@@ -273,15 +274,17 @@ func (ld *Loader) LoadWith(configFile string, managed Managed) (*Loaded, error) 
 	return l, nil
 }
 
-// loadWebSocket reads the definition of a WebSocket API entry, i of the config's apis, with its stages.
-func loadWebSocket(configFile string, i int, a config.API, probs *diag.Problems) *tollgatev1.WebSocketApi {
+// loadWebSocket reads the definition of a WebSocket API entry, i of the config's apis, with its stages; its
+// problems and warnings go with the load's.
+func loadWebSocket(configFile string, i int, a config.API, probs, warnings *diag.Problems) *tollgatev1.WebSocketApi {
 	path := a.DefinitionPath(configFile)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		probs.Addf(configFile, diag.Pointer("apis", i, "definition"), "cannot read definition: %v", err)
 		return nil
 	}
-	api, err := websocketapi.Read(path, data)
+	api, read, err := websocketapi.Read(path, data)
+	*warnings = append(*warnings, read...)
 	if err != nil {
 		*probs = append(*probs, asProblems(path, err)...)
 		return nil

@@ -29,7 +29,7 @@ import (
 
 type definition struct {
 	Name                      string        `yaml:"name"`
-	Description               string        `yaml:"description"`
+	Description               string        `yaml:"description"` // documentation: changes nothing for a caller
 	ProtocolType              string        `yaml:"protocolType"`
 	RouteSelectionExpression  string        `yaml:"routeSelectionExpression"`
 	APIKeySelectionExpression string        `yaml:"apiKeySelectionExpression"`
@@ -111,19 +111,23 @@ func (ir integrationResponse) model(file, at string, probs *diag.Problems) *toll
 // targetPrefix starts a route's target: integrations/{integrationId}.
 const targetPrefix = "integrations/"
 
-// Read reads the definition in data, from file (which problems name), into a model API without id or stages.
-func Read(file string, data []byte) (*tollgatev1.WebSocketApi, error) {
+// Read reads the definition in data, from file (which problems name), into a model API without id or stages;
+// warnings are what it holds that changes nothing for a caller.
+func Read(file string, data []byte) (api *tollgatev1.WebSocketApi, warnings diag.Problems, err error) {
 	var def definition
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true) // a field Tollgate does not know is an error, never ignored
 	if err := dec.Decode(&def); err != nil && !errors.Is(err, io.EOF) {
-		return nil, diag.Problems{{File: file, Reason: "cannot read the WebSocket API definition: " + err.Error()}}
+		return nil, nil, diag.Problems{{File: file, Reason: "cannot read the WebSocket API definition: " + err.Error()}}
+	}
+	if def.Description != "" {
+		warnings.Addf(file, "/description", "description is documentation: it changes nothing Tollgate serves")
 	}
 	var probs diag.Problems
 	if def.ProtocolType != "" && def.ProtocolType != "WEBSOCKET" {
 		probs.Addf(file, "/protocolType", "protocolType %q: a WebSocket API's definition is WEBSOCKET", def.ProtocolType)
 	}
-	api := &tollgatev1.WebSocketApi{
+	api = &tollgatev1.WebSocketApi{
 		Name: def.Name, SourceFile: file,
 		RouteSelectionExpression: def.RouteSelectionExpression, ApiKeySelectionExpression: def.APIKeySelectionExpression,
 	}
@@ -199,7 +203,7 @@ func Read(file string, data []byte) (*tollgatev1.WebSocketApi, error) {
 		}
 	}
 	if err := probs.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return api, nil
+	return api, warnings, nil
 }

@@ -54,7 +54,7 @@ routeResponses: [{routeKey: send, routeResponseKey: $default}]`, &tollgatev1.Web
 					ResponseTemplates: map[string]string{"$default": "ok"}, SourcePointer: "/integrationResponses/0"}}}}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Read("chat.yaml", []byte(tt.definition))
+			got, _, err := Read("chat.yaml", []byte(tt.definition))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,7 +94,7 @@ routeResponses: [{routeKey: nope, routeResponseKey: $default}, {routeKey: a, rou
 			"chat.yaml: /integrations/0/integrationResponses/0: contentHandlingStrategy and responseParameters"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Read("chat.yaml", []byte(tt.definition))
+			_, _, err := Read("chat.yaml", []byte(tt.definition))
 			if err == nil {
 				t.Fatal("Read succeeded, want problems")
 			}
@@ -112,9 +112,16 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("name: chat\nrouteSelectionExpression: $request.body.action\nroutes: [{routeKey: $default, target: integrations/a}]\nintegrations: [{integrationId: a, integrationType: MOCK}]"))
 	f.Add([]byte(`{"routes": [{"target": "integrations/"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		api, err := Read("f.yaml", data)
+		api, _, err := Read("f.yaml", data)
 		if (api == nil) == (err == nil) {
 			t.Fatalf("Read gave %v and %v: want one of them", api, err)
 		}
 	})
+}
+
+func TestReadWarnsOfDocumentation(t *testing.T) {
+	_, warnings, err := Read("chat.yaml", []byte("name: chat\ndescription: a chat\n"))
+	if err != nil || len(warnings) != 1 || warnings[0].Pointer != "/description" {
+		t.Errorf("warnings %v, error %v: want one of the description", warnings, err)
+	}
 }
