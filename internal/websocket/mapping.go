@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
-	"sync"
 
 	"github.com/coder/websocket"
 
@@ -22,33 +21,58 @@ import (
 // integration's status selects an integration response, whose template renders what the route response sends.
 // A MOCK's status is the statusCode its rendered request template says (200 without one).
 
-// compiled holds the templates and patterns parsed, by their source: the IR has parsed each once already, for
-// the load's problems, and a snapshot's are few.
-var compiled sync.Map
-
-func parsedTemplate(src string) (*vtl.Template, error) {
-	if t, ok := compiled.Load(src); ok {
-		return t.(*vtl.Template), nil
-	}
-	t, err := vtl.Parse(src)
-	if err != nil {
-		return nil, err
-	}
-	compiled.Store(src, t)
-	return t, nil
+// compiled are a snapshot's templates and integration response patterns, parsed when the snapshot is served (the
+// IR parsed each once already, for the load's problems), by their source; a new snapshot's replace them.
+type compiled struct {
+	templates map[string]*vtl.Template
+	patterns  map[string]*regexp.Regexp
 }
 
-func parsedPattern(p string) (*regexp.Regexp, error) {
-	key := "pattern:" + p
-	if re, ok := compiled.Load(key); ok {
-		return re.(*regexp.Regexp), nil
+// compile parses what the stages' integrations render and select with.
+func compile(stages []ir.WebSocketStage) *compiled {
+	c := &compiled{templates: map[string]*vtl.Template{}, patterns: map[string]*regexp.Regexp{}}
+	for _, st := range stages {
+		for _, route := range st.Routes {
+			in := route.Integration
+			for _, src := range in.RequestTemplates {
+				c.template(src)
+			}
+			for _, r := range in.Responses {
+				c.template(r.Template)
+				if r.Pattern != "" {
+					if re, err := c.pattern(r.Pattern); err == nil {
+						c.patterns[r.Pattern] = re
+					}
+				}
+			}
+		}
 	}
-	re, err := regexp.Compile("^(?:" + p + ")$")
-	if err != nil {
-		return nil, err
+	return c
+}
+
+// parsed is a template of the snapshot's, or, for a message routed by the snapshot before while this one was
+// being served, parsed now.
+func (c *compiled) parsed(src string) (*vtl.Template, error) {
+	if t := c.templates[src]; t != nil {
+		return t, nil
 	}
-	compiled.Store(key, re)
-	return re, nil
+	return vtl.Parse(src)
+}
+
+// pattern is a pattern of the snapshot's, or compiled now, as parsed does.
+func (c *compiled) pattern(p string) (*regexp.Regexp, error) {
+	if re := c.patterns[p]; re != nil {
+		return re, nil
+	}
+	return regexp.Compile("^(?:" + p + ")$")
+}
+
+func (c *compiled) template(src string) {
+	if _, done := c.templates[src]; !done && src != "" {
+		if t, err := vtl.Parse(src); err == nil {
+			c.templates[src] = t
+		}
+	}
 }
 
 // invokeMapped runs an AWS, HTTP or MOCK integration.
@@ -81,7 +105,7 @@ func (s *Server) invokeMapped(ctx context.Context, st *ir.WebSocketStage, route 
 	default:
 		return result{}, fmt.Errorf("integration type %s", in.Type)
 	}
-	resp, err := selectResponse(in.Responses, status)
+	resp, err := selectResponse(in.Responses, s.compiled.Load(), status)
 	switch {
 	case err != nil:
 		return result{}, err
@@ -131,7 +155,7 @@ func mockStatus(rendered []byte) int {
 }
 
 // selectResponse is the first integration response whose pattern matches the whole status, else the $default one.
-func selectResponse(responses []ir.WebSocketIntegrationResponse, status int) (*ir.WebSocketIntegrationResponse, error) {
+func selectResponse(responses []ir.WebSocketIntegrationResponse, patterns *compiled, status int) (*ir.WebSocketIntegrationResponse, error) {
 	var fallback *ir.WebSocketIntegrationResponse
 	code := strconv.Itoa(status)
 	for i := range responses {
@@ -142,7 +166,7 @@ func selectResponse(responses []ir.WebSocketIntegrationResponse, status int) (*i
 			}
 			continue
 		}
-		re, err := parsedPattern(r.Pattern)
+		re, err := patterns.pattern(r.Pattern)
 		if err != nil {
 			return nil, err
 		}
@@ -156,7 +180,7 @@ func selectResponse(responses []ir.WebSocketIntegrationResponse, status int) (*i
 // render renders a template with API Gateway's variables: $input reading body, $context the event's request
 // context, $stageVariables and $util.
 func (s *Server) render(src string, body []byte, st *ir.WebSocketStage, route *ir.WebSocketRoute, c *conn, ev event) (string, error) {
-	t, err := parsedTemplate(src)
+	t, err := s.compiled.Load().parsed(src)
 	if err != nil {
 		return "", err
 	}

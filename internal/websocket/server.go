@@ -65,8 +65,10 @@ type Server struct {
 	stages atomic.Pointer[map[string]*ir.WebSocketStage] // by "{apiId}/{stage}"
 	iam    atomic.Pointer[[]caller]
 	keys   atomic.Pointer[apiKeys]
-	mu     sync.Mutex
-	conns  map[string]*conn // by connection id
+	// compiled are the snapshot's mapping templates and patterns (mapping.go).
+	compiled atomic.Pointer[compiled]
+	mu       sync.Mutex
+	conns    map[string]*conn // by connection id
 	// closing is set by Shutdown: no connection is accepted after.
 	closing atomic.Bool
 	wg      sync.WaitGroup
@@ -95,6 +97,7 @@ func New(opts Options) *Server {
 	s.stages.Store(&empty)
 	s.iam.Store(&[]caller{})
 	s.keys.Store(&apiKeys{})
+	s.compiled.Store(compile(nil))
 	return s
 }
 
@@ -109,6 +112,7 @@ func (s *Server) Update(snap *ir.Snapshot) {
 	iam := callers(snap.IAM)
 	s.iam.Store(&iam)
 	s.keys.Store(keysOf(snap))
+	s.compiled.Store(compile(snap.WebSockets)) // before the stages that render with them
 	s.stages.Store(&stages)
 	s.mu.Lock()
 	var gone []*conn
