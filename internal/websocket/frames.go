@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync/atomic"
+	"time"
 )
 
 // maxFrame is API Gateway's limit on a frame a client sends: 32 KB. A message may be larger, in several frames,
@@ -78,7 +80,11 @@ func (f *frameLimiter) Read(p []byte) (int, error) {
 // limitFrames is the ResponseWriter the library hijacks the upgraded connection from: the connection it gets
 // reads through a frameLimiter (the library reads the connection itself once it has taken what the hijacked
 // reader had buffered, so the limiter is the connection's, that buffer its first bytes).
-type limitFrames struct{ http.ResponseWriter }
+// The connection it made is put in conn.
+type limitFrames struct {
+	http.ResponseWriter
+	conn **limitedConn
+}
 
 func (w limitFrames) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
@@ -87,6 +93,7 @@ func (w limitFrames) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	buffered, _ := brw.Reader.Peek(brw.Reader.Buffered())
 	limited := &limitedConn{Conn: conn, r: &frameLimiter{r: io.MultiReader(bytes.NewReader(bytes.Clone(buffered)), conn)}}
+	*w.conn = limited
 	return limited, bufio.NewReadWriter(bufio.NewReaderSize(limited, hijackedBuffer), brw.Writer), nil
 }
 
@@ -97,6 +104,22 @@ const hijackedBuffer = 4096
 type limitedConn struct {
 	net.Conn
 	r io.Reader
+	// drain says the service closes the connection while the client may still be sending (a frame or a message
+	// over the limit, a protocol error): what it sends is read and dropped before the close, for up to
+	// drainTimeout, since a close with data unread resets the connection and the client would lose the close
+	// frame saying why.
+	drain atomic.Bool
 }
 
+// drainTimeout bounds how long a connection closed on the client's fault is read after its close frame.
+const drainTimeout = time.Second
+
 func (c *limitedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+func (c *limitedConn) Close() error {
+	if c.drain.Load() {
+		_ = c.Conn.SetReadDeadline(time.Now().Add(drainTimeout))
+		_, _ = io.Copy(io.Discard, c.Conn)
+	}
+	return c.Conn.Close()
+}

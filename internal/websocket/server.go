@@ -181,7 +181,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // A conn is one client's connection.
 type conn struct {
-	s           *Server
+	s *Server
+	// raw is the connection the library reads and writes.
+	raw         *limitedConn
 	id          string
 	stageKey    string // {apiId}/{stage}
 	apiID       string
@@ -223,9 +225,12 @@ func (c *conn) close(code websocket.StatusCode, reason string) {
 			c.lifetime.Stop()
 		}
 		c.timers.Unlock()
-		if code == websocket.StatusAbnormalClosure { // no close frame can say it: the client is gone
+		switch code {
+		case websocket.StatusAbnormalClosure: // no close frame can say it: the client is gone
 			_ = c.ws.CloseNow()
 			return
+		case websocket.StatusMessageTooBig, websocket.StatusProtocolError: // the client may still be sending
+			c.raw.drain.Store(true)
 		}
 		go func() { _ = c.ws.Close(code, reason) }() // the close handshake waits for the client: not here
 	})
@@ -282,7 +287,7 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request, key string, st 
 			accept.Subprotocols = []string{p}
 		}
 	}
-	ws, err := websocket.Accept(limitFrames{w}, r, accept)
+	ws, err := websocket.Accept(limitFrames{w, &c.raw}, r, accept)
 	if err != nil {
 		return // Accept answered the client
 	}
