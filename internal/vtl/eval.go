@@ -298,7 +298,7 @@ func (r *renderer) foreach(n *foreachNode) error {
 	case *List:
 		items = v.Items
 	case *Map:
-		items = v.vals
+		items = v.Values()
 	case nil:
 		return nil
 	default:

@@ -269,6 +269,7 @@ func indexOf(l *List, v any) int {
 }
 
 func mapMethod(m *Map, name string, args []any) (any, error) {
+	m.load()
 	n := len(args)
 	switch {
 	case name == "size" && n == 0:

@@ -21,6 +21,28 @@ type Map struct {
 	keys  []string
 	vals  []any
 	index map[string]int // nil until the map has more than indexFrom keys
+	// filler, until the map is first used, is what fills it (see Defer), with the map's place in it.
+	filler Filler
+	at     int
+}
+
+// A Filler fills maps whose entries are read only once a template uses them: a map of a JSON document whose
+// members are decoded on first use, so that a template that reads a few members of a large body decodes only
+// those.
+type Filler interface {
+	// Fill gives m its entries (with Init); at is what Defer was given.
+	Fill(m *Map, at int)
+}
+
+// Defer makes m a map whose entries f.Fill(m, at) gives the first time anything looks at it.
+func (m *Map) Defer(f Filler, at int) { *m = Map{filler: f, at: at} }
+
+// load fills a deferred map.
+func (m *Map) load() {
+	if f := m.filler; f != nil {
+		m.filler = nil
+		f.Fill(m, m.at)
+	}
 }
 
 // indexFrom is the size from which a map is indexed: below it, a search of the keys is faster than a lookup.
@@ -67,6 +89,7 @@ func repeats(keys []string) bool {
 }
 
 func (m *Map) find(key string) int {
+	m.load()
 	if m.index != nil {
 		if i, ok := m.index[key]; ok {
 			return i
@@ -129,13 +152,22 @@ func (m *Map) Remove(key string) any {
 }
 
 // Values are the map's values in the order of its keys.
-func (m *Map) Values() []any { return m.vals }
+func (m *Map) Values() []any {
+	m.load()
+	return m.vals
+}
 
 // Keys are the map's keys in insertion order.
-func (m *Map) Keys() []string { return m.keys }
+func (m *Map) Keys() []string {
+	m.load()
+	return m.keys
+}
 
 // Len is how many entries the map has.
-func (m *Map) Len() int { return len(m.keys) }
+func (m *Map) Len() int {
+	m.load()
+	return len(m.keys)
+}
 
 // FromJSON turns what encoding/json decodes into any (map[string]any, []any, float64, string, bool, nil) into
 // template values: maps and lists become *Map and *List (keys sorted, as a JSON object has no order once
@@ -207,13 +239,14 @@ func writeValue(b *strings.Builder, v any) {
 		b.WriteByte(']')
 	case *Map:
 		b.WriteByte('{')
-		for i, k := range v.keys {
+		keys, vals := v.Keys(), v.Values()
+		for i, k := range keys {
 			if i > 0 {
 				b.WriteString(", ")
 			}
 			b.WriteString(k)
 			b.WriteByte('=')
-			writeValue(b, v.vals[i])
+			writeValue(b, vals[i])
 		}
 		b.WriteByte('}')
 	case interface{ String() string }:

@@ -41,8 +41,9 @@ func NewInput(body string, params Params) *Input {
 	return &Input{body: body, params: params}
 }
 
-// Release says the rendering with in is done: the memory it read the body into is reused by later ones. in
-// must not be used after; the values its methods gave stay valid.
+// Release says the rendering with in is done: the memory it read the body and its values into is reused by
+// later ones. Neither in nor the values its methods and $util.parseJson gave may be used after: their memory
+// holds another request's.
 func (in *Input) Release() {
 	if in.doc != nil {
 		in.doc.release()
@@ -71,9 +72,7 @@ func (in *Input) document() (any, error) {
 		case doc == nil:
 			in.whole = vtl.NewMap()
 		default:
-			if in.whole, err = doc.decode(0); err != nil {
-				return nil, err
-			}
+			in.whole = doc.decode(0)
 		}
 		in.decoded = true
 	}
@@ -110,7 +109,7 @@ func (in *Input) Call(name string, args []any) (any, error) {
 				case name == "json":
 					return doc.compact(node), nil
 				}
-				return doc.decode(node)
+				return doc.decode(node), nil
 			}
 		}
 		whole, err := in.document()
@@ -172,7 +171,7 @@ func (u Util) Call(name string, args []any) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			return doc.decode(0) // fresh values: the template may change them
+			return doc.decode(0), nil // fresh values: the template may change them
 		}
 		return parseJSON(s)
 	case "toJson":

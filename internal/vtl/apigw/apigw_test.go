@@ -56,6 +56,9 @@ func TestInputAndUtil(t *testing.T) {
 		{"escapeJavaScript as commons-lang's", `$util.escapeJavaScript($input.body)`, `it's "q"/é` + "\n", `it\'s \"q\"\/\u00E9\n`},
 		{"escapeJavaScript of text with nothing to escape, then a control character and one outside the BMP", `$util.escapeJavaScript($input.body)`, "plain text 1.5\x01😀", `plain text 1.5\u0001\uD83D\uDE00`},
 		{"parseJson of the body gives values of its own each time", `#set($a = $util.parseJson($input.body))#set($b = $util.parseJson($input.body))#set($a.x = 2)$a.x $b.x $input.path('$.x')`, `{"x": 1}`, "2 1 1"},
+		{"a nested map of parseJson is the body's until the template changes it", `#set($o = $util.parseJson($input.body))#set($o.a.b.c = 3)$o.a.put('d', 4)$o.a $util.toJson($o) $input.json('$.a')`, `{"a": {"b": {"c": 1}}}`, `{b={c=3}, d=4} {"a":{"b":{"c":3},"d":4}} {"b":{"c":1}}`},
+		{"a nested map's methods, first thing used on it", `#set($o = $util.parseJson($input.body))$o.m.keySet() $o.n.entrySet() $o.p.size() $o.q.isEmpty() #foreach($v in $o.r)$v#end $o.s.containsKey('k') $o.t.remove('x') $o.t`, `{"m": {"a": 1, "b": 2}, "n": {"k": "v"}, "p": {"x": [1, {"y": 2}]}, "q": {}, "r": {"a": "x", "b": "y"}, "s": {"k": null}, "t": {"x": 1, "y": 2}}`, "[a, b] [{key=k, value=v}] 1 true xy true 1 {y=2}"},
+		{"maps in lists decode when used", `#foreach($l in $input.path('$.lines'))$l.sku=$l.qty #end`, `{"lines": [{"sku": "BK-1", "qty": 2}, {"sku": "PN-\"7\"", "qty": 1}]}`, `BK-1=2 PN-"7"=1 `},
 		{"parseJson and toJson", `#set($o = $util.parseJson('{"z": 1, "y": [2]}'))$o.z $util.toJson($o)`, "", `1 {"z":1,"y":[2]}`},
 		{"urlEncode, urlDecode (form encoding)", `$util.urlEncode("a b&c=d") $util.urlDecode("a+b%26c")`, "", "a+b%26c%3Dd a b&c"},
 		{"base64", `$util.base64Encode("hello") $util.base64Decode("aGVsbG8=")`, "", "aGVsbG8= hello"},
@@ -74,6 +77,7 @@ func TestInputErrors(t *testing.T) {
 		{"$input.json('pets')", petsBody, "must start with $"},
 		{"$input.json('$.a[x]')", petsBody, "neither an index"},
 		{"$input.json('$')", "{not json", "invalid JSON"},
+		{"$input.path('$.a')", `{"a": 1, "b": 1e400}`, "number out of range"},
 		{"$util.base64Decode('!!')", "", "base64Decode"},
 		{"$util.nope('a')", "", "no function $util.nope"},
 	}
@@ -99,6 +103,7 @@ func FuzzJSONPath(f *testing.F) {
 	f.Add(`$["k\"ey"]`, `{"k\"ey": 1.50}`)
 	f.Fuzz(func(t *testing.T, path, body string) {
 		in := NewInput(body, Params{})
+		defer in.Release() // the tape, its slabs as this body left them, goes to the next body
 		_, _ = in.Call("json", []any{path})
 		got, err := in.Call("path", []any{path})
 		steps, perr := parsePath(path)
@@ -110,6 +115,7 @@ func FuzzJSONPath(f *testing.F) {
 			return
 		}
 		doc, _ := readJSON(body)
+		defer doc.release()
 		node, found, simple := doc.find(steps)
 		if !simple {
 			return
@@ -255,20 +261,26 @@ func BenchmarkReadJSON(b *testing.B) {
 	}
 }
 
-// Decoded strings and numbers are boxed where the decoder keeps them (see boxed): they compare, convert and
-// stay what they were read as after the tape is reused for another body.
-func TestDecodedValuesOutliveTheTape(t *testing.T) {
-	first := NewInput(`{"s": "text", "i": 1842, "f": 118.5, "e": "a\"b"}`, Params{})
+// Decoded values live on their Input's tape (strings and numbers boxed where the decoder keeps them, see
+// boxed; maps deferred until used): they stay what they were read as while other Inputs are read and
+// released, their tapes taken from the pool and given back.
+func TestDecodedValuesLiveUntilRelease(t *testing.T) {
+	first := NewInput(`{"s": "text", "i": 1842, "f": 118.5, "e": "a\"b", "m": {"deep": {"k": "v"}}, "l": [{"x": 1}]}`, Params{})
+	defer first.Release()
 	v, err := first.Call("path", []any{"$"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	first.Release()
-	second := NewInput(`{"s": "other", "i": 7, "f": 0.25, "e": "c\"d"}`, Params{})
-	if _, err := second.Call("path", []any{"$"}); err != nil {
-		t.Fatal(err)
+	for range 2 {
+		other := NewInput(`{"s": "other", "i": 7, "f": 0.25, "e": "c\"d", "m": {"deep": {"k": "w"}}, "l": [{"x": 2}]}`, Params{})
+		if _, err := other.Call("json", []any{"$.l[0].x"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other.Call("path", []any{"$"}); err != nil {
+			t.Fatal(err)
+		}
+		other.Release()
 	}
-	defer second.Release()
 	m := v.(*vtl.Map)
 	for key, want := range map[string]any{"s": "text", "i": int64(1842), "f": 118.5, "e": `a"b`} {
 		if got, _ := m.Get(key); got != want {
@@ -277,5 +289,10 @@ func TestDecodedValuesOutliveTheTape(t *testing.T) {
 	}
 	if s, _ := m.Get("s"); s.(string)+"!" != "text!" {
 		t.Errorf("the boxed string converts to %q", s.(string))
+	}
+	for key, want := range map[string]string{"m": "{deep={k=v}}", "l": "[{x=1}]"} {
+		if got, _ := m.Get(key); vtl.String(got) != want {
+			t.Errorf("%s, decoded once used, reads %s, want %s", key, vtl.String(got), want)
+		}
 	}
 }

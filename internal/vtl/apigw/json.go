@@ -26,8 +26,8 @@ func parseJSON(text string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer doc.release()
-	return doc.decode(0)
+	// Not released: the values live on the tape, and go with it once the template is done with them.
+	return doc.decode(0), nil
 }
 
 // A jsonDoc is a JSON document read into a tape of its values in document order, each container followed by
@@ -41,6 +41,8 @@ type jsonDoc struct {
 	// trail is the steps of the last path found, and trailNodes the node each of them reached.
 	trail      []step
 	trailNodes []int
+	// slabs hold the values decoded from the document.
+	slabs slabs
 }
 
 // A jsonNode is one value of the document.
@@ -94,6 +96,7 @@ func readJSON(text string) (*jsonDoc, error) {
 // release gives the tape back for another document; d must not be used after.
 func (d *jsonDoc) release() {
 	d.text, d.trail, d.trailNodes = "", nil, d.trailNodes[:0]
+	d.slabs.reset()
 	if cap(d.nodes) > maxPooledTape {
 		d.nodes = nil
 	}
@@ -339,8 +342,24 @@ func isHex4(s string) bool {
 	return true
 }
 
-// number checks a JSON number; whole tells it has neither fraction nor exponent.
+// number checks a JSON number, and that it is in a Double's range; whole tells it has neither fraction nor
+// exponent.
 func (r *jsonReader) number() (whole bool, err error) {
+	start := r.i
+	if whole, err = r.numberSyntax(); err != nil {
+		return false, err
+	}
+	// Only an exponent, or more digits than the largest Double has, can take a number out of range.
+	if text := r.text[start:r.i]; len(text) > 308 || !whole && strings.ContainsAny(text, "eE") {
+		if f, _ := strconv.ParseFloat(text, 64); math.IsInf(f, 0) {
+			r.i = start
+			return false, r.errorf("number out of range")
+		}
+	}
+	return whole, nil
+}
+
+func (r *jsonReader) numberSyntax() (whole bool, err error) {
 	if r.text[r.i] == '-' {
 		r.i++
 	}
@@ -381,149 +400,215 @@ func (r *jsonReader) digits() int {
 	return n
 }
 
-// decode is the template value of node i.
-func (d *jsonDoc) decode(i int) (any, error) {
-	n := &d.nodes[i]
-	if n.kind != '{' && n.kind != '[' {
-		return d.scalar(n)
+// decode is the template value of node i. A container's own members or elements are decoded, and so are the
+// lists it holds; a map it holds is deferred, decoding its members the first time a template looks at it (see
+// vtl.Map.Defer), so that a template that reads a few members of a large body decodes only those. The values
+// live in the document's slabs: they are valid until the document is released.
+func (d *jsonDoc) decode(i int) any {
+	switch d.nodes[i].kind {
+	case '{':
+		m := &carve(&d.slabs.maps, 1)[0]
+		d.fill(m, i)
+		return m
+	case '[':
+		var b decoder
+		d.carve(i, &b)
+		return b.value(i)
 	}
-	var maps, lists, members, elements, escaped, strs, nums int
-	for _, c := range d.nodes[i : i+int(n.size)] {
+	return d.scalar(&d.nodes[i])
+}
+
+// fill decodes the members of the object at node i into m.
+func (d *jsonDoc) fill(m *vtl.Map, i int) {
+	var b decoder
+	d.carve(i, &b)
+	b.members(m, i)
+}
+
+// carve sets b up to decode the container at node i, with what that takes carved from the slabs: its slots,
+// its lists' and theirs, one map for each map they hold (deferred, so not what those hold), its strings and
+// numbers.
+func (d *jsonDoc) carve(i int, b *decoder) {
+	n := &d.nodes[i]
+	var maps, lists, vals, strs, nums int
+	if n.kind == '{' {
+		strs += int(n.count) // the names
+	}
+	for j, end := i, i+int(n.size); j < end; {
+		c := &d.nodes[j]
 		switch c.kind {
 		case '{':
-			maps++
-			members += int(c.count)
+			if j > i {
+				maps++
+				j += int(c.size)
+				continue
+			}
+			vals += int(c.count)
 		case '[':
 			lists++
-			elements += int(c.count)
+			vals += int(c.count)
 		case '"':
 			strs++
-			if c.flags&escapedValue != 0 {
-				escaped += int(c.end - c.start)
-			}
 		case '0':
 			nums++
 		}
-		if c.flags&escapedName != 0 {
-			escaped += int(c.nameEnd - c.name)
-		}
+		j++
 	}
-	b := &decoder{jsonDoc: d, maps: make([]vtl.Map, maps), lists: make([]vtl.List, lists),
-		keys: make([]string, members), vals: make([]any, members+elements), strs: make([]string, strs),
-		nums: make([]number, nums)}
-	b.decoded.Grow(escaped)
-	return b.value(i)
+	s := &d.slabs
+	*b = decoder{jsonDoc: d, maps: carve(&s.maps, maps), lists: carve(&s.lists, lists), vals: carve(&s.vals, vals),
+		strs: carve(&s.strs, strs), nums: carve(&s.nums, nums)}
 }
 
-// A decoder decodes a container and what it holds, taking its maps, lists and their slots from slabs.
+// slabs hold the values decoded from a document. They stay with the tape from one document to the next (see
+// tapes), so that decoding a body allocates nothing once the pool is warm.
+type slabs struct {
+	maps  []vtl.Map
+	lists []vtl.List
+	vals  []any
+	strs  []string // member names and string values
+	nums  []number
+	// decoded holds the text of the strings with escapes, one after the other: each is a string of it.
+	decoded []byte
+}
+
+// carve is the next n slots of a slab, which grows into a new array once the one it has is full: the values
+// carved before keep theirs. The slots have no room beyond them: a map or list that grows copies itself out of
+// the slab instead of writing over its neighbour.
+func carve[T any](slab *[]T, n int) []T {
+	if n == 0 {
+		return nil
+	}
+	if cap(*slab)-len(*slab) < n {
+		*slab = make([]T, 0, max(n, 2*cap(*slab)))
+	}
+	start := len(*slab)
+	*slab = (*slab)[:start+n]
+	return (*slab)[start : start+n : start+n]
+}
+
+// reset empties the slabs for the next document, letting go of what the values held; a slab grown larger than
+// maxPooledTape is dropped, so that one huge body does not stay in memory.
+func (s *slabs) reset() {
+	clear(s.maps)
+	clear(s.lists)
+	clear(s.vals)
+	clear(s.strs)
+	s.maps, s.lists, s.vals, s.strs, s.nums = s.maps[:0], s.lists[:0], s.vals[:0], s.strs[:0], s.nums[:0]
+	s.decoded = s.decoded[:0]
+	if cap(s.vals) > maxPooledTape || cap(s.strs) > maxPooledTape || cap(s.maps) > maxPooledTape ||
+		cap(s.lists) > maxPooledTape || cap(s.nums) > maxPooledTape || cap(s.decoded) > 16*maxPooledTape {
+		*s = slabs{}
+	}
+}
+
+// Fill decodes the members of a map the document deferred.
+func (d *jsonDoc) Fill(m *vtl.Map, at int) { d.fill(m, at) }
+
+// A decoder decodes a container and what it holds from the slots carved for it.
 type decoder struct {
 	*jsonDoc
 	maps  []vtl.Map
 	lists []vtl.List
-	keys  []string
 	vals  []any
-	// strs and nums hold the strings and numbers decoded, which vals box in place (see boxed).
+	// strs and nums hold the names, strings and numbers decoded, which vals box in place (see boxed).
 	strs []string
 	nums []number
-	// scratch is where a string is unquoted before it is checked.
-	scratch []byte
-	// decoded holds the text of the strings with escapes, one after the other: each is a slice of it (a
-	// Builder never changes what it has written, so a slice taken stays valid as it grows).
-	decoded strings.Builder
 }
 
-// text is a string token's text: a slice of the document's, or decoded into the decoder's buffer.
-func (b *decoder) text(tok string, escaped bool) string {
+// decodeString is a string token's text: a slice of the document's, or decoded into the slab of decoded text.
+func (d *jsonDoc) decodeString(tok string, escaped bool) string {
 	if !escaped {
 		return tok[1 : len(tok)-1]
 	}
-	start := b.decoded.Len()
-	b.scratch = jsonscan.AppendUnquoted(b.scratch[:0], tok)
-	if utf8.Valid(b.scratch) {
-		b.decoded.Write(b.scratch)
-	} else {
-		writeValidUTF8(&b.decoded, b.scratch)
+	// Decoded text is never longer than the token, but an invalid byte grows into U+FFFD's three.
+	s := &d.slabs
+	if room := cap(s.decoded) - len(s.decoded); room < 3*len(tok) {
+		s.decoded = make([]byte, 0, max(3*len(tok), 2*cap(s.decoded), 512))
 	}
-	return b.decoded.String()[start:]
+	start := len(s.decoded)
+	s.decoded = unquote(s.decoded, tok)
+	if len(s.decoded) == start {
+		return ""
+	}
+	return unsafe.String(&s.decoded[start], len(s.decoded)-start) // never written again until reset
 }
 
-func (b *decoder) value(i int) (any, error) {
+// value decodes node i, a member or element of the container being decoded.
+func (b *decoder) value(i int) any {
 	n := &b.nodes[i]
 	switch n.kind {
 	case '"':
-		s := &b.strs[0]
-		b.strs = b.strs[1:]
-		*s = b.text(b.jsonDoc.text[n.start:n.end], n.flags&escapedValue != 0)
-		return boxed(s), nil
+		s := b.str()
+		*s = b.decodeString(b.jsonDoc.text[n.start:n.end], n.flags&escapedValue != 0)
+		return boxed(s)
 	case '0':
 		v := &b.nums[0]
 		b.nums = b.nums[1:]
-		var err error
-		if *v, err = b.number(n); err != nil {
-			return nil, err
+		if *v = b.number(n); v.integral {
+			return boxed(&v.int)
 		}
-		if v.integral {
-			return boxed(&v.int), nil
-		}
-		return boxed(&v.float), nil
+		return boxed(&v.float)
 	case 't', 'f', 'n':
 		return b.scalar(n)
+	case '{':
+		m := &b.maps[0]
+		b.maps = b.maps[1:]
+		m.Defer(b.jsonDoc, i)
+		return m
 	}
-	// Each container's slices have no room beyond their length: a map or list that grows copies itself out of
-	// the slab instead of writing over its neighbour.
 	count := int(n.count)
-	vals := b.vals[:count:count]
+	l := &b.lists[0]
+	b.lists = b.lists[1:]
+	l.Items = b.vals[:count:count]
 	b.vals = b.vals[count:]
-	var keys []string
-	if n.kind == '{' {
-		keys = b.keys[:count:count]
-		b.keys = b.keys[count:]
-	}
-	child := i + 1
-	for k := range count {
-		v, err := b.value(child)
-		if err != nil {
-			return nil, err
-		}
-		vals[k] = v
-		if c := &b.nodes[child]; keys != nil {
-			keys[k] = b.text(b.jsonDoc.text[c.name:c.nameEnd], c.flags&escapedName != 0)
-		}
+	for k, child := 0, i+1; k < count; k++ {
+		l.Items[k] = b.value(child)
 		child += int(b.nodes[child].size)
 	}
-	if n.kind == '[' {
-		l := &b.lists[0]
-		b.lists = b.lists[1:]
-		l.Items = vals
-		return l, nil
+	return l
+}
+
+// members decodes the members of the object at node i into m.
+func (b *decoder) members(m *vtl.Map, i int) {
+	count := int(b.nodes[i].count)
+	vals := b.vals[:count:count]
+	b.vals = b.vals[count:]
+	keys := b.strs[:count:count]
+	b.strs = b.strs[count:]
+	for k, child := 0, i+1; k < count; k++ {
+		vals[k] = b.value(child)
+		c := &b.nodes[child]
+		keys[k] = b.decodeString(b.jsonDoc.text[c.name:c.nameEnd], c.flags&escapedName != 0)
+		child += int(c.size)
 	}
-	m := &b.maps[0]
-	b.maps = b.maps[1:]
 	m.Init(keys, vals)
-	return m, nil
+}
+
+// str is the next string slot.
+func (b *decoder) str() *string {
+	s := &b.strs[0]
+	b.strs = b.strs[1:]
+	return s
 }
 
 // scalar decodes a string, number or literal.
-func (d *jsonDoc) scalar(n *jsonNode) (any, error) {
+func (d *jsonDoc) scalar(n *jsonNode) any {
 	text := d.text[n.start:n.end]
 	switch n.kind {
 	case '"':
-		return d.str(text, n.flags&escapedValue != 0), nil
+		return d.str(text, n.flags&escapedValue != 0)
 	case 't':
-		return true, nil
+		return true
 	case 'f':
-		return false, nil
+		return false
 	case 'n':
-		return nil, nil
+		return nil
 	}
-	v, err := d.number(n)
-	switch {
-	case err != nil:
-		return nil, err
-	case v.integral:
-		return v.int, nil
+	v := d.number(n)
+	if v.integral {
+		return v.int
 	}
-	return v.float, nil
+	return v.float
 }
 
 // number is a JSON number read as a template reads it: an integer (Java's Long) when it is one and fits, else
@@ -534,7 +619,8 @@ type number struct {
 	integral bool
 }
 
-func (d *jsonDoc) number(n *jsonNode) (number, error) {
+// number decodes a number the reader has checked, in range too.
+func (d *jsonDoc) number(n *jsonNode) number {
 	text := d.text[n.start:n.end]
 	if n.flags&integral != 0 {
 		if len(text) <= 18 { // no overflow: read here, faster than strconv
@@ -545,20 +631,14 @@ func (d *jsonDoc) number(n *jsonNode) (number, error) {
 			if text[0] == '-' {
 				v = -v
 			}
-			return number{int: v, integral: true}, nil
+			return number{int: v, integral: true}
 		}
 		if v, err := strconv.ParseInt(text, 10, 64); err == nil {
-			return number{int: v, integral: true}, nil
+			return number{int: v, integral: true}
 		}
 	}
-	f, err := strconv.ParseFloat(text, 64)
-	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return number{}, fmt.Errorf("invalid JSON at offset %d: invalid number %s", n.start, text)
-	}
-	if math.IsInf(f, 0) {
-		return number{}, fmt.Errorf("invalid JSON at offset %d: number %s out of range", n.start, text)
-	}
-	return number{float: f}, nil
+	f, _ := strconv.ParseFloat(text, 64) // an underflow reads as 0, or the closest subnormal
+	return number{float: f}
 }
 
 // boxed is *p as an interface value that points at *p instead of at a copy of its own. Converting a string or
@@ -576,27 +656,28 @@ func (d *jsonDoc) name(n *jsonNode) string {
 	return d.str(d.text[n.name:n.nameEnd], n.flags&escapedName != 0)
 }
 
-// str is the text of a string token: a slice of the document's text unless it must be decoded.
+// str is the text of a string token, as text gives it but in memory of its own: for a name looked up.
 func (d *jsonDoc) str(tok string, escaped bool) string {
 	if !escaped {
 		return tok[1 : len(tok)-1]
 	}
-	text := jsonscan.AppendUnquoted(nil, tok)
-	if utf8.Valid(text) {
-		return string(text)
-	}
-	var sb strings.Builder
-	writeValidUTF8(&sb, text)
-	return sb.String()
+	return string(unquote(nil, tok))
 }
 
-// writeValidUTF8 writes b with each invalid byte replaced by U+FFFD, as encoding/json reads it.
-func writeValidUTF8(sb *strings.Builder, b []byte) {
-	for len(b) > 0 {
-		r, size := utf8.DecodeRune(b)
-		sb.WriteRune(r) // RuneError for an invalid byte, of size 1
-		b = b[size:]
+// unquote appends a string token's text to dst, each invalid UTF-8 byte replaced by U+FFFD, as encoding/json
+// reads it.
+func unquote(dst []byte, tok string) []byte {
+	start := len(dst)
+	dst = jsonscan.AppendUnquoted(dst, tok)
+	if utf8.Valid(dst[start:]) {
+		return dst
 	}
+	raw := string(dst[start:])
+	dst = dst[:start]
+	for _, r := range raw { // an invalid byte ranges as RuneError
+		dst = utf8.AppendRune(dst, r)
+	}
+	return dst
 }
 
 // toJSON writes a template value as JSON: maps as objects in their order, lists as arrays.
