@@ -107,7 +107,7 @@ func (in *Input) Call(name string, args []any) (any, error) {
 				case !found:
 					return nil, nil
 				case name == "json":
-					return doc.compact(node), nil
+					return doc.box(doc.compact(node)), nil
 				}
 				return doc.decode(node), nil
 			}
@@ -164,7 +164,11 @@ func (u Util) Call(name string, args []any) (any, error) {
 	s := vtl.String(args[0])
 	switch name {
 	case "escapeJavaScript":
-		return escapeJavaScript(s), nil
+		escaped := escapeJavaScript(s)
+		if _, isString := args[0].(string); isString && len(escaped) == len(s) {
+			return args[0], nil // nothing escaped: the argument as it is, without boxing its copy again
+		}
+		return escaped, nil
 	case "parseJson":
 		if u.Input != nil && s == u.Input.body && strings.TrimSpace(s) != "" {
 			doc, err := u.Input.json()

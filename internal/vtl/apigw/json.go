@@ -405,17 +405,14 @@ func (r *jsonReader) digits() int {
 // vtl.Map.Defer), so that a template that reads a few members of a large body decodes only those. The values
 // live in the document's slabs: they are valid until the document is released.
 func (d *jsonDoc) decode(i int) any {
-	switch d.nodes[i].kind {
-	case '{':
+	if d.nodes[i].kind == '{' {
 		m := &carve(&d.slabs.maps, 1)[0]
 		d.fill(m, i)
 		return m
-	case '[':
-		var b decoder
-		d.carve(i, &b)
-		return b.value(i)
 	}
-	return d.scalar(&d.nodes[i])
+	var b decoder
+	d.carve(i, &b)
+	return b.value(i)
 }
 
 // fill decodes the members of the object at node i into m.
@@ -521,16 +518,27 @@ func (d *jsonDoc) decodeString(tok string, escaped bool) string {
 		return tok[1 : len(tok)-1]
 	}
 	// Decoded text is never longer than the token, but an invalid byte grows into U+FFFD's three.
-	s := &d.slabs
-	if room := cap(s.decoded) - len(s.decoded); room < 3*len(tok) {
-		s.decoded = make([]byte, 0, max(3*len(tok), 2*cap(s.decoded), 512))
+	return d.slabs.write(3*len(tok), func(dst []byte) []byte { return unquote(dst, tok) })
+}
+
+// write is the text that add appends, at most most bytes, written to the slab of decoded text.
+func (s *slabs) write(most int, add func([]byte) []byte) string {
+	if room := cap(s.decoded) - len(s.decoded); room < most {
+		s.decoded = make([]byte, 0, max(most, 2*cap(s.decoded), 512))
 	}
 	start := len(s.decoded)
-	s.decoded = unquote(s.decoded, tok)
+	s.decoded = add(s.decoded)
 	if len(s.decoded) == start {
 		return ""
 	}
 	return unsafe.String(&s.decoded[start], len(s.decoded)-start) // never written again until reset
+}
+
+// box is s as a template value, boxed in a slot of the document's slab of strings.
+func (d *jsonDoc) box(s string) any {
+	p := &carve(&d.slabs.strs, 1)[0]
+	*p = s
+	return boxed(p)
 }
 
 // value decodes node i, a member or element of the container being decoded.
@@ -548,8 +556,12 @@ func (b *decoder) value(i int) any {
 			return boxed(&v.int)
 		}
 		return boxed(&v.float)
-	case 't', 'f', 'n':
-		return b.scalar(n)
+	case 't':
+		return true
+	case 'f':
+		return false
+	case 'n':
+		return nil
 	case '{':
 		m := &b.maps[0]
 		b.maps = b.maps[1:]
@@ -589,26 +601,6 @@ func (b *decoder) str() *string {
 	s := &b.strs[0]
 	b.strs = b.strs[1:]
 	return s
-}
-
-// scalar decodes a string, number or literal.
-func (d *jsonDoc) scalar(n *jsonNode) any {
-	text := d.text[n.start:n.end]
-	switch n.kind {
-	case '"':
-		return d.str(text, n.flags&escapedValue != 0)
-	case 't':
-		return true
-	case 'f':
-		return false
-	case 'n':
-		return nil
-	}
-	v := d.number(n)
-	if v.integral {
-		return v.int
-	}
-	return v.float
 }
 
 // number is a JSON number read as a template reads it: an integer (Java's Long) when it is one and fits, else

@@ -1,7 +1,5 @@
 package apigw
 
-import "strings"
-
 // find walks a path of member and index steps down the document's tape to the node it selects, decoding
 // nothing on the way. simple is false when the path has other steps (*, ..): those take the decoded document.
 // A repeated member selects its last value, as in the decoded document. A template's paths mostly share their
@@ -74,38 +72,34 @@ func (d *jsonDoc) element(arr, n int) (int, bool) {
 }
 
 // compact is node i's text without the space between its tokens, as $input.json gives a selection. Most bodies
-// are sent compact already: their text is the answer, not copied.
+// are sent compact already: their text is the answer, not copied; a spaced one's lives in the decoded text's
+// slab, valid until the document is released.
 func (d *jsonDoc) compact(i int) string {
 	n := &d.nodes[i]
 	if n.flags&spaced == 0 {
 		return d.text[n.start:n.end]
 	}
-	var out strings.Builder
-	out.Grow(int(n.end - n.start))
-	d.writeCompact(&out, i)
-	return out.String()
+	return d.slabs.write(int(n.end-n.start), func(dst []byte) []byte { return d.appendCompact(dst, i) })
 }
 
-// writeCompact writes node i token by token from the tape, and the parts with no space inside whole.
-func (d *jsonDoc) writeCompact(out *strings.Builder, i int) {
+// appendCompact appends node i token by token from the tape, and the parts with no space inside whole.
+func (d *jsonDoc) appendCompact(out []byte, i int) []byte {
 	n := &d.nodes[i]
 	if n.flags&spaced == 0 {
-		out.WriteString(d.text[n.start:n.end])
-		return
+		return append(out, d.text[n.start:n.end]...)
 	}
-	out.WriteByte(n.kind)
+	out = append(out, n.kind)
 	child := i + 1
 	for k := range n.count {
 		if k > 0 {
-			out.WriteByte(',')
+			out = append(out, ',')
 		}
 		c := &d.nodes[child]
 		if n.kind == '{' {
-			out.WriteString(d.text[c.name:c.nameEnd])
-			out.WriteByte(':')
+			out = append(append(out, d.text[c.name:c.nameEnd]...), ':')
 		}
-		d.writeCompact(out, child)
+		out = d.appendCompact(out, child)
 		child += int(c.size)
 	}
-	out.WriteByte(n.kind + 2) // '[' + 2 is ']', '{' + 2 is '}'
+	return append(out, n.kind+2) // '[' + 2 is ']', '{' + 2 is '}'
 }
