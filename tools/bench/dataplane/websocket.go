@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/coder/websocket"
+	"github.com/redis/go-redis/v9"
 )
 
 // The WebSocket phase's API: $connect answered by a MOCK, an echo route whose MOCK answers through its integration
@@ -106,7 +107,7 @@ func measureWebSockets(ctx context.Context, tollgateBin, envoyBin, dir, backend 
 			received <- struct{}{}
 		}
 	}()
-	echo, err := startEchoWebSocket(ctx)
+	echo, err := startEchoWebSocket(ctx, redisAddr)
 	if err != nil {
 		return err
 	}
@@ -131,20 +132,30 @@ func measureWebSockets(ctx context.Context, tollgateBin, envoyBin, dir, backend 
 			floorReceived <- struct{}{}
 		}
 	}()
+	// Each of Tollgate's follows its floor, and is told as a ratio to it.
+	var floor []time.Duration
 	for _, via := range []struct {
 		name, url string
 		received  <-chan struct{}
+		isFloor   bool
 	}{
-		{"the floor: a bare Envoy to a server writing each to a connection through it", "http://" + bare + "/post", floorReceived},
-		{"one node", "http://" + nodes[0].listen + "/prod/%40connections/" + id, received},
-		{"across two nodes (Redis)", "http://" + nodes[1].listen + "/prod/%40connections/" + id, received},
+		{"the floor: a bare Envoy to a server writing each to a connection through it", "http://" + bare + "/post", floorReceived, true},
+		{"one node", "http://" + nodes[0].listen + "/prod/%40connections/" + id, received, false},
+		{"the floor across nodes: the same server carrying each write there and back through Redis's pub/sub", "http://" + bare + "/relay", floorReceived, true},
+		{"across two nodes (Redis)", "http://" + nodes[1].listen + "/prod/%40connections/" + id, received, false},
 	} {
 		lat, errs, err := postAtRate(ctx, via.url, 1000, duration, via.received)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("@connections POST to a connected client, %s, 1,000/s for %s: p50 %s, p99 %s, max %s, %d errors (goal: p99 < 5 ms)\n",
-			via.name, duration, pct(lat, 50), pct(lat, 99), pct(lat, 100), errs)
+		ratio := ""
+		if via.isFloor {
+			floor = lat
+		} else {
+			ratio = fmt.Sprintf(" (%.2f× and %.2f× the floor's)", float64(pct(lat, 50))/float64(pct(floor, 50)), float64(pct(lat, 99))/float64(pct(floor, 99)))
+		}
+		fmt.Printf("@connections POST to a connected client, %s, 1,000/s for %s: p50 %s, p99 %s%s, max %s, %d errors (goal: p99 < 5 ms)\n",
+			via.name, duration, pct(lat, 50), pct(lat, 99), ratio, pct(lat, 100), errs)
 	}
 	for _, target := range []struct {
 		name, url, host string
@@ -358,20 +369,35 @@ func roundTrips(ctx context.Context, url, host string, message []byte, d time.Du
 }
 
 // startEchoWebSocket is a WebSocket server answering each message with itself; a POST to /post it writes to the
-// last connection made, answering 200 once written; any other request it answers 200.
-func startEchoWebSocket(ctx context.Context) (string, error) {
+// last connection made, answering 200 once written, and a POST to /relay it carries to that write and back
+// through Redis's pub/sub, as one node carries a call to the node holding the connection; any other request it
+// answers 200.
+func startEchoWebSocket(ctx context.Context, redisAddr string) (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
 	var last atomic.Pointer[websocket.Conn]
+	write := func(ctx context.Context, body []byte) bool {
+		c := last.Load()
+		return c != nil && c.Write(ctx, websocket.MessageText, body) == nil
+	}
+	relay, err := startRelay(ctx, redisAddr, write)
+	if err != nil {
+		return "", err
+	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 			body, _ := io.ReadAll(r.Body)
-			if c := last.Load(); r.URL.Path == "/post" && c != nil {
-				if err := c.Write(r.Context(), websocket.MessageText, body); err != nil {
-					w.WriteHeader(http.StatusGone)
-				}
+			written := true
+			switch r.URL.Path {
+			case "/post":
+				written = write(r.Context(), body)
+			case "/relay":
+				written = relay(r.Context(), body)
+			}
+			if !written {
+				w.WriteHeader(http.StatusGone)
 			}
 			return
 		}
@@ -391,6 +417,68 @@ func startEchoWebSocket(ctx context.Context) (string, error) {
 	go func() { _ = srv.Serve(l) }()
 	context.AfterFunc(ctx, func() { srv.Close() })
 	return l.Addr().String(), nil
+}
+
+// startRelay starts the two ends of a call carried through Redis: the holder's, subscribed to the calls, which
+// writes each and publishes that it did, and the caller's, subscribed to those replies. Each end has a client of
+// its own, as two nodes do. The call is the message's id and its body; relay waits for its reply.
+func startRelay(ctx context.Context, redisAddr string, write func(context.Context, []byte) bool) (relay func(context.Context, []byte) bool, err error) {
+	holder, caller := redis.NewClient(&redis.Options{Addr: redisAddr}), redis.NewClient(&redis.Options{Addr: redisAddr})
+	context.AfterFunc(ctx, func() { holder.Close(); caller.Close() })
+	calls, replies := holder.Subscribe(ctx, "bench:calls"), caller.Subscribe(ctx, "bench:replies")
+	for _, sub := range []*redis.PubSub{calls, replies} {
+		if _, err := sub.Receive(ctx); err != nil { // the subscription's confirmation
+			return nil, err
+		}
+	}
+	go func() {
+		for m := range calls.Channel() {
+			id, body, _ := strings.Cut(m.Payload, " ")
+			go func() {
+				answer := "gone"
+				if write(ctx, []byte(body)) {
+					answer = "ok"
+				}
+				holder.Publish(ctx, "bench:replies", id+" "+answer)
+			}()
+		}
+	}()
+	var (
+		mu      sync.Mutex
+		pending = map[string]chan bool{}
+		next    atomic.Uint64
+	)
+	go func() {
+		for m := range replies.Channel() {
+			id, answer, _ := strings.Cut(m.Payload, " ")
+			mu.Lock()
+			if ch := pending[id]; ch != nil {
+				ch <- answer == "ok"
+			}
+			mu.Unlock()
+		}
+	}()
+	return func(ctx context.Context, body []byte) bool {
+		id := strconv.FormatUint(next.Add(1), 10)
+		answered := make(chan bool, 1)
+		mu.Lock()
+		pending[id] = answered
+		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			delete(pending, id)
+			mu.Unlock()
+		}()
+		if caller.Publish(ctx, "bench:calls", id+" "+string(body)).Err() != nil {
+			return false
+		}
+		select {
+		case ok := <-answered:
+			return ok
+		case <-ctx.Done():
+			return false
+		}
+	}, nil
 }
 
 // bareWebSocketEnvoy is a bare Envoy upgrading every connection to one WebSocket server.
