@@ -1,6 +1,10 @@
 package e2e
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/tollgate-gw/tollgate/internal/certtest"
+)
 
 // awsConfig is tollgate.yaml's aws block: the account a template is deployed to.
 type awsConfig struct {
@@ -17,12 +21,12 @@ func TestTemplates(t *testing.T) {
 	requireEnvoy(t)
 	fns := startFunctions(t, "echo")
 	legacy, catalog := startBackend(t, "legacy"), startBackend(t, "catalog")
-	ca := newTestCA(t)
-	orders := startTLSBackend(t, "orders", ca.issue(t, "orders.internal.example"))
-	reports := startTLSBackend(t, "reports", selfSigned(t, "reports.internal.example"))
+	ca := certtest.NewCA(t)
+	orders := startTLSBackend(t, "orders", ca.Issue(t, "orders.internal.example"))
+	reports := startTLSBackend(t, "reports", certtest.SelfSigned(t, "reports.internal.example"))
 
 	cfg := newGatewayConfig(t)
-	cfg.env = []string{"SSL_CERT_FILE=" + ca.file}
+	cfg.env = []string{"SSL_CERT_FILE=" + ca.File}
 	cfg.AWS = &awsConfig{Region: "eu-west-1", AccountID: "210987654321", StackName: "orders-prod"}
 	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"items": fns["echo"].invokeURL()}}
 	cfg.VPCLinks = map[string]string{"vl0rders": orders.addr, "vlr3ports": reports.addr}

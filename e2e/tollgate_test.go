@@ -32,11 +32,13 @@ type gatewayConfig struct {
 	Cognito    *cognitoConfig    `yaml:"cognito,omitempty"`  // see authorizers_test.go
 	IAM        *iamConfig        `yaml:"iam,omitempty"`      // see authorizers_test.go
 	// TrustedProxyHops: see resource_policy_test.go.
-	TrustedProxyHops int         `yaml:"trustedProxyHops,omitempty"`
-	Tracing          *tracing    `yaml:"tracing,omitempty"`    // see tracing_test.go
-	Management       *management `yaml:"management,omitempty"` // see management_test.go
-	WebSocket        *webSocket  `yaml:"webSocket,omitempty"`  // see websocket_test.go
-	APIs             []apiConfig `yaml:"apis"`
+	TrustedProxyHops int          `yaml:"trustedProxyHops,omitempty"`
+	Tracing          *tracing     `yaml:"tracing,omitempty"`     // see tracing_test.go
+	Management       *management  `yaml:"management,omitempty"`  // see management_test.go
+	WebSocket        *webSocket   `yaml:"webSocket,omitempty"`   // see websocket_test.go
+	TLS              *tlsConfig   `yaml:"tls,omitempty"`         // see domains_test.go
+	DomainNames      []domainName `yaml:"domainNames,omitempty"` // see domains_test.go
+	APIs             []apiConfig  `yaml:"apis"`
 	// env is extra environment for the tollgate process, such as SSL_CERT_FILE.
 	env []string
 }
@@ -54,6 +56,8 @@ type apiConfig struct {
 	// ProtocolType HTTP makes the API an HTTP API (see httpapi_test.go), WEBSOCKET a WebSocket API (see
 	// websocket_test.go).
 	ProtocolType string `yaml:"protocolType,omitempty"`
+	// DisableExecuteAPIEndpoint serves the API on custom domains only (see domains_test.go).
+	DisableExecuteAPIEndpoint bool `yaml:"disableExecuteApiEndpoint,omitempty"`
 }
 
 type stageConfig struct {
@@ -76,7 +80,13 @@ func newGatewayConfig(t *testing.T) gatewayConfig {
 }
 
 // addrs are the addresses tollgate (and its Envoy) must release on shutdown.
-func (c gatewayConfig) addrs() []string { return []string{c.Listen, c.Admin, c.XDS, c.EnvoyAdmin} }
+func (c gatewayConfig) addrs() []string {
+	addrs := []string{c.Listen, c.Admin, c.XDS, c.EnvoyAdmin}
+	if c.TLS != nil {
+		addrs = append(addrs, c.TLS.Listen)
+	}
+	return addrs
+}
 
 // tollgate is one running `tollgate run` or `tollgate serve`, with its files in dir.
 type tollgate struct {

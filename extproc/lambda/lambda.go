@@ -35,7 +35,9 @@ type lambdaExchange struct {
 	authorizer map[string]any
 	iam        lambdaproxy.IAMIdentity
 	jwt        map[string]any // a JWT authorizer's {"claims", "scopes"}, for the parameter mappings
-	invoked    bool           // the request was turned into an Invoke call
+	// domainName and calledPath are what the client called on a custom domain name, "" on the API's own host.
+	domainName, calledPath string
+	invoked                bool // the request was turned into an Invoke call
 	// requestID is the id Envoy gave the request: the response carries it as x-amzn-RequestId, which Envoy's
 	// route-level response headers do not add to a response this filter rewrites.
 	requestID string
@@ -55,6 +57,7 @@ func (e *lambdaExchange) Handle(req *extprocv3.ProcessingRequest) ([]*extprocv3.
 		e.sourceIP = processor.ClientAddress(req, e.request, e.route.trustedHops)
 		checks := processor.ReadChecks(req)
 		e.apiKeyID, e.authorizer, e.iam, e.jwt = checks.APIKeyID, checks.Authorizer, checks.IAM, checks.JWT
+		e.domainName, e.calledPath = processor.CustomDomain(req)
 		if checks.JWT != nil {
 			e.authorizer = checks.JWT // payload 1.0: {"claims", "scopes"}
 			if e.route.PayloadFormatVersion == "2.0" {
@@ -181,6 +184,9 @@ func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
 		}
 	}
 	in.SourceIP = e.sourceIP
+	if e.domainName != "" {
+		in.DomainName, in.CalledPath = e.domainName, e.calledPath
+	}
 	in.DomainName, _, _ = strings.Cut(in.DomainName, ":")
 	in.DomainPrefix, _, _ = strings.Cut(in.DomainName, ".")
 	rawPath, rawQuery, _ := strings.Cut(path, "?")

@@ -89,6 +89,9 @@ func (c *requestContext) Call(name string, args []any) (any, error) {
 }
 
 func (c *requestContext) domain() string {
+	if c.e.domainName != "" {
+		return c.e.domainName
+	}
 	for _, h := range c.e.request.GetHeaders() {
 		if h.GetKey() == ":authority" {
 			domain, _, _ := strings.Cut(processor.HeaderValue(h), ":")

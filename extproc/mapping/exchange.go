@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"maps"
@@ -36,7 +37,9 @@ type exchange struct {
 	query                           url.Values
 	sourceIP                        string
 	checks                          processor.Checks
-	params                          apigw.Params
+	// domainName and calledPath are what the client called on a custom domain name, "" on the API's own host.
+	domainName, calledPath string
+	params                 apigw.Params
 	// context is $context, shared by the request's and the response's templates: the request template may set
 	// responseOverride values.
 	context *requestContext
@@ -124,6 +127,7 @@ func (e *exchange) start(req *extprocv3.ProcessingRequest, headers *core.HeaderM
 	e.request = headers
 	e.sourceIP = processor.ClientAddress(req, headers, e.route.trustedHops)
 	e.checks = processor.ReadChecks(req)
+	e.domainName, e.calledPath = processor.CustomDomain(req)
 	e.params = apigw.Params{Path: vtl.NewMap(), QueryString: vtl.NewMap(), Header: vtl.NewMap()}
 	var contentType string
 	for _, h := range headers.GetHeaders() {
@@ -159,7 +163,7 @@ func (e *exchange) start(req *extprocv3.ProcessingRequest, headers *core.HeaderM
 		values := e.query[name]
 		e.params.QueryString.Put(name, values[len(values)-1])
 	}
-	e.context = newRequestContext(e, rawPath)
+	e.context = newRequestContext(e, cmp.Or(e.calledPath, rawPath))
 	e.contentType = processor.MediaType(contentType)
 	e.template = e.route.requestTemplates[e.contentType]
 	if e.template == nil && e.refuses() {

@@ -233,6 +233,13 @@ func ReadChecks(req *extprocv3.ProcessingRequest) Checks {
 	return c
 }
 
+// CustomDomain is the host and the path the client called when a custom domain name's route sent the request
+// to its stage ("" for both on the API's own host), from the metadata Envoy forwards with the request headers.
+func CustomDomain(req *extprocv3.ProcessingRequest) (domainName, path string) {
+	fields := req.GetMetadataContext().GetFilterMetadata()[names.CustomDomainNamespace].GetFields()
+	return fields["domainName"].GetStringValue(), fields["path"].GetStringValue()
+}
+
 // ValidHeader keeps a header a function or a template gives only if Envoy can send it: a token name that is not a
 // pseudo-header or a hop-by-hop header Envoy manages itself, and a value without control characters.
 func ValidHeader(name, value string) bool {

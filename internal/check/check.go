@@ -21,6 +21,7 @@ func Gateway(gw *tollgatev1.Gateway) error {
 	c.webSocketAPIs(gw)
 	c.plans(gw)
 	c.canaries(gw)
+	c.domainNames(gw)
 	return c.probs.Err()
 }
 

@@ -66,7 +66,10 @@ type Config struct {
 	Tracing Tracing
 	// WebSocket is the WebSocket service's address and connection limits (websocket.go).
 	WebSocket WebSocket
-	APIs      []API
+	// TLS is the HTTPS listener, and DomainNames the custom domain names it serves (domains.go).
+	TLS         TLS
+	DomainNames []DomainName
+	APIs        []API
 	// Warnings are the settings accepted that do nothing in Tollgate, such as a stage's description: Parse fails on
 	// errors only.
 	Warnings diag.Problems
@@ -103,8 +106,10 @@ type document struct {
 	Metrics         struct {
 		Enabled *bool `yaml:"enabled"`
 	} `yaml:"metrics"`
-	Tracing   Tracing   `yaml:"tracing"`
-	WebSocket WebSocket `yaml:"webSocket"`
+	Tracing     Tracing      `yaml:"tracing"`
+	WebSocket   WebSocket    `yaml:"webSocket"`
+	TLS         TLS          `yaml:"tls"`
+	DomainNames []DomainName `yaml:"domainNames"`
 }
 
 // IAM stands in for AWS IAM: the identities that may sign requests to methods with IAM authorization, each with
@@ -187,6 +192,9 @@ type API struct {
 	// ProtocolType is REST (the default: a REST API), HTTP (an HTTP API, API Gateway v2) or WEBSOCKET (a
 	// WebSocket API, whose definition is apigatewayv2's fields: see internal/websocketapi).
 	ProtocolType string `yaml:"protocolType"`
+	// DisableExecuteAPIEndpoint serves the API on custom domain names only: its own host and the path forms
+	// answer 403 Forbidden.
+	DisableExecuteAPIEndpoint bool `yaml:"disableExecuteApiEndpoint"`
 }
 
 // Protocol types of an API entry.
@@ -325,6 +333,8 @@ func Parse(file string, data []byte) (*Config, error) {
 		Metrics:          doc.Metrics.Enabled == nil || *doc.Metrics.Enabled,
 		Tracing:          Tracing{OTLP: v.GetString("tracing.otlp")},
 		WebSocket:        doc.WebSocket,
+		TLS:              doc.TLS,
+		DomainNames:      doc.DomainNames,
 		APIs:             doc.APIs,
 		Warnings:         warnings,
 	}
@@ -365,6 +375,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	c.validateTracing(&probs)
 	c.validateCanaries(&probs)
 	c.validateWebSocket(&probs)
+	c.validateDomainNames(&probs)
 	c.warnUnmeasured()
 	if err := probs.Err(); err != nil {
 		return nil, err

@@ -82,6 +82,31 @@ func TestParseProblems(t *testing.T) {
 		want       []string
 	}{
 		{"not yaml", "apis: [", []string{"t.yaml: cannot parse"}},
+		{"domain names", `domainNames:
+  - {domainName: 'bad domain', certificate: {}, securityPolicy: TLS_1_3, endpointType: EDGE}
+  - domainName: api.example.com
+    certificate: {certFile: c.pem, keyFile: k.pem}
+    securityPolicy: TLS_1_0
+    basePathMappings: [{basePath: /orders, apiId: a, stage: p}, {basePath: 'orders/v2', apiId: a, stage: p}, {apiId: a}, {basePath: '(none)', apiId: a, stage: p}]
+  - {domainName: API.example.com, certificate: {certFile: c.pem, keyFile: k.pem}, endpointType: CLOUD}
+  - {domainName: a.execute-api.localhost, certificate: {certFile: c.pem, keyFile: k.pem}}
+tls: {listen: 8443}
+apis: [{id: w, definition: w.yaml, protocolType: WEBSOCKET, disableExecuteApiEndpoint: true, stages: [{stageName: p}]}]`, []string{
+			`/domainNames/0/domainName: invalid domain name "bad domain"`,
+			`/domainNames/0/certificate/certFile: domain name "bad domain" needs its certificate`,
+			`/domainNames/0/certificate/keyFile: domain name "bad domain" needs its certificate's private key`,
+			`/domainNames/0/securityPolicy: security policy "TLS_1_3" is not supported yet (supported: TLS_1_0, TLS_1_2)`,
+			`/domainNames/0/endpointType: endpoint type EDGE is not supported yet`,
+			`/domainNames/1/basePathMappings/0/basePath: invalid base path "/orders"`,
+			`/domainNames/1/basePathMappings/1/basePath: the multi-level base path "orders/v2" needs the domain's securityPolicy TLS_1_2`,
+			`/domainNames/1/basePathMappings/2/stage: a base path mapping without a stage is not supported yet`,
+			`/domainNames/1/basePathMappings/3/basePath: base path "(none)" is already /domainNames/1/basePathMappings/2's`,
+			`/domainNames/2/domainName: domain name "api.example.com" is already /domainNames/1's`,
+			`/domainNames/2/endpointType: invalid endpoint type "CLOUD"`,
+			`/domainNames/3/domainName: domain name "a.execute-api.localhost" is under the invocation domain`,
+			`/tls/listen: invalid address "8443"`,
+			`/apis/0/disableExecuteApiEndpoint: disableExecuteApiEndpoint on a WebSocket API is not supported yet`,
+		}},
 		{"bad address", "listen: 8080\n", []string{"t.yaml: /listen: invalid address \"8080\""}},
 		{"bad port", "admin: 127.0.0.1:70000\n", []string{"/admin: invalid address \"127.0.0.1:70000\": port must be 1-65535"}},
 		{"bad domain", "domain: 'not a domain'\n", []string{"/domain: invalid domain"}},
@@ -258,6 +283,7 @@ func TestParseRefusesKeys(t *testing.T) {
 func TestNotServedCoversAPIGateway(t *testing.T) {
 	for typ, keys := range map[reflect.Type][]string{
 		reflect.TypeFor[Stage]():         {"cacheClusterEnabled", "cacheClusterSize", "tracingEnabled", "accessLogSettings", "canarySettings", "clientCertificateId", "webAclArn", "deploymentId"},
+		reflect.TypeFor[DomainName]():    {"domainName", "securityPolicy", "endpointType", "mutualTlsAuthentication", "certificateArn", "regionalCertificateArn", "routingMode"},
 		reflect.TypeFor[MethodSetting](): {"cachingEnabled", "cacheTtlInSeconds", "cacheDataEncrypted", "requireAuthorizationForCacheControl", "unauthorizedCacheControlHeaderStrategy"},
 	} {
 		k := &keyChecker{fields: map[reflect.Type]map[string]reflect.Type{}}

@@ -44,6 +44,14 @@ var notServed = map[reflect.Type]map[string]notServedSetting{
 	reflect.TypeFor[CanarySettings](): {
 		"deploymentId": {refused, "a canary release serves the definition file its definition names; Tollgate has no deployments to choose from"},
 	},
+	// API Gateway's DomainName.
+	reflect.TypeFor[DomainName](): {
+		"mutualTlsAuthentication": {refused, "Tollgate does not verify client certificates"},
+		"certificateArn":          {refused, "Tollgate reads no ACM certificates: name the PEM files in certificate.certFile and certificate.keyFile"},
+		"regionalCertificateArn":  {refused, "Tollgate reads no ACM certificates: name the PEM files in certificate.certFile and certificate.keyFile"},
+		"routingMode":             {refused, "Tollgate routes by base path mappings only"},
+		"tags":                    {warned, "tags label the domain name and change nothing for a caller"},
+	},
 	// API Gateway's MethodSetting.
 	reflect.TypeFor[MethodSetting](): {
 		"loggingLevel":     {warned, "Tollgate writes no CloudWatch execution logs"},

@@ -92,6 +92,10 @@ var defaults = map[Type]Response{
 	RequestTooLarge: {Status: 413, Message: "HTTP content length exceeded 10485760 bytes."},
 }
 
+// Forbidden is what a custom domain answers for a path under none of its base path mappings, and an API's own
+// host for every path once its default endpoint is disabled: no API's gateway response, as no API is reached.
+var Forbidden = Response{Status: 403, Message: "Forbidden", ErrorType: "ForbiddenException"}
+
 // MissingParameters is BAD_REQUEST_PARAMETERS for the parameters a request lacks, named as API Gateway names
 // them: [a, b].
 func MissingParameters(names []string) Response {

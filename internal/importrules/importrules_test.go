@@ -101,7 +101,7 @@ var allowed = map[string][]string{
 	"internal/management": {"extproc/authz/sigv4", "internal/gatewayresponse", "internal/lambdauri", "internal/names", "internal/state", "internal/stagevars", "internal/usageplan", "internal/routekey", "proto/tollgate/v1"},
 	"cmd/tollgate":        {"*"},
 	// Programs and tests that drive a built gateway from outside.
-	"e2e":                       {"envoy", "internal/names", "internal/jwttest"},
+	"e2e":                       {"envoy", "internal/names", "internal/jwttest", "internal/certtest"},
 	"e2e/lambdafunctions/...":   nil,
 	"examples/petstore/backend": nil,
 	"tools/bench/dataplane":     {"envoy", "internal/names", "internal/accesslog", "internal/management", "internal/state"},
@@ -112,6 +112,7 @@ var allowed = map[string][]string{
 	"internal/golden":    nil,
 	"internal/redistest": nil,
 	"internal/jwttest":   nil,
+	"internal/certtest":  nil,
 }
 
 func TestImportRules(t *testing.T) {

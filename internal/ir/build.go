@@ -39,6 +39,8 @@ type Settings struct {
 	TracingCollector string
 	// WebSocketService is where Envoy reaches Tollgate's WebSocket service (the config's webSocket.listen).
 	WebSocketService string
+	// TLSListen is the HTTPS listener of the custom domain names (the config's tls.listen).
+	TLSListen string
 }
 
 // LambdaSettings say where AWS_PROXY integrations invoke their functions.
@@ -71,7 +73,8 @@ func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 	// Stable: the deployments of one API, each a model API of its own with the stages that serve it, stay in order.
 	sort.SliceStable(apis, func(i, j int) bool { return apis[i].GetId() < apis[j].GetId() })
 	for _, api := range apis {
-		out := API{ID: api.GetId(), Name: api.GetName(), HTTPAPI: isHTTPAPI(api), CORS: corsOf(api), Models: b.apiModels(api), GatewayResponses: b.gatewayResponses(api)}
+		out := API{ID: api.GetId(), Name: api.GetName(), HTTPAPI: isHTTPAPI(api), CORS: corsOf(api), Models: b.apiModels(api), GatewayResponses: b.gatewayResponses(api),
+			ExecuteAPIEndpointDisabled: api.GetDisableExecuteApiEndpoint()}
 		resources := b.sortedResources(api)
 		policy := b.resourcePolicy(api)
 		for _, stage := range servedStages(api) {
@@ -110,6 +113,9 @@ func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 	}
 	if snap.WebSockets = b.webSockets(gw); len(snap.WebSockets) > 0 {
 		snap.WebSocketService = b.settings.WebSocketService
+	}
+	if snap.DomainNames = b.domainNames(gw); len(snap.DomainNames) > 0 {
+		snap.TLSListen = b.settings.TLSListen
 	}
 	if err := b.probs.Err(); err != nil {
 		return nil, err

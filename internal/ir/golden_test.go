@@ -37,7 +37,9 @@ type goldenInput struct {
 		TracingCollector string `yaml:"tracingCollector"`
 		// WebSocketService: the config's webSocket.listen.
 		WebSocketService string `yaml:"webSocketService"`
-		UserPools        map[string]struct {
+		// TLSListen: the config's tls.listen.
+		TLSListen string `yaml:"tlsListen"`
+		UserPools map[string]struct {
 			Issuer  string `yaml:"issuer"`
 			JWKSURL string `yaml:"jwksUrl"`
 		} `yaml:"userPools"`
@@ -111,5 +113,6 @@ func readGoldenInput(t *testing.T, in string) (*tollgatev1.Gateway, Settings) {
 		// The collector, when traced stages send to one.
 		TracingCollector: s.TracingCollector,
 		WebSocketService: s.WebSocketService,
+		TLSListen:        s.TLSListen,
 	}
 }

@@ -49,6 +49,10 @@ type Snapshot struct {
 	WebSockets []WebSocketStage `json:"webSockets,omitempty"`
 	// WebSocketService is where Envoy reaches Tollgate's WebSocket service (host:port), when WebSockets has any.
 	WebSocketService string `json:"webSocketService,omitempty"`
+	// DomainNames are the custom domain names, by name (domains.go), and TLSListen the HTTPS listener that serves
+	// them.
+	DomainNames []DomainName `json:"domainNames,omitempty"`
+	TLSListen   string       `json:"tlsListen,omitempty"`
 	// Warnings are what Build accepted that deserves a look (a cached method whose key names no caller), each
 	// against its definition file.
 	Warnings diag.Problems `json:"-"`
@@ -69,6 +73,8 @@ type IAMCredential struct {
 // API is one API's routes, every stage's, in the order Envoy must try them.
 type API struct {
 	ID string `json:"id"`
+	// ExecuteAPIEndpointDisabled: the API is served on custom domain names only (disableExecuteApiEndpoint).
+	ExecuteAPIEndpointDisabled bool `json:"executeApiEndpointDisabled,omitempty"`
 	// Name is the definition's title (the RestApi's name), as API Gateway's metrics name the API.
 	Name string `json:"name,omitempty"`
 	// HTTPAPI: the API is an HTTP API (API Gateway v2), whose answers and headers are its own (see httpapi.go).

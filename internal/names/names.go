@@ -126,6 +126,11 @@ const (
 // SourceAddressAttribute is the Envoy attribute with the client's ip:port, which ext_proc routes ask Envoy for.
 const SourceAddressAttribute = "source.address"
 
+// CustomDomainNamespace is the dynamic metadata namespace where a custom domain's route files what the client
+// called before it rewrote the request into the mapped stage's form: the host (domainName, without its port) and
+// the path (path, without its query string).
+const CustomDomainNamespace = "tollgate.custom_domain"
+
 // GatewayResponseNamespace is the dynamic metadata namespace where Tollgate's ext_proc service names the gateway
 // response it answers with (its type, message, message as a JSON string, validation error); the
 // ext_authz service's answers carry the same fields under ExtAuthzFilter's namespace. Envoy's local replies read

@@ -179,6 +179,7 @@ func (ld *Loader) LoadWith(configFile string, managed Managed) (*Loaded, error) 
 		if a.IsHTTP() {
 			api.ProtocolType = tollgatev1.ProtocolType_PROTOCOL_TYPE_HTTP
 		}
+		api.DisableExecuteApiEndpoint = a.DisableExecuteAPIEndpoint
 		return api
 	}
 	for i, a := range cfg.APIs {
@@ -211,6 +212,14 @@ func (ld *Loader) LoadWith(configFile string, managed Managed) (*Loaded, error) 
 				api.Stages = []*tollgatev1.Stage{stage}
 				l.Gateway.Apis = append(l.Gateway.Apis, api)
 			}
+		}
+	}
+	for i, d := range cfg.DomainNames {
+		if domain := loadDomainName(configFile, i, d, &probs); domain != nil {
+			l.Gateway.DomainNames = append(l.Gateway.DomainNames, domain)
+		}
+		for _, file := range []string{d.Certificate.CertFile, d.Certificate.KeyFile} {
+			l.Files = append(l.Files, d.Certificate.Path(configFile, file))
 		}
 	}
 	l.Gateway.ApiKeys = append(l.Gateway.ApiKeys, managed.APIKeys...)
@@ -364,6 +373,7 @@ func Settings(cfg *config.Config) ir.Settings {
 		Metrics:          cfg.Metrics,
 		TracingCollector: cfg.Tracing.OTLP,
 		WebSocketService: cfg.WebSocket.Listen,
+		TLSListen:        cfg.TLS.Listen,
 		RateLimit: ir.RateLimitSettings{
 			FailClosed: cfg.RateLimit.FailureMode == "closed",
 			Timeout:    ir.Duration(cfg.RateLimit.Timeout),

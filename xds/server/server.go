@@ -112,6 +112,21 @@ func (s *Server) publishLocked(ctx context.Context, group string) error {
 		types.Listener: {lis},
 		types.Route:    {s.output.Routes},
 	}
+	// The HTTPS listener of the custom domains is the default group's: Envoys that share the control plane
+	// under listen addresses of their own would all bind the one address tls.listen names. Its secrets are a
+	// type only when there is one: an Envoy asks for no secrets otherwise, and would never acknowledge them.
+	if group == defaultGroup {
+		tlsListener, err := s.output.TLSListener(s.output.TLSListen())
+		if err != nil {
+			return err
+		}
+		if tlsListener != nil {
+			byType[types.Listener] = append(byType[types.Listener], tlsListener)
+			for _, secret := range s.output.Secrets() {
+				byType[types.Secret] = append(byType[types.Secret], secret)
+			}
+		}
+	}
 	for _, c := range s.output.Clusters {
 		byType[types.Cluster] = append(byType[types.Cluster], c)
 	}

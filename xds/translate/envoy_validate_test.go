@@ -41,6 +41,17 @@ func TestEnvoyAcceptsTranslation(t *testing.T) {
 				t.Fatal(err)
 			}
 			inlineRoutes(t, lis, out)
+			listeners := []*listener.Listener{lis}
+			secrets := []*tlsv3.Secret{envoy.TrustedCASecret(trustedCA)}
+			if tlsListener, err := out.TLSListener(out.TLSListen()); err != nil {
+				t.Fatal(err)
+			} else if tlsListener != nil {
+				// The certificates are static secrets here, named as the ADS stream would send them.
+				staticSecrets(t, tlsListener)
+				inlineRoutes(t, tlsListener, out)
+				listeners = append(listeners, tlsListener)
+				secrets = append(secrets, out.Secrets()...)
+			}
 			clusters := append([]*cluster.Cluster{{
 				Name:                 names.XDSCluster,
 				ConnectTimeout:       durationpb.New(1e9),
@@ -50,9 +61,9 @@ func TestEnvoyAcceptsTranslation(t *testing.T) {
 			b := &bootstrap.Bootstrap{
 				Node: &core.Node{Id: "validate", Cluster: "tollgate"},
 				StaticResources: &bootstrap.Bootstrap_StaticResources{
-					Listeners: []*listener.Listener{lis},
+					Listeners: listeners,
 					Clusters:  clusters,
-					Secrets:   []*tlsv3.Secret{envoy.TrustedCASecret(trustedCA)},
+					Secrets:   secrets,
 				},
 			}
 			data, err := protojson.Marshal(b)
@@ -71,14 +82,31 @@ func TestEnvoyAcceptsTranslation(t *testing.T) {
 	}
 }
 
-// inlineRoutes replaces the listener's RDS subscription by the route configuration itself.
+// inlineRoutes replaces each of the listener's RDS subscriptions by the route configuration itself.
 func inlineRoutes(t *testing.T, lis *listener.Listener, out *Output) {
 	t.Helper()
-	f := lis.GetFilterChains()[0].GetFilters()[0]
-	var manager hcm.HttpConnectionManager
-	if err := f.GetTypedConfig().UnmarshalTo(&manager); err != nil {
-		t.Fatal(err)
+	for _, chain := range lis.GetFilterChains() {
+		f := chain.GetFilters()[0]
+		var manager hcm.HttpConnectionManager
+		if err := f.GetTypedConfig().UnmarshalTo(&manager); err != nil {
+			t.Fatal(err)
+		}
+		manager.RouteSpecifier = &hcm.HttpConnectionManager_RouteConfig{RouteConfig: out.Routes}
+		f.ConfigType = &listener.Filter_TypedConfig{TypedConfig: mustAny(&manager)}
 	}
-	manager.RouteSpecifier = &hcm.HttpConnectionManager_RouteConfig{RouteConfig: out.Routes}
-	f.ConfigType = &listener.Filter_TypedConfig{TypedConfig: mustAny(&manager)}
+}
+
+// staticSecrets makes the listener's SDS secrets static ones of the same names.
+func staticSecrets(t *testing.T, lis *listener.Listener) {
+	t.Helper()
+	for _, chain := range lis.GetFilterChains() {
+		var context tlsv3.DownstreamTlsContext
+		if err := chain.GetTransportSocket().GetTypedConfig().UnmarshalTo(&context); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range context.GetCommonTlsContext().GetTlsCertificateSdsSecretConfigs() {
+			c.SdsConfig = nil
+		}
+		chain.TransportSocket.ConfigType = &core.TransportSocket_TypedConfig{TypedConfig: mustAny(&context)}
+	}
 }

@@ -39,7 +39,23 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for file, b := range map[string][]byte{"listener.yaml": protoJSON(t, lis), "routes.yaml": protoJSON(t, out.Routes), "clusters.yaml": clusterList} {
+			files := map[string][]byte{"listener.yaml": protoJSON(t, lis), "routes.yaml": protoJSON(t, out.Routes), "clusters.yaml": clusterList}
+			tlsListener, err := out.TLSListener(out.TLSListen())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tlsListener != nil {
+				secrets := []json.RawMessage{}
+				for _, s := range out.Secrets() {
+					secrets = append(secrets, protoJSON(t, s))
+				}
+				secretList, err := json.Marshal(secrets)
+				if err != nil {
+					t.Fatal(err)
+				}
+				files["tls_listener.yaml"], files["secrets.yaml"] = protoJSON(t, tlsListener), secretList
+			}
+			for file, b := range files {
 				golden.Check(t, filepath.Join("testdata", name, file), golden.YAML(t, b))
 			}
 		})

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
@@ -113,6 +114,11 @@ func Translate(snap *ir.Snapshot) *Output {
 			}
 			vh.Routes = append(vh.Routes, out)
 		}
+		if api.ExecuteAPIEndpointDisabled {
+			for _, r := range vh.Routes {
+				r.Match.DynamicMetadata = fromCustomDomain()
+			}
+		}
 		vhosts = append(vhosts, vh)
 	}
 	webSocketHosts, webSocketForms := t.webSocketHosts()
@@ -159,10 +165,18 @@ func Translate(snap *ir.Snapshot) *Output {
 			}}}}, unmatchedType(api))
 		}
 		vh.Routes = append(vh.Routes, unmatched)
+		if api != nil && api.ExecuteAPIEndpointDisabled {
+			// Only what a custom domain sent is the API's; its own host and the path forms are answered Forbidden.
+			unmatched.Match.DynamicMetadata = fromCustomDomain()
+			disabled := &route.Route{Name: names.UnmatchedRoute(api.ID) + ":disabled", Match: prefixMatch("/")}
+			setGatewayResponse(disabled, gatewayresponse.Forbidden)
+			vh.Routes = append(vh.Routes, disabled)
+		}
 		if len(idle) > 0 {
 			vh.TypedPerFilterConfig = idle
 		}
 	}
+	vhosts = append(vhosts, customDomainHosts(snap, pathForms)...)
 	out.Routes = routeConfiguration(out.routeConfigName(), vhosts)
 	return out
 }

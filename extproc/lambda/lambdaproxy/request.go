@@ -1,6 +1,7 @@
 package lambdaproxy
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -20,6 +21,10 @@ type Request struct {
 	// RawPath is the path as the client sent it, still escaped, without the stage or any invocation-URL prefix:
 	// "/pets/a%20b" for https://{api}.execute-api.{region}.amazonaws.com/prod/pets/a%20b. AWS never decodes it.
 	RawPath string
+	// CalledPath is the path the client called on a custom domain name, its base path included: AWS reports it
+	// as the event's path (a REST event's, and an HTTP event's rawPath) and requestContext's there. "" on the
+	// API's own host.
+	CalledPath string
 	// RawQuery is the query string as sent, without '?'.
 	RawQuery string
 	// Headers are the client's headers in arrival order, names as received (HTTP/1 spelling, or lower case from
@@ -169,7 +174,7 @@ func writeRequestV1(w *jsonWriter, r *Request, authorizer []byte) {
 	w.key("resource")
 	w.str(r.Resource)
 	w.key("path")
-	w.str(r.RawPath)
+	w.str(cmp.Or(r.CalledPath, r.RawPath))
 	w.key("httpMethod")
 	w.str(r.Method)
 	w.key("headers")
@@ -258,7 +263,11 @@ func writeContextV1(w *jsonWriter, r *Request, authorizer []byte) {
 	w.strOrNull(r.IAM.UserARN)
 	w.close('}')
 	w.key("path")
-	w.str("/", r.Stage, r.RawPath)
+	if r.CalledPath != "" {
+		w.str(r.CalledPath)
+	} else {
+		w.str("/", r.Stage, r.RawPath)
+	}
 	w.key("protocol")
 	w.str(r.Protocol)
 	w.key("requestId")
@@ -309,7 +318,10 @@ func writeRequestV2(w *jsonWriter, r *Request, authorizer []byte) {
 	headers := groupFields(r.Headers, true)
 	query := groupFields(parseQuery(r.RawQuery), false)
 	path := r.RawPath
-	if r.Stage != "$default" {
+	switch {
+	case r.CalledPath != "":
+		path = r.CalledPath
+	case r.Stage != "$default":
 		path = "/" + r.Stage + path
 	}
 	w.key("routeKey")

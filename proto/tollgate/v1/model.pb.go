@@ -360,6 +360,8 @@ type Gateway struct {
 	AccountThrottle *ThrottleSettings `protobuf:"bytes,6,opt,name=account_throttle,json=accountThrottle,proto3" json:"account_throttle,omitempty"`
 	// The WebSocket APIs (API Gateway v2 with protocol type WEBSOCKET), each with its stages.
 	WebsocketApis []*WebSocketApi `protobuf:"bytes,8,rep,name=websocket_apis,json=websocketApis,proto3" json:"websocket_apis,omitempty"`
+	// The custom domain names, each serving API stages under base paths.
+	DomainNames   []*DomainName `protobuf:"bytes,9,rep,name=domain_names,json=domainNames,proto3" json:"domain_names,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -425,6 +427,13 @@ func (x *Gateway) GetAccountThrottle() *ThrottleSettings {
 func (x *Gateway) GetWebsocketApis() []*WebSocketApi {
 	if x != nil {
 		return x.WebsocketApis
+	}
+	return nil
+}
+
+func (x *Gateway) GetDomainNames() []*DomainName {
+	if x != nil {
+		return x.DomainNames
 	}
 	return nil
 }
@@ -796,9 +805,11 @@ type RestApi struct {
 	// method_settings are keyed by the routes' method keys ("/pets/GET"; "*/*" for defaultRouteSettings).
 	ProtocolType ProtocolType `protobuf:"varint,14,opt,name=protocol_type,json=protocolType,proto3,enum=tollgate.v1.ProtocolType" json:"protocol_type,omitempty"`
 	// x-amazon-apigateway-cors, an HTTP API's CORS configuration; unset for none.
-	Cors          *Cors `protobuf:"bytes,15,opt,name=cors,proto3" json:"cors,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Cors *Cors `protobuf:"bytes,15,opt,name=cors,proto3" json:"cors,omitempty"`
+	// The API is served on custom domain names only: its own host and the path forms answer 403 Forbidden.
+	DisableExecuteApiEndpoint bool `protobuf:"varint,16,opt,name=disable_execute_api_endpoint,json=disableExecuteApiEndpoint,proto3" json:"disable_execute_api_endpoint,omitempty"`
+	unknownFields             protoimpl.UnknownFields
+	sizeCache                 protoimpl.SizeCache
 }
 
 func (x *RestApi) Reset() {
@@ -936,6 +947,173 @@ func (x *RestApi) GetCors() *Cors {
 	return nil
 }
 
+func (x *RestApi) GetDisableExecuteApiEndpoint() bool {
+	if x != nil {
+		return x.DisableExecuteApiEndpoint
+	}
+	return false
+}
+
+// DomainName is a custom domain name: its certificate, the TLS it accepts and the API stages it serves under
+// base paths (API Gateway's DomainName and its BasePathMappings).
+type DomainName struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A DNS name, or one with a wildcard first label (*.example.com).
+	DomainName string `protobuf:"bytes,1,opt,name=domain_name,json=domainName,proto3" json:"domain_name,omitempty"`
+	// The certificate chain and its private key, PEM, as read from the files the config names.
+	CertificateChain string `protobuf:"bytes,2,opt,name=certificate_chain,json=certificateChain,proto3" json:"certificate_chain,omitempty"`
+	PrivateKey       string `protobuf:"bytes,3,opt,name=private_key,json=privateKey,proto3" json:"private_key,omitempty"`
+	// API Gateway's security policy: TLS_1_0 or TLS_1_2.
+	SecurityPolicy   string             `protobuf:"bytes,4,opt,name=security_policy,json=securityPolicy,proto3" json:"security_policy,omitempty"`
+	BasePathMappings []*BasePathMapping `protobuf:"bytes,5,rep,name=base_path_mappings,json=basePathMappings,proto3" json:"base_path_mappings,omitempty"`
+	// Where the domain name is defined, for error messages: a file and the JSON pointer of the entry in it.
+	SourceFile    string `protobuf:"bytes,6,opt,name=source_file,json=sourceFile,proto3" json:"source_file,omitempty"`
+	SourcePointer string `protobuf:"bytes,7,opt,name=source_pointer,json=sourcePointer,proto3" json:"source_pointer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DomainName) Reset() {
+	*x = DomainName{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DomainName) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DomainName) ProtoMessage() {}
+
+func (x *DomainName) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DomainName.ProtoReflect.Descriptor instead.
+func (*DomainName) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *DomainName) GetDomainName() string {
+	if x != nil {
+		return x.DomainName
+	}
+	return ""
+}
+
+func (x *DomainName) GetCertificateChain() string {
+	if x != nil {
+		return x.CertificateChain
+	}
+	return ""
+}
+
+func (x *DomainName) GetPrivateKey() string {
+	if x != nil {
+		return x.PrivateKey
+	}
+	return ""
+}
+
+func (x *DomainName) GetSecurityPolicy() string {
+	if x != nil {
+		return x.SecurityPolicy
+	}
+	return ""
+}
+
+func (x *DomainName) GetBasePathMappings() []*BasePathMapping {
+	if x != nil {
+		return x.BasePathMappings
+	}
+	return nil
+}
+
+func (x *DomainName) GetSourceFile() string {
+	if x != nil {
+		return x.SourceFile
+	}
+	return ""
+}
+
+func (x *DomainName) GetSourcePointer() string {
+	if x != nil {
+		return x.SourcePointer
+	}
+	return ""
+}
+
+// BasePathMapping serves an API's stage under a base path of a domain name.
+type BasePathMapping struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// (none) for the domain's root, else segments split by / (orders/v2).
+	BasePath      string `protobuf:"bytes,1,opt,name=base_path,json=basePath,proto3" json:"base_path,omitempty"`
+	ApiId         string `protobuf:"bytes,2,opt,name=api_id,json=apiId,proto3" json:"api_id,omitempty"`
+	Stage         string `protobuf:"bytes,3,opt,name=stage,proto3" json:"stage,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BasePathMapping) Reset() {
+	*x = BasePathMapping{}
+	mi := &file_tollgate_v1_model_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BasePathMapping) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BasePathMapping) ProtoMessage() {}
+
+func (x *BasePathMapping) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_v1_model_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BasePathMapping.ProtoReflect.Descriptor instead.
+func (*BasePathMapping) Descriptor() ([]byte, []int) {
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *BasePathMapping) GetBasePath() string {
+	if x != nil {
+		return x.BasePath
+	}
+	return ""
+}
+
+func (x *BasePathMapping) GetApiId() string {
+	if x != nil {
+		return x.ApiId
+	}
+	return ""
+}
+
+func (x *BasePathMapping) GetStage() string {
+	if x != nil {
+		return x.Stage
+	}
+	return ""
+}
+
 // Cors is an HTTP API's CORS configuration: API Gateway answers preflight requests from it, and adds its headers
 // to the integrations' responses to CORS requests in place of the backend's.
 type Cors struct {
@@ -955,7 +1133,7 @@ type Cors struct {
 
 func (x *Cors) Reset() {
 	*x = Cors{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	mi := &file_tollgate_v1_model_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -967,7 +1145,7 @@ func (x *Cors) String() string {
 func (*Cors) ProtoMessage() {}
 
 func (x *Cors) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[7]
+	mi := &file_tollgate_v1_model_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -980,7 +1158,7 @@ func (x *Cors) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cors.ProtoReflect.Descriptor instead.
 func (*Cors) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{7}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Cors) GetAllowOrigins() []string {
@@ -1049,7 +1227,7 @@ type GatewayResponse struct {
 
 func (x *GatewayResponse) Reset() {
 	*x = GatewayResponse{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[8]
+	mi := &file_tollgate_v1_model_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1061,7 +1239,7 @@ func (x *GatewayResponse) String() string {
 func (*GatewayResponse) ProtoMessage() {}
 
 func (x *GatewayResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[8]
+	mi := &file_tollgate_v1_model_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1074,7 +1252,7 @@ func (x *GatewayResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GatewayResponse.ProtoReflect.Descriptor instead.
 func (*GatewayResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{8}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GatewayResponse) GetStatusCode() string {
@@ -1116,7 +1294,7 @@ type RequestValidator struct {
 
 func (x *RequestValidator) Reset() {
 	*x = RequestValidator{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[9]
+	mi := &file_tollgate_v1_model_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1128,7 +1306,7 @@ func (x *RequestValidator) String() string {
 func (*RequestValidator) ProtoMessage() {}
 
 func (x *RequestValidator) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[9]
+	mi := &file_tollgate_v1_model_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1141,7 +1319,7 @@ func (x *RequestValidator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestValidator.ProtoReflect.Descriptor instead.
 func (*RequestValidator) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{9}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RequestValidator) GetValidateRequestBody() bool {
@@ -1196,7 +1374,7 @@ type Authorizer struct {
 
 func (x *Authorizer) Reset() {
 	*x = Authorizer{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[10]
+	mi := &file_tollgate_v1_model_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1208,7 +1386,7 @@ func (x *Authorizer) String() string {
 func (*Authorizer) ProtoMessage() {}
 
 func (x *Authorizer) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[10]
+	mi := &file_tollgate_v1_model_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1221,7 +1399,7 @@ func (x *Authorizer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Authorizer.ProtoReflect.Descriptor instead.
 func (*Authorizer) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{10}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Authorizer) GetName() string {
@@ -1326,7 +1504,7 @@ type Resource struct {
 
 func (x *Resource) Reset() {
 	*x = Resource{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[11]
+	mi := &file_tollgate_v1_model_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1338,7 +1516,7 @@ func (x *Resource) String() string {
 func (*Resource) ProtoMessage() {}
 
 func (x *Resource) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[11]
+	mi := &file_tollgate_v1_model_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1351,7 +1529,7 @@ func (x *Resource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Resource.ProtoReflect.Descriptor instead.
 func (*Resource) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{11}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Resource) GetPath() string {
@@ -1394,7 +1572,7 @@ type Method struct {
 
 func (x *Method) Reset() {
 	*x = Method{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[12]
+	mi := &file_tollgate_v1_model_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1406,7 +1584,7 @@ func (x *Method) String() string {
 func (*Method) ProtoMessage() {}
 
 func (x *Method) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[12]
+	mi := &file_tollgate_v1_model_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1419,7 +1597,7 @@ func (x *Method) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Method.ProtoReflect.Descriptor instead.
 func (*Method) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{12}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Method) GetHttpMethod() string {
@@ -1535,7 +1713,7 @@ type Integration struct {
 
 func (x *Integration) Reset() {
 	*x = Integration{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[13]
+	mi := &file_tollgate_v1_model_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1547,7 +1725,7 @@ func (x *Integration) String() string {
 func (*Integration) ProtoMessage() {}
 
 func (x *Integration) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[13]
+	mi := &file_tollgate_v1_model_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1560,7 +1738,7 @@ func (x *Integration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Integration.ProtoReflect.Descriptor instead.
 func (*Integration) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{13}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Integration) GetType() IntegrationType {
@@ -1692,7 +1870,7 @@ type ResponseMappings struct {
 
 func (x *ResponseMappings) Reset() {
 	*x = ResponseMappings{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[14]
+	mi := &file_tollgate_v1_model_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1704,7 +1882,7 @@ func (x *ResponseMappings) String() string {
 func (*ResponseMappings) ProtoMessage() {}
 
 func (x *ResponseMappings) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[14]
+	mi := &file_tollgate_v1_model_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1717,7 +1895,7 @@ func (x *ResponseMappings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResponseMappings.ProtoReflect.Descriptor instead.
 func (*ResponseMappings) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{14}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ResponseMappings) GetParameters() map[string]string {
@@ -1740,7 +1918,7 @@ type TlsConfig struct {
 
 func (x *TlsConfig) Reset() {
 	*x = TlsConfig{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[15]
+	mi := &file_tollgate_v1_model_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1752,7 +1930,7 @@ func (x *TlsConfig) String() string {
 func (*TlsConfig) ProtoMessage() {}
 
 func (x *TlsConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[15]
+	mi := &file_tollgate_v1_model_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1765,7 +1943,7 @@ func (x *TlsConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TlsConfig.ProtoReflect.Descriptor instead.
 func (*TlsConfig) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{15}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *TlsConfig) GetInsecureSkipVerification() bool {
@@ -1798,7 +1976,7 @@ type IntegrationResponse struct {
 
 func (x *IntegrationResponse) Reset() {
 	*x = IntegrationResponse{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[16]
+	mi := &file_tollgate_v1_model_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1810,7 +1988,7 @@ func (x *IntegrationResponse) String() string {
 func (*IntegrationResponse) ProtoMessage() {}
 
 func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[16]
+	mi := &file_tollgate_v1_model_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1823,7 +2001,7 @@ func (x *IntegrationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntegrationResponse.ProtoReflect.Descriptor instead.
 func (*IntegrationResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{16}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *IntegrationResponse) GetStatusCode() string {
@@ -1885,7 +2063,7 @@ type Stage struct {
 
 func (x *Stage) Reset() {
 	*x = Stage{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[17]
+	mi := &file_tollgate_v1_model_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1897,7 +2075,7 @@ func (x *Stage) String() string {
 func (*Stage) ProtoMessage() {}
 
 func (x *Stage) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[17]
+	mi := &file_tollgate_v1_model_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1910,7 +2088,7 @@ func (x *Stage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stage.ProtoReflect.Descriptor instead.
 func (*Stage) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{17}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Stage) GetStageName() string {
@@ -1998,7 +2176,7 @@ type CanaryRelease struct {
 
 func (x *CanaryRelease) Reset() {
 	*x = CanaryRelease{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[18]
+	mi := &file_tollgate_v1_model_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2010,7 +2188,7 @@ func (x *CanaryRelease) String() string {
 func (*CanaryRelease) ProtoMessage() {}
 
 func (x *CanaryRelease) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[18]
+	mi := &file_tollgate_v1_model_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2023,7 +2201,7 @@ func (x *CanaryRelease) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CanaryRelease.ProtoReflect.Descriptor instead.
 func (*CanaryRelease) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{18}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CanaryRelease) GetPercentTraffic() float64 {
@@ -2051,7 +2229,7 @@ type AccessLogSettings struct {
 
 func (x *AccessLogSettings) Reset() {
 	*x = AccessLogSettings{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[19]
+	mi := &file_tollgate_v1_model_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2063,7 +2241,7 @@ func (x *AccessLogSettings) String() string {
 func (*AccessLogSettings) ProtoMessage() {}
 
 func (x *AccessLogSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[19]
+	mi := &file_tollgate_v1_model_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2076,7 +2254,7 @@ func (x *AccessLogSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccessLogSettings.ProtoReflect.Descriptor instead.
 func (*AccessLogSettings) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{19}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *AccessLogSettings) GetFormat() string {
@@ -2115,7 +2293,7 @@ type MethodSetting struct {
 
 func (x *MethodSetting) Reset() {
 	*x = MethodSetting{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[20]
+	mi := &file_tollgate_v1_model_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2127,7 +2305,7 @@ func (x *MethodSetting) String() string {
 func (*MethodSetting) ProtoMessage() {}
 
 func (x *MethodSetting) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[20]
+	mi := &file_tollgate_v1_model_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2140,7 +2318,7 @@ func (x *MethodSetting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MethodSetting.ProtoReflect.Descriptor instead.
 func (*MethodSetting) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{20}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *MethodSetting) GetThrottlingRateLimit() float64 {
@@ -2225,7 +2403,7 @@ type WebSocketApi struct {
 
 func (x *WebSocketApi) Reset() {
 	*x = WebSocketApi{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[21]
+	mi := &file_tollgate_v1_model_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2237,7 +2415,7 @@ func (x *WebSocketApi) String() string {
 func (*WebSocketApi) ProtoMessage() {}
 
 func (x *WebSocketApi) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[21]
+	mi := &file_tollgate_v1_model_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2250,7 +2428,7 @@ func (x *WebSocketApi) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WebSocketApi.ProtoReflect.Descriptor instead.
 func (*WebSocketApi) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{21}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *WebSocketApi) GetId() string {
@@ -2337,7 +2515,7 @@ type WebSocketAuthorizer struct {
 
 func (x *WebSocketAuthorizer) Reset() {
 	*x = WebSocketAuthorizer{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[22]
+	mi := &file_tollgate_v1_model_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2349,7 +2527,7 @@ func (x *WebSocketAuthorizer) String() string {
 func (*WebSocketAuthorizer) ProtoMessage() {}
 
 func (x *WebSocketAuthorizer) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[22]
+	mi := &file_tollgate_v1_model_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2362,7 +2540,7 @@ func (x *WebSocketAuthorizer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WebSocketAuthorizer.ProtoReflect.Descriptor instead.
 func (*WebSocketAuthorizer) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{22}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *WebSocketAuthorizer) GetAuthorizerId() string {
@@ -2428,7 +2606,7 @@ type WebSocketRoute struct {
 
 func (x *WebSocketRoute) Reset() {
 	*x = WebSocketRoute{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[23]
+	mi := &file_tollgate_v1_model_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2440,7 +2618,7 @@ func (x *WebSocketRoute) String() string {
 func (*WebSocketRoute) ProtoMessage() {}
 
 func (x *WebSocketRoute) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[23]
+	mi := &file_tollgate_v1_model_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2453,7 +2631,7 @@ func (x *WebSocketRoute) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WebSocketRoute.ProtoReflect.Descriptor instead.
 func (*WebSocketRoute) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{23}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *WebSocketRoute) GetRouteKey() string {
@@ -2531,7 +2709,7 @@ type WebSocketIntegration struct {
 
 func (x *WebSocketIntegration) Reset() {
 	*x = WebSocketIntegration{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[24]
+	mi := &file_tollgate_v1_model_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2543,7 +2721,7 @@ func (x *WebSocketIntegration) String() string {
 func (*WebSocketIntegration) ProtoMessage() {}
 
 func (x *WebSocketIntegration) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[24]
+	mi := &file_tollgate_v1_model_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2556,7 +2734,7 @@ func (x *WebSocketIntegration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WebSocketIntegration.ProtoReflect.Descriptor instead.
 func (*WebSocketIntegration) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{24}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *WebSocketIntegration) GetIntegrationId() string {
@@ -2637,7 +2815,7 @@ type WebSocketIntegrationResponse struct {
 
 func (x *WebSocketIntegrationResponse) Reset() {
 	*x = WebSocketIntegrationResponse{}
-	mi := &file_tollgate_v1_model_proto_msgTypes[25]
+	mi := &file_tollgate_v1_model_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2649,7 +2827,7 @@ func (x *WebSocketIntegrationResponse) String() string {
 func (*WebSocketIntegrationResponse) ProtoMessage() {}
 
 func (x *WebSocketIntegrationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_v1_model_proto_msgTypes[25]
+	mi := &file_tollgate_v1_model_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2662,7 +2840,7 @@ func (x *WebSocketIntegrationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WebSocketIntegrationResponse.ProtoReflect.Descriptor instead.
 func (*WebSocketIntegrationResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{25}
+	return file_tollgate_v1_model_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *WebSocketIntegrationResponse) GetIntegrationResponseKey() string {
@@ -2690,14 +2868,15 @@ var File_tollgate_v1_model_proto protoreflect.FileDescriptor
 
 const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\n" +
-	"\x17tollgate/v1/model.proto\x12\vtollgate.v1\"\xe2\x02\n" +
+	"\x17tollgate/v1/model.proto\x12\vtollgate.v1\"\x9e\x03\n" +
 	"\aGateway\x12(\n" +
 	"\x04apis\x18\x02 \x03(\v2\x14.tollgate.v1.RestApiR\x04apis\x12.\n" +
 	"\bapi_keys\x18\x04 \x03(\v2\x13.tollgate.v1.ApiKeyR\aapiKeys\x127\n" +
 	"\vusage_plans\x18\x05 \x03(\v2\x16.tollgate.v1.UsagePlanR\n" +
 	"usagePlans\x12H\n" +
 	"\x10account_throttle\x18\x06 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x0faccountThrottle\x12@\n" +
-	"\x0ewebsocket_apis\x18\b \x03(\v2\x19.tollgate.v1.WebSocketApiR\rwebsocketApisJ\x04\b\x01\x10\x02J\x04\b\x03\x10\x04J\x04\b\a\x10\bR\x06domainR\x06lambdaR\x16rate_limit_fail_closed\"R\n" +
+	"\x0ewebsocket_apis\x18\b \x03(\v2\x19.tollgate.v1.WebSocketApiR\rwebsocketApis\x12:\n" +
+	"\fdomain_names\x18\t \x03(\v2\x17.tollgate.v1.DomainNameR\vdomainNamesJ\x04\b\x01\x10\x02J\x04\b\x03\x10\x04J\x04\b\a\x10\bR\x06domainR\x06lambdaR\x16rate_limit_fail_closed\"R\n" +
 	"\x10ThrottleSettings\x12\x1d\n" +
 	"\n" +
 	"rate_limit\x18\x01 \x01(\x01R\trateLimit\x12\x1f\n" +
@@ -2726,7 +2905,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\bthrottle\x18\x03 \x03(\v2#.tollgate.v1.ApiStage.ThrottleEntryR\bthrottle\x1aZ\n" +
 	"\rThrottleEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
-	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01\"\x88\b\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01\"\xc9\b\n" +
 	"\aRestApi\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1f\n" +
@@ -2744,7 +2923,8 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x06models\x18\f \x03(\v2 .tollgate.v1.RestApi.ModelsEntryR\x06models\x12W\n" +
 	"\x11gateway_responses\x18\r \x03(\v2*.tollgate.v1.RestApi.GatewayResponsesEntryR\x10gatewayResponses\x12>\n" +
 	"\rprotocol_type\x18\x0e \x01(\x0e2\x19.tollgate.v1.ProtocolTypeR\fprotocolType\x12%\n" +
-	"\x04cors\x18\x0f \x01(\v2\x11.tollgate.v1.CorsR\x04cors\x1ac\n" +
+	"\x04cors\x18\x0f \x01(\v2\x11.tollgate.v1.CorsR\x04cors\x12?\n" +
+	"\x1cdisable_execute_api_endpoint\x18\x10 \x01(\bR\x19disableExecuteApiEndpoint\x1ac\n" +
 	"\x16RequestValidatorsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
 	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.RequestValidatorR\x05value:\x028\x01\x1a9\n" +
@@ -2753,7 +2933,23 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aa\n" +
 	"\x15GatewayResponsesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x122\n" +
-	"\x05value\x18\x02 \x01(\v2\x1c.tollgate.v1.GatewayResponseR\x05value:\x028\x01\"\x9a\x02\n" +
+	"\x05value\x18\x02 \x01(\v2\x1c.tollgate.v1.GatewayResponseR\x05value:\x028\x01\"\xb8\x02\n" +
+	"\n" +
+	"DomainName\x12\x1f\n" +
+	"\vdomain_name\x18\x01 \x01(\tR\n" +
+	"domainName\x12+\n" +
+	"\x11certificate_chain\x18\x02 \x01(\tR\x10certificateChain\x12\x1f\n" +
+	"\vprivate_key\x18\x03 \x01(\tR\n" +
+	"privateKey\x12'\n" +
+	"\x0fsecurity_policy\x18\x04 \x01(\tR\x0esecurityPolicy\x12J\n" +
+	"\x12base_path_mappings\x18\x05 \x03(\v2\x1c.tollgate.v1.BasePathMappingR\x10basePathMappings\x12\x1f\n" +
+	"\vsource_file\x18\x06 \x01(\tR\n" +
+	"sourceFile\x12%\n" +
+	"\x0esource_pointer\x18\a \x01(\tR\rsourcePointer\"[\n" +
+	"\x0fBasePathMapping\x12\x1b\n" +
+	"\tbase_path\x18\x01 \x01(\tR\bbasePath\x12\x15\n" +
+	"\x06api_id\x18\x02 \x01(\tR\x05apiId\x12\x14\n" +
+	"\x05stage\x18\x03 \x01(\tR\x05stage\"\x9a\x02\n" +
 	"\x04Cors\x12#\n" +
 	"\rallow_origins\x18\x01 \x03(\tR\fallowOrigins\x12#\n" +
 	"\rallow_methods\x18\x02 \x03(\tR\fallowMethods\x12#\n" +
@@ -3008,7 +3204,7 @@ func file_tollgate_v1_model_proto_rawDescGZIP() []byte {
 }
 
 var file_tollgate_v1_model_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_tollgate_v1_model_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
 var file_tollgate_v1_model_proto_goTypes = []any{
 	(ProtocolType)(0),                    // 0: tollgate.v1.ProtocolType
 	(AuthorizerType)(0),                  // 1: tollgate.v1.AuthorizerType
@@ -3023,104 +3219,108 @@ var file_tollgate_v1_model_proto_goTypes = []any{
 	(*UsagePlan)(nil),                    // 10: tollgate.v1.UsagePlan
 	(*ApiStage)(nil),                     // 11: tollgate.v1.ApiStage
 	(*RestApi)(nil),                      // 12: tollgate.v1.RestApi
-	(*Cors)(nil),                         // 13: tollgate.v1.Cors
-	(*GatewayResponse)(nil),              // 14: tollgate.v1.GatewayResponse
-	(*RequestValidator)(nil),             // 15: tollgate.v1.RequestValidator
-	(*Authorizer)(nil),                   // 16: tollgate.v1.Authorizer
-	(*Resource)(nil),                     // 17: tollgate.v1.Resource
-	(*Method)(nil),                       // 18: tollgate.v1.Method
-	(*Integration)(nil),                  // 19: tollgate.v1.Integration
-	(*ResponseMappings)(nil),             // 20: tollgate.v1.ResponseMappings
-	(*TlsConfig)(nil),                    // 21: tollgate.v1.TlsConfig
-	(*IntegrationResponse)(nil),          // 22: tollgate.v1.IntegrationResponse
-	(*Stage)(nil),                        // 23: tollgate.v1.Stage
-	(*CanaryRelease)(nil),                // 24: tollgate.v1.CanaryRelease
-	(*AccessLogSettings)(nil),            // 25: tollgate.v1.AccessLogSettings
-	(*MethodSetting)(nil),                // 26: tollgate.v1.MethodSetting
-	(*WebSocketApi)(nil),                 // 27: tollgate.v1.WebSocketApi
-	(*WebSocketAuthorizer)(nil),          // 28: tollgate.v1.WebSocketAuthorizer
-	(*WebSocketRoute)(nil),               // 29: tollgate.v1.WebSocketRoute
-	(*WebSocketIntegration)(nil),         // 30: tollgate.v1.WebSocketIntegration
-	(*WebSocketIntegrationResponse)(nil), // 31: tollgate.v1.WebSocketIntegrationResponse
-	nil,                                  // 32: tollgate.v1.ApiStage.ThrottleEntry
-	nil,                                  // 33: tollgate.v1.RestApi.RequestValidatorsEntry
-	nil,                                  // 34: tollgate.v1.RestApi.ModelsEntry
-	nil,                                  // 35: tollgate.v1.RestApi.GatewayResponsesEntry
-	nil,                                  // 36: tollgate.v1.GatewayResponse.ResponseParametersEntry
-	nil,                                  // 37: tollgate.v1.GatewayResponse.ResponseTemplatesEntry
-	nil,                                  // 38: tollgate.v1.Method.RequestParametersEntry
-	nil,                                  // 39: tollgate.v1.Method.RequestModelsEntry
-	nil,                                  // 40: tollgate.v1.Integration.RequestParametersEntry
-	nil,                                  // 41: tollgate.v1.Integration.RequestTemplatesEntry
-	nil,                                  // 42: tollgate.v1.Integration.ResponsesEntry
-	nil,                                  // 43: tollgate.v1.Integration.ResponseMappingsEntry
-	nil,                                  // 44: tollgate.v1.ResponseMappings.ParametersEntry
-	nil,                                  // 45: tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	nil,                                  // 46: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	nil,                                  // 47: tollgate.v1.Stage.VariablesEntry
-	nil,                                  // 48: tollgate.v1.Stage.MethodSettingsEntry
-	nil,                                  // 49: tollgate.v1.WebSocketIntegration.RequestTemplatesEntry
-	nil,                                  // 50: tollgate.v1.WebSocketIntegrationResponse.ResponseTemplatesEntry
+	(*DomainName)(nil),                   // 13: tollgate.v1.DomainName
+	(*BasePathMapping)(nil),              // 14: tollgate.v1.BasePathMapping
+	(*Cors)(nil),                         // 15: tollgate.v1.Cors
+	(*GatewayResponse)(nil),              // 16: tollgate.v1.GatewayResponse
+	(*RequestValidator)(nil),             // 17: tollgate.v1.RequestValidator
+	(*Authorizer)(nil),                   // 18: tollgate.v1.Authorizer
+	(*Resource)(nil),                     // 19: tollgate.v1.Resource
+	(*Method)(nil),                       // 20: tollgate.v1.Method
+	(*Integration)(nil),                  // 21: tollgate.v1.Integration
+	(*ResponseMappings)(nil),             // 22: tollgate.v1.ResponseMappings
+	(*TlsConfig)(nil),                    // 23: tollgate.v1.TlsConfig
+	(*IntegrationResponse)(nil),          // 24: tollgate.v1.IntegrationResponse
+	(*Stage)(nil),                        // 25: tollgate.v1.Stage
+	(*CanaryRelease)(nil),                // 26: tollgate.v1.CanaryRelease
+	(*AccessLogSettings)(nil),            // 27: tollgate.v1.AccessLogSettings
+	(*MethodSetting)(nil),                // 28: tollgate.v1.MethodSetting
+	(*WebSocketApi)(nil),                 // 29: tollgate.v1.WebSocketApi
+	(*WebSocketAuthorizer)(nil),          // 30: tollgate.v1.WebSocketAuthorizer
+	(*WebSocketRoute)(nil),               // 31: tollgate.v1.WebSocketRoute
+	(*WebSocketIntegration)(nil),         // 32: tollgate.v1.WebSocketIntegration
+	(*WebSocketIntegrationResponse)(nil), // 33: tollgate.v1.WebSocketIntegrationResponse
+	nil,                                  // 34: tollgate.v1.ApiStage.ThrottleEntry
+	nil,                                  // 35: tollgate.v1.RestApi.RequestValidatorsEntry
+	nil,                                  // 36: tollgate.v1.RestApi.ModelsEntry
+	nil,                                  // 37: tollgate.v1.RestApi.GatewayResponsesEntry
+	nil,                                  // 38: tollgate.v1.GatewayResponse.ResponseParametersEntry
+	nil,                                  // 39: tollgate.v1.GatewayResponse.ResponseTemplatesEntry
+	nil,                                  // 40: tollgate.v1.Method.RequestParametersEntry
+	nil,                                  // 41: tollgate.v1.Method.RequestModelsEntry
+	nil,                                  // 42: tollgate.v1.Integration.RequestParametersEntry
+	nil,                                  // 43: tollgate.v1.Integration.RequestTemplatesEntry
+	nil,                                  // 44: tollgate.v1.Integration.ResponsesEntry
+	nil,                                  // 45: tollgate.v1.Integration.ResponseMappingsEntry
+	nil,                                  // 46: tollgate.v1.ResponseMappings.ParametersEntry
+	nil,                                  // 47: tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	nil,                                  // 48: tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	nil,                                  // 49: tollgate.v1.Stage.VariablesEntry
+	nil,                                  // 50: tollgate.v1.Stage.MethodSettingsEntry
+	nil,                                  // 51: tollgate.v1.WebSocketIntegration.RequestTemplatesEntry
+	nil,                                  // 52: tollgate.v1.WebSocketIntegrationResponse.ResponseTemplatesEntry
 }
 var file_tollgate_v1_model_proto_depIdxs = []int32{
 	12, // 0: tollgate.v1.Gateway.apis:type_name -> tollgate.v1.RestApi
 	9,  // 1: tollgate.v1.Gateway.api_keys:type_name -> tollgate.v1.ApiKey
 	10, // 2: tollgate.v1.Gateway.usage_plans:type_name -> tollgate.v1.UsagePlan
 	7,  // 3: tollgate.v1.Gateway.account_throttle:type_name -> tollgate.v1.ThrottleSettings
-	27, // 4: tollgate.v1.Gateway.websocket_apis:type_name -> tollgate.v1.WebSocketApi
-	11, // 5: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
-	7,  // 6: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
-	8,  // 7: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
-	32, // 8: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
-	17, // 9: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
-	2,  // 10: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
-	23, // 11: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
-	16, // 12: tollgate.v1.RestApi.authorizers:type_name -> tollgate.v1.Authorizer
-	33, // 13: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
-	34, // 14: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
-	35, // 15: tollgate.v1.RestApi.gateway_responses:type_name -> tollgate.v1.RestApi.GatewayResponsesEntry
-	0,  // 16: tollgate.v1.RestApi.protocol_type:type_name -> tollgate.v1.ProtocolType
-	13, // 17: tollgate.v1.RestApi.cors:type_name -> tollgate.v1.Cors
-	36, // 18: tollgate.v1.GatewayResponse.response_parameters:type_name -> tollgate.v1.GatewayResponse.ResponseParametersEntry
-	37, // 19: tollgate.v1.GatewayResponse.response_templates:type_name -> tollgate.v1.GatewayResponse.ResponseTemplatesEntry
-	1,  // 20: tollgate.v1.Authorizer.type:type_name -> tollgate.v1.AuthorizerType
-	18, // 21: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
-	19, // 22: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
-	38, // 23: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
-	39, // 24: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
-	3,  // 25: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
-	40, // 26: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
-	41, // 27: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
-	42, // 28: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
-	5,  // 29: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
-	4,  // 30: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
-	21, // 31: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
-	43, // 32: tollgate.v1.Integration.response_mappings:type_name -> tollgate.v1.Integration.ResponseMappingsEntry
-	44, // 33: tollgate.v1.ResponseMappings.parameters:type_name -> tollgate.v1.ResponseMappings.ParametersEntry
-	45, // 34: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
-	46, // 35: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
-	47, // 36: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
-	48, // 37: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
-	25, // 38: tollgate.v1.Stage.access_log_settings:type_name -> tollgate.v1.AccessLogSettings
-	24, // 39: tollgate.v1.Stage.canary:type_name -> tollgate.v1.CanaryRelease
-	29, // 40: tollgate.v1.WebSocketApi.routes:type_name -> tollgate.v1.WebSocketRoute
-	30, // 41: tollgate.v1.WebSocketApi.integrations:type_name -> tollgate.v1.WebSocketIntegration
-	23, // 42: tollgate.v1.WebSocketApi.stages:type_name -> tollgate.v1.Stage
-	28, // 43: tollgate.v1.WebSocketApi.authorizers:type_name -> tollgate.v1.WebSocketAuthorizer
-	49, // 44: tollgate.v1.WebSocketIntegration.request_templates:type_name -> tollgate.v1.WebSocketIntegration.RequestTemplatesEntry
-	31, // 45: tollgate.v1.WebSocketIntegration.integration_responses:type_name -> tollgate.v1.WebSocketIntegrationResponse
-	50, // 46: tollgate.v1.WebSocketIntegrationResponse.response_templates:type_name -> tollgate.v1.WebSocketIntegrationResponse.ResponseTemplatesEntry
-	7,  // 47: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
-	15, // 48: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
-	14, // 49: tollgate.v1.RestApi.GatewayResponsesEntry.value:type_name -> tollgate.v1.GatewayResponse
-	22, // 50: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
-	20, // 51: tollgate.v1.Integration.ResponseMappingsEntry.value:type_name -> tollgate.v1.ResponseMappings
-	26, // 52: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
-	53, // [53:53] is the sub-list for method output_type
-	53, // [53:53] is the sub-list for method input_type
-	53, // [53:53] is the sub-list for extension type_name
-	53, // [53:53] is the sub-list for extension extendee
-	0,  // [0:53] is the sub-list for field type_name
+	29, // 4: tollgate.v1.Gateway.websocket_apis:type_name -> tollgate.v1.WebSocketApi
+	13, // 5: tollgate.v1.Gateway.domain_names:type_name -> tollgate.v1.DomainName
+	11, // 6: tollgate.v1.UsagePlan.api_stages:type_name -> tollgate.v1.ApiStage
+	7,  // 7: tollgate.v1.UsagePlan.throttle:type_name -> tollgate.v1.ThrottleSettings
+	8,  // 8: tollgate.v1.UsagePlan.quota:type_name -> tollgate.v1.QuotaSettings
+	34, // 9: tollgate.v1.ApiStage.throttle:type_name -> tollgate.v1.ApiStage.ThrottleEntry
+	19, // 10: tollgate.v1.RestApi.resources:type_name -> tollgate.v1.Resource
+	2,  // 11: tollgate.v1.RestApi.api_key_source:type_name -> tollgate.v1.ApiKeySource
+	25, // 12: tollgate.v1.RestApi.stages:type_name -> tollgate.v1.Stage
+	18, // 13: tollgate.v1.RestApi.authorizers:type_name -> tollgate.v1.Authorizer
+	35, // 14: tollgate.v1.RestApi.request_validators:type_name -> tollgate.v1.RestApi.RequestValidatorsEntry
+	36, // 15: tollgate.v1.RestApi.models:type_name -> tollgate.v1.RestApi.ModelsEntry
+	37, // 16: tollgate.v1.RestApi.gateway_responses:type_name -> tollgate.v1.RestApi.GatewayResponsesEntry
+	0,  // 17: tollgate.v1.RestApi.protocol_type:type_name -> tollgate.v1.ProtocolType
+	15, // 18: tollgate.v1.RestApi.cors:type_name -> tollgate.v1.Cors
+	14, // 19: tollgate.v1.DomainName.base_path_mappings:type_name -> tollgate.v1.BasePathMapping
+	38, // 20: tollgate.v1.GatewayResponse.response_parameters:type_name -> tollgate.v1.GatewayResponse.ResponseParametersEntry
+	39, // 21: tollgate.v1.GatewayResponse.response_templates:type_name -> tollgate.v1.GatewayResponse.ResponseTemplatesEntry
+	1,  // 22: tollgate.v1.Authorizer.type:type_name -> tollgate.v1.AuthorizerType
+	20, // 23: tollgate.v1.Resource.methods:type_name -> tollgate.v1.Method
+	21, // 24: tollgate.v1.Method.integration:type_name -> tollgate.v1.Integration
+	40, // 25: tollgate.v1.Method.request_parameters:type_name -> tollgate.v1.Method.RequestParametersEntry
+	41, // 26: tollgate.v1.Method.request_models:type_name -> tollgate.v1.Method.RequestModelsEntry
+	3,  // 27: tollgate.v1.Integration.type:type_name -> tollgate.v1.IntegrationType
+	42, // 28: tollgate.v1.Integration.request_parameters:type_name -> tollgate.v1.Integration.RequestParametersEntry
+	43, // 29: tollgate.v1.Integration.request_templates:type_name -> tollgate.v1.Integration.RequestTemplatesEntry
+	44, // 30: tollgate.v1.Integration.responses:type_name -> tollgate.v1.Integration.ResponsesEntry
+	5,  // 31: tollgate.v1.Integration.passthrough_behavior:type_name -> tollgate.v1.PassthroughBehavior
+	4,  // 32: tollgate.v1.Integration.connection_type:type_name -> tollgate.v1.ConnectionType
+	23, // 33: tollgate.v1.Integration.tls_config:type_name -> tollgate.v1.TlsConfig
+	45, // 34: tollgate.v1.Integration.response_mappings:type_name -> tollgate.v1.Integration.ResponseMappingsEntry
+	46, // 35: tollgate.v1.ResponseMappings.parameters:type_name -> tollgate.v1.ResponseMappings.ParametersEntry
+	47, // 36: tollgate.v1.IntegrationResponse.response_parameters:type_name -> tollgate.v1.IntegrationResponse.ResponseParametersEntry
+	48, // 37: tollgate.v1.IntegrationResponse.response_templates:type_name -> tollgate.v1.IntegrationResponse.ResponseTemplatesEntry
+	49, // 38: tollgate.v1.Stage.variables:type_name -> tollgate.v1.Stage.VariablesEntry
+	50, // 39: tollgate.v1.Stage.method_settings:type_name -> tollgate.v1.Stage.MethodSettingsEntry
+	27, // 40: tollgate.v1.Stage.access_log_settings:type_name -> tollgate.v1.AccessLogSettings
+	26, // 41: tollgate.v1.Stage.canary:type_name -> tollgate.v1.CanaryRelease
+	31, // 42: tollgate.v1.WebSocketApi.routes:type_name -> tollgate.v1.WebSocketRoute
+	32, // 43: tollgate.v1.WebSocketApi.integrations:type_name -> tollgate.v1.WebSocketIntegration
+	25, // 44: tollgate.v1.WebSocketApi.stages:type_name -> tollgate.v1.Stage
+	30, // 45: tollgate.v1.WebSocketApi.authorizers:type_name -> tollgate.v1.WebSocketAuthorizer
+	51, // 46: tollgate.v1.WebSocketIntegration.request_templates:type_name -> tollgate.v1.WebSocketIntegration.RequestTemplatesEntry
+	33, // 47: tollgate.v1.WebSocketIntegration.integration_responses:type_name -> tollgate.v1.WebSocketIntegrationResponse
+	52, // 48: tollgate.v1.WebSocketIntegrationResponse.response_templates:type_name -> tollgate.v1.WebSocketIntegrationResponse.ResponseTemplatesEntry
+	7,  // 49: tollgate.v1.ApiStage.ThrottleEntry.value:type_name -> tollgate.v1.ThrottleSettings
+	17, // 50: tollgate.v1.RestApi.RequestValidatorsEntry.value:type_name -> tollgate.v1.RequestValidator
+	16, // 51: tollgate.v1.RestApi.GatewayResponsesEntry.value:type_name -> tollgate.v1.GatewayResponse
+	24, // 52: tollgate.v1.Integration.ResponsesEntry.value:type_name -> tollgate.v1.IntegrationResponse
+	22, // 53: tollgate.v1.Integration.ResponseMappingsEntry.value:type_name -> tollgate.v1.ResponseMappings
+	28, // 54: tollgate.v1.Stage.MethodSettingsEntry.value:type_name -> tollgate.v1.MethodSetting
+	55, // [55:55] is the sub-list for method output_type
+	55, // [55:55] is the sub-list for method input_type
+	55, // [55:55] is the sub-list for extension type_name
+	55, // [55:55] is the sub-list for extension extendee
+	0,  // [0:55] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_v1_model_proto_init() }
@@ -3128,16 +3328,16 @@ func file_tollgate_v1_model_proto_init() {
 	if File_tollgate_v1_model_proto != nil {
 		return
 	}
-	file_tollgate_v1_model_proto_msgTypes[7].OneofWrappers = []any{}
-	file_tollgate_v1_model_proto_msgTypes[10].OneofWrappers = []any{}
-	file_tollgate_v1_model_proto_msgTypes[20].OneofWrappers = []any{}
+	file_tollgate_v1_model_proto_msgTypes[9].OneofWrappers = []any{}
+	file_tollgate_v1_model_proto_msgTypes[12].OneofWrappers = []any{}
+	file_tollgate_v1_model_proto_msgTypes[22].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_v1_model_proto_rawDesc), len(file_tollgate_v1_model_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   45,
+			NumMessages:   47,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
