@@ -22,10 +22,15 @@ type tlsConfig struct {
 }
 
 type domainName struct {
-	DomainName       string            `yaml:"domainName"`
-	Certificate      certificateFiles  `yaml:"certificate"`
-	SecurityPolicy   string            `yaml:"securityPolicy,omitempty"`
-	BasePathMappings []basePathMapping `yaml:"basePathMappings"`
+	DomainName              string            `yaml:"domainName"`
+	Certificate             certificateFiles  `yaml:"certificate"`
+	SecurityPolicy          string            `yaml:"securityPolicy,omitempty"`
+	MutualTLSAuthentication *mutualTLS        `yaml:"mutualTlsAuthentication,omitempty"`
+	BasePathMappings        []basePathMapping `yaml:"basePathMappings"`
+}
+
+type mutualTLS struct {
+	TruststoreFile string `yaml:"truststoreFile"`
 }
 
 type certificateFiles struct {
@@ -267,5 +272,101 @@ func waitPresented(t *testing.T, addr string, roots *x509.CertPool, ok func(*x50
 			t.Fatalf("the certificate wanted was not presented within 15s (last: %v)", err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestCustomDomainMutualTLS requires client certificates on a domain: one that chains to the truststore in four
+// certificates is admitted and reported to the integration, one chaining deeper, one of another CA and none at
+// all are refused at the handshake; the certificate reaches no backend, and a client cannot claim one over the
+// HTTP listener.
+func TestCustomDomainMutualTLS(t *testing.T) {
+	requireEnvoy(t)
+	fns := startFunctions(t, "echo")
+	backend := startBackend(t, "prod")
+	serverCA, clientCA := certtest.NewCA(t), certtest.NewCA(t)
+	first := clientCA.Intermediate(t, "client CA 1")
+	second := first.Intermediate(t, "client CA 2")
+	third := second.Intermediate(t, "client CA 3")
+
+	cfg := newGatewayConfig(t)
+	cfg.TLS = &tlsConfig{Listen: freeAddrs(t, 1)[0]}
+	certFile, keyFile := certtest.WriteFiles(t, t.TempDir(), "mtls", serverCA.Issue(t, "mtls.example.com"))
+	cfg.DomainNames = []domainName{{
+		DomainName: "mtls.example.com", Certificate: certificateFiles{certFile, keyFile},
+		MutualTLSAuthentication: &mutualTLS{TruststoreFile: clientCA.File},
+		BasePathMappings:        []basePathMapping{{APIID: "orders", Stage: "prod"}},
+	}}
+	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"echo": fns["echo"].invokeURL()}}
+	cfg.APIs = []apiConfig{{ID: "orders", Definition: "orders.yaml", Stages: []stageConfig{{StageName: "prod", Variables: map[string]string{"backend": backend.addr}}}}}
+	tg := startGateway(t, cfg, map[string]string{"orders.yaml": "domains/orders.yaml"})
+
+	client := func(certs ...tls.Certificate) *http.Client {
+		c := httpsClient(cfg.TLS.Listen, serverCA.Pool(), 0, 0)
+		c.Transport.(*http.Transport).TLSClientConfig.Certificates = certs
+		return c
+	}
+	admitted := client(second.IssueClient(t, "client.example"))
+	deadline := time.Now().Add(10 * time.Second)
+	var res *http.Response
+	var err error
+	for res, err = admitted.Get("https://mtls.example.com/event"); err != nil && time.Now().Before(deadline); res, err = admitted.Get("https://mtls.example.com/event") {
+		time.Sleep(100 * time.Millisecond) // the listener and its secrets arrive
+	}
+	if err != nil {
+		t.Fatalf("a client certificate chaining to the truststore in four: %v", err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	var event struct {
+		RequestContext struct {
+			Identity struct {
+				ClientCert struct {
+					ClientCertPem string `json:"clientCertPem"`
+					SubjectDN     string `json:"subjectDN"`
+					IssuerDN      string `json:"issuerDN"`
+					SerialNumber  string `json:"serialNumber"`
+					Validity      struct {
+						NotBefore string `json:"notBefore"`
+						NotAfter  string `json:"notAfter"`
+					} `json:"validity"`
+				} `json:"clientCert"`
+			} `json:"identity"`
+		} `json:"requestContext"`
+	}
+	if err := json.Unmarshal(body, &event); err != nil {
+		t.Fatalf("the Lambda event: %d %s", res.StatusCode, body)
+	}
+	cc := event.RequestContext.Identity.ClientCert
+	if cc.SubjectDN != "CN=client.example,O=Tollgate tests" || cc.IssuerDN != "CN=client CA 2" || !strings.HasPrefix(cc.ClientCertPem, "-----BEGIN CERTIFICATE-----") ||
+		!strings.Contains(cc.SerialNumber, ":") || !strings.HasSuffix(cc.Validity.NotAfter, " GMT") {
+		t.Errorf("the event's clientCert: %+v", cc)
+	}
+
+	for name, c := range map[string]*http.Client{
+		"a chain of five":          client(third.IssueClient(t, "deep.example")),
+		"another CA's certificate": client(serverCA.IssueClient(t, "stranger.example")),
+		"no certificate":           client(),
+	} {
+		if res, err := c.Get("https://mtls.example.com/items/7"); err == nil {
+			res.Body.Close()
+			t.Errorf("%s: answered %d, want the handshake refused", name, res.StatusCode)
+		}
+	}
+
+	// The backend is not sent the certificate.
+	res, err = admitted.Get("https://mtls.example.com/items/7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	var e echo
+	if err := json.Unmarshal(body, &e); err != nil || e.Backend != "prod" || e.Header.Get("X-Forwarded-Client-Cert") != "" {
+		t.Errorf("the backend's request: %s (%v), want it without the client's certificate", body, err)
+	}
+	// Over the HTTP listener a client cannot claim a certificate.
+	forged := send(t, call{url: tg.url("/prod/event"), host: "orders." + domain, header: http.Header{"X-Forwarded-Client-Cert": {`Cert="` + strings.ReplaceAll(cc.ClientCertPem, "\n", "%0A") + `"`}}})
+	if strings.Contains(forged.body, "clientCert") {
+		t.Errorf("a forged x-forwarded-client-cert reached the event: %s", forged.body)
 	}
 }

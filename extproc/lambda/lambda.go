@@ -187,6 +187,7 @@ func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
 	if e.domainName != "" {
 		in.DomainName, in.CalledPath = e.domainName, e.calledPath
 	}
+	in.ClientCert = processor.ClientCert(e.request)
 	in.DomainName, _, _ = strings.Cut(in.DomainName, ":")
 	in.DomainPrefix, _, _ = strings.Cut(in.DomainName, ".")
 	rawPath, rawQuery, _ := strings.Cut(path, "?")

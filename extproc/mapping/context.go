@@ -120,6 +120,9 @@ func (c *requestContext) identityMap() *vtl.Map {
 		key, _ := e.params.Header.Get("x-api-key")
 		keys, vals = append(keys, "apiKey", "apiKeyId"), append(vals, key, e.checks.APIKeyID)
 	}
+	if cert := processor.ClientCert(e.request); cert != nil {
+		keys, vals = append(keys, "clientCert"), append(vals, vtl.FromJSON(cert.Map()))
+	}
 	c.identity = vtl.MapOf(keys, vals)
 	return c.identity
 }

@@ -23,22 +23,40 @@ type CA struct {
 	key  *ecdsa.PrivateKey
 	// File is the CA certificate in PEM, to trust it.
 	File string
+	// chain is the CA's certificate and those above it but the root, DER, for what it issues to present.
+	chain [][]byte
 }
 
-// NewCA makes a CA valid for a day.
+// NewCA makes a root CA valid for a day.
 func NewCA(t testing.TB) *CA {
+	t.Helper()
+	return newCA(t, "Tollgate test CA", nil)
+}
+
+// Intermediate makes a CA that this one signs, whose certificates present it (and those above it but the root)
+// in their chains.
+func (ca *CA) Intermediate(t testing.TB, name string) *CA {
+	t.Helper()
+	return newCA(t, name, ca)
+}
+
+func newCA(t testing.TB, name string, parent *CA) *CA {
 	t.Helper()
 	key := newKey(t)
 	tpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "Tollgate test CA"},
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               pkix.Name{CommonName: name},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(24 * time.Hour),
 		KeyUsage:              x509.KeyUsageCertSign,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+	signer, signerKey := tpl, key
+	if parent != nil {
+		signer, signerKey = parent.Cert, parent.key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, signer, &key.PublicKey, signerKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +68,11 @@ func NewCA(t testing.TB) *CA {
 	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return &CA{Cert: cert, key: key, File: file}
+	ca := &CA{Cert: cert, key: key, File: file}
+	if parent != nil {
+		ca.chain = append([][]byte{der}, parent.chain...)
+	}
+	return ca
 }
 
 // Pool is a certificate pool trusting the CA alone.
@@ -63,13 +85,26 @@ func (ca *CA) Pool() *x509.CertPool {
 // Issue makes a server certificate for the DNS names (wildcards too), signed by the CA.
 func (ca *CA) Issue(t testing.TB, dnsNames ...string) tls.Certificate {
 	t.Helper()
-	return serverCert(t, dnsNames, ca.Cert, ca.key)
+	return ca.issue(t, dnsNames[0], dnsNames, x509.ExtKeyUsageServerAuth)
+}
+
+// IssueClient makes a client certificate for commonName, signed by the CA, its chain up to the root's child.
+func (ca *CA) IssueClient(t testing.TB, commonName string) tls.Certificate {
+	t.Helper()
+	return ca.issue(t, commonName, nil, x509.ExtKeyUsageClientAuth)
+}
+
+func (ca *CA) issue(t testing.TB, commonName string, dnsNames []string, usage x509.ExtKeyUsage) tls.Certificate {
+	t.Helper()
+	cert := newCert(t, commonName, dnsNames, usage, ca.Cert, ca.key)
+	cert.Certificate = append(cert.Certificate, ca.chain...)
+	return cert
 }
 
 // SelfSigned makes a server certificate for the DNS names that no CA signed.
 func SelfSigned(t testing.TB, dnsNames ...string) tls.Certificate {
 	t.Helper()
-	return serverCert(t, dnsNames, nil, nil)
+	return newCert(t, dnsNames[0], dnsNames, x509.ExtKeyUsageServerAuth, nil, nil)
 }
 
 // WriteFiles writes a certificate's chain and private key to PEM files in dir, named after name.
@@ -102,18 +137,18 @@ func newKey(t testing.TB) *ecdsa.PrivateKey {
 	return key
 }
 
-// serverCert issues a certificate for the DNS names, signed by parent (itself when parent is nil).
-func serverCert(t testing.TB, dnsNames []string, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) tls.Certificate {
+// newCert issues a certificate, signed by parent (itself when parent is nil).
+func newCert(t testing.TB, commonName string, dnsNames []string, usage x509.ExtKeyUsage, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) tls.Certificate {
 	t.Helper()
 	key := newKey(t)
 	tpl := &x509.Certificate{
 		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: dnsNames[0]},
+		Subject:      pkix.Name{CommonName: commonName, Organization: []string{"Tollgate tests"}},
 		DNSNames:     dnsNames,
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(24 * time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
 	}
 	if parent == nil {
 		parent, parentKey = tpl, key

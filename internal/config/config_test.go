@@ -90,6 +90,7 @@ func TestParseProblems(t *testing.T) {
     basePathMappings: [{basePath: /orders, apiId: a, stage: p}, {basePath: 'orders/v2', apiId: a, stage: p}, {apiId: a}, {basePath: '(none)', apiId: a, stage: p}]
   - {domainName: API.example.com, certificate: {certFile: c.pem, keyFile: k.pem}, endpointType: CLOUD}
   - {domainName: a.execute-api.localhost, certificate: {certFile: c.pem, keyFile: k.pem}}
+  - {domainName: m.example.com, certificate: {certFile: c.pem, keyFile: k.pem}, mutualTlsAuthentication: {}}
 tls: {listen: 8443}
 apis: [{id: w, definition: w.yaml, protocolType: WEBSOCKET, disableExecuteApiEndpoint: true, stages: [{stageName: p}]}]`, []string{
 			`/domainNames/0/domainName: invalid domain name "bad domain"`,
@@ -104,6 +105,7 @@ apis: [{id: w, definition: w.yaml, protocolType: WEBSOCKET, disableExecuteApiEnd
 			`/domainNames/2/domainName: domain name "api.example.com" is already /domainNames/1's`,
 			`/domainNames/2/endpointType: invalid endpoint type "CLOUD"`,
 			`/domainNames/3/domainName: domain name "a.execute-api.localhost" is under the invocation domain`,
+			`/domainNames/4/mutualTlsAuthentication/truststoreFile: mutual TLS needs the truststore`,
 			`/tls/listen: invalid address "8443"`,
 			`/apis/0/disableExecuteApiEndpoint: disableExecuteApiEndpoint on a WebSocket API is not supported yet`,
 		}},
@@ -284,6 +286,7 @@ func TestNotServedCoversAPIGateway(t *testing.T) {
 	for typ, keys := range map[reflect.Type][]string{
 		reflect.TypeFor[Stage]():         {"cacheClusterEnabled", "cacheClusterSize", "tracingEnabled", "accessLogSettings", "canarySettings", "clientCertificateId", "webAclArn", "deploymentId"},
 		reflect.TypeFor[DomainName]():    {"domainName", "securityPolicy", "endpointType", "mutualTlsAuthentication", "certificateArn", "regionalCertificateArn", "routingMode"},
+		reflect.TypeFor[MutualTLS]():     {"truststoreUri", "truststoreVersion"},
 		reflect.TypeFor[MethodSetting](): {"cachingEnabled", "cacheTtlInSeconds", "cacheDataEncrypted", "requireAuthorizationForCacheControl", "unauthorizedCacheControlHeaderStrategy"},
 	} {
 		k := &keyChecker{fields: map[reflect.Type]map[string]reflect.Type{}}

@@ -26,6 +26,14 @@ type DomainName struct {
 	// EndpointType is REGIONAL (the default); EDGE and PRIVATE are not served yet.
 	EndpointType     string            `yaml:"endpointType"`
 	BasePathMappings []BasePathMapping `yaml:"basePathMappings"`
+	// MutualTLSAuthentication, when set, requires a client certificate that chains to the truststore.
+	MutualTLSAuthentication *MutualTLS `yaml:"mutualTlsAuthentication"`
+}
+
+// MutualTLS is a domain's truststore: the CA certificates, PEM, that a client's certificate must chain to. A
+// change to the file is a reload.
+type MutualTLS struct {
+	TruststoreFile string `yaml:"truststoreFile"`
 }
 
 // Certificate is a domain's certificate chain and private key, PEM files relative to the config file. A change
@@ -129,6 +137,9 @@ func (c *Config) validateDomainNames(probs *diag.Problems) {
 			probs.Addf(c.File, at("endpointType"), "endpoint type %s is not supported yet: Tollgate serves REGIONAL domain names", d.EndpointType)
 		default:
 			probs.Addf(c.File, at("endpointType"), "invalid endpoint type %q: want REGIONAL, EDGE or PRIVATE", d.EndpointType)
+		}
+		if m := d.MutualTLSAuthentication; m != nil && m.TruststoreFile == "" {
+			probs.Addf(c.File, at("mutualTlsAuthentication", "truststoreFile"), "mutual TLS needs the truststore: the PEM file of the CA certificates that clients' certificates chain to")
 		}
 		c.validateBasePathMappings(probs, i)
 	}

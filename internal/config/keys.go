@@ -46,11 +46,15 @@ var notServed = map[reflect.Type]map[string]notServedSetting{
 	},
 	// API Gateway's DomainName.
 	reflect.TypeFor[DomainName](): {
-		"mutualTlsAuthentication": {refused, "Tollgate does not verify client certificates"},
-		"certificateArn":          {refused, "Tollgate reads no ACM certificates: name the PEM files in certificate.certFile and certificate.keyFile"},
-		"regionalCertificateArn":  {refused, "Tollgate reads no ACM certificates: name the PEM files in certificate.certFile and certificate.keyFile"},
-		"routingMode":             {refused, "Tollgate routes by base path mappings only"},
-		"tags":                    {warned, "tags label the domain name and change nothing for a caller"},
+		"certificateArn":         {refused, "Tollgate reads no ACM certificates: name the PEM files in certificate.certFile and certificate.keyFile"},
+		"regionalCertificateArn": {refused, "Tollgate reads no ACM certificates: name the PEM files in certificate.certFile and certificate.keyFile"},
+		"routingMode":            {refused, "Tollgate routes by base path mappings only"},
+		"tags":                   {warned, "tags label the domain name and change nothing for a caller"},
+	},
+	// API Gateway's MutualTlsAuthenticationInput.
+	reflect.TypeFor[MutualTLS](): {
+		"truststoreUri":     {refused, "Tollgate reads no S3: name the truststore's PEM file in truststoreFile"},
+		"truststoreVersion": {refused, "Tollgate reads no S3: the truststore is the file truststoreFile names, reloaded when it changes"},
 	},
 	// API Gateway's MethodSetting.
 	reflect.TypeFor[MethodSetting](): {

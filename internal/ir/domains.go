@@ -23,7 +23,13 @@ type DomainName struct {
 	// Mappings, longest base path first, so that the first whose base path a request's path starts with is the
 	// one API Gateway chooses.
 	Mappings []BasePathMapping `json:"mappings"`
+	// Truststore, for mutual TLS, is the CA certificates (PEM) a client's certificate must chain to; "" for none.
+	Truststore string `json:"truststore,omitempty"`
 }
+
+// MaxClientChain is the longest chain of a client's certificate that mutual TLS accepts, as API Gateway's: four
+// certificates, the client's and the truststore's CA among them.
+const MaxClientChain = 4
 
 // BasePathMapping sends the requests under a base path to an API's stage: the path's rest is the stage's.
 type BasePathMapping struct {
@@ -59,7 +65,7 @@ func (b *builder) domainNames(gw *tollgatev1.Gateway) []DomainName {
 	var out []DomainName
 	for _, d := range gw.GetDomainNames() {
 		domain := DomainName{Name: d.GetDomainName(), CertificateChain: d.GetCertificateChain(), PrivateKey: d.GetPrivateKey(),
-			MinTLS: tls.VersionTLS12, Ciphers: tls12Ciphers}
+			MinTLS: tls.VersionTLS12, Ciphers: tls12Ciphers, Truststore: d.GetTruststore()}
 		if d.GetSecurityPolicy() == "TLS_1_0" {
 			domain.MinTLS, domain.Ciphers = tls.VersionTLS10, tls10Ciphers
 		}

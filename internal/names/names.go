@@ -126,6 +126,11 @@ const (
 // SourceAddressAttribute is the Envoy attribute with the client's ip:port, which ext_proc routes ask Envoy for.
 const SourceAddressAttribute = "source.address"
 
+// ClientCertHeader is where Envoy puts the certificate a client presented to a custom domain with mutual TLS,
+// for the ext services (Envoy's x-forwarded-client-cert, set on those requests, removed from every other and
+// from what backends are sent).
+const ClientCertHeader = "x-forwarded-client-cert"
+
 // CustomDomainNamespace is the dynamic metadata namespace where a custom domain's route files what the client
 // called before it rewrote the request into the mapped stage's form: the host (domainName, without its port) and
 // the path (path, without its query string).

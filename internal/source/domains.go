@@ -2,6 +2,10 @@ package source
 
 import (
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
 	"os"
 
 	"github.com/tollgate-gw/tollgate/internal/config"
@@ -34,8 +38,42 @@ func loadDomainName(configFile string, i int, d config.DomainName, probs *diag.P
 		DomainName: d.DomainName, CertificateChain: string(chain), PrivateKey: string(key), SecurityPolicy: d.SecurityPolicy,
 		SourceFile: configFile, SourcePointer: diag.Pointer("domainNames", i),
 	}
+	if m := d.MutualTLSAuthentication; m != nil {
+		at := diag.Pointer("domainNames", i, "mutualTlsAuthentication", "truststoreFile")
+		truststore, err := os.ReadFile(d.Certificate.Path(configFile, m.TruststoreFile))
+		if err != nil {
+			probs.Addf(configFile, at, "cannot read the truststore: %v", err)
+			return nil
+		}
+		if err := checkTruststore(truststore); err != nil {
+			probs.Addf(configFile, at, "%v", err)
+			return nil
+		}
+		domain.Truststore = string(truststore)
+	}
 	for _, m := range d.BasePathMappings {
 		domain.BasePathMappings = append(domain.BasePathMappings, &tollgatev1.BasePathMapping{BasePath: m.BasePath, ApiId: m.APIID, Stage: m.Stage})
 	}
 	return domain
+}
+
+// checkTruststore checks that a truststore is PEM certificates, at least one, each of them one.
+func checkTruststore(pemData []byte) error {
+	n := 0
+	for rest := pemData; ; n++ {
+		var block *pem.Block
+		if block, rest = pem.Decode(rest); block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			return fmt.Errorf("the truststore holds a %s: want only CA certificates, PEM", block.Type)
+		}
+		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+			return fmt.Errorf("the truststore's certificate %d: %v", n+1, err)
+		}
+	}
+	if n == 0 {
+		return errors.New("the truststore holds no certificate: want the CA certificates, PEM")
+	}
+	return nil
 }

@@ -49,9 +49,13 @@ func TestLoadDomainNames(t *testing.T) {
 	}{
 		{`
   - {domainName: a.example.com, certificate: {certFile: api.crt, keyFile: other.key}}
-  - {domainName: b.example.com, certificate: {certFile: nope.crt, keyFile: api.key}}`, []string{
+  - {domainName: b.example.com, certificate: {certFile: nope.crt, keyFile: api.key}}
+  - {domainName: c.example.com, certificate: {certFile: api.crt, keyFile: api.key}, mutualTlsAuthentication: {truststoreFile: api.key}}
+  - {domainName: d.example.com, certificate: {certFile: api.crt, keyFile: api.key}, mutualTlsAuthentication: {truststoreFile: api.yaml}}`, []string{
 			"/domainNames/0/certificate/certFile: the certificate and its private key do not make a TLS certificate",
 			"/domainNames/1/certificate/certFile: cannot read the certificate",
+			"/domainNames/2/mutualTlsAuthentication/truststoreFile: the truststore holds a PRIVATE KEY: want only CA certificates, PEM",
+			"/domainNames/3/mutualTlsAuthentication/truststoreFile: the truststore holds no certificate",
 		}},
 		{`
   - domainName: c.example.com

@@ -218,7 +218,11 @@ func (ld *Loader) LoadWith(configFile string, managed Managed) (*Loaded, error) 
 		if domain := loadDomainName(configFile, i, d, &probs); domain != nil {
 			l.Gateway.DomainNames = append(l.Gateway.DomainNames, domain)
 		}
-		for _, file := range []string{d.Certificate.CertFile, d.Certificate.KeyFile} {
+		files := []string{d.Certificate.CertFile, d.Certificate.KeyFile}
+		if d.MutualTLSAuthentication != nil {
+			files = append(files, d.MutualTLSAuthentication.TruststoreFile)
+		}
+		for _, file := range files {
 			l.Files = append(l.Files, d.Certificate.Path(configFile, file))
 		}
 	}

@@ -3,6 +3,7 @@ package translate
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -14,6 +15,7 @@ import (
 	matcher "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
 	"github.com/tollgate-gw/tollgate/internal/ir"
@@ -116,10 +118,16 @@ func fromCustomDomain() []*matcher.MetadataMatcher {
 	}}
 }
 
-// certificateSecret names a domain's certificate among the secrets.
-func certificateSecret(domain string) string { return "tollgate_certificate:" + domain }
+// mutualTLS tells whether a domain requires client certificates.
+func mutualTLS(snap *ir.Snapshot) bool {
+	return slices.ContainsFunc(snap.DomainNames, func(d ir.DomainName) bool { return d.Truststore != "" })
+}
 
-// Secrets are the domains' certificates, sent to Envoy over ADS (SDS).
+// certificateSecret and truststoreSecret name a domain's certificate and truststore among the secrets.
+func certificateSecret(domain string) string { return "tollgate_certificate:" + domain }
+func truststoreSecret(domain string) string  { return "tollgate_truststore:" + domain }
+
+// Secrets are the domains' certificates and truststores, sent to Envoy over ADS (SDS).
 func (o *Output) Secrets() []*tlsv3.Secret {
 	var out []*tlsv3.Secret
 	for _, d := range o.snapshot.DomainNames {
@@ -127,6 +135,13 @@ func (o *Output) Secrets() []*tlsv3.Secret {
 			CertificateChain: &core.DataSource{Specifier: &core.DataSource_InlineString{InlineString: d.CertificateChain}},
 			PrivateKey:       &core.DataSource{Specifier: &core.DataSource_InlineString{InlineString: d.PrivateKey}},
 		}}})
+		if d.Truststore != "" {
+			// BoringSSL's depth counts the certificates above the client's: the chain's length less one.
+			out = append(out, &tlsv3.Secret{Name: truststoreSecret(d.Name), Type: &tlsv3.Secret_ValidationContext{ValidationContext: &tlsv3.CertificateValidationContext{
+				TrustedCa:      &core.DataSource{Specifier: &core.DataSource_InlineString{InlineString: d.Truststore}},
+				MaxVerifyDepth: wrapperspb.UInt32(ir.MaxClientChain - 1),
+			}}})
+		}
 	}
 	return out
 }
@@ -171,6 +186,12 @@ func (o *Output) TLSListener(addr string) (*listener.Listener, error) {
 			TlsCertificateSdsSecretConfigs: []*tlsv3.SdsSecretConfig{{Name: certificateSecret(d.Name), SdsConfig: adsSource()}},
 			AlpnProtocols:                  []string{"h2", "http/1.1"},
 		}}
+		if d.Truststore != "" {
+			// Mutual TLS: a handshake without a certificate that chains to the truststore is refused.
+			context.RequireClientCertificate = wrapperspb.Bool(true)
+			context.CommonTlsContext.ValidationContextType = &tlsv3.CommonTlsContext_ValidationContextSdsSecretConfig{
+				ValidationContextSdsSecretConfig: &tlsv3.SdsSecretConfig{Name: truststoreSecret(d.Name), SdsConfig: adsSource()}}
+		}
 		lis.FilterChains = append(lis.FilterChains, &listener.FilterChain{
 			Name:             "domain:" + d.Name,
 			FilterChainMatch: &listener.FilterChainMatch{ServerNames: []string{d.Name}},

@@ -107,6 +107,9 @@ func staticSecrets(t *testing.T, lis *listener.Listener) {
 		for _, c := range context.GetCommonTlsContext().GetTlsCertificateSdsSecretConfigs() {
 			c.SdsConfig = nil
 		}
+		if c := context.GetCommonTlsContext().GetValidationContextSdsSecretConfig(); c != nil {
+			c.SdsConfig = nil
+		}
 		chain.TransportSocket.ConfigType = &core.TransportSocket_TypedConfig{TypedConfig: mustAny(&context)}
 	}
 }

@@ -67,6 +67,12 @@ func (o *Output) manager(routes string) *hcm.HttpConnectionManager {
 		Tracing:                    tracing(o.snapshot),
 		UpgradeConfigs:             webSocketUpgrades(o.snapshot),
 	}
+	if mutualTLS(o.snapshot) {
+		// The certificate a client presents to a mutual TLS domain, for the ext services; Envoy sets the header on
+		// those requests and removes it from every other (the route configuration keeps it from backends).
+		manager.ForwardClientCertDetails = hcm.HttpConnectionManager_SANITIZE_SET
+		manager.SetCurrentClientCertDetails = &hcm.HttpConnectionManager_SetCurrentClientCertDetails{Cert: true}
+	}
 	if o.snapshot.Metrics {
 		manager.AccessLog = append(manager.AccessLog, metricsLog())
 	}

@@ -178,6 +178,9 @@ func Translate(snap *ir.Snapshot) *Output {
 	}
 	vhosts = append(vhosts, customDomainHosts(snap, pathForms)...)
 	out.Routes = routeConfiguration(out.routeConfigName(), vhosts)
+	if mutualTLS(snap) {
+		out.Routes.RequestHeadersToRemove = []string{names.ClientCertHeader}
+	}
 	return out
 }
 

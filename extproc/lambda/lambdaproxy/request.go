@@ -70,6 +70,9 @@ type Request struct {
 	// IAM is the caller IAM authorization verified (identity.accessKey, accountId, caller, user, userArn); the
 	// zero value for none, and then those are null.
 	IAM IAMIdentity
+	// ClientCert is the certificate the client presented to a custom domain with mutual TLS; nil for none, and
+	// then the event has no clientCert.
+	ClientCert *ClientCert
 	// Authorizer is requestContext.authorizer exactly as it must appear: for a REST Lambda authorizer
 	// {"principalId": ..., "integrationLatency": ..., <context keys>...}, for Cognito {"claims": {...}}, for an
 	// HTTP API {"lambda": {...}} or {"jwt": {"claims": ..., "scopes": ...}}. Nil when no authorizer ran, and
@@ -243,6 +246,10 @@ func writeContextV1(w *jsonWriter, r *Request, authorizer []byte) {
 	w.strOrNull(r.IAM.AccountID)
 	w.key("caller")
 	w.strOrNull(r.IAM.Caller)
+	if r.ClientCert != nil {
+		w.key("clientCert")
+		writeClientCert(w, r.ClientCert)
+	}
 	for _, k := range []string{"cognitoAuthenticationProvider", "cognitoAuthenticationType", "cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId"} {
 		w.key(k)
 		w.null()
@@ -352,6 +359,13 @@ func writeRequestV2(w *jsonWriter, r *Request, authorizer []byte) {
 func writeContextV2(w *jsonWriter, r *Request, path string, authorizer []byte) {
 	userAgent, _ := headerValue(r.Headers, "User-Agent")
 	openContext(w, r, authorizer)
+	if r.ClientCert != nil {
+		w.key("authentication")
+		w.open('{')
+		w.key("clientCert")
+		writeClientCert(w, r.ClientCert)
+		w.close('}')
+	}
 	w.key("domainName")
 	w.str(r.DomainName)
 	w.key("domainPrefix")

@@ -969,6 +969,8 @@ type DomainName struct {
 	// Where the domain name is defined, for error messages: a file and the JSON pointer of the entry in it.
 	SourceFile    string `protobuf:"bytes,6,opt,name=source_file,json=sourceFile,proto3" json:"source_file,omitempty"`
 	SourcePointer string `protobuf:"bytes,7,opt,name=source_pointer,json=sourcePointer,proto3" json:"source_pointer,omitempty"`
+	// Mutual TLS: the CA certificates, PEM, that a client's certificate must chain to; empty for none.
+	Truststore    string `protobuf:"bytes,8,opt,name=truststore,proto3" json:"truststore,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1048,6 +1050,13 @@ func (x *DomainName) GetSourceFile() string {
 func (x *DomainName) GetSourcePointer() string {
 	if x != nil {
 		return x.SourcePointer
+	}
+	return ""
+}
+
+func (x *DomainName) GetTruststore() string {
+	if x != nil {
+		return x.Truststore
 	}
 	return ""
 }
@@ -2933,7 +2942,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aa\n" +
 	"\x15GatewayResponsesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x122\n" +
-	"\x05value\x18\x02 \x01(\v2\x1c.tollgate.v1.GatewayResponseR\x05value:\x028\x01\"\xb8\x02\n" +
+	"\x05value\x18\x02 \x01(\v2\x1c.tollgate.v1.GatewayResponseR\x05value:\x028\x01\"\xd8\x02\n" +
 	"\n" +
 	"DomainName\x12\x1f\n" +
 	"\vdomain_name\x18\x01 \x01(\tR\n" +
@@ -2945,7 +2954,10 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x12base_path_mappings\x18\x05 \x03(\v2\x1c.tollgate.v1.BasePathMappingR\x10basePathMappings\x12\x1f\n" +
 	"\vsource_file\x18\x06 \x01(\tR\n" +
 	"sourceFile\x12%\n" +
-	"\x0esource_pointer\x18\a \x01(\tR\rsourcePointer\"[\n" +
+	"\x0esource_pointer\x18\a \x01(\tR\rsourcePointer\x12\x1e\n" +
+	"\n" +
+	"truststore\x18\b \x01(\tR\n" +
+	"truststore\"[\n" +
 	"\x0fBasePathMapping\x12\x1b\n" +
 	"\tbase_path\x18\x01 \x01(\tR\bbasePath\x12\x15\n" +
 	"\x06api_id\x18\x02 \x01(\tR\x05apiId\x12\x14\n" +
