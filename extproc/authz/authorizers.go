@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -154,6 +155,7 @@ func (a *Server) runAuthorizer(ctx context.Context, ar *authorizedRoute, hr *aut
 	var req *lambdaproxy.Request
 	if auth.Type != "TOKEN" {
 		req = a.authorizerRequest(ar, hr, sourceIP) // the identity sources read it, and the event is it
+		onCustomDomain(ctx, req)
 	}
 	identity, values, ok := identityOf(ar, req, hr)
 	if !ok {
@@ -349,6 +351,28 @@ func refusal(t gatewayresponse.Type) *gatewayresponse.Response {
 	return &r
 }
 
+// customDomainKey keys a check's context with what a custom domain's route filed of the request: the host and
+// the path the client called.
+type customDomainKey struct{}
+
+// withCustomDomain is ctx with what the custom domain's route filed in the check's metadata, if it did.
+func withCustomDomain(ctx context.Context, md *core.Metadata) context.Context {
+	fields := md.GetFilterMetadata()[names.CustomDomainNamespace].GetFields()
+	if fields == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, customDomainKey{}, [2]string{fields["domainName"].GetStringValue(), fields["path"].GetStringValue()})
+}
+
+// onCustomDomain reports the domain and the path the client called in the authorizer's event, as AWS does for a
+// request through a base path mapping.
+func onCustomDomain(ctx context.Context, req *lambdaproxy.Request) {
+	if called, ok := ctx.Value(customDomainKey{}).([2]string); ok {
+		req.DomainName, req.CalledPath = called[0], called[1]
+		req.DomainPrefix, _, _ = strings.Cut(req.DomainName, ".")
+	}
+}
+
 // authorizerRequest describes the client's request as the method ARN and a REQUEST authorizer's event need it.
 func (a *Server) authorizerRequest(ar *authorizedRoute, hr *authv3.AttributeContext_HttpRequest, sourceIP string) *lambdaproxy.Request {
 	req := &lambdaproxy.Request{
@@ -364,6 +388,8 @@ func (a *Server) authorizerRequest(ar *authorizedRoute, hr *authv3.AttributeCont
 			req.Headers = append(req.Headers, [2]string{"Host", v})
 		case k == names.EnvoyRequestIDHeader:
 			req.RequestID = v
+		case k == names.ClientCertHeader:
+			req.ClientCert = lambdaproxy.ForwardedClientCert(v)
 		default:
 			if name, ok := lambdaproxy.ClientHeader(k); ok {
 				req.Headers = append(req.Headers, [2]string{name, v})

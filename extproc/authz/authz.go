@@ -142,6 +142,7 @@ func (a *Server) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.C
 		return denied(gatewayresponse.Default(gatewayresponse.APIConfigurationError), requestID), nil
 	}
 	if ar != nil {
+		ctx = withCustomDomain(ctx, req.GetAttributes().GetMetadataContext())
 		az, refused := a.authorize(ctx, ix, ar, hr, sourceAddress(req, ix.trustedHops))
 		if refused != nil {
 			return refuse(*refused), nil

@@ -43,7 +43,7 @@ var allowed = map[string][]string{
 	"internal/stagevars":         nil,
 	"internal/routekey":          nil,
 	"internal/lambdauri":         nil,
-	"extproc/lambda/lambdaproxy": {"internal/jsonscan"},
+	"extproc/lambda/lambdaproxy": {"internal/jsonscan", "internal/names"},
 	"internal/jsonscan":          nil,
 	"internal/policy":            nil,
 	"internal/clientip":          nil,

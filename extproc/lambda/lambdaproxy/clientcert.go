@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
+	"net/url"
 	"strings"
 )
 
@@ -73,4 +74,38 @@ func writeClientCert(w *jsonWriter, c *ClientCert) {
 	w.str(c.NotBefore)
 	w.close('}')
 	w.close('}')
+}
+
+// ForwardedClientCert reads the certificate from the Cert element of Envoy's x-forwarded-client-cert value
+// (names.ClientCertHeader): Key=value;Key="quoted value" pairs, the certificate's PEM URL-encoded. Nil when it
+// has none.
+func ForwardedClientCert(value string) *ClientCert {
+	for value != "" {
+		var pair string
+		pair, value = cutUnquoted(value, ';')
+		key, v, _ := strings.Cut(pair, "=")
+		if !strings.EqualFold(strings.TrimSpace(key), "Cert") {
+			continue
+		}
+		pemText, err := url.PathUnescape(strings.Trim(v, `"`))
+		if err != nil {
+			return nil
+		}
+		return ParseClientCert(pemText)
+	}
+	return nil
+}
+
+// cutUnquoted cuts s at the first sep outside double quotes.
+func cutUnquoted(s string, sep byte) (before, after string) {
+	quoted := false
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '"':
+			quoted = !quoted
+		case s[i] == sep && !quoted:
+			return s[:i], s[i+1:]
+		}
+	}
+	return s, ""
 }

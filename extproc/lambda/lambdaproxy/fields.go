@@ -6,6 +6,8 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
+
+	"github.com/tollgate-gw/tollgate/internal/names"
 )
 
 // fields is a list of name/value pairs grouped by name: the distinct names in the order they first appear
@@ -119,11 +121,11 @@ func QueryValue(rawQuery, name string) string {
 	return value
 }
 
-// ClientHeader tells a header Envoy hands a filter (lower-cased) that is the client's, pseudo-headers and Envoy's
-// own x-envoy-* aside, and spells its name as API Gateway's default endpoints pass it on: User-Agent,
+// ClientHeader tells a header Envoy hands a filter (lower-cased) that is the client's, pseudo-headers, Envoy's
+// own x-envoy-* and the client certificate it forwards aside, and spells its name as API Gateway's default endpoints pass it on: User-Agent,
 // X-Custom, which is also how clients write them.
 func ClientHeader(lower string) (string, bool) {
-	if strings.HasPrefix(lower, ":") || strings.HasPrefix(lower, "x-envoy-") {
+	if strings.HasPrefix(lower, ":") || strings.HasPrefix(lower, "x-envoy-") || lower == names.ClientCertHeader {
 		return "", false
 	}
 	return textproto.CanonicalMIMEHeaderKey(lower), true

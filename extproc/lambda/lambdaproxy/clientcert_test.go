@@ -1,4 +1,4 @@
-package processor
+package lambdaproxy
 
 import (
 	"encoding/pem"
@@ -30,9 +30,9 @@ func TestParseForwardedClientCert(t *testing.T) {
 		{"empty", ``, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got := parseForwardedClientCert(tt.value)
+			got := ForwardedClientCert(tt.value)
 			if (got != nil) != tt.want {
-				t.Fatalf("parseForwardedClientCert(%q) = %+v, want a certificate: %v", tt.value, got, tt.want)
+				t.Fatalf("ForwardedClientCert(%q) = %+v, want a certificate: %v", tt.value, got, tt.want)
 			}
 			if got == nil {
 				return
@@ -56,6 +56,6 @@ func FuzzParseForwardedClientCert(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(_ *testing.T, value string) {
-		parseForwardedClientCert(value)
+		ForwardedClientCert(value)
 	})
 }
