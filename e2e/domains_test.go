@@ -183,8 +183,9 @@ func TestCustomDomains(t *testing.T) {
 		}
 		r = get(t, "https://api.example.com/orders/v2/event?x=1")
 		var event struct {
-			Resource       string `json:"resource"`
-			Path           string `json:"path"`
+			Resource       string            `json:"resource"`
+			Path           string            `json:"path"`
+			Headers        map[string]string `json:"headers"`
 			RequestContext struct {
 				DomainName string `json:"domainName"`
 				Path       string `json:"path"`
@@ -195,7 +196,7 @@ func TestCustomDomains(t *testing.T) {
 			t.Fatalf("the Lambda event: %d %s: %v", r.status, r.body, err)
 		}
 		// As AWS reports a request through a base path mapping: its path as called, the base path included.
-		if event.Resource != "/event" || event.Path != "/orders/v2/event" || event.RequestContext.Path != "/orders/v2/event" ||
+		if event.Resource != "/event" || event.Path != "/orders/v2/event" || event.RequestContext.Path != "/orders/v2/event" || event.Headers["Host"] != "api.example.com" ||
 			event.RequestContext.DomainName != "api.example.com" || event.RequestContext.Stage != "v2" {
 			t.Errorf("the Lambda event: %s", r.body)
 		}

@@ -15,8 +15,8 @@ import (
 	"sync"
 	"time"
 
-	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/tollgate-gw/tollgate/extproc/authz/lambdaauth"
@@ -107,7 +107,7 @@ func (a *Server) authorize(ctx context.Context, ix *index, ar *authorizedRoute, 
 	arn := methodARN(ar, hr)
 	if ar.Authorizer != nil && ar.Authorizer.Type == awsIAM {
 		// The resource policy names the signed caller: decided with the signature.
-		return a.authorizeIAM(ix, ar, hr, sourceIP, arn)
+		return a.authorizeIAM(ctx, ix, ar, hr, sourceIP, arn)
 	}
 	resource := policy.NotApplicable
 	if ar.policy != nil {
@@ -351,26 +351,50 @@ func refusal(t gatewayresponse.Type) *gatewayresponse.Response {
 	return &r
 }
 
-// customDomainKey keys a check's context with what a custom domain's route filed of the request: the host and
-// the path the client called.
+// customDomainKey keys a check's context with what the client called on a custom domain (see onCustomDomain).
 type customDomainKey struct{}
 
-// withCustomDomain is ctx with what the custom domain's route filed in the check's metadata, if it did.
-func withCustomDomain(ctx context.Context, md *core.Metadata) context.Context {
-	fields := md.GetFilterMetadata()[names.CustomDomainNamespace].GetFields()
-	if fields == nil {
-		return ctx
+// calledOnDomain is what the client called on a custom domain: the host without its port, and the path as sent,
+// its query string included.
+type calledOnDomain struct{ domainName, path string }
+
+// onDomain reads a check of a custom domain's route as the same check on the API's own host: hr with the path
+// under the stage instead of the base path, and ctx with what the client called, which the authorizer's event
+// reports (onCustomDomain) and a signature covers (signedPath). A check of another route is as it was.
+func onDomain(ctx context.Context, ext map[string]string, hr *authv3.AttributeContext_HttpRequest) (context.Context, *authv3.AttributeContext_HttpRequest) {
+	mapping, ok := ext[names.BasePathHeader]
+	if !ok {
+		return ctx, hr
 	}
-	return context.WithValue(ctx, customDomainKey{}, [2]string{fields["domainName"].GetStringValue(), fields["path"].GetStringValue()})
+	called := calledOnDomain{path: hr.GetPath()}
+	called.domainName, _, _ = strings.Cut(headerOf(hr, ":authority"), ":")
+	basePath, stagePath, _ := strings.Cut(mapping, " ")
+	stageForm := proto.Clone(hr).(*authv3.AttributeContext_HttpRequest)
+	stageForm.Path = lambdaproxy.StageFormPath(hr.GetPath(), basePath, stagePath)
+	for _, h := range stageForm.GetHeaderMap().GetHeaders() {
+		if h.GetKey() == ":path" {
+			h.RawValue, h.Value = []byte(stageForm.Path), ""
+		}
+	}
+	return context.WithValue(ctx, customDomainKey{}, called), stageForm
 }
 
 // onCustomDomain reports the domain and the path the client called in the authorizer's event, as AWS does for a
 // request through a base path mapping.
 func onCustomDomain(ctx context.Context, req *lambdaproxy.Request) {
-	if called, ok := ctx.Value(customDomainKey{}).([2]string); ok {
-		req.DomainName, req.CalledPath = called[0], called[1]
+	if called, ok := ctx.Value(customDomainKey{}).(calledOnDomain); ok {
+		req.DomainName = called.domainName
+		req.CalledPath, _, _ = strings.Cut(called.path, "?")
 		req.DomainPrefix, _, _ = strings.Cut(req.DomainName, ".")
 	}
+}
+
+// signedPath is the path a client's signature covers: the one it called.
+func signedPath(ctx context.Context, hr *authv3.AttributeContext_HttpRequest) string {
+	if called, ok := ctx.Value(customDomainKey{}).(calledOnDomain); ok {
+		return called.path
+	}
+	return hr.GetPath()
 }
 
 // authorizerRequest describes the client's request as the method ARN and a REQUEST authorizer's event need it.

@@ -124,7 +124,7 @@ func (a *Server) Register(g *grpc.Server) { authv3.RegisterAuthorizationServer(g
 // the authorizer, 403 {"message":"Forbidden"} for a bad key, 429 for a throttle or quota.
 func (a *Server) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.CheckResponse, error) {
 	ext := req.GetAttributes().GetContextExtensions()
-	hr := req.GetAttributes().GetRequest().GetHttp()
+	ctx, hr := onDomain(ctx, ext, req.GetAttributes().GetRequest().GetHttp())
 	ix := a.index.Load()
 	requestID := headerOf(hr, names.EnvoyRequestIDHeader)
 	fields := map[string]*structpb.Value{}
@@ -142,7 +142,6 @@ func (a *Server) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3.C
 		return denied(gatewayresponse.Default(gatewayresponse.APIConfigurationError), requestID), nil
 	}
 	if ar != nil {
-		ctx = withCustomDomain(ctx, req.GetAttributes().GetMetadataContext())
 		az, refused := a.authorize(ctx, ix, ar, hr, sourceAddress(req, ix.trustedHops))
 		if refused != nil {
 			return refuse(*refused), nil

@@ -10,7 +10,6 @@ import (
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
-	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/tollgate-gw/tollgate/internal/certtest"
 	"github.com/tollgate-gw/tollgate/internal/ir"
@@ -40,15 +39,15 @@ func TestAuthorizerOnCustomDomain(t *testing.T) {
 	}
 	cert := certtest.NewCA(t).IssueClient(t, "client.example")
 	forwarded := `Cert="` + url.PathEscape(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}))) + `"`
-	check := func(md *core.Metadata, extra ...*core.HeaderValue) map[string]any {
+	check := func(path, host string, ext map[string]string, extra ...*core.HeaderValue) map[string]any {
 		t.Helper()
-		headers := append([]*core.HeaderValue{{Key: ":path", RawValue: []byte("/prod/pets")}, {Key: ":authority", RawValue: []byte("api1.execute-api.localhost")},
+		headers := append([]*core.HeaderValue{{Key: ":path", RawValue: []byte(path)}, {Key: ":authority", RawValue: []byte(host)},
 			{Key: "authorization", RawValue: []byte("t")}}, extra...)
+		ext[names.RouteExtension], ext[names.AuthorizeExtension] = r.Name, "1"
 		resp, err := a.Check(context.Background(), &authv3.CheckRequest{Attributes: &authv3.AttributeContext{
 			Request: &authv3.AttributeContext_Request{Http: &authv3.AttributeContext_HttpRequest{
-				Method: "GET", Path: "/prod/pets", HeaderMap: &core.HeaderMap{Headers: headers}}},
-			ContextExtensions: map[string]string{names.RouteExtension: r.Name, names.AuthorizeExtension: "1"},
-			MetadataContext:   md,
+				Method: "GET", Path: path, HeaderMap: &core.HeaderMap{Headers: headers}}},
+			ContextExtensions: ext,
 		}})
 		if err != nil || resp.GetOkResponse() == nil {
 			t.Fatalf("refused: %v %v", resp, err)
@@ -56,20 +55,20 @@ func TestAuthorizerOnCustomDomain(t *testing.T) {
 		calls := fn.calls()
 		return calls[len(calls)-1]
 	}
-	fields, _ := structpb.NewStruct(map[string]any{"domainName": "api.example.com", "path": "/orders/pets"})
-	event := check(&core.Metadata{FilterMetadata: map[string]*structpb.Struct{names.CustomDomainNamespace: fields}},
+	// The custom domain's copy of the route tells its mapping: base path /orders, the stage's path /prod.
+	event := check("/orders/pets", "api.example.com:8443", map[string]string{names.BasePathHeader: "/orders /prod"},
 		&core.HeaderValue{Key: names.ClientCertHeader, RawValue: []byte(forwarded)})
 	rc, _ := event["requestContext"].(map[string]any)
 	identity, _ := rc["identity"].(map[string]any)
 	clientCert, _ := identity["clientCert"].(map[string]any)
 	if event["path"] != "/orders/pets" || rc["path"] != "/orders/pets" || rc["domainName"] != "api.example.com" || rc["domainPrefix"] != "api" ||
-		clientCert["subjectDN"] != "CN=client.example,O=Tollgate tests" {
+		event["methodArn"] != apiARN+"/prod/GET/pets" || clientCert["subjectDN"] != "CN=client.example,O=Tollgate tests" {
 		t.Errorf("the event through a custom domain: %v", event)
 	}
 	if headers, _ := event["headers"].(map[string]any); headers["X-Forwarded-Client-Cert"] != nil {
 		t.Errorf("the event's headers carry the forwarded certificate: %v", headers)
 	}
-	event = check(nil)
+	event = check("/prod/pets", "api1.execute-api.localhost", map[string]string{})
 	rc, _ = event["requestContext"].(map[string]any)
 	identity, _ = rc["identity"].(map[string]any)
 	if event["path"] != "/pets" || rc["path"] != "/prod/pets" || rc["domainName"] != "api1.execute-api.localhost" || identity["clientCert"] != nil {

@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"context"
 	"errors"
 	"net/netip"
 	"strings"
@@ -54,8 +55,8 @@ func arnAccount(arn string) string {
 // identity policy and the resource policy, the caller named in both: within the API's account either may allow
 // (the developer guide's Table A), from another account both must (Table B), and an explicit deny in either
 // refuses.
-func (a *Server) authorizeIAM(ix *index, ar *authorizedRoute, hr *authv3.AttributeContext_HttpRequest, sourceIP, arn string) (*authorization, *gatewayresponse.Response) {
-	rawPath, rawQuery, _ := strings.Cut(hr.GetPath(), "?")
+func (a *Server) authorizeIAM(ctx context.Context, ix *index, ar *authorizedRoute, hr *authv3.AttributeContext_HttpRequest, sourceIP, arn string) (*authorization, *gatewayresponse.Response) {
+	rawPath, rawQuery, _ := strings.Cut(signedPath(ctx, hr), "?")
 	req := &sigv4.Request{Method: hr.GetMethod(), RawPath: rawPath, RawQuery: rawQuery, Body: hr.GetRawBody()}
 	for _, h := range hr.GetHeaderMap().GetHeaders() {
 		name := h.GetKey()

@@ -233,8 +233,38 @@ func ReadChecks(req *extprocv3.ProcessingRequest) Checks {
 	return c
 }
 
+// onDomain makes the request headers of a custom domain's route (mapping: "{basePath} {stagePath}") the same
+// request's on the API's own host, its path under the stage, and files what the client called (the host, the
+// path) for CustomDomain: every exchange reads the request as it reads one on the API's host.
+func onDomain(req *extprocv3.ProcessingRequest, mapping string) {
+	headers := req.GetRequestHeaders().GetHeaders().GetHeaders()
+	if headers == nil {
+		return
+	}
+	basePath, stagePath, _ := strings.Cut(mapping, " ")
+	var domainName, path string
+	for _, h := range headers {
+		switch h.GetKey() {
+		case ":authority":
+			domainName, _, _ = strings.Cut(HeaderValue(h), ":")
+		case ":path":
+			path = HeaderValue(h)
+			h.RawValue, h.Value = []byte(lambdaproxy.StageFormPath(path, basePath, stagePath)), ""
+		}
+	}
+	called, _, _ := strings.Cut(path, "?")
+	if req.MetadataContext == nil {
+		req.MetadataContext = &core.Metadata{}
+	}
+	if req.MetadataContext.FilterMetadata == nil {
+		req.MetadataContext.FilterMetadata = map[string]*structpb.Struct{}
+	}
+	req.MetadataContext.FilterMetadata[names.CustomDomainNamespace] = &structpb.Struct{Fields: map[string]*structpb.Value{
+		"domainName": structpb.NewStringValue(domainName), "path": structpb.NewStringValue(called)}}
+}
+
 // CustomDomain is the host and the path the client called when a custom domain name's route sent the request
-// to its stage ("" for both on the API's own host), from the metadata Envoy forwards with the request headers.
+// to its stage ("" for both on the API's own host).
 func CustomDomain(req *extprocv3.ProcessingRequest) (domainName, path string) {
 	fields := req.GetMetadataContext().GetFilterMetadata()[names.CustomDomainNamespace].GetFields()
 	return fields["domainName"].GetStringValue(), fields["path"].GetStringValue()

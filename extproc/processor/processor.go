@@ -237,9 +237,12 @@ func (s *Server) Register(g *grpc.Server) { extprocv3.RegisterExternalProcessorS
 // Process serves one stream: one client request going through Envoy.
 func (s *Server) Process(stream extprocv3.ExternalProcessor_ProcessServer) error {
 	md, _ := metadata.FromIncomingContext(stream.Context())
-	var name string
+	var name, mapping string
 	if v := md.Get(names.RouteHeader); len(v) > 0 {
 		name = v[0]
+	}
+	if v := md.Get(names.BasePathHeader); len(v) > 0 {
+		mapping = v[0]
 	}
 	var ex Exchange
 	if start := s.routes.Load().find(name); start != nil {
@@ -260,6 +263,9 @@ func (s *Server) Process(stream extprocv3.ExternalProcessor_ProcessServer) error
 		}
 		if err != nil {
 			return err
+		}
+		if mapping != "" {
+			onDomain(req, mapping)
 		}
 		resps, err := ex.Handle(req)
 		if err != nil {

@@ -131,9 +131,14 @@ const SourceAddressAttribute = "source.address"
 // from what backends are sent).
 const ClientCertHeader = "x-forwarded-client-cert"
 
-// CustomDomainNamespace is the dynamic metadata namespace where a custom domain's route files what the client
-// called before it rewrote the request into the mapped stage's form: the host (domainName, without its port) and
-// the path (path, without its query string).
+// BasePathHeader is the gRPC metadata key (and the ext_authz context extension) under which a custom domain's copy
+// of a stage's route tells the ext services the mapping it serves: "{basePath} {stagePath}", each "" or /x. The
+// services read such a request as the same request on the API's own host, and report the host and the path the
+// client called as AWS does; they file those, for the code that reads them, in CustomDomainNamespace.
+const BasePathHeader = "x-tollgate-base-path"
+
+// CustomDomainNamespace is the metadata namespace under which the ext services file what a client called on a
+// custom domain: the host (domainName, without its port) and the path (path, without its query string).
 const CustomDomainNamespace = "tollgate.custom_domain"
 
 // GatewayResponseNamespace is the dynamic metadata namespace where Tollgate's ext_proc service names the gateway

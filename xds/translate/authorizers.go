@@ -29,8 +29,6 @@ func init() {
 			config := extAuthz(names.XDSCluster, authorizerTimeout, false, typev3.StatusCode_InternalServerError)
 			// Every header, each value apart and in order: the REQUEST event's multiValueHeaders.
 			config.EncodeRawHeaders = true
-			// What a custom domain's route filed of the client's request: the event's domain and path.
-			config.MetadataContextNamespaces = []string{names.CustomDomainNamespace}
 			// The body, for the routes that need it (IAM: a SigV4 signature covers its hash), up to API Gateway's
 			// limit. Set here, as raw bytes, since Envoy packs a body a route asks for as text; the other routes
 			// turn it off.

@@ -3,18 +3,21 @@ package translate
 import (
 	"fmt"
 	"net"
+	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	listener "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
-	lua "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/lua/v3"
+	extauthz "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_authz/v3"
+	extproc "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_proc/v3"
 	tlsinspector "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/tls_inspector/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	matcher "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
-	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/tollgate-gw/tollgate/internal/gatewayresponse"
@@ -25,97 +28,120 @@ import (
 // Custom domain names are served by the HTTPS listener, a filter chain per domain chosen by SNI, each with the
 // domain's certificate (an SDS secret over ADS, so a new certificate reaches Envoy without a new listener) and
 // its security policy's TLS, all with the HTTP listener's connection manager and routes. A domain's virtual host
-// has a route per base path mapping, longest first, whose Lua script rewrites the request into the mapped stage's
-// own form ({apiId}.{domain}, /{stage}/{rest}), as the path forms' does, and files the host and path the client
-// called in dynamic metadata: the ext services report them ($context.domainName, the Lambda event's path), and a
-// disabled default endpoint's routes match only requests that carry it.
+// has, for each base path mapping, longest first, the mapped stage's own routes, their paths under the base path
+// instead of the stage's: a request is routed once, by Envoy alone, to the route that serves it on the API's own
+// host, under that route's name (so the ext services, the limits and the metrics know it as that route). The ext
+// services are told the route's base path and stage path with its name (names.BasePathHeader), and read the
+// request as on the API's own host.
 
 // TLSListenerName is the HTTPS listener's.
 const TLSListenerName = "tollgate_https"
 
-// customDomainScript names the custom domain rewrite among the Lua filter's scripts.
-const customDomainScript = "custom_domain"
+// stageKey keys the translated routes by API and stage; the stage "" holds the API's routes of every stage (an
+// HTTP API's CORS preflight).
+type stageKey struct{ api, stage string }
 
-// customDomainLua rewrites a request by the route's metadata (the mapping's host, base path and stage path) and
-// files what the client called, the host without its port.
-const customDomainLua = `
-function envoy_on_request(handle)
-  local mapping = handle:metadata()
-  local headers = handle:headers()
-  local path = headers:get(":path")
-  local host = string.match(headers:get(":authority"), "^[^:]*")
-  local rest = string.sub(path, string.len(mapping:get("basePath")) + 1)
-  local rewritten = mapping:get("stagePath") .. rest
-  if rewritten == "" or string.sub(rewritten, 1, 1) == "?" then
-    rewritten = "/" .. rewritten
-  end
-  local called = string.match(path, "^[^?]*")
-  handle:streamInfo():dynamicMetadata():set("NAMESPACE", "domainName", host)
-  handle:streamInfo():dynamicMetadata():set("NAMESPACE", "path", called)
-  headers:replace(":authority", mapping:get("host"))
-  headers:replace(":path", rewritten)
-  handle:clearRouteCache()
-end
-`
-
-// customDomainRoutes are a domain's mappings' routes: each sends what its base path starts to the stage,
-// switching on the filters a rerouted request may need (perFilter, as the path forms do) and the Lua filter's
-// custom domain script.
-func customDomainRoutes(snap *ir.Snapshot, d ir.DomainName, perFilter map[string]*anypb.Any) []*route.Route {
-	filters := make(map[string]*anypb.Any, len(perFilter))
-	for name, cfg := range perFilter {
-		filters[name] = cfg
-	}
-	filters[names.LuaFilter] = mustAny(&route.FilterConfig{Config: mustAny(&lua.LuaPerRoute{Override: &lua.LuaPerRoute_Name{Name: customDomainScript}})})
-	var routes []*route.Route
-	for _, m := range d.Mappings {
-		match := prefixMatch("/")
-		if m.BasePath != "" {
-			match = &route.RouteMatch{PathSpecifier: &route.RouteMatch_PathSeparatedPrefix{PathSeparatedPrefix: m.BasePath}}
-		}
-		// A custom domain is HTTPS only, as API Gateway's: the routes are the HTTP listener's too, and there a
-		// request for the domain's host meets the 403. Envoy sets X-Forwarded-Proto from the connection (it keeps
-		// a trusted proxy's, when the config trusts one in front).
-		match.Headers = []*route.HeaderMatcher{{Name: "x-forwarded-proto",
-			HeaderMatchSpecifier: &route.HeaderMatcher_StringMatch{StringMatch: &matcher.StringMatcher{MatchPattern: &matcher.StringMatcher_Exact{Exact: "https"}}}}}
-		r := &route.Route{
-			Name: "domain:" + d.Name + m.BasePath, Match: match, TypedPerFilterConfig: filters,
-			Metadata: &core.Metadata{FilterMetadata: map[string]*structpb.Struct{names.LuaFilter: {Fields: map[string]*structpb.Value{
-				"host":      structpb.NewStringValue(m.APIID + "." + snap.Domain),
-				"basePath":  structpb.NewStringValue(m.BasePath),
-				"stagePath": structpb.NewStringValue(m.StagePath),
-			}}}},
-		}
-		// What the script leaves alone (it rewrites every request the route matches) meets no API.
-		setGatewayResponse(r, gatewayresponse.Forbidden)
-		routes = append(routes, r)
-	}
-	return routes
-}
-
-// customDomainHosts are the domains' virtual hosts: the mappings' routes, then 403 Forbidden for a path under
-// none, as API Gateway answers it.
-func customDomainHosts(snap *ir.Snapshot, perFilter map[string]*anypb.Any) []*route.VirtualHost {
+// customDomainHosts are the domains' virtual hosts: each mapping's copy of its stage's routes, then 403
+// Forbidden for a path under none, as API Gateway answers it. idle is what the API hosts give the filters their
+// routes do not switch on.
+func customDomainHosts(snap *ir.Snapshot, byStage map[stageKey][]*route.Route, httpAPIs map[string]bool, idle map[string]*anypb.Any) []*route.VirtualHost {
 	var hosts []*route.VirtualHost
 	for _, d := range snap.DomainNames {
+		vh := &route.VirtualHost{Name: "domain:" + d.Name, Domains: []string{d.Name}}
+		if len(idle) > 0 {
+			vh.TypedPerFilterConfig = idle
+		}
+		for _, m := range d.Mappings {
+			routes := append(slices.Clone(byStage[stageKey{m.APIID, ""}]), byStage[stageKey{m.APIID, m.Stage}]...)
+			for _, r := range routes {
+				vh.Routes = append(vh.Routes, mappedRoute(r, m, httpAPIs[m.APIID]))
+			}
+		}
 		unmapped := &route.Route{Name: "domain:" + d.Name + ":unmapped", Match: prefixMatch("/")}
 		setGatewayResponse(unmapped, gatewayresponse.Forbidden)
-		hosts = append(hosts, &route.VirtualHost{
-			Name: "domain:" + d.Name, Domains: []string{d.Name}, ResponseHeadersToAdd: requestIDHeaders(false),
-			Routes: append(customDomainRoutes(snap, d, perFilter), unmapped),
-		})
+		unmapped.ResponseHeadersToAdd = append(unmapped.ResponseHeadersToAdd, requestIDHeaders(false)...)
+		vh.Routes = append(vh.Routes, unmapped)
+		hosts = append(hosts, vh)
 	}
 	return hosts
 }
 
-// fromCustomDomain matches the requests a custom domain's route rewrote: a disabled default endpoint's routes
-// have it, so that the API's own host and the path forms, which file no such metadata, reach none of them.
-func fromCustomDomain() []*matcher.MetadataMatcher {
-	return []*matcher.MetadataMatcher{{
-		Filter: names.CustomDomainNamespace,
-		Path:   []*matcher.MetadataMatcher_PathSegment{{Segment: &matcher.MetadataMatcher_PathSegment_Key{Key: "domainName"}}},
-		Value:  &matcher.ValueMatcher{MatchPattern: &matcher.ValueMatcher_PresentMatch{PresentMatch: true}},
-	}}
+// mappedRoute is a stage's route as a mapping serves it: its path under the base path instead of the stage's (in
+// its match and its rewrite), HTTPS only, with the API host's response headers, and the ext services told where
+// the request came from.
+func mappedRoute(r *route.Route, m ir.BasePathMapping, httpAPI bool) *route.Route {
+	out := proto.Clone(r).(*route.Route)
+	stagePrefix, basePrefix := "^"+regexp.QuoteMeta(m.StagePath), "^"+regexp.QuoteMeta(m.BasePath)
+	underBase := func(re *matcher.RegexMatcher) {
+		if rest, ok := strings.CutPrefix(re.GetRegex(), stagePrefix); ok {
+			re.Regex = basePrefix + rest
+		}
+	}
+	switch {
+	case out.Match.GetSafeRegex() != nil:
+		underBase(out.Match.GetSafeRegex())
+	case out.Match.GetPrefix() == "/" && m.BasePath != "":
+		out.Match.PathSpecifier = &route.RouteMatch_PathSeparatedPrefix{PathSeparatedPrefix: m.BasePath}
+	}
+	if rewrite := out.GetRoute().GetRegexRewrite(); rewrite != nil {
+		underBase(rewrite.GetPattern())
+	}
+	// A custom domain is HTTPS only, as API Gateway's: the routes are the HTTP listener's too, and there a
+	// request for the domain's host meets the 403. Envoy sets X-Forwarded-Proto from the connection (it keeps a
+	// trusted proxy's, when the config trusts one in front).
+	out.Match.Headers = append(out.Match.Headers, &route.HeaderMatcher{Name: "x-forwarded-proto",
+		HeaderMatchSpecifier: &route.HeaderMatcher_StringMatch{StringMatch: &matcher.StringMatcher{MatchPattern: &matcher.StringMatcher_Exact{Exact: "https"}}}})
+	out.ResponseHeadersToAdd = append(out.ResponseHeadersToAdd, requestIDHeaders(httpAPI)...)
+	for name, cfg := range out.TypedPerFilterConfig {
+		out.TypedPerFilterConfig[name] = withBasePath(cfg, m)
+	}
+	return out
+}
+
+// withBasePath tells an ext service's per-route setting the mapping's base path and stage path: ext_proc's as
+// gRPC metadata beside the route's name, ext_authz's as context extensions. Other filters' settings, and the
+// ones that switch a service off, are as they were.
+func withBasePath(cfg *anypb.Any, m ir.BasePathMapping) *anypb.Any {
+	wrapped := &route.FilterConfig{}
+	inner := cfg
+	if cfg.MessageIs(wrapped) {
+		if err := cfg.UnmarshalTo(wrapped); err != nil {
+			panic(err) // our own making
+		}
+		inner = wrapped.GetConfig()
+	}
+	var changed proto.Message
+	switch {
+	case inner.MessageIs(&extproc.ExtProcPerRoute{}):
+		pr := &extproc.ExtProcPerRoute{}
+		if err := inner.UnmarshalTo(pr); err != nil {
+			panic(err)
+		}
+		if o := pr.GetOverrides(); o != nil {
+			o.GrpcInitialMetadata = append(o.GrpcInitialMetadata, &core.HeaderValue{Key: names.BasePathHeader, Value: m.BasePath + " " + m.StagePath})
+			changed = pr
+		}
+	case inner.MessageIs(&extauthz.ExtAuthzPerRoute{}):
+		pr := &extauthz.ExtAuthzPerRoute{}
+		if err := inner.UnmarshalTo(pr); err != nil {
+			panic(err)
+		}
+		if cs := pr.GetCheckSettings(); cs != nil {
+			if cs.ContextExtensions == nil {
+				cs.ContextExtensions = map[string]string{}
+			}
+			cs.ContextExtensions[names.BasePathHeader] = m.BasePath + " " + m.StagePath
+			changed = pr
+		}
+	}
+	if changed == nil {
+		return cfg
+	}
+	if inner == cfg {
+		return mustAny(changed)
+	}
+	wrapped.Config = mustAny(changed)
+	return mustAny(wrapped)
 }
 
 // mutualTLS tells whether a domain requires client certificates.

@@ -140,7 +140,7 @@ func extProcFilter(cluster string) *hcm.HttpFilter {
 			// The API key check's result (key id), for the event's identity.apiKeyId, and a JWT authorizer's
 			// verified payload, for the event's requestContext.authorizer.jwt.
 			MetadataOptions: &extproc.MetadataOptions{
-				ForwardingNamespaces: &extproc.MetadataOptions_MetadataNamespaces{Untyped: []string{names.ExtAuthzFilter, names.JWTFilter, names.CustomDomainNamespace}},
+				ForwardingNamespaces: &extproc.MetadataOptions_MetadataNamespaces{Untyped: []string{names.ExtAuthzFilter, names.JWTFilter}},
 				// The gateway response an answer of the service's stands for, for the API's customisation of it.
 				// and what the stage cache did with the request, for the metrics.
 				ReceivingNamespaces: &extproc.MetadataOptions_MetadataNamespaces{Untyped: []string{names.GatewayResponseNamespace, names.CacheNamespace}},

@@ -56,10 +56,6 @@ func luaFilter(snap *ir.Snapshot) *hcm.HttpFilter {
 		scripts[traceHeaderScript] = &core.DataSource{Specifier: &core.DataSource_InlineString{InlineString: traceHeaderLua}}
 	}
 	scripts[invocationPathScript] = &core.DataSource{Specifier: &core.DataSource_InlineString{InlineString: script}}
-	if len(snap.DomainNames) > 0 {
-		scripts[customDomainScript] = &core.DataSource{Specifier: &core.DataSource_InlineString{
-			InlineString: strings.ReplaceAll(customDomainLua, "NAMESPACE", names.CustomDomainNamespace)}}
-	}
 	return &hcm.HttpFilter{
 		Name:       names.LuaFilter,
 		Disabled:   true,

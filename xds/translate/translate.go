@@ -100,24 +100,32 @@ type translator struct {
 func Translate(snap *ir.Snapshot) *Output {
 	t := &translator{snap: snap, used: map[string]bool{}, clusters: map[string]*cluster.Cluster{}}
 	var vhosts []*route.VirtualHost
+	// The routes of each API's stages, for the custom domains that map them; the API's own host has them unless
+	// its default endpoint is disabled.
+	byStage := map[stageKey][]*route.Route{}
+	httpAPIs := map[string]bool{}
 	for i := range snap.APIs {
 		api := &snap.APIs[i]
+		httpAPIs[api.ID] = api.HTTPAPI
 		vh := &route.VirtualHost{Name: names.APIVirtualHost(api.ID), Domains: []string{api.ID + "." + snap.Domain}, ResponseHeadersToAdd: requestIDHeaders(api.HTTPAPI)}
 		if api.CORS != nil {
-			vh.Routes = append(vh.Routes, corsPreflight(api))
+			preflight := corsPreflight(api)
+			vh.Routes = append(vh.Routes, preflight)
+			byStage[stageKey{api: api.ID}] = []*route.Route{preflight}
 		}
 		for _, r := range api.Routes {
-			out := t.route(api, r)
+			out := []*route.Route{t.route(api, r)}
 			if api.CORS != nil && (r.HTTPProxy != nil || r.Lambda != nil) {
-				vh.Routes = append(vh.Routes, withCORS(api, out)...)
-				continue
+				out = withCORS(api, out[0])
 			}
-			vh.Routes = append(vh.Routes, out)
+			vh.Routes = append(vh.Routes, out...)
+			if r.TestInvokeToken == "" { // a test invocation is the API's own host's
+				key := stageKey{api.ID, r.Stage}
+				byStage[key] = append(byStage[key], out...)
+			}
 		}
 		if api.ExecuteAPIEndpointDisabled {
-			for _, r := range vh.Routes {
-				r.Match.DynamicMetadata = fromCustomDomain()
-			}
+			vh.Routes = nil
 		}
 		vhosts = append(vhosts, vh)
 	}
@@ -164,19 +172,17 @@ func Translate(snap *ir.Snapshot) *Output {
 				"apiId": structpb.NewStringValue(api.ID), "stage": structpb.NewStringValue(""),
 			}}}}, unmatchedType(api))
 		}
-		vh.Routes = append(vh.Routes, unmatched)
 		if api != nil && api.ExecuteAPIEndpointDisabled {
-			// Only what a custom domain sent is the API's; its own host and the path forms are answered Forbidden.
-			unmatched.Match.DynamicMetadata = fromCustomDomain()
-			disabled := &route.Route{Name: names.UnmatchedRoute(api.ID) + ":disabled", Match: prefixMatch("/")}
-			setGatewayResponse(disabled, gatewayresponse.Forbidden)
-			vh.Routes = append(vh.Routes, disabled)
+			// The API is its custom domains' only: its own host and the path forms are answered Forbidden.
+			setGatewayResponse(unmatched, gatewayresponse.Forbidden)
+			unmatched.Metadata = nil
 		}
+		vh.Routes = append(vh.Routes, unmatched)
 		if len(idle) > 0 {
 			vh.TypedPerFilterConfig = idle
 		}
 	}
-	vhosts = append(vhosts, customDomainHosts(snap, pathForms)...)
+	vhosts = append(vhosts, customDomainHosts(snap, byStage, httpAPIs, idle)...)
 	out.Routes = routeConfiguration(out.routeConfigName(), vhosts)
 	if mutualTLS(snap) {
 		out.Routes.RequestHeadersToRemove = []string{names.ClientCertHeader}

@@ -59,3 +59,19 @@ func FuzzParseForwardedClientCert(f *testing.F) {
 		ForwardedClientCert(value)
 	})
 }
+
+// A custom domain's path is the same request's on the API's own host: the base path's place taken by the stage's.
+func TestStageFormPath(t *testing.T) {
+	for _, tt := range []struct{ path, basePath, stagePath, want string }{
+		{"/orders/items/7?q=1", "/orders", "/prod", "/prod/items/7?q=1"},
+		{"/orders", "/orders", "/prod", "/prod"},
+		{"/orders?q=1", "/orders", "", "/?q=1"},
+		{"/orders", "/orders", "", "/"},
+		{"/pets/1", "", "/prod", "/prod/pets/1"},
+		{"/pets/1", "", "", "/pets/1"},
+	} {
+		if got := StageFormPath(tt.path, tt.basePath, tt.stagePath); got != tt.want {
+			t.Errorf("StageFormPath(%q, %q, %q) = %q, want %q", tt.path, tt.basePath, tt.stagePath, got, tt.want)
+		}
+	}
+}

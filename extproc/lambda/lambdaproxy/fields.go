@@ -201,3 +201,13 @@ func isTextMediaType(contentType string) bool {
 	}
 	return strings.EqualFold(sub, "json") || strings.EqualFold(sub, "xml") || strings.EqualFold(sub, "javascript")
 }
+
+// StageFormPath is a path called on a custom domain, under basePath ("" for the domain's root), as the same
+// request's path on the API's own host, under stagePath ("" for an HTTP API's $default stage): its query kept.
+func StageFormPath(path, basePath, stagePath string) string {
+	out := stagePath + strings.TrimPrefix(path, basePath)
+	if out == "" || out[0] == '?' {
+		out = "/" + out
+	}
+	return out
+}

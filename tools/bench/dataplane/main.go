@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -44,7 +45,7 @@ func main() {
 	generator := flag.String("generator", os.Getenv("LOAD_GENERATOR"), "an external load generator printing fortio-format JSON "+
 		"(e.g. Nighthawk with --output-format fortio); run as `sh -c \"GENERATOR [-H 'Host: H'] URL\"`; default: the built-in one")
 	flag.StringVar(&profileFile, "cpuprofile", "", "write a CPU profile of Tollgate, taken during the first run of the phase's second target (keyed+throttled, a cache hit), to this file")
-	phases := flag.String("phases", "dataplane,instructions,floor,lambda,keyed,authorized,jwt,templated,cached,reload,deploy,websocket", "the measurements to make, comma-separated")
+	phases := flag.String("phases", "dataplane,instructions,floor,lambda,keyed,authorized,jwt,templated,cached,https,reload,deploy,websocket", "the measurements to make, comma-separated")
 	flag.IntVar(&idleWebSockets, "idle", 10000, "idle WebSocket connections held open for the WebSocket phase's memory figure")
 	deployments := flag.Int("deployments", 20, "create-deployments timed for the deployment-latency figure, with 1 and with 1,000 APIs deployed")
 	flag.Parse()
@@ -66,7 +67,7 @@ var profileFile string
 // idleWebSockets is how many idle connections the WebSocket phase opens.
 var idleWebSockets int
 
-// enabled holds the phases to run: dataplane, instructions, floor, lambda, keyed, authorized, jwt, templated, cached, reload, deploy, websocket.
+// enabled holds the phases to run: dataplane, instructions, floor, lambda, keyed, authorized, jwt, templated, cached, https, reload, deploy, websocket.
 var enabled = map[string]bool{}
 
 func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads, deployments int) error {
@@ -144,6 +145,11 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads,
 	if enabled["lambda"] || enabled["keyed"] || enabled["authorized"] || enabled["jwt"] || enabled["templated"] || enabled["cached"] {
 		if err := measureExtensions(ctx, tollgateBin, envoyBin, dir, backendAddr, fl); err != nil {
 			return err
+		}
+	}
+	if enabled["https"] {
+		if err := compareHTTPS(ctx, tollgateBin, envoyBin, dir, backendAddr, duration, rounds, conns); err != nil {
+			return fmt.Errorf("https: %w", err)
 		}
 	}
 	if enabled["reload"] {
@@ -494,7 +500,10 @@ func compareChecks(lgw *tollgate, floors []*floorCall, title string, plain targe
 // CPU loadInTurn reads for it.
 type target struct {
 	name, url, host, apiKey, token string
-	gw                             *tollgate
+	// dial and tls, for an HTTPS target, are where its connections go and their TLS (see httpsTransport).
+	dial string
+	tls  *tls.Config
+	gw   *tollgate
 	// cpu reads the CPU spent serving the target, when it is no Tollgate's: its service's and its Envoy's.
 	cpu func() (service, envoy time.Duration)
 }
@@ -585,6 +594,9 @@ func pct(d []time.Duration, p float64) time.Duration {
 // back for d.
 func load(t target, conns int, d time.Duration) (result, error) {
 	transport := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
+	if t.tls != nil {
+		transport = httpsTransport(t, conns)
+	}
 	defer transport.CloseIdleConnections()
 	client := &http.Client{Transport: transport, Timeout: 5 * time.Second}
 	var (
