@@ -46,6 +46,7 @@ func TestIAMAuthorization(t *testing.T) {
 		policy     string // resource policy; "" for none
 		sign       *signing
 		tamper     bool
+		domain     bool // signed and sent to a custom domain's copy of the route, under base path /orders
 		wantStatus int
 		wantType   string
 		wantBody   string // fragment
@@ -65,6 +66,9 @@ func TestIAMAuthorization(t *testing.T) {
 		{name: "another account: both allow", policy: rpAllowsOther, sign: &signing{"AKIAOTHER", "secret-other", ""}},
 		{name: "temporary credentials", sign: &signing{"ASIATEMP", "secret-temp", "token-1"}},
 		{name: "temporary credentials without their token", sign: &signing{"ASIATEMP", "secret-temp", ""}, wantStatus: 403, wantType: "UnrecognizedClientException"},
+		{name: "signed for a custom domain, its host and path", sign: &signing{"AKIAALLOW", "secret-allow", ""}, domain: true},
+		{name: "a custom domain's: the method's ARN is the stage's", sign: &signing{"AKIANOPOLICY", "secret-none", ""}, domain: true, wantStatus: 403, wantType: "AccessDeniedException",
+			wantBody: "on resource: arn:aws:execute-api:us-east-1:********9012:api1/prod/GET/pets"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,7 +84,11 @@ func TestIAMAuthorization(t *testing.T) {
 			if err := a.SetSnapshot(snap); err != nil {
 				t.Fatal(err)
 			}
-			req, _ := http.NewRequest("GET", "http://api1.execute-api.localhost/prod/pets", nil)
+			host, path, ext := "api1.execute-api.localhost", "/prod/pets", map[string]string{names.RouteExtension: r.Name}
+			if tt.domain {
+				host, path, ext[names.BasePathHeader] = "api.example.com", "/orders/pets", "/orders /prod"
+			}
+			req, _ := http.NewRequest("GET", "http://"+host+path, nil)
 			if tt.sign != nil {
 				sum := sha256.Sum256(nil)
 				if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: tt.sign.key, SecretAccessKey: tt.sign.secret, SessionToken: tt.sign.token},
@@ -88,18 +96,17 @@ func TestIAMAuthorization(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			path := "/prod/pets"
 			if tt.tamper {
-				path = "/prod/pets?admin=1"
+				path += "?admin=1"
 			}
-			headers := []*core.HeaderValue{{Key: ":authority", RawValue: []byte("api1.execute-api.localhost")}, {Key: ":path", RawValue: []byte(path)}}
+			headers := []*core.HeaderValue{{Key: ":authority", RawValue: []byte(host)}, {Key: ":path", RawValue: []byte(path)}}
 			for k, vs := range req.Header {
 				headers = append(headers, &core.HeaderValue{Key: strings.ToLower(k), RawValue: []byte(vs[0])})
 			}
 			resp, err := a.Check(context.Background(), &authv3.CheckRequest{Attributes: &authv3.AttributeContext{
 				Request: &authv3.AttributeContext_Request{Http: &authv3.AttributeContext_HttpRequest{Method: "GET", Path: path,
 					HeaderMap: &core.HeaderMap{Headers: headers}}},
-				ContextExtensions: map[string]string{names.RouteExtension: r.Name},
+				ContextExtensions: ext,
 			}})
 			if err != nil {
 				t.Fatal(err)
