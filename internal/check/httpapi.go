@@ -37,6 +37,9 @@ func (c *checker) httpAPI(api *tollgatev1.RestApi) {
 	if len(api.GetBinaryMediaTypes()) > 0 {
 		refuse("/x-amazon-apigateway-binary-media-types", "binary media types (an HTTP API passes any body through, and base64-encodes a binary one for Lambda)")
 	}
+	if api.MinimumCompressionSize != nil {
+		refuse("/x-amazon-apigateway-minimum-compression-size", "response compression")
+	}
 	if api.GetApiKeySource() == tollgatev1.ApiKeySource_API_KEY_SOURCE_AUTHORIZER {
 		refuse("/x-amazon-apigateway-api-key-source", "API keys")
 	}

@@ -94,6 +94,9 @@ func Build(gw *tollgatev1.Gateway, settings Settings) (*Snapshot, error) {
 			} else {
 				routes = b.stageRoutes(s, resources)
 			}
+			for _, r := range routes {
+				r.MinimumCompressionSize = api.MinimumCompressionSize
+			}
 			out.Routes = append(out.Routes, s.releaseRoutes(routes)...)
 		}
 		versionCaches(out.Routes)

@@ -75,6 +75,7 @@ type API struct {
 	ID string `json:"id"`
 	// ExecuteAPIEndpointDisabled: the API is served on custom domain names only (disableExecuteApiEndpoint).
 	ExecuteAPIEndpointDisabled bool `json:"executeApiEndpointDisabled,omitempty"`
+
 	// Name is the definition's title (the RestApi's name), as API Gateway's metrics name the API.
 	Name string `json:"name,omitempty"`
 	// HTTPAPI: the API is an HTTP API (API Gateway v2), whose answers and headers are its own (see httpapi.go).
@@ -148,6 +149,9 @@ type Route struct {
 	// Name identifies the route to Envoy and to the ext services: apiId/stage/METHOD/resource.
 	Name string `json:"name"`
 	Method
+	// MinimumCompressionSize, when set, compresses the route's responses of at least that many bytes for clients
+	// that accept it: its deployment's minimumCompressionSize.
+	MinimumCompressionSize *int32 `json:"minimumCompressionSize,omitempty"`
 	// HTTPAPI: the route is an HTTP API's, whose answers carry its own request id header and error bodies.
 	HTTPAPI bool `json:"httpApi,omitempty"`
 	// CORS: the route's API has a CORS configuration, whose headers replace the integration's own.

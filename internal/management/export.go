@@ -27,6 +27,9 @@ func export(rec *apiRecord) ([]byte, error) {
 	if len(api.BinaryMediaTypes) > 0 {
 		doc["x-amazon-apigateway-binary-media-types"] = api.BinaryMediaTypes
 	}
+	if api.MinimumCompressionSize != nil {
+		doc["x-amazon-apigateway-minimum-compression-size"] = *api.MinimumCompressionSize
+	}
 	if api.Policy != "" {
 		doc["x-amazon-apigateway-policy"] = api.Policy
 	}

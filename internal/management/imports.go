@@ -115,7 +115,7 @@ func (s *Service) putRestAPI(w http.ResponseWriter, r *http.Request) {
 			root := (*rec).resource((*rec).API.RootResourceID)
 			root.ResourceMethods = nil
 			(*rec).Resources = []*resource{root}
-			(*rec).API.BinaryMediaTypes, (*rec).API.Policy = nil, ""
+			(*rec).API.BinaryMediaTypes, (*rec).API.Policy, (*rec).API.MinimumCompressionSize = nil, "", nil
 			(*rec).Authorizers, (*rec).Models, (*rec).RequestValidators, (*rec).GatewayResponses = nil, nil, nil, nil
 		}
 		return false, (*rec).merge(api)
@@ -184,6 +184,9 @@ func (rec *apiRecord) merge(api *tollgatev1.RestApi) error {
 	}
 	if len(api.GetBinaryMediaTypes()) > 0 {
 		rec.API.BinaryMediaTypes = api.GetBinaryMediaTypes()
+	}
+	if api.MinimumCompressionSize != nil {
+		rec.API.MinimumCompressionSize = api.MinimumCompressionSize
 	}
 	if api.GetApiKeySource() == tollgatev1.ApiKeySource_API_KEY_SOURCE_AUTHORIZER {
 		rec.API.APIKeySource = "AUTHORIZER"

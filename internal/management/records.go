@@ -56,6 +56,7 @@ type restAPI struct {
 	Policy                    string                 `json:"policy,omitempty"`
 	Tags                      map[string]string      `json:"tags,omitempty"`
 	DisableExecuteAPIEndpoint bool                   `json:"disableExecuteApiEndpoint"`
+	MinimumCompressionSize    *int32                 `json:"minimumCompressionSize,omitempty"`
 	RootResourceID            string                 `json:"rootResourceId,omitempty"`
 }
 

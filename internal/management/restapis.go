@@ -97,7 +97,7 @@ type createRestAPIRequest struct {
 	Version                   string                 `json:"version"`
 	CloneFrom                 string                 `json:"cloneFrom"`
 	BinaryMediaTypes          []string               `json:"binaryMediaTypes"`
-	MinimumCompressionSize    *int                   `json:"minimumCompressionSize"`
+	MinimumCompressionSize    *int32                 `json:"minimumCompressionSize"`
 	APIKeySource              string                 `json:"apiKeySource"`
 	EndpointConfiguration     *endpointConfiguration `json:"endpointConfiguration"`
 	Policy                    string                 `json:"policy"`
@@ -127,7 +127,7 @@ func (s *Service) createRestAPI(w http.ResponseWriter, r *http.Request) {
 	api := restAPI{Name: req.Name, Description: req.Description, CreatedDate: &created, Version: req.Version,
 		BinaryMediaTypes: req.BinaryMediaTypes, APIKeySource: cmp.Or(req.APIKeySource, "HEADER"),
 		EndpointConfiguration: &endpointConfiguration{Types: []string{"REGIONAL"}}, Policy: req.Policy, Tags: req.Tags,
-		RootResourceID: newID()}
+		RootResourceID: newID(), MinimumCompressionSize: req.MinimumCompressionSize}
 	rec := &apiRecord{API: api, Resources: []*resource{{ID: api.RootResourceID, Path: "/"}}, Models: defaultModels()}
 	if err := s.insert(r, rec); err != nil {
 		fail(w, err)
@@ -136,6 +136,9 @@ func (s *Service) createRestAPI(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, rec.API)
 }
 
+// maxMinimumCompressionSize is the largest minimumCompressionSize API Gateway takes: 10 MB.
+const maxMinimumCompressionSize = 10485760
+
 // check refuses what Tollgate would not serve as asked.
 func (req *createRestAPIRequest) check() error {
 	switch {
@@ -143,8 +146,8 @@ func (req *createRestAPIRequest) check() error {
 		return badRequest("Invalid REST API name specified: a name is required")
 	case req.CloneFrom != "":
 		return badRequest("cloneFrom is not supported by Tollgate yet")
-	case req.MinimumCompressionSize != nil:
-		return badRequest("minimumCompressionSize (response compression) is not supported by Tollgate yet: responses would be sent uncompressed")
+	case req.MinimumCompressionSize != nil && (*req.MinimumCompressionSize < 0 || *req.MinimumCompressionSize > maxMinimumCompressionSize):
+		return badRequest("Invalid minimum compression size, must be between 0 and 10485760")
 	case req.DisableExecuteAPIEndpoint:
 		return badRequest("disableExecuteApiEndpoint is not supported by Tollgate yet: the execute-api endpoint would keep serving")
 	case req.SecurityPolicy != "" || req.EndpointAccessMode != "":
@@ -216,6 +219,18 @@ func (s *Service) updateRestAPI(w http.ResponseWriter, r *http.Request) {
 				return false, err
 			case op.Op == "replace" && op.Path == "/apiKeySource" && (op.Value == "HEADER" || op.Value == "AUTHORIZER"):
 				api.APIKeySource = op.Value
+			case op.Op == "replace" && op.Path == "/minimumCompressionSize":
+				// An empty value turns compression off, as API Gateway's.
+				if op.Value == "" {
+					api.MinimumCompressionSize = nil
+					break
+				}
+				n, err := strconv.ParseInt(op.Value, 10, 32)
+				if err != nil || n < 0 || n > maxMinimumCompressionSize {
+					return false, badRequest("Invalid minimum compression size, must be between 0 and 10485760")
+				}
+				size := int32(n)
+				api.MinimumCompressionSize = &size
 			case op.Op == "add" && strings.HasPrefix(op.Path, "/binaryMediaTypes/"):
 				if t := unescapePointer(strings.TrimPrefix(op.Path, "/binaryMediaTypes/")); !slices.Contains(api.BinaryMediaTypes, t) {
 					api.BinaryMediaTypes = append(api.BinaryMediaTypes, t)

@@ -490,3 +490,30 @@ func TestFileAPIsRead(t *testing.T) {
 		}
 	}
 }
+
+// minimumCompressionSize is set at creation and by update-rest-api (empty turns it off), and refused out of API
+// Gateway's range.
+func TestMinimumCompressionSize(t *testing.T) {
+	_, _, mux := newService(t, nil)
+	call(t, mux, "POST", "/restapis", `{"name":"big","minimumCompressionSize":10485761}`, 400, nil)
+	var api restAPI
+	call(t, mux, "POST", "/restapis", `{"name":"packed","minimumCompressionSize":1024}`, 201, &api)
+	if api.MinimumCompressionSize == nil || *api.MinimumCompressionSize != 1024 {
+		t.Fatalf("created %+v", api)
+	}
+	base := "/restapis/" + api.ID
+	patch := func(value string, status int) {
+		t.Helper()
+		api = restAPI{}
+		call(t, mux, "PATCH", base, `{"patchOperations":[{"op":"replace","path":"/minimumCompressionSize","value":"`+value+`"}]}`, status, &api)
+	}
+	patch("-1", 400)
+	patch("0", 200)
+	if api.MinimumCompressionSize == nil || *api.MinimumCompressionSize != 0 {
+		t.Errorf("after replace 0: %v", api.MinimumCompressionSize)
+	}
+	patch("", 200)
+	if api.MinimumCompressionSize != nil {
+		t.Errorf("after replace with nothing: %v, want compression off", *api.MinimumCompressionSize)
+	}
+}

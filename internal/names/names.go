@@ -31,6 +31,8 @@ const (
 	// has none, as API Gateway checks it (jwt_authn's audiences read aud only).
 	AudienceFilter = "tollgate.jwt_audience"
 	RouterFilter   = "envoy.filters.http.router"
+	// CompressorFilter names the compressors, one for each minimum size (see xds/translate/compression.go).
+	CompressorFilter = "envoy.filters.http.compressor"
 )
 
 // JWTPayloadField is where Envoy's jwt_authn files a verified token's payload in its dynamic metadata, for the

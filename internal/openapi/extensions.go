@@ -88,12 +88,11 @@ var extensions = map[string]extension{
 	// API Gateway reads it at the root of a Swagger 2.0 definition and in the servers of an OpenAPI 3.0 one.
 	"x-amazon-apigateway-endpoint-configuration": {in: []node{atRoot, atServer}, treatment: unsupported,
 		feature: "endpoint configuration", hint: "Tollgate would serve the API to callers that the configuration shuts out"},
-	gatewayResponsesKey: {in: []node{atRoot}}, // each response's fields: gatewayResponseFields
-	"x-amazon-apigateway-minimum-compression-size": {in: []node{atRoot}, treatment: unsupported,
-		feature: "response compression", hint: "Tollgate would send responses uncompressed"},
-	resourcePolicyKey:    {in: []node{atRoot}},
-	requestValidatorKey:  {in: []node{atRoot, atOperation}},
-	requestValidatorsKey: {in: []node{atRoot}}, // each validator's fields: requestValidatorFields
+	gatewayResponsesKey:       {in: []node{atRoot}}, // each response's fields: gatewayResponseFields
+	minimumCompressionSizeKey: {in: []node{atRoot}},
+	resourcePolicyKey:         {in: []node{atRoot}},
+	requestValidatorKey:       {in: []node{atRoot, atOperation}},
+	requestValidatorsKey:      {in: []node{atRoot}}, // each validator's fields: requestValidatorFields
 	"x-amazon-apigateway-security-policy": {in: []node{atRoot}, treatment: unsupported,
 		feature: "TLS security policy", hint: "Tollgate would accept connections that the policy refuses"},
 

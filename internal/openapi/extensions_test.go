@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tollgate-gw/tollgate/internal/diag"
+	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 )
 
 // extensionCase is one definition and what becomes of it: imported (no problems; what the model then serves is
@@ -18,6 +19,8 @@ type extensionCase struct {
 	data     string
 	problems diag.Problems
 	warnings diag.Problems
+	// imported, when set, checks what the importer read.
+	imported func(*tollgatev1.RestApi) bool
 }
 
 const (
@@ -185,10 +188,15 @@ paths:
 			"x-amazon-apigateway-integrations does not belong here: API Gateway reads it in components")},
 	},
 	{
-		name: "x-amazon-apigateway-minimum-compression-size refused",
-		data: head3 + "x-amazon-apigateway-minimum-compression-size: 1024\npaths: {}\n",
-		problems: diag.Problems{problem("/x-amazon-apigateway-minimum-compression-size",
-			"x-amazon-apigateway-minimum-compression-size (response compression) is not supported yet: Tollgate would send responses uncompressed")},
+		name:     "x-amazon-apigateway-minimum-compression-size over API Gateway's 10 MB",
+		data:     head3 + "x-amazon-apigateway-minimum-compression-size: 10485761\npaths: {}\n",
+		problems: diag.Problems{problem("/x-amazon-apigateway-minimum-compression-size", "minimum compression size 10485761: want 0 to 10485760 bytes")},
+	}, {
+		name: "x-amazon-apigateway-minimum-compression-size: 0 compresses every response",
+		data: head3 + "x-amazon-apigateway-minimum-compression-size: 0\npaths: {}\n",
+		imported: func(api *tollgatev1.RestApi) bool {
+			return api.MinimumCompressionSize != nil && *api.MinimumCompressionSize == 0
+		},
 	},
 	{
 		name: "Swagger 2 x-amazon-apigateway-policy imported (checked by the IR: internal/ir problems_test.go)",
@@ -574,6 +582,9 @@ func TestExtensions(t *testing.T) {
 			if tc.problems == nil {
 				if err != nil || api == nil {
 					t.Fatalf("Import: %v", err)
+				}
+				if tc.imported != nil && !tc.imported(api) {
+					t.Errorf("imported %v", api)
 				}
 				if !slices.Equal(warnings, tc.warnings) {
 					t.Errorf("warnings\n%v\nwant\n%v", warnings, tc.warnings)

@@ -12,7 +12,9 @@ const (
 	integrationsKey     = "x-amazon-apigateway-integrations"
 	binaryMediaTypesKey = "x-amazon-apigateway-binary-media-types"
 	apiKeySourceKey     = "x-amazon-apigateway-api-key-source"
-	resourcePolicyKey   = "x-amazon-apigateway-policy"
+	// minimumCompressionSizeKey is the size from which responses are compressed.
+	minimumCompressionSizeKey = "x-amazon-apigateway-minimum-compression-size"
+	resourcePolicyKey         = "x-amazon-apigateway-policy"
 )
 
 // resourcePolicy reads the API's resource policy as JSON: a policy document written as an object, or as the JSON
@@ -43,6 +45,9 @@ var parameterSources = map[string]string{
 	"header": "method.request.header.",
 }
 
+// MaxMinimumCompressionSize is the largest minimum compression size API Gateway takes: 10 MB.
+const MaxMinimumCompressionSize = 10485760
+
 func (im *importer) restAPI(def *definition) *tollgatev1.RestApi {
 	top := value{def.extensions, ""}
 	api := &tollgatev1.RestApi{
@@ -53,6 +58,13 @@ func (im *importer) restAPI(def *definition) *tollgatev1.RestApi {
 		ResourcePolicy:   im.resourcePolicy(top.field(resourcePolicyKey)),
 		ApiKeySource: tollgatev1.ApiKeySource(
 			im.enum(top.field(apiKeySourceKey), "API_KEY_SOURCE_", tollgatev1.ApiKeySource_value)),
+	}
+	if size := top.field(minimumCompressionSizeKey); size.v != nil {
+		n := im.integer(size)
+		if n < 0 || n > MaxMinimumCompressionSize {
+			im.addf(size.ptr, "minimum compression size %d: want 0 to %d bytes", n, MaxMinimumCompressionSize)
+		}
+		api.MinimumCompressionSize = &n
 	}
 	im.validation(def, api)
 	api.GatewayResponses = im.gatewayResponses(top)

@@ -83,6 +83,9 @@ func (o *Output) manager(routes string) *hcm.HttpConnectionManager {
 // chain is the listener's HTTP filters, in filterOrder, the router last.
 func (o *Output) chain() []*hcm.HttpFilter {
 	var filters []*hcm.HttpFilter
+	for _, size := range o.compressors {
+		filters = append(filters, compressorFilter(size))
+	}
 	for _, name := range o.filters {
 		filters = append(filters, features[name].filter(o.snapshot))
 	}

@@ -86,6 +86,8 @@ type Output struct {
 	snapshot *ir.Snapshot
 	// filters are the listener's filters, in chain order: those some route uses, and those always there.
 	filters []string
+	// compressors are the minimum sizes of the compressors before them (compression.go).
+	compressors []int32
 }
 
 // translator carries what translation accumulates across APIs: which filters the routes use, and the clusters
@@ -151,6 +153,8 @@ func Translate(snap *ir.Snapshot) *Output {
 			pathForms[name] = f.pathForms
 		}
 	}
+	out.compressors = compressionSizes(snap)
+	compressionSettings(out.compressors, idle, pathForms)
 	// Every virtual host ends with the path forms' rewrite routes, shared (marshalled once), and a 403 for
 	// everything else. Routes that do not switch a filter on inherit its idle setting from their virtual host.
 	forms := append(webSocketForms, invocationPathRoutes(pathForms)...)
@@ -238,6 +242,7 @@ func (t *translator) route(api *ir.API, r *ir.Route) *route.Route {
 			t.used[name] = true
 		}
 	}
+	compress(out, r)
 	canaryRelease(out, r)
 	testInvocation(out, r)
 	return out

@@ -808,8 +808,11 @@ type RestApi struct {
 	Cors *Cors `protobuf:"bytes,15,opt,name=cors,proto3" json:"cors,omitempty"`
 	// The API is served on custom domain names only: its own host and the path forms answer 403 Forbidden.
 	DisableExecuteApiEndpoint bool `protobuf:"varint,16,opt,name=disable_execute_api_endpoint,json=disableExecuteApiEndpoint,proto3" json:"disable_execute_api_endpoint,omitempty"`
-	unknownFields             protoimpl.UnknownFields
-	sizeCache                 protoimpl.SizeCache
+	// x-amazon-apigateway-minimum-compression-size: responses of at least this many bytes are compressed for
+	// clients that accept it; unset for none.
+	MinimumCompressionSize *int32 `protobuf:"varint,17,opt,name=minimum_compression_size,json=minimumCompressionSize,proto3,oneof" json:"minimum_compression_size,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *RestApi) Reset() {
@@ -952,6 +955,13 @@ func (x *RestApi) GetDisableExecuteApiEndpoint() bool {
 		return x.DisableExecuteApiEndpoint
 	}
 	return false
+}
+
+func (x *RestApi) GetMinimumCompressionSize() int32 {
+	if x != nil && x.MinimumCompressionSize != nil {
+		return *x.MinimumCompressionSize
+	}
+	return 0
 }
 
 // DomainName is a custom domain name: its certificate, the TLS it accepts and the API stages it serves under
@@ -2914,7 +2924,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\bthrottle\x18\x03 \x03(\v2#.tollgate.v1.ApiStage.ThrottleEntryR\bthrottle\x1aZ\n" +
 	"\rThrottleEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
-	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01\"\xc9\b\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.ThrottleSettingsR\x05value:\x028\x01\"\xa5\t\n" +
 	"\aRestApi\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1f\n" +
@@ -2933,7 +2943,8 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x11gateway_responses\x18\r \x03(\v2*.tollgate.v1.RestApi.GatewayResponsesEntryR\x10gatewayResponses\x12>\n" +
 	"\rprotocol_type\x18\x0e \x01(\x0e2\x19.tollgate.v1.ProtocolTypeR\fprotocolType\x12%\n" +
 	"\x04cors\x18\x0f \x01(\v2\x11.tollgate.v1.CorsR\x04cors\x12?\n" +
-	"\x1cdisable_execute_api_endpoint\x18\x10 \x01(\bR\x19disableExecuteApiEndpoint\x1ac\n" +
+	"\x1cdisable_execute_api_endpoint\x18\x10 \x01(\bR\x19disableExecuteApiEndpoint\x12=\n" +
+	"\x18minimum_compression_size\x18\x11 \x01(\x05H\x00R\x16minimumCompressionSize\x88\x01\x01\x1ac\n" +
 	"\x16RequestValidatorsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
 	"\x05value\x18\x02 \x01(\v2\x1d.tollgate.v1.RequestValidatorR\x05value:\x028\x01\x1a9\n" +
@@ -2942,7 +2953,8 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aa\n" +
 	"\x15GatewayResponsesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x122\n" +
-	"\x05value\x18\x02 \x01(\v2\x1c.tollgate.v1.GatewayResponseR\x05value:\x028\x01\"\xd8\x02\n" +
+	"\x05value\x18\x02 \x01(\v2\x1c.tollgate.v1.GatewayResponseR\x05value:\x028\x01B\x1b\n" +
+	"\x19_minimum_compression_size\"\xd8\x02\n" +
 	"\n" +
 	"DomainName\x12\x1f\n" +
 	"\vdomain_name\x18\x01 \x01(\tR\n" +
@@ -3340,6 +3352,7 @@ func file_tollgate_v1_model_proto_init() {
 	if File_tollgate_v1_model_proto != nil {
 		return
 	}
+	file_tollgate_v1_model_proto_msgTypes[6].OneofWrappers = []any{}
 	file_tollgate_v1_model_proto_msgTypes[9].OneofWrappers = []any{}
 	file_tollgate_v1_model_proto_msgTypes[12].OneofWrappers = []any{}
 	file_tollgate_v1_model_proto_msgTypes[22].OneofWrappers = []any{}
