@@ -45,7 +45,7 @@ func main() {
 	generator := flag.String("generator", os.Getenv("LOAD_GENERATOR"), "an external load generator printing fortio-format JSON "+
 		"(e.g. Nighthawk with --output-format fortio); run as `sh -c \"GENERATOR [-H 'Host: H'] URL\"`; default: the built-in one")
 	flag.StringVar(&profileFile, "cpuprofile", "", "write a CPU profile of Tollgate, taken during the first run of the phase's second target (keyed+throttled, a cache hit), to this file")
-	phases := flag.String("phases", "dataplane,instructions,floor,lambda,keyed,authorized,jwt,templated,cached,https,reload,deploy,websocket", "the measurements to make, comma-separated")
+	phases := flag.String("phases", "dataplane,instructions,floor,lambda,keyed,authorized,jwt,templated,cached,https,compression,reload,deploy,websocket", "the measurements to make, comma-separated")
 	flag.IntVar(&idleWebSockets, "idle", 10000, "idle WebSocket connections held open for the WebSocket phase's memory figure")
 	deployments := flag.Int("deployments", 20, "create-deployments timed for the deployment-latency figure, with 1 and with 1,000 APIs deployed")
 	flag.Parse()
@@ -67,7 +67,7 @@ var profileFile string
 // idleWebSockets is how many idle connections the WebSocket phase opens.
 var idleWebSockets int
 
-// enabled holds the phases to run: dataplane, instructions, floor, lambda, keyed, authorized, jwt, templated, cached, https, reload, deploy, websocket.
+// enabled holds the phases to run: dataplane, instructions, floor, lambda, keyed, authorized, jwt, templated, cached, https, compression, reload, deploy, websocket.
 var enabled = map[string]bool{}
 
 func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads, deployments int) error {
@@ -145,6 +145,11 @@ func run(duration time.Duration, rounds, conns int, tollgateBin string, reloads,
 	if enabled["lambda"] || enabled["keyed"] || enabled["authorized"] || enabled["jwt"] || enabled["templated"] || enabled["cached"] {
 		if err := measureExtensions(ctx, tollgateBin, envoyBin, dir, backendAddr, fl); err != nil {
 			return err
+		}
+	}
+	if enabled["compression"] {
+		if err := compareCompression(ctx, tollgateBin, envoyBin, dir, backendAddr, duration); err != nil {
+			return fmt.Errorf("compression: %w", err)
 		}
 	}
 	if enabled["https"] {
@@ -671,6 +676,10 @@ func startBackend(ctx context.Context) (string, error) {
 			time.Sleep(20 * time.Millisecond) // a backend worth caching
 		}
 		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/large" {
+			_, _ = w.Write(largeJSON) // the compression phase's
+			return
+		}
 		_, _ = w.Write(body)
 	})}
 	go func() { _ = srv.Serve(l) }()
