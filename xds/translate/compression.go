@@ -65,7 +65,7 @@ func compressorFilter(size int32) *hcm.HttpFilter {
 			},
 		},
 		// The fastest level: the compression is on every such response's way, and zlib's default level took a
-		// fifth more time for little less size (docs/benchmarks.md).
+		// fifth more time on the bench's 100 KB (docs/benchmarks.md).
 		CompressorLibrary: &core.TypedExtensionConfig{Name: "gzip", TypedConfig: mustAny(&gzip.Gzip{CompressionLevel: gzip.Gzip_BEST_SPEED})},
 	}
 	return &hcm.HttpFilter{Name: compressorName(size), Disabled: true, ConfigType: &hcm.HttpFilter_TypedConfig{TypedConfig: mustAny(config)}}
