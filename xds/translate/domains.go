@@ -41,10 +41,10 @@ const TLSListenerName = "tollgate_https"
 // HTTP API's CORS preflight).
 type stageKey struct{ api, stage string }
 
-// customDomainHosts are the domains' virtual hosts: each mapping's copy of its stage's routes, then 403
-// Forbidden for a path under none, as API Gateway answers it. idle is what the API hosts give the filters their
-// routes do not switch on.
-func customDomainHosts(snap *ir.Snapshot, byStage map[stageKey][]*route.Route, httpAPIs map[string]bool, idle map[string]*anypb.Any) []*route.VirtualHost {
+// customDomainHosts are the domains' virtual hosts: each mapping's copy of its stage's routes, and what the API's
+// host answers a path none of them matches; then 403 Forbidden for a path under no mapping, as API Gateway
+// answers it. idle is what the API hosts give the filters their routes do not switch on.
+func customDomainHosts(snap *ir.Snapshot, byStage map[stageKey][]*route.Route, apis map[string]*ir.API, idle map[string]*anypb.Any) []*route.VirtualHost {
 	var hosts []*route.VirtualHost
 	for _, d := range snap.DomainNames {
 		vh := &route.VirtualHost{Name: "domain:" + d.Name, Domains: []string{d.Name}}
@@ -52,9 +52,14 @@ func customDomainHosts(snap *ir.Snapshot, byStage map[stageKey][]*route.Route, h
 			vh.TypedPerFilterConfig = idle
 		}
 		for _, m := range d.Mappings {
+			api := apis[m.APIID]
+			if api == nil {
+				continue // the model check refuses a mapping to an API the gateway lacks
+			}
 			routes := append(slices.Clone(byStage[stageKey{m.APIID, ""}]), byStage[stageKey{m.APIID, m.Stage}]...)
+			routes = append(routes, unmatchedRoute(names.UnmatchedRoute(api.ID), prefixMatch("/"), api))
 			for _, r := range routes {
-				vh.Routes = append(vh.Routes, mappedRoute(r, m, httpAPIs[m.APIID]))
+				vh.Routes = append(vh.Routes, mappedRoute(r, m, api.HTTPAPI))
 			}
 		}
 		unmapped := &route.Route{Name: "domain:" + d.Name + ":unmapped", Match: prefixMatch("/")}

@@ -105,10 +105,10 @@ func Translate(snap *ir.Snapshot) *Output {
 	// The routes of each API's stages, for the custom domains that map them; the API's own host has them unless
 	// its default endpoint is disabled.
 	byStage := map[stageKey][]*route.Route{}
-	httpAPIs := map[string]bool{}
+	apis := map[string]*ir.API{}
 	for i := range snap.APIs {
 		api := &snap.APIs[i]
-		httpAPIs[api.ID] = api.HTTPAPI
+		apis[api.ID] = api
 		vh := &route.VirtualHost{Name: names.APIVirtualHost(api.ID), Domains: []string{api.ID + "." + snap.Domain}, ResponseHeadersToAdd: requestIDHeaders(api.HTTPAPI)}
 		if api.CORS != nil {
 			preflight := corsPreflight(api)
@@ -165,17 +165,11 @@ func Translate(snap *ir.Snapshot) *Output {
 		if i < len(snap.APIs) {
 			api = &snap.APIs[i]
 		}
-		unmatched := &route.Route{Name: vh.GetName() + "_unmatched", Match: prefixMatch("/")}
+		name := vh.GetName() + "_unmatched"
 		if api != nil {
-			unmatched.Name = names.UnmatchedRoute(api.ID)
+			name = names.UnmatchedRoute(api.ID)
 		}
-		setGatewayResponse(unmatched, answer(api, unmatchedType(api)))
-		if api != nil {
-			// A path under no stage of the API: its customised gateway responses apply, with no stage's variables.
-			unmatched.Metadata = gatewayResponseMetadata(&core.Metadata{FilterMetadata: map[string]*structpb.Struct{names.RouteMetadataNamespace: {Fields: map[string]*structpb.Value{
-				"apiId": structpb.NewStringValue(api.ID), "stage": structpb.NewStringValue(""),
-			}}}}, unmatchedType(api))
-		}
+		unmatched := unmatchedRoute(name, prefixMatch("/"), api)
 		if api != nil && api.ExecuteAPIEndpointDisabled {
 			// The API is its custom domains' only: its own host and the path forms are answered Forbidden.
 			setGatewayResponse(unmatched, gatewayresponse.Forbidden)
@@ -186,12 +180,25 @@ func Translate(snap *ir.Snapshot) *Output {
 			vh.TypedPerFilterConfig = idle
 		}
 	}
-	vhosts = append(vhosts, customDomainHosts(snap, byStage, httpAPIs, idle)...)
+	vhosts = append(vhosts, customDomainHosts(snap, byStage, apis, idle)...)
 	out.Routes = routeConfiguration(out.routeConfigName(), vhosts)
 	if mutualTLS(snap) {
 		out.Routes.RequestHeadersToRemove = []string{names.ClientCertHeader}
 	}
 	return out
+}
+
+// unmatchedRoute answers what matches and no route of the API does (api nil: no API's): a REST API's 403 Missing
+// Authentication Token, an HTTP API's 404, with the API's customised gateway responses and no stage's variables.
+func unmatchedRoute(name string, match *route.RouteMatch, api *ir.API) *route.Route {
+	r := &route.Route{Name: name, Match: match}
+	setGatewayResponse(r, answer(api, unmatchedType(api)))
+	if api != nil {
+		r.Metadata = gatewayResponseMetadata(&core.Metadata{FilterMetadata: map[string]*structpb.Struct{names.RouteMetadataNamespace: {Fields: map[string]*structpb.Value{
+			"apiId": structpb.NewStringValue(api.ID), "stage": structpb.NewStringValue(""),
+		}}}}, unmatchedType(api))
+	}
+	return r
 }
 
 // routeConfigName names the route configuration after the HTTP connection manager it is written for: its filters
