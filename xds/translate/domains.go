@@ -1,11 +1,8 @@
 package translate
 
 import (
-	"fmt"
-	"net"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -190,18 +187,14 @@ func (o *Output) TLSListener(addr string) (*listener.Listener, error) {
 	if len(o.snapshot.DomainNames) == 0 {
 		return nil, nil
 	}
-	host, portText, err := net.SplitHostPort(addr)
+	address, err := listenAddress("TLS listen", addr)
 	if err != nil {
-		return nil, fmt.Errorf("TLS listen address %q: %w", addr, err)
-	}
-	port, err := strconv.ParseUint(portText, 10, 16)
-	if err != nil {
-		return nil, fmt.Errorf("TLS listen address %q: invalid port", addr)
+		return nil, err
 	}
 	manager := mustAny(o.manager(o.Routes.GetName()))
 	lis := &listener.Listener{
 		Name:    TLSListenerName,
-		Address: socketAddress(host, uint32(port)),
+		Address: address,
 		ListenerFilters: []*listener.ListenerFilter{{
 			Name:       "envoy.filters.listener.tls_inspector",
 			ConfigType: &listener.ListenerFilter_TypedConfig{TypedConfig: mustAny(&tlsinspector.TlsInspector{})},

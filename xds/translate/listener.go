@@ -23,22 +23,31 @@ import (
 // routes alone leaves the listener as it is, and its connections; a change to the filters the routes use, the
 // local replies or the access logs is a new listener, with a route configuration of its own (routeConfigName).
 func (o *Output) Listener(addr string) (*listener.Listener, error) {
-	host, portText, err := net.SplitHostPort(addr)
+	address, err := listenAddress("listen", addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen address %q: %w", addr, err)
-	}
-	port, err := strconv.ParseUint(portText, 10, 16)
-	if err != nil {
-		return nil, fmt.Errorf("listen address %q: invalid port", addr)
+		return nil, err
 	}
 	return &listener.Listener{
 		Name:    ListenerName,
-		Address: socketAddress(host, uint32(port)),
+		Address: address,
 		FilterChains: []*listener.FilterChain{{Filters: []*listener.Filter{{
 			Name:       "envoy.filters.network.http_connection_manager",
 			ConfigType: &listener.Filter_TypedConfig{TypedConfig: mustAny(o.manager(o.Routes.GetName()))},
 		}}}},
 	}, nil
+}
+
+// listenAddress is a listener's host:port address; what names it in the error.
+func listenAddress(what, addr string) (*core.Address, error) {
+	host, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s address %q: %w", what, addr, err)
+	}
+	port, err := strconv.ParseUint(portText, 10, 16)
+	if err != nil {
+		return nil, fmt.Errorf("%s address %q: invalid port", what, addr)
+	}
+	return socketAddress(host, uint32(port)), nil
 }
 
 // manager is the listener's HTTP connection manager, its routes the route configuration named routes.

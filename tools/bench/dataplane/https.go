@@ -113,30 +113,17 @@ func compareHTTPS(ctx context.Context, tollgateBin, envoyBin, dir, backend strin
 			cpu: func() (time.Duration, time.Duration) { return 0, processCPU(barePid) }},
 		{name: "Tollgate, custom domain", url: "https://" + benchDomain + "/bench", dial: tlsListen, tls: tlsConfig, gw: gw},
 	}
-	for _, t := range targets { // the listener and its certificate arrive; connections and caches warm
+	for _, t := range targets { // the listener and its certificate arrive
 		if err := waitFor(func() bool { _, err := load(t, 1, 100*time.Millisecond); return err == nil }); err != nil {
 			return fmt.Errorf("%s: not serving", t.name)
 		}
-		if _, err := load(t, conns, time.Second); err != nil {
-			return fmt.Errorf("%s: %w", t.name, err)
-		}
 	}
-	results := make([]result, len(targets))
-	for r := 0; r < rounds; r++ {
-		for i, t := range targets {
-			res, err := load(t, conns, duration)
-			if err != nil {
-				return fmt.Errorf("%s: %w", t.name, err)
-			}
-			results[i].merge(res)
-		}
+	results, err := inTurns(load, targets, rounds, conns, duration)
+	if err != nil {
+		return err
 	}
 	fmt.Printf("HTTPS passthrough: %d connections (kept alive), %d rounds of %s per target, GET /bench through TLS 1.3 to a Go backend on loopback\n", conns, rounds, duration)
-	fmt.Printf("%-24s %12s %10s %10s %8s\n", "target", "requests/s", "p50", "p99", "errors")
-	for i, t := range targets {
-		r := results[i]
-		fmt.Printf("%-24s %12.0f %10s %10s %8d\n", t.name, r.rps(), r.percentile(50), r.percentile(99), r.errors)
-	}
+	printResults(targets, results)
 	a, b := results[1], results[0]
 	fmt.Printf("ratio Tollgate custom domain/bare Envoy with the same certificate: throughput %.3f (goal ≥ 0.97), p50 %.3f, p99 %.3f\n",
 		a.rps()/b.rps(), float64(a.percentile(50))/float64(b.percentile(50)), float64(a.percentile(99))/float64(b.percentile(99)))

@@ -206,27 +206,12 @@ func compareDataPlane(duration time.Duration, rounds, conns int, dp dataPlaneTar
 		{name: "bare Envoy, OTLP log", url: "http://" + dp.bareLogged + "/bench", cpu: dp.bareLoggedCPU},
 	}
 	targets[0].cpu = dp.bareCPU
-	for _, t := range targets { // warm up connections and caches
-		if _, err := loadFunc(t, conns, time.Second); err != nil {
-			return fmt.Errorf("%s: %w", t.name, err)
-		}
-	}
-	results := make([]result, len(targets))
-	for r := 0; r < rounds; r++ {
-		for i, t := range targets {
-			res, err := loadFunc(t, conns, duration)
-			if err != nil {
-				return fmt.Errorf("%s: %w", t.name, err)
-			}
-			results[i].merge(res)
-		}
+	results, err := inTurns(loadFunc, targets, rounds, conns, duration)
+	if err != nil {
+		return err
 	}
 	fmt.Printf("Data plane: %d connections, %d rounds of %s per target, GET through Envoy to a Go backend on loopback\n", conns, rounds, duration)
-	fmt.Printf("%-22s %12s %10s %10s %8s\n", "target", "requests/s", "p50", "p99", "errors")
-	for i, t := range targets {
-		r := results[i]
-		fmt.Printf("%-22s %12.0f %10s %10s %8d\n", t.name, r.rps(), r.percentile(50), r.percentile(99), r.errors)
-	}
+	printResults(targets, results)
 	compare := func(what string, a, b result) float64 {
 		fmt.Printf("ratio %s: throughput %.3f, p50 %.3f, p99 %.3f\n", what, a.rps()/b.rps(),
 			float64(a.percentile(50))/float64(b.percentile(50)), float64(a.percentile(99))/float64(b.percentile(99)))
@@ -261,6 +246,36 @@ func compareDataPlane(duration time.Duration, rounds, conns int, dp dataPlaneTar
 	fmt.Println(dp.gw.envoyTimeSplit())
 	fmt.Println(dp.gw.metricsAccounting())
 	return nil
+}
+
+// inTurns warms each target up for a second, then loads them in turn for the rounds, so that the machine's
+// drift hits all alike, and gives each target's results together.
+func inTurns(loadWith func(target, int, time.Duration) (result, error), targets []target, rounds, conns int, duration time.Duration) ([]result, error) {
+	for _, t := range targets {
+		if _, err := loadWith(t, conns, time.Second); err != nil {
+			return nil, fmt.Errorf("%s: %w", t.name, err)
+		}
+	}
+	results := make([]result, len(targets))
+	for r := 0; r < rounds; r++ {
+		for i, t := range targets {
+			res, err := loadWith(t, conns, duration)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", t.name, err)
+			}
+			results[i].merge(res)
+		}
+	}
+	return results, nil
+}
+
+// printResults prints a table of the targets' throughput and latencies.
+func printResults(targets []target, results []result) {
+	fmt.Printf("%-24s %12s %10s %10s %8s\n", "target", "requests/s", "p50", "p99", "errors")
+	for i, t := range targets {
+		r := results[i]
+		fmt.Printf("%-24s %12.0f %10s %10s %8d\n", t.name, r.rps(), r.percentile(50), r.percentile(99), r.errors)
+	}
 }
 
 // metricsAccounting compares what the metrics counted with what the Envoy served, once its last batch of log
