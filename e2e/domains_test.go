@@ -365,7 +365,15 @@ func TestCustomDomainMutualTLS(t *testing.T) {
 	if err := json.Unmarshal(body, &e); err != nil || e.Backend != "prod" || e.Header.Get("X-Forwarded-Client-Cert") != "" {
 		t.Errorf("the backend's request: %s (%v), want it without the client's certificate", body, err)
 	}
-	// Over the HTTP listener a client cannot claim a certificate.
+	// Over the HTTP listener a client cannot reach the domain, saying it is HTTPS, nor claim a certificate.
+	for _, c := range []call{
+		{url: tg.url("/items/7"), host: "mtls.example.com", header: http.Header{"X-Forwarded-Proto": {"https"}}},
+		{url: tg.url("/items/7"), host: "mtls.example.com", header: http.Header{"X-Forwarded-Proto": {"https"}, "X-Forwarded-Client-Cert": {`Cert="` + strings.ReplaceAll(cc.ClientCertPem, "\n", "%0A") + `"`}}},
+	} {
+		if r := send(t, c); r.status != http.StatusForbidden || r.body != `{"message":"Forbidden"}` {
+			t.Errorf("%s over HTTP: %d %s, want the domain's 403", c, r.status, r.body)
+		}
+	}
 	forged := send(t, call{url: tg.url("/prod/event"), host: "orders." + domain, header: http.Header{"X-Forwarded-Client-Cert": {`Cert="` + strings.ReplaceAll(cc.ClientCertPem, "\n", "%0A") + `"`}}})
 	if strings.Contains(forged.body, "clientCert") {
 		t.Errorf("a forged x-forwarded-client-cert reached the event: %s", forged.body)

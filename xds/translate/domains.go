@@ -56,7 +56,7 @@ func customDomainHosts(snap *ir.Snapshot, byStage map[stageKey][]*route.Route, a
 			routes := append(slices.Clone(byStage[stageKey{m.APIID, ""}]), byStage[stageKey{m.APIID, m.Stage}]...)
 			routes = append(routes, unmatchedRoute(names.UnmatchedRoute(api.ID), prefixMatch("/"), api))
 			for _, r := range routes {
-				vh.Routes = append(vh.Routes, mappedRoute(r, m, api.HTTPAPI))
+				vh.Routes = append(vh.Routes, mappedRoute(r, m, api.HTTPAPI, d.Truststore != ""))
 			}
 		}
 		unmapped := &route.Route{Name: "domain:" + d.Name + ":unmapped", Match: prefixMatch("/")}
@@ -69,9 +69,9 @@ func customDomainHosts(snap *ir.Snapshot, byStage map[stageKey][]*route.Route, a
 }
 
 // mappedRoute is a stage's route as a mapping serves it: its path under the base path instead of the stage's (in
-// its match and its rewrite), HTTPS only, with the API host's response headers, and the ext services told where
-// the request came from.
-func mappedRoute(r *route.Route, m ir.BasePathMapping, httpAPI bool) *route.Route {
+// its match and its rewrite), HTTPS only (with a client certificate, on a mutual TLS domain), with the API
+// host's response headers, and the ext services told where the request came from.
+func mappedRoute(r *route.Route, m ir.BasePathMapping, httpAPI, mutual bool) *route.Route {
 	out := proto.Clone(r).(*route.Route)
 	stagePrefix, basePrefix := "^"+regexp.QuoteMeta(m.StagePath), "^"+regexp.QuoteMeta(m.BasePath)
 	underBase := func(re *matcher.RegexMatcher) {
@@ -93,6 +93,11 @@ func mappedRoute(r *route.Route, m ir.BasePathMapping, httpAPI bool) *route.Rout
 	// trusted proxy's, when the config trusts one in front).
 	out.Match.Headers = append(out.Match.Headers, &route.HeaderMatcher{Name: "x-forwarded-proto",
 		HeaderMatchSpecifier: &route.HeaderMatcher_StringMatch{StringMatch: &matcher.StringMatcher{MatchPattern: &matcher.StringMatcher_Exact{Exact: "https"}}}})
+	if mutual {
+		// The handshake verified the certificate; a request without one came another way (the HTTP listener)
+		// and reaches none of the domain's routes, whatever its headers say.
+		out.Match.TlsContext = &route.RouteMatch_TlsContextMatchOptions{Presented: wrapperspb.Bool(true)}
+	}
 	out.ResponseHeadersToAdd = append(out.ResponseHeadersToAdd, requestIDHeaders(httpAPI)...)
 	for name, cfg := range out.TypedPerFilterConfig {
 		out.TypedPerFilterConfig[name] = withBasePath(cfg, m)
