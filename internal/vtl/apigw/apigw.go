@@ -274,16 +274,17 @@ func utf16Pair(r rune) (rune, rune) {
 }
 
 // BodyValue is what a parameter mapping reads at path (a JSONPath) of a JSON body: a string's text, anything
-// else's JSON; "" for nothing there, or a body that is not JSON.
+// else's JSON; "" for nothing there, or a body that is not JSON. The text is the caller's: a copy of what the
+// Input's memory held, which its Release gives to the next.
 func BodyValue(body []byte, path string) string {
 	in := NewInput(string(body), Params{})
 	defer in.Release()
 	if v, err := in.Call("path", []any{path}); err == nil {
 		if s, isString := v.(string); isString {
-			return s
+			return strings.Clone(s)
 		}
 		if text, err := in.Call("json", []any{path}); err == nil && text != "null" {
-			return vtl.String(text)
+			return strings.Clone(vtl.String(text))
 		}
 	}
 	return ""

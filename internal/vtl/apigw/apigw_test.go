@@ -296,3 +296,17 @@ func TestDecodedValuesLiveUntilRelease(t *testing.T) {
 		}
 	}
 }
+
+// BodyValue's text is the caller's: a string with escapes (decoded into the tape's memory) and a spaced JSON
+// selection (compacted there) stay what they were after other bodies are read onto the tape.
+func TestBodyValueOutlivesItsInput(t *testing.T) {
+	escaped := BodyValue([]byte(`{"a": "x\"y"}`), "$.a")
+	spaced := BodyValue([]byte(`{"o": {"k": [1, 2]}}`), "$.o")
+	for range 3 {
+		BodyValue([]byte(`{"a": "p\"q", "o": {"z": [9, 9, 9, 9]}}`), "$.a")
+		BodyValue([]byte(`{"a": "p\"q", "o": {"z": [9, 9, 9, 9]}}`), "$.o")
+	}
+	if escaped != `x"y` || spaced != `{"k":[1,2]}` {
+		t.Errorf("after other bodies: %q and %q, want x\"y and {\"k\":[1,2]}", escaped, spaced)
+	}
+}
