@@ -209,6 +209,10 @@ func (e *exchange) render(t *template, body []byte) (string, bool) {
 		"context":        e.context,
 		"stageVariables": stringMap(e.route.StageVariables),
 	}, vtl.DefaultLimits)
+	// What the template set in $context's overrides is read after the rendering, once the Input's memory is
+	// another body's: it is copied out of it now.
+	e.context.requestOverride = vtl.Detach(e.context.requestOverride).(*vtl.Map)
+	e.context.responseOverride = vtl.Detach(e.context.responseOverride).(*vtl.Map)
 	if err != nil {
 		e.route.log.Warn("mapping template failed", "route", e.route.Name, "template", t.name, "err", err, "requestId", e.requestID)
 		return "", false

@@ -200,6 +200,34 @@ func FromJSON(v any) any {
 	return v
 }
 
+// Detach is v in memory of its own: strings, numbers, lists and maps copied, deep, so that nothing of it is in
+// what a caller lends a rendering (see apigw's Input, whose values live in memory its Release reuses). A caller
+// that keeps what a template set beyond the rendering detaches it first. Other values are as they are.
+func Detach(v any) any {
+	switch v := v.(type) {
+	case string:
+		return strings.Clone(v)
+	case int64:
+		return v // boxed anew by the conversion to any
+	case float64:
+		return v
+	case *List:
+		l := &List{Items: make([]any, len(v.Items))}
+		for i, item := range v.Items {
+			l.Items[i] = Detach(item)
+		}
+		return l
+	case *Map:
+		keys, vals := v.Keys(), v.Values()
+		m := &Map{}
+		for i, k := range keys {
+			m.Put(strings.Clone(k), Detach(vals[i]))
+		}
+		return m
+	}
+	return v
+}
+
 // String renders a value as Velocity does, with Java's toString: null as "", numbers as Java writes them
 // (1.0 for a whole Double), a list as [a, b], a map as {k=v, k2=v2}.
 func String(v any) string {

@@ -43,7 +43,8 @@ func NewInput(body string, params Params) *Input {
 
 // Release says the rendering with in is done: the memory it read the body and its values into is reused by
 // later ones. Neither in nor the values its methods and $util.parseJson gave may be used after: their memory
-// holds another request's.
+// holds another request's. What must outlive it (what a template set in a caller's map) is copied out with
+// vtl.Detach first.
 func (in *Input) Release() {
 	if in.doc != nil {
 		in.doc.release()

@@ -310,3 +310,30 @@ func TestBodyValueOutlivesItsInput(t *testing.T) {
 		t.Errorf("after other bodies: %q and %q, want x\"y and {\"k\":[1,2]}", escaped, spaced)
 	}
 }
+
+// What a template keeps past its rendering (a caller's map it #set into, as the mapping service's overrides)
+// survives the Input's Release once detached (vtl.Detach): strings with escapes, numbers and maps of the body are
+// copied out of the tape's memory, which other bodies then reuse.
+func TestDetachedValuesOutliveTheInput(t *testing.T) {
+	tpl, err := vtl.Parse(`#set($keep.s = $input.path('$.s'))#set($keep.n = $input.path('$.n'))#set($keep.o = $input.path('$.o'))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := vtl.NewMap()
+	in := NewInput(`{"s": "a\"b", "n": 1842, "o": {"k": "v\"w", "l": [1.5]}}`, Params{})
+	if _, err := tpl.Render(map[string]any{"input": in, "keep": keep}, vtl.DefaultLimits); err != nil {
+		t.Fatal(err)
+	}
+	kept := vtl.Detach(keep)
+	in.Release()
+	for range 3 {
+		other := NewInput(`{"s": "c\"d", "n": 7, "o": {"k": "x\"y", "l": [2.5]}}`, Params{})
+		if _, err := tpl.Render(map[string]any{"input": other, "keep": vtl.NewMap()}, vtl.DefaultLimits); err != nil {
+			t.Fatal(err)
+		}
+		other.Release()
+	}
+	if got := vtl.String(kept); got != `{s=a"b, n=1842, o={k=v"w, l=[1.5]}}` {
+		t.Errorf("detached: %s", got)
+	}
+}
