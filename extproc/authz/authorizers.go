@@ -16,7 +16,6 @@ import (
 	"time"
 
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/tollgate-gw/tollgate/extproc/authz/lambdaauth"
@@ -358,9 +357,10 @@ type customDomainKey struct{}
 // its query string included.
 type calledOnDomain struct{ domainName, path string }
 
-// onDomain reads a check of a custom domain's route as the same check on the API's own host: hr with the path
-// under the stage instead of the base path, and ctx with what the client called, which the authorizer's event
-// reports (onCustomDomain) and a signature covers (signedPath). A check of another route is as it was.
+// onDomain reads a check of a custom domain's route as the same check on the API's own host: hr's path, in place
+// (the request is the check's own), under the stage instead of the base path, and ctx with what the client
+// called, which the authorizer's event reports (onCustomDomain) and a signature covers (signedPath: no signature
+// covers the :path pseudo-header, only the path it is given). A check of another route is as it was.
 func onDomain(ctx context.Context, ext map[string]string, hr *authv3.AttributeContext_HttpRequest) (context.Context, *authv3.AttributeContext_HttpRequest) {
 	mapping, ok := ext[names.BasePathHeader]
 	if !ok {
@@ -369,14 +369,13 @@ func onDomain(ctx context.Context, ext map[string]string, hr *authv3.AttributeCo
 	called := calledOnDomain{path: hr.GetPath()}
 	called.domainName, _, _ = strings.Cut(headerOf(hr, ":authority"), ":")
 	basePath, stagePath, _ := strings.Cut(mapping, " ")
-	stageForm := proto.Clone(hr).(*authv3.AttributeContext_HttpRequest)
-	stageForm.Path = lambdaproxy.StageFormPath(hr.GetPath(), basePath, stagePath)
-	for _, h := range stageForm.GetHeaderMap().GetHeaders() {
+	hr.Path = lambdaproxy.StageFormPath(hr.GetPath(), basePath, stagePath)
+	for _, h := range hr.GetHeaderMap().GetHeaders() {
 		if h.GetKey() == ":path" {
-			h.RawValue, h.Value = []byte(stageForm.Path), ""
+			h.RawValue, h.Value = []byte(hr.Path), ""
 		}
 	}
-	return context.WithValue(ctx, customDomainKey{}, called), stageForm
+	return context.WithValue(ctx, customDomainKey{}, called), hr
 }
 
 // onCustomDomain reports the domain and the path the client called in the authorizer's event, as AWS does for a

@@ -169,6 +169,8 @@ func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
 			in.Headers = append(in.Headers, [2]string{"Host", v})
 		case names.EnvoyRequestIDHeader:
 			in.RequestID = v
+		case names.ClientCertHeader:
+			in.ClientCert = lambdaproxy.ForwardedClientCert(v)
 		case "accept":
 			e.accept = v
 			in.Headers = append(in.Headers, [2]string{"Accept", v})
@@ -187,7 +189,6 @@ func (e *lambdaExchange) proxyRequest(body []byte) *lambdaproxy.Request {
 	if e.domainName != "" {
 		in.DomainName, in.CalledPath = e.domainName, e.calledPath
 	}
-	in.ClientCert = processor.ClientCert(e.request)
 	in.DomainName, _, _ = strings.Cut(in.DomainName, ":")
 	in.DomainPrefix, _, _ = strings.Cut(in.DomainName, ".")
 	rawPath, rawQuery, _ := strings.Cut(path, "?")

@@ -310,6 +310,7 @@ func TestParseWarns(t *testing.T) {
 		{"loggingLevel", "t.yaml", methodWith("loggingLevel: INFO"), []string{"/methodSettings/*~1*/loggingLevel: loggingLevel has no effect yet"}},
 		{"dataTraceEnabled", "t.yaml", methodWith("dataTraceEnabled: true, throttlingRateLimit: 1, throttlingBurstLimit: 1"), []string{"/methodSettings/*~1*/dataTraceEnabled: dataTraceEnabled has no effect yet"}},
 		{"json", "t.json", `{"apis": [{"id": "a", "definition": "a.yaml", "stages": [{"stageName": "p", "description": "d", "methodSettings": {"/a/GET": {"loggingLevel": "INFO"}}}]}]}`, []string{"t.json: /apis/0/stages/0/description:", "t.json: /apis/0/stages/0/methodSettings/~1a~1GET/loggingLevel:"}},
+		{"tls.listen without domains", "t.yaml", stageWith("variables: {a: b}") + "\ntls: {listen: '127.0.0.1:8443'}", []string{"t.yaml: /tls/listen: tls.listen has no effect without domainNames"}},
 		{"none", "t.yaml", stageWith("variables: {description: x}"), nil},
 	}
 	for _, tt := range tests {

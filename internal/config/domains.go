@@ -89,8 +89,12 @@ func (c Certificate) Path(configFile, file string) string {
 func (m BasePathMapping) IsRoot() bool { return m.BasePath == "" || m.BasePath == NoBasePath }
 
 func (c *Config) validateDomainNames(probs *diag.Problems) {
-	if len(c.DomainNames) > 0 && c.TLS.Listen == "" {
+	switch {
+	case len(c.DomainNames) > 0 && c.TLS.Listen == "":
 		c.TLS.Listen = DefaultTLSListen
+	case len(c.DomainNames) == 0 && c.TLS.Listen != "":
+		// The HTTPS listener serves custom domains only: without one, Envoy opens none.
+		c.Warnings.Addf(c.File, "/tls/listen", "tls.listen has no effect without domainNames: Envoy opens no HTTPS listener")
 	}
 	if c.TLS.Listen != "" {
 		if err := checkHostPort(c.TLS.Listen); err != nil {
