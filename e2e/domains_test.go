@@ -41,7 +41,7 @@ type certificateFiles struct {
 type basePathMapping struct {
 	BasePath string `yaml:"basePath,omitempty"`
 	APIID    string `yaml:"apiId"`
-	Stage    string `yaml:"stage"`
+	Stage    string `yaml:"stage,omitempty"`
 }
 
 // httpsClient calls the gateway's HTTPS listener at addr whatever the URL's host, trusting the CA's certificates
@@ -91,6 +91,7 @@ func TestCustomDomains(t *testing.T) {
 		}},
 		{DomainName: "*.example.org", SecurityPolicy: "TLS_1_0", Certificate: certificateFiles{orgCert, orgKey}, BasePathMappings: []basePathMapping{
 			{BasePath: "shop", APIID: "shop", Stage: "$default"},
+			{BasePath: "orders", APIID: "orders"}, // every stage, named after the base path
 		}},
 	}
 	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"echo": fns["echo"].invokeURL()}}
@@ -153,6 +154,8 @@ func TestCustomDomains(t *testing.T) {
 			{"https://api.example.com/pets/1", "shop", "/shop"},                     // (none): the rest
 			{"https://api.example.com/ordersx/items/7", "shop", "/shop"},            // not under orders: a path starts at a /
 			{"https://shop.example.org/shop/anything", "shop", "/shop"},             // under a wildcard domain
+			{"https://shop.example.org/orders/prod/items/7", "prod", "/items/7"},    // a mapping without a stage
+			{"https://shop.example.org/orders/v2/items/7", "v2", "/items/7"},
 		} {
 			r := get(t, tt.url)
 			if r.status != http.StatusOK {
@@ -169,6 +172,8 @@ func TestCustomDomains(t *testing.T) {
 			"https://api.example.com/orders/v2x": `{"message":"Missing Authentication Token"}`,
 			// Under none, on a domain without a root mapping: API Gateway's Forbidden.
 			"https://shop.example.org/other": `{"message":"Forbidden"}`,
+			// A mapping without a stage, and a stage the API lacks.
+			"https://shop.example.org/orders/v3/items/7": `{"message":"Forbidden"}`,
 		} {
 			if r := get(t, url); r.status != http.StatusForbidden || r.body != want {
 				t.Errorf("GET %s: %d %s, want 403 %s", url, r.status, r.body, want)

@@ -87,12 +87,12 @@ func TestParseProblems(t *testing.T) {
   - domainName: api.example.com
     certificate: {certFile: c.pem, keyFile: k.pem}
     securityPolicy: TLS_1_0
-    basePathMappings: [{basePath: /orders, apiId: a, stage: p}, {basePath: 'orders/v2', apiId: a, stage: p}, {apiId: a}, {basePath: '(none)', apiId: a, stage: p}]
+    basePathMappings: [{basePath: /orders, apiId: a, stage: p}, {basePath: 'orders/v2', apiId: a, stage: p}, {apiId: h}, {basePath: '(none)', apiId: a, stage: p}]
   - {domainName: API.example.com, certificate: {certFile: c.pem, keyFile: k.pem}, endpointType: CLOUD}
   - {domainName: a.execute-api.localhost, certificate: {certFile: c.pem, keyFile: k.pem}}
   - {domainName: m.example.com, certificate: {certFile: c.pem, keyFile: k.pem}, mutualTlsAuthentication: {}}
 tls: {listen: 8443}
-apis: [{id: w, definition: w.yaml, protocolType: WEBSOCKET, disableExecuteApiEndpoint: true, stages: [{stageName: p}]}]`, []string{
+apis: [{id: w, definition: w.yaml, protocolType: WEBSOCKET, disableExecuteApiEndpoint: true, stages: [{stageName: p}]}, {id: h, definition: h.yaml, protocolType: HTTP, stages: [{stageName: p}]}]`, []string{
 			`/domainNames/0/domainName: invalid domain name "bad domain"`,
 			`/domainNames/0/certificate/certFile: domain name "bad domain" needs its certificate`,
 			`/domainNames/0/certificate/keyFile: domain name "bad domain" needs its certificate's private key`,
@@ -100,7 +100,7 @@ apis: [{id: w, definition: w.yaml, protocolType: WEBSOCKET, disableExecuteApiEnd
 			`/domainNames/0/endpointType: endpoint type EDGE is not supported yet`,
 			`/domainNames/1/basePathMappings/0/basePath: invalid base path "/orders"`,
 			`/domainNames/1/basePathMappings/1/basePath: the multi-level base path "orders/v2" needs the domain's securityPolicy TLS_1_2`,
-			`/domainNames/1/basePathMappings/2/stage: a base path mapping without a stage is not supported yet`,
+			`/domainNames/1/basePathMappings/2/stage: a mapping of the HTTP API "h" needs the stage it serves`,
 			`/domainNames/1/basePathMappings/3/basePath: base path "(none)" is already /domainNames/1/basePathMappings/2's`,
 			`/domainNames/2/domainName: domain name "api.example.com" is already /domainNames/1's`,
 			`/domainNames/2/endpointType: invalid endpoint type "CLOUD"`,

@@ -44,6 +44,8 @@ type Certificate struct {
 }
 
 // BasePathMapping serves an API's stage under a base path of the domain: (none), or empty, for the domain's root.
+// A REST API's mapping without a stage serves every stage under the base path, the stage's name the path's first
+// segment after it (api.example.com/orders/prod/items), as API Gateway's does.
 type BasePathMapping struct {
 	BasePath string `yaml:"basePath"`
 	APIID    string `yaml:"apiId"`
@@ -83,6 +85,15 @@ func (c Certificate) Path(configFile, file string) string {
 		return file
 	}
 	return filepath.Join(filepath.Dir(configFile), file)
+}
+
+func (c *Config) isHTTPAPI(id string) bool {
+	for _, api := range c.APIs {
+		if api.ID == id {
+			return api.IsHTTP()
+		}
+	}
+	return false
 }
 
 // IsRoot tells whether the mapping serves the domain's root.
@@ -174,8 +185,10 @@ func (c *Config) validateBasePathMappings(probs *diag.Problems, i int) {
 		if m.APIID == "" {
 			probs.Addf(c.File, at("apiId"), "a base path mapping needs the apiId of the API it serves")
 		}
-		if m.Stage == "" {
-			probs.Addf(c.File, at("stage"), "a base path mapping without a stage is not supported yet: name the stage it serves")
+		if m.Stage == "" && c.isHTTPAPI(m.APIID) {
+			// API Gateway's API mappings of HTTP APIs name their stage; only a REST API's base path mapping may
+			// leave it to the caller's path.
+			probs.Addf(c.File, at("stage"), "a mapping of the HTTP API %q needs the stage it serves", m.APIID)
 		}
 	}
 }

@@ -21,7 +21,8 @@ type DomainName struct {
 	MinTLS  uint16   `json:"minTls"`
 	Ciphers []string `json:"ciphers"`
 	// Mappings, longest base path first, so that the first whose base path a request's path starts with is the
-	// one API Gateway chooses.
+	// one API Gateway chooses. A mapping without a stage is here once per stage, its base path ending in the
+	// stage's name.
 	Mappings []BasePathMapping `json:"mappings"`
 	// Truststore, for mutual TLS, is the CA certificates (PEM) a client's certificate must chain to; "" for none.
 	Truststore string `json:"truststore,omitempty"`
@@ -33,7 +34,7 @@ const MaxClientChain = 4
 
 // BasePathMapping sends the requests under a base path to an API's stage: the path's rest is the stage's.
 type BasePathMapping struct {
-	// BasePath is "" for the domain's root, else /orders/v2.
+	// BasePath is "" for the domain's root, else /orders/v2; what the stage's path replaces.
 	BasePath string `json:"basePath,omitempty"`
 	APIID    string `json:"apiId"`
 	Stage    string `json:"stage"`
@@ -58,9 +59,11 @@ var (
 
 // domainNames builds the custom domain names; the model check found every mapped stage.
 func (b *builder) domainNames(gw *tollgatev1.Gateway) []DomainName {
-	httpAPIs := map[string]bool{}
+	stages := map[string][]string{}
 	for _, api := range gw.GetApis() {
-		httpAPIs[api.GetId()] = isHTTPAPI(api)
+		for _, st := range api.GetStages() {
+			stages[api.GetId()] = append(stages[api.GetId()], st.GetStageName())
+		}
 	}
 	var out []DomainName
 	for _, d := range gw.GetDomainNames() {
@@ -69,16 +72,33 @@ func (b *builder) domainNames(gw *tollgatev1.Gateway) []DomainName {
 		if d.GetSecurityPolicy() == "TLS_1_0" {
 			domain.MinTLS, domain.Ciphers = tls.VersionTLS10, tls10Ciphers
 		}
-		for _, m := range d.GetBasePathMappings() {
-			mapping := BasePathMapping{APIID: m.GetApiId(), Stage: m.GetStage(), StagePath: Method{Stage: m.GetStage()}.StagePath()}
+		// Longest base path first: it is the mapping's own base path that API Gateway compares, not what a
+		// mapping without a stage serves under it (orders/prod, mapped, wins over orders's stage prod).
+		mappings := slices.Clone(d.GetBasePathMappings())
+		basePath := func(m *tollgatev1.BasePathMapping) string {
 			if p := m.GetBasePath(); p != "" && p != "(none)" {
-				mapping.BasePath = "/" + p
+				return "/" + p
 			}
-			domain.Mappings = append(domain.Mappings, mapping)
+			return ""
 		}
-		slices.SortFunc(domain.Mappings, func(x, y BasePathMapping) int {
-			return cmp.Or(cmp.Compare(len(y.BasePath), len(x.BasePath)), strings.Compare(x.BasePath, y.BasePath))
+		slices.SortStableFunc(mappings, func(x, y *tollgatev1.BasePathMapping) int {
+			return cmp.Or(cmp.Compare(len(basePath(y)), len(basePath(x))), strings.Compare(basePath(x), basePath(y)))
 		})
+		for _, m := range mappings {
+			if m.GetStage() != "" {
+				domain.Mappings = append(domain.Mappings, BasePathMapping{BasePath: basePath(m), APIID: m.GetApiId(), Stage: m.GetStage(),
+					StagePath: Method{Stage: m.GetStage()}.StagePath()})
+				continue
+			}
+			// A mapping without a stage serves each stage under the base path and the stage's name.
+			for _, st := range slices.Sorted(slices.Values(stages[m.GetApiId()])) {
+				stagePath := Method{Stage: st}.StagePath()
+				if slices.ContainsFunc(domain.Mappings, func(other BasePathMapping) bool { return other.BasePath == basePath(m)+stagePath }) {
+					continue // a longer base path maps this one to another stage
+				}
+				domain.Mappings = append(domain.Mappings, BasePathMapping{BasePath: basePath(m) + stagePath, APIID: m.GetApiId(), Stage: st, StagePath: stagePath})
+			}
+		}
 		out = append(out, domain)
 	}
 	slices.SortFunc(out, func(x, y DomainName) int { return strings.Compare(x.Name, y.Name) })
