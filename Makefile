@@ -127,7 +127,7 @@ FUZZ_TARGETS := ./internal/openapi:FuzzImport ./internal/config:FuzzParse ./inte
 	./extproc/lambda/lambdaproxy:FuzzDecodeV1 ./extproc/lambda/lambdaproxy:FuzzDecodeV2 \
 	./extproc/lambda/lambdaproxy:FuzzBuild ./extproc/lambda/lambdaproxy:FuzzUnquote \
 	./extproc/authz/sigv4:FuzzParseVerify ./extproc/authz/lambdaauth:FuzzParse \
-	./extproc/authz/lambdaauth:FuzzParseSimple ./extproc/processor:FuzzMappedQuery \
+	./extproc/authz/lambdaauth:FuzzParseSimple ./extproc/processor:FuzzMappedQuery ./extproc/processor:FuzzDecompress \
 	./internal/policy:FuzzParseEvaluate ./internal/policy:FuzzMatchWildcard \
 	./internal/vtl:FuzzParseRender ./internal/vtl/apigw:FuzzJSONPath ./internal/vtl/apigw:FuzzParseJSON \
 	./extproc/cache:FuzzDecodeEntry ./internal/accesslog:FuzzParse \

@@ -13,6 +13,7 @@ import (
 // TestCompression serves an API with x-amazon-apigateway-minimum-compression-size through a real Envoy: a response
 // of at least the minimum is gzip-compressed for a client that accepts gzip, and decompresses to the backend's
 // answer; a smaller one, a client that accepts no gzip, and an API without the setting get the response as it is.
+// A gzip request body is decompressed before the mapping template reads it.
 func TestCompression(t *testing.T) {
 	requireEnvoy(t)
 	backend := startBackend(t, "echo")
@@ -55,4 +56,20 @@ func TestCompression(t *testing.T) {
 			t.Errorf("%s: %d, Content-Encoding %q, body %.80s; want the answer as it is", tt.name, r.status, r.header.Get("Content-Encoding"), r.body)
 		}
 	}
+
+	t.Run("a compressed request body reaches the template decompressed", func(t *testing.T) {
+		var packed bytes.Buffer
+		zw := gzip.NewWriter(&packed)
+		zw.Write([]byte(`{"name": "Rex"}`))
+		zw.Close()
+		r := send(t, call{method: http.MethodPost, url: tg.url("/prod/pets"), host: "packed." + domain, body: packed.String(),
+			header: http.Header{"Content-Type": {"application/json"}, "Content-Encoding": {"gzip"}}})
+		var e echo
+		if err := json.Unmarshal([]byte(r.body), &e); err != nil || r.status != http.StatusOK {
+			t.Fatalf("%d %s: %v", r.status, r.body, err)
+		}
+		if e.Body != `{"got": "Rex"}` || e.Header.Get("Content-Encoding") != "" {
+			t.Errorf("the backend got %q, Content-Encoding %q; want the template's output of the decompressed body, not encoded", e.Body, e.Header.Get("Content-Encoding"))
+		}
+	})
 }

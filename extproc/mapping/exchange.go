@@ -46,6 +46,8 @@ type exchange struct {
 	// template is the request template for the request's content type; nil passes the body through.
 	template    *template
 	contentType string
+	// contentEncoding is the client's Content-Encoding: a gzip or deflate body is decompressed before it is read.
+	contentEncoding string
 	forwarded   bool // the request went on to the backend
 	answered    bool // the exchange answered the client itself: what Envoy sent before it knew is ignored
 	// headersAnswered: the integration request went with the request headers, the body unread.
@@ -143,6 +145,8 @@ func (e *exchange) start(req *extprocv3.ProcessingRequest, headers *core.HeaderM
 			contentType = v
 		case "accept":
 			e.accept = v
+		case "content-encoding":
+			e.contentEncoding = v
 		}
 		if !strings.HasPrefix(k, ":") && !strings.HasPrefix(k, "x-envoy-") && k != names.EnvoyRequestIDHeader {
 			e.params.Header.Put(k, v)
@@ -230,6 +234,20 @@ func (e *exchange) internalError() ([]*extprocv3.ProcessingResponse, error) {
 // the route's templates do not need it.
 func (e *exchange) integrationRequest(body []byte, headersPhase bool) ([]*extprocv3.ProcessingResponse, error) {
 	mapped, replaced := body, false
+	if len(body) > 0 {
+		// API Gateway decompresses the payload before its template and mappings read it; what a non-proxy
+		// integration is sent is decompressed too (a proxy's request goes on as the client sent it).
+		decoded, ok, err := processor.Decompress(e.contentEncoding, body)
+		switch {
+		case errors.Is(err, processor.ErrPayloadTooLarge):
+			return processor.One(processor.GatewayError(gatewayresponse.Default(gatewayresponse.RequestTooLarge), e.requestID)), nil
+		case err != nil:
+			e.route.log.Info("request body not decompressed", "route", e.route.Name, "contentEncoding", e.contentEncoding, "err", err, "requestId", e.requestID)
+			return processor.One(processor.GatewayError(gatewayresponse.Default(gatewayresponse.BadRequestBody), e.requestID)), nil
+		case ok:
+			body, mapped, replaced = decoded, decoded, true
+		}
+	}
 	if e.route.ContentHandling != "" {
 		converted, err := convertRequest(body, e.contentType, e.route.ContentHandling, e.route.Mapping.BinaryMediaTypes)
 		if err != nil {
@@ -297,13 +315,14 @@ func (e *exchange) invocation(bodyLen int, replaced bool) *extprocv3.HeaderMutat
 	if replaced {
 		m.SetHeaders = append(m.SetHeaders, processor.SetHeader("content-length", strconv.Itoa(bodyLen)))
 	}
-	return e.onlyMapped(m, headers)
+	return e.onlyMapped(m, headers, replaced)
 }
 
 // onlyMapped adds the mapped headers to a mutation and removes every other header of the client's but its
-// content type and length: a non-proxy integration passes none of them on.
-func (e *exchange) onlyMapped(m *extprocv3.HeaderMutation, headers [][2]string) *extprocv3.HeaderMutation {
-	keep := map[string]bool{"content-type": true, "content-length": true}
+// content type and length, and its content encoding while the body is the client's (still so encoded): a
+// non-proxy integration passes none of them on.
+func (e *exchange) onlyMapped(m *extprocv3.HeaderMutation, headers [][2]string, replaced bool) *extprocv3.HeaderMutation {
+	keep := map[string]bool{"content-type": true, "content-length": true, "content-encoding": !replaced}
 	for _, hv := range headers {
 		if processor.ValidHeader(hv[0], hv[1]) {
 			m.SetHeaders = append(m.SetHeaders, processor.SetHeader(hv[0], hv[1]))
@@ -341,7 +360,7 @@ func (e *exchange) backendRequest(bodyLen int, replaced bool) *extprocv3.HeaderM
 		m.SetHeaders = append(m.SetHeaders, processor.SetHeader("content-type", e.contentType),
 			processor.SetHeader("content-length", strconv.Itoa(bodyLen)))
 	}
-	return e.onlyMapped(m, headers)
+	return e.onlyMapped(m, headers, replaced)
 }
 
 // mapped are the values of the request parameters by target, the request template's overrides winning.

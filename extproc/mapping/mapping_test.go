@@ -1,7 +1,10 @@
 package mapping
 
 import (
+	"bytes"
+	"compress/gzip"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -479,5 +482,61 @@ func TestQueryStringOrder(t *testing.T) {
 		if got.body != "z=4;a=2;m=3;b c=5;" {
 			t.Fatalf("body = %q", got.body)
 		}
+	}
+}
+
+func gzipped(t *testing.T, s string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	if _, err := w.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// TestCompressedRequestBody: a gzip or deflate body is decompressed before the template and the mappings read it,
+// and a non-proxy integration is sent it decompressed, as API Gateway does; one it cannot decompress is refused.
+func TestCompressedRequestBody(t *testing.T) {
+	pet := `{"name": "Rex", "type": "dog"}`
+	tests := []struct {
+		name, encoding, body string
+		templates            bool
+		wantStatus           uint32 // an immediate answer's, 0 for the request sent on
+		wantBody             string
+		wantEncodingKept     bool
+	}{
+		{"template reads the decompressed body", "gzip", gzipped(t, pet), true, 0, `{"name": "Rex", "id": "7", "stage": "prod", "v": "7"}`, false},
+		{"passthrough is sent decompressed", "gzip", gzipped(t, pet), false, 0, pet, false},
+		{"a coding not decoded passes as it came, labelled", "br", "\x01\x02", false, 0, "", true},
+		{"a body that is not gzip", "gzip", pet, true, 400, `{"message":"Invalid request body"}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := petsRoute()
+			if !tt.templates {
+				r.Mapping.RequestTemplates = nil
+				r.Mapping.Parameters = append(r.Mapping.Parameters,
+					ir.ParameterMapping{Target: ir.HeaderTarget, Name: "x-name", Source: ir.ValueSource{Kind: ir.RequestBodyPath, Value: "$.name"}})
+			}
+			ex := start(t, r)
+			handle(t, ex, requestHeaders(false, append(client("application/json"), "content-encoding", tt.encoding)...))
+			got := handle(t, ex, requestBody(tt.body))
+			if got.immediate != tt.wantStatus || got.body != tt.wantBody {
+				t.Fatalf("answer %d %q, want %d %q", got.immediate, got.body, tt.wantStatus, tt.wantBody)
+			}
+			if tt.wantStatus != 0 {
+				return
+			}
+			if removed := slices.Contains(got.removed, "content-encoding"); removed == tt.wantEncodingKept {
+				t.Errorf("content-encoding removed: %v, want kept %v", removed, tt.wantEncodingKept)
+			}
+			if !tt.templates && tt.encoding == "gzip" && got.set["x-name"] != "Rex" {
+				t.Errorf("x-name from the body = %q, want Rex", got.set["x-name"])
+			}
+		})
 	}
 }

@@ -5,6 +5,7 @@
 package validation
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -65,6 +66,8 @@ type checker struct {
 	requestID string
 	model     string // the body's model, "" when the body is not validated
 	body      []byte
+	// contentEncoding is the client's: a gzip or deflate body is validated decompressed, as API Gateway does.
+	contentEncoding string
 }
 
 func (c *checker) Request(req *extprocv3.ProcessingRequest) *extprocv3.ProcessingResponse {
@@ -101,6 +104,9 @@ func (c *checker) headers(headers []*core.HeaderValue) *extprocv3.ProcessingResp
 			c.requestID = processor.HeaderValue(h)
 		case "content-type":
 			contentType = processor.HeaderValue(h)
+		case "content-encoding":
+			c.contentEncoding = processor.HeaderValue(h)
+			present["method.request.header."+k] = true
 		default:
 			present["method.request.header."+strings.ToLower(k)] = true
 		}
@@ -140,7 +146,14 @@ func (c *checker) validateBody() *extprocv3.ProcessingResponse {
 	if c.model == "" {
 		return nil
 	}
-	if err := c.models.Validate(c.model, c.body); err != nil {
+	body, _, err := processor.Decompress(c.contentEncoding, c.body)
+	if errors.Is(err, processor.ErrPayloadTooLarge) {
+		return processor.GatewayError(gatewayresponse.Default(gatewayresponse.RequestTooLarge), c.requestID)
+	}
+	if err == nil {
+		err = c.models.Validate(c.model, body)
+	}
+	if err != nil {
 		c.log.Info("request body refused by its model", "route", c.route, "model", c.model, "requestId", c.requestID, "validationError", err.Error())
 		refusal := gatewayresponse.Default(gatewayresponse.BadRequestBody)
 		refusal.ValidationError = err.Error() // $context.error.validationErrorString, for a customised response

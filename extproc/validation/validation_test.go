@@ -1,6 +1,8 @@
 package validation
 
 import (
+	"bytes"
+	"compress/gzip"
 	"log/slog"
 	"testing"
 
@@ -70,6 +72,12 @@ func TestValidation(t *testing.T) {
 		{"no body where a model applies", []string{":path", "/prod/pets?mode=a", "x-client", "c"}, nil, `{"message":"Invalid request body"}`},
 		{"a content type without a model is not validated", []string{":path", "/prod/pets?mode=a", "x-client", "c", "content-type", "text/plain"},
 			[]string{`not json`}, ""},
+		// As API Gateway, a compressed body is validated decompressed.
+		{"a gzip body, valid", []string{":path", "/prod/pets?mode=a", "x-client", "c", "content-encoding", "gzip"}, []string{gzipped(t, `{"name": "Rex"}`)}, ""},
+		{"a gzip body, invalid", []string{":path", "/prod/pets?mode=a", "x-client", "c", "content-encoding", "gzip"}, []string{gzipped(t, `{"nom": "Rex"}`)},
+			`{"message":"Invalid request body"}`},
+		{"a body that is not the gzip it says", []string{":path", "/prod/pets?mode=a", "x-client", "c", "content-encoding", "gzip"}, []string{`{"name": "Rex"}`},
+			`{"message":"Invalid request body"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,4 +99,17 @@ func TestValidation(t *testing.T) {
 			}
 		})
 	}
+}
+
+func gzipped(t *testing.T, s string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	if _, err := w.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
 }
