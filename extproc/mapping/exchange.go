@@ -48,8 +48,8 @@ type exchange struct {
 	contentType string
 	// contentEncoding is the client's Content-Encoding: a gzip or deflate body is decompressed before it is read.
 	contentEncoding string
-	forwarded   bool // the request went on to the backend
-	answered    bool // the exchange answered the client itself: what Envoy sent before it knew is ignored
+	forwarded       bool // the request went on to the backend
+	answered        bool // the exchange answered the client itself: what Envoy sent before it knew is ignored
 	// headersAnswered: the integration request went with the request headers, the body unread.
 	headersAnswered bool
 	requestBody     processor.Body
