@@ -306,6 +306,8 @@ func TestImportTheExport(t *testing.T) {
 			`"components":{"securitySchemes":{"jwt":{"type":"oauth2","flows":{},"x-amazon-apigateway-authorizer":{"type":"jwt","jwtConfiguration":{"issuer":"https://issuer.example","audience":["a"]},"identitySource":"$request.header.Authorization"}}}}}`,
 			"Invalid authorizer type"},
 		{"a base path", "/restapis?mode=import&basepath=prepend", more, "basepath=prepend is not supported by Tollgate yet"},
+		{"the execute-api endpoint off", "/restapis?mode=import", `{"openapi":"3.0.1","info":{"title":"a","version":"1"},"servers":[{"url":"/","x-amazon-apigateway-endpoint-configuration":{"disableExecuteApiEndpoint":true}}],"paths":{}}`,
+			"disableExecuteApiEndpoint is not supported by the management API yet"},
 	} {
 		if got := call(t, mux, "POST", tt.target, tt.body, 400, nil); !strings.Contains(got, tt.want) {
 			t.Errorf("%s: %s, want %q", tt.name, got, tt.want)

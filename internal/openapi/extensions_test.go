@@ -133,21 +133,25 @@ paths: {}
 			"x-amazon-apigateway-endpoint-access-mode (endpoint access mode) is not supported yet: Tollgate would serve requests that the mode refuses")},
 	},
 	{
-		name: "Swagger 2 x-amazon-apigateway-endpoint-configuration refused at the root",
-		data: head2 + "x-amazon-apigateway-endpoint-configuration: {disableExecuteApiEndpoint: true}\npaths: {}\n",
-		problems: diag.Problems{problem("/x-amazon-apigateway-endpoint-configuration",
-			"x-amazon-apigateway-endpoint-configuration (endpoint configuration) is not supported yet: Tollgate would serve the API to callers that the configuration shuts out")},
+		name: "Swagger 2 x-amazon-apigateway-endpoint-configuration's disableExecuteApiEndpoint imported",
+		data: head2 + "x-amazon-apigateway-endpoint-configuration: {disableExecuteApiEndpoint: true, ipAddressType: IPV4}\npaths: {}\n",
+		imported: func(api *tollgatev1.RestApi) bool { return api.GetDisableExecuteApiEndpoint() },
 	},
 	{
-		name: "OpenAPI 3 x-amazon-apigateway-endpoint-configuration refused in a server",
+		name: "OpenAPI 3 x-amazon-apigateway-endpoint-configuration in a server: private endpoints and dual stack refused",
 		data: head3 + `servers:
   - url: https://a.example.com
+    x-amazon-apigateway-endpoint-configuration: {disableExecuteApiEndpoint: false, ipAddressType: dualstack}
   - url: https://b.example.com
     x-amazon-apigateway-endpoint-configuration: {vpcEndpointIds: [vpce-0123]}
 paths: {}
 `,
-		problems: diag.Problems{problem("/servers/1/x-amazon-apigateway-endpoint-configuration",
-			"x-amazon-apigateway-endpoint-configuration (endpoint configuration) is not supported yet: Tollgate would serve the API to callers that the configuration shuts out")},
+		problems: diag.Problems{
+			problem("/servers/0/x-amazon-apigateway-endpoint-configuration/ipAddressType",
+				"ipAddressType dualstack (the endpoint's IP address type) is not supported yet: Tollgate serves the addresses tollgate.yaml's listeners name"),
+			problem("/servers/1/x-amazon-apigateway-endpoint-configuration/vpcEndpointIds",
+				"vpcEndpointIds (private API endpoints) is not supported yet: Tollgate would serve the API to callers that are not behind the VPC endpoints"),
+		},
 	},
 	{
 		name: "x-amazon-apigateway-gateway-responses imported (checked by the IR: internal/ir problems_test.go)",

@@ -66,6 +66,7 @@ func (im *importer) restAPI(def *definition) *tollgatev1.RestApi {
 		}
 		api.MinimumCompressionSize = &n
 	}
+	im.endpointConfiguration(def, api)
 	im.validation(def, api)
 	api.GatewayResponses = im.gatewayResponses(top)
 	api.Cors = im.cors(top.field(corsKey))

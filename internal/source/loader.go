@@ -179,7 +179,7 @@ func (ld *Loader) LoadWith(configFile string, managed Managed) (*Loaded, error) 
 		if a.IsHTTP() {
 			api.ProtocolType = tollgatev1.ProtocolType_PROTOCOL_TYPE_HTTP
 		}
-		api.DisableExecuteApiEndpoint = a.DisableExecuteAPIEndpoint
+		api.DisableExecuteApiEndpoint = api.DisableExecuteApiEndpoint || a.DisableExecuteAPIEndpoint
 		return api
 	}
 	for i, a := range cfg.APIs {
