@@ -86,8 +86,8 @@ var extensions = map[string]extension{
 	"x-amazon-apigateway-endpoint-access-mode": {in: []node{atRoot}, treatment: unsupported,
 		feature: "endpoint access mode", hint: "Tollgate would serve requests that the mode refuses"},
 	// API Gateway reads it at the root of a Swagger 2.0 definition and in the servers of an OpenAPI 3.0 one.
-	endpointConfigurationKey: {in: []node{atRoot, atServer}}, // its fields: endpointConfigurationFields
-	gatewayResponsesKey:       {in: []node{atRoot}}, // each response's fields: gatewayResponseFields
+	endpointConfigurationKey:  {in: []node{atRoot, atServer}}, // its fields: endpointConfigurationFields
+	gatewayResponsesKey:       {in: []node{atRoot}},           // each response's fields: gatewayResponseFields
 	minimumCompressionSizeKey: {in: []node{atRoot}},
 	resourcePolicyKey:         {in: []node{atRoot}},
 	requestValidatorKey:       {in: []node{atRoot, atOperation}},

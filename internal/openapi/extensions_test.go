@@ -133,8 +133,8 @@ paths: {}
 			"x-amazon-apigateway-endpoint-access-mode (endpoint access mode) is not supported yet: Tollgate would serve requests that the mode refuses")},
 	},
 	{
-		name: "Swagger 2 x-amazon-apigateway-endpoint-configuration's disableExecuteApiEndpoint imported",
-		data: head2 + "x-amazon-apigateway-endpoint-configuration: {disableExecuteApiEndpoint: true, ipAddressType: IPV4}\npaths: {}\n",
+		name:     "Swagger 2 x-amazon-apigateway-endpoint-configuration's disableExecuteApiEndpoint imported",
+		data:     head2 + "x-amazon-apigateway-endpoint-configuration: {disableExecuteApiEndpoint: true, ipAddressType: IPV4}\npaths: {}\n",
 		imported: func(api *tollgatev1.RestApi) bool { return api.GetDisableExecuteApiEndpoint() },
 	},
 	{
