@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -9,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +28,7 @@ type domainName struct {
 	DomainName              string            `yaml:"domainName"`
 	Certificate             certificateFiles  `yaml:"certificate"`
 	SecurityPolicy          string            `yaml:"securityPolicy,omitempty"`
+	EndpointType            string            `yaml:"endpointType,omitempty"`
 	MutualTLSAuthentication *mutualTLS        `yaml:"mutualTlsAuthentication,omitempty"`
 	BasePathMappings        []basePathMapping `yaml:"basePathMappings"`
 }
@@ -75,6 +79,7 @@ func TestCustomDomains(t *testing.T) {
 	requireEnvoy(t)
 	fns := startFunctions(t, "echo")
 	prod, v2, shop := startBackend(t, "prod"), startBackend(t, "v2"), startBackend(t, "shop")
+	raw := startRawBackend(t)
 	ca := certtest.NewCA(t)
 	roots := ca.Pool()
 
@@ -83,6 +88,7 @@ func TestCustomDomains(t *testing.T) {
 	dir := t.TempDir()
 	apiCert, apiKey := certtest.WriteFiles(t, dir, "api", ca.Issue(t, "api.example.com"))
 	orgCert, orgKey := certtest.WriteFiles(t, dir, "org", ca.Issue(t, "*.example.org"))
+	edgeCert, edgeKey := certtest.WriteFiles(t, dir, "edge", ca.Issue(t, "edge.example.net"))
 	cfg.DomainNames = []domainName{
 		{DomainName: "api.example.com", Certificate: certificateFiles{apiCert, apiKey}, BasePathMappings: []basePathMapping{
 			{BasePath: "orders", APIID: "orders", Stage: "prod"},
@@ -93,12 +99,16 @@ func TestCustomDomains(t *testing.T) {
 			{BasePath: "shop", APIID: "shop", Stage: "$default"},
 			{BasePath: "orders", APIID: "orders"}, // every stage, named after the base path
 		}},
+		{DomainName: "edge.example.net", EndpointType: "EDGE", Certificate: certificateFiles{edgeCert, edgeKey}, BasePathMappings: []basePathMapping{
+			{APIID: "orders", Stage: "raw"},
+		}},
 	}
 	cfg.Lambda = &lambdaConfig{Functions: map[string]string{"echo": fns["echo"].invokeURL()}}
 	cfg.APIs = []apiConfig{
 		{ID: "orders", Definition: "orders.yaml", DisableExecuteAPIEndpoint: true, Stages: []stageConfig{
 			{StageName: "prod", Variables: map[string]string{"backend": prod.addr}},
 			{StageName: "v2", Variables: map[string]string{"backend": v2.addr}},
+			{StageName: "raw", Variables: map[string]string{"backend": raw.addr}},
 		}},
 		{ID: "shop", Definition: "shop.yaml", ProtocolType: "HTTP", Stages: []stageConfig{
 			{StageName: "$default", Variables: map[string]string{"backend": shop.addr}},
@@ -178,6 +188,41 @@ func TestCustomDomains(t *testing.T) {
 			if r := get(t, url); r.status != http.StatusForbidden || r.body != want {
 				t.Errorf("GET %s: %d %s, want 403 %s", url, r.status, r.body, want)
 			}
+		}
+	})
+
+	t.Run("an edge-optimized domain", func(t *testing.T) {
+		// As CloudFront passes requests on: header names capitalised, cookies sorted by name, towards an HTTP
+		// backend and in a Lambda event.
+		header := http.Header{"x-custom-thing": {"1"}, "cookie": {"zeta=1; alpha=2", "mid=3"}}
+		req, _ := http.NewRequest(http.MethodGet, "https://edge.example.net/items/7", nil)
+		req.Header = header
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seen rawRequest
+		err = json.NewDecoder(res.Body).Decode(&seen)
+		res.Body.Close()
+		if err != nil {
+			t.Fatalf("the raw backend's answer: %v", err)
+		}
+		if !slices.Contains(seen.Lines, "X-Custom-Thing: 1") || !slices.Contains(seen.Lines, "Cookie: alpha=2; mid=3; zeta=1") {
+			t.Errorf("the backend was sent %q, want X-Custom-Thing: 1 and Cookie: alpha=2; mid=3; zeta=1", seen.Lines)
+		}
+		req, _ = http.NewRequest(http.MethodGet, "https://edge.example.net/event", nil)
+		req.Header = http.Header{"cookie": {"b=1; a=2"}}
+		res, err = client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var event struct {
+			Headers map[string]string `json:"headers"`
+		}
+		err = json.NewDecoder(res.Body).Decode(&event)
+		res.Body.Close()
+		if err != nil || event.Headers["Cookie"] != "a=2; b=1" {
+			t.Errorf("the Lambda event's headers: %v (%v), want Cookie a=2; b=1", event.Headers, err)
 		}
 	})
 
@@ -383,4 +428,59 @@ func TestCustomDomainMutualTLS(t *testing.T) {
 	if strings.Contains(forged.body, "clientCert") {
 		t.Errorf("a forged x-forwarded-client-cert reached the event: %s", forged.body)
 	}
+}
+
+// rawRequest is what a raw backend read of a request: its header lines as they came, names in their case.
+type rawRequest struct {
+	Lines []string `json:"lines"`
+}
+
+// startRawBackend serves HTTP/1.1 by hand, to see header names as Envoy wrote them (Go's server canonicalises
+// them): each request is answered with its header lines.
+func startRawBackend(t *testing.T) *backend {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	serve := func(conn net.Conn) {
+		defer conn.Close()
+		r := bufio.NewReader(conn)
+		for {
+			var seen rawRequest
+			length := 0
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				line = strings.TrimRight(line, "\r\n")
+				if line == "" {
+					break
+				}
+				if name, value, ok := strings.Cut(line, ": "); ok && strings.EqualFold(name, "content-length") {
+					length, _ = strconv.Atoi(value)
+				}
+				seen.Lines = append(seen.Lines, line)
+			}
+			if _, err := io.CopyN(io.Discard, r, int64(length)); err != nil {
+				return
+			}
+			body, _ := json.Marshal(seen)
+			if _, err := io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+string(body)); err != nil {
+				return
+			}
+		}
+	}
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go serve(conn)
+		}
+	}()
+	return &backend{name: "raw", addr: l.Addr().String()}
 }

@@ -83,7 +83,7 @@ func TestParseProblems(t *testing.T) {
 	}{
 		{"not yaml", "apis: [", []string{"t.yaml: cannot parse"}},
 		{"domain names", `domainNames:
-  - {domainName: 'bad domain', certificate: {}, securityPolicy: TLS_1_3, endpointType: EDGE}
+  - {domainName: 'bad domain', certificate: {}, securityPolicy: TLS_1_3, endpointType: PRIVATE}
   - domainName: api.example.com
     certificate: {certFile: c.pem, keyFile: k.pem}
     securityPolicy: TLS_1_0
@@ -97,7 +97,7 @@ apis: [{id: w, definition: w.yaml, protocolType: WEBSOCKET, disableExecuteApiEnd
 			`/domainNames/0/certificate/certFile: domain name "bad domain" needs its certificate`,
 			`/domainNames/0/certificate/keyFile: domain name "bad domain" needs its certificate's private key`,
 			`/domainNames/0/securityPolicy: security policy "TLS_1_3" is not supported yet (supported: TLS_1_0, TLS_1_2)`,
-			`/domainNames/0/endpointType: endpoint type EDGE is not supported yet`,
+			`/domainNames/0/endpointType: endpoint type PRIVATE is not supported yet`,
 			`/domainNames/1/basePathMappings/0/basePath: invalid base path "/orders"`,
 			`/domainNames/1/basePathMappings/1/basePath: the multi-level base path "orders/v2" needs the domain's securityPolicy TLS_1_2`,
 			`/domainNames/1/basePathMappings/2/stage: a mapping of the HTTP API "h" needs the stage it serves`,

@@ -23,7 +23,8 @@ type DomainName struct {
 	Certificate Certificate `yaml:"certificate"`
 	// SecurityPolicy is API Gateway's name for the TLS versions and ciphers accepted (default TLS_1_2).
 	SecurityPolicy string `yaml:"securityPolicy"`
-	// EndpointType is REGIONAL (the default); EDGE and PRIVATE are not served yet.
+	// EndpointType is REGIONAL (the default) or EDGE, whose requests reach the integration as CloudFront passes
+	// them on; PRIVATE is not served yet.
 	EndpointType     string            `yaml:"endpointType"`
 	BasePathMappings []BasePathMapping `yaml:"basePathMappings"`
 	// MutualTLSAuthentication, when set, requires a client certificate that chains to the truststore.
@@ -64,7 +65,7 @@ const (
 // Endpoint types of a domain name.
 const (
 	EndpointRegional = "REGIONAL"
-	endpointEdge     = "EDGE"
+	EndpointEdge     = "EDGE"
 	endpointPrivate  = "PRIVATE"
 )
 
@@ -147,9 +148,9 @@ func (c *Config) validateDomainNames(probs *diag.Problems) {
 		switch d.EndpointType {
 		case "":
 			d.EndpointType = EndpointRegional
-		case EndpointRegional:
-		case endpointEdge, endpointPrivate:
-			probs.Addf(c.File, at("endpointType"), "endpoint type %s is not supported yet: Tollgate serves REGIONAL domain names", d.EndpointType)
+		case EndpointRegional, EndpointEdge:
+		case endpointPrivate:
+			probs.Addf(c.File, at("endpointType"), "endpoint type PRIVATE is not supported yet: Tollgate serves REGIONAL and EDGE domain names")
 		default:
 			probs.Addf(c.File, at("endpointType"), "invalid endpoint type %q: want REGIONAL, EDGE or PRIVATE", d.EndpointType)
 		}

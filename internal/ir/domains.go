@@ -26,6 +26,9 @@ type DomainName struct {
 	Mappings []BasePathMapping `json:"mappings"`
 	// Truststore, for mutual TLS, is the CA certificates (PEM) a client's certificate must chain to; "" for none.
 	Truststore string `json:"truststore,omitempty"`
+	// Edge is an edge-optimized domain's: its requests reach the integration as CloudFront passes them on, header
+	// names capitalised and cookies sorted by name.
+	Edge bool `json:"edge,omitempty"`
 }
 
 // MaxClientChain is the longest chain of a client's certificate that mutual TLS accepts, as API Gateway's: four
@@ -68,7 +71,7 @@ func (b *builder) domainNames(gw *tollgatev1.Gateway) []DomainName {
 	var out []DomainName
 	for _, d := range gw.GetDomainNames() {
 		domain := DomainName{Name: d.GetDomainName(), CertificateChain: d.GetCertificateChain(), PrivateKey: d.GetPrivateKey(),
-			MinTLS: tls.VersionTLS12, Ciphers: tls12Ciphers, Truststore: d.GetTruststore()}
+			MinTLS: tls.VersionTLS12, Ciphers: tls12Ciphers, Truststore: d.GetTruststore(), Edge: d.GetEndpointType() == "EDGE"}
 		if d.GetSecurityPolicy() == "TLS_1_0" {
 			domain.MinTLS, domain.Ciphers = tls.VersionTLS10, tls10Ciphers
 		}

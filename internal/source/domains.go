@@ -36,7 +36,7 @@ func loadDomainName(configFile string, i int, d config.DomainName, probs *diag.P
 	}
 	domain := &tollgatev1.DomainName{
 		DomainName: d.DomainName, CertificateChain: string(chain), PrivateKey: string(key), SecurityPolicy: d.SecurityPolicy,
-		SourceFile: configFile, SourcePointer: diag.Pointer("domainNames", i),
+		EndpointType: d.EndpointType, SourceFile: configFile, SourcePointer: diag.Pointer("domainNames", i),
 	}
 	if m := d.MutualTLSAuthentication; m != nil {
 		at := diag.Pointer("domainNames", i, "mutualTlsAuthentication", "truststoreFile")

@@ -41,7 +41,7 @@ type stageKey struct{ api, stage string }
 // customDomainHosts are the domains' virtual hosts: each mapping's copy of its stage's routes, and what the API's
 // host answers a path none of them matches; then 403 Forbidden for a path under no mapping, as API Gateway
 // answers it. idle is what the API hosts give the filters their routes do not switch on.
-func customDomainHosts(snap *ir.Snapshot, byStage map[stageKey][]*route.Route, apis map[string]*ir.API, idle map[string]*anypb.Any) []*route.VirtualHost {
+func (t *translator) customDomainHosts(snap *ir.Snapshot, byStage map[stageKey][]*route.Route, apis map[string]*ir.API, idle map[string]*anypb.Any) []*route.VirtualHost {
 	var hosts []*route.VirtualHost
 	for _, d := range snap.DomainNames {
 		vh := &route.VirtualHost{Name: "domain:" + d.Name, Domains: []string{d.Name}}
@@ -56,7 +56,11 @@ func customDomainHosts(snap *ir.Snapshot, byStage map[stageKey][]*route.Route, a
 			routes := append(slices.Clone(byStage[stageKey{m.APIID, ""}]), byStage[stageKey{m.APIID, m.Stage}]...)
 			routes = append(routes, unmatchedRoute(names.UnmatchedRoute(api.ID), prefixMatch("/"), api))
 			for _, r := range routes {
-				vh.Routes = append(vh.Routes, mappedRoute(r, m, api.HTTPAPI, d.Truststore != ""))
+				mapped := mappedRoute(r, m, api.HTTPAPI, d.Truststore != "")
+				if d.Edge {
+					t.edgeRoute(mapped)
+				}
+				vh.Routes = append(vh.Routes, mapped)
 			}
 		}
 		unmapped := &route.Route{Name: "domain:" + d.Name + ":unmapped", Match: prefixMatch("/")}

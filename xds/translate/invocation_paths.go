@@ -50,7 +50,10 @@ end
 // id in X-Ray's form (tracing.go).
 func luaFilter(snap *ir.Snapshot) *hcm.HttpFilter {
 	script := strings.ReplaceAll(invocationPathLua, "DOMAIN", snap.Domain)
-	scripts := map[string]*core.DataSource{}
+	scripts := edgeScripts(snap)
+	if scripts == nil {
+		scripts = map[string]*core.DataSource{}
+	}
 	if snap.TracingCollector != "" {
 		script += traceHeaderLua
 		scripts[traceHeaderScript] = &core.DataSource{Specifier: &core.DataSource_InlineString{InlineString: traceHeaderLua}}

@@ -137,7 +137,7 @@ func Translate(snap *ir.Snapshot) *Output {
 	t.jwksClusters()
 	t.traceCollector()
 
-	out := &Output{snapshot: snap, Clusters: t.sortedClusters()}
+	out := &Output{snapshot: snap}
 	idle := map[string]*anypb.Any{}
 	pathForms := map[string]*anypb.Any{}
 	for _, name := range filterOrder {
@@ -180,7 +180,8 @@ func Translate(snap *ir.Snapshot) *Output {
 			vh.TypedPerFilterConfig = idle
 		}
 	}
-	vhosts = append(vhosts, customDomainHosts(snap, byStage, apis, idle)...)
+	vhosts = append(vhosts, t.customDomainHosts(snap, byStage, apis, idle)...)
+	out.Clusters = t.sortedClusters() // the edge domains' twins among them
 	out.Routes = routeConfiguration(out.routeConfigName(), vhosts)
 	if mutualTLS(snap) {
 		out.Routes.RequestHeadersToRemove = []string{names.ClientCertHeader}

@@ -980,7 +980,10 @@ type DomainName struct {
 	SourceFile    string `protobuf:"bytes,6,opt,name=source_file,json=sourceFile,proto3" json:"source_file,omitempty"`
 	SourcePointer string `protobuf:"bytes,7,opt,name=source_pointer,json=sourcePointer,proto3" json:"source_pointer,omitempty"`
 	// Mutual TLS: the CA certificates, PEM, that a client's certificate must chain to; empty for none.
-	Truststore    string `protobuf:"bytes,8,opt,name=truststore,proto3" json:"truststore,omitempty"`
+	Truststore string `protobuf:"bytes,8,opt,name=truststore,proto3" json:"truststore,omitempty"`
+	// REGIONAL or EDGE: an edge-optimized domain's requests reach the integration as CloudFront passes them on,
+	// header names capitalised and cookies sorted by name.
+	EndpointType  string `protobuf:"bytes,9,opt,name=endpoint_type,json=endpointType,proto3" json:"endpoint_type,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1067,6 +1070,13 @@ func (x *DomainName) GetSourcePointer() string {
 func (x *DomainName) GetTruststore() string {
 	if x != nil {
 		return x.Truststore
+	}
+	return ""
+}
+
+func (x *DomainName) GetEndpointType() string {
+	if x != nil {
+		return x.EndpointType
 	}
 	return ""
 }
@@ -2954,7 +2964,7 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x15GatewayResponsesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x122\n" +
 	"\x05value\x18\x02 \x01(\v2\x1c.tollgate.v1.GatewayResponseR\x05value:\x028\x01B\x1b\n" +
-	"\x19_minimum_compression_size\"\xd8\x02\n" +
+	"\x19_minimum_compression_size\"\xfd\x02\n" +
 	"\n" +
 	"DomainName\x12\x1f\n" +
 	"\vdomain_name\x18\x01 \x01(\tR\n" +
@@ -2969,7 +2979,8 @@ const file_tollgate_v1_model_proto_rawDesc = "" +
 	"\x0esource_pointer\x18\a \x01(\tR\rsourcePointer\x12\x1e\n" +
 	"\n" +
 	"truststore\x18\b \x01(\tR\n" +
-	"truststore\"[\n" +
+	"truststore\x12#\n" +
+	"\rendpoint_type\x18\t \x01(\tR\fendpointType\"[\n" +
 	"\x0fBasePathMapping\x12\x1b\n" +
 	"\tbase_path\x18\x01 \x01(\tR\bbasePath\x12\x15\n" +
 	"\x06api_id\x18\x02 \x01(\tR\x05apiId\x12\x14\n" +
