@@ -189,6 +189,12 @@ func TestCustomDomains(t *testing.T) {
 				t.Errorf("GET %s: %d %s, want 403 %s", url, r.status, r.body, want)
 			}
 		}
+		// The paths API Gateway reserves for its health check, before any mapping (the root's included).
+		for _, url := range []string{"https://api.example.com/ping", "https://api.example.com/sping", "https://shop.example.org/ping"} {
+			if r := get(t, url); r.status != http.StatusOK || r.body != "healthy" {
+				t.Errorf("GET %s: %d %s, want 200 healthy", url, r.status, r.body)
+			}
+		}
 	})
 
 	t.Run("an edge-optimized domain", func(t *testing.T) {

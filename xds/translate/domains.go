@@ -44,7 +44,7 @@ type stageKey struct{ api, stage string }
 func (t *translator) customDomainHosts(snap *ir.Snapshot, byStage map[stageKey][]*route.Route, apis map[string]*ir.API, idle map[string]*anypb.Any) []*route.VirtualHost {
 	var hosts []*route.VirtualHost
 	for _, d := range snap.DomainNames {
-		vh := &route.VirtualHost{Name: "domain:" + d.Name, Domains: []string{d.Name}}
+		vh := &route.VirtualHost{Name: "domain:" + d.Name, Domains: []string{d.Name}, Routes: healthCheckRoutes(d.Name)}
 		if len(idle) > 0 {
 			vh.TypedPerFilterConfig = idle
 		}
@@ -72,6 +72,32 @@ func (t *translator) customDomainHosts(snap *ir.Snapshot, byStage map[stageKey][
 	return hosts
 }
 
+// healthCheckPaths are the paths API Gateway reserves on custom domains for its health check, answered before
+// any mapping: a root-level resource of the same name is not reached, as on AWS.
+var healthCheckPaths = []string{"/ping", "/sping"}
+
+// healthCheckRoutes answer the health check: 200 healthy *(verify: AWS documents the paths, not the answer;
+// users report "healthy")*, over HTTPS only as the domain's other routes.
+func healthCheckRoutes(domain string) []*route.Route {
+	var routes []*route.Route
+	for _, path := range healthCheckPaths {
+		r := &route.Route{Name: "domain:" + domain + ":" + path,
+			Match: &route.RouteMatch{PathSpecifier: &route.RouteMatch_Path{Path: path}, Headers: []*route.HeaderMatcher{httpsOnly}},
+			Action: &route.Route_DirectResponse{DirectResponse: &route.DirectResponseAction{Status: 200,
+				Body: &core.DataSource{Specifier: &core.DataSource_InlineString{InlineString: "healthy"}}}},
+			ResponseHeadersToAdd: requestIDHeaders(false),
+		}
+		routes = append(routes, r)
+	}
+	return routes
+}
+
+// httpsOnly matches the requests that came over TLS. A custom domain is HTTPS only, as API Gateway's: the routes
+// are the HTTP listener's too, and there a request for the domain's host meets the 403. Envoy sets
+// X-Forwarded-Proto from the connection (it keeps a trusted proxy's, when the config trusts one in front).
+var httpsOnly = &route.HeaderMatcher{Name: "x-forwarded-proto",
+	HeaderMatchSpecifier: &route.HeaderMatcher_StringMatch{StringMatch: &matcher.StringMatcher{MatchPattern: &matcher.StringMatcher_Exact{Exact: "https"}}}}
+
 // mappedRoute is a stage's route as a mapping serves it: its path under the base path instead of the stage's (in
 // its match and its rewrite), HTTPS only (with a client certificate, on a mutual TLS domain), with the API
 // host's response headers, and the ext services told where the request came from.
@@ -92,11 +118,7 @@ func mappedRoute(r *route.Route, m ir.BasePathMapping, httpAPI, mutual bool) *ro
 	if rewrite := out.GetRoute().GetRegexRewrite(); rewrite != nil {
 		underBase(rewrite.GetPattern())
 	}
-	// A custom domain is HTTPS only, as API Gateway's: the routes are the HTTP listener's too, and there a
-	// request for the domain's host meets the 403. Envoy sets X-Forwarded-Proto from the connection (it keeps a
-	// trusted proxy's, when the config trusts one in front).
-	out.Match.Headers = append(out.Match.Headers, &route.HeaderMatcher{Name: "x-forwarded-proto",
-		HeaderMatchSpecifier: &route.HeaderMatcher_StringMatch{StringMatch: &matcher.StringMatcher{MatchPattern: &matcher.StringMatcher_Exact{Exact: "https"}}}})
+	out.Match.Headers = append(out.Match.Headers, httpsOnly)
 	if mutual {
 		// The handshake verified the certificate; a request without one came another way (the HTTP listener)
 		// and reaches none of the domain's routes, whatever its headers say.

@@ -60,7 +60,9 @@ end
 func edgeScripts(snap *ir.Snapshot) map[string]*core.DataSource {
 	for _, d := range snap.DomainNames {
 		if d.Edge {
-			inline := func(s string) *core.DataSource { return &core.DataSource{Specifier: &core.DataSource_InlineString{InlineString: s}} }
+			inline := func(s string) *core.DataSource {
+				return &core.DataSource{Specifier: &core.DataSource_InlineString{InlineString: s}}
+			}
 			return map[string]*core.DataSource{edgeCookieScript: inline(edgeCookieLua), edgeTracedScript: inline(traceHeaderLua + edgeCookieLua)}
 		}
 	}
