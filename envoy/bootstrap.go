@@ -46,6 +46,10 @@ type BootstrapOptions struct {
 	// the control plane gives this Envoy its own listener address; that lets several Envoys share one
 	// control plane on one machine.
 	Listen string
+	// TLSListen, if set, is this Envoy's own address for the HTTPS listener of the custom domain names
+	// (names.TLSListenMetadataKey); without it, an Envoy with its own Listen opens none, as the config's
+	// tls.listen is the default Envoy's.
+	TLSListen string
 	// TrustedCA is the file of PEM CA certificates this Envoy verifies HTTPS backends against, normally its
 	// machine's bundle (SystemCABundle).
 	TrustedCA string
@@ -174,8 +178,15 @@ func (o BootstrapOptions) node() (*corev3.Node, error) {
 	if n.Cluster == "" {
 		n.Cluster = DefaultCluster
 	}
+	fields := map[string]any{}
 	if o.Listen != "" {
-		md, err := structpb.NewStruct(map[string]any{names.ListenMetadataKey: o.Listen})
+		fields[names.ListenMetadataKey] = o.Listen
+	}
+	if o.TLSListen != "" {
+		fields[names.TLSListenMetadataKey] = o.TLSListen
+	}
+	if len(fields) > 0 {
+		md, err := structpb.NewStruct(fields)
 		if err != nil {
 			return nil, fmt.Errorf("envoy bootstrap: node metadata: %w", err)
 		}

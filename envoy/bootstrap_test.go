@@ -38,14 +38,16 @@ func TestBootstrapContents(t *testing.T) {
 		wantCluster string
 		wantAPI     corev3.ApiConfigSource_ApiType
 		wantListen  string // "" = no node metadata
+		wantTLS     string // the HTTPS listener's address in the node metadata, if any
 		wantAdmin   string // "" = no admin
 		wantStatic  bool   // STATIC cluster rather than DNS
 		wantXDSHost string
 	}{
 		{
-			name:        "delta with everything",
-			opts:        BootstrapOptions{NodeID: "n1", TrustedCA: testCA, Cluster: "edge", XDSAddress: "127.0.0.1:18000", AdminAddress: "127.0.0.1:9901", Delta: true, Listen: "0.0.0.0:8080"},
-			wantCluster: "edge", wantAPI: corev3.ApiConfigSource_DELTA_GRPC, wantListen: "0.0.0.0:8080", wantAdmin: "127.0.0.1",
+			name: "delta with everything",
+			opts: BootstrapOptions{NodeID: "n1", TrustedCA: testCA, Cluster: "edge", XDSAddress: "127.0.0.1:18000", AdminAddress: "127.0.0.1:9901", Delta: true,
+				Listen: "0.0.0.0:8080", TLSListen: "0.0.0.0:8443"},
+			wantCluster: "edge", wantAPI: corev3.ApiConfigSource_DELTA_GRPC, wantListen: "0.0.0.0:8080", wantTLS: "0.0.0.0:8443", wantAdmin: "127.0.0.1",
 			wantStatic: true, wantXDSHost: "127.0.0.1",
 		},
 		{
@@ -74,6 +76,9 @@ func TestBootstrapContents(t *testing.T) {
 			gotListen := b.GetNode().GetMetadata().GetFields()[names.ListenMetadataKey].GetStringValue()
 			if gotListen != tt.wantListen || (tt.wantListen == "" && b.GetNode().GetMetadata() != nil) {
 				t.Errorf("node metadata = %v, want %s=%q", b.GetNode().GetMetadata(), names.ListenMetadataKey, tt.wantListen)
+			}
+			if got := b.GetNode().GetMetadata().GetFields()[names.TLSListenMetadataKey].GetStringValue(); got != tt.wantTLS {
+				t.Errorf("node metadata %s = %q, want %q", names.TLSListenMetadataKey, got, tt.wantTLS)
 			}
 			if got := b.GetAdmin().GetAddress().GetSocketAddress().GetAddress(); got != tt.wantAdmin {
 				t.Errorf("admin address = %q, want %q", got, tt.wantAdmin)

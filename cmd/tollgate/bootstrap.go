@@ -34,6 +34,7 @@ func bootstrapCommand() *cobra.Command {
 	cmd.Flags().StringVar(&o.Cluster, "cluster", "", "the Envoy's node cluster (default tollgate)")
 	cmd.Flags().StringVar(&o.AdminAddress, "admin", "", "ip:port for this Envoy's admin listener (default: none)")
 	cmd.Flags().StringVar(&o.Listen, "listen", "", "give this Envoy its own public listener address instead of the config's listen")
+	cmd.Flags().StringVar(&o.TLSListen, "tls-listen", "", "give this Envoy its own address for the HTTPS listener of the custom domain names (an Envoy with its own --listen has none without it)")
 	cmd.Flags().StringVar(&o.TrustedCA, "trusted-ca", "", "PEM file of the CAs Envoy trusts for HTTPS backends, as found on the Envoy's machine (default: this machine's bundle, or $SSL_CERT_FILE)")
 	cmd.Flags().BoolVar(&sotw, "sotw", false, "use state-of-the-world xDS instead of delta")
 	_ = cmd.MarkFlagRequired("node-id")

@@ -13,6 +13,10 @@ const TrustedCASecret = "tollgate_trusted_ca"
 // ListenMetadataKey is the node metadata key that carries an Envoy's own listen address to the control plane.
 const ListenMetadataKey = "tollgate.listen"
 
+// TLSListenMetadataKey is the node metadata key that carries an Envoy's own address for the HTTPS listener of the
+// custom domain names.
+const TLSListenMetadataKey = "tollgate.tls_listen"
+
 // HTTP filter names in the listener. Routes switch a filter on or off by its name, and Envoy files the dynamic
 // metadata a filter emits under it.
 const (

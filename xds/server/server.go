@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,16 +58,32 @@ func New(log *slog.Logger) *Server {
 	return s
 }
 
-// nodeGroup keys snapshots by the listener address a node asked for, if any.
+// nodeGroup keys snapshots by the listener addresses a node asked for, if any.
 type nodeGroup struct{}
 
 func (nodeGroup) ID(node *core.Node) string { return groupOf(node) }
 
+// groupOf is the node's listen address and its HTTPS listener's, space-separated ("" and "" for the default
+// group's), as an address has no space.
 func groupOf(node *core.Node) string {
-	if v := node.GetMetadata().GetFields()[names.ListenMetadataKey]; v != nil {
-		return v.GetStringValue()
+	fields := node.GetMetadata().GetFields()
+	listen, tlsListen := fields[names.ListenMetadataKey].GetStringValue(), fields[names.TLSListenMetadataKey].GetStringValue()
+	if tlsListen == "" {
+		return listen
 	}
-	return defaultGroup
+	return listen + " " + tlsListen
+}
+
+// addresses are a group's listen address and its HTTPS listener's: the default Envoy's are the config's.
+func (s *Server) addresses(group string) (listen, tlsListen string) {
+	listen, tlsListen, _ = strings.Cut(group, " ")
+	if listen == defaultGroup {
+		listen = s.defaultListen
+		if tlsListen == "" {
+			tlsListen = s.output.TLSListen()
+		}
+	}
+	return listen, tlsListen
 }
 
 // Update makes out (with the listener on defaultListen) the configuration every Envoy should run. Resource types
@@ -100,10 +117,7 @@ func (s *Server) onNode(node *core.Node) {
 }
 
 func (s *Server) publishLocked(ctx context.Context, group string) error {
-	listen := group
-	if group == defaultGroup {
-		listen = s.defaultListen
-	}
+	listen, tlsListen := s.addresses(group)
 	lis, err := s.output.Listener(listen)
 	if err != nil {
 		return err
@@ -112,11 +126,12 @@ func (s *Server) publishLocked(ctx context.Context, group string) error {
 		types.Listener: {lis},
 		types.Route:    {s.output.Routes},
 	}
-	// The HTTPS listener of the custom domains is the default group's: Envoys that share the control plane
-	// under listen addresses of their own would all bind the one address tls.listen names. Its secrets are a
-	// type only when there is one: an Envoy asks for no secrets otherwise, and would never acknowledge them.
-	if group == defaultGroup {
-		tlsListener, err := s.output.TLSListener(s.output.TLSListen())
+	// The HTTPS listener of the custom domains is on tls.listen for the default group only: Envoys that share
+	// the control plane under listen addresses of their own would all bind that one address, so theirs is the
+	// one they name (--tls-listen), if any. Its secrets are a type only when there is a listener: an Envoy asks
+	// for no secrets otherwise, and would never acknowledge them.
+	if tlsListen != "" {
+		tlsListener, err := s.output.TLSListener(tlsListen)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +21,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/tollgate-gw/tollgate/internal/certtest"
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	tollgatev1 "github.com/tollgate-gw/tollgate/proto/tollgate/v1"
 	"github.com/tollgate-gw/tollgate/xds/translate"
@@ -71,13 +74,18 @@ func (c *adsClient) receive() *discovery.DiscoveryResponse {
 
 func startServer(t *testing.T, logs *syncBuffer) (*Server, *adsClient) {
 	t.Helper()
+	return startServerWith(t, logs, translated(t, "/a"))
+}
+
+func startServerWith(t *testing.T, logs *syncBuffer, out *translate.Output) (*Server, *adsClient) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	s := New(slog.New(slog.NewTextHandler(logs, nil)))
 	if ok, reason := s.Ready(); ok || reason != "no configuration loaded yet" {
 		t.Errorf("Ready() before any update = %v, %q", ok, reason)
 	}
-	if err := s.Update(ctx, translated(t, "/a"), "127.0.0.1:8080"); err != nil {
+	if err := s.Update(ctx, out, "127.0.0.1:8080"); err != nil {
 		t.Fatal(err)
 	}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -199,6 +207,54 @@ func TestListenMetadataGivesOwnListener(t *testing.T) {
 	}
 	if got := lis.GetAddress().GetSocketAddress(); got.GetAddress() != "127.0.0.1" || got.GetPortValue() != 9999 {
 		t.Errorf("listener address = %v, want the node's 127.0.0.1:9999", got)
+	}
+}
+
+// TestTLSListenMetadataGivesOwnHTTPSListener: the HTTPS listener of the custom domains is on tls.listen for the
+// default Envoys, on its own address for an Envoy that names one, and absent for one with only its own listen.
+func TestTLSListenMetadataGivesOwnHTTPSListener(t *testing.T) {
+	certFile, keyFile := certtest.WriteFiles(t, t.TempDir(), "api", certtest.SelfSigned(t, "api.example.com"))
+	chain, _ := os.ReadFile(certFile)
+	key, _ := os.ReadFile(keyFile)
+	snap, err := ir.Build(&tollgatev1.Gateway{
+		Apis: []*tollgatev1.RestApi{{Id: "abc", Stages: []*tollgatev1.Stage{{StageName: "prod"}}}},
+		DomainNames: []*tollgatev1.DomainName{{DomainName: "api.example.com", CertificateChain: string(chain), PrivateKey: string(key),
+			SecurityPolicy: "TLS_1_2", BasePathMappings: []*tollgatev1.BasePathMapping{{ApiId: "abc", Stage: "prod"}}}},
+	}, ir.Settings{Domain: "execute-api.localhost", TLSListen: "127.0.0.1:8443"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := translate.Translate(snap)
+	for _, tt := range []struct {
+		name     string
+		metadata map[string]any
+		want     string // the HTTPS listener's address, "" for none
+	}{
+		{"the default Envoy", nil, "127.0.0.1:8443"},
+		{"its own listen only", map[string]any{"tollgate.listen": "127.0.0.1:9999"}, ""},
+		{"its own listen and HTTPS listener", map[string]any{"tollgate.listen": "127.0.0.1:9999", "tollgate.tls_listen": "127.0.0.1:9443"}, "127.0.0.1:9443"},
+		{"the default listen, its own HTTPS listener", map[string]any{"tollgate.tls_listen": "127.0.0.1:9444"}, "127.0.0.1:9444"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs syncBuffer
+			_, envoy := startServerWith(t, &logs, out)
+			envoy.node = &core.Node{Id: "edge", Metadata: mustStruct(t, tt.metadata)}
+			envoy.request(resourcev3.ListenerType, nil, nil, "")
+			got := ""
+			for _, res := range envoy.receive().GetResources() {
+				var lis listener.Listener
+				if err := res.UnmarshalTo(&lis); err != nil {
+					t.Fatal(err)
+				}
+				if lis.GetName() == translate.TLSListenerName {
+					a := lis.GetAddress().GetSocketAddress()
+					got = net.JoinHostPort(a.GetAddress(), strconv.Itoa(int(a.GetPortValue())))
+				}
+			}
+			if got != tt.want {
+				t.Errorf("HTTPS listener on %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 
