@@ -66,10 +66,17 @@ func (o *Output) manager(routes string) *hcm.HttpConnectionManager {
 		// The request id Envoy generates is the one x-amzn-RequestId reports.
 		GenerateRequestId: wrapperspb.Bool(true),
 		// Edge hygiene: the client's address comes from the connection (or as many X-Forwarded-For hops back as
-		// the config trusts proxies in front), and paths are normalised before matching.
-		UseRemoteAddress:  wrapperspb.Bool(true),
-		XffNumTrustedHops: o.snapshot.TrustedProxyHops,
-		NormalizePath:     wrapperspb.Bool(true),
+		// the config trusts proxies in front), and paths are normalised before matching (RFC 3986: dot segments
+		// resolved, unreserved characters decoded) with doubled slashes merged, so that no spelling of a
+		// protected resource's path reaches its backend by another route without the resource's checks
+		// (e2e TestNoBypassByPathSpelling). Escaped slashes (%2F) are kept as they are: API Gateway passes them
+		// in a path parameter (an S3 object key under a folder is written folder%2Fkey), and a decoded one would
+		// route elsewhere.
+		UseRemoteAddress:             wrapperspb.Bool(true),
+		XffNumTrustedHops:            o.snapshot.TrustedProxyHops,
+		NormalizePath:                wrapperspb.Bool(true),
+		MergeSlashes:                 true,
+		PathWithEscapedSlashesAction: hcm.HttpConnectionManager_KEEP_UNCHANGED,
 		// A backend's Server header reaches the client as it is; Envoy adds none of its own.
 		ServerHeaderTransformation: hcm.HttpConnectionManager_PASS_THROUGH,
 		LocalReplyConfig:           localReplies(o.snapshot),
