@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/tollgate-gw/tollgate/internal/compresstest"
 )
 
 // TestCompression serves an API with x-amazon-apigateway-minimum-compression-size through a real Envoy: a response
@@ -58,11 +60,7 @@ func TestCompression(t *testing.T) {
 	}
 
 	t.Run("a compressed request body reaches the template decompressed", func(t *testing.T) {
-		var packed bytes.Buffer
-		zw := gzip.NewWriter(&packed)
-		zw.Write([]byte(`{"name": "Rex"}`))
-		zw.Close()
-		r := send(t, call{method: http.MethodPost, url: tg.url("/prod/pets"), host: "packed." + domain, body: packed.String(),
+		r := send(t, call{method: http.MethodPost, url: tg.url("/prod/pets"), host: "packed." + domain, body: compresstest.Gzip(t, `{"name": "Rex"}`),
 			header: http.Header{"Content-Type": {"application/json"}, "Content-Encoding": {"gzip"}}})
 		var e echo
 		if err := json.Unmarshal([]byte(r.body), &e); err != nil || r.status != http.StatusOK {

@@ -1,8 +1,6 @@
 package mapping
 
 import (
-	"bytes"
-	"compress/gzip"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -15,6 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/tollgate-gw/tollgate/extproc/lambda/lambdaproxy"
+	"github.com/tollgate-gw/tollgate/internal/compresstest"
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
@@ -485,19 +484,6 @@ func TestQueryStringOrder(t *testing.T) {
 	}
 }
 
-func gzipped(t *testing.T, s string) string {
-	t.Helper()
-	var buf bytes.Buffer
-	w := gzip.NewWriter(&buf)
-	if _, err := w.Write([]byte(s)); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.String()
-}
-
 // TestCompressedRequestBody: a gzip or deflate body is decompressed before the template and the mappings read it,
 // and a non-proxy integration is sent it decompressed, as API Gateway does; one it cannot decompress is refused.
 func TestCompressedRequestBody(t *testing.T) {
@@ -509,8 +495,8 @@ func TestCompressedRequestBody(t *testing.T) {
 		wantBody             string
 		wantEncodingKept     bool
 	}{
-		{"template reads the decompressed body", "gzip", gzipped(t, pet), true, 0, `{"name": "Rex", "id": "7", "stage": "prod", "v": "7"}`, false},
-		{"passthrough is sent decompressed", "gzip", gzipped(t, pet), false, 0, pet, false},
+		{"template reads the decompressed body", "gzip", compresstest.Gzip(t, pet), true, 0, `{"name": "Rex", "id": "7", "stage": "prod", "v": "7"}`, false},
+		{"passthrough is sent decompressed", "gzip", compresstest.Gzip(t, pet), false, 0, pet, false},
 		{"a coding not decoded passes as it came, labelled", "br", "\x01\x02", false, 0, "", true},
 		{"a body that is not gzip", "gzip", pet, true, 400, `{"message":"Invalid request body"}`, false},
 	}

@@ -2,34 +2,11 @@ package processor
 
 import (
 	"bytes"
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
 	"errors"
-	"io"
 	"testing"
-)
 
-func compressed(t testing.TB, coding string, data []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	var w io.WriteCloser
-	switch coding {
-	case "gzip":
-		w = gzip.NewWriter(&buf)
-	case "zlib":
-		w = zlib.NewWriter(&buf)
-	case "raw":
-		w, _ = flate.NewWriter(&buf, flate.BestSpeed)
-	}
-	if _, err := w.Write(data); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+	"github.com/tollgate-gw/tollgate/internal/compresstest"
+)
 
 func TestDecompress(t *testing.T) {
 	payload := []byte(`{"name":"pet","tags":["a","b"]}`)
@@ -40,15 +17,15 @@ func TestDecompress(t *testing.T) {
 		decoded        bool
 		err            bool
 	}{
-		{"gzip", "gzip", compressed(t, "gzip", payload), payload, true, false},
-		{"x-gzip, any case", " X-Gzip ", compressed(t, "gzip", payload), payload, true, false},
-		{"deflate as zlib", "deflate", compressed(t, "zlib", payload), payload, true, false},
-		{"deflate raw", "deflate", compressed(t, "raw", payload), payload, true, false},
+		{"gzip", "gzip", compresstest.Compress(t, "gzip", payload), payload, true, false},
+		{"x-gzip, any case", " X-Gzip ", compresstest.Compress(t, "gzip", payload), payload, true, false},
+		{"deflate as zlib", "deflate", compresstest.Compress(t, "zlib", payload), payload, true, false},
+		{"deflate raw", "deflate", compresstest.Compress(t, "raw", payload), payload, true, false},
 		{"identity", "identity", payload, payload, false, false},
 		{"none", "", payload, payload, false, false},
 		{"a coding not decoded passes", "br", []byte{1, 2, 3}, []byte{1, 2, 3}, false, false},
 		{"not gzip", "gzip", payload, nil, false, true},
-		{"truncated gzip", "gzip", compressed(t, "gzip", payload)[:20], nil, false, true},
+		{"truncated gzip", "gzip", compresstest.Compress(t, "gzip", payload)[:20], nil, false, true},
 		{"empty gzip", "gzip", nil, nil, false, true},
 	}
 	for _, tt := range tests {
@@ -62,18 +39,18 @@ func TestDecompress(t *testing.T) {
 }
 
 func TestDecompressRefusesABomb(t *testing.T) {
-	bomb := compressed(t, "gzip", make([]byte, MaxPayload+1))
+	bomb := compresstest.Compress(t, "gzip", make([]byte, MaxPayload+1))
 	if _, _, err := Decompress("gzip", bomb); !errors.Is(err, ErrPayloadTooLarge) {
 		t.Errorf("a body decompressing past 10 MB: %v, want ErrPayloadTooLarge", err)
 	}
-	if out, _, err := Decompress("gzip", compressed(t, "gzip", make([]byte, MaxPayload))); err != nil || len(out) != MaxPayload {
+	if out, _, err := Decompress("gzip", compresstest.Compress(t, "gzip", make([]byte, MaxPayload))); err != nil || len(out) != MaxPayload {
 		t.Errorf("a body decompressing to exactly 10 MB: %d bytes, %v", len(out), err)
 	}
 }
 
 func FuzzDecompress(f *testing.F) {
 	for _, coding := range []string{"gzip", "zlib", "raw"} {
-		f.Add(coding, compressed(f, coding, []byte(`{"a":1}`)))
+		f.Add(coding, compresstest.Compress(f, coding, []byte(`{"a":1}`)))
 	}
 	f.Fuzz(func(t *testing.T, coding string, body []byte) {
 		encoding := map[string]string{"zlib": "deflate", "raw": "deflate"}[coding]

@@ -1,8 +1,6 @@
 package validation
 
 import (
-	"bytes"
-	"compress/gzip"
 	"log/slog"
 	"testing"
 
@@ -10,6 +8,7 @@ import (
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 
 	"github.com/tollgate-gw/tollgate/extproc/processor"
+	"github.com/tollgate-gw/tollgate/internal/compresstest"
 	"github.com/tollgate-gw/tollgate/internal/ir"
 	"github.com/tollgate-gw/tollgate/internal/names"
 )
@@ -73,8 +72,8 @@ func TestValidation(t *testing.T) {
 		{"a content type without a model is not validated", []string{":path", "/prod/pets?mode=a", "x-client", "c", "content-type", "text/plain"},
 			[]string{`not json`}, ""},
 		// As API Gateway, a compressed body is validated decompressed.
-		{"a gzip body, valid", []string{":path", "/prod/pets?mode=a", "x-client", "c", "content-encoding", "gzip"}, []string{gzipped(t, `{"name": "Rex"}`)}, ""},
-		{"a gzip body, invalid", []string{":path", "/prod/pets?mode=a", "x-client", "c", "content-encoding", "gzip"}, []string{gzipped(t, `{"nom": "Rex"}`)},
+		{"a gzip body, valid", []string{":path", "/prod/pets?mode=a", "x-client", "c", "content-encoding", "gzip"}, []string{compresstest.Gzip(t, `{"name": "Rex"}`)}, ""},
+		{"a gzip body, invalid", []string{":path", "/prod/pets?mode=a", "x-client", "c", "content-encoding", "gzip"}, []string{compresstest.Gzip(t, `{"nom": "Rex"}`)},
 			`{"message":"Invalid request body"}`},
 		{"a body that is not the gzip it says", []string{":path", "/prod/pets?mode=a", "x-client", "c", "content-encoding", "gzip"}, []string{`{"name": "Rex"}`},
 			`{"message":"Invalid request body"}`},
@@ -99,17 +98,4 @@ func TestValidation(t *testing.T) {
 			}
 		})
 	}
-}
-
-func gzipped(t *testing.T, s string) string {
-	t.Helper()
-	var buf bytes.Buffer
-	w := gzip.NewWriter(&buf)
-	if _, err := w.Write([]byte(s)); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.String()
 }

@@ -101,7 +101,7 @@ var allowed = map[string][]string{
 	"internal/management": {"extproc/authz/sigv4", "internal/gatewayresponse", "internal/lambdauri", "internal/names", "internal/state", "internal/stagevars", "internal/usageplan", "internal/routekey", "proto/tollgate/v1"},
 	"cmd/tollgate":        {"*"},
 	// Programs and tests that drive a built gateway from outside.
-	"e2e":                       {"envoy", "internal/names", "internal/jwttest", "internal/certtest"},
+	"e2e":                       {"envoy", "internal/names", "internal/jwttest", "internal/certtest", "internal/compresstest"},
 	"e2e/lambdafunctions/...":   nil,
 	"examples/petstore/backend": nil,
 	"tools/bench/dataplane":     {"envoy", "internal/names", "internal/accesslog", "internal/management", "internal/state"},
@@ -109,10 +109,11 @@ var allowed = map[string][]string{
 	"tools/awsops":              nil,
 	"internal/importrules":      nil,
 	// Golden-file comparison and real redis-servers, for the tests of every layer.
-	"internal/golden":    nil,
-	"internal/redistest": nil,
-	"internal/jwttest":   nil,
-	"internal/certtest":  nil,
+	"internal/golden":       nil,
+	"internal/redistest":    nil,
+	"internal/jwttest":      nil,
+	"internal/certtest":     nil,
+	"internal/compresstest": nil,
 }
 
 func TestImportRules(t *testing.T) {
