@@ -297,4 +297,8 @@ func TestHTTPAPIImport(t *testing.T) {
 	call(t, mux, "PUT", "/v2/apis", string(rest), 400, nil)
 	call(t, mux, "PUT", "/v2/apis?basepath=prepend", definition("/a"), 400, nil)
 	call(t, mux, "PUT", "/v2/apis", `{"body":"not a definition"}`, 400, nil)
+	off, _ := json.Marshal(map[string]string{"body": `{"openapi": "3.0.1", "info": {"title": "o", "version": "1"}, "servers": [{"url": "/", "x-amazon-apigateway-endpoint-configuration": {"disableExecuteApiEndpoint": true}}], "paths": {}, "x-amazon-apigateway-cors": {"allowOrigins": ["*"]}}`})
+	if got := call(t, mux, "PUT", "/v2/apis", string(off), 400, nil); !strings.Contains(got, "disableExecuteApiEndpoint is not supported by the management API yet") {
+		t.Errorf("an import turning the execute-api endpoint off: %s", got)
+	}
 }

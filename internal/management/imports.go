@@ -66,6 +66,10 @@ func (s *Service) importDefinition(body []byte, failOnWarnings bool) (*tollgatev
 	if len(warnings) > 0 && failOnWarnings {
 		return nil, nil, badRequest("Warnings found during import:\n\t%s", strings.Join(warnings, "\n\t"))
 	}
+	if api.GetDisableExecuteApiEndpoint() {
+		// As create-rest-api and create-api refuse it: the management API's APIs keep their execute-api endpoint.
+		return nil, nil, badRequest("x-amazon-apigateway-endpoint-configuration's disableExecuteApiEndpoint is not supported by the management API yet: the execute-api endpoint would keep serving")
+	}
 	return api, warnings, nil
 }
 
@@ -132,10 +136,6 @@ func (s *Service) putRestAPI(w http.ResponseWriter, r *http.Request) {
 // merge adds an imported model's resources, methods and settings to the working copy; a method the copy has is
 // replaced. What the management API cannot hold yet is refused, naming it.
 func (rec *apiRecord) merge(api *tollgatev1.RestApi) error {
-	if api.GetDisableExecuteApiEndpoint() {
-		// As create-rest-api refuses it: the management API's APIs keep their execute-api endpoint.
-		return badRequest("x-amazon-apigateway-endpoint-configuration's disableExecuteApiEndpoint is not supported by the management API yet: the execute-api endpoint would keep serving")
-	}
 	for t, resp := range api.GetGatewayResponses() {
 		if rec.GatewayResponses == nil {
 			rec.GatewayResponses = map[string]*gatewayResponse{}
