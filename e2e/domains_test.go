@@ -116,7 +116,7 @@ func TestCustomDomains(t *testing.T) {
 	}
 	tg := startGateway(t, cfg, map[string]string{"orders.yaml": "domains/orders.yaml", "shop.yaml": "domains/shop.yaml"})
 	tlsAddr := cfg.TLS.Listen
-	waitPresented(t, tlsAddr, roots, func(*x509.Certificate) bool { return true }) // the listener is up
+	waitPresented(t, tlsAddr, "api.example.com", roots, func(*x509.Certificate) bool { return true }) // the listener is up
 
 	t.Run("certificates by SNI", func(t *testing.T) {
 		for name, want := range map[string]string{"api.example.com": "api.example.com", "shop.example.org": "*.example.org"} {
@@ -296,7 +296,7 @@ func TestCustomDomains(t *testing.T) {
 			}
 		}
 		want := rotated.Certificate[0]
-		waitPresented(t, tlsAddr, roots, func(c *x509.Certificate) bool {
+		waitPresented(t, tlsAddr, "api.example.com", roots, func(c *x509.Certificate) bool {
 			return string(c.Raw) == string(want) && c.SerialNumber.Cmp(before.SerialNumber) != 0
 		})
 		if found := findEnvoyChild(t, tg.pid(), tg.dir); found.pid != envoyPID {
@@ -316,12 +316,12 @@ func TestCustomDomains(t *testing.T) {
 	})
 }
 
-// waitPresented waits until api.example.com's handshake presents a certificate ok accepts.
-func waitPresented(t *testing.T, addr string, roots *x509.CertPool, ok func(*x509.Certificate) bool) {
+// waitPresented waits until a handshake for serverName presents a certificate ok accepts.
+func waitPresented(t *testing.T, addr, serverName string, roots *x509.CertPool, ok func(*x509.Certificate) bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		c, err := handshake(addr, "api.example.com", roots, 0)
+		c, err := handshake(addr, serverName, roots, 0)
 		if err == nil && ok(c) {
 			return
 		}

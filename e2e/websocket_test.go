@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -17,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/coder/websocket"
+
+	"github.com/tollgate-gw/tollgate/internal/certtest"
 )
 
 // The IAM credential @connections callers sign with (the wschat function's, and the aws CLI's here).
@@ -39,7 +44,7 @@ var connectionIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{14}=$`)
 
 // chatGateway runs the chat API (testdata/websocket/chat.yaml) with the wschat function and an HTTP backend,
 // its connections registered in Redis when redisURL is set.
-func chatGateway(t *testing.T, fns map[string]*lambdaFunction, backendURL, redisURL string) *tollgate {
+func chatGateway(t *testing.T, fns map[string]*lambdaFunction, backendURL, redisURL string, configure ...func(*gatewayConfig)) *tollgate {
 	t.Helper()
 	cfg := newGatewayConfig(t)
 	cfg.WebSocket = &webSocket{Listen: freeAddrs(t, 1)[0], IdleTimeout: "3s"}
@@ -54,6 +59,9 @@ func chatGateway(t *testing.T, fns map[string]*lambdaFunction, backendURL, redis
 	cfg.APIs = []apiConfig{{ID: "chat", Definition: "chat.yaml", ProtocolType: "WEBSOCKET", Stages: []stageConfig{
 		{StageName: "prod", Variables: map[string]string{"function": "wschat", "backend": strings.TrimPrefix(backendURL, "http://")}},
 	}}}
+	for _, c := range configure {
+		c(&cfg)
+	}
 	return startGateway(t, cfg, map[string]string{"chat.yaml": "websocket/chat.yaml"})
 }
 
@@ -377,6 +385,71 @@ func TestWebSocketAPI(t *testing.T) {
 // TestWebSocketConnectionsAcrossGateways: two gateways share one Redis, a client connected to each; the aws CLI's
 // post-to-connection through either gateway reaches the connection the other holds, and once a gateway stops,
 // its connection is Gone through the other.
+// TestWebSocketOnCustomDomain serves the chat stage under a custom domain's base path, over the HTTPS listener:
+// connections are upgraded there, their events report the domain, and @connections calls under the base path
+// reach the service (which wants them signed).
+func TestWebSocketOnCustomDomain(t *testing.T) {
+	fns := startFunctions(t, "wschat", "echo")
+	backendURL, _ := startChatBackend(t)
+	ca := certtest.NewCA(t)
+	certFile, keyFile := certtest.WriteFiles(t, t.TempDir(), "ws", ca.Issue(t, "ws.example.com"))
+	var tlsAddr string
+	chatGateway(t, fns, backendURL, "", func(cfg *gatewayConfig) {
+		tlsAddr = freeAddrs(t, 1)[0]
+		cfg.TLS = &tlsConfig{Listen: tlsAddr}
+		cfg.DomainNames = []domainName{{DomainName: "ws.example.com", Certificate: certificateFiles{certFile, keyFile},
+			BasePathMappings: []basePathMapping{{BasePath: "chat", APIID: "chat", Stage: "prod"}}}}
+	})
+	waitPresented(t, tlsAddr, "ws.example.com", ca.Pool(), func(*x509.Certificate) bool { return true })
+	client := httpsClient(tlsAddr, ca.Pool(), 0, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "wss://ws.example.com/chat", &websocket.DialOptions{HTTPClient: client, HTTPHeader: http.Header{"User-Agent": {userAgent}}})
+	if err != nil {
+		t.Fatalf("connecting through the custom domain: %v", err)
+	}
+	defer c.CloseNow()
+	sendText(t, c, `{"action":"sendmessage","text":"hi"}`)
+	var told struct{ DomainName, Stage, APIID, ConnectionID string }
+	if err := json.Unmarshal([]byte(receiveText(t, c)), &told); err != nil {
+		t.Fatal(err)
+	}
+	if told.DomainName != "ws.example.com" || told.Stage != "prod" || told.APIID != "chat" {
+		t.Errorf("the function was told %+v, want domain ws.example.com, stage prod of chat", told)
+	}
+	// A signed @connections call through the domain, signed for its path there, reaches the connection.
+	url := "https://ws.example.com/chat/@connections/" + told.ConnectionID
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader("pushed"))
+	payload := sha256.Sum256([]byte("pushed"))
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: connectionsKey, SecretAccessKey: connectionsSecret}, req,
+		hex.EncodeToString(payload[:]), "execute-api", "eu-west-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("POST %s, signed: %d", url, res.StatusCode)
+	} else if got := receiveText(t, c); got != "pushed" {
+		t.Errorf("the connection received %q, want pushed", got)
+	}
+	for _, tt := range []struct{ path, errorType string }{
+		{"/chat/@connections/" + told.ConnectionID, "MissingAuthenticationTokenException"}, // the service's: unsigned
+		{"/other", "ForbiddenException"}, // under no mapping: the domain's Forbidden
+	} {
+		res, err := client.Get("https://ws.example.com" + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden || res.Header.Get("X-Amzn-Errortype") != tt.errorType {
+			t.Errorf("GET %s: %d, error type %q; want 403 %q", tt.path, res.StatusCode, res.Header.Get("X-Amzn-Errortype"), tt.errorType)
+		}
+	}
+}
+
 func TestWebSocketConnectionsAcrossGateways(t *testing.T) {
 	fns := startFunctions(t, "wschat", "echo")
 	backendURL, _ := startChatBackend(t)

@@ -113,6 +113,29 @@ func TestWebSocketAPIs(t *testing.T) {
 				&tollgatev1.WebSocketIntegration{IntegrationId: "plain", IntegrationType: "HTTP", IntegrationUri: "http://b/", IntegrationMethod: "PUT"})
 		}, nil},
 		{"no stage", func(api *tollgatev1.WebSocketApi, _ *tollgatev1.Gateway) { api.Stages = nil }, []string{`WebSocket API "chat" has no stages`}},
+		{"on a custom domain", func(_ *tollgatev1.WebSocketApi, gw *tollgatev1.Gateway) {
+			gw.DomainNames = []*tollgatev1.DomainName{{DomainName: "ws.example.com", SecurityPolicy: "TLS_1_2", SourceFile: "tollgate.yaml", SourcePointer: "/domainNames/0",
+				BasePathMappings: []*tollgatev1.BasePathMapping{{BasePath: "chat", ApiId: "chat", Stage: "prod"}, {BasePath: "(none)", ApiId: "chat", Stage: "prod"}}}}
+		}, nil},
+		{"on a custom domain against API Gateway's rules", func(_ *tollgatev1.WebSocketApi, gw *tollgatev1.Gateway) {
+			gw.Apis = []*tollgatev1.RestApi{{Id: "rest", Stages: []*tollgatev1.Stage{{StageName: "prod"}}}}
+			mapped := func(domain, policy, endpoint string, m ...*tollgatev1.BasePathMapping) *tollgatev1.DomainName {
+				return &tollgatev1.DomainName{DomainName: domain, SecurityPolicy: policy, EndpointType: endpoint, SourceFile: "tollgate.yaml",
+					SourcePointer: "/domainNames/" + domain, BasePathMappings: m}
+			}
+			gw.DomainNames = []*tollgatev1.DomainName{
+				mapped("mixed", "TLS_1_2", "REGIONAL", &tollgatev1.BasePathMapping{BasePath: "r", ApiId: "rest", Stage: "prod"}, &tollgatev1.BasePathMapping{BasePath: "w", ApiId: "chat", Stage: "prod"}),
+				mapped("old", "TLS_1_0", "REGIONAL", &tollgatev1.BasePathMapping{ApiId: "chat", Stage: "prod"}),
+				mapped("edge", "TLS_1_2", "EDGE", &tollgatev1.BasePathMapping{ApiId: "chat", Stage: "prod"}),
+				mapped("paths", "TLS_1_2", "REGIONAL", &tollgatev1.BasePathMapping{BasePath: "a/b", ApiId: "chat", Stage: "prod"},
+					&tollgatev1.BasePathMapping{BasePath: "c", ApiId: "chat"}, &tollgatev1.BasePathMapping{BasePath: "d", ApiId: "chat", Stage: "dev"}),
+			}
+		}, []string{`/domainNames/mixed/basePathMappings/1/apiId: WebSocket API "chat" cannot share domain name "mixed" with REST or HTTP APIs`,
+			`/domainNames/old/basePathMappings/0/apiId: WebSocket API "chat" needs a REGIONAL domain name with securityPolicy TLS_1_2`,
+			`/domainNames/edge/basePathMappings/0/apiId: WebSocket API "chat" needs a REGIONAL domain name with securityPolicy TLS_1_2`,
+			`/domainNames/paths/basePathMappings/0/basePath: a WebSocket API's base path is a single segment`,
+			`/domainNames/paths/basePathMappings/1/stage: a mapping of the WebSocket API "chat" needs the stage it serves`,
+			`/domainNames/paths/basePathMappings/2/stage: API "chat" has no stage "dev"`}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			api := validWebSocketAPI()

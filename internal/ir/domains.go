@@ -43,6 +43,9 @@ type BasePathMapping struct {
 	Stage    string `json:"stage"`
 	// StagePath is where the stage's routes are under the API's host: /{stage}, "" for an HTTP API's $default.
 	StagePath string `json:"stagePath,omitempty"`
+	// WebSocket: the stage is a WebSocket API's, whose connections and @connections calls go to the WebSocket
+	// service.
+	WebSocket bool `json:"webSocket,omitempty"`
 }
 
 // Security policies' TLS: API Gateway's tables of the versions and cipher suites each accepts, less the four
@@ -62,6 +65,10 @@ var (
 
 // domainNames builds the custom domain names; the model check found every mapped stage.
 func (b *builder) domainNames(gw *tollgatev1.Gateway) []DomainName {
+	webSocket := map[string]bool{}
+	for _, api := range gw.GetWebsocketApis() {
+		webSocket[api.GetId()] = true
+	}
 	stages := map[string][]string{}
 	for _, api := range gw.GetApis() {
 		for _, st := range api.GetStages() {
@@ -90,7 +97,7 @@ func (b *builder) domainNames(gw *tollgatev1.Gateway) []DomainName {
 		for _, m := range mappings {
 			if m.GetStage() != "" {
 				domain.Mappings = append(domain.Mappings, BasePathMapping{BasePath: basePath(m), APIID: m.GetApiId(), Stage: m.GetStage(),
-					StagePath: Method{Stage: m.GetStage()}.StagePath()})
+					StagePath: Method{Stage: m.GetStage()}.StagePath(), WebSocket: webSocket[m.GetApiId()]})
 				continue
 			}
 			// A mapping without a stage serves each stage under the base path and the stage's name.

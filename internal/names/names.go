@@ -189,6 +189,11 @@ const WebSocketAPIHeader = "x-tollgate-websocket-api"
 // (the connection's peer, or trusted X-Forwarded-For hops back).
 const WebSocketSourceIPHeader = "x-tollgate-source-ip"
 
+// WebSocketMappingHeader is the header the translator sets on a custom domain's requests to the WebSocket
+// service: the mapping's base path ("" for the root) and the host the client called, space-separated. Envoy removes
+// it from every other request to the service.
+const WebSocketMappingHeader = "x-tollgate-websocket-mapping"
+
 // WebSocketCluster is the cluster of Tollgate's WebSocket service.
 const WebSocketCluster = "tollgate_websocket"
 

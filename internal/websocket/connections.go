@@ -18,9 +18,14 @@ import (
 const SigningName = "execute-api"
 
 // connectionsPath is the connection id of a stage's @connections path: /{stage}/@connections/{id}, or the same
-// under the host-independent forms of the stage's URL, the @ as it is or percent-encoded, as botocore sends it.
-func connectionsPath(escaped string, st *ir.WebSocketStage) (string, bool) {
-	rest, ok := cutAny(escaped, "/"+st.Stage+"/", "/_aws/execute-api/"+st.APIID+"/"+st.Stage+"/", "/restapis/"+st.APIID+"/"+st.Stage+"/_user_request_/")
+// under the host-independent forms of the stage's URL, the @ as it is or percent-encoded, as botocore sends it;
+// on a custom domain (m not nil), {basePath}/@connections/{id}.
+func connectionsPath(escaped string, st *ir.WebSocketStage, m *domainMapping) (string, bool) {
+	prefixes := []string{"/" + st.Stage + "/", "/_aws/execute-api/" + st.APIID + "/" + st.Stage + "/", "/restapis/" + st.APIID + "/" + st.Stage + "/_user_request_/"}
+	if m != nil {
+		prefixes = []string{m.basePath + "/"}
+	}
+	rest, ok := cutAny(escaped, prefixes...)
 	if !ok {
 		return "", false
 	}

@@ -218,7 +218,7 @@ func (s *Server) requestContext(st *ir.WebSocketStage, route *ir.WebSocketRoute,
 		"requestTime": now.UTC().Format("02/Jan/2006:15:04:05 -0700"), "messageDirection": "IN",
 		"stage": st.Stage, "connectedAt": c.connectedAt.UnixMilli(), "requestTimeEpoch": now.UnixMilli(),
 		"identity": identity, "requestId": ev.requestID,
-		"domainName": st.APIID + "." + s.opts.Domain, "connectionId": c.id, "apiId": st.APIID,
+		"domainName": c.domainName, "connectionId": c.id, "apiId": st.APIID,
 	}
 	if c.authorizer != nil {
 		rc["authorizer"] = c.authorizer

@@ -168,7 +168,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusForbidden, "", "Forbidden")
 		return
 	}
-	if id, ok := connectionsPath(r.URL.EscapedPath(), st); ok {
+	mapping := mappingOf(r)
+	if id, ok := connectionsPath(r.URL.EscapedPath(), st, mapping); ok {
 		s.connections(w, r, st, id)
 		return
 	}
@@ -176,7 +177,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusUpgradeRequired, "", "Upgrade Required")
 		return
 	}
-	s.connect(w, r, key, st)
+	s.connect(w, r, key, st, mapping)
+}
+
+// domainMapping is the custom domain a request came by: the mapping's base path ("" for the root) and the
+// domain name the client called.
+type domainMapping struct{ basePath, domainName string }
+
+// mappingOf reads the custom domain from the header only the domains' routes set; nil for the API's own host.
+func mappingOf(r *http.Request) *domainMapping {
+	v := r.Header.Get(names.WebSocketMappingHeader)
+	if v == "" {
+		return nil
+	}
+	base, host, _ := strings.Cut(v, " ")
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return &domainMapping{basePath: base, domainName: host}
 }
 
 // A conn is one client's connection.
@@ -192,6 +210,8 @@ type conn struct {
 	connectedAt time.Time
 	sourceIP    string
 	userAgent   string
+	// domainName is the host the client connected to, as events report it: the API's, or a custom domain.
+	domainName string
 	// caller is the IAM caller's identity values (accessKey, accountId, userArn), authorizer a Lambda
 	// authorizer's principalId and context: what $connect admitted the connection with, which its events report.
 	caller, authorizer map[string]any
@@ -250,14 +270,17 @@ func newID() string {
 
 // connect runs $connect's integration and, when it succeeds, completes the upgrade and reads the connection's
 // messages until it closes.
-func (s *Server) connect(w http.ResponseWriter, r *http.Request, key string, st *ir.WebSocketStage) {
+func (s *Server) connect(w http.ResponseWriter, r *http.Request, key string, st *ir.WebSocketStage, mapping *domainMapping) {
 	if s.closing.Load() {
 		writeMessage(w, http.StatusServiceUnavailable, "", "Service Unavailable")
 		return
 	}
 	now := s.now()
 	c := &conn{s: s, id: newID(), stageKey: key, apiID: st.APIID, stage: st.Stage, connectedAt: now, sourceIP: r.Header.Get(names.WebSocketSourceIPHeader),
-		userAgent: r.UserAgent()}
+		userAgent: r.UserAgent(), domainName: st.APIID + "." + s.opts.Domain}
+	if mapping != nil {
+		c.domainName = mapping.domainName
+	}
 	c.done, c.cancel = context.WithCancel(context.Background())
 	c.touch()
 	accept := &websocket.AcceptOptions{

@@ -80,9 +80,26 @@ func TestConnectionsPath(t *testing.T) {
 		{"/prod", "", false},
 		{"/prod/@connections/%zz", "", false},
 	} {
-		id, ok := connectionsPath(tt.path, st)
+		id, ok := connectionsPath(tt.path, st, nil)
 		if id != tt.want || ok != tt.ok {
 			t.Errorf("connectionsPath(%q) = %q, %v; want %q, %v", tt.path, id, ok, tt.want, tt.ok)
+		}
+	}
+	// On a custom domain, under the mapping's base path only.
+	for _, tt := range []struct {
+		base, path, want string
+		ok               bool
+	}{
+		{"/chat", "/chat/@connections/abc", "abc", true},
+		{"/chat", "/chat/%40connections/abc", "abc", true},
+		{"", "/@connections/abc", "abc", true},
+		{"/chat", "/prod/@connections/abc", "", false},
+		{"/chat", "/chatx/@connections/abc", "", false},
+		{"", "/prod/@connections/abc", "", false},
+	} {
+		id, ok := connectionsPath(tt.path, st, &domainMapping{basePath: tt.base, domainName: "ws.example.com"})
+		if id != tt.want || ok != tt.ok {
+			t.Errorf("connectionsPath(%q) under base path %q = %q, %v; want %q, %v", tt.path, tt.base, id, ok, tt.want, tt.ok)
 		}
 	}
 }

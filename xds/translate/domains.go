@@ -49,6 +49,10 @@ func (t *translator) customDomainHosts(snap *ir.Snapshot, byStage map[stageKey][
 			vh.TypedPerFilterConfig = idle
 		}
 		for _, m := range d.Mappings {
+			if m.WebSocket {
+				vh.Routes = append(vh.Routes, t.webSocketMappingRoutes(d, m)...)
+				continue
+			}
 			api := apis[m.APIID]
 			if api == nil {
 				continue // the model check refuses a mapping to an API the gateway lacks

@@ -2,6 +2,8 @@ package translate
 
 import (
 	"net"
+	"regexp"
+	"slices"
 	"strconv"
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -45,6 +47,32 @@ func (t *translator) webSocketHosts() (hosts []*route.VirtualHost, forms []*rout
 	return hosts, forms
 }
 
+// webSocketMappingRoutes serve a WebSocket stage under a custom domain's base path: its connections at the base
+// path, its @connections calls under it, HTTPS only. The service is told the base path and the host called
+// (names.WebSocketMappingHeader), which its paths, signatures and events are of.
+func (t *translator) webSocketMappingRoutes(d ir.DomainName, m ir.BasePathMapping) []*route.Route {
+	i := slices.IndexFunc(t.snap.WebSockets, func(st ir.WebSocketStage) bool { return st.APIID == m.APIID && st.Stage == m.Stage })
+	if i < 0 {
+		return nil // the model check refuses a mapping to a stage the gateway lacks
+	}
+	st := t.snap.WebSockets[i]
+	name := "domain:" + d.Name + ":" + m.BasePath + ":"
+	base := regexp.QuoteMeta(m.BasePath)
+	routes := []*route.Route{
+		t.toWebSocketService(st, name+"@connections", regexMatch("^"+base+"/(@|%40)connections/[^/]+$"), false),
+		t.toWebSocketService(st, name+names.WebSocketConnect, regexMatch("^"+base+"/?$"), true),
+	}
+	for _, r := range routes {
+		r.Match.Headers = append(r.Match.Headers, httpsOnly)
+		r.RequestHeadersToRemove = nil
+		r.RequestHeadersToAdd = append(r.RequestHeadersToAdd, &core.HeaderValueOption{
+			Header:       &core.HeaderValue{Key: names.WebSocketMappingHeader, Value: m.BasePath + " %REQ(:AUTHORITY)%"},
+			AppendAction: core.HeaderValueOption_OVERWRITE_IF_EXISTS_OR_ADD,
+		})
+	}
+	return routes
+}
+
 // toWebSocketService is a route to the WebSocket service for a stage, upgrading the connection or not.
 func (t *translator) toWebSocketService(st ir.WebSocketStage, name string, match *route.RouteMatch, upgrade bool) *route.Route {
 	action := &route.RouteAction{
@@ -58,6 +86,8 @@ func (t *translator) toWebSocketService(st ir.WebSocketStage, name string, match
 		action.UpgradeConfigs = []*route.RouteAction_UpgradeConfig{{UpgradeType: webSocketType, Enabled: wrapperspb.Bool(true)}}
 	}
 	return &route.Route{Name: name, Match: match, Action: &route.Route_Route{Route: action},
+		// Only a custom domain's routes tell the service of a mapping (webSocketMappingRoutes).
+		RequestHeadersToRemove: []string{names.WebSocketMappingHeader},
 		RequestHeadersToAdd: []*core.HeaderValueOption{
 			{Header: &core.HeaderValue{Key: names.WebSocketAPIHeader, Value: st.APIID + "/" + st.Stage}, AppendAction: core.HeaderValueOption_OVERWRITE_IF_EXISTS_OR_ADD},
 			{Header: &core.HeaderValue{Key: names.WebSocketSourceIPHeader, Value: "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%"}, AppendAction: core.HeaderValueOption_OVERWRITE_IF_EXISTS_OR_ADD},
