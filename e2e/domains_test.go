@@ -216,6 +216,19 @@ func TestCustomDomains(t *testing.T) {
 		if !slices.Contains(seen.Lines, "X-Custom-Thing: 1") || !slices.Contains(seen.Lines, "Cookie: alpha=2; mid=3; zeta=1") {
 			t.Errorf("the backend was sent %q, want X-Custom-Thing: 1 and Cookie: alpha=2; mid=3; zeta=1", seen.Lines)
 		}
+		// A regional domain passes names on as the client wrote them, cookies as sent.
+		req, _ = http.NewRequest(http.MethodGet, "https://shop.example.org/orders/raw/items/7", nil)
+		req.Header = http.Header{"X-CuStOm": {"1"}, "cookie": {"zeta=1; alpha=2"}}
+		res, err = client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = rawRequest{}
+		err = json.NewDecoder(res.Body).Decode(&seen)
+		res.Body.Close()
+		if err != nil || !slices.Contains(seen.Lines, "X-CuStOm: 1") || !slices.Contains(seen.Lines, "cookie: zeta=1; alpha=2") {
+			t.Errorf("through a regional domain the backend was sent %q (%v), want X-CuStOm: 1 and cookie: zeta=1; alpha=2 as written", seen.Lines, err)
+		}
 		req, _ = http.NewRequest(http.MethodGet, "https://edge.example.net/event", nil)
 		req.Header = http.Header{"cookie": {"b=1; a=2"}}
 		res, err = client.Do(req)

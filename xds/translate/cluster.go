@@ -11,7 +11,9 @@ import (
 	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	endpoint "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	preservecase "github.com/envoyproxy/go-control-plane/envoy/extensions/http/header_formatters/preserve_case/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
+	upstreamhttp "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	matcher "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -81,7 +83,24 @@ func newCluster(name string, be ir.Backend) *cluster.Cluster {
 	if be.Scheme == "https" {
 		c.TransportSocket = upstreamTLS(be)
 	}
+	// HTTP/1.1 to the backend, header names in the case the client wrote them (an edge domain's twin writes them
+	// capitalised instead; a cluster of another protocol replaces these options).
+	c.TypedExtensionProtocolOptions = map[string]*anypb.Any{
+		string(proto.MessageName(&upstreamhttp.HttpProtocolOptions{})): mustAny(&upstreamhttp.HttpProtocolOptions{
+			UpstreamProtocolOptions: &upstreamhttp.HttpProtocolOptions_ExplicitHttpConfig_{ExplicitHttpConfig: &upstreamhttp.HttpProtocolOptions_ExplicitHttpConfig{
+				ProtocolConfig: &upstreamhttp.HttpProtocolOptions_ExplicitHttpConfig_HttpProtocolOptions{HttpProtocolOptions: &core.Http1ProtocolOptions{HeaderKeyFormat: preservedCase()}},
+			}},
+		}),
+	}
 	return c
+}
+
+// preservedCase keeps HTTP/1.1 header names in the case they came in: on the listener, as the client wrote them;
+// on a cluster, writing them so (and a backend's response headers as the backend wrote them).
+func preservedCase() *core.Http1ProtocolOptions_HeaderKeyFormat {
+	return &core.Http1ProtocolOptions_HeaderKeyFormat{HeaderFormat: &core.Http1ProtocolOptions_HeaderKeyFormat_StatefulFormatter{
+		StatefulFormatter: &core.TypedExtensionConfig{Name: "preserve_case", TypedConfig: mustAny(&preservecase.PreserveCaseFormatterConfig{})},
+	}}
 }
 
 func socketAddress(host string, port uint32) *core.Address {

@@ -227,6 +227,10 @@ func (o *Output) TLSListener(addr string) (*listener.Listener, error) {
 		return nil, err
 	}
 	manager := mustAny(o.manager(o.Routes.GetName()))
+	// An edge domain's connections keep no client's case for the backend: its clusters' twins capitalise the
+	// names (edge.go), which a case remembered from the client would override.
+	edgeManager := o.manager(o.Routes.GetName())
+	edgeManager.HttpProtocolOptions = nil
 	lis := &listener.Listener{
 		Name:    TLSListenerName,
 		Address: address,
@@ -251,6 +255,10 @@ func (o *Output) TLSListener(addr string) (*listener.Listener, error) {
 			context.CommonTlsContext.ValidationContextType = &tlsv3.CommonTlsContext_ValidationContextSdsSecretConfig{
 				ValidationContextSdsSecretConfig: &tlsv3.SdsSecretConfig{Name: truststoreSecret(d.Name), SdsConfig: adsSource()}}
 		}
+		m := manager
+		if d.Edge {
+			m = mustAny(edgeManager)
+		}
 		lis.FilterChains = append(lis.FilterChains, &listener.FilterChain{
 			Name:             "domain:" + d.Name,
 			FilterChainMatch: &listener.FilterChainMatch{ServerNames: []string{d.Name}},
@@ -258,7 +266,7 @@ func (o *Output) TLSListener(addr string) (*listener.Listener, error) {
 				ConfigType: &core.TransportSocket_TypedConfig{TypedConfig: mustAny(context)}},
 			Filters: []*listener.Filter{{
 				Name:       "envoy.filters.network.http_connection_manager",
-				ConfigType: &listener.Filter_TypedConfig{TypedConfig: manager},
+				ConfigType: &listener.Filter_TypedConfig{TypedConfig: m},
 			}},
 		})
 	}

@@ -79,9 +79,12 @@ func (o *Output) manager(routes string) *hcm.HttpConnectionManager {
 		PathWithEscapedSlashesAction: hcm.HttpConnectionManager_KEEP_UNCHANGED,
 		// A backend's Server header reaches the client as it is; Envoy adds none of its own.
 		ServerHeaderTransformation: hcm.HttpConnectionManager_PASS_THROUGH,
-		LocalReplyConfig:           localReplies(o.snapshot),
-		Tracing:                    tracing(o.snapshot),
-		UpgradeConfigs:             webSocketUpgrades(o.snapshot),
+		// A regional endpoint passes header names on as the client wrote them, as API Gateway's do: Envoy
+		// remembers each HTTP/1.1 name's case here and the backends' clusters write it (preservedCase).
+		HttpProtocolOptions: &core.Http1ProtocolOptions{HeaderKeyFormat: preservedCase()},
+		LocalReplyConfig:    localReplies(o.snapshot),
+		Tracing:             tracing(o.snapshot),
+		UpgradeConfigs:      webSocketUpgrades(o.snapshot),
 	}
 	if mutualTLS(o.snapshot) {
 		// The certificate a client presents to a mutual TLS domain, for the ext services; Envoy sets the header on
