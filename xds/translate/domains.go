@@ -41,9 +41,9 @@ type stageKey struct{ api, stage string }
 // customDomainHosts are the domains' virtual hosts: each mapping's copy of its stage's routes, and what the API's
 // host answers a path none of them matches; then 403 Forbidden for a path under no mapping, as API Gateway
 // answers it. idle is what the API hosts give the filters their routes do not switch on.
-func (t *translator) customDomainHosts(snap *ir.Snapshot, byStage map[stageKey][]*route.Route, apis map[string]*ir.API, idle map[string]*anypb.Any) []*route.VirtualHost {
+func (t *translator) customDomainHosts(byStage map[stageKey][]*route.Route, apis map[string]*ir.API, idle map[string]*anypb.Any) []*route.VirtualHost {
 	var hosts []*route.VirtualHost
-	for _, d := range snap.DomainNames {
+	for _, d := range t.snap.DomainNames {
 		vh := &route.VirtualHost{Name: "domain:" + d.Name, Domains: []string{d.Name}, Routes: healthCheckRoutes(d.Name)}
 		if len(idle) > 0 {
 			vh.TypedPerFilterConfig = idle
@@ -227,10 +227,7 @@ func (o *Output) TLSListener(addr string) (*listener.Listener, error) {
 		return nil, err
 	}
 	manager := mustAny(o.manager(o.Routes.GetName()))
-	// An edge domain's connections keep no client's case for the backend: its clusters' twins capitalise the
-	// names (edge.go), which a case remembered from the client would override.
-	edgeManager := o.manager(o.Routes.GetName())
-	edgeManager.HttpProtocolOptions = nil
+	var edgeManager *anypb.Any
 	lis := &listener.Listener{
 		Name:    TLSListenerName,
 		Address: address,
@@ -257,7 +254,14 @@ func (o *Output) TLSListener(addr string) (*listener.Listener, error) {
 		}
 		m := manager
 		if d.Edge {
-			m = mustAny(edgeManager)
+			if edgeManager == nil {
+				// An edge domain's connections keep no client's case for the backend: its clusters' twins
+				// capitalise the names (edge.go), which a case remembered from the client would override.
+				em := o.manager(o.Routes.GetName())
+				em.HttpProtocolOptions = nil
+				edgeManager = mustAny(em)
+			}
+			m = edgeManager
 		}
 		lis.FilterChains = append(lis.FilterChains, &listener.FilterChain{
 			Name:             "domain:" + d.Name,

@@ -180,7 +180,7 @@ func Translate(snap *ir.Snapshot) *Output {
 			vh.TypedPerFilterConfig = idle
 		}
 	}
-	vhosts = append(vhosts, t.customDomainHosts(snap, byStage, apis, idle)...)
+	vhosts = append(vhosts, t.customDomainHosts(byStage, apis, idle)...)
 	out.Clusters = t.sortedClusters() // the edge domains' twins among them
 	out.Routes = routeConfiguration(out.routeConfigName(), vhosts)
 	if mutualTLS(snap) {

@@ -34,8 +34,8 @@ func (t *translator) webSocketHosts() (hosts []*route.VirtualHost, forms []*rout
 		base := names.StageRoutes(st.APIID, st.Stage)
 		// Stage names and API ids are [A-Za-z0-9_-]: nothing to quote in a regex.
 		for i, prefix := range []string{"/" + st.Stage, "/_aws/execute-api/" + st.APIID + "/" + st.Stage, "/restapis/" + st.APIID + "/" + st.Stage + "/_user_request_"} {
-			connections := t.toWebSocketService(st, base+"@connections", regexMatch("^"+prefix+"/(@|%40)connections/[^/]+$"), false) // botocore percent-encodes the @
-			connect := t.toWebSocketService(st, base+names.WebSocketConnect, regexMatch("^"+prefix+"/?$"), true)
+			connections := t.toWebSocketService(st, base+"@connections", regexMatch("^"+prefix+"/(@|%40)connections/[^/]+$"), false, "") // botocore percent-encodes the @
+			connect := t.toWebSocketService(st, base+names.WebSocketConnect, regexMatch("^"+prefix+"/?$"), true, "")
 			if i == 0 {
 				vh.Routes = append(vh.Routes, connections, connect)
 				continue
@@ -58,23 +58,20 @@ func (t *translator) webSocketMappingRoutes(d ir.DomainName, m ir.BasePathMappin
 	st := t.snap.WebSockets[i]
 	name := "domain:" + d.Name + ":" + m.BasePath + ":"
 	base := regexp.QuoteMeta(m.BasePath)
+	mapping := m.BasePath + " %REQ(:AUTHORITY)%"
 	routes := []*route.Route{
-		t.toWebSocketService(st, name+"@connections", regexMatch("^"+base+"/(@|%40)connections/[^/]+$"), false),
-		t.toWebSocketService(st, name+names.WebSocketConnect, regexMatch("^"+base+"/?$"), true),
+		t.toWebSocketService(st, name+"@connections", regexMatch("^"+base+"/(@|%40)connections/[^/]+$"), false, mapping),
+		t.toWebSocketService(st, name+names.WebSocketConnect, regexMatch("^"+base+"/?$"), true, mapping),
 	}
 	for _, r := range routes {
 		r.Match.Headers = append(r.Match.Headers, httpsOnly)
-		r.RequestHeadersToRemove = nil
-		r.RequestHeadersToAdd = append(r.RequestHeadersToAdd, &core.HeaderValueOption{
-			Header:       &core.HeaderValue{Key: names.WebSocketMappingHeader, Value: m.BasePath + " %REQ(:AUTHORITY)%"},
-			AppendAction: core.HeaderValueOption_OVERWRITE_IF_EXISTS_OR_ADD,
-		})
 	}
 	return routes
 }
 
-// toWebSocketService is a route to the WebSocket service for a stage, upgrading the connection or not.
-func (t *translator) toWebSocketService(st ir.WebSocketStage, name string, match *route.RouteMatch, upgrade bool) *route.Route {
+// toWebSocketService is a route to the WebSocket service for a stage, upgrading the connection or not; mapping is
+// names.WebSocketMappingHeader's value on a custom domain's route, "" elsewhere (where the header is removed).
+func (t *translator) toWebSocketService(st ir.WebSocketStage, name string, match *route.RouteMatch, upgrade bool, mapping string) *route.Route {
 	action := &route.RouteAction{
 		ClusterSpecifier: &route.RouteAction_Cluster{Cluster: t.webSocketCluster()},
 		// A connection lasts as long as the service keeps it (its idle timeout and lifetime are API Gateway's),
@@ -85,13 +82,19 @@ func (t *translator) toWebSocketService(st ir.WebSocketStage, name string, match
 	if upgrade {
 		action.UpgradeConfigs = []*route.RouteAction_UpgradeConfig{{UpgradeType: webSocketType, Enabled: wrapperspb.Bool(true)}}
 	}
-	return &route.Route{Name: name, Match: match, Action: &route.Route_Route{Route: action},
-		// Only a custom domain's routes tell the service of a mapping (webSocketMappingRoutes).
-		RequestHeadersToRemove: []string{names.WebSocketMappingHeader},
+	r := &route.Route{Name: name, Match: match, Action: &route.Route_Route{Route: action},
 		RequestHeadersToAdd: []*core.HeaderValueOption{
 			{Header: &core.HeaderValue{Key: names.WebSocketAPIHeader, Value: st.APIID + "/" + st.Stage}, AppendAction: core.HeaderValueOption_OVERWRITE_IF_EXISTS_OR_ADD},
 			{Header: &core.HeaderValue{Key: names.WebSocketSourceIPHeader, Value: "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%"}, AppendAction: core.HeaderValueOption_OVERWRITE_IF_EXISTS_OR_ADD},
 		}}
+	if mapping == "" {
+		// Only a custom domain's routes tell the service of a mapping: a client's own header goes.
+		r.RequestHeadersToRemove = []string{names.WebSocketMappingHeader}
+	} else {
+		r.RequestHeadersToAdd = append(r.RequestHeadersToAdd, &core.HeaderValueOption{
+			Header: &core.HeaderValue{Key: names.WebSocketMappingHeader, Value: mapping}, AppendAction: core.HeaderValueOption_OVERWRITE_IF_EXISTS_OR_ADD})
+	}
+	return r
 }
 
 // webSocketCluster is the cluster of the WebSocket service, made once.
