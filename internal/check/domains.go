@@ -44,6 +44,9 @@ func (c *checker) domainNames(gw *tollgatev1.Gateway) {
 				c.probs.Addf(d.GetSourceFile(), at("apiId"), "API %q cannot share domain name %q with WebSocket APIs, as on API Gateway", m.GetApiId(), d.GetDomainName())
 			case webSocket && (d.GetEndpointType() == "EDGE" || d.GetSecurityPolicy() != "TLS_1_2"):
 				c.probs.Addf(d.GetSourceFile(), at("apiId"), "WebSocket API %q needs a REGIONAL domain name with securityPolicy TLS_1_2, as on API Gateway", m.GetApiId())
+			case webSocket && d.GetTruststore() != "":
+				// AWS's mutual TLS is REST and HTTP APIs'; a WebSocket event would not carry the certificate.
+				c.probs.Addf(d.GetSourceFile(), at("apiId"), "WebSocket API %q on a mutual TLS domain name is not supported yet", m.GetApiId())
 			case webSocket && strings.Contains(m.GetBasePath(), "/"):
 				c.probs.Addf(d.GetSourceFile(), at("basePath"), "a WebSocket API's base path is a single segment, as on API Gateway: %q is multi-level", m.GetBasePath())
 			case webSocket && m.GetStage() == "":

@@ -127,12 +127,18 @@ func TestWebSocketAPIs(t *testing.T) {
 				mapped("mixed", "TLS_1_2", "REGIONAL", &tollgatev1.BasePathMapping{BasePath: "r", ApiId: "rest", Stage: "prod"}, &tollgatev1.BasePathMapping{BasePath: "w", ApiId: "chat", Stage: "prod"}),
 				mapped("old", "TLS_1_0", "REGIONAL", &tollgatev1.BasePathMapping{ApiId: "chat", Stage: "prod"}),
 				mapped("edge", "TLS_1_2", "EDGE", &tollgatev1.BasePathMapping{ApiId: "chat", Stage: "prod"}),
+				func() *tollgatev1.DomainName {
+					d := mapped("mutual", "TLS_1_2", "REGIONAL", &tollgatev1.BasePathMapping{ApiId: "chat", Stage: "prod"})
+					d.Truststore = "-----BEGIN CERTIFICATE-----"
+					return d
+				}(),
 				mapped("paths", "TLS_1_2", "REGIONAL", &tollgatev1.BasePathMapping{BasePath: "a/b", ApiId: "chat", Stage: "prod"},
 					&tollgatev1.BasePathMapping{BasePath: "c", ApiId: "chat"}, &tollgatev1.BasePathMapping{BasePath: "d", ApiId: "chat", Stage: "dev"}),
 			}
 		}, []string{`/domainNames/mixed/basePathMappings/1/apiId: WebSocket API "chat" cannot share domain name "mixed" with REST or HTTP APIs`,
 			`/domainNames/old/basePathMappings/0/apiId: WebSocket API "chat" needs a REGIONAL domain name with securityPolicy TLS_1_2`,
 			`/domainNames/edge/basePathMappings/0/apiId: WebSocket API "chat" needs a REGIONAL domain name with securityPolicy TLS_1_2`,
+			`/domainNames/mutual/basePathMappings/0/apiId: WebSocket API "chat" on a mutual TLS domain name is not supported yet`,
 			`/domainNames/paths/basePathMappings/0/basePath: a WebSocket API's base path is a single segment`,
 			`/domainNames/paths/basePathMappings/1/stage: a mapping of the WebSocket API "chat" needs the stage it serves`,
 			`/domainNames/paths/basePathMappings/2/stage: API "chat" has no stage "dev"`}},
